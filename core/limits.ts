@@ -1,0 +1,78 @@
+// Every limit Piccolo enforces, with why. Front doors check these at the edge
+// and answer with an error code; the core asserts them again as invariants.
+import { assert } from './assert.js';
+
+export const KiB = 1024;
+export const MiB = 1024 * KiB;
+
+export interface Limits {
+  /** Largest key. Keys live in memory as map keys and in every reply; 16 KiB keeps pathological keys from dominating memory. */
+  keyBytesMax: number;
+  /** Largest value. Bounded so that one value fits a ring record and a frame with room to spare. */
+  valueBytesMax: number;
+  /** Largest client frame (WebSocket message / HTTP body): one max value plus room for keys and framing. */
+  frameBytesMax: number;
+  /** Requests one connection may have in flight before the server stops reading from it. */
+  pipelineMax: number;
+  /** Bytes in each SPSC ring (request and reply direction, per worker). */
+  ringBytes: number;
+  /** Open client connections per node (WebSocket + RESP); more are refused with TOO_MANY_CONNECTIONS. */
+  connectionsMax: number;
+  /** Keys in one MGET/MSET/DEL batch. */
+  batchKeysMax: number;
+  /** Largest page a SCAN may ask for. */
+  scanLimitMax: number;
+  /** Bytes of replies a slow client may leave unread before we stop reading its requests. */
+  clientOutputBytesMax: number;
+}
+
+/** Headroom in a frame beyond the value itself: key, ids, options and encoding overhead. */
+export const FRAME_HEADROOM_BYTES = 64 * KiB;
+
+export const DEFAULT_LIMITS: Readonly<Limits> = Object.freeze({
+  keyBytesMax: 16 * KiB,
+  valueBytesMax: 8 * MiB,
+  frameBytesMax: 8 * MiB + FRAME_HEADROOM_BYTES,
+  pipelineMax: 1024,
+  ringBytes: 32 * MiB,
+  connectionsMax: 10_000,
+  batchKeysMax: 10_000,
+  scanLimitMax: 10_000,
+  clientOutputBytesMax: 64 * MiB,
+});
+
+/** Bytes of ring-record header around a request or reply payload (see core/ring/ring-codec.ts). */
+export const RING_RECORD_OVERHEAD_BYTES = 256;
+
+/**
+ * Relations between limits that must hold for the system to be able to make
+ * progress. Checked once at load for the defaults and again for any settings.
+ */
+export function checkLimits(limits: Limits): void {
+  for (const [name, value] of Object.entries(limits)) {
+    assert(Number.isSafeInteger(value) && value > 0, `limit ${name} must be a positive integer, got ${value}`);
+  }
+  assert(limits.frameBytesMax >= limits.valueBytesMax + limits.keyBytesMax,
+    'frameBytesMax must hold one max value and one max key');
+  // A ring must hold at least two of the largest records, or a single large
+  // request could wait forever behind a half-full ring.
+  assert(limits.ringBytes >= 2 * (limits.frameBytesMax + RING_RECORD_OVERHEAD_BYTES),
+    'ringBytes must hold two max-sized records');
+  assert((limits.ringBytes & (limits.ringBytes - 1)) === 0, 'ringBytes must be a power of two');
+  assert(limits.ringBytes <= 1024 * MiB, 'ringBytes must be at most 1 GiB (32-bit ring positions)');
+}
+
+checkLimits(DEFAULT_LIMITS);
+
+export function makeLimits(overrides: Partial<Limits> = {}): Limits {
+  const limits = { ...DEFAULT_LIMITS, ...overrides };
+  // When only the value limit grows, grow the frame and ring with it.
+  if (overrides.valueBytesMax !== undefined && overrides.frameBytesMax === undefined) {
+    limits.frameBytesMax = limits.valueBytesMax + limits.keyBytesMax + FRAME_HEADROOM_BYTES;
+  }
+  if (overrides.ringBytes === undefined) {
+    while (limits.ringBytes < 2 * (limits.frameBytesMax + RING_RECORD_OVERHEAD_BYTES)) limits.ringBytes *= 2;
+  }
+  checkLimits(limits);
+  return limits;
+}

@@ -1,0 +1,123 @@
+// The request/reply model shared by every front door (WebSocket binary and
+// JSON, HTTP, RESP) and by the shard state machine. Codecs translate their
+// wire format to and from these plain objects; nothing else does.
+//
+// Keys and values are bytes. Versions are per-shard counters that only grow
+// (safe integers; 2^53 changes at 10M changes/s last 28 years).
+
+import type { ErrorName } from '../errors.js';
+
+export type Bytes = Uint8Array;
+
+export interface GetRequest { op: 'get'; key: Bytes }
+export interface SetRequest {
+  op: 'set';
+  key: Bytes;
+  value: Bytes;
+  /** Only set if the key is absent (SET NX). */
+  ifAbsent?: boolean;
+  /** Only set if the key is present (SET XX). */
+  ifPresent?: boolean;
+  /** Compare-and-set: only set if the current version equals this. 0 means "must be absent". */
+  expectedVersion?: number;
+  /** Time to live in ms from now; absent = no expiry (clears any previous TTL unless keepTtl). */
+  ttlMs?: number;
+  /** Absolute expiry time in ms since the epoch (PXAT); wins over ttlMs. */
+  expireAtMs?: number;
+  /** Keep the existing TTL (SET KEEPTTL). */
+  keepTtl?: boolean;
+  /** Return the previous value (SET GET / GETSET). */
+  returnPrevious?: boolean;
+}
+export interface DelRequest { op: 'del'; key: Bytes; expectedVersion?: number; returnPrevious?: boolean }
+export interface IncrRequest { op: 'incr'; key: Bytes; delta: bigint }
+export interface IncrFloatRequest { op: 'incrFloat'; key: Bytes; delta: number }
+export interface AppendRequest { op: 'append'; key: Bytes; value: Bytes }
+export interface ExistsRequest { op: 'exists'; key: Bytes }
+/** Read the remaining time to live. */
+export interface TtlRequest { op: 'ttl'; key: Bytes }
+/** Set (ttlMs / expireAtMs) or clear (neither: PERSIST) the time to live of an existing key. */
+export interface ExpireRequest { op: 'expire'; key: Bytes; ttlMs?: number; expireAtMs?: number }
+export interface GetRangeRequest { op: 'getRange'; key: Bytes; start: number; end: number }
+export interface SetRangeRequest { op: 'setRange'; key: Bytes; offset: number; value: Bytes }
+/** Read the value and change its expiry in one step (GETEX); persist clears it. */
+export interface GetExRequest { op: 'getEx'; key: Bytes; ttlMs?: number; expireAtMs?: number; persist?: boolean }
+export interface ScanRequest {
+  op: 'scan';
+  prefix: Bytes;
+  /** Opaque cursor from the previous page; empty for the first page. */
+  cursor: Bytes;
+  limit: number;
+  /** Also return values (the REST listing does; key-only scans are cheaper). */
+  withValues?: boolean;
+}
+export interface MGetRequest { op: 'mget'; keys: Bytes[] }
+export interface MSetRequest { op: 'mset'; entries: { key: Bytes; value: Bytes }[]; ifNoneExist?: boolean }
+/** Number of live keys (DBSIZE). */
+export interface CountRequest { op: 'count' }
+/** Remove every key (FLUSHDB). */
+export interface FlushRequest { op: 'flush' }
+
+export type Request =
+  | GetRequest | SetRequest | DelRequest | IncrRequest | IncrFloatRequest | AppendRequest
+  | ExistsRequest | TtlRequest | ExpireRequest | GetRangeRequest | SetRangeRequest | GetExRequest
+  | ScanRequest | MGetRequest | MSetRequest | CountRequest | FlushRequest;
+
+export type OpName = Request['op'];
+
+export const OP_NAMES: readonly OpName[] = [
+  'get', 'set', 'del', 'incr', 'incrFloat', 'append', 'exists', 'ttl', 'expire',
+  'getRange', 'setRange', 'getEx', 'scan', 'mget', 'mset', 'count', 'flush',
+];
+
+/** Ops whose request names exactly one key, routed to that key's shard. */
+export type SingleKeyRequest = Exclude<Request, ScanRequest | MGetRequest | MSetRequest | CountRequest | FlushRequest>;
+
+export function isSingleKey(req: Request): req is SingleKeyRequest {
+  return 'key' in req;
+}
+
+export interface ItemReply { found: boolean; value?: Bytes; version?: number }
+export interface ScanItem { key: Bytes; value?: Bytes; version: number }
+
+/**
+ * A successful reply. Which fields are set depends on the op:
+ * - get/getEx: found, value, version
+ * - set: version (new); previous* when returnPrevious
+ * - del: found (whether it existed); previous* when returnPrevious
+ * - incr/append/setRange: version; integer (incr: new value; append/setRange: new length)
+ * - incrFloat: value (decimal text of the new value), version
+ * - exists: found
+ * - ttl: integer (ms left; -1 = no expiry; -2 = no such key)
+ * - expire: found (whether the key existed and the TTL changed)
+ * - getRange: value
+ * - scan: items, cursor (empty = done)
+ * - mget: items; mset: found (false when ifNoneExist refused)
+ * - count: integer; flush: nothing
+ */
+export interface OkReply {
+  ok: true;
+  found?: boolean;
+  value?: Bytes;
+  version?: number;
+  integer?: bigint;
+  previousFound?: boolean;
+  previousValue?: Bytes;
+  items?: ItemReply[];
+  scanItems?: ScanItem[];
+  cursor?: Bytes;
+}
+
+export interface ErrReply {
+  ok: false;
+  code: ErrorName;
+  message: string;
+  /** VERSION_MISMATCH: the version the key has now (0 = absent). */
+  currentVersion?: number;
+}
+
+export type Reply = OkReply | ErrReply;
+
+export function errReply(code: ErrorName, message: string, currentVersion?: number): ErrReply {
+  return currentVersion === undefined ? { ok: false, code, message } : { ok: false, code, message, currentVersion };
+}
