@@ -22,8 +22,14 @@ export interface Limits {
   batchKeysMax: number;
   /** Largest page a SCAN may ask for. */
   scanLimitMax: number;
-  /** Bytes of replies a slow client may leave unread before we stop reading its requests. */
+  /** Bytes of replies a slow client may leave unread before we stop serving its requests. */
   clientOutputBytesMax: number;
+  /**
+   * Bytes of requests one connection may have waiting beyond pipelineMax (uWS
+   * cannot pause a WebSocket's reads, so excess requests wait here; past this
+   * they are answered OVERLOADED instead of growing memory without bound).
+   */
+  connectionQueueBytesMax: number;
 }
 
 /** Headroom in a frame beyond the value itself: key, ids, options and encoding overhead. */
@@ -39,6 +45,7 @@ export const DEFAULT_LIMITS: Readonly<Limits> = Object.freeze({
   batchKeysMax: 10_000,
   scanLimitMax: 10_000,
   clientOutputBytesMax: 64 * MiB,
+  connectionQueueBytesMax: 32 * MiB,
 });
 
 /** Bytes of ring-record header around a request or reply payload (see core/ring/ring-codec.ts). */
@@ -58,6 +65,8 @@ export function checkLimits(limits: Limits): void {
   // request could wait forever behind a half-full ring.
   assert(limits.ringBytes >= 2 * (limits.frameBytesMax + RING_RECORD_OVERHEAD_BYTES),
     'ringBytes must hold two max-sized records');
+  assert(limits.connectionQueueBytesMax >= limits.frameBytesMax,
+    'a connection must be able to queue at least one max-sized frame');
   assert((limits.ringBytes & (limits.ringBytes - 1)) === 0, 'ringBytes must be a power of two');
   assert(limits.ringBytes <= 1024 * MiB, 'ringBytes must be at most 1 GiB (32-bit ring positions)');
 }

@@ -1,0 +1,78 @@
+// Turns one client request into shard requests and one reply: validates it
+// against the limits, splits multi-shard requests (core/routing/split.ts),
+// submits the parts to the shards and joins their replies. Every front door
+// (WebSocket, HTTP, RESP) of runtime-node, and the simulator, go through here.
+
+import type { Limits } from '../limits.js';
+import { errReply, type OkReply, type Reply, type Request, type ScanItem } from '../protocol/ops.js';
+import { validateRequest } from '../protocol/validate.js';
+import { advanceScan, planRequest } from '../routing/split.js';
+import type { SlotMap } from '../routing/slot-map.js';
+import type { ReplyCallback } from './shard-channel.js';
+
+/** Where the dispatcher sends shard requests: the node's workers (real or simulated). */
+export interface ShardTransport {
+  readonly slotMap: SlotMap;
+  submit(shard: number, request: Request, onReply: ReplyCallback): void;
+}
+
+export class Dispatcher {
+  constructor(private readonly pool: ShardTransport, private readonly limits: Limits) {}
+
+  execute(req: Request, onReply: ReplyCallback): void {
+    const invalid = validateRequest(req, this.limits);
+    if (invalid) {
+      onReply(invalid);
+      return;
+    }
+    const plan = planRequest(req, this.pool.slotMap);
+    if (plan.parts.length === 0) {
+      onReply(plan.join([]));
+      return;
+    }
+    if (plan.parts.length === 1) {
+      const part = plan.parts[0]!;
+      if (req.op === 'scan') {
+        this.scanFrom(part.shard, { ...req, cursor: (part.request as typeof req).cursor }, [], onReply);
+        return;
+      }
+      this.pool.submit(part.shard, part.request, onReply);
+      return;
+    }
+    const replies: Reply[] = new Array(plan.parts.length);
+    let remaining = plan.parts.length;
+    plan.parts.forEach((part, i) => {
+      this.pool.submit(part.shard, part.request, (reply) => {
+        replies[i] = reply;
+        if (--remaining === 0) onReply(plan.join(replies));
+      });
+    });
+  }
+
+  /**
+   * Scan shard by shard until the page is full or every shard is done, so a
+   * client sees short pages only at the end (and keys in per-shard order).
+   */
+  private scanFrom(shard: number, req: Extract<Request, { op: 'scan' }>, acc: ScanItem[], onReply: ReplyCallback): void {
+    const shardCount = this.pool.slotMap.shardCount;
+    this.pool.submit(shard, { ...req, limit: req.limit - acc.length }, (reply) => {
+      if (!reply.ok) {
+        onReply(reply);
+        return;
+      }
+      const items = acc.length === 0 ? reply.scanItems ?? [] : acc.concat(reply.scanItems ?? []);
+      const { cursor, nextShard } = advanceScan(shard, shardCount, reply.cursor ?? new Uint8Array(0));
+      if (nextShard !== null && items.length < req.limit) {
+        this.scanFrom(nextShard, { ...req, cursor: new Uint8Array(0) }, items, onReply);
+        return;
+      }
+      const out: OkReply = { ok: true, scanItems: items, cursor };
+      onReply(out);
+    });
+  }
+
+  /** For front doors that must refuse work (shutting down, overloaded). */
+  static refuse(code: 'SHUTTING_DOWN' | 'OVERLOADED', onReply: ReplyCallback): void {
+    onReply(errReply(code, code === 'SHUTTING_DOWN' ? 'the node is shutting down' : 'the node is overloaded; retry later'));
+  }
+}

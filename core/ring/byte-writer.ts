@@ -1,0 +1,131 @@
+// A growable little-endian byte writer and a bounds-checked reader, used by
+// the ring codec. The reader throws RangeError on truncated input, which the
+// codec turns into an assertion (ring records are written by us).
+
+export class ByteWriter {
+  private buf: Uint8Array;
+  private view: DataView;
+  length = 0;
+
+  constructor(initialBytes = 4096) {
+    this.buf = new Uint8Array(initialBytes);
+    this.view = new DataView(this.buf.buffer);
+  }
+
+  reset(): void {
+    this.length = 0;
+  }
+
+  /** The bytes written so far (a view, valid until the next write). */
+  bytes(): Uint8Array {
+    return this.buf.subarray(0, this.length);
+  }
+
+  private ensure(extra: number): void {
+    const need = this.length + extra;
+    if (need <= this.buf.length) return;
+    let size = this.buf.length * 2;
+    while (size < need) size *= 2;
+    const next = new Uint8Array(size);
+    next.set(this.buf.subarray(0, this.length));
+    this.buf = next;
+    this.view = new DataView(next.buffer);
+  }
+
+  u8(v: number): void {
+    this.ensure(1);
+    this.buf[this.length++] = v;
+  }
+
+  u16(v: number): void {
+    this.ensure(2);
+    this.view.setUint16(this.length, v, true);
+    this.length += 2;
+  }
+
+  u32(v: number): void {
+    this.ensure(4);
+    this.view.setUint32(this.length, v, true);
+    this.length += 4;
+  }
+
+  f64(v: number): void {
+    this.ensure(8);
+    this.view.setFloat64(this.length, v, true);
+    this.length += 8;
+  }
+
+  i64(v: bigint): void {
+    this.ensure(8);
+    this.view.setBigInt64(this.length, v, true);
+    this.length += 8;
+  }
+
+  /** Length-prefixed bytes. */
+  bytesField(b: Uint8Array): void {
+    this.u32(b.length);
+    this.ensure(b.length);
+    this.buf.set(b, this.length);
+    this.length += b.length;
+  }
+}
+
+export class ByteReader {
+  private pos: number;
+  private readonly view: DataView;
+
+  constructor(private readonly buf: Uint8Array, start = 0, private readonly end = buf.length) {
+    this.pos = start;
+    this.view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+  }
+
+  get remaining(): number {
+    return this.end - this.pos;
+  }
+
+  private need(n: number): void {
+    if (this.pos + n > this.end) throw new RangeError('truncated record');
+  }
+
+  u8(): number {
+    this.need(1);
+    return this.buf[this.pos++]!;
+  }
+
+  u16(): number {
+    this.need(2);
+    const v = this.view.getUint16(this.pos, true);
+    this.pos += 2;
+    return v;
+  }
+
+  u32(): number {
+    this.need(4);
+    const v = this.view.getUint32(this.pos, true);
+    this.pos += 4;
+    return v;
+  }
+
+  f64(): number {
+    this.need(8);
+    const v = this.view.getFloat64(this.pos, true);
+    this.pos += 8;
+    return v;
+  }
+
+  i64(): bigint {
+    this.need(8);
+    const v = this.view.getBigInt64(this.pos, true);
+    this.pos += 8;
+    return v;
+  }
+
+  /** Length-prefixed bytes as a view into the underlying buffer (no copy). */
+  bytesView(): Uint8Array {
+    const n = this.u32();
+    this.need(n);
+    const v = this.buf.subarray(this.pos, this.pos + n);
+    this.pos += n;
+    return v;
+  }
+}
