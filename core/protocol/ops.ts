@@ -92,8 +92,8 @@ export interface ScanItem { key: Bytes; value?: Bytes; version: number }
  * - expire: found (whether the key existed and the TTL changed)
  * - getRange: value
  * - scan: items, cursor (empty = done)
- * - mget: items; mset: found (false when ifNoneExist refused)
- * - count: integer; flush: nothing
+ * - mget: items; mset: found (false when ifNoneExist refused), version (last written)
+ * - count: integer; flush: integer (keys removed)
  */
 export interface OkReply {
   ok: true;
@@ -112,7 +112,7 @@ export interface ErrReply {
   ok: false;
   code: ErrorName;
   message: string;
-  /** VERSION_MISMATCH: the version the key has now (0 = absent). */
+  /** VERSION_MISMATCH and KEY_EXISTS: the version the key has now (0 = absent). */
   currentVersion?: number;
 }
 

@@ -1,0 +1,180 @@
+// The IO thread's side of the workers: starts the threads, and drives each
+// worker's ShardChannel (core/node/shard-channel.ts) with the real waiting:
+// Atomics.notify when a side sleeps, Atomics.waitAsync for replies.
+
+import { availableParallelism } from 'node:os';
+import { Worker } from 'node:worker_threads';
+import { assert } from '../../core/assert.js';
+import type { Limits } from '../../core/limits.js';
+import type { Request } from '../../core/protocol/ops.js';
+import { ShardChannel, type ReplyCallback } from '../../core/node/shard-channel.js';
+import type { ShardTransport } from '../../core/node/dispatcher.js';
+import { ringBufferBytes, SpscRing } from '../../core/ring/spsc-ring.js';
+import { SlotMap } from '../../core/routing/slot-map.js';
+import { CONTROL_KEYS, CONTROL_STOP, CONTROL_WORDS, type WorkerEvent, type WorkerSetup } from '../worker/worker-protocol.js';
+
+function notifyConsumer(ring: SpscRing): void {
+  Atomics.notify(ring.header, SpscRing.signalConsumerIndex);
+}
+
+function notifyProducer(ring: SpscRing): void {
+  Atomics.notify(ring.header, SpscRing.signalProducerIndex);
+}
+
+export interface WorkerInfo {
+  index: number;
+  pinned: boolean;
+  cpu: number;
+  tid: number | null;
+}
+
+interface WorkerChannel {
+  thread: Worker;
+  requests: SpscRing;
+  replies: SpscRing;
+  control: Int32Array;
+  io: ShardChannel;
+}
+
+export interface WorkerPoolOptions {
+  workers: number;
+  /** Shards per node; default one per worker. */
+  shards?: number;
+  limits: Limits;
+  pin: boolean;
+  log: (line: string) => void;
+}
+
+const WORKER_SCRIPT = new URL('../worker/worker-main.js', import.meta.url);
+
+export class WorkerPool implements ShardTransport {
+  readonly slotMap: SlotMap;
+  readonly infos: WorkerInfo[] = [];
+  private readonly channels: WorkerChannel[] = [];
+  private stopping = false;
+
+  private constructor(private readonly options: WorkerPoolOptions) {
+    this.slotMap = new SlotMap(options.shards ?? options.workers, options.workers);
+  }
+
+  static async start(options: WorkerPoolOptions): Promise<WorkerPool> {
+    assert(options.workers >= 1, 'at least one worker');
+    const pool = new WorkerPool(options);
+    await pool.spawnAll();
+    return pool;
+  }
+
+  static defaultWorkerCount(): number {
+    return availableParallelism();
+  }
+
+  get inFlight(): number {
+    let n = 0;
+    for (const ch of this.channels) n += ch.io.inFlight;
+    return n;
+  }
+
+  get workerCount(): number {
+    return this.channels.length;
+  }
+
+  keyCount(): number {
+    let n = 0;
+    for (const ch of this.channels) n += Atomics.load(ch.control, CONTROL_KEYS);
+    return n;
+  }
+
+  private async spawnAll(): Promise<void> {
+    const cpus = availableParallelism();
+    const ready: Promise<void>[] = [];
+    for (let i = 0; i < this.options.workers; i++) {
+      const requestRing = new SharedArrayBuffer(ringBufferBytes(this.options.limits.ringBytes));
+      const replyRing = new SharedArrayBuffer(ringBufferBytes(this.options.limits.ringBytes));
+      const control = new SharedArrayBuffer(CONTROL_WORDS * 4);
+      const setup: WorkerSetup = {
+        workerIndex: i,
+        shardIndexes: this.slotMap.shardsOfWorker(i),
+        requestRing,
+        replyRing,
+        control,
+        limits: this.options.limits,
+        cpu: this.options.pin ? i % cpus : -1,
+      };
+      const thread = new Worker(WORKER_SCRIPT, { workerData: setup, name: `piccolo-worker-${i}` });
+      const requests = new SpscRing(requestRing);
+      const replies = new SpscRing(replyRing);
+      const channel: WorkerChannel = {
+        thread, requests, replies, control: new Int32Array(control), io: new ShardChannel(requests, replies),
+      };
+      this.channels.push(channel);
+      ready.push(new Promise((resolve, reject) => {
+        thread.once('error', reject);
+        thread.on('message', (event: WorkerEvent) => {
+          if (event.type !== 'ready') return;
+          this.infos[event.workerIndex] = { index: event.workerIndex, pinned: event.pinned, cpu: event.cpu, tid: event.tid };
+          if (event.warning) this.options.log(`warning: worker ${i} runs unpinned: ${event.warning}`);
+          resolve();
+        });
+      }));
+      thread.on('error', (error) => {
+        // A worker error is a bug (an assertion in the core): fail loudly.
+        this.options.log(`fatal: worker ${i} failed: ${error.stack ?? error.message}`);
+        process.exitCode = 70;
+        process.kill(process.pid, 'SIGTERM');
+      });
+      this.armReplies(channel);
+    }
+    await Promise.all(ready);
+  }
+
+  /** Shard and worker for a key slot. */
+  route(slot: number): { shard: number; worker: number } {
+    const shard = this.slotMap.shardOf(slot);
+    return { shard, worker: this.slotMap.workerOf(shard) };
+  }
+
+  /** Send a request to a shard; `onReply` runs on the IO thread when it is answered. */
+  submit(shard: number, request: Request, onReply: ReplyCallback): void {
+    const channel = this.channels[this.slotMap.workerOf(shard)]!;
+    if (channel.io.submit(shard, request, onReply)) notifyConsumer(channel.requests);
+  }
+
+  /** Read every visible reply, then sleep on the ring's signal word (asynchronously). */
+  private armReplies(channel: WorkerChannel): void {
+    const drain = (): void => {
+      if (this.stopped) return;
+      channel.replies.wokeUp();
+      const result = channel.io.drainReplies();
+      if (result.notifyWorkerProducer) notifyProducer(channel.replies);
+      if (result.notifyWorkerConsumer) notifyConsumer(channel.requests);
+      const tail = channel.replies.prepareToSleep();
+      if (tail === null) {
+        setImmediate(drain);
+        return;
+      }
+      const waited = Atomics.waitAsync(channel.replies.header, SpscRing.signalConsumerIndex, tail);
+      if (waited.async) void waited.value.then(drain);
+      else setImmediate(drain);
+    };
+    drain();
+  }
+
+  private stopped = false;
+
+  /** Stop the workers. Callers first wait for `inFlight` to reach 0. */
+  async stop(): Promise<void> {
+    if (this.stopping) return;
+    this.stopping = true;
+    const exits = this.channels.map((ch) => new Promise<void>((resolve) => {
+      ch.thread.once('exit', () => resolve());
+      Atomics.store(ch.control, CONTROL_STOP, 1);
+      Atomics.notify(ch.requests.header, SpscRing.signalConsumerIndex);
+    }));
+    await Promise.all(exits);
+    this.stopped = true;
+    for (const ch of this.channels) {
+      // Wake our own pending waitAsync so no promise keeps the loop alive.
+      Atomics.notify(ch.replies.header, SpscRing.signalConsumerIndex);
+    }
+  }
+}

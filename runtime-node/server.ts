@@ -1,0 +1,102 @@
+// A Piccolo node: the IO thread (this one) runs a uWebSockets.js event loop
+// with the WebSocket and HTTP front doors, and routes every request over
+// shared-memory rings to the worker thread that owns its key's shard.
+
+import './uws-env.js'; // must precede the uWebSockets.js import
+import uWS from 'uWebSockets.js';
+import { WS_CLOSE } from '../core/errors.js';
+import { makeLimits, type Limits } from '../core/limits.js';
+import { ConnectionBudget } from './io/connection-budget.js';
+import { Dispatcher } from '../core/node/dispatcher.js';
+import { mountHttp } from './io/http-front.js';
+import { WorkerPool, type WorkerInfo } from './io/worker-pool.js';
+import { mountWebSocket } from './io/ws-front.js';
+
+export const DEFAULT_PORT = 7700;
+export const DEFAULT_HOST = '127.0.0.1';
+/** Longest a graceful shutdown waits for in-flight requests before closing anyway. */
+export const SHUTDOWN_DRAIN_MS_MAX = 10_000;
+
+export interface ServerOptions {
+  host?: string;
+  /** 0 picks a free port. */
+  port?: number;
+  workers?: number;
+  /** Pin each worker to one CPU (Linux). */
+  pin?: boolean;
+  limits?: Partial<Limits>;
+  log?: (line: string) => void;
+}
+
+export interface PiccoloServer {
+  readonly host: string;
+  readonly port: number;
+  readonly workers: readonly WorkerInfo[];
+  readonly limits: Limits;
+  /** Stop accepting, finish in-flight requests, stop the workers. */
+  close(): Promise<void>;
+}
+
+export async function startServer(options: ServerOptions = {}): Promise<PiccoloServer> {
+  const log = options.log ?? ((line: string) => console.error(line));
+  const limits = makeLimits(options.limits);
+  const host = options.host ?? DEFAULT_HOST;
+  const workers = options.workers ?? WorkerPool.defaultWorkerCount();
+  const pool = await WorkerPool.start({ workers, limits, pin: options.pin ?? true, log });
+  const dispatcher = new Dispatcher(pool, limits);
+  const budget = new ConnectionBudget(limits.connectionsMax);
+  const startedAtMs = Date.now();
+
+  let shuttingDown = false;
+  let httpInFlight = 0;
+  let onIdle: (() => void) | null = null;
+  const idleCheck = (): void => {
+    if (onIdle && pool.inFlight === 0 && httpInFlight === 0) onIdle();
+  };
+
+  const app = uWS.App();
+  const { sockets } = mountWebSocket(app, {
+    limits, dispatcher, budget, isShuttingDown: () => shuttingDown, onIdleCheck: idleCheck,
+  });
+  mountHttp(app, {
+    limits,
+    dispatcher,
+    isShuttingDown: () => shuttingDown,
+    health: () => ({
+      status: shuttingDown ? 'shutting-down' : 'ok',
+      workers: pool.infos.map((w) => ({ index: w.index, pinned: w.pinned, cpu: w.cpu, tid: w.tid })),
+      keys: pool.keyCount(),
+      connections: budget.count,
+      uptimeMs: Date.now() - startedAtMs,
+    }),
+    onStart: () => { httpInFlight++; },
+    onFinish: () => { httpInFlight--; idleCheck(); },
+  });
+
+  const listenToken = await new Promise<uWS.us_listen_socket>((resolve, reject) => {
+    app.listen(host, options.port ?? DEFAULT_PORT, (token) => {
+      if (token) resolve(token);
+      else reject(new Error(`cannot listen on ${host}:${options.port ?? DEFAULT_PORT}`));
+    });
+  });
+  const port = uWS.us_socket_local_port(listenToken);
+
+  let closing: Promise<void> | null = null;
+  const close = (): Promise<void> => {
+    closing ??= (async () => {
+      shuttingDown = true;
+      uWS.us_listen_socket_close(listenToken);
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, SHUTDOWN_DRAIN_MS_MAX);
+        onIdle = () => { clearTimeout(timer); resolve(); };
+        idleCheck();
+      });
+      for (const ws of [...sockets]) ws.end(WS_CLOSE.SHUTTING_DOWN, 'server shutting down');
+      await pool.stop();
+      app.close();
+    })();
+    return closing;
+  };
+
+  return { host, port, workers: pool.infos, limits, close };
+}

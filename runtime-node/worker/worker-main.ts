@@ -1,0 +1,61 @@
+// A worker thread: owns its shards and serves them from its request ring.
+// It never touches the event loop on the hot path: it sleeps in Atomics.wait
+// on the ring's signal word when idle (so idle costs ~0% CPU) and drains in
+// batches under load.
+
+import { parentPort, workerData } from 'node:worker_threads';
+import { ShardWorker } from '../../core/shard/shard-worker.js';
+import { SpscRing } from '../../core/ring/spsc-ring.js';
+import { currentThreadId, pinCurrentThread } from './pin-cpu.js';
+import {
+  CONTROL_KEYS, CONTROL_STOP, WORKER_BATCH_MAX, WORKER_IDLE_WAKE_MS, type WorkerEvent, type WorkerSetup,
+} from './worker-protocol.js';
+
+const setup = workerData as WorkerSetup;
+const requests = new SpscRing(setup.requestRing);
+const replies = new SpscRing(setup.replyRing);
+const control = new Int32Array(setup.control);
+const worker = new ShardWorker(setup.shardIndexes, requests, replies, setup.limits);
+
+function announce(event: WorkerEvent): void {
+  parentPort!.postMessage(event);
+}
+
+const pin = setup.cpu >= 0 ? pinCurrentThread(setup.cpu) : { pinned: false as const, reason: 'pinning disabled' };
+announce({
+  type: 'ready',
+  workerIndex: setup.workerIndex,
+  pinned: pin.pinned,
+  cpu: pin.pinned ? pin.cpu : -1,
+  tid: currentThreadId(),
+  ...(pin.pinned ? {} : { warning: pin.reason }),
+});
+
+function serve(): void {
+  let lastSweepMs = 0;
+  while (Atomics.load(control, CONTROL_STOP) === 0) {
+    const nowMs = Date.now();
+    const result = worker.drain(nowMs, WORKER_BATCH_MAX);
+    if (result.notifyReplies) Atomics.notify(replies.header, SpscRing.signalConsumerIndex);
+    if (result.notifyRequests) Atomics.notify(requests.header, SpscRing.signalProducerIndex);
+    if (nowMs - lastSweepMs >= WORKER_IDLE_WAKE_MS) {
+      worker.sweepExpired(nowMs);
+      Atomics.store(control, CONTROL_KEYS, worker.keyCount);
+      lastSweepMs = nowMs;
+    }
+    if (result.blockedOnReplies) {
+      const head = replies.prepareToWaitForSpace();
+      if (head !== null) Atomics.wait(replies.header, SpscRing.signalProducerIndex, head, WORKER_IDLE_WAKE_MS);
+      replies.doneWaitingForSpace();
+      continue;
+    }
+    if (result.applied === 0) {
+      const tail = requests.prepareToSleep();
+      if (tail !== null) Atomics.wait(requests.header, SpscRing.signalConsumerIndex, tail, WORKER_IDLE_WAKE_MS);
+      requests.wokeUp();
+    }
+  }
+  announce({ type: 'stopped', workerIndex: setup.workerIndex });
+}
+
+serve();

@@ -1,0 +1,31 @@
+// What the IO thread hands a worker at start-up (via workerData, the only
+// postMessage-style traffic; the request path uses the rings).
+
+import type { Limits } from '../../core/limits.js';
+
+export interface WorkerSetup {
+  workerIndex: number;
+  shardIndexes: number[];
+  requestRing: SharedArrayBuffer;
+  replyRing: SharedArrayBuffer;
+  /** Shared control words; see CONTROL_* below. */
+  control: SharedArrayBuffer;
+  limits: Limits;
+  /** CPU to pin to, or -1 to leave the thread unpinned. */
+  cpu: number;
+}
+
+/** Int32 index in `control`: set to 1 by the IO thread to ask the worker to stop. */
+export const CONTROL_STOP = 0;
+/** Int32 index in `control`: the worker's key count, refreshed while it runs (for /healthz and INFO). */
+export const CONTROL_KEYS = 1;
+export const CONTROL_WORDS = 4;
+
+/** Longest a worker sleeps without work, so expiry sweeps still run (ms). */
+export const WORKER_IDLE_WAKE_MS = 100;
+/** Requests a worker applies before it publishes replies and checks for stop. */
+export const WORKER_BATCH_MAX = 256;
+
+export type WorkerEvent =
+  | { type: 'ready'; workerIndex: number; pinned: boolean; cpu: number; tid: number | null; warning?: string }
+  | { type: 'stopped'; workerIndex: number };

@@ -1,0 +1,185 @@
+@0xf093514436d8528b;
+# Piccolo client wire format (WebSocket binary frames at /v1/ws).
+#
+# One Request per frame from the client, one Response per frame back, in
+# request order. Messages are unpacked Cap'n Proto with the standard segment
+# table (what `capnp encode` / `Message.toArrayBuffer()` produce).
+#
+# This file mirrors core/protocol/ops.ts; docs/protocol.md explains every field.
+# Cap'n Proto has no optional scalars, so an absent option is either a value
+# that is never valid (0 for ttlMs / expireAtMs, which must be positive) or an
+# explicit has-flag where 0 is meaningful (expectedVersion 0 = "must be absent").
+#
+# Compatibility: never renumber or retype a field; only add. Node-to-node
+# messages (forwarding, replication) will get their own top-level structs
+# (e.g. PeerRequest / PeerResponse) and never reuse Request / Response.
+
+struct Request {
+  id @0 :UInt64;        # client-chosen, echoed in the Response
+  union {
+    get @1 :GetRequest;
+    set @2 :SetRequest;
+    del @3 :DelRequest;
+    incr @4 :IncrRequest;
+    incrFloat @5 :IncrFloatRequest;
+    append @6 :AppendRequest;
+    exists @7 :KeyRequest;
+    ttl @8 :KeyRequest;
+    expire @9 :ExpireRequest;
+    getRange @10 :GetRangeRequest;
+    setRange @11 :SetRangeRequest;
+    getEx @12 :GetExRequest;
+    scan @13 :ScanRequest;
+    mget @14 :MGetRequest;
+    mset @15 :MSetRequest;
+    count @16 :Void;
+    flush @17 :Void;
+  }
+}
+
+# Ops that carry nothing but a key (exists, ttl).
+struct KeyRequest {
+  key @0 :Data;
+}
+
+struct GetRequest {
+  key @0 :Data;
+}
+
+struct SetRequest {
+  key @0 :Data;
+  value @1 :Data;
+  ifAbsent @2 :Bool;             # SET NX
+  ifPresent @3 :Bool;            # SET XX
+  hasExpectedVersion @4 :Bool;   # compare-and-set when true
+  expectedVersion @5 :UInt64;    # 0 = key must be absent
+  ttlMs @6 :UInt64;              # 0 = no TTL
+  expireAtMs @7 :UInt64;         # 0 = none; absolute ms since the epoch, wins over ttlMs
+  keepTtl @8 :Bool;
+  returnPrevious @9 :Bool;
+}
+
+struct DelRequest {
+  key @0 :Data;
+  hasExpectedVersion @1 :Bool;
+  expectedVersion @2 :UInt64;
+  returnPrevious @3 :Bool;
+}
+
+struct IncrRequest {
+  key @0 :Data;
+  delta @1 :Int64;
+}
+
+struct IncrFloatRequest {
+  key @0 :Data;
+  delta @1 :Float64;
+}
+
+struct AppendRequest {
+  key @0 :Data;
+  value @1 :Data;
+}
+
+# Neither ttlMs nor expireAtMs set = PERSIST (clear the TTL).
+struct ExpireRequest {
+  key @0 :Data;
+  ttlMs @1 :UInt64;              # 0 = not given
+  expireAtMs @2 :UInt64;         # 0 = not given
+}
+
+struct GetRangeRequest {
+  key @0 :Data;
+  start @1 :Int64;
+  end @2 :Int64;
+}
+
+struct SetRangeRequest {
+  key @0 :Data;
+  offset @1 :UInt64;
+  value @2 :Data;
+}
+
+struct GetExRequest {
+  key @0 :Data;
+  ttlMs @1 :UInt64;              # 0 = not given
+  expireAtMs @2 :UInt64;         # 0 = not given
+  persist @3 :Bool;
+}
+
+struct ScanRequest {
+  prefix @0 :Data;
+  cursor @1 :Data;               # empty for the first page
+  limit @2 :UInt32;
+  withValues @3 :Bool;
+}
+
+struct MGetRequest {
+  keys @0 :List(Data);
+}
+
+struct Entry {
+  key @0 :Data;
+  value @1 :Data;
+}
+
+struct MSetRequest {
+  entries @0 :List(Entry);
+  ifNoneExist @1 :Bool;
+}
+
+struct Response {
+  id @0 :UInt64;        # the id of the Request this answers
+  union {
+    ok @1 :OkReply;
+    error @2 :ErrorReply;
+  }
+}
+
+# Every field an OK reply may carry; which ones are set depends on the op
+# (see OkReply in core/protocol/ops.ts). A has-flag marks each field present.
+struct OkReply {
+  hasFound @0 :Bool;
+  found @1 :Bool;
+  hasValue @2 :Bool;
+  value @3 :Data;
+  hasVersion @4 :Bool;
+  version @5 :UInt64;
+  hasInteger @6 :Bool;
+  integer @7 :Int64;
+  hasPreviousFound @8 :Bool;
+  previousFound @9 :Bool;
+  hasPreviousValue @10 :Bool;
+  previousValue @11 :Data;
+  hasItems @12 :Bool;
+  items @13 :List(ItemReply);
+  hasScanItems @14 :Bool;
+  scanItems @15 :List(ScanItem);
+  hasCursor @16 :Bool;
+  cursor @17 :Data;              # empty = scan finished
+}
+
+# One key of an mget.
+struct ItemReply {
+  found @0 :Bool;
+  hasValue @1 :Bool;
+  value @2 :Data;
+  hasVersion @3 :Bool;
+  version @4 :UInt64;
+}
+
+# One key of a scan page.
+struct ScanItem {
+  key @0 :Data;
+  hasValue @1 :Bool;             # only when the scan asked withValues
+  value @2 :Data;
+  version @3 :UInt64;
+}
+
+struct ErrorReply {
+  code @0 :UInt16;               # the number from core/errors.ts (stable)
+  name @1 :Text;                 # the name from core/errors.ts, e.g. "NOT_FOUND"
+  message @2 :Text;              # human-readable detail
+  hasCurrentVersion @3 :Bool;    # VERSION_MISMATCH only
+  currentVersion @4 :UInt64;     # the key's version now (0 = absent)
+}

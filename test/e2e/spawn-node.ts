@@ -1,0 +1,55 @@
+// Starts a real Piccolo node (the compiled CLI, real worker threads) on an
+// ephemeral loopback port for end-to-end tests.
+
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+export const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
+export const CLI = `${REPO_ROOT}bin/piccolo.js`;
+/** Bound on how long a node may take to start in a test. */
+export const NODE_START_TIMEOUT_MS = 20_000;
+
+export interface RunningNode {
+  process: ChildProcessWithoutNullStreams;
+  port: number;
+  baseUrl: string;
+  wsUrl: string;
+  output: () => string;
+  /** SIGTERM and wait; resolves with the exit code. */
+  stop: () => Promise<number | null>;
+}
+
+export async function startNode(args: string[] = []): Promise<RunningNode> {
+  const child = spawn(process.execPath, [CLI, 'server', '--port', '0', ...args], { cwd: REPO_ROOT });
+  let output = '';
+  child.stdout.setEncoding('utf8');
+  child.stderr.setEncoding('utf8');
+  child.stderr.on('data', (d: string) => { output += d; });
+  const port = await new Promise<number>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`node did not start:\n${output}`)), NODE_START_TIMEOUT_MS);
+    child.stdout.on('data', (d: string) => {
+      output += d;
+      const m = /listening on http:\/\/[^:]+:(\d+)/.exec(output);
+      if (m) {
+        clearTimeout(timer);
+        resolve(Number(m[1]));
+      }
+    });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`node exited with ${code} before listening:\n${output}`));
+    });
+  });
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  return {
+    process: child,
+    port,
+    baseUrl: `http://127.0.0.1:${port}`,
+    wsUrl: `ws://127.0.0.1:${port}/v1/ws`,
+    output: () => output,
+    stop: async () => {
+      if (child.exitCode === null) child.kill('SIGTERM');
+      return exited;
+    },
+  };
+}

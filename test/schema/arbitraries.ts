@@ -1,0 +1,156 @@
+// fast-check arbitraries for the request/reply model (core/protocol/ops.ts).
+// Requests are valid under DEFAULT_LIMITS and in canonical form (optional
+// flags present only when true, absent options absent), so that any codec
+// must give them back exactly: decode(encode(r)) deep-equals r. Objects are
+// plain (fc.record makes null-prototype objects, which toStrictEqual tells apart).
+
+import fc from 'fast-check';
+import { ErrorCode, type ErrorName } from '../../core/errors.js';
+import { DEFAULT_LIMITS } from '../../core/limits.js';
+import type {
+  DelRequest, ErrReply, ExpireRequest, GetExRequest, ItemReply, MSetRequest, OkReply, Reply, Request, ScanItem,
+  ScanRequest, SetRequest,
+} from '../../core/protocol/ops.js';
+import { TTL_MS_MAX } from '../../core/protocol/validate.js';
+import { JSON_ID_CHARS_MAX } from '../../schema/json-codec.js';
+
+const encoder = new TextEncoder();
+
+/** Bytes that are text (the JSON "value" path) or arbitrary (the "valueBase64" path), plus UTF-8 edge cases. */
+export function arbBytes(opts: { minLength?: number; maxLength: number }): fc.Arbitrary<Uint8Array> {
+  const minLength = opts.minLength ?? 0;
+  return fc.oneof(
+    fc.uint8Array({ minLength, maxLength: opts.maxLength }),
+    fc.string({ unit: 'grapheme', minLength, maxLength: Math.max(minLength, Math.floor(opts.maxLength / 4)) })
+      .map((s) => encoder.encode(s))
+      .filter((b) => b.length >= minLength && b.length <= opts.maxLength),
+    fc.constantFrom(
+      Uint8Array.of(0xef, 0xbb, 0xbf, 0x41), // a BOM, which a lenient UTF-8 decoder would drop
+      Uint8Array.of(0xed, 0xa0, 0x80), // an encoded surrogate: not valid UTF-8
+      Uint8Array.of(0xc3), // a truncated sequence
+      Uint8Array.of(0x00, 0x22, 0x5c), // NUL, quote, backslash
+    ).filter((b) => b.length >= minLength && b.length <= opts.maxLength),
+  );
+}
+
+export const arbKey: fc.Arbitrary<Uint8Array> = arbBytes({ minLength: 1, maxLength: 48 });
+export const arbValue: fc.Arbitrary<Uint8Array> = arbBytes({ maxLength: 200 });
+
+/** Safe non-negative integers, biased to both small and huge values. */
+export const arbVersion: fc.Arbitrary<number> = fc.oneof(fc.nat({ max: 1000 }), fc.maxSafeNat());
+const arbPositiveMs: fc.Arbitrary<number> = fc.oneof(fc.integer({ min: 1, max: 86_400_000 }), fc.integer({ min: 1, max: TTL_MS_MAX }));
+const arbSafeInt: fc.Arbitrary<number> = fc.oneof(fc.integer({ min: -1000, max: 1000 }), fc.maxSafeInteger());
+export const arbInt64: fc.Arbitrary<bigint> = fc.oneof(fc.bigInt({ min: -1000n, max: 1000n }), fc.bigInt({ min: -(1n << 63n), max: (1n << 63n) - 1n }));
+/** Finite doubles; -0 is folded into 0 because JSON cannot tell them apart. */
+const arbFiniteDouble: fc.Arbitrary<number> = fc.double({ noNaN: true, noDefaultInfinity: true }).map((d) => (d === 0 ? 0 : d));
+
+/** TTL options in canonical form: none, ttlMs, expireAtMs, or both. */
+const arbTtlOptions = fc.record({ ttlMs: arbPositiveMs, expireAtMs: arbPositiveMs }, { requiredKeys: [] });
+
+const arbSet: fc.Arbitrary<SetRequest> = fc.record({
+  key: arbKey,
+  value: arbValue,
+  condition: fc.constantFrom('none', 'ifAbsent', 'ifPresent'),
+  expectedVersion: fc.option(arbVersion, { nil: undefined }),
+  ttl: fc.oneof(arbTtlOptions, fc.constant('keepTtl' as const)),
+  returnPrevious: fc.boolean(),
+}).map(({ key, value, condition, expectedVersion, ttl, returnPrevious }) => {
+  const req: SetRequest = { op: 'set', key, value };
+  if (condition === 'ifAbsent') req.ifAbsent = true;
+  if (condition === 'ifPresent') req.ifPresent = true;
+  if (expectedVersion !== undefined) req.expectedVersion = expectedVersion;
+  if (ttl === 'keepTtl') req.keepTtl = true;
+  else Object.assign(req, ttl);
+  if (returnPrevious) req.returnPrevious = true;
+  return req;
+});
+
+const arbDel: fc.Arbitrary<DelRequest> = fc.record({
+  key: arbKey, expectedVersion: fc.option(arbVersion, { nil: undefined }), returnPrevious: fc.boolean(),
+}).map(({ key, expectedVersion, returnPrevious }) => {
+  const req: DelRequest = { op: 'del', key };
+  if (expectedVersion !== undefined) req.expectedVersion = expectedVersion;
+  if (returnPrevious) req.returnPrevious = true;
+  return req;
+});
+
+const arbExpire: fc.Arbitrary<ExpireRequest> = fc.record({ key: arbKey, ttl: arbTtlOptions })
+  .map(({ key, ttl }) => ({ op: 'expire', key, ...ttl }));
+
+const arbGetEx: fc.Arbitrary<GetExRequest> = fc.record({ key: arbKey, ttl: fc.oneof(arbTtlOptions, fc.constant('persist' as const)) })
+  .map(({ key, ttl }) => (ttl === 'persist' ? { op: 'getEx', key, persist: true } : { op: 'getEx', key, ...ttl }));
+
+const arbScan: fc.Arbitrary<ScanRequest> = fc.record({
+  prefix: arbBytes({ maxLength: 32 }),
+  cursor: fc.uint8Array({ maxLength: 40 }),
+  limit: fc.integer({ min: 1, max: DEFAULT_LIMITS.scanLimitMax }),
+  withValues: fc.boolean(),
+}).map(({ withValues, ...rest }) => (withValues ? { op: 'scan', ...rest, withValues: true } : { op: 'scan', ...rest }));
+
+const arbMSet: fc.Arbitrary<MSetRequest> = fc.record({
+  entries: fc.array(fc.record({ key: arbKey, value: arbValue }).map((e) => ({ ...e })), { minLength: 1, maxLength: 8 }),
+  ifNoneExist: fc.boolean(),
+}).map(({ entries, ifNoneExist }) => (ifNoneExist ? { op: 'mset', entries, ifNoneExist: true } : { op: 'mset', entries }));
+
+/** Every op, valid under DEFAULT_LIMITS, canonical form. */
+export const arbRequest: fc.Arbitrary<Request> = fc.oneof(
+  arbKey.map((key): Request => ({ op: 'get', key })),
+  arbSet,
+  arbDel,
+  fc.record({ key: arbKey, delta: arbInt64 }).map(({ key, delta }): Request => ({ op: 'incr', key, delta })),
+  fc.record({ key: arbKey, delta: arbFiniteDouble }).map(({ key, delta }): Request => ({ op: 'incrFloat', key, delta })),
+  fc.record({ key: arbKey, value: arbValue }).map(({ key, value }): Request => ({ op: 'append', key, value })),
+  arbKey.map((key): Request => ({ op: 'exists', key })),
+  arbKey.map((key): Request => ({ op: 'ttl', key })),
+  arbExpire,
+  fc.record({ key: arbKey, start: arbSafeInt, end: arbSafeInt }).map(({ key, start, end }): Request => ({ op: 'getRange', key, start, end })),
+  fc.record({ key: arbKey, offset: fc.nat({ max: 1_000_000 }), value: arbValue })
+    .map(({ key, offset, value }): Request => ({ op: 'setRange', key, offset, value })),
+  arbGetEx,
+  arbScan,
+  fc.array(arbKey, { minLength: 1, maxLength: 12 }).map((keys): Request => ({ op: 'mget', keys })),
+  arbMSet,
+  fc.constant<Request>({ op: 'count' }),
+  fc.constant<Request>({ op: 'flush' }),
+);
+
+export const arbItemReply: fc.Arbitrary<ItemReply> = fc.record(
+  { found: fc.boolean(), value: arbValue, version: arbVersion },
+  { requiredKeys: ['found'] },
+).map((item) => ({ ...item }));
+
+export const arbScanItem: fc.Arbitrary<ScanItem> = fc.record(
+  { key: arbKey, value: arbValue, version: arbVersion },
+  { requiredKeys: ['key', 'version'] },
+).map((item) => ({ ...item }));
+
+/** Any combination of OkReply fields (codecs must carry each one independently). */
+export const arbOkReply: fc.Arbitrary<OkReply> = fc.record(
+  {
+    found: fc.boolean(),
+    value: arbValue,
+    version: arbVersion,
+    integer: arbInt64,
+    previousFound: fc.boolean(),
+    previousValue: arbValue,
+    items: fc.array(arbItemReply, { maxLength: 6 }),
+    scanItems: fc.array(arbScanItem, { maxLength: 6 }),
+    cursor: fc.uint8Array({ maxLength: 40 }),
+  },
+  { requiredKeys: [] },
+).map((fields): OkReply => ({ ok: true, ...fields }));
+
+export const ERROR_NAMES = Object.keys(ErrorCode) as ErrorName[];
+
+export const arbErrReply: fc.Arbitrary<ErrReply> = fc.record(
+  { code: fc.constantFrom(...ERROR_NAMES), message: fc.string({ unit: 'grapheme', maxLength: 80 }), currentVersion: arbVersion },
+  { requiredKeys: ['code', 'message'] },
+).map((fields): ErrReply => ({ ok: false, ...fields }));
+
+export const arbReply: fc.Arbitrary<Reply> = fc.oneof(arbOkReply, arbErrReply);
+
+/** Ids for binary frames (UInt64). */
+export const arbBinaryId: fc.Arbitrary<bigint> = fc.oneof(fc.bigInt({ min: 0n, max: 1000n }), fc.bigInt({ min: 0n, max: (1n << 64n) - 1n }));
+
+/** Ids for JSON frames: safe non-negative integers or short strings. */
+export const arbJsonId: fc.Arbitrary<number | string> = fc.oneof(fc.maxSafeNat(), fc.string({ unit: 'grapheme', maxLength: 40 }).filter((s) => s.length <= JSON_ID_CHARS_MAX));
