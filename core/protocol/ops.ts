@@ -53,7 +53,7 @@ export interface ScanRequest {
 }
 export interface MGetRequest { op: 'mget'; keys: Bytes[] }
 export interface MSetRequest { op: 'mset'; entries: { key: Bytes; value: Bytes }[]; ifNoneExist?: boolean }
-/** Number of live keys (DBSIZE). */
+/** Number of keys stored (DBSIZE): as in Redis, expired keys not yet swept still count. */
 export interface CountRequest { op: 'count' }
 /** Remove every key (FLUSHDB). */
 export interface FlushRequest { op: 'flush' }

@@ -132,17 +132,21 @@ export class SpscRing {
   }
 
   /**
-   * Before sleeping for space: announce it and return the HEAD value to wait
-   * on, or null if space may already have been freed (re-check instead).
+   * Before sleeping for space (only after `reserve` returned -1): announce it
+   * and return the HEAD value to wait on, or null if space may already have
+   * been freed (re-check instead).
    */
   prepareToWaitForSpace(): number | null {
-    const seen = Atomics.load(this.header, HEAD);
     Atomics.store(this.header, PRODUCER_WAITING, 1);
-    if (Atomics.load(this.header, HEAD) !== seen) {
+    const head = Atomics.load(this.header, HEAD);
+    // Compare with the HEAD the failed reserve saw (hasSpace reloaded it), not
+    // a fresh read: a consumer that freed space before our announcement did
+    // not see us waiting and will not notify.
+    if ((head >>> 0) !== this.cachedHead) {
       Atomics.store(this.header, PRODUCER_WAITING, 0);
       return null;
     }
-    return seen;
+    return head;
   }
 
   doneWaitingForSpace(): void {

@@ -50,6 +50,9 @@ export function parseFiniteFloat(bytes: Uint8Array): number | null {
 export function formatFloat(value: number): string {
   const rounded = Number(value.toPrecision(15));
   if (Object.is(rounded, -0)) return '0';
+  // Rounding to 15 digits carries values within ~1e293 of ±MAX_VALUE to
+  // ±Infinity, text no later INCRBYFLOAT could parse: keep the exact value.
+  if (!Number.isFinite(rounded)) return String(value);
   // Shortest round-trip text; JS uses no exponent within [1e-6, 1e21).
   return String(rounded);
 }

@@ -8,6 +8,7 @@
 
 import { assert } from '../assert.js';
 import type { Limits } from '../limits.js';
+import { errReply } from '../protocol/ops.js';
 import { ByteWriter } from '../ring/byte-writer.js';
 import { decodeRequestRecord, encodeReplyRecord } from '../ring/ring-codec.js';
 import type { SpscRing } from '../ring/spsc-ring.js';
@@ -44,9 +45,12 @@ export class ShardWorker {
   drain(nowMs: number, recordsMax: number): DrainResult {
     let applied = 0;
     let blocked = false;
+    // A pending reply written now must be published even if no request follows.
+    let wrotePending = false;
     if (this.pendingReply && !this.replies.tryWrite(this.pendingReply)) {
       blocked = true;
     } else {
+      wrotePending = this.pendingReply !== null;
       this.pendingReply = null;
       while (applied < recordsMax) {
         const at = this.requests.peek();
@@ -57,6 +61,14 @@ export class ShardWorker {
         const reply = shard.handle(record.request, nowMs);
         this.writer.reset();
         encodeReplyRecord(this.writer, record.tag, reply);
+        if (this.writer.length > this.replies.payloadBytesMax) {
+          // Limits bound value bytes, not per-item encoding overhead (an MGET of
+          // many small values can outgrow a record): refuse, never crash the worker.
+          const replyBytes = this.writer.length;
+          this.writer.reset();
+          encodeReplyRecord(this.writer, record.tag, errReply('LIMIT_EXCEEDED',
+            `reply of ${replyBytes} bytes exceeds the ring record limit of ${this.replies.payloadBytesMax} bytes`));
+        }
         // The request's views into ring memory were last used by encode; only now may the space be reused.
         this.requests.release();
         applied++;
@@ -68,7 +80,7 @@ export class ShardWorker {
       }
     }
     const notifyRequests = applied > 0 ? this.requests.flushHead() : false;
-    const notifyReplies = applied > 0 ? this.replies.publish() : false;
+    const notifyReplies = applied > 0 || wrotePending ? this.replies.publish() : false;
     return { applied, notifyReplies, notifyRequests, blockedOnReplies: blocked };
   }
 
