@@ -34,6 +34,8 @@ interface WorkerChannel {
   replies: SpscRing;
   control: Int32Array;
   io: ShardChannel;
+  /** The worker must be woken; done once per event-loop turn, not per request. */
+  notifyPending: boolean;
 }
 
 export interface WorkerPoolOptions {
@@ -43,6 +45,8 @@ export interface WorkerPoolOptions {
   limits: Limits;
   pin: boolean;
   log: (line: string) => void;
+  /** Runs after each batch of replies has been delivered (front doors flush their sends). */
+  afterReplies?: () => void;
 }
 
 const WORKER_SCRIPT = new URL('../worker/worker-main.js', import.meta.url);
@@ -104,7 +108,7 @@ export class WorkerPool implements ShardTransport {
       const requests = new SpscRing(requestRing);
       const replies = new SpscRing(replyRing);
       const channel: WorkerChannel = {
-        thread, requests, replies, control: new Int32Array(control), io: new ShardChannel(requests, replies),
+        thread, requests, replies, control: new Int32Array(control), io: new ShardChannel(requests, replies), notifyPending: false,
       };
       this.channels.push(channel);
       ready.push(new Promise((resolve, reject) => {
@@ -136,7 +140,28 @@ export class WorkerPool implements ShardTransport {
   /** Send a request to a shard; `onReply` runs on the IO thread when it is answered. */
   submit(shard: number, request: Request, onReply: ReplyCallback): void {
     const channel = this.channels[this.slotMap.workerOf(shard)]!;
-    if (channel.io.submit(shard, request, onReply)) notifyConsumer(channel.requests);
+    if (channel.io.submit(shard, request, onReply)) this.scheduleNotify(channel);
+  }
+
+  private notifyScheduled = false;
+
+  /**
+   * Atomics.notify is a futex syscall; under load one request per notify
+   * would cost more than the request itself. Wake each sleeping worker once,
+   * after every request of this event-loop turn has been queued.
+   */
+  private scheduleNotify(channel: WorkerChannel): void {
+    channel.notifyPending = true;
+    if (this.notifyScheduled) return;
+    this.notifyScheduled = true;
+    setImmediate(() => {
+      this.notifyScheduled = false;
+      for (const ch of this.channels) {
+        if (!ch.notifyPending) continue;
+        ch.notifyPending = false;
+        notifyConsumer(ch.requests);
+      }
+    });
   }
 
   /** Read every visible reply, then sleep on the ring's signal word (asynchronously). */
@@ -146,7 +171,8 @@ export class WorkerPool implements ShardTransport {
       channel.replies.wokeUp();
       const result = channel.io.drainReplies();
       if (result.notifyWorkerProducer) notifyProducer(channel.replies);
-      if (result.notifyWorkerConsumer) notifyConsumer(channel.requests);
+      if (result.notifyWorkerConsumer) this.scheduleNotify(channel);
+      if (result.delivered > 0) this.options.afterReplies?.();
       const tail = channel.replies.prepareToSleep();
       if (tail === null) {
         setImmediate(drain);

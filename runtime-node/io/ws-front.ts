@@ -16,6 +16,7 @@ import { decodeJsonRequest, encodeJsonResponse } from '../../schema/json-codec.j
 import type { ConnectionBudget } from './connection-budget.js';
 import type { Dispatcher } from '../../core/node/dispatcher.js';
 import { OrderedReplies } from './ordered-replies.js';
+import type { Flushable, SendBatcher } from './send-batcher.js';
 
 export const WS_PATH = '/v1/ws';
 /** Seconds without traffic before uWS closes a connection (pings keep healthy clients alive). */
@@ -27,6 +28,9 @@ interface WaitingFrame { frame: Uint8Array; isBinary: boolean }
 
 interface ConnectionState {
   replies: OrderedReplies<Outgoing>;
+  /** Replies in order, waiting for the batch flush. */
+  outbox: Outgoing[];
+  flusher: Flushable;
   inFlight: number;
   waiting: WaitingFrame[];
   waitingHead: number;
@@ -44,6 +48,7 @@ export interface WsFrontOptions {
   isShuttingDown: () => boolean;
   /** Called after every reply leaves, so shutdown can tell when all is done. */
   onIdleCheck: () => void;
+  batcher: SendBatcher;
 }
 
 const textDecoder = new TextDecoder();
@@ -112,7 +117,8 @@ export function mountWebSocket(app: uWS.TemplatedApp, opts: WsFrontOptions): { s
         ? { bytes: encodeResponse(id as bigint, reply), binary: true }
         : { bytes: encodeJsonResponse(id, reply), binary: false };
       if (!state.closed) {
-        ws.cork(() => state.replies.fill(ticket, out, (o) => { ws.send(o.bytes, o.binary); }));
+        state.replies.fill(ticket, out, (o) => { state.outbox.push(o); });
+        if (state.outbox.length > 0) opts.batcher.mark(state.flusher);
         pump(ws, state);
       }
       opts.onIdleCheck();
@@ -139,7 +145,7 @@ export function mountWebSocket(app: uWS.TemplatedApp, opts: WsFrontOptions): { s
         }));
         return;
       }
-      const state: ConnectionState = { replies: new OrderedReplies<Outgoing>(), inFlight: 0, waiting: [], waitingHead: 0, waitingBytes: 0, pumping: false, closed: false, counted: false };
+      const state: ConnectionState = { replies: new OrderedReplies<Outgoing>(), outbox: [], flusher: { flush: () => {} }, inFlight: 0, waiting: [], waitingHead: 0, waitingBytes: 0, pumping: false, closed: false, counted: false };
       res.upgrade(state, req.getHeader('sec-websocket-key'), req.getHeader('sec-websocket-protocol'),
         req.getHeader('sec-websocket-extensions'), context);
     },
@@ -150,6 +156,15 @@ export function mountWebSocket(app: uWS.TemplatedApp, opts: WsFrontOptions): { s
         return;
       }
       state.counted = true;
+      state.flusher = {
+        flush: () => {
+          if (state.closed || state.outbox.length === 0) return;
+          const out = state.outbox;
+          state.outbox = [];
+          ws.cork(() => { for (const o of out) ws.send(o.bytes, o.binary); });
+          pump(ws, state);
+        },
+      };
       sockets.add(ws);
     },
     message: (ws, message, isBinary) => {

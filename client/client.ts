@@ -1,0 +1,260 @@
+// PiccoloClient: typed methods over one pipelined connection. Each method
+// builds a Request (core/protocol/ops.ts), sends it at once without waiting
+// for earlier replies, and turns the reply into a plain result or a typed
+// PiccoloError. Keys and values are bytes; strings are sent as UTF-8.
+
+import type { OkReply, Request, SetRequest } from '../core/protocol/ops.js';
+import { bytesToText, cursorFromText, cursorToText, toBytes, type BytesLike } from './bytes.js';
+import type { Connection } from './connection.js';
+import { PiccoloError, ProtocolError } from './errors.js';
+import type { FormatName } from './wire-format.js';
+
+/** A stored value and the version the write that made it got. */
+export interface Entry { value: Uint8Array; version: number }
+
+export interface SetOptions {
+  /** Expire after this many milliseconds. Without it (and without keepTtl) any old TTL is cleared. */
+  ttlMs?: number;
+  /** Expire at this time (ms since the epoch); wins over ttlMs. */
+  expireAtMs?: number;
+  /** Only write if the key is absent; else rejects with KEY_EXISTS. */
+  ifAbsent?: boolean;
+  /** Only write if the key exists; else rejects with NOT_FOUND. */
+  ifPresent?: boolean;
+  /** Only write if the key is at this version (0 = must be absent); else rejects with VERSION_MISMATCH. */
+  expectedVersion?: number;
+  /** Keep the key's current TTL. */
+  keepTtl?: boolean;
+}
+
+export interface DelOptions {
+  /** Only delete if the key is at this version; else rejects with VERSION_MISMATCH. */
+  expectedVersion?: number;
+}
+
+export interface ScanOptions {
+  /** Only keys starting with these bytes. */
+  prefix?: BytesLike;
+  /** The cursor a previous page returned; absent or null to start. */
+  cursor?: string | null;
+  /** Most keys in the page (the server caps it at its scanLimitMax). */
+  limit?: number;
+  /** Return values too. */
+  withValues?: boolean;
+}
+
+export interface ScanItem { key: Uint8Array; version: number; value?: Uint8Array }
+
+export interface ScanPage {
+  items: ScanItem[];
+  /** Pass to the next scan() to continue; null when the scan is complete. */
+  cursor: string | null;
+}
+
+export type MSetEntries = Iterable<readonly [BytesLike, BytesLike]> | Readonly<Record<string, BytesLike>>;
+
+/**
+ * A page of a thousand keys is tens of kilobytes: big enough that round trips
+ * do not dominate a full scan, small enough to keep a node's reply short.
+ */
+export const SCAN_LIMIT_DEFAULT = 1000;
+
+const EMPTY = new Uint8Array(0);
+
+export class PiccoloClient {
+  /** Use connect() to make one. */
+  constructor(private readonly connection: Connection, readonly format: FormatName) {}
+
+  get url(): string {
+    return this.connection.url;
+  }
+
+  /** Calls not yet answered. */
+  get pendingCount(): number {
+    return this.connection.pendingCount;
+  }
+
+  /** False once close() was called or the connection ended. */
+  get isOpen(): boolean {
+    return this.connection.isOpen;
+  }
+
+  /** Sends any request of the model as is: the escape hatch for ops without a method here. */
+  request(req: Request): Promise<OkReply> {
+    return this.connection.call(req);
+  }
+
+  async get(key: BytesLike): Promise<Entry | null> {
+    const reply = await this.connection.call({ op: 'get', key: toBytes(key, 'key') });
+    if (!need(reply.found, 'found', 'get')) return null;
+    return { value: reply.value ?? EMPTY, version: need(reply.version, 'version', 'get') };
+  }
+
+  /** The value as UTF-8 text, or null when the key is absent. */
+  async getString(key: BytesLike): Promise<string | null> {
+    const entry = await this.get(key);
+    return entry === null ? null : bytesToText(entry.value);
+  }
+
+  async set(key: BytesLike, value: BytesLike, options: SetOptions = {}): Promise<{ version: number }> {
+    const req: SetRequest = { op: 'set', key: toBytes(key, 'key'), value: toBytes(value, 'value') };
+    if (options.ttlMs !== undefined) req.ttlMs = options.ttlMs;
+    if (options.expireAtMs !== undefined) req.expireAtMs = options.expireAtMs;
+    if (options.ifAbsent) req.ifAbsent = true;
+    if (options.ifPresent) req.ifPresent = true;
+    if (options.expectedVersion !== undefined) req.expectedVersion = options.expectedVersion;
+    if (options.keepTtl) req.keepTtl = true;
+    const reply = await this.connection.call(req);
+    return { version: need(reply.version, 'version', 'set') };
+  }
+
+  /** Write only if the key is at expectedVersion (0 = absent); else rejects with VERSION_MISMATCH. */
+  cas(key: BytesLike, expectedVersion: number, value: BytesLike): Promise<{ version: number }> {
+    return this.set(key, value, { expectedVersion });
+  }
+
+  /** True when the key existed and was deleted. */
+  async del(key: BytesLike, options: DelOptions = {}): Promise<boolean> {
+    const reply = await this.connection.call(options.expectedVersion === undefined
+      ? { op: 'del', key: toBytes(key, 'key') }
+      : { op: 'del', key: toBytes(key, 'key'), expectedVersion: options.expectedVersion });
+    return need(reply.found, 'found', 'del');
+  }
+
+  /** Adds delta to the key's decimal integer value (absent = 0); returns the new value. */
+  async incr(key: BytesLike, delta: bigint | number = 1): Promise<bigint> {
+    const reply = await this.connection.call({ op: 'incr', key: toBytes(key, 'key'), delta: toInt64(delta) });
+    return need(reply.integer, 'integer', 'incr');
+  }
+
+  /** Appends to the value (absent = empty); returns the new length in bytes. */
+  async append(key: BytesLike, value: BytesLike): Promise<number> {
+    const reply = await this.connection.call({ op: 'append', key: toBytes(key, 'key'), value: toBytes(value, 'value') });
+    return Number(need(reply.integer, 'integer', 'append'));
+  }
+
+  async exists(key: BytesLike): Promise<boolean> {
+    const reply = await this.connection.call({ op: 'exists', key: toBytes(key, 'key') });
+    return need(reply.found, 'found', 'exists');
+  }
+
+  /** Milliseconds the key has left; Infinity when it never expires; null when it does not exist. */
+  async ttl(key: BytesLike): Promise<number | null> {
+    const reply = await this.connection.call({ op: 'ttl', key: toBytes(key, 'key') });
+    const ms = need(reply.integer, 'integer', 'ttl');
+    if (ms === TTL_NO_KEY) return null;
+    if (ms === TTL_NO_EXPIRY) return Infinity;
+    if (ms < 0n) throw new ProtocolError(`ttl reply ${ms} is not a duration`);
+    return Number(ms);
+  }
+
+  /** Makes the key expire after ttlMs; false when the key does not exist. */
+  async expire(key: BytesLike, ttlMs: number): Promise<boolean> {
+    const reply = await this.connection.call({ op: 'expire', key: toBytes(key, 'key'), ttlMs });
+    return need(reply.found, 'found', 'expire');
+  }
+
+  /** Removes the key's TTL; false when the key does not exist or had none. */
+  async persist(key: BytesLike): Promise<boolean> {
+    const reply = await this.connection.call({ op: 'expire', key: toBytes(key, 'key') });
+    return need(reply.found, 'found', 'persist');
+  }
+
+  /**
+   * One page of keys. Keys come in bytewise order within a shard, shard by
+   * shard; a key written during a scan may or may not appear.
+   */
+  async scan(options: ScanOptions = {}): Promise<ScanPage> {
+    const req: Request = {
+      op: 'scan',
+      prefix: options.prefix === undefined ? EMPTY : toBytes(options.prefix, 'prefix'),
+      cursor: cursorFromText(options.cursor),
+      limit: options.limit ?? SCAN_LIMIT_DEFAULT,
+    };
+    if (options.withValues) req.withValues = true;
+    const reply = await this.connection.call(req);
+    const items = need(reply.scanItems, 'scanItems', 'scan').map((item) => {
+      const out: ScanItem = { key: item.key, version: item.version };
+      if (item.value !== undefined) out.value = item.value;
+      return out;
+    });
+    return { items, cursor: cursorToText(reply.cursor ?? EMPTY) };
+  }
+
+  /** Every key with the prefix, page by page. */
+  async *scanAll(prefix: BytesLike = EMPTY, options: Omit<ScanOptions, 'prefix' | 'cursor'> = {}): AsyncGenerator<ScanItem, void, undefined> {
+    let cursor: string | null = null;
+    do {
+      const page: ScanPage = await this.scan({ ...options, prefix, cursor });
+      yield* page.items;
+      cursor = page.cursor;
+    } while (cursor !== null);
+  }
+
+  /** Entries in the order of `keys`; null for absent keys. Not atomic across shards. */
+  async mget(keys: readonly BytesLike[]): Promise<(Entry | null)[]> {
+    if (keys.length === 0) return [];
+    const reply = await this.connection.call({ op: 'mget', keys: keys.map((key, i) => toBytes(key, `keys[${i}]`)) });
+    const items = need(reply.items, 'items', 'mget');
+    if (items.length !== keys.length) throw new ProtocolError(`mget asked for ${keys.length} keys and got ${items.length} items`);
+    return items.map((item) => (item.found ? { value: item.value ?? EMPTY, version: need(item.version, 'version', 'mget') } : null));
+  }
+
+  /**
+   * Writes every entry (pairs, a Map, or an object of string keys). Atomic
+   * per shard, not across shards. With ifNoneExist nothing is written when
+   * any key exists, and the result is false.
+   */
+  async mset(entries: MSetEntries, options: { ifNoneExist?: boolean } = {}): Promise<boolean> {
+    const pairs: Iterable<readonly [BytesLike, BytesLike]> = isIterable(entries) ? entries : Object.entries(entries);
+    const list: { key: Uint8Array; value: Uint8Array }[] = [];
+    for (const [key, value] of pairs) list.push({ key: toBytes(key, 'key'), value: toBytes(value, 'value') });
+    if (list.length === 0) return true;
+    const reply = await this.connection.call(options.ifNoneExist ? { op: 'mset', entries: list, ifNoneExist: true } : { op: 'mset', entries: list });
+    return reply.found ?? true;
+  }
+
+  /** Number of live keys on the node. */
+  async count(): Promise<number> {
+    const reply = await this.connection.call({ op: 'count' });
+    return Number(need(reply.integer, 'integer', 'count'));
+  }
+
+  /** Removes every key on the node. */
+  async flush(): Promise<void> {
+    await this.connection.call({ op: 'flush' });
+  }
+
+  /** Lets pending calls finish, then closes the connection. Further calls reject with ConnectionClosedError. */
+  close(): Promise<void> {
+    return this.connection.close();
+  }
+}
+
+/** The ttl reply's markers (Redis PTTL's). */
+const TTL_NO_KEY = -2n;
+const TTL_NO_EXPIRY = -1n;
+
+const INT64_MIN = -(1n << 63n);
+const INT64_MAX = (1n << 63n) - 1n;
+
+function toInt64(delta: bigint | number): bigint {
+  if (typeof delta === 'number') {
+    if (!Number.isSafeInteger(delta)) throw new PiccoloError('BAD_REQUEST', `delta must be an integer, got ${delta}`);
+    return BigInt(delta);
+  }
+  if (typeof delta !== 'bigint' || delta < INT64_MIN || delta > INT64_MAX) {
+    throw new PiccoloError('BAD_REQUEST', 'delta must be a signed 64-bit integer');
+  }
+  return delta;
+}
+
+/** A reply field the op always carries; its absence means the server broke the protocol. */
+function need<T>(value: T | undefined, field: string, op: string): T {
+  if (value === undefined) throw new ProtocolError(`${op} reply has no ${field}`);
+  return value;
+}
+
+function isIterable(value: unknown): value is Iterable<readonly [BytesLike, BytesLike]> {
+  return typeof (value as { [Symbol.iterator]?: unknown })[Symbol.iterator] === 'function';
+}

@@ -1,0 +1,55 @@
+// The Piccolo client: `import { connect } from 'piccolo'`. Runs in browsers
+// (native WebSocket) and in Node (the `ws` package where there is no global
+// WebSocket); nothing here imports node:*.
+//
+//   const kv = await connect('ws://127.0.0.1:7700/v1/ws');
+//   const { version } = await kv.set('greeting', 'hello');
+//   await kv.cas('greeting', version, 'hi');          // VERSION_MISMATCH if someone else wrote
+//   console.log(await kv.getString('greeting'));
+//   await kv.close();
+
+import { Connection } from './connection.js';
+import { PiccoloClient } from './client.js';
+import { resolveOptions, type ConnectOptions } from './options.js';
+import { openWebSocket, resolveWebSocket } from './web-socket.js';
+import { wireFormat } from './wire-format.js';
+
+export { PiccoloClient, SCAN_LIMIT_DEFAULT } from './client.js';
+export type { DelOptions, Entry, MSetEntries, ScanItem, ScanOptions, ScanPage, SetOptions } from './client.js';
+export type { BytesLike } from './bytes.js';
+export {
+  ClientErrorCode, ConnectError, ConnectionClosedError, PiccoloError, ProtocolError, TimeoutError, VersionMismatchError,
+  type ClientErrorName, type PiccoloErrorCode,
+} from './errors.js';
+export {
+  DEFAULT_CONNECT_TIMEOUT_MS, DEFAULT_FRAME_BYTES_MAX, DEFAULT_PIPELINE_MAX, DEFAULT_REQUEST_TIMEOUT_MS, DEFAULT_WAITING_BYTES_MAX,
+  type ConnectOptions,
+} from './options.js';
+export type { WebSocketConstructor, WebSocketLike } from './web-socket.js';
+export type { FormatName } from './wire-format.js';
+export type { ErrorName } from '../core/errors.js';
+export type { OkReply, Request } from '../core/protocol/ops.js';
+
+/** The WebSocket path of a node; a URL without a path gets this one. */
+export const WS_PATH = '/v1/ws';
+
+/** Opens a connection to a node. Rejects with ConnectError when it cannot. */
+export async function connect(url: string, options: ConnectOptions = {}): Promise<PiccoloClient> {
+  const resolved = resolveOptions(options);
+  const target = withDefaultPath(url);
+  const Ctor = await resolveWebSocket(options.WebSocket);
+  const socket = await openWebSocket(Ctor, target, resolved.connectTimeoutMs);
+  return new PiccoloClient(new Connection(socket, wireFormat(resolved.format), resolved, target), resolved.format);
+}
+
+/** 'ws://host:7700' means the node's WebSocket endpoint, 'ws://host:7700/v1/ws'. */
+function withDefaultPath(url: string): string {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return url; // the WebSocket constructor reports the bad URL as a ConnectError
+  }
+  if (parsed.pathname === '/' || parsed.pathname === '') parsed.pathname = WS_PATH;
+  return parsed.toString();
+}
