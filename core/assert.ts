@@ -6,8 +6,12 @@ export class AssertionError extends Error {
   override name = 'AssertionError';
 }
 
-export function assert(condition: unknown, message = 'assertion failed'): asserts condition {
-  if (!condition) throw new AssertionError(message);
+/**
+ * Throws when `condition` is false. On hot paths pass the message as a
+ * function, so that a template string is built only when the check fails.
+ */
+export function assert(condition: unknown, message: string | (() => string) = 'assertion failed'): asserts condition {
+  if (!condition) throw new AssertionError(typeof message === 'function' ? message() : message);
 }
 
 /** Exhaustiveness check for `switch` over a union: unreachable if types hold. */

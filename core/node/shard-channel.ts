@@ -84,7 +84,7 @@ export class ShardChannel {
       ring.release();
       delivered++;
       const callback = this.callbacks.get(tag);
-      assert(callback !== undefined, `reply for unknown tag ${tag}`);
+      assert(callback !== undefined, () => `reply for unknown tag ${tag}`);
       this.callbacks.delete(tag);
       callback(reply);
     }

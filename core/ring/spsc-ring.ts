@@ -87,7 +87,7 @@ export class SpscRing {
    * writing; nothing is visible to the consumer before `publish`.
    */
   reserve(payloadBytes: number): number {
-    assert(payloadBytes >= 0 && payloadBytes <= this.payloadBytesMax, `record of ${payloadBytes} bytes exceeds ring limit ${this.payloadBytesMax}`);
+    assert(payloadBytes >= 0 && payloadBytes <= this.payloadBytesMax, () => `record of ${payloadBytes} bytes exceeds ring limit ${this.payloadBytesMax}`);
     const size = recordBytes(payloadBytes);
     const offset = this.localTail & this.mask;
     const untilEnd = this.capacity - offset;
@@ -179,7 +179,7 @@ export class SpscRing {
       offset = 0;
       length = this.view.getUint32(0, true);
     }
-    assert(length <= this.payloadBytesMax, `corrupt ring record length ${length}`);
+    assert(length <= this.payloadBytesMax, () => `corrupt ring record length ${length}`);
     assert(((this.cachedTail - this.localHead) >>> 0) >= recordBytes(length), 'record extends past the tail');
     this.lastLength = length;
     return offset + LENGTH_BYTES;

@@ -57,7 +57,7 @@ export class ShardWorker {
         if (at < 0) break;
         const record = decodeRequestRecord(this.requests.data, at, at + this.requests.lastLength);
         const shard = this.shards.get(record.shard);
-        assert(shard !== undefined, `request for shard ${record.shard} reached a worker that does not own it`);
+        assert(shard !== undefined, () => `request for shard ${record.shard} reached a worker that does not own it`);
         const reply = shard.handle(record.request, nowMs);
         this.writer.reset();
         encodeReplyRecord(this.writer, record.tag, reply);

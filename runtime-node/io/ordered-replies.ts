@@ -24,7 +24,7 @@ export class OrderedReplies<T> {
   /** Store the reply for `ticket` and hand every reply now in order to `send`. */
   fill(ticket: number, reply: T, send: (reply: T) => void): void {
     const index = this.start + (ticket - this.firstTicket);
-    assert(index >= this.start && index < this.slots.length && this.slots[index] === undefined, `ticket ${ticket} filled twice or unknown`);
+    assert(index >= this.start && index < this.slots.length && this.slots[index] === undefined, () => `ticket ${ticket} filled twice or unknown`);
     this.slots[index] = reply;
     while (this.start < this.slots.length && this.slots[this.start] !== undefined) {
       const next = this.slots[this.start]!;

@@ -1,0 +1,194 @@
+// `npm run sim -- ...`: run one seed, or sweep a range of seeds.
+//
+//   --seed N          run seed N and print its report (deterministic)
+//   --seeds A..B      run seeds A to B (inclusive) and print a summary
+//   --nodes K         nodes (default 1)
+//   --clients C       workload clients (default: chosen by the seed)
+//   --ops M           workload operations (default 2000)
+//   --faults LIST     comma-separated faults that are on (or "none");
+//                     default: each of the default set on by chance
+//   --timing          also print wall-clock timing for a single seed
+//
+// Exit codes: see verdict.ts (0 pass, 2 usage, 3..8 by failure kind).
+// Kept apart from cli.ts so tests can drive it without a process.
+
+import { CLIENTS_MAX, NODES_MAX, OPS_MAX, type SimOptions } from './config.js';
+import { FAULT_NAMES, type FaultName } from './fault-plan.js';
+import { formatRun, replayCommand } from './report.js';
+import { runSeed, type SeedRun } from './run-seed.js';
+import { EXIT_PASS, EXIT_USAGE, FAILURE_KINDS, type FailureKind } from './verdict.js';
+
+export interface CliIo {
+  /** One line of standard output. */
+  out(line: string): void;
+  /** Raw text to standard error (progress). */
+  err(text: string): void;
+  /** Whether standard error is a terminal (then progress redraws one line). */
+  errIsTty: boolean;
+  /** Wall clock in ms, for timing lines only. */
+  nowMs(): number;
+}
+
+/** Without a TTY, a progress line every this many seeds. */
+export const PROGRESS_EVERY_SEEDS = 100;
+const PROGRESS_BAR_WIDTH = 30;
+
+const USAGE = `usage: npm run sim -- (--seed N | --seeds A..B) [--nodes K] [--clients C] [--ops M] [--faults LIST] [--timing]
+  faults: ${FAULT_NAMES.join(', ')} (comma-separated), or none`;
+
+interface ParsedArgs {
+  seeds: { first: number; last: number; single: boolean };
+  options: Omit<SimOptions, 'seed'>;
+  timing: boolean;
+}
+
+class UsageError extends Error {}
+
+function parseCount(flag: string, text: string | undefined, max: number): number {
+  if (text === undefined || !/^[0-9]+$/.test(text)) throw new UsageError(`${flag} needs a whole number`);
+  const n = Number(text);
+  if (n < 1 || n > max) throw new UsageError(`${flag} must be in 1..${max}`);
+  return n;
+}
+
+function parseSeed(text: string, what: string): number {
+  if (!/^[0-9]+$/.test(text) || !Number.isSafeInteger(Number(text))) throw new UsageError(`${what} must be a non-negative integer below 2^53`);
+  return Number(text);
+}
+
+function parseFaults(text: string | undefined): FaultName[] {
+  if (text === undefined || text === '') throw new UsageError('--faults needs a list');
+  if (text === 'none') return [];
+  const names = text.split(',');
+  for (const name of names) {
+    if (!(FAULT_NAMES as readonly string[]).includes(name)) throw new UsageError(`unknown fault "${name}"; known: ${FAULT_NAMES.join(', ')}`);
+  }
+  return [...new Set(names)] as FaultName[];
+}
+
+export function parseArgs(argv: readonly string[]): ParsedArgs {
+  let seeds: ParsedArgs['seeds'] | null = null;
+  const options: Omit<SimOptions, 'seed'> = {};
+  let timing = false;
+  for (let i = 0; i < argv.length; i++) {
+    const flag = argv[i]!;
+    const value = (): string | undefined => argv[++i];
+    switch (flag) {
+      case '--seed': {
+        if (seeds !== null) throw new UsageError('give one --seed or --seeds');
+        const text = value();
+        if (text === undefined) throw new UsageError('--seed needs a number');
+        const seed = parseSeed(text, '--seed');
+        seeds = { first: seed, last: seed, single: true };
+        break;
+      }
+      case '--seeds': {
+        if (seeds !== null) throw new UsageError('give one --seed or --seeds');
+        const match = /^([0-9]+)\.\.([0-9]+)$/.exec(value() ?? '');
+        if (match === null) throw new UsageError('--seeds needs a range A..B');
+        const first = parseSeed(match[1]!, 'a seed');
+        const last = parseSeed(match[2]!, 'a seed');
+        if (last < first) throw new UsageError('--seeds A..B needs A <= B');
+        seeds = { first, last, single: false };
+        break;
+      }
+      case '--nodes': options.nodes = parseCount(flag, value(), NODES_MAX); break;
+      case '--clients': options.clients = parseCount(flag, value(), CLIENTS_MAX); break;
+      case '--ops': options.ops = parseCount(flag, value(), OPS_MAX); break;
+      case '--faults': options.faults = parseFaults(value()); break;
+      case '--timing': timing = true; break;
+      default: throw new UsageError(`unknown argument "${flag}"`);
+    }
+  }
+  if (seeds === null) throw new UsageError('give --seed N or --seeds A..B');
+  return { seeds, options, timing };
+}
+
+/** Client operations a run simulated: the history's, plus the expiry client's. */
+function simulatedOps(run: SeedRun): number {
+  return run.operations + run.ttl.sets + run.ttl.reads;
+}
+
+function rate(ops: number, ms: number): string {
+  return ms > 0 ? `${Math.round((ops * 1000) / ms)} ops/s` : 'n/a';
+}
+
+export function main(argv: readonly string[], io: CliIo): number {
+  let args: ParsedArgs;
+  try {
+    args = parseArgs(argv);
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    io.out(`error: ${error.message}`);
+    io.out(USAGE);
+    return EXIT_USAGE;
+  }
+  if (args.seeds.single) return runOne(args.seeds.first, args, io);
+  return runSweep(args, io);
+}
+
+function runOne(seed: number, args: ParsedArgs, io: CliIo): number {
+  const run = runSeed({ ...args.options, seed }, args.timing ? io.nowMs : undefined);
+  for (const line of formatRun(run)) io.out(line);
+  if (args.timing && run.timing) {
+    const { simMs, checkMs } = run.timing;
+    const ops = simulatedOps(run);
+    io.out(`timing (wall clock, not deterministic): simulate ${simMs.toFixed(1)}ms (${rate(ops, simMs)}), check ${checkMs.toFixed(1)}ms, `
+      + `total ${(simMs + checkMs).toFixed(1)}ms (${rate(ops, simMs + checkMs)})`);
+  }
+  return run.exitCode;
+}
+
+function runSweep(args: ParsedArgs, io: CliIo): number {
+  const { first, last } = args.seeds;
+  const total = last - first + 1;
+  const failedBy = new Map<FailureKind, number>();
+  const failing: { seed: number; run: SeedRun }[] = [];
+  let passed = 0;
+  let ops = 0;
+  let simMs = 0;
+  let checkMs = 0;
+  const started = io.nowMs();
+  const progress = (done: number): void => {
+    const failed = done - passed;
+    if (io.errIsTty) {
+      const filled = Math.round((done / total) * PROGRESS_BAR_WIDTH);
+      io.err(`\r[${'#'.repeat(filled)}${'.'.repeat(PROGRESS_BAR_WIDTH - filled)}] ${done}/${total} seeds, ${failed} failed`);
+      if (done === total) io.err('\n');
+    } else if (done % PROGRESS_EVERY_SEEDS === 0 || done === total) {
+      io.err(`${done}/${total} seeds, ${failed} failed\n`);
+    }
+  };
+  for (let seed = first; seed <= last; seed++) {
+    const run = runSeed({ ...args.options, seed }, io.nowMs);
+    ops += simulatedOps(run);
+    simMs += run.timing!.simMs;
+    checkMs += run.timing!.checkMs;
+    if (run.failures.length === 0) {
+      passed++;
+    } else {
+      failing.push({ seed, run });
+      for (const kind of new Set(run.failures.map((f) => f.kind))) failedBy.set(kind, (failedBy.get(kind) ?? 0) + 1);
+    }
+    progress(seed - first + 1);
+  }
+  const wallMs = io.nowMs() - started;
+  io.out(`sweep: seeds ${first}..${last} (${total} runs)`);
+  io.out(`  ${'passed'.padEnd(16)} ${passed}`);
+  io.out(`  ${'failed'.padEnd(16)} ${total - passed}`);
+  for (const kind of FAILURE_KINDS) {
+    const n = failedBy.get(kind);
+    if (n !== undefined) io.out(`    ${kind.padEnd(14)} ${n}`);
+  }
+  io.out(`  ${'client ops'.padEnd(16)} ${ops}`);
+  if (failing.length > 0) {
+    const firstFail = failing[0]!;
+    io.out(`first failing seed: ${firstFail.seed} (${firstFail.run.failures.map((f) => f.kind).join(', ')})`);
+    io.out(`replay: ${replayCommand(firstFail.run.config)}`);
+    const shown = failing.slice(0, 20).map((f) => f.seed).join(', ');
+    io.out(`failing seeds: ${shown}${failing.length > 20 ? `, ... (${failing.length} in all)` : ''}`);
+  }
+  io.out(`timing (wall clock, not deterministic): ${(wallMs / 1000).toFixed(2)}s wall, ${rate(ops, wallMs)} overall; `
+    + `simulate ${(simMs / 1000).toFixed(2)}s (${rate(ops, simMs)}), check ${(checkMs / 1000).toFixed(2)}s`);
+  return failing.length === 0 ? EXIT_PASS : failing[0]!.run.exitCode;
+}

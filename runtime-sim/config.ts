@@ -1,0 +1,213 @@
+// Every knob of a simulated run, chosen from the seed (a few can be fixed by
+// command-line options). The same seed and options give the same config,
+// which the report prints in full, so a failing run can be understood
+// without re-running it.
+
+import { assert } from '../core/assert.js';
+import { KiB, makeLimits, type Limits } from '../core/limits.js';
+import { Random } from '../core/random.js';
+import type { SessionSettings } from './client-session.js';
+import { maxDelayUs, type DelaySpec } from './delay.js';
+import { DEFAULT_FAULT_CHANCE, DEFAULT_FAULTS, planFaults, type FaultName, type FaultPlan } from './fault-plan.js';
+import type { NodeSettings, WorkerFactory } from './sim-node.js';
+import { clientHostsOf, layoutHosts, type HostLayout } from './topology.js';
+
+/** What a caller may choose; everything else comes from the seed. */
+export interface SimOptions {
+  seed: number;
+  /** Nodes (independent single nodes until the cluster exists). Default 1. */
+  nodes?: number;
+  /** Workload client hosts (each runs processesPerClient history processes over its connections). Default: chosen by the seed, 2..8. */
+  clients?: number;
+  /** Workload operations over all clients (not counting final reads and TTL checks). Default DEFAULT_OPS. */
+  ops?: number;
+  /** Faults in play: each is on for sure. Default: each of DEFAULT_FAULTS on with DEFAULT_FAULT_CHANCE. */
+  faults?: readonly FaultName[];
+  /** Test hook: build each node's workers (e.g. a deliberately broken one). */
+  workerFactory?: WorkerFactory;
+  /** Checker search budget (default: the checker's own). */
+  checkerStepsMax?: number;
+}
+
+export const DEFAULT_OPS = 2_000;
+export const NODES_MAX = 16;
+export const CLIENTS_MAX = 64;
+/** Keeps one run's history within what the checker handles in well under a second. */
+export const OPS_MAX = 100_000;
+
+/**
+ * Limits for simulated nodes: small values so that a few requests fill the
+ * small rings (backpressure), yet every limit relation of checkLimits holds
+ * for the smallest ring (2 KiB >= 2 * (768 B frame + record overhead)).
+ */
+const SIM_KEY_BYTES_MAX = 64;
+const SIM_VALUE_BYTES_MAX = 512;
+const SIM_FRAME_BYTES_MAX = 768;
+/** Weighted towards the smallest, where a few pipelined requests fill a ring. */
+const RING_SIZES = [2 * KiB, 2 * KiB, 2 * KiB, 4 * KiB, 8 * KiB, 64 * KiB];
+/** Value padding (bytes) a run may use: 0 keeps records tiny; 480 makes three of them fill a 2 KiB ring. */
+const VALUE_PAD_SIZES = [0, 32, 200, 480, 480, 480];
+
+/** Processes per register key, at most (on average): see the key counts in makeConfig. */
+const KEY_PROCESSES_MAX = 6;
+
+export interface WorkloadSpec {
+  registerKeys: string[];
+  counterKeys: string[];
+  /** Relative weights of read, write, cas, delete, incr. */
+  weights: { read: number; write: number; cas: number; delete: number; incr: number };
+  valuePadMax: number;
+  thinkMeanUs: number;
+  incrDeltaMax: number;
+}
+
+export interface TtlSpec {
+  keys: number;
+  ttlMinMs: number;
+  ttlMaxMs: number;
+  readsPerKey: number;
+}
+
+export interface SimConfig {
+  seed: number;
+  nodes: number;
+  clients: number;
+  /** History processes per client host, pipelining their requests on its connections. */
+  processesPerClient: number;
+  ops: number;
+  /** Faults the run could use (the options'), and the plan of those the seed turned on. */
+  faultsAllowed: readonly FaultName[];
+  faultsExplicit: boolean;
+  faults: FaultPlan;
+  layout: HostLayout;
+  nodeSettings: NodeSettings[];
+  delay: DelaySpec;
+  session: SessionSettings;
+  workload: WorkloadSpec;
+  ttl: TtlSpec;
+  quiesceAtUs: number;
+  /** From here on every new operation must complete (ok or fail) within livenessBoundUs. */
+  settleAtUs: number;
+  livenessBoundUs: number;
+  /** Randomness for the run itself (network, nodes, clients), independent of the config draws. */
+  runRng: Random;
+}
+
+function simLimits(ringBytes: number): Limits {
+  return makeLimits({
+    keyBytesMax: SIM_KEY_BYTES_MAX,
+    valueBytesMax: SIM_VALUE_BYTES_MAX,
+    frameBytesMax: SIM_FRAME_BYTES_MAX,
+    ringBytes,
+    connectionQueueBytesMax: 64 * KiB,
+  });
+}
+
+export function makeConfig(options: SimOptions): SimConfig {
+  const root = Random.fromSeed(options.seed);
+  // One fork per concern: a change in how one concern draws leaves the others' choices alone.
+  const topoRng = root.fork();
+  const nodeRng = root.fork();
+  const netRng = root.fork();
+  const clientRng = root.fork();
+  const workloadRng = root.fork();
+  const faultRng = root.fork();
+  const runRng = root.fork();
+
+  const seedClients = topoRng.int(2, 8);
+  const processesPerClient = topoRng.int(1, 8);
+  const nodes = options.nodes ?? 1;
+  const clients = options.clients ?? seedClients;
+  const ops = options.ops ?? DEFAULT_OPS;
+  assert(Number.isInteger(nodes) && nodes >= 1 && nodes <= NODES_MAX, `nodes must be in 1..${NODES_MAX}`);
+  assert(Number.isInteger(clients) && clients >= 1 && clients <= CLIENTS_MAX, `clients must be in 1..${CLIENTS_MAX}`);
+  assert(Number.isInteger(ops) && ops >= 1 && ops <= OPS_MAX, `ops must be in 1..${OPS_MAX}`);
+
+  const ringBytes = nodeRng.pick(RING_SIZES);
+  const limits = simLimits(ringBytes);
+  const wake: DelaySpec = { baseUs: nodeRng.int(1, 50), tailMeanUs: nodeRng.int(1, 200), tailCapUs: 2_000 };
+  const nodeSettings: NodeSettings[] = [];
+  for (let n = 0; n < nodes; n++) {
+    const workers = nodeRng.int(1, 4);
+    nodeSettings.push({
+      workers,
+      shards: workers * nodeRng.int(1, 3),
+      ringBytes,
+      limits,
+      batchMax: nodeRng.int(1, 64),
+      idleWakeUs: nodeRng.int(1_000, 100_000),
+      sweepIntervalMs: nodeRng.int(5, 100),
+      wake,
+      ioRequestCostUs: nodeRng.int(1, 30),
+      ioReplyCostUs: nodeRng.int(1, 10),
+      workerRecordCostUs: nodeRng.int(1, 20),
+      drainCostUs: nodeRng.int(1, 10),
+    });
+  }
+
+  const tailMeanUs = netRng.int(10, 2_000);
+  const delay: DelaySpec = { baseUs: netRng.int(20, 500), tailMeanUs, tailCapUs: Math.min(20_000, 20 * tailMeanUs) };
+
+  // Well above the worst fault-free round trip (two capped link delays, wake-ups, queueing), so that after quiesce only a real bug times out.
+  const timeoutUs = clientRng.int(100, 500) * 1000;
+  const session: SessionSettings = {
+    timeoutUs,
+    connectTimeoutUs: clientRng.int(10, 100) * 1000,
+    backoffMinUs: 1_000,
+    backoffMaxUs: clientRng.int(5, 50) * 1000,
+    keepaliveUs: clientRng.int(10, 50) * 1000,
+    lossy: false,
+  };
+
+  // Few keys, so operations collide; but not so few that dozens of
+  // processes pile onto one key, which makes checking a key's history
+  // exponentially harder without finding more bugs.
+  const processes = clients * processesPerClient;
+  const registerKeys = Array.from({ length: Math.max(workloadRng.int(1, 8), Math.ceil(processes / KEY_PROCESSES_MAX)) }, (_, i) => `k${i}`);
+  const counterKeys = Array.from({ length: Math.max(workloadRng.int(1, 3), Math.ceil(processes / (2 * KEY_PROCESSES_MAX))) }, (_, i) => `c${i}`);
+  const workload: WorkloadSpec = {
+    registerKeys,
+    counterKeys,
+    weights: {
+      read: workloadRng.int(1, 10), write: workloadRng.int(1, 10), cas: workloadRng.int(0, 10),
+      delete: workloadRng.int(0, 4), incr: workloadRng.int(0, 6),
+    },
+    valuePadMax: workloadRng.pick(VALUE_PAD_SIZES),
+    thinkMeanUs: workloadRng.int(0, 2_000),
+    incrDeltaMax: workloadRng.int(1, 100),
+  };
+  const ttlMinMs = workloadRng.int(5, 50);
+  const ttl: TtlSpec = { keys: workloadRng.int(2, 8), ttlMinMs, ttlMaxMs: ttlMinMs + workloadRng.int(0, 150), readsPerKey: workloadRng.int(2, 4) };
+
+  // Quiesce somewhere in the workload's fault-free duration estimate, so a
+  // good part of it runs under faults and some of it after.
+  const cycleUs = workload.thinkMeanUs + 2 * (delay.baseUs + delay.tailMeanUs) + 2 * (wake.baseUs + wake.tailMeanUs) + 100;
+  const estimateUs = Math.ceil(ops / (clients * processesPerClient)) * cycleUs;
+  const quiesceAtUs = Math.max(20_000, Math.floor(estimateUs * faultRng.int(40, 100) / 100));
+  const layout = layoutHosts(nodes, clients);
+  const faultsExplicit = options.faults !== undefined;
+  const faultsAllowed = options.faults ?? DEFAULT_FAULTS;
+  const faults = planFaults(faultRng, {
+    allowed: faultsAllowed,
+    chance: (fault) => (faultsExplicit ? 1 : DEFAULT_FAULT_CHANCE[fault]),
+    quiesceAtUs,
+    nodeHosts: layout.nodeHosts,
+    clientHosts: clientHostsOf(layout),
+    workersPerNode: nodeSettings.map((s) => s.workers),
+  });
+  session.lossy = faults.lossy !== null;
+
+  // Long enough after quiesce for every fault's after-effects to clear: a
+  // request caught in a fault times out, dead connections fail their
+  // keepalive, and reconnects get through.
+  const maxLinkUs = maxDelayUs(delay);
+  const settleUs = timeoutUs + session.connectTimeoutUs + 2 * session.keepaliveUs + session.backoffMaxUs + 4 * maxLinkUs
+    + Math.max(...nodeSettings.map((s) => s.idleWakeUs));
+  // Worst fault-free path for one operation: wait out a reconnect backoff, connect, then the request itself.
+  const livenessBoundUs = session.backoffMaxUs + session.connectTimeoutUs + timeoutUs;
+
+  return {
+    seed: options.seed, nodes, clients, processesPerClient, ops, faultsAllowed, faultsExplicit, faults, layout, nodeSettings, delay, session,
+    workload, ttl, quiesceAtUs, settleAtUs: quiesceAtUs + settleUs, livenessBoundUs, runRng,
+  };
+}

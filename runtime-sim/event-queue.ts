@@ -1,0 +1,74 @@
+// The simulator's pending events: a binary min-heap ordered by (time,
+// insertion sequence). The sequence breaks ties between events due at the
+// same virtual time in the order they were scheduled, so the run order, and
+// with it the whole simulation, depends on nothing but the seed.
+
+export type EventAction = () => void;
+
+export class SimEvent {
+  constructor(
+    /** Virtual time in µs. */
+    readonly timeUs: number,
+    readonly seq: number,
+    /** The simulated thread it runs on (see Simulation.addThread). */
+    readonly thread: number,
+    /** What it is, for the trace (see event-kinds.ts). */
+    readonly kind: number,
+    /** A number that tells this event from its siblings in the trace (a message or op id). */
+    readonly payload: number,
+    readonly action: EventAction,
+  ) {}
+}
+
+function before(a: SimEvent, b: SimEvent): boolean {
+  return a.timeUs < b.timeUs || (a.timeUs === b.timeUs && a.seq < b.seq);
+}
+
+export class EventQueue {
+  private readonly heap: SimEvent[] = [];
+
+  get size(): number {
+    return this.heap.length;
+  }
+
+  push(event: SimEvent): void {
+    const heap = this.heap;
+    let i = heap.length;
+    heap.push(event);
+    while (i > 0) {
+      const parent = (i - 1) >> 1;
+      const p = heap[parent]!;
+      if (!before(event, p)) break;
+      heap[i] = p;
+      i = parent;
+    }
+    heap[i] = event;
+  }
+
+  /** The earliest event, or undefined when empty. */
+  peek(): SimEvent | undefined {
+    return this.heap[0];
+  }
+
+  pop(): SimEvent | undefined {
+    const heap = this.heap;
+    const top = heap[0];
+    if (top === undefined) return undefined;
+    const last = heap.pop()!;
+    const n = heap.length;
+    if (n > 0) {
+      let i = 0;
+      for (;;) {
+        const left = 2 * i + 1;
+        if (left >= n) break;
+        const right = left + 1;
+        const child = right < n && before(heap[right]!, heap[left]!) ? right : left;
+        if (!before(heap[child]!, last)) break;
+        heap[i] = heap[child]!;
+        i = child;
+      }
+      heap[i] = last;
+    }
+    return top;
+  }
+}

@@ -1,0 +1,132 @@
+// A node's machine: its threads and clock (which survive restarts) and the
+// current SimNode process (which does not). It is the node's front door in
+// the simulation: it accepts client streams, reads requests off them into the
+// node's Dispatcher and writes replies back, like runtime-node's WebSocket
+// front door does (minus the wire encoding: messages carry the Request and
+// Reply objects themselves; the codecs have their own tests).
+//
+// TCP behaviour across crashes: a process crash resets its connections (the
+// kernel sends RSTs) unless the whole machine went down (silence); while the
+// host is down nothing answers; a restarted host answers traffic on a
+// connection it does not know with an RST.
+
+import type { Reply, Request } from '../core/protocol/ops.js';
+import type { Random } from '../core/random.js';
+import type { Network, StreamConnection } from './network.js';
+import type { NodeClock } from './node-clock.js';
+import {
+  SimNode, emptyNodeStats, NO_SCHEDULING_FAULTS, type NodeSettings, type NodeStats, type NodeThreads, type SchedulingFaults, type WorkerFactory,
+} from './sim-node.js';
+import type { Simulation } from './simulation.js';
+
+export type ToNode =
+  | { t: 'connect' }
+  | { t: 'request'; id: number; request: Request }
+  | { t: 'ping'; id: number };
+
+export type ToClient =
+  | { t: 'accept' }
+  | { t: 'reply'; id: number; reply: Reply }
+  | { t: 'pong'; id: number };
+
+export type ClientStream = StreamConnection<ToNode, ToClient>;
+
+export class NodeHost {
+  /** The running process, or null while the node is down. */
+  current: SimNode | null = null;
+  /** Processes started so far (1 after the first boot). */
+  incarnations = 0;
+  readonly stats: NodeStats = emptyNodeStats();
+  /** Most laps any ring of an earlier process made. */
+  private pastRingLaps = 0;
+  /** Streams accepted by the current process, and which process accepted each. */
+  private readonly accepted = new Map<ClientStream, SimNode>();
+
+  constructor(
+    /** Index among the nodes (what the slot ownership table names). */
+    readonly index: number,
+    /** Host id on the network. */
+    readonly host: number,
+    private readonly sim: Simulation,
+    private readonly network: Network,
+    readonly threads: NodeThreads,
+    readonly clock: NodeClock,
+    readonly settings: NodeSettings,
+    private readonly rng: Random,
+    private readonly workerFactory?: WorkerFactory,
+    private readonly scheduling: Readonly<SchedulingFaults> = NO_SCHEDULING_FAULTS,
+  ) {}
+
+  /** Starts a fresh process (empty memory). */
+  boot(): void {
+    this.incarnations++;
+    this.current = new SimNode(this.sim, this.threads, this.clock, this.settings, this.rng.fork(), this.stats, this.workerFactory, this.scheduling).start();
+  }
+
+  /**
+   * The process dies. `machineDown`: the whole host is gone, so no RSTs go
+   * out and clients find out by timing out.
+   */
+  crash(machineDown: boolean): void {
+    if (this.current === null) return;
+    this.pastRingLaps = Math.max(this.pastRingLaps, this.current.ringLaps);
+    this.current.crash();
+    this.current = null;
+    const streams = [...this.accepted.keys()];
+    this.accepted.clear();
+    if (!machineDown) for (const stream of streams) stream.reset('node');
+  }
+
+  /** Most times any ring of this host went round (see SimNode.ringLaps). */
+  get ringLaps(): number {
+    return Math.max(this.pastRingLaps, this.current?.ringLaps ?? 0);
+  }
+
+  /** Every stream the current process has open (for the connection-reset fault). */
+  openStreams(): ClientStream[] {
+    return [...this.accepted.keys()].filter((s) => s.open);
+  }
+
+  /** A client opened a stream to this host: its messages come here. */
+  attach(stream: ClientStream): void {
+    stream.onNodeReceive = (message) => this.receive(stream, message);
+    stream.onNodeReset = () => { this.accepted.delete(stream); };
+  }
+
+  private receive(stream: ClientStream, message: ToNode): void {
+    const node = this.current;
+    if (node === null) return; // host down: nothing answers
+    if (message.t === 'connect') {
+      this.accepted.set(stream, node);
+      stream.sendToClient({ t: 'accept' });
+      return;
+    }
+    if (this.accepted.get(stream) !== node) {
+      // A connection this process never accepted (it predates a restart): RST.
+      stream.reset('node');
+      return;
+    }
+    switch (message.t) {
+      case 'ping':
+        stream.sendToClient({ t: 'pong', id: message.id });
+        return;
+      case 'request': {
+        const id = message.id;
+        node.execute(message.request, (reply) => {
+          if (node.alive) stream.sendToClient({ t: 'reply', id, reply });
+        });
+        return;
+      }
+    }
+  }
+
+  /** A request datagram (lossy client mode); the reply goes back as a datagram, which may be duplicated. */
+  receiveDatagram(clientHost: number, clientThread: number, request: Request, onReply: (reply: Reply) => void): void {
+    const node = this.current;
+    if (node === null) return;
+    node.execute(request, (reply) => {
+      if (!node.alive) return;
+      this.network.sendDatagram(this.host, clientHost, clientThread, () => onReply(reply), true);
+    });
+  }
+}

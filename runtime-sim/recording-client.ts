@@ -1,0 +1,253 @@
+// Simulated clients whose operations go into the history: the workload
+// processes (random operations on a few keys, so they collide; several may
+// share one client host's connections) and the final reader (reads every key
+// back after quiesce). Each is one history process with at most one
+// operation open.
+//
+// Mapping to Piccolo requests:
+// - read = get; write = set; delete = del; incr = incr (on counter keys only);
+// - cas = a get, then set with expectedVersion = the version that get saw
+//   (0 if absent), recorded as cas [value-read, new]. Sound because versions
+//   grow with every change of a key: if the version still matches, so does
+//   the value. VERSION_MISMATCH is recorded as `fail` (certainly no effect).
+// - no reply (timeout, reset) is `info`: it may or may not have taken effect.
+
+import type { CompletionType, EventValue, OpFunction } from '../core/checker/index.js';
+import type { Reply, Request } from '../core/protocol/ops.js';
+import type { Random } from '../core/random.js';
+import type { ClientSession, Outcome } from './client-session.js';
+import type { WorkloadSpec } from './config.js';
+import { sampleDelayUs, type DelaySpec } from './delay.js';
+import { Kind } from './event-kinds.js';
+import { isCanonicalInt64, type Findings, type HistoryRecorder } from './history-recorder.js';
+import type { Simulation } from './simulation.js';
+import type { KeyRoutes } from './topology.js';
+import { encodeValue, splitValue, type KnownValues } from './values.js';
+
+export interface ClientContext {
+  sim: Simulation;
+  recorder: HistoryRecorder;
+  findings: Findings;
+  known: KnownValues;
+  keys: KeyRoutes;
+  counterKeys: ReadonlySet<string>;
+  /** Operations decided from here on must complete (ok or fail) within livenessBoundUs. */
+  settleAtUs: number;
+  livenessBoundUs: number;
+  /** An operation completed (the watchdog's sign of progress). */
+  onProgress(): void;
+}
+
+export interface PlannedOp {
+  f: OpFunction;
+  key: string;
+  invokeValue: EventValue;
+  request: Request;
+}
+
+export interface OpResult {
+  type: CompletionType;
+  /** What the history's completion carries. */
+  value: EventValue;
+  /** read: the version seen (0 if absent), for a following cas. */
+  version?: number;
+}
+
+/** Runs one operation through `session`, recording its invoke and completion. */
+export function performOp(ctx: ClientContext, session: ClientSession, process: number, op: PlannedOp, done: (result: OpResult) => void): void {
+  const { sim, recorder } = ctx;
+  const decidedUs = sim.nowUs;
+  session.execute(ctx.keys.get(op.key).node, op.request,
+    () => recorder.invoke(process, op.f, op.key, op.invokeValue, sim.nowUs),
+    (outcome) => {
+      const result = interpret(ctx, process, op, outcome);
+      recorder.complete(process, result.type, op.f, op.key, result.value, sim.nowUs);
+      if (decidedUs >= ctx.settleAtUs) {
+        const tookUs = sim.nowUs - decidedUs;
+        if (result.type === 'info') {
+          ctx.findings.liveness.push(`process ${process} ${op.f} ${op.key}: no reply (${outcome.kind}) although it started at ${decidedUs}us, after faults settled at ${ctx.settleAtUs}us`);
+        } else if (tookUs > ctx.livenessBoundUs) {
+          ctx.findings.liveness.push(`process ${process} ${op.f} ${op.key}: took ${tookUs}us after faults settled (bound ${ctx.livenessBoundUs}us)`);
+        }
+      }
+      ctx.onProgress();
+      done(result);
+    });
+}
+
+function interpret(ctx: ClientContext, process: number, op: PlannedOp, outcome: Outcome): OpResult {
+  const unknown: OpResult = { type: 'info', value: op.f === 'read' || op.f === 'incr' ? null : op.invokeValue };
+  if (outcome.kind !== 'reply') return unknown;
+  const reply = outcome.reply;
+  const where = `process ${process} ${op.f} ${op.key}`;
+  if (!reply.ok) {
+    if (op.f === 'cas' && reply.code === 'VERSION_MISMATCH') return { type: 'fail', value: op.invokeValue };
+    ctx.findings.unexpected.push(`${where}: ${reply.code} ${reply.message}`);
+    return unknown;
+  }
+  switch (op.f) {
+    case 'read': return interpretRead(ctx, where, op.key, reply);
+    case 'write': case 'cas':
+      if (typeof reply.version !== 'number' || reply.version <= 0) ctx.findings.corruption.push(`${where}: ok reply without a version`);
+      return { type: 'ok', value: op.invokeValue };
+    case 'delete':
+      if (typeof reply.found !== 'boolean') ctx.findings.corruption.push(`${where}: ok reply without "found"`);
+      return { type: 'ok', value: null };
+    case 'incr': {
+      if (typeof reply.integer !== 'bigint') {
+        ctx.findings.corruption.push(`${where}: ok reply without the new value`);
+        return unknown;
+      }
+      const text = reply.integer.toString();
+      if (!isCanonicalInt64(text)) ctx.findings.corruption.push(`${where}: new value ${text} is outside the int64 range`);
+      return { type: 'ok', value: text };
+    }
+  }
+}
+
+function interpretRead(ctx: ClientContext, where: string, key: string, reply: Extract<Reply, { ok: true }>): OpResult {
+  if (reply.found !== true) {
+    if (reply.found !== false) ctx.findings.corruption.push(`${where}: ok reply without "found"`);
+    return { type: 'ok', value: null, version: 0 };
+  }
+  if (!(reply.value instanceof Uint8Array) || typeof reply.version !== 'number') {
+    ctx.findings.corruption.push(`${where}: found without a value and version`);
+    return { type: 'ok', value: null, version: 0 };
+  }
+  const { id, padBytes, padOk } = splitValue(reply.value);
+  const valid = padOk && (ctx.counterKeys.has(key) ? padBytes === 0 && isCanonicalInt64(id) : ctx.known.matches(key, id, padBytes));
+  if (!valid) {
+    ctx.findings.corruption.push(`${where}: read ${JSON.stringify(id.slice(0, 80))} with ${padBytes} bytes after it, which no client wrote to this key`);
+    return { type: 'ok', value: `${id}<corrupt:${padBytes}>`, version: reply.version };
+  }
+  return { type: 'ok', value: id, version: reply.version };
+}
+
+/** A workload client: `quota` random operations, `reserve` of them kept for after faults settle. */
+export class WorkloadClient {
+  private issued = 0;
+  private seq = 0;
+  private readonly nextAction = (): void => this.next();
+  /** Pause between operations: exponential around the workload's mean, capped at ten times it. */
+  private readonly think: DelaySpec;
+
+  constructor(
+    private readonly ctx: ClientContext,
+    readonly process: number,
+    private readonly session: ClientSession,
+    private readonly rng: Random,
+    private readonly spec: WorkloadSpec,
+    private readonly quota: number,
+    private readonly reserve: number,
+    private readonly onDone: () => void,
+  ) {
+    this.think = { baseUs: 0, tailMeanUs: spec.thinkMeanUs, tailCapUs: 10 * spec.thinkMeanUs };
+  }
+
+  start(): void {
+    this.thinkThenNext();
+  }
+
+  private thinkThenNext(): void {
+    const thinkUs = sampleDelayUs(this.rng, this.think);
+    this.ctx.sim.after(thinkUs, this.session.thread, Kind.CLIENT_NEXT_OP, this.process, this.nextAction);
+  }
+
+  private next(): void {
+    const { sim, settleAtUs } = this.ctx;
+    if (this.issued >= this.quota) {
+      this.onDone();
+      return;
+    }
+    if (sim.nowUs < settleAtUs && this.issued >= this.quota - this.reserve) {
+      // Keep the reserve for after quiesce, so liveness is always exercised.
+      sim.at(settleAtUs, this.session.thread, Kind.CLIENT_RESUME, this.process, () => this.next());
+      return;
+    }
+    const w = this.spec.weights;
+    const f = (['read', 'write', 'cas', 'delete', 'incr'] as const)[this.rng.weighted([w.read, w.write, w.cas, w.delete, w.incr])]!;
+    if (f === 'cas' && this.quota - this.issued >= 2) {
+      this.casViaRead(this.rng.pick(this.spec.registerKeys));
+      return;
+    }
+    this.run(this.plan(f === 'cas' ? 'read' : f), () => this.thinkThenNext());
+  }
+
+  private run(op: PlannedOp, then: (result: OpResult) => void): void {
+    this.issued++;
+    performOp(this.ctx, this.session, this.process, op, then);
+  }
+
+  private plan(f: Exclude<OpFunction, 'cas'>): PlannedOp {
+    const { registerKeys, counterKeys } = this.spec;
+    const key = f === 'incr' ? this.rng.pick(counterKeys) : this.rng.pick(this.rng.chance(registerKeys.length / (registerKeys.length + counterKeys.length)) ? registerKeys : counterKeys);
+    const keyBytes = this.ctx.keys.get(key).bytes;
+    switch (f) {
+      case 'read': return { f, key, invokeValue: null, request: { op: 'get', key: keyBytes } };
+      case 'delete': return { f, key, invokeValue: null, request: { op: 'del', key: keyBytes } };
+      case 'write': {
+        const value = this.newValue(key);
+        return { f, key, invokeValue: value.id, request: { op: 'set', key: keyBytes, value: value.bytes } };
+      }
+      case 'incr': {
+        const delta = this.rng.int(-this.spec.incrDeltaMax, this.spec.incrDeltaMax);
+        return { f, key, invokeValue: String(delta), request: { op: 'incr', key: keyBytes, delta: BigInt(delta) } };
+      }
+    }
+  }
+
+  /** A fresh value for `key`: unique for register keys (so a read names the write it saw); an integer for counters. */
+  private newValue(key: string): { id: string; bytes: Uint8Array } {
+    if (this.ctx.counterKeys.has(key)) {
+      const id = String(this.rng.int(-1000, 1000));
+      return { id, bytes: encodeValue(id, 0) };
+    }
+    const id = `${key}=${this.process}:${this.seq++}`;
+    // Between half and all of the maximum: sizes vary, and big runs stay big enough to fill small rings.
+    const padBytes = this.rng.int(this.spec.valuePadMax >> 1, this.spec.valuePadMax);
+    this.ctx.known.add(key, id, padBytes);
+    return { id, bytes: encodeValue(id, padBytes) };
+  }
+
+  private casViaRead(key: string): void {
+    const keyBytes = this.ctx.keys.get(key).bytes;
+    this.run({ f: 'read', key, invokeValue: null, request: { op: 'get', key: keyBytes } }, (read) => {
+      if (read.type !== 'ok') {
+        this.thinkThenNext();
+        return;
+      }
+      const next = this.newValue(key);
+      const expected = read.value as string | null;
+      this.run({
+        f: 'cas', key, invokeValue: [expected, next.id],
+        request: { op: 'set', key: keyBytes, value: next.bytes, expectedVersion: read.version ?? 0 },
+      }, () => this.thinkThenNext());
+    });
+  }
+}
+
+/** Reads every key once, in order, after the workload is done. */
+export class FinalReader {
+  constructor(
+    private readonly ctx: ClientContext,
+    readonly process: number,
+    private readonly session: ClientSession,
+    private readonly keys: readonly string[],
+    private readonly onDone: () => void,
+  ) {}
+
+  start(): void {
+    this.readFrom(0);
+  }
+
+  private readFrom(i: number): void {
+    const key = this.keys[i];
+    if (key === undefined) {
+      this.onDone();
+      return;
+    }
+    const request: Request = { op: 'get', key: this.ctx.keys.get(key).bytes };
+    performOp(this.ctx, this.session, this.process, { f: 'read', key, invokeValue: null, request },
+      () => this.readFrom(i + 1));
+  }
+}

@@ -1,0 +1,365 @@
+// One simulated run, start to verdict: build the world from the seed's
+// config, inject the planned faults, run the workload until every client is
+// done, read every key back, check expiry and the final state of the nodes,
+// then judge the history with the linearizability checker.
+
+import { AssertionError } from '../core/assert.js';
+import { checkHistory, operationToJson, pairEvents, type CheckResult, type HistoryEvent } from '../core/checker/index.js';
+import { ClientSession, emptySessionStats, type SessionStats } from './client-session.js';
+import { makeConfig, type SimConfig, type SimOptions } from './config.js';
+import { maxDelayUs } from './delay.js';
+import { Kind } from './event-kinds.js';
+import { Findings, HistoryRecorder, type OpCounts } from './history-recorder.js';
+import { Network, NO_DATAGRAM_FAULTS, type NetworkStats } from './network.js';
+import { NodeClock } from './node-clock.js';
+import { NodeHost } from './node-host.js';
+import { PartitionTable } from './partitions.js';
+import { FinalReader, WorkloadClient, type ClientContext } from './recording-client.js';
+import type { NodeStats, SchedulingFaults } from './sim-node.js';
+import { ENVIRONMENT_THREAD, Simulation } from './simulation.js';
+import { KeyRoutes, SlotOwnership, hostName } from './topology.js';
+import { TtlClient, type TtlStats } from './ttl-client.js';
+import { KnownValues } from './values.js';
+import { exitCodeFor, type Failure } from './verdict.js';
+
+/** Lines of a failing window or finding list shown in a report. */
+const DETAIL_LINES_MAX = 12;
+
+export type CheckerOutcome =
+  | { verdict: 'linearizable'; steps: number }
+  | { verdict: 'not-linearizable'; steps: number; key: string }
+  | { verdict: 'unknown'; steps: number; reason: string }
+  | { verdict: 'skipped'; reason: string };
+
+export interface NodeReport {
+  name: string;
+  stats: NodeStats;
+  incarnations: number;
+  clockJumps: number;
+  ringLaps: number;
+}
+
+export interface SeedRun {
+  config: SimConfig;
+  failures: Failure[];
+  exitCode: number;
+  traceHash: string;
+  counts: OpCounts;
+  finalCounts: Record<'ok' | 'fail' | 'info', number>;
+  /** History operations recorded (workload and final reads). */
+  operations: number;
+  ttl: TtlStats;
+  nodes: NodeReport[];
+  network: NetworkStats;
+  sessions: SessionStats;
+  checker: CheckerOutcome;
+  virtualUs: number;
+  events: number;
+  eventsDeferred: number;
+  history: HistoryEvent[];
+  /** Wall-clock split, only when a clock was passed in (never part of the deterministic report). */
+  timing?: { simMs: number; checkMs: number };
+}
+
+/** Runs one seed. `wallClockMs` (optional) only measures; nothing in the run depends on it. */
+export function runSeed(options: SimOptions, wallClockMs?: () => number): SeedRun {
+  const config = makeConfig(options);
+  const world = new World(config, options);
+  const t0 = wallClockMs?.();
+  world.run();
+  const t1 = wallClockMs?.();
+  const checker = world.check(options.checkerStepsMax);
+  const t2 = wallClockMs?.();
+  const run = world.report(checker);
+  if (t0 !== undefined && t1 !== undefined && t2 !== undefined) run.timing = { simMs: t1 - t0, checkMs: t2 - t1 };
+  return run;
+}
+
+class World {
+  readonly sim = new Simulation();
+  readonly findings = new Findings();
+  readonly recorder: HistoryRecorder;
+  readonly network: Network;
+  readonly nodes: NodeHost[] = [];
+  readonly sessions: ClientSession[] = [];
+  readonly ttlClient: TtlClient;
+  private readonly partitions: PartitionTable;
+  private readonly scheduling: SchedulingFaults;
+  private workloadLeft: number;
+  private ttlDone = false;
+  private finalDone = false;
+  private finished = false;
+  private lastProgressUs = 0;
+  private crashError: unknown = null;
+  /** Set when the checker finds a violation: its key and failing window (JSON lines). */
+  private violation: { key: string; window: string[] } | null = null;
+  /** The violation disappears without the final read-back: an acknowledged write was lost. */
+  private lostWriteOnly = false;
+
+  constructor(readonly config: SimConfig, options: SimOptions) {
+    const { layout, faults, runRng } = config;
+    const sim = this.sim;
+    this.partitions = new PartitionTable(layout.hostCount);
+    this.network = new Network(sim, runRng.fork(), this.partitions, config.delay, faults.spikes);
+    this.network.datagramFaults = faults.lossy ?? NO_DATAGRAM_FAULTS;
+    this.scheduling = { active: true, hiccups: faults.hiccups };
+
+    for (let n = 0; n < config.nodes; n++) {
+      const settings = config.nodeSettings[n]!;
+      const threads = {
+        io: sim.addThread(`n${n}/io`),
+        workers: Array.from({ length: settings.workers }, (_, w) => sim.addThread(`n${n}/w${w}`)),
+      };
+      const host = new NodeHost(n, layout.nodeHosts[n]!, sim, this.network, threads, new NodeClock(faults.skewMs[n]!), settings, runRng.fork(), options.workerFactory, this.scheduling);
+      host.boot();
+      this.nodes.push(host);
+    }
+
+    const newSession = (host: number): ClientSession => {
+      const session = new ClientSession(sim, this.network, this.nodes, host, sim.addThread(hostName(layout, host)), runRng.fork(), config.session);
+      this.sessions.push(session);
+      return session;
+    };
+
+    const processes = config.clients * config.processesPerClient;
+    const finalProcess = processes;
+    this.recorder = new HistoryRecorder(finalProcess);
+    const { workload } = config;
+    const ctx: ClientContext = {
+      sim,
+      recorder: this.recorder,
+      findings: this.findings,
+      known: new KnownValues(),
+      keys: new KeyRoutes(new SlotOwnership(config.nodes)),
+      counterKeys: new Set(workload.counterKeys),
+      settleAtUs: config.settleAtUs,
+      livenessBoundUs: config.livenessBoundUs,
+      onProgress: () => { this.lastProgressUs = sim.nowUs; },
+    };
+
+    const finalReader = new FinalReader(ctx, finalProcess, newSession(layout.finalReaderHost),
+      [...workload.registerKeys, ...workload.counterKeys], () => { this.finalDone = true; this.maybeFinish(); });
+    this.workloadLeft = processes;
+    const workloadDone = (): void => {
+      if (--this.workloadLeft === 0) finalReader.start();
+    };
+    for (let c = 0; c < config.clients; c++) {
+      const session = newSession(layout.workloadHosts[c]!);
+      for (let k = 0; k < config.processesPerClient; k++) {
+        const process = c * config.processesPerClient + k;
+        const quota = Math.floor(config.ops / processes) + (process < config.ops % processes ? 1 : 0);
+        const reserve = Math.min(quota, Math.max(1, Math.ceil(quota / 10)));
+        new WorkloadClient(ctx, process, session, runRng.fork(), workload, quota, reserve, workloadDone).start();
+      }
+    }
+    this.ttlClient = new TtlClient(sim, newSession(layout.ttlHost), runRng.fork(), config.ttl, this.nodes, ctx.keys, this.findings, config.settleAtUs,
+      () => { this.ttlDone = true; this.maybeFinish(); });
+    this.ttlClient.start();
+
+    this.scheduleFaults();
+    this.scheduleWatchdog();
+  }
+
+  private scheduleFaults(): void {
+    const { sim, config, network, partitions, nodes } = this;
+    const { faults, runRng } = config;
+    const env = ENVIRONMENT_THREAD;
+    const faultRng = runRng.fork();
+    faults.partitions.forEach((p, i) => {
+      sim.at(p.startUs, env, Kind.PARTITION_START, i, () => partitions.block(p.shape.pairs));
+      sim.at(p.endUs, env, Kind.PARTITION_HEAL, i, () => {
+        partitions.unblock(p.shape.pairs);
+        network.healed();
+      });
+    });
+    faults.pauses.forEach((p, i) => {
+      sim.at(p.startUs, env, Kind.PAUSE, i, () => {
+        const threads = nodes[p.node]!.threads;
+        if (p.worker !== null) sim.freeze(threads.workers[p.worker]!, p.endUs);
+        else for (const t of [threads.io, ...threads.workers]) sim.freeze(t, p.endUs);
+      });
+    });
+    faults.resets.forEach((atUs, i) => {
+      sim.at(atUs, env, Kind.RESET, i, () => {
+        const open = nodes.flatMap((n) => n.openStreams());
+        if (open.length > 0) faultRng.pick(open).reset('network');
+      });
+    });
+    faults.crashes.forEach((c, i) => {
+      const host = nodes[c.node]!;
+      sim.at(c.atUs, env, Kind.CRASH, i, () => host.crash(c.machineDown));
+      sim.at(c.restartUs, env, Kind.RESTART, i, () => { if (host.current === null) host.boot(); });
+    });
+    faults.jumps.forEach((j, i) => {
+      sim.at(j.atUs, env, Kind.CLOCK_JUMP, i, () => nodes[j.node]!.clock.jump(j.atUs, j.jumpMs));
+    });
+    sim.at(config.quiesceAtUs, env, Kind.QUIESCE, 0, () => {
+      network.faultsActive = false;
+      this.scheduling.active = false;
+      if (partitions.anyBlocked) throw new AssertionError('a partition outlived quiesce');
+      for (const host of nodes) if (host.current === null) throw new AssertionError(`node n${host.index} still down at quiesce`);
+    });
+  }
+
+  /** After faults settle, a run that stops completing operations is a liveness failure (and must not spin forever). */
+  private scheduleWatchdog(): void {
+    const { sim, config } = this;
+    const periodUs = config.livenessBoundUs + 2 * config.ttl.ttlMaxMs * 1000;
+    const tick = (): void => {
+      if (this.finished) return;
+      if (sim.nowUs - Math.max(this.lastProgressUs, config.settleAtUs) > 2 * periodUs) {
+        this.findings.liveness.push(`no operation completed between ${this.lastProgressUs}us and ${sim.nowUs}us`);
+        this.finished = true;
+        sim.stop();
+        return;
+      }
+      sim.after(periodUs, ENVIRONMENT_THREAD, Kind.FINAL_CHECK, 1, tick);
+    };
+    sim.at(config.settleAtUs, ENVIRONMENT_THREAD, Kind.FINAL_CHECK, 1, tick);
+  }
+
+  private maybeFinish(): void {
+    if (!this.finalDone || !this.ttlDone) return;
+    const { sim, config } = this;
+    // Every key set with a TTL has expired by now on its node's clock
+    // (clocks only run ahead of virtual time); then give the sweeps a few
+    // periods to remove them from memory.
+    const expiredByUs = Math.max(this.ttlClient.lastExpiryUs, config.settleAtUs + config.ttl.ttlMaxMs * 1000);
+    const sweepPeriodUs = Math.max(...config.nodeSettings.map((s) => s.sweepIntervalMs * 1000 + s.idleWakeUs + maxDelayUs(s.wake)));
+    sim.at(Math.max(sim.nowUs, expiredByUs + 3 * sweepPeriodUs), ENVIRONMENT_THREAD, Kind.FINAL_CHECK, 0, () => {
+      this.finalChecks();
+      this.finished = true;
+      sim.stop();
+    });
+  }
+
+  private finalChecks(): void {
+    for (const host of this.nodes) {
+      if (host.stats.lostWakeups > 0) {
+        this.findings.liveness.push(`n${host.index}: ${host.stats.lostWakeups} lost wake-ups`, ...host.stats.lostWakeupNotes);
+      }
+      const node = host.current;
+      const name = `n${host.index}`;
+      if (node === null) {
+        this.findings.liveness.push(`${name} is down at the end`);
+        continue;
+      }
+      if (node.inFlight > 0 || node.backlogLength > 0) {
+        this.findings.liveness.push(`${name}: ${node.inFlight} requests still in its rings (${node.backlogLength} in backlog) at the end`);
+      }
+      if (node.expiringKeys > 0) {
+        this.findings.expiry.push(`${name}: ${node.expiringKeys} keys with a TTL still in memory long after they all expired (sweep not removing them)`);
+      }
+    }
+  }
+
+  run(): void {
+    const hardLimitUs = this.config.settleAtUs + 3_600_000_000; // an hour of virtual time: the watchdog stops far sooner
+    try {
+      const why = this.sim.run(hardLimitUs);
+      if (why !== 'stopped') this.findings.liveness.push(`the run ${why === 'idle' ? 'ran out of events' : 'hit the virtual time limit'} before finishing`);
+    } catch (error) {
+      this.crashError = error;
+    }
+  }
+
+  check(stepsMax?: number): CheckerOutcome {
+    if (this.crashError !== null) return { verdict: 'skipped', reason: 'the run crashed' };
+    const paired = pairEvents(this.recorder.events);
+    if (!paired.ok) {
+      this.crashError = new AssertionError(`the simulator recorded an ill-formed history: event ${paired.index}: ${paired.message}`);
+      return { verdict: 'skipped', reason: 'the history is ill-formed' };
+    }
+    const options = stepsMax === undefined ? {} : { stepsMax };
+    let result: CheckResult;
+    try {
+      result = checkHistory(paired.ops, options);
+    } catch (error) {
+      this.crashError = error;
+      return { verdict: 'skipped', reason: 'the checker threw' };
+    }
+    if (result.linearizable === true) return { verdict: 'linearizable', steps: result.steps };
+    if (result.linearizable === null) return { verdict: 'unknown', steps: result.steps, reason: result.reason };
+    this.violation = { key: result.key, window: result.window.map((op) => JSON.stringify(operationToJson(op))) };
+    // Is the violation only in the final read-back? Then an acknowledged write was lost.
+    const withoutFinal = pairEvents(this.recorder.withoutFinalReads());
+    if (withoutFinal.ok && checkHistory(withoutFinal.ops, options).linearizable === true) this.lostWriteOnly = true;
+    return { verdict: 'not-linearizable', steps: result.steps, key: result.key };
+  }
+
+  report(checker: CheckerOutcome): SeedRun {
+    const failures: Failure[] = [];
+    const { findings } = this;
+    const list = (lines: string[]): string[] =>
+      lines.length <= DETAIL_LINES_MAX ? lines : [...lines.slice(0, DETAIL_LINES_MAX), `... and ${lines.length - DETAIL_LINES_MAX} more`];
+    if (this.crashError !== null) {
+      failures.push({ kind: 'core-error', summary: `exception: ${describeError(this.crashError)}`, details: stackLines(this.crashError) });
+    }
+    if (findings.unexpected.length > 0) {
+      failures.push({ kind: 'core-error', summary: `${findings.unexpected.length} error replies the workload cannot cause`, details: list(findings.unexpected) });
+    }
+    if (findings.corruption.length > 0) {
+      failures.push({ kind: 'corruption', summary: `${findings.corruption.length} corrupted values or malformed replies`, details: list(findings.corruption) });
+    }
+    if (checker.verdict === 'not-linearizable') {
+      const v = this.violation!;
+      const crashes = this.config.faults.crashes.length > 0
+        ? ' (this run crashed nodes: without durability a crash loses acknowledged writes, so this is expected)' : '';
+      failures.push(this.lostWriteOnly
+        ? { kind: 'lost-write', summary: `the final read-back of key ${JSON.stringify(v.key)} does not match any linearizable state: an acknowledged write was lost${crashes}`, details: list(v.window) }
+        : { kind: 'linearizability', summary: `key ${JSON.stringify(v.key)} is not linearizable${crashes}`, details: list(v.window) });
+    }
+    if (findings.expiry.length > 0) failures.push({ kind: 'expiry', summary: `${findings.expiry.length} expiry violations`, details: list(findings.expiry) });
+    if (findings.liveness.length > 0) failures.push({ kind: 'liveness', summary: `${findings.liveness.length} liveness failures`, details: list(findings.liveness) });
+    if (checker.verdict === 'unknown') failures.push({ kind: 'inconclusive', summary: `checker gave up: ${checker.reason}`, details: [] });
+
+    const sessions: SessionStats = emptySessionStats();
+    for (const s of this.sessions) {
+      for (const k of Object.keys(sessions) as (keyof SessionStats)[]) {
+        sessions[k] = k === 'pipelinedPeak' ? Math.max(sessions[k], s.stats[k]) : sessions[k] + s.stats[k];
+      }
+    }
+
+    // Fold the outcome into the trace, so the hash covers what the clients saw, not only when things happened.
+    const trace = this.sim.trace;
+    for (const e of this.recorder.events) {
+      trace.addU32(e.process);
+      trace.addString(e.type);
+      trace.addString(e.key);
+      const v = e.value;
+      const text = v === null ? '' : typeof v === 'string' ? v : `${v[0]}|${v[1]}`;
+      trace.addString(text.length > 48 ? text.slice(0, 48) : text);
+      trace.addU32(text.length);
+    }
+
+    return {
+      config: this.config,
+      failures,
+      exitCode: exitCodeFor(failures),
+      traceHash: trace.hex(),
+      counts: this.recorder.counts,
+      finalCounts: this.recorder.finalCounts,
+      operations: this.recorder.operations,
+      ttl: this.ttlClient.stats,
+      nodes: this.nodes.map((n) => ({ name: `n${n.index}`, stats: n.stats, incarnations: n.incarnations, clockJumps: n.clock.jumps, ringLaps: n.ringLaps })),
+      network: this.network.stats,
+      sessions,
+      checker,
+      virtualUs: this.sim.nowUs,
+      events: this.sim.eventsRun,
+      eventsDeferred: this.sim.eventsDeferred,
+      history: this.recorder.events,
+    };
+  }
+}
+
+function describeError(error: unknown): string {
+  if (error instanceof Error) return `${error.name}: ${error.message}`;
+  return String(error);
+}
+
+/** The top of the stack, for a report (same build, same frames: still deterministic). */
+function stackLines(error: unknown): string[] {
+  if (!(error instanceof Error) || error.stack === undefined) return [];
+  return error.stack.split('\n').slice(1, 7).map((line) => line.trim());
+}

@@ -1,0 +1,426 @@
+// One simulated Piccolo node, built from the same core classes runtime-node
+// wires: a Dispatcher over one ShardChannel (IO side of the rings) per
+// worker, and a ShardWorker per worker applying requests to its shards. What
+// runtime-node does with threads, Atomics.wait/notify and waitAsync, this
+// does with scheduled events on simulated threads:
+//
+// - a worker loop mirrors runtime-node/worker/worker-main.ts: drain a batch,
+//   sweep expired keys now and then, and when idle announce sleep on the
+//   ring (prepareToSleep) and sleep until notified or until the idle wake-up;
+// - the IO side mirrors WorkerPool.armReplies: drain replies, then
+//   prepareToSleep on the reply ring and wait for the worker's notify.
+//
+// Wake-ups take a seed-chosen latency and every step costs virtual CPU time
+// on its thread, so requests, replies and sweeps interleave differently from
+// seed to seed. Rings are small (chosen by the seed) so that backpressure
+// (ShardChannel's backlog, a worker blocked on a full reply ring) and
+// wrap-around happen.
+//
+// The node's memory is its JS objects: `crash` drops them (there is no
+// durability yet), and a restart is a new SimNode.
+
+import type { Limits } from '../core/limits.js';
+import { Dispatcher, type ShardTransport } from '../core/node/dispatcher.js';
+import { ShardChannel, type ReplyCallback } from '../core/node/shard-channel.js';
+import type { Request } from '../core/protocol/ops.js';
+import type { Random } from '../core/random.js';
+import { SpscRing } from '../core/ring/spsc-ring.js';
+import { SlotMap } from '../core/routing/slot-map.js';
+import { ShardWorker } from '../core/shard/shard-worker.js';
+import { sampleDelayUs, type DelaySpec } from './delay.js';
+import { Kind } from './event-kinds.js';
+import type { NodeClock } from './node-clock.js';
+import type { Simulation } from './simulation.js';
+
+/** Builds a node's worker; tests pass a broken one to check the simulator catches it. */
+export type WorkerFactory = (shardIndexes: readonly number[], requests: SpscRing, replies: SpscRing, limits: Limits) => ShardWorker;
+
+export const defaultWorkerFactory: WorkerFactory = (shardIndexes, requests, replies, limits) =>
+  new ShardWorker(shardIndexes, requests, replies, limits);
+
+export interface NodeSettings {
+  workers: number;
+  shards: number;
+  /** Bytes per ring (each direction, each worker): a power of two, small so the rings fill up. */
+  ringBytes: number;
+  limits: Limits;
+  /** Records a worker applies per drain (runtime-node: WORKER_BATCH_MAX). */
+  batchMax: number;
+  /** Longest a worker sleeps without being notified (runtime-node: WORKER_IDLE_WAKE_MS). */
+  idleWakeUs: number;
+  /** Node-clock ms between a worker's expiry sweeps. */
+  sweepIntervalMs: number;
+  /** Latency from a notify (or setImmediate) to the woken thread running. */
+  wake: DelaySpec;
+  /** Virtual CPU time: per request the IO thread reads, per reply it delivers, per record a worker applies, per drain call. */
+  ioRequestCostUs: number;
+  ioReplyCostUs: number;
+  workerRecordCostUs: number;
+  drainCostUs: number;
+}
+
+/** The simulated threads of a node host (the same across restarts). */
+export interface NodeThreads {
+  io: number;
+  workers: readonly number[];
+}
+
+export interface NodeStats {
+  requests: number;
+  /** Submits that found the request ring full (or a backlog ahead) and went to ShardChannel's backlog. */
+  backlogged: number;
+  backlogPeak: number;
+  /** Drains that stopped because the reply ring was full. */
+  replyRingFull: number;
+  workerSleeps: number;
+  /** Sleeps ended by the idle timeout rather than a notify. */
+  idleWakes: number;
+  /** Wake-ups stretched by a scheduling hiccup. */
+  hiccups: number;
+  /** Idle timeouts that found work a notify should have announced (a bug). */
+  lostWakeups: number;
+  /** The first few of them, described. */
+  lostWakeupNotes: string[];
+  sweeps: number;
+  expiredBySweep: number;
+}
+
+/**
+ * Scheduling stalls while faults are active (part of the pause fault): now
+ * and then a wake-up takes much longer (the OS ran something else), so a
+ * worker or the IO thread falls behind and rings fill. Shared by all nodes;
+ * cleared at quiesce.
+ */
+export interface SchedulingFaults {
+  active: boolean;
+  hiccups: { probability: number; maxUs: number } | null;
+}
+
+export const NO_SCHEDULING_FAULTS: Readonly<SchedulingFaults> = Object.freeze({ active: false, hiccups: null });
+
+export function emptyNodeStats(): NodeStats {
+  return { requests: 0, backlogged: 0, backlogPeak: 0, replyRingFull: 0, workerSleeps: 0, idleWakes: 0, hiccups: 0, lostWakeups: 0, lostWakeupNotes: [], sweeps: 0, expiredBySweep: 0 };
+}
+
+/** Lost wake-ups described per node; the count goes on. */
+const LOST_WAKEUP_NOTES_MAX = 5;
+
+type WorkerState = 'running' | 'sleep-requests' | 'sleep-space' | 'waking';
+type IoState = 'draining' | 'armed' | 'waking';
+
+export class SimNode implements ShardTransport {
+  readonly slotMap: SlotMap;
+  readonly dispatcher: Dispatcher;
+  alive = true;
+  private readonly loops: WorkerLoop[] = [];
+
+  constructor(
+    readonly sim: Simulation,
+    readonly threads: NodeThreads,
+    readonly clock: NodeClock,
+    readonly settings: NodeSettings,
+    readonly rng: Random,
+    readonly stats: NodeStats,
+    workerFactory: WorkerFactory = defaultWorkerFactory,
+    private readonly scheduling: Readonly<SchedulingFaults> = NO_SCHEDULING_FAULTS,
+  ) {
+    this.slotMap = new SlotMap(settings.shards, settings.workers);
+    for (let w = 0; w < settings.workers; w++) {
+      const requests = SpscRing.allocate(settings.ringBytes, false);
+      const replies = SpscRing.allocate(settings.ringBytes, false);
+      const worker = workerFactory(this.slotMap.shardsOfWorker(w), requests, replies, settings.limits);
+      this.loops.push(new WorkerLoop(this, threads.workers[w]!, new ShardChannel(requests, replies), worker, requests, replies));
+    }
+    this.dispatcher = new Dispatcher(this, settings.limits);
+  }
+
+  /** Records a lost wake-up (see WorkerLoop.checkNoLostWakeup). */
+  noteLostWakeup(note: string): void {
+    this.stats.lostWakeups++;
+    if (this.stats.lostWakeupNotes.length < LOST_WAKEUP_NOTES_MAX) this.stats.lostWakeupNotes.push(note);
+  }
+
+  /** Starts the worker loops and arms the reply drains, as runtime-node does at start-up. */
+  start(): this {
+    for (const loop of this.loops) loop.start();
+    return this;
+  }
+
+  /** A client request read by the IO thread (call from an event on `threads.io`). */
+  execute(request: Request, onReply: ReplyCallback): void {
+    this.stats.requests++;
+    this.sim.consume(this.threads.io, this.settings.ioRequestCostUs);
+    this.dispatcher.execute(request, onReply);
+  }
+
+  /** ShardTransport: hand a shard request to its worker's ring. */
+  submit(shard: number, request: Request, onReply: ReplyCallback): void {
+    const loop = this.loops[this.slotMap.workerOf(shard)]!;
+    const notify = loop.channel.submit(shard, request, onReply);
+    const backlog = loop.channel.backlogLength;
+    if (backlog > 0) {
+      this.stats.backlogged++;
+      if (backlog > this.stats.backlogPeak) this.stats.backlogPeak = backlog;
+    }
+    if (notify) loop.notifyRequests();
+  }
+
+  /** The process dies: its memory and every pending callback are gone. */
+  crash(): void {
+    this.alive = false;
+  }
+
+  wakeDelayUs(): number {
+    const d = sampleDelayUs(this.rng, this.settings.wake);
+    const { active, hiccups } = this.scheduling;
+    if (active && hiccups !== null && this.rng.chance(hiccups.probability)) {
+      this.stats.hiccups++;
+      return d + this.rng.int(0, hiccups.maxUs);
+    }
+    return d;
+  }
+
+  /** Requests submitted and not yet answered, over all workers. */
+  get inFlight(): number {
+    let n = 0;
+    for (const loop of this.loops) n += loop.channel.inFlight;
+    return n;
+  }
+
+  get backlogLength(): number {
+    let n = 0;
+    for (const loop of this.loops) n += loop.channel.backlogLength;
+    return n;
+  }
+
+  /**
+   * Times the busiest ring has been gone round: bytes consumed (the ring's
+   * free-running HEAD position) over its capacity. Above 1, records have
+   * wrapped around the end of the ring.
+   */
+  get ringLaps(): number {
+    let laps = 0;
+    for (const loop of this.loops) {
+      for (const ring of [loop.channel.requests, loop.channel.replies]) {
+        laps = Math.max(laps, Math.floor((ring.header[SpscRing.signalProducerIndex]! >>> 0) / ring.capacity));
+      }
+    }
+    return laps;
+  }
+
+  /** Keys stored with a TTL and not yet removed (lazily or by a sweep), over all shards. */
+  get expiringKeys(): number {
+    let n = 0;
+    for (const loop of this.loops) for (const shard of loop.worker.shards.values()) n += shard.expiringSize;
+    return n;
+  }
+}
+
+/**
+ * Chance that a worker announces sleep in a later event rather than at once
+ * after finding its request ring empty (or its reply ring full), so the IO
+ * thread can publish (or free space) in between. That window is where a
+ * lost wake-up hides: the re-checks in prepareToSleep and
+ * prepareToWaitForSpace exist for it, and an immediate announce never
+ * exercises them.
+ */
+const SPLIT_SLEEP_CHANCE = 0.25;
+
+/** A worker thread and the IO thread's side of its rings. */
+class WorkerLoop {
+  private state: WorkerState = 'running';
+  /** Bumped on every notify-wake, so a stale wake-up event does nothing. */
+  private token = 0;
+  private ioState: IoState = 'draining';
+  private lastSweepMs = 0;
+  /**
+   * The idle wake-up: one pending timer event at most, re-armed lazily
+   * (cheaper than an event per sleep, as most sleeps end by notify).
+   */
+  private idleDeadlineUs = 0;
+  private idleTimerPending = false;
+  private readonly drainAction = (): void => this.drain();
+  private readonly drainRepliesAction = (): void => this.drainReplies();
+  private readonly idleTimerAction = (): void => this.idleTimerFired();
+  private readonly sleepCheckAction = (): void => this.sleepIfIdle();
+  private readonly spaceCheckAction = (): void => this.waitForSpace();
+  /** The reply ring's HEAD when the last drain found it full (see idleTimerFired). */
+  private replyHeadWhenBlocked = 0;
+
+  constructor(
+    private readonly node: SimNode,
+    private readonly thread: number,
+    readonly channel: ShardChannel,
+    readonly worker: ShardWorker,
+    private readonly requests: SpscRing,
+    private readonly replies: SpscRing,
+  ) {}
+
+  start(): void {
+    const sim = this.node.sim;
+    sim.after(this.node.wakeDelayUs(), this.thread, Kind.WORKER_DRAIN, this.thread, this.drainAction);
+    sim.after(this.node.wakeDelayUs(), this.node.threads.io, Kind.IO_DRAIN, this.thread, this.drainRepliesAction);
+  }
+
+  // ---- worker thread ---------------------------------------------------------
+
+  private drain(): void {
+    const node = this.node;
+    if (!node.alive) return;
+    const { sim, settings, stats } = node;
+    this.state = 'running';
+    const nowMs = node.clock.nowMs(sim.nowUs);
+    const result = this.worker.drain(nowMs, settings.batchMax);
+    sim.consume(this.thread, settings.drainCostUs + result.applied * settings.workerRecordCostUs);
+    if (result.notifyReplies) this.notifyIo();
+    // result.notifyRequests: the IO side never sleeps waiting for request-ring space (it keeps a backlog), so no one to wake.
+    if (nowMs - this.lastSweepMs >= settings.sweepIntervalMs) {
+      stats.sweeps++;
+      stats.expiredBySweep += this.worker.sweepExpired(nowMs);
+      this.lastSweepMs = nowMs;
+    }
+    if (result.blockedOnReplies) {
+      stats.replyRingFull++;
+      this.replyHeadWhenBlocked = this.replyHead();
+      if (node.rng.chance(SPLIT_SLEEP_CHANCE)) {
+        sim.after(node.wakeDelayUs(), this.thread, Kind.WORKER_DRAIN, this.thread, this.spaceCheckAction);
+      } else {
+        this.waitForSpace();
+      }
+      return;
+    }
+    if (result.applied === 0) {
+      if (node.rng.chance(SPLIT_SLEEP_CHANCE)) {
+        sim.after(node.wakeDelayUs(), this.thread, Kind.WORKER_DRAIN, this.thread, this.sleepCheckAction);
+      } else {
+        this.sleepIfIdle();
+      }
+      return;
+    }
+    this.scheduleDrain();
+  }
+
+  /** worker-main's blocked path: announce waiting for space; if space was freed meanwhile, drain instead. */
+  private waitForSpace(): void {
+    if (!this.node.alive) return;
+    if (this.replies.prepareToWaitForSpace() !== null) {
+      this.sleep('sleep-space');
+    } else {
+      this.replies.doneWaitingForSpace();
+      this.scheduleDrain();
+    }
+  }
+
+  /** The reply ring's consumer position (bytes it has freed so far). */
+  private replyHead(): number {
+    return this.replies.header[SpscRing.signalProducerIndex]! >>> 0;
+  }
+
+  /** worker-main's idle path: announce sleep; if records arrived meanwhile, drain instead. */
+  private sleepIfIdle(): void {
+    if (!this.node.alive) return;
+    if (this.requests.prepareToSleep() !== null) {
+      this.sleep('sleep-requests');
+    } else {
+      this.requests.wokeUp();
+      this.scheduleDrain();
+    }
+  }
+
+  private scheduleDrain(): void {
+    this.node.sim.after(this.node.wakeDelayUs(), this.thread, Kind.WORKER_DRAIN, this.thread, this.drainAction);
+  }
+
+  private sleep(state: 'sleep-requests' | 'sleep-space'): void {
+    const node = this.node;
+    this.state = state;
+    node.stats.workerSleeps++;
+    this.idleDeadlineUs = node.sim.nowUs + node.settings.idleWakeUs;
+    if (!this.idleTimerPending) {
+      this.idleTimerPending = true;
+      node.sim.at(this.idleDeadlineUs, this.thread, Kind.WORKER_IDLE_WAKE, this.thread, this.idleTimerAction);
+    }
+  }
+
+  private idleTimerFired(): void {
+    this.idleTimerPending = false;
+    if (!this.node.alive) return;
+    const state = this.state;
+    if (state !== 'sleep-requests' && state !== 'sleep-space') return;
+    const sim = this.node.sim;
+    if (sim.nowUs < this.idleDeadlineUs) {
+      // This sleep began after the timer was set: wait out its own deadline.
+      this.idleTimerPending = true;
+      sim.at(this.idleDeadlineUs, this.thread, Kind.WORKER_IDLE_WAKE, this.thread, this.idleTimerAction);
+      return;
+    }
+    this.node.stats.idleWakes++;
+    this.checkNoLostWakeup(state);
+    this.wake(state);
+  }
+
+  /**
+   * Only the idle timeout woke this worker, although work was there for it:
+   * every publish (or freed space) after a correct sleep announcement finds
+   * the waiting flag and notifies, so nothing may be visible now that was
+   * not worth a notify. If something is, a wake-up was lost; runtime-node
+   * would stall for up to WORKER_IDLE_WAKE_MS.
+   */
+  private checkNoLostWakeup(state: 'sleep-requests' | 'sleep-space'): void {
+    const lost = state === 'sleep-requests'
+      ? this.requests.usedBytes() > 0
+      : this.replyHead() !== this.replyHeadWhenBlocked;
+    if (!lost) return;
+    this.node.noteLostWakeup(`worker on thread ${this.node.sim.threadName(this.thread)} slept through ${
+      state === 'sleep-requests' ? 'published requests' : 'freed reply-ring space'} until its idle timeout at ${this.node.sim.nowUs}us: a lost wake-up`);
+  }
+
+  private wake(from: 'sleep-requests' | 'sleep-space'): void {
+    this.token++;
+    if (from === 'sleep-requests') this.requests.wokeUp();
+    else this.replies.doneWaitingForSpace();
+    this.drain();
+  }
+
+  /** Atomics.notify on the request ring's consumer word: wakes the worker only if it sleeps there. */
+  notifyRequests(): void {
+    this.notifyWorker('sleep-requests');
+  }
+
+  private notifyWorker(sleepingIn: 'sleep-requests' | 'sleep-space'): void {
+    if (this.state !== sleepingIn) return;
+    this.state = 'waking';
+    const token = ++this.token;
+    this.node.sim.after(this.node.wakeDelayUs(), this.thread, Kind.WORKER_WAKE, this.thread, () => {
+      if (this.token !== token || !this.node.alive) return;
+      this.wake(sleepingIn);
+    });
+  }
+
+  // ---- IO thread ---------------------------------------------------------------
+
+  private drainReplies(): void {
+    const node = this.node;
+    if (!node.alive) return;
+    this.ioState = 'draining';
+    this.replies.wokeUp();
+    const result = this.channel.drainReplies();
+    node.sim.consume(node.threads.io, result.delivered * node.settings.ioReplyCostUs);
+    if (result.notifyWorkerProducer) this.notifyWorker('sleep-space');
+    if (result.notifyWorkerConsumer) this.notifyWorker('sleep-requests');
+    if (this.replies.prepareToSleep() === null) {
+      // Replies arrived meanwhile: drain again on the next turn (setImmediate in runtime-node).
+      node.sim.after(node.wakeDelayUs(), node.threads.io, Kind.IO_DRAIN, this.thread, this.drainRepliesAction);
+      return;
+    }
+    this.ioState = 'armed';
+  }
+
+  /** Atomics.notify on the reply ring's consumer word: resolves the IO thread's waitAsync. */
+  private notifyIo(): void {
+    if (this.ioState !== 'armed') return;
+    this.ioState = 'waking';
+    const node = this.node;
+    node.sim.after(node.wakeDelayUs(), node.threads.io, Kind.IO_WAKE, this.thread, this.drainRepliesAction);
+  }
+}

@@ -1,0 +1,167 @@
+// The expiry check: a dedicated client sets fresh keys with a TTL and reads
+// each back at random times before and after it should expire. It is not
+// part of the linearizability history (the register model has no TTL).
+//
+// Expiry is judged by the owning node's clock (skew and jumps included). A
+// request is applied at some node time between the clock's readings when it
+// was sent and when its reply came back (the clock never goes backwards), so
+// for a key set with TTL T (sent at s0, answered at s1) and a read (sent at
+// r0, answered at r1):
+// - clock(r1) < clock(s0) + T: the key must still be there, with its value;
+// - clock(r0) >= clock(s1) + T: the key must be gone;
+// - otherwise either answer is right.
+// A restart of the node in between loses the key anyway (no durability), so
+// those reads are not judged here.
+//
+// Keys must also be removed from memory by the active sweep, not only hidden
+// by lazy expiry: the final check looks for leftover expiring entries once
+// every TTL has run out and a few sweep periods have passed.
+
+import { fromUtf8, utf8 } from '../core/bytes.js';
+import type { Reply } from '../core/protocol/ops.js';
+import type { Random } from '../core/random.js';
+import type { ClientSession } from './client-session.js';
+import type { TtlSpec } from './config.js';
+import { Kind } from './event-kinds.js';
+import type { Findings } from './history-recorder.js';
+import type { NodeHost } from './node-host.js';
+import type { Simulation } from './simulation.js';
+import type { KeyRoutes } from './topology.js';
+
+export interface TtlStats {
+  sets: number;
+  setsOk: number;
+  reads: number;
+  /** Reads that had to find the key, and did. */
+  presentChecked: number;
+  /** Reads that had to miss the key, and did. */
+  absentChecked: number;
+  /** Reads close enough to the expiry that either answer was right. */
+  ambiguous: number;
+  /** Reads not judged (no reply, or the node restarted in between). */
+  skipped: number;
+}
+
+interface TtlKey {
+  key: string;
+  value: string;
+  ttlMs: number;
+  node: NodeHost;
+  setSentUs: number;
+  setReplyUs: number;
+  incarnation: number;
+}
+
+export class TtlClient {
+  readonly stats: TtlStats = { sets: 0, setsOk: 0, reads: 0, presentChecked: 0, absentChecked: 0, ambiguous: 0, skipped: 0 };
+  /** Virtual time by which every key set so far has expired on its node's clock (used to time the sweep check). */
+  lastExpiryUs = 0;
+  private index = 0;
+
+  constructor(
+    private readonly sim: Simulation,
+    private readonly session: ClientSession,
+    private readonly rng: Random,
+    private readonly spec: TtlSpec,
+    private readonly nodes: readonly NodeHost[],
+    private readonly keys: KeyRoutes,
+    private readonly findings: Findings,
+    /** Requests sent from here on must be answered (the liveness check). */
+    private readonly settleAtUs: number,
+    private readonly onDone: () => void,
+  ) {}
+
+  /** A request sent after faults settled went unanswered: that is a liveness failure here too. */
+  private checkAnswered(what: string, sentUs: number, kind: string): void {
+    if (kind !== 'reply' && sentUs >= this.settleAtUs) {
+      this.findings.liveness.push(`ttl client ${what}: no reply (${kind}) although sent at ${sentUs}us, after faults settled at ${this.settleAtUs}us`);
+    }
+  }
+
+  start(): void {
+    this.nextKey();
+  }
+
+  private nextKey(): void {
+    if (this.index >= this.spec.keys) {
+      this.onDone();
+      return;
+    }
+    const i = this.index++;
+    const key = `ttl${i}`;
+    const value = `${key}=v`;
+    const ttlMs = this.rng.int(this.spec.ttlMinMs, this.spec.ttlMaxMs);
+    const node = this.nodes[this.keys.get(key).node]!;
+    let sentUs = 0;
+    this.stats.sets++;
+    this.session.execute(node.index, { op: 'set', key: this.keys.get(key).bytes, value: utf8(value), ttlMs }, () => { sentUs = this.sim.nowUs; }, (outcome) => {
+      // Whether or not it was applied, the key expires by then (it cannot have been applied after the reply).
+      this.lastExpiryUs = Math.max(this.lastExpiryUs, this.sim.nowUs + ttlMs * 1000);
+      this.checkAnswered(`set ${key}`, sentUs, outcome.kind);
+      if (outcome.kind !== 'reply' || !outcome.reply.ok) {
+        if (outcome.kind === 'reply' && !outcome.reply.ok) this.findings.unexpected.push(`ttl set ${key}: ${outcome.reply.code} ${outcome.reply.message}`);
+        this.nextKey();
+        return;
+      }
+      this.stats.setsOk++;
+      const k: TtlKey = { key, value, ttlMs, node, setSentUs: sentUs, setReplyUs: this.sim.nowUs, incarnation: node.incarnations };
+      // Even keys: half the reads aim before the expiry, half after. Odd
+      // keys are only read before: reading after the expiry would remove
+      // them lazily, and the sweep check needs keys only the sweep removes.
+      const sweepOnly = i % 2 === 1;
+      const times: number[] = [];
+      for (let r = 0; r < this.spec.readsPerKey; r++) {
+        const aimMs = r % 2 === 0 || sweepOnly ? this.rng.int(0, ttlMs) : this.rng.int(ttlMs, 2 * ttlMs);
+        times.push(k.setReplyUs + aimMs * 1000);
+      }
+      times.sort((a, b) => a - b);
+      this.readAt(k, times, 0);
+    });
+  }
+
+  private readAt(k: TtlKey, times: readonly number[], i: number): void {
+    const at = times[i];
+    if (at === undefined) {
+      this.nextKey();
+      return;
+    }
+    this.sim.at(Math.max(at, this.sim.nowUs), this.session.thread, Kind.TTL_NEXT, i, () => {
+      let sentUs = 0;
+      this.stats.reads++;
+      this.session.execute(k.node.index, { op: 'get', key: this.keys.get(k.key).bytes }, () => { sentUs = this.sim.nowUs; }, (outcome) => {
+        this.checkAnswered(`read ${k.key}`, sentUs, outcome.kind);
+        if (outcome.kind === 'reply') this.judge(k, sentUs, this.sim.nowUs, outcome.reply);
+        else this.stats.skipped++;
+        this.readAt(k, times, i + 1);
+      });
+    });
+  }
+
+  private judge(k: TtlKey, readSentUs: number, readReplyUs: number, reply: Reply): void {
+    if (!reply.ok) {
+      this.findings.unexpected.push(`ttl read ${k.key}: ${reply.code} ${reply.message}`);
+      return;
+    }
+    if (k.node.incarnations !== k.incarnation || k.node.current === null) {
+      this.stats.skipped++;
+      return;
+    }
+    const clock = k.node.clock;
+    const expiresAtEarliestMs = clock.nowMs(k.setSentUs) + k.ttlMs;
+    const expiresAtLatestMs = clock.nowMs(k.setReplyUs) + k.ttlMs;
+    const readEarliestMs = clock.nowMs(readSentUs);
+    const readLatestMs = clock.nowMs(readReplyUs);
+    const where = `ttl key ${k.key} (ttl ${k.ttlMs}ms, set between node times ${expiresAtEarliestMs - k.ttlMs} and ${expiresAtLatestMs - k.ttlMs}; read between ${readEarliestMs} and ${readLatestMs})`;
+    if (reply.found === true) {
+      const value = reply.value instanceof Uint8Array ? fromUtf8(reply.value) : null;
+      if (value !== k.value) this.findings.corruption.push(`${where}: read ${JSON.stringify(value)}, expected ${JSON.stringify(k.value)}`);
+      if (readEarliestMs >= expiresAtLatestMs) this.findings.expiry.push(`${where}: still present after it expired`);
+      else if (readLatestMs < expiresAtEarliestMs) this.stats.presentChecked++;
+      else this.stats.ambiguous++;
+      return;
+    }
+    if (readLatestMs < expiresAtEarliestMs) this.findings.expiry.push(`${where}: gone before it expired`);
+    else if (readEarliestMs >= expiresAtLatestMs) this.stats.absentChecked++;
+    else this.stats.ambiguous++;
+  }
+}

@@ -1,0 +1,84 @@
+// `npm run sim` without a process: argument handling, output, exit codes.
+
+import { describe, expect, it } from 'vitest';
+import { main, PROGRESS_EVERY_SEEDS, type CliIo } from '../../runtime-sim/cli-main.js';
+
+function capture(errIsTty = false): CliIo & { lines: string[]; errText: string } {
+  let clock = 0;
+  const io = {
+    lines: [] as string[],
+    errText: '',
+    out(line: string) { io.lines.push(line); },
+    err(text: string) { io.errText += text; },
+    errIsTty,
+    nowMs: () => (clock += 5),
+  };
+  return io;
+}
+
+describe('sim CLI', () => {
+  it('runs one seed: prints its knobs, counts, verdict and trace, identically every time', () => {
+    const a = capture();
+    const b = capture();
+    expect(main(['--seed', '12', '--ops', '200'], a)).toBe(0);
+    expect(main(['--seed', '12', '--ops', '200'], b)).toBe(0);
+    expect(b.lines).toEqual(a.lines);
+    const text = a.lines.join('\n');
+    expect(text).toMatch(/^piccolo sim: seed 12$/m);
+    expect(text).toMatch(/^faults: allowed=/m);
+    expect(text).toMatch(/^quiesce at /m);
+    expect(text).toMatch(/^ops \(ok\/fail\/info\): read \d+\/\d+\/\d+/m);
+    expect(text).toMatch(/^verdict: PASS/m);
+    expect(text).toMatch(/^trace: [0-9a-f]{16}$/m);
+    expect(text).not.toMatch(/timing/);
+  });
+
+  it('prints wall-clock timing only when asked, on a marked line', () => {
+    const io = capture();
+    expect(main(['--seed', '3', '--ops', '100', '--timing'], io)).toBe(0);
+    expect(io.lines.at(-1)).toMatch(/^timing \(wall clock, not deterministic\): simulate .* ops\/s/);
+  });
+
+  it('sweeps a range: summary table, progress on stderr', () => {
+    const io = capture();
+    expect(main(['--seeds', '1..3', '--ops', '100'], io)).toBe(0);
+    const text = io.lines.join('\n');
+    expect(text).toMatch(/^sweep: seeds 1\.\.3 \(3 runs\)$/m);
+    expect(text).toMatch(/^ {2}passed +3$/m);
+    expect(text).toMatch(/^ {2}failed +0$/m);
+    expect(text).toMatch(/^timing \(wall clock, not deterministic\): .*ops\/s/m);
+    expect(io.errText).toBe('3/3 seeds, 0 failed\n');
+    expect(PROGRESS_EVERY_SEEDS).toBeGreaterThan(3);
+    const tty = capture(true);
+    main(['--seeds', '4..5', '--ops', '100'], tty);
+    expect(tty.errText).toMatch(/\r\[#+\.*\] 1\/2 seeds, 0 failed\r\[#+\] 2\/2 seeds, 0 failed\n$/);
+  });
+
+  it('reports the first failing seed of a sweep with its replay command, and exits with its code', () => {
+    const io = capture();
+    const code = main(['--seeds', '1..4', '--ops', '300', '--faults', 'crash'], io);
+    const text = io.lines.join('\n');
+    expect([3, 4]).toContain(code);
+    expect(text).toMatch(/^first failing seed: \d+ \(/m);
+    expect(text).toMatch(/^replay: npm run sim -- --seed \d+ --nodes 1 --clients \d+ --ops 300 --faults crash$/m);
+  });
+
+  it('refuses bad command lines with exit code 2 and a usage message', () => {
+    for (const argv of [
+      [], ['--seed'], ['--seed', 'x'], ['--seed', '-1'], ['--seeds', '5..2'], ['--seeds', '1-3'],
+      ['--seed', '1', '--seeds', '1..2'], ['--seed', '1', '--faults', 'meteor'], ['--seed', '1', '--nodes', '0'],
+      ['--seed', '1', '--ops', '1e3'], ['--seed', '1', '--bogus'],
+    ]) {
+      const io = capture();
+      expect(main(argv, io), argv.join(' ')).toBe(2);
+      expect(io.lines[0]).toMatch(/^error: /);
+      expect(io.lines[1]).toMatch(/^usage: npm run sim/);
+    }
+  });
+
+  it('accepts --faults none (a fault-free run)', () => {
+    const io = capture();
+    expect(main(['--seed', '9', '--ops', '100', '--faults', 'none'], io)).toBe(0);
+    expect(io.lines.join('\n')).toMatch(/^faults: allowed=none on=none$/m);
+  });
+});

@@ -1,0 +1,138 @@
+// The simulator's engine: trace hash, event queue, virtual time and threads.
+
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { EventQueue, SimEvent } from '../../runtime-sim/event-queue.js';
+import { Simulation } from '../../runtime-sim/simulation.js';
+import { TraceHash } from '../../runtime-sim/trace-hash.js';
+import { NodeClock, SIM_EPOCH_MS } from '../../runtime-sim/node-clock.js';
+import { maxDelayUs, sampleDelayUs } from '../../runtime-sim/delay.js';
+import { Random } from '../../core/random.js';
+
+const noop = (): void => {};
+
+describe('TraceHash', () => {
+  it('is FNV-1a 64 over bytes (published test vectors)', () => {
+    const fnv = (text: string): string => {
+      const h = new TraceHash();
+      h.addBytes(new TextEncoder().encode(text));
+      return h.hex();
+    };
+    expect(fnv('')).toBe('cbf29ce484222325');
+    expect(fnv('a')).toBe('af63dc4c8601ec8c');
+    expect(fnv('foobar')).toBe('85944171f73967e8');
+  });
+
+  it('tells apart inputs that differ in any word, and string boundaries', () => {
+    const hashOf = (words: number[]): string => {
+      const h = new TraceHash();
+      for (const w of words) h.addU32(w);
+      return h.hex();
+    };
+    fc.assert(fc.property(fc.array(fc.nat({ max: 0xffffffff }), { minLength: 1, maxLength: 20 }), fc.nat(), fc.nat({ max: 31 }), (words, at, bit) => {
+      const i = at % words.length;
+      const flipped = [...words];
+      flipped[i] = (flipped[i]! ^ (1 << bit)) >>> 0;
+      expect(hashOf(flipped)).not.toBe(hashOf(words));
+    }));
+    const a = new TraceHash();
+    a.addString('ab');
+    a.addString('c');
+    const b = new TraceHash();
+    b.addString('a');
+    b.addString('bc');
+    expect(a.hex()).not.toBe(b.hex());
+  });
+});
+
+describe('EventQueue', () => {
+  it('pops in (time, insertion) order', () => {
+    fc.assert(fc.property(fc.array(fc.nat({ max: 50 }), { maxLength: 300 }), (times) => {
+      const q = new EventQueue();
+      times.forEach((t, seq) => q.push(new SimEvent(t, seq, 0, 0, seq, noop)));
+      const out: SimEvent[] = [];
+      for (let e = q.pop(); e !== undefined; e = q.pop()) out.push(e);
+      const expected = times.map((t, seq) => ({ t, seq })).sort((x, y) => x.t - y.t || x.seq - y.seq);
+      expect(out.map((e) => [e.timeUs, e.seq])).toEqual(expected.map((x) => [x.t, x.seq]));
+    }));
+  });
+});
+
+describe('Simulation', () => {
+  it('runs events in time order and moves the clock to each', () => {
+    const sim = new Simulation();
+    const seen: [string, number][] = [];
+    sim.at(30, 0, 1, 0, () => seen.push(['c', sim.nowUs]));
+    sim.at(10, 0, 1, 0, () => {
+      seen.push(['a', sim.nowUs]);
+      sim.after(5, 0, 1, 0, () => seen.push(['b', sim.nowUs]));
+    });
+    expect(sim.run(1000)).toBe('idle');
+    expect(seen).toEqual([['a', 10], ['b', 15], ['c', 30]]);
+    expect(sim.eventsRun).toBe(3);
+  });
+
+  it('never schedules into the past', () => {
+    const sim = new Simulation();
+    sim.at(10, 0, 1, 0, () => sim.at(5, 0, 1, 0, noop));
+    expect(() => sim.run(100)).toThrow(/past/);
+  });
+
+  it('defers the events of a frozen or busy thread, keeping their order; other threads run on', () => {
+    const sim = new Simulation();
+    const t = sim.addThread('t');
+    const u = sim.addThread('u');
+    const seen: string[] = [];
+    sim.at(1, 0, 1, 0, () => sim.freeze(t, 100));
+    for (const [i, at] of [[1, 10], [2, 20], [3, 30]] as const) sim.at(at, t, 1, i, () => seen.push(`t${i}@${sim.nowUs}`));
+    sim.at(50, u, 1, 0, () => seen.push(`u@${sim.nowUs}`));
+    sim.at(150, t, 1, 0, () => {
+      sim.consume(t, 40);
+      seen.push(`busy@${sim.nowUs}`);
+    });
+    sim.at(160, t, 1, 0, () => seen.push(`after-busy@${sim.nowUs}`));
+    sim.run(1000);
+    expect(seen).toEqual(['u@50', 't1@100', 't2@100', 't3@100', 'busy@150', 'after-busy@190']);
+    expect(sim.eventsDeferred).toBe(4);
+  });
+
+  it('stops at a time limit or on request', () => {
+    const sim = new Simulation();
+    sim.at(10, 0, 1, 0, () => sim.stop());
+    sim.at(20, 0, 1, 0, noop);
+    expect(sim.run(1000)).toBe('stopped');
+    expect(sim.run(15)).toBe('time-limit');
+    expect(sim.nowUs).toBe(15);
+  });
+});
+
+describe('NodeClock', () => {
+  it('is virtual time plus skew plus the jumps so far, and never goes back', () => {
+    const clock = new NodeClock(-250);
+    clock.jump(5_000, 40);
+    clock.jump(9_000, 1);
+    expect(clock.nowMs(0)).toBe(SIM_EPOCH_MS - 250);
+    expect(clock.nowMs(4_999)).toBe(SIM_EPOCH_MS + 4 - 250);
+    expect(clock.nowMs(5_000)).toBe(SIM_EPOCH_MS + 5 - 250 + 40);
+    expect(clock.nowMs(10_000)).toBe(SIM_EPOCH_MS + 10 - 250 + 41);
+    let last = -Infinity;
+    for (let us = 0; us < 12_000; us += 7) {
+      expect(clock.nowMs(us)).toBeGreaterThanOrEqual(last);
+      last = clock.nowMs(us);
+    }
+    expect(() => clock.jump(10_000, -1)).toThrow();
+  });
+});
+
+describe('delays', () => {
+  it('stay within base..base+cap', () => {
+    fc.assert(fc.property(fc.nat(), fc.nat({ max: 1000 }), fc.nat({ max: 5000 }), fc.nat({ max: 20_000 }), (seed, baseUs, tailMeanUs, tailCapUs) => {
+      const rng = Random.fromSeed(seed);
+      const spec = { baseUs, tailMeanUs, tailCapUs };
+      for (let i = 0; i < 20; i++) {
+        const d = sampleDelayUs(rng, spec);
+        expect(Number.isInteger(d) && d >= baseUs && d <= maxDelayUs(spec)).toBe(true);
+      }
+    }), { numRuns: 100 });
+  });
+});
