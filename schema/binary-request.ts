@@ -1,7 +1,11 @@
 // Binary (Cap'n Proto) requests: the client encodes, the server decodes.
 // decodeRequest never throws: every input becomes a request or an error reply.
+//
+// Both directions read and write the schema's wire layout directly
+// (schema/fast-capnp/); capnp-ts cost several microseconds per frame on the
+// server's IO thread. The capnp-ts version in schema/capnp-ts-reference/ is
+// the reference these are tested against (test/schema/fast-capnp.test.ts).
 
-import * as capnp from 'capnp-ts';
 import type { Limits } from '../core/limits.js';
 import {
   errReply, type DelRequest, type ErrReply, type ExpireRequest, type GetExRequest, type MSetRequest, type Request,
@@ -9,10 +13,15 @@ import {
 } from '../core/protocol/ops.js';
 import { unreachable } from '../core/assert.js';
 import { validateRequest } from '../core/protocol/validate.js';
-import * as wire from './generated/piccolo.capnp.js';
+import { MessageBuilder } from './fast-capnp/message-builder.js';
+import { ListTooLong, MessageReader, type StructRef } from './fast-capnp/message-reader.js';
 import {
-  buildMessage, checkI64, checkU64, DataReader, openMessage, safeNumber, toI64, toPositiveU64, toU32, toU64, writeData,
-} from './capnp-message.js';
+  AppendRequestLayout, DelRequestLayout, EntryLayout, ExpireRequestLayout, GetExRequestLayout, GetRangeRequestLayout,
+  IncrFloatRequestLayout, IncrRequestLayout, KeyRequestLayout, MGetRequestLayout, MSetRequestLayout, RequestLayout,
+  RequestTag, ScanRequestLayout, SetRangeRequestLayout, SetRequestLayout,
+} from './fast-capnp/piccolo-layout.js';
+import { WORD_BYTES } from './fast-capnp/wire-format.js';
+import { checkI64, checkI64Number, checkPositiveU64Number, checkU32, checkU64, checkU64Number } from './wire-numbers.js';
 
 export type DecodedRequest =
   | { ok: true; id: bigint; request: Request }
@@ -24,13 +33,9 @@ export type DecodedRequest =
    */
   | { ok: false; id: bigint | null; error: ErrReply; fatal: true };
 
-/** capnp-ts error texts can quote pointer dumps; the client needs only the gist. */
-const CAUSE_CHARS_MAX = 160;
-
 /**
- * Reads one request frame. Byte fields of the result are views into a copy of
- * the frame owned by the result (see openMessage): valid after `bytes` is
- * reused, but they keep that copy alive, so slice() them before long-term storage.
+ * Reads one request frame. Byte fields of the result are copies, independent
+ * of `bytes` (which uWebSockets.js reuses once the handler returns).
  */
 export function decodeRequest(bytes: Uint8Array, limits: Limits): DecodedRequest {
   if (bytes.length > limits.frameBytesMax) {
@@ -39,166 +44,185 @@ export function decodeRequest(bytes: Uint8Array, limits: Limits): DecodedRequest
       error: errReply('FRAME_TOO_LARGE', `frame is ${bytes.length} bytes; the limit is ${limits.frameBytesMax}`),
     };
   }
-  let root: wire.Request;
-  let id: bigint;
-  try {
-    root = openMessage(bytes).getRoot(wire.Request);
-    id = root.getId();
-  } catch (cause) {
-    return { ok: false, id: null, fatal: true, error: badFrame(cause) };
-  }
-  let request: Request;
-  try {
-    request = readRequest(root, limits, new DataReader(bytes.length));
-  } catch (cause) {
-    if (cause instanceof RequestRejected) return { ok: false, id, fatal: false, error: cause.reply };
-    return { ok: false, id, fatal: true, error: badFrame(cause) };
-  }
+  const message = new MessageReader(bytes);
+  const root = message.root();
+  const id = message.u64(root, RequestLayout.idU64);
+  if (message.error !== null) return { ok: false, id: null, fatal: true, error: badFrame(message.error) };
+  const request = readRequest(message, root, limits);
+  // The reader stops at its first problem and the decoder at its first
+  // rejection, so whichever came first is the one in hand.
+  if (message.error !== null) return { ok: false, id, fatal: true, error: badFrame(message.error) };
+  if (request instanceof Rejected) return { ok: false, id, fatal: false, error: request.reply };
   const invalid = validateRequest(request, limits);
   if (invalid) return { ok: false, id, fatal: false, error: invalid };
   return { ok: true, id, request };
 }
 
-/** Thrown inside readRequest for a readable but unacceptable request; never escapes this module. */
-class RequestRejected {
+/** A readable but unacceptable request: readRequest stops reading and returns this. */
+class Rejected {
   constructor(readonly reply: ErrReply) {}
 }
 
-function reject(code: 'BAD_REQUEST' | 'UNKNOWN_OP' | 'LIMIT_EXCEEDED', message: string): never {
-  throw new RequestRejected(errReply(code, message));
+function reject(code: 'BAD_REQUEST' | 'UNKNOWN_OP' | 'LIMIT_EXCEEDED', message: string): Rejected {
+  return new Rejected(errReply(code, message));
 }
 
-function badFrame(cause: unknown): ErrReply {
-  const detail = cause instanceof Error ? cause.message : String(cause);
-  return errReply('BAD_FRAME', `frame is not a readable Cap'n Proto Request: ${detail.slice(0, CAUSE_CHARS_MAX)}`);
+function badFrame(detail: string): ErrReply {
+  return errReply('BAD_FRAME', `frame is not a readable Cap'n Proto Request: ${detail}`);
 }
 
-/** An optional UInt64 where 0 means "not given" (the field's valid values are positive). */
-function optionalPositive(value: bigint, field: string): number | undefined {
-  if (value === 0n) return undefined;
-  return safeField(value, field);
+function outOfRange(field: string): Rejected {
+  return reject('BAD_REQUEST', `${field} is out of range (largest allowed is 2^53-1)`);
 }
 
-function safeField(value: bigint, field: string): number {
-  const n = safeNumber(value);
-  if (n === null) reject('BAD_REQUEST', `${field} is out of range (largest allowed is 2^53-1)`);
-  return n;
+/** A list's declared length comes from the sender: refuse oversized batches before touching their elements. */
+function batchTooLong(list: ListTooLong, limits: Limits): Rejected {
+  return reject('LIMIT_EXCEEDED', `batch names ${list.count} keys; the limit is ${limits.batchKeysMax}`);
 }
 
-function readRequest(root: wire.Request, limits: Limits, data: DataReader): Request {
-  const which = root.which();
-  switch (which) {
-    case wire.Request_Which.GET:
-      return { op: 'get', key: data.read(root.getGet().getKey()) };
-    case wire.Request_Which.SET: {
-      const s = root.getSet();
-      const req: SetRequest = { op: 'set', key: data.read(s.getKey()), value: data.read(s.getValue()) };
-      if (s.getIfAbsent()) req.ifAbsent = true;
-      if (s.getIfPresent()) req.ifPresent = true;
-      if (s.getHasExpectedVersion()) req.expectedVersion = safeField(s.getExpectedVersion(), 'expectedVersion');
-      const ttlMs = optionalPositive(s.getTtlMs(), 'ttlMs');
-      if (ttlMs !== undefined) req.ttlMs = ttlMs;
-      const expireAtMs = optionalPositive(s.getExpireAtMs(), 'expireAtMs');
-      if (expireAtMs !== undefined) req.expireAtMs = expireAtMs;
-      if (s.getKeepTtl()) req.keepTtl = true;
-      if (s.getReturnPrevious()) req.returnPrevious = true;
-      return req;
-    }
-    case wire.Request_Which.DEL: {
-      const d = root.getDel();
-      const req: DelRequest = { op: 'del', key: data.read(d.getKey()) };
-      if (d.getHasExpectedVersion()) req.expectedVersion = safeField(d.getExpectedVersion(), 'expectedVersion');
-      if (d.getReturnPrevious()) req.returnPrevious = true;
-      return req;
-    }
-    case wire.Request_Which.INCR: {
-      const r = root.getIncr();
-      return { op: 'incr', key: data.read(r.getKey()), delta: r.getDelta() };
-    }
-    case wire.Request_Which.INCR_FLOAT: {
-      const r = root.getIncrFloat();
-      return { op: 'incrFloat', key: data.read(r.getKey()), delta: r.getDelta() };
-    }
-    case wire.Request_Which.APPEND: {
-      const r = root.getAppend();
-      return { op: 'append', key: data.read(r.getKey()), value: data.read(r.getValue()) };
-    }
-    case wire.Request_Which.EXISTS:
-      return { op: 'exists', key: data.read(root.getExists().getKey()) };
-    case wire.Request_Which.TTL:
-      return { op: 'ttl', key: data.read(root.getTtl().getKey()) };
-    case wire.Request_Which.EXPIRE: {
-      const r = root.getExpire();
-      const req: ExpireRequest = { op: 'expire', key: data.read(r.getKey()) };
-      const ttlMs = optionalPositive(r.getTtlMs(), 'ttlMs');
-      if (ttlMs !== undefined) req.ttlMs = ttlMs;
-      const expireAtMs = optionalPositive(r.getExpireAtMs(), 'expireAtMs');
-      if (expireAtMs !== undefined) req.expireAtMs = expireAtMs;
-      return req;
-    }
-    case wire.Request_Which.GET_RANGE: {
-      const r = root.getGetRange();
-      return { op: 'getRange', key: data.read(r.getKey()), start: safeField(r.getStart(), 'start'), end: safeField(r.getEnd(), 'end') };
-    }
-    case wire.Request_Which.SET_RANGE: {
-      const r = root.getSetRange();
-      return { op: 'setRange', key: data.read(r.getKey()), offset: safeField(r.getOffset(), 'offset'), value: data.read(r.getValue()) };
-    }
-    case wire.Request_Which.GET_EX: {
-      const r = root.getGetEx();
-      const req: GetExRequest = { op: 'getEx', key: data.read(r.getKey()) };
-      const ttlMs = optionalPositive(r.getTtlMs(), 'ttlMs');
-      if (ttlMs !== undefined) req.ttlMs = ttlMs;
-      const expireAtMs = optionalPositive(r.getExpireAtMs(), 'expireAtMs');
-      if (expireAtMs !== undefined) req.expireAtMs = expireAtMs;
-      if (r.getPersist()) req.persist = true;
-      return req;
-    }
-    case wire.Request_Which.SCAN: {
-      const r = root.getScan();
-      const req: ScanRequest = { op: 'scan', prefix: data.read(r.getPrefix()), cursor: data.read(r.getCursor()), limit: r.getLimit() };
-      if (r.getWithValues()) req.withValues = true;
-      return req;
-    }
-    case wire.Request_Which.MGET: {
-      const list = root.getMget().getKeys();
-      const count = checkBatchLength(list.getLength(), limits);
-      const keys = new Array<Uint8Array>(count);
-      for (let i = 0; i < count; i++) keys[i] = data.read(list.get(i));
-      return { op: 'mget', keys };
-    }
-    case wire.Request_Which.MSET: {
-      const r = root.getMset();
-      const list = r.getEntries();
-      const count = checkBatchLength(list.getLength(), limits);
-      const entries = new Array<{ key: Uint8Array; value: Uint8Array }>(count);
-      for (let i = 0; i < count; i++) {
-        const entry = list.get(i);
-        entries[i] = { key: data.read(entry.getKey()), value: data.read(entry.getValue()) };
-      }
-      const req: MSetRequest = { op: 'mset', entries };
-      if (r.getIfNoneExist()) req.ifNoneExist = true;
-      return req;
-    }
-    case wire.Request_Which.COUNT:
-      return { op: 'count' };
-    case wire.Request_Which.FLUSH:
-      return { op: 'flush' };
-    default:
-      // A newer client's op, or a corrupted tag: the frame itself is fine.
-      return reject('UNKNOWN_OP', `unknown op (union tag ${which as number})`);
-  }
+/** ttlMs / expireAtMs: an optional UInt64 where 0 means "not given" (valid values are positive). */
+function readTtlOptions(
+  message: MessageReader, s: StructRef, ttlMsOffset: number, expireAtMsOffset: number, req: { ttlMs?: number; expireAtMs?: number },
+): Rejected | null {
+  const ttlMs = message.u64Number(s, ttlMsOffset);
+  if (ttlMs === null) return outOfRange('ttlMs');
+  if (ttlMs !== 0) req.ttlMs = ttlMs;
+  const expireAtMs = message.u64Number(s, expireAtMsOffset);
+  if (expireAtMs === null) return outOfRange('expireAtMs');
+  if (expireAtMs !== 0) req.expireAtMs = expireAtMs;
+  return null;
 }
 
 /**
- * A list's declared length comes from the sender and is not checked against
- * the frame until elements are read; refuse oversized batches before
- * allocating or looping over them.
+ * The request in `root`, read field by field in the same order as the
+ * capnp-ts reference, so that a frame with several problems reports the same
+ * first one. After a reader problem every read returns its default and the
+ * caller reports message.error.
  */
-function checkBatchLength(count: number, limits: Limits): number {
-  if (count > limits.batchKeysMax) reject('LIMIT_EXCEEDED', `batch names ${count} keys; the limit is ${limits.batchKeysMax}`);
-  return count;
+function readRequest(message: MessageReader, root: StructRef, limits: Limits): Request | Rejected {
+  const which = message.u16(root, RequestLayout.whichU16);
+  switch (which) {
+    case RequestTag.GET:
+      return { op: 'get', key: message.data(message.struct(root, RequestLayout.bodyPtr), KeyRequestLayout.keyPtr) };
+    case RequestTag.SET: {
+      const L = SetRequestLayout;
+      const s = message.struct(root, RequestLayout.bodyPtr);
+      const req: SetRequest = { op: 'set', key: message.data(s, L.keyPtr), value: message.data(s, L.valuePtr) };
+      if (message.bit(s, L.ifAbsentBit)) req.ifAbsent = true;
+      if (message.bit(s, L.ifPresentBit)) req.ifPresent = true;
+      if (message.bit(s, L.hasExpectedVersionBit)) {
+        const expectedVersion = message.u64Number(s, L.expectedVersionU64);
+        if (expectedVersion === null) return outOfRange('expectedVersion');
+        req.expectedVersion = expectedVersion;
+      }
+      const rejected = readTtlOptions(message, s, L.ttlMsU64, L.expireAtMsU64, req);
+      if (rejected) return rejected;
+      if (message.bit(s, L.keepTtlBit)) req.keepTtl = true;
+      if (message.bit(s, L.returnPreviousBit)) req.returnPrevious = true;
+      return req;
+    }
+    case RequestTag.DEL: {
+      const L = DelRequestLayout;
+      const s = message.struct(root, RequestLayout.bodyPtr);
+      const req: DelRequest = { op: 'del', key: message.data(s, L.keyPtr) };
+      if (message.bit(s, L.hasExpectedVersionBit)) {
+        const expectedVersion = message.u64Number(s, L.expectedVersionU64);
+        if (expectedVersion === null) return outOfRange('expectedVersion');
+        req.expectedVersion = expectedVersion;
+      }
+      if (message.bit(s, L.returnPreviousBit)) req.returnPrevious = true;
+      return req;
+    }
+    case RequestTag.INCR: {
+      const s = message.struct(root, RequestLayout.bodyPtr);
+      return { op: 'incr', key: message.data(s, IncrRequestLayout.keyPtr), delta: message.i64(s, IncrRequestLayout.deltaI64) };
+    }
+    case RequestTag.INCR_FLOAT: {
+      const s = message.struct(root, RequestLayout.bodyPtr);
+      return { op: 'incrFloat', key: message.data(s, IncrFloatRequestLayout.keyPtr), delta: message.f64(s, IncrFloatRequestLayout.deltaF64) };
+    }
+    case RequestTag.APPEND: {
+      const s = message.struct(root, RequestLayout.bodyPtr);
+      return { op: 'append', key: message.data(s, AppendRequestLayout.keyPtr), value: message.data(s, AppendRequestLayout.valuePtr) };
+    }
+    case RequestTag.EXISTS:
+      return { op: 'exists', key: message.data(message.struct(root, RequestLayout.bodyPtr), KeyRequestLayout.keyPtr) };
+    case RequestTag.TTL:
+      return { op: 'ttl', key: message.data(message.struct(root, RequestLayout.bodyPtr), KeyRequestLayout.keyPtr) };
+    case RequestTag.EXPIRE: {
+      const L = ExpireRequestLayout;
+      const s = message.struct(root, RequestLayout.bodyPtr);
+      const req: ExpireRequest = { op: 'expire', key: message.data(s, L.keyPtr) };
+      return readTtlOptions(message, s, L.ttlMsU64, L.expireAtMsU64, req) ?? req;
+    }
+    case RequestTag.GET_RANGE: {
+      const L = GetRangeRequestLayout;
+      const s = message.struct(root, RequestLayout.bodyPtr);
+      const key = message.data(s, L.keyPtr);
+      const start = message.i64Number(s, L.startI64);
+      if (start === null) return outOfRange('start');
+      const end = message.i64Number(s, L.endI64);
+      if (end === null) return outOfRange('end');
+      return { op: 'getRange', key, start, end };
+    }
+    case RequestTag.SET_RANGE: {
+      const L = SetRangeRequestLayout;
+      const s = message.struct(root, RequestLayout.bodyPtr);
+      const key = message.data(s, L.keyPtr);
+      const offset = message.u64Number(s, L.offsetU64);
+      if (offset === null) return outOfRange('offset');
+      return { op: 'setRange', key, offset, value: message.data(s, L.valuePtr) };
+    }
+    case RequestTag.GET_EX: {
+      const L = GetExRequestLayout;
+      const s = message.struct(root, RequestLayout.bodyPtr);
+      const req: GetExRequest = { op: 'getEx', key: message.data(s, L.keyPtr) };
+      const rejected = readTtlOptions(message, s, L.ttlMsU64, L.expireAtMsU64, req);
+      if (rejected) return rejected;
+      if (message.bit(s, L.persistBit)) req.persist = true;
+      return req;
+    }
+    case RequestTag.SCAN: {
+      const L = ScanRequestLayout;
+      const s = message.struct(root, RequestLayout.bodyPtr);
+      const req: ScanRequest = {
+        op: 'scan', prefix: message.data(s, L.prefixPtr), cursor: message.data(s, L.cursorPtr), limit: message.u32(s, L.limitU32),
+      };
+      if (message.bit(s, L.withValuesBit)) req.withValues = true;
+      return req;
+    }
+    case RequestTag.MGET: {
+      const list = message.pointerList(message.struct(root, RequestLayout.bodyPtr), MGetRequestLayout.keysPtr, limits.batchKeysMax);
+      if (list instanceof ListTooLong) return batchTooLong(list, limits);
+      const keys = new Array<Uint8Array>(list.count);
+      for (let i = 0; i < list.count; i++) keys[i] = message.dataElement(list, i);
+      return { op: 'mget', keys };
+    }
+    case RequestTag.MSET: {
+      const s = message.struct(root, RequestLayout.bodyPtr);
+      const list = message.structList(s, MSetRequestLayout.entriesPtr, limits.batchKeysMax);
+      if (list instanceof ListTooLong) return batchTooLong(list, limits);
+      const entries = new Array<{ key: Uint8Array; value: Uint8Array }>(list.count);
+      for (let i = 0; i < list.count; i++) {
+        const entry = message.structElement(list, i);
+        entries[i] = { key: message.data(entry, EntryLayout.keyPtr), value: message.data(entry, EntryLayout.valuePtr) };
+      }
+      const req: MSetRequest = { op: 'mset', entries };
+      if (message.bit(s, MSetRequestLayout.ifNoneExistBit)) req.ifNoneExist = true;
+      return req;
+    }
+    case RequestTag.COUNT:
+      return { op: 'count' };
+    case RequestTag.FLUSH:
+      return { op: 'flush' };
+    default:
+      // A newer client's op, or a corrupted tag: the frame itself is fine.
+      return reject('UNKNOWN_OP', `unknown op (union tag ${which})`);
+  }
 }
+
+/** Requests are built here one at a time; the buffer is reused (see MessageBuilder). */
+const builder = new MessageBuilder();
 
 /**
  * Encodes one request frame (the client side). Throws WireEncodeError for
@@ -207,132 +231,151 @@ function checkBatchLength(count: number, limits: Limits): number {
  * (limits, empty keys) are encoded as given.
  */
 export function encodeRequest(id: bigint, req: Request): Uint8Array {
-  return buildMessage((message) => writeRequest(message.initRoot(wire.Request), id, req));
+  const root = builder.beginRoot(RequestLayout.size);
+  builder.setU64(root, RequestLayout.idU64, checkU64(id, 'id'));
+  writeRequest(root, req);
+  return builder.finish();
 }
 
-function writeRequest(root: wire.Request, id: bigint, req: Request): void {
-  root.setId(checkU64(id, 'id'));
+/**
+ * Objects are allocated in the same order as the capnp-ts reference, so both
+ * produce the same bytes (the differential tests compare them).
+ */
+function writeRequest(root: number, req: Request): void {
+  const b = builder;
+  /** Sets the union tag and allocates the op's struct. */
+  const body = (tag: number, size: { dataWords: number; pointers: number }): number => {
+    b.setU16(root, RequestLayout.whichU16, tag);
+    return b.initStruct(b.pointer(root, RequestLayout.size, RequestLayout.bodyPtr), size);
+  };
   switch (req.op) {
-    case 'get':
-      writeData((n) => root.initGet().initKey(n), req.key);
+    case 'get': {
+      const s = body(RequestTag.GET, KeyRequestLayout.size);
+      b.setData(b.pointer(s, KeyRequestLayout.size, KeyRequestLayout.keyPtr), req.key);
       break;
+    }
     case 'set': {
-      const s = root.initSet();
-      writeData((n) => s.initKey(n), req.key);
-      writeData((n) => s.initValue(n), req.value);
-      if (req.ifAbsent) s.setIfAbsent(true);
-      if (req.ifPresent) s.setIfPresent(true);
+      const L = SetRequestLayout;
+      const s = body(RequestTag.SET, L.size);
+      b.setData(b.pointer(s, L.size, L.keyPtr), req.key);
+      b.setData(b.pointer(s, L.size, L.valuePtr), req.value);
+      if (req.ifAbsent) b.setBit(s, L.ifAbsentBit);
+      if (req.ifPresent) b.setBit(s, L.ifPresentBit);
       if (req.expectedVersion !== undefined) {
-        s.setHasExpectedVersion(true);
-        s.setExpectedVersion(toU64(req.expectedVersion, 'expectedVersion'));
+        b.setBit(s, L.hasExpectedVersionBit);
+        b.setInt64Number(s, L.expectedVersionU64, checkU64Number(req.expectedVersion, 'expectedVersion'));
       }
-      if (req.ttlMs !== undefined) s.setTtlMs(toPositiveU64(req.ttlMs, 'ttlMs'));
-      if (req.expireAtMs !== undefined) s.setExpireAtMs(toPositiveU64(req.expireAtMs, 'expireAtMs'));
-      if (req.keepTtl) s.setKeepTtl(true);
-      if (req.returnPrevious) s.setReturnPrevious(true);
+      if (req.ttlMs !== undefined) b.setInt64Number(s, L.ttlMsU64, checkPositiveU64Number(req.ttlMs, 'ttlMs'));
+      if (req.expireAtMs !== undefined) b.setInt64Number(s, L.expireAtMsU64, checkPositiveU64Number(req.expireAtMs, 'expireAtMs'));
+      if (req.keepTtl) b.setBit(s, L.keepTtlBit);
+      if (req.returnPrevious) b.setBit(s, L.returnPreviousBit);
       break;
     }
     case 'del': {
-      const d = root.initDel();
-      writeData((n) => d.initKey(n), req.key);
+      const L = DelRequestLayout;
+      const s = body(RequestTag.DEL, L.size);
+      b.setData(b.pointer(s, L.size, L.keyPtr), req.key);
       if (req.expectedVersion !== undefined) {
-        d.setHasExpectedVersion(true);
-        d.setExpectedVersion(toU64(req.expectedVersion, 'expectedVersion'));
+        b.setBit(s, L.hasExpectedVersionBit);
+        b.setInt64Number(s, L.expectedVersionU64, checkU64Number(req.expectedVersion, 'expectedVersion'));
       }
-      if (req.returnPrevious) d.setReturnPrevious(true);
+      if (req.returnPrevious) b.setBit(s, L.returnPreviousBit);
       break;
     }
     case 'incr': {
-      const r = root.initIncr();
-      writeData((n) => r.initKey(n), req.key);
-      r.setDelta(checkI64(req.delta, 'delta'));
+      const L = IncrRequestLayout;
+      const s = body(RequestTag.INCR, L.size);
+      b.setData(b.pointer(s, L.size, L.keyPtr), req.key);
+      b.setI64(s, L.deltaI64, checkI64(req.delta, 'delta'));
       break;
     }
     case 'incrFloat': {
-      const r = root.initIncrFloat();
-      writeData((n) => r.initKey(n), req.key);
-      r.setDelta(req.delta);
+      const L = IncrFloatRequestLayout;
+      const s = body(RequestTag.INCR_FLOAT, L.size);
+      b.setData(b.pointer(s, L.size, L.keyPtr), req.key);
+      b.setF64(s, L.deltaF64, req.delta);
       break;
     }
     case 'append': {
-      const r = root.initAppend();
-      writeData((n) => r.initKey(n), req.key);
-      writeData((n) => r.initValue(n), req.value);
+      const L = AppendRequestLayout;
+      const s = body(RequestTag.APPEND, L.size);
+      b.setData(b.pointer(s, L.size, L.keyPtr), req.key);
+      b.setData(b.pointer(s, L.size, L.valuePtr), req.value);
       break;
     }
-    case 'exists':
-      writeData((n) => root.initExists().initKey(n), req.key);
+    case 'exists': case 'ttl': {
+      const s = body(req.op === 'exists' ? RequestTag.EXISTS : RequestTag.TTL, KeyRequestLayout.size);
+      b.setData(b.pointer(s, KeyRequestLayout.size, KeyRequestLayout.keyPtr), req.key);
       break;
-    case 'ttl':
-      writeData((n) => root.initTtl().initKey(n), req.key);
-      break;
+    }
     case 'expire': {
-      const r = root.initExpire();
-      writeData((n) => r.initKey(n), req.key);
-      if (req.ttlMs !== undefined) r.setTtlMs(toPositiveU64(req.ttlMs, 'ttlMs'));
-      if (req.expireAtMs !== undefined) r.setExpireAtMs(toPositiveU64(req.expireAtMs, 'expireAtMs'));
+      const L = ExpireRequestLayout;
+      const s = body(RequestTag.EXPIRE, L.size);
+      b.setData(b.pointer(s, L.size, L.keyPtr), req.key);
+      if (req.ttlMs !== undefined) b.setInt64Number(s, L.ttlMsU64, checkPositiveU64Number(req.ttlMs, 'ttlMs'));
+      if (req.expireAtMs !== undefined) b.setInt64Number(s, L.expireAtMsU64, checkPositiveU64Number(req.expireAtMs, 'expireAtMs'));
       break;
     }
     case 'getRange': {
-      const r = root.initGetRange();
-      writeData((n) => r.initKey(n), req.key);
-      r.setStart(toI64(req.start, 'start'));
-      r.setEnd(toI64(req.end, 'end'));
+      const L = GetRangeRequestLayout;
+      const s = body(RequestTag.GET_RANGE, L.size);
+      b.setData(b.pointer(s, L.size, L.keyPtr), req.key);
+      b.setInt64Number(s, L.startI64, checkI64Number(req.start, 'start'));
+      b.setInt64Number(s, L.endI64, checkI64Number(req.end, 'end'));
       break;
     }
     case 'setRange': {
-      const r = root.initSetRange();
-      writeData((n) => r.initKey(n), req.key);
-      r.setOffset(toU64(req.offset, 'offset'));
-      writeData((n) => r.initValue(n), req.value);
+      const L = SetRangeRequestLayout;
+      const s = body(RequestTag.SET_RANGE, L.size);
+      b.setData(b.pointer(s, L.size, L.keyPtr), req.key);
+      b.setInt64Number(s, L.offsetU64, checkU64Number(req.offset, 'offset'));
+      b.setData(b.pointer(s, L.size, L.valuePtr), req.value);
       break;
     }
     case 'getEx': {
-      const r = root.initGetEx();
-      writeData((n) => r.initKey(n), req.key);
-      if (req.ttlMs !== undefined) r.setTtlMs(toPositiveU64(req.ttlMs, 'ttlMs'));
-      if (req.expireAtMs !== undefined) r.setExpireAtMs(toPositiveU64(req.expireAtMs, 'expireAtMs'));
-      if (req.persist) r.setPersist(true);
+      const L = GetExRequestLayout;
+      const s = body(RequestTag.GET_EX, L.size);
+      b.setData(b.pointer(s, L.size, L.keyPtr), req.key);
+      if (req.ttlMs !== undefined) b.setInt64Number(s, L.ttlMsU64, checkPositiveU64Number(req.ttlMs, 'ttlMs'));
+      if (req.expireAtMs !== undefined) b.setInt64Number(s, L.expireAtMsU64, checkPositiveU64Number(req.expireAtMs, 'expireAtMs'));
+      if (req.persist) b.setBit(s, L.persistBit);
       break;
     }
     case 'scan': {
-      const r = root.initScan();
-      writeData((n) => r.initPrefix(n), req.prefix);
-      writeData((n) => r.initCursor(n), req.cursor);
-      r.setLimit(toU32(req.limit, 'limit'));
-      if (req.withValues) r.setWithValues(true);
+      const L = ScanRequestLayout;
+      const s = body(RequestTag.SCAN, L.size);
+      b.setData(b.pointer(s, L.size, L.prefixPtr), req.prefix);
+      b.setData(b.pointer(s, L.size, L.cursorPtr), req.cursor);
+      b.setU32(s, L.limitU32, checkU32(req.limit, 'limit'));
+      if (req.withValues) b.setBit(s, L.withValuesBit);
       break;
     }
     case 'mget': {
-      const list = root.initMget().initKeys(req.keys.length);
-      req.keys.forEach((key, i) => writeListData(list, i, key));
+      const s = body(RequestTag.MGET, MGetRequestLayout.size);
+      const first = b.initPointerList(b.pointer(s, MGetRequestLayout.size, MGetRequestLayout.keysPtr), req.keys.length);
+      req.keys.forEach((key, i) => b.setData(first + i * WORD_BYTES, key));
       break;
     }
     case 'mset': {
-      const r = root.initMset();
-      const list = r.initEntries(req.entries.length);
+      const L = MSetRequestLayout;
+      const s = body(RequestTag.MSET, L.size);
+      const E = EntryLayout;
+      const first = b.initStructList(b.pointer(s, L.size, L.entriesPtr), req.entries.length, E.size);
       req.entries.forEach(({ key, value }, i) => {
-        const entry = list.get(i);
-        writeData((n) => entry.initKey(n), key);
-        writeData((n) => entry.initValue(n), value);
+        const entry = b.structElement(first, E.size, i);
+        b.setData(b.pointer(entry, E.size, E.keyPtr), key);
+        b.setData(b.pointer(entry, E.size, E.valuePtr), value);
       });
-      if (req.ifNoneExist) r.setIfNoneExist(true);
+      if (req.ifNoneExist) b.setBit(s, L.ifNoneExistBit);
       break;
     }
     case 'count':
-      root.setCount();
+      b.setU16(root, RequestLayout.whichU16, RequestTag.COUNT);
       break;
     case 'flush':
-      root.setFlush();
+      b.setU16(root, RequestLayout.whichU16, RequestTag.FLUSH);
       break;
     default:
       unreachable(req, 'request op');
   }
-}
-
-function writeListData(list: capnp.List<capnp.Data>, index: number, bytes: Uint8Array): void {
-  if (bytes.length === 0) return;
-  const element = list.get(index);
-  capnp.List.initList(capnp.ListElementSize.BYTE, bytes.length, element);
-  element.copyBuffer(bytes);
 }

@@ -1,124 +1,205 @@
 // Binary (Cap'n Proto) responses: the server encodes, the client decodes.
+// Both read and write the schema's wire layout directly (schema/fast-capnp/);
+// schema/capnp-ts-reference/ is the capnp-ts version they are tested against.
 
 import { ErrorCode, errorName } from '../core/errors.js';
 import type { ErrReply, ItemReply, OkReply, Reply, ScanItem } from '../core/protocol/ops.js';
-import * as wire from './generated/piccolo.capnp.js';
-import { buildMessage, checkI64, checkU64, DataReader, openMessage, safeNumber, toU64, writeData } from './capnp-message.js';
+import { MessageBuilder } from './fast-capnp/message-builder.js';
+import { ListTooLong, MessageReader, type ListRef, type StructRef } from './fast-capnp/message-reader.js';
+import {
+  ErrorReplyLayout, ItemReplyLayout, OkReplyLayout, ResponseLayout, ResponseTag, ScanItemLayout,
+} from './fast-capnp/piccolo-layout.js';
+import { checkI64, checkU64, checkU64Number } from './wire-numbers.js';
 import { WireDecodeError } from './wire-errors.js';
 
+/** Replies are built here one at a time; the buffer is reused (see MessageBuilder). */
+const builder = new MessageBuilder();
+
+/**
+ * Encodes one response frame (the server side). Throws WireEncodeError for
+ * numbers the schema cannot carry (a server bug). Objects are allocated in
+ * the same order as the capnp-ts reference, so both produce the same bytes.
+ */
 export function encodeResponse(id: bigint, reply: Reply): Uint8Array {
-  return buildMessage((message) => {
-    const root = message.initRoot(wire.Response);
-    root.setId(checkU64(id, 'id'));
-    if (reply.ok) writeOk(root.initOk(), reply);
-    else writeError(root.initError(), reply);
-  });
+  const b = builder;
+  const root = b.beginRoot(ResponseLayout.size);
+  b.setU64(root, ResponseLayout.idU64, checkU64(id, 'id'));
+  const body = b.pointer(root, ResponseLayout.size, ResponseLayout.bodyPtr);
+  if (reply.ok) {
+    b.setU16(root, ResponseLayout.whichU16, ResponseTag.OK);
+    writeOk(b.initStruct(body, OkReplyLayout.size), reply);
+  } else {
+    b.setU16(root, ResponseLayout.whichU16, ResponseTag.ERROR);
+    writeError(b.initStruct(body, ErrorReplyLayout.size), reply);
+  }
+  return b.finish();
 }
 
-function writeOk(o: wire.OkReply, reply: OkReply): void {
-  if (reply.found !== undefined) { o.setHasFound(true); o.setFound(reply.found); }
-  if (reply.value !== undefined) { o.setHasValue(true); writeData((n) => o.initValue(n), reply.value); }
-  if (reply.version !== undefined) { o.setHasVersion(true); o.setVersion(toU64(reply.version, 'version')); }
-  if (reply.integer !== undefined) { o.setHasInteger(true); o.setInteger(checkI64(reply.integer, 'integer')); }
-  if (reply.previousFound !== undefined) { o.setHasPreviousFound(true); o.setPreviousFound(reply.previousFound); }
+function writeOk(o: number, reply: OkReply): void {
+  const b = builder;
+  const L = OkReplyLayout;
+  if (reply.found !== undefined) {
+    b.setBit(o, L.hasFoundBit);
+    if (reply.found) b.setBit(o, L.foundBit);
+  }
+  if (reply.value !== undefined) {
+    b.setBit(o, L.hasValueBit);
+    b.setData(b.pointer(o, L.size, L.valuePtr), reply.value);
+  }
+  if (reply.version !== undefined) {
+    b.setBit(o, L.hasVersionBit);
+    b.setInt64Number(o, L.versionU64, checkU64Number(reply.version, 'version'));
+  }
+  if (reply.integer !== undefined) {
+    b.setBit(o, L.hasIntegerBit);
+    b.setI64(o, L.integerI64, checkI64(reply.integer, 'integer'));
+  }
+  if (reply.previousFound !== undefined) {
+    b.setBit(o, L.hasPreviousFoundBit);
+    if (reply.previousFound) b.setBit(o, L.previousFoundBit);
+  }
   if (reply.previousValue !== undefined) {
-    o.setHasPreviousValue(true);
-    writeData((n) => o.initPreviousValue(n), reply.previousValue);
+    b.setBit(o, L.hasPreviousValueBit);
+    b.setData(b.pointer(o, L.size, L.previousValuePtr), reply.previousValue);
   }
   if (reply.items !== undefined) {
-    o.setHasItems(true);
-    const list = o.initItems(reply.items.length);
-    reply.items.forEach((item, i) => writeItem(list.get(i), item));
+    b.setBit(o, L.hasItemsBit);
+    const first = b.initStructList(b.pointer(o, L.size, L.itemsPtr), reply.items.length, ItemReplyLayout.size);
+    reply.items.forEach((item, i) => writeItem(b.structElement(first, ItemReplyLayout.size, i), item));
   }
   if (reply.scanItems !== undefined) {
-    o.setHasScanItems(true);
-    const list = o.initScanItems(reply.scanItems.length);
-    reply.scanItems.forEach((item, i) => writeScanItem(list.get(i), item));
+    b.setBit(o, L.hasScanItemsBit);
+    const first = b.initStructList(b.pointer(o, L.size, L.scanItemsPtr), reply.scanItems.length, ScanItemLayout.size);
+    reply.scanItems.forEach((item, i) => writeScanItem(b.structElement(first, ScanItemLayout.size, i), item));
   }
-  if (reply.cursor !== undefined) { o.setHasCursor(true); writeData((n) => o.initCursor(n), reply.cursor); }
+  if (reply.cursor !== undefined) {
+    b.setBit(o, L.hasCursorBit);
+    b.setData(b.pointer(o, L.size, L.cursorPtr), reply.cursor);
+  }
 }
 
-function writeItem(w: wire.ItemReply, item: ItemReply): void {
-  w.setFound(item.found);
-  if (item.value !== undefined) { w.setHasValue(true); writeData((n) => w.initValue(n), item.value); }
-  if (item.version !== undefined) { w.setHasVersion(true); w.setVersion(toU64(item.version, 'version')); }
+function writeItem(w: number, item: ItemReply): void {
+  const b = builder;
+  const L = ItemReplyLayout;
+  if (item.found) b.setBit(w, L.foundBit);
+  if (item.value !== undefined) {
+    b.setBit(w, L.hasValueBit);
+    b.setData(b.pointer(w, L.size, L.valuePtr), item.value);
+  }
+  if (item.version !== undefined) {
+    b.setBit(w, L.hasVersionBit);
+    b.setInt64Number(w, L.versionU64, checkU64Number(item.version, 'version'));
+  }
 }
 
-function writeScanItem(w: wire.ScanItem, item: ScanItem): void {
-  writeData((n) => w.initKey(n), item.key);
-  if (item.value !== undefined) { w.setHasValue(true); writeData((n) => w.initValue(n), item.value); }
-  w.setVersion(toU64(item.version, 'version'));
+function writeScanItem(w: number, item: ScanItem): void {
+  const b = builder;
+  const L = ScanItemLayout;
+  b.setData(b.pointer(w, L.size, L.keyPtr), item.key);
+  if (item.value !== undefined) {
+    b.setBit(w, L.hasValueBit);
+    b.setData(b.pointer(w, L.size, L.valuePtr), item.value);
+  }
+  b.setInt64Number(w, L.versionU64, checkU64Number(item.version, 'version'));
 }
 
-function writeError(e: wire.ErrorReply, reply: ErrReply): void {
-  e.setCode(ErrorCode[reply.code]);
-  e.setName(reply.code);
-  e.setMessage(reply.message);
+function writeError(e: number, reply: ErrReply): void {
+  const b = builder;
+  const L = ErrorReplyLayout;
+  b.setU16(e, L.codeU16, ErrorCode[reply.code]);
+  b.setText(b.pointer(e, L.size, L.namePtr), reply.code);
+  b.setText(b.pointer(e, L.size, L.messagePtr), reply.message);
   if (reply.currentVersion !== undefined) {
-    e.setHasCurrentVersion(true);
-    e.setCurrentVersion(toU64(reply.currentVersion, 'currentVersion'));
+    b.setBit(e, L.hasCurrentVersionBit);
+    b.setInt64Number(e, L.currentVersionU64, checkU64Number(reply.currentVersion, 'currentVersion'));
   }
 }
+
+/** A reply list may be as long as the frame lets it be (the reader bounds it by the frame's size). */
+const REPLY_LIST_COUNT_MAX = Number.MAX_SAFE_INTEGER;
 
 /** Reads one response frame (the client side). Throws WireDecodeError for anything that is not a valid response. */
 export function decodeResponse(bytes: Uint8Array): { id: bigint; reply: Reply } {
-  try {
-    const root = openMessage(bytes).getRoot(wire.Response);
-    const id = root.getId();
-    const data = new DataReader(bytes.length);
-    const which = root.which();
-    switch (which) {
-      case wire.Response_Which.OK: return { id, reply: readOk(root.getOk(), data) };
-      case wire.Response_Which.ERROR: return { id, reply: readError(root.getError()) };
-      default: throw new WireDecodeError(`unknown response kind (union tag ${which as number})`);
-    }
-  } catch (cause) {
-    if (cause instanceof WireDecodeError) throw cause;
-    throw new WireDecodeError(`response frame is not a readable Cap'n Proto Response: ${(cause as Error).message}`, { cause });
+  const message = new MessageReader(bytes);
+  const root = message.root();
+  const id = message.u64(root, ResponseLayout.idU64);
+  const which = message.u16(root, ResponseLayout.whichU16);
+  let reply: Reply;
+  switch (which) {
+    case ResponseTag.OK: reply = readOk(message, message.struct(root, ResponseLayout.bodyPtr)); break;
+    case ResponseTag.ERROR: reply = readError(message, message.struct(root, ResponseLayout.bodyPtr)); break;
+    default:
+      throwIfUnreadable(message);
+      throw new WireDecodeError(`unknown response kind (union tag ${which})`);
   }
+  throwIfUnreadable(message);
+  return { id, reply };
 }
 
-function readOk(o: wire.OkReply, data: DataReader): OkReply {
+function throwIfUnreadable(message: MessageReader): void {
+  if (message.error !== null) throw new WireDecodeError(`response frame is not a readable Cap'n Proto Response: ${message.error}`);
+}
+
+function readOk(message: MessageReader, o: StructRef): OkReply {
+  const L = OkReplyLayout;
   const reply: OkReply = { ok: true };
-  if (o.getHasFound()) reply.found = o.getFound();
-  if (o.getHasValue()) reply.value = data.read(o.getValue());
-  if (o.getHasVersion()) reply.version = readSafe(o.getVersion(), 'version');
-  if (o.getHasInteger()) reply.integer = o.getInteger();
-  if (o.getHasPreviousFound()) reply.previousFound = o.getPreviousFound();
-  if (o.getHasPreviousValue()) reply.previousValue = data.read(o.getPreviousValue());
-  if (o.getHasItems()) reply.items = o.getItems().map((item) => readItem(item, data));
-  if (o.getHasScanItems()) reply.scanItems = o.getScanItems().map((item) => readScanItem(item, data));
-  if (o.getHasCursor()) reply.cursor = data.read(o.getCursor());
-  return reply;
-}
-
-function readItem(w: wire.ItemReply, data: DataReader): ItemReply {
-  const item: ItemReply = { found: w.getFound() };
-  if (w.getHasValue()) item.value = data.read(w.getValue());
-  if (w.getHasVersion()) item.version = readSafe(w.getVersion(), 'version');
-  return item;
-}
-
-function readScanItem(w: wire.ScanItem, data: DataReader): ScanItem {
-  const item: ScanItem = { key: data.read(w.getKey()), version: readSafe(w.getVersion(), 'version') };
-  if (w.getHasValue()) item.value = data.read(w.getValue());
-  return item;
-}
-
-function readError(e: wire.ErrorReply): ErrReply {
-  const code = e.getCode();
-  const message = e.getMessage();
-  const reply: ErrReply = { ok: false, code: errorName(code) ?? 'INTERNAL', message };
-  if (errorName(code) === undefined) {
-    // A newer server's code this client does not know: keep the detail visible.
-    reply.message = `unknown error ${code} (${e.getName()}): ${message}`;
+  if (message.bit(o, L.hasFoundBit)) reply.found = message.bit(o, L.foundBit);
+  if (message.bit(o, L.hasValueBit)) reply.value = message.data(o, L.valuePtr);
+  if (message.bit(o, L.hasVersionBit)) reply.version = readSafe(message, o, L.versionU64, 'version');
+  if (message.bit(o, L.hasIntegerBit)) reply.integer = message.i64(o, L.integerI64);
+  if (message.bit(o, L.hasPreviousFoundBit)) reply.previousFound = message.bit(o, L.previousFoundBit);
+  if (message.bit(o, L.hasPreviousValueBit)) reply.previousValue = message.data(o, L.previousValuePtr);
+  if (message.bit(o, L.hasItemsBit)) {
+    const list = readList(message, message.structList(o, L.itemsPtr, REPLY_LIST_COUNT_MAX));
+    reply.items = Array.from({ length: list.count }, (_, i) => readItem(message, message.structElement(list, i)));
   }
-  if (e.getHasCurrentVersion()) reply.currentVersion = readSafe(e.getCurrentVersion(), 'currentVersion');
+  if (message.bit(o, L.hasScanItemsBit)) {
+    const list = readList(message, message.structList(o, L.scanItemsPtr, REPLY_LIST_COUNT_MAX));
+    reply.scanItems = Array.from({ length: list.count }, (_, i) => readScanItem(message, message.structElement(list, i)));
+  }
+  if (message.bit(o, L.hasCursorBit)) reply.cursor = message.data(o, L.cursorPtr);
   return reply;
 }
 
-function readSafe(value: bigint, field: string): number {
-  const n = safeNumber(value);
-  if (n === null || n < 0) throw new WireDecodeError(`${field} ${value} is beyond 2^53`);
-  return n;
+function readList(message: MessageReader, list: ListRef | ListTooLong): ListRef {
+  if (list instanceof ListTooLong) throw new WireDecodeError(`reply list of ${list.count} elements is too long`);
+  throwIfUnreadable(message); // before allocating an array of the declared length
+  return list;
+}
+
+function readItem(message: MessageReader, w: StructRef): ItemReply {
+  const L = ItemReplyLayout;
+  const item: ItemReply = { found: message.bit(w, L.foundBit) };
+  if (message.bit(w, L.hasValueBit)) item.value = message.data(w, L.valuePtr);
+  if (message.bit(w, L.hasVersionBit)) item.version = readSafe(message, w, L.versionU64, 'version');
+  return item;
+}
+
+function readScanItem(message: MessageReader, w: StructRef): ScanItem {
+  const L = ScanItemLayout;
+  const item: ScanItem = { key: message.data(w, L.keyPtr), version: readSafe(message, w, L.versionU64, 'version') };
+  if (message.bit(w, L.hasValueBit)) item.value = message.data(w, L.valuePtr);
+  return item;
+}
+
+function readError(message: MessageReader, e: StructRef): ErrReply {
+  const L = ErrorReplyLayout;
+  const code = message.u16(e, L.codeU16);
+  const text = message.text(e, L.messagePtr);
+  const name = errorName(code);
+  const reply: ErrReply = { ok: false, code: name ?? 'INTERNAL', message: text };
+  if (name === undefined) {
+    // A newer server's code this client does not know: keep the detail visible.
+    reply.message = `unknown error ${code} (${message.text(e, L.namePtr)}): ${text}`;
+  }
+  if (message.bit(e, L.hasCurrentVersionBit)) reply.currentVersion = readSafe(message, e, L.currentVersionU64, 'currentVersion');
+  return reply;
+}
+
+/** A UInt64 the model holds as a JS number. A reader problem found earlier is reported first. */
+function readSafe(message: MessageReader, s: StructRef, byteOffset: number, field: string): number {
+  const value = message.u64Number(s, byteOffset);
+  if (value !== null) return value;
+  throwIfUnreadable(message);
+  throw new WireDecodeError(`${field} ${message.u64(s, byteOffset)} is beyond 2^53`);
 }

@@ -1,9 +1,13 @@
-// The few capnp-ts calls every binary codec needs: open a received frame,
-// finish a built one, and move 64-bit and byte fields in and out.
+// The few capnp-ts calls the capnp-ts reference codec (schema/capnp-ts-reference/)
+// needs: open a received frame, finish a built one, and move 64-bit and byte
+// fields in and out. The production codec uses schema/fast-capnp/ instead.
 
 import * as capnp from 'capnp-ts';
 import { SingleSegmentArena } from 'capnp-ts/src/serialization/arena/single-segment-arena.js';
-import { WireEncodeError } from './wire-errors.js';
+import { SEGMENTS_MAX, segmentTableBytes } from './fast-capnp/wire-format.js';
+import { checkI64Number, checkPositiveU64Number, checkU64Number } from './wire-numbers.js';
+
+export { checkI64, checkU32 as toU32, checkU64, safeNumber } from './wire-numbers.js';
 
 export const EMPTY_BYTES: Uint8Array = new Uint8Array(0);
 
@@ -21,13 +25,23 @@ export function openMessage(bytes: Uint8Array): capnp.Message {
 }
 
 /**
- * Most segments a frame may declare. Piccolo's encoders write one; other
- * Cap'n Proto libraries split big messages into a few; 512 is the reference
- * C++ reader's limit. Checked before capnp-ts sees the frame, because
- * capnp-ts allocates an array as long as the declared count first: a
- * 10-byte frame declaring 20 million segments cost it most of a second.
+ * Whether the message's segments no longer hold the frame's bytes: capnp-ts
+ * writes into a message it reads when a struct is shorter than the schema's
+ * (it copies the struct into new space and zeroes the old).
  */
-export const SEGMENTS_MAX = 512;
+export function rewrittenWhileReading(message: capnp.Message, bytes: Uint8Array): boolean {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const segmentCount = view.getUint32(0, true) + 1;
+  let offset = segmentTableBytes(segmentCount);
+  for (let i = 0; i < segmentCount; i++) {
+    const length = view.getUint32(4 + 4 * i, true) * 8;
+    const now = new Uint8Array(message.getSegment(i).buffer, 0, length);
+    const then = bytes.subarray(offset, offset + length);
+    if (now.some((byte, j) => byte !== then[j])) return true;
+    offset += length;
+  }
+  return false;
+}
 
 export class MalformedFrameError extends Error {
   override name = 'MalformedFrameError';
@@ -40,7 +54,7 @@ function checkSegmentTable(bytes: Uint8Array): void {
   if (segmentCount > SEGMENTS_MAX) {
     throw new MalformedFrameError(`frame declares ${segmentCount} segments; the limit is ${SEGMENTS_MAX}`);
   }
-  const tableBytes = 4 + 4 * segmentCount + (segmentCount % 2 === 0 ? 4 : 0); // padded to a word
+  const tableBytes = segmentTableBytes(segmentCount);
   if (tableBytes > bytes.length) throw new MalformedFrameError('frame is shorter than its segment table');
   let segmentBytes = 0;
   for (let i = 0; i < segmentCount; i++) segmentBytes += view.getUint32(4 + 4 * i, true) * 8;
@@ -112,60 +126,17 @@ export function writeData(init: (length: number) => capnp.Data, bytes: Uint8Arra
   init(bytes.length).copyBuffer(bytes);
 }
 
-const U64_MAX = (1n << 64n) - 1n;
-const I64_MIN = -(1n << 63n);
-const I64_MAX = (1n << 63n) - 1n;
-
 /** A JS number bound for a UInt64 field; throws when the schema cannot carry it. */
 export function toU64(value: number, field: string): bigint {
-  if (!Number.isSafeInteger(value) || value < 0) {
-    throw new WireEncodeError(`${field} must be a non-negative integer for the binary format, got ${value}`);
-  }
-  return BigInt(value);
+  return BigInt(checkU64Number(value, field));
 }
 
-/**
- * A JS number bound for a UInt64 field where 0 means "not given" (ttlMs,
- * expireAtMs). 0 or less cannot be sent: it would silently mean "no TTL",
- * where the JSON format answers BAD_REQUEST.
- */
+/** A JS number bound for a UInt64 field where 0 means "not given" (ttlMs, expireAtMs). */
 export function toPositiveU64(value: number, field: string): bigint {
-  if (!Number.isSafeInteger(value) || value <= 0) {
-    throw new WireEncodeError(`${field} must be a positive integer for the binary format, got ${value}`);
-  }
-  return BigInt(value);
+  return BigInt(checkPositiveU64Number(value, field));
 }
 
 /** A JS number bound for an Int64 field; throws when the schema cannot carry it. */
 export function toI64(value: number, field: string): bigint {
-  if (!Number.isSafeInteger(value)) throw new WireEncodeError(`${field} must be an integer for the binary format, got ${value}`);
-  return BigInt(value);
-}
-
-const U32_MAX = 0xffff_ffff;
-
-/** A JS number bound for a UInt32 field; throws when the schema cannot carry it. */
-export function toU32(value: number, field: string): number {
-  if (!Number.isInteger(value) || value < 0 || value > U32_MAX) {
-    throw new WireEncodeError(`${field} must be an integer from 0 to ${U32_MAX} for the binary format, got ${value}`);
-  }
-  return value;
-}
-
-export function checkU64(value: bigint, field: string): bigint {
-  if (value < 0n || value > U64_MAX) throw new WireEncodeError(`${field} does not fit an unsigned 64-bit field`);
-  return value;
-}
-
-export function checkI64(value: bigint, field: string): bigint {
-  if (value < I64_MIN || value > I64_MAX) throw new WireEncodeError(`${field} does not fit a signed 64-bit field`);
-  return value;
-}
-
-const SAFE_MAX = BigInt(Number.MAX_SAFE_INTEGER);
-const SAFE_MIN = -SAFE_MAX;
-
-/** The 64-bit integer as a JS number, or null when it is beyond 2^53 and would lose precision. */
-export function safeNumber(value: bigint): number | null {
-  return value >= SAFE_MIN && value <= SAFE_MAX ? Number(value) : null;
+  return BigInt(checkI64Number(value, field));
 }

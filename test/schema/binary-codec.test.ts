@@ -54,7 +54,7 @@ describe('binary requests', () => {
       expect(decodeRequest(encodeRequest(1n, request), DEFAULT_LIMITS)).toStrictEqual({ ok: true, id: 1n, request });
     }
     // An encode that fails part-way must not leave its bytes for the next one
-    // (capnp-ts assumes fresh memory is zero: a stale flag would read as set).
+    // (the encoder relies on fresh memory being zero: a stale flag would read as set).
     for (const value of [utf8('v'), big]) {
       const failing: Request = { op: 'set', key: utf8('a'), value, ifAbsent: true, expectedVersion: 5, keepTtl: true, ttlMs: 0.5 };
       expect(() => encodeRequest(1n, failing)).toThrow(WireEncodeError);

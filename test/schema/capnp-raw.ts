@@ -40,3 +40,35 @@ export const RequestTag = { GET: 0, SET: 1, MGET: 13, MSET: 14 } as const;
 export function requestFrame(id: bigint, tag: number, body: bigint[]): Uint8Array {
   return frame([structPointer(0, 2, 1), id, BigInt(tag), ...body]);
 }
+
+/** A far pointer word: the landing pad is word `padOffsetWords` of segment `segmentId` (two words when `double`). */
+export function farPointer(segmentId: number, padOffsetWords: number, double = false): bigint {
+  const lo = BigInt((((padOffsetWords << 3) | (double ? 4 : 0) | 2) >>> 0));
+  return lo | (BigInt(segmentId >>> 0) << 32n);
+}
+
+/** A frame of several segments, each given as its words. */
+export function multiSegmentFrame(segments: bigint[][]): Uint8Array {
+  const tableBytes = 4 + 4 * segments.length + (segments.length % 2 === 0 ? 4 : 0);
+  const words = segments.reduce((n, s) => n + s.length, 0);
+  const bytes = new Uint8Array(tableBytes + words * 8);
+  const view = new DataView(bytes.buffer);
+  view.setUint32(0, segments.length - 1, true);
+  segments.forEach((s, i) => view.setUint32(4 + 4 * i, s.length, true));
+  let offset = tableBytes;
+  for (const segment of segments) {
+    for (const w of segment) {
+      view.setBigUint64(offset, BigInt.asUintN(64, w), true);
+      offset += 8;
+    }
+  }
+  return bytes;
+}
+
+/** Bytes packed into little-endian words (zero padded), as a byte list's content. */
+export function bytesToWords(bytes: Uint8Array): bigint[] {
+  const padded = new Uint8Array(Math.ceil(bytes.length / 8) * 8);
+  padded.set(bytes);
+  const view = new DataView(padded.buffer);
+  return Array.from({ length: padded.length / 8 }, (_, i) => view.getBigUint64(i * 8, true));
+}
