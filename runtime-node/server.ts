@@ -9,8 +9,10 @@ import { makeLimits, type Limits } from '../core/limits.js';
 import { ConnectionBudget } from './io/connection-budget.js';
 import { Dispatcher } from '../core/node/dispatcher.js';
 import { mountHttp } from './io/http-front.js';
+import { SendBatcher } from './io/send-batcher.js';
 import { WorkerPool, type WorkerInfo } from './io/worker-pool.js';
 import { mountWebSocket } from './io/ws-front.js';
+import { DEFAULT_RESP_PORT, startRespFront, type RespFront } from './io/resp-front.js';
 
 export const DEFAULT_PORT = 7700;
 export const DEFAULT_HOST = '127.0.0.1';
@@ -26,11 +28,17 @@ export interface ServerOptions {
   pin?: boolean;
   limits?: Partial<Limits>;
   log?: (line: string) => void;
+  /** RESP (Redis protocol) port; 0 picks a free one, null disables. Default DEFAULT_RESP_PORT, or 0 when `port` is 0. */
+  respPort?: number | null;
+  /** Password RESP clients must AUTH with; none by default. */
+  requirePass?: string;
 }
 
 export interface PiccoloServer {
   readonly host: string;
   readonly port: number;
+  /** The RESP port, or null when RESP is off. */
+  readonly respPort: number | null;
   readonly workers: readonly WorkerInfo[];
   readonly limits: Limits;
   /** Stop accepting, finish in-flight requests, stop the workers. */
@@ -42,7 +50,8 @@ export async function startServer(options: ServerOptions = {}): Promise<PiccoloS
   const limits = makeLimits(options.limits);
   const host = options.host ?? DEFAULT_HOST;
   const workers = options.workers ?? WorkerPool.defaultWorkerCount();
-  const pool = await WorkerPool.start({ workers, limits, pin: options.pin ?? true, log });
+  const batcher = new SendBatcher();
+  const pool = await WorkerPool.start({ workers, limits, pin: options.pin ?? true, log, afterReplies: batcher.flushAll });
   const dispatcher = new Dispatcher(pool, limits);
   const budget = new ConnectionBudget(limits.connectionsMax);
   const startedAtMs = Date.now();
@@ -56,7 +65,7 @@ export async function startServer(options: ServerOptions = {}): Promise<PiccoloS
 
   const app = uWS.App();
   const { sockets } = mountWebSocket(app, {
-    limits, dispatcher, budget, isShuttingDown: () => shuttingDown, onIdleCheck: idleCheck,
+    limits, dispatcher, budget, isShuttingDown: () => shuttingDown, onIdleCheck: idleCheck, batcher,
   });
   mountHttp(app, {
     limits,
@@ -80,23 +89,41 @@ export async function startServer(options: ServerOptions = {}): Promise<PiccoloS
     });
   });
   const port = uWS.us_socket_local_port(listenToken);
+  const respPort = options.respPort === undefined ? (options.port === 0 ? 0 : DEFAULT_RESP_PORT) : options.respPort;
+  let resp: RespFront | null = null;
+  if (respPort !== null) {
+    try {
+      resp = await startRespFront({
+        host, port: respPort, limits, dispatcher, budget, shardCount: pool.slotMap.shardCount,
+        requirePass: options.requirePass ?? null, startedAtMs, httpPort: port, workers: pool.workerCount,
+        isShuttingDown: () => shuttingDown, onIdleCheck: idleCheck,
+      });
+    } catch (error) {
+      uWS.us_listen_socket_close(listenToken);
+      await pool.stop();
+      app.close();
+      throw error;
+    }
+  }
 
   let closing: Promise<void> | null = null;
   const close = (): Promise<void> => {
     closing ??= (async () => {
       shuttingDown = true;
       uWS.us_listen_socket_close(listenToken);
+      resp?.stopAccepting();
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, SHUTDOWN_DRAIN_MS_MAX);
         onIdle = () => { clearTimeout(timer); resolve(); };
         idleCheck();
       });
       for (const ws of [...sockets]) ws.end(WS_CLOSE.SHUTTING_DOWN, 'server shutting down');
+      await resp?.close();
       await pool.stop();
       app.close();
     })();
     return closing;
   };
 
-  return { host, port, workers: pool.infos, limits, close };
+  return { host, port, respPort: resp?.port ?? null, workers: pool.infos, limits, close };
 }

@@ -1,0 +1,238 @@
+// The processes of the Redis side-by-side benchmark: redis-server, a Piccolo
+// node with its RESP door, and redis-benchmark runs against either, with the
+// servers' CPU time and memory read from /proc.
+
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { fileURLToPath } from 'node:url';
+
+const PICCOLO_BIN = fileURLToPath(new URL('../../bin/piccolo.js', import.meta.url));
+/** Longest wait for a server to accept connections (Piccolo starts its workers first). */
+const START_TIMEOUT_MS = 30_000;
+/** Longest wait for a graceful exit (Piccolo writes its CPU profiles on exit) before SIGKILL. */
+const STOP_TIMEOUT_MS = 30_000;
+/** Linux reports CPU time in clock ticks; 100 per second on every common kernel config. */
+const CLOCK_TICKS_PER_S = 100;
+/** Loopback: both servers and the load generator share the machine, as in a single-host deployment. */
+export const BENCH_HOST = '127.0.0.1';
+
+export function commandExists(name: string): boolean {
+  return spawnSync('sh', ['-c', `command -v ${name}`], { stdio: 'ignore' }).status === 0;
+}
+
+/** Install redis-server and redis-tools with apt when any of the binaries is missing. */
+export function ensureRedisTools(log: (line: string) => void): void {
+  const needed = ['redis-server', 'redis-benchmark', 'redis-cli'];
+  if (needed.every(commandExists)) return;
+  if (!commandExists('apt-get')) throw new Error(`missing ${needed.filter((n) => !commandExists(n)).join(', ')}, and no apt-get to install them`);
+  log('installing redis-server and redis-tools with apt-get ...');
+  const install = (): number | null => spawnSync('apt-get', ['install', '-y', '-qq', 'redis-server', 'redis-tools'], { stdio: 'inherit' }).status;
+  if (install() !== 0) {
+    spawnSync('apt-get', ['update', '-qq'], { stdio: 'inherit' });
+    if (install() !== 0) throw new Error('apt-get could not install redis-server and redis-tools');
+  }
+}
+
+export function redisVersion(): string {
+  const out = spawnSync('redis-server', ['--version'], { encoding: 'utf8' }).stdout;
+  return /v=(\S+)/.exec(out)?.[1] ?? 'unknown';
+}
+
+/** A port that was free a moment ago (redis-server needs a number; Piccolo picks its own). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, BENCH_HOST, () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address !== null ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** utime + stime of a process (all threads), or of one of its threads, in seconds. */
+export function cpuSeconds(pid: number, thread?: number): number {
+  const text = readFileSync(thread === undefined ? `/proc/${pid}/stat` : `/proc/${pid}/task/${thread}/stat`, 'utf8');
+  // The command name (field 2) is in parentheses and may contain spaces.
+  const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_S;
+}
+
+/** Resident set size of a process, from /proc/PID/status VmRSS. */
+export function rssBytes(pid: number): number {
+  const match = /^VmRSS:\s+(\d+)\s+kB$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return match ? Number(match[1]) * 1024 : NaN;
+}
+
+export class BenchServer {
+  private readonly exited: Promise<number | null>;
+  private stderrTail = '';
+
+  /** Piccolo's worker threads, and whether they are pinned to CPUs, from its listening line (0 for Redis). */
+  workers = 0;
+  pinned = false;
+
+  private constructor(readonly name: string, private readonly child: ChildProcess, readonly port: number) {
+    this.exited = new Promise((resolve) => child.once('exit', (code) => resolve(code)));
+    child.stderr?.on('data', (chunk: Buffer) => { this.stderrTail = (this.stderrTail + chunk.toString('utf8')).slice(-2000); });
+    child.stdout?.resume();
+  }
+
+  get pid(): number {
+    return this.child.pid!;
+  }
+
+  /** redis-server with persistence off (no RDB snapshots, no AOF), on a loopback port. */
+  static async startRedis(): Promise<BenchServer> {
+    const port = await freePort();
+    const child = spawn('redis-server', [
+      '--port', String(port), '--bind', BENCH_HOST, '--save', '', '--appendonly', 'no',
+      '--protected-mode', 'no', '--daemonize', 'no', '--loglevel', 'warning',
+    ], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const server = new BenchServer('redis', child, port);
+    await server.waitForPong();
+    return server;
+  }
+
+  /** A Piccolo node on its defaults (workers one per core, pinned), its ports picked free; optionally CPU-profiled. */
+  static startPiccolo(options: { cpuProfileDir?: string } = {}): Promise<BenchServer> {
+    const nodeFlags = options.cpuProfileDir ? ['--cpu-prof', '--cpu-prof-dir', options.cpuProfileDir] : [];
+    const child = spawn(process.execPath, [...nodeFlags, PICCOLO_BIN, 'server', '--port', '0', '--resp-port', '0'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    return new Promise((resolve, reject) => {
+      let out = '';
+      const timer = setTimeout(() => {
+        child.kill('SIGKILL');
+        reject(new Error(`piccolo did not start within ${START_TIMEOUT_MS} ms: ${out}`));
+      }, START_TIMEOUT_MS);
+      const onOut = (chunk: Buffer): void => {
+        out += chunk.toString('utf8');
+        const match = /RESP on [^:\s]+:(\d+)/.exec(out);
+        if (!match) return;
+        clearTimeout(timer);
+        child.stdout!.off('data', onOut);
+        const server = new BenchServer('piccolo', child, Number(match[1]));
+        server.workers = Number(/(\d+) workers/.exec(out)?.[1] ?? 0);
+        server.pinned = /pinned to cpus/.test(out);
+        resolve(server);
+      };
+      child.stdout!.on('data', onOut);
+      child.stderr!.on('data', (chunk: Buffer) => { out += chunk.toString('utf8'); });
+      child.once('exit', (code) => {
+        clearTimeout(timer);
+        reject(new Error(`piccolo exited with ${code} before listening: ${out}`));
+      });
+    });
+  }
+
+  private async waitForPong(): Promise<void> {
+    const deadline = Date.now() + START_TIMEOUT_MS;
+    while (Date.now() < deadline) {
+      const ping = spawnSync('redis-cli', ['-h', BENCH_HOST, '-p', String(this.port), 'PING'], { encoding: 'utf8' });
+      if (ping.stdout.trim() === 'PONG') return;
+      if (this.child.exitCode !== null) break;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    throw new Error(`${this.name} did not answer PING: ${this.stderrTail}`);
+  }
+
+  /** SIGTERM and wait for a normal exit (which writes CPU profiles); SIGKILL if it hangs. */
+  async stop(): Promise<void> {
+    if (this.child.exitCode !== null || this.child.signalCode !== null) return;
+    this.child.kill('SIGTERM');
+    const timer = setTimeout(() => { this.child.kill('SIGKILL'); }, STOP_TIMEOUT_MS);
+    const code = await this.exited;
+    clearTimeout(timer);
+    if (code !== 0) process.stderr.write(`bench: ${this.name} exited with ${code ?? 'a signal'}; stderr: ${this.stderrTail}\n`);
+  }
+}
+
+export interface BenchmarkFlags {
+  tests: string[];
+  clients: number;
+  pipeline: number;
+  valueBytes: number;
+  requests: number;
+  keyspace: number;
+}
+
+/** One row of redis-benchmark's --csv output. Latencies in ms. */
+export interface BenchmarkRow {
+  test: string;
+  rps: number;
+  avgMs: number;
+  p50Ms: number;
+  p95Ms: number;
+  p99Ms: number;
+  maxMs: number;
+}
+
+export function benchmarkArgs(port: number, f: BenchmarkFlags): string[] {
+  return [
+    '-h', BENCH_HOST, '-p', String(port), '-t', f.tests.join(','), '-c', String(f.clients), '-P', String(f.pipeline),
+    '-d', String(f.valueBytes), '-n', String(f.requests), '-r', String(f.keyspace), '--csv',
+  ];
+}
+
+/** Parse `--csv` output: a header line naming the columns, then one line per test. */
+export function parseBenchmarkCsv(text: string): BenchmarkRow[] {
+  const lines = text.split(/\r?\n/).map((l) => l.trim()).filter((l) => l.startsWith('"'));
+  const cells = (line: string): string[] => line.split(',').map((c) => c.replace(/^"|"$/g, ''));
+  const header = lines.find((l) => l.startsWith('"test"'));
+  if (!header) throw new Error(`redis-benchmark printed no CSV header:\n${text}`);
+  const names = cells(header);
+  const column = (row: string[], name: string): number => {
+    const i = names.indexOf(name);
+    if (i < 0) throw new Error(`redis-benchmark CSV lacks column ${name} (is it older than 7.0?)`);
+    return Number(row[i]);
+  };
+  return lines.filter((l) => l !== header).map((line) => {
+    const row = cells(line);
+    return {
+      test: row[0]!,
+      rps: column(row, 'rps'),
+      avgMs: column(row, 'avg_latency_ms'),
+      p50Ms: column(row, 'p50_latency_ms'),
+      p95Ms: column(row, 'p95_latency_ms'),
+      p99Ms: column(row, 'p99_latency_ms'),
+      maxMs: column(row, 'max_latency_ms'),
+    };
+  });
+}
+
+export interface BenchmarkRun {
+  rows: BenchmarkRow[];
+  /** Server CPU per request over the run, in µs: all threads, and the main thread (Piccolo's IO thread; Redis's only busy one). */
+  serverCpuUsPerRequest: number;
+  serverMainCpuUsPerRequest: number;
+  wallS: number;
+}
+
+/** Run redis-benchmark against a server, measuring the server's CPU over the run. */
+export function runBenchmark(server: BenchServer, flags: BenchmarkFlags): Promise<BenchmarkRun> {
+  const cpuBefore = cpuSeconds(server.pid);
+  const mainCpuBefore = cpuSeconds(server.pid, server.pid);
+  const started = performance.now();
+  const child = spawn('redis-benchmark', benchmarkArgs(server.port, flags), { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  child.stdout.on('data', (chunk: Buffer) => { out += chunk.toString('utf8'); });
+  child.stderr.on('data', (chunk: Buffer) => { err += chunk.toString('utf8'); });
+  return new Promise((resolve, reject) => {
+    child.once('exit', (code) => {
+      if (code !== 0) {
+        reject(new Error(`redis-benchmark against ${server.name} exited with ${code}: ${err}${out}`));
+        return;
+      }
+      const wallS = (performance.now() - started) / 1000;
+      const cpuS = cpuSeconds(server.pid) - cpuBefore;
+      const mainCpuS = cpuSeconds(server.pid, server.pid) - mainCpuBefore;
+      const rows = parseBenchmarkCsv(out);
+      const requests = flags.requests * rows.length;
+      resolve({ rows, serverCpuUsPerRequest: (cpuS * 1e6) / requests, serverMainCpuUsPerRequest: (mainCpuS * 1e6) / requests, wallS });
+    });
+  });
+}

@@ -1,0 +1,116 @@
+// What COMMAND, COMMAND INFO / COUNT / LIST / DOCS report: for each command
+// translate() knows, the arity, flags, key positions and ACL categories of
+// Redis 7's command table (so client libraries that read them, such as
+// cluster-aware clients finding keys, see what they expect), plus a one-line
+// summary for redis-cli's help. CAS and GETVER are Piccolo's own.
+// test/resp-e2e/command-table.test.ts checks that this table names exactly
+// the commands translate() knows, with the arities it enforces.
+
+import type { RespValue } from '../../core/resp/reply-encoder.js';
+
+export interface CommandInfo {
+  /** Redis's arity: n > 0 exactly n arguments counting the name; n < 0 at least -n. */
+  arity: number;
+  flags: readonly string[];
+  /** First key, last key (negative: from the end), step between keys; 0 0 0 for no keys. */
+  keys: readonly [number, number, number];
+  categories: readonly string[];
+  group: string;
+  since: string;
+  summary: string;
+}
+
+export const COMMAND_TABLE: Readonly<Record<string, CommandInfo>> = {
+  ping: { arity: -1, flags: ['fast'], keys: [0, 0, 0], categories: ['@fast', '@connection'], group: 'connection', since: '1.0.0', summary: "Ping the server" },
+  echo: { arity: 2, flags: ['loading', 'stale', 'fast'], keys: [0, 0, 0], categories: ['@fast', '@connection'], group: 'connection', since: '1.0.0', summary: "Echo the given string" },
+  select: { arity: 2, flags: ['loading', 'stale', 'fast'], keys: [0, 0, 0], categories: ['@fast', '@connection'], group: 'connection', since: '1.0.0', summary: "Change the selected database for the current connection" },
+  get: { arity: 2, flags: ['readonly', 'fast'], keys: [1, 1, 1], categories: ['@read', '@string', '@fast'], group: 'string', since: '1.0.0', summary: "Get the value of a key" },
+  set: { arity: -3, flags: ['write', 'denyoom'], keys: [1, 1, 1], categories: ['@write', '@string', '@slow'], group: 'string', since: '1.0.0', summary: "Set the string value of a key" },
+  setnx: { arity: 3, flags: ['write', 'denyoom', 'fast'], keys: [1, 1, 1], categories: ['@write', '@string', '@fast'], group: 'string', since: '1.0.0', summary: "Set the value of a key, only if the key does not exist" },
+  setex: { arity: 4, flags: ['write', 'denyoom'], keys: [1, 1, 1], categories: ['@write', '@string', '@slow'], group: 'string', since: '2.0.0', summary: "Set the value and expiration of a key" },
+  psetex: { arity: 4, flags: ['write', 'denyoom'], keys: [1, 1, 1], categories: ['@write', '@string', '@slow'], group: 'string', since: '2.6.0', summary: "Set the value and expiration in milliseconds of a key" },
+  getset: { arity: 3, flags: ['write', 'denyoom', 'fast'], keys: [1, 1, 1], categories: ['@write', '@string', '@fast'], group: 'string', since: '1.0.0', summary: "Set the string value of a key and return its old value" },
+  getdel: { arity: 2, flags: ['write', 'fast'], keys: [1, 1, 1], categories: ['@write', '@string', '@fast'], group: 'string', since: '6.2.0', summary: "Get the value of a key and delete the key" },
+  getex: { arity: -2, flags: ['write', 'fast'], keys: [1, 1, 1], categories: ['@write', '@string', '@fast'], group: 'string', since: '6.2.0', summary: "Get the value of a key and optionally set its expiration" },
+  incr: { arity: 2, flags: ['write', 'denyoom', 'fast'], keys: [1, 1, 1], categories: ['@write', '@string', '@fast'], group: 'string', since: '1.0.0', summary: "Increment the integer value of a key by one" },
+  decr: { arity: 2, flags: ['write', 'denyoom', 'fast'], keys: [1, 1, 1], categories: ['@write', '@string', '@fast'], group: 'string', since: '1.0.0', summary: "Decrement the integer value of a key by one" },
+  incrby: { arity: 3, flags: ['write', 'denyoom', 'fast'], keys: [1, 1, 1], categories: ['@write', '@string', '@fast'], group: 'string', since: '1.0.0', summary: "Increment the integer value of a key by the given amount" },
+  decrby: { arity: 3, flags: ['write', 'denyoom', 'fast'], keys: [1, 1, 1], categories: ['@write', '@string', '@fast'], group: 'string', since: '1.0.0', summary: "Decrement the integer value of a key by the given number" },
+  incrbyfloat: { arity: 3, flags: ['write', 'denyoom', 'fast'], keys: [1, 1, 1], categories: ['@write', '@string', '@fast'], group: 'string', since: '2.6.0', summary: "Increment the float value of a key by the given amount" },
+  append: { arity: 3, flags: ['write', 'denyoom', 'fast'], keys: [1, 1, 1], categories: ['@write', '@string', '@fast'], group: 'string', since: '2.0.0', summary: "Append a value to a key" },
+  strlen: { arity: 2, flags: ['readonly', 'fast'], keys: [1, 1, 1], categories: ['@read', '@string', '@fast'], group: 'string', since: '2.2.0', summary: "Get the length of the value stored in a key" },
+  getrange: { arity: 4, flags: ['readonly'], keys: [1, 1, 1], categories: ['@read', '@string', '@slow'], group: 'string', since: '2.4.0', summary: "Get a substring of the string stored at a key" },
+  setrange: { arity: 4, flags: ['write', 'denyoom'], keys: [1, 1, 1], categories: ['@write', '@string', '@slow'], group: 'string', since: '2.2.0', summary: "Overwrite part of a string at key starting at the specified offset" },
+  cas: { arity: 4, flags: ['write', 'denyoom', 'fast'], keys: [1, 1, 1], categories: ['@write', '@string', '@fast'], group: 'string', since: '0.1.0', summary: "Piccolo: set the value of a key only if its version is the given one (0: only if absent); returns the new version" },
+  getver: { arity: 2, flags: ['readonly', 'fast'], keys: [1, 1, 1], categories: ['@read', '@string', '@fast'], group: 'string', since: '0.1.0', summary: "Piccolo: get the value of a key and its version" },
+  expire: { arity: -3, flags: ['write', 'fast'], keys: [1, 1, 1], categories: ['@keyspace', '@write', '@fast'], group: 'generic', since: '1.0.0', summary: "Set a key's time to live in seconds" },
+  pexpire: { arity: -3, flags: ['write', 'fast'], keys: [1, 1, 1], categories: ['@keyspace', '@write', '@fast'], group: 'generic', since: '2.6.0', summary: "Set a key's time to live in milliseconds" },
+  expireat: { arity: -3, flags: ['write', 'fast'], keys: [1, 1, 1], categories: ['@keyspace', '@write', '@fast'], group: 'generic', since: '1.2.0', summary: "Set the expiration for a key as a UNIX timestamp" },
+  pexpireat: { arity: -3, flags: ['write', 'fast'], keys: [1, 1, 1], categories: ['@keyspace', '@write', '@fast'], group: 'generic', since: '2.6.0', summary: "Set the expiration for a key as a UNIX timestamp specified in milliseconds" },
+  ttl: { arity: 2, flags: ['readonly', 'fast'], keys: [1, 1, 1], categories: ['@keyspace', '@read', '@fast'], group: 'generic', since: '1.0.0', summary: "Get the time to live for a key in seconds" },
+  pttl: { arity: 2, flags: ['readonly', 'fast'], keys: [1, 1, 1], categories: ['@keyspace', '@read', '@fast'], group: 'generic', since: '2.6.0', summary: "Get the time to live for a key in milliseconds" },
+  persist: { arity: 2, flags: ['write', 'fast'], keys: [1, 1, 1], categories: ['@keyspace', '@write', '@fast'], group: 'generic', since: '2.2.0', summary: "Remove the expiration from a key" },
+  mget: { arity: -2, flags: ['readonly', 'fast'], keys: [1, -1, 1], categories: ['@read', '@string', '@fast'], group: 'string', since: '1.0.0', summary: "Get the values of all the given keys" },
+  mset: { arity: -3, flags: ['write', 'denyoom'], keys: [1, -1, 2], categories: ['@write', '@string', '@slow'], group: 'string', since: '1.0.1', summary: "Set multiple keys to multiple values" },
+  msetnx: { arity: -3, flags: ['write', 'denyoom'], keys: [1, -1, 2], categories: ['@write', '@string', '@slow'], group: 'string', since: '1.0.1', summary: "Set multiple keys to multiple values, only if none of the keys exist" },
+  del: { arity: -2, flags: ['write'], keys: [1, -1, 1], categories: ['@keyspace', '@write', '@slow'], group: 'generic', since: '1.0.0', summary: "Delete a key" },
+  unlink: { arity: -2, flags: ['write', 'fast'], keys: [1, -1, 1], categories: ['@keyspace', '@write', '@fast'], group: 'generic', since: '4.0.0', summary: "Delete a key asynchronously in another thread. Otherwise it is just as DEL, but non blocking." },
+  exists: { arity: -2, flags: ['readonly', 'fast'], keys: [1, -1, 1], categories: ['@keyspace', '@read', '@fast'], group: 'generic', since: '1.0.0', summary: "Determine if a key exists" },
+  type: { arity: 2, flags: ['readonly', 'fast'], keys: [1, 1, 1], categories: ['@keyspace', '@read', '@fast'], group: 'generic', since: '1.0.0', summary: "Determine the type stored at key" },
+  dbsize: { arity: 1, flags: ['readonly', 'fast'], keys: [0, 0, 0], categories: ['@keyspace', '@read', '@fast'], group: 'server', since: '1.0.0', summary: "Return the number of keys in the selected database" },
+  flushdb: { arity: -1, flags: ['write'], keys: [0, 0, 0], categories: ['@keyspace', '@write', '@slow', '@dangerous'], group: 'server', since: '1.0.0', summary: "Remove all keys from the current database" },
+  flushall: { arity: -1, flags: ['write'], keys: [0, 0, 0], categories: ['@keyspace', '@write', '@slow', '@dangerous'], group: 'server', since: '1.0.0', summary: "Remove all keys from all databases" },
+  hello: { arity: -1, flags: ['noscript', 'loading', 'stale', 'fast', 'no_auth', 'allow_busy'], keys: [0, 0, 0], categories: ['@fast', '@connection'], group: 'connection', since: '6.0.0', summary: "Handshake with Redis" },
+  auth: { arity: -2, flags: ['noscript', 'loading', 'stale', 'fast', 'no_auth', 'allow_busy'], keys: [0, 0, 0], categories: ['@fast', '@connection'], group: 'connection', since: '1.0.0', summary: "Authenticate to the server" },
+  quit: { arity: -1, flags: ['noscript', 'loading', 'stale', 'fast', 'no_auth', 'allow_busy'], keys: [0, 0, 0], categories: ['@fast', '@connection'], group: 'connection', since: '1.0.0', summary: "Close the connection" },
+  client: { arity: -2, flags: [], keys: [0, 0, 0], categories: ['@slow'], group: 'connection', since: '2.4.0', summary: "A container for client connection commands" },
+  command: { arity: -1, flags: ['loading', 'stale'], keys: [0, 0, 0], categories: ['@slow', '@connection'], group: 'server', since: '2.8.13', summary: "Get array of Redis command details" },
+  config: { arity: -2, flags: [], keys: [0, 0, 0], categories: ['@slow'], group: 'server', since: '2.0.0', summary: "A container for server configuration commands" },
+  info: { arity: -1, flags: ['loading', 'stale'], keys: [0, 0, 0], categories: ['@slow', '@dangerous'], group: 'server', since: '1.0.0', summary: "Get information and statistics about the server" },
+  keys: { arity: 2, flags: ['readonly'], keys: [0, 0, 0], categories: ['@keyspace', '@read', '@slow', '@dangerous'], group: 'generic', since: '1.0.0', summary: "Find all keys matching the given pattern" },
+  scan: { arity: -2, flags: ['readonly'], keys: [0, 0, 0], categories: ['@keyspace', '@read', '@slow'], group: 'generic', since: '2.8.0', summary: "Incrementally iterate the keys space" },
+  randomkey: { arity: 1, flags: ['readonly'], keys: [0, 0, 0], categories: ['@keyspace', '@read', '@slow'], group: 'generic', since: '1.0.0', summary: "Return a random key from the keyspace" },
+  rename: { arity: 3, flags: ['write'], keys: [1, 2, 1], categories: ['@keyspace', '@write', '@slow'], group: 'generic', since: '1.0.0', summary: "Rename a key" },
+};
+
+/** The table's entry for a name a client sent (own properties only: `constructor` is not a command). */
+export function commandInfo(name: string): CommandInfo | undefined {
+  return Object.hasOwn(COMMAND_TABLE, name) ? COMMAND_TABLE[name] : undefined;
+}
+
+/** The `COMMAND` / `COMMAND INFO` entry of one command, in Redis 7's ten-field layout; null for unknown names. */
+export function commandInfoValue(name: string): RespValue {
+  const info = commandInfo(name);
+  if (info === undefined) return { type: 'nullArray' };
+  const status = (text: string): RespValue => ({ type: 'simple', text });
+  return {
+    type: 'array',
+    items: [
+      { type: 'bulk', value: name },
+      { type: 'integer', value: info.arity },
+      { type: 'set', items: info.flags.map(status) },
+      { type: 'integer', value: info.keys[0] },
+      { type: 'integer', value: info.keys[1] },
+      { type: 'integer', value: info.keys[2] },
+      { type: 'set', items: info.categories.map(status) },
+      { type: 'array', items: [] }, // tips
+      { type: 'array', items: [] }, // key specifications
+      { type: 'array', items: [] }, // subcommands
+    ],
+  };
+}
+
+/** The `COMMAND DOCS` entry of one command: summary, since and group (no argument descriptions). */
+export function commandDocsValue(name: string): RespValue {
+  const info = commandInfo(name);
+  if (info === undefined) return { type: 'map', entries: [] };
+  const bulk = (text: string): RespValue => ({ type: 'bulk', value: text });
+  return {
+    type: 'map',
+    entries: [
+      [bulk('summary'), bulk(info.summary)],
+      [bulk('since'), bulk(info.since)],
+      [bulk('group'), bulk(info.group)],
+    ],
+  };
+}

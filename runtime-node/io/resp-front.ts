@@ -1,0 +1,208 @@
+// The RESP (Redis protocol) front door: a TCP listener on the IO thread (the
+// same event loop as uWS), so redis-cli, Redis client libraries and
+// redis-benchmark can talk to the node. It is one more way into the same
+// shards: commands become core requests (core/resp/commands.ts) and go through
+// the same Dispatcher as the WebSocket and HTTP doors, under the same
+// connection budget. Per-connection work is in resp-connection.ts; the
+// commands the server answers itself in resp-*-commands.ts.
+
+import { readFileSync } from 'node:fs';
+import { createServer, type Server, type Socket } from 'node:net';
+import type { Limits } from '../../core/limits.js';
+import { Dispatcher } from '../../core/node/dispatcher.js';
+import type { ReplyCallback } from '../../core/node/shard-channel.js';
+import type { Request } from '../../core/protocol/ops.js';
+import type { ConnectionPlan } from '../../core/resp/commands.js';
+import type { ConnectionBudget } from './connection-budget.js';
+import {
+  fail, type CommandCall, type Done, type RespNode, type RespNodeFacts, type RespSession, type RespStats,
+} from './resp-command-context.js';
+import { RespConnection, type RespConnectionHost } from './resp-connection.js';
+import { runKeys, runRandomKey, runRename, runScan } from './resp-keyspace-commands.js';
+import { ScanCursors } from './resp-scan-cursors.js';
+import { runCommand, runConfig, runInfo } from './resp-server-commands.js';
+import { runAuth, runClient, runHello, runQuit } from './resp-session-commands.js';
+
+export const DEFAULT_RESP_PORT = 6380;
+export const MAX_CLIENTS_ERROR = 'ERR max number of clients reached';
+/** Pending connections the kernel queues for accept(), as Redis's tcp-backlog default. */
+const LISTEN_BACKLOG = 511;
+
+export interface RespFrontOptions {
+  host: string;
+  /** 0 picks a free port. */
+  port: number;
+  limits: Limits;
+  dispatcher: Dispatcher;
+  /** Shared with the other front doors: connectionsMax bounds them together. */
+  budget: ConnectionBudget;
+  shardCount: number;
+  /** AUTH password; null (the default) lets every connection in without one, as Redis without requirepass. */
+  requirePass: string | null;
+  /** For INFO. */
+  startedAtMs: number;
+  httpPort: number;
+  workers: number;
+  isShuttingDown: () => boolean;
+  /** Called after each burst of replies, so shutdown can tell when all is done. */
+  onIdleCheck: () => void;
+}
+
+export interface RespFront {
+  readonly port: number;
+  /** Open RESP connections. */
+  readonly connectionCount: number;
+  /** Stop accepting connections (open ones go on). */
+  stopAccepting(): void;
+  /** Close every connection after writing the replies that are ready; resolves when the listener is closed. */
+  close(): Promise<void>;
+}
+
+/** Piccolo's version, from package.json (found from both the sources and dist/). */
+const PICCOLO_VERSION = ((): string => {
+  for (const up of ['../../package.json', '../../../package.json']) {
+    try {
+      const pkg = JSON.parse(readFileSync(new URL(up, import.meta.url), 'utf8')) as { name?: string; version?: string };
+      if (pkg.name === 'piccolo' && typeof pkg.version === 'string') return pkg.version;
+    } catch {
+      // not at this level
+    }
+  }
+  return 'unknown';
+})();
+
+const COMMAND_HANDLERS: ReadonlyMap<string, (call: CommandCall) => void> = new Map([
+  ['hello', runHello],
+  ['auth', runAuth],
+  ['quit', runQuit],
+  ['client', runClient],
+  ['command', runCommand],
+  ['config', runConfig],
+  ['info', runInfo],
+  ['keys', runKeys],
+  ['scan', runScan],
+  ['randomkey', runRandomKey],
+  ['rename', runRename],
+]);
+
+class Front implements RespConnectionHost, RespNode {
+  readonly stats: RespStats = { connectionsReceived: 0, connectionsRejected: 0, commandsProcessed: 0 };
+  readonly facts: RespNodeFacts;
+  readonly connections = new Set<RespConnection>();
+  readonly limits: Limits;
+  readonly requirePass: string | null;
+  readonly shardCount: number;
+  readonly scanCursors = new ScanCursors();
+  private nextId = 1;
+  private dirty: RespConnection[] = [];
+  private flushScheduled = false;
+
+  constructor(private readonly opts: RespFrontOptions, readonly server: Server) {
+    this.limits = opts.limits;
+    this.requirePass = opts.requirePass;
+    this.shardCount = opts.shardCount;
+    this.facts = {
+      version: PICCOLO_VERSION,
+      startedAtMs: opts.startedAtMs,
+      host: opts.host,
+      respPort: 0,
+      httpPort: opts.httpPort,
+      workers: opts.workers,
+      connectedClients: () => opts.budget.count,
+    };
+  }
+
+  execute(request: Request, onReply: ReplyCallback): void {
+    if (this.opts.isShuttingDown()) Dispatcher.refuse('SHUTTING_DOWN', onReply);
+    else this.opts.dispatcher.execute(request, onReply);
+  }
+
+  runConnectionCommand(plan: ConnectionPlan, session: RespSession, nowMs: number, done: Done): void {
+    const handler = COMMAND_HANDLERS.get(plan.name);
+    // translate() names a connection command this door does not serve: a gap between the two tables.
+    if (handler === undefined) return done(fail(`ERR command '${plan.name}' is not supported by this server`));
+    handler({ name: plan.name, args: plan.args, session, node: this, nowMs, done });
+  }
+
+  *sessions(): Iterable<RespSession> {
+    for (const connection of this.connections) yield connection.session;
+  }
+
+  markDirty(connection: RespConnection): void {
+    if (connection.dirty) return;
+    connection.dirty = true;
+    this.dirty.push(connection);
+    if (this.flushScheduled) return;
+    this.flushScheduled = true;
+    // After the current burst of shard replies has been delivered: one socket write per connection per burst.
+    queueMicrotask(() => this.flushDirty());
+  }
+
+  private flushDirty(): void {
+    this.flushScheduled = false;
+    const dirty = this.dirty;
+    this.dirty = [];
+    for (const connection of dirty) {
+      connection.dirty = false;
+      connection.flush();
+      connection.resumeIfPossible();
+    }
+    this.opts.onIdleCheck();
+  }
+
+  onClosed(connection: RespConnection): void {
+    this.connections.delete(connection);
+    this.opts.budget.release();
+  }
+
+  handleSocket(socket: Socket): void {
+    this.stats.connectionsReceived++;
+    if (this.opts.isShuttingDown()) {
+      this.stats.connectionsRejected++;
+      socket.on('error', () => {});
+      socket.end('-SHUTTINGDOWN the node is shutting down\r\n');
+      return;
+    }
+    if (!this.opts.budget.tryAcquire()) {
+      this.stats.connectionsRejected++;
+      socket.on('error', () => {});
+      socket.end(`-${MAX_CLIENTS_ERROR}\r\n`);
+      return;
+    }
+    this.connections.add(new RespConnection(socket, this, this.nextId++, Date.now()));
+  }
+}
+
+export async function startRespFront(opts: RespFrontOptions): Promise<RespFront> {
+  // allowHalfOpen: a client that sends FIN after its commands still gets their replies.
+  const server = createServer({ allowHalfOpen: true, noDelay: true });
+  const front = new Front(opts, server);
+  server.on('connection', (socket) => front.handleSocket(socket));
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen({ host: opts.host, port: opts.port, backlog: LISTEN_BACKLOG }, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const address = server.address();
+  const port = typeof address === 'object' && address !== null ? address.port : opts.port;
+  front.facts.respPort = port;
+  let closed: Promise<void> | null = null;
+  const stopAccepting = (): Promise<void> => {
+    closed ??= new Promise<void>((resolve) => server.close(() => resolve()));
+    return closed;
+  };
+  return {
+    port,
+    get connectionCount() {
+      return front.connections.size;
+    },
+    stopAccepting: () => { void stopAccepting(); },
+    close: () => {
+      const listenerClosed = stopAccepting();
+      for (const connection of [...front.connections]) connection.shutdown();
+      return listenerClosed;
+    },
+  };
+}
