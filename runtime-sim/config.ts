@@ -50,6 +50,8 @@ const VALUE_PAD_SIZES = [0, 32, 200, 480, 480, 480];
 
 /** Processes per register key, at most (on average): see the key counts in makeConfig. */
 const KEY_PROCESSES_MAX = 6;
+/** Increments one counter key should see in a run at most (see where counter keys are chosen). */
+export const COUNTER_INCRS_PER_KEY_TARGET = 40;
 
 export interface WorkloadSpec {
   registerKeys: string[];
@@ -164,14 +166,27 @@ export function makeConfig(options: SimOptions): SimConfig {
   // exponentially harder without finding more bugs.
   const processes = clients * processesPerClient;
   const registerKeys = Array.from({ length: Math.max(workloadRng.int(1, 8), Math.ceil(processes / KEY_PROCESSES_MAX)) }, (_, i) => `k${i}`);
-  const counterKeys = Array.from({ length: Math.max(workloadRng.int(1, 3), Math.ceil(processes / (2 * KEY_PROCESSES_MAX))) }, (_, i) => `c${i}`);
+  const weights = {
+    read: workloadRng.int(1, 10), write: workloadRng.int(1, 10), cas: workloadRng.int(0, 10),
+    delete: workloadRng.int(0, 4), incr: workloadRng.int(0, 6),
+  };
+  // Counters get enough keys that no counter sees more than about
+  // COUNTER_INCRS_PER_KEY_TARGET increments: an increment with an unknown
+  // outcome stays an open choice for the rest of its key's history, and
+  // long counter histories with several of them exhaust the checker
+  // (docs/checker.md) without finding more bugs.
+  const weightSum = weights.read + weights.write + weights.cas + weights.delete + weights.incr;
+  const expectedIncrs = Math.ceil((ops * weights.incr) / weightSum);
+  const counterKeyCount = Math.max(
+    workloadRng.int(1, 3),
+    Math.ceil(processes / (2 * KEY_PROCESSES_MAX)),
+    Math.ceil(expectedIncrs / COUNTER_INCRS_PER_KEY_TARGET),
+  );
+  const counterKeys = Array.from({ length: counterKeyCount }, (_, i) => `c${i}`);
   const workload: WorkloadSpec = {
     registerKeys,
     counterKeys,
-    weights: {
-      read: workloadRng.int(1, 10), write: workloadRng.int(1, 10), cas: workloadRng.int(0, 10),
-      delete: workloadRng.int(0, 4), incr: workloadRng.int(0, 6),
-    },
+    weights,
     valuePadMax: workloadRng.pick(VALUE_PAD_SIZES),
     thinkMeanUs: workloadRng.int(0, 2_000),
     incrDeltaMax: workloadRng.int(1, 100),
