@@ -12,6 +12,8 @@ export const NODE_START_TIMEOUT_MS = 20_000;
 export interface RunningNode {
   process: ChildProcessWithoutNullStreams;
   port: number;
+  /** The RESP port, or null when the node runs without RESP. */
+  respPort: number | null;
   baseUrl: string;
   wsUrl: string;
   output: () => string;
@@ -25,14 +27,16 @@ export async function startNode(args: string[] = []): Promise<RunningNode> {
   child.stdout.setEncoding('utf8');
   child.stderr.setEncoding('utf8');
   child.stderr.on('data', (d: string) => { output += d; });
-  const port = await new Promise<number>((resolve, reject) => {
+  const { port, respPort } = await new Promise<{ port: number; respPort: number | null }>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`node did not start:\n${output}`)), NODE_START_TIMEOUT_MS);
     child.stdout.on('data', (d: string) => {
       output += d;
-      const m = /listening on http:\/\/[^:]+:(\d+)/.exec(output);
-      if (m) {
+      // The listening line is written whole: `listening on http://H:P (...)...[; RESP on H:P]`.
+      const line = /listening on http:\/\/[^:\s]+:(\d+)[^\n]*\n/.exec(output);
+      if (line) {
         clearTimeout(timer);
-        resolve(Number(m[1]));
+        const resp = /RESP on [^:\s]+:(\d+)/.exec(line[0]);
+        resolve({ port: Number(line[1]), respPort: resp ? Number(resp[1]) : null });
       }
     });
     child.once('exit', (code) => {
@@ -44,6 +48,7 @@ export async function startNode(args: string[] = []): Promise<RunningNode> {
   return {
     process: child,
     port,
+    respPort,
     baseUrl: `http://127.0.0.1:${port}`,
     wsUrl: `ws://127.0.0.1:${port}/v1/ws`,
     output: () => output,

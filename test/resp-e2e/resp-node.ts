@@ -2,17 +2,14 @@
 // RESP door on ephemeral loopback ports, and small raw-socket helpers for
 // tests that need to see the exact bytes.
 
-import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { connect, type Socket } from 'node:net';
-import { fileURLToPath } from 'node:url';
+import { startNode, type RunningNode } from '../e2e/spawn-node.js';
 
-export const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
-export const CLI = `${REPO_ROOT}bin/piccolo.js`;
-/** Bound on how long a node may take to start in a test. */
-export const NODE_START_TIMEOUT_MS = 20_000;
+export { CLI, NODE_START_TIMEOUT_MS, REPO_ROOT } from '../e2e/spawn-node.js';
 
 export interface RespNode {
-  process: ChildProcessWithoutNullStreams;
+  process: RunningNode['process'];
   httpPort: number;
   respPort: number;
   output: () => string;
@@ -20,39 +17,14 @@ export interface RespNode {
   stop: () => Promise<number | null>;
 }
 
-/** `piccolo server --port 0 --resp-port 0 --workers 2 ...args`, once its listening line names both ports. */
+/** `piccolo server --port 0 --resp-port 0 --workers 2 --no-pin ...args`, once its listening line names both ports. */
 export async function startRespNode(args: string[] = []): Promise<RespNode> {
-  const child = spawn(process.execPath, [CLI, 'server', '--port', '0', '--resp-port', '0', '--workers', '2', '--no-pin', ...args], { cwd: REPO_ROOT });
-  let output = '';
-  child.stdout.setEncoding('utf8');
-  child.stderr.setEncoding('utf8');
-  child.stderr.on('data', (d: string) => { output += d; });
-  const ports = await new Promise<{ httpPort: number; respPort: number }>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`node did not start:\n${output}`)), NODE_START_TIMEOUT_MS);
-    child.stdout.on('data', (d: string) => {
-      output += d;
-      const http = /listening on http:\/\/[^:\s]+:(\d+)/.exec(output);
-      const resp = /RESP on [^:\s]+:(\d+)/.exec(output);
-      if (http && resp) {
-        clearTimeout(timer);
-        resolve({ httpPort: Number(http[1]), respPort: Number(resp[1]) });
-      }
-    });
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`node exited with ${code} before listening:\n${output}`));
-    });
-  });
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  return {
-    process: child,
-    ...ports,
-    output: () => output,
-    stop: async () => {
-      if (child.exitCode === null) child.kill('SIGTERM');
-      return exited;
-    },
-  };
+  const node = await startNode(['--resp-port', '0', '--workers', '2', '--no-pin', ...args]);
+  if (node.respPort === null) {
+    await node.stop();
+    throw new Error(`node started without RESP:\n${node.output()}`);
+  }
+  return { process: node.process, httpPort: node.port, respPort: node.respPort, output: node.output, stop: node.stop };
 }
 
 /** A raw TCP connection collecting every byte the server sends. */
