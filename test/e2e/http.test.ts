@@ -79,9 +79,9 @@ describe('HTTP /v1/kv', () => {
   });
 
   it('TTL expires keys', async () => {
-    await fetch(url('/v1/kv/short?ttlMs=50'), { method: 'PUT', body: 'x' });
+    await fetch(url('/v1/kv/short?ttlMs=400'), { method: 'PUT', body: 'x' });
     expect((await fetch(url('/v1/kv/short'))).status).toBe(200);
-    await new Promise((r) => setTimeout(r, 120));
+    await new Promise((r) => setTimeout(r, 600));
     expect((await fetch(url('/v1/kv/short'))).status).toBe(404);
   });
 
