@@ -3,6 +3,7 @@
 // for earlier replies, and turns the reply into a plain result or a typed
 // PiccoloError. Keys and values are bytes; strings are sent as UTF-8.
 
+import { isInt64 } from '../core/int64.js';
 import type { OkReply, Request, SetRequest } from '../core/protocol/ops.js';
 import { bytesToText, cursorFromText, cursorToText, toBytes, type BytesLike } from './bytes.js';
 import type { Connection } from './connection.js';
@@ -235,15 +236,13 @@ export class PiccoloClient {
 const TTL_NO_KEY = -2n;
 const TTL_NO_EXPIRY = -1n;
 
-const INT64_MIN = -(1n << 63n);
-const INT64_MAX = (1n << 63n) - 1n;
 
 function toInt64(delta: bigint | number): bigint {
   if (typeof delta === 'number') {
     if (!Number.isSafeInteger(delta)) throw new PiccoloError('BAD_REQUEST', `delta must be an integer, got ${delta}`);
     return BigInt(delta);
   }
-  if (typeof delta !== 'bigint' || delta < INT64_MIN || delta > INT64_MAX) {
+  if (typeof delta !== 'bigint' || !isInt64(delta)) {
     throw new PiccoloError('BAD_REQUEST', 'delta must be a signed 64-bit integer');
   }
   return delta;

@@ -57,13 +57,3 @@ export class Findings {
   readonly expiry: string[] = [];
 }
 
-const CANONICAL_INT64 = /^(0|-?[1-9][0-9]{0,18})$/;
-const INT64_MIN = -(1n << 63n);
-const INT64_MAX = (1n << 63n) - 1n;
-
-/** A value INCR could have produced: a canonical signed 64-bit decimal. */
-export function isCanonicalInt64(text: string): boolean {
-  if (!CANONICAL_INT64.test(text)) return false;
-  const n = BigInt(text);
-  return n >= INT64_MIN && n <= INT64_MAX;
-}

@@ -19,7 +19,8 @@ import type { ClientSession, Outcome } from './client-session.js';
 import type { WorkloadSpec } from './config.js';
 import { sampleDelayUs, type DelaySpec } from './delay.js';
 import { Kind } from './event-kinds.js';
-import { isCanonicalInt64, type Findings, type HistoryRecorder } from './history-recorder.js';
+import { isCanonicalDecimalInt64 } from '../core/checker/decimal-int64.js';
+import type { Findings, HistoryRecorder } from './history-recorder.js';
 import type { Simulation } from './simulation.js';
 import type { KeyRoutes } from './topology.js';
 import { encodeValue, splitValue, type KnownValues } from './values.js';
@@ -99,7 +100,7 @@ function interpret(ctx: ClientContext, process: number, op: PlannedOp, outcome: 
         return unknown;
       }
       const text = reply.integer.toString();
-      if (!isCanonicalInt64(text)) ctx.findings.corruption.push(`${where}: new value ${text} is outside the int64 range`);
+      if (!isCanonicalDecimalInt64(text)) ctx.findings.corruption.push(`${where}: new value ${text} is outside the int64 range`);
       return { type: 'ok', value: text };
     }
   }
@@ -115,7 +116,7 @@ function interpretRead(ctx: ClientContext, where: string, key: string, reply: Ex
     return { type: 'ok', value: null, version: 0 };
   }
   const { id, padBytes, padOk } = splitValue(reply.value);
-  const valid = padOk && (ctx.counterKeys.has(key) ? padBytes === 0 && isCanonicalInt64(id) : ctx.known.matches(key, id, padBytes));
+  const valid = padOk && (ctx.counterKeys.has(key) ? padBytes === 0 && isCanonicalDecimalInt64(id) : ctx.known.matches(key, id, padBytes));
   if (!valid) {
     ctx.findings.corruption.push(`${where}: read ${JSON.stringify(id.slice(0, 80))} with ${padBytes} bytes after it, which no client wrote to this key`);
     return { type: 'ok', value: `${id}<corrupt:${padBytes}>`, version: reply.version };

@@ -2,8 +2,7 @@
 // 64-bit integer ("0", "-7", never "07", "+7", "-0" or " 7"), so the model
 // accepts exactly what INCR accepts.
 
-export const INT64_MIN = -(1n << 63n);
-export const INT64_MAX = (1n << 63n) - 1n;
+import { isInt64 } from '../int64.js';
 
 const CANONICAL_DECIMAL = /^(0|-?[1-9][0-9]{0,18})$/;
 
@@ -12,7 +11,7 @@ export function parseDecimalInt64(text: string | null): bigint | null {
   if (text === null) return 0n;
   if (!CANONICAL_DECIMAL.test(text)) return null;
   const value = BigInt(text);
-  return value < INT64_MIN || value > INT64_MAX ? null : value;
+  return isInt64(value) ? value : null;
 }
 
 export function isCanonicalDecimalInt64(text: string): boolean {
@@ -20,5 +19,5 @@ export function isCanonicalDecimalInt64(text: string): boolean {
 }
 
 export function inInt64Range(value: bigint): boolean {
-  return value >= INT64_MIN && value <= INT64_MAX;
+  return isInt64(value);
 }

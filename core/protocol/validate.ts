@@ -2,11 +2,10 @@
 // before it reaches a shard, so that limits are enforced in one place and the
 // shard can assert them as invariants.
 
+import { isInt64 } from '../int64.js';
 import type { Limits } from '../limits.js';
 import { errReply, type ErrReply, type Request } from './ops.js';
 
-const INT64_MIN = -(1n << 63n);
-const INT64_MAX = (1n << 63n) - 1n;
 /** TTLs beyond ~285,000 years are a client bug; keeps expiry arithmetic in safe integers. */
 export const TTL_MS_MAX = 2 ** 53 - 1;
 
@@ -65,7 +64,7 @@ export function validateRequest(req: Request, limits: Limits): ErrReply | null {
     case 'del':
       return checkKey(req.key, limits) ?? checkVersion(req.expectedVersion);
     case 'incr':
-      if (typeof req.delta !== 'bigint' || req.delta < INT64_MIN || req.delta > INT64_MAX) {
+      if (typeof req.delta !== 'bigint' || !isInt64(req.delta)) {
         return errReply('BAD_REQUEST', 'delta must be a signed 64-bit integer');
       }
       return checkKey(req.key, limits);

@@ -3,47 +3,13 @@
 // command arguments (EX 10, INCRBY 5, GETRANGE 0 -1).
 //
 // An integer is valid only if it is the canonical decimal text of a signed
-// 64-bit integer: optional '-', no '+', no leading zeros, no "-0", no spaces.
+// 64-bit integer (core/int64.ts).
+
+import { canonicalDigitsStart, parseInt64 } from '../int64.js';
 
 const CHAR_0 = 0x30;
-const CHAR_9 = 0x39;
-const CHAR_MINUS = 0x2d;
-
-const INT64_MIN = -(1n << 63n);
-const INT64_MAX = (1n << 63n) - 1n;
-/** Longest int64 text: "-9223372036854775808". */
-const INT64_TEXT_BYTES_MAX = 20;
 /** Up to 15 digits a double holds exactly, so they are summed as numbers, not bigints. */
 const EXACT_DIGITS_MAX = 15;
-
-/** Digits-only check and layout of bytes[from, to); returns the index of the first digit or -1. */
-function canonicalDigitsStart(bytes: Uint8Array, from: number, to: number): number {
-  const n = to - from;
-  if (n <= 0 || n > INT64_TEXT_BYTES_MAX) return -1;
-  let i = from;
-  if (bytes[i] === CHAR_MINUS) {
-    i++;
-    if (i === to) return -1;
-    if (bytes[i] === CHAR_0) return -1; // "-0" and "-01" are not canonical
-  } else if (bytes[i] === CHAR_0 && n > 1) {
-    return -1; // leading zero
-  }
-  for (let j = i; j < to; j++) {
-    const c = bytes[j]!;
-    if (c < CHAR_0 || c > CHAR_9) return -1;
-  }
-  return i;
-}
-
-/** The signed 64-bit integer written canonically in bytes[from, to), or null. */
-export function parseInt64(bytes: Uint8Array, from = 0, to = bytes.length): bigint | null {
-  const digits = canonicalDigitsStart(bytes, from, to);
-  if (digits < 0) return null;
-  let text = '';
-  for (let j = from; j < to; j++) text += String.fromCharCode(bytes[j]!);
-  const value = BigInt(text);
-  return value < INT64_MIN || value > INT64_MAX ? null : value;
-}
 
 /**
  * Same rules as parseInt64, as a number for the hot path (protocol headers,

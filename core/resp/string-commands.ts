@@ -12,10 +12,10 @@ import {
   DECR_OVERFLOW_ERROR, FLOAT_OVERFLOW_ERROR, INCR_OVERFLOW_ERROR, NOT_FLOAT_ERROR, NOT_INTEGER_ERROR,
   OFFSET_RANGE_ERROR, stringTooLongError, SYNTAX_ERROR,
 } from './resp-errors.js';
-import { parseFloatArg, parseInt64, parseInt64Number } from './resp-numbers.js';
+import { INT64_MIN, parseInt64 } from '../int64.js';
+import { parseFloatArg, parseInt64Number } from './resp-numbers.js';
 
 const EMPTY = new Uint8Array(0);
-const INT64_MIN = -(1n << 63n);
 
 function single(request: Request, finish: Finish, ctx: TranslateContext): Plan {
   return requestsPlan([request], finish, ctx);

@@ -1,30 +1,5 @@
-// Integer and float parsing with Redis's strictness: a value is an integer
-// only if it is the canonical decimal text of a signed 64-bit integer, so that
-// INCR never silently reinterprets data (" 1", "01", "+1", "1e3" are not).
-
-export const INT64_MIN = -(1n << 63n);
-export const INT64_MAX = (1n << 63n) - 1n;
-
-/** Canonical signed 64-bit decimal, or null. */
-export function parseInt64(bytes: Uint8Array): bigint | null {
-  const n = bytes.length;
-  if (n === 0 || n > 20) return null;
-  let i = 0;
-  if (bytes[0] === 0x2d /* - */) {
-    if (n === 1) return null;
-    i = 1;
-  }
-  if (bytes[i] === 0x30 /* 0 */ && (n > i + 1 || i === 1)) return null; // no leading zeros, no "-0"
-  let text = '';
-  for (; i < n; i++) {
-    const c = bytes[i]!;
-    if (c < 0x30 || c > 0x39) return null;
-  }
-  for (let j = 0; j < n; j++) text += String.fromCharCode(bytes[j]!);
-  const value = BigInt(text);
-  if (value < INT64_MIN || value > INT64_MAX) return null;
-  return value;
-}
+// Float parsing and formatting for INCRBYFLOAT, with Redis's strictness.
+// (Integers: core/int64.ts.)
 
 /** A finite float in decimal text (as INCRBYFLOAT accepts), or null. */
 export function parseFiniteFloat(bytes: Uint8Array): number | null {

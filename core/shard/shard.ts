@@ -14,7 +14,8 @@ import type { Limits } from '../limits.js';
 import {
   errReply, type Bytes, type ItemReply, type OkReply, type Reply, type Request, type ScanItem,
 } from '../protocol/ops.js';
-import { formatFloat, INT64_MAX, INT64_MIN, parseFiniteFloat, parseInt64 } from './numbers.js';
+import { isInt64, parseInt64 } from '../int64.js';
+import { formatFloat, parseFiniteFloat } from './numbers.js';
 
 export interface ShardEntry {
   value: Bytes;
@@ -168,7 +169,7 @@ export class Shard {
       base = parsed;
     }
     const result = base + delta;
-    if (result < INT64_MIN || result > INT64_MAX) {
+    if (!isInt64(result)) {
       return errReply('OVERFLOW', 'increment or decrement would overflow');
     }
     const entry = this.store(k, current, textEncoder.encode(result.toString()), current ? current.expireAtMs : 0);

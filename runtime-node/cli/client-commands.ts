@@ -5,6 +5,7 @@
 import { parseArgs } from 'node:util';
 import type { DelOptions, PiccoloClient, SetOptions } from '../../client/index.js';
 import { unreachable } from '../../core/assert.js';
+import { isInt64 } from '../../core/int64.js';
 import { putBytes } from '../../schema/json-bytes.js';
 
 export type ClientCommand = 'get' | 'set' | 'del' | 'incr' | 'scan';
@@ -284,12 +285,10 @@ function optionalInteger(values: Values, name: string, least: number): number | 
   return n;
 }
 
-const INT64_MIN = -(1n << 63n);
-const INT64_MAX = (1n << 63n) - 1n;
 
 function parseDelta(text: string): bigint {
   const delta = /^[+-]?\d{1,19}$/.test(text) ? BigInt(text) : null;
-  if (delta === null || delta < INT64_MIN || delta > INT64_MAX) {
+  if (delta === null || !isInt64(delta)) {
     throw new UsageError(`DELTA must be a signed 64-bit integer, got ${JSON.stringify(text)}`);
   }
   return delta;

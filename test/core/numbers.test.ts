@@ -3,7 +3,8 @@
 
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { formatFloat, INT64_MAX, INT64_MIN, parseFiniteFloat, parseInt64 } from '../../core/shard/numbers.js';
+import { INT64_MAX, INT64_MIN, parseInt64 } from '../../core/int64.js';
+import { formatFloat, parseFiniteFloat } from '../../core/shard/numbers.js';
 import { b, latin1 } from './bytes-helpers.js';
 import { modelParseFloat, modelParseInt64 } from './shard-model.js';
 

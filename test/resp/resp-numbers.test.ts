@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { parseFloatArg, parseInt64, parseInt64Number } from '../../core/resp/resp-numbers.js';
+import { parseInt64 } from '../../core/int64.js';
+import { parseFloatArg, parseInt64Number } from '../../core/resp/resp-numbers.js';
 
 const u = (s: string): Uint8Array => new TextEncoder().encode(s);
 const INT64_MIN = -(1n << 63n);
