@@ -3,8 +3,6 @@
 
 const utf8Encoder = new TextEncoder();
 const utf8Decoder = new TextDecoder('utf-8', { fatal: false });
-// ignoreBOM: keep a leading U+FEFF as text, so decoding stays lossless.
-const utf8StrictDecoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 export function utf8(text: string): Uint8Array {
   return utf8Encoder.encode(text);
@@ -12,15 +10,6 @@ export function utf8(text: string): Uint8Array {
 
 export function fromUtf8(bytes: Uint8Array): string {
   return utf8Decoder.decode(bytes);
-}
-
-/** The text if the bytes are valid UTF-8, else null. */
-export function fromUtf8Strict(bytes: Uint8Array): string | null {
-  try {
-    return utf8StrictDecoder.decode(bytes);
-  } catch {
-    return null;
-  }
 }
 
 /**
@@ -60,11 +49,4 @@ export function startsWith(bytes: Uint8Array, prefix: Uint8Array): boolean {
   if (prefix.length > bytes.length) return false;
   for (let i = 0; i < prefix.length; i++) if (bytes[i] !== prefix[i]) return false;
   return true;
-}
-
-export function concatBytes(a: Uint8Array, b: Uint8Array): Uint8Array {
-  const out = new Uint8Array(a.length + b.length);
-  out.set(a, 0);
-  out.set(b, a.length);
-  return out;
 }

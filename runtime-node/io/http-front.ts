@@ -9,8 +9,8 @@ import uWS from 'uWebSockets.js';
 import { ErrorCode, HTTP_STATUS, type ErrorName } from '../../core/errors.js';
 import type { Limits } from '../../core/limits.js';
 import type { ErrReply, Reply, Request } from '../../core/protocol/ops.js';
-import { base64ToBytes } from '../../schema/base64.js';
-import { decodeJsonRequest, replyToJson } from '../../schema/json-codec.js';
+import { base64ToBytes, bytesToBase64 } from '../../schema/base64.js';
+import { replyToJson, requestFromJson } from '../../schema/json-codec.js';
 import type { Dispatcher } from '../../core/node/dispatcher.js';
 import { parseQuery, percentDecodeToBytes } from './percent-decode.js';
 
@@ -206,7 +206,7 @@ export function mountHttp(app: uWS.TemplatedApp, opts: HttpFrontOptions): void {
         // "cas" is a set with an expected version; everything else is the WebSocket JSON format.
         if (op.op === 'cas') op = { ...op, op: 'set' };
         delete op.key;
-        const decoded = decodeJsonRequest(JSON.stringify({ ...op, id: 0, keyBase64: bytesToBase64Url(key) }), limits);
+        const decoded = requestFromJson({ ...op, keyBase64: bytesToBase64(key) }, limits);
         if (!decoded.ok) return ex.errorReply(decoded.error);
         run(ex, decoded.request, (reply) => {
           if (!reply.ok) return ex.errorReply(reply);
@@ -222,10 +222,4 @@ export function mountHttp(app: uWS.TemplatedApp, opts: HttpFrontOptions): void {
   app.any('/*', (res, req) => {
     new HttpExchange(res).json(404, { error: { code: 'NOT_FOUND', number: ErrorCode.NOT_FOUND, message: `no route for ${req.getMethod().toUpperCase()} ${req.getUrl()}` } });
   });
-}
-
-function bytesToBase64Url(bytes: Uint8Array): string {
-  let s = '';
-  for (const b of bytes) s += String.fromCharCode(b);
-  return btoa(s);
 }
