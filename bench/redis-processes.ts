@@ -6,6 +6,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
+import { cpuSeconds, WatchedChild } from './child-process.js';
 
 const PICCOLO_BIN = fileURLToPath(new URL('../../bin/piccolo.js', import.meta.url));
 /** Longest wait for a server to accept connections (Piccolo starts its workers first). */
@@ -13,7 +14,6 @@ const START_TIMEOUT_MS = 30_000;
 /** Longest wait for a graceful exit (Piccolo writes its CPU profiles on exit) before SIGKILL. */
 const STOP_TIMEOUT_MS = 30_000;
 /** Linux reports CPU time in clock ticks; 100 per second on every common kernel config. */
-const CLOCK_TICKS_PER_S = 100;
 /** Loopback: both servers and the load generator share the machine, as in a single-host deployment. */
 export const BENCH_HOST = '127.0.0.1';
 
@@ -52,13 +52,6 @@ export function freePort(): Promise<number> {
   });
 }
 
-/** utime + stime of a process (all threads), or of one of its threads, in seconds. */
-export function cpuSeconds(pid: number, thread?: number): number {
-  const text = readFileSync(thread === undefined ? `/proc/${pid}/stat` : `/proc/${pid}/task/${thread}/stat`, 'utf8');
-  // The command name (field 2) is in parentheses and may contain spaces.
-  const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_S;
-}
 
 /** Resident set size of a process, from /proc/PID/status VmRSS. */
 export function rssBytes(pid: number): number {
@@ -67,21 +60,19 @@ export function rssBytes(pid: number): number {
 }
 
 export class BenchServer {
-  private readonly exited: Promise<number | null>;
-  private stderrTail = '';
+  private readonly process: WatchedChild;
 
   /** Piccolo's worker threads, and whether they are pinned to CPUs, from its listening line (0 for Redis). */
   workers = 0;
   pinned = false;
 
-  private constructor(readonly name: string, private readonly child: ChildProcess, readonly port: number) {
-    this.exited = new Promise((resolve) => child.once('exit', (code) => resolve(code)));
-    child.stderr?.on('data', (chunk: Buffer) => { this.stderrTail = (this.stderrTail + chunk.toString('utf8')).slice(-2000); });
+  private constructor(readonly name: string, child: ChildProcess, readonly port: number) {
+    this.process = new WatchedChild(name, child);
     child.stdout?.resume();
   }
 
   get pid(): number {
-    return this.child.pid!;
+    return this.process.pid;
   }
 
   /** redis-server with persistence off (no RDB snapshots, no AOF), on a loopback port. */
@@ -133,20 +124,15 @@ export class BenchServer {
     while (Date.now() < deadline) {
       const ping = spawnSync('redis-cli', ['-h', BENCH_HOST, '-p', String(this.port), 'PING'], { encoding: 'utf8' });
       if (ping.stdout.trim() === 'PONG') return;
-      if (this.child.exitCode !== null) break;
+      if (!this.process.running) break;
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
-    throw new Error(`${this.name} did not answer PING: ${this.stderrTail}`);
+    throw new Error(`${this.name} did not answer PING: ${this.process.stderrTail}`);
   }
 
   /** SIGTERM and wait for a normal exit (which writes CPU profiles); SIGKILL if it hangs. */
-  async stop(): Promise<void> {
-    if (this.child.exitCode !== null || this.child.signalCode !== null) return;
-    this.child.kill('SIGTERM');
-    const timer = setTimeout(() => { this.child.kill('SIGKILL'); }, STOP_TIMEOUT_MS);
-    const code = await this.exited;
-    clearTimeout(timer);
-    if (code !== 0) process.stderr.write(`bench: ${this.name} exited with ${code ?? 'a signal'}; stderr: ${this.stderrTail}\n`);
+  stop(): Promise<void> {
+    return this.process.stop(STOP_TIMEOUT_MS);
   }
 }
 

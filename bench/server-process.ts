@@ -3,15 +3,15 @@
 // garbage collector, and reads its CPU time from /proc to show how busy it was.
 
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { cpuSeconds, WatchedChild } from './child-process.js';
 
 /** Longest wait for the "listening on" line: Piccolo starts its workers first. */
 const START_TIMEOUT_MS = 30_000;
 /** Longest wait for a graceful exit (Piccolo drains, then stops workers) before SIGKILL. */
 const STOP_TIMEOUT_MS = 20_000;
 /** Linux reports CPU time in clock ticks; 100 per second on every common kernel config. */
-const CLOCK_TICKS_PER_S = 100;
 
 const PICCOLO_BIN = fileURLToPath(new URL('../../bin/piccolo.js', import.meta.url));
 const ECHO_SCRIPT = fileURLToPath(new URL('./uws-echo-server.js', import.meta.url));
@@ -33,16 +33,14 @@ export interface CpuSample {
 }
 
 export class ServerProcess {
-  private exited: Promise<number | null>;
-  private stderrTail = '';
+  private readonly process: WatchedChild;
 
-  private constructor(readonly name: string, private readonly child: ChildProcess, readonly port: number) {
-    this.exited = new Promise((resolve) => child.once('exit', (code) => resolve(code)));
-    child.stderr?.on('data', (chunk: Buffer) => { this.stderrTail = (this.stderrTail + chunk.toString('utf8')).slice(-2000); });
+  private constructor(readonly name: string, child: ChildProcess, readonly port: number) {
+    this.process = new WatchedChild(name, child);
   }
 
   get pid(): number {
-    return this.child.pid!;
+    return this.process.pid;
   }
 
   get url(): string {
@@ -52,9 +50,7 @@ export class ServerProcess {
   /** CPU time from /proc (Linux); null elsewhere. */
   cpu(): CpuSample | null {
     try {
-      const total = readTicks(`/proc/${this.pid}/stat`);
-      const main = readTicks(`/proc/${this.pid}/task/${this.pid}/stat`);
-      return { mainS: main / CLOCK_TICKS_PER_S, totalS: total / CLOCK_TICKS_PER_S };
+      return { mainS: cpuSeconds(this.pid, this.pid), totalS: cpuSeconds(this.pid) };
     } catch {
       return null;
     }
@@ -70,13 +66,8 @@ export class ServerProcess {
   }
 
   /** SIGTERM and wait for a normal exit (which writes CPU profiles); SIGKILL if it hangs. */
-  async stop(): Promise<void> {
-    if (this.child.exitCode !== null || this.child.signalCode !== null) return;
-    this.child.kill('SIGTERM');
-    const timer = setTimeout(() => { this.child.kill('SIGKILL'); }, STOP_TIMEOUT_MS);
-    const code = await this.exited;
-    clearTimeout(timer);
-    if (code !== 0) process.stderr.write(`bench: ${this.name} exited with ${code ?? 'a signal'}; stderr: ${this.stderrTail}\n`);
+  stop(): Promise<void> {
+    return this.process.stop(STOP_TIMEOUT_MS);
   }
 
   static startPiccolo(options: PiccoloProcessOptions): Promise<ServerProcess> {
@@ -118,12 +109,4 @@ export class ServerProcess {
       });
     });
   }
-}
-
-/** utime + stime (fields 14 and 15) of a /proc stat file, in clock ticks. */
-function readTicks(path: string): number {
-  const text = readFileSync(path, 'utf8');
-  // The command name (field 2) is in parentheses and may contain spaces.
-  const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
-  return Number(fields[11]) + Number(fields[12]);
 }
