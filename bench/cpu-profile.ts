@@ -10,9 +10,11 @@ import { basename, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { pathToFileURL } from 'node:url';
 
+export interface ProfileFrame { functionName: string; url: string; lineNumber: number }
+
 interface ProfileNode {
   id: number;
-  callFrame: { functionName: string; url: string; lineNumber: number };
+  callFrame: ProfileFrame;
 }
 
 interface CpuProfile {
@@ -67,11 +69,15 @@ export function monotonicUs(): number {
   return Number(process.hrtime.bigint() / 1000n);
 }
 
-/** Rank functions by self time, counting only samples inside `window` when given. */
-export function summarizeProfile(path: string, topN: number, window?: ProfileWindow): ThreadProfile {
+/**
+ * Visit every non-idle sample of a profile (inside `window` when given) with
+ * its frame and the µs it stands for; returns the sampled and the busy µs.
+ */
+export function walkBusySamples(
+  path: string, window: ProfileWindow | undefined, visit: (frame: ProfileFrame, us: number) => void,
+): { sampledUs: number; busyUs: number } {
   const profile = JSON.parse(readFileSync(path, 'utf8')) as CpuProfile;
   const byId = new Map<number, ProfileNode>(profile.nodes.map((n) => [n.id, n]));
-  const selfUs = new Map<string, number>();
   let busyUs = 0;
   let sampledUs = 0;
   let at = profile.startTime;
@@ -83,11 +89,20 @@ export function summarizeProfile(path: string, topN: number, window?: ProfileWin
     if (window && (at < window.fromUs || at >= window.toUs)) continue;
     if (!node || delta <= 0) continue;
     sampledUs += delta;
-    const name = label(node.callFrame);
     if (node.callFrame.functionName === IDLE) continue;
     busyUs += delta;
-    selfUs.set(name, (selfUs.get(name) ?? 0) + delta);
+    visit(node.callFrame, delta);
   }
+  return { sampledUs, busyUs };
+}
+
+/** Rank functions by self time, counting only samples inside `window` when given. */
+export function summarizeProfile(path: string, topN: number, window?: ProfileWindow): ThreadProfile {
+  const selfUs = new Map<string, number>();
+  const { sampledUs, busyUs } = walkBusySamples(path, window, (frame, us) => {
+    const name = label(frame);
+    selfUs.set(name, (selfUs.get(name) ?? 0) + us);
+  });
   const top = [...selfUs.entries()]
     .sort((a, b) => b[1] - a[1])
     .slice(0, topN)

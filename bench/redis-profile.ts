@@ -2,20 +2,7 @@
 // thread's non-idle samples grouped by layer (the RESP door, dispatch and
 // rings, sockets, GC), from the V8 .cpuprofile that node --cpu-prof writes.
 
-import { readFileSync } from 'node:fs';
-import type { ProfileWindow } from './cpu-profile.js';
-
-interface ProfileNode {
-  id: number;
-  callFrame: { functionName: string; url: string };
-}
-
-interface CpuProfile {
-  nodes: ProfileNode[];
-  samples: number[];
-  timeDeltas: number[];
-  startTime: number;
-}
+import { walkBusySamples, type ProfileFrame, type ProfileWindow } from './cpu-profile.js';
 
 export const LAYERS = [
   'RESP door: parse, translate, order, encode (runtime-node/io/resp-*, core/resp/*)',
@@ -26,7 +13,7 @@ export const LAYERS = [
 ] as const;
 export type Layer = (typeof LAYERS)[number];
 
-function layerOf(frame: ProfileNode['callFrame']): Layer {
+function layerOf(frame: ProfileFrame): Layer {
   const { url, functionName } = frame;
   if (functionName === '(garbage collector)') return LAYERS[3];
   if (/\/runtime-node\/io\/resp-[^/]*$|\/core\/resp\//.test(url)) return LAYERS[0];
@@ -40,21 +27,11 @@ function layerOf(frame: ProfileNode['callFrame']): Layer {
 
 /** Share of the thread's non-idle time per layer, counting only samples inside `window` when given. */
 export function layerShares(path: string, window?: ProfileWindow): { busyMs: number; shares: Map<Layer, number> } {
-  const profile = JSON.parse(readFileSync(path, 'utf8')) as CpuProfile;
-  const byId = new Map(profile.nodes.map((n) => [n.id, n]));
   const us = new Map<Layer, number>(LAYERS.map((l) => [l, 0]));
-  let busyUs = 0;
-  let at = profile.startTime;
-  for (let i = 0; i < profile.samples.length; i++) {
-    const node = byId.get(profile.samples[i]!);
-    const delta = profile.timeDeltas[i] ?? 0;
-    at += delta;
-    if (window && (at < window.fromUs || at >= window.toUs)) continue;
-    if (!node || delta <= 0 || node.callFrame.functionName === '(idle)') continue;
-    busyUs += delta;
-    const layer = layerOf(node.callFrame);
+  const { busyUs } = walkBusySamples(path, window, (frame, delta) => {
+    const layer = layerOf(frame);
     us.set(layer, us.get(layer)! + delta);
-  }
+  });
   const shares = new Map<Layer, number>();
   for (const [layer, t] of us) shares.set(layer, busyUs > 0 ? t / busyUs : 0);
   return { busyMs: busyUs / 1000, shares };
