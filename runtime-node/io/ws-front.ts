@@ -8,13 +8,13 @@
 
 import '../uws-env.js'; // must precede the uWebSockets.js import
 import uWS from 'uWebSockets.js';
-import { WS_CLOSE } from '../../core/errors.js';
+import { ErrorCode, WS_CLOSE } from '../../core/errors.js';
 import type { Limits } from '../../core/limits.js';
 import type { Reply, Request } from '../../core/protocol/ops.js';
 import { decodeRequest, encodeResponse } from '../../schema/binary-codec.js';
 import { decodeJsonRequest, encodeJsonResponse } from '../../schema/json-codec.js';
 import type { ConnectionBudget } from './connection-budget.js';
-import type { Dispatcher } from '../../core/node/dispatcher.js';
+import { Dispatcher } from '../../core/node/dispatcher.js';
 import { OrderedReplies } from './ordered-replies.js';
 import type { Flushable, SendBatcher } from './send-batcher.js';
 
@@ -124,7 +124,7 @@ export function mountWebSocket(app: uWS.TemplatedApp, opts: WsFrontOptions): { s
       opts.onIdleCheck();
     };
     if (immediate) finish(immediate);
-    else if (opts.isShuttingDown()) finish({ ok: false, code: 'SHUTTING_DOWN', message: 'the node is shutting down' });
+    else if (opts.isShuttingDown()) Dispatcher.refuse('SHUTTING_DOWN', finish);
     else opts.dispatcher.execute(request!, finish);
   };
 
@@ -140,8 +140,8 @@ export function mountWebSocket(app: uWS.TemplatedApp, opts: WsFrontOptions): { s
         const shutting = opts.isShuttingDown();
         res.writeStatus('503 Service Unavailable').writeHeader('content-type', 'application/json').end(JSON.stringify({
           error: shutting
-            ? { code: 'SHUTTING_DOWN', number: 13, message: 'the node is shutting down' }
-            : { code: 'TOO_MANY_CONNECTIONS', number: 15, message: `the node serves at most ${limits.connectionsMax} connections` },
+            ? { code: 'SHUTTING_DOWN', number: ErrorCode.SHUTTING_DOWN, message: 'the node is shutting down' }
+            : { code: 'TOO_MANY_CONNECTIONS', number: ErrorCode.TOO_MANY_CONNECTIONS, message: `the node serves at most ${limits.connectionsMax} connections` },
         }));
         return;
       }
