@@ -70,13 +70,6 @@ export const OP_NAMES: readonly OpName[] = [
   'getRange', 'setRange', 'getEx', 'scan', 'mget', 'mset', 'count', 'flush',
 ];
 
-/** Ops whose request names exactly one key, routed to that key's shard. */
-export type SingleKeyRequest = Exclude<Request, ScanRequest | MGetRequest | MSetRequest | CountRequest | FlushRequest>;
-
-export function isSingleKey(req: Request): req is SingleKeyRequest {
-  return 'key' in req;
-}
-
 export interface ItemReply { found: boolean; value?: Bytes; version?: number }
 export interface ScanItem { key: Bytes; value?: Bytes; version: number }
 

@@ -9,14 +9,11 @@
 
 import { assert, unreachable } from '../assert.js';
 import { ErrorCode, errorName } from '../errors.js';
-import type { ItemReply, OkReply, Reply, Request, ScanItem } from '../protocol/ops.js';
+import { OP_NAMES, type ItemReply, type OkReply, type Reply, type Request, type ScanItem } from '../protocol/ops.js';
 import { ByteReader, ByteWriter } from './byte-writer.js';
 
-const OPS = [
-  'get', 'set', 'del', 'incr', 'incrFloat', 'append', 'exists', 'ttl', 'expire',
-  'getRange', 'setRange', 'getEx', 'scan', 'mget', 'mset', 'count', 'flush',
-] as const satisfies readonly Request['op'][];
-const OPCODE = new Map<string, number>(OPS.map((op, i) => [op, i]));
+// An op's opcode is its index in OP_NAMES (both ends of a ring are the same build).
+const OPCODE = new Map<string, number>(OP_NAMES.map((op, i) => [op, i]));
 
 // Presence bits for optional request fields.
 const R_IF_ABSENT = 1 << 0;
@@ -132,7 +129,7 @@ export function decodeRequestRecord(bytes: Uint8Array, start: number, end: numbe
   const r = new ByteReader(bytes, start, end);
   const tag = r.u32();
   const shard = r.u16();
-  const op = OPS[r.u8()];
+  const op = OP_NAMES[r.u8()];
   assert(op !== undefined, 'unknown opcode in ring record');
   const flags = r.u16();
   const request = decodeRequestBody(r, op, flags);
@@ -140,7 +137,7 @@ export function decodeRequestRecord(bytes: Uint8Array, start: number, end: numbe
   return { tag, shard, request };
 }
 
-function decodeRequestBody(r: ByteReader, op: (typeof OPS)[number], flags: number): Request {
+function decodeRequestBody(r: ByteReader, op: (typeof OP_NAMES)[number], flags: number): Request {
   switch (op) {
     case 'set': {
       const req: Request = { op, key: r.bytesView(), value: r.bytesView() };

@@ -131,12 +131,6 @@ export class WorkerPool implements ShardTransport {
     await Promise.all(ready);
   }
 
-  /** Shard and worker for a key slot. */
-  route(slot: number): { shard: number; worker: number } {
-    const shard = this.slotMap.shardOf(slot);
-    return { shard, worker: this.slotMap.workerOf(shard) };
-  }
-
   /** Send a request to a shard; `onReply` runs on the IO thread when it is answered. */
   submit(shard: number, request: Request, onReply: ReplyCallback): void {
     const channel = this.channels[this.slotMap.workerOf(shard)]!;
