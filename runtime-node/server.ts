@@ -96,7 +96,7 @@ export async function startServer(options: ServerOptions = {}): Promise<PiccoloS
       resp = await startRespFront({
         host, port: respPort, limits, dispatcher, budget, shardCount: pool.slotMap.shardCount,
         requirePass: options.requirePass ?? null, startedAtMs, httpPort: port, workers: pool.workerCount,
-        isShuttingDown: () => shuttingDown, onIdleCheck: idleCheck,
+        isShuttingDown: () => shuttingDown, onIdleCheck: idleCheck, batcher,
       });
     } catch (error) {
       uWS.us_listen_socket_close(listenToken);

@@ -30,6 +30,7 @@ import { ReplyWriter } from '../../core/resp/reply-encoder.js';
 import { RequestParser, requestParserOptionsFor } from '../../core/resp/request-parser.js';
 import { errorValue, type CommandOutcome, type Done, type RespSession, type RespStats } from './resp-command-context.js';
 import { NOAUTH_ERROR } from './resp-session-commands.js';
+import type { Flushable } from './send-batcher.js';
 
 /** How long a closing connection may take to hand its last replies to a client that does not read them. */
 export const CLOSE_LINGER_MS = 5_000;
@@ -43,6 +44,8 @@ export interface RespConnectionHost {
   runConnectionCommand(plan: ConnectionPlan, session: RespSession, nowMs: number, done: Done): void;
   /** Replies were queued outside a read: flush this connection soon (once per burst). */
   markDirty(connection: RespConnection): void;
+  /** A batch flush of this connection's replies is done (shutdown waits for the last). */
+  onFlushed(): void;
   onClosed(connection: RespConnection): void;
 }
 
@@ -91,8 +94,14 @@ function addressOf(address: string | undefined, port: number | undefined): strin
 
 export class RespConnection {
   readonly session: RespSession;
-  /** On the front's list of connections to flush. */
-  dirty = false;
+  /** What the node's SendBatcher calls once per burst: write the queued replies, then read on if limits allow. */
+  readonly batchFlush: Flushable = {
+    flush: () => {
+      this.flush();
+      this.resumeIfPossible();
+      this.host.onFlushed();
+    },
+  };
 
   private readonly parser: RequestParser;
   private readonly writer = new ReplyWriter(2);

@@ -20,6 +20,7 @@ import {
 import { RespConnection, type RespConnectionHost } from './resp-connection.js';
 import { runKeys, runRandomKey, runRename, runScan } from './resp-keyspace-commands.js';
 import { ScanCursors } from './resp-scan-cursors.js';
+import type { SendBatcher } from './send-batcher.js';
 import { runCommand, runConfig, runInfo } from './resp-server-commands.js';
 import { runAuth, runClient, runHello, runQuit } from './resp-session-commands.js';
 
@@ -46,6 +47,8 @@ export interface RespFrontOptions {
   isShuttingDown: () => boolean;
   /** Called after each burst of replies, so shutdown can tell when all is done. */
   onIdleCheck: () => void;
+  /** The node's send batcher, shared with the WebSocket door. */
+  batcher: SendBatcher;
 }
 
 export interface RespFront {
@@ -94,8 +97,6 @@ class Front implements RespConnectionHost, RespNode {
   readonly shardCount: number;
   readonly scanCursors = new ScanCursors();
   private nextId = 1;
-  private dirty: RespConnection[] = [];
-  private flushScheduled = false;
 
   constructor(private readonly opts: RespFrontOptions, readonly server: Server) {
     this.limits = opts.limits;
@@ -129,24 +130,11 @@ class Front implements RespConnectionHost, RespNode {
   }
 
   markDirty(connection: RespConnection): void {
-    if (connection.dirty) return;
-    connection.dirty = true;
-    this.dirty.push(connection);
-    if (this.flushScheduled) return;
-    this.flushScheduled = true;
-    // After the current burst of shard replies has been delivered: one socket write per connection per burst.
-    queueMicrotask(() => this.flushDirty());
+    // The node's batcher flushes after the current burst of shard replies: one socket write per connection per burst.
+    this.opts.batcher.mark(connection.batchFlush);
   }
 
-  private flushDirty(): void {
-    this.flushScheduled = false;
-    const dirty = this.dirty;
-    this.dirty = [];
-    for (const connection of dirty) {
-      connection.dirty = false;
-      connection.flush();
-      connection.resumeIfPossible();
-    }
+  onFlushed(): void {
     this.opts.onIdleCheck();
   }
 
