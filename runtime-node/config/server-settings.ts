@@ -1,0 +1,94 @@
+// Every setting of `piccolo server`, in one table: its name (the flag without
+// dashes, the key in a config file, and PICCOLO_<NAME> in the environment),
+// its kind, default and help line. The flag parser, the config-file reader,
+// the environment reader, --print-config and --help are all built from this
+// table, so a setting cannot exist in one of them and be missing in another.
+
+import { DEFAULT_LIMITS, type Limits } from '../../core/limits.js';
+
+/** How a setting's text (flag, env) or JSON (config file) value is read. */
+export type SettingKind =
+  | { type: 'string' }
+  /** A secret: never printed (--print-config shows whether it is set). */
+  | { type: 'secret' }
+  | { type: 'path' }
+  | { type: 'port' }
+  | { type: 'integer'; min: number; max: number }
+  /** A flag without a value (`--no-resp`); in env and files true/false, yes/no, 1/0. */
+  | { type: 'switch' }
+  /** A value among a fixed set (`--protected-mode yes|no`). */
+  | { type: 'choice'; choices: readonly string[] }
+  /** Repeatable flag or a comma-separated list; a JSON array in a file. */
+  | { type: 'list' };
+
+export type SettingValue = string | number | boolean | readonly string[];
+
+export interface SettingSpec {
+  /** kebab-case: `--NAME`, `"NAME"` in a config file, `PICCOLO_NAME` (upper, `_`) in the environment. */
+  readonly name: string;
+  readonly kind: SettingKind;
+  /** undefined = not set (the server picks, e.g. one worker per core). */
+  readonly defaultValue: SettingValue | undefined;
+  readonly help: string;
+  /** The placeholder in --help, e.g. PORT. */
+  readonly arg?: string;
+  /** Only on the command line or in the environment, never in a config file (e.g. --config itself). */
+  readonly notInFile?: boolean;
+}
+
+export const DEFAULT_HOST = '127.0.0.1';
+export const DEFAULT_PORT = 7700;
+export const DEFAULT_RESP_PORT = 6380;
+/** More workers than this is a configuration mistake on any machine we target. */
+export const WORKERS_MAX = 256;
+
+const kebab = (name: string): string => name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+
+/** The flag name of each limit (`keyBytesMax` -> `key-bytes-max`). */
+export const LIMIT_SETTING_NAMES: ReadonlyMap<string, keyof Limits> = new Map(
+  (Object.keys(DEFAULT_LIMITS) as (keyof Limits)[]).map((name) => [kebab(name), name]),
+);
+
+const LIMIT_SETTINGS: SettingSpec[] = [...LIMIT_SETTING_NAMES].map(([name, key]) => ({
+  name,
+  kind: { type: 'integer', min: 1, max: Number.MAX_SAFE_INTEGER },
+  defaultValue: DEFAULT_LIMITS[key],
+  arg: 'N',
+  help: 'limit (docs/architecture.md, Limits)',
+}));
+
+export const SERVER_SETTINGS: readonly SettingSpec[] = [
+  { name: 'config', kind: { type: 'path' }, defaultValue: undefined, arg: 'FILE', notInFile: true,
+    help: 'read settings from a JSON file (keys are these option names)' },
+  { name: 'host', kind: { type: 'string' }, defaultValue: DEFAULT_HOST, arg: 'HOST',
+    help: 'interface to listen on; non-loopback needs a password (protected mode)' },
+  { name: 'port', kind: { type: 'port' }, defaultValue: DEFAULT_PORT, arg: 'PORT',
+    help: 'HTTP/WebSocket port; 0 picks a free one' },
+  { name: 'resp-port', kind: { type: 'port' }, defaultValue: DEFAULT_RESP_PORT, arg: 'PORT',
+    help: 'Redis protocol (RESP) port; 0 picks a free one (0 too when --port is 0)' },
+  { name: 'no-resp', kind: { type: 'switch' }, defaultValue: false, help: 'do not serve RESP' },
+  { name: 'requirepass', kind: { type: 'secret' }, defaultValue: undefined, arg: 'PASS',
+    help: 'password every door asks for (RESP AUTH, HTTP/WebSocket Bearer); prefer the file or env' },
+  { name: 'requirepass-file', kind: { type: 'path' }, defaultValue: undefined, arg: 'FILE',
+    help: 'read the password from FILE (one line)' },
+  { name: 'protected-mode', kind: { type: 'choice', choices: ['yes', 'no'] }, defaultValue: 'yes', arg: 'yes|no',
+    help: 'refuse a non-loopback --host without a password; "no" is unsafe' },
+  { name: 'allow-origin', kind: { type: 'list' }, defaultValue: [], arg: 'ORIGIN',
+    help: 'browser origin allowed to use WebSocket/HTTP (repeat or comma-separate); none by default' },
+  { name: 'tls-cert', kind: { type: 'path' }, defaultValue: undefined, arg: 'FILE',
+    help: 'PEM certificate: serve HTTPS/WSS and RESP over TLS (needs --tls-key)' },
+  { name: 'tls-key', kind: { type: 'path' }, defaultValue: undefined, arg: 'FILE', help: 'PEM private key of --tls-cert' },
+  { name: 'workers', kind: { type: 'integer', min: 1, max: WORKERS_MAX }, defaultValue: undefined, arg: 'N',
+    help: 'worker threads (default: one per core)' },
+  { name: 'no-pin', kind: { type: 'switch' }, defaultValue: false, help: 'do not pin workers to CPUs' },
+  { name: 'log-format', kind: { type: 'choice', choices: ['text', 'json'] }, defaultValue: 'text', arg: 'text|json',
+    help: 'log lines as text or as one JSON object per line' },
+  ...LIMIT_SETTINGS,
+];
+
+export const SETTINGS_BY_NAME: ReadonlyMap<string, SettingSpec> = new Map(SERVER_SETTINGS.map((s) => [s.name, s]));
+
+/** `allow-origin` -> `PICCOLO_ALLOW_ORIGIN`. */
+export function envName(settingName: string): string {
+  return `PICCOLO_${settingName.toUpperCase().replace(/-/g, '_')}`;
+}
