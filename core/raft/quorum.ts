@@ -1,0 +1,43 @@
+// Majority arithmetic over a set of voters: the highest index a majority has
+// (the commit candidate), and the outcome of a vote. Learners never count.
+
+import { assert } from '../assert.js';
+import type { ReplicaId } from './raft-types.js';
+
+export type VoteOutcome = 'won' | 'lost' | 'pending';
+
+export function majority(voterCount: number): number {
+  return Math.floor(voterCount / 2) + 1;
+}
+
+/**
+ * The largest index that at least a majority of voters have reached:
+ * sort the match indexes descending and take the majority-th.
+ */
+export function quorumIndex(voters: readonly ReplicaId[], matchOf: (id: ReplicaId) => number): number {
+  assert(voters.length > 0, 'a group has at least one voter');
+  const matches = voters.map(matchOf).sort((a, b) => b - a);
+  return matches[majority(voters.length) - 1]!;
+}
+
+/** Tally votes: `granted` maps voter -> answer for those that answered. */
+export function voteOutcome(voters: readonly ReplicaId[], granted: ReadonlyMap<ReplicaId, boolean>): VoteOutcome {
+  let yes = 0;
+  let no = 0;
+  for (const id of voters) {
+    const answer = granted.get(id);
+    if (answer === true) yes++;
+    else if (answer === false) no++;
+  }
+  const need = majority(voters.length);
+  if (yes >= need) return 'won';
+  if (voters.length - no < need) return 'lost';
+  return 'pending';
+}
+
+/** True when the replicas in `active` (plus those `alwaysActive`) form a majority of voters. */
+export function hasQuorum(voters: readonly ReplicaId[], isActive: (id: ReplicaId) => boolean): boolean {
+  let count = 0;
+  for (const id of voters) if (isActive(id)) count++;
+  return count >= majority(voters.length);
+}

@@ -1,0 +1,194 @@
+// One replica's view of the replicated log: the entries after the last
+// snapshot, which of them are on stable storage, committed and applied.
+//
+// Invariants (asserted):
+// - snapshotIndex <= applied <= committed <= lastIndex;
+// - stableIndex <= lastIndex; entries are contiguous from snapshotIndex + 1;
+// - terms never decrease along the log;
+// - a committed entry is never truncated or replaced (log matching + leader
+//   completeness make this hold; a bug that breaks it trips the assertion).
+
+import { assert } from '../assert.js';
+import type { Entry, Snapshot } from './raft-types.js';
+
+export class RaftLog {
+  private snapshotIndex: number;
+  private snapshotTerm: number;
+  /** entries[i] has index snapshotIndex + 1 + i. */
+  private entries: Entry[];
+  committed: number;
+  applied: number;
+  /** Entries up to here are on stable storage. */
+  stableIndex: number;
+  /** A snapshot received from the leader that is not yet persisted and applied. */
+  pendingSnapshot: Snapshot | null = null;
+
+  constructor(snapshot: { index: number; term: number }, entries: readonly Entry[], committed: number) {
+    this.snapshotIndex = snapshot.index;
+    this.snapshotTerm = snapshot.term;
+    this.entries = [...entries];
+    for (let i = 0; i < this.entries.length; i++) {
+      assert(this.entries[i]!.index === snapshot.index + 1 + i, 'restored entries must follow the snapshot contiguously');
+    }
+    assert(committed >= snapshot.index && committed <= this.lastIndex(), () => `restored commit ${committed} outside the log`);
+    this.committed = committed;
+    this.applied = snapshot.index;
+    this.stableIndex = this.lastIndex();
+  }
+
+  firstIndex(): number {
+    return this.snapshotIndex + 1;
+  }
+
+  lastIndex(): number {
+    return this.snapshotIndex + this.entries.length;
+  }
+
+  lastTerm(): number {
+    return this.entries.length > 0 ? this.entries[this.entries.length - 1]!.term : this.snapshotTerm;
+  }
+
+  /** The term of entry `index`, or undefined if it is compacted away or beyond the log. */
+  term(index: number): number | undefined {
+    if (index === this.snapshotIndex) return this.snapshotTerm;
+    if (index < this.snapshotIndex || index > this.lastIndex()) return undefined;
+    return this.entries[index - this.snapshotIndex - 1]!.term;
+  }
+
+  entry(index: number): Entry {
+    assert(index > this.snapshotIndex && index <= this.lastIndex(), () => `entry ${index} is not in the log`);
+    return this.entries[index - this.snapshotIndex - 1]!;
+  }
+
+  matchTerm(index: number, term: number): boolean {
+    return this.term(index) === term;
+  }
+
+  /** Raft's election restriction: is a log ending at (lastIndex, lastTerm) at least as up to date as ours? */
+  isUpToDate(lastIndex: number, lastTerm: number): boolean {
+    const myTerm = this.lastTerm();
+    return lastTerm > myTerm || (lastTerm === myTerm && lastIndex >= this.lastIndex());
+  }
+
+  /** The leader appends its own new entries. */
+  append(entries: readonly Entry[]): void {
+    for (const e of entries) {
+      assert(e.index === this.lastIndex() + 1, () => `appended entry ${e.index} does not follow ${this.lastIndex()}`);
+      assert(e.term >= this.lastTerm(), 'terms never decrease along the log');
+      this.entries.push(e);
+    }
+  }
+
+  /**
+   * A follower takes entries after (prevIndex, prevTerm). Returns the last
+   * index now known to match the leader, or null when prevIndex does not
+   * match (the leader must back up). Only entries that conflict are replaced:
+   * a delayed, shorter append must not cut entries a later one added.
+   * `plantedBugTruncateAll` exists only for the mutation suite: it cuts
+   * everything after prevIndex, the classic bug that loses committed entries.
+   */
+  tryAppend(prevIndex: number, prevTerm: number, entries: readonly Entry[], plantedBugTruncateAll = false): number | null {
+    if (!this.matchTerm(prevIndex, prevTerm)) return null;
+    const lastNew = prevIndex + entries.length;
+    if (plantedBugTruncateAll && prevIndex >= this.snapshotIndex && prevIndex < this.lastIndex()) this.truncateFrom(prevIndex + 1);
+    for (let i = 0; i < entries.length; i++) {
+      const e = entries[i]!;
+      assert(e.index === prevIndex + 1 + i, 'appended entries are contiguous');
+      if (e.index <= this.snapshotIndex) continue; // already covered by our snapshot
+      const existing = this.term(e.index);
+      if (existing === e.term) continue;
+      // First conflict (or first new entry): everything from here is replaced.
+      if (existing !== undefined) {
+        assert(e.index > this.committed, () => `entry ${e.index} conflicts but is committed (commit ${this.committed})`);
+        this.truncateFrom(e.index);
+      }
+      this.append(entries.slice(i));
+      break;
+    }
+    return lastNew;
+  }
+
+  private truncateFrom(index: number): void {
+    this.entries.length = index - this.snapshotIndex - 1;
+    if (this.stableIndex >= index) this.stableIndex = index - 1;
+    // Only the planted bug cuts below the commit index; the checkers must see that happen, not an assertion.
+    if (this.committed >= index) this.committed = index - 1;
+    if (this.applied > this.committed) this.applied = this.committed;
+  }
+
+  commitTo(index: number): void {
+    if (index <= this.committed) return;
+    assert(index <= this.lastIndex(), () => `commit ${index} beyond the last index ${this.lastIndex()}`);
+    this.committed = index;
+  }
+
+  /** Entries in [lo, hi], at most `bytesMax` of data (always at least one entry). */
+  slice(lo: number, hi: number, bytesMax: number): Entry[] {
+    assert(lo > this.snapshotIndex && hi <= this.lastIndex(), () => `slice [${lo}, ${hi}] outside the log`);
+    const out: Entry[] = [];
+    let bytes = 0;
+    for (let i = lo; i <= hi; i++) {
+      const e = this.entries[i - this.snapshotIndex - 1]!;
+      bytes += e.data.length;
+      if (out.length > 0 && bytes > bytesMax) break;
+      out.push(e);
+    }
+    return out;
+  }
+
+  /** Entries not yet on stable storage. */
+  unstableEntries(): Entry[] {
+    return this.entries.slice(Math.max(0, this.stableIndex - this.snapshotIndex));
+  }
+
+  /** Entries up to `index` (of `term`) are persisted; ignored if the log changed since. */
+  stableTo(index: number, term: number): void {
+    if (this.term(index) === term && index > this.stableIndex) this.stableIndex = index;
+  }
+
+  /** Committed entries the application has not applied yet (only persisted ones). */
+  entriesToApply(): Entry[] {
+    if (this.pendingSnapshot !== null) return []; // the snapshot is applied first
+    const hi = Math.min(this.committed, this.stableIndex);
+    if (hi <= this.applied) return [];
+    return this.entries.slice(this.applied - this.snapshotIndex, hi - this.snapshotIndex);
+  }
+
+  appliedTo(index: number): void {
+    assert(index <= this.committed && index >= this.applied, () => `applied ${index} outside [${this.applied}, ${this.committed}]`);
+    this.applied = index;
+  }
+
+  /** Replace the whole log by a snapshot from the leader. */
+  restore(snapshot: Snapshot): void {
+    const { index, term } = snapshot.meta;
+    assert(index > this.committed, 'a snapshot is restored only when it is ahead of our commit');
+    this.snapshotIndex = index;
+    this.snapshotTerm = term;
+    this.entries = [];
+    this.committed = index;
+    this.stableIndex = index;
+    this.pendingSnapshot = snapshot;
+  }
+
+  /** The application has persisted and loaded the pending snapshot. */
+  snapshotApplied(): void {
+    assert(this.pendingSnapshot !== null, 'no snapshot is pending');
+    this.applied = this.pendingSnapshot.meta.index;
+    this.pendingSnapshot = null;
+  }
+
+  /** Drop entries covered by a snapshot the application took at `index` (≤ applied). */
+  compact(index: number): void {
+    if (index <= this.snapshotIndex) return;
+    assert(index <= this.applied, () => `compact to ${index} beyond applied ${this.applied}`);
+    const term = this.term(index)!;
+    this.entries = this.entries.slice(index - this.snapshotIndex);
+    this.snapshotIndex = index;
+    this.snapshotTerm = term;
+  }
+
+  snapshotPoint(): { index: number; term: number } {
+    return { index: this.snapshotIndex, term: this.snapshotTerm };
+  }
+}

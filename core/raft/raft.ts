@@ -1,0 +1,625 @@
+// The Raft state machine of one replica of one group (Ongaro's thesis, in the
+// shape of etcd-io/raft): roles, elections with pre-vote and check-quorum, log
+// replication with pipelining, ReadIndex reads, snapshots for lagging
+// followers, leadership transfer and one-server-at-a-time membership changes.
+//
+// Pure: no clock (time is `tick()`), no randomness but the injected PRNG, no
+// I/O. Its effects are data the caller drains (raw-node.ts bundles them):
+// messages to send, entries and hard state to persist, entries to apply.
+//
+// Invariants (asserted): at most one vote per term; a leader's log only
+// grows; the commit index never goes back; only entries of the current term
+// are committed by counting replicas.
+
+import { assert, unreachable } from '../assert.js';
+import type { Random } from '../random.js';
+import { Progress } from './progress.js';
+import { quorumIndex, voteOutcome, hasQuorum } from './quorum.js';
+import { RaftLog } from './raft-log.js';
+import { ReadIndexRounds, type ReadRequest } from './read-index.js';
+import {
+  NO_REPLICA, type ConfChange, type Entry, type EntryKind, type HardState, type Membership, type Message,
+  type ReadState, type ReplicaId, type Role, type Snapshot,
+} from './raft-types.js';
+
+/**
+ * Classic Raft bugs, planted on purpose by the mutation suite to show that the
+ * simulator catches each one. Never set outside tests.
+ */
+export interface PlantedBugs {
+  /** A new leader does not append a no-op entry at the start of its term. */
+  noNoopAtTermStart?: boolean;
+  /** Commit an entry of an earlier term by counting replicas (thesis figure 3.7). */
+  commitOldTermByCounting?: boolean;
+  /** The leader answers reads from its commit index without confirming leadership. */
+  readWithoutReadIndex?: boolean;
+  /** A follower cuts its log after prevIndex on every append, even entries that match. */
+  followerTruncatesAll?: boolean;
+}
+
+export interface RaftConfig {
+  readonly id: ReplicaId;
+  /** Ticks without hearing from a leader before a follower campaigns (randomized in [t, 2t)). */
+  readonly electionTicks: number;
+  /** Ticks between a leader's heartbeats. */
+  readonly heartbeatTicks: number;
+  /** Trial elections that disturb no term, so a partitioned replica cannot depose a healthy leader when it returns. */
+  readonly preVote: boolean;
+  /** A leader that has not heard from a majority for an election timeout steps down. */
+  readonly checkQuorum: boolean;
+  /** Unacknowledged appends per follower (the pipeline window). */
+  readonly inflightMax: number;
+  /** Data bytes per append message (at least one entry is always sent). */
+  readonly appendBytesMax: number;
+  /** Entries a leader holds beyond its commit index before refusing proposals (bounded memory). */
+  readonly uncommittedEntriesMax: number;
+  readonly random: Random;
+  readonly bugs?: PlantedBugs;
+}
+
+export const DEFAULT_RAFT_TUNING = Object.freeze({
+  electionTicks: 10,
+  heartbeatTicks: 1,
+  preVote: true,
+  checkQuorum: true,
+  inflightMax: 256,
+  appendBytesMax: 1024 * 1024,
+  uncommittedEntriesMax: 65_536,
+});
+
+/** What a replica restarts from: its persisted hard state, snapshot and log. */
+export interface RaftRestore {
+  readonly hardState: HardState;
+  readonly snapshot: Snapshot | null;
+  readonly entries: readonly Entry[];
+  /** Membership when there is no snapshot (the group's bootstrap configuration). */
+  readonly membership: Membership;
+}
+
+export type ProposeRefusal = 'notLeader' | 'transferring' | 'overloaded' | 'confChangePending' | 'invalidConfChange';
+export type ProposeResult = { ok: true; index: number; term: number } | { ok: false; reason: ProposeRefusal; leader: ReplicaId };
+
+/** Lost snapshots are resent after this many election timeouts without an answer. */
+const SNAPSHOT_RETRY_ELECTIONS = 2;
+
+export class Raft {
+  readonly id: ReplicaId;
+  term: number;
+  vote: ReplicaId;
+  lead: ReplicaId = NO_REPLICA;
+  role: Role = 'follower';
+  readonly log: RaftLog;
+  voters: ReplicaId[];
+  learners: ReplicaId[];
+  /** The newest snapshot this replica holds, sent to followers that are too far behind. */
+  snapshot: Snapshot | null;
+
+  /** Messages to send once what they depend on is persisted (raw-node.ts drains them). */
+  messages: Message[] = [];
+  /** Reads confirmed (index > 0) or abandoned (index 0: retry) since the last drain. */
+  readStates: ReadState[] = [];
+
+  private readonly progress = new Map<ReplicaId, Progress>();
+  private votes = new Map<ReplicaId, boolean>();
+  private electionElapsed = 0;
+  private heartbeatElapsed = 0;
+  private randomizedElectionTimeout = 0;
+  private leadTransferee: ReplicaId = NO_REPLICA;
+  /** Index of the newest conf-change entry; another may not be proposed until it is applied. */
+  private pendingConfIndex = 0;
+  private readonly rounds = new ReadIndexRounds();
+  /** Reads waiting for this leader's first commit in its term. */
+  private readsBeforeFirstCommit: ReadRequest[] = [];
+  private readonly bugs: PlantedBugs;
+
+  constructor(private readonly config: RaftConfig, restore: RaftRestore) {
+    assert(config.id !== NO_REPLICA, 'replica id 0 is reserved');
+    assert(config.electionTicks > config.heartbeatTicks && config.heartbeatTicks > 0, 'election timeout must exceed the heartbeat interval');
+    this.id = config.id;
+    this.bugs = config.bugs ?? {};
+    const snap = restore.snapshot;
+    const membership = snap ? snap.meta.membership : restore.membership;
+    this.voters = [...membership.voters];
+    this.learners = [...membership.learners];
+    this.snapshot = snap;
+    this.log = new RaftLog(snap ? snap.meta : { index: 0, term: 0 }, restore.entries,
+      Math.max(restore.hardState.commit, snap ? snap.meta.index : 0));
+    this.term = restore.hardState.term;
+    this.vote = restore.hardState.vote;
+    this.becomeFollower(this.term, NO_REPLICA);
+  }
+
+  hardState(): HardState {
+    return { term: this.term, vote: this.vote, commit: this.log.committed };
+  }
+
+  membership(): Membership {
+    return { voters: [...this.voters], learners: [...this.learners] };
+  }
+
+  isVoter(id: ReplicaId = this.id): boolean {
+    return this.voters.includes(id);
+  }
+
+  // ---- roles ---------------------------------------------------------------
+
+  private reset(term: number): void {
+    if (term !== this.term) {
+      assert(term > this.term, () => `term ${term} would go back from ${this.term}`);
+      this.term = term;
+      this.vote = NO_REPLICA;
+    }
+    this.lead = NO_REPLICA;
+    this.electionElapsed = 0;
+    this.heartbeatElapsed = 0;
+    this.randomizedElectionTimeout = this.config.random.int(this.config.electionTicks, 2 * this.config.electionTicks - 1);
+    this.votes = new Map();
+    this.leadTransferee = NO_REPLICA;
+    this.abandonReads();
+  }
+
+  private abandonReads(): void {
+    for (const r of [...this.rounds.abandon(), ...this.readsBeforeFirstCommit]) this.answerRead(r, 0);
+    this.readsBeforeFirstCommit = [];
+  }
+
+  becomeFollower(term: number, lead: ReplicaId): void {
+    this.reset(term);
+    this.role = 'follower';
+    this.lead = lead;
+  }
+
+  private becomePreCandidate(): void {
+    assert(this.role !== 'leader', 'a leader does not campaign');
+    // A trial election: term and vote stay as they are.
+    this.votes = new Map();
+    this.lead = NO_REPLICA;
+    this.role = 'preCandidate';
+  }
+
+  private becomeCandidate(): void {
+    assert(this.role !== 'leader', 'a leader does not campaign');
+    this.reset(this.term + 1);
+    this.vote = this.id;
+    this.role = 'candidate';
+  }
+
+  private becomeLeader(): void {
+    assert(this.role === 'candidate', 'only a candidate becomes leader');
+    const term = this.term;
+    this.reset(term);
+    this.role = 'leader';
+    this.lead = this.id;
+    this.progress.clear();
+    const next = this.log.lastIndex() + 1;
+    for (const id of [...this.voters, ...this.learners]) {
+      const pr = new Progress(next, this.learners.includes(id), this.config.inflightMax);
+      if (id === this.id) pr.match = this.log.stableIndex;
+      pr.recentActive = true;
+      this.progress.set(id, pr);
+    }
+    // Entries of earlier terms are committed only through an entry of this
+    // term (thesis §3.6.2): the no-op gets there without waiting for a client.
+    if (!this.bugs.noNoopAtTermStart) this.appendEntries([{ kind: 'normal', data: new Uint8Array(0) }]);
+    // A conf change in the uncommitted tail may still be pending.
+    this.pendingConfIndex = this.log.lastIndex();
+    this.broadcastAppend(true);
+  }
+
+  /**
+   * Start an election: a trial one first when pre-vote is on, a real one
+   * after the trial is won, and straight away for a leadership transfer.
+   */
+  private campaign(kind: 'timeout' | 'afterPreVote' | 'transfer'): void {
+    if (!this.isVoter()) return;
+    const preVote = kind === 'timeout' && this.config.preVote;
+    const transfer = kind === 'transfer';
+    if (preVote) this.becomePreCandidate(); else this.becomeCandidate();
+    const term = preVote ? this.term + 1 : this.term;
+    this.votes.set(this.id, true);
+    if (this.tallyVotes(preVote)) return;
+    for (const id of this.voters) {
+      if (id === this.id) continue;
+      this.send({ type: 'vote', from: this.id, to: id, term, preVote, transfer, lastIndex: this.log.lastIndex(), lastTerm: this.log.lastTerm() });
+    }
+  }
+
+  /** Act on the votes so far; true when the election is decided. */
+  private tallyVotes(preVote: boolean): boolean {
+    switch (voteOutcome(this.voters, this.votes)) {
+      case 'won':
+        if (preVote) this.campaign('afterPreVote');
+        else this.becomeLeader();
+        return true;
+      case 'lost':
+        this.becomeFollower(this.term, NO_REPLICA);
+        return true;
+      case 'pending':
+        return false;
+    }
+  }
+
+  // ---- time ----------------------------------------------------------------
+
+  tick(): void {
+    if (this.role === 'leader') this.tickLeader();
+    else this.tickElection();
+  }
+
+  private tickElection(): void {
+    this.electionElapsed++;
+    if (this.isVoter() && this.electionElapsed >= this.randomizedElectionTimeout) {
+      this.electionElapsed = 0;
+      this.campaign('timeout');
+    }
+  }
+
+  private tickLeader(): void {
+    this.heartbeatElapsed++;
+    this.electionElapsed++;
+    if (this.electionElapsed >= this.config.electionTicks) {
+      this.electionElapsed = 0;
+      if (this.config.checkQuorum && !hasQuorum(this.voters, (id) => id === this.id || this.progress.get(id)?.recentActive === true)) {
+        this.becomeFollower(this.term, NO_REPLICA);
+        return;
+      }
+      for (const [id, pr] of this.progress) {
+        if (id !== this.id) pr.recentActive = false;
+        if (pr.state === 'snapshot' && ++pr.snapshotTicks >= SNAPSHOT_RETRY_ELECTIONS) pr.becomeProbe();
+      }
+      // A transfer that has not happened within an election timeout is abandoned.
+      this.leadTransferee = NO_REPLICA;
+    }
+    if (this.heartbeatElapsed >= this.config.heartbeatTicks) {
+      this.heartbeatElapsed = 0;
+      this.broadcastHeartbeat();
+    }
+  }
+
+  // ---- local requests ------------------------------------------------------
+
+  /** Propose a command (leader only). The entry is committed later, or lost if leadership is lost first. */
+  propose(data: Uint8Array): ProposeResult {
+    return this.proposeEntry('normal', data);
+  }
+
+  /** Propose a membership change; `encoded` is the ConfChange as the application encodes it. */
+  proposeConfChange(change: ConfChange, encoded: Uint8Array): ProposeResult {
+    if (this.role === 'leader') {
+      if (this.pendingConfIndex > this.log.applied) return { ok: false, reason: 'confChangePending', leader: this.lead };
+      if (!this.validConfChange(change)) return { ok: false, reason: 'invalidConfChange', leader: this.lead };
+    }
+    const result = this.proposeEntry('conf', encoded);
+    if (result.ok) this.pendingConfIndex = result.index;
+    return result;
+  }
+
+  private validConfChange(change: ConfChange): boolean {
+    switch (change.kind) {
+      case 'addVoter': return !this.voters.includes(change.replica);
+      case 'addLearner': return !this.voters.includes(change.replica) && !this.learners.includes(change.replica);
+      case 'remove': return (this.voters.includes(change.replica) && this.voters.length > 1) || this.learners.includes(change.replica);
+    }
+  }
+
+  private proposeEntry(kind: EntryKind, data: Uint8Array): ProposeResult {
+    if (this.role !== 'leader') return { ok: false, reason: 'notLeader', leader: this.lead };
+    if (this.leadTransferee !== NO_REPLICA) return { ok: false, reason: 'transferring', leader: this.lead };
+    if (this.log.lastIndex() - this.log.committed >= this.config.uncommittedEntriesMax) {
+      return { ok: false, reason: 'overloaded', leader: this.lead };
+    }
+    const [entry] = this.appendEntries([{ kind, data }]);
+    this.broadcastAppend(false);
+    return { ok: true, index: entry!.index, term: entry!.term };
+  }
+
+  private appendEntries(items: { kind: EntryKind; data: Uint8Array }[]): Entry[] {
+    let index = this.log.lastIndex();
+    const entries = items.map(({ kind, data }) => ({ index: ++index, term: this.term, kind, data }));
+    this.log.append(entries);
+    return entries;
+  }
+
+  /**
+   * Ask for a linearizable read. The answer arrives in `readStates`: serve the
+   * read once the state machine has applied its index; index 0 means retry.
+   */
+  readIndex(context: number): void {
+    const request: ReadRequest = { context, from: this.id };
+    if (this.role === 'leader') return this.leaderReadIndex(request);
+    if (this.lead === NO_REPLICA) return this.answerRead(request, 0);
+    this.send({ type: 'readIndex', from: this.id, to: this.lead, term: this.term, context });
+  }
+
+  private leaderReadIndex(request: ReadRequest): void {
+    if (this.bugs.readWithoutReadIndex) return this.answerRead(request, this.log.committed);
+    // Until an entry of this term commits, our commit index may lag what an
+    // earlier leader committed: wait for the no-op.
+    if (this.log.term(this.log.committed) !== this.term) {
+      this.readsBeforeFirstCommit.push(request);
+      return;
+    }
+    if (this.voters.length === 1) return this.answerRead(request, this.log.committed);
+    const seq = this.rounds.start(this.log.committed, [request], this.id);
+    this.broadcastHeartbeat(seq);
+  }
+
+  private answerRead(request: ReadRequest, index: number): void {
+    if (request.from === this.id) this.readStates.push({ context: request.context, index });
+    else this.send({ type: 'readIndexResponse', from: this.id, to: request.from, term: this.term, context: request.context, index });
+  }
+
+  /** Hand leadership to `to` (a voter): it campaigns as soon as its log is complete. */
+  transferLeadership(to: ReplicaId): boolean {
+    if (this.role !== 'leader' || to === this.id || !this.voters.includes(to)) return false;
+    this.leadTransferee = to;
+    this.electionElapsed = 0;
+    const pr = this.progress.get(to)!;
+    if (pr.match === this.log.lastIndex()) this.send({ type: 'timeoutNow', from: this.id, to, term: this.term });
+    else this.sendAppend(to, false);
+    return true;
+  }
+
+  /** A committed conf-change entry was applied: the membership changes now. */
+  applyConfChange(change: ConfChange): Membership {
+    const { replica } = change;
+    const without = (list: ReplicaId[]): ReplicaId[] => list.filter((id) => id !== replica);
+    switch (change.kind) {
+      case 'addVoter': this.voters = [...without(this.voters), replica]; this.learners = without(this.learners); break;
+      case 'addLearner': this.learners = [...without(this.learners), replica]; this.voters = without(this.voters); break;
+      case 'remove': this.voters = without(this.voters); this.learners = without(this.learners); break;
+      default: unreachable(change.kind, 'conf change');
+    }
+    assert(this.voters.length > 0, 'a group keeps at least one voter');
+    if (this.role === 'leader') {
+      if (change.kind === 'remove') this.progress.delete(replica);
+      else {
+        const existing = this.progress.get(replica);
+        if (existing) existing.isLearner = change.kind === 'addLearner';
+        else this.progress.set(replica, new Progress(this.log.lastIndex() + 1, change.kind === 'addLearner', this.config.inflightMax));
+      }
+      if (!this.voters.includes(this.id)) {
+        // Removed from the group: stop leading; the others elect a leader among themselves.
+        this.becomeFollower(this.term, NO_REPLICA);
+      } else if (this.maybeCommit()) {
+        this.broadcastAppend(true);
+      }
+    }
+    return this.membership();
+  }
+
+  /** Entries up to (index, term) are on stable storage. */
+  persisted(index: number, term: number): void {
+    this.log.stableTo(index, term);
+    if (this.role === 'leader') {
+      this.progress.get(this.id)?.maybeUpdate(this.log.stableIndex);
+      if (this.maybeCommit()) this.broadcastAppend(true);
+    }
+  }
+
+  /** The application took a snapshot at `snapshot.meta.index` (≤ applied): compact the log behind it. */
+  snapshotTaken(snapshot: Snapshot, keepEntries: number): void {
+    assert(snapshot.meta.index <= this.log.applied, 'a snapshot covers only applied entries');
+    if (this.snapshot && this.snapshot.meta.index >= snapshot.meta.index) return;
+    this.snapshot = snapshot;
+    this.log.compact(Math.max(0, snapshot.meta.index - keepEntries));
+  }
+
+  // ---- messages --------------------------------------------------------------
+
+  private send(message: Message): void {
+    this.messages.push(message);
+  }
+
+  step(m: Message): void {
+    if (m.term > this.term) {
+      if (m.type === 'vote') {
+        // Check-quorum leases: a replica that heard from a leader within the
+        // election timeout ignores votes, so a rejoining replica cannot depose it.
+        const inLease = this.config.checkQuorum && this.lead !== NO_REPLICA && this.electionElapsed < this.config.electionTicks;
+        if (inLease && !m.transfer) return;
+      }
+      const keepsTerm = (m.type === 'vote' && m.preVote) || (m.type === 'voteResponse' && m.preVote && m.granted);
+      if (!keepsTerm) {
+        const fromLeader = m.type === 'append' || m.type === 'heartbeat' || m.type === 'snapshot';
+        this.becomeFollower(m.term, fromLeader ? m.from : NO_REPLICA);
+      }
+    } else if (m.term < this.term) {
+      if ((this.config.checkQuorum || this.config.preVote) && (m.type === 'append' || m.type === 'heartbeat')) {
+        // A deposed leader that we ignore would never learn the new term: tell it.
+        this.send({ type: 'appendResponse', from: this.id, to: m.from, term: this.term, rejected: true, index: 0, hintIndex: 0 });
+      } else if (m.type === 'vote' && m.preVote) {
+        this.send({ type: 'voteResponse', from: this.id, to: m.from, term: this.term, preVote: true, granted: false });
+      }
+      return;
+    }
+
+    if (m.type === 'vote') return this.handleVote(m);
+    switch (this.role) {
+      case 'follower': return this.stepFollower(m);
+      case 'preCandidate': case 'candidate': return this.stepCandidate(m);
+      case 'leader': return this.stepLeader(m);
+      default: return unreachable(this.role, 'role');
+    }
+  }
+
+  private handleVote(m: Extract<Message, { type: 'vote' }>): void {
+    const canVote = this.vote === m.from
+      || (this.vote === NO_REPLICA && this.lead === NO_REPLICA)
+      || (m.preVote && m.term > this.term);
+    const granted = canVote && this.log.isUpToDate(m.lastIndex, m.lastTerm);
+    // A granted pre-vote answers in the asked-for term, so the pre-candidate does not step down.
+    this.send({ type: 'voteResponse', from: this.id, to: m.from, term: granted ? m.term : this.term, preVote: m.preVote, granted });
+    if (granted && !m.preVote) {
+      assert(this.vote === NO_REPLICA || this.vote === m.from, 'one vote per term');
+      this.vote = m.from;
+      this.electionElapsed = 0;
+    }
+  }
+
+  private stepFollower(m: Message): void {
+    switch (m.type) {
+      case 'append': this.heardFromLeader(m.from); return this.handleAppend(m);
+      case 'heartbeat': this.heardFromLeader(m.from); return this.handleHeartbeat(m);
+      case 'snapshot': this.heardFromLeader(m.from); return this.handleSnapshot(m);
+      case 'timeoutNow': return this.campaign('transfer');
+      case 'readIndexResponse': this.readStates.push({ context: m.context, index: m.index }); return;
+      case 'readIndex':
+        // We are not the leader (any more): the reader retries.
+        this.send({ type: 'readIndexResponse', from: this.id, to: m.from, term: this.term, context: m.context, index: 0 });
+        return;
+      default: return; // answers to a role we no longer have
+    }
+  }
+
+  private heardFromLeader(from: ReplicaId): void {
+    this.electionElapsed = 0;
+    this.lead = from;
+  }
+
+  private stepCandidate(m: Message): void {
+    switch (m.type) {
+      case 'append': case 'heartbeat': case 'snapshot':
+        // A leader of our term exists: follow it.
+        this.becomeFollower(m.term, m.from);
+        return this.stepFollower(m);
+      case 'voteResponse': {
+        const preVote = this.role === 'preCandidate';
+        if (m.preVote !== preVote) return;
+        this.votes.set(m.from, m.granted);
+        this.tallyVotes(preVote);
+        return;
+      }
+      case 'readIndex':
+        this.send({ type: 'readIndexResponse', from: this.id, to: m.from, term: this.term, context: m.context, index: 0 });
+        return;
+      default: return;
+    }
+  }
+
+  private stepLeader(m: Message): void {
+    switch (m.type) {
+      case 'appendResponse': return this.handleAppendResponse(m);
+      case 'heartbeatResponse': return this.handleHeartbeatResponse(m);
+      case 'readIndex': return this.leaderReadIndex({ context: m.context, from: m.from });
+      default: return;
+    }
+  }
+
+  // ---- follower side -------------------------------------------------------
+
+  private handleAppend(m: Extract<Message, { type: 'append' }>): void {
+    const respond = (rejected: boolean, index: number, hintIndex = 0): void =>
+      this.send({ type: 'appendResponse', from: this.id, to: m.from, term: this.term, rejected, index, hintIndex });
+    if (m.prevIndex < this.log.committed) return respond(false, this.log.committed);
+    const lastNew = this.log.tryAppend(m.prevIndex, m.prevTerm, m.entries, this.bugs.followerTruncatesAll === true);
+    if (lastNew === null) return respond(true, m.prevIndex, this.log.lastIndex());
+    this.log.commitTo(Math.min(m.commit, lastNew));
+    respond(false, lastNew);
+  }
+
+  private handleHeartbeat(m: Extract<Message, { type: 'heartbeat' }>): void {
+    // The leader sends min(our match, its commit), so this never exceeds what we hold.
+    this.log.commitTo(Math.min(m.commit, this.log.lastIndex()));
+    this.send({ type: 'heartbeatResponse', from: this.id, to: m.from, term: this.term, context: m.context });
+  }
+
+  private handleSnapshot(m: Extract<Message, { type: 'snapshot' }>): void {
+    const { index, term, membership } = m.snapshot.meta;
+    if (index <= this.log.committed) {
+      // Old news: we already have all of it.
+    } else if (this.log.matchTerm(index, term)) {
+      this.log.commitTo(index); // our log already holds it: just move the commit
+    } else {
+      this.log.restore(m.snapshot);
+      this.snapshot = m.snapshot;
+      this.voters = [...membership.voters];
+      this.learners = [...membership.learners];
+    }
+    this.send({ type: 'appendResponse', from: this.id, to: m.from, term: this.term, rejected: false, index: this.log.lastIndex(), hintIndex: 0 });
+  }
+
+  // ---- leader side ---------------------------------------------------------
+
+  private handleAppendResponse(m: Extract<Message, { type: 'appendResponse' }>): void {
+    const pr = this.progress.get(m.from);
+    if (!pr) return;
+    pr.recentActive = true;
+    if (m.rejected) {
+      if (pr.state === 'snapshot' || pr.maybeDecrease(m.index, m.hintIndex)) {
+        if (pr.state !== 'probe') pr.becomeProbe();
+        this.sendAppend(m.from, false);
+      }
+      return;
+    }
+    const wasPaused = pr.isPaused();
+    // A probe answered at our current match (e.g. an empty log) confirms the match point too.
+    const confirmsProbe = pr.state === 'probe' && m.index === pr.match;
+    if (!pr.maybeUpdate(m.index) && !confirmsProbe) return;
+    if (pr.state === 'probe') pr.becomeReplicate();
+    else if (pr.state === 'snapshot' && pr.match >= pr.pendingSnapshot) { pr.becomeProbe(); pr.becomeReplicate(); }
+    if (this.maybeCommit()) this.broadcastAppend(true);
+    else if (wasPaused) this.sendAppend(m.from, false);
+    // Pipelining: keep the window full while there is more to send.
+    while (this.sendAppend(m.from, false, true)) { /* sent one more batch */ }
+    if (m.from === this.leadTransferee && pr.match === this.log.lastIndex()) {
+      this.send({ type: 'timeoutNow', from: this.id, to: m.from, term: this.term });
+    }
+  }
+
+  private handleHeartbeatResponse(m: Extract<Message, { type: 'heartbeatResponse' }>): void {
+    const pr = this.progress.get(m.from);
+    if (!pr) return;
+    pr.onHeartbeatResponse();
+    // Behind: resend (an empty append with our last index makes a follower that lost appends reject, and we back up).
+    if (pr.match < this.log.lastIndex()) this.sendAppend(m.from, true);
+    if (m.context === 0 || !this.voters.includes(m.from)) return;
+    for (const { request, index } of this.rounds.acknowledge(m.context, m.from, this.voters)) this.answerRead(request, index);
+  }
+
+  /** Advance the commit index to what a majority holds, if that entry is of our term. */
+  private maybeCommit(): boolean {
+    const index = quorumIndex(this.voters, (id) => this.progress.get(id)?.match ?? 0);
+    if (index <= this.log.committed) return false;
+    if (this.log.term(index) !== this.term && !this.bugs.commitOldTermByCounting) return false;
+    this.log.commitTo(index);
+    if (this.readsBeforeFirstCommit.length > 0 && this.log.term(this.log.committed) === this.term) {
+      const waiting = this.readsBeforeFirstCommit;
+      this.readsBeforeFirstCommit = [];
+      for (const r of waiting) this.leaderReadIndex(r);
+    }
+    return true;
+  }
+
+  private broadcastAppend(sendIfEmpty: boolean): void {
+    for (const id of this.progress.keys()) if (id !== this.id) this.sendAppend(id, sendIfEmpty);
+  }
+
+  /** Send `to` what it lacks (or a snapshot); false when paused or, unless `sendIfEmpty`, nothing to send. */
+  private sendAppend(to: ReplicaId, sendIfEmpty: boolean, onlyWithEntries = false): boolean {
+    const pr = this.progress.get(to);
+    if (!pr || pr.isPaused()) return false;
+    const prevIndex = pr.next - 1;
+    const prevTerm = this.log.term(prevIndex);
+    if (prevTerm === undefined) {
+      // Compacted away: only a snapshot can catch this follower up.
+      assert(this.snapshot !== null, 'entries are compacted only behind a snapshot');
+      pr.becomeSnapshot(this.snapshot.meta.index);
+      this.send({ type: 'snapshot', from: this.id, to, term: this.term, snapshot: this.snapshot });
+      return true;
+    }
+    const last = this.log.lastIndex();
+    const entries = pr.next <= last ? this.log.slice(pr.next, last, this.config.appendBytesMax) : [];
+    if (entries.length === 0 && (onlyWithEntries || (!sendIfEmpty && pr.state === 'replicate'))) return false;
+    this.send({ type: 'append', from: this.id, to, term: this.term, prevIndex, prevTerm, entries, commit: this.log.committed });
+    pr.sentAppend(entries.length > 0 ? entries[entries.length - 1]!.index : prevIndex, entries.length);
+    return entries.length > 0;
+  }
+
+  private broadcastHeartbeat(context = this.rounds.latestSeq()): void {
+    for (const [id, pr] of this.progress) {
+      if (id === this.id) continue;
+      this.send({ type: 'heartbeat', from: this.id, to: id, term: this.term, commit: Math.min(pr.match, this.log.committed), context });
+    }
+  }
+}

@@ -1,0 +1,141 @@
+// The driver's view of one Raft replica (etcd's RawNode): feed it `tick()`
+// and `step(message)`, call local requests, then take `ready()` and carry it
+// out in this order:
+//   1. persist `hardState`, `snapshot` and `entries` (entries replace any
+//      stored entries from entries[0].index on) and make them durable;
+//   2. send `messages` (they may promise what step 1 stored: votes, appends);
+//   3. load `snapshot` into the state machine, then apply `committedEntries`
+//      in order (a 'conf' entry also goes to applyConfChange);
+//   4. answer `readStates` once the state machine has applied their index
+//      (index 0: the read was abandoned, retry it);
+//   5. call `advance(ready)`.
+// Nothing else may be called between ready() and advance().
+
+import { assert } from '../assert.js';
+import { Raft, type RaftConfig, type RaftRestore } from './raft.js';
+import type { ConfChange, Entry, HardState, Membership, Message, ReadState, ReplicaId, Role, Snapshot } from './raft-types.js';
+
+export interface Ready {
+  /** Changed since the last Ready; null when unchanged. */
+  readonly hardState: HardState | null;
+  readonly entries: readonly Entry[];
+  readonly snapshot: Snapshot | null;
+  readonly messages: readonly Message[];
+  readonly committedEntries: readonly Entry[];
+  readonly readStates: readonly ReadState[];
+}
+
+export interface Status {
+  readonly id: ReplicaId;
+  readonly role: Role;
+  readonly term: number;
+  readonly lead: ReplicaId;
+  readonly commit: number;
+  readonly applied: number;
+  readonly lastIndex: number;
+  readonly membership: Membership;
+}
+
+export class RawNode {
+  readonly raft: Raft;
+  private lastHardState: HardState;
+  private inReady = false;
+
+  constructor(config: RaftConfig, restore: RaftRestore) {
+    this.raft = new Raft(config, restore);
+    this.lastHardState = restore.hardState;
+  }
+
+  tick(): void {
+    this.checkOutsideReady();
+    this.raft.tick();
+  }
+
+  step(message: Message): void {
+    this.checkOutsideReady();
+    assert(message.to === this.raft.id, () => `message for ${message.to} stepped into replica ${this.raft.id}`);
+    this.raft.step(message);
+  }
+
+  private checkOutsideReady(): void {
+    assert(!this.inReady, 'ready() must be followed by advance() before the replica is driven again');
+  }
+
+  hasReady(): boolean {
+    const r = this.raft;
+    return r.messages.length > 0 || r.readStates.length > 0 || r.log.unstableEntries().length > 0
+      || r.log.pendingSnapshot !== null || r.log.entriesToApply().length > 0 || !sameHardState(r.hardState(), this.lastHardState);
+  }
+
+  ready(): Ready {
+    this.checkOutsideReady();
+    const r = this.raft;
+    const hardState = r.hardState();
+    const ready: Ready = {
+      hardState: sameHardState(hardState, this.lastHardState) ? null : hardState,
+      entries: r.log.unstableEntries(),
+      snapshot: r.log.pendingSnapshot,
+      messages: r.messages,
+      committedEntries: r.log.entriesToApply(),
+      readStates: r.readStates,
+    };
+    r.messages = [];
+    r.readStates = [];
+    this.inReady = true;
+    return ready;
+  }
+
+  advance(ready: Ready): void {
+    assert(this.inReady, 'advance() without ready()');
+    this.inReady = false;
+    const r = this.raft;
+    if (ready.hardState) this.lastHardState = ready.hardState;
+    if (ready.snapshot) r.log.snapshotApplied();
+    const lastCommitted = ready.committedEntries[ready.committedEntries.length - 1];
+    if (lastCommitted) r.log.appliedTo(lastCommitted.index);
+    const lastEntry = ready.entries[ready.entries.length - 1];
+    if (lastEntry) r.persisted(lastEntry.index, lastEntry.term);
+  }
+
+  propose(data: Uint8Array): ReturnType<Raft['propose']> {
+    this.checkOutsideReady();
+    return this.raft.propose(data);
+  }
+
+  proposeConfChange(change: ConfChange, encoded: Uint8Array): ReturnType<Raft['proposeConfChange']> {
+    this.checkOutsideReady();
+    return this.raft.proposeConfChange(change, encoded);
+  }
+
+  applyConfChange(change: ConfChange): Membership {
+    return this.raft.applyConfChange(change);
+  }
+
+  readIndex(context: number): void {
+    this.checkOutsideReady();
+    this.raft.readIndex(context);
+  }
+
+  transferLeadership(to: ReplicaId): boolean {
+    this.checkOutsideReady();
+    return this.raft.transferLeadership(to);
+  }
+
+  /** The application snapshotted its state at snapshot.meta.index; keep `keepEntries` entries behind it for slow followers. */
+  snapshotTaken(snapshot: Snapshot, keepEntries: number): void {
+    this.checkOutsideReady();
+    this.raft.snapshotTaken(snapshot, keepEntries);
+  }
+
+  status(): Status {
+    const r = this.raft;
+    return {
+      id: r.id, role: r.role, term: r.term, lead: r.lead, commit: r.log.committed, applied: r.log.applied,
+      lastIndex: r.log.lastIndex(), membership: r.membership(),
+    };
+  }
+}
+
+function sameHardState(a: HardState, b: HardState): boolean {
+  return a.term === b.term && a.vote === b.vote && a.commit === b.commit;
+}

@@ -1,0 +1,64 @@
+// Raft under random faults, seed by seed, and the mutation suite: each
+// classic bug, planted on purpose, must be caught within a bounded number of seeds.
+
+import { describe, expect, it } from 'vitest';
+import { runFaultSeed, runFlappingPartition, type FaultRunOptions } from './raft-faults.js';
+
+const SEEDS = 150;
+
+function firstFailure(options: Omit<FaultRunOptions, 'seed'>, seeds: number): { seed: number; error: string } | null {
+  for (let seed = 1; seed <= seeds; seed++) {
+    const result = runFaultSeed({ ...options, seed });
+    if (!result.ok) return { seed, error: result.error };
+  }
+  return null;
+}
+
+describe('raft under faults', () => {
+  it(`keeps every invariant, loses no acknowledged write and recovers, over ${SEEDS} seeds of 3 replicas`, () => {
+    let acknowledged = 0;
+    for (let seed = 1; seed <= SEEDS; seed++) {
+      const result = runFaultSeed({ seed });
+      if (!result.ok) throw new Error(`seed ${seed}: ${result.error}`);
+      acknowledged += result.acknowledged;
+    }
+    expect(acknowledged).toBeGreaterThan(SEEDS * 20);
+  });
+
+  it('and with 5 replicas', () => {
+    for (let seed = 1; seed <= 40; seed++) {
+      const result = runFaultSeed({ seed, voters: 5 });
+      if (!result.ok) throw new Error(`seed ${seed}: ${result.error}`);
+    }
+  });
+});
+
+describe('mutation suite: planted bugs are caught', () => {
+  const planted: [string, Omit<FaultRunOptions, 'seed'>, number][] = [
+    ['no no-op at term start', { bugs: { noNoopAtTermStart: true } }, 100],
+    ['reads served by the leader without ReadIndex', { bugs: { readWithoutReadIndex: true } }, 100],
+    ['messages sent before their entries are persisted', { plantedBugSendBeforeSync: true }, 300],
+    ['votedFor forgotten on restart', { forgetVoteOnRestart: true }, 300],
+    ['a follower truncating entries that matched', { bugs: { followerTruncatesAll: true } }, 100],
+  ];
+  // Commit of an old-term entry by counting replicas needs the exact schedule of
+  // thesis figure 3.7, which random faults did not reach in 2,000 seeds; it is
+  // caught by the directed schedule in raft.test.ts ("thesis figure 3.7").
+  for (const [name, options, seeds] of planted) {
+    it(`${name}: caught within ${seeds} seeds`, () => {
+      const failure = firstFailure(options, seeds);
+      expect(failure, `${name} was never caught`).not.toBeNull();
+    });
+  }
+
+  it('pre-vote off under a flapping partition: the healthy majority loses its leader again and again (liveness)', () => {
+    let withPreVote = 0;
+    let withoutPreVote = 0;
+    for (let seed = 1; seed <= 10; seed++) {
+      withPreVote += runFlappingPartition(seed, true);
+      withoutPreVote += runFlappingPartition(seed, false);
+    }
+    expect(withPreVote).toBe(0);
+    expect(withoutPreVote).toBeGreaterThan(20);
+  });
+});
