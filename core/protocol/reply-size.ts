@@ -2,6 +2,7 @@
 // measure for the shard that builds a page and the dispatcher that joins
 // pages and batches of several shards into one reply.
 
+import type { Limits } from '../limits.js';
 import type { ItemReply, ScanItem } from './ops.js';
 
 /**
@@ -20,4 +21,13 @@ export function itemValueBytes(items: readonly ItemReply[]): number {
   let bytes = 0;
   for (const item of items) if (item.value) bytes += item.value.length;
   return bytes;
+}
+
+/**
+ * Bytes of items one SCAN page may carry: half a frame, so that a page with
+ * its cursor and encoding overhead fits a frame in every codec (JSON's
+ * escaping included) with room to spare.
+ */
+export function scanPageBytesMax(limits: Limits): number {
+  return Math.floor(limits.frameBytesMax / 2);
 }

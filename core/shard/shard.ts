@@ -29,7 +29,7 @@ import type { Limits } from '../limits.js';
 import {
   errReply, type Bytes, type ItemReply, type OkReply, type Reply, type ScanItem,
 } from '../protocol/ops.js';
-import { scanItemBytes } from '../protocol/reply-size.js';
+import { scanItemBytes, scanPageBytesMax } from '../protocol/reply-size.js';
 import { isInt64, parseInt64 } from '../int64.js';
 import {
   assertAbsolute, EXPIRE_KEYS_PER_COMMAND_MAX, type Command, type ExpireKeysCommand, type LogEntry, type ReadRequest,
@@ -196,7 +196,7 @@ export class Shard {
         : { key: binaryStringToBytes(k), version: entry.version };
       replyBytes += scanItemBytes(item);
       // Keep a page within half a frame; the rest comes on the next page.
-      if (items.length > 0 && replyBytes > this.limits.frameBytesMax / 2) {
+      if (items.length > 0 && replyBytes > scanPageBytesMax(this.limits)) {
         return { ok: true, scanItems: items, cursor: items[items.length - 1]!.key };
       }
       items.push(item);
