@@ -19,6 +19,7 @@ import type { Reply, Request } from '../core/protocol/ops.js';
 import { ByteWriter } from '../core/ring/byte-writer.js';
 import { decodeReplyRecord, decodeRequestRecord, encodeReplyRecord, encodeRequestRecord } from '../core/ring/ring-codec.js';
 import { SpscRing } from '../core/ring/spsc-ring.js';
+import { LocalLog, serveRequest } from '../core/shard/local-log.js';
 import { Shard } from '../core/shard/shard.js';
 import { decodeRequest, encodeRequest, encodeResponse } from '../schema/binary-codec.js';
 import { decodeJsonRequest, encodeJsonRequest, encodeJsonResponse } from '../schema/json-codec.js';
@@ -104,11 +105,11 @@ function ringSingleThread(payloadBytes: number): BatchedTask {
 }
 
 function shardTasks(): BatchedTask[] {
-  const shard = new Shard(0, makeLimits());
+  const shard = new LocalLog(new Shard(0, makeLimits()));
   const nowMs = Date.now();
   const value = encoder.encode(benchValue(VALUE_BYTES));
   const keys = Array.from({ length: SHARD_KEYS }, (_, i) => encoder.encode(keyText(i, 6)));
-  for (const key of keys) shard.handle({ op: 'set', key, value }, nowMs);
+  for (const key of keys) serveRequest(shard, { op: 'set', key, value }, nowMs);
   const counters = Array.from({ length: 1000 }, (_, i) => encoder.encode(`counter:${i}`));
   // A fixed pseudo-random visiting order, so hits spread over the whole map.
   const order = Array.from({ length: SHARD_KEYS }, (_, i) => (i * 7919) % SHARD_KEYS);
@@ -124,7 +125,7 @@ function shardTasks(): BatchedTask[] {
       batch: 256,
       run: () => {
         for (let i = 0; i < 256; i++) {
-          const reply = shard.handle(requests[next]!, nowMs);
+          const reply = serveRequest(shard, requests[next]!, nowMs);
           if (reply.ok) sink++;
           next = next + 1 === requests.length ? 0 : next + 1;
         }

@@ -13,7 +13,7 @@
 import { assert, AssertionError } from '../core/assert.js';
 import { EventQueue, SimEvent, type EventAction } from './event-queue.js';
 import { Kind } from './event-kinds.js';
-import { TraceHash } from './trace-hash.js';
+import { Fnv64 } from '../core/fnv64.js';
 
 /** Thread ids share a trace word with the event kind (see run). */
 const THREADS_MAX = 1 << 21;
@@ -23,7 +23,7 @@ export const ENVIRONMENT_THREAD = 0;
 
 export class Simulation {
   nowUs = 0;
-  readonly trace = new TraceHash();
+  readonly trace = new Fnv64();
   /** Events run (not counting deferrals). */
   eventsRun = 0;
   eventsDeferred = 0;

@@ -2,11 +2,17 @@
 // against the limits, splits multi-shard requests (core/routing/split.ts),
 // submits the parts to the shards and joins their replies. Every front door
 // (WebSocket, HTTP, RESP) of runtime-node, and the simulator, go through here.
+//
+// A joined reply obeys the same size limits as one shard's: an MGET whose
+// values add up to more than a frame is refused with LIMIT_EXCEEDED, and a
+// SCAN page gathered over several shards is cut short (with a cursor into the
+// shard where it stopped) once it holds a page's worth of bytes.
 
 import type { Limits } from '../limits.js';
 import { errReply, type OkReply, type Reply, type Request, type ScanItem } from '../protocol/ops.js';
+import { itemValueBytes, scanItemBytes, scanPageBytesMax } from '../protocol/reply-size.js';
 import { validateRequest } from '../protocol/validate.js';
-import { advanceScan, planRequest } from '../routing/split.js';
+import { advanceScan, encodeScanCursor, planRequest } from '../routing/split.js';
 import type { SlotMap } from '../routing/slot-map.js';
 import type { ReplyCallback } from './shard-channel.js';
 
@@ -33,7 +39,7 @@ export class Dispatcher {
     if (plan.parts.length === 1) {
       const part = plan.parts[0]!;
       if (req.op === 'scan') {
-        this.scanFrom(part.shard, { ...req, cursor: (part.request as typeof req).cursor }, [], onReply);
+        this.scanFrom(part.shard, { ...req, cursor: (part.request as typeof req).cursor }, [], 0, onReply);
         return;
       }
       this.pool.submit(part.shard, part.request, onReply);
@@ -44,26 +50,50 @@ export class Dispatcher {
     plan.parts.forEach((part, i) => {
       this.pool.submit(part.shard, part.request, (reply) => {
         replies[i] = reply;
-        if (--remaining === 0) onReply(plan.join(replies));
+        if (--remaining === 0) onReply(this.bounded(plan.join(replies)));
       });
     });
   }
 
+  /** A joined MGET within the frame limit, as one shard's must be, or LIMIT_EXCEEDED. */
+  private bounded(reply: Reply): Reply {
+    if (!reply.ok || reply.items === undefined) return reply;
+    const bytes = itemValueBytes(reply.items);
+    if (bytes <= this.limits.frameBytesMax) return reply;
+    return errReply('LIMIT_EXCEEDED', `values add up to ${bytes} bytes, more than the frame limit of ${this.limits.frameBytesMax} bytes`);
+  }
+
   /**
-   * Scan shard by shard until the page is full or every shard is done, so a
-   * client sees short pages only at the end (and keys in per-shard order).
+   * Scan shard by shard until the page is full (in items or in bytes) or
+   * every shard is done, so a client sees short pages only at the end (and
+   * keys in per-shard order).
    */
-  private scanFrom(shard: number, req: Extract<Request, { op: 'scan' }>, acc: ScanItem[], onReply: ReplyCallback): void {
+  private scanFrom(
+    shard: number, req: Extract<Request, { op: 'scan' }>, acc: ScanItem[], accBytes: number, onReply: ReplyCallback,
+  ): void {
     const shardCount = this.pool.slotMap.shardCount;
     this.pool.submit(shard, { ...req, limit: req.limit - acc.length }, (reply) => {
       if (!reply.ok) {
         onReply(reply);
         return;
       }
-      const items = acc.length === 0 ? reply.scanItems ?? [] : acc.concat(reply.scanItems ?? []);
+      const got = reply.scanItems ?? [];
+      const budget = scanPageBytesMax(this.limits);
+      let bytes = accBytes;
+      for (let i = 0; i < got.length; i++) {
+        bytes += scanItemBytes(got[i]!);
+        if (bytes > budget && acc.length + i > 0) {
+          // Full: stop before this item; the next page resumes in this shard after the last item taken.
+          const items = acc.concat(got.slice(0, i));
+          const resumeAfter = i > 0 ? got[i - 1]!.key : new Uint8Array(0);
+          onReply({ ok: true, scanItems: items, cursor: encodeScanCursor(shard, resumeAfter) });
+          return;
+        }
+      }
+      const items = acc.length === 0 ? got : acc.concat(got);
       const { cursor, nextShard } = advanceScan(shard, shardCount, reply.cursor ?? new Uint8Array(0));
       if (nextShard !== null && items.length < req.limit) {
-        this.scanFrom(nextShard, { ...req, cursor: new Uint8Array(0) }, items, onReply);
+        this.scanFrom(nextShard, { ...req, cursor: new Uint8Array(0) }, items, bytes, onReply);
         return;
       }
       const out: OkReply = { ok: true, scanItems: items, cursor };

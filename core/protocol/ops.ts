@@ -2,8 +2,9 @@
 // JSON, HTTP, RESP) and by the shard state machine. Codecs translate their
 // wire format to and from these plain objects; nothing else does.
 //
-// Keys and values are bytes. Versions are per-shard counters that only grow
-// (safe integers; 2^53 changes at 10M changes/s last 28 years).
+// Keys and values are bytes. A version is the index of the shard's log entry
+// that last changed the key: it only grows and never repeats (safe integers;
+// 2^53 entries at 10M entries/s last 28 years).
 
 import type { ErrorName } from '../errors.js';
 
@@ -53,7 +54,7 @@ export interface ScanRequest {
 }
 export interface MGetRequest { op: 'mget'; keys: Bytes[] }
 export interface MSetRequest { op: 'mset'; entries: { key: Bytes; value: Bytes }[]; ifNoneExist?: boolean }
-/** Number of keys stored (DBSIZE): as in Redis, expired keys not yet swept still count. */
+/** Number of live keys (DBSIZE): expired keys not yet removed through the log do not count. */
 export interface CountRequest { op: 'count' }
 /** Remove every key (FLUSHDB). */
 export interface FlushRequest { op: 'flush' }

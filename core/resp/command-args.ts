@@ -28,7 +28,7 @@ export function expiryUnitOf(arg: Uint8Array): ExpiryUnit | null {
   return null;
 }
 
-/** Relative (the shard adds its clock) or absolute expiry, as SetRequest and GetExRequest take it. */
+/** Relative (the log adds its entry's time) or absolute expiry, as SetRequest and GetExRequest take it. */
 export type Expiry = { ttlMs: number } | { expireAtMs: number };
 
 /**

@@ -1,6 +1,9 @@
 // Time-to-live commands: EXPIRE, PEXPIRE, EXPIREAT, PEXPIREAT, TTL, PTTL,
-// PERSIST. Each is one request on the key's shard.
+// PERSIST. Each is one request on the key's shard. Whether a time is already
+// past is decided by the shard against its log entry's time, never here with
+// the door's clock: every replica must judge it the same way.
 
+import type { ExpireRequest } from '../protocol/ops.js';
 import { TTL_MS_MAX } from '../protocol/validate.js';
 import { isOption } from './command-args.js';
 import {
@@ -17,6 +20,14 @@ const finishFound: Finish = (replies, out) => {
 };
 
 const utf8Decoder = new TextDecoder('utf-8', { fatal: false });
+
+/**
+ * The absolute time sent for "already past" when the request carries no
+ * usable time of its own (a non-positive relative TTL, or a timestamp at or
+ * before the epoch): 1 ms after the epoch is before any entry's time, so the
+ * shard deletes the key, and it passes validation (expiry times are positive).
+ */
+export const EXPIRE_AT_PAST_MS = 1;
 
 /** Redis 7's conditional EXPIRE flags, which need the current TTL read and written in one step. */
 const CONDITION_FLAGS = ['NX', 'XX', 'GT', 'LT'];
@@ -43,11 +54,12 @@ function expireCommand(command: string, unitMs: 1 | 1000, absolute: boolean) {
     // +Infinity: a valid int64 too far in the future to represent; -Infinity is simply past.
     if (ms === Infinity) return errorPlan(expireTimeError(command));
     const key = args[1]!;
-    const atMs = absolute ? ms : ctx.nowMs + ms;
-    if (atMs <= ctx.nowMs) return requestsPlan([{ op: 'del', key }], finishFound, ctx);
-    if (atMs > TTL_MS_MAX) return errorPlan(expireTimeError(command));
-    // Relative times stay relative so the shard measures from its own clock.
-    const request = absolute ? { op: 'expire' as const, key, expireAtMs: atMs } : { op: 'expire' as const, key, ttlMs: ms };
+    // The door's clock only bounds a relative time (so entry time + TTL stays a safe integer).
+    if ((absolute ? ms : ctx.nowMs + ms) > TTL_MS_MAX) return errorPlan(expireTimeError(command));
+    // Relative times stay relative: the log makes them absolute with the entry's time.
+    let request: ExpireRequest;
+    if (absolute) request = { op: 'expire', key, expireAtMs: Math.max(ms, EXPIRE_AT_PAST_MS) };
+    else request = ms > 0 ? { op: 'expire', key, ttlMs: ms } : { op: 'expire', key, expireAtMs: EXPIRE_AT_PAST_MS };
     return requestsPlan([request], finishFound, ctx);
   };
 }

@@ -16,7 +16,11 @@ import type { ReplyWriter, RespValue } from './reply-encoder.js';
 import { errorText } from './resp-errors.js';
 
 export interface TranslateContext {
-  /** Now, in ms since the epoch, from the server's clock (core has none): EXPIREAT in the past is a delete. */
+  /**
+   * Now, in ms since the epoch, from the server's clock (core has none). Used
+   * only to refuse relative TTLs that would overflow; whether an expiry is in
+   * the past is the shard's decision, against its log entry's time.
+   */
   nowMs: number;
   limits: Limits;
 }

@@ -1,6 +1,7 @@
 // The worker side of a node's hot path, without the waiting: take request
-// records off the request ring, apply them to the owning shard, put reply
-// records on the reply ring. The runtime (a worker_thread, or the simulator)
+// records off the request ring, serve them through the owning shard's group
+// (writes proposed to its log, reads answered from its state; see
+// local-log.ts), put reply records on the reply ring. The runtime (a worker_thread, or the simulator)
 // calls `drain` and does the sleeping/notifying that the result asks for.
 //
 // Ordering: a reply is written after its request is applied; requests of one
@@ -12,6 +13,7 @@ import { errReply } from '../protocol/ops.js';
 import { ByteWriter } from '../ring/byte-writer.js';
 import { decodeRequestRecord, encodeReplyRecord } from '../ring/ring-codec.js';
 import type { SpscRing } from '../ring/spsc-ring.js';
+import { LocalLog, serveRequest, sweepGroup, type ShardGroup } from './local-log.js';
 import { Shard } from './shard.js';
 
 export interface DrainResult {
@@ -26,7 +28,8 @@ export interface DrainResult {
 }
 
 export class ShardWorker {
-  readonly shards = new Map<number, Shard>();
+  /** Each owned shard's group: today a log of one (LocalLog). */
+  readonly groups = new Map<number, ShardGroup>();
   private readonly writer = new ByteWriter(64 * 1024);
   /** An encoded reply that did not fit the reply ring yet. */
   private pendingReply: Uint8Array | null = null;
@@ -38,7 +41,7 @@ export class ShardWorker {
     limits: Limits,
   ) {
     assert(shardIndexes.length > 0, 'a worker owns at least one shard');
-    for (const s of shardIndexes) this.shards.set(s, new Shard(s, limits));
+    for (const s of shardIndexes) this.groups.set(s, new LocalLog(new Shard(s, limits)));
   }
 
   /** Apply up to `recordsMax` requests. */
@@ -56,9 +59,9 @@ export class ShardWorker {
         const at = this.requests.peek();
         if (at < 0) break;
         const record = decodeRequestRecord(this.requests.data, at, at + this.requests.lastLength);
-        const shard = this.shards.get(record.shard);
-        assert(shard !== undefined, () => `request for shard ${record.shard} reached a worker that does not own it`);
-        const reply = shard.handle(record.request, nowMs);
+        const group = this.groups.get(record.shard);
+        assert(group !== undefined, () => `request for shard ${record.shard} reached a worker that does not own it`);
+        const reply = serveRequest(group, record.request, nowMs);
         this.writer.reset();
         encodeReplyRecord(this.writer, record.tag, reply);
         if (this.writer.length > this.replies.payloadBytesMax) {
@@ -84,16 +87,21 @@ export class ShardWorker {
     return { applied, notifyReplies, notifyRequests, blockedOnReplies: blocked };
   }
 
-  /** Active expiry over every shard, bounded work. */
+  /**
+   * Active expiry over every shard, bounded work: each shard lists the keys
+   * it sees expired and the list is proposed as one expireKeys entry, so
+   * keys leave memory through the log. Returns the number of keys removed.
+   */
   sweepExpired(nowMs: number): number {
     let deleted = 0;
-    for (const shard of this.shards.values()) deleted += shard.sweepExpired(nowMs);
+    for (const group of this.groups.values()) deleted += sweepGroup(group, nowMs);
     return deleted;
   }
 
+  /** Entries held over every shard (expired ones not yet removed included): for INFO's keyspace line. */
   get keyCount(): number {
     let n = 0;
-    for (const shard of this.shards.values()) n += shard.size;
+    for (const group of this.groups.values()) n += group.shard.size;
     return n;
   }
 }

@@ -1,12 +1,19 @@
 // A reference model of the shard's data semantics, written from the contract
 // in core/protocol/ops.ts (and Redis where ops.ts defers to it), not from
-// core/shard/shard.ts. It predicts every reply field except the exact number
-// of a new version: a change gets NEW, and the checker requires the real
-// version to be larger than every version seen before on the shard.
+// core/shard/shard.ts. The shard is fed by its log of one: every write is an
+// entry, so the model counts entries (`index`) and predicts every reply field
+// exactly, versions included: a change gets NEW, which `settle` checks is the
+// index of the write's entry (versions are log indexes).
+//
+// Time: `nowMs` is the entry time of writes and the time of reads. A driver
+// may hand the real shard an earlier clock reading (a clock that jumped
+// back); the log stamps entries no lower than the previous one, so the model
+// keeps using its own, never decreasing, `nowMs`.
 //
 // Expiry: an entry whose expireAtMs <= nowMs is gone for every read. The model
-// keeps such entries in its map (the real shard may not have reclaimed them
-// yet), which gives an upper bound for COUNT until an audit sweeps them.
+// keeps such entries in its map (the real shard removes them only through the
+// log: a write touching them, or a sweep's expireKeys entry), which bounds how
+// many entries the shard may hold until an audit sweeps them.
 
 import { expect } from 'vitest';
 import type { Limits } from '../../core/limits.js';
@@ -28,6 +35,10 @@ export class ShardModel {
   nowMs = 1_000_000;
   /** Largest version any reply has shown. */
   lastVersion = 0;
+  /** The latest time the shard has judged at (reads and entries); it never judges earlier. */
+  timeFloorMs = 0;
+  /** Entries in the shard's log so far: the index of the last write. */
+  index = 0;
 
   constructor(readonly limits: Limits) {}
 
@@ -70,12 +81,22 @@ function err(code: ErrReply['code'], currentVersion?: number): ErrReply {
   return currentVersion === undefined ? { ok: false, code, message: '' } : { ok: false, code, message: '', currentVersion };
 }
 
+/** Whether a request is logged (a write: it takes the next index) or only read; written from ops.ts. */
+export function modelIsWrite(req: Request): boolean {
+  switch (req.op) {
+    case 'get': case 'exists': case 'ttl': case 'getRange': case 'scan': case 'mget': case 'count': return false;
+    case 'getEx': return req.persist === true || req.ttlMs !== undefined || req.expireAtMs !== undefined;
+    default: return true;
+  }
+}
+
 /**
  * Predict the reply to a single-key request and apply it to the model. Entries
  * the request creates or changes get version NEW; `settle` fills it in.
  */
 export function modelHandle(m: ShardModel, req: Request): Reply {
   const now = m.nowMs;
+  if (modelIsWrite(req)) m.index++;
   switch (req.op) {
     case 'get': {
       const e = m.live(latin1(req.key));
@@ -246,8 +267,9 @@ export function modelHandle(m: ShardModel, req: Request): Reply {
 }
 
 /**
- * Compare the real reply with the prediction. A NEW version must be larger
- * than every version seen so far; entries the model marked NEW take it.
+ * Compare the real reply with the prediction. A NEW version must be the
+ * index of the write's entry (and so larger than every version seen so far);
+ * entries the model marked NEW take it.
  */
 export function settle(m: ShardModel, req: Request, expected: Reply, actual: Reply): void {
   const context = `${describeRequest(req)} at now=${m.nowMs}`;
@@ -259,6 +281,7 @@ export function settle(m: ShardModel, req: Request, expected: Reply, actual: Rep
   if (expected.ok && expected.version === NEW) {
     const v = (actual as OkReply).version;
     expect(Number.isSafeInteger(v) && v! > m.lastVersion, `${context}: a change must return a version above ${m.lastVersion}, got ${v}`).toBe(true);
+    expect(v, `${context}: a change's version is its entry's index`).toBe(m.index);
     m.lastVersion = v!;
     expectedPlain = { ...expectedPlain, version: v };
     for (const e of m.entries.values()) if (e.version === NEW) e.version = v!;

@@ -11,7 +11,7 @@ import type { Reply, Request } from '../../core/protocol/ops.js';
 import { ByteWriter } from '../../core/ring/byte-writer.js';
 import { decodeReplyRecord, encodeRequestRecord } from '../../core/ring/ring-codec.js';
 import { SpscRing } from '../../core/ring/spsc-ring.js';
-import { Shard } from '../../core/shard/shard.js';
+import { LocalShard } from './local-shard.js';
 import { ShardWorker } from '../../core/shard/shard-worker.js';
 import { plain } from './bytes-helpers.js';
 
@@ -70,7 +70,7 @@ describe('ShardWorker', () => {
       fc.integer({ min: 1, max: 60 }),
       (work, requestCapacity, replyCapacity, batch, readsPerRound) => {
         const h = harness(requestCapacity, replyCapacity);
-        const reference = new Map(OWNED.map((s) => [s, new Shard(s, LIMITS)]));
+        const reference = new Map(OWNED.map((s) => [s, new LocalShard(s, LIMITS)]));
         const expected = work.map(({ shard, request }, tag) => ({ tag, reply: reference.get(shard)!.handle(request, NOW) }));
         const got: { tag: number; reply: Reply }[] = [];
         const w = new ByteWriter();

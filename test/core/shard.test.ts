@@ -4,7 +4,8 @@
 import { describe, expect, it } from 'vitest';
 import { makeLimits } from '../../core/limits.js';
 import type { OkReply, Reply, Request } from '../../core/protocol/ops.js';
-import { EXPIRY_SWEEP_ENTRIES_PER_STEP, Shard } from '../../core/shard/shard.js';
+import { EXPIRY_SWEEP_ENTRIES_PER_STEP } from '../../core/shard/shard.js';
+import { LocalShard } from './local-shard.js';
 import { b, latin1 } from './bytes-helpers.js';
 
 const LIMITS = makeLimits({ keyBytesMax: 64, valueBytesMax: 1024, frameBytesMax: 4096 });
@@ -21,7 +22,7 @@ function text(reply: Reply): string {
 
 describe('Shard', () => {
   it('GET/SET/DEL with versions that only grow, also across FLUSH', () => {
-    const s = new Shard(0, LIMITS);
+    const s = new LocalShard(0, LIMITS);
     expect(s.handle({ op: 'get', key: b('k') }, T0)).toEqual({ ok: true, found: false });
     const v1 = ok(s.handle({ op: 'set', key: b('k'), value: b('a') }, T0)).version!;
     const v2 = ok(s.handle({ op: 'set', key: b('k'), value: b('b') }, T0)).version!;
@@ -38,7 +39,7 @@ describe('Shard', () => {
   });
 
   it('CAS: expectedVersion must match; 0 means absent; mismatch reports the current version', () => {
-    const s = new Shard(0, LIMITS);
+    const s = new LocalShard(0, LIMITS);
     const v1 = ok(s.handle({ op: 'set', key: b('k'), value: b('a'), expectedVersion: 0 }, T0)).version!;
     const miss = s.handle({ op: 'set', key: b('k'), value: b('b'), expectedVersion: 0 }, T0);
     expect(miss).toMatchObject({ ok: false, code: 'VERSION_MISMATCH', currentVersion: v1 });
@@ -50,7 +51,7 @@ describe('Shard', () => {
   });
 
   it('ifAbsent / ifPresent', () => {
-    const s = new Shard(0, LIMITS);
+    const s = new LocalShard(0, LIMITS);
     expect(s.handle({ op: 'set', key: b('k'), value: b('a'), ifPresent: true }, T0)).toMatchObject({ ok: false, code: 'NOT_FOUND' });
     const v = ok(s.handle({ op: 'set', key: b('k'), value: b('a'), ifAbsent: true }, T0)).version!;
     expect(s.handle({ op: 'set', key: b('k'), value: b('b'), ifAbsent: true }, T0)).toMatchObject({ ok: false, code: 'KEY_EXISTS', currentVersion: v });
@@ -58,8 +59,8 @@ describe('Shard', () => {
     expect(text(s.handle({ op: 'get', key: b('k') }, T0))).toBe('b');
   });
 
-  it('TTL: ttlMs, expireAtMs (wins), keepTtl, lazy expiry, PTTL codes, PERSIST', () => {
-    const s = new Shard(0, LIMITS);
+  it('TTL: ttlMs, expireAtMs (wins), keepTtl, expired keys absent to reads, PTTL codes, PERSIST', () => {
+    const s = new LocalShard(0, LIMITS);
     ok(s.handle({ op: 'set', key: b('k'), value: b('a'), ttlMs: 100, expireAtMs: T0 + 50 }, T0));
     expect(ok(s.handle({ op: 'ttl', key: b('k') }, T0 + 10)).integer).toBe(40n);
     ok(s.handle({ op: 'set', key: b('k'), value: b('b'), keepTtl: true }, T0 + 10));
@@ -70,6 +71,10 @@ describe('Shard', () => {
     expect(ok(s.handle({ op: 'get', key: b('k') }, T0 + 14)).found).toBe(true);
     expect(ok(s.handle({ op: 'get', key: b('k') }, T0 + 15)).found).toBe(false); // expires at exactly now
     expect(ok(s.handle({ op: 'ttl', key: b('k') }, T0 + 15)).integer).toBe(-2n);
+    // Reads never remove: the expired key stays in memory until the log removes it.
+    expect(s.size).toBe(1);
+    expect(ok(s.handle({ op: 'count' }, T0 + 15)).integer).toBe(0n);
+    expect(s.sweepExpired(T0 + 15)).toBe(1);
     expect(s.size).toBe(0);
     ok(s.handle({ op: 'set', key: b('p'), value: b('a'), ttlMs: 5 }, T0));
     expect(ok(s.handle({ op: 'expire', key: b('p') }, T0))).toMatchObject({ found: true });
@@ -79,7 +84,7 @@ describe('Shard', () => {
   });
 
   it('an expiry in the past deletes (SET PXAT, EXPIRE, GETEX)', () => {
-    const s = new Shard(0, LIMITS);
+    const s = new LocalShard(0, LIMITS);
     ok(s.handle({ op: 'set', key: b('a'), value: b('1') }, T0));
     ok(s.handle({ op: 'set', key: b('a'), value: b('2'), expireAtMs: T0 }, T0));
     expect(s.size).toBe(0);
@@ -92,7 +97,7 @@ describe('Shard', () => {
   });
 
   it('INCR: strict integers, int64 bounds, keeps the TTL', () => {
-    const s = new Shard(0, LIMITS);
+    const s = new LocalShard(0, LIMITS);
     expect(ok(s.handle({ op: 'incr', key: b('n'), delta: 5n }, T0)).integer).toBe(5n);
     ok(s.handle({ op: 'set', key: b('n'), value: b('9223372036854775806'), ttlMs: 1000 }, T0));
     expect(ok(s.handle({ op: 'incr', key: b('n'), delta: 1n }, T0)).integer).toBe((1n << 63n) - 1n);
@@ -108,7 +113,7 @@ describe('Shard', () => {
   });
 
   it('INCRFLOAT: decimal text, overflow refused, near-MAX results stay parseable', () => {
-    const s = new Shard(0, LIMITS);
+    const s = new LocalShard(0, LIMITS);
     expect(text(s.handle({ op: 'incrFloat', key: b('f'), delta: 0.1 }, T0))).toBe('0.1');
     expect(text(s.handle({ op: 'incrFloat', key: b('f'), delta: 0.2 }, T0))).toBe('0.3');
     expect(s.handle({ op: 'incrFloat', key: b('f'), delta: Number.MAX_VALUE }, T0)).toMatchObject({ ok: true });
@@ -120,14 +125,14 @@ describe('Shard', () => {
   });
 
   it('APPEND up to the value limit', () => {
-    const s = new Shard(0, LIMITS);
+    const s = new LocalShard(0, LIMITS);
     expect(ok(s.handle({ op: 'append', key: b('a'), value: new Uint8Array(1000) }, T0)).integer).toBe(1000n);
     expect(s.handle({ op: 'append', key: b('a'), value: new Uint8Array(25) }, T0)).toMatchObject({ ok: false, code: 'VALUE_TOO_LARGE' });
     expect(ok(s.handle({ op: 'append', key: b('a'), value: new Uint8Array(24) }, T0)).integer).toBe(1024n);
   });
 
   it('GETRANGE: inclusive end, negative offsets, out-of-range cases', () => {
-    const s = new Shard(0, LIMITS);
+    const s = new LocalShard(0, LIMITS);
     ok(s.handle({ op: 'set', key: b('r'), value: b('0123456789') }, T0));
     const range = (start: number, end: number): string => text(s.handle({ op: 'getRange', key: b('r'), start, end }, T0));
     expect(range(0, 3)).toBe('0123');
@@ -145,7 +150,7 @@ describe('Shard', () => {
   });
 
   it('SETRANGE pads with zero bytes; an empty write creates nothing', () => {
-    const s = new Shard(0, LIMITS);
+    const s = new LocalShard(0, LIMITS);
     expect(ok(s.handle({ op: 'setRange', key: b('s'), offset: 3, value: b('ab') }, T0)).integer).toBe(5n);
     expect(ok(s.handle({ op: 'get', key: b('s') }, T0)).value).toEqual(Uint8Array.of(0, 0, 0, 0x61, 0x62));
     expect(ok(s.handle({ op: 'setRange', key: b('s'), offset: 1, value: b('X') }, T0)).integer).toBe(5n);
@@ -155,7 +160,7 @@ describe('Shard', () => {
   });
 
   it('stores copies: later changes to request buffers do not leak in', () => {
-    const s = new Shard(0, LIMITS);
+    const s = new LocalShard(0, LIMITS);
     const value = b('hello');
     ok(s.handle({ op: 'set', key: b('k'), value }, T0));
     value.fill(0);
@@ -167,7 +172,7 @@ describe('Shard', () => {
   });
 
   it('SCAN pages in bytewise order (0x00 < 0x7f < 0x80 < 0xff), cursor empty when done', () => {
-    const s = new Shard(0, LIMITS);
+    const s = new LocalShard(0, LIMITS);
     const keys = ['p\xff', 'p\x00', 'p\x80', 'p\x7f', 'p', 'q', 'o', 'p\x00\x00'];
     for (const key of keys) ok(s.handle({ op: 'set', key: b(key), value: b('v') }, T0));
     const seen: string[] = [];
@@ -181,7 +186,7 @@ describe('Shard', () => {
   });
 
   it('SCAN skips expired keys and cuts pages to half a frame', () => {
-    const s = new Shard(0, LIMITS);
+    const s = new LocalShard(0, LIMITS);
     for (let i = 0; i < 10; i++) ok(s.handle({ op: 'set', key: b(`k${i}`), value: new Uint8Array(500) }, T0));
     ok(s.handle({ op: 'set', key: b('k5'), value: b('x'), ttlMs: 1 }, T0));
     const page = ok(s.handle({ op: 'scan', prefix: b('k'), cursor: new Uint8Array(0), limit: 100, withValues: true }, T0 + 1));
@@ -195,7 +200,7 @@ describe('Shard', () => {
   });
 
   it('MGET refuses replies beyond the frame limit; MSET ifNoneExist is all-or-nothing', () => {
-    const s = new Shard(0, LIMITS);
+    const s = new LocalShard(0, LIMITS);
     for (const key of ['a', 'b', 'c', 'd', 'e']) ok(s.handle({ op: 'set', key: b(key), value: new Uint8Array(1000) }, T0));
     expect(ok(s.handle({ op: 'mget', keys: [b('a'), b('zz'), b('b'), b('c'), b('d')] }, T0)).items!.map((it) => it.found))
       .toEqual([true, false, true, true, true]);
@@ -205,7 +210,7 @@ describe('Shard', () => {
   });
 
   it('active expiry is bounded per call and eventually reclaims every expired key', () => {
-    const s = new Shard(0, LIMITS);
+    const s = new LocalShard(0, LIMITS);
     for (let i = 0; i < 300; i++) {
       const req: Request = { op: 'set', key: b(`k${i}`), value: b('v') };
       if (i % 3 !== 0) req.ttlMs = 10; // 200 expiring keys
@@ -229,7 +234,7 @@ describe('Shard', () => {
   });
 
   it('tracks data bytes', () => {
-    const s = new Shard(0, LIMITS);
+    const s = new LocalShard(0, LIMITS);
     ok(s.handle({ op: 'set', key: b('ab'), value: b('xyz') }, T0));
     expect(s.dataBytes).toBe(5);
     ok(s.handle({ op: 'append', key: b('ab'), value: b('!') }, T0));

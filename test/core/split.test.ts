@@ -9,7 +9,7 @@ import type { OkReply, Reply, Request } from '../../core/protocol/ops.js';
 import { slotOf } from '../../core/routing/slot-hash.js';
 import { SlotMap } from '../../core/routing/slot-map.js';
 import { advanceScan, decodeScanCursor, encodeScanCursor, planRequest } from '../../core/routing/split.js';
-import { Shard } from '../../core/shard/shard.js';
+import { LocalShard } from './local-shard.js';
 import { latin1, plain } from './bytes-helpers.js';
 
 const LIMITS = makeLimits({ keyBytesMax: 64, valueBytesMax: 256, frameBytesMax: 1 << 20 });
@@ -18,12 +18,12 @@ const enc = new TextEncoder();
 
 class Node {
   readonly slots: SlotMap;
-  readonly shards: Shard[];
+  readonly shards: LocalShard[];
   constructor(shardCount: number) {
     this.slots = new SlotMap(shardCount, 1);
-    this.shards = Array.from({ length: shardCount }, (_, i) => new Shard(i, LIMITS));
+    this.shards = Array.from({ length: shardCount }, (_, i) => new LocalShard(i, LIMITS));
   }
-  shardOfKey(key: Uint8Array): Shard {
+  shardOfKey(key: Uint8Array): LocalShard {
     return this.shards[this.slots.shardOf(slotOf(key))]!;
   }
   run(req: Request): Reply {

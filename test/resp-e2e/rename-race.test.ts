@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { makeLimits } from '../../core/limits.js';
 import type { Reply, Request } from '../../core/protocol/ops.js';
 import type { RespValue } from '../../core/resp/reply-encoder.js';
-import { Shard } from '../../core/shard/shard.js';
+import { LocalShard } from '../core/local-shard.js';
 import type { CommandOutcome, RespNode, RespSession } from '../../runtime-node/io/resp-command-context.js';
 import { RENAME_RACE_ERROR, runRename } from '../../runtime-node/io/resp-keyspace-commands.js';
 import { ScanCursors } from '../../runtime-node/io/resp-scan-cursors.js';
@@ -15,7 +15,7 @@ const key = (s: string): Uint8Array => Buffer.from(s);
 const NOW_MS = 1_700_000_000_000;
 
 /** A node of one shard; `beforeEach(request)` runs just before each request reaches the shard. */
-function nodeWith(shard: Shard, beforeEach: (request: Request) => void): RespNode {
+function nodeWith(shard: LocalShard, beforeEach: (request: Request) => void): RespNode {
   return {
     limits,
     requirePass: null,
@@ -42,14 +42,14 @@ function rename(node: RespNode, from: string, to: string): Promise<RespValue> {
   }));
 }
 
-const valueOf = (shard: Shard, k: string): string | null => {
+const valueOf = (shard: LocalShard, k: string): string | null => {
   const r = shard.handle({ op: 'get', key: key(k) }, NOW_MS);
   return r.ok && r.found ? Buffer.from(r.value!).toString() : null;
 };
 
 describe('RENAME against a concurrent writer', () => {
   it('without interference: destination gets value and TTL, source is gone', async () => {
-    const shard = new Shard(0, limits);
+    const shard = new LocalShard(0, limits);
     shard.handle({ op: 'set', key: key('src'), value: key('v'), ttlMs: 60_000 }, NOW_MS);
     expect(await rename(nodeWith(shard, () => {}), 'src', 'dst')).toEqual({ type: 'simple', text: 'OK' });
     expect(valueOf(shard, 'src')).toBeNull();
@@ -59,7 +59,7 @@ describe('RENAME against a concurrent writer', () => {
   });
 
   it('a write to the source before the delete: error, destination has the old value, source the new one', async () => {
-    const shard = new Shard(0, limits);
+    const shard = new LocalShard(0, limits);
     shard.handle({ op: 'set', key: key('src'), value: key('old') }, NOW_MS);
     const node = nodeWith(shard, (request) => {
       if (request.op === 'del') shard.handle({ op: 'set', key: key('src'), value: key('new') }, NOW_MS);
@@ -70,7 +70,7 @@ describe('RENAME against a concurrent writer', () => {
   });
 
   it('the source deleted before the delete: OK (a rename, then that delete)', async () => {
-    const shard = new Shard(0, limits);
+    const shard = new LocalShard(0, limits);
     shard.handle({ op: 'set', key: key('src'), value: key('v') }, NOW_MS);
     const node = nodeWith(shard, (request) => {
       if (request.op === 'del') shard.handle({ op: 'del', key: key('src') }, NOW_MS);
@@ -81,7 +81,7 @@ describe('RENAME against a concurrent writer', () => {
   });
 
   it('between the write and the delete, a reader sees both keys holding the value', async () => {
-    const shard = new Shard(0, limits);
+    const shard = new LocalShard(0, limits);
     shard.handle({ op: 'set', key: key('src'), value: key('v') }, NOW_MS);
     const seen: (string | null)[][] = [];
     const node = nodeWith(shard, () => seen.push([valueOf(shard, 'src'), valueOf(shard, 'dst')]));

@@ -11,7 +11,7 @@ import { ReplyWriter } from '../../core/resp/reply-encoder.js';
 import { RequestParser } from '../../core/resp/request-parser.js';
 import { slotOf } from '../../core/routing/slot-hash.js';
 import { SlotMap } from '../../core/routing/slot-map.js';
-import { Shard } from '../../core/shard/shard.js';
+import { LocalShard } from '../core/local-shard.js';
 import { decodeAll, simplify } from './resp-decoder.js';
 
 const SHARDS = 3;
@@ -19,13 +19,13 @@ const enc = new TextEncoder();
 
 class MiniServer {
   nowMs = 1_700_000_000_000;
-  readonly shards = Array.from({ length: SHARDS }, (_, i) => new Shard(i, DEFAULT_LIMITS));
+  readonly shards = Array.from({ length: SHARDS }, (_, i) => new LocalShard(i, DEFAULT_LIMITS));
   private readonly parser = new RequestParser();
   private readonly writer = new ReplyWriter();
   readonly shardsTouched = new Set<number>();
   private readonly slotMap = new SlotMap(SHARDS, 1);
 
-  private shardOf(key: Uint8Array): Shard {
+  private shardOf(key: Uint8Array): LocalShard {
     const index = this.slotMap.shardOf(slotOf(key));
     this.shardsTouched.add(index);
     return this.shards[index]!;
@@ -43,7 +43,7 @@ class MiniServer {
         return { ok: true, items };
       }
       case 'mset': {
-        const byShard = new Map<Shard, { key: Uint8Array; value: Uint8Array }[]>();
+        const byShard = new Map<LocalShard, { key: Uint8Array; value: Uint8Array }[]>();
         for (const e of req.entries) {
           const shard = this.shardOf(e.key);
           byShard.set(shard, [...(byShard.get(shard) ?? []), e]);

@@ -4,6 +4,7 @@ import { DEFAULT_LIMITS } from '../../core/limits.js';
 import type { Reply, Request } from '../../core/protocol/ops.js';
 import { validateRequest } from '../../core/protocol/validate.js';
 import { COMMAND_NAMES, translate, type Plan, type TranslateContext } from '../../core/resp/commands.js';
+import { EXPIRE_AT_PAST_MS } from '../../core/resp/expiry-commands.js';
 import { ReplyWriter, type RespProtocol } from '../../core/resp/reply-encoder.js';
 import { decodeOne, simplify } from './resp-decoder.js';
 
@@ -256,7 +257,6 @@ describe('translate: counters and ranges', () => {
 
 describe('translate: expiry', () => {
   const expire = (fields: { ttlMs?: number; expireAtMs?: number }): Request => ({ op: 'expire', key: k, ...fields });
-  const del: Request = { op: 'del', key: k };
   it('EXPIRE family', () => {
     expect(run(['EXPIRE', 'k', '10'], [[[expire({ ttlMs: 10_000 })], [ok({ found: true, version: 2 })]]])).toBe(1);
     expect(run(['EXPIRE', 'k', '10'], [[[expire({ ttlMs: 10_000 })], [ok({ found: false })]]])).toBe(0);
@@ -265,12 +265,15 @@ describe('translate: expiry', () => {
     expect(run(['PEXPIREAT', 'k', String(NOW_MS + 5)], [[[expire({ expireAtMs: NOW_MS + 5 })], [ok({ found: true })]]])).toBe(1);
   });
 
-  it('a time already past deletes the key', () => {
-    expect(run(['EXPIRE', 'k', '0'], [[[del], [ok({ found: true })]]])).toBe(1);
-    expect(run(['EXPIRE', 'k', '-5'], [[[del], [ok({ found: false })]]])).toBe(0);
-    expect(run(['PEXPIRE', 'k', '-9223372036854775808'], [[[del], [ok({ found: true })]]])).toBe(1);
-    expect(run(['EXPIREAT', 'k', '1'], [[[del], [ok({ found: true })]]])).toBe(1);
-    expect(run(['PEXPIREAT', 'k', String(NOW_MS)], [[[del], [ok({ found: true })]]])).toBe(1);
+  it('a time already past goes to the shard as an absolute expiry, never decided with the door\'s clock', () => {
+    // The shard's apply deletes when the expiry is at or before its entry's time.
+    const past = expire({ expireAtMs: EXPIRE_AT_PAST_MS });
+    expect(run(['EXPIRE', 'k', '0'], [[[past], [ok({ found: true })]]])).toBe(1);
+    expect(run(['EXPIRE', 'k', '-5'], [[[past], [ok({ found: false })]]])).toBe(0);
+    expect(run(['PEXPIRE', 'k', '-9223372036854775808'], [[[past], [ok({ found: true })]]])).toBe(1);
+    expect(run(['EXPIREAT', 'k', '0'], [[[past], [ok({ found: true })]]])).toBe(1);
+    expect(run(['EXPIREAT', 'k', '1'], [[[expire({ expireAtMs: 1000 })], [ok({ found: true })]]])).toBe(1);
+    expect(run(['PEXPIREAT', 'k', String(NOW_MS)], [[[expire({ expireAtMs: NOW_MS })], [ok({ found: true })]]])).toBe(1);
   });
 
   it('EXPIRE errors', () => {

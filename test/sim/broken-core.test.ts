@@ -8,7 +8,8 @@ import type { Limits } from '../../core/limits.js';
 import type { Reply, Request } from '../../core/protocol/ops.js';
 import { SpscRing as SpscRingClass, type SpscRing } from '../../core/ring/spsc-ring.js';
 import { ShardWorker, type DrainResult } from '../../core/shard/shard-worker.js';
-import type { Shard } from '../../core/shard/shard.js';
+import { isWriteRequest, type ReadRequest } from '../../core/shard/command.js';
+import type { ShardGroup } from '../../core/shard/local-log.js';
 import { formatRun } from '../../runtime-sim/report.js';
 import { runSeed, type SeedRun } from '../../runtime-sim/run-seed.js';
 import type { FaultName } from '../../runtime-sim/fault-plan.js';
@@ -20,13 +21,22 @@ const SEEDS_TO_TRY = 5;
 
 type Handle = (req: Request, nowMs: number) => Reply;
 
-/** A worker whose shards' `handle` is replaced by `wrap(original, shard)`. */
-function wrappedWorker(wrap: (original: Handle, shard: Shard) => Handle): WorkerFactory {
+/** A worker whose groups' `read` and `propose` both go through `wrap(original)` (one wrapper per group). */
+function wrappedWorker(wrap: (original: Handle) => Handle): WorkerFactory {
   return (shardIndexes, requests, replies, limits) => {
     const worker = new ShardWorker(shardIndexes, requests, replies, limits);
-    for (const shard of worker.shards.values()) shard.handle = wrap(shard.handle.bind(shard), shard);
+    for (const group of worker.groups.values()) wrapGroup(group, wrap);
     return worker;
   };
+}
+
+function wrapGroup(group: ShardGroup, wrap: (original: Handle) => Handle): void {
+  const read = group.read.bind(group);
+  const propose = group.propose.bind(group);
+  const wrapped = wrap((req, nowMs) => (isWriteRequest(req) ? propose(req, nowMs) : read(req as ReadRequest, nowMs)));
+  const mutable = group as { read: ShardGroup['read']; propose: ShardGroup['propose'] };
+  mutable.read = (req, nowMs) => wrapped(req, nowMs);
+  mutable.propose = (proposal, nowMs) => (proposal.op === 'expireKeys' ? propose(proposal, nowMs) : wrapped(proposal, nowMs));
 }
 
 /** The first seed (of the first few) whose run reports `kind`, or null. */

@@ -4,17 +4,17 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { EventQueue, SimEvent } from '../../runtime-sim/event-queue.js';
 import { Simulation } from '../../runtime-sim/simulation.js';
-import { TraceHash } from '../../runtime-sim/trace-hash.js';
+import { Fnv64 } from '../../core/fnv64.js';
 import { NodeClock, SIM_EPOCH_MS } from '../../runtime-sim/node-clock.js';
 import { maxDelayUs, sampleDelayUs } from '../../runtime-sim/delay.js';
 import { Random } from '../../core/random.js';
 
 const noop = (): void => {};
 
-describe('TraceHash', () => {
+describe('Fnv64 (trace hash)', () => {
   it('is FNV-1a 64 over bytes (published test vectors)', () => {
     const fnv = (text: string): string => {
-      const h = new TraceHash();
+      const h = new Fnv64();
       h.addBytes(new TextEncoder().encode(text));
       return h.hex();
     };
@@ -25,7 +25,7 @@ describe('TraceHash', () => {
 
   it('tells apart inputs that differ in any word, and string boundaries', () => {
     const hashOf = (words: number[]): string => {
-      const h = new TraceHash();
+      const h = new Fnv64();
       for (const w of words) h.addU32(w);
       return h.hex();
     };
@@ -35,10 +35,10 @@ describe('TraceHash', () => {
       flipped[i] = (flipped[i]! ^ (1 << bit)) >>> 0;
       expect(hashOf(flipped)).not.toBe(hashOf(words));
     }));
-    const a = new TraceHash();
+    const a = new Fnv64();
     a.addString('ab');
     a.addString('c');
-    const b = new TraceHash();
+    const b = new Fnv64();
     b.addString('a');
     b.addString('bc');
     expect(a.hex()).not.toBe(b.hex());

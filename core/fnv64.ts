@@ -1,7 +1,8 @@
-// A 64-bit FNV-1a fingerprint of the simulator's trace: every event's (time,
-// kind, thread, payload). Two runs print the same hash only if they ran the
-// same events at the same virtual times, so the hash is a cheap fingerprint
-// of a whole schedule (replay checks compare it).
+// A 64-bit FNV-1a fingerprint, for anything that must be compared cheaply
+// across runs or replicas: the simulator's trace (every event's time, kind,
+// thread and payload: two runs print the same hash only if they ran the same
+// events at the same virtual times) and a shard's state digest
+// (core/shard/snapshot.ts).
 //
 // Numbers are folded in a 32-bit word at a time (FNV-1a's xor-then-multiply
 // step with a word instead of a byte: four times fewer multiplications on
@@ -11,7 +12,7 @@
 
 const OFFSET_BASIS = [0x2325, 0x8422, 0x9ce4, 0xcbf2]; // 0xcbf29ce484222325, low limb first
 
-export class TraceHash {
+export class Fnv64 {
   private h0 = OFFSET_BASIS[0]!;
   private h1 = OFFSET_BASIS[1]!;
   private h2 = OFFSET_BASIS[2]!;
