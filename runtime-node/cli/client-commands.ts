@@ -183,7 +183,8 @@ export async function runClientCommand(
 /** Client-side failures after connecting: the node is out of reach, not refusing. */
 const UNREACHABLE_CODES: ReadonlySet<string> = new Set(['CONNECT_FAILED', 'CONNECTION_CLOSED', 'TIMEOUT']);
 
-function exitCodeOf(error: PiccoloError): number {
+/** The exit code for a request that failed after connecting. */
+export function exitCodeOf(error: PiccoloError): number {
   if (UNREACHABLE_CODES.has(error.code)) return EXIT_UNREACHABLE;
   return error.code === 'NOT_FOUND' ? EXIT_NOT_FOUND : EXIT_SERVER_ERROR;
 }

@@ -7,7 +7,10 @@ import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connect, type PiccoloClient } from '../../client/index.js';
+import {
+  connect, ConnectionClosedError, PiccoloError, TimeoutError, VersionMismatchError, type PiccoloClient,
+} from '../../client/index.js';
+import { exitCodeOf } from '../../runtime-node/cli/client-commands.js';
 import {
   EXIT_NOT_FOUND, EXIT_OK, EXIT_SERVER_ERROR, EXIT_UNREACHABLE, EXIT_USAGE,
 } from '../../runtime-node/cli/exit-codes.js';
@@ -58,6 +61,14 @@ describe('exit codes', () => {
     await kv.set('polish:word', 'abc');
     const run = await spawnCli(withUrl(['incr', 'polish:word']));
     expect([run.code, run.stderr]).toEqual([EXIT_SERVER_ERROR, expect.stringMatching(/^piccolo: WRONG_TYPE: /)]);
+  });
+
+  it('maps every failure after connecting to its code: lost connection 3, NOT_FOUND 1, other node errors 4', () => {
+    expect(exitCodeOf(new ConnectionClosedError('closed', 1006))).toBe(EXIT_UNREACHABLE);
+    expect(exitCodeOf(new TimeoutError('get', 1000))).toBe(EXIT_UNREACHABLE);
+    expect(exitCodeOf(new PiccoloError('NOT_FOUND', 'no such key'))).toBe(EXIT_NOT_FOUND);
+    expect(exitCodeOf(new VersionMismatchError('lost', 3))).toBe(EXIT_SERVER_ERROR);
+    expect(exitCodeOf(new PiccoloError('SHUTTING_DOWN', 'bye'))).toBe(EXIT_SERVER_ERROR);
   });
 
   it('exits 3 naming the URL when the handshake times out', async () => {
