@@ -6,7 +6,7 @@
 
 import { execFile, type ExecFileException } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -52,7 +52,7 @@ beforeAll(async () => {
   packedVersion = packed!.version;
 
   project = join(work, 'consumer');
-  await run('mkdir', [project], work, STEP_TIMEOUT_MS);
+  await mkdir(project);
   await writeFile(join(project, 'package.json'), JSON.stringify({ name: 'piccolo-consumer', private: true, type: 'module' }));
   const install = await run(NPM, ['install', join(work, packed.filename), '--prefer-offline', '--no-audit', '--no-fund'],
     project, INSTALL_TIMEOUT_MS);
@@ -87,12 +87,15 @@ describe('the npm package', () => {
     it('piccolo server prints its listening line; npx piccolo finds the installed bin', async () => {
       expect(node.output()).toMatch(/piccolo listening on http:\/\/127\.0\.0\.1:\d+ \(WebSocket ws:\/\/127\.0\.0\.1:\d+\/v1\/ws\)/);
       // --no: never ask the registry; the bin must be the installed one.
-      const [version, help] = await Promise.all([
+      const [version, help, checker] = await Promise.all([
         run(NPX, ['--no', '--', 'piccolo', '--version'], project, STEP_TIMEOUT_MS),
         run(NPX, ['--no', '--', 'piccolo', 'server', '--help'], project, STEP_TIMEOUT_MS),
+        run(NPX, ['--no', '--', 'piccolo', 'check-history', '--help'], project, STEP_TIMEOUT_MS),
       ]);
       expect([version.code, version.stdout]).toEqual([0, `${packedVersion}\n`]);
       expect([help.code, help.stdout]).toEqual([0, expect.stringMatching(/^Usage: piccolo server/)]);
+      // The checker ships too (dist/core/checker): its help loads it.
+      expect([checker.code, checker.stdout]).toEqual([0, expect.stringMatching(/^usage: piccolo check-history/i)]);
     });
 
     it("an .mjs file sets and gets a key with `import { connect } from 'piccolo'`", async () => {
