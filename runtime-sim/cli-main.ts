@@ -8,15 +8,16 @@
 //   --faults LIST     comma-separated faults that are on (or "none");
 //                     default: each of the default set on by chance
 //   --timing          also print wall-clock timing for a single seed
+//   -h, --help        print the options (HELP below) and exit 0
 //
 // Exit codes: see verdict.ts (0 pass, 2 usage, 3..8 by failure kind).
 // Kept apart from cli.ts so tests can drive it without a process.
 
-import { CLIENTS_MAX, NODES_MAX, OPS_MAX, type SimOptions } from './config.js';
-import { FAULT_NAMES, type FaultName } from './fault-plan.js';
+import { CLIENTS_MAX, DEFAULT_OPS, NODES_MAX, OPS_MAX, type SimOptions } from './config.js';
+import { DEFAULT_FAULT_CHANCE, DEFAULT_FAULTS, FAULT_NAMES, type FaultName } from './fault-plan.js';
 import { formatRun, replayCommand } from './report.js';
 import { runSeed, type SeedRun } from './run-seed.js';
-import { EXIT_PASS, EXIT_USAGE, FAILURE_KINDS, type FailureKind } from './verdict.js';
+import { EXIT_CODES, EXIT_PASS, EXIT_USAGE, FAILURE_KINDS, type FailureKind } from './verdict.js';
 
 export interface CliIo {
   /** One line of standard output. */
@@ -35,6 +36,31 @@ const PROGRESS_BAR_WIDTH = 30;
 
 const USAGE = `usage: npm run sim -- (--seed N | --seeds A..B) [--nodes K] [--clients C] [--ops M] [--faults LIST] [--timing]
   faults: ${FAULT_NAMES.join(', ')} (comma-separated), or none`;
+
+/** The full help, built from the constants it describes so it cannot drift from them. */
+export const HELP = `Run the deterministic simulator: whole nodes, clients and faults on a virtual
+network and clock, all drawn from one seed; then check the history.
+
+${USAGE}
+
+Options:
+  --seed N          run seed N and print its full report (same seed, same run)
+  --seeds A..B      run seeds A to B (inclusive) and print a summary
+  --nodes K         nodes, 1..${NODES_MAX} (default 1)
+  --clients C       workload client hosts, 1..${CLIENTS_MAX} (default: chosen by the seed, 2..8)
+  --ops M           workload operations, 1..${OPS_MAX} (default ${DEFAULT_OPS})
+  --faults LIST     faults that are on for sure, comma-separated, or none
+                    (default: each of ${DEFAULT_FAULTS.join(', ')} on by chance:
+                    ${DEFAULT_FAULTS.map((f) => `${f} ${Math.round(DEFAULT_FAULT_CHANCE[f] * 100)}%`).join(', ')})
+  --timing          also print wall-clock timing (single seed)
+  -h, --help        print this help
+
+Exit codes:
+  ${EXIT_PASS}  every check passed
+  ${EXIT_USAGE}  bad command line
+${FAILURE_KINDS.map((kind) => `  ${EXIT_CODES[kind]}  ${kind}`).join('\n')}
+  (several failures: the code of the first in the list above)
+`;
 
 interface ParsedArgs {
   seeds: { first: number; last: number; single: boolean };
@@ -66,7 +92,7 @@ function parseFaults(text: string | undefined): FaultName[] {
   return [...new Set(names)] as FaultName[];
 }
 
-export function parseArgs(argv: readonly string[]): ParsedArgs {
+export function parseArgs(argv: readonly string[]): ParsedArgs | 'help' {
   let seeds: ParsedArgs['seeds'] | null = null;
   const options: Omit<SimOptions, 'seed'> = {};
   let timing = false;
@@ -97,6 +123,7 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
       case '--ops': options.ops = parseCount(flag, value(), OPS_MAX); break;
       case '--faults': options.faults = parseFaults(value()); break;
       case '--timing': timing = true; break;
+      case '--help': case '-h': return 'help';
       default: throw new UsageError(`unknown argument "${flag}"`);
     }
   }
@@ -114,7 +141,7 @@ function rate(ops: number, ms: number): string {
 }
 
 export function main(argv: readonly string[], io: CliIo): number {
-  let args: ParsedArgs;
+  let args: ParsedArgs | 'help';
   try {
     args = parseArgs(argv);
   } catch (error) {
@@ -122,6 +149,10 @@ export function main(argv: readonly string[], io: CliIo): number {
     io.out(`error: ${error.message}`);
     io.out(USAGE);
     return EXIT_USAGE;
+  }
+  if (args === 'help') {
+    for (const line of HELP.trimEnd().split('\n')) io.out(line);
+    return EXIT_PASS;
   }
   if (args.seeds.single) return runOne(args.seeds.first, args, io);
   return runSweep(args, io);

@@ -3,11 +3,14 @@
 // child process: stdout, stderr, exit code); variants run the same
 // runClientCommand in process, because each Node start costs ~0.5 s.
 
-import { execFile } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connect, type PiccoloClient } from '../../client/index.js';
-import { runClientCommand, type ClientCommand, type CliStreams } from '../../runtime-node/cli/client-commands.js';
-import { CLI, REPO_ROOT, startNode, type RunningNode } from '../e2e/spawn-node.js';
+import type { ClientCommand } from '../../runtime-node/cli/client-commands.js';
+import {
+  EXIT_NOT_FOUND, EXIT_OK, EXIT_SERVER_ERROR, EXIT_UNREACHABLE,
+} from '../../runtime-node/cli/exit-codes.js';
+import { runInProcess, spawnCli, stdoutText as out, type CliRun as Run } from '../cli/run-cli.js';
+import { startNode, type RunningNode } from '../e2e/spawn-node.js';
 
 let node: RunningNode;
 let kv: PiccoloClient;
@@ -20,35 +23,13 @@ afterAll(async () => {
   await node?.stop();
 });
 
-interface Run { code: number; stdout: Buffer; stderr: string }
-
 /** Runs `node bin/piccolo.js command ...args`; `withUrl` adds --url for the test node. */
-function spawned(command: ClientCommand, args: string[], withUrl = true): Promise<Run> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [CLI, command, ...args, ...(withUrl ? ['--url', node.wsUrl] : [])],
-      { cwd: REPO_ROOT, encoding: 'buffer', timeout: 20_000 },
-      (error, stdout, stderr) => {
-        const code = error ? (typeof error.code === 'number' ? error.code : -1) : 0;
-        resolve({ code, stdout, stderr: stderr.toString('utf8') });
-      });
-  });
-}
+const spawned = (command: ClientCommand, args: string[], withUrl = true): Promise<Run> =>
+  spawnCli([command, ...args, ...(withUrl ? ['--url', node.wsUrl] : [])]);
 
-/** The same command through runClientCommand in this process. */
-async function inProcess(command: ClientCommand, args: string[], withUrl = true): Promise<Run> {
-  const stdout: Buffer[] = [];
-  const stderr: Buffer[] = [];
-  const sink = (chunks: Buffer[]): CliStreams['stdout'] => ({
-    write: (chunk: string | Uint8Array) => { chunks.push(Buffer.from(chunk)); return true; },
-    once: () => undefined,
-  });
-  // The test node's --url goes first, so a --url in args overrides it (the last one wins).
-  const code = await runClientCommand(command, [...(withUrl ? ['--url', node.wsUrl] : []), ...args],
-    { stdout: sink(stdout), stderr: sink(stderr) });
-  return { code, stdout: Buffer.concat(stdout), stderr: Buffer.concat(stderr).toString('utf8') };
-}
-
-const out = (run: Run): string => run.stdout.toString('utf8');
+/** The same command in this process. The test node's --url goes first, so a --url in args overrides it (the last one wins). */
+const inProcess = (command: ClientCommand, args: string[], withUrl = true): Promise<Run> =>
+  runInProcess(command, [...(withUrl ? ['--url', node.wsUrl] : []), ...args]);
 const lines = (run: Run): string[] => out(run).split('\n').filter(Boolean);
 
 describe('piccolo CLI client commands', () => {
@@ -79,11 +60,11 @@ describe('piccolo CLI client commands', () => {
       inProcess('get', ['cli:greeting']),
       inProcess('get', ['cli:binary', '--json']),
     ]);
-    expect(JSON.parse(out(json))).toEqual({ value: 'hello world', version });
+    expect(JSON.parse(out(json))).toEqual({ found: true, value: 'hello world', version });
     expect(binary.code).toBe(0);
     expect(new Uint8Array(binary.stdout)).toEqual(bytes); // no newline added: stdout is not a terminal
     expect(out(text)).toBe('hello world');
-    expect(JSON.parse(out(binaryJson))).toEqual({ valueBase64: 'AP8KDcM=', version: (await kv.get('cli:binary'))!.version });
+    expect(JSON.parse(out(binaryJson))).toEqual({ found: true, valueBase64: 'AP8KDcM=', version: (await kv.get('cli:binary'))!.version });
   });
 
   it('get of a missing key exits 1 with (not found)', async () => {
@@ -101,12 +82,12 @@ describe('piccolo CLI client commands', () => {
     ]);
     expect(ttl.code).toBe(0);
     expect(await kv.ttl('cli:ttl')).toBeGreaterThan(50_000);
-    expect([stale.code, out(stale), stale.stderr]).toEqual([1, '', expect.stringMatching(/^piccolo: VERSION_MISMATCH: .+\n$/)]);
+    expect([stale.code, out(stale), stale.stderr]).toEqual([EXIT_SERVER_ERROR, '', expect.stringMatching(/^piccolo: VERSION_MISMATCH: .+\n$/)]);
 
     const absent = await inProcess('set', ['cli:ttl', 'other', '--if-absent']);
-    expect([absent.code, absent.stderr]).toEqual([1, expect.stringMatching(/^piccolo: KEY_EXISTS: /)]);
+    expect([absent.code, absent.stderr]).toEqual([EXIT_SERVER_ERROR, expect.stringMatching(/^piccolo: KEY_EXISTS: /)]);
     const present = await inProcess('set', ['cli:nothing-here', 'v', '--if-present']);
-    expect([present.code, present.stderr]).toEqual([1, expect.stringMatching(/^piccolo: NOT_FOUND: /)]);
+    expect([present.code, present.stderr]).toEqual([EXIT_NOT_FOUND, expect.stringMatching(/^piccolo: NOT_FOUND: /)]);
     expect((await inProcess('set', ['cli:cas', 'two', '--version', String(version)])).code).toBe(0);
     expect(await kv.getString('cli:cas')).toBe('two');
     // A value that looks like a negative number is a value, not an option.
@@ -114,14 +95,14 @@ describe('piccolo CLI client commands', () => {
     expect(await kv.getString('cli:neg')).toBe('-42');
   });
 
-  it('del prints 1 then 0; --version guards it', async () => {
+  it('del prints 1, then 0 with exit 1 (not found); --version guards it', async () => {
     const { version } = await kv.set('cli:del', 'x');
     const guarded = await inProcess('del', ['cli:del', '--version', String(version + 1000)]);
-    expect([guarded.code, guarded.stderr]).toEqual([1, expect.stringMatching(/^piccolo: VERSION_MISMATCH: /)]);
+    expect([guarded.code, guarded.stderr]).toEqual([EXIT_SERVER_ERROR, expect.stringMatching(/^piccolo: VERSION_MISMATCH: /)]);
     const deleted = await spawned('del', ['cli:del', '--version', String(version)]);
-    expect([deleted.code, out(deleted)]).toEqual([0, '1\n']);
-    const again = await inProcess('del', ['cli:del']);
-    expect([again.code, out(again)]).toEqual([0, '0\n']);
+    expect([deleted.code, out(deleted)]).toEqual([EXIT_OK, '1\n']);
+    const again = await spawned('del', ['cli:del']);
+    expect([again.code, out(again)]).toEqual([EXIT_NOT_FOUND, '0\n']);
   });
 
   it('incr prints the new value, takes negative deltas, and reports WRONG_TYPE', async () => {
@@ -131,12 +112,12 @@ describe('piccolo CLI client commands', () => {
       spawned('incr', ['cli:word']),
     ]);
     expect([negative.code, out(negative)]).toEqual([0, '-5\n']);
-    expect([wrong.code, out(wrong), wrong.stderr]).toEqual([1, '', expect.stringMatching(/^piccolo: WRONG_TYPE: .+\n$/)]);
+    expect([wrong.code, out(wrong), wrong.stderr]).toEqual([EXIT_SERVER_ERROR, '', expect.stringMatching(/^piccolo: WRONG_TYPE: .+\n$/)]);
     expect(out(await inProcess('incr', ['cli:counter']))).toBe('-4\n');
     expect(out(await inProcess('incr', ['cli:counter', '10']))).toBe('6\n');
     expect(out(await inProcess('incr', ['cli:big', '9223372036854775807']))).toBe('9223372036854775807\n');
     const overflow = await inProcess('incr', ['cli:big']);
-    expect([overflow.code, overflow.stderr]).toEqual([1, expect.stringMatching(/^piccolo: OVERFLOW: /)]);
+    expect([overflow.code, overflow.stderr]).toEqual([EXIT_SERVER_ERROR, expect.stringMatching(/^piccolo: OVERFLOW: /)]);
   });
 
   it('scan prints keys one per line, pages with --limit/--cursor, and --all reads every page', async () => {
@@ -167,7 +148,7 @@ describe('piccolo CLI client commands', () => {
     expect(seen.sort()).toEqual(keys);
 
     const badCursor = await inProcess('scan', ['cli:scan:', '--cursor', '%%%']);
-    expect([badCursor.code, badCursor.stderr]).toEqual([1, expect.stringMatching(/^piccolo: BAD_REQUEST: /)]);
+    expect([badCursor.code, badCursor.stderr]).toEqual([EXIT_SERVER_ERROR, expect.stringMatching(/^piccolo: BAD_REQUEST: /)]);
   });
 
   it('exits 2 on usage errors, before connecting', async () => {
@@ -196,9 +177,9 @@ describe('piccolo CLI client commands', () => {
     }
   });
 
-  it('explains a refused connection', async () => {
+  it('explains a refused connection, names the URL and suggests --url (exit 3)', async () => {
     const run = await spawned('get', ['k', '--url', 'ws://127.0.0.1:1/v1/ws'], false);
-    expect(run.code).toBe(1);
-    expect(run.stderr).toMatch(/^piccolo: cannot connect to ws:\/\/127\.0\.0\.1:1\/v1\/ws \(.*ECONNREFUSED.*\): is a node running\? start one with: piccolo server\n$/);
+    expect(run.code).toBe(EXIT_UNREACHABLE);
+    expect(run.stderr).toMatch(/^piccolo: cannot connect to ws:\/\/127\.0\.0\.1:1\/v1\/ws \(.*ECONNREFUSED.*\)\. Is a node running there\? Start one with "piccolo server", or name the node with --url ws:\/\/HOST:PORT\/v1\/ws\n$/);
   });
 });

@@ -21,8 +21,12 @@ export interface RunningNode {
   stop: () => Promise<number | null>;
 }
 
-export async function startNode(args: string[] = []): Promise<RunningNode> {
-  const child = spawn(process.execPath, [CLI, 'server', '--port', '0', ...args], { cwd: REPO_ROOT });
+/** How to run `piccolo`: by default this repo's CLI; test/package runs an installed copy. */
+export interface NodeLaunch { command: string; commandArgs: string[]; cwd: string }
+const REPO_CLI: NodeLaunch = { command: process.execPath, commandArgs: [CLI], cwd: REPO_ROOT };
+
+export async function startNode(args: string[] = [], launch: NodeLaunch = REPO_CLI): Promise<RunningNode> {
+  const child = spawn(launch.command, [...launch.commandArgs, 'server', '--port', '0', ...args], { cwd: launch.cwd });
   let output = '';
   child.stdout.setEncoding('utf8');
   child.stderr.setEncoding('utf8');
