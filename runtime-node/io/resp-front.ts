@@ -23,7 +23,7 @@ import type { ConnectionBudget } from './connection-budget.js';
 import {
   fail, type CommandCall, type Done, type RespNode, type RespNodeFacts, type RespSession, type RespStats,
 } from './resp-command-context.js';
-import { RespConnection, type RespConnectionHost } from './resp-connection.js';
+import { CLOSE_LINGER_MS, RespConnection, type RespConnectionHost } from './resp-connection.js';
 import { runKeys, runRandomKey, runRename, runScan } from './resp-keyspace-commands.js';
 import { ScanCursors } from './resp-scan-cursors.js';
 import type { SendBatcher } from './send-batcher.js';
@@ -34,6 +34,12 @@ export const DEFAULT_RESP_PORT = 6380;
 export const MAX_CLIENTS_ERROR = 'ERR max number of clients reached';
 /** Pending connections the kernel queues for accept(), as Redis's tcp-backlog default. */
 const LISTEN_BACKLOG = 511;
+/**
+ * Longest a TLS handshake may take (Node's default is 120 s): a LAN or WAN
+ * handshake takes milliseconds, and a socket that never finishes one should
+ * not linger.
+ */
+export const TLS_HANDSHAKE_MS_MAX = 10_000;
 
 export interface RespFrontOptions {
   host: string;
@@ -178,7 +184,13 @@ export async function startRespFront(opts: RespFrontOptions): Promise<RespFront>
   // allowHalfOpen: a client that sends FIN after its commands still gets their replies.
   const server = opts.tls === null
     ? createServer({ allowHalfOpen: true, noDelay: true })
-    : createTlsServer({ allowHalfOpen: true, noDelay: true, cert: opts.tls.cert, key: opts.tls.key });
+    : createTlsServer({ allowHalfOpen: true, noDelay: true, cert: opts.tls.cert, key: opts.tls.key, handshakeTimeout: TLS_HANDSHAKE_MS_MAX });
+  // Every TCP socket, served or (TLS) still in its handshake, so close() can end the ones no connection owns.
+  const sockets = new Set<Socket>();
+  server.on('connection', (socket: Socket) => {
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
+  });
   const front = new Front(opts, server);
   // A TLS connection is served once its handshake is done; a failed handshake only closes that socket.
   server.on(opts.tls === null ? 'connection' : 'secureConnection', (socket: Socket) => front.handleSocket(socket));
@@ -206,7 +218,10 @@ export async function startRespFront(opts: RespFrontOptions): Promise<RespFront>
     close: () => {
       const listenerClosed = stopAccepting();
       for (const connection of [...front.connections]) connection.shutdown();
-      return listenerClosed;
+      // The listener closes once every socket has; a TLS handshake in progress has no connection to end it.
+      const stragglers = setTimeout(() => { for (const socket of sockets) socket.destroy(); }, CLOSE_LINGER_MS);
+      stragglers.unref();
+      return listenerClosed.finally(() => clearTimeout(stragglers));
     },
   };
 }
