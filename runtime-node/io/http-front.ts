@@ -87,6 +87,11 @@ class HttpExchange {
     this.json(HTTP_STATUS[code], { error: { code, number: ErrorCode[code], message, ...extra } }, headers);
   }
 
+  unauthorized(): void {
+    this.error('UNAUTHORIZED', 'this node requires a password: send the header Authorization: Bearer <password>', {},
+      [['www-authenticate', WWW_AUTHENTICATE]]);
+  }
+
   methodNotAllowed(method: string, route: string, allow: string): void {
     this.error('METHOD_NOT_ALLOWED', `method ${method} is not allowed on ${route}`, {}, [['allow', allow]]);
   }
@@ -105,6 +110,15 @@ class HttpExchange {
   errorReply(reply: ErrReply): void {
     this.error(reply.code, reply.message, reply.currentVersion !== undefined ? { currentVersion: reply.currentVersion } : {});
   }
+}
+
+/**
+ * Answer 401 UNAUTHORIZED as every route of this door does, for routes
+ * mounted elsewhere (e.g. /metrics):
+ * `if (!passwordGate.authorizeHttp(req)) return respondUnauthorized(res);`
+ */
+export function respondUnauthorized(res: uWS.HttpResponse): void {
+  new HttpExchange(res).unauthorized();
 }
 
 /** Read the whole body, refusing it past `bytesMax`. */
@@ -184,8 +198,7 @@ export function mountHttp(app: uWS.TemplatedApp, opts: HttpFrontOptions): void {
   /** Whether the request has the password (or none is set); else answers 401. */
   const authorize = (ex: HttpExchange, req: uWS.HttpRequest): boolean => {
     if (opts.passwordGate.authorizeHttp(req)) return true;
-    ex.error('UNAUTHORIZED', 'this node requires a password: send the header Authorization: Bearer <password>', {},
-      [['www-authenticate', WWW_AUTHENTICATE]]);
+    ex.unauthorized();
     return false;
   };
 

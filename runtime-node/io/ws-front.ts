@@ -212,14 +212,9 @@ export function mountWebSocket(app: uWS.TemplatedApp, opts: WsFrontOptions): { s
           [['www-authenticate', WWW_AUTHENTICATE]]);
       }
       const authenticated = !opts.passwordGate.required || hasHeader;
-      if (opts.isShuttingDown() || opts.budget.count >= limits.connectionsMax) {
-        const shutting = opts.isShuttingDown();
-        res.writeStatus('503 Service Unavailable').writeHeader('content-type', 'application/json').end(JSON.stringify({
-          error: shutting
-            ? { code: 'SHUTTING_DOWN', number: ErrorCode.SHUTTING_DOWN, message: 'the node is shutting down' }
-            : { code: 'TOO_MANY_CONNECTIONS', number: ErrorCode.TOO_MANY_CONNECTIONS, message: `the node serves at most ${limits.connectionsMax} connections` },
-        }));
-        return;
+      if (opts.isShuttingDown()) return refuseUpgrade(res, '503 Service Unavailable', 'SHUTTING_DOWN', 'the node is shutting down');
+      if (opts.budget.count >= limits.connectionsMax) {
+        return refuseUpgrade(res, '503 Service Unavailable', 'TOO_MANY_CONNECTIONS', `the node serves at most ${limits.connectionsMax} connections`);
       }
       const state: ConnectionState = { replies: new OrderedReplies<Outgoing>(), outbox: [], flusher: { flush: () => {} }, inFlight: 0, waiting: [], waitingHead: 0, waitingBytes: 0, pumping: false, closed: false, counted: false, authenticated, authTimer: null };
       res.upgrade(state, req.getHeader('sec-websocket-key'), req.getHeader('sec-websocket-protocol'),
