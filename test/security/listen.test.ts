@@ -62,6 +62,20 @@ describe('a port in use', () => {
     expect(error.message).toContain('cannot listen on 192.0.2.1:0 (HTTP/WebSocket): no network interface has this address');
   });
 
+  it('a host name that does not resolve is a clear ListenError', async () => {
+    const error = await refusal(startServer({ host: 'no-such-host.invalid', port: 0, respPort: null, workers: 1, pin: false, protectedMode: false }));
+    expect(error).toBeInstanceOf(ListenError);
+    expect(error.message).toMatch(/^cannot listen on no-such-host\.invalid:0 \(HTTP\/WebSocket\): /);
+  });
+
+  it('each system error has its own advice', () => {
+    expect(new ListenError('127.0.0.1', 80, 'HTTP/WebSocket', 'EACCES').message).toBe('cannot listen on 127.0.0.1:80 (HTTP/WebSocket): '
+      + 'permission denied (ports below 1024 need privileges); choose another port with --port');
+    expect(new ListenError('::1', 6380, 'RESP', 'EADDRINUSE').message).toBe('cannot listen on [::1]:6380 (RESP): '
+      + 'the port is already in use; stop the other process or choose another port with --resp-port');
+    expect(new ListenError('h.invalid', 1, 'RESP', 'ENOTFOUND').message).toContain('the host name does not resolve; choose another one with --host');
+  });
+
   it('the CLI on a used port exits non-zero and says which port and --port', async () => {
     const child = spawn(process.execPath, [CLI, 'server', '--port', String(first.server.port), '--no-resp', '--workers', '1', '--no-pin'],
       { cwd: REPO_ROOT });
