@@ -11,7 +11,7 @@
 import { Connection } from './connection.js';
 import { PiccoloClient } from './client.js';
 import { resolveOptions, type ConnectOptions } from './options.js';
-import { openWebSocket, resolveWebSocket } from './web-socket.js';
+import { openSocket } from './web-socket.js';
 import { wireFormat } from './wire-format.js';
 
 export { PiccoloClient, SCAN_LIMIT_DEFAULT } from './client.js';
@@ -23,7 +23,7 @@ export {
 } from './errors.js';
 export {
   DEFAULT_CONNECT_TIMEOUT_MS, DEFAULT_FRAME_BYTES_MAX, DEFAULT_PIPELINE_MAX, DEFAULT_REQUEST_TIMEOUT_MS, DEFAULT_WAITING_BYTES_MAX,
-  type ConnectOptions,
+  type ConnectOptions, type PasswordVia,
 } from './options.js';
 export type { WebSocketConstructor, WebSocketLike } from './web-socket.js';
 export type { FormatName } from './wire-format.js';
@@ -37,8 +37,7 @@ export const WS_PATH = '/v1/ws';
 export async function connect(url: string, options: ConnectOptions = {}): Promise<PiccoloClient> {
   const resolved = resolveOptions(options);
   const target = withDefaultPath(url);
-  const Ctor = await resolveWebSocket(options.WebSocket);
-  const socket = await openWebSocket(Ctor, target, resolved.connectTimeoutMs);
+  const socket = await openSocket(options.WebSocket, target, resolved);
   return new PiccoloClient(new Connection(socket, wireFormat(resolved.format), resolved, target), resolved.format);
 }
 

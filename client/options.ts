@@ -28,7 +28,18 @@ export interface ConnectOptions {
    * without bound. Await earlier calls to pace a bulk load.
    */
   waitingBytesMax?: number;
+  /**
+   * The node's password. Sent as `Authorization: Bearer` on the upgrade when
+   * the WebSocket can send headers (the `ws` package the client loads in
+   * Node), else (browsers) as an auth frame that must be answered before
+   * connect() resolves. Either way a wrong password rejects with ConnectError.
+   */
+  password?: string;
+  /** Force how the password is sent: 'header' (needs a WebSocket taking `ws`'s options) or 'frame'. */
+  passwordVia?: PasswordVia;
 }
+
+export type PasswordVia = 'header' | 'frame';
 
 /** Long enough for any single request on a loaded node; short enough that a hung node is noticed. */
 export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
@@ -50,6 +61,10 @@ export interface ResolvedOptions {
   pipelineMax: number;
   frameBytesMax: number;
   waitingBytesMax: number;
+  /** null: the node needs none. */
+  password: string | null;
+  /** null: 'header' where the WebSocket can send headers, else 'frame'. */
+  passwordVia: PasswordVia | null;
 }
 
 export function resolveOptions(options: ConnectOptions): ResolvedOptions {
@@ -62,7 +77,21 @@ export function resolveOptions(options: ConnectOptions): ResolvedOptions {
     pipelineMax: positiveInteger(options.pipelineMax, DEFAULT_PIPELINE_MAX, 'pipelineMax'),
     frameBytesMax: positiveInteger(options.frameBytesMax, DEFAULT_FRAME_BYTES_MAX, 'frameBytesMax'),
     waitingBytesMax: positiveInteger(options.waitingBytesMax, DEFAULT_WAITING_BYTES_MAX, 'waitingBytesMax'),
+    password: passwordOption(options.password),
+    passwordVia: passwordViaOption(options.passwordVia),
   };
+}
+
+function passwordOption(value: string | undefined): string | null {
+  if (value === undefined) return null;
+  if (typeof value !== 'string' || value === '') throw new TypeError('password must be a non-empty string');
+  return value;
+}
+
+function passwordViaOption(value: PasswordVia | undefined): PasswordVia | null {
+  if (value === undefined) return null;
+  if (value !== 'header' && value !== 'frame') throw new TypeError(`passwordVia must be 'header' or 'frame', got ${String(value)}`);
+  return value;
 }
 
 function positiveDuration(value: number | undefined, fallback: number, name: string): number {

@@ -18,6 +18,9 @@ export const ErrorCode = {
   INTERNAL: 14,
   TOO_MANY_CONNECTIONS: 15,
   LIMIT_EXCEEDED: 16,
+  UNAUTHORIZED: 17,
+  FORBIDDEN_ORIGIN: 18,
+  METHOD_NOT_ALLOWED: 19,
 } as const;
 
 export type ErrorName = keyof typeof ErrorCode;
@@ -49,6 +52,9 @@ export const HTTP_STATUS: Readonly<Record<ErrorName, number>> = Object.freeze({
   INTERNAL: 500,
   TOO_MANY_CONNECTIONS: 503,
   LIMIT_EXCEEDED: 400,
+  UNAUTHORIZED: 401,
+  FORBIDDEN_ORIGIN: 403,
+  METHOD_NOT_ALLOWED: 405,
 });
 
 /** WebSocket close codes for errors that end a connection (4000-4999 are ours). */
@@ -57,4 +63,6 @@ export const WS_CLOSE = {
   FRAME_TOO_LARGE: 1009,
   TOO_MANY_CONNECTIONS: 4003,
   SHUTTING_DOWN: 1001,
+  /** No authentication before other frames or within the time allowed, or a wrong password (4000 + HTTP 401). */
+  UNAUTHORIZED: 4401,
 } as const;

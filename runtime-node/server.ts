@@ -1,6 +1,9 @@
 // A Piccolo node: the IO thread (this one) runs a uWebSockets.js event loop
 // with the WebSocket and HTTP front doors, and routes every request over
 // shared-memory rings to the worker thread that owns its key's shard.
+// Security (runtime-node/security/, docs/security.md): one password for every
+// door, an origin allow list for browsers, protected mode, TLS, and ports
+// that are never silently shared.
 
 import './uws-env.js'; // must precede the uWebSockets.js import
 import uWS from 'uWebSockets.js';
@@ -11,8 +14,18 @@ import { Dispatcher } from '../core/node/dispatcher.js';
 import { mountHttp } from './io/http-front.js';
 import { SendBatcher } from './io/send-batcher.js';
 import { WorkerPool, type WorkerInfo } from './io/worker-pool.js';
-import { mountWebSocket } from './io/ws-front.js';
+import { mountWebSocket, WS_AUTH_TIMEOUT_MS } from './io/ws-front.js';
 import { DEFAULT_RESP_PORT, startRespFront, type RespFront } from './io/resp-front.js';
+import { listenExclusive } from './security/exclusive-listen.js';
+import { OriginPolicy } from './security/origin-policy.js';
+import { PasswordGate, type AuthDoor } from './security/password-gate.js';
+import { checkProtectedMode } from './security/protected-mode.js';
+import { loadTlsFiles, type TlsFiles } from './security/tls-files.js';
+
+export { ListenError } from './security/exclusive-listen.js';
+export { ProtectedModeError } from './security/protected-mode.js';
+export { TlsConfigError } from './security/tls-files.js';
+export type { AuthDoor, PasswordGate } from './security/password-gate.js';
 
 export const DEFAULT_PORT = 7700;
 export const DEFAULT_HOST = '127.0.0.1';
@@ -30,8 +43,26 @@ export interface ServerOptions {
   log?: (line: string) => void;
   /** RESP (Redis protocol) port; 0 picks a free one, null disables. Default DEFAULT_RESP_PORT, or 0 when `port` is 0. */
   respPort?: number | null;
-  /** Password RESP clients must AUTH with; none by default. */
+  /**
+   * The password every door requires: HTTP `Authorization: Bearer`, WebSocket
+   * header or auth frame, RESP AUTH. None by default. Change it while running
+   * with `server.passwordGate.set()`.
+   */
   requirePass?: string;
+  /** Called once per refused authentication, with its door (e.g. to count it in metrics). */
+  onAuthFailure?: (door: AuthDoor) => void;
+  /**
+   * Origins (`https://app.example.com`) whose web pages may use the HTTP and
+   * WebSocket doors; a request with any other Origin header is refused (403).
+   * `'*'` allows every page (unsafe). Default: none.
+   */
+  allowOrigins?: readonly string[];
+  /** Refuse to listen on a non-loopback host without a password (default true); false is unsafe. */
+  protectedMode?: boolean;
+  /** Serve HTTPS/WSS and RESP over TLS with these PEM files. */
+  tls?: TlsFiles;
+  /** How long a WebSocket may stay open without authenticating (default WS_AUTH_TIMEOUT_MS). */
+  wsAuthTimeoutMs?: number;
 }
 
 export interface PiccoloServer {
@@ -41,6 +72,10 @@ export interface PiccoloServer {
   readonly respPort: number | null;
   readonly workers: readonly WorkerInfo[];
   readonly limits: Limits;
+  /** Whether the doors speak TLS (https/wss, RESP over TLS). */
+  readonly tls: boolean;
+  /** The password of every door; `set()` changes it at run time (Redis's CONFIG SET requirepass). */
+  readonly passwordGate: PasswordGate;
   /** Stop accepting, finish in-flight requests, stop the workers. */
   close(): Promise<void>;
 }
@@ -49,6 +84,11 @@ export async function startServer(options: ServerOptions = {}): Promise<PiccoloS
   const log = options.log ?? ((line: string) => console.error(line));
   const limits = makeLimits(options.limits);
   const host = options.host ?? DEFAULT_HOST;
+  // Refusals that need nothing started come first, so they leave nothing to stop.
+  checkProtectedMode(host, Boolean(options.requirePass), options.protectedMode ?? true);
+  const originPolicy = new OriginPolicy(options.allowOrigins ?? []);
+  const tls = options.tls ? loadTlsFiles(options.tls) : null;
+  const passwordGate = new PasswordGate(options.requirePass ?? null, options.onAuthFailure);
   const workers = options.workers ?? WorkerPool.defaultWorkerCount();
   const batcher = new SendBatcher();
   const pool = await WorkerPool.start({ workers, limits, pin: options.pin ?? true, log, afterReplies: batcher.flushAll });
@@ -63,13 +103,16 @@ export async function startServer(options: ServerOptions = {}): Promise<PiccoloS
     if (onIdle && pool.inFlight === 0 && httpInFlight === 0) onIdle();
   };
 
-  const app = uWS.App();
+  const app = tls ? uWS.SSLApp({ cert_file_name: tls.certFile, key_file_name: tls.keyFile }) : uWS.App();
   const { sockets } = mountWebSocket(app, {
     limits, dispatcher, budget, isShuttingDown: () => shuttingDown, onIdleCheck: idleCheck, batcher,
+    passwordGate, originPolicy, authTimeoutMs: options.wsAuthTimeoutMs ?? WS_AUTH_TIMEOUT_MS,
   });
   mountHttp(app, {
     limits,
     dispatcher,
+    passwordGate,
+    originPolicy,
     isShuttingDown: () => shuttingDown,
     health: () => ({
       status: shuttingDown ? 'shutting-down' : 'ok',
@@ -82,12 +125,14 @@ export async function startServer(options: ServerOptions = {}): Promise<PiccoloS
     onFinish: () => { httpInFlight--; idleCheck(); },
   });
 
-  const listenToken = await new Promise<uWS.us_listen_socket>((resolve, reject) => {
-    app.listen(host, options.port ?? DEFAULT_PORT, (token) => {
-      if (token) resolve(token);
-      else reject(new Error(`cannot listen on ${host}:${options.port ?? DEFAULT_PORT}`));
-    });
-  });
+  let listenToken: uWS.us_listen_socket;
+  try {
+    listenToken = await listenExclusive(app, host, options.port ?? DEFAULT_PORT, 'HTTP/WebSocket');
+  } catch (error) {
+    await pool.stop();
+    app.close();
+    throw error;
+  }
   const port = uWS.us_socket_local_port(listenToken);
   const respPort = options.respPort === undefined ? (options.port === 0 ? 0 : DEFAULT_RESP_PORT) : options.respPort;
   let resp: RespFront | null = null;
@@ -95,7 +140,7 @@ export async function startServer(options: ServerOptions = {}): Promise<PiccoloS
     try {
       resp = await startRespFront({
         host, port: respPort, limits, dispatcher, budget, shardCount: pool.slotMap.shardCount,
-        requirePass: options.requirePass ?? null, startedAtMs, httpPort: port, workers: pool.workerCount,
+        passwordGate, tls, log, startedAtMs, httpPort: port, workers: pool.workerCount,
         isShuttingDown: () => shuttingDown, onIdleCheck: idleCheck, batcher,
       });
     } catch (error) {
@@ -125,5 +170,5 @@ export async function startServer(options: ServerOptions = {}): Promise<PiccoloS
     return closing;
   };
 
-  return { host, port, respPort: resp?.port ?? null, workers: pool.infos, limits, close };
+  return { host, port, respPort: resp?.port ?? null, workers: pool.infos, limits, tls: tls !== null, passwordGate, close };
 }

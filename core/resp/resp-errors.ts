@@ -78,6 +78,9 @@ const CODE_WORD: Readonly<Record<ErrorName, string>> = Object.freeze({
   INTERNAL: 'ERR',
   TOO_MANY_CONNECTIONS: 'TOOMANYCONNECTIONS',
   LIMIT_EXCEEDED: 'ERR',
+  UNAUTHORIZED: 'NOAUTH',
+  FORBIDDEN_ORIGIN: 'ERR',
+  METHOD_NOT_ALLOWED: 'ERR',
 });
 
 /**

@@ -3,6 +3,10 @@
 // type (so a JSON document PUT is stored as that document); POST carries a
 // JSON operation in the WebSocket JSON format, minus the key.
 // Errors are JSON `{"error":{"code","number","message"}}` with a fitting status.
+// Every request passes the security checks first (admit / authorize): a
+// browser's Origin must be allowed (CORS), and with a password set the
+// request needs `Authorization: Bearer <password>`; /healthz answers without
+// one but then says only its status. Unknown query parameters are refused.
 
 import '../uws-env.js'; // must precede the uWebSockets.js import
 import uWS from 'uWebSockets.js';
@@ -12,38 +16,64 @@ import type { ErrReply, Reply, Request } from '../../core/protocol/ops.js';
 import { base64ToBytes, bytesToBase64 } from '../../schema/base64.js';
 import { replyToJson, requestFromJson } from '../../schema/json-codec.js';
 import type { Dispatcher } from '../../core/node/dispatcher.js';
+import { forbiddenOriginMessage, OriginPolicy } from '../security/origin-policy.js';
+import { bearerToken, WWW_AUTHENTICATE, type PasswordGate } from '../security/password-gate.js';
 import { parseQuery, percentDecodeToBytes } from './percent-decode.js';
 
 export const KV_PREFIX = '/v1/kv/';
 /** Default and largest SCAN page over REST. */
 export const HTTP_SCAN_LIMIT_DEFAULT = 100;
 
+/**
+ * The query parameters each route reads. Any other is refused with
+ * BAD_REQUEST, so a typo (`ttl` for `ttlMs`) fails instead of being ignored.
+ */
+const QUERY_PARAMS = {
+  scan: ['prefix', 'cursor', 'limit', 'values'],
+  get: [],
+  put: ['ttlMs', 'ifAbsent', 'ifPresent', 'keepTtl', 'version', 'encoding'],
+  delete: ['version'],
+  post: [],
+  healthz: [],
+} as const satisfies Record<string, readonly string[]>;
+
+/** The methods of each route, for 405's Allow header. */
+const KEY_METHODS = 'GET, PUT, DELETE, POST, OPTIONS';
+const READ_METHODS = 'GET, OPTIONS';
+
 export interface HttpFrontOptions {
   limits: Limits;
   dispatcher: Dispatcher;
+  passwordGate: PasswordGate;
+  originPolicy: OriginPolicy;
   isShuttingDown: () => boolean;
-  health: () => Record<string, unknown>;
+  /** The full health report; without a password only its `status` is shown. */
+  health: () => Record<string, unknown> & { status: string };
   /** Track requests so shutdown can wait for them. */
   onStart: () => void;
   onFinish: () => void;
 }
 
 const STATUS_TEXT: Record<number, string> = {
-  200: '200 OK', 400: '400 Bad Request', 404: '404 Not Found', 405: '405 Method Not Allowed', 409: '409 Conflict',
+  200: '200 OK', 204: '204 No Content', 400: '400 Bad Request', 401: '401 Unauthorized', 403: '403 Forbidden',
+  404: '404 Not Found', 405: '405 Method Not Allowed', 409: '409 Conflict',
   412: '412 Precondition Failed', 413: '413 Payload Too Large', 414: '414 URI Too Long', 500: '500 Internal Server Error',
   503: '503 Service Unavailable',
 };
 
 class HttpExchange {
   aborted = false;
-  constructor(readonly res: uWS.HttpResponse) {
+  /** @param always headers every response of this exchange carries (CORS). */
+  constructor(readonly res: uWS.HttpResponse, private readonly always: [string, string][] = []) {
     res.onAborted(() => { this.aborted = true; });
   }
 
-  send(status: number, contentType: string, body: string | Uint8Array, headers: [string, string][] = []): void {
+  send(status: number, contentType: string | null, body: string | Uint8Array, headers: [string, string][] = []): void {
     if (this.aborted) return;
     this.res.cork(() => {
-      this.res.writeStatus(STATUS_TEXT[status] ?? String(status)).writeHeader('content-type', contentType);
+      this.res.writeStatus(STATUS_TEXT[status] ?? String(status));
+      if (contentType !== null) this.res.writeHeader('content-type', contentType);
+      for (const [name, value] of this.always) this.res.writeHeader(name, value);
       for (const [name, value] of headers) this.res.writeHeader(name, value);
       this.res.end(body);
     });
@@ -53,13 +83,42 @@ class HttpExchange {
     this.send(status, 'application/json', JSON.stringify(value), headers);
   }
 
-  error(code: ErrorName, message: string, extra: Record<string, unknown> = {}): void {
-    this.json(HTTP_STATUS[code], { error: { code, number: ErrorCode[code], message, ...extra } });
+  error(code: ErrorName, message: string, extra: Record<string, unknown> = {}, headers: [string, string][] = []): void {
+    this.json(HTTP_STATUS[code], { error: { code, number: ErrorCode[code], message, ...extra } }, headers);
+  }
+
+  unauthorized(): void {
+    this.error('UNAUTHORIZED', 'this node requires a password: send the header Authorization: Bearer <password>', {},
+      [['www-authenticate', WWW_AUTHENTICATE]]);
+  }
+
+  methodNotAllowed(method: string, route: string, allow: string): void {
+    this.error('METHOD_NOT_ALLOWED', `method ${method} is not allowed on ${route}`, {}, [['allow', allow]]);
+  }
+
+  /** Refuse query parameters the route does not read; true when there are none. */
+  onlyParams(params: Map<string, string>, known: readonly string[]): boolean {
+    for (const name of params.keys()) {
+      if (known.includes(name)) continue;
+      const expected = known.length === 0 ? 'this request takes no query parameters' : `known: ${known.join(', ')}`;
+      this.error('BAD_REQUEST', `unknown query parameter ${JSON.stringify(name.slice(0, 64))} (${expected})`);
+      return false;
+    }
+    return true;
   }
 
   errorReply(reply: ErrReply): void {
     this.error(reply.code, reply.message, reply.currentVersion !== undefined ? { currentVersion: reply.currentVersion } : {});
   }
+}
+
+/**
+ * Answer 401 UNAUTHORIZED as every route of this door does, for routes
+ * mounted elsewhere (e.g. /metrics):
+ * `if (!passwordGate.authorizeHttp(req)) return respondUnauthorized(res);`
+ */
+export function respondUnauthorized(res: uWS.HttpResponse): void {
+  new HttpExchange(res).unauthorized();
 }
 
 /** Read the whole body, refusing it past `bytesMax`. */
@@ -117,13 +176,53 @@ export function mountHttp(app: uWS.TemplatedApp, opts: HttpFrontOptions): void {
     });
   };
 
-  app.get('/healthz', (res) => {
-    new HttpExchange(res).json(opts.isShuttingDown() ? 503 : 200, opts.health());
+  /**
+   * Start an exchange, or answer it here: a forbidden Origin gets 403, a
+   * preflight (OPTIONS) 204. An allowed origin's responses carry CORS headers.
+   */
+  const admit = (res: uWS.HttpResponse, req: uWS.HttpRequest): HttpExchange | null => {
+    const origin = req.getHeader('origin');
+    const verdict = opts.originPolicy.judge(origin);
+    if (verdict === 'forbidden') {
+      new HttpExchange(res).error('FORBIDDEN_ORIGIN', forbiddenOriginMessage(origin));
+      return null;
+    }
+    if (req.getMethod() === 'options') {
+      const headers = verdict === 'allowed' ? OriginPolicy.preflightHeaders(origin) : [];
+      new HttpExchange(res).send(204, null, '', [...headers, ['allow', KEY_METHODS]]);
+      return null;
+    }
+    return new HttpExchange(res, verdict === 'allowed' ? OriginPolicy.responseHeaders(origin) : []);
+  };
+
+  /** Whether the request has the password (or none is set); else answers 401. */
+  const authorize = (ex: HttpExchange, req: uWS.HttpRequest): boolean => {
+    if (opts.passwordGate.authorizeHttp(req)) return true;
+    ex.unauthorized();
+    return false;
+  };
+
+  app.any('/healthz', (res, req) => {
+    const ex = admit(res, req);
+    if (!ex) return;
+    const method = req.getMethod().toUpperCase();
+    if (method !== 'GET') return ex.methodNotAllowed(method, '/healthz', READ_METHODS);
+    if (!ex.onlyParams(parseQuery(req.getQuery() ?? ''), QUERY_PARAMS.healthz)) return;
+    // Load balancers probe without the password: they learn the status, nothing about the node's layout.
+    // A missing or wrong password here is not counted as a failed authentication.
+    const gate = opts.passwordGate;
+    const full = !gate.required || gate.matches(bearerToken(req.getHeader('authorization')) ?? '');
+    const health = opts.health();
+    ex.json(opts.isShuttingDown() ? 503 : 200, full ? health : { status: health.status });
   });
 
-  app.get('/v1/kv', (res, req) => {
-    const ex = new HttpExchange(res);
+  app.any('/v1/kv', (res, req) => {
+    const ex = admit(res, req);
+    if (!ex || !authorize(ex, req)) return;
+    const method = req.getMethod().toUpperCase();
+    if (method !== 'GET') return ex.methodNotAllowed(method, '/v1/kv', READ_METHODS);
     const params = parseQuery(req.getQuery() ?? '');
+    if (!ex.onlyParams(params, QUERY_PARAMS.scan)) return;
     const limit = integerParam(params, 'limit');
     if (limit === null) return ex.error('BAD_REQUEST', 'limit must be a positive integer');
     const cursorText = params.get('cursor') ?? '';
@@ -139,7 +238,8 @@ export function mountHttp(app: uWS.TemplatedApp, opts: HttpFrontOptions): void {
   });
 
   app.any('/v1/kv/*', (res, req) => {
-    const ex = new HttpExchange(res);
+    const ex = admit(res, req);
+    if (!ex || !authorize(ex, req)) return;
     const method = req.getMethod().toUpperCase();
     const rawKey = req.getUrl().slice(KV_PREFIX.length);
     const key = percentDecodeToBytes(rawKey);
@@ -150,6 +250,11 @@ export function mountHttp(app: uWS.TemplatedApp, opts: HttpFrontOptions): void {
     const ifMatch = etagVersion(req.getHeader('if-match'));
     const ifNoneMatchAny = req.getHeader('if-none-match').trim() === '*';
     if (ifMatch === null) return ex.error('BAD_REQUEST', 'If-Match must be a version number');
+
+    const known = method === 'GET' ? QUERY_PARAMS.get : method === 'PUT' ? QUERY_PARAMS.put
+      : method === 'DELETE' ? QUERY_PARAMS.delete : method === 'POST' ? QUERY_PARAMS.post : null;
+    if (known === null) return ex.methodNotAllowed(method, '/v1/kv/{key}', KEY_METHODS);
+    if (!ex.onlyParams(params, known)) return;
 
     switch (method) {
       case 'GET': return run(ex, { op: 'get', key }, (reply) => {
@@ -213,13 +318,12 @@ export function mountHttp(app: uWS.TemplatedApp, opts: HttpFrontOptions): void {
           ex.json(200, replyToJson(reply));
         });
       });
-      default:
-        return ex.json(405, { error: { code: 'BAD_REQUEST', number: ErrorCode.BAD_REQUEST, message: `method ${method} is not allowed on /v1/kv/{key}` } },
-          [['allow', 'GET, PUT, DELETE, POST']]);
     }
   });
 
   app.any('/*', (res, req) => {
-    new HttpExchange(res).json(404, { error: { code: 'NOT_FOUND', number: ErrorCode.NOT_FOUND, message: `no route for ${req.getMethod().toUpperCase()} ${req.getUrl()}` } });
+    const ex = admit(res, req);
+    if (!ex || !authorize(ex, req)) return;
+    ex.error('NOT_FOUND', `no route for ${req.getMethod().toUpperCase()} ${req.getUrl().slice(0, 200)}`);
   });
 }

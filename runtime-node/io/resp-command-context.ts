@@ -8,6 +8,7 @@ import type { ReplyCallback } from '../../core/node/shard-channel.js';
 import type { Request } from '../../core/protocol/ops.js';
 import type { RespProtocol, RespValue } from '../../core/resp/reply-encoder.js';
 import { arityError } from '../../core/resp/resp-errors.js';
+import type { PasswordGate } from '../security/password-gate.js';
 import type { ScanCursors } from './resp-scan-cursors.js';
 
 /** One RESP connection's state, as commands see and change it. */
@@ -56,8 +57,8 @@ export interface RespNodeFacts {
 /** The node as connection-level commands see it. */
 export interface RespNode {
   readonly limits: Limits;
-  /** The password AUTH must give, or null when none is configured. */
-  readonly requirePass: string | null;
+  /** The node's password, shared with the other doors (it may change while the node runs). */
+  readonly passwordGate: PasswordGate;
   readonly shardCount: number;
   /** SCAN's integer handles for Piccolo's byte cursors, shared by all connections. */
   readonly scanCursors: ScanCursors;

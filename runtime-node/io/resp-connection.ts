@@ -17,7 +17,9 @@
 //
 // Ending: QUIT and protocol errors stop reading, and the connection closes
 // after the last reply is written. A client that half-closes (sends FIN after
-// its commands) still gets every reply, then the connection closes.
+// its commands) still gets every reply, then the connection closes. A peer
+// that turns out to speak HTTP (security/cross-protocol-guard.ts) is cut off
+// at once, with no reply.
 
 import type { Socket } from 'node:net';
 import { assert } from '../../core/assert.js';
@@ -29,6 +31,8 @@ import { translate, type ConnectionPlan, type RequestsPlan, type TranslateContex
 import { ReplyWriter } from '../../core/resp/reply-encoder.js';
 import { RequestParser, requestParserOptionsFor } from '../../core/resp/request-parser.js';
 import { errorValue, type CommandOutcome, type Done, type RespSession, type RespStats } from './resp-command-context.js';
+import { isHttpCommand } from '../security/cross-protocol-guard.js';
+import type { PasswordGate } from '../security/password-gate.js';
 import { NOAUTH_ERROR } from './resp-session-commands.js';
 import type { Flushable } from './send-batcher.js';
 
@@ -38,7 +42,7 @@ export const CLOSE_LINGER_MS = 5_000;
 /** What a connection needs from the front door that owns it. */
 export interface RespConnectionHost {
   readonly limits: Limits;
-  readonly requirePass: string | null;
+  readonly passwordGate: PasswordGate;
   readonly stats: RespStats;
   execute(request: Request, onReply: ReplyCallback): void;
   runConnectionCommand(plan: ConnectionPlan, session: RespSession, nowMs: number, done: Done): void;
@@ -47,6 +51,8 @@ export interface RespConnectionHost {
   /** A batch flush of this connection's replies is done (shutdown waits for the last). */
   onFlushed(): void;
   onClosed(connection: RespConnection): void;
+  /** The peer sent an HTTP request line or header; the connection is being closed. */
+  onHttpDetected(connection: RespConnection): void;
 }
 
 /**
@@ -135,7 +141,7 @@ export class RespConnection {
       name: '',
       libName: '',
       libVersion: '',
-      authenticated: host.requirePass === null,
+      authenticated: !host.passwordGate.required,
       protocol: 2,
       lastCommandAtMs: nowMs,
     };
@@ -202,6 +208,7 @@ export class RespConnection {
     const nowMs = this.ctx.nowMs;
     this.host.stats.commandsProcessed++;
     this.session.lastCommandAtMs = nowMs;
+    if (isHttpCommand(args[0]!)) return this.abortAsHttp();
     if (!this.session.authenticated && !mayRunUnauthenticated(args[0]!)) {
       this.enqueue({ value: errorValue(NOAUTH_ERROR) });
       return;
@@ -228,6 +235,14 @@ export class RespConnection {
         return;
       }
     }
+  }
+
+  /** Cross-protocol attack: drop the connection now, without replies (they would go to a web page). */
+  private abortAsHttp(): void {
+    this.stopReading();
+    this.ended = true;
+    this.host.onHttpDetected(this);
+    this.socket.destroy();
   }
 
   private stopReading(): void {

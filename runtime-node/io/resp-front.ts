@@ -4,20 +4,26 @@
 // shards: commands become core requests (core/resp/commands.ts) and go through
 // the same Dispatcher as the WebSocket and HTTP doors, under the same
 // connection budget. Per-connection work is in resp-connection.ts; the
-// commands the server answers itself in resp-*-commands.ts.
+// commands the server answers itself in resp-*-commands.ts. With TLS
+// material it listens with node:tls instead of node:net, on the same port.
 
 import { readFileSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
+import { createServer as createTlsServer } from 'node:tls';
 import type { Limits } from '../../core/limits.js';
 import { Dispatcher } from '../../core/node/dispatcher.js';
 import type { ReplyCallback } from '../../core/node/shard-channel.js';
 import type { Request } from '../../core/protocol/ops.js';
 import type { ConnectionPlan } from '../../core/resp/commands.js';
+import { crossProtocolWarning } from '../security/cross-protocol-guard.js';
+import { ListenError } from '../security/exclusive-listen.js';
+import type { PasswordGate } from '../security/password-gate.js';
+import type { TlsMaterial } from '../security/tls-files.js';
 import type { ConnectionBudget } from './connection-budget.js';
 import {
   fail, type CommandCall, type Done, type RespNode, type RespNodeFacts, type RespSession, type RespStats,
 } from './resp-command-context.js';
-import { RespConnection, type RespConnectionHost } from './resp-connection.js';
+import { CLOSE_LINGER_MS, RespConnection, type RespConnectionHost } from './resp-connection.js';
 import { runKeys, runRandomKey, runRename, runScan } from './resp-keyspace-commands.js';
 import { ScanCursors } from './resp-scan-cursors.js';
 import type { SendBatcher } from './send-batcher.js';
@@ -28,6 +34,12 @@ export const DEFAULT_RESP_PORT = 6380;
 export const MAX_CLIENTS_ERROR = 'ERR max number of clients reached';
 /** Pending connections the kernel queues for accept(), as Redis's tcp-backlog default. */
 const LISTEN_BACKLOG = 511;
+/**
+ * Longest a TLS handshake may take (Node's default is 120 s): a LAN or WAN
+ * handshake takes milliseconds, and a socket that never finishes one should
+ * not linger.
+ */
+export const TLS_HANDSHAKE_MS_MAX = 10_000;
 
 export interface RespFrontOptions {
   host: string;
@@ -38,8 +50,11 @@ export interface RespFrontOptions {
   /** Shared with the other front doors: connectionsMax bounds them together. */
   budget: ConnectionBudget;
   shardCount: number;
-  /** AUTH password; null (the default) lets every connection in without one, as Redis without requirepass. */
-  requirePass: string | null;
+  /** The node's password (AUTH / HELLO AUTH); without one every connection is let in, as Redis without requirepass. */
+  passwordGate: PasswordGate;
+  /** Serve RESP over TLS with this certificate and key; null for plain TCP. */
+  tls: TlsMaterial | null;
+  log: (line: string) => void;
   /** For INFO. */
   startedAtMs: number;
   httpPort: number;
@@ -93,14 +108,14 @@ class Front implements RespConnectionHost, RespNode {
   readonly facts: RespNodeFacts;
   readonly connections = new Set<RespConnection>();
   readonly limits: Limits;
-  readonly requirePass: string | null;
+  readonly passwordGate: PasswordGate;
   readonly shardCount: number;
   readonly scanCursors = new ScanCursors();
   private nextId = 1;
 
   constructor(private readonly opts: RespFrontOptions, readonly server: Server) {
     this.limits = opts.limits;
-    this.requirePass = opts.requirePass;
+    this.passwordGate = opts.passwordGate;
     this.shardCount = opts.shardCount;
     this.facts = {
       version: PICCOLO_VERSION,
@@ -143,6 +158,10 @@ class Front implements RespConnectionHost, RespNode {
     this.opts.budget.release();
   }
 
+  onHttpDetected(connection: RespConnection): void {
+    this.opts.log(crossProtocolWarning(connection.session.remoteAddress));
+  }
+
   handleSocket(socket: Socket): void {
     this.stats.connectionsReceived++;
     if (this.opts.isShuttingDown()) {
@@ -163,13 +182,22 @@ class Front implements RespConnectionHost, RespNode {
 
 export async function startRespFront(opts: RespFrontOptions): Promise<RespFront> {
   // allowHalfOpen: a client that sends FIN after its commands still gets their replies.
-  const server = createServer({ allowHalfOpen: true, noDelay: true });
+  const server = opts.tls === null
+    ? createServer({ allowHalfOpen: true, noDelay: true })
+    : createTlsServer({ allowHalfOpen: true, noDelay: true, cert: opts.tls.cert, key: opts.tls.key, handshakeTimeout: TLS_HANDSHAKE_MS_MAX });
+  // Every TCP socket, served or (TLS) still in its handshake, so close() can end the ones no connection owns.
+  const sockets = new Set<Socket>();
+  server.on('connection', (socket: Socket) => {
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
+  });
   const front = new Front(opts, server);
-  server.on('connection', (socket) => front.handleSocket(socket));
+  // A TLS connection is served once its handshake is done; a failed handshake only closes that socket.
+  server.on(opts.tls === null ? 'connection' : 'secureConnection', (socket: Socket) => front.handleSocket(socket));
   await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
+    server.once('error', (error: NodeJS.ErrnoException) => reject(new ListenError(opts.host, opts.port, 'RESP', error.code)));
     server.listen({ host: opts.host, port: opts.port, backlog: LISTEN_BACKLOG }, () => {
-      server.off('error', reject);
+      server.removeAllListeners('error');
       resolve();
     });
   });
@@ -190,7 +218,10 @@ export async function startRespFront(opts: RespFrontOptions): Promise<RespFront>
     close: () => {
       const listenerClosed = stopAccepting();
       for (const connection of [...front.connections]) connection.shutdown();
-      return listenerClosed;
+      // The listener closes once every socket has; a TLS handshake in progress has no connection to end it.
+      const stragglers = setTimeout(() => { for (const socket of sockets) socket.destroy(); }, CLOSE_LINGER_MS);
+      stragglers.unref();
+      return listenerClosed.finally(() => clearTimeout(stragglers));
     },
   };
 }

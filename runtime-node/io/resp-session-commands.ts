@@ -2,10 +2,10 @@
 // change only this connection's session, synchronously, in command order.
 // Error texts are Redis 7's.
 
-import { createHash, timingSafeEqual } from 'node:crypto';
 import { SYNTAX_ERROR } from '../../core/resp/resp-errors.js';
 import { parseInt64Number } from '../../core/resp/resp-numbers.js';
 import type { RespValue } from '../../core/resp/reply-encoder.js';
+import type { PasswordGate } from '../security/password-gate.js';
 import {
   bulk, fail, helpLines, integer, OK, reply, subcommandArityError, text, unknownSubcommand, word,
   type CommandCall, type RespSession,
@@ -24,23 +24,26 @@ const HELLO_NOAUTH_ERROR = 'NOAUTH HELLO must be called with the client already 
 /** Redis's only user here; any other name is refused as Redis refuses unknown users. */
 const DEFAULT_USER = 'default';
 
-const digest = (secret: Uint8Array | string): Buffer => createHash('sha256').update(secret).digest();
-
-/** Whether user/password may log in; compares digests in constant time so timing leaks nothing about the password. */
-function credentialsValid(requirePass: string | null, user: Uint8Array | null, password: Uint8Array): boolean {
-  if (user !== null && text(user) !== DEFAULT_USER) return false;
-  // Without a password configured the default user takes any password, as in Redis.
-  if (requirePass === null) return true;
-  return timingSafeEqual(digest(password), digest(requirePass));
+/**
+ * Whether user/password may log in, through the node's PasswordGate (constant
+ * time; a refusal is counted). Without a password configured the default user
+ * takes any password, as in Redis.
+ */
+function credentialsValid(gate: PasswordGate, user: Uint8Array | null, password: Uint8Array): boolean {
+  if (user !== null && text(user) !== DEFAULT_USER) {
+    gate.onFailure('resp');
+    return false;
+  }
+  return gate.check(password, 'resp');
 }
 
 export function runAuth(call: CommandCall): void {
   const { args, session, node } = call;
   if (args.length > 2) return call.done(fail(SYNTAX_ERROR));
-  if (args.length === 1 && node.requirePass === null) return call.done(fail(NO_PASSWORD_ERROR));
+  if (args.length === 1 && !node.passwordGate.required) return call.done(fail(NO_PASSWORD_ERROR));
   const user = args.length === 2 ? args[0]! : null;
   const password = args[args.length - 1]!;
-  if (!credentialsValid(node.requirePass, user, password)) return call.done(fail(WRONGPASS_ERROR));
+  if (!credentialsValid(node.passwordGate, user, password)) return call.done(fail(WRONGPASS_ERROR));
   session.authenticated = true;
   call.done(reply(OK));
 }
@@ -69,7 +72,7 @@ export function runHello(call: CommandCall): void {
     }
   }
   if (credentials !== null) {
-    if (!credentialsValid(node.requirePass, credentials.user, credentials.password)) return call.done(fail(WRONGPASS_ERROR));
+    if (!credentialsValid(node.passwordGate, credentials.user, credentials.password)) return call.done(fail(WRONGPASS_ERROR));
     session.authenticated = true;
   }
   if (!session.authenticated) return call.done(fail(HELLO_NOAUTH_ERROR));

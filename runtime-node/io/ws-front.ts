@@ -5,10 +5,17 @@
 // frames wait in the connection's queue, and past connectionQueueBytesMax
 // they are answered OVERLOADED, so one client's memory stays bounded. (uWS
 // cannot pause a WebSocket's reads, so the queue stands in for TCP pushback.)
+//
+// Security: an upgrade with an Origin header not allowed is refused (403).
+// With a password set, a client authenticates either with `Authorization:
+// Bearer <password>` on the upgrade (a wrong one is refused with 401) or,
+// since browsers cannot set that header, with an auth text frame first
+// (security/ws-auth-frame.ts). Until then any other frame, a wrong password
+// or authTimeoutMs of silence closes the connection with 4401 (UNAUTHORIZED).
 
 import '../uws-env.js'; // must precede the uWebSockets.js import
 import uWS from 'uWebSockets.js';
-import { ErrorCode, WS_CLOSE } from '../../core/errors.js';
+import { ErrorCode, WS_CLOSE, type ErrorName } from '../../core/errors.js';
 import type { Limits } from '../../core/limits.js';
 import type { Reply, Request } from '../../core/protocol/ops.js';
 import { decodeRequest, encodeResponse } from '../../schema/binary-codec.js';
@@ -16,11 +23,20 @@ import { decodeJsonRequest, encodeJsonResponse } from '../../schema/json-codec.j
 import type { ConnectionBudget } from './connection-budget.js';
 import { Dispatcher } from '../../core/node/dispatcher.js';
 import { OrderedReplies } from './ordered-replies.js';
+import { forbiddenOriginMessage, type OriginPolicy } from '../security/origin-policy.js';
+import { WWW_AUTHENTICATE, type PasswordGate } from '../security/password-gate.js';
+import { authOkFrame, parseAuthFrame } from '../security/ws-auth-frame.js';
 import type { Flushable, SendBatcher } from './send-batcher.js';
 
 export const WS_PATH = '/v1/ws';
 /** Seconds without traffic before uWS closes a connection (pings keep healthy clients alive). */
 export const WS_IDLE_TIMEOUT_S = 120;
+/**
+ * How long a connection may stay open without authenticating when a password
+ * is set: ample for a client's first frame, short enough that sockets that
+ * never authenticate do not hold connection budget for long.
+ */
+export const WS_AUTH_TIMEOUT_MS = 10_000;
 
 type Outgoing = { bytes: Uint8Array | string; binary: boolean };
 
@@ -39,6 +55,10 @@ interface ConnectionState {
   closed: boolean;
   /** Holds one unit of the node's connection budget. */
   counted: boolean;
+  /** False until the password was given (always true when none is set). */
+  authenticated: boolean;
+  /** Closes the connection if it does not authenticate in time. */
+  authTimer: ReturnType<typeof setTimeout> | null;
 }
 
 export interface WsFrontOptions {
@@ -49,9 +69,22 @@ export interface WsFrontOptions {
   /** Called after every reply leaves, so shutdown can tell when all is done. */
   onIdleCheck: () => void;
   batcher: SendBatcher;
+  passwordGate: PasswordGate;
+  originPolicy: OriginPolicy;
+  /** See WS_AUTH_TIMEOUT_MS. */
+  authTimeoutMs: number;
 }
 
 const textDecoder = new TextDecoder();
+
+/** Refuse an upgrade with an HTTP status and the JSON error body of the REST door. */
+function refuseUpgrade(res: uWS.HttpResponse, status: string, code: ErrorName, message: string, headers: [string, string][] = []): void {
+  res.cork(() => {
+    res.writeStatus(status).writeHeader('content-type', 'application/json');
+    for (const [name, value] of headers) res.writeHeader(name, value);
+    res.end(JSON.stringify({ error: { code, number: ErrorCode[code], message } }));
+  });
+}
 
 export function mountWebSocket(app: uWS.TemplatedApp, opts: WsFrontOptions): { sockets: Set<uWS.WebSocket<ConnectionState>> } {
   const sockets = new Set<uWS.WebSocket<ConnectionState>>();
@@ -104,9 +137,21 @@ export function mountWebSocket(app: uWS.TemplatedApp, opts: WsFrontOptions): { s
       id = decoded.id ?? 0n;
       if (decoded.ok) request = decoded.request; else immediate = decoded.error;
     } else {
-      const decoded = decodeJsonRequest(textDecoder.decode(frame), limits);
+      const text = textDecoder.decode(frame);
+      const decoded = decodeJsonRequest(text, limits);
       id = decoded.id ?? null;
       if (decoded.ok) request = decoded.request; else immediate = decoded.error;
+      // An auth frame on an authenticated connection (a client that always sends one) is checked again, in order.
+      if (!decoded.ok && decoded.error.code === 'UNKNOWN_OP') {
+        const auth = parseAuthFrame(text);
+        if (auth.kind !== 'other') {
+          if (auth.kind === 'bad' || !opts.passwordGate.check(auth.password, 'ws')) {
+            ws.end(WS_CLOSE.UNAUTHORIZED, auth.kind === 'bad' ? auth.message : 'wrong password');
+            return;
+          }
+          immediate = { ok: true };
+        }
+      }
     }
     if (refuse && !immediate) immediate = refuse;
     const ticket = state.replies.take();
@@ -128,6 +173,26 @@ export function mountWebSocket(app: uWS.TemplatedApp, opts: WsFrontOptions): { s
     else opts.dispatcher.execute(request!, finish);
   };
 
+  /** A frame before authentication: only an auth frame with the right password is served. */
+  const authenticate = (ws: uWS.WebSocket<ConnectionState>, state: ConnectionState, frame: Uint8Array, isBinary: boolean): void => {
+    const auth = isBinary ? null : parseAuthFrame(textDecoder.decode(frame));
+    if (auth === null || auth.kind === 'other') {
+      opts.passwordGate.onFailure('ws');
+      ws.end(WS_CLOSE.UNAUTHORIZED, 'authentication required: send {"op":"auth","password":...} first');
+      return;
+    }
+    if (auth.kind === 'bad' || !opts.passwordGate.check(auth.password, 'ws')) {
+      if (auth.kind === 'bad') opts.passwordGate.onFailure('ws');
+      ws.end(WS_CLOSE.UNAUTHORIZED, auth.kind === 'bad' ? auth.message : 'wrong password');
+      return;
+    }
+    state.authenticated = true;
+    if (state.authTimer !== null) clearTimeout(state.authTimer);
+    state.authTimer = null;
+    // Nothing else was served before this frame, so its reply is the first in order.
+    ws.send(authOkFrame(auth.id), false);
+  };
+
   app.ws<ConnectionState>(WS_PATH, {
     maxPayloadLength: limits.frameBytesMax,
     maxBackpressure: limits.clientOutputBytesMax * 2,
@@ -136,16 +201,22 @@ export function mountWebSocket(app: uWS.TemplatedApp, opts: WsFrontOptions): { s
     sendPingsAutomatically: true,
     compression: uWS.DISABLED,
     upgrade: (res, req, context) => {
-      if (opts.isShuttingDown() || opts.budget.count >= limits.connectionsMax) {
-        const shutting = opts.isShuttingDown();
-        res.writeStatus('503 Service Unavailable').writeHeader('content-type', 'application/json').end(JSON.stringify({
-          error: shutting
-            ? { code: 'SHUTTING_DOWN', number: ErrorCode.SHUTTING_DOWN, message: 'the node is shutting down' }
-            : { code: 'TOO_MANY_CONNECTIONS', number: ErrorCode.TOO_MANY_CONNECTIONS, message: `the node serves at most ${limits.connectionsMax} connections` },
-        }));
-        return;
+      const origin = req.getHeader('origin');
+      if (opts.originPolicy.judge(origin) === 'forbidden') {
+        return refuseUpgrade(res, '403 Forbidden', 'FORBIDDEN_ORIGIN', forbiddenOriginMessage(origin));
       }
-      const state: ConnectionState = { replies: new OrderedReplies<Outgoing>(), outbox: [], flusher: { flush: () => {} }, inFlight: 0, waiting: [], waitingHead: 0, waitingBytes: 0, pumping: false, closed: false, counted: false };
+      // A client that sends the header is authenticated (or refused) now; one without it must send an auth frame.
+      const hasHeader = req.getHeader('authorization') !== '';
+      if (hasHeader && !opts.passwordGate.authorizeHttp(req, 'ws')) {
+        return refuseUpgrade(res, '401 Unauthorized', 'UNAUTHORIZED', 'wrong password in the Authorization header',
+          [['www-authenticate', WWW_AUTHENTICATE]]);
+      }
+      const authenticated = !opts.passwordGate.required || hasHeader;
+      if (opts.isShuttingDown()) return refuseUpgrade(res, '503 Service Unavailable', 'SHUTTING_DOWN', 'the node is shutting down');
+      if (opts.budget.count >= limits.connectionsMax) {
+        return refuseUpgrade(res, '503 Service Unavailable', 'TOO_MANY_CONNECTIONS', `the node serves at most ${limits.connectionsMax} connections`);
+      }
+      const state: ConnectionState = { replies: new OrderedReplies<Outgoing>(), outbox: [], flusher: { flush: () => {} }, inFlight: 0, waiting: [], waitingHead: 0, waitingBytes: 0, pumping: false, closed: false, counted: false, authenticated, authTimer: null };
       res.upgrade(state, req.getHeader('sec-websocket-key'), req.getHeader('sec-websocket-protocol'),
         req.getHeader('sec-websocket-extensions'), context);
     },
@@ -156,6 +227,14 @@ export function mountWebSocket(app: uWS.TemplatedApp, opts: WsFrontOptions): { s
         return;
       }
       state.counted = true;
+      if (!state.authenticated) {
+        state.authTimer = setTimeout(() => {
+          state.authTimer = null;
+          if (state.closed || state.authenticated) return;
+          opts.passwordGate.onFailure('ws');
+          ws.end(WS_CLOSE.UNAUTHORIZED, `no authentication within ${opts.authTimeoutMs} ms`);
+        }, opts.authTimeoutMs);
+      }
       state.flusher = {
         flush: () => {
           if (state.closed || state.outbox.length === 0) return;
@@ -170,7 +249,9 @@ export function mountWebSocket(app: uWS.TemplatedApp, opts: WsFrontOptions): { s
     message: (ws, message, isBinary) => {
       // uWS frees `message` when this callback returns. The codecs copy what a
       // request keeps, and receive() copies frames it queues, so no copy here.
-      receive(ws, ws.getUserData(), new Uint8Array(message), isBinary);
+      const state = ws.getUserData();
+      if (!state.authenticated) return authenticate(ws, state, new Uint8Array(message), isBinary);
+      receive(ws, state, new Uint8Array(message), isBinary);
     },
     drain: (ws) => {
       pump(ws, ws.getUserData());
@@ -178,6 +259,7 @@ export function mountWebSocket(app: uWS.TemplatedApp, opts: WsFrontOptions): { s
     close: (ws) => {
       const state = ws.getUserData();
       state.closed = true;
+      if (state.authTimer !== null) clearTimeout(state.authTimer);
       sockets.delete(ws);
       if (state.counted) opts.budget.release();
     },

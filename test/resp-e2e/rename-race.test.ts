@@ -9,6 +9,7 @@ import { LocalShard } from '../core/local-shard.js';
 import type { CommandOutcome, RespNode, RespSession } from '../../runtime-node/io/resp-command-context.js';
 import { RENAME_RACE_ERROR, runRename } from '../../runtime-node/io/resp-keyspace-commands.js';
 import { ScanCursors } from '../../runtime-node/io/resp-scan-cursors.js';
+import { PasswordGate } from '../../runtime-node/security/password-gate.js';
 
 const limits = makeLimits();
 const key = (s: string): Uint8Array => Buffer.from(s);
@@ -18,7 +19,7 @@ const NOW_MS = 1_700_000_000_000;
 function nodeWith(shard: LocalShard, beforeEach: (request: Request) => void): RespNode {
   return {
     limits,
-    requirePass: null,
+    passwordGate: new PasswordGate(null),
     shardCount: 1,
     scanCursors: new ScanCursors(),
     stats: { connectionsReceived: 0, connectionsRejected: 0, commandsProcessed: 0 },
