@@ -15,7 +15,8 @@ import { mountHttp } from './io/http-front.js';
 import { SendBatcher } from './io/send-batcher.js';
 import { WorkerPool, type WorkerInfo } from './io/worker-pool.js';
 import { mountWebSocket, WS_AUTH_TIMEOUT_MS } from './io/ws-front.js';
-import { DEFAULT_RESP_PORT, startRespFront, type RespFront } from './io/resp-front.js';
+import { startRespFront, type RespFront } from './io/resp-front.js';
+import { DEFAULT_HOST, DEFAULT_PORT, DEFAULT_RESP_PORT } from './config/server-settings.js';
 import { listenExclusive } from './security/exclusive-listen.js';
 import { OriginPolicy } from './security/origin-policy.js';
 import { PasswordGate, type AuthDoor } from './security/password-gate.js';
@@ -27,8 +28,7 @@ export { ProtectedModeError } from './security/protected-mode.js';
 export { TlsConfigError } from './security/tls-files.js';
 export type { AuthDoor, PasswordGate } from './security/password-gate.js';
 
-export const DEFAULT_PORT = 7700;
-export const DEFAULT_HOST = '127.0.0.1';
+export { DEFAULT_HOST, DEFAULT_PORT };
 /** Longest a graceful shutdown waits for in-flight requests before closing anyway. */
 export const SHUTDOWN_DRAIN_MS_MAX = 10_000;
 

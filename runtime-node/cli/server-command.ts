@@ -1,94 +1,126 @@
-// `piccolo server`: start a node on embedded defaults, stop gracefully on
-// SIGINT/SIGTERM (stop accepting, finish in-flight requests, exit 0).
+// `piccolo server`: resolve the settings (flags > PICCOLO_* env > --config
+// file > defaults), start a node, stop gracefully on SIGINT/SIGTERM (stop
+// accepting, finish in-flight requests, exit 0).
 
-import { parseArgs } from 'node:util';
-import { DEFAULT_LIMITS, type Limits } from '../../core/limits.js';
-import { DEFAULT_RESP_PORT } from '../io/resp-front.js';
-import { UsageError } from './usage-error.js';
-import { DEFAULT_HOST, DEFAULT_PORT, startServer } from '../server.js';
+import { makeLimits, type Limits } from '../../core/limits.js';
+import { loadServerConfig, setting, type ServerConfig } from '../config/load-config.js';
+import { configAsJson, formatConfig } from '../config/print-config.js';
+import { envName, LIMIT_SETTING_NAMES, SERVER_SETTINGS } from '../config/server-settings.js';
+import { createLog, type Log, type LogFormat } from '../log.js';
+import {
+  ListenError, ProtectedModeError, startServer, TlsConfigError, type PiccoloServer, type ServerOptions,
+} from '../server.js';
 
-const kebab = (name: string): string => name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
-const LIMIT_FLAGS = Object.keys(DEFAULT_LIMITS).map((name) => [kebab(name), name as keyof Limits] as const);
+/** Exit code when the node cannot start (port in use, protected mode, bad TLS files): the message says why. */
+export const EXIT_CANNOT_START = 1;
 
-export const SERVER_HELP = `Usage: piccolo server [options]
+function helpText(): string {
+  const rows = SERVER_SETTINGS.map((spec) => {
+    const flag = `  --${spec.name}${spec.arg ? ` ${spec.arg}` : ''}`;
+    const shown = spec.defaultValue === undefined || spec.kind.type === 'switch'
+      || (Array.isArray(spec.defaultValue) && spec.defaultValue.length === 0) ? '' : ` (default ${String(spec.defaultValue)})`;
+    return `${flag.padEnd(34)} ${spec.help}${shown}`;
+  });
+  return `Usage: piccolo server [options]
 
 Start a Piccolo node: WebSocket at ws://HOST:PORT/v1/ws, REST at http://HOST:PORT/v1/kv,
-Redis protocol (RESP) at HOST:RESP_PORT.
+metrics at http://HOST:PORT/metrics, Redis protocol (RESP) at HOST:RESP_PORT.
+
+Data is held in memory only: a restart loses every key.
+
+Every option can also come from the environment as PICCOLO_<OPTION> (upper case,
+"-" as "_", e.g. ${envName('requirepass-file')}) or from a JSON --config file whose keys
+are the option names. Precedence: flags > environment > config file > defaults.
 
 Options:
-  --host HOST          interface to listen on (default ${DEFAULT_HOST})
-  --port PORT          port to listen on; 0 picks a free one (default ${DEFAULT_PORT})
-  --resp-port PORT     RESP port; 0 picks a free one (default ${DEFAULT_RESP_PORT}, or 0 with --port 0)
-  --no-resp            do not serve RESP
-  --requirepass PASS   password RESP clients must AUTH with (default: none)
-  --workers N          worker threads, one per core by default
-  --no-pin             do not pin workers to CPUs
-${LIMIT_FLAGS.map(([flag, name]) => `  --${flag} N`.padEnd(23) + `limit (default ${DEFAULT_LIMITS[name]})`).join('\n')}
-  -h, --help           show this help
+${rows.join('\n')}
+  --print-config                     print the effective settings and where each came from, then exit
+  -h, --help                         show this help
 `;
+}
+
+/** The help text (built from the settings table, so every setting is listed). */
+export const SERVER_HELP = helpText();
+
+/** Map resolved settings to startServer's options. */
+export function serverOptionsFrom(config: ServerConfig, log: Log): ServerOptions {
+  const limits: Partial<Limits> = {};
+  for (const [name, key] of LIMIT_SETTING_NAMES) {
+    if (config.settings.get(name)!.source !== 'default') limits[key] = setting<number>(config, name);
+  }
+  const port = setting<number>(config, 'port');
+  const respPortSetting = config.settings.get('resp-port')!;
+  // With --port 0 (tests, several nodes on one machine) the RESP port is free-picked too unless given.
+  const respPort = setting<boolean>(config, 'no-resp') ? null
+    : respPortSetting.source === 'default' && port === 0 ? 0 : respPortSetting.value as number;
+  const workers = setting<number | undefined>(config, 'workers');
+  const requirePass = setting<string | undefined>(config, 'requirepass');
+  const certFile = setting<string | undefined>(config, 'tls-cert');
+  const keyFile = setting<string | undefined>(config, 'tls-key');
+  return {
+    host: setting<string>(config, 'host'),
+    port,
+    respPort,
+    ...(workers !== undefined ? { workers } : {}),
+    pin: !setting<boolean>(config, 'no-pin'),
+    limits: makeLimits(limits),
+    ...(requirePass !== undefined ? { requirePass } : {}),
+    allowOrigins: setting<readonly string[]>(config, 'allow-origin'),
+    protectedMode: setting<string>(config, 'protected-mode') === 'yes',
+    ...(certFile !== undefined && keyFile !== undefined ? { tls: { certFile, keyFile } } : {}),
+    log,
+  };
+}
+
+function listeningLine(server: PiccoloServer, format: LogFormat, log: Log): void {
+  const http = server.tls ? 'https' : 'http';
+  const ws = server.tls ? 'wss' : 'ws';
+  const pinned = server.workers.filter((w) => w.pinned).map((w) => w.cpu);
+  const fields = {
+    http: `${http}://${server.host}:${server.port}`, ws: `${ws}://${server.host}:${server.port}/v1/ws`,
+    resp: server.respPort === null ? null : `${server.host}:${server.respPort}`,
+    workers: server.workers.length, pinnedCpus: pinned, auth: server.passwordGate.required, durable: false,
+  };
+  if (format === 'json') return log('listening', fields);
+  // Tests and scripts read this line: keep its shape (`listening on http://H:P ...; RESP on H:P`).
+  log(`piccolo listening on ${fields.http} (WebSocket ${fields.ws}); `
+    + `${server.workers.length} workers${pinned.length ? `, pinned to cpus ${pinned.join(',')}` : ', unpinned'}`
+    + `${server.respPort === null ? '' : `; RESP on ${fields.resp}`}`);
+  log(`piccolo: data is in memory only; a restart loses every key${server.passwordGate.required ? '' : '; no password set'}`);
+}
 
 export async function runServerCommand(args: string[]): Promise<number> {
-  const limitOptions = Object.fromEntries(LIMIT_FLAGS.map(([flag]) => [flag, { type: 'string' as const }]));
-  const { values } = parseArgs({
-    args,
-    options: {
-      host: { type: 'string' },
-      port: { type: 'string' },
-      'resp-port': { type: 'string' },
-      'no-resp': { type: 'boolean' },
-      requirepass: { type: 'string' },
-      workers: { type: 'string' },
-      'no-pin': { type: 'boolean' },
-      help: { type: 'boolean', short: 'h' },
-      ...limitOptions,
-    },
-    strict: true,
-  });
-  if (values.help) {
+  const config = loadServerConfig({ args, env: process.env });
+  if (config.help) {
     process.stdout.write(SERVER_HELP);
     return 0;
   }
-  const limits: Partial<Limits> = {};
-  for (const [flag, name] of LIMIT_FLAGS) {
-    const text = (values as Record<string, string | undefined>)[flag];
-    if (text === undefined) continue;
-    const n = Number(text);
-    if (!Number.isSafeInteger(n) || n <= 0) throw new UsageError(`--${flag} must be a positive integer`);
-    limits[name] = n;
+  const format = setting<LogFormat>(config, 'log-format');
+  if (config.printConfig) {
+    process.stdout.write(format === 'json' ? `${JSON.stringify(configAsJson(config), null, 2)}\n` : formatConfig(config));
+    return 0;
   }
-  const port = values.port === undefined ? DEFAULT_PORT : Number(values.port);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError('--port must be 0..65535');
-  const respPort = values['no-resp'] ? null : values['resp-port'] === undefined ? undefined : Number(values['resp-port']);
-  if (typeof respPort === 'number' && (!Number.isInteger(respPort) || respPort < 0 || respPort > 65535)) {
-    throw new UsageError('--resp-port must be 0..65535');
+  const out = createLog(format, (text) => process.stdout.write(text));
+  const err = createLog(format, (text) => process.stderr.write(text));
+  for (const variable of config.unknownEnv) err(`warning: ${variable} names no setting of piccolo server; ignored`);
+  let server: PiccoloServer;
+  try {
+    server = await startServer(serverOptionsFrom(config, err));
+  } catch (error) {
+    // Expected refusals get their message alone; anything else is a bug and keeps its stack (main.ts).
+    if (!(error instanceof ListenError || error instanceof ProtectedModeError || error instanceof TlsConfigError)) throw error;
+    err(`fatal: ${error.message}`);
+    return EXIT_CANNOT_START;
   }
-  const workers = values.workers === undefined ? undefined : Number(values.workers);
-  if (workers !== undefined && (!Number.isInteger(workers) || workers < 1 || workers > 256)) {
-    throw new UsageError('--workers must be 1..256');
-  }
-  const server = await startServer({
-    host: values.host ?? DEFAULT_HOST,
-    port,
-    ...(workers !== undefined ? { workers } : {}),
-    pin: !values['no-pin'],
-    limits,
-    ...(respPort !== undefined ? { respPort } : {}),
-    ...(values.requirepass !== undefined ? { requirePass: values.requirepass } : {}),
-  });
-  const pinned = server.workers.filter((w) => w.pinned).map((w) => w.cpu);
-  process.stdout.write(
-    `piccolo listening on http://${server.host}:${server.port} (WebSocket ws://${server.host}:${server.port}/v1/ws); `
-    + `${server.workers.length} workers${pinned.length ? `, pinned to cpus ${pinned.join(',')}` : ', unpinned'}`
-    + `${server.respPort === null ? '' : `; RESP on ${server.host}:${server.respPort}`}\n`,
-  );
+  listeningLine(server, format, out);
   await new Promise<void>((resolve) => {
     const stop = (signal: string): void => {
-      process.stdout.write(`piccolo: ${signal}, shutting down\n`);
+      out(`piccolo: ${signal}, shutting down`);
       void server.close().then(resolve);
     };
     process.once('SIGINT', () => stop('SIGINT'));
     process.once('SIGTERM', () => stop('SIGTERM'));
   });
-  process.stdout.write('piccolo: stopped\n');
+  out('piccolo: stopped');
   return 0;
 }

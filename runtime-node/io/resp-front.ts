@@ -30,7 +30,6 @@ import type { SendBatcher } from './send-batcher.js';
 import { runCommand, runConfig, runInfo } from './resp-server-commands.js';
 import { runAuth, runClient, runHello, runQuit } from './resp-session-commands.js';
 
-export const DEFAULT_RESP_PORT = 6380;
 export const MAX_CLIENTS_ERROR = 'ERR max number of clients reached';
 /** Pending connections the kernel queues for accept(), as Redis's tcp-backlog default. */
 const LISTEN_BACKLOG = 511;
