@@ -2,6 +2,7 @@
 // through the typed client. Each kind of outcome has its exit code
 // (exit-codes.ts): 0 done, 1 not found, 2 usage, 3 unreachable, 4 node error.
 
+import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import type { DelOptions, PiccoloClient, PiccoloError, SetOptions } from '../../client/index.js';
 import { unreachable } from '../../core/assert.js';
@@ -10,6 +11,7 @@ import { putBytes } from '../../schema/json-bytes.js';
 import {
   EXIT_CODES_HELP, EXIT_NOT_FOUND, EXIT_OK, EXIT_SERVER_ERROR, EXIT_UNREACHABLE, EXIT_USAGE,
 } from './exit-codes.js';
+import { CLIENT_PASSWORD_ENV } from '../config/server-settings.js';
 import { UsageError } from './usage-error.js';
 import { decodeBase64, readAll, STDIN_VALUE_BYTES_MAX, type ByteSource } from './value-input.js';
 
@@ -33,6 +35,7 @@ interface Output {
 const STDIN_VALUE_BYTES_MAX_TEXT = `${STDIN_VALUE_BYTES_MAX / (1024 * 1024)} MiB`;
 
 const URL_HELP = `  --url URL            node to talk to (default ${DEFAULT_URL})
+  --password-file FILE the node's password (one line); or set ${CLIENT_PASSWORD_ENV}
   --connect-timeout-ms N  give up connecting after N ms (default: the client's, 10000)
   -h, --help           show this help
 
@@ -99,7 +102,8 @@ ${URL_HELP}
 type OptionSpec = { type: 'string' | 'boolean'; short?: string };
 
 const COMMON_OPTIONS: Record<string, OptionSpec> = {
-  url: { type: 'string' }, 'connect-timeout-ms': { type: 'string' }, help: { type: 'boolean', short: 'h' },
+  url: { type: 'string' }, 'connect-timeout-ms': { type: 'string' }, 'password-file': { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
 };
 
 const OPTIONS: Record<ClientCommand, Record<string, OptionSpec>> = {
@@ -162,7 +166,10 @@ export async function runClientCommand(
   const { connect, ConnectError, PiccoloError } = await import('../../client/index.js');
   let client: PiccoloClient;
   try {
-    client = await connect(parsed.url, parsed.connectTimeoutMs === undefined ? {} : { connectTimeoutMs: parsed.connectTimeoutMs });
+    client = await connect(parsed.url, {
+      ...(parsed.connectTimeoutMs === undefined ? {} : { connectTimeoutMs: parsed.connectTimeoutMs }),
+      ...(parsed.password === undefined ? {} : { password: parsed.password }),
+    });
   } catch (error) {
     if (!(error instanceof ConnectError)) throw error;
     await write(streams.stderr, `piccolo: cannot connect to ${error.url} (${error.detail}). Is a node running there? `
@@ -259,7 +266,25 @@ async function run(client: PiccoloClient, plan: Plan, { stdout, stderr }: CliStr
   }
 }
 
-type Parsed = { help: true } | { help: false; url: string; connectTimeoutMs: number | undefined; plan: Plan };
+type Parsed = { help: true } | { help: false; url: string; connectTimeoutMs: number | undefined; password: string | undefined; plan: Plan };
+
+/**
+ * The password from --password-file, else the environment. Not a flag of its
+ * own: a password on the command line is visible to every user in `ps`.
+ */
+function passwordOf(values: Values): string | undefined {
+  const file = values['password-file'] as string | undefined;
+  if (file === undefined) return process.env[CLIENT_PASSWORD_ENV] || undefined;
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new UsageError(`cannot read --password-file ${file}: ${(error as Error).message}`);
+  }
+  const password = text.replace(/\r?\n$/, '');
+  if (password.length === 0 || /[\r\n]/.test(password)) throw new UsageError(`--password-file ${file} must hold one non-empty line`);
+  return password;
+}
 
 function parseCommandLine(command: ClientCommand, args: string[]): Parsed {
   const options = OPTIONS[command];
@@ -274,7 +299,10 @@ function parseCommandLine(command: ClientCommand, args: string[]): Parsed {
   }
   const url = (values.url as string | undefined) ?? DEFAULT_URL;
   if (!/^wss?:\/\//i.test(url)) throw new UsageError(`--url must be a ws:// or wss:// URL, got ${JSON.stringify(url)}`);
-  return { help: false, url, connectTimeoutMs: optionalInteger(values, 'connect-timeout-ms', 1), plan: planOf(command, positionals, values) };
+  return {
+    help: false, url, connectTimeoutMs: optionalInteger(values, 'connect-timeout-ms', 1), password: passwordOf(values),
+    plan: planOf(command, positionals, values),
+  };
 }
 
 function planOf(command: ClientCommand, [first, second]: string[], values: Values): Plan {

@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { UsageError } from '../cli/usage-error.js';
 import {
-  envName, SERVER_SETTINGS, SETTINGS_BY_NAME, type SettingSpec, type SettingValue,
+  CLIENT_PASSWORD_ENV, envName, SERVER_SETTINGS, SETTINGS_BY_NAME, type SettingSpec, type SettingValue,
 } from './server-settings.js';
 
 /** A setting that cannot be used as given: printed without a stack, exit code 2. */
@@ -206,7 +206,7 @@ export function loadServerConfig(inputs: ConfigInputs): ServerConfig {
   const knownEnv = new Map(SERVER_SETTINGS.map((s) => [envName(s.name), s]));
   const unknownEnv: string[] = [];
   for (const [variable, text] of Object.entries(inputs.env)) {
-    if (!variable.startsWith('PICCOLO_') || text === undefined) continue;
+    if (!variable.startsWith('PICCOLO_') || text === undefined || variable === CLIENT_PASSWORD_ENV) continue;
     const spec = knownEnv.get(variable);
     if (spec === undefined) unknownEnv.push(variable);
     else fromEnv.set(spec.name, parseText(spec, text, variable));

@@ -92,3 +92,6 @@ export const SETTINGS_BY_NAME: ReadonlyMap<string, SettingSpec> = new Map(SERVER
 export function envName(settingName: string): string {
   return `PICCOLO_${settingName.toUpperCase().replace(/-/g, '_')}`;
 }
+
+/** The client commands' password variable: not a server setting, so the server does not warn about it. */
+export const CLIENT_PASSWORD_ENV = 'PICCOLO_PASSWORD';

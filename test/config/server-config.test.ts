@@ -3,7 +3,7 @@
 // --print-config shows the winner of each setting and where it came from, the
 // settings take effect on a running node, and mistakes exit 2 with a message.
 
-import { spawn } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -93,5 +93,27 @@ describe('piccolo server configuration', () => {
     expect(run.stderr).toContain('--requirepass');
     expect(run.stderr).toContain('--protected-mode no');
     expect(run.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it('client commands take the password from PICCOLO_PASSWORD or --password-file', async () => {
+    const node = await runServer(['--port', '0', '--no-resp', '--workers', '1', '--no-pin'], { PICCOLO_REQUIREPASS: 'cli-pass' }, /listening on/);
+    try {
+      const url = `ws://127.0.0.1:${/listening on http:\/\/[^:]+:(\d+)/.exec(node.stdout)![1]}/v1/ws`;
+      const cli = (args: string[], env: Record<string, string>): Promise<{ code: number; stdout: string; stderr: string }> =>
+        new Promise((resolve) => {
+          execFile(process.execPath, [CLI, ...args, '--url', url], { cwd: REPO_ROOT, env: { PATH: process.env.PATH ?? '', ...env }, timeout: 20_000 },
+            (error, stdout, stderr) => resolve({ code: error ? Number(error.code) : 0, stdout, stderr }));
+        });
+      const refused = await cli(['set', 'k', 'v'], {});
+      expect(refused.code).toBe(3);
+      expect(refused.stderr).toMatch(/password|auth/i);
+      expect((await cli(['set', 'k', 'v'], { PICCOLO_PASSWORD: 'cli-pass' })).code).toBe(0);
+      const passFile = join(dir, 'client-pass');
+      writeFileSync(passFile, 'cli-pass\n');
+      const got = await cli(['get', 'k', '--password-file', passFile], {});
+      expect(got).toMatchObject({ code: 0, stdout: 'v' });
+    } finally {
+      await node.stop();
+    }
   });
 });
