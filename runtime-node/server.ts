@@ -13,6 +13,11 @@ import { SendBatcher } from './io/send-batcher.js';
 import { WorkerPool, type WorkerInfo } from './io/worker-pool.js';
 import { mountWebSocket } from './io/ws-front.js';
 import { DEFAULT_RESP_PORT, startRespFront, type RespFront } from './io/resp-front.js';
+import { passwordHolder, registerRedisSettings } from './config/redis-settings.js';
+import { SettingsRegistry } from './config/settings-registry.js';
+import { mountMetricsRoute } from './metrics/metrics-route.js';
+import { NodeMetrics } from './metrics/node-metrics.js';
+import { MetricsRespStats } from './metrics/resp-stats.js';
 
 export const DEFAULT_PORT = 7700;
 export const DEFAULT_HOST = '127.0.0.1';
@@ -41,6 +46,10 @@ export interface PiccoloServer {
   readonly respPort: number | null;
   readonly workers: readonly WorkerInfo[];
   readonly limits: Limits;
+  /** Counters and gauges of this node (GET /metrics); `metrics.authFailed(door)` counts a failed login. */
+  readonly metrics: NodeMetrics;
+  /** What CONFIG GET / SET see; register more settings here. */
+  readonly settings: SettingsRegistry;
   /** Stop accepting, finish in-flight requests, stop the workers. */
   close(): Promise<void>;
 }
@@ -55,6 +64,11 @@ export async function startServer(options: ServerOptions = {}): Promise<PiccoloS
   const dispatcher = new Dispatcher(pool, limits);
   const budget = new ConnectionBudget(limits.connectionsMax);
   const startedAtMs = Date.now();
+  const metrics = new NodeMetrics(pool);
+  const settings = new SettingsRegistry();
+  const password = passwordHolder(options.requirePass ?? null);
+  let respPortBound = 0;
+  registerRedisSettings(settings, { budget, password, limits, host, respPort: () => respPortBound });
 
   let shuttingDown = false;
   let httpInFlight = 0;
@@ -64,12 +78,13 @@ export async function startServer(options: ServerOptions = {}): Promise<PiccoloS
   };
 
   const app = uWS.App();
+  mountMetricsRoute(app, { metrics });
   const { sockets } = mountWebSocket(app, {
-    limits, dispatcher, budget, isShuttingDown: () => shuttingDown, onIdleCheck: idleCheck, batcher,
+    limits, dispatcher: metrics.executorFor('ws', dispatcher), budget: metrics.budgetFor('ws', budget), isShuttingDown: () => shuttingDown, onIdleCheck: idleCheck, batcher,
   });
   mountHttp(app, {
     limits,
-    dispatcher,
+    dispatcher: metrics.executorFor('http', dispatcher),
     isShuttingDown: () => shuttingDown,
     health: () => ({
       status: shuttingDown ? 'shutting-down' : 'ok',
@@ -94,16 +109,19 @@ export async function startServer(options: ServerOptions = {}): Promise<PiccoloS
   if (respPort !== null) {
     try {
       resp = await startRespFront({
-        host, port: respPort, limits, dispatcher, budget, shardCount: pool.slotMap.shardCount,
-        requirePass: options.requirePass ?? null, startedAtMs, httpPort: port, workers: pool.workerCount,
+        host, port: respPort, limits, dispatcher: metrics.executorFor('resp', dispatcher),
+        budget: metrics.budgetFor('resp', budget), shardCount: pool.slotMap.shardCount,
+        requirePass: options.requirePass ?? null, password, stats: new MetricsRespStats(metrics), settings, startedAtMs, httpPort: port, workers: pool.workerCount,
         isShuttingDown: () => shuttingDown, onIdleCheck: idleCheck, batcher,
       });
     } catch (error) {
       uWS.us_listen_socket_close(listenToken);
       await pool.stop();
       app.close();
+      metrics.close();
       throw error;
     }
+    respPortBound = resp.port;
   }
 
   let closing: Promise<void> | null = null;
@@ -121,9 +139,10 @@ export async function startServer(options: ServerOptions = {}): Promise<PiccoloS
       await resp?.close();
       await pool.stop();
       app.close();
+      metrics.close();
     })();
     return closing;
   };
 
-  return { host, port, respPort: resp?.port ?? null, workers: pool.infos, limits, close };
+  return { host, port, respPort: resp?.port ?? null, workers: pool.infos, limits, metrics, settings, close };
 }

@@ -11,7 +11,7 @@ import type { Limits } from '../../core/limits.js';
 import type { ErrReply, Reply, Request } from '../../core/protocol/ops.js';
 import { base64ToBytes, bytesToBase64 } from '../../schema/base64.js';
 import { replyToJson, requestFromJson } from '../../schema/json-codec.js';
-import type { Dispatcher } from '../../core/node/dispatcher.js';
+import type { RequestExecutor } from '../../core/node/dispatcher.js';
 import { parseQuery, percentDecodeToBytes } from './percent-decode.js';
 
 export const KV_PREFIX = '/v1/kv/';
@@ -20,7 +20,7 @@ export const HTTP_SCAN_LIMIT_DEFAULT = 100;
 
 export interface HttpFrontOptions {
   limits: Limits;
-  dispatcher: Dispatcher;
+  dispatcher: RequestExecutor;
   isShuttingDown: () => boolean;
   health: () => Record<string, unknown>;
   /** Track requests so shutdown can wait for them. */

@@ -200,7 +200,7 @@ export class RespConnection {
 
   private handleCommand(args: Uint8Array[]): void {
     const nowMs = this.ctx.nowMs;
-    this.host.stats.commandsProcessed++;
+    this.host.stats.commandProcessed();
     this.session.lastCommandAtMs = nowMs;
     if (!this.session.authenticated && !mayRunUnauthenticated(args[0]!)) {
       this.enqueue({ value: errorValue(NOAUTH_ERROR) });

@@ -9,10 +9,12 @@
 import { readFileSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import type { Limits } from '../../core/limits.js';
-import { Dispatcher } from '../../core/node/dispatcher.js';
+import { Dispatcher, type RequestExecutor } from '../../core/node/dispatcher.js';
 import type { ReplyCallback } from '../../core/node/shard-channel.js';
 import type { Request } from '../../core/protocol/ops.js';
 import type { ConnectionPlan } from '../../core/resp/commands.js';
+import type { PasswordSetting } from '../config/redis-settings.js';
+import type { SettingsRegistry } from '../config/settings-registry.js';
 import type { ConnectionBudget } from './connection-budget.js';
 import {
   fail, type CommandCall, type Done, type RespNode, type RespNodeFacts, type RespSession, type RespStats,
@@ -34,12 +36,18 @@ export interface RespFrontOptions {
   /** 0 picks a free port. */
   port: number;
   limits: Limits;
-  dispatcher: Dispatcher;
+  dispatcher: RequestExecutor;
   /** Shared with the other front doors: connectionsMax bounds them together. */
   budget: ConnectionBudget;
   shardCount: number;
   /** AUTH password; null (the default) lets every connection in without one, as Redis without requirepass. */
   requirePass: string | null;
+  /** Where the password lives when it can change at run time (CONFIG SET requirepass); wins over requirePass. */
+  password?: PasswordSetting;
+  /** INFO's counters, kept by the node's metrics. */
+  stats: RespStats;
+  /** What CONFIG GET / SET see. */
+  settings: SettingsRegistry;
   /** For INFO. */
   startedAtMs: number;
   httpPort: number;
@@ -89,18 +97,19 @@ const COMMAND_HANDLERS: ReadonlyMap<string, (call: CommandCall) => void> = new M
 ]);
 
 class Front implements RespConnectionHost, RespNode {
-  readonly stats: RespStats = { connectionsReceived: 0, connectionsRejected: 0, commandsProcessed: 0 };
+  readonly stats: RespStats;
+  readonly settings: SettingsRegistry;
   readonly facts: RespNodeFacts;
   readonly connections = new Set<RespConnection>();
   readonly limits: Limits;
-  readonly requirePass: string | null;
   readonly shardCount: number;
   readonly scanCursors = new ScanCursors();
   private nextId = 1;
 
   constructor(private readonly opts: RespFrontOptions, readonly server: Server) {
     this.limits = opts.limits;
-    this.requirePass = opts.requirePass;
+    this.stats = opts.stats;
+    this.settings = opts.settings;
     this.shardCount = opts.shardCount;
     this.facts = {
       version: PICCOLO_VERSION,
@@ -111,6 +120,10 @@ class Front implements RespConnectionHost, RespNode {
       workers: opts.workers,
       connectedClients: () => opts.budget.count,
     };
+  }
+
+  get requirePass(): string | null {
+    return this.opts.password !== undefined ? this.opts.password.get() : this.opts.requirePass;
   }
 
   execute(request: Request, onReply: ReplyCallback): void {
@@ -144,15 +157,13 @@ class Front implements RespConnectionHost, RespNode {
   }
 
   handleSocket(socket: Socket): void {
-    this.stats.connectionsReceived++;
     if (this.opts.isShuttingDown()) {
-      this.stats.connectionsRejected++;
+      this.opts.budget.refused();
       socket.on('error', () => {});
       socket.end('-SHUTTINGDOWN the node is shutting down\r\n');
       return;
     }
     if (!this.opts.budget.tryAcquire()) {
-      this.stats.connectionsRejected++;
       socket.on('error', () => {});
       socket.end(`-${MAX_CLIENTS_ERROR}\r\n`);
       return;

@@ -14,7 +14,7 @@ import type { Reply, Request } from '../../core/protocol/ops.js';
 import { decodeRequest, encodeResponse } from '../../schema/binary-codec.js';
 import { decodeJsonRequest, encodeJsonResponse } from '../../schema/json-codec.js';
 import type { ConnectionBudget } from './connection-budget.js';
-import { Dispatcher } from '../../core/node/dispatcher.js';
+import { Dispatcher, type RequestExecutor } from '../../core/node/dispatcher.js';
 import { OrderedReplies } from './ordered-replies.js';
 import type { Flushable, SendBatcher } from './send-batcher.js';
 
@@ -43,7 +43,7 @@ interface ConnectionState {
 
 export interface WsFrontOptions {
   limits: Limits;
-  dispatcher: Dispatcher;
+  dispatcher: RequestExecutor;
   budget: ConnectionBudget;
   isShuttingDown: () => boolean;
   /** Called after every reply leaves, so shutdown can tell when all is done. */
@@ -136,12 +136,13 @@ export function mountWebSocket(app: uWS.TemplatedApp, opts: WsFrontOptions): { s
     sendPingsAutomatically: true,
     compression: uWS.DISABLED,
     upgrade: (res, req, context) => {
-      if (opts.isShuttingDown() || opts.budget.count >= limits.connectionsMax) {
+      if (opts.isShuttingDown() || opts.budget.count >= opts.budget.connectionsMax) {
+        opts.budget.refused();
         const shutting = opts.isShuttingDown();
         res.writeStatus('503 Service Unavailable').writeHeader('content-type', 'application/json').end(JSON.stringify({
           error: shutting
             ? { code: 'SHUTTING_DOWN', number: ErrorCode.SHUTTING_DOWN, message: 'the node is shutting down' }
-            : { code: 'TOO_MANY_CONNECTIONS', number: ErrorCode.TOO_MANY_CONNECTIONS, message: `the node serves at most ${limits.connectionsMax} connections` },
+            : { code: 'TOO_MANY_CONNECTIONS', number: ErrorCode.TOO_MANY_CONNECTIONS, message: `the node serves at most ${opts.budget.connectionsMax} connections` },
         }));
         return;
       }
