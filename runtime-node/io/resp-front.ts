@@ -25,6 +25,7 @@ import { ScanCursors } from './resp-scan-cursors.js';
 import type { SendBatcher } from './send-batcher.js';
 import { runCommand, runConfig, runInfo } from './resp-server-commands.js';
 import { runAuth, runClient, runHello, runQuit } from './resp-session-commands.js';
+import { runFunction, runScript, runScriptCall } from './resp-scripting-commands.js';
 
 export const DEFAULT_RESP_PORT = 6380;
 export const MAX_CLIENTS_ERROR = 'ERR max number of clients reached';
@@ -94,6 +95,9 @@ const COMMAND_HANDLERS: ReadonlyMap<string, (call: CommandCall) => void> = new M
   ['scan', runScan],
   ['randomkey', runRandomKey],
   ['rename', runRename],
+  ...['eval', 'evalsha', 'eval_ro', 'evalsha_ro', 'fcall', 'fcall_ro'].map((name) => [name, runScriptCall] as const),
+  ['script', runScript],
+  ['function', runFunction],
 ]);
 
 class Front implements RespConnectionHost, RespNode {
