@@ -5,7 +5,7 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { slotOf } from '../../core/routing/slot-hash.js';
 import { SlotMap } from '../../core/routing/slot-map.js';
-import { startRespNode, type RespNode } from './resp-node.js';
+import { startRespNodeWithRedis, stopRespNodeWithRedis, type RespNode } from './resp-node.js';
 
 let node: RespNode;
 let redis: Redis;
@@ -35,15 +35,8 @@ const errorOf = async (p: Promise<unknown>): Promise<string> => {
   throw new Error('expected an error reply');
 };
 
-beforeAll(async () => {
-  node = await startRespNode();
-  redis = new Redis({ port: node.respPort, host: '127.0.0.1', lazyConnect: true, maxRetriesPerRequest: 0 });
-  await redis.connect();
-});
-afterAll(async () => {
-  redis?.disconnect();
-  await node?.stop();
-});
+beforeAll(async () => { ({ node, redis } = await startRespNodeWithRedis()); });
+afterAll(() => stopRespNodeWithRedis({ node, redis }));
 
 describe('ioredis: strings', () => {
   it('SET / GET, missing keys, binary-safe keys and values', async () => {
