@@ -163,17 +163,22 @@ class Front implements RespConnectionHost, RespNode {
   handleSocket(socket: Socket): void {
     if (this.opts.isShuttingDown()) {
       this.opts.budget.refused();
-      socket.on('error', () => {});
-      socket.end('-SHUTTINGDOWN the node is shutting down\r\n');
-      return;
+      return refuseSocket(socket, '-SHUTTINGDOWN the node is shutting down\r\n');
     }
-    if (!this.opts.budget.tryAcquire()) {
-      socket.on('error', () => {});
-      socket.end(`-${MAX_CLIENTS_ERROR}\r\n`);
-      return;
-    }
+    if (!this.opts.budget.tryAcquire()) return refuseSocket(socket, `-${MAX_CLIENTS_ERROR}\r\n`);
     this.connections.add(new RespConnection(socket, this, this.nextId++, Date.now()));
   }
+}
+
+/**
+ * Answer a connection we do not serve with one error line and close it. The
+ * socket must read on: with allowHalfOpen it closes only once the client's
+ * FIN is read, and the listener's close waits for every socket.
+ */
+function refuseSocket(socket: Socket, errorLine: string): void {
+  socket.on('error', () => {});
+  socket.resume();
+  socket.end(errorLine);
 }
 
 export async function startRespFront(opts: RespFrontOptions): Promise<RespFront> {

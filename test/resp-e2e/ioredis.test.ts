@@ -5,7 +5,7 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { slotOf } from '../../core/routing/slot-hash.js';
 import { SlotMap } from '../../core/routing/slot-map.js';
-import { startRespNodeWithRedis, stopRespNodeWithRedis, type RespNode } from './resp-node.js';
+import { errorOf, startRespNodeWithRedis, stopRespNodeWithRedis, type RespNode } from './resp-node.js';
 
 let node: RespNode;
 let redis: Redis;
@@ -25,15 +25,6 @@ function keysByShard(prefix: string): { a: string; sameShard: string; otherShard
   }
   return { a, sameShard, otherShard };
 }
-
-const errorOf = async (p: Promise<unknown>): Promise<string> => {
-  try {
-    await p;
-  } catch (error) {
-    return (error as Error).message;
-  }
-  throw new Error('expected an error reply');
-};
 
 beforeAll(async () => { ({ node, redis } = await startRespNodeWithRedis()); });
 afterAll(() => stopRespNodeWithRedis({ node, redis }));

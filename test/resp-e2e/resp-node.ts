@@ -137,3 +137,13 @@ export async function stopRespNodeWithRedis(running: { node?: RespNode; redis?: 
   running.redis?.disconnect();
   await running.node?.stop();
 }
+
+/** The message of the error reply `p` rejects with; throws if it does not. */
+export async function errorOf(p: Promise<unknown>): Promise<string> {
+  try {
+    await p;
+  } catch (error) {
+    return (error as Error).message;
+  }
+  throw new Error('expected an error reply');
+}
