@@ -22,6 +22,11 @@ import { OriginPolicy } from './security/origin-policy.js';
 import { PasswordGate, type AuthDoor } from './security/password-gate.js';
 import { checkProtectedMode } from './security/protected-mode.js';
 import { loadTlsFiles, type TlsFiles } from './security/tls-files.js';
+import { registerRedisSettings, type PasswordSetting } from './config/redis-settings.js';
+import { SettingsRegistry } from './config/settings-registry.js';
+import { mountMetricsRoute } from './metrics/metrics-route.js';
+import { NodeMetrics } from './metrics/node-metrics.js';
+import { MetricsRespStats } from './metrics/resp-stats.js';
 
 export { ListenError } from './security/exclusive-listen.js';
 export { ProtectedModeError } from './security/protected-mode.js';
@@ -30,6 +35,8 @@ export type { AuthDoor, PasswordGate } from './security/password-gate.js';
 
 export { DEFAULT_HOST, DEFAULT_PORT };
 /** Longest a graceful shutdown waits for in-flight requests before closing anyway. */
+/** What CONFIG GET requirepass answers when a password is set. */
+export const PASSWORD_SHOWN_AS = '(hidden)';
 export const SHUTDOWN_DRAIN_MS_MAX = 10_000;
 
 export interface ServerOptions {
@@ -76,6 +83,10 @@ export interface PiccoloServer {
   readonly tls: boolean;
   /** The password of every door; `set()` changes it at run time (Redis's CONFIG SET requirepass). */
   readonly passwordGate: PasswordGate;
+  /** Counters and gauges of this node (GET /metrics); `metrics.authFailed(door)` counts a failed login. */
+  readonly metrics: NodeMetrics;
+  /** What CONFIG GET / SET see; register more settings here. */
+  readonly settings: SettingsRegistry;
   /** Stop accepting, finish in-flight requests, stop the workers. */
   close(): Promise<void>;
 }
@@ -88,13 +99,26 @@ export async function startServer(options: ServerOptions = {}): Promise<PiccoloS
   checkProtectedMode(host, Boolean(options.requirePass), options.protectedMode ?? true);
   const originPolicy = new OriginPolicy(options.allowOrigins ?? []);
   const tls = options.tls ? loadTlsFiles(options.tls) : null;
-  const passwordGate = new PasswordGate(options.requirePass ?? null, options.onAuthFailure);
+  const passwordGate = new PasswordGate(options.requirePass ?? null);
   const workers = options.workers ?? WorkerPool.defaultWorkerCount();
   const batcher = new SendBatcher();
   const pool = await WorkerPool.start({ workers, limits, pin: options.pin ?? true, log, afterReplies: batcher.flushAll });
   const dispatcher = new Dispatcher(pool, limits);
   const budget = new ConnectionBudget(limits.connectionsMax);
   const startedAtMs = Date.now();
+  const metrics = new NodeMetrics(pool);
+  passwordGate.onFailure = (door) => {
+    metrics.authFailed(door);
+    options.onAuthFailure?.(door);
+  };
+  const settings = new SettingsRegistry();
+  // CONFIG GET requirepass never shows the password (the gate keeps only a digest); CONFIG SET changes every door's.
+  const password: PasswordSetting = {
+    get: () => (passwordGate.required ? PASSWORD_SHOWN_AS : null),
+    set: (p) => passwordGate.set(p),
+  };
+  let respPortBound = 0;
+  registerRedisSettings(settings, { budget, password, limits, host, respPort: () => respPortBound });
 
   let shuttingDown = false;
   let httpInFlight = 0;
@@ -104,13 +128,15 @@ export async function startServer(options: ServerOptions = {}): Promise<PiccoloS
   };
 
   const app = tls ? uWS.SSLApp({ cert_file_name: tls.certFile, key_file_name: tls.keyFile }) : uWS.App();
+  mountMetricsRoute(app, { metrics, authorize: (req) => passwordGate.authorizeHttp(req) });
   const { sockets } = mountWebSocket(app, {
-    limits, dispatcher, budget, isShuttingDown: () => shuttingDown, onIdleCheck: idleCheck, batcher,
+    limits, dispatcher: metrics.executorFor('ws', dispatcher), budget: metrics.budgetFor('ws', budget),
+    isShuttingDown: () => shuttingDown, onIdleCheck: idleCheck, batcher,
     passwordGate, originPolicy, authTimeoutMs: options.wsAuthTimeoutMs ?? WS_AUTH_TIMEOUT_MS,
   });
   mountHttp(app, {
     limits,
-    dispatcher,
+    dispatcher: metrics.executorFor('http', dispatcher),
     passwordGate,
     originPolicy,
     isShuttingDown: () => shuttingDown,
@@ -139,16 +165,19 @@ export async function startServer(options: ServerOptions = {}): Promise<PiccoloS
   if (respPort !== null) {
     try {
       resp = await startRespFront({
-        host, port: respPort, limits, dispatcher, budget, shardCount: pool.slotMap.shardCount,
-        passwordGate, tls, log, startedAtMs, httpPort: port, workers: pool.workerCount,
+        host, port: respPort, limits, dispatcher: metrics.executorFor('resp', dispatcher),
+        budget: metrics.budgetFor('resp', budget), shardCount: pool.slotMap.shardCount,
+        passwordGate, tls, log, stats: new MetricsRespStats(metrics), settings, startedAtMs, httpPort: port, workers: pool.workerCount,
         isShuttingDown: () => shuttingDown, onIdleCheck: idleCheck, batcher,
       });
     } catch (error) {
       uWS.us_listen_socket_close(listenToken);
       await pool.stop();
       app.close();
+      metrics.close();
       throw error;
     }
+    respPortBound = resp.port;
   }
 
   let closing: Promise<void> | null = null;
@@ -166,9 +195,10 @@ export async function startServer(options: ServerOptions = {}): Promise<PiccoloS
       await resp?.close();
       await pool.stop();
       app.close();
+      metrics.close();
     })();
     return closing;
   };
 
-  return { host, port, respPort: resp?.port ?? null, workers: pool.infos, limits, tls: tls !== null, passwordGate, close };
+  return { host, port, respPort: resp?.port ?? null, workers: pool.infos, limits, tls: tls !== null, passwordGate, metrics, settings, close };
 }

@@ -22,7 +22,12 @@ export interface ShardTransport {
   submit(shard: number, request: Request, onReply: ReplyCallback): void;
 }
 
-export class Dispatcher {
+/** What a front door runs requests through: the Dispatcher, or a wrapper around it (metrics). */
+export interface RequestExecutor {
+  execute(req: Request, onReply: ReplyCallback): void;
+}
+
+export class Dispatcher implements RequestExecutor {
   constructor(private readonly pool: ShardTransport, private readonly limits: Limits) {}
 
   execute(req: Request, onReply: ReplyCallback): void {

@@ -85,6 +85,15 @@ const CONNECTION_COMMAND_ARITIES: Readonly<Record<string, number>> = {
   scan: -2,
   randomkey: 1,
   rename: 3,
+  // Scripting, answered as a server without scripts (runtime-node/io/resp-scripting-commands.ts).
+  eval: -3,
+  evalsha: -3,
+  eval_ro: -3,
+  evalsha_ro: -3,
+  fcall: -3,
+  fcall_ro: -3,
+  script: -2,
+  function: -2,
 };
 
 function connectionSpec(name: string, arity: number): CommandSpec {

@@ -57,7 +57,8 @@ export interface RequestsPlan {
 /**
  * A command about the connection or the whole node, that the server handles
  * itself (HELLO, AUTH, QUIT, CLIENT, COMMAND, CONFIG, INFO, KEYS, SCAN,
- * RANDOMKEY, RENAME). Arity is already checked. `name` is lower case; `args`
+ * RANDOMKEY, RENAME, and the scripting families EVAL*, FCALL*, SCRIPT,
+ * FUNCTION). Arity is already checked. `name` is lower case; `args`
  * are the arguments after the name.
  */
 export interface ConnectionPlan {

@@ -15,7 +15,7 @@ import type { Limits } from '../../core/limits.js';
 import type { ErrReply, Reply, Request } from '../../core/protocol/ops.js';
 import { base64ToBytes, bytesToBase64 } from '../../schema/base64.js';
 import { replyToJson, requestFromJson } from '../../schema/json-codec.js';
-import type { Dispatcher } from '../../core/node/dispatcher.js';
+import type { RequestExecutor } from '../../core/node/dispatcher.js';
 import { forbiddenOriginMessage, OriginPolicy } from '../security/origin-policy.js';
 import { bearerToken, WWW_AUTHENTICATE, type PasswordGate } from '../security/password-gate.js';
 import { parseQuery, percentDecodeToBytes } from './percent-decode.js';
@@ -43,7 +43,7 @@ const READ_METHODS = 'GET, OPTIONS';
 
 export interface HttpFrontOptions {
   limits: Limits;
-  dispatcher: Dispatcher;
+  dispatcher: RequestExecutor;
   passwordGate: PasswordGate;
   originPolicy: OriginPolicy;
   isShuttingDown: () => boolean;

@@ -8,6 +8,7 @@ import type { ReplyCallback } from '../../core/node/shard-channel.js';
 import type { Request } from '../../core/protocol/ops.js';
 import type { RespProtocol, RespValue } from '../../core/resp/reply-encoder.js';
 import { arityError } from '../../core/resp/resp-errors.js';
+import type { SettingsRegistry } from '../config/settings-registry.js';
 import type { PasswordGate } from '../security/password-gate.js';
 import type { ScanCursors } from './resp-scan-cursors.js';
 
@@ -34,11 +35,24 @@ export interface RespSession {
   lastCommandAtMs: number;
 }
 
-/** Counters for INFO stats; CONFIG RESETSTAT zeroes them. */
+/** INFO's counters (runtime-node/metrics): RESP connections and commands since start or CONFIG RESETSTAT. */
 export interface RespStats {
-  connectionsReceived: number;
-  connectionsRejected: number;
-  commandsProcessed: number;
+  readonly connectionsReceived: number;
+  readonly connectionsRejected: number;
+  readonly commandsProcessed: number;
+  /** Commands per second over the last second. */
+  readonly opsPerSecond: number;
+  /** Failed AUTH / HELLO AUTH attempts. */
+  readonly authFailures: number;
+  /** From the workers' published numbers (refreshed every 100 ms): keys with a TTL, bytes of keys and values. */
+  readonly expiringKeys: number;
+  readonly storeBytes: number;
+  /** Keys removed by the workers' expiry sweeps since start. */
+  readonly expiredKeys: number;
+  /** One command was received. */
+  commandProcessed(): void;
+  /** CONFIG RESETSTAT. */
+  reset(): void;
 }
 
 /** What INFO reports about the node besides counters. */
@@ -64,6 +78,8 @@ export interface RespNode {
   readonly scanCursors: ScanCursors;
   readonly stats: RespStats;
   readonly facts: RespNodeFacts;
+  /** What CONFIG GET / SET read and change. */
+  readonly settings: SettingsRegistry;
   /** Run one request (refused with SHUTTING_DOWN during shutdown). */
   execute(request: Request, onReply: ReplyCallback): void;
   /** Every open RESP session, for CLIENT LIST. */

@@ -2,7 +2,8 @@
 // translate() knows, the arity, flags, key positions and ACL categories of
 // Redis 7's command table (so client libraries that read them, such as
 // cluster-aware clients finding keys, see what they expect), plus a one-line
-// summary for redis-cli's help. CAS and GETVER are Piccolo's own.
+// summary for redis-cli's help, and Redis 7 key specifications. CAS and
+// GETVER are Piccolo's own.
 // test/resp-e2e/command-table.test.ts checks that this table names exactly
 // the commands translate() knows, with the arities it enforces.
 
@@ -14,6 +15,10 @@ export interface CommandInfo {
   flags: readonly string[];
   /** First key, last key (negative: from the end), step between keys; 0 0 0 for no keys. */
   keys: readonly [number, number, number];
+  /** Keys follow a count argument (EVAL's numkeys, at position 2): a keynum key spec instead of a range. */
+  keynum?: true;
+  /** Key spec flags when the default for the command's flags (readonly: RO ACCESS; write: RW ACCESS UPDATE) is wrong. */
+  keyFlags?: readonly string[];
   categories: readonly string[];
   group: string;
   since: string;
@@ -25,38 +30,38 @@ export const COMMAND_TABLE: Readonly<Record<string, CommandInfo>> = {
   echo: { arity: 2, flags: ['loading', 'stale', 'fast'], keys: [0, 0, 0], categories: ['@fast', '@connection'], group: 'connection', since: '1.0.0', summary: "Echo the given string" },
   select: { arity: 2, flags: ['loading', 'stale', 'fast'], keys: [0, 0, 0], categories: ['@fast', '@connection'], group: 'connection', since: '1.0.0', summary: "Change the selected database for the current connection" },
   get: { arity: 2, flags: ['readonly', 'fast'], keys: [1, 1, 1], categories: ['@read', '@string', '@fast'], group: 'string', since: '1.0.0', summary: "Get the value of a key" },
-  set: { arity: -3, flags: ['write', 'denyoom'], keys: [1, 1, 1], categories: ['@write', '@string', '@slow'], group: 'string', since: '1.0.0', summary: "Set the string value of a key" },
-  setnx: { arity: 3, flags: ['write', 'denyoom', 'fast'], keys: [1, 1, 1], categories: ['@write', '@string', '@fast'], group: 'string', since: '1.0.0', summary: "Set the value of a key, only if the key does not exist" },
-  setex: { arity: 4, flags: ['write', 'denyoom'], keys: [1, 1, 1], categories: ['@write', '@string', '@slow'], group: 'string', since: '2.0.0', summary: "Set the value and expiration of a key" },
-  psetex: { arity: 4, flags: ['write', 'denyoom'], keys: [1, 1, 1], categories: ['@write', '@string', '@slow'], group: 'string', since: '2.6.0', summary: "Set the value and expiration in milliseconds of a key" },
+  set: { arity: -3, flags: ['write', 'denyoom'], keys: [1, 1, 1], keyFlags: ['RW', 'ACCESS', 'UPDATE', 'VARIABLE_FLAGS'], categories: ['@write', '@string', '@slow'], group: 'string', since: '1.0.0', summary: "Set the string value of a key" },
+  setnx: { arity: 3, flags: ['write', 'denyoom', 'fast'], keys: [1, 1, 1], keyFlags: ['OW', 'INSERT'], categories: ['@write', '@string', '@fast'], group: 'string', since: '1.0.0', summary: "Set the value of a key, only if the key does not exist" },
+  setex: { arity: 4, flags: ['write', 'denyoom'], keys: [1, 1, 1], keyFlags: ['OW', 'UPDATE'], categories: ['@write', '@string', '@slow'], group: 'string', since: '2.0.0', summary: "Set the value and expiration of a key" },
+  psetex: { arity: 4, flags: ['write', 'denyoom'], keys: [1, 1, 1], keyFlags: ['OW', 'UPDATE'], categories: ['@write', '@string', '@slow'], group: 'string', since: '2.6.0', summary: "Set the value and expiration in milliseconds of a key" },
   getset: { arity: 3, flags: ['write', 'denyoom', 'fast'], keys: [1, 1, 1], categories: ['@write', '@string', '@fast'], group: 'string', since: '1.0.0', summary: "Set the string value of a key and return its old value" },
-  getdel: { arity: 2, flags: ['write', 'fast'], keys: [1, 1, 1], categories: ['@write', '@string', '@fast'], group: 'string', since: '6.2.0', summary: "Get the value of a key and delete the key" },
+  getdel: { arity: 2, flags: ['write', 'fast'], keys: [1, 1, 1], keyFlags: ['RW', 'ACCESS', 'DELETE'], categories: ['@write', '@string', '@fast'], group: 'string', since: '6.2.0', summary: "Get the value of a key and delete the key" },
   getex: { arity: -2, flags: ['write', 'fast'], keys: [1, 1, 1], categories: ['@write', '@string', '@fast'], group: 'string', since: '6.2.0', summary: "Get the value of a key and optionally set its expiration" },
   incr: { arity: 2, flags: ['write', 'denyoom', 'fast'], keys: [1, 1, 1], categories: ['@write', '@string', '@fast'], group: 'string', since: '1.0.0', summary: "Increment the integer value of a key by one" },
   decr: { arity: 2, flags: ['write', 'denyoom', 'fast'], keys: [1, 1, 1], categories: ['@write', '@string', '@fast'], group: 'string', since: '1.0.0', summary: "Decrement the integer value of a key by one" },
   incrby: { arity: 3, flags: ['write', 'denyoom', 'fast'], keys: [1, 1, 1], categories: ['@write', '@string', '@fast'], group: 'string', since: '1.0.0', summary: "Increment the integer value of a key by the given amount" },
   decrby: { arity: 3, flags: ['write', 'denyoom', 'fast'], keys: [1, 1, 1], categories: ['@write', '@string', '@fast'], group: 'string', since: '1.0.0', summary: "Decrement the integer value of a key by the given number" },
   incrbyfloat: { arity: 3, flags: ['write', 'denyoom', 'fast'], keys: [1, 1, 1], categories: ['@write', '@string', '@fast'], group: 'string', since: '2.6.0', summary: "Increment the float value of a key by the given amount" },
-  append: { arity: 3, flags: ['write', 'denyoom', 'fast'], keys: [1, 1, 1], categories: ['@write', '@string', '@fast'], group: 'string', since: '2.0.0', summary: "Append a value to a key" },
-  strlen: { arity: 2, flags: ['readonly', 'fast'], keys: [1, 1, 1], categories: ['@read', '@string', '@fast'], group: 'string', since: '2.2.0', summary: "Get the length of the value stored in a key" },
+  append: { arity: 3, flags: ['write', 'denyoom', 'fast'], keys: [1, 1, 1], keyFlags: ['RW', 'INSERT'], categories: ['@write', '@string', '@fast'], group: 'string', since: '2.0.0', summary: "Append a value to a key" },
+  strlen: { arity: 2, flags: ['readonly', 'fast'], keys: [1, 1, 1], keyFlags: ['RO'], categories: ['@read', '@string', '@fast'], group: 'string', since: '2.2.0', summary: "Get the length of the value stored in a key" },
   getrange: { arity: 4, flags: ['readonly'], keys: [1, 1, 1], categories: ['@read', '@string', '@slow'], group: 'string', since: '2.4.0', summary: "Get a substring of the string stored at a key" },
   setrange: { arity: 4, flags: ['write', 'denyoom'], keys: [1, 1, 1], categories: ['@write', '@string', '@slow'], group: 'string', since: '2.2.0', summary: "Overwrite part of a string at key starting at the specified offset" },
-  cas: { arity: 4, flags: ['write', 'denyoom', 'fast'], keys: [1, 1, 1], categories: ['@write', '@string', '@fast'], group: 'string', since: '0.1.0', summary: "Piccolo: set the value of a key only if its version is the given one (0: only if absent); returns the new version" },
+  cas: { arity: 4, flags: ['write', 'denyoom', 'fast'], keys: [1, 1, 1], keyFlags: ['RW', 'ACCESS', 'UPDATE'], categories: ['@write', '@string', '@fast'], group: 'string', since: '0.1.0', summary: "Piccolo: set the value of a key only if its version is the given one (0: only if absent); returns the new version" },
   getver: { arity: 2, flags: ['readonly', 'fast'], keys: [1, 1, 1], categories: ['@read', '@string', '@fast'], group: 'string', since: '0.1.0', summary: "Piccolo: get the value of a key and its version" },
-  expire: { arity: -3, flags: ['write', 'fast'], keys: [1, 1, 1], categories: ['@keyspace', '@write', '@fast'], group: 'generic', since: '1.0.0', summary: "Set a key's time to live in seconds" },
-  pexpire: { arity: -3, flags: ['write', 'fast'], keys: [1, 1, 1], categories: ['@keyspace', '@write', '@fast'], group: 'generic', since: '2.6.0', summary: "Set a key's time to live in milliseconds" },
-  expireat: { arity: -3, flags: ['write', 'fast'], keys: [1, 1, 1], categories: ['@keyspace', '@write', '@fast'], group: 'generic', since: '1.2.0', summary: "Set the expiration for a key as a UNIX timestamp" },
-  pexpireat: { arity: -3, flags: ['write', 'fast'], keys: [1, 1, 1], categories: ['@keyspace', '@write', '@fast'], group: 'generic', since: '2.6.0', summary: "Set the expiration for a key as a UNIX timestamp specified in milliseconds" },
-  ttl: { arity: 2, flags: ['readonly', 'fast'], keys: [1, 1, 1], categories: ['@keyspace', '@read', '@fast'], group: 'generic', since: '1.0.0', summary: "Get the time to live for a key in seconds" },
-  pttl: { arity: 2, flags: ['readonly', 'fast'], keys: [1, 1, 1], categories: ['@keyspace', '@read', '@fast'], group: 'generic', since: '2.6.0', summary: "Get the time to live for a key in milliseconds" },
-  persist: { arity: 2, flags: ['write', 'fast'], keys: [1, 1, 1], categories: ['@keyspace', '@write', '@fast'], group: 'generic', since: '2.2.0', summary: "Remove the expiration from a key" },
+  expire: { arity: -3, flags: ['write', 'fast'], keys: [1, 1, 1], keyFlags: ['RW', 'UPDATE'], categories: ['@keyspace', '@write', '@fast'], group: 'generic', since: '1.0.0', summary: "Set a key's time to live in seconds" },
+  pexpire: { arity: -3, flags: ['write', 'fast'], keys: [1, 1, 1], keyFlags: ['RW', 'UPDATE'], categories: ['@keyspace', '@write', '@fast'], group: 'generic', since: '2.6.0', summary: "Set a key's time to live in milliseconds" },
+  expireat: { arity: -3, flags: ['write', 'fast'], keys: [1, 1, 1], keyFlags: ['RW', 'UPDATE'], categories: ['@keyspace', '@write', '@fast'], group: 'generic', since: '1.2.0', summary: "Set the expiration for a key as a UNIX timestamp" },
+  pexpireat: { arity: -3, flags: ['write', 'fast'], keys: [1, 1, 1], keyFlags: ['RW', 'UPDATE'], categories: ['@keyspace', '@write', '@fast'], group: 'generic', since: '2.6.0', summary: "Set the expiration for a key as a UNIX timestamp specified in milliseconds" },
+  ttl: { arity: 2, flags: ['readonly', 'fast'], keys: [1, 1, 1], keyFlags: ['RO', 'ACCESS'], categories: ['@keyspace', '@read', '@fast'], group: 'generic', since: '1.0.0', summary: "Get the time to live for a key in seconds" },
+  pttl: { arity: 2, flags: ['readonly', 'fast'], keys: [1, 1, 1], keyFlags: ['RO', 'ACCESS'], categories: ['@keyspace', '@read', '@fast'], group: 'generic', since: '2.6.0', summary: "Get the time to live for a key in milliseconds" },
+  persist: { arity: 2, flags: ['write', 'fast'], keys: [1, 1, 1], keyFlags: ['RW', 'UPDATE'], categories: ['@keyspace', '@write', '@fast'], group: 'generic', since: '2.2.0', summary: "Remove the expiration from a key" },
   mget: { arity: -2, flags: ['readonly', 'fast'], keys: [1, -1, 1], categories: ['@read', '@string', '@fast'], group: 'string', since: '1.0.0', summary: "Get the values of all the given keys" },
-  mset: { arity: -3, flags: ['write', 'denyoom'], keys: [1, -1, 2], categories: ['@write', '@string', '@slow'], group: 'string', since: '1.0.1', summary: "Set multiple keys to multiple values" },
-  msetnx: { arity: -3, flags: ['write', 'denyoom'], keys: [1, -1, 2], categories: ['@write', '@string', '@slow'], group: 'string', since: '1.0.1', summary: "Set multiple keys to multiple values, only if none of the keys exist" },
-  del: { arity: -2, flags: ['write'], keys: [1, -1, 1], categories: ['@keyspace', '@write', '@slow'], group: 'generic', since: '1.0.0', summary: "Delete a key" },
-  unlink: { arity: -2, flags: ['write', 'fast'], keys: [1, -1, 1], categories: ['@keyspace', '@write', '@fast'], group: 'generic', since: '4.0.0', summary: "Delete a key asynchronously in another thread. Otherwise it is just as DEL, but non blocking." },
-  exists: { arity: -2, flags: ['readonly', 'fast'], keys: [1, -1, 1], categories: ['@keyspace', '@read', '@fast'], group: 'generic', since: '1.0.0', summary: "Determine if a key exists" },
-  type: { arity: 2, flags: ['readonly', 'fast'], keys: [1, 1, 1], categories: ['@keyspace', '@read', '@fast'], group: 'generic', since: '1.0.0', summary: "Determine the type stored at key" },
+  mset: { arity: -3, flags: ['write', 'denyoom'], keys: [1, -1, 2], keyFlags: ['OW', 'UPDATE'], categories: ['@write', '@string', '@slow'], group: 'string', since: '1.0.1', summary: "Set multiple keys to multiple values" },
+  msetnx: { arity: -3, flags: ['write', 'denyoom'], keys: [1, -1, 2], keyFlags: ['OW', 'INSERT'], categories: ['@write', '@string', '@slow'], group: 'string', since: '1.0.1', summary: "Set multiple keys to multiple values, only if none of the keys exist" },
+  del: { arity: -2, flags: ['write'], keys: [1, -1, 1], keyFlags: ['RM', 'DELETE'], categories: ['@keyspace', '@write', '@slow'], group: 'generic', since: '1.0.0', summary: "Delete a key" },
+  unlink: { arity: -2, flags: ['write', 'fast'], keys: [1, -1, 1], keyFlags: ['RM', 'DELETE'], categories: ['@keyspace', '@write', '@fast'], group: 'generic', since: '4.0.0', summary: "Delete a key asynchronously in another thread. Otherwise it is just as DEL, but non blocking." },
+  exists: { arity: -2, flags: ['readonly', 'fast'], keys: [1, -1, 1], keyFlags: ['RO'], categories: ['@keyspace', '@read', '@fast'], group: 'generic', since: '1.0.0', summary: "Determine if a key exists" },
+  type: { arity: 2, flags: ['readonly', 'fast'], keys: [1, 1, 1], keyFlags: ['RO'], categories: ['@keyspace', '@read', '@fast'], group: 'generic', since: '1.0.0', summary: "Determine the type stored at key" },
   dbsize: { arity: 1, flags: ['readonly', 'fast'], keys: [0, 0, 0], categories: ['@keyspace', '@read', '@fast'], group: 'server', since: '1.0.0', summary: "Return the number of keys in the selected database" },
   flushdb: { arity: -1, flags: ['write'], keys: [0, 0, 0], categories: ['@keyspace', '@write', '@slow', '@dangerous'], group: 'server', since: '1.0.0', summary: "Remove all keys from the current database" },
   flushall: { arity: -1, flags: ['write'], keys: [0, 0, 0], categories: ['@keyspace', '@write', '@slow', '@dangerous'], group: 'server', since: '1.0.0', summary: "Remove all keys from all databases" },
@@ -70,12 +75,58 @@ export const COMMAND_TABLE: Readonly<Record<string, CommandInfo>> = {
   keys: { arity: 2, flags: ['readonly'], keys: [0, 0, 0], categories: ['@keyspace', '@read', '@slow', '@dangerous'], group: 'generic', since: '1.0.0', summary: "Find all keys matching the given pattern" },
   scan: { arity: -2, flags: ['readonly'], keys: [0, 0, 0], categories: ['@keyspace', '@read', '@slow'], group: 'generic', since: '2.8.0', summary: "Incrementally iterate the keys space" },
   randomkey: { arity: 1, flags: ['readonly'], keys: [0, 0, 0], categories: ['@keyspace', '@read', '@slow'], group: 'generic', since: '1.0.0', summary: "Return a random key from the keyspace" },
-  rename: { arity: 3, flags: ['write'], keys: [1, 2, 1], categories: ['@keyspace', '@write', '@slow'], group: 'generic', since: '1.0.0', summary: "Rename a key" },
+  rename: { arity: 3, flags: ['write'], keys: [1, 2, 1], keyFlags: ['RW', 'ACCESS', 'DELETE', 'OW', 'UPDATE'], categories: ['@keyspace', '@write', '@slow'], group: 'generic', since: '1.0.0', summary: "Rename a key" },
+  // Scripting: answered as a server without scripts; the key specs say where the keys would be (after numkeys).
+  eval: { arity: -3, flags: ['noscript', 'stale', 'skip_monitor', 'may_replicate', 'no_mandatory_keys'], keys: [0, 0, 0], keynum: true, categories: ['@slow', '@scripting'], group: 'scripting', since: '2.6.0', summary: "Execute a Lua script server side" },
+  evalsha: { arity: -3, flags: ['noscript', 'stale', 'skip_monitor', 'may_replicate', 'no_mandatory_keys'], keys: [0, 0, 0], keynum: true, categories: ['@slow', '@scripting'], group: 'scripting', since: '2.6.0', summary: "Execute a Lua script server side" },
+  eval_ro: { arity: -3, flags: ['noscript', 'stale', 'skip_monitor', 'no_mandatory_keys', 'readonly'], keys: [0, 0, 0], keynum: true, categories: ['@slow', '@scripting'], group: 'scripting', since: '7.0.0', summary: "Execute a read-only Lua script server side" },
+  evalsha_ro: { arity: -3, flags: ['noscript', 'stale', 'skip_monitor', 'no_mandatory_keys', 'readonly'], keys: [0, 0, 0], keynum: true, categories: ['@slow', '@scripting'], group: 'scripting', since: '7.0.0', summary: "Execute a read-only Lua script server side" },
+  fcall: { arity: -3, flags: ['noscript', 'stale', 'skip_monitor', 'may_replicate', 'no_mandatory_keys'], keys: [0, 0, 0], keynum: true, categories: ['@slow', '@scripting'], group: 'scripting', since: '7.0.0', summary: "Invoke a function" },
+  fcall_ro: { arity: -3, flags: ['noscript', 'stale', 'skip_monitor', 'no_mandatory_keys', 'readonly'], keys: [0, 0, 0], keynum: true, categories: ['@slow', '@scripting'], group: 'scripting', since: '7.0.0', summary: "Invoke a read-only function" },
+  script: { arity: -2, flags: [], keys: [0, 0, 0], categories: ['@slow'], group: 'scripting', since: '2.6.0', summary: "A container for Lua scripts management commands" },
+  function: { arity: -2, flags: [], keys: [0, 0, 0], categories: ['@slow'], group: 'scripting', since: '7.0.0', summary: "A container for function commands" },
 };
 
 /** The table's entry for a name a client sent (own properties only: `constructor` is not a command). */
 export function commandInfo(name: string): CommandInfo | undefined {
   return Object.hasOwn(COMMAND_TABLE, name) ? COMMAND_TABLE[name] : undefined;
+}
+
+const bulkValue = (text: string): RespValue => ({ type: 'bulk', value: text });
+const mapValue = (entries: [string, RespValue][]): RespValue => ({ type: 'map', entries: entries.map(([k, v]) => [bulkValue(k), v] as const) });
+const intValue = (value: number): RespValue => ({ type: 'integer', value });
+
+/**
+ * Redis 7's key specifications for a command: where its keys start
+ * (begin_search) and how to find the rest (find_keys), in the layout
+ * cluster-aware clients read. Range specs come from first/last/step;
+ * EVAL-like commands have a keynum spec.
+ */
+export function keySpecsValue(info: CommandInfo): RespValue {
+  if (info.keynum) {
+    return {
+      type: 'array',
+      items: [mapValue([
+        ['flags', { type: 'set', items: [{ type: 'simple', text: info.flags.includes('readonly') ? 'RO' : 'RW' }, { type: 'simple', text: 'ACCESS' }] }],
+        ['begin_search', mapValue([['type', bulkValue('index')], ['spec', mapValue([['index', intValue(2)]])]])],
+        ['find_keys', mapValue([['type', bulkValue('keynum')], ['spec', mapValue([['keynumidx', intValue(0)], ['firstkey', intValue(1)], ['keystep', intValue(1)]])]])],
+      ])],
+    };
+  }
+  const [first, last, step] = info.keys;
+  if (first === 0) return { type: 'array', items: [] };
+  const flags = info.keyFlags ?? (info.flags.includes('readonly') ? ['RO', 'ACCESS'] : ['RW', 'ACCESS', 'UPDATE']);
+  return {
+    type: 'array',
+    items: [mapValue([
+      ['flags', { type: 'set', items: flags.map((f): RespValue => ({ type: 'simple', text: f })) }],
+      ['begin_search', mapValue([['type', bulkValue('index')], ['spec', mapValue([['index', intValue(first)]])]])],
+      // lastkey counts from the first key (or from the end when negative), as Redis's range spec does.
+      ['find_keys', mapValue([['type', bulkValue('range')], ['spec', mapValue([
+        ['lastkey', intValue(last < 0 ? last : last - first)], ['keystep', intValue(step)], ['limit', intValue(0)],
+      ])]])],
+    ])],
+  };
 }
 
 /** The `COMMAND` / `COMMAND INFO` entry of one command, in Redis 7's ten-field layout; null for unknown names. */
@@ -94,8 +145,8 @@ export function commandInfoValue(name: string): RespValue {
       { type: 'integer', value: info.keys[2] },
       { type: 'set', items: info.categories.map(status) },
       { type: 'array', items: [] }, // tips
-      { type: 'array', items: [] }, // key specifications
-      { type: 'array', items: [] }, // subcommands
+      keySpecsValue(info),
+      { type: 'array', items: [] }, // subcommands (CONFIG, CLIENT, SCRIPT, FUNCTION list theirs in HELP)
     ],
   };
 }

@@ -206,7 +206,7 @@ export class RespConnection {
 
   private handleCommand(args: Uint8Array[]): void {
     const nowMs = this.ctx.nowMs;
-    this.host.stats.commandsProcessed++;
+    this.host.stats.commandProcessed();
     this.session.lastCommandAtMs = nowMs;
     if (isHttpCommand(args[0]!)) return this.abortAsHttp();
     if (!this.session.authenticated && !mayRunUnauthenticated(args[0]!)) {

@@ -11,7 +11,7 @@ import { readFileSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import { createServer as createTlsServer } from 'node:tls';
 import type { Limits } from '../../core/limits.js';
-import { Dispatcher } from '../../core/node/dispatcher.js';
+import { Dispatcher, type RequestExecutor } from '../../core/node/dispatcher.js';
 import type { ReplyCallback } from '../../core/node/shard-channel.js';
 import type { Request } from '../../core/protocol/ops.js';
 import type { ConnectionPlan } from '../../core/resp/commands.js';
@@ -19,6 +19,7 @@ import { crossProtocolWarning } from '../security/cross-protocol-guard.js';
 import { ListenError } from '../security/exclusive-listen.js';
 import type { PasswordGate } from '../security/password-gate.js';
 import type { TlsMaterial } from '../security/tls-files.js';
+import type { SettingsRegistry } from '../config/settings-registry.js';
 import type { ConnectionBudget } from './connection-budget.js';
 import {
   fail, type CommandCall, type Done, type RespNode, type RespNodeFacts, type RespSession, type RespStats,
@@ -29,6 +30,7 @@ import { ScanCursors } from './resp-scan-cursors.js';
 import type { SendBatcher } from './send-batcher.js';
 import { runCommand, runConfig, runInfo } from './resp-server-commands.js';
 import { runAuth, runClient, runHello, runQuit } from './resp-session-commands.js';
+import { runFunction, runScript, runScriptCall } from './resp-scripting-commands.js';
 
 export const MAX_CLIENTS_ERROR = 'ERR max number of clients reached';
 /** Pending connections the kernel queues for accept(), as Redis's tcp-backlog default. */
@@ -45,7 +47,7 @@ export interface RespFrontOptions {
   /** 0 picks a free port. */
   port: number;
   limits: Limits;
-  dispatcher: Dispatcher;
+  dispatcher: RequestExecutor;
   /** Shared with the other front doors: connectionsMax bounds them together. */
   budget: ConnectionBudget;
   shardCount: number;
@@ -54,6 +56,10 @@ export interface RespFrontOptions {
   /** Serve RESP over TLS with this certificate and key; null for plain TCP. */
   tls: TlsMaterial | null;
   log: (line: string) => void;
+  /** INFO's counters, kept by the node's metrics. */
+  stats: RespStats;
+  /** What CONFIG GET / SET see. */
+  settings: SettingsRegistry;
   /** For INFO. */
   startedAtMs: number;
   httpPort: number;
@@ -100,10 +106,14 @@ const COMMAND_HANDLERS: ReadonlyMap<string, (call: CommandCall) => void> = new M
   ['scan', runScan],
   ['randomkey', runRandomKey],
   ['rename', runRename],
+  ...['eval', 'evalsha', 'eval_ro', 'evalsha_ro', 'fcall', 'fcall_ro'].map((name) => [name, runScriptCall] as const),
+  ['script', runScript],
+  ['function', runFunction],
 ]);
 
 class Front implements RespConnectionHost, RespNode {
-  readonly stats: RespStats = { connectionsReceived: 0, connectionsRejected: 0, commandsProcessed: 0 };
+  readonly stats: RespStats;
+  readonly settings: SettingsRegistry;
   readonly facts: RespNodeFacts;
   readonly connections = new Set<RespConnection>();
   readonly limits: Limits;
@@ -115,6 +125,8 @@ class Front implements RespConnectionHost, RespNode {
   constructor(private readonly opts: RespFrontOptions, readonly server: Server) {
     this.limits = opts.limits;
     this.passwordGate = opts.passwordGate;
+    this.stats = opts.stats;
+    this.settings = opts.settings;
     this.shardCount = opts.shardCount;
     this.facts = {
       version: PICCOLO_VERSION,
@@ -162,21 +174,24 @@ class Front implements RespConnectionHost, RespNode {
   }
 
   handleSocket(socket: Socket): void {
-    this.stats.connectionsReceived++;
     if (this.opts.isShuttingDown()) {
-      this.stats.connectionsRejected++;
-      socket.on('error', () => {});
-      socket.end('-SHUTTINGDOWN the node is shutting down\r\n');
-      return;
+      this.opts.budget.refused();
+      return refuseSocket(socket, '-SHUTTINGDOWN the node is shutting down\r\n');
     }
-    if (!this.opts.budget.tryAcquire()) {
-      this.stats.connectionsRejected++;
-      socket.on('error', () => {});
-      socket.end(`-${MAX_CLIENTS_ERROR}\r\n`);
-      return;
-    }
+    if (!this.opts.budget.tryAcquire()) return refuseSocket(socket, `-${MAX_CLIENTS_ERROR}\r\n`);
     this.connections.add(new RespConnection(socket, this, this.nextId++, Date.now()));
   }
+}
+
+/**
+ * Answer a connection we do not serve with one error line and close it. The
+ * socket must read on: with allowHalfOpen it closes only once the client's
+ * FIN is read, and the listener's close waits for every socket.
+ */
+function refuseSocket(socket: Socket, errorLine: string): void {
+  socket.on('error', () => {});
+  socket.resume();
+  socket.end(errorLine);
 }
 
 export async function startRespFront(opts: RespFrontOptions): Promise<RespFront> {

@@ -1,7 +1,9 @@
 // The text of INFO: Redis's `# Section` / `field:value` lines, CRLF-separated,
 // with the fields tools read (redis-cli, redis-benchmark, ioredis's ready
-// check reads `loading`, monitoring reads used_memory and db0). Memory is the
-// whole process's: the shards are threads of this process.
+// check reads `loading`, monitoring reads used_memory and db0). The numbers
+// come from the node's metrics (the same counters GET /metrics serves):
+// used_memory is the shards' bytes of keys and values, used_memory_rss the
+// whole process's (the shards are threads of this process).
 
 import { arch, platform, release } from 'node:os';
 import type { RespNodeFacts, RespStats } from './resp-command-context.js';
@@ -69,10 +71,10 @@ function sectionLines(section: InfoSection, input: InfoInput): string[] {
       ];
     case 'memory': {
       const usage = process.memoryUsage();
+      const storeBytes = stats.storeBytes;
       return [
-        // The shards are threads of this process, so RSS is what the data costs.
-        `used_memory:${usage.rss}`,
-        `used_memory_human:${human(usage.rss)}`,
+        `used_memory:${storeBytes}`,
+        `used_memory_human:${human(storeBytes)}`,
         `used_memory_rss:${usage.rss}`,
         `used_memory_rss_human:${human(usage.rss)}`,
         `used_memory_heap_used:${usage.heapUsed}`,
@@ -90,13 +92,16 @@ function sectionLines(section: InfoSection, input: InfoInput): string[] {
       return [
         `total_connections_received:${stats.connectionsReceived}`,
         `total_commands_processed:${stats.commandsProcessed}`,
+        `instantaneous_ops_per_sec:${stats.opsPerSecond}`,
         `rejected_connections:${stats.connectionsRejected}`,
-        'expired_keys:0',
+        `expired_keys:${stats.expiredKeys}`,
+        // Piccolo never evicts (maxmemory-policy noeviction).
         'evicted_keys:0',
+        `piccolo_auth_failures:${stats.authFailures}`,
       ];
     case 'keyspace':
-      // Redis omits db0 when it is empty. expires/avg_ttl are not tracked per node: reported as 0.
-      return input.keys !== null && input.keys > 0n ? [`db0:keys=${input.keys},expires=0,avg_ttl=0`] : [];
+      // Redis omits db0 when it is empty. avg_ttl is not tracked: reported as 0, as Redis does for no sample.
+      return input.keys !== null && input.keys > 0n ? [`db0:keys=${input.keys},expires=${stats.expiringKeys},avg_ttl=0`] : [];
   }
 }
 

@@ -1,9 +1,8 @@
 // Commands about the server: COMMAND (what clients and redis-cli read to learn
-// the commands), CONFIG (GET of the few settings tools ask for; Piccolo is
-// configured by its command line, not at run time) and INFO.
+// the commands), CONFIG (GET / SET of the node's settings registry,
+// RESETSTAT of INFO's counters) and INFO.
 
 import { Glob, GLOB_PATTERN_BYTES_MAX } from '../../core/resp/glob.js';
-import type { RespValue } from '../../core/resp/reply-encoder.js';
 import { errorText } from '../../core/resp/resp-errors.js';
 import {
   bulk, fail, helpLines, integer, OK, reply, subcommandArityError, text, unknownSubcommand, word, type CommandCall,
@@ -57,61 +56,53 @@ export function runCommand(call: CommandCall): void {
   }
 }
 
-/** Settings CONFIG GET reports. Tools ask for save/appendonly (redis-benchmark) and maxmemory. */
-function configValues(call: CommandCall): [string, string][] {
-  const { facts, limits } = call.node;
-  return [
-    ['save', ''],
-    ['appendonly', 'no'],
-    ['databases', '1'],
-    ['maxmemory', '0'],
-    ['maxmemory-policy', 'noeviction'],
-    ['maxclients', String(limits.connectionsMax)],
-    ['proto-max-bulk-len', String(limits.valueBytesMax)],
-    ['timeout', '0'],
-    ['port', String(facts.respPort)],
-    ['bind', facts.host],
-  ];
-}
-
 const CONFIG_HELP = [
   'CONFIG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:',
-  'GET <pattern>',
-  '    Return parameters matching the glob-like <pattern> and their values.',
-  'SET <directive> <value>',
-  '    Not supported: Piccolo is configured by its command line.',
+  'GET <pattern> [<pattern> ...]',
+  '    Return parameters matching the glob-like <pattern>s and their values.',
+  'SET <directive> <value> [<directive> <value> ...]',
+  '    Set the configuration <directive>s to <value>s, all or none.',
   'RESETSTAT',
   '    Reset statistics reported by the INFO command.',
   'HELP',
   '    Print this help.',
 ];
 
+const latin1Lower = (bytes: Uint8Array): Uint8Array => bytes.map((c) => (c >= 0x41 && c <= 0x5a ? c + 0x20 : c));
+
+function runConfigGet(call: CommandCall): void {
+  const globs: Glob[] = [];
+  for (const pattern of call.args.slice(1)) {
+    if (pattern.length > GLOB_PATTERN_BYTES_MAX) return call.done(fail(`ERR pattern is longer than ${GLOB_PATTERN_BYTES_MAX} bytes`));
+    // Setting names are lower case; Redis matches them without regard to case.
+    globs.push(new Glob(latin1Lower(pattern)));
+  }
+  const encoder = new TextEncoder();
+  const found = call.node.settings.matching((name) => globs.some((g) => g.matchesAll || g.matches(encoder.encode(name))));
+  return call.done(reply({ type: 'map', entries: found.map(([name, value]) => [bulk(name), bulk(value)] as const) }));
+}
+
+function runConfigSet(call: CommandCall): void {
+  const { args } = call;
+  const pairs: [string, string][] = [];
+  for (let i = 1; i + 1 < args.length; i += 2) pairs.push([text(args[i]!), text(args[i + 1]!)]);
+  const refused = call.node.settings.setAll(pairs);
+  return call.done(refused === null ? reply(OK) : fail(refused));
+}
+
 export function runConfig(call: CommandCall): void {
   const { args, node } = call;
   const sub = word(args[0]!);
   switch (sub) {
-    case 'GET': {
+    case 'GET':
       if (args.length < 2) return call.done(fail(subcommandArityError('config', sub)));
-      const globs: Glob[] = [];
-      for (const pattern of args.slice(1)) {
-        if (pattern.length > GLOB_PATTERN_BYTES_MAX) return call.done(fail(`ERR pattern is longer than ${GLOB_PATTERN_BYTES_MAX} bytes`));
-        globs.push(new Glob(pattern));
-      }
-      const encoder = new TextEncoder();
-      const entries: (readonly [RespValue, RespValue])[] = [];
-      for (const [name, value] of configValues(call)) {
-        if (globs.some((g) => g.matches(encoder.encode(name)))) entries.push([bulk(name), bulk(value)]);
-      }
-      return call.done(reply({ type: 'map', entries }));
-    }
+      return runConfigGet(call);
     case 'SET':
       if (args.length < 3 || args.length % 2 === 0) return call.done(fail(subcommandArityError('config', sub)));
-      return call.done(fail(`ERR Unsupported CONFIG parameter: ${text(args[1]!).slice(0, 128)}`));
+      return runConfigSet(call);
     case 'RESETSTAT':
       if (args.length !== 1) return call.done(fail(subcommandArityError('config', sub)));
-      node.stats.commandsProcessed = 0;
-      node.stats.connectionsReceived = 0;
-      node.stats.connectionsRejected = 0;
+      node.stats.reset();
       return call.done(reply(OK));
     case 'HELP':
       return call.done(reply(helpLines(CONFIG_HELP)));

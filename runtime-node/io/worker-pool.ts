@@ -11,6 +11,7 @@ import { ShardChannel, type ReplyCallback } from '../../core/node/shard-channel.
 import type { ShardTransport } from '../../core/node/dispatcher.js';
 import { ringBufferBytes, SpscRing } from '../../core/ring/spsc-ring.js';
 import { SlotMap } from '../../core/routing/slot-map.js';
+import { readWorkerStats, workerStatsBuffer, type WorkerStatsSnapshot } from '../metrics/worker-stats.js';
 import { CONTROL_KEYS, CONTROL_STOP, CONTROL_WORDS, type WorkerEvent, type WorkerSetup } from '../worker/worker-protocol.js';
 
 function notifyConsumer(ring: SpscRing): void {
@@ -28,11 +29,21 @@ export interface WorkerInfo {
   tid: number | null;
 }
 
+/** One worker as metrics see it. */
+export interface WorkerSnapshot extends WorkerStatsSnapshot {
+  keys: number;
+  /** Bytes written to the ring and not yet consumed: requests waiting for the worker, replies for the IO thread. */
+  requestRingBytes: number;
+  replyRingBytes: number;
+}
+
 interface WorkerChannel {
   thread: Worker;
   requests: SpscRing;
   replies: SpscRing;
   control: Int32Array;
+  /** What the worker publishes for metrics (worker-stats.ts). */
+  stats: SharedArrayBuffer;
   io: ShardChannel;
   /** The worker must be woken; done once per event-loop turn, not per request. */
   notifyPending: boolean;
@@ -88,6 +99,16 @@ export class WorkerPool implements ShardTransport {
     return n;
   }
 
+  /** Each worker's published numbers and its rings' waiting bytes, read without disturbing it (for metrics and INFO). */
+  workerSnapshots(): WorkerSnapshot[] {
+    return this.channels.map((ch) => ({
+      ...readWorkerStats(ch.stats),
+      keys: Atomics.load(ch.control, CONTROL_KEYS),
+      requestRingBytes: ch.requests.usedBytes(),
+      replyRingBytes: ch.replies.usedBytes(),
+    }));
+  }
+
   private async spawnAll(): Promise<void> {
     const cpus = availableParallelism();
     const ready: Promise<void>[] = [];
@@ -95,12 +116,14 @@ export class WorkerPool implements ShardTransport {
       const requestRing = new SharedArrayBuffer(ringBufferBytes(this.options.limits.ringBytes));
       const replyRing = new SharedArrayBuffer(ringBufferBytes(this.options.limits.ringBytes));
       const control = new SharedArrayBuffer(CONTROL_WORDS * 4);
+      const stats = workerStatsBuffer();
       const setup: WorkerSetup = {
         workerIndex: i,
         shardIndexes: this.slotMap.shardsOfWorker(i),
         requestRing,
         replyRing,
         control,
+        stats,
         limits: this.options.limits,
         cpu: this.options.pin ? i % cpus : -1,
       };
@@ -108,7 +131,7 @@ export class WorkerPool implements ShardTransport {
       const requests = new SpscRing(requestRing);
       const replies = new SpscRing(replyRing);
       const channel: WorkerChannel = {
-        thread, requests, replies, control: new Int32Array(control), io: new ShardChannel(requests, replies), notifyPending: false,
+        thread, requests, replies, control: new Int32Array(control), stats, io: new ShardChannel(requests, replies), notifyPending: false,
       };
       this.channels.push(channel);
       ready.push(new Promise((resolve, reject) => {

@@ -21,7 +21,7 @@ import type { Reply, Request } from '../../core/protocol/ops.js';
 import { decodeRequest, encodeResponse } from '../../schema/binary-codec.js';
 import { decodeJsonRequest, encodeJsonResponse } from '../../schema/json-codec.js';
 import type { ConnectionBudget } from './connection-budget.js';
-import { Dispatcher } from '../../core/node/dispatcher.js';
+import { Dispatcher, type RequestExecutor } from '../../core/node/dispatcher.js';
 import { OrderedReplies } from './ordered-replies.js';
 import { forbiddenOriginMessage, type OriginPolicy } from '../security/origin-policy.js';
 import { WWW_AUTHENTICATE, type PasswordGate } from '../security/password-gate.js';
@@ -63,7 +63,7 @@ interface ConnectionState {
 
 export interface WsFrontOptions {
   limits: Limits;
-  dispatcher: Dispatcher;
+  dispatcher: RequestExecutor;
   budget: ConnectionBudget;
   isShuttingDown: () => boolean;
   /** Called after every reply leaves, so shutdown can tell when all is done. */
@@ -212,9 +212,10 @@ export function mountWebSocket(app: uWS.TemplatedApp, opts: WsFrontOptions): { s
           [['www-authenticate', WWW_AUTHENTICATE]]);
       }
       const authenticated = !opts.passwordGate.required || hasHeader;
-      if (opts.isShuttingDown()) return refuseUpgrade(res, '503 Service Unavailable', 'SHUTTING_DOWN', 'the node is shutting down');
-      if (opts.budget.count >= limits.connectionsMax) {
-        return refuseUpgrade(res, '503 Service Unavailable', 'TOO_MANY_CONNECTIONS', `the node serves at most ${limits.connectionsMax} connections`);
+      if (opts.isShuttingDown() || opts.budget.count >= opts.budget.connectionsMax) {
+        opts.budget.refused();
+        if (opts.isShuttingDown()) return refuseUpgrade(res, '503 Service Unavailable', 'SHUTTING_DOWN', 'the node is shutting down');
+        return refuseUpgrade(res, '503 Service Unavailable', 'TOO_MANY_CONNECTIONS', `the node serves at most ${opts.budget.connectionsMax} connections`);
       }
       const state: ConnectionState = { replies: new OrderedReplies<Outgoing>(), outbox: [], flusher: { flush: () => {} }, inFlight: 0, waiting: [], waitingHead: 0, waitingBytes: 0, pumping: false, closed: false, counted: false, authenticated, authTimer: null };
       res.upgrade(state, req.getHeader('sec-websocket-key'), req.getHeader('sec-websocket-protocol'),

@@ -6,6 +6,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { ShardWorker } from '../../core/shard/shard-worker.js';
 import { SpscRing } from '../../core/ring/spsc-ring.js';
+import { WorkerStatsWriter } from '../metrics/worker-stats.js';
 import { currentThreadId, pinCurrentThread } from './pin-cpu.js';
 import {
   CONTROL_KEYS, CONTROL_STOP, WORKER_BATCH_MAX, WORKER_IDLE_WAKE_MS, type WorkerEvent, type WorkerSetup,
@@ -16,6 +17,20 @@ const requests = new SpscRing(setup.requestRing);
 const replies = new SpscRing(setup.replyRing);
 const control = new Int32Array(setup.control);
 const worker = new ShardWorker(setup.shardIndexes, requests, replies, setup.limits);
+const stats = new WorkerStatsWriter(setup.stats, performance.now());
+let expiredKeys = 0;
+
+/** Publish the key count and the numbers metrics read (store bytes, keys with a TTL, busy time). */
+function publishStats(): void {
+  Atomics.store(control, CONTROL_KEYS, worker.keyCount);
+  let dataBytes = 0;
+  let expiringKeys = 0;
+  for (const { shard } of worker.groups.values()) {
+    dataBytes += shard.dataBytes;
+    expiringKeys += shard.expiringSize;
+  }
+  stats.publish(performance.now(), dataBytes, expiringKeys, expiredKeys);
+}
 
 function announce(event: WorkerEvent): void {
   parentPort!.postMessage(event);
@@ -39,19 +54,27 @@ function serve(): void {
     if (result.notifyReplies) Atomics.notify(replies.header, SpscRing.signalConsumerIndex);
     if (result.notifyRequests) Atomics.notify(requests.header, SpscRing.signalProducerIndex);
     if (nowMs - lastSweepMs >= WORKER_IDLE_WAKE_MS) {
-      worker.sweepExpired(nowMs);
-      Atomics.store(control, CONTROL_KEYS, worker.keyCount);
+      expiredKeys += worker.sweepExpired(nowMs);
+      publishStats();
       lastSweepMs = nowMs;
     }
     if (result.blockedOnReplies) {
       const head = replies.prepareToWaitForSpace();
-      if (head !== null) Atomics.wait(replies.header, SpscRing.signalProducerIndex, head, WORKER_IDLE_WAKE_MS);
+      if (head !== null) {
+        stats.pause(performance.now());
+        Atomics.wait(replies.header, SpscRing.signalProducerIndex, head, WORKER_IDLE_WAKE_MS);
+        stats.resume(performance.now());
+      }
       replies.doneWaitingForSpace();
       continue;
     }
     if (result.applied === 0) {
       const tail = requests.prepareToSleep();
-      if (tail !== null) Atomics.wait(requests.header, SpscRing.signalConsumerIndex, tail, WORKER_IDLE_WAKE_MS);
+      if (tail !== null) {
+        stats.pause(performance.now());
+        Atomics.wait(requests.header, SpscRing.signalConsumerIndex, tail, WORKER_IDLE_WAKE_MS);
+        stats.resume(performance.now());
+      }
       requests.wokeUp();
     }
   }

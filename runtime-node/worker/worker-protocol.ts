@@ -10,6 +10,8 @@ export interface WorkerSetup {
   replyRing: SharedArrayBuffer;
   /** Shared control words; see CONTROL_* below. */
   control: SharedArrayBuffer;
+  /** Busy time and shard sizes the worker publishes (runtime-node/metrics/worker-stats.ts). */
+  stats: SharedArrayBuffer;
   limits: Limits;
   /** CPU to pin to, or -1 to leave the thread unpinned. */
   cpu: number;

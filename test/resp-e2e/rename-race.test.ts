@@ -6,6 +6,7 @@ import { makeLimits } from '../../core/limits.js';
 import type { Reply, Request } from '../../core/protocol/ops.js';
 import type { RespValue } from '../../core/resp/reply-encoder.js';
 import { LocalShard } from '../core/local-shard.js';
+import { SettingsRegistry } from '../../runtime-node/config/settings-registry.js';
 import type { CommandOutcome, RespNode, RespSession } from '../../runtime-node/io/resp-command-context.js';
 import { RENAME_RACE_ERROR, runRename } from '../../runtime-node/io/resp-keyspace-commands.js';
 import { ScanCursors } from '../../runtime-node/io/resp-scan-cursors.js';
@@ -22,7 +23,11 @@ function nodeWith(shard: LocalShard, beforeEach: (request: Request) => void): Re
     passwordGate: new PasswordGate(null),
     shardCount: 1,
     scanCursors: new ScanCursors(),
-    stats: { connectionsReceived: 0, connectionsRejected: 0, commandsProcessed: 0 },
+    stats: {
+      connectionsReceived: 0, connectionsRejected: 0, commandsProcessed: 0, opsPerSecond: 0, authFailures: 0,
+      expiringKeys: 0, storeBytes: 0, expiredKeys: 0, commandProcessed: () => {}, reset: () => {},
+    },
+    settings: new SettingsRegistry(),
     facts: { version: 'test', startedAtMs: 0, host: '127.0.0.1', respPort: 0, httpPort: 0, workers: 1, connectedClients: () => 0 },
     execute(request: Request, onReply: (reply: Reply) => void): void {
       // Asynchronous, like a real shard behind a ring.

@@ -4,6 +4,7 @@
 
 import { spawnSync } from 'node:child_process';
 import { connect, type Socket } from 'node:net';
+import { Redis } from 'ioredis';
 import { startNode, type RunningNode } from '../e2e/spawn-node.js';
 
 export { CLI, NODE_START_TIMEOUT_MS, REPO_ROOT } from '../e2e/spawn-node.js';
@@ -122,4 +123,27 @@ export function command(...args: (string | Uint8Array)[]): Buffer {
 export function redisCliPath(): string | null {
   const found = spawnSync('sh', ['-c', 'command -v redis-cli'], { encoding: 'utf8' });
   return found.status === 0 && found.stdout.trim() !== '' ? found.stdout.trim() : null;
+}
+
+/** A node as startRespNode starts it, with one ioredis client connected to its RESP port. */
+export async function startRespNodeWithRedis(args: string[] = []): Promise<{ node: RespNode; redis: Redis }> {
+  const node = await startRespNode(args);
+  const redis = new Redis({ port: node.respPort, host: '127.0.0.1', lazyConnect: true, maxRetriesPerRequest: 0 });
+  await redis.connect();
+  return { node, redis };
+}
+
+export async function stopRespNodeWithRedis(running: { node?: RespNode; redis?: Redis }): Promise<void> {
+  running.redis?.disconnect();
+  await running.node?.stop();
+}
+
+/** The message of the error reply `p` rejects with; throws if it does not. */
+export async function errorOf(p: Promise<unknown>): Promise<string> {
+  try {
+    await p;
+  } catch (error) {
+    return (error as Error).message;
+  }
+  throw new Error('expected an error reply');
 }

@@ -1,0 +1,77 @@
+// The settings Redis tools ask CONFIG about, with Piccolo's answers, and the
+// node's limits under their command-line flag names. Only what the node can
+// really change while running is settable: maxclients (the shared connection
+// budget) and requirepass (through the setter the node is given); save and
+// maxmemory-policy accept only the values Piccolo already behaves by, so a
+// tool that sets them to what they are does not fail.
+
+import type { Limits } from '../../core/limits.js';
+import type { ConnectionBudget } from '../io/connection-budget.js';
+import type { SettingsRegistry } from './settings-registry.js';
+
+/** Where the RESP password lives; the security engineer's auth module can stand behind it. */
+export interface PasswordSetting {
+  get(): string | null;
+  set(password: string | null): void;
+}
+
+/** A password held in this object (the default when the node is given no other). */
+export function passwordHolder(initial: string | null): PasswordSetting {
+  let password = initial;
+  return { get: () => password, set: (p) => { password = p; } };
+}
+
+/** Redis's bound on maxclients (an unsigned 32-bit setting). */
+const MAXCLIENTS_MAX = 4_294_967_295;
+
+export interface RedisSettingsSources {
+  budget: ConnectionBudget;
+  password: PasswordSetting;
+  limits: Limits;
+  host: string;
+  /** The RESP port once listening (0 before, or when RESP is off). */
+  respPort: () => number;
+}
+
+function onlyValue(name: string, value: string): { name: string; get(): string; set(v: string): string | null } {
+  return { name, get: () => value, set: (v) => (v.toLowerCase() === value ? null : `Piccolo supports only '${value}'`) };
+}
+
+const kebab = (name: string): string => name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+
+export function registerRedisSettings(registry: SettingsRegistry, sources: RedisSettingsSources): void {
+  const { budget, password, limits } = sources;
+  const maxclients = {
+    name: 'maxclients',
+    get: () => String(budget.connectionsMax),
+    set: (value: string): string | null => {
+      if (!/^\d{1,10}$/.test(value)) return "argument couldn't be parsed into an integer";
+      const n = Number(value);
+      if (n < 1 || n > MAXCLIENTS_MAX) return `argument must be between 1 and ${MAXCLIENTS_MAX} inclusive`;
+      budget.setConnectionsMax(n);
+      return null;
+    },
+  };
+  registry.register(maxclients);
+  registry.register({
+    name: 'requirepass',
+    // Shown as Redis shows it: only a client that passed AUTH can run CONFIG GET.
+    get: () => password.get() ?? '',
+    set: (value) => {
+      password.set(value === '' ? null : value);
+      return null;
+    },
+  });
+  registry.register({ name: 'port', get: () => String(sources.respPort()) });
+  registry.register({ name: 'bind', get: () => sources.host });
+  registry.register({ name: 'maxmemory', get: () => '0' });
+  registry.register(onlyValue('maxmemory-policy', 'noeviction'));
+  registry.register({ name: 'appendonly', get: () => 'no' });
+  registry.register(onlyValue('save', ''));
+  registry.register({ name: 'databases', get: () => '1' });
+  registry.register({ name: 'timeout', get: () => '0' });
+  registry.register({ name: 'proto-max-bulk-len', get: () => String(limits.valueBytesMax) });
+  for (const [name, value] of Object.entries(limits)) registry.register({ name: kebab(name), get: () => String(value) });
+  // The limit's flag name for the same budget: one value, settable under either name.
+  registry.register({ ...maxclients, name: 'connections-max' });
+}
