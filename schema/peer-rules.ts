@@ -32,22 +32,23 @@ export function peerMessageProblem(message: Message, limits: PeerLimits): string
   if (!isReplicaId(from)) return `from ${from} is not a replica id (1 to 2^32-1)`;
   if (!isReplicaId(to)) return `to ${to} is not a replica id (1 to 2^32-1)`;
   if (from === to) return `a message from replica ${from} to itself`;
-  if (!isCount(term)) return `term ${term} is not a non-negative safe integer`;
+  const termProblem = countProblem('term', term);
+  if (termProblem !== null) return termProblem;
   switch (message.type) {
     case 'vote':
       return logPositionProblem('lastIndex', message.lastIndex, 'lastTerm', message.lastTerm, term);
     case 'append':
       return logPositionProblem('prevIndex', message.prevIndex, 'prevTerm', message.prevTerm, term)
-        ?? countsProblem({ commit: message.commit })
+        ?? countProblem('commit', message.commit)
         ?? entriesProblem(message.entries, message.prevIndex, message.prevTerm, term, limits);
     case 'appendResponse':
-      return countsProblem({ index: message.index, hintIndex: message.hintIndex });
+      return countProblem('index', message.index) ?? countProblem('hintIndex', message.hintIndex);
     case 'heartbeat':
-      return countsProblem({ commit: message.commit, context: message.context });
+      return countProblem('commit', message.commit) ?? countProblem('context', message.context);
     case 'heartbeatResponse': case 'readIndex':
-      return countsProblem({ context: message.context });
+      return countProblem('context', message.context);
     case 'readIndexResponse':
-      return countsProblem({ context: message.context, index: message.index });
+      return countProblem('context', message.context) ?? countProblem('index', message.index);
     case 'snapshot':
       return snapshotProblem(message.snapshot, term, limits);
     case 'voteResponse': case 'timeoutNow':
@@ -65,16 +66,14 @@ function isCount(value: number): boolean {
   return Number.isSafeInteger(value) && value >= 0;
 }
 
-function countsProblem(fields: Record<string, number>): string | null {
-  for (const [name, value] of Object.entries(fields)) {
-    if (!isCount(value)) return `${name} ${value} is not a non-negative safe integer`;
-  }
-  return null;
+// One field at a time, not a record of them: this runs for every message decoded.
+function countProblem(name: string, value: number): string | null {
+  return isCount(value) ? null : `${name} ${value} is not a non-negative safe integer`;
 }
 
 /** A (index, term) pair naming a log entry, or 0/0 for "before the first". */
 function logPositionProblem(indexName: string, index: number, termName: string, logTerm: number, messageTerm: number): string | null {
-  const counts = countsProblem({ [indexName]: index, [termName]: logTerm });
+  const counts = countProblem(indexName, index) ?? countProblem(termName, logTerm);
   if (counts !== null) return counts;
   if ((index === 0) !== (logTerm === 0)) return `${indexName} ${index} with ${termName} ${logTerm}: only index 0 has term 0`;
   if (logTerm > messageTerm) return `${termName} ${logTerm} is above the message's term ${messageTerm}`;
@@ -98,7 +97,7 @@ function entriesProblem(entries: readonly Entry[], prevIndex: number, prevTerm: 
 
 function snapshotProblem(snapshot: Snapshot, messageTerm: number, limits: PeerLimits): string | null {
   const { index, term, membership } = snapshot.meta;
-  const counts = countsProblem({ 'snapshot index': index, 'snapshot term': term });
+  const counts = countProblem('snapshot index', index) ?? countProblem('snapshot term', term);
   if (counts !== null) return counts;
   if (index === 0 || term === 0) return `snapshot at index ${index}, term ${term}: a snapshot covers index 1 or later, at term 1 or later`;
   if (term > messageTerm) return `snapshot term ${term} is above the message's term ${messageTerm}`;

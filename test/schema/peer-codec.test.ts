@@ -314,6 +314,15 @@ describe('rules: each refuses with a clear error', () => {
   });
 });
 
+test('peerMessageProblem also refuses numbers no decoder produces (for senders that check before encoding)', () => {
+  expect(peerMessageProblem(heartbeat, DEFAULT_PEER_LIMITS)).toBeNull();
+  expect(peerMessageProblem({ ...heartbeat, term: -1 }, DEFAULT_PEER_LIMITS)).toMatch(/term -1 is not a non-negative safe integer/);
+  expect(peerMessageProblem({ ...heartbeat, commit: 1.5 }, DEFAULT_PEER_LIMITS)).toMatch(/commit 1.5 is not/);
+  expect(peerMessageProblem({ ...heartbeat, context: Number.NaN }, DEFAULT_PEER_LIMITS)).toMatch(/context NaN is not/);
+  expect(peerMessageProblem({ ...heartbeat, from: 2 ** 32 }, DEFAULT_PEER_LIMITS)).toMatch(/from 4294967296 is not a replica id/);
+  expect(peerMessageProblem(append(2 ** 53, 1, []), DEFAULT_PEER_LIMITS)).toMatch(/prevIndex 9007199254740992 is not/);
+});
+
 describe('the encoder', () => {
   test('throws WireEncodeError for what the schema cannot carry', () => {
     expect(() => encodePeerBatch([])).toThrow(WireEncodeError);
@@ -334,6 +343,7 @@ test('cost of encode + decode (printed)', () => {
   const cases: [string, PeerFrame[], number][] = [
     ['append of 16 x 100 B', one(append(100, 3, entries)), 20_000],
     ['heartbeat', one(heartbeat), 100_000],
+    ['batch of 256 heartbeats', Array.from({ length: 256 }, (_, group) => ({ group, message: heartbeat })), 1_000],
   ];
   for (const [name, frames, iterations] of cases) {
     for (let i = 0; i < iterations / 10; i++) decode(encodePeerBatch(frames)); // warm up
