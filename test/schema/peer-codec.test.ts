@@ -5,7 +5,7 @@
 import * as capnp from 'capnp-ts';
 import { MultiSegmentArena } from 'capnp-ts/src/serialization/arena/multi-segment-arena.js';
 import fc from 'fast-check';
-import { describe, expect, test } from 'vitest';
+import { describe, expect, test, vi } from 'vitest';
 import { DEFAULT_PEER_LIMITS, type PeerLimits } from '../../core/limits.js';
 import type { Entry, Message } from '../../core/raft/raft-types.js';
 import * as layout from '../../schema/fast-capnp/peer-layout.js';
@@ -14,6 +14,8 @@ import * as wire from '../../schema/generated/peer.capnp.js';
 import { decodePeerBatch, encodePeerBatch, type DecodedPeerBatch, type PeerFrame } from '../../schema/peer-codec.js';
 import { peerMessageProblem } from '../../schema/peer-rules.js';
 import { WireEncodeError } from '../../schema/wire-errors.js';
+import { RaftCluster } from '../core/raft/raft-cluster.js';
+import { runFaultSeed } from '../core/raft/raft-faults.js';
 import { arbBatch, arbMessageOf } from './peer-arbitraries.js';
 import { decodePeerBatchReference, encodePeerBatchReference, writePeerBatch } from './peer-reference.js';
 
@@ -162,6 +164,68 @@ describe('against capnp-ts and the generated code', () => {
       expect(new DataView(bytes.buffer).getUint32(0, true)).toBeGreaterThan(0); // more than one segment
       expect(decode(bytes)).toStrictEqual({ ok: true, frames });
     }), { numRuns: 100 });
+  });
+});
+
+describe('every message core/raft sends crosses the wire, and the group still works on the decoded copies', () => {
+  /**
+   * Runs `body` with every delivery in RaftCluster going through
+   * encode -> decode (the test cluster's network carrying peer bytes);
+   * returns how many messages of each type crossed.
+   */
+  function overTheWire(body: () => void): Map<string, number> {
+    const crossed = new Map<string, number>();
+    const deliver = RaftCluster.prototype.deliver;
+    const spy = vi.spyOn(RaftCluster.prototype, 'deliver').mockImplementation(function (this: RaftCluster, i: number) {
+      const message = this.inFlight[i];
+      if (message) {
+        const decoded = decode(encodePeerBatch(one(message, 3)));
+        if (!decoded.ok) throw new Error(`${decoded.error} for ${JSON.stringify(message)}`);
+        expect(decoded.frames).toStrictEqual(one(message, 3));
+        this.inFlight[i] = decoded.frames[0]!.message;
+        const kind = message.type === 'append' && message.entries.some((e) => e.kind === 'conf') ? 'append with a conf entry' : message.type;
+        crossed.set(kind, (crossed.get(kind) ?? 0) + 1);
+      }
+      deliver.call(this, i);
+    });
+    try {
+      body();
+    } finally {
+      spy.mockRestore();
+    }
+    return crossed;
+  }
+
+  test('fault runs: drops, duplicates, partitions, crashes, snapshots, reads', () => {
+    const crossed = overTheWire(() => {
+      for (let seed = 1; seed <= 12; seed++) {
+        const result = runFaultSeed({ seed, snapshotEvery: 8 });
+        if (!result.ok) throw new Error(`seed ${seed}: ${result.error}`);
+      }
+    });
+    for (const type of ['vote', 'voteResponse', 'append', 'appendResponse', 'heartbeat', 'heartbeatResponse', 'snapshot', 'readIndexResponse']) {
+      expect(crossed.get(type), type).toBeGreaterThan(0);
+    }
+  });
+
+  test('leadership transfer and membership changes (conf entries, learners)', () => {
+    const crossed = overTheWire(() => {
+      const c = new RaftCluster({ seed: 11, voters: 3, spares: 1 });
+      const lead = c.settle();
+      expect(c.proposeConfChange(lead, { kind: 'addLearner', replica: 4 })).toBe(true);
+      for (let t = 0; t < 5; t++) { c.tickAll(); c.deliverAll(); }
+      const follower = [1, 2, 3].find((id) => id !== lead)!;
+      c.readIndex(follower, 7);
+      c.deliverAll();
+      expect(c.node(lead).transferLeadership(follower)).toBe(true);
+      c.process(lead);
+      c.deliverAll();
+      expect(c.leader()).toBe(follower);
+      expect(c.node(follower).status().membership.learners).toEqual([4]);
+    });
+    expect(crossed.get('timeoutNow')).toBeGreaterThan(0);
+    expect(crossed.get('readIndex')).toBeGreaterThan(0);
+    expect(crossed.get('append with a conf entry')).toBeGreaterThan(0);
   });
 });
 
