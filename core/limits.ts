@@ -97,7 +97,11 @@ export interface PeerLimits {
   batchBytesMax: number;
   /** Messages in one batch: heartbeats for every group two nodes share travel together. */
   batchMessagesMax: number;
-  /** Entries in one append: bounds the work and objects one message costs the receiver. */
+  /**
+   * Entries in one append: bounds the work and objects one message costs the
+   * receiver. Raft bounds an append's data bytes (RaftConfig.appendBytesMax),
+   * not its entries, so its sender must stop at this count too.
+   */
   appendEntriesMax: number;
   /** Bytes of one snapshot's data: a snapshot travels whole, in one message, until chunked transfer exists. */
   snapshotBytesMax: number;

@@ -1,6 +1,6 @@
 // Raft messages between nodes (schema/peer.capnp): a batch of (group,
-// message) pairs per transport write, in both directions. The simulator's
-// network and the real transport carry the same bytes.
+// message) pairs per transport write, in both directions: the bytes the real
+// transport sends and the simulator's network is to carry.
 //
 // decodePeerBatch never throws: garbage, a frame over a limit, or a message
 // that breaks the rules in schema/peer-rules.ts refuses the whole batch with

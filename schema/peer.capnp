@@ -1,7 +1,8 @@
 @0xd4e1dc0e7aede142;
 # Piccolo peer wire format: the Raft messages replicas of a group exchange,
-# node to node. The simulator's network carries exactly these bytes, so what
-# the tests exercise is what the real transport sends.
+# node to node. The real transport sends these bytes, and the simulator's
+# network is to carry the same ones, so that what the simulations exercise is
+# what goes over the wire.
 #
 # One PeerBatch per write: the transport batches every message bound for the
 # same node, whatever its group. Messages are unpacked Cap'n Proto with the
