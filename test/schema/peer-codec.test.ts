@@ -370,6 +370,15 @@ describe('rules: each refuses with a clear error', () => {
     expectRefused(decode(bytes), /^peer batch refused: message 1 \(group 7, heartbeat\): from 0/);
   });
 
+  test('a membership list of the wrong element size is unreadable', () => {
+    const bytes = encodePeerBatch(one(snapshotMessage(4, 2, [1, 2])));
+    // After RaftMessage: Snapshot (2 pointers), SnapshotMeta (2 words, 1 pointer), then Membership, whose first pointer is voters.
+    const votersPointer = MESSAGE_OFFSET + 56 + 16 + 24;
+    const high = new DataView(bytes.buffer).getUint32(votersPointer + 4, true);
+    expect(high).toBe(4 + 2 * 8); // FOUR_BYTES, 2 elements
+    expectRefused(decode(patchU32(bytes, votersPointer + 4, 2 + 8 * 8)), /not a readable Cap'n Proto PeerBatch: expected a list of 32-bit numbers/);
+  });
+
   test('empty and unreadable batches', () => {
     const nullRoot = new Uint8Array(16);
     nullRoot[4] = 1; // one segment of one word: a null root pointer
