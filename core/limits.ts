@@ -85,3 +85,50 @@ export function makeLimits(overrides: Partial<Limits> = {}): Limits {
   checkLimits(limits);
   return limits;
 }
+
+/**
+ * What one peer (another node) may send in one write: a batch of Raft
+ * messages (schema/peer-codec.ts). A batch over any of these is refused whole
+ * and the transport closes that link, as for a corrupt one; an honest sender
+ * stays inside them (the transport splits batches, Raft bounds its appends).
+ */
+export interface PeerLimits {
+  /** Largest batch in bytes (one transport write); checked before any of it is read. */
+  batchBytesMax: number;
+  /** Messages in one batch: heartbeats for every group two nodes share travel together. */
+  batchMessagesMax: number;
+  /**
+   * Entries in one append: bounds the work and objects one message costs the
+   * receiver. Raft bounds an append's data bytes (RaftConfig.appendBytesMax),
+   * not its entries, so its sender must stop at this count too.
+   */
+  appendEntriesMax: number;
+  /** Bytes of one snapshot's data: a snapshot travels whole, in one message, until chunked transfer exists. */
+  snapshotBytesMax: number;
+  /** Voters plus learners in a snapshot's membership: Raft groups have a handful; this bounds quorum work. */
+  membershipReplicasMax: number;
+}
+
+/** Room in a peer batch beyond its largest payload (a snapshot, or one client frame as an entry): headers, membership, framing. */
+export const PEER_BATCH_HEADROOM_BYTES = 1 * MiB;
+
+export const DEFAULT_PEER_LIMITS: Readonly<PeerLimits> = Object.freeze({
+  batchBytesMax: 256 * MiB + PEER_BATCH_HEADROOM_BYTES,
+  batchMessagesMax: 65_536,
+  appendEntriesMax: 65_536,
+  snapshotBytesMax: 256 * MiB,
+  membershipReplicasMax: 256,
+});
+
+/** Relations between peer limits (and with the client limits whose values replicate through appends). */
+export function checkPeerLimits(peer: PeerLimits, client: Limits = DEFAULT_LIMITS): void {
+  for (const [name, value] of Object.entries(peer)) {
+    assert(Number.isSafeInteger(value) && value > 0, `peer limit ${name} must be a positive integer, got ${value}`);
+  }
+  assert(peer.batchBytesMax >= peer.snapshotBytesMax + PEER_BATCH_HEADROOM_BYTES, 'a peer batch must hold one max-sized snapshot');
+  // Raft always sends at least one entry, however large: one client frame's command must fit.
+  assert(peer.batchBytesMax >= client.frameBytesMax + PEER_BATCH_HEADROOM_BYTES, 'a peer batch must hold one max-sized client frame as an entry');
+  assert(peer.snapshotBytesMax < 2 ** 29, 'a snapshot must fit one Cap\'n Proto Data field (2^29 - 1 bytes)');
+}
+
+checkPeerLimits(DEFAULT_PEER_LIMITS);

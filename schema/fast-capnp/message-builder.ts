@@ -72,6 +72,13 @@ export class MessageBuilder {
     this.buffer.set(bytes, offset);
   }
 
+  /** A List(UInt32) field. An empty list stays a null pointer, which reads back as empty. */
+  setU32List(pointerOffset: number, values: readonly number[]): void {
+    if (values.length === 0) return;
+    const offset = this.initList(pointerOffset, ElementSize.FOUR_BYTES, values.length, padToWord(values.length * 4));
+    for (let i = 0; i < values.length; i++) this.view.setUint32(offset + 4 * i, values[i]!, true);
+  }
+
   /** A list of `count` pointers (all null); returns the offset of the first. */
   initPointerList(pointerOffset: number, count: number): number {
     return this.initList(pointerOffset, ElementSize.POINTER, count, count * WORD_BYTES);

@@ -269,6 +269,26 @@ export class MessageReader {
     return new ListRef(this.targetSegment, tagOffset + WORD_BYTES, count, elementWords * WORD_BYTES, dataWords * WORD_BYTES, pointerCount);
   }
 
+  /** A List(UInt32) field; ListTooLong when it declares more than countMax elements. */
+  u32List(s: StructRef, pointerIndex: number, countMax: number): ListRef | ListTooLong {
+    if (this.error !== null || pointerIndex >= s.pointerCount) return EMPTY_LIST;
+    const at = s.pointerOffset + pointerIndex * WORD_BYTES;
+    if (this.isNull(at) || !this.resolvePointer(s.segment, at)) return EMPTY_LIST;
+    if ((this.targetLow & 3) !== PointerKind.LIST || (this.targetHigh & 7) !== ElementSize.FOUR_BYTES) {
+      this.fail('expected a list of 32-bit numbers');
+      return EMPTY_LIST;
+    }
+    const count = this.targetHigh >>> 3;
+    if (count > countMax) return new ListTooLong(count);
+    if (!this.checkBounds(this.targetOffset, count * 4, 'list of 32-bit numbers')) return EMPTY_LIST;
+    return new ListRef(this.targetSegment, this.targetOffset, count, 4, 4, 0);
+  }
+
+  /** Element `index` of a List(UInt32) (0 past the end). */
+  u32Element(list: ListRef, index: number): number {
+    return index < list.count ? this.u32At(list.firstOffset + index * 4) : 0;
+  }
+
   /** Element `index` of a list of structs (EMPTY_STRUCT past the end). */
   structElement(list: ListRef, index: number): StructRef {
     if (index >= list.count) return EMPTY_STRUCT;
