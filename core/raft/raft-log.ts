@@ -122,12 +122,12 @@ export class RaftLog {
     this.committed = index;
   }
 
-  /** Entries in [lo, hi], at most `bytesMax` of data (always at least one entry). */
-  slice(lo: number, hi: number, bytesMax: number): Entry[] {
+  /** Entries in [lo, hi], at most `entriesMax` of them and `bytesMax` of data (always at least one entry). */
+  slice(lo: number, hi: number, bytesMax: number, entriesMax: number): Entry[] {
     assert(lo > this.snapshotIndex && hi <= this.lastIndex(), () => `slice [${lo}, ${hi}] outside the log`);
     const out: Entry[] = [];
     let bytes = 0;
-    for (let i = lo; i <= hi; i++) {
+    for (let i = lo; i <= hi && out.length < entriesMax; i++) {
       const e = this.entries[i - this.snapshotIndex - 1]!;
       bytes += e.data.length;
       if (out.length > 0 && bytes > bytesMax) break;

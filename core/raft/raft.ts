@@ -12,6 +12,7 @@
 // are committed by counting replicas.
 
 import { assert, unreachable } from '../assert.js';
+import { DEFAULT_LIMITS, DEFAULT_PEER_LIMITS } from '../limits.js';
 import type { Random } from '../random.js';
 import { Progress } from './progress.js';
 import { quorumIndex, voteOutcome, hasQuorum } from './quorum.js';
@@ -51,6 +52,8 @@ export interface RaftConfig {
   readonly inflightMax: number;
   /** Data bytes per append message (at least one entry is always sent). */
   readonly appendBytesMax: number;
+  /** Entries per append message: many tiny entries must not exceed what a receiver accepts (PeerLimits.appendEntriesMax). */
+  readonly appendEntriesMax: number;
   /** Entries a leader holds beyond its commit index before refusing proposals (bounded memory). */
   readonly uncommittedEntriesMax: number;
   readonly random: Random;
@@ -64,8 +67,14 @@ export const DEFAULT_RAFT_TUNING = Object.freeze({
   checkQuorum: true,
   inflightMax: 256,
   appendBytesMax: 1024 * 1024,
+  appendEntriesMax: 4096,
   uncommittedEntriesMax: 65_536,
 });
+
+// What a leader sends must be what a follower's transport accepts.
+assert(DEFAULT_RAFT_TUNING.appendEntriesMax <= DEFAULT_PEER_LIMITS.appendEntriesMax, 'appends must fit the peer entry limit');
+assert(DEFAULT_RAFT_TUNING.appendBytesMax + DEFAULT_LIMITS.frameBytesMax <= DEFAULT_PEER_LIMITS.batchBytesMax,
+  'an append (its byte budget plus one oversized entry) must fit a peer batch');
 
 /** What a replica restarts from: its persisted hard state, snapshot and log. */
 export interface RaftRestore {
@@ -609,7 +618,7 @@ export class Raft {
       return true;
     }
     const last = this.log.lastIndex();
-    const entries = pr.next <= last ? this.log.slice(pr.next, last, this.config.appendBytesMax) : [];
+    const entries = pr.next <= last ? this.log.slice(pr.next, last, this.config.appendBytesMax, this.config.appendEntriesMax) : [];
     if (entries.length === 0 && (onlyWithEntries || (!sendIfEmpty && pr.state === 'replicate'))) return false;
     this.send({ type: 'append', from: this.id, to, term: this.term, prevIndex, prevTerm, entries, commit: this.log.committed });
     pr.sentAppend(entries.length > 0 ? entries[entries.length - 1]!.index : prevIndex, entries.length);

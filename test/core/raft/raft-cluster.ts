@@ -37,6 +37,8 @@ export interface ClusterOptions {
   /** Send messages before syncing storage (the "reply before persist" bug). */
   plantedBugSendBeforeSync?: boolean;
   forgetVoteOnRestart?: boolean;
+  /** Overrides of the Raft tuning, e.g. a small append window. */
+  tuning?: Partial<typeof DEFAULT_RAFT_TUNING>;
 }
 
 interface Replica {
@@ -85,7 +87,7 @@ export class RaftCluster {
   private start(replica: Replica): void {
     const stored = replica.storage.load();
     replica.node = new RawNode({
-      id: replica.id, ...DEFAULT_RAFT_TUNING, preVote: this.options.preVote ?? true,
+      id: replica.id, ...DEFAULT_RAFT_TUNING, ...this.options.tuning, preVote: this.options.preVote ?? true,
       random: this.random.fork(), ...(this.options.bugs ? { bugs: this.options.bugs } : {}),
     }, {
       hardState: stored.hardState, snapshot: stored.snapshot, entries: stored.entries,

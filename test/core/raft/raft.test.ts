@@ -42,6 +42,27 @@ describe('raft', () => {
     expect(appends.length).toBeGreaterThanOrEqual(10 * 2 - 2);
   });
 
+  it('an append carries at most appendEntriesMax entries, however small they are', () => {
+    const c = new RaftCluster({ seed: 4, voters: 3, tuning: { appendEntriesMax: 8 } });
+    const lead = c.settle();
+    const follower = [1, 2, 3].find((id) => id !== lead)!;
+    c.crash(follower);
+    for (let i = 0; i < 100; i++) c.propose(lead, `t${i}`);
+    c.deliverAll();
+    c.restart(follower);
+    let largest = 0;
+    for (let t = 0; t < 30; t++) {
+      c.tickAll();
+      while (c.inFlight.length > 0) {
+        const m = c.inFlight[0]!;
+        if (m.type === 'append') largest = Math.max(largest, m.entries.length);
+        c.deliver(0);
+      }
+    }
+    expect(largest).toBe(8);
+    expect(c.get(follower).state).toHaveLength(100);
+  });
+
   it('with pre-vote, a replica back from a partition does not depose the leader', () => {
     const c = new RaftCluster({ seed: 5, voters: 3 });
     const lead = c.settle();
