@@ -60,7 +60,11 @@ export interface RaftConfig {
   readonly bugs?: PlantedBugs;
 }
 
-export const DEFAULT_RAFT_TUNING = Object.freeze({
+/** The knobs of RaftConfig that are numbers and switches, with their defaults below. */
+export type RaftTuning = Pick<RaftConfig,
+  'electionTicks' | 'heartbeatTicks' | 'preVote' | 'checkQuorum' | 'inflightMax' | 'appendBytesMax' | 'appendEntriesMax' | 'uncommittedEntriesMax'>;
+
+export const DEFAULT_RAFT_TUNING: Readonly<RaftTuning> = Object.freeze({
   electionTicks: 10,
   heartbeatTicks: 1,
   preVote: true,

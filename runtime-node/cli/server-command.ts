@@ -14,12 +14,18 @@ import {
 /** Exit code when the node cannot start (port in use, protected mode, bad TLS files): the message says why. */
 export const EXIT_CANNOT_START = 1;
 
+/** Column where option descriptions start in --help. */
+const HELP_COLUMN = 35;
+
+function helpRow(flag: string, text: string): string {
+  return `${`  ${flag}`.padEnd(HELP_COLUMN - 1)} ${text}`;
+}
+
 function helpText(): string {
   const rows = SERVER_SETTINGS.map((spec) => {
-    const flag = `  --${spec.name}${spec.arg ? ` ${spec.arg}` : ''}`;
     const shown = spec.defaultValue === undefined || spec.kind.type === 'switch'
       || (Array.isArray(spec.defaultValue) && spec.defaultValue.length === 0) ? '' : ` (default ${String(spec.defaultValue)})`;
-    return `${flag.padEnd(34)} ${spec.help}${shown}`;
+    return helpRow(`--${spec.name}${spec.arg ? ` ${spec.arg}` : ''}`, `${spec.help}${shown}`);
   });
   return `Usage: piccolo server [options]
 
@@ -34,8 +40,8 @@ are the option names. Precedence: flags > environment > config file > defaults.
 
 Options:
 ${rows.join('\n')}
-  --print-config                     print the effective settings and where each came from, then exit
-  -h, --help                         show this help
+${helpRow('--print-config', 'print the effective settings and where each came from, then exit')}
+${helpRow('-h, --help', 'show this help')}
 `;
 }
 

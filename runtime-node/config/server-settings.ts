@@ -49,12 +49,26 @@ export const LIMIT_SETTING_NAMES: ReadonlyMap<string, keyof Limits> = new Map(
   (Object.keys(DEFAULT_LIMITS) as (keyof Limits)[]).map((name) => [kebab(name), name]),
 );
 
+/** One line of --help per limit; the reasons are in core/limits.ts and docs/architecture.md. */
+const LIMIT_HELP: Readonly<Record<keyof Limits, string>> = {
+  keyBytesMax: 'largest key, bytes',
+  valueBytesMax: 'largest value, bytes (frame and ring grow with it)',
+  frameBytesMax: 'largest client frame or HTTP body, bytes',
+  pipelineMax: 'requests in flight per connection',
+  ringBytes: 'bytes of each worker ring (a power of two)',
+  connectionsMax: 'client connections per node, all doors together',
+  batchKeysMax: 'keys in one MGET/MSET/DEL',
+  scanLimitMax: 'largest SCAN page',
+  clientOutputBytesMax: 'unread reply bytes per connection before it is paused',
+  connectionQueueBytesMax: 'request bytes waiting per connection before OVERLOADED',
+};
+
 const LIMIT_SETTINGS: SettingSpec[] = [...LIMIT_SETTING_NAMES].map(([name, key]) => ({
   name,
   kind: { type: 'integer', min: 1, max: Number.MAX_SAFE_INTEGER },
   defaultValue: DEFAULT_LIMITS[key],
   arg: 'N',
-  help: 'limit (docs/architecture.md, Limits)',
+  help: LIMIT_HELP[key],
 }));
 
 export const SERVER_SETTINGS: readonly SettingSpec[] = [

@@ -6,7 +6,7 @@
 
 import { assert } from '../../../core/assert.js';
 import { Random } from '../../../core/random.js';
-import { DEFAULT_RAFT_TUNING, type PlantedBugs } from '../../../core/raft/raft.js';
+import { DEFAULT_RAFT_TUNING, type PlantedBugs, type RaftTuning } from '../../../core/raft/raft.js';
 import { MemoryRaftStorage } from '../../../core/raft/raft-storage.js';
 import type { ConfChange, Entry, Message, ReplicaId, Snapshot } from '../../../core/raft/raft-types.js';
 import { RawNode, type Ready } from '../../../core/raft/raw-node.js';
@@ -38,7 +38,7 @@ export interface ClusterOptions {
   plantedBugSendBeforeSync?: boolean;
   forgetVoteOnRestart?: boolean;
   /** Overrides of the Raft tuning, e.g. a small append window. */
-  tuning?: Partial<typeof DEFAULT_RAFT_TUNING>;
+  tuning?: Partial<RaftTuning>;
 }
 
 interface Replica {
