@@ -36,8 +36,16 @@ export interface ExpireKeysCommand {
   keys: { key: Bytes; expireAtMs: number }[];
 }
 
-/** A write as it sits in the log: expiry absolute (`ttlMs` never set), or an expiry sweep. */
-export type Command = WriteRequest | ExpireKeysCommand;
+/**
+ * An entry that changes no data but still takes its index: a Raft leader's
+ * no-op at the start of its term, or a membership change.
+ */
+export interface NoopCommand {
+  op: 'noop';
+}
+
+/** A write as it sits in the log: expiry absolute (`ttlMs` never set), an expiry sweep, or a no-op. */
+export type Command = WriteRequest | ExpireKeysCommand | NoopCommand;
 
 /** What a writer proposes: a client's write (relative TTLs allowed) or a sweep. */
 export type Proposal = WriteRequest | ExpireKeysCommand;

@@ -280,6 +280,7 @@ export class Shard {
       case 'mset': return this.mset(cmd.entries, cmd.ifNoneExist === true);
       case 'flush': return this.flush();
       case 'expireKeys': return this.expireKeys(cmd.keys);
+      case 'noop': return { ok: true };
       default: return unreachable(cmd, 'command');
     }
   }

@@ -1,0 +1,67 @@
+// The bytes of a shard group's log entry: the proposer's timestamp and the
+// command (core/shard/command.ts). Raft carries these bytes without looking
+// inside; every replica decodes them to apply the same command at the same
+// index. They will also be what the write-ahead log stores, so the format has
+// a version byte.
+//
+// Layout: u8 format, u8 kind, f64 timestampMs, then by kind:
+//   request:    a ring request record (core/ring/ring-codec.ts; tag and shard 0)
+//   expireKeys: u32 count, then per key: length-prefixed key, f64 expireAtMs
+// An empty payload is Raft's own no-op (a new leader's first entry).
+
+import { assert } from '../assert.js';
+import { ByteReader, ByteWriter } from '../ring/byte-writer.js';
+import { decodeRequestRecord, encodeRequestRecord } from '../ring/ring-codec.js';
+import type { Command, WriteRequest } from '../shard/command.js';
+
+const FORMAT = 1;
+const KIND_REQUEST = 1;
+const KIND_EXPIRE_KEYS = 2;
+
+export interface EntryPayload {
+  readonly timestampMs: number;
+  readonly command: Command;
+}
+
+/** Encodes into `w` (reset first); the caller copies `w.bytes()` if it keeps them. */
+export function encodeEntryPayload(w: ByteWriter, timestampMs: number, command: Command): void {
+  assert(command.op !== 'noop', 'a no-op is the empty payload, not an encoded command');
+  w.reset();
+  w.u8(FORMAT);
+  if (command.op === 'expireKeys') {
+    w.u8(KIND_EXPIRE_KEYS);
+    w.f64(timestampMs);
+    w.u32(command.keys.length);
+    for (const { key, expireAtMs } of command.keys) {
+      w.bytesField(key);
+      w.f64(expireAtMs);
+    }
+    return;
+  }
+  w.u8(KIND_REQUEST);
+  w.f64(timestampMs);
+  encodeRequestRecord(w, 0, 0, command);
+}
+
+/**
+ * Decodes a payload. Byte fields are views into `bytes` (the shard copies
+ * what it keeps). An empty payload is a no-op at `noopTimestampMs`.
+ */
+export function decodeEntryPayload(bytes: Uint8Array, noopTimestampMs: number): EntryPayload {
+  if (bytes.length === 0) return { timestampMs: noopTimestampMs, command: { op: 'noop' } };
+  const r = new ByteReader(bytes);
+  assert(r.u8() === FORMAT, 'unknown log entry format');
+  const kind = r.u8();
+  const timestampMs = r.f64();
+  if (kind === KIND_EXPIRE_KEYS) {
+    const count = r.u32();
+    const keys: { key: Uint8Array; expireAtMs: number }[] = [];
+    for (let i = 0; i < count; i++) keys.push({ key: r.bytesView(), expireAtMs: r.f64() });
+    assert(r.remaining === 0, 'trailing bytes after an expireKeys entry');
+    return { timestampMs, command: { op: 'expireKeys', keys } };
+  }
+  assert(kind === KIND_REQUEST, () => `unknown log entry kind ${kind}`);
+  const offset = bytes.length - r.remaining;
+  const { request } = decodeRequestRecord(bytes, offset, bytes.length);
+  return { timestampMs, command: request as WriteRequest };
+}
