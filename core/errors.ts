@@ -21,6 +21,8 @@ export const ErrorCode = {
   UNAUTHORIZED: 17,
   FORBIDDEN_ORIGIN: 18,
   METHOD_NOT_ALLOWED: 19,
+  NOT_LEADER: 20,
+  INDETERMINATE: 21,
 } as const;
 
 export type ErrorName = keyof typeof ErrorCode;
@@ -55,6 +57,8 @@ export const HTTP_STATUS: Readonly<Record<ErrorName, number>> = Object.freeze({
   UNAUTHORIZED: 401,
   FORBIDDEN_ORIGIN: 403,
   METHOD_NOT_ALLOWED: 405,
+  NOT_LEADER: 421,
+  INDETERMINATE: 504,
 });
 
 /** WebSocket close codes for errors that end a connection (4000-4999 are ours). */

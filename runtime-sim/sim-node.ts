@@ -211,7 +211,7 @@ export class SimNode implements ShardTransport {
   /** Keys stored with a TTL and not yet removed (lazily or by a sweep), over all shards. */
   get expiringKeys(): number {
     let n = 0;
-    for (const loop of this.loops) for (const group of loop.worker.groups.values()) n += group.shard.expiringSize;
+    for (const loop of this.loops) for (const shard of loop.worker.shards()) n += shard.expiringSize;
     return n;
   }
 }

@@ -108,6 +108,8 @@ export interface ErrReply {
   message: string;
   /** VERSION_MISMATCH and KEY_EXISTS: the version the key has now (0 = absent). */
   currentVersion?: number;
+  /** NOT_LEADER: the replica id of the group's leader, when the replica knows it. */
+  leaderHint?: number;
 }
 
 export type Reply = OkReply | ErrReply;

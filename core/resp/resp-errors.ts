@@ -81,6 +81,8 @@ const CODE_WORD: Readonly<Record<ErrorName, string>> = Object.freeze({
   UNAUTHORIZED: 'NOAUTH',
   FORBIDDEN_ORIGIN: 'ERR',
   METHOD_NOT_ALLOWED: 'ERR',
+  NOT_LEADER: 'NOTLEADER',
+  INDETERMINATE: 'INDETERMINATE',
 });
 
 /**

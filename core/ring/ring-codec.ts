@@ -212,6 +212,7 @@ const P_ITEMS = 1 << 8;
 const P_SCAN_ITEMS = 1 << 9;
 const P_CURSOR = 1 << 10;
 const P_CURRENT_VERSION = 1 << 11;
+const P_LEADER_HINT = 1 << 12;
 
 const textEncoder = new TextEncoder();
 const textDecoder = new TextDecoder();
@@ -221,9 +222,10 @@ export function encodeReplyRecord(w: ByteWriter, tag: number, reply: Reply): voi
   if (!reply.ok) {
     w.u8(0);
     w.u8(ErrorCode[reply.code]);
-    w.u16(reply.currentVersion !== undefined ? P_CURRENT_VERSION : 0);
+    w.u16((reply.currentVersion !== undefined ? P_CURRENT_VERSION : 0) | (reply.leaderHint !== undefined ? P_LEADER_HINT : 0));
     w.bytesField(textEncoder.encode(reply.message));
     if (reply.currentVersion !== undefined) w.f64(reply.currentVersion);
+    if (reply.leaderHint !== undefined) w.f64(reply.leaderHint);
     return;
   }
   w.u8(1);
@@ -279,6 +281,7 @@ export function decodeReplyRecord(bytes: Uint8Array, start: number, end: number)
     const message = textDecoder.decode(r.bytesView());
     const reply: Reply = { ok: false, code, message };
     if (p & P_CURRENT_VERSION) reply.currentVersion = r.f64();
+    if (p & P_LEADER_HINT) reply.leaderHint = r.f64();
     return { tag, reply };
   }
   const p = r.u16();

@@ -1,20 +1,66 @@
 // The worker side of a node's hot path, without the waiting: take request
-// records off the request ring, serve them through the owning shard's group
-// (writes proposed to its log, reads answered from its state; see
-// local-log.ts), put reply records on the reply ring. The runtime (a worker_thread, or the simulator)
-// calls `drain` and does the sleeping/notifying that the result asks for.
+// records off the request ring, serve them through the owning shard's group,
+// put reply records on the reply ring. The runtime (a worker_thread, or the
+// simulator) calls `drain` and does the sleeping/notifying that the result
+// asks for.
+//
+// A group is either a log of one (LocalLog: a node alone; the reply is ready
+// at once) or one replica of a replicated group (ShardReplica: writes are
+// answered when committed and applied, reads once ReadIndex confirms them).
+// Replicated groups also take peer messages (`stepPeer`), time (`tick`), and
+// leave messages for their peers in `peerOutbox`.
 //
 // Ordering: a reply is written after its request is applied; requests of one
-// ring are applied in ring order, so replies leave in request order.
+// ring are applied in ring order. Replies of replicated groups may leave out
+// of request order: each carries its request's tag, and the IO side puts
+// replies back in order per connection.
 
 import { assert } from '../assert.js';
 import type { Limits } from '../limits.js';
-import { errReply } from '../protocol/ops.js';
+import { errReply, type Reply, type Request } from '../protocol/ops.js';
+import type { Message } from '../raft/raft-types.js';
+import type { ReplicaOutcome, ShardReplica } from '../replica/shard-replica.js';
 import { ByteWriter } from '../ring/byte-writer.js';
 import { decodeRequestRecord, encodeReplyRecord } from '../ring/ring-codec.js';
 import type { SpscRing } from '../ring/spsc-ring.js';
+import { isWriteRequest, type ReadRequest } from './command.js';
 import { LocalLog, serveRequest, sweepGroup, type ShardGroup } from './local-log.js';
 import { Shard } from './shard.js';
+
+/** A message for a peer replica of one of this worker's groups. */
+export interface PeerFrame {
+  readonly group: number;
+  readonly message: Message;
+}
+
+/** A replicated group's outcome as the reply its client gets. */
+export function replyOfOutcome(outcome: ReplicaOutcome, group: number): Reply {
+  switch (outcome.kind) {
+    case 'reply': return outcome.reply;
+    case 'notLeader': {
+      const reply = errReply('NOT_LEADER', `this replica does not lead group ${group}${outcome.leader ? `; replica ${outcome.leader} does` : ''}`);
+      if (outcome.leader) reply.leaderHint = outcome.leader;
+      return reply;
+    }
+    case 'unknown': return errReply('INDETERMINATE', `the outcome of this write in group ${group} is unknown: read before retrying`);
+  }
+}
+
+/**
+ * A request whose byte fields are views into ring memory, copied: a
+ * replicated group holds requests past the ring record's release.
+ */
+function ownedRequest(request: Request): Request {
+  const r = { ...request } as Record<string, unknown>;
+  for (const [name, value] of Object.entries(r)) {
+    if (value instanceof Uint8Array) r[name] = value.slice();
+    else if (Array.isArray(value)) {
+      r[name] = value.map((v: unknown) => v instanceof Uint8Array ? v.slice()
+        : typeof v === 'object' && v !== null ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, x instanceof Uint8Array ? x.slice() : x])) : v);
+    }
+  }
+  return r as unknown as Request;
+}
 
 export interface DrainResult {
   /** Requests applied in this call. */
@@ -28,63 +74,169 @@ export interface DrainResult {
 }
 
 export class ShardWorker {
-  /** Each owned shard's group: today a log of one (LocalLog). */
+  /** Each owned shard's group when the node is alone: a log of one (LocalLog). */
   readonly groups = new Map<number, ShardGroup>();
+  /** Each owned shard's replica when the node is part of a cluster. */
+  readonly replicas = new Map<number, ShardReplica>();
+  /** Messages for peer replicas, ready to send (what they promise is persisted). */
+  peerOutbox: PeerFrame[] = [];
   private readonly writer = new ByteWriter(64 * 1024);
   /** An encoded reply that did not fit the reply ring yet. */
   private pendingReply: Uint8Array | null = null;
+  /** Replies of replicated groups, ready and not yet on the ring (tag, reply). */
+  private readonly completed: { tag: number; reply: Reply }[] = [];
+  private completedHead = 0;
+  /** Replicated groups with work to carry out (process()) before the drain ends. */
+  private readonly touched = new Set<ShardReplica>();
 
   constructor(
     shardIndexes: readonly number[],
     private readonly requests: SpscRing,
     private readonly replies: SpscRing,
     limits: Limits,
+    /** Replicas for the shards of a clustered node; without it every shard is a log of one. */
+    replicas?: ReadonlyMap<number, ShardReplica>,
   ) {
-    assert(shardIndexes.length > 0, 'a worker owns at least one shard');
-    for (const s of shardIndexes) this.groups.set(s, new LocalLog(new Shard(s, limits)));
+    assert(shardIndexes.length > 0 || (replicas?.size ?? 0) > 0, 'a worker owns at least one shard');
+    if (replicas) for (const [shard, replica] of replicas) this.replicas.set(shard, replica);
+    else for (const s of shardIndexes) this.groups.set(s, new LocalLog(new Shard(s, limits)));
   }
 
-  /** Apply up to `recordsMax` requests. */
+  /** Every owned shard's state, whichever kind of group holds it. */
+  *shards(): Iterable<Shard> {
+    for (const g of this.groups.values()) yield g.shard;
+    for (const r of this.replicas.values()) yield r.shard;
+  }
+
+  /** Apply up to `recordsMax` requests, and write the replies replicated groups have ready. */
   drain(nowMs: number, recordsMax: number): DrainResult {
     let applied = 0;
     let blocked = false;
-    // A pending reply written now must be published even if no request follows.
-    let wrotePending = false;
+    // Replies written now must be published even if no request follows.
+    let wrote = false;
     if (this.pendingReply && !this.replies.tryWrite(this.pendingReply)) {
       blocked = true;
     } else {
-      wrotePending = this.pendingReply !== null;
+      wrote = this.pendingReply !== null;
       this.pendingReply = null;
-      while (applied < recordsMax) {
+      const flushed = this.writeCompleted();
+      wrote ||= flushed.wrote;
+      blocked = flushed.blocked;
+      while (!blocked && applied < recordsMax) {
         const at = this.requests.peek();
         if (at < 0) break;
         const record = decodeRequestRecord(this.requests.data, at, at + this.requests.lastLength);
+        const replica = this.replicas.get(record.shard);
+        if (replica !== undefined) {
+          this.submitToReplica(replica, record.tag, record.shard, record.request, nowMs);
+          this.requests.release();
+          applied++;
+          continue;
+        }
         const group = this.groups.get(record.shard);
         assert(group !== undefined, () => `request for shard ${record.shard} reached a worker that does not own it`);
         const reply = serveRequest(group, record.request, nowMs);
-        this.writer.reset();
-        encodeReplyRecord(this.writer, record.tag, reply);
-        if (this.writer.length > this.replies.payloadBytesMax) {
-          // Limits bound value bytes, not per-item encoding overhead (an MGET of
-          // many small values can outgrow a record): refuse, never crash the worker.
-          const replyBytes = this.writer.length;
-          this.writer.reset();
-          encodeReplyRecord(this.writer, record.tag, errReply('LIMIT_EXCEEDED',
-            `reply of ${replyBytes} bytes exceeds the ring record limit of ${this.replies.payloadBytesMax} bytes`));
-        }
+        this.encodeReply(record.tag, reply);
         // The request's views into ring memory were last used by encode; only now may the space be reused.
         this.requests.release();
         applied++;
+        wrote = true;
         if (!this.replies.tryWrite(this.writer.bytes())) {
           this.pendingReply = this.writer.bytes().slice();
           blocked = true;
           break;
         }
       }
+      if (this.processReplicas(nowMs) && !blocked) {
+        const after = this.writeCompleted();
+        wrote ||= after.wrote;
+        blocked = after.blocked;
+      }
     }
     const notifyRequests = applied > 0 ? this.requests.flushHead() : false;
-    const notifyReplies = applied > 0 || wrotePending ? this.replies.publish() : false;
+    const notifyReplies = wrote ? this.replies.publish() : false;
     return { applied, notifyReplies, notifyRequests, blockedOnReplies: blocked };
+  }
+
+  private encodeReply(tag: number, reply: Reply): void {
+    this.writer.reset();
+    encodeReplyRecord(this.writer, tag, reply);
+    if (this.writer.length > this.replies.payloadBytesMax) {
+      // Limits bound value bytes, not per-item encoding overhead (an MGET of
+      // many small values can outgrow a record): refuse, never crash the worker.
+      const replyBytes = this.writer.length;
+      this.writer.reset();
+      encodeReplyRecord(this.writer, tag, errReply('LIMIT_EXCEEDED',
+        `reply of ${replyBytes} bytes exceeds the ring record limit of ${this.replies.payloadBytesMax} bytes`));
+    }
+  }
+
+  /** Write ready replies of replicated groups while the ring has room. */
+  private writeCompleted(): { wrote: boolean; blocked: boolean } {
+    let wrote = false;
+    while (this.completedHead < this.completed.length) {
+      const { tag, reply } = this.completed[this.completedHead]!;
+      this.encodeReply(tag, reply);
+      if (!this.replies.tryWrite(this.writer.bytes())) return { wrote, blocked: true };
+      this.completed[this.completedHead++] = undefined as unknown as { tag: number; reply: Reply };
+      wrote = true;
+    }
+    this.completed.length = 0;
+    this.completedHead = 0;
+    return { wrote, blocked: false };
+  }
+
+  private submitToReplica(replica: ShardReplica, tag: number, shard: number, request: Request, nowMs: number): void {
+    const done = (outcome: ReplicaOutcome): void => { this.completed.push({ tag, reply: replyOfOutcome(outcome, shard) }); };
+    const owned = ownedRequest(request);
+    if (isWriteRequest(owned)) replica.propose(owned, nowMs, done);
+    else replica.read(owned as ReadRequest, done);
+    this.touched.add(replica);
+  }
+
+  /** Carry out the work of every replica touched since the last call; true if any reply became ready. */
+  private processReplicas(nowMs: number): boolean {
+    if (this.touched.size === 0) return false;
+    const before = this.completed.length;
+    for (const replica of this.touched) {
+      replica.process(nowMs);
+      for (const message of replica.outbox) this.peerOutbox.push({ group: replica.group, message });
+      replica.outbox = [];
+    }
+    this.touched.clear();
+    return this.completed.length > before;
+  }
+
+  /** Messages from peer replicas; the replies they complete are written at the next drain. */
+  stepPeer(frames: readonly PeerFrame[], nowMs: number): void {
+    for (const { group, message } of frames) {
+      const replica = this.replicas.get(group);
+      if (replica === undefined) continue; // a group this worker does not host (any more): Raft tolerates the loss
+      replica.step(message);
+      this.touched.add(replica);
+    }
+    this.processReplicas(nowMs);
+  }
+
+  /** One Raft tick for every replica (the runtime calls it every tick interval). */
+  tick(nowMs: number): void {
+    for (const replica of this.replicas.values()) {
+      replica.tick();
+      this.touched.add(replica);
+    }
+    this.processReplicas(nowMs);
+  }
+
+  /** Replies ready and not yet written (the runtime drains again when there are some). */
+  get repliesWaiting(): number {
+    return this.completed.length - this.completedHead + (this.pendingReply ? 1 : 0);
+  }
+
+  /** Take the messages for peers. */
+  takePeerOutbox(): PeerFrame[] {
+    const out = this.peerOutbox;
+    this.peerOutbox = [];
+    return out;
   }
 
   /**
@@ -95,13 +247,22 @@ export class ShardWorker {
   sweepExpired(nowMs: number): number {
     let deleted = 0;
     for (const group of this.groups.values()) deleted += sweepGroup(group, nowMs);
+    // A replicated group's leader proposes the expired keys it sees; followers learn it from the log.
+    for (const replica of this.replicas.values()) {
+      if (!replica.isLeader()) continue;
+      const command = replica.shard.collectExpired(nowMs);
+      if (command === null) continue;
+      replica.propose(command, nowMs, () => {});
+      this.touched.add(replica);
+    }
+    this.processReplicas(nowMs);
     return deleted;
   }
 
   /** Entries held over every shard (expired ones not yet removed included): for INFO's keyspace line. */
   get keyCount(): number {
     let n = 0;
-    for (const group of this.groups.values()) n += group.shard.size;
+    for (const shard of this.shards()) n += shard.size;
     return n;
   }
 }

@@ -58,7 +58,7 @@ const STATUS_TEXT: Record<number, string> = {
   200: '200 OK', 204: '204 No Content', 400: '400 Bad Request', 401: '401 Unauthorized', 403: '403 Forbidden',
   404: '404 Not Found', 405: '405 Method Not Allowed', 409: '409 Conflict',
   412: '412 Precondition Failed', 413: '413 Payload Too Large', 414: '414 URI Too Long', 500: '500 Internal Server Error',
-  503: '503 Service Unavailable',
+  421: '421 Misdirected Request', 503: '503 Service Unavailable', 504: '504 Gateway Timeout',
 };
 
 class HttpExchange {

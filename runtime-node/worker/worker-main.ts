@@ -25,7 +25,7 @@ function publishStats(): void {
   Atomics.store(control, CONTROL_KEYS, worker.keyCount);
   let dataBytes = 0;
   let expiringKeys = 0;
-  for (const { shard } of worker.groups.values()) {
+  for (const shard of worker.shards()) {
     dataBytes += shard.dataBytes;
     expiringKeys += shard.expiringSize;
   }
