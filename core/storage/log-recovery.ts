@@ -25,7 +25,7 @@ import {
 import { parseSnapshotName, snapshotName, TEMP_SUFFIX, decodeSnapshotFile } from './snapshot-file.js';
 import { decodeSlot, STATE_FILE } from './state-slots.js';
 import { StorageError, type RecoveryFinding } from './storage-errors.js';
-import { SEGMENT_HEADER_BYTES, STATE_SLOT_BYTES } from './storage-limits.js';
+import { SEGMENT_HEADER_BYTES, STATE_SLOT_BYTES, STORAGE_FORMAT_VERSION } from './storage-limits.js';
 
 /** What recovery may look at: the directory's names and whole files. */
 export interface RecoveryReader {
@@ -61,6 +61,8 @@ interface ScannedLog {
   lastCommit: number;
   /** Where the valid log ends and why; null if it ends cleanly. */
   stop: { file: string; offset: number; reason: string } | null;
+  /** The end of the last file scanned. */
+  end: { file: string; offset: number; reason: string };
   sizes: Map<number, number>;
 }
 
@@ -69,14 +71,12 @@ export function recover(reader: RecoveryReader, identity: StorageIdentity): Reco
   const segmentSeqs = names.map(parseSegmentName).filter((s): s is number => s !== null).sort((a, b) => a - b);
   if (!names.includes(STATE_FILE)) return recoverWithoutState(reader, names, segmentSeqs);
   const stateBytes = readOrRefuse(reader, STATE_FILE);
-  const slots = [0, STATE_SLOT_BYTES].map((offset) => decodeSlot(stateBytes, offset, identity));
-  const slotBest = slots.reduce<SyncPoint | null>((best, s) => (s && (!best || s.syncSeq > best.syncSeq) ? s : best), null);
-  if (!slotBest) throw new StorageError('corrupt', STATE_FILE, 0, 'both state slots are damaged');
+  const slotBest = bestSlot(stateBytes, identity);
 
   const log = scanLog(reader, identity, new Set(segmentSeqs), slotBest.firstSegmentSeq);
   const commit = log.lastCommit >= 0 ? decodeRecord(log, log.lastCommit, decodeCommitPayload) : null;
   if (!commit || commit.syncSeq < slotBest.syncSeq) {
-    const where = log.stop ?? { file: segmentName(slotBest.segmentSeq), offset: slotBest.endOffset, reason: 'the log ends early' };
+    const where = log.stop ?? log.end;
     throw new StorageError('corrupt', where.file, where.offset,
       `${where.reason}; the state file says sync ${slotBest.syncSeq} reached ${segmentName(slotBest.segmentSeq)} offset ${slotBest.endOffset}, so acknowledged data is damaged`);
   }
@@ -93,6 +93,22 @@ export function recover(reader: RecoveryReader, identity: StorageIdentity): Reco
     kind: 'recovered', state: { hardState: syncPoint.hardState, snapshot, entries }, syncPoint,
     segments, findings, slotBehind: slotBest.syncSeq < syncPoint.syncSeq,
   };
+}
+
+/** The newest valid slot of the state file; throws when there is none. */
+function bestSlot(stateBytes: Uint8Array, identity: StorageIdentity): SyncPoint {
+  let best: SyncPoint | null = null;
+  let unknownVersion: number | null = null;
+  for (const offset of [0, STATE_SLOT_BYTES]) {
+    const slot = decodeSlot(stateBytes, offset, identity);
+    if (slot.kind === 'valid' && (!best || slot.point.syncSeq > best.syncSeq)) best = slot.point;
+    if (slot.kind === 'unknownVersion') unknownVersion = slot.version;
+  }
+  if (best) return best;
+  if (unknownVersion !== null) {
+    throw new StorageError('format', STATE_FILE, 4, `format version ${unknownVersion}; this build reads only version ${STORAGE_FORMAT_VERSION}`);
+  }
+  throw new StorageError('corrupt', STATE_FILE, 0, 'both state slots are damaged');
 }
 
 /** A first open writes a segment header and one COMMIT record (well under this) before the state file. */
@@ -130,7 +146,7 @@ function readOrRefuse(reader: RecoveryReader, name: string): Uint8Array {
 
 /** Scans segments from `firstSeq` on, following seals, until the valid log ends. */
 function scanLog(reader: RecoveryReader, identity: StorageIdentity, present: Set<number>, firstSeq: number): ScannedLog {
-  const log: ScannedLog = { records: [], lastCommit: -1, stop: null, sizes: new Map() };
+  const log: ScannedLog = { records: [], lastCommit: -1, stop: null, end: { file: segmentName(firstSeq), offset: 0, reason: 'no log' }, sizes: new Map() };
   for (let seq = firstSeq; ; seq++) {
     const name = segmentName(seq);
     if (!present.has(seq)) {
@@ -139,6 +155,7 @@ function scanLog(reader: RecoveryReader, identity: StorageIdentity, present: Set
     }
     const bytes = readOrRefuse(reader, name);
     log.sizes.set(seq, bytes.length);
+    log.end = { file: name, offset: bytes.length, reason: 'the log ends early' };
     const scan = scanSegment(name, bytes, identity, seq);
     let sealedTo: number | null = null;
     for (const r of scan.records) {

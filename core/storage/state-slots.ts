@@ -12,7 +12,7 @@ import { ByteReader, ByteWriter } from '../ring/byte-writer.js';
 import { crc32c } from './crc32c.js';
 import { checkFileIdentity, checkFormatVersion, FILE_HEADER_BYTES, writeFileHeader, type StorageIdentity } from './file-header.js';
 import { readSyncPoint, writeSyncPoint, type SyncPoint } from './log-records.js';
-import { STATE_SLOT_BYTES } from './storage-limits.js';
+import { STATE_SLOT_BYTES, STORAGE_FORMAT_VERSION } from './storage-limits.js';
 
 export const STATE_FILE = 'state';
 export const STATE_MAGIC = 0x54534350; // "PCST" as little-endian bytes
@@ -32,26 +32,34 @@ export function encodeSlot(identity: StorageIdentity, point: SyncPoint): Uint8Ar
   return slot;
 }
 
+/** What a slot holds: a sync point, damage, or a header of a format version this build does not know. */
+export type SlotContents = { kind: 'valid'; point: SyncPoint } | { kind: 'damaged' } | { kind: 'unknownVersion'; version: number };
+
 /**
- * The sync point in the slot at `offset` of the state file, or null if the
- * slot is damaged (torn or flipped). A valid slot of another node, group or
- * format version throws StorageError.
+ * Decodes the slot at `offset` of the state file. The checksum is checked
+ * before the version, so a flipped version field is damage (covered by the
+ * other slot), while a slot that is not damaged in our layout but names
+ * another version is reported as such. A valid slot of another node or
+ * group throws StorageError('identity').
  */
-export function decodeSlot(bytes: Uint8Array, offset: number, identity: StorageIdentity): SyncPoint | null {
-  if (bytes.length < offset + STATE_SLOT_BYTES) return null;
+export function decodeSlot(bytes: Uint8Array, offset: number, identity: StorageIdentity): SlotContents {
+  if (bytes.length < offset + STATE_SLOT_BYTES) return { kind: 'damaged' };
   const slot = bytes.subarray(offset, offset + STATE_SLOT_BYTES);
   const view = new DataView(slot.buffer, slot.byteOffset, slot.byteLength);
-  if (view.getUint32(0, true) !== STATE_MAGIC) return null;
-  checkFormatVersion(STATE_FILE, bytes, offset);
+  if (view.getUint32(0, true) !== STATE_MAGIC) return { kind: 'damaged' };
+  const version = view.getUint16(4, true);
   try {
     const r = new ByteReader(slot, FILE_HEADER_BYTES);
     const point = readSyncPoint(r);
     const crcAt = STATE_SLOT_BYTES - r.remaining;
-    if (crc32c(slot, 0, 0, crcAt) !== view.getUint32(crcAt, true)) return null;
+    if (crc32c(slot, 0, 0, crcAt) !== view.getUint32(crcAt, true)) {
+      return version === STORAGE_FORMAT_VERSION ? { kind: 'damaged' } : { kind: 'unknownVersion', version };
+    }
+    checkFormatVersion(STATE_FILE, bytes, offset);
     checkFileIdentity(STATE_FILE, bytes, offset, identity);
-    return point;
+    return { kind: 'valid', point };
   } catch (e) {
-    if (e instanceof RangeError) return null;
+    if (e instanceof RangeError) return version === STORAGE_FORMAT_VERSION ? { kind: 'damaged' } : { kind: 'unknownVersion', version };
     throw e;
   }
 }
