@@ -3,7 +3,10 @@
 //   segment = header, record*
 //   header  = magic u32 "PCLG", version u16, reserved u16, node u32, group u32, seq u32, crc32c u32 (of the 20 bytes before)
 //   record  = crc32c u32, length u32, type u8, payload[length]
-//             (crc32c covers length, type and payload, so a flipped length is caught too)
+//             crc32c covers the record's own file offset (8 bytes, not stored),
+//             then length, type and payload: a flipped length is caught, and so
+//             is a whole valid record that a misdirected write put at another
+//             offset (it would otherwise read back as a valid record there)
 //
 // Segments are numbered by a sequence (log-0000000001.seg, ...), not by
 // first index, because entries appended at an index at or below the last
@@ -54,15 +57,24 @@ export function encodeSegmentHeader(identity: StorageIdentity, seq: number): Uin
   return w.bytes().slice();
 }
 
-/** One framed record: header and payload. */
-export function encodeRecord(type: RecordTypeNumber, payload: Uint8Array): Uint8Array {
+/** One framed record, header and payload, to be written at `offset` of its segment. */
+export function encodeRecord(type: RecordTypeNumber, payload: Uint8Array, offset: number): Uint8Array {
   const out = new Uint8Array(RECORD_HEADER_BYTES + payload.length);
   const view = new DataView(out.buffer);
   view.setUint32(4, payload.length, true);
   out[8] = type;
   out.set(payload, RECORD_HEADER_BYTES);
-  view.setUint32(0, crc32c(out, 0, 4), true);
+  view.setUint32(0, crc32c(out, positionCrc(offset), 4), true);
   return out;
+}
+
+/** The CRC of a record's offset, the seed of its checksum. */
+function positionCrc(offset: number): number {
+  const position = new Uint8Array(8);
+  const view = new DataView(position.buffer);
+  view.setUint32(0, offset % 0x1_0000_0000, true);
+  view.setUint32(4, Math.floor(offset / 0x1_0000_0000), true);
+  return crc32c(position);
 }
 
 export interface ScannedRecord {
@@ -97,7 +109,7 @@ export function scanSegment(name: string, bytes: Uint8Array, identity: StorageId
     if (length > RECORD_PAYLOAD_BYTES_MAX) return { records, stop: { offset, reason: `record length ${length} is beyond the limit` } };
     const end = offset + RECORD_HEADER_BYTES + length;
     if (end > bytes.length) return { records, stop: { offset, reason: `a record of ${length} bytes is cut short` } };
-    if (crc32c(bytes, 0, offset + 4, end) !== crc) return { records, stop: { offset, reason: 'record checksum mismatch' } };
+    if (crc32c(bytes, positionCrc(offset), offset + 4, end) !== crc) return { records, stop: { offset, reason: 'record checksum mismatch' } };
     records.push({ type: bytes[offset + 8]!, payload: bytes.subarray(offset + RECORD_HEADER_BYTES, end), start: offset, end });
     offset = end;
   }

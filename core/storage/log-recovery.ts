@@ -73,7 +73,9 @@ export function recover(reader: RecoveryReader, identity: StorageIdentity): Reco
   const stateBytes = readOrRefuse(reader, STATE_FILE);
   const slotBest = bestSlot(stateBytes, identity);
 
-  const log = scanLog(reader, identity, new Set(segmentSeqs), slotBest.firstSegmentSeq);
+  // Segments the newest sync point no longer needed may be gone even if its slot is the damaged one.
+  const scanStart = Math.max(slotBest.firstSegmentSeq, segmentSeqs[0] ?? slotBest.firstSegmentSeq);
+  const log = scanLog(reader, identity, new Set(segmentSeqs), scanStart);
   const commit = log.lastCommit >= 0 ? decodeRecord(log, log.lastCommit, decodeCommitPayload) : null;
   if (!commit || commit.syncSeq < slotBest.syncSeq) {
     const where = log.stop ?? log.end;
@@ -86,6 +88,9 @@ export function recover(reader: RecoveryReader, identity: StorageIdentity): Reco
     throw new StorageError('corrupt', segmentName(commitRecord.seq), commitRecord.start, 'a sync point that does not name its own place');
   }
 
+  if (scanStart > syncPoint.firstSegmentSeq) {
+    throw new StorageError('corrupt', segmentName(syncPoint.firstSegmentSeq), 0, `the segment file is missing; sync ${syncPoint.syncSeq} needs segments from it on`);
+  }
   const findings = plannedRepairs(names, segmentSeqs, syncPoint, log);
   const snapshot = syncPoint.snapshot ? loadSnapshot(reader, identity, syncPoint.snapshot) : null;
   const { entries, segments } = replay(log, log.lastCommit, snapshot, syncPoint);

@@ -182,7 +182,8 @@ export class LogStorage implements RaftStorage {
     file.sync();
     file.close();
     this.fs.rename(temp, name);
-    this.dirNeedsSync = true;
+    // Durable before any sync point can name it: a COMMIT record may reach the disk before its sync completes.
+    this.fs.syncDir();
     if (this.snapshotRef) this.snapshotsObsolete.push(snapshotName(this.snapshotRef.index));
     this.snapshotRef = { index, term };
     this.terms = keptTail ? this.terms.slice(covered) : [];
@@ -234,8 +235,9 @@ export class LogStorage implements RaftStorage {
   }
 
   private appendRecord(type: (typeof RecordType)[keyof typeof RecordType], payload: Uint8Array): void {
-    const record = encodeRecord(type, payload);
-    this.active.file!.append(record);
+    const file = this.active.file!;
+    const record = encodeRecord(type, payload, file.size());
+    file.append(record);
     this.active.dirty = true;
     this.writtenSinceCommit = true;
     assert(record.length >= RECORD_HEADER_BYTES);
@@ -345,7 +347,7 @@ function initialize(fs: FileSystem, identity: StorageIdentity): void {
   segment.append(encodeSegmentHeader(identity, 1));
   const probe = encodeCommitPayload(firstSyncPoint(0));
   const point = firstSyncPoint(segment.size() + RECORD_HEADER_BYTES + probe.length);
-  segment.append(encodeRecord(RecordType.COMMIT, encodeCommitPayload(point)));
+  segment.append(encodeRecord(RecordType.COMMIT, encodeCommitPayload(point), segment.size()));
   segment.sync();
   segment.close();
   const temp = STATE_FILE + TEMP_SUFFIX;

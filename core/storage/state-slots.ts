@@ -57,6 +57,8 @@ export function decodeSlot(bytes: Uint8Array, offset: number, identity: StorageI
     }
     checkFormatVersion(STATE_FILE, bytes, offset);
     checkFileIdentity(STATE_FILE, bytes, offset, identity);
+    // A whole slot that a misdirected write put in the other slot's place.
+    if (slotOffset(point.syncSeq) !== offset) return { kind: 'damaged' };
     return { kind: 'valid', point };
   } catch (e) {
     if (e instanceof RangeError) return version === STORAGE_FORMAT_VERSION ? { kind: 'damaged' } : { kind: 'unknownVersion', version };

@@ -130,7 +130,7 @@ describe('a flipped bit', () => {
           }
         }
       }
-    }), { numRuns: 6 });
+    }), { numRuns: 3 });
     expect(counts.refused).toBeGreaterThan(500);
     expect(counts.tail).toBeGreaterThan(50);
     expect(counts.covered).toBeGreaterThan(500);
