@@ -28,6 +28,12 @@ export interface SimDiskFaults {
   readonly crashTornWriteChance: number;
   /** Chance that a write lands at another offset of the same file. */
   readonly misdirectedWriteChance: number;
+  /**
+   * At most this many misdirected writes per disk. One storage copy can only
+   * be asked to detect a single such fault (two can together hide the loss
+   * of acknowledged data); a cluster places them so a good copy remains.
+   */
+  readonly misdirectedWritesMax: number;
   /** Chance that an fsync is slow, and how slow. */
   readonly fsyncSlowChance: number;
   readonly fsyncSlowMs: number;
@@ -35,7 +41,7 @@ export interface SimDiskFaults {
 
 /** Crash damage only: what any disk does at a power loss. */
 export const CRASH_ONLY_FAULTS: SimDiskFaults = Object.freeze({
-  crashLostWriteChance: 0.3, crashTornWriteChance: 0.3, misdirectedWriteChance: 0, fsyncSlowChance: 0, fsyncSlowMs: 0,
+  crashLostWriteChance: 0.3, crashTornWriteChance: 0.3, misdirectedWriteChance: 0, misdirectedWritesMax: 0, fsyncSlowChance: 0, fsyncSlowMs: 0,
 });
 
 export type SimDiskFault =
@@ -73,6 +79,7 @@ export class SimDisk implements FileSystem {
   private epoch = 0;
   private crashCountdown: number | null = null;
   private fsyncLatencyMs = 0;
+  private misdirectedWrites = 0;
 
   constructor(private readonly random: Random, private readonly faults: SimDiskFaults = CRASH_ONLY_FAULTS) {}
 
@@ -217,7 +224,9 @@ export class SimDisk implements FileSystem {
     this.mutating();
     this.calls.write++;
     let landed = offset;
-    if (bytes.length > 0 && inode.current.length > 0 && this.random.chance(this.faults.misdirectedWriteChance)) {
+    if (bytes.length > 0 && inode.current.length > 0 && this.misdirectedWrites < this.faults.misdirectedWritesMax
+      && this.random.chance(this.faults.misdirectedWriteChance)) {
+      this.misdirectedWrites++;
       landed = this.random.int(0, inode.current.length - 1);
       if (landed === offset) landed = (offset + SIM_SECTOR_BYTES) % (inode.current.length + 1);
       this.faultLog.push({ kind: 'misdirected', file: name, intended: offset, landed, bytes: bytes.length });
