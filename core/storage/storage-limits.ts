@@ -37,8 +37,5 @@ export const SEGMENT_HEADER_BYTES = 24;
  */
 export const STATE_SLOT_BYTES = 512;
 
-/** Snapshot files are read whole; a length beyond this in a header is corruption, not an allocation. */
-export const SNAPSHOT_BYTES_MAX = 4096 * MiB;
-
 assert(ENTRY_BYTES_MAX + 64 <= RECORD_PAYLOAD_BYTES_MAX, 'an entry and its record framing fit one record');
 assert(RECORD_PAYLOAD_BYTES_MAX <= SEGMENT_BYTES_TARGET, 'a record fits a segment');
