@@ -12,7 +12,8 @@
 //   takeFsyncLatencyMs() for the simulator's clock to charge.
 // Every fault taken is recorded in `faultLog`, so a seed's damage can be
 // printed and replayed. `armCrash(n)` makes the n-th mutating call throw
-// SimCrash before it happens, to crash at an exact point.
+// SimCrash before it happens, to crash at an exact point; crash() is a
+// power loss, processCrash() a kill -9 (the page cache survives).
 
 import { assert } from '../core/assert.js';
 import type { Random } from '../core/random.js';
@@ -127,6 +128,15 @@ export class SimDisk implements FileSystem {
   armCrash(callsFromNow: number): void {
     assert(callsFromNow >= 1, 'arm a crash at least one call ahead');
     this.crashCountdown = callsFromNow;
+  }
+
+  /**
+   * A process crash (kill -9): the operating system keeps the page cache, so
+   * every write so far survives, synced or not. Open files become unusable.
+   */
+  processCrash(): void {
+    this.epoch++;
+    this.crashCountdown = null;
   }
 
   /**

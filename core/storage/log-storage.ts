@@ -211,6 +211,11 @@ export class LogStorage implements RaftStorage {
     return this.lastDurableMs + this.syncMode.intervalMs;
   }
 
+  /** Whether every sync point written is durable (always true in 'always' mode after sync()). */
+  get flushed(): boolean {
+    return this.durable.syncSeq === this.syncSeq;
+  }
+
   /** Makes everything synced durable (every mode) and closes the files. Writes since the last sync() are dropped. */
   close(): void {
     if (this.closed) return;
