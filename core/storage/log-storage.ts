@@ -8,7 +8,8 @@
 // segment (page cache only); saveHardState only remembers. sync() appends a
 // COMMIT record (the sync point: hard state, snapshot in force, first
 // segment needed) and then, in mode 'always', makes it durable in this order:
-//   1. the directory, if a segment was created or a snapshot renamed since;
+//   1. the directory, if a segment was created since (a snapshot's rename
+//      is made durable by saveSnapshot itself, before any sync point names it);
 //   2. every segment written since (one fsync each: usually one);
 //   3. the sync point into the state file's slot, and that file.
 // Step 3 is a second fsync per sync, and it is what lets recovery tell an
@@ -241,11 +242,12 @@ export class LogStorage implements RaftStorage {
 
   private appendRecord(type: (typeof RecordType)[keyof typeof RecordType], payload: Uint8Array): void {
     const file = this.active.file!;
-    const record = encodeRecord(type, payload, file.size());
+    const offset = file.size();
+    const record = encodeRecord(type, payload, offset);
     file.append(record);
     this.active.dirty = true;
     this.writtenSinceCommit = true;
-    assert(record.length >= RECORD_HEADER_BYTES);
+    assert(file.size() === offset + record.length, 'a record is appended at the end of its segment');
   }
 
   private rollOverIfFull(): void {
