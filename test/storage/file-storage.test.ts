@@ -141,10 +141,20 @@ class SpyFileSystem implements FileSystem {
   unlink(name: string): void { this.inner.unlink(name); }
   syncDir(): void { this.counts.syncDir++; this.inner.syncDir(); }
   open(name: string, mode: 'existing' | 'create'): StorageFile {
-    const file = this.inner.open(name, mode);
-    const counts = this.counts;
-    return Object.assign(Object.create(file) as StorageFile, { sync: () => { counts.fsync++; file.sync(); } });
+    return new SpyFile(this.inner.open(name, mode), this.counts);
   }
+}
+
+class SpyFile implements StorageFile {
+  constructor(private readonly inner: StorageFile, private readonly counts: { fsync: number }) {}
+  get name(): string { return this.inner.name; }
+  size(): number { return this.inner.size(); }
+  read(offset: number, length: number): Uint8Array { return this.inner.read(offset, length); }
+  append(bytes: Uint8Array): void { this.inner.append(bytes); }
+  pwrite(offset: number, bytes: Uint8Array): void { this.inner.pwrite(offset, bytes); }
+  truncate(size: number): void { this.inner.truncate(size); }
+  sync(): void { this.counts.fsync++; this.inner.sync(); }
+  close(): void { this.inner.close(); }
 }
 
 describe('the fsync calls, per sync mode', () => {
