@@ -160,17 +160,18 @@ export function runWithCrashAt(seed: number, ops: readonly StorageOp[], crashAt:
   return { recovered: reopen(h), allowed, mismatches };
 }
 
-/** The model's synced state if the pending writes were synced now (without changing the model). */
+/**
+ * The model's synced state if its pending writes were synced now, without
+ * changing it: MemoryRaftStorage has no clone, so a copy is made through its
+ * private fields (test-only).
+ */
 function syncedAfter(h: Harness): StoredRaftState {
-  // MemoryRaftStorage cannot be cloned; replay is not needed: the storage's own view is the pending state.
-  const v = h.view;
   const model = h.model as unknown as { pending: unknown[]; synced: StoredRaftState };
   const clone = new MemoryRaftStorage();
   const c = clone as unknown as { pending: unknown[]; synced: { hardState: HardState; snapshot: Snapshot | null; entries: Entry[] } };
   c.synced = { hardState: model.synced.hardState, snapshot: model.synced.snapshot, entries: [...model.synced.entries] };
   c.pending = [...model.pending];
   clone.sync();
-  void v;
   return clone.load();
 }
 
