@@ -1,0 +1,140 @@
+// The payloads of log records (see log-format.ts for the framing around
+// them) and of the sync point, which is written both as a COMMIT record in
+// the log and into a slot of the state file (state-slots.ts).
+//
+//   ENTRIES       first index u53, count u32, then per entry: term u53, kind u8, data (u32 length + bytes)
+//   SNAPSHOT_MARK index u53, term u53, keptTail u8
+//   COMMIT        a SyncPoint (below)
+//   SEAL          next segment seq u32
+
+import { assert } from '../assert.js';
+import type { Entry, HardState } from '../raft/raft-types.js';
+import { ByteReader, ByteWriter } from '../ring/byte-writer.js';
+import { readU53, writeU53 } from './u53.js';
+
+/** The snapshot a sync point says is in force: its file is snapshot-<index>.snap. */
+export interface SnapshotRef {
+  readonly index: number;
+  readonly term: number;
+}
+
+/**
+ * A sync point: everything in the log before it is durable, and this is the
+ * hard state and snapshot as of then. `segmentSeq`/`endOffset` locate the
+ * end of the COMMIT record that carries it; `firstSegmentSeq` is the oldest
+ * segment still needed (older ones may be deleted).
+ */
+export interface SyncPoint {
+  readonly syncSeq: number;
+  readonly hardState: HardState;
+  readonly snapshot: SnapshotRef | null;
+  readonly firstSegmentSeq: number;
+  readonly segmentSeq: number;
+  readonly endOffset: number;
+}
+
+export interface SnapshotMark extends SnapshotRef {
+  /** Whether the entries after the snapshot were kept (they continued it) or all dropped. */
+  readonly keptTail: boolean;
+}
+
+const ENTRY_KIND_NORMAL = 0;
+const ENTRY_KIND_CONF = 1;
+
+export function encodeEntriesPayload(w: ByteWriter, entries: readonly Entry[]): void {
+  assert(entries.length > 0, 'an entries record holds at least one entry');
+  writeU53(w, entries[0]!.index);
+  w.u32(entries.length);
+  for (let i = 0; i < entries.length; i++) {
+    const e = entries[i]!;
+    assert(e.index === entries[0]!.index + i, 'entries in one record are contiguous');
+    writeU53(w, e.term);
+    w.u8(e.kind === 'conf' ? ENTRY_KIND_CONF : ENTRY_KIND_NORMAL);
+    w.bytesField(e.data);
+  }
+}
+
+/** Throws RangeError on a malformed payload (recovery reports it as corruption). Entry data is copied out of the file's buffer. */
+export function decodeEntriesPayload(payload: Uint8Array): Entry[] {
+  const r = new ByteReader(payload);
+  const first = readU53(r);
+  const count = r.u32();
+  const entries: Entry[] = [];
+  for (let i = 0; i < count; i++) {
+    const term = readU53(r);
+    const kindTag = r.u8();
+    if (kindTag !== ENTRY_KIND_NORMAL && kindTag !== ENTRY_KIND_CONF) throw new RangeError(`unknown entry kind ${kindTag}`);
+    entries.push({ index: first + i, term, kind: kindTag === ENTRY_KIND_CONF ? 'conf' : 'normal', data: r.bytesView().slice() });
+  }
+  expectEnd(r);
+  return entries;
+}
+
+export function encodeSnapshotMarkPayload(mark: SnapshotMark): Uint8Array {
+  const w = new ByteWriter(32);
+  writeU53(w, mark.index);
+  writeU53(w, mark.term);
+  w.u8(mark.keptTail ? 1 : 0);
+  return w.bytes().slice();
+}
+
+export function decodeSnapshotMarkPayload(payload: Uint8Array): SnapshotMark {
+  const r = new ByteReader(payload);
+  const mark = { index: readU53(r), term: readU53(r), keptTail: r.u8() === 1 };
+  expectEnd(r);
+  return mark;
+}
+
+export function writeSyncPoint(w: ByteWriter, p: SyncPoint): void {
+  writeU53(w, p.syncSeq);
+  writeU53(w, p.hardState.term);
+  w.u32(p.hardState.vote);
+  writeU53(w, p.hardState.commit);
+  writeU53(w, p.snapshot?.index ?? 0);
+  writeU53(w, p.snapshot?.term ?? 0);
+  w.u32(p.firstSegmentSeq);
+  w.u32(p.segmentSeq);
+  writeU53(w, p.endOffset);
+}
+
+export function readSyncPoint(r: ByteReader): SyncPoint {
+  const syncSeq = readU53(r);
+  const hardState = { term: readU53(r), vote: r.u32(), commit: readU53(r) };
+  const snapshotIndex = readU53(r);
+  const snapshotTerm = readU53(r);
+  return {
+    syncSeq, hardState,
+    snapshot: snapshotIndex === 0 ? null : { index: snapshotIndex, term: snapshotTerm },
+    firstSegmentSeq: r.u32(), segmentSeq: r.u32(), endOffset: readU53(r),
+  };
+}
+
+export function encodeCommitPayload(p: SyncPoint): Uint8Array {
+  const w = new ByteWriter(64);
+  writeSyncPoint(w, p);
+  return w.bytes().slice();
+}
+
+export function decodeCommitPayload(payload: Uint8Array): SyncPoint {
+  const r = new ByteReader(payload);
+  const p = readSyncPoint(r);
+  expectEnd(r);
+  return p;
+}
+
+export function encodeSealPayload(nextSeq: number): Uint8Array {
+  const w = new ByteWriter(4);
+  w.u32(nextSeq);
+  return w.bytes().slice();
+}
+
+export function decodeSealPayload(payload: Uint8Array): number {
+  const r = new ByteReader(payload);
+  const next = r.u32();
+  expectEnd(r);
+  return next;
+}
+
+function expectEnd(r: ByteReader): void {
+  if (r.remaining !== 0) throw new RangeError(`${r.remaining} bytes after the end of the payload`);
+}

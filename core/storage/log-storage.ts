@@ -1,0 +1,373 @@
+// The storage engine: Raft's RaftStorage over a directory of files, through
+// the FileSystem interface (node:fs on a node, the simulated disk in the
+// simulator). It owns the write path and the sync rule; the layouts are in
+// log-format.ts, log-records.ts, state-slots.ts and snapshot-file.ts, and
+// reading a directory back is log-recovery.ts.
+//
+// Write path. appendEntries and saveSnapshot append records to the active
+// segment (page cache only); saveHardState only remembers. sync() appends a
+// COMMIT record (the sync point: hard state, snapshot in force, first
+// segment needed) and then, in mode 'always', makes it durable in this order:
+//   1. the directory, if a segment was created since (a snapshot's rename
+//      is made durable by saveSnapshot itself, before any sync point names it);
+//   2. every segment written since (one fsync each: usually one);
+//   3. the sync point into the state file's slot, and that file.
+// Step 3 is a second fsync per sync, and it is what lets recovery tell an
+// acknowledged record that was damaged later from a torn write at a crash
+// (see log-recovery.ts). Only after step 3 are segments wholly covered by
+// the snapshot, and snapshots no longer in force, removed.
+//
+// Modes (docs/durability.md): 'always' does all of it in sync(); 'batch'
+// does steps 1-3 at most every intervalMs (the runtime calls flushIfDue()
+// on its tick), so a sync() that returns is durable only against a process
+// crash, not a power loss; 'never' does them only at close().
+
+import { assert } from '../assert.js';
+import type { RaftStorage, StoredRaftState } from '../raft/raft-storage.js';
+import { EMPTY_HARD_STATE, type Entry, type HardState, type Snapshot } from '../raft/raft-types.js';
+import { ByteWriter } from '../ring/byte-writer.js';
+import { readAll, type FileSystem, type StorageFile } from './file-system.js';
+import { encodeRecord, encodeSegmentHeader, RecordType, segmentName, type StorageIdentity } from './log-format.js';
+import {
+  encodeCommitPayload, encodeEntriesPayload, encodeSealPayload, encodeSnapshotMarkPayload, type SnapshotRef, type SyncPoint,
+} from './log-records.js';
+import { recover, type SegmentInfo } from './log-recovery.js';
+import { encodeSnapshotFile, snapshotName, TEMP_SUFFIX } from './snapshot-file.js';
+import { encodeSlot, slotOffset, STATE_FILE, STATE_FILE_BYTES } from './state-slots.js';
+import type { RecoveryFinding } from './storage-errors.js';
+import { ENTRY_BYTES_MAX, RECORD_HEADER_BYTES, RECORD_PAYLOAD_BYTES_MAX, SEGMENT_BYTES_TARGET } from './storage-limits.js';
+
+export type SyncMode =
+  | { readonly kind: 'always' }
+  | { readonly kind: 'batch'; readonly intervalMs: number }
+  | { readonly kind: 'never' };
+
+export interface LogStorageOptions {
+  readonly identity: StorageIdentity;
+  readonly syncMode?: SyncMode;
+  /** The runtime's clock, read only in 'batch' mode (core takes time as an input). */
+  readonly nowMs?: () => number;
+  /** Segment rollover size; smaller in tests to exercise rollover. */
+  readonly segmentBytesTarget?: number;
+}
+
+interface OpenSegment extends SegmentInfo {
+  file: StorageFile | null;
+  /** Written since its last fsync. */
+  dirty: boolean;
+}
+
+export class LogStorage implements RaftStorage {
+  /** What recovery repaired on open: truncated tails and removed files, with file and offset. */
+  readonly findings: readonly RecoveryFinding[];
+  private readonly identity: StorageIdentity;
+  private readonly syncMode: SyncMode;
+  private readonly nowMs: () => number;
+  private readonly segmentBytesTarget: number;
+  private readonly state: StorageFile;
+  private readonly segments: OpenSegment[];
+  private loaded: StoredRaftState | null;
+  // The state as of every write so far (synced or not): what the next records must agree with.
+  private hardState: HardState;
+  private snapshotRef: SnapshotRef | null;
+  /** Terms of the entries after the snapshot: index snapshotIndex + 1 + i. */
+  private terms: number[];
+  /** The last COMMIT written, and the last one made durable (in the state file). */
+  private syncSeq: number;
+  private lastCommit: SyncPoint;
+  private durable: SyncPoint;
+  private lastDurableMs: number;
+  private writtenSinceCommit = false;
+  private dirNeedsSync = false;
+  /** Snapshot files to remove once a durable sync point no longer names them. */
+  private snapshotsObsolete: string[] = [];
+  private readonly writer = new ByteWriter(64 * 1024);
+  private closed = false;
+
+  /** Opens (or initializes) the directory behind `fs`; throws StorageError when it must not be used. */
+  static open(fs: FileSystem, options: LogStorageOptions): LogStorage {
+    const reader = { list: () => fs.list(), read: (name: string) => readWhole(fs, name) };
+    let recovery = recover(reader, options.identity);
+    if (recovery.kind === 'fresh') {
+      carryOut(fs, recovery.findings);
+      initialize(fs, options.identity);
+      const firstFindings = recovery.findings;
+      recovery = recover(reader, options.identity);
+      assert(recovery.kind === 'recovered' && recovery.findings.length === 0, 'a new directory recovers cleanly');
+      return new LogStorage(fs, options, { ...recovery, findings: firstFindings });
+    }
+    carryOut(fs, recovery.findings);
+    return new LogStorage(fs, options, recovery);
+  }
+
+  private constructor(private readonly fs: FileSystem, options: LogStorageOptions, recovered: Extract<ReturnType<typeof recover>, { kind: 'recovered' }>) {
+    this.identity = options.identity;
+    this.syncMode = options.syncMode ?? { kind: 'always' };
+    this.nowMs = options.nowMs ?? (() => 0);
+    this.segmentBytesTarget = options.segmentBytesTarget ?? SEGMENT_BYTES_TARGET;
+    assert(this.syncMode.kind !== 'batch' || (this.syncMode.intervalMs > 0 && options.nowMs !== undefined), 'batch mode needs a positive interval and a clock');
+    assert(this.segmentBytesTarget > 0, 'segments have a positive size');
+    this.findings = recovered.findings;
+    const { state, syncPoint } = recovered;
+    this.loaded = state;
+    this.hardState = state.hardState;
+    this.snapshotRef = syncPoint.snapshot;
+    this.terms = state.entries.map((e) => e.term);
+    this.syncSeq = syncPoint.syncSeq;
+    this.lastCommit = syncPoint;
+    this.durable = syncPoint;
+    this.lastDurableMs = this.nowMs();
+    this.segments = recovered.segments.map((s) => ({ ...s, file: null, dirty: false }));
+    this.active.file = fs.open(segmentName(syncPoint.segmentSeq), 'existing');
+    assert(this.active.file.size() === syncPoint.endOffset, 'recovery cut the active segment at the sync point');
+    this.state = fs.open(STATE_FILE, 'existing');
+    // Re-establish both copies of the sync point (the slot may be behind, or the one recovery skipped damaged).
+    if (recovered.slotBehind) this.writeSlot(syncPoint);
+  }
+
+  /** The synced state found on open. Raft loads it once, before writing anything. */
+  load(): StoredRaftState {
+    assert(this.loaded !== null, 'load() is for a starting replica: call it before the first write');
+    return this.loaded;
+  }
+
+  saveHardState(hardState: HardState): void {
+    this.beginWrite();
+    assert(hardState.term >= this.hardState.term, 'the stored term never goes back');
+    this.hardState = hardState;
+    // Written with the next sync point, which carries the hard state.
+    this.writtenSinceCommit = true;
+  }
+
+  appendEntries(entries: readonly Entry[]): void {
+    if (entries.length === 0) return;
+    this.beginWrite();
+    const base = this.snapshotRef?.index ?? 0;
+    const first = entries[0]!.index;
+    assert(first > base, () => `entries from ${first} would overwrite the snapshot at ${base}`);
+    assert(first - base - 1 <= this.terms.length, () => `entries from ${first} leave a gap after ${base + this.terms.length}`);
+    this.terms.length = first - base - 1;
+    for (const e of entries) this.terms.push(e.term);
+    this.rollOverIfFull();
+    let start = 0;
+    while (start < entries.length) {
+      this.writer.reset();
+      let end = start;
+      // Split so that no record's payload exceeds the limit recovery enforces.
+      let bytes = 0;
+      while (end < entries.length && (end === start || bytes + entries[end]!.data.length + 32 <= RECORD_PAYLOAD_BYTES_MAX - 64)) {
+        assert(entries[end]!.data.length <= ENTRY_BYTES_MAX, () => `entry ${entries[end]!.index} is beyond ENTRY_BYTES_MAX`);
+        bytes += entries[end]!.data.length + 32;
+        end++;
+      }
+      encodeEntriesPayload(this.writer, entries.slice(start, end));
+      this.appendRecord(RecordType.ENTRIES, this.writer.bytes());
+      start = end;
+    }
+    this.active.maxIndex = Math.max(this.active.maxIndex, entries[entries.length - 1]!.index);
+  }
+
+  /** Writes the snapshot file now (temp, fsync, rename); it is in force from the next sync point on. */
+  saveSnapshot(snapshot: Snapshot): void {
+    this.beginWrite();
+    const base = this.snapshotRef?.index ?? 0;
+    const { index, term } = snapshot.meta;
+    if (index <= base) return;
+    const covered = index - base;
+    const keptTail = covered <= this.terms.length && this.terms[covered - 1] === term;
+    const name = snapshotName(index);
+    const temp = name + TEMP_SUFFIX;
+    if (this.fs.list().includes(temp)) this.fs.unlink(temp);
+    const file = this.fs.open(temp, 'create');
+    file.append(encodeSnapshotFile(this.identity, snapshot));
+    file.sync();
+    file.close();
+    this.fs.rename(temp, name);
+    // Durable before any sync point can name it: a COMMIT record may reach the disk before its sync completes.
+    this.fs.syncDir();
+    if (this.snapshotRef) this.snapshotsObsolete.push(snapshotName(this.snapshotRef.index));
+    this.snapshotRef = { index, term };
+    this.terms = keptTail ? this.terms.slice(covered) : [];
+    if (!keptTail) for (const s of this.segments) if (s !== this.active) s.maxIndex = 0;
+    this.appendRecord(RecordType.SNAPSHOT_MARK, encodeSnapshotMarkPayload({ index, term, keptTail }));
+  }
+
+  /** Group commit: one sync point for everything written since the last one. */
+  sync(): void {
+    assert(!this.closed, 'sync() after close()');
+    if (this.writtenSinceCommit) this.writeCommit();
+    if (this.syncMode.kind === 'always') this.makeDurable();
+    else if (this.syncMode.kind === 'batch') this.flushIfDue();
+  }
+
+  /** In 'batch' mode: when the deadline below has passed, make every sync point so far durable. */
+  flushIfDue(): void {
+    const deadline = this.flushDeadlineMs();
+    if (deadline !== null && this.nowMs() >= deadline) this.makeDurable();
+  }
+
+  /** When flushIfDue() has work to do ('batch' mode, sync points not yet durable), else null. */
+  flushDeadlineMs(): number | null {
+    if (this.syncMode.kind !== 'batch' || this.durable.syncSeq === this.syncSeq) return null;
+    return this.lastDurableMs + this.syncMode.intervalMs;
+  }
+
+  /** Whether every sync point written is durable (always true in 'always' mode after sync()). */
+  get flushed(): boolean {
+    return this.durable.syncSeq === this.syncSeq;
+  }
+
+  /** Makes everything synced durable (every mode) and closes the files. Writes since the last sync() are dropped. */
+  close(): void {
+    if (this.closed) return;
+    this.makeDurable();
+    for (const s of this.segments) s.file?.close();
+    this.state.close();
+    this.closed = true;
+  }
+
+  /** The segments kept, oldest first (for tests and metrics). */
+  segmentSeqs(): number[] {
+    return this.segments.map((s) => s.seq);
+  }
+
+  private get active(): OpenSegment {
+    return this.segments[this.segments.length - 1]!;
+  }
+
+  private beginWrite(): void {
+    assert(!this.closed, 'write after close()');
+    this.loaded = null;
+  }
+
+  private appendRecord(type: (typeof RecordType)[keyof typeof RecordType], payload: Uint8Array): void {
+    const file = this.active.file!;
+    const offset = file.size();
+    const record = encodeRecord(type, payload, offset);
+    file.append(record);
+    this.active.dirty = true;
+    this.writtenSinceCommit = true;
+    assert(file.size() === offset + record.length, 'a record is appended at the end of its segment');
+  }
+
+  private rollOverIfFull(): void {
+    if (this.active.file!.size() < this.segmentBytesTarget) return;
+    const seq = this.active.seq + 1;
+    this.appendRecord(RecordType.SEAL, encodeSealPayload(seq));
+    const file = this.fs.open(segmentName(seq), 'create');
+    file.append(encodeSegmentHeader(this.identity, seq));
+    this.segments.push({ seq, maxIndex: 0, file, dirty: true });
+    this.dirNeedsSync = true;
+  }
+
+  private writeCommit(): void {
+    this.syncSeq++;
+    const payload = encodeCommitPayload(this.syncPoint(0));
+    const endOffset = this.active.file!.size() + RECORD_HEADER_BYTES + payload.length;
+    this.lastCommit = this.syncPoint(endOffset);
+    this.appendRecord(RecordType.COMMIT, encodeCommitPayload(this.lastCommit));
+    assert(this.active.file!.size() === endOffset, 'a sync point names its own end');
+    this.writtenSinceCommit = false;
+  }
+
+  private syncPoint(endOffset: number): SyncPoint {
+    return {
+      syncSeq: this.syncSeq, hardState: this.hardState, snapshot: this.snapshotRef,
+      firstSegmentSeq: this.firstSegmentNeeded(), segmentSeq: this.active.seq, endOffset,
+    };
+  }
+
+  /** The oldest segment holding an entry above the snapshot (the active one at the latest). */
+  private firstSegmentNeeded(): number {
+    const base = this.snapshotRef?.index ?? 0;
+    let i = 0;
+    while (i < this.segments.length - 1 && this.segments[i]!.maxIndex <= base) i++;
+    return this.segments[i]!.seq;
+  }
+
+  /** Steps 1-3 of the header comment, then removal of what the durable sync point no longer needs. */
+  private makeDurable(): void {
+    if (this.durable.syncSeq === this.syncSeq) return;
+    if (this.dirNeedsSync) this.fs.syncDir();
+    this.dirNeedsSync = false;
+    for (const s of this.segments) {
+      if (!s.dirty) continue;
+      s.file!.sync();
+      s.dirty = false;
+      if (s !== this.active) {
+        s.file!.close();
+        s.file = null;
+      }
+    }
+    this.writeSlot(this.lastCommit);
+    this.lastDurableMs = this.nowMs();
+    this.removeObsolete();
+  }
+
+  private writeSlot(point: SyncPoint): void {
+    this.state.pwrite(slotOffset(point.syncSeq), encodeSlot(this.identity, point));
+    this.state.sync();
+    this.durable = point;
+  }
+
+  private removeObsolete(): void {
+    while (this.segments.length > 1 && this.segments[0]!.seq < this.durable.firstSegmentSeq) {
+      const s = this.segments.shift()!;
+      s.file?.close();
+      this.fs.unlink(segmentName(s.seq));
+    }
+    // A snapshot stays while the durable sync point names it, even if a newer one was saved since.
+    const inForce = this.durable.snapshot ? snapshotName(this.durable.snapshot.index) : null;
+    for (const name of this.snapshotsObsolete) if (name !== inForce) this.fs.unlink(name);
+    this.snapshotsObsolete = this.snapshotsObsolete.filter((name) => name === inForce);
+  }
+}
+
+function readWhole(fs: FileSystem, name: string): Uint8Array {
+  const file = fs.open(name, 'existing');
+  try {
+    return readAll(file);
+  } finally {
+    file.close();
+  }
+}
+
+function carryOut(fs: FileSystem, findings: readonly RecoveryFinding[]): void {
+  let removed = false;
+  for (const f of findings) {
+    if (f.action === 'removed') {
+      fs.unlink(f.file);
+      removed = true;
+    } else {
+      const file = fs.open(f.file, 'existing');
+      file.truncate(f.offset);
+      file.sync();
+      file.close();
+    }
+  }
+  if (removed) fs.syncDir();
+}
+
+/** A new directory: segment 1 with a first sync point, then the state file, renamed into place last. */
+function initialize(fs: FileSystem, identity: StorageIdentity): void {
+  const segment = fs.open(segmentName(1), 'create');
+  segment.append(encodeSegmentHeader(identity, 1));
+  const probe = encodeCommitPayload(firstSyncPoint(0));
+  const point = firstSyncPoint(segment.size() + RECORD_HEADER_BYTES + probe.length);
+  segment.append(encodeRecord(RecordType.COMMIT, encodeCommitPayload(point), segment.size()));
+  segment.sync();
+  segment.close();
+  const temp = STATE_FILE + TEMP_SUFFIX;
+  const state = fs.open(temp, 'create');
+  const bytes = new Uint8Array(STATE_FILE_BYTES);
+  bytes.set(encodeSlot(identity, point), slotOffset(point.syncSeq));
+  state.append(bytes);
+  state.sync();
+  state.close();
+  fs.rename(temp, STATE_FILE);
+  fs.syncDir();
+}
+
+function firstSyncPoint(endOffset: number): SyncPoint {
+  return { syncSeq: 1, hardState: EMPTY_HARD_STATE, snapshot: null, firstSegmentSeq: 1, segmentSeq: 1, endOffset };
+}
