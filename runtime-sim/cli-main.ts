@@ -3,6 +3,8 @@
 //   --seed N          run seed N and print its report (deterministic)
 //   --seeds A..B      run seeds A to B (inclusive) and print a summary
 //   --nodes K         nodes (default 1)
+//   --groups G        shard groups replicated by Raft across the nodes (a cluster)
+//   --replicas R      replicas per group (default min(3, nodes))
 //   --clients C       workload clients (default: chosen by the seed)
 //   --ops M           workload operations (default 2000)
 //   --faults LIST     comma-separated faults that are on (or "none");
@@ -13,6 +15,7 @@
 // Exit codes: see verdict.ts (0 pass, 2 usage, 3..8 by failure kind).
 // Kept apart from cli.ts so tests can drive it without a process.
 
+import { GROUPS_MAX } from './cluster.js';
 import { CLIENTS_MAX, DEFAULT_OPS, NODES_MAX, OPS_MAX, type SimOptions } from './config.js';
 import { DEFAULT_FAULT_CHANCE, DEFAULT_FAULTS, FAULT_NAMES, type FaultName } from './fault-plan.js';
 import { formatRun, replayCommand } from './report.js';
@@ -34,8 +37,8 @@ export interface CliIo {
 export const PROGRESS_EVERY_SEEDS = 100;
 const PROGRESS_BAR_WIDTH = 30;
 
-const USAGE = `usage: npm run sim -- (--seed N | --seeds A..B) [--nodes K] [--clients C] [--ops M] [--faults LIST] [--timing]
-  faults: ${FAULT_NAMES.join(', ')} (comma-separated), or none`;
+const USAGE = `usage: npm run sim -- (--seed N | --seeds A..B) [--nodes K] [--groups G] [--replicas R] [--clients C] [--ops M] [--faults LIST] [--timing]
+  faults: ${FAULT_NAMES.join(', ')} (comma-separated), all, or none`;
 
 /** The full help, built from the constants it describes so it cannot drift from them. */
 export const HELP = `Run the deterministic simulator: whole nodes, clients and faults on a virtual
@@ -47,9 +50,12 @@ Options:
   --seed N          run seed N and print its full report (same seed, same run)
   --seeds A..B      run seeds A to B (inclusive) and print a summary
   --nodes K         nodes, 1..${NODES_MAX} (default 1)
+  --groups G        shard groups, 1..${GROUPS_MAX}, replicated by Raft across the nodes (a cluster;
+                    without it every node is an independent single node)
+  --replicas R      replicas per group, 1..nodes (default min(3, nodes); implies a cluster)
   --clients C       workload client hosts, 1..${CLIENTS_MAX} (default: chosen by the seed, 2..8)
   --ops M           workload operations, 1..${OPS_MAX} (default ${DEFAULT_OPS})
-  --faults LIST     faults that are on for sure, comma-separated, or none
+  --faults LIST     faults that are on for sure, comma-separated, all, or none
                     (default: each of ${DEFAULT_FAULTS.join(', ')} on by chance:
                     ${DEFAULT_FAULTS.map((f) => `${f} ${Math.round(DEFAULT_FAULT_CHANCE[f] * 100)}%`).join(', ')})
   --timing          also print wall-clock timing (single seed)
@@ -85,6 +91,7 @@ function parseSeed(text: string, what: string): number {
 function parseFaults(text: string | undefined): FaultName[] {
   if (text === undefined || text === '') throw new UsageError('--faults needs a list');
   if (text === 'none') return [];
+  if (text === 'all') return [...FAULT_NAMES];
   const names = text.split(',');
   for (const name of names) {
     if (!(FAULT_NAMES as readonly string[]).includes(name)) throw new UsageError(`unknown fault "${name}"; known: ${FAULT_NAMES.join(', ')}`);
@@ -119,6 +126,8 @@ export function parseArgs(argv: readonly string[]): ParsedArgs | 'help' {
         break;
       }
       case '--nodes': options.nodes = parseCount(flag, value(), NODES_MAX); break;
+      case '--groups': options.groups = parseCount(flag, value(), GROUPS_MAX); break;
+      case '--replicas': options.replicas = parseCount(flag, value(), NODES_MAX); break;
       case '--clients': options.clients = parseCount(flag, value(), CLIENTS_MAX); break;
       case '--ops': options.ops = parseCount(flag, value(), OPS_MAX); break;
       case '--faults': options.faults = parseFaults(value()); break;

@@ -6,9 +6,12 @@
 import { assert } from '../core/assert.js';
 import { KiB, makeLimits, type Limits } from '../core/limits.js';
 import { Random } from '../core/random.js';
+import { DEFAULT_RAFT_TUNING } from '../core/raft/raft.js';
 import type { SessionSettings } from './client-session.js';
 import { maxDelayUs, type DelaySpec } from './delay.js';
 import { DEFAULT_FAULT_CHANCE, DEFAULT_FAULTS, planFaults, type FaultName, type FaultPlan } from './fault-plan.js';
+import type { PlantedBugs } from '../core/raft/raft.js';
+import { GROUPS_MAX, placeGroups, type ClusterSpec } from './cluster.js';
 import type { NodeSettings, WorkerFactory } from './sim-node.js';
 import { clientHostsOf, layoutHosts, type HostLayout } from './topology.js';
 
@@ -27,6 +30,22 @@ export interface SimOptions {
   workerFactory?: WorkerFactory;
   /** Checker search budget (default: the checker's own). */
   checkerStepsMax?: number;
+  /**
+   * Shard groups replicated by Raft across the nodes (a cluster); without it
+   * every node is an independent single node.
+   */
+  groups?: number;
+  /** Replicas per group (default: min(3, nodes)). */
+  replicas?: number;
+  /** Test hook: classic Raft bugs planted in every replica (the mutation suite). */
+  raftBugs?: PlantedBugs;
+  /** Test hook: classic bugs of the code around Raft: storage forgetting the vote, sending before syncing. */
+  replicaBugs?: ReplicaBugs;
+}
+
+export interface ReplicaBugs {
+  forgetVoteOnRestart?: boolean;
+  sendBeforeSync?: boolean;
 }
 
 export const DEFAULT_OPS = 2_000;
@@ -93,6 +112,8 @@ export interface SimConfig {
   livenessBoundUs: number;
   /** Randomness for the run itself (network, nodes, clients), independent of the config draws. */
   runRng: Random;
+  /** The replicated cluster, or null when every node is alone. */
+  cluster: ClusterSpec | null;
 }
 
 function simLimits(ringBytes: number): Limits {
@@ -125,15 +146,18 @@ export function makeConfig(options: SimOptions): SimConfig {
   assert(Number.isInteger(clients) && clients >= 1 && clients <= CLIENTS_MAX, `clients must be in 1..${CLIENTS_MAX}`);
   assert(Number.isInteger(ops) && ops >= 1 && ops <= OPS_MAX, `ops must be in 1..${OPS_MAX}`);
 
+  const cluster = clusterSpec(options, nodes, nodeRng);
   const ringBytes = nodeRng.pick(RING_SIZES);
   const limits = simLimits(ringBytes);
   const wake: DelaySpec = { baseUs: nodeRng.int(1, 50), tailMeanUs: nodeRng.int(1, 200), tailCapUs: 2_000 };
   const nodeSettings: NodeSettings[] = [];
   for (let n = 0; n < nodes; n++) {
-    const workers = nodeRng.int(1, 4);
+    const workers = cluster ? Math.min(nodeRng.int(1, 4), cluster.groups) : nodeRng.int(1, 4);
+    const shardsPerWorker = nodeRng.int(1, 3);
     nodeSettings.push({
       workers,
-      shards: workers * nodeRng.int(1, 3),
+      // A cluster's nodes agree on slot -> group: every node maps the slots onto all the groups.
+      shards: cluster ? cluster.groups : workers * shardsPerWorker,
       ringBytes,
       limits,
       batchMax: nodeRng.int(1, 64),
@@ -216,13 +240,28 @@ export function makeConfig(options: SimOptions): SimConfig {
   // request caught in a fault times out, dead connections fail their
   // keepalive, and reconnects get through.
   const maxLinkUs = maxDelayUs(delay);
+  // A cluster also needs to elect leaders again: a few election timeouts (10-19 ticks each), pre-vote rounds included.
+  const electionsUs = cluster ? ELECTIONS_AFTER_QUIESCE * 2 * DEFAULT_RAFT_TUNING.electionTicks * cluster.tickUs : 0;
   const settleUs = timeoutUs + session.connectTimeoutUs + 2 * session.keepaliveUs + session.backoffMaxUs + 4 * maxLinkUs
-    + Math.max(...nodeSettings.map((s) => s.idleWakeUs));
+    + Math.max(...nodeSettings.map((s) => s.idleWakeUs)) + electionsUs;
   // Worst fault-free path for one operation: wait out a reconnect backoff, connect, then the request itself.
   const livenessBoundUs = session.backoffMaxUs + session.connectTimeoutUs + timeoutUs;
 
   return {
     seed: options.seed, nodes, clients, processesPerClient, ops, faultsAllowed, faultsExplicit, faults, layout, nodeSettings, delay, session,
-    workload, ttl, quiesceAtUs, settleAtUs: quiesceAtUs + settleUs, livenessBoundUs, runRng,
+    workload, ttl, quiesceAtUs, settleAtUs: quiesceAtUs + settleUs, livenessBoundUs, runRng, cluster,
   };
+}
+
+/** Election timeouts a cluster gets, after the faults stop, to have a leader in every group. */
+const ELECTIONS_AFTER_QUIESCE = 4;
+
+function clusterSpec(options: SimOptions, nodes: number, rng: Random): ClusterSpec | null {
+  if (options.groups === undefined && options.replicas === undefined) return null;
+  const groups = options.groups ?? nodes;
+  const replicas = options.replicas ?? Math.min(3, nodes);
+  assert(Number.isInteger(groups) && groups >= 1 && groups <= GROUPS_MAX, `groups must be in 1..${GROUPS_MAX}`);
+  assert(Number.isInteger(replicas) && replicas >= 1 && replicas <= nodes, 'replicas must be in 1..nodes');
+  // 2-20 ms ticks: elections take 20-400 ms of virtual time, a few network round trips' worth.
+  return { groups, replicas, placement: placeGroups(groups, replicas, nodes), tickUs: rng.int(2, 20) * 1000 };
 }

@@ -13,6 +13,10 @@ export const Kind = {
   WORKER_IDLE_WAKE: 12,
   IO_DRAIN: 13,
   IO_WAKE: 14,
+  /** A worker steps peer messages into its replicas. */
+  PEER_STEP: 15,
+  /** A worker's Raft tick timer. */
+  RAFT_TICK: 16,
   // Clients.
   CLIENT_NEXT_OP: 20,
   CLIENT_TIMEOUT: 21,

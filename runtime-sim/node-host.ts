@@ -14,8 +14,10 @@ import type { Reply, Request } from '../core/protocol/ops.js';
 import type { Random } from '../core/random.js';
 import type { Network, StreamConnection } from './network.js';
 import type { NodeClock } from './node-clock.js';
+import { MemoryRaftStorage } from '../core/raft/raft-storage.js';
+import { groupsOfNode } from './cluster.js';
 import {
-  SimNode, emptyNodeStats, NO_SCHEDULING_FAULTS, type NodeSettings, type NodeStats, type NodeThreads, type SchedulingFaults, type WorkerFactory,
+  SimNode, emptyNodeStats, type NodeCluster, NO_SCHEDULING_FAULTS, type NodeSettings, type NodeStats, type NodeThreads, type SchedulingFaults, type WorkerFactory,
 } from './sim-node.js';
 import type { Simulation } from './simulation.js';
 
@@ -55,12 +57,31 @@ export class NodeHost {
     private readonly rng: Random,
     private readonly workerFactory?: WorkerFactory,
     private readonly scheduling: Readonly<SchedulingFaults> = NO_SCHEDULING_FAULTS,
-  ) {}
+    /** In a cluster: everything but the storages, which this host owns. */
+    private readonly cluster: Omit<NodeCluster, 'storages'> | null = null,
+  ) {
+    if (cluster) {
+      for (const g of groupsOfNode(cluster.spec, cluster.nodeIndex)) {
+        const storage = new MemoryRaftStorage();
+        storage.plantedBugForgetVote = cluster.forgetVoteOnRestart === true;
+        this.storages.set(g, storage);
+      }
+    }
+  }
 
-  /** Starts a fresh process (empty memory). */
+  /** Raft storage of each hosted group: the machine's disk, which outlives the process (what was synced of it). */
+  readonly storages = new Map<number, MemoryRaftStorage>();
+
+  /** Starts a fresh process (empty memory; in a cluster, what the storages kept). */
   boot(): void {
     this.incarnations++;
-    this.current = new SimNode(this.sim, this.threads, this.clock, this.settings, this.rng.fork(), this.stats, this.workerFactory, this.scheduling).start();
+    this.current = new SimNode(this.sim, this.threads, this.clock, this.settings, this.rng.fork(), this.stats, this.workerFactory, this.scheduling,
+      this.cluster ? { ...this.cluster, storages: this.storages } : null).start();
+  }
+
+  /** A peer batch datagram arrived for this host. */
+  receivePeer(bytes: Uint8Array): void {
+    this.current?.receivePeer(bytes);
   }
 
   /**
@@ -72,6 +93,8 @@ export class NodeHost {
     this.pastRingLaps = Math.max(this.pastRingLaps, this.current.ringLaps);
     this.current.crash();
     this.current = null;
+    // What was written and not yet synced is lost with the process.
+    for (const storage of this.storages.values()) storage.crash();
     const streams = [...this.accepted.keys()];
     this.accepted.clear();
     if (!machineDown) for (const stream of streams) stream.reset('node');

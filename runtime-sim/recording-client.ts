@@ -11,6 +11,8 @@
 //   grow with every change of a key: if the version still matches, so does
 //   the value. VERSION_MISMATCH is recorded as `fail` (certainly no effect).
 // - no reply (timeout, reset) is `info`: it may or may not have taken effect.
+// - in a cluster, NOT_LEADER is `fail` (the replica did not apply it) and the
+//   client follows the leader hint; INDETERMINATE is `info`.
 
 import type { CompletionType, EventValue, OpFunction } from '../core/checker/index.js';
 import type { Reply, Request } from '../core/protocol/ops.js';
@@ -22,6 +24,7 @@ import { Kind } from './event-kinds.js';
 import { isCanonicalDecimalInt64 } from '../core/checker/decimal-int64.js';
 import type { Findings, HistoryRecorder } from './history-recorder.js';
 import type { Simulation } from './simulation.js';
+import type { LeaderRouter } from './cluster.js';
 import type { KeyRoutes } from './topology.js';
 import { encodeValue, splitValue, type KnownValues } from './values.js';
 
@@ -31,6 +34,8 @@ export interface ClientContext {
   findings: Findings;
   known: KnownValues;
   keys: KeyRoutes;
+  /** In a cluster: where each key's group leader is believed to be; null when every node is alone. */
+  router: LeaderRouter | null;
   counterKeys: ReadonlySet<string>;
   /** Operations decided from here on must complete (ok or fail) within livenessBoundUs. */
   settleAtUs: number;
@@ -58,7 +63,8 @@ export interface OpResult {
 export function performOp(ctx: ClientContext, session: ClientSession, process: number, op: PlannedOp, done: (result: OpResult) => void): void {
   const { sim, recorder } = ctx;
   const decidedUs = sim.nowUs;
-  session.execute(ctx.keys.get(op.key).node, op.request,
+  const route = ctx.keys.get(op.key);
+  session.execute(ctx.router ? ctx.router.nodeFor(route.bytes) : route.node, op.request,
     () => recorder.invoke(process, op.f, op.key, op.invokeValue, sim.nowUs),
     (outcome) => {
       const result = interpret(ctx, process, op, outcome);
@@ -83,6 +89,11 @@ function interpret(ctx: ClientContext, process: number, op: PlannedOp, outcome: 
   const where = `process ${process} ${op.f} ${op.key}`;
   if (!reply.ok) {
     if (op.f === 'cas' && reply.code === 'VERSION_MISMATCH') return { type: 'fail', value: op.invokeValue };
+    if (ctx.router !== null && reply.code === 'NOT_LEADER') {
+      ctx.router.redirected(ctx.keys.get(op.key).bytes, reply.leaderHint);
+      return { type: 'fail', value: op.f === 'read' || op.f === 'incr' ? null : op.invokeValue };
+    }
+    if (ctx.router !== null && reply.code === 'INDETERMINATE') return unknown;
     ctx.findings.unexpected.push(`${where}: ${reply.code} ${reply.message}`);
     return unknown;
   }
@@ -227,8 +238,13 @@ export class WorkloadClient {
   }
 }
 
+/** Redirects the final reader follows for one key before it reports a leaderless group. */
+const FINAL_READ_ATTEMPTS_MAX = 20;
+
 /** Reads every key once, in order, after the workload is done. */
 export class FinalReader {
+  private attempts = 0;
+
   constructor(
     private readonly ctx: ClientContext,
     readonly process: number,
@@ -248,7 +264,14 @@ export class FinalReader {
       return;
     }
     const request: Request = { op: 'get', key: this.ctx.keys.get(key).bytes };
-    performOp(this.ctx, this.session, this.process, { f: 'read', key, invokeValue: null, request },
-      () => this.readFrom(i + 1));
+    performOp(this.ctx, this.session, this.process, { f: 'read', key, invokeValue: null, request }, (result) => {
+      // In a cluster a read may land on a replica that is not (or no longer) the leader: follow it.
+      if (result.type === 'fail' && this.ctx.router !== null && ++this.attempts < FINAL_READ_ATTEMPTS_MAX) return this.readFrom(i);
+      if (result.type === 'fail' && this.ctx.router !== null) {
+        this.ctx.findings.liveness.push(`final read of ${key}: refused by ${FINAL_READ_ATTEMPTS_MAX} replicas in a row after the faults settled (no leader?)`);
+      }
+      this.attempts = 0;
+      this.readFrom(i + 1);
+    });
   }
 }

@@ -10,7 +10,9 @@ import { hostName } from './topology.js';
 
 /** The command that replays a run exactly (the options that shaped it; the seed chooses the rest). */
 export function replayCommand(config: SimConfig): string {
-  const parts = ['npm run sim --', `--seed ${config.seed}`, `--nodes ${config.nodes}`, `--clients ${config.clients}`, `--ops ${config.ops}`];
+  const parts = ['npm run sim --', `--seed ${config.seed}`, `--nodes ${config.nodes}`];
+  if (config.cluster !== null) parts.push(`--groups ${config.cluster.groups}`, `--replicas ${config.cluster.replicas}`);
+  parts.push(`--clients ${config.clients}`, `--ops ${config.ops}`);
   if (config.faultsExplicit) parts.push(`--faults ${config.faultsAllowed.length === 0 ? 'none' : config.faultsAllowed.join(',')}`);
   return parts.join(' ');
 }
@@ -29,7 +31,10 @@ export function formatConfig(config: SimConfig): string[] {
   const name = (h: number): string => hostName(layout, h);
   const lines: string[] = [];
   lines.push(`piccolo sim: seed ${config.seed}`);
-  lines.push(`topology: nodes=${config.nodes} clients=${config.clients} processes-per-client=${config.processesPerClient} ops=${config.ops} (each node independent; keys routed to the owner of their slot)`);
+  const cluster = config.cluster;
+  lines.push(`topology: nodes=${config.nodes} clients=${config.clients} processes-per-client=${config.processesPerClient} ops=${config.ops} `
+    + (cluster === null ? '(each node independent; keys routed to the owner of their slot)'
+      : `(cluster: groups=${cluster.groups} replicas=${cluster.replicas} raft-tick=${formatUs(cluster.tickUs)}; keys routed to their group's leader)`));
   config.nodeSettings.forEach((s, n) => {
     lines.push(`  n${n}: workers=${s.workers} shards=${s.shards} ring=${bytes(s.ringBytes)} batch=${s.batchMax} idle-wake=${formatUs(s.idleWakeUs)} `
       + `sweep-every=${s.sweepIntervalMs}ms skew=${faults.skewMs[n]! >= 0 ? '+' : ''}${faults.skewMs[n]}ms `

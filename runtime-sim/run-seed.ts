@@ -20,7 +20,17 @@ import { ENVIRONMENT_THREAD, Simulation } from './simulation.js';
 import { KeyRoutes, SlotOwnership, hostName } from './topology.js';
 import { TtlClient, type TtlStats } from './ttl-client.js';
 import { KnownValues } from './values.js';
+import { LeaderRouter } from './cluster.js';
+import { ReplicaChecker } from './replica-checker.js';
+import type { ShardReplica } from '../core/replica/shard-replica.js';
 import { exitCodeFor, type Failure } from './verdict.js';
+
+/** Events a run may take per client operation: healthy runs take about 20 (clusters included). */
+const EVENTS_PER_OP_MAX = 500;
+
+/** Bounds of the entries between snapshots in a replicated run: small, so snapshots and InstallSnapshot happen often. */
+const SNAPSHOT_EVERY_MIN = 20;
+const SNAPSHOT_EVERY_MAX = 300;
 
 /** Lines of a failing window or finding list shown in a report. */
 const DETAIL_LINES_MAX = 12;
@@ -89,12 +99,16 @@ class World {
   private ttlDone = false;
   private finalDone = false;
   private finished = false;
+  /** Every client is done; the run waits for expiry and sweeps before the final checks (no operations to expect). */
+  private awaitingFinalChecks = false;
   private lastProgressUs = 0;
   private crashError: unknown = null;
   /** Set when the checker finds a violation: its key and failing window (JSON lines). */
   private violation: { key: string; window: string[] } | null = null;
   /** The violation disappears without the final read-back: an acknowledged write was lost. */
   private lostWriteOnly = false;
+  /** Raft's invariants, watched on every step of a replicated run. */
+  readonly replicaChecker = new ReplicaChecker();
 
   constructor(readonly config: SimConfig, options: SimOptions) {
     const { layout, faults, runRng } = config;
@@ -104,13 +118,35 @@ class World {
     this.network.datagramFaults = faults.lossy ?? NO_DATAGRAM_FAULTS;
     this.scheduling = { active: true, hiccups: faults.hiccups };
 
+    // Drawn only for a cluster, so single-node runs keep their traces.
+    const snapshotEveryEntries = config.cluster === null ? 0 : runRng.fork().int(SNAPSHOT_EVERY_MIN, SNAPSHOT_EVERY_MAX);
     for (let n = 0; n < config.nodes; n++) {
       const settings = config.nodeSettings[n]!;
       const threads = {
         io: sim.addThread(`n${n}/io`),
         workers: Array.from({ length: settings.workers }, (_, w) => sim.addThread(`n${n}/w${w}`)),
       };
-      const host = new NodeHost(n, layout.nodeHosts[n]!, sim, this.network, threads, new NodeClock(faults.skewMs[n]!), settings, runRng.fork(), options.workerFactory, this.scheduling);
+      const cluster = config.cluster === null ? null : {
+        spec: config.cluster,
+        nodeIndex: n,
+        snapshotEveryEntries,
+        ...(options.raftBugs ? { bugs: options.raftBugs } : {}),
+        ...(options.replicaBugs?.sendBeforeSync ? { sendBeforeSync: true } : {}),
+        ...(options.replicaBugs?.forgetVoteOnRestart ? { forgetVoteOnRestart: true } : {}),
+        send: (to: number, bytes: Uint8Array): void => {
+          const target = this.nodes[to]!;
+          this.network.sendDatagram(layout.nodeHosts[n]!, layout.nodeHosts[to]!, target.threads.io, () => target.receivePeer(bytes), true);
+        },
+        observe: (node: number, replicas: Iterable<ShardReplica>): void => {
+          this.replicaChecker.observe(node, replicas);
+          // A broken invariant is the verdict; running on (a broken log can storm with messages) only costs time.
+          if (this.replicaChecker.violationCount > 0 && !this.finished) {
+            this.finished = true;
+            sim.stop();
+          }
+        },
+      };
+      const host = new NodeHost(n, layout.nodeHosts[n]!, sim, this.network, threads, new NodeClock(faults.skewMs[n]!), settings, runRng.fork(), options.workerFactory, this.scheduling, cluster);
       host.boot();
       this.nodes.push(host);
     }
@@ -131,6 +167,7 @@ class World {
       findings: this.findings,
       known: new KnownValues(),
       keys: new KeyRoutes(new SlotOwnership(config.nodes)),
+      router: config.cluster === null ? null : new LeaderRouter(config.cluster),
       counterKeys: new Set(workload.counterKeys),
       settleAtUs: config.settleAtUs,
       livenessBoundUs: config.livenessBoundUs,
@@ -153,7 +190,7 @@ class World {
       }
     }
     this.ttlClient = new TtlClient(sim, newSession(layout.ttlHost), runRng.fork(), config.ttl, this.nodes, ctx.keys, this.findings, config.settleAtUs,
-      () => { this.ttlDone = true; this.maybeFinish(); });
+      () => { this.ttlDone = true; this.maybeFinish(); }, ctx.router);
     this.ttlClient.start();
 
     this.scheduleFaults();
@@ -206,7 +243,7 @@ class World {
     const { sim, config } = this;
     const periodUs = config.livenessBoundUs + 2 * config.ttl.ttlMaxMs * 1000;
     const tick = (): void => {
-      if (this.finished) return;
+      if (this.finished || this.awaitingFinalChecks) return;
       if (sim.nowUs - Math.max(this.lastProgressUs, config.settleAtUs) > 2 * periodUs) {
         this.findings.liveness.push(`no operation completed between ${this.lastProgressUs}us and ${sim.nowUs}us`);
         this.finished = true;
@@ -224,7 +261,11 @@ class World {
     // Every key set with a TTL has expired by now on its node's clock
     // (clocks only run ahead of virtual time); then give the sweeps a few
     // periods to remove them from memory.
-    const expiredByUs = Math.max(this.ttlClient.lastExpiryUs, config.settleAtUs + config.ttl.ttlMaxMs * 1000);
+    // In a cluster, expiry times come from whichever leader stamped the entry and are judged by whichever leads
+    // when the sweep runs: wait out the spread between the fastest and the slowest clock as well.
+    const clockSpreadUs = config.cluster === null ? 0 : clockSpreadMs(config) * 1000;
+    const expiredByUs = Math.max(this.ttlClient.lastExpiryUs, config.settleAtUs + config.ttl.ttlMaxMs * 1000) + clockSpreadUs;
+    this.awaitingFinalChecks = true;
     const sweepPeriodUs = Math.max(...config.nodeSettings.map((s) => s.sweepIntervalMs * 1000 + s.idleWakeUs + maxDelayUs(s.wake)));
     sim.at(Math.max(sim.nowUs, expiredByUs + 3 * sweepPeriodUs), ENVIRONMENT_THREAD, Kind.FINAL_CHECK, 0, () => {
       this.finalChecks();
@@ -234,6 +275,11 @@ class World {
   }
 
   private finalChecks(): void {
+    if (this.config.cluster !== null) {
+      const replicas = new Map<number, Iterable<ShardReplica>>();
+      for (const host of this.nodes) if (host.current) replicas.set(host.index, host.current.replicas());
+      this.replicaChecker.checkConverged(replicas);
+    }
     for (const host of this.nodes) {
       if (host.stats.lostWakeups > 0) {
         this.findings.liveness.push(`n${host.index}: ${host.stats.lostWakeups} lost wake-ups`, ...host.stats.lostWakeupNotes);
@@ -256,8 +302,12 @@ class World {
   run(): void {
     const hardLimitUs = this.config.settleAtUs + 3_600_000_000; // an hour of virtual time: the watchdog stops far sooner
     try {
-      const why = this.sim.run(hardLimitUs);
-      if (why !== 'stopped') this.findings.liveness.push(`the run ${why === 'idle' ? 'ran out of events' : 'hit the virtual time limit'} before finishing`);
+      // A message storm (a broken log can make replicas resend forever) must end the run, not stall the sweep.
+      const eventsMax = EVENTS_PER_OP_MAX * (this.config.ops + 1000);
+      const why = this.sim.run(hardLimitUs, eventsMax);
+      const reason = why === 'idle' ? 'ran out of events' : why === 'time-limit' ? 'hit the virtual time limit'
+        : `ran ${eventsMax} events (a message storm?)`;
+      if (why !== 'stopped') this.findings.liveness.push(`the run ${reason} before finishing`);
     } catch (error) {
       this.crashError = error;
     }
@@ -298,12 +348,15 @@ class World {
     if (findings.unexpected.length > 0) {
       failures.push({ kind: 'core-error', summary: `${findings.unexpected.length} error replies the workload cannot cause`, details: list(findings.unexpected) });
     }
+    if (this.replicaChecker.violationCount > 0) {
+      failures.push({ kind: 'consensus', summary: `${this.replicaChecker.violationCount} Raft invariant violations`, details: list(this.replicaChecker.violations) });
+    }
     if (findings.corruption.length > 0) {
       failures.push({ kind: 'corruption', summary: `${findings.corruption.length} corrupted values or malformed replies`, details: list(findings.corruption) });
     }
     if (checker.verdict === 'not-linearizable') {
       const v = this.violation!;
-      const crashes = this.config.faults.crashes.length > 0
+      const crashes = this.config.faults.crashes.length > 0 && this.config.cluster === null
         ? ' (this run crashed nodes: without durability a crash loses acknowledged writes, so this is expected)' : '';
       failures.push(this.lostWriteOnly
         ? { kind: 'lost-write', summary: `the final read-back of key ${JSON.stringify(v.key)} does not match any linearizable state: an acknowledged write was lost${crashes}`, details: list(v.window) }
@@ -351,6 +404,13 @@ class World {
       history: this.recorder.events,
     };
   }
+}
+
+/** Most ms one node's clock can be ahead of another's: skews, plus every forward jump. */
+function clockSpreadMs(config: SimConfig): number {
+  const skews = config.faults.skewMs;
+  const jumped = config.faults.jumps.reduce((sum, j) => sum + j.jumpMs, 0);
+  return Math.max(...skews) - Math.min(...skews) + jumped;
 }
 
 function describeError(error: unknown): string {

@@ -16,17 +16,27 @@
 // (ShardChannel's backlog, a worker blocked on a full reply ring) and
 // wrap-around happen.
 //
-// The node's memory is its JS objects: `crash` drops them (there is no
-// durability yet), and a restart is a new SimNode.
+// The node's memory is its JS objects: `crash` drops them, and a restart is
+// a new SimNode. In a cluster, each worker hosts replicas of the shard groups
+// placed on this node (core/replica): their Raft storage belongs to the
+// host and keeps what was synced across a crash; peer messages leave as
+// encoded Cap'n Proto batches (schema/peer-codec.ts) over the simulated
+// network's datagrams, and each worker ticks its replicas on a timer.
 
-import type { Limits } from '../core/limits.js';
+import { AssertionError } from '../core/assert.js';
+import { DEFAULT_PEER_LIMITS, type Limits } from '../core/limits.js';
+import { DEFAULT_RAFT_TUNING, type PlantedBugs } from '../core/raft/raft.js';
+import type { MemoryRaftStorage } from '../core/raft/raft-storage.js';
+import { DEFAULT_SNAPSHOT_KEEP_ENTRIES, ShardReplica } from '../core/replica/shard-replica.js';
+import { decodePeerBatch, encodePeerBatch } from '../schema/peer-codec.js';
+import { groupsOfNode, nodeOfReplica, replicaIdOfNode, type ClusterSpec } from './cluster.js';
 import { Dispatcher, type ShardTransport } from '../core/node/dispatcher.js';
 import { ShardChannel, type ReplyCallback } from '../core/node/shard-channel.js';
 import type { Request } from '../core/protocol/ops.js';
 import type { Random } from '../core/random.js';
 import { SpscRing } from '../core/ring/spsc-ring.js';
 import { SlotMap } from '../core/routing/slot-map.js';
-import { ShardWorker } from '../core/shard/shard-worker.js';
+import { ShardWorker, type PeerFrame } from '../core/shard/shard-worker.js';
 import { sampleDelayUs, type DelaySpec } from './delay.js';
 import { Kind } from './event-kinds.js';
 import type { NodeClock } from './node-clock.js';
@@ -57,6 +67,24 @@ export interface NodeSettings {
   ioReplyCostUs: number;
   workerRecordCostUs: number;
   drainCostUs: number;
+}
+
+/** What a node of a replicated cluster has besides its workers. */
+export interface NodeCluster {
+  readonly spec: ClusterSpec;
+  readonly nodeIndex: number;
+  /** Each hosted group's Raft storage: it belongs to the host and survives the process (its synced part). */
+  readonly storages: ReadonlyMap<number, MemoryRaftStorage>;
+  readonly bugs?: PlantedBugs;
+  readonly sendBeforeSync?: boolean;
+  /** Mutation suite: the storage forgets the vote at restart. */
+  readonly forgetVoteOnRestart?: boolean;
+  /** Snapshot every N applied entries: small in the simulator, so snapshots and InstallSnapshot happen. */
+  readonly snapshotEveryEntries: number;
+  /** Send an encoded peer batch to node `to` (a datagram: it may be lost, duplicated or reordered). */
+  send(to: number, bytes: Uint8Array): void;
+  /** After a worker carried out work on its replicas: the invariant checks look at them. */
+  observe(node: number, replicas: Iterable<ShardReplica>): void;
 }
 
 /** The simulated threads of a node host (the same across restarts). */
@@ -123,15 +151,75 @@ export class SimNode implements ShardTransport {
     readonly stats: NodeStats,
     workerFactory: WorkerFactory = defaultWorkerFactory,
     private readonly scheduling: Readonly<SchedulingFaults> = NO_SCHEDULING_FAULTS,
+    readonly cluster: NodeCluster | null = null,
   ) {
     this.slotMap = new SlotMap(settings.shards, settings.workers);
+    const hosted = cluster ? new Set(groupsOfNode(cluster.spec, cluster.nodeIndex)) : null;
     for (let w = 0; w < settings.workers; w++) {
       const requests = SpscRing.allocate(settings.ringBytes, false);
       const replies = SpscRing.allocate(settings.ringBytes, false);
-      const worker = workerFactory(this.slotMap.shardsOfWorker(w), requests, replies, settings.limits);
+      const shards = this.slotMap.shardsOfWorker(w);
+      const worker = cluster && hosted
+        ? new ShardWorker([], requests, replies, settings.limits, this.replicasFor(cluster, shards.filter((g) => hosted.has(g))))
+        : workerFactory(shards, requests, replies, settings.limits);
       this.loops.push(new WorkerLoop(this, threads.workers[w]!, new ShardChannel(requests, replies), worker, requests, replies));
     }
     this.dispatcher = new Dispatcher(this, settings.limits);
+  }
+
+  private replicasFor(cluster: NodeCluster, groups: readonly number[]): Map<number, ShardReplica> {
+    const id = replicaIdOfNode(cluster.nodeIndex);
+    const replicas = new Map<number, ShardReplica>();
+    for (const group of groups) {
+      replicas.set(group, new ShardReplica({
+        group,
+        raft: { id, ...DEFAULT_RAFT_TUNING, random: this.rng.fork(), ...(cluster.bugs ? { bugs: cluster.bugs } : {}) },
+        limits: this.settings.limits,
+        membership: { voters: cluster.spec.placement[group]!.map(replicaIdOfNode), learners: [] },
+        snapshotEveryEntries: cluster.snapshotEveryEntries,
+        snapshotKeepEntries: Math.min(DEFAULT_SNAPSHOT_KEEP_ENTRIES, cluster.snapshotEveryEntries),
+        ...(cluster.sendBeforeSync ? { plantedBugSendBeforeSync: true } : {}),
+      }, cluster.storages.get(group)!));
+    }
+    return replicas;
+  }
+
+  /** A peer batch arrived (on the IO thread): hand each worker its frames, on its own thread. */
+  receivePeer(bytes: Uint8Array): void {
+    if (!this.alive) return;
+    const decoded = decodePeerBatch(bytes, DEFAULT_PEER_LIMITS);
+    // Our own encoder made these bytes and the simulated network does not corrupt them: a refusal is a codec bug.
+    if (!decoded.ok) throw new AssertionError(`a peer batch from our own encoder was refused: ${decoded.error}`);
+    const byWorker = new Map<number, PeerFrame[]>();
+    for (const frame of decoded.frames) {
+      const w = this.slotMap.workerOf(frame.group);
+      let list = byWorker.get(w);
+      if (list === undefined) byWorker.set(w, list = []);
+      list.push(frame);
+    }
+    for (const [w, frames] of byWorker) this.loops[w]!.peerInput(frames);
+  }
+
+  /** Send what a worker's replicas left for their peers, one batch per destination node. */
+  sendPeerOutbox(worker: ShardWorker): void {
+    const cluster = this.cluster;
+    if (cluster === null) return;
+    cluster.observe(cluster.nodeIndex, worker.replicas.values());
+    const frames = worker.takePeerOutbox();
+    if (frames.length === 0) return;
+    const byNode = new Map<number, PeerFrame[]>();
+    for (const frame of frames) {
+      const to = nodeOfReplica(frame.message.to);
+      let list = byNode.get(to);
+      if (list === undefined) byNode.set(to, list = []);
+      list.push(frame);
+    }
+    for (const [to, list] of byNode) cluster.send(to, encodePeerBatch(list));
+  }
+
+  /** Every replica this process hosts (for the final convergence check). */
+  *replicas(): Iterable<ShardReplica> {
+    for (const loop of this.loops) yield* loop.worker.replicas.values();
   }
 
   /** Records a lost wake-up (see WorkerLoop.checkNoLostWakeup). */
@@ -260,6 +348,40 @@ class WorkerLoop {
     const sim = this.node.sim;
     sim.after(this.node.wakeDelayUs(), this.thread, Kind.WORKER_DRAIN, this.thread, this.drainAction);
     sim.after(this.node.wakeDelayUs(), this.node.threads.io, Kind.IO_DRAIN, this.thread, this.drainRepliesAction);
+    const cluster = this.node.cluster;
+    if (cluster !== null && this.worker.replicas.size > 0) {
+      sim.after(this.node.rng.int(1, cluster.spec.tickUs), this.thread, Kind.RAFT_TICK, this.thread, this.tickAction);
+    }
+  }
+
+  // ---- replication (worker thread) ---------------------------------------------
+
+  private readonly tickAction = (): void => this.raftTick();
+
+  private raftTick(): void {
+    const node = this.node;
+    if (!node.alive) return;
+    this.worker.tick(node.clock.nowMs(node.sim.nowUs));
+    this.afterReplicaWork();
+    node.sim.after(node.cluster!.spec.tickUs, this.thread, Kind.RAFT_TICK, this.thread, this.tickAction);
+  }
+
+  /** Peer frames for this worker's replicas, decoded on the IO thread: step them on the worker's thread. */
+  peerInput(frames: PeerFrame[]): void {
+    const node = this.node;
+    node.sim.after(node.wakeDelayUs(), this.thread, Kind.PEER_STEP, this.thread, () => {
+      if (!node.alive) return;
+      this.worker.stepPeer(frames, node.clock.nowMs(node.sim.nowUs));
+      this.afterReplicaWork();
+    });
+  }
+
+  /** Replica work may leave messages for peers and replies for clients: send the first, drain for the second. */
+  private afterReplicaWork(): void {
+    this.node.sendPeerOutbox(this.worker);
+    if (this.worker.repliesWaiting === 0) return;
+    // Like a published request: wake a worker sleeping for requests so its next drain writes the replies.
+    if (this.state === 'sleep-requests') this.notifyWorker('sleep-requests');
   }
 
   // ---- worker thread ---------------------------------------------------------
@@ -272,6 +394,7 @@ class WorkerLoop {
     const nowMs = node.clock.nowMs(sim.nowUs);
     const result = this.worker.drain(nowMs, settings.batchMax);
     sim.consume(this.thread, settings.drainCostUs + result.applied * settings.workerRecordCostUs);
+    node.sendPeerOutbox(this.worker);
     if (result.notifyReplies) this.notifyIo();
     // result.notifyRequests: the IO side never sleeps waiting for request-ring space (it keeps a backlog), so no one to wake.
     if (nowMs - this.lastSweepMs >= settings.sweepIntervalMs) {
@@ -289,7 +412,7 @@ class WorkerLoop {
       }
       return;
     }
-    if (result.applied === 0) {
+    if (result.applied === 0 && this.worker.repliesWaiting === 0) {
       if (node.rng.chance(SPLIT_SLEEP_CHANCE)) {
         sim.after(node.wakeDelayUs(), this.thread, Kind.WORKER_DRAIN, this.thread, this.sleepCheckAction);
       } else {
@@ -319,6 +442,10 @@ class WorkerLoop {
   /** worker-main's idle path: announce sleep; if records arrived meanwhile, drain instead. */
   private sleepIfIdle(): void {
     if (!this.node.alive) return;
+    if (this.worker.repliesWaiting > 0) {
+      this.scheduleDrain();
+      return;
+    }
     if (this.requests.prepareToSleep() !== null) {
       this.sleep('sleep-requests');
     } else {

@@ -82,12 +82,13 @@ export class Simulation {
    * next event is later than `untilUs` (then the clock stops at `untilUs`).
    * Returns why it stopped.
    */
-  run(untilUs: number): 'stopped' | 'idle' | 'time-limit' {
+  run(untilUs: number, eventsMax = Number.POSITIVE_INFINITY): 'stopped' | 'idle' | 'time-limit' | 'event-limit' {
     this.stopped = false;
     const queue = this.queue;
     const trace = this.trace;
     for (;;) {
       if (this.stopped) return 'stopped';
+      if (this.eventsRun >= eventsMax) return 'event-limit';
       const next = queue.peek();
       if (next === undefined) return 'idle';
       if (next.timeUs > untilUs) {

@@ -26,6 +26,7 @@ import { Kind } from './event-kinds.js';
 import type { Findings } from './history-recorder.js';
 import type { NodeHost } from './node-host.js';
 import type { Simulation } from './simulation.js';
+import type { LeaderRouter } from './cluster.js';
 import type { KeyRoutes } from './topology.js';
 
 export interface TtlStats {
@@ -52,11 +53,16 @@ interface TtlKey {
   incarnation: number;
 }
 
+/** Redirects the TTL client follows for one key before it gives up on it, and the pause before each (an election's worth of waiting in all). */
+const TTL_REDIRECTS_MAX = 20;
+const TTL_REDIRECT_PAUSE_US = 20_000;
+
 export class TtlClient {
   readonly stats: TtlStats = { sets: 0, setsOk: 0, reads: 0, presentChecked: 0, absentChecked: 0, ambiguous: 0, skipped: 0 };
   /** Virtual time by which every key set so far has expired on its node's clock (used to time the sweep check). */
   lastExpiryUs = 0;
   private index = 0;
+  private redirects = 0;
 
   constructor(
     private readonly sim: Simulation,
@@ -69,6 +75,8 @@ export class TtlClient {
     /** Requests sent from here on must be answered (the liveness check). */
     private readonly settleAtUs: number,
     private readonly onDone: () => void,
+    /** In a cluster: route to each key's group leader. Expiry is then judged by the leader's entry time, not one node's clock, so reads are not judged yet: only the sweep check runs. */
+    private readonly router: LeaderRouter | null = null,
   ) {}
 
   /** A request sent after faults settled went unanswered: that is a liveness failure here too. */
@@ -91,19 +99,38 @@ export class TtlClient {
     const key = `ttl${i}`;
     const value = `${key}=v`;
     const ttlMs = this.rng.int(this.spec.ttlMinMs, this.spec.ttlMaxMs);
-    const node = this.nodes[this.keys.get(key).node]!;
+    const route = this.keys.get(key);
+    const node = this.nodes[this.router ? this.router.nodeFor(route.bytes) : route.node]!;
     let sentUs = 0;
     this.stats.sets++;
     this.session.execute(node.index, { op: 'set', key: this.keys.get(key).bytes, value: utf8(value), ttlMs }, () => { sentUs = this.sim.nowUs; }, (outcome) => {
       // Whether or not it was applied, the key expires by then (it cannot have been applied after the reply).
       this.lastExpiryUs = Math.max(this.lastExpiryUs, this.sim.nowUs + ttlMs * 1000);
       this.checkAnswered(`set ${key}`, sentUs, outcome.kind);
+      if (this.router && outcome.kind === 'reply' && !outcome.reply.ok && (outcome.reply.code === 'NOT_LEADER' || outcome.reply.code === 'INDETERMINATE')) {
+        // Certainly not applied (NOT_LEADER), or unknown: either way the key expires by lastExpiryUs. Follow the leader, a little later.
+        this.router.redirected(route.bytes, outcome.reply.leaderHint);
+        if (this.redirects++ < TTL_REDIRECTS_MAX) {
+          this.index--;
+          this.sim.after(TTL_REDIRECT_PAUSE_US, this.session.thread, Kind.TTL_NEXT, this.index, () => this.nextKey());
+          return;
+        }
+        if (sentUs >= this.settleAtUs) this.findings.liveness.push(`ttl set ${key}: no leader found in ${TTL_REDIRECTS_MAX} tries after faults settled`);
+        this.redirects = 0;
+        this.nextKey();
+        return;
+      }
+      this.redirects = 0;
       if (outcome.kind !== 'reply' || !outcome.reply.ok) {
         if (outcome.kind === 'reply' && !outcome.reply.ok) this.findings.unexpected.push(`ttl set ${key}: ${outcome.reply.code} ${outcome.reply.message}`);
         this.nextKey();
         return;
       }
       this.stats.setsOk++;
+      if (this.router) {
+        this.nextKey();
+        return;
+      }
       const k: TtlKey = { key, value, ttlMs, node, setSentUs: sentUs, setReplyUs: this.sim.nowUs, incarnation: node.incarnations };
       // Even keys: half the reads aim before the expiry, half after. Odd
       // keys are only read before: reading after the expiry would remove

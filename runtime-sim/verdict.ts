@@ -3,7 +3,7 @@
 // FAILURE_PRIORITY order (the most fundamental problem).
 
 export const FAILURE_KINDS = [
-  'core-error', 'corruption', 'lost-write', 'linearizability', 'expiry', 'liveness', 'inconclusive',
+  'core-error', 'corruption', 'consensus', 'lost-write', 'linearizability', 'expiry', 'liveness', 'inconclusive',
 ] as const;
 export type FailureKind = (typeof FAILURE_KINDS)[number];
 
@@ -14,6 +14,8 @@ export const EXIT_USAGE = 2;
 export const EXIT_CODES: Readonly<Record<FailureKind, number>> = Object.freeze({
   /** The history is not linearizable (a violation during the run, not only at the final read-back). */
   'linearizability': 3,
+  /** A Raft invariant broke: two leaders in a term, a commit index going back, a committed entry changed, replicas diverging. */
+  'consensus': 3,
   /** An acknowledged write is missing from the final read-back. */
   'lost-write': 4,
   /** A value nobody wrote, or a malformed reply. */

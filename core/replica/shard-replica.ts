@@ -11,10 +11,13 @@
 // - reply: applied (writes) or read at a linearizable point (reads);
 // - notLeader: certainly not applied (refused here, or its log slot was
 //   taken by another leader's entry); retry at `leader` if known.
-// - unknown: a write whose slot a snapshot covered before we saw it applied.
+// - unknown: a write whose entry left this replica's log before it was
+//   applied here (another leader's entry replaced it, or a snapshot covered
+//   it): another replica may still hold it and commit it, so nobody knows.
 // A write whose replica loses leadership stays pending until its index is
-// applied with whatever entry won it; the driver's timeout covers a replica
-// cut off for good (the client then does not know the outcome).
+// applied with whatever entry won it, or its entry leaves the log. A read
+// not confirmed within READ_TIMEOUT_TICKS (a forwarded read lost on the way)
+// is answered notLeader: reads have no effect, so retrying is safe.
 
 import { assert } from '../assert.js';
 import type { Limits } from '../limits.js';
@@ -49,6 +52,8 @@ export interface ShardReplicaConfig {
   readonly snapshotEveryEntries: number;
   /** Entries kept behind a snapshot, so a slightly slow follower needs no snapshot. */
   readonly snapshotKeepEntries: number;
+  /** Mutation suite only: messages leave before what they promise is synced (a classic bug). */
+  readonly plantedBugSendBeforeSync?: boolean;
 }
 
 export const DEFAULT_SNAPSHOT_EVERY_ENTRIES = 10_000;
@@ -56,7 +61,10 @@ export const DEFAULT_SNAPSHOT_KEEP_ENTRIES = 1_000;
 export { DEFAULT_RAFT_TUNING };
 
 interface PendingWrite { readonly term: number; readonly onOutcome: OutcomeCallback }
-interface PendingRead { readonly request: ReadRequest; readonly onOutcome: OutcomeCallback }
+interface PendingRead { readonly request: ReadRequest; readonly onOutcome: OutcomeCallback; readonly startTick: number }
+
+/** Ticks a read may wait for its ReadIndex confirmation: two of the longest election timeouts. */
+export const READ_TIMEOUT_TICKS = 4 * DEFAULT_RAFT_TUNING.electionTicks;
 interface ConfirmedRead extends PendingRead { readonly index: number }
 
 const CONF_KINDS: readonly ConfChangeKind[] = ['addVoter', 'addLearner', 'remove'];
@@ -90,6 +98,9 @@ export class ShardReplica {
   private stampTerm = -1;
   private snapshotIndex = 0;
   private readonly writer = new ByteWriter(1024);
+  /** Ticks so far, the clock of read timeouts. */
+  private ticks = 0;
+  private bugSyncSkips = 0;
 
   constructor(private readonly config: ShardReplicaConfig, private readonly storage: RaftStorage) {
     const stored = storage.load();
@@ -160,7 +171,7 @@ export class ShardReplica {
 
   read(request: ReadRequest, onOutcome: OutcomeCallback): void {
     const context = this.nextReadContext++;
-    this.pendingReads.set(context, { request, onOutcome });
+    this.pendingReads.set(context, { request, onOutcome, startTick: this.ticks });
     this.raw.readIndex(context);
   }
 
@@ -174,6 +185,12 @@ export class ShardReplica {
 
   tick(): void {
     this.raw.tick();
+    this.ticks++;
+    for (const [context, read] of this.pendingReads) {
+      if (this.ticks - read.startTick < READ_TIMEOUT_TICKS) continue;
+      this.pendingReads.delete(context);
+      read.onOutcome({ kind: 'notLeader', leader: this.raw.raft.lead });
+    }
   }
 
   // ---- effects ---------------------------------------------------------------
@@ -192,6 +209,7 @@ export class ShardReplica {
       this.raw.advance(ready);
     }
     this.serveConfirmedReads(nowMs);
+    this.dropReplacedWrites();
     if (this.shard.appliedIndex - this.snapshotIndex >= this.config.snapshotEveryEntries) this.takeSnapshot();
   }
 
@@ -199,6 +217,8 @@ export class ShardReplica {
     if (ready.hardState) this.storage.saveHardState(ready.hardState);
     if (ready.snapshot) this.storage.saveSnapshot(ready.snapshot);
     this.storage.appendEntries(ready.entries);
+    // The planted bug syncs only every other time, while process() sends at once either way.
+    if (this.config.plantedBugSendBeforeSync && (this.bugSyncSkips++ & 1) === 0) return;
     if (ready.hardState || ready.snapshot || ready.entries.length > 0) this.storage.sync();
   }
 
@@ -232,6 +252,18 @@ export class ShardReplica {
     // Our entry, or another leader's that took its slot (then ours was never applied).
     if (pending.term === entry.term) pending.onOutcome({ kind: 'reply', reply });
     else pending.onOutcome({ kind: 'notLeader', leader: this.raw.raft.lead });
+  }
+
+  /** Pending writes whose entry is no longer in this log: their outcome is unknown here. */
+  private dropReplacedWrites(): void {
+    if (this.pendingWrites.size === 0) return;
+    const log = this.raw.raft.log;
+    for (const [index, w] of this.pendingWrites) {
+      const term = index >= log.firstIndex() || index === log.firstIndex() - 1 ? log.term(index) : undefined;
+      if (index <= log.lastIndex() && (term === undefined || term === w.term)) continue;
+      this.pendingWrites.delete(index);
+      w.onOutcome({ kind: 'unknown' });
+    }
   }
 
   private readConfirmed(context: number, index: number): void {

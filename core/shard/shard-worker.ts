@@ -88,6 +88,8 @@ export class ShardWorker {
   private completedHead = 0;
   /** Replicated groups with work to carry out (process()) before the drain ends. */
   private readonly touched = new Set<ShardReplica>();
+  /** Part of a cluster: a request for a group this worker does not host is NOT_LEADER, not a bug. */
+  private readonly clustered: boolean;
 
   constructor(
     shardIndexes: readonly number[],
@@ -97,7 +99,9 @@ export class ShardWorker {
     /** Replicas for the shards of a clustered node; without it every shard is a log of one. */
     replicas?: ReadonlyMap<number, ShardReplica>,
   ) {
-    assert(shardIndexes.length > 0 || (replicas?.size ?? 0) > 0, 'a worker owns at least one shard');
+    // A clustered worker may host no replica at all (its node hosts few groups); a lone node's owns shards.
+    assert(replicas !== undefined || shardIndexes.length > 0, 'a worker owns at least one shard');
+    this.clustered = replicas !== undefined;
     if (replicas) for (const [shard, replica] of replicas) this.replicas.set(shard, replica);
     else for (const s of shardIndexes) this.groups.set(s, new LocalLog(new Shard(s, limits)));
   }
@@ -134,8 +138,9 @@ export class ShardWorker {
           continue;
         }
         const group = this.groups.get(record.shard);
-        assert(group !== undefined, () => `request for shard ${record.shard} reached a worker that does not own it`);
-        const reply = serveRequest(group, record.request, nowMs);
+        assert(group !== undefined || this.clustered, () => `request for shard ${record.shard} reached a worker that does not own it`);
+        const reply = group !== undefined ? serveRequest(group, record.request, nowMs)
+          : replyOfOutcome({ kind: 'notLeader', leader: 0 }, record.shard); // no replica of that group here
         this.encodeReply(record.tag, reply);
         // The request's views into ring memory were last used by encode; only now may the space be reused.
         this.requests.release();
