@@ -14,7 +14,9 @@ import type { Reply, Request } from '../core/protocol/ops.js';
 import type { Random } from '../core/random.js';
 import type { Network, StreamConnection } from './network.js';
 import type { NodeClock } from './node-clock.js';
-import { MemoryRaftStorage } from '../core/raft/raft-storage.js';
+import { MemoryRaftStorage, type RaftStorage } from '../core/raft/raft-storage.js';
+import { LogStorage } from '../core/storage/log-storage.js';
+import { SimDisk } from './sim-disk.js';
 import { groupsOfNode } from './cluster.js';
 import {
   SimNode, emptyNodeStats, type NodeCluster, NO_SCHEDULING_FAULTS, type NodeSettings, type NodeStats, type NodeThreads, type SchedulingFaults, type WorkerFactory,
@@ -32,6 +34,9 @@ export type ToClient =
   | { t: 'pong'; id: number };
 
 export type ClientStream = StreamConnection<ToNode, ToClient>;
+
+/** Log segments roll over at this size in the simulator, so rollover and segment removal happen in every run. */
+const SIM_SEGMENT_BYTES = 16 * 1024;
 
 export class NodeHost {
   /** The running process, or null while the node is down. */
@@ -62,21 +67,46 @@ export class NodeHost {
   ) {
     if (cluster) {
       for (const g of groupsOfNode(cluster.spec, cluster.nodeIndex)) {
-        const storage = new MemoryRaftStorage();
-        storage.plantedBugForgetVote = cluster.forgetVoteOnRestart === true;
-        this.storages.set(g, storage);
+        if (cluster.forgetVoteOnRestart || cluster.sendBeforeSync) {
+          // These planted bugs are about the synced/unsynced boundary, which the in-memory model of storage
+          // draws exactly at every crash (a process crash on a disk keeps the page cache, hiding them).
+          const storage = new MemoryRaftStorage();
+          storage.plantedBugForgetVote = cluster.forgetVoteOnRestart === true;
+          this.memoryStorages.set(g, storage);
+        } else {
+          this.disks.set(g, new SimDisk(rng.fork()));
+        }
       }
     }
   }
 
-  /** Raft storage of each hosted group: the machine's disk, which outlives the process (what was synced of it). */
-  readonly storages = new Map<number, MemoryRaftStorage>();
+  /**
+   * Each hosted group's Raft state on its own simulated disk, through the
+   * real storage engine (core/storage): it outlives the process, and a crash
+   * keeps what was synced (plus, at a power loss, torn or lost unsynced
+   * writes, which recovery must cut off).
+   */
+  private readonly disks = new Map<number, SimDisk>();
+  private readonly memoryStorages = new Map<number, MemoryRaftStorage>();
+  /** The storages the current process opened (recovered) at boot. */
+  private storages = new Map<number, RaftStorage>();
 
   /** Starts a fresh process (empty memory; in a cluster, what the storages kept). */
   boot(): void {
     this.incarnations++;
+    if (this.cluster) this.openStorages(this.cluster.nodeIndex);
     this.current = new SimNode(this.sim, this.threads, this.clock, this.settings, this.rng.fork(), this.stats, this.workerFactory, this.scheduling,
       this.cluster ? { ...this.cluster, storages: this.storages } : null).start();
+  }
+
+  /** Recovery at start: every group's storage is opened from what its disk kept. */
+  private openStorages(nodeIndex: number): void {
+    this.storages = new Map<number, RaftStorage>(this.memoryStorages);
+    for (const [group, disk] of this.disks) {
+      const storage = LogStorage.open(disk, { identity: { nodeId: nodeIndex + 1, groupId: group }, segmentBytesTarget: SIM_SEGMENT_BYTES });
+      this.stats.recoveredTails += storage.findings.length;
+      this.storages.set(group, storage);
+    }
   }
 
   /** A peer batch datagram arrived for this host. */
@@ -93,8 +123,13 @@ export class NodeHost {
     this.pastRingLaps = Math.max(this.pastRingLaps, this.current.ringLaps);
     this.current.crash();
     this.current = null;
-    // What was written and not yet synced is lost with the process.
-    for (const storage of this.storages.values()) storage.crash();
+    // A process crash keeps the page cache (every write so far); a machine going down keeps what was synced
+    // and tears or loses the rest.
+    for (const disk of this.disks.values()) {
+      if (machineDown) disk.crash();
+      else disk.processCrash();
+    }
+    for (const storage of this.memoryStorages.values()) storage.crash();
     const streams = [...this.accepted.keys()];
     this.accepted.clear();
     if (!machineDown) for (const stream of streams) stream.reset('node');

@@ -81,7 +81,8 @@ export function formatRun(run: SeedRun): string[] {
   for (const n of run.nodes) {
     const s = n.stats;
     lines.push(`${n.name}: requests=${s.requests} ring-laps=${n.ringLaps} backlogged=${s.backlogged} backlog-peak=${s.backlogPeak} reply-ring-full=${s.replyRingFull} `
-      + `sleeps=${s.workerSleeps} idle-wakes=${s.idleWakes} lost-wakeups=${s.lostWakeups} hiccups=${s.hiccups} sweeps=${s.sweeps} swept=${s.expiredBySweep} starts=${n.incarnations} clock-jumps=${n.clockJumps}`);
+      + `sleeps=${s.workerSleeps} idle-wakes=${s.idleWakes} lost-wakeups=${s.lostWakeups} hiccups=${s.hiccups} sweeps=${s.sweeps} swept=${s.expiredBySweep} starts=${n.incarnations} clock-jumps=${n.clockJumps}`
+      + `${run.config.cluster === null ? '' : ` recovered-tails=${s.recoveredTails}`}`);
   }
   const net = run.network;
   const ses = run.sessions;

@@ -26,7 +26,7 @@
 import { AssertionError } from '../core/assert.js';
 import { DEFAULT_PEER_LIMITS, type Limits } from '../core/limits.js';
 import { DEFAULT_RAFT_TUNING, type PlantedBugs } from '../core/raft/raft.js';
-import type { MemoryRaftStorage } from '../core/raft/raft-storage.js';
+import type { RaftStorage } from '../core/raft/raft-storage.js';
 import { DEFAULT_SNAPSHOT_KEEP_ENTRIES, ShardReplica } from '../core/replica/shard-replica.js';
 import { decodePeerBatch, encodePeerBatch } from '../schema/peer-codec.js';
 import { groupsOfNode, nodeOfReplica, replicaIdOfNode, type ClusterSpec } from './cluster.js';
@@ -74,7 +74,7 @@ export interface NodeCluster {
   readonly spec: ClusterSpec;
   readonly nodeIndex: number;
   /** Each hosted group's Raft storage: it belongs to the host and survives the process (its synced part). */
-  readonly storages: ReadonlyMap<number, MemoryRaftStorage>;
+  readonly storages: ReadonlyMap<number, RaftStorage>;
   readonly bugs?: PlantedBugs;
   readonly sendBeforeSync?: boolean;
   /** Mutation suite: the storage forgets the vote at restart. */
@@ -111,6 +111,8 @@ export interface NodeStats {
   lostWakeupNotes: string[];
   sweeps: number;
   expiredBySweep: number;
+  /** Storage recoveries that cut off a torn or unsynced tail (cluster runs on simulated disks). */
+  recoveredTails: number;
 }
 
 /**
@@ -127,7 +129,7 @@ export interface SchedulingFaults {
 export const NO_SCHEDULING_FAULTS: Readonly<SchedulingFaults> = Object.freeze({ active: false, hiccups: null });
 
 export function emptyNodeStats(): NodeStats {
-  return { requests: 0, backlogged: 0, backlogPeak: 0, replyRingFull: 0, workerSleeps: 0, idleWakes: 0, hiccups: 0, lostWakeups: 0, lostWakeupNotes: [], sweeps: 0, expiredBySweep: 0 };
+  return { requests: 0, backlogged: 0, backlogPeak: 0, replyRingFull: 0, workerSleeps: 0, idleWakes: 0, hiccups: 0, lostWakeups: 0, lostWakeupNotes: [], sweeps: 0, expiredBySweep: 0, recoveredTails: 0 };
 }
 
 /** Lost wake-ups described per node; the count goes on. */
