@@ -5,13 +5,16 @@
 // the hole and the owner is told (`onMove`) to update that record's position.
 //
 // The cycle (Redis 6+'s activeExpireCycle, made deterministic): walk the
-// array from a cursor that persists between calls, in samples of
+// array downwards from a cursor that persists between calls, in samples of
 // EXPIRY_SAMPLE_KEYS; keep going while more than a quarter of a sample was
 // due and the work budget lasts. Walking with a cursor instead of drawing
 // random positions needs no PRNG, finds no key twice in one call (a call
 // examines at most every entry once), and covers every key over successive
-// calls. It only *finds* due keys: removal goes through the log, so nothing
-// is deleted here.
+// calls. Why downwards: removing a key found due moves the last entry (above
+// the cursor, already examined this round) into its place (also above), so
+// the part still to examine is never disturbed and one round finds every key
+// due throughout it; new keys are appended above, for the next round. It only
+// *finds* due keys: removal goes through the log, so nothing is deleted here.
 
 import { assert } from '../assert.js';
 
@@ -25,7 +28,8 @@ const EXPIRY_INDEX_INITIAL_SLOTS = 64;
 export class ExpiryIndex {
   private addrs = new Uint32Array(EXPIRY_INDEX_INITIAL_SLOTS);
   private length = 0;
-  private cursor = 0;
+  /** Next position to examine; out of range (as at the start) means "from the top". */
+  private cursor = -1;
 
   /** `onMove(addr, position)`: the record at `addr` now sits at `position` (after a removal moved it). */
   constructor(private readonly onMove: (addr: number, position: number) => void) {}
@@ -67,6 +71,11 @@ export class ExpiryIndex {
     this.addrs[last] = 0;
   }
 
+  /** Every address in the index once. Do not change the index meanwhile. */
+  forEach(fn: (addr: number) => void): void {
+    for (let i = 0; i < this.length; i++) fn(this.addrs[i]!);
+  }
+
   /** The address at `position`, for checks. */
   at(position: number): number {
     assert(position < this.length, 'expiry position out of range');
@@ -86,8 +95,8 @@ export class ExpiryIndex {
       const sample = Math.min(EXPIRY_SAMPLE_KEYS, budget - examined);
       let due = 0;
       for (let k = 0; k < sample; k++) {
-        if (this.cursor >= this.length) this.cursor = 0;
-        const addr = this.addrs[this.cursor++]!;
+        if (this.cursor < 0 || this.cursor >= this.length) this.cursor = this.length - 1;
+        const addr = this.addrs[this.cursor--]!;
         if (isDue(addr)) {
           out.push(addr);
           due++;
@@ -102,6 +111,6 @@ export class ExpiryIndex {
   clear(): void {
     this.addrs = new Uint32Array(EXPIRY_INDEX_INITIAL_SLOTS);
     this.length = 0;
-    this.cursor = 0;
+    this.cursor = -1;
   }
 }

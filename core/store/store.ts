@@ -16,7 +16,7 @@
 //   set(key, value, version, expireAtMs) -> handle    insert or replace
 //   delete(key)                 -> whether it was there
 //   count, expiringCount
-//   forEach(fn(handle))                               every key once
+//   forEach(fn(handle)), forEachExpiring(fn(handle))  every key (with an expiry) once
 //   scan(cursor, countHint, out) -> next cursor       SCAN page, 0 = done
 //   randomKey(random)           -> handle | -1        RANDOMKEY
 //   collectExpired(nowMs, out, examinedMax)           due keys, not deleted
@@ -171,6 +171,11 @@ export class ShardStore {
   /** Every stored key's handle once, in index order (deterministic). Do not change the store meanwhile. */
   forEach(fn: (handle: number) => void): void {
     this.index.forEach(fn);
+  }
+
+  /** Every key with an expiry once (O(keys with an expiry), not O(keys)). Do not change the store meanwhile. */
+  forEachExpiring(fn: (handle: number) => void): void {
+    this.expiry.forEach(fn);
   }
 
   /**
