@@ -16,7 +16,7 @@
 //
 // Growth and shrinking never stop the world (as Redis's dict): a resize
 // allocates the new table and leaves the old one `draining`; every write and
-// every `step()` moves a few slots' entries across. While draining, lookups
+// every `step()` moves a few runs of entries across. While draining, lookups
 // probe both tables and inserts go to the new one. Reads never move anything
 // (the shard's reads must not mutate state).
 //
@@ -52,7 +52,7 @@ const SHRINK_SLOTS_PER_KEY = 4;
 /** Tables never exceed 2^31 slots: SCAN cursors are 32-bit. */
 export const INDEX_SLOTS_MAX = 2 ** 31;
 /**
- * Entries moved per write while draining. With grow at 3/4 load into twice
+ * Entries moved (at least) per write while draining. With grow at 3/4 load into twice
  * the slots, draining S slots takes S/8 writes, during which at most S/8
  * inserts land in the new table: 3S/4 + S/8 < 3/4 of 2S, so a grow always
  * finishes before the new table fills.
@@ -282,23 +282,36 @@ export class HashIndex {
     this.drainSlot = 0;
   }
 
+  /**
+   * Move whole runs of occupied slots (from `drainSlot` to the next empty
+   * slot) to the current table until `movesMax` entries moved. A run bounded
+   * by empty slots can be emptied without shifting anything: no other
+   * entry's probe path crosses it (the slot before it is empty, having been
+   * drained, or it starts at slot 0, whose wrapped-in entries are in the run
+   * too). That avoids the backward shifts (and the hashing they need) of
+   * deleting entries one by one. A run is moved whole even past the budget;
+   * at load <= 3/4 runs are short.
+   */
   private drain(movesMax: number): void {
     const from = this.draining!;
+    const { addrs, tags, mask } = from;
     let moves = 0;
     let emptyVisits = 0;
     while (from.count > 0 && moves < movesMax && emptyVisits < movesMax * REHASH_EMPTY_VISITS_PER_MOVE) {
       assert(this.drainSlot < from.slots, 'drained past the end with entries left');
-      const addr = from.addrs[this.drainSlot]!;
-      if (addr === 0) {
+      if (addrs[this.drainSlot] === 0) {
         this.drainSlot++;
         emptyVisits++;
         continue;
       }
-      // Deleting here may shift a later entry into this slot: look again before moving on.
-      const hash = this.records.hashOf(addr);
-      this.deleteAt(from, this.drainSlot);
-      this.place(this.current, hash, addr);
-      moves++;
+      for (let i = this.drainSlot; addrs[i] !== 0; i = (i + 1) & mask) {
+        const addr = addrs[i]!;
+        addrs[i] = 0;
+        tags[i] = 0;
+        from.count--;
+        this.place(this.current, this.records.hashOf(addr), addr);
+        moves++;
+      }
     }
     if (from.count === 0) this.draining = null;
   }
