@@ -43,6 +43,12 @@ export const HEADER_EXPIRY_BYTES = 28;
 export const VALUE_INLINE_BYTES_MAX = 4096;
 /** Keys are stored inline always; their length field is 16 bits. */
 export const KEY_BYTES_MAX_LAYOUT = 0xffff;
+/**
+ * The longest key a store accepts: a record with an expiry, the key and a
+ * large value's id (4 bytes) must fit the largest size class.
+ * Limits.keyBytesMax is checked against it at load (core/limits.ts).
+ */
+export const STORE_KEY_BYTES_MAX = Math.min(KEY_BYTES_MAX_LAYOUT, RECORD_BYTES_MAX - HEADER_EXPIRY_BYTES - 4);
 
 // The largest inline record (longest key the layout allows is capped by the store's limits).
 assert(HEADER_EXPIRY_BYTES + VALUE_INLINE_BYTES_MAX < RECORD_BYTES_MAX, 'an inline value must fit a record');

@@ -41,10 +41,10 @@ import { ExpiryIndex } from './expiry-index.js';
 import { HashIndex, REHASH_MOVES_PER_WRITE } from './hash-index.js';
 import { keyHashDefault, type KeyHash } from './key-hash.js';
 import {
-  FLAG_EXPIRY, FLAG_LARGE, HEADER_BYTES, HEADER_EXPIRY_BYTES, isLargeValue, KEY_BYTES_MAX_LAYOUT, OFFSET_EXPIRE_AT,
-  OFFSET_EXPIRY_POSITION, OFFSET_FLAGS, OFFSET_KEY_LENGTH, OFFSET_VALUE_LENGTH, OFFSET_VERSION, recordBytes,
+  FLAG_EXPIRY, FLAG_LARGE, HEADER_BYTES, HEADER_EXPIRY_BYTES, isLargeValue, OFFSET_EXPIRE_AT, OFFSET_EXPIRY_POSITION,
+  OFFSET_FLAGS, OFFSET_KEY_LENGTH, OFFSET_VALUE_LENGTH, OFFSET_VERSION, recordBytes, STORE_KEY_BYTES_MAX,
 } from './record-layout.js';
-import { RECORD_BYTES_MAX, sizeClassOf } from './size-classes.js';
+import { sizeClassOf } from './size-classes.js';
 import { PAGE_UNITS, SlabArena } from './slab-arena.js';
 
 /**
@@ -95,8 +95,7 @@ export class ShardStore {
   private readonly indexSlotsMin: number;
 
   constructor(private readonly options: StoreOptions) {
-    assert(options.keyBytesMax <= KEY_BYTES_MAX_LAYOUT && HEADER_EXPIRY_BYTES + options.keyBytesMax + 4 <= RECORD_BYTES_MAX,
-      () => `keys of ${options.keyBytesMax} bytes do not fit a record`);
+    assert(options.keyBytesMax <= STORE_KEY_BYTES_MAX, () => `keys of ${options.keyBytesMax} bytes do not fit a record`);
     this.keyHash = options.keyHash ?? keyHashDefault;
     this.indexSlotsMin = options.indexSlotsMin ?? STORE_INDEX_SLOTS_MIN;
     this.index = this.newIndex();

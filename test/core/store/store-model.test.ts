@@ -8,8 +8,9 @@
 
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { VALUE_INLINE_BYTES_MAX } from '../../../core/store/record-layout.js';
-import type { ShardStore } from '../../../core/store/store.js';
+import { makeLimits } from '../../../core/limits.js';
+import { STORE_KEY_BYTES_MAX, VALUE_INLINE_BYTES_MAX } from '../../../core/store/record-layout.js';
+import { ShardStore } from '../../../core/store/store.js';
 import {
   expectStoreMatches, keyBytes, latin1, tinyStore, valueBytes, weakHash, type StoreModel,
 } from './store-helpers.js';
@@ -155,5 +156,17 @@ describe('shard store against a Map model', () => {
     expect(() => store.set(new Uint8Array(1), new Uint8Array(64 * 1024 + 1), 1, 0)).toThrow(/value over the value limit/);
     expect(() => store.set(new Uint8Array(1), new Uint8Array(1), 0, 0)).toThrow(/positive log index/);
     expect(store.count).toBe(0);
+  });
+
+  it('keyBytesMax is checked at load against what a record can hold', () => {
+    expect(() => makeLimits({ keyBytesMax: STORE_KEY_BYTES_MAX + 1 })).toThrow(/keyBytesMax must be at most/);
+    const limits = makeLimits({ keyBytesMax: STORE_KEY_BYTES_MAX });
+    const store = new ShardStore({ keyBytesMax: limits.keyBytesMax, valueBytesMax: limits.valueBytesMax });
+    const key = new Uint8Array(STORE_KEY_BYTES_MAX).fill(7);
+    const big = new Uint8Array(VALUE_INLINE_BYTES_MAX + 1).fill(9);
+    const h = store.set(key, big, 1, 1234);
+    expect(store.keyOf(h)).toEqual(key);
+    expect(store.valueOf(h)).toEqual(big);
+    expect(store.expireAtOf(h)).toBe(1234);
   });
 });
