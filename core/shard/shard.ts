@@ -188,9 +188,8 @@ export class Shard {
     const store = this.store;
     let candidates: Handle[] = [];
     store.forEach((h) => {
-      const key = store.keyOf(h);
-      if (cursor.length > 0 && compareBytes(key, cursor) <= 0) return;
-      if (!startsWith(key, prefix)) return;
+      if (cursor.length > 0 && store.compareKey(h, cursor) <= 0) return;
+      if (!store.keyHasPrefix(h, prefix)) return;
       const expireAtMs = store.expireAtOf(h);
       if (expireAtMs !== 0 && expireAtMs <= atMs) return;
       candidates.push(h);

@@ -12,6 +12,7 @@
 // stored key (its record's address); -1 means "absent".
 //   lookup(key)                 -> handle | -1        (never mutates)
 //   keyOf / valueOf(handle)     -> a view of the bytes
+//   compareKey / keyHasPrefix(handle, bytes)          key order and prefix, no view
 //   versionOf / expireAtOf(handle) -> number (expiry 0 = none)
 //   set(key, value, version, expireAtMs) -> handle    insert or replace
 //   delete(key)                 -> whether it was there
@@ -165,6 +166,28 @@ export class ShardStore {
   expireAtOf(handle: number): number {
     if ((this.u8Of(handle)[byteIndex(handle, OFFSET_FLAGS)]! & FLAG_EXPIRY) === 0) return 0;
     return this.f64Of(handle)[(handle & PAGE_MASK) + OFFSET_EXPIRE_AT / 8]!;
+  }
+
+  /** Bytewise order of the handle's key against `other` (negative, 0, positive), without a view. */
+  compareKey(handle: number, other: Uint8Array): number {
+    const page = this.u8Of(handle);
+    const start = this.keyStart(handle);
+    const length = this.keyLength(handle);
+    const n = Math.min(length, other.length);
+    for (let i = 0; i < n; i++) {
+      const d = page[start + i]! - other[i]!;
+      if (d !== 0) return d;
+    }
+    return length - other.length;
+  }
+
+  /** Whether the handle's key starts with `prefix`, without a view. */
+  keyHasPrefix(handle: number, prefix: Uint8Array): boolean {
+    if (this.keyLength(handle) < prefix.length) return false;
+    const page = this.u8Of(handle);
+    const start = this.keyStart(handle);
+    for (let i = 0; i < prefix.length; i++) if (page[start + i] !== prefix[i]) return false;
+    return true;
   }
 
   /** Every stored key's handle once, in index order (deterministic). Do not change the store meanwhile. */

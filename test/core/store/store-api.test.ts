@@ -4,8 +4,10 @@
 // parts, grows with keys, and a million-key-scale fill costs close to the
 // record bytes plus the index).
 
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { Random } from '../../../core/random.js';
+import { compareBytes } from '../../../core/shard/snapshot.js';
 import { VALUE_INLINE_BYTES_MAX } from '../../../core/store/record-layout.js';
 import { PAGE_BYTES } from '../../../core/store/slab-arena.js';
 import { keyBytes, latin1, tinyStore, valueBytes } from './store-helpers.js';
@@ -35,6 +37,18 @@ describe('randomKey', () => {
     while (!store.isRehashing) store.set(keyBytes(id, 4), valueBytes(id + 1, 4), ++id, 0);
     const random = Random.fromSeed(3);
     for (let i = 0; i < 200; i++) expect(store.lookup(store.keyOf(store.randomKey(random)))).toBeGreaterThan(0);
+  });
+});
+
+describe('key order and prefix without a view', () => {
+  it('agree with comparing the key bytes', () => {
+    const arbBytes = fc.uint8Array({ maxLength: 6 }).map((a) => a.map((x) => x % 3));
+    fc.assert(fc.property(arbBytes, arbBytes, fc.boolean(), (key, other, withExpiry) => {
+      const store = tinyStore();
+      const h = store.set(key, valueBytes(1, 3), 1, withExpiry ? 5 : 0);
+      expect(Math.sign(store.compareKey(h, other))).toBe(Math.sign(compareBytes(key, other)));
+      expect(store.keyHasPrefix(h, other)).toBe(other.length <= key.length && other.every((x, i) => key[i] === x));
+    }), { numRuns: 300 });
   });
 });
 
