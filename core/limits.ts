@@ -1,6 +1,7 @@
 // Every limit Piccolo enforces, with why. Front doors check these at the edge
 // and answer with an error code; the core asserts them again as invariants.
 import { assert } from './assert.js';
+import { STORE_KEY_BYTES_MAX } from './store/record-layout.js';
 
 export const KiB = 1024;
 export const MiB = 1024 * KiB;
@@ -61,6 +62,7 @@ export function checkLimits(limits: Limits): void {
   }
   assert(limits.frameBytesMax >= limits.valueBytesMax + limits.keyBytesMax,
     'frameBytesMax must hold one max value and one max key');
+  assert(limits.keyBytesMax <= STORE_KEY_BYTES_MAX, `keyBytesMax must be at most ${STORE_KEY_BYTES_MAX} (a key fits one shard-store record)`);
   // A ring must hold at least two of the largest records, or a single large
   // request could wait forever behind a half-full ring.
   assert(limits.ringBytes >= 2 * (limits.frameBytesMax + RING_RECORD_OVERHEAD_BYTES),

@@ -1,6 +1,7 @@
-// The shard state machine: one hash map of keys to versioned values with
-// optional expiry. Owns all data semantics (conditions, CAS, TTL, INCR, ...).
-// Deterministic: time is an argument to every call; no I/O.
+// The shard state machine: keys to versioned values with optional expiry,
+// held in a shard store (core/store/: our own hash index and slab pages, no
+// JS object per key). Owns all data semantics (conditions, CAS, TTL, INCR,
+// ...). Deterministic: time is an argument to every call; no I/O.
 //
 // Two ways in, and nothing else changes the state:
 // - `read(request, readTimeMs)` answers from the state as it is; it never
@@ -18,12 +19,13 @@
 // - every stored entry has version in 1..appliedIndex;
 // - a read judges expiry at a time not below the last applied entry's
 //   timestamp nor the previous read's (so a key never reappears);
-// - an entry with expireAtMs > 0 is in `expiring`, and only those are;
-// - stored values are copies owned by the shard (requests may hold views into
-//   transient buffers such as ring memory), and within limits.
+// - stored keys and values are copies owned by the store (requests may hold
+//   views into transient buffers such as ring memory), and within limits;
+// - no reply holds a view into the store: the store's views are valid only
+//   until its next change, so values in replies are copies.
 
 import { assert, unreachable } from '../assert.js';
-import { binaryStringToBytes, bytesToBinaryString, startsWith } from '../bytes.js';
+import { startsWith } from '../bytes.js';
 import { Fnv64 } from '../fnv64.js';
 import type { Limits } from '../limits.js';
 import {
@@ -35,15 +37,12 @@ import {
   assertAbsolute, EXPIRE_KEYS_PER_COMMAND_MAX, type Command, type ExpireKeysCommand, type LogEntry, type ReadRequest,
 } from './command.js';
 import { formatFloat, parseFiniteFloat } from './numbers.js';
-import { decodeSnapshot, encodeSnapshot, type SnapshotEntry } from './snapshot.js';
+import { ShardStore } from '../store/store.js';
+import { compareBytes, decodeSnapshot, encodeSnapshot, type SnapshotEntry } from './snapshot.js';
 
-export interface ShardEntry {
-  value: Bytes;
-  /** The index of the log entry that last changed it (value or expiry); never 0. */
-  version: number;
-  /** Absolute expiry in ms since the epoch; 0 = never. */
-  expireAtMs: number;
-}
+/** A key's place in the store (see core/store/store.ts); -1: absent. Valid until the store next changes. */
+type Handle = number;
+const ABSENT = -1;
 
 /** Entries examined per active-expiry step, to bound the work per tick. */
 export const EXPIRY_SWEEP_ENTRIES_PER_STEP = 64;
@@ -53,14 +52,14 @@ assert(EXPIRY_SWEEP_ENTRIES_PER_STEP <= EXPIRE_KEYS_PER_COMMAND_MAX, 'a sweep st
 
 const textEncoder = new TextEncoder();
 const EMPTY = new Uint8Array(0);
+/** Candidates a SCAN page keeps before cutting them down to the smallest keys (bounds its memory). */
+const SCAN_CANDIDATES_SLACK = 64;
 
 type Op<K extends Command['op']> = Extract<Command, { op: K }>;
 
 export class Shard {
-  private readonly entries = new Map<string, ShardEntry>();
-  /** Keys with a TTL: the active sweep walks only these (as Redis's `expires` dict). */
-  private readonly expiring = new Map<string, ShardEntry>();
-  private sweepCursor: Iterator<[string, ShardEntry]> | null = null;
+  /** Every key's value, version (the index of the entry that last changed it, never 0) and expiry (0 = never). */
+  private readonly store: ShardStore;
   private lastIndex = 0;
   private lastTerm = 0;
   private lastTimestampMs = 0;
@@ -72,19 +71,27 @@ export class Shard {
   private applyAtMs = 0;
   private applyVersion = 0;
 
-  constructor(readonly index: number, private readonly limits: Limits) {}
+  constructor(readonly index: number, private readonly limits: Limits) {
+    this.store = new ShardStore({ keyBytesMax: limits.keyBytesMax, valueBytesMax: limits.valueBytesMax });
+  }
 
   /** Entries stored, expired ones not yet removed by the log included. */
   get size(): number {
-    return this.entries.size;
+    return this.store.count;
   }
 
   get expiringSize(): number {
-    return this.expiring.size;
+    return this.store.expiringCount;
   }
 
+  /** Bytes of keys and values (no overhead). */
   get dataBytes(): number {
     return this.bytesHeld;
+  }
+
+  /** Bytes the store holds from the system: index, pages, large values (for --maxmemory and INFO used_memory). */
+  get usedBytes(): number {
+    return this.store.usedBytes;
   }
 
   /** Index of the last applied entry (0: none yet). */
@@ -114,11 +121,11 @@ export class Shard {
       case 'get': case 'getEx': {
         assert(req.op === 'get' || !(req.persist === true || req.ttlMs !== undefined || req.expireAtMs !== undefined),
           'a GETEX that changes the expiry is a write');
-        const entry = this.live(bytesToBinaryString(req.key), atMs);
-        if (!entry) return { ok: true, found: false };
-        return { ok: true, found: true, value: entry.value, version: entry.version };
+        const h = this.live(req.key, atMs);
+        if (h === ABSENT) return { ok: true, found: false };
+        return { ok: true, found: true, value: this.store.valueOf(h).slice(), version: this.store.versionOf(h) };
       }
-      case 'exists': return { ok: true, found: this.live(bytesToBinaryString(req.key), atMs) !== undefined };
+      case 'exists': return { ok: true, found: this.live(req.key, atMs) !== ABSENT };
       case 'ttl': return this.ttl(req.key, atMs);
       case 'getRange': return this.getRange(req.key, req.start, req.end, atMs);
       case 'scan': return this.scan(req.prefix, req.cursor, req.limit, req.withValues === true, atMs);
@@ -134,37 +141,41 @@ export class Shard {
     return atMs;
   }
 
-  /** The entry for a key if it is live at `atMs`; never mutates. */
-  private live(k: string, atMs: number): ShardEntry | undefined {
-    const entry = this.entries.get(k);
-    if (entry && entry.expireAtMs !== 0 && entry.expireAtMs <= atMs) return undefined;
-    return entry;
+  /** The key's handle if it is live at `atMs`; never mutates. */
+  private live(key: Bytes, atMs: number): Handle {
+    const h = this.store.lookup(key);
+    if (h === ABSENT) return ABSENT;
+    const expireAtMs = this.store.expireAtOf(h);
+    return expireAtMs !== 0 && expireAtMs <= atMs ? ABSENT : h;
   }
 
   private liveCount(atMs: number): number {
     let expired = 0;
-    for (const entry of this.expiring.values()) if (entry.expireAtMs <= atMs) expired++;
-    return this.entries.size - expired;
+    this.store.forEachExpiring((h) => {
+      if (this.store.expireAtOf(h) <= atMs) expired++;
+    });
+    return this.store.count - expired;
   }
 
   private ttl(key: Bytes, atMs: number): Reply {
-    const entry = this.live(bytesToBinaryString(key), atMs);
-    if (!entry) return { ok: true, found: false, integer: -2n };
-    if (entry.expireAtMs === 0) return { ok: true, found: true, integer: -1n };
-    return { ok: true, found: true, integer: BigInt(entry.expireAtMs - atMs) };
+    const h = this.live(key, atMs);
+    if (h === ABSENT) return { ok: true, found: false, integer: -2n };
+    const expireAtMs = this.store.expireAtOf(h);
+    if (expireAtMs === 0) return { ok: true, found: true, integer: -1n };
+    return { ok: true, found: true, integer: BigInt(expireAtMs - atMs) };
   }
 
   private getRange(key: Bytes, start: number, end: number, atMs: number): Reply {
-    const entry = this.live(bytesToBinaryString(key), atMs);
-    const value = entry ? entry.value : EMPTY;
+    const h = this.live(key, atMs);
+    const value = h !== ABSENT ? this.store.valueOf(h) : EMPTY;
     const n = value.length;
     // Redis GETRANGE: negative offsets count from the end; end is inclusive.
     let from = start < 0 ? Math.max(0, n + start) : start;
     let to = end < 0 ? n + end : Math.min(end, n - 1);
-    if (n === 0 || from > to || from >= n || to < 0) return { ok: true, found: entry !== undefined, value: EMPTY };
+    if (n === 0 || from > to || from >= n || to < 0) return { ok: true, found: h !== ABSENT, value: EMPTY };
     from = Math.max(0, from);
     to = Math.min(to, n - 1);
-    return { ok: true, found: entry !== undefined, value: value.subarray(from, to + 1) };
+    return { ok: true, found: h !== ABSENT, value: value.slice(from, to + 1) };
   }
 
   /**
@@ -174,26 +185,26 @@ export class Shard {
    */
   private scan(prefix: Bytes, cursor: Bytes, limit: number, withValues: boolean, atMs: number): Reply {
     assert(limit > 0, 'scan limit must be positive');
-    const after = cursor.length > 0 ? bytesToBinaryString(cursor) : null;
-    const p = prefix.length > 0 ? bytesToBinaryString(prefix) : '';
-    let candidates: [string, ShardEntry][] = [];
-    for (const pair of this.entries) {
-      const [k, entry] = pair;
-      if (after !== null && k <= after) continue;
-      if (p.length > 0 && !k.startsWith(p)) continue;
-      if (entry.expireAtMs !== 0 && entry.expireAtMs <= atMs) continue;
-      candidates.push(pair);
-      if (candidates.length > 4 * limit + 64) candidates = smallestByKey(candidates, limit + 1);
-    }
-    candidates = smallestByKey(candidates, limit + 1);
+    const store = this.store;
+    let candidates: Handle[] = [];
+    store.forEach((h) => {
+      if (cursor.length > 0 && store.compareKey(h, cursor) <= 0) return;
+      if (!store.keyHasPrefix(h, prefix)) return;
+      const expireAtMs = store.expireAtOf(h);
+      if (expireAtMs !== 0 && expireAtMs <= atMs) return;
+      candidates.push(h);
+      if (candidates.length > 4 * limit + SCAN_CANDIDATES_SLACK) candidates = this.smallestByKey(candidates, limit + 1);
+    });
+    candidates = this.smallestByKey(candidates, limit + 1);
     const more = candidates.length > limit;
     if (more) candidates.length = limit;
     const items: ScanItem[] = [];
     let replyBytes = 0;
-    for (const [k, entry] of candidates) {
+    for (const h of candidates) {
+      const key = store.keyOf(h).slice();
       const item: ScanItem = withValues
-        ? { key: binaryStringToBytes(k), value: entry.value, version: entry.version }
-        : { key: binaryStringToBytes(k), version: entry.version };
+        ? { key, value: store.valueOf(h).slice(), version: store.versionOf(h) }
+        : { key, version: store.versionOf(h) };
       replyBytes += scanItemBytes(item);
       // Keep a page within half a frame; the rest comes on the next page.
       if (items.length > 0 && replyBytes > scanPageBytesMax(this.limits)) {
@@ -210,43 +221,38 @@ export class Shard {
     const items: ItemReply[] = [];
     let replyBytes = 0;
     for (const key of keys) {
-      const entry = this.live(bytesToBinaryString(key), atMs);
-      if (!entry) {
+      const h = this.live(key, atMs);
+      if (h === ABSENT) {
         items.push({ found: false });
         continue;
       }
-      replyBytes += entry.value.length;
+      const value = this.store.valueOf(h);
+      replyBytes += value.length;
       if (replyBytes > this.limits.frameBytesMax) {
         return errReply('LIMIT_EXCEEDED', `values add up to more than the frame limit of ${this.limits.frameBytesMax} bytes`);
       }
-      items.push({ found: true, value: entry.value, version: entry.version });
+      items.push({ found: true, value: value.slice(), version: this.store.versionOf(h) });
     }
     return { ok: true, items };
   }
 
   /**
    * Active expiry: examine at most `entriesMax` keys with a TTL and list the
-   * ones expired at the read time, with the expiry they were seen with.
-   * Resumes where the last call stopped, so repeated calls cover every
-   * expiring key. Changes no data: the caller proposes the command, and the
-   * keys go when it is applied. Null when nothing is due.
+   * ones expired at the read time, with the expiry they were seen with (the
+   * store's adaptive cycle: samples repeat while mostly due). Resumes where
+   * the last call stopped, so repeated calls cover every expiring key.
+   * Changes no data: the caller proposes the command, and the keys go when it
+   * is applied. Null when nothing is due.
    */
   collectExpired(readTimeMs: number, entriesMax = EXPIRY_SWEEP_ENTRIES_PER_STEP): ExpireKeysCommand | null {
     assert(entriesMax > 0 && entriesMax <= EXPIRE_KEYS_PER_COMMAND_MAX, 'sweep budget must be positive and fit one command');
     const atMs = this.readTime(readTimeMs);
-    if (this.expiring.size === 0) return null;
-    const keys: ExpireKeysCommand['keys'] = [];
-    for (let examined = 0; examined < entriesMax; examined++) {
-      this.sweepCursor ??= this.expiring.entries();
-      const next = this.sweepCursor.next();
-      if (next.done) {
-        this.sweepCursor = null;
-        break;
-      }
-      const [key, entry] = next.value;
-      if (entry.expireAtMs <= atMs) keys.push({ key: binaryStringToBytes(key), expireAtMs: entry.expireAtMs });
-    }
-    return keys.length > 0 ? { op: 'expireKeys', keys } : null;
+    if (this.store.expiringCount === 0) return null;
+    const due: Handle[] = [];
+    this.store.collectExpired(atMs, due, entriesMax);
+    if (due.length === 0) return null;
+    const keys = due.map((h) => ({ key: this.store.keyOf(h).slice(), expireAtMs: this.store.expireAtOf(h) }));
+    return { op: 'expireKeys', keys };
   }
 
   // ---- apply ----------------------------------------------------------------
@@ -286,71 +292,79 @@ export class Shard {
   }
 
   /**
-   * The live entry for a key at the applying entry's time. An expired one is
+   * The live key's handle at the applying entry's time. An expired one is
    * removed here: every replica does the same at the same index.
    */
-  private current(k: string): ShardEntry | undefined {
-    const entry = this.entries.get(k);
-    if (entry && entry.expireAtMs !== 0 && entry.expireAtMs <= this.applyAtMs) {
-      this.remove(k, entry);
-      return undefined;
+  private current(key: Bytes): Handle {
+    const h = this.store.lookup(key);
+    if (h === ABSENT) return ABSENT;
+    const expireAtMs = this.store.expireAtOf(h);
+    if (expireAtMs !== 0 && expireAtMs <= this.applyAtMs) {
+      this.remove(key, h);
+      return ABSENT;
     }
-    return entry;
+    return h;
+  }
+
+  private versionOf(h: Handle): number {
+    return h === ABSENT ? 0 : this.store.versionOf(h);
+  }
+
+  private expireAtOf(h: Handle): number {
+    return h === ABSENT ? 0 : this.store.expireAtOf(h);
   }
 
   private set(cmd: Op<'set'>): Reply {
-    const k = bytesToBinaryString(cmd.key);
-    const current = this.current(k);
-    if (cmd.ifAbsent && current) return errReply('KEY_EXISTS', 'key exists and ifAbsent was set', current.version);
-    if (cmd.ifPresent && !current) return errReply('NOT_FOUND', 'key does not exist and ifPresent was set');
+    const current = this.current(cmd.key);
+    if (cmd.ifAbsent && current !== ABSENT) return errReply('KEY_EXISTS', 'key exists and ifAbsent was set', this.versionOf(current));
+    if (cmd.ifPresent && current === ABSENT) return errReply('NOT_FOUND', 'key does not exist and ifPresent was set');
     if (cmd.expectedVersion !== undefined) {
-      const have = current ? current.version : 0;
+      const have = this.versionOf(current);
       if (have !== cmd.expectedVersion) {
         return errReply('VERSION_MISMATCH', `expected version ${cmd.expectedVersion}, key has version ${have}`, have);
       }
     }
     let expireAtMs = 0;
     if (cmd.expireAtMs !== undefined) expireAtMs = cmd.expireAtMs;
-    else if (cmd.keepTtl && current) expireAtMs = current.expireAtMs;
+    else if (cmd.keepTtl) expireAtMs = this.expireAtOf(current);
     const reply: OkReply = { ok: true };
     if (cmd.returnPrevious) {
-      reply.previousFound = current !== undefined;
-      if (current) reply.previousValue = current.value;
+      reply.previousFound = current !== ABSENT;
+      // A copy: the store's view would not survive the write below.
+      if (current !== ABSENT) reply.previousValue = this.store.valueOf(current).slice();
     }
     if (expireAtMs !== 0 && expireAtMs <= this.applyAtMs) {
       // Setting a key to expire in the past is a delete (as in Redis).
-      if (current) this.remove(k, current);
+      if (current !== ABSENT) this.remove(cmd.key, current);
       reply.version = this.applyVersion;
       return reply;
     }
-    reply.version = this.store(k, current, copy(cmd.value), expireAtMs).version;
+    reply.version = this.put(cmd.key, current, cmd.value, expireAtMs);
     return reply;
   }
 
   private del(cmd: Op<'del'>): Reply {
-    const k = bytesToBinaryString(cmd.key);
-    const current = this.current(k);
+    const current = this.current(cmd.key);
     if (cmd.expectedVersion !== undefined) {
-      const have = current ? current.version : 0;
+      const have = this.versionOf(current);
       if (have !== cmd.expectedVersion) {
         return errReply('VERSION_MISMATCH', `expected version ${cmd.expectedVersion}, key has version ${have}`, have);
       }
     }
-    const reply: OkReply = { ok: true, found: current !== undefined };
+    const reply: OkReply = { ok: true, found: current !== ABSENT };
     if (cmd.returnPrevious) {
-      reply.previousFound = current !== undefined;
-      if (current) reply.previousValue = current.value;
+      reply.previousFound = current !== ABSENT;
+      if (current !== ABSENT) reply.previousValue = this.store.valueOf(current).slice();
     }
-    if (current) this.remove(k, current);
+    if (current !== ABSENT) this.remove(cmd.key, current);
     return reply;
   }
 
   private incr(key: Bytes, delta: bigint): Reply {
-    const k = bytesToBinaryString(key);
-    const current = this.current(k);
+    const current = this.current(key);
     let base = 0n;
-    if (current) {
-      const parsed = parseInt64(current.value);
+    if (current !== ABSENT) {
+      const parsed = parseInt64(this.store.valueOf(current));
       if (parsed === null) return errReply('WRONG_TYPE', 'value is not an integer or out of range');
       base = parsed;
     }
@@ -358,84 +372,80 @@ export class Shard {
     if (!isInt64(result)) {
       return errReply('OVERFLOW', 'increment or decrement would overflow');
     }
-    const entry = this.store(k, current, textEncoder.encode(result.toString()), current ? current.expireAtMs : 0);
-    return { ok: true, integer: result, version: entry.version };
+    const version = this.put(key, current, textEncoder.encode(result.toString()), this.expireAtOf(current));
+    return { ok: true, integer: result, version };
   }
 
   private incrFloat(key: Bytes, delta: number): Reply {
-    const k = bytesToBinaryString(key);
-    const current = this.current(k);
+    const current = this.current(key);
     let base = 0;
-    if (current) {
-      const parsed = parseFiniteFloat(current.value);
+    if (current !== ABSENT) {
+      const parsed = parseFiniteFloat(this.store.valueOf(current));
       if (parsed === null) return errReply('WRONG_TYPE', 'value is not a valid float');
       base = parsed;
     }
     const result = base + delta;
     if (!Number.isFinite(result)) return errReply('OVERFLOW', 'increment would produce NaN or Infinity');
     const text = textEncoder.encode(formatFloat(result));
-    const entry = this.store(k, current, text, current ? current.expireAtMs : 0);
-    return { ok: true, value: text, version: entry.version };
+    const version = this.put(key, current, text, this.expireAtOf(current));
+    return { ok: true, value: text, version };
   }
 
   private append(key: Bytes, value: Bytes): Reply {
-    const k = bytesToBinaryString(key);
-    const current = this.current(k);
-    const oldLength = current ? current.value.length : 0;
-    if (oldLength + value.length > this.limits.valueBytesMax) {
-      return errReply('VALUE_TOO_LARGE', `appending would make the value ${oldLength + value.length} bytes; the limit is ${this.limits.valueBytesMax}`);
+    const current = this.current(key);
+    const old = current !== ABSENT ? this.store.valueOf(current) : EMPTY;
+    if (old.length + value.length > this.limits.valueBytesMax) {
+      return errReply('VALUE_TOO_LARGE', `appending would make the value ${old.length + value.length} bytes; the limit is ${this.limits.valueBytesMax}`);
     }
-    const next = new Uint8Array(oldLength + value.length);
-    if (current) next.set(current.value, 0);
-    next.set(value, oldLength);
-    const entry = this.store(k, current, next, current ? current.expireAtMs : 0);
-    return { ok: true, integer: BigInt(next.length), version: entry.version };
+    const next = new Uint8Array(old.length + value.length);
+    next.set(old, 0);
+    next.set(value, old.length);
+    const version = this.put(key, current, next, this.expireAtOf(current));
+    return { ok: true, integer: BigInt(next.length), version };
   }
 
   /** Set the expiry (absolute; at or before the entry's time deletes), or clear it (PERSIST) when absent. */
   private expire(key: Bytes, expireAtMs: number | undefined): Reply {
-    const k = bytesToBinaryString(key);
-    const current = this.current(k);
-    if (!current) return { ok: true, found: false };
+    const current = this.current(key);
+    if (current === ABSENT) return { ok: true, found: false };
     if (expireAtMs === undefined) {
       // PERSIST: "found" tells whether a TTL was removed.
-      if (current.expireAtMs === 0) return { ok: true, found: false, version: current.version };
-      const entry = this.store(k, current, current.value, 0);
-      return { ok: true, found: true, version: entry.version };
+      if (this.store.expireAtOf(current) === 0) return { ok: true, found: false, version: this.store.versionOf(current) };
+      const version = this.put(key, current, this.store.valueOf(current), 0);
+      return { ok: true, found: true, version };
     }
     if (expireAtMs <= this.applyAtMs) {
-      this.remove(k, current);
+      this.remove(key, current);
       return { ok: true, found: true };
     }
-    const entry = this.store(k, current, current.value, expireAtMs);
-    return { ok: true, found: true, version: entry.version };
+    const version = this.put(key, current, this.store.valueOf(current), expireAtMs);
+    return { ok: true, found: true, version };
   }
 
   private setRange(key: Bytes, offset: number, value: Bytes): Reply {
-    const k = bytesToBinaryString(key);
-    const current = this.current(k);
-    const oldLength = current ? current.value.length : 0;
-    if (value.length === 0) return { ok: true, integer: BigInt(oldLength), version: current?.version ?? 0 };
-    const newLength = Math.max(oldLength, offset + value.length);
+    const current = this.current(key);
+    const old = current !== ABSENT ? this.store.valueOf(current) : EMPTY;
+    if (value.length === 0) return { ok: true, integer: BigInt(old.length), version: this.versionOf(current) };
+    const newLength = Math.max(old.length, offset + value.length);
     assert(newLength <= this.limits.valueBytesMax, 'setRange beyond the value limit passed validation');
     const next = new Uint8Array(newLength);
-    if (current) next.set(current.value, 0);
+    next.set(old, 0);
     next.set(value, offset);
-    const entry = this.store(k, current, next, current ? current.expireAtMs : 0);
-    return { ok: true, integer: BigInt(newLength), version: entry.version };
+    const version = this.put(key, current, next, this.expireAtOf(current));
+    return { ok: true, integer: BigInt(newLength), version };
   }
 
   private getEx(cmd: Op<'getEx'>): Reply {
-    const k = bytesToBinaryString(cmd.key);
-    const current = this.current(k);
-    if (!current) return { ok: true, found: false };
-    const value = current.value;
-    let version = current.version;
+    const current = this.current(cmd.key);
+    if (current === ABSENT) return { ok: true, found: false };
+    // A copy for the reply, taken before the write below moves or reuses the record.
+    const value = this.store.valueOf(current).slice();
+    let version = this.store.versionOf(current);
     if (cmd.persist) {
-      if (current.expireAtMs !== 0) version = this.store(k, current, value, 0).version;
+      if (this.store.expireAtOf(current) !== 0) version = this.put(cmd.key, current, value, 0);
     } else if (cmd.expireAtMs !== undefined) {
-      if (cmd.expireAtMs <= this.applyAtMs) this.remove(k, current);
-      else version = this.store(k, current, value, cmd.expireAtMs).version;
+      if (cmd.expireAtMs <= this.applyAtMs) this.remove(cmd.key, current);
+      else version = this.put(cmd.key, current, value, cmd.expireAtMs);
     }
     return { ok: true, found: true, value, version };
   }
@@ -443,21 +453,16 @@ export class Shard {
   private mset(pairs: { key: Bytes; value: Bytes }[], ifNoneExist: boolean): Reply {
     if (ifNoneExist) {
       for (const { key } of pairs) {
-        if (this.live(bytesToBinaryString(key), this.applyAtMs)) return { ok: true, found: false };
+        if (this.live(key, this.applyAtMs) !== ABSENT) return { ok: true, found: false };
       }
     }
-    for (const { key, value } of pairs) {
-      const k = bytesToBinaryString(key);
-      this.store(k, this.current(k), copy(value), 0);
-    }
+    for (const { key, value } of pairs) this.put(key, this.current(key), value, 0);
     return { ok: true, found: true, version: this.applyVersion };
   }
 
   private flush(): Reply {
     const removed = this.liveCount(this.applyAtMs);
-    this.entries.clear();
-    this.expiring.clear();
-    this.sweepCursor = null;
+    this.store.clear();
     this.bytesHeld = 0;
     return { ok: true, integer: BigInt(removed) };
   }
@@ -467,10 +472,9 @@ export class Shard {
     assert(keys.length <= EXPIRE_KEYS_PER_COMMAND_MAX, 'expireKeys command over its size limit');
     let removed = 0;
     for (const { key, expireAtMs } of keys) {
-      const k = bytesToBinaryString(key);
-      const entry = this.entries.get(k);
-      if (entry && entry.expireAtMs === expireAtMs && expireAtMs !== 0 && expireAtMs <= this.applyAtMs) {
-        this.remove(k, entry);
+      const h = this.store.lookup(key);
+      if (h !== ABSENT && this.store.expireAtOf(h) === expireAtMs && expireAtMs !== 0 && expireAtMs <= this.applyAtMs) {
+        this.remove(key, h);
         removed++;
       }
     }
@@ -479,35 +483,23 @@ export class Shard {
 
   // ---- storage primitives -------------------------------------------------
 
-  private store(k: string, current: ShardEntry | undefined, value: Bytes, expireAtMs: number): ShardEntry {
+  /**
+   * Store the value under the key (the store copies both: requests may hold
+   * views into ring memory) at the applying entry's version; `current` is
+   * the key's handle or ABSENT. Returns the version.
+   */
+  private put(key: Bytes, current: Handle, value: Bytes, expireAtMs: number): number {
     assert(value.length <= this.limits.valueBytesMax, 'stored value exceeds the value limit');
     const version = this.applyVersion;
     assert(version > 0 && version === this.lastIndex, 'a store happens only while applying an entry');
-    if (current) {
-      this.bytesHeld += value.length - current.value.length;
-      current.value = value;
-      current.version = version;
-      if (current.expireAtMs !== 0 && expireAtMs === 0) this.expiring.delete(k);
-      if (current.expireAtMs === 0 && expireAtMs !== 0) this.expiring.set(k, current);
-      current.expireAtMs = expireAtMs;
-      return current;
-    }
-    return this.insert(k, { value, version, expireAtMs });
+    this.bytesHeld += current !== ABSENT ? value.length - this.store.valueOf(current).length : key.length + value.length;
+    this.store.set(key, value, version, expireAtMs);
+    return version;
   }
 
-  private insert(k: string, entry: ShardEntry): ShardEntry {
-    assert(!this.entries.has(k), 'inserting a key that is stored');
-    this.entries.set(k, entry);
-    this.bytesHeld += k.length + entry.value.length;
-    if (entry.expireAtMs !== 0) this.expiring.set(k, entry);
-    return entry;
-  }
-
-  private remove(k: string, entry: ShardEntry): void {
-    assert(this.entries.get(k) === entry, 'removing an entry that is not stored');
-    this.entries.delete(k);
-    if (entry.expireAtMs !== 0) this.expiring.delete(k);
-    this.bytesHeld -= k.length + entry.value.length;
+  private remove(key: Bytes, h: Handle): void {
+    this.bytesHeld -= key.length + this.store.valueOf(h).length;
+    assert(this.store.delete(key), 'removing a key that is not stored');
   }
 
   // ---- snapshot and digest --------------------------------------------------
@@ -515,14 +507,14 @@ export class Shard {
   /**
    * The whole state as bytes, with the index, term and timestamp it covers.
    * Keys in bytewise order, so equal states give equal bytes whatever order
-   * they were written in.
+   * they were written in (and whatever the store's layout).
    */
   snapshot(): Uint8Array {
-    const keys = [...this.entries.keys()].sort();
-    const entries: SnapshotEntry[] = keys.map((k) => {
-      const e = this.entries.get(k)!;
-      return { key: binaryStringToBytes(k), value: e.value, version: e.version, expireAtMs: e.expireAtMs };
+    const entries: SnapshotEntry[] = [];
+    this.store.forEach((h) => {
+      entries.push({ key: this.store.keyOf(h), value: this.store.valueOf(h), version: this.store.versionOf(h), expireAtMs: this.store.expireAtOf(h) });
     });
+    entries.sort((a, b) => compareBytes(a.key, b.key));
     return encodeSnapshot({ index: this.lastIndex, term: this.lastTerm, timestampMs: this.lastTimestampMs }, entries);
   }
 
@@ -536,7 +528,8 @@ export class Shard {
     for (const e of entries) {
       assert(e.version > 0 && e.version <= applied.index, 'snapshot holds a version beyond its index');
       assert(e.value.length <= limits.valueBytesMax, 'snapshot holds a value beyond the value limit');
-      shard.insert(bytesToBinaryString(e.key), { value: e.value.slice(), version: e.version, expireAtMs: e.expireAtMs });
+      shard.store.set(e.key, e.value, e.version, e.expireAtMs);
+      shard.bytesHeld += e.key.length + e.value.length;
     }
     return shard;
   }
@@ -547,14 +540,12 @@ export class Shard {
     hash.addBytes(this.snapshot());
     return hash.hex();
   }
-}
 
-function copy(bytes: Bytes): Bytes {
-  return bytes.slice();
-}
-
-function smallestByKey(pairs: [string, ShardEntry][], count: number): [string, ShardEntry][] {
-  pairs.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
-  if (pairs.length > count) pairs.length = count;
-  return pairs;
+  /** The SCAN candidates with the `count` smallest keys, in bytewise key order. */
+  private smallestByKey(handles: Handle[], count: number): Handle[] {
+    const keyed = handles.map((h) => ({ h, key: this.store.keyOf(h) }));
+    keyed.sort((a, b) => compareBytes(a.key, b.key));
+    if (keyed.length > count) keyed.length = count;
+    return keyed.map((k) => k.h);
+  }
 }

@@ -73,7 +73,8 @@ export function decodeSnapshot(bytes: Uint8Array): { applied: SnapshotApplied; e
   return { applied, entries };
 }
 
-function compareBytes(a: Uint8Array, b: Uint8Array): number {
+/** Bytewise order of two byte strings (negative, 0, positive), as keys sort in a snapshot and a SCAN. */
+export function compareBytes(a: Uint8Array, b: Uint8Array): number {
   const n = Math.min(a.length, b.length);
   for (let i = 0; i < n; i++) if (a[i] !== b[i]) return a[i]! - b[i]!;
   return a.length - b.length;

@@ -1,0 +1,327 @@
+// The hash index: key -> record address, in typed arrays only. Open
+// addressing with linear probing; each slot holds a record address (u32,
+// 0 = empty) and an 8-bit fingerprint (the hash's top byte), 5 bytes a slot,
+// so a probe compares key bytes only when the fingerprint matches.
+//
+// Why linear probing (with backward-shift deletion) rather than Robin Hood:
+// at the load we keep (at most 3/4) its probes are short and sequential in
+// memory, deletion leaves no tombstones (the entries after the hole move back
+// towards their home), and the invariant every other part relies on is one
+// line: an entry with home h sitting at slot j has slots h..j all occupied.
+// Robin Hood would bound probe variance, but at the cost of moving entries
+// on insert, which makes incremental rehashing and SCAN harder to reason about.
+// The full hash is not stored (it would cost 4 more bytes a slot); it is
+// recomputed from the record's key when an entry moves (rehash, delete shift)
+// or when SCAN needs an entry's home.
+//
+// Growth and shrinking never stop the world (as Redis's dict): a resize
+// allocates the new table and leaves the old one `draining`; every write and
+// every `step()` moves a few runs of entries across. While draining, lookups
+// probe both tables and inserts go to the new one. Reads never move anything
+// (the shard's reads must not mutate state).
+//
+// SCAN visits home buckets in reverse-binary cursor order (scan-cursor.ts);
+// while draining it visits the bucket in the smaller table and its expansions
+// in the larger one, so every key present for the whole scan is returned.
+//
+// Invariants (asserted where cheap):
+// - in every table: the linear-probing invariant above; count = occupied slots;
+// - count (both tables) <= 3/4 of the current table's slots, so probes end;
+// - while draining: the draining table's slots below `drainSlot` are empty;
+// - the two tables never have the same size.
+
+import { assert } from '../assert.js';
+import type { Random } from '../random.js';
+import { scanCursorNext } from './scan-cursor.js';
+
+/** What the index needs from the records it points at. */
+export interface IndexedRecords {
+  /** The hash of the key stored in the record at `addr` (the same function the caller hashes lookups with). */
+  hashOf(addr: number): number;
+  /** Whether the record at `addr` holds exactly `key`. */
+  keyEquals(addr: number, key: Uint8Array): boolean;
+}
+
+/** Load above which a table grows (doubles): linear probing's probe length climbs steeply past ~0.75. */
+const LOAD_MAX_NUMERATOR = 3;
+const LOAD_MAX_DENOMINATOR = 4;
+/** Load below which a table shrinks (Redis uses 1/10): far enough below the grow threshold that a table never flaps. */
+const LOAD_SHRINK_DENOMINATOR = 8;
+/** A shrunk table is sized for this many times the keys it holds (load 1/4 after the shrink). */
+const SHRINK_SLOTS_PER_KEY = 4;
+/** Tables never exceed 2^31 slots: SCAN cursors are 32-bit. */
+export const INDEX_SLOTS_MAX = 2 ** 31;
+/**
+ * Entries moved (at least) per write while draining. With grow at 3/4 load into twice
+ * the slots, draining S slots takes S/8 writes, during which at most S/8
+ * inserts land in the new table: 3S/4 + S/8 < 3/4 of 2S, so a grow always
+ * finishes before the new table fills.
+ */
+export const REHASH_MOVES_PER_WRITE = 8;
+/** Empty slots a rehash step may skip per entry it moves (Redis: 10), so a step stays bounded over sparse tables. */
+export const REHASH_EMPTY_VISITS_PER_MOVE = 10;
+
+class SlotTable {
+  readonly addrs: Uint32Array;
+  readonly tags: Uint8Array;
+  readonly mask: number;
+  count = 0;
+
+  constructor(slots: number) {
+    assert(slots >= 2 && slots <= INDEX_SLOTS_MAX && (slots & (slots - 1)) === 0, () => `table slots must be a power of two, got ${slots}`);
+    this.addrs = new Uint32Array(slots);
+    this.tags = new Uint8Array(slots);
+    this.mask = slots - 1;
+  }
+
+  get slots(): number {
+    return this.mask + 1;
+  }
+
+  get loadMax(): number {
+    return (this.slots * LOAD_MAX_NUMERATOR) / LOAD_MAX_DENOMINATOR;
+  }
+}
+
+export class HashIndex {
+  private current: SlotTable;
+  private draining: SlotTable | null = null;
+  private drainSlot = 0;
+
+  constructor(private readonly records: IndexedRecords, private readonly slotsMin: number) {
+    this.current = new SlotTable(slotsMin);
+  }
+
+  get count(): number {
+    return this.current.count + (this.draining === null ? 0 : this.draining.count);
+  }
+
+  get isRehashing(): boolean {
+    return this.draining !== null;
+  }
+
+  /** Slots of the larger table (while rehashing, both tables exist). */
+  get slotsLargest(): number {
+    return this.draining === null ? this.current.slots : Math.max(this.draining.slots, this.current.slots);
+  }
+
+  /** Bytes of the tables' arrays. */
+  get bytes(): number {
+    const t = this.current.slots * 5;
+    return this.draining === null ? t : t + this.draining.slots * 5;
+  }
+
+  /** The address of the record holding `key` (hashed to `hash`), or 0. */
+  find(key: Uint8Array, hash: number): number {
+    if (this.draining !== null) {
+      const slot = this.probe(this.draining, key, hash);
+      if (slot >= 0) return this.draining.addrs[slot]!;
+    }
+    const slot = this.probe(this.current, key, hash);
+    return slot >= 0 ? this.current.addrs[slot]! : 0;
+  }
+
+  /** Add `key` -> `addr`; the key must not be indexed. */
+  insert(hash: number, addr: number): void {
+    assert(addr > 0, 'address 0 means an empty slot');
+    // The new table must hold every entry once the drain ends, so count both tables.
+    if (this.draining !== null && this.count + 1 > this.current.loadMax) {
+      // Cannot happen for a grow (see REHASH_MOVES_PER_WRITE); after a shrink
+      // of a huge sparse table it can: finish the drain rather than overfill.
+      this.drain(Infinity);
+    }
+    if (this.draining === null && this.current.count + 1 > this.current.loadMax) this.resize(this.current.slots * 2);
+    this.place(this.current, hash, addr);
+  }
+
+  /** Point the slot of an indexed `key` at a new address (the record moved); false when the key is not indexed. */
+  update(key: Uint8Array, hash: number, addr: number): boolean {
+    assert(addr > 0, 'address 0 means an empty slot');
+    for (const t of this.tables()) {
+      const slot = this.probe(t, key, hash);
+      if (slot >= 0) {
+        t.addrs[slot] = addr;
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** Remove `key`; returns the address it pointed at, or 0 when it was not indexed. */
+  remove(key: Uint8Array, hash: number): number {
+    for (const t of this.tables()) {
+      const slot = this.probe(t, key, hash);
+      if (slot < 0) continue;
+      const addr = t.addrs[slot]!;
+      this.deleteAt(t, slot);
+      this.shrinkIfSparse();
+      return addr;
+    }
+    return 0;
+  }
+
+  /**
+   * Move up to `movesMax` entries from the draining table (skipping at most
+   * REHASH_EMPTY_VISITS_PER_MOVE empty slots per move); true while a rehash
+   * is still under way. The store calls it after each write; a runtime may
+   * call it when idle.
+   */
+  step(movesMax: number = REHASH_MOVES_PER_WRITE): boolean {
+    if (this.draining !== null) this.drain(movesMax);
+    return this.draining !== null;
+  }
+
+  /**
+   * Emit every entry at the SCAN cursor (its home bucket in each table) and
+   * return the next cursor (0: the scan is complete). Mutates nothing.
+   */
+  scanStep(cursor: number, emit: (addr: number) => void): number {
+    if (this.draining === null) {
+      this.emitBucket(this.current, cursor & this.current.mask, emit);
+      return scanCursorNext(cursor, this.current.mask);
+    }
+    const [small, large] = this.draining.slots < this.current.slots
+      ? [this.draining, this.current] : [this.current, this.draining];
+    this.emitBucket(small, cursor & small.mask, emit);
+    // Then every bucket of the larger table that folds onto that one.
+    let v = cursor;
+    const extraBits = small.mask ^ large.mask;
+    do {
+      this.emitBucket(large, v & large.mask, emit);
+      v = scanCursorNext(v, large.mask);
+    } while ((v & extraBits) !== 0);
+    return v;
+  }
+
+  /** Every indexed address once, in slot order (draining table first). Do not change the index meanwhile. */
+  forEach(fn: (addr: number) => void): void {
+    for (const t of this.tables()) {
+      const addrs = t.addrs;
+      for (let i = 0; i < addrs.length; i++) if (addrs[i] !== 0) fn(addrs[i]!);
+    }
+  }
+
+  /**
+   * A random indexed address (0 when empty): a table chosen in proportion to
+   * its entries, a random slot in it, then the next occupied slot. Entries
+   * after long runs of empty slots are likelier (as Redis's dictGetRandomKey
+   * is biased); at load >= 1/8 the walk is short.
+   */
+  randomAddr(random: Random): number {
+    const total = this.count;
+    if (total === 0) return 0;
+    const t = this.draining !== null && random.int(0, total - 1) < this.draining.count ? this.draining : this.current;
+    assert(t.count > 0, 'picked an empty table');
+    let i = random.int(0, t.mask);
+    while (t.addrs[i] === 0) i = (i + 1) & t.mask;
+    return t.addrs[i]!;
+  }
+
+  // ---- internals ------------------------------------------------------------
+
+  private tables(): SlotTable[] {
+    return this.draining === null ? [this.current] : [this.draining, this.current];
+  }
+
+  private probe(t: SlotTable, key: Uint8Array, hash: number): number {
+    const tag = hash >>> 24;
+    const addrs = t.addrs;
+    const mask = t.mask;
+    let i = hash & mask;
+    for (let a = addrs[i]!; a !== 0; a = addrs[i]!) {
+      if (t.tags[i] === tag && this.records.keyEquals(a, key)) return i;
+      i = (i + 1) & mask;
+    }
+    return -1;
+  }
+
+  private place(t: SlotTable, hash: number, addr: number): void {
+    assert(t.count < t.slots, 'hash table is full');
+    let i = hash & t.mask;
+    while (t.addrs[i] !== 0) i = (i + 1) & t.mask;
+    t.addrs[i] = addr;
+    t.tags[i] = hash >>> 24;
+    t.count++;
+  }
+
+  /**
+   * Empty slot `i` and shift back the entries after it that may move (Knuth's
+   * algorithm R): an entry at j with home h fills the hole unless h lies
+   * cyclically in (hole, j], which would put it before its home.
+   */
+  private deleteAt(t: SlotTable, i: number): void {
+    const { addrs, tags, mask } = t;
+    let hole = i;
+    for (let j = (i + 1) & mask; addrs[j] !== 0; j = (j + 1) & mask) {
+      const home = this.records.hashOf(addrs[j]!) & mask;
+      if (((j - home) & mask) >= ((j - hole) & mask)) {
+        addrs[hole] = addrs[j]!;
+        tags[hole] = tags[j]!;
+        hole = j;
+      }
+    }
+    addrs[hole] = 0;
+    tags[hole] = 0;
+    t.count--;
+  }
+
+  private shrinkIfSparse(): void {
+    const t = this.current;
+    if (this.draining !== null || t.slots <= this.slotsMin) return;
+    if (t.count * LOAD_SHRINK_DENOMINATOR >= t.slots) return;
+    let slots = this.slotsMin;
+    while (slots < t.count * SHRINK_SLOTS_PER_KEY) slots *= 2;
+    if (slots < t.slots) this.resize(slots);
+  }
+
+  private resize(slots: number): void {
+    assert(this.draining === null, 'one resize at a time');
+    assert(slots !== this.current.slots, 'resizing to the same size');
+    this.draining = this.current;
+    this.current = new SlotTable(slots);
+    this.drainSlot = 0;
+  }
+
+  /**
+   * Move whole runs of occupied slots (from `drainSlot` to the next empty
+   * slot) to the current table until `movesMax` entries moved. A run bounded
+   * by empty slots can be emptied without shifting anything: no other
+   * entry's probe path crosses it (the slot before it is empty, having been
+   * drained, or it starts at slot 0, whose wrapped-in entries are in the run
+   * too). That avoids the backward shifts (and the hashing they need) of
+   * deleting entries one by one. A run is moved whole even past the budget;
+   * at load <= 3/4 runs are short.
+   */
+  private drain(movesMax: number): void {
+    const from = this.draining!;
+    const { addrs, tags, mask } = from;
+    let moves = 0;
+    let emptyVisits = 0;
+    while (from.count > 0 && moves < movesMax && emptyVisits < movesMax * REHASH_EMPTY_VISITS_PER_MOVE) {
+      assert(this.drainSlot < from.slots, 'drained past the end with entries left');
+      if (addrs[this.drainSlot] === 0) {
+        this.drainSlot++;
+        emptyVisits++;
+        continue;
+      }
+      for (let i = this.drainSlot; addrs[i] !== 0; i = (i + 1) & mask) {
+        const addr = addrs[i]!;
+        addrs[i] = 0;
+        tags[i] = 0;
+        from.count--;
+        this.place(this.current, this.records.hashOf(addr), addr);
+        moves++;
+      }
+    }
+    if (from.count === 0) this.draining = null;
+  }
+
+  /** Emit the entries whose home in `t` is `bucket`: all sit in the run of occupied slots starting there. */
+  private emitBucket(t: SlotTable, bucket: number, emit: (addr: number) => void): void {
+    const { addrs, mask } = t;
+    for (let i = bucket, n = 0; addrs[i] !== 0 && n < t.slots; i = (i + 1) & mask, n++) {
+      const addr = addrs[i]!;
+      if ((this.records.hashOf(addr) & mask) === bucket) emit(addr);
+    }
+  }
+}

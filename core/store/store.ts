@@ -1,0 +1,430 @@
+// The shard store: a shard's keys, values, versions and expiries in memory we
+// lay out ourselves (no JS object or string per key), built from
+// - hash-index.ts    key -> record address, open addressing in typed arrays,
+//                    resized incrementally;
+// - slab-arena.ts    records in 1 MiB pages with size classes and free lists;
+// - record-layout.ts what a record holds (version, expiry, key, value);
+// - expiry-index.ts  the records with an expiry, for the active-expiry cycle;
+// - scan-cursor.ts   the reverse-binary SCAN cursor.
+// Values over VALUE_INLINE_BYTES_MAX keep their own Uint8Array.
+//
+// API (what the shard needs). A *handle* is a positive number naming one
+// stored key (its record's address); -1 means "absent".
+//   lookup(key)                 -> handle | -1        (never mutates)
+//   keyOf / valueOf(handle)     -> a view of the bytes
+//   compareKey / keyHasPrefix(handle, bytes)          key order and prefix, no view
+//   versionOf / expireAtOf(handle) -> number (expiry 0 = none)
+//   set(key, value, version, expireAtMs) -> handle    insert or replace
+//   delete(key)                 -> whether it was there
+//   count, expiringCount
+//   forEach(fn(handle)), forEachExpiring(fn(handle))  every key (with an expiry) once
+//   scan(cursor, countHint, out) -> next cursor       SCAN page, 0 = done
+//   randomKey(random)           -> handle | -1        RANDOMKEY
+//   collectExpired(nowMs, out, examinedMax)           due keys, not deleted
+//   step(movesMax)              -> rehash still under way?
+//   memory(), usedBytes                               bytes held
+//   clear()                                           FLUSHALL
+// Handles and views stay valid until the next call that changes the store
+// (set, delete, step, clear): a record may move or its memory be reused.
+// Copy what you keep longer. Reads (lookup, views, scan, randomKey, forEach,
+// collectExpired) change nothing, so the shard's reads stay pure.
+//
+// The store knows nothing of time: expiry is a stored number; callers judge
+// liveness, and expired keys leave only when the caller deletes them (in the
+// replicated shard: through the log).
+//
+// Deterministic: the same sequence of calls (with the same hash) gives the
+// same layout, iteration order and SCAN pages on every replica.
+
+import { assert } from '../assert.js';
+import type { Random } from '../random.js';
+import { ExpiryIndex } from './expiry-index.js';
+import { HashIndex, REHASH_MOVES_PER_WRITE } from './hash-index.js';
+import { keyHashDefault, type KeyHash } from './key-hash.js';
+import {
+  FLAG_EXPIRY, FLAG_LARGE, HEADER_BYTES, HEADER_EXPIRY_BYTES, isLargeValue, OFFSET_EXPIRE_AT, OFFSET_EXPIRY_POSITION,
+  OFFSET_FLAGS, OFFSET_KEY_LENGTH, OFFSET_VALUE_LENGTH, OFFSET_VERSION, recordBytes, STORE_KEY_BYTES_MAX,
+} from './record-layout.js';
+import { sizeClassOf } from './size-classes.js';
+import { PAGE_UNITS, SlabArena } from './slab-arena.js';
+
+/**
+ * Slots of a new, empty index. Small, so an empty shard costs little (the
+ * table grows by doubling as keys arrive); a power of two.
+ */
+export const STORE_INDEX_SLOTS_MIN = 64;
+/** SCAN visits at most this many buckets per key asked for (Redis: 10), so a page over a sparse table is bounded. */
+export const SCAN_BUCKETS_PER_KEY_MAX = 10;
+
+export interface StoreOptions {
+  /** Longest key accepted (Limits.keyBytesMax). */
+  keyBytesMax: number;
+  /** Longest value accepted (Limits.valueBytesMax). */
+  valueBytesMax: number;
+  /** The key hash; tests inject weak ones to force collisions. */
+  keyHash?: KeyHash;
+  /** Slots of the smallest index table (a power of two >= 2); tests use tiny tables to force resizes. */
+  indexSlotsMin?: number;
+}
+
+/** Where a store's bytes go; `usedBytes` is their sum. */
+export interface StoreMemory {
+  /** Hash index tables (both while resizing). */
+  indexBytes: number;
+  /** Slab pages, used or not. */
+  pageBytes: number;
+  /** Of the pages: bytes in live records (rounded to their size classes). */
+  recordBytes: number;
+  /** Values kept in their own buffers. */
+  largeValueBytes: number;
+  /** The expiry index's array. */
+  expiryIndexBytes: number;
+  usedBytes: number;
+}
+
+const PAGE_MASK = PAGE_UNITS - 1;
+
+export class ShardStore {
+  private arena = new SlabArena();
+  private index: HashIndex;
+  private readonly expiry: ExpiryIndex;
+  /** Values over the inline limit, by id; freed ids are reused (LIFO, deterministic). */
+  private largeValues: (Uint8Array | null)[] = [];
+  private largeFreeIds: number[] = [];
+  private largeBytes = 0;
+  private readonly keyHash: KeyHash;
+  private readonly indexSlotsMin: number;
+
+  constructor(private readonly options: StoreOptions) {
+    assert(options.keyBytesMax <= STORE_KEY_BYTES_MAX, () => `keys of ${options.keyBytesMax} bytes do not fit a record`);
+    this.keyHash = options.keyHash ?? keyHashDefault;
+    this.indexSlotsMin = options.indexSlotsMin ?? STORE_INDEX_SLOTS_MIN;
+    this.index = this.newIndex();
+    this.expiry = new ExpiryIndex((addr, position) => this.u32Of(addr)[wordIndex(addr, OFFSET_EXPIRY_POSITION)] = position);
+  }
+
+  /** Keys stored (expired ones not yet deleted included). */
+  get count(): number {
+    return this.index.count;
+  }
+
+  /** Keys stored with an expiry. */
+  get expiringCount(): number {
+    return this.expiry.count;
+  }
+
+  get isRehashing(): boolean {
+    return this.index.isRehashing;
+  }
+
+  /** Slots of the index's larger table: SCAN finishes within this many cursor steps even across resizes. */
+  get indexSlots(): number {
+    return this.index.slotsLargest;
+  }
+
+  memory(): StoreMemory {
+    const m = {
+      indexBytes: this.index.bytes,
+      pageBytes: this.arena.pageBytes,
+      recordBytes: this.arena.recordBytes,
+      largeValueBytes: this.largeBytes,
+      expiryIndexBytes: this.expiry.bytes,
+    };
+    return { ...m, usedBytes: m.indexBytes + m.pageBytes + m.largeValueBytes + m.expiryIndexBytes };
+  }
+
+  /** Bytes the store holds: index, pages, large values, expiry index (for --maxmemory and INFO used_memory). */
+  get usedBytes(): number {
+    return this.index.bytes + this.arena.pageBytes + this.largeBytes + this.expiry.bytes;
+  }
+
+  // ---- reads ------------------------------------------------------------------
+
+  lookup(key: Uint8Array): number {
+    const addr = this.index.find(key, this.keyHash(key, 0, key.length));
+    return addr === 0 ? -1 : addr;
+  }
+
+  keyOf(handle: number): Uint8Array {
+    const start = this.keyStart(handle);
+    return this.u8Of(handle).subarray(start, start + this.keyLength(handle));
+  }
+
+  valueOf(handle: number): Uint8Array {
+    const page = this.u8Of(handle);
+    const length = this.u32Of(handle)[wordIndex(handle, OFFSET_VALUE_LENGTH)]!;
+    if ((page[byteIndex(handle, OFFSET_FLAGS)]! & FLAG_LARGE) !== 0) return this.largeValues[length]!;
+    const start = this.keyStart(handle) + this.keyLength(handle);
+    return page.subarray(start, start + length);
+  }
+
+  versionOf(handle: number): number {
+    return this.f64Of(handle)[(handle & PAGE_MASK) + OFFSET_VERSION / 8]!;
+  }
+
+  /** Absolute expiry in ms; 0 = none. */
+  expireAtOf(handle: number): number {
+    if ((this.u8Of(handle)[byteIndex(handle, OFFSET_FLAGS)]! & FLAG_EXPIRY) === 0) return 0;
+    return this.f64Of(handle)[(handle & PAGE_MASK) + OFFSET_EXPIRE_AT / 8]!;
+  }
+
+  /** Bytewise order of the handle's key against `other` (negative, 0, positive), without a view. */
+  compareKey(handle: number, other: Uint8Array): number {
+    const page = this.u8Of(handle);
+    const start = this.keyStart(handle);
+    const length = this.keyLength(handle);
+    const n = Math.min(length, other.length);
+    for (let i = 0; i < n; i++) {
+      const d = page[start + i]! - other[i]!;
+      if (d !== 0) return d;
+    }
+    return length - other.length;
+  }
+
+  /** Whether the handle's key starts with `prefix`, without a view. */
+  keyHasPrefix(handle: number, prefix: Uint8Array): boolean {
+    if (this.keyLength(handle) < prefix.length) return false;
+    const page = this.u8Of(handle);
+    const start = this.keyStart(handle);
+    for (let i = 0; i < prefix.length; i++) if (page[start + i] !== prefix[i]) return false;
+    return true;
+  }
+
+  /** Every stored key's handle once, in index order (deterministic). Do not change the store meanwhile. */
+  forEach(fn: (handle: number) => void): void {
+    this.index.forEach(fn);
+  }
+
+  /** Every key with an expiry once (O(keys with an expiry), not O(keys)). Do not change the store meanwhile. */
+  forEachExpiring(fn: (handle: number) => void): void {
+    this.expiry.forEach(fn);
+  }
+
+  /**
+   * One SCAN page: push handles onto `out` from cursor `cursor` (0 starts a
+   * scan) until at least `countHint` were pushed or countHint *
+   * SCAN_BUCKETS_PER_KEY_MAX buckets were visited; returns the next cursor,
+   * 0 when the scan is complete. A whole bucket is pushed at once, so a page
+   * may exceed the hint (as Redis's COUNT). Every key present from the first
+   * call to the last is pushed at least once; keys added or removed meanwhile
+   * may or may not be; after a shrink a key may come twice.
+   */
+  scan(cursor: number, countHint: number, out: number[]): number {
+    assert(countHint > 0 && Number.isInteger(cursor) && cursor >= 0 && cursor <= 0xffffffff, 'scan needs a cursor and a positive count');
+    const target = out.length + countHint;
+    const push = (addr: number): void => { out.push(addr); };
+    let buckets = 0;
+    do {
+      cursor = this.index.scanStep(cursor, push);
+      buckets++;
+    } while (cursor !== 0 && out.length < target && buckets < countHint * SCAN_BUCKETS_PER_KEY_MAX);
+    return cursor;
+  }
+
+  /** A stored key chosen with `random` (the caller's seeded PRNG), or -1 when empty. */
+  randomKey(random: Random): number {
+    const addr = this.index.randomAddr(random);
+    return addr === 0 ? -1 : addr;
+  }
+
+  /**
+   * One active-expiry cycle: push onto `out` the handles of keys whose expiry
+   * is <= nowMs, examining at most `examinedMax` keys with an expiry (see
+   * expiry-index.ts). Deletes nothing.
+   */
+  collectExpired(nowMs: number, out: number[], examinedMax: number): number {
+    return this.expiry.collectDue((addr) => this.expireAtOf(addr) <= nowMs, out, examinedMax);
+  }
+
+  // ---- writes -----------------------------------------------------------------
+
+  /**
+   * Store `value` under `key` with this version and expiry (0 = none),
+   * replacing what was there; returns the key's handle. Both byte arrays
+   * are copied (they may be views into this store's own records).
+   */
+  set(key: Uint8Array, value: Uint8Array, version: number, expireAtMs: number): number {
+    assert(key.length <= this.options.keyBytesMax, 'key over the key limit');
+    assert(value.length <= this.options.valueBytesMax, 'value over the value limit');
+    assert(Number.isSafeInteger(version) && version > 0, 'a version is a positive log index');
+    assert(Number.isSafeInteger(expireAtMs) && expireAtMs >= 0, 'an expiry is a non-negative ms count');
+    const hash = this.keyHash(key, 0, key.length);
+    const old = this.index.find(key, hash);
+    const hasExpiry = expireAtMs !== 0;
+    const large = isLargeValue(key.length, value.length);
+    const bytes = recordBytes(key.length, large ? 0 : value.length, hasExpiry);
+    let addr: number;
+    if (old !== 0 && this.canRewriteInPlace(old, bytes, hasExpiry)) {
+      addr = old;
+      this.releaseLargeValue(old);
+      this.writeValue(addr, value, large);
+      if (hasExpiry) this.f64Of(addr)[(addr & PAGE_MASK) + OFFSET_EXPIRE_AT / 8] = expireAtMs;
+    } else {
+      addr = this.arena.alloc(bytes);
+      this.writeHeader(addr, key.length, hasExpiry);
+      this.u8Of(addr).set(key, this.keyStart(addr));
+      this.writeValue(addr, value, large);
+      if (hasExpiry) this.f64Of(addr)[(addr & PAGE_MASK) + OFFSET_EXPIRE_AT / 8] = expireAtMs;
+      if (old === 0) {
+        if (hasExpiry) this.setExpiryPosition(addr, this.expiry.add(addr));
+        this.index.insert(hash, addr);
+      } else {
+        this.moveExpiry(old, addr, hasExpiry);
+        assert(this.index.update(key, hash, addr), 'the replaced key left the index');
+        this.releaseRecord(old, false);
+      }
+    }
+    this.f64Of(addr)[(addr & PAGE_MASK) + OFFSET_VERSION / 8] = version;
+    this.index.step(REHASH_MOVES_PER_WRITE);
+    return addr;
+  }
+
+  /** Remove `key`; false when it was not stored. */
+  delete(key: Uint8Array): boolean {
+    const addr = this.index.remove(key, this.keyHash(key, 0, key.length));
+    if (addr !== 0) this.releaseRecord(addr, true);
+    this.index.step(REHASH_MOVES_PER_WRITE);
+    return addr !== 0;
+  }
+
+  /** Advance an index resize by up to `movesMax` entries (e.g. when idle); true while one is under way. */
+  step(movesMax: number = REHASH_MOVES_PER_WRITE): boolean {
+    return this.index.step(movesMax);
+  }
+
+  /** Remove everything and give back all memory. */
+  clear(): void {
+    this.arena = new SlabArena();
+    this.index = this.newIndex();
+    this.expiry.clear();
+    this.largeValues = [];
+    this.largeFreeIds = [];
+    this.largeBytes = 0;
+  }
+
+  // ---- records ----------------------------------------------------------------
+
+  private newIndex(): HashIndex {
+    return new HashIndex({
+      hashOf: (addr) => this.keyHash(this.u8Of(addr), this.keyStart(addr), this.keyLength(addr)),
+      keyEquals: (addr, key) => this.keyEquals(addr, key),
+    }, this.indexSlotsMin);
+  }
+
+  private u8Of(addr: number): Uint8Array {
+    return this.arena.pagesU8[addr >>> 17]!;
+  }
+
+  private u32Of(addr: number): Uint32Array {
+    return this.arena.pagesU32[addr >>> 17]!;
+  }
+
+  private f64Of(addr: number): Float64Array {
+    return this.arena.pagesF64[addr >>> 17]!;
+  }
+
+  private keyLength(addr: number): number {
+    const page = this.u8Of(addr);
+    const at = byteIndex(addr, OFFSET_KEY_LENGTH);
+    return page[at]! | (page[at + 1]! << 8);
+  }
+
+  private keyStart(addr: number): number {
+    const flags = this.u8Of(addr)[byteIndex(addr, OFFSET_FLAGS)]!;
+    return byteIndex(addr, (flags & FLAG_EXPIRY) !== 0 ? HEADER_EXPIRY_BYTES : HEADER_BYTES);
+  }
+
+  private keyEquals(addr: number, key: Uint8Array): boolean {
+    const n = key.length;
+    if (this.keyLength(addr) !== n) return false;
+    const page = this.u8Of(addr);
+    const start = this.keyStart(addr);
+    for (let i = 0; i < n; i++) if (page[start + i] !== key[i]) return false;
+    return true;
+  }
+
+  /** The record's size as allocated, from its header. */
+  private bytesOf(addr: number): number {
+    const flags = this.u8Of(addr)[byteIndex(addr, OFFSET_FLAGS)]!;
+    const inline = (flags & FLAG_LARGE) !== 0 ? 0 : this.u32Of(addr)[wordIndex(addr, OFFSET_VALUE_LENGTH)]!;
+    return recordBytes(this.keyLength(addr), inline, (flags & FLAG_EXPIRY) !== 0);
+  }
+
+  /** Same size class and same header shape: the key stays where it is, so only value, version and expiry change. */
+  private canRewriteInPlace(addr: number, bytes: number, hasExpiry: boolean): boolean {
+    const hadExpiry = (this.u8Of(addr)[byteIndex(addr, OFFSET_FLAGS)]! & FLAG_EXPIRY) !== 0;
+    return hadExpiry === hasExpiry && sizeClassOf(this.bytesOf(addr)) === sizeClassOf(bytes);
+  }
+
+  private writeHeader(addr: number, keyLength: number, hasExpiry: boolean): void {
+    const page = this.u8Of(addr);
+    const at = byteIndex(addr, OFFSET_KEY_LENGTH);
+    page[at] = keyLength & 0xff;
+    page[at + 1] = keyLength >>> 8;
+    page[byteIndex(addr, OFFSET_FLAGS)] = hasExpiry ? FLAG_EXPIRY : 0;
+  }
+
+  /** Write the value (inline after the key, or into its own buffer) and its length; the flags' LARGE bit follows. */
+  private writeValue(addr: number, value: Uint8Array, large: boolean): void {
+    const page = this.u8Of(addr);
+    const flagsAt = byteIndex(addr, OFFSET_FLAGS);
+    let lengthField = value.length;
+    if (large) {
+      const id = this.largeFreeIds.length > 0 ? this.largeFreeIds.pop()! : this.largeValues.length;
+      this.largeValues[id] = value.slice();
+      this.largeBytes += value.length;
+      lengthField = id;
+      page[flagsAt] = page[flagsAt]! | FLAG_LARGE;
+    } else {
+      // TypedArray.set copies correctly even when `value` views this very record.
+      page.set(value, this.keyStart(addr) + this.keyLength(addr));
+      page[flagsAt] = page[flagsAt]! & ~FLAG_LARGE;
+    }
+    this.u32Of(addr)[wordIndex(addr, OFFSET_VALUE_LENGTH)] = lengthField;
+  }
+
+  private releaseLargeValue(addr: number): void {
+    if ((this.u8Of(addr)[byteIndex(addr, OFFSET_FLAGS)]! & FLAG_LARGE) === 0) return;
+    const id = this.u32Of(addr)[wordIndex(addr, OFFSET_VALUE_LENGTH)]!;
+    this.largeBytes -= this.largeValues[id]!.length;
+    this.largeValues[id] = null;
+    this.largeFreeIds.push(id);
+  }
+
+  private setExpiryPosition(addr: number, position: number): void {
+    this.u32Of(addr)[wordIndex(addr, OFFSET_EXPIRY_POSITION)] = position;
+  }
+
+  /** A key's record moved from `from` to `to`: carry its place in the expiry index over, add or drop it. */
+  private moveExpiry(from: number, to: number, toHasExpiry: boolean): void {
+    const fromHasExpiry = (this.u8Of(from)[byteIndex(from, OFFSET_FLAGS)]! & FLAG_EXPIRY) !== 0;
+    if (fromHasExpiry && toHasExpiry) {
+      const position = this.u32Of(from)[wordIndex(from, OFFSET_EXPIRY_POSITION)]!;
+      this.expiry.replace(position, to);
+      this.setExpiryPosition(to, position);
+    } else if (fromHasExpiry) {
+      this.expiry.remove(this.u32Of(from)[wordIndex(from, OFFSET_EXPIRY_POSITION)]!);
+    } else if (toHasExpiry) {
+      this.setExpiryPosition(to, this.expiry.add(to));
+    }
+  }
+
+  /** Free a record no longer indexed; `dropExpiry`: also take it out of the expiry index. */
+  private releaseRecord(addr: number, dropExpiry: boolean): void {
+    if (dropExpiry && (this.u8Of(addr)[byteIndex(addr, OFFSET_FLAGS)]! & FLAG_EXPIRY) !== 0) {
+      this.expiry.remove(this.u32Of(addr)[wordIndex(addr, OFFSET_EXPIRY_POSITION)]!);
+    }
+    this.releaseLargeValue(addr);
+    this.arena.free(addr, this.bytesOf(addr));
+  }
+}
+
+/** Byte index in its page of the field at `offset` of the record at `addr`. */
+function byteIndex(addr: number, offset: number): number {
+  return (addr & PAGE_MASK) * 8 + offset;
+}
+
+/** Uint32Array index in its page of the 4-byte-aligned field at `offset`. */
+function wordIndex(addr: number, offset: number): number {
+  return (addr & PAGE_MASK) * 2 + offset / 4;
+}
