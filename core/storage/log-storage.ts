@@ -361,6 +361,9 @@ function initialize(fs: FileSystem, identity: StorageIdentity): void {
   const state = fs.open(temp, 'create');
   const bytes = new Uint8Array(STATE_FILE_BYTES);
   bytes.set(encodeSlot(identity, point), slotOffset(point.syncSeq));
+  // Both slots hold a copy from the start (the other as sync 0), so one damaged slot never leaves the file
+  // without a valid sync point, even before the first real sync rewrites the other slot.
+  bytes.set(encodeSlot(identity, { ...point, syncSeq: point.syncSeq - 1 }), slotOffset(point.syncSeq - 1));
   state.append(bytes);
   state.sync();
   state.close();
