@@ -15,7 +15,7 @@
 // of request order: each carries its request's tag, and the IO side puts
 // replies back in order per connection.
 
-import { assert } from '../assert.js';
+import { assert, unreachable } from '../assert.js';
 import type { Limits } from '../limits.js';
 import { errReply, type Reply, type Request } from '../protocol/ops.js';
 import type { Message } from '../raft/raft-types.js';
@@ -48,18 +48,27 @@ export function replyOfOutcome(outcome: ReplicaOutcome, group: number): Reply {
 
 /**
  * A request whose byte fields are views into ring memory, copied: a
- * replicated group holds requests past the ring record's release.
+ * replicated group holds requests past the ring record's release. Only the
+ * fields that hold bytes are copied; the switch names every op, so a new op
+ * with bytes cannot slip through uncopied.
  */
 function ownedRequest(request: Request): Request {
-  const r = { ...request } as Record<string, unknown>;
-  for (const [name, value] of Object.entries(r)) {
-    if (value instanceof Uint8Array) r[name] = value.slice();
-    else if (Array.isArray(value)) {
-      r[name] = value.map((v: unknown) => v instanceof Uint8Array ? v.slice()
-        : typeof v === 'object' && v !== null ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, x instanceof Uint8Array ? x.slice() : x])) : v);
-    }
+  switch (request.op) {
+    case 'get': case 'exists': case 'ttl': case 'del': case 'incr': case 'incrFloat': case 'expire': case 'getRange': case 'getEx':
+      return { ...request, key: request.key.slice() };
+    case 'set': case 'append': case 'setRange':
+      return { ...request, key: request.key.slice(), value: request.value.slice() };
+    case 'scan':
+      return { ...request, prefix: request.prefix.slice(), cursor: request.cursor.slice() };
+    case 'mget':
+      return { ...request, keys: request.keys.map((k) => k.slice()) };
+    case 'mset':
+      return { ...request, entries: request.entries.map((e) => ({ key: e.key.slice(), value: e.value.slice() })) };
+    case 'count': case 'flush':
+      return request;
+    default:
+      return unreachable(request, 'request');
   }
-  return r as unknown as Request;
 }
 
 export interface DrainResult {
