@@ -85,15 +85,11 @@ export class Dispatcher implements RequestExecutor {
       const got = reply.scanItems ?? [];
       const budget = scanPageBytesMax(this.limits);
       let bytes = accBytes;
-      for (let i = 0; i < got.length; i++) {
-        bytes += scanItemBytes(got[i]!);
-        if (bytes > budget && acc.length + i > 0) {
-          // Full: stop before this item; the next page resumes in this shard after the last item taken.
-          const items = acc.concat(got.slice(0, i));
-          const resumeAfter = i > 0 ? got[i - 1]!.key : new Uint8Array(0);
-          onReply({ ok: true, scanItems: items, cursor: encodeScanCursor(shard, resumeAfter) });
-          return;
-        }
+      for (const item of got) bytes += scanItemBytes(item);
+      if (bytes > budget && acc.length > 0) {
+        // Full (a shard's page is within the budget alone): the next page asks this shard again from the same cursor.
+        onReply({ ok: true, scanItems: acc, cursor: encodeScanCursor(shard, req.cursor) });
+        return;
       }
       const items = acc.length === 0 ? got : acc.concat(got);
       const { cursor, nextShard } = advanceScan(shard, shardCount, reply.cursor ?? new Uint8Array(0));
