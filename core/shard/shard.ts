@@ -55,6 +55,14 @@ assert(EXPIRY_SWEEP_ENTRIES_PER_STEP <= EXPIRE_KEYS_PER_COMMAND_MAX, 'a sweep st
 const textEncoder = new TextEncoder();
 const EMPTY = new Uint8Array(0);
 /**
+ * Buckets a SCAN page may visit whatever its limit (Redis's bound is 10 per
+ * key asked for): a prefix listing with a small limit over a big shard would
+ * otherwise come back as a long run of empty pages, one round trip each.
+ * About 100 µs of a worker's time at most (a visit reads a slot and rehashes
+ * the keys homed there).
+ */
+export const SCAN_PAGE_BUCKETS_MIN = 1024;
+/**
  * Draws RANDOMKEY makes before giving up on a shard whose keys are mostly
  * expired but not yet swept (Redis tries 100 times when every key has a TTL);
  * enough that a shard with a live key in 10 almost always answers one.
@@ -192,9 +200,10 @@ export class Shard {
    * scan is returned at least once; a key may come twice (after the index
    * shrinks between pages), and keys added or removed meanwhile may or may
    * not come (Redis's SCAN guarantee). A page stops between buckets: at
-   * `limit` keys, at half a frame of bytes, or after limit *
-   * SCAN_BUCKETS_PER_KEY_MAX buckets (so a prefix that matches little still
-   * costs a bounded page; such a page may be empty with a cursor to go on).
+   * `limit` keys, at half a frame of bytes, or after max(limit *
+   * SCAN_BUCKETS_PER_KEY_MAX, SCAN_PAGE_BUCKETS_MIN) buckets (so a prefix
+   * that matches little still costs a bounded page; such a page may be empty
+   * with a cursor to go on).
    * One bucket holding more keys than `limit` is returned whole.
    */
   private scan(prefix: Bytes, cursor: Bytes, limit: number, withValues: boolean, atMs: number): Reply {
@@ -205,7 +214,7 @@ export class Shard {
     const items: ScanItem[] = [];
     const bucket: Handle[] = [];
     const bucketItems: ScanItem[] = [];
-    const bucketsMax = limit * SCAN_BUCKETS_PER_KEY_MAX;
+    const bucketsMax = Math.max(limit * SCAN_BUCKETS_PER_KEY_MAX, SCAN_PAGE_BUCKETS_MIN);
     let replyBytes = 0;
     for (let buckets = 0; buckets < bucketsMax; buckets++) {
       bucket.length = 0;

@@ -205,8 +205,8 @@ describe('Shard', () => {
     const s = new LocalShard(0, LIMITS);
     const bad = s.handle({ op: 'scan', prefix: b(''), cursor: b('abc'), limit: 10 }, T0);
     expect(bad).toMatchObject({ ok: false, code: 'BAD_REQUEST' });
-    for (let i = 0; i < 200; i++) ok(s.handle({ op: 'set', key: b(`k${i}`), value: b('v') }, T0));
-    // No key has the prefix: a page visits at most limit * 10 buckets and hands back a cursor to go on.
+    for (let i = 0; i < 2000; i++) ok(s.handle({ op: 'set', key: b(`k${i}`), value: b('v') }, T0));
+    // No key has the prefix: a page visits at most SCAN_PAGE_BUCKETS_MIN of the 4096 buckets and hands back a cursor to go on.
     const page = ok(s.handle({ op: 'scan', prefix: b('zz'), cursor: new Uint8Array(0), limit: 1 }, T0));
     expect(page.scanItems).toEqual([]);
     expect(page.cursor!.length).toBe(4);
