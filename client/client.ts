@@ -162,8 +162,10 @@ export class PiccoloClient {
   }
 
   /**
-   * One page of keys. Keys come in bytewise order within a shard, shard by
-   * shard; a key written during a scan may or may not appear.
+   * One page of keys, in each shard's hash order, shard by shard. Every key
+   * present for the whole scan appears at least once (rarely twice); a key
+   * written during a scan may or may not appear. A page may be short or
+   * empty before the end: only a null cursor means done.
    */
   async scan(options: ScanOptions = {}): Promise<ScanPage> {
     const req: Request = {

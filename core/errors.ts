@@ -23,6 +23,7 @@ export const ErrorCode = {
   METHOD_NOT_ALLOWED: 19,
   NOT_LEADER: 20,
   INDETERMINATE: 21,
+  OUT_OF_MEMORY: 22,
 } as const;
 
 export type ErrorName = keyof typeof ErrorCode;
@@ -59,6 +60,8 @@ export const HTTP_STATUS: Readonly<Record<ErrorName, number>> = Object.freeze({
   METHOD_NOT_ALLOWED: 405,
   NOT_LEADER: 421,
   INDETERMINATE: 504,
+  // 507 Insufficient Storage: the server cannot store what the request adds (--maxmemory).
+  OUT_OF_MEMORY: 507,
 });
 
 /** WebSocket close codes for errors that end a connection (4000-4999 are ours). */

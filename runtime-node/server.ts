@@ -22,7 +22,8 @@ import { OriginPolicy } from './security/origin-policy.js';
 import { PasswordGate, type AuthDoor } from './security/password-gate.js';
 import { checkProtectedMode } from './security/protected-mode.js';
 import { loadTlsFiles, type TlsFiles } from './security/tls-files.js';
-import { registerRedisSettings, type PasswordSetting } from './config/redis-settings.js';
+import { registerRedisSettings, type MemorySetting, type PasswordSetting } from './config/redis-settings.js';
+import { shardMemoryBudgetBytes } from '../core/shard/memory-budget.js';
 import { SettingsRegistry } from './config/settings-registry.js';
 import { mountMetricsRoute } from './metrics/metrics-route.js';
 import { NodeMetrics } from './metrics/node-metrics.js';
@@ -46,6 +47,8 @@ export interface ServerOptions {
   workers?: number;
   /** Pin each worker to one CPU (Linux). */
   pin?: boolean;
+  /** Store bytes the node may hold, split evenly over its shards; over it writes that add data are refused (OUT_OF_MEMORY). 0 (default): no limit. */
+  maxmemory?: number;
   limits?: Partial<Limits>;
   log?: (line: string) => void;
   /** RESP (Redis protocol) port; 0 picks a free one, null disables. Default DEFAULT_RESP_PORT, or 0 when `port` is 0. */
@@ -118,7 +121,16 @@ export async function startServer(options: ServerOptions = {}): Promise<PiccoloS
     set: (p) => passwordGate.set(p),
   };
   let respPortBound = 0;
-  registerRedisSettings(settings, { budget, password, limits, host, respPort: () => respPortBound });
+  let maxmemoryBytes = 0;
+  const maxmemory: MemorySetting = {
+    get: () => maxmemoryBytes,
+    set: (bytes) => {
+      maxmemoryBytes = bytes;
+      pool.setMemoryBudget(shardMemoryBudgetBytes(bytes, pool.slotMap.shardCount));
+    },
+  };
+  maxmemory.set(options.maxmemory ?? 0);
+  registerRedisSettings(settings, { budget, password, maxmemory, limits, host, respPort: () => respPortBound });
 
   let shuttingDown = false;
   let httpInFlight = 0;

@@ -12,7 +12,7 @@ import type { Limits } from '../limits.js';
 import { errReply, type OkReply, type Reply, type Request, type ScanItem } from '../protocol/ops.js';
 import { itemValueBytes, scanItemBytes, scanPageBytesMax } from '../protocol/reply-size.js';
 import { validateRequest } from '../protocol/validate.js';
-import { advanceScan, encodeScanCursor, planRequest } from '../routing/split.js';
+import { advanceScan, encodeScanCursor, planRequest, SCAN_ROUNDS_PER_PAGE_MAX } from '../routing/split.js';
 import type { SlotMap } from '../routing/slot-map.js';
 import type { ReplyCallback } from './shard-channel.js';
 
@@ -69,12 +69,12 @@ export class Dispatcher implements RequestExecutor {
   }
 
   /**
-   * Scan shard by shard until the page is full (in items or in bytes) or
-   * every shard is done, so a client sees short pages only at the end (and
-   * keys in per-shard order).
+   * Scan shard by shard until the page is full (in items or in bytes), every
+   * shard is done, or SCAN_ROUNDS_PER_PAGE_MAX shard pages were asked for
+   * (a shard's page over a sparse match may come back short: see split.ts).
    */
   private scanFrom(
-    shard: number, req: Extract<Request, { op: 'scan' }>, acc: ScanItem[], accBytes: number, onReply: ReplyCallback,
+    shard: number, req: Extract<Request, { op: 'scan' }>, acc: ScanItem[], accBytes: number, onReply: ReplyCallback, rounds = 1,
   ): void {
     const shardCount = this.pool.slotMap.shardCount;
     this.pool.submit(shard, { ...req, limit: req.limit - acc.length }, (reply) => {
@@ -85,20 +85,18 @@ export class Dispatcher implements RequestExecutor {
       const got = reply.scanItems ?? [];
       const budget = scanPageBytesMax(this.limits);
       let bytes = accBytes;
-      for (let i = 0; i < got.length; i++) {
-        bytes += scanItemBytes(got[i]!);
-        if (bytes > budget && acc.length + i > 0) {
-          // Full: stop before this item; the next page resumes in this shard after the last item taken.
-          const items = acc.concat(got.slice(0, i));
-          const resumeAfter = i > 0 ? got[i - 1]!.key : new Uint8Array(0);
-          onReply({ ok: true, scanItems: items, cursor: encodeScanCursor(shard, resumeAfter) });
-          return;
-        }
+      for (const item of got) bytes += scanItemBytes(item);
+      if (bytes > budget && acc.length > 0) {
+        // Full (a shard's page is within the budget alone): the next page asks this shard again from the same cursor.
+        onReply({ ok: true, scanItems: acc, cursor: encodeScanCursor(shard, req.cursor) });
+        return;
       }
       const items = acc.length === 0 ? got : acc.concat(got);
       const { cursor, nextShard } = advanceScan(shard, shardCount, reply.cursor ?? new Uint8Array(0));
-      if (nextShard !== null && items.length < req.limit) {
-        this.scanFrom(nextShard, { ...req, cursor: new Uint8Array(0) }, items, bytes, onReply);
+      const innerNext = reply.cursor ?? new Uint8Array(0);
+      if (items.length < req.limit && rounds < SCAN_ROUNDS_PER_PAGE_MAX && (nextShard !== null || innerNext.length > 0)) {
+        const next = nextShard ?? shard;
+        this.scanFrom(next, { ...req, cursor: nextShard !== null ? new Uint8Array(0) : innerNext }, items, bytes, onReply, rounds + 1);
         return;
       }
       const out: OkReply = { ok: true, scanItems: items, cursor };

@@ -51,6 +51,13 @@ export interface ScanRequest {
   limit: number;
   /** Also return values (the REST listing does; key-only scans are cheaper). */
   withValues?: boolean;
+  /**
+   * RANDOMKEY: instead of a page from the cursor, at most one live key of the
+   * cursor's shard, drawn by the shard store with a PRNG seeded from this u32
+   * (the door picks it, so core stays deterministic). The reply's cursor is
+   * empty (this shard is done), so the node moves on when the shard is empty.
+   */
+  randomSeed?: number;
 }
 export interface MGetRequest { op: 'mget'; keys: Bytes[] }
 export interface MSetRequest { op: 'mset'; entries: { key: Bytes; value: Bytes }[]; ifNoneExist?: boolean }

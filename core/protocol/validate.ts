@@ -96,6 +96,9 @@ export function validateRequest(req: Request, limits: Limits): ErrReply | null {
       if (req.limit > limits.scanLimitMax) return errReply('LIMIT_EXCEEDED', `limit is ${req.limit}; the maximum is ${limits.scanLimitMax}`);
       if (req.prefix.length > limits.keyBytesMax) return errReply('KEY_TOO_LONG', 'prefix is longer than the key limit');
       if (req.cursor.length > limits.keyBytesMax + 16) return errReply('BAD_REQUEST', 'cursor is malformed');
+      if (req.randomSeed !== undefined && !(Number.isInteger(req.randomSeed) && req.randomSeed >= 0 && req.randomSeed <= 0xffff_ffff)) {
+        return errReply('BAD_REQUEST', 'randomSeed must be a 32-bit unsigned integer');
+      }
       return null;
     case 'mget': {
       const e = checkBatch(req.keys.length, limits);

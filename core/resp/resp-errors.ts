@@ -16,6 +16,8 @@ export const WRONG_TYPE_ERROR = 'WRONGTYPE Operation against a key holding the w
 export const OFFSET_RANGE_ERROR = 'ERR offset is out of range';
 export const DB_INDEX_RANGE_ERROR = 'ERR DB index is out of range';
 export const DB_INDEX_INVALID_ERROR = 'ERR invalid DB index';
+/** Redis's refusal of a write over maxmemory, word for word (clients match on `OOM`). */
+export const OOM_ERROR = "OOM command not allowed when used memory > 'maxmemory'.";
 
 /** Bytes of the command name and of its arguments that "unknown command" quotes, as Redis. */
 const UNKNOWN_COMMAND_QUOTE_BYTES_MAX = 128;
@@ -83,6 +85,7 @@ const CODE_WORD: Readonly<Record<ErrorName, string>> = Object.freeze({
   METHOD_NOT_ALLOWED: 'ERR',
   NOT_LEADER: 'NOTLEADER',
   INDETERMINATE: 'INDETERMINATE',
+  OUT_OF_MEMORY: 'OOM',
 });
 
 /**
@@ -93,6 +96,7 @@ export function errorText(err: ErrReply): string {
   switch (err.code) {
     case 'VERSION_MISMATCH': return `VERSIONMISMATCH current version is ${err.currentVersion ?? 0}`;
     case 'WRONG_TYPE': return WRONG_TYPE_ERROR;
+    case 'OUT_OF_MEMORY': return OOM_ERROR;
     default: return `${CODE_WORD[err.code]} ${err.message}`;
   }
 }

@@ -26,6 +26,7 @@ const R_RETURN_PREVIOUS = 1 << 6;
 const R_PERSIST = 1 << 7;
 const R_WITH_VALUES = 1 << 8;
 const R_IF_NONE_EXIST = 1 << 9;
+const R_RANDOM_SEED = 1 << 10;
 
 export interface RequestRecord { tag: number; shard: number; request: Request }
 export interface ReplyRecord { tag: number; reply: Reply }
@@ -99,10 +100,11 @@ export function encodeRequestRecord(w: ByteWriter, tag: number, shard: number, r
       w.bytesField(req.value);
       return;
     case 'scan':
-      w.u16(req.withValues ? R_WITH_VALUES : 0);
+      w.u16((req.withValues ? R_WITH_VALUES : 0) | (req.randomSeed !== undefined ? R_RANDOM_SEED : 0));
       w.bytesField(req.prefix);
       w.bytesField(req.cursor);
       w.u32(req.limit);
+      if (req.randomSeed !== undefined) w.u32(req.randomSeed);
       return;
     case 'mget':
       w.u16(0);
@@ -178,6 +180,7 @@ function decodeRequestBody(r: ByteReader, op: (typeof OP_NAMES)[number], flags: 
     case 'scan': {
       const req: Request = { op, prefix: r.bytesView(), cursor: r.bytesView(), limit: r.u32() };
       if (flags & R_WITH_VALUES) req.withValues = true;
+      if (flags & R_RANDOM_SEED) req.randomSeed = r.u32();
       return req;
     }
     case 'mget': {

@@ -111,8 +111,21 @@ function planEveryShard(req: Extract<Request, { op: 'count' | 'flush' }>, slots:
 }
 
 // ---- scan cursors -----------------------------------------------------------
-// A node-level cursor is [shard (u16 big-endian)] ++ [the shard's own cursor].
-// Empty means "from the start"; the reply's empty cursor means "done".
+// A node-level cursor is [shard (u16 big-endian)] ++ [the shard's own cursor]
+// (core/protocol/scan-cursor.ts: the shard store's bucket cursor). Empty means
+// "from the start"; the reply's empty cursor means "done". A node page is
+// joined from shard pages in shard order; a page that would pass the byte
+// budget is not cut inside (a shard cursor sits between buckets): the next
+// node page asks that shard again from the same cursor.
+
+/**
+ * Shard pages one node-level SCAN page may gather. A shard's page stops
+ * after a bounded number of buckets, so a prefix that matches few keys gives
+ * short pages; the node asks on (the same shard from its new cursor, or the
+ * next shard) to fill the client's page, but within this many round trips
+ * to the workers, so one client page costs bounded work.
+ */
+export const SCAN_ROUNDS_PER_PAGE_MAX = 16;
 
 export function encodeScanCursor(shard: number, inner: Uint8Array): Uint8Array {
   const out = new Uint8Array(2 + inner.length);

@@ -24,6 +24,7 @@ import { ByteWriter } from '../ring/byte-writer.js';
 import { decodeRequestRecord, encodeReplyRecord } from '../ring/ring-codec.js';
 import type { SpscRing } from '../ring/spsc-ring.js';
 import { isWriteRequest, type ReadRequest } from './command.js';
+import { memoryRefusal } from './memory-budget.js';
 import { LocalLog, serveRequest, sweepGroup, type ShardGroup } from './local-log.js';
 import { Shard } from './shard.js';
 
@@ -99,6 +100,8 @@ export class ShardWorker {
   private readonly touched = new Set<ShardReplica>();
   /** Part of a cluster: a request for a group this worker does not host is NOT_LEADER, not a bug. */
   private readonly clustered: boolean;
+  /** Each shard's share of --maxmemory in bytes (0: no limit); the runtime sets it (core/shard/memory-budget.ts). */
+  memoryBudgetBytes = 0;
 
   constructor(
     shardIndexes: readonly number[],
@@ -139,7 +142,8 @@ export class ShardWorker {
         const at = this.requests.peek();
         if (at < 0) break;
         const record = decodeRequestRecord(this.requests.data, at, at + this.requests.lastLength);
-        const replica = this.replicas.get(record.shard);
+        const refused = this.memoryRefusal(record.shard, record.request);
+        const replica = refused === null ? this.replicas.get(record.shard) : undefined;
         if (replica !== undefined) {
           this.submitToReplica(replica, record.tag, record.shard, record.request, nowMs);
           this.requests.release();
@@ -148,8 +152,8 @@ export class ShardWorker {
         }
         const group = this.groups.get(record.shard);
         assert(group !== undefined || this.clustered, () => `request for shard ${record.shard} reached a worker that does not own it`);
-        const reply = group !== undefined ? serveRequest(group, record.request, nowMs)
-          : replyOfOutcome({ kind: 'notLeader', leader: 0 }, record.shard); // no replica of that group here
+        const reply = refused ?? (group !== undefined ? serveRequest(group, record.request, nowMs)
+          : replyOfOutcome({ kind: 'notLeader', leader: 0 }, record.shard)); // no replica of that group here
         this.encodeReply(record.tag, reply);
         // The request's views into ring memory were last used by encode; only now may the space be reused.
         this.requests.release();
@@ -170,6 +174,13 @@ export class ShardWorker {
     const notifyRequests = applied > 0 ? this.requests.flushHead() : false;
     const notifyReplies = wrote ? this.replies.publish() : false;
     return { applied, notifyReplies, notifyRequests, blockedOnReplies: blocked };
+  }
+
+  /** OUT_OF_MEMORY when the shard is over its memory budget and the request may grow it (core/shard/memory-budget.ts). */
+  private memoryRefusal(shard: number, request: Request): Reply | null {
+    if (this.memoryBudgetBytes === 0) return null;
+    const owner = this.groups.get(shard)?.shard ?? this.replicas.get(shard)?.shard;
+    return owner === undefined ? null : memoryRefusal(request, owner.usedBytes, this.memoryBudgetBytes);
   }
 
   private encodeReply(tag: number, reply: Reply): void {

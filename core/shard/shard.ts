@@ -37,7 +37,9 @@ import {
   assertAbsolute, EXPIRE_KEYS_PER_COMMAND_MAX, type Command, type ExpireKeysCommand, type LogEntry, type ReadRequest,
 } from './command.js';
 import { formatFloat, parseFiniteFloat } from './numbers.js';
-import { ShardStore } from '../store/store.js';
+import { decodeShardCursor, encodeShardCursor } from '../protocol/scan-cursor.js';
+import { Random } from '../random.js';
+import { SCAN_BUCKETS_PER_KEY_MAX, ShardStore } from '../store/store.js';
 import { compareBytes, decodeSnapshot, encodeSnapshot, type SnapshotEntry } from './snapshot.js';
 
 /** A key's place in the store (see core/store/store.ts); -1: absent. Valid until the store next changes. */
@@ -52,8 +54,20 @@ assert(EXPIRY_SWEEP_ENTRIES_PER_STEP <= EXPIRE_KEYS_PER_COMMAND_MAX, 'a sweep st
 
 const textEncoder = new TextEncoder();
 const EMPTY = new Uint8Array(0);
-/** Candidates a SCAN page keeps before cutting them down to the smallest keys (bounds its memory). */
-const SCAN_CANDIDATES_SLACK = 64;
+/**
+ * Buckets a SCAN page may visit whatever its limit (Redis's bound is 10 per
+ * key asked for): a prefix listing with a small limit over a big shard would
+ * otherwise come back as a long run of empty pages, one round trip each.
+ * About 100 µs of a worker's time at most (a visit reads a slot and rehashes
+ * the keys homed there).
+ */
+export const SCAN_PAGE_BUCKETS_MIN = 1024;
+/**
+ * Draws RANDOMKEY makes before giving up on a shard whose keys are mostly
+ * expired but not yet swept (Redis tries 100 times when every key has a TTL);
+ * enough that a shard with a live key in 10 almost always answers one.
+ */
+export const RANDOM_KEY_DRAWS_MAX = 32;
 
 type Op<K extends Command['op']> = Extract<Command, { op: K }>;
 
@@ -128,7 +142,8 @@ export class Shard {
       case 'exists': return { ok: true, found: this.live(req.key, atMs) !== ABSENT };
       case 'ttl': return this.ttl(req.key, atMs);
       case 'getRange': return this.getRange(req.key, req.start, req.end, atMs);
-      case 'scan': return this.scan(req.prefix, req.cursor, req.limit, req.withValues === true, atMs);
+      case 'scan': return req.randomSeed !== undefined ? this.randomKey(req.randomSeed, atMs)
+        : this.scan(req.prefix, req.cursor, req.limit, req.withValues === true, atMs);
       case 'mget': return this.mget(req.keys, atMs);
       case 'count': return { ok: true, integer: BigInt(this.liveCount(atMs)) };
       default: return unreachable(req, 'read');
@@ -179,42 +194,76 @@ export class Shard {
   }
 
   /**
-   * One page of keys with the prefix, in bytewise key order, after the cursor
-   * (the last key of the previous page). Keys present for the whole scan are
-   * returned exactly once. Cost: O(n log limit) per page over the shard.
+   * One page of live keys with the prefix, from the shard store's SCAN cursor
+   * (core/protocol/scan-cursor.ts): O(page) work, not O(shard). Keys come in
+   * the store's bucket order, not key order. Every key present for the whole
+   * scan is returned at least once; a key may come twice (after the index
+   * shrinks between pages), and keys added or removed meanwhile may or may
+   * not come (Redis's SCAN guarantee). A page stops between buckets: at
+   * `limit` keys, at half a frame of bytes, or after max(limit *
+   * SCAN_BUCKETS_PER_KEY_MAX, SCAN_PAGE_BUCKETS_MIN) buckets (so a prefix
+   * that matches little still costs a bounded page; such a page may be empty
+   * with a cursor to go on).
+   * One bucket holding more keys than `limit` is returned whole.
    */
   private scan(prefix: Bytes, cursor: Bytes, limit: number, withValues: boolean, atMs: number): Reply {
     assert(limit > 0, 'scan limit must be positive');
+    let at = decodeShardCursor(cursor);
+    if (at === null) return errReply('BAD_REQUEST', 'scan cursor is malformed');
     const store = this.store;
-    let candidates: Handle[] = [];
-    store.forEach((h) => {
-      if (cursor.length > 0 && store.compareKey(h, cursor) <= 0) return;
-      if (!store.keyHasPrefix(h, prefix)) return;
-      const expireAtMs = store.expireAtOf(h);
-      if (expireAtMs !== 0 && expireAtMs <= atMs) return;
-      candidates.push(h);
-      if (candidates.length > 4 * limit + SCAN_CANDIDATES_SLACK) candidates = this.smallestByKey(candidates, limit + 1);
-    });
-    candidates = this.smallestByKey(candidates, limit + 1);
-    const more = candidates.length > limit;
-    if (more) candidates.length = limit;
     const items: ScanItem[] = [];
+    const bucket: Handle[] = [];
+    const bucketItems: ScanItem[] = [];
+    const bucketsMax = Math.max(limit * SCAN_BUCKETS_PER_KEY_MAX, SCAN_PAGE_BUCKETS_MIN);
     let replyBytes = 0;
-    for (const h of candidates) {
-      const key = store.keyOf(h).slice();
-      const item: ScanItem = withValues
-        ? { key, value: store.valueOf(h).slice(), version: store.versionOf(h) }
-        : { key, version: store.versionOf(h) };
-      replyBytes += scanItemBytes(item);
-      // Keep a page within half a frame; the rest comes on the next page.
-      if (items.length > 0 && replyBytes > scanPageBytesMax(this.limits)) {
-        return { ok: true, scanItems: items, cursor: items[items.length - 1]!.key };
+    for (let buckets = 0; buckets < bucketsMax; buckets++) {
+      bucket.length = 0;
+      bucketItems.length = 0;
+      const next = store.scanStep(at, bucket);
+      let bucketBytes = 0;
+      for (const h of bucket) {
+        if (!store.keyHasPrefix(h, prefix)) continue;
+        const expireAtMs = store.expireAtOf(h);
+        if (expireAtMs !== 0 && expireAtMs <= atMs) continue;
+        const item = this.scanItemOf(h, withValues);
+        bucketBytes += scanItemBytes(item);
+        bucketItems.push(item);
       }
-      items.push(item);
+      // A bucket that would overflow the page waits for the next one (the cursor stays on it).
+      const overflows = items.length + bucketItems.length > limit || replyBytes + bucketBytes > scanPageBytesMax(this.limits);
+      if (items.length > 0 && overflows) break;
+      for (const item of bucketItems) items.push(item);
+      replyBytes += bucketBytes;
+      at = next;
+      if (at === 0 || items.length >= limit) break;
     }
     assert(items.every((it) => startsWith(it.key, prefix)), 'scan returned a key outside the prefix');
-    const last = items.length > 0 ? items[items.length - 1]!.key : EMPTY;
-    return { ok: true, scanItems: items, cursor: more ? last : EMPTY };
+    return { ok: true, scanItems: items, cursor: encodeShardCursor(at) };
+  }
+
+  /** A SCAN item: copies, since the store's views do not outlive its next change. */
+  private scanItemOf(h: Handle, withValues: boolean): ScanItem {
+    const key = this.store.keyOf(h).slice();
+    return withValues
+      ? { key, value: this.store.valueOf(h).slice(), version: this.store.versionOf(h) }
+      : { key, version: this.store.versionOf(h) };
+  }
+
+  /**
+   * RANDOMKEY on this shard: a live key drawn by the store with a PRNG seeded
+   * from `seed`, as a one-item page (none when the shard is empty, or when
+   * RANDOM_KEY_DRAWS_MAX draws all hit expired keys), with an empty cursor.
+   */
+  private randomKey(seed: number, atMs: number): Reply {
+    const random = Random.fromSeed(seed);
+    for (let draw = 0; draw < RANDOM_KEY_DRAWS_MAX; draw++) {
+      const h = this.store.randomKey(random);
+      if (h === ABSENT) break;
+      const expireAtMs = this.store.expireAtOf(h);
+      if (expireAtMs !== 0 && expireAtMs <= atMs) continue;
+      return { ok: true, scanItems: [this.scanItemOf(h, false)], cursor: EMPTY };
+    }
+    return { ok: true, scanItems: [], cursor: EMPTY };
   }
 
   private mget(keys: Bytes[], atMs: number): Reply {
@@ -539,13 +588,5 @@ export class Shard {
     const hash = new Fnv64();
     hash.addBytes(this.snapshot());
     return hash.hex();
-  }
-
-  /** The SCAN candidates with the `count` smallest keys, in bytewise key order. */
-  private smallestByKey(handles: Handle[], count: number): Handle[] {
-    const keyed = handles.map((h) => ({ h, key: this.store.keyOf(h) }));
-    keyed.sort((a, b) => compareBytes(a.key, b.key));
-    if (keyed.length > count) keyed.length = count;
-    return keyed.map((k) => k.h);
   }
 }

@@ -19,6 +19,7 @@
 //   count, expiringCount
 //   forEach(fn(handle)), forEachExpiring(fn(handle))  every key (with an expiry) once
 //   scan(cursor, countHint, out) -> next cursor       SCAN page, 0 = done
+//   scanStep(cursor, out)       -> next cursor        one bucket of a SCAN (for callers that bound pages themselves)
 //   randomKey(random)           -> handle | -1        RANDOMKEY
 //   collectExpired(nowMs, out, examinedMax)           due keys, not deleted
 //   step(movesMax)              -> rehash still under way?
@@ -219,6 +220,17 @@ export class ShardStore {
       buckets++;
     } while (cursor !== 0 && out.length < target && buckets < countHint * SCAN_BUCKETS_PER_KEY_MAX);
     return cursor;
+  }
+
+  /**
+   * One bucket of a SCAN (while resizing: the bucket and its expansions in the
+   * larger table): push its handles onto `out`, return the next cursor (0 =
+   * done). The same guarantee as `scan`; for callers that cut pages by their
+   * own measure (a page may stop between two buckets, never inside one).
+   */
+  scanStep(cursor: number, out: number[]): number {
+    assert(Number.isInteger(cursor) && cursor >= 0 && cursor <= 0xffffffff, 'scanStep needs a 32-bit cursor');
+    return this.index.scanStep(cursor, (addr) => { out.push(addr); });
   }
 
   /** A stored key chosen with `random` (the caller's seeded PRNG), or -1 when empty. */

@@ -69,6 +69,7 @@ export function serverOptionsFrom(config: ServerConfig, log: Log): ServerOptions
     respPort,
     ...(workers !== undefined ? { workers } : {}),
     pin: !setting<boolean>(config, 'no-pin'),
+    maxmemory: setting<number>(config, 'maxmemory'),
     limits: makeLimits(limits),
     ...(requirePass !== undefined ? { requirePass } : {}),
     allowOrigins: setting<readonly string[]>(config, 'allow-origin'),

@@ -1,12 +1,13 @@
 // The settings Redis tools ask CONFIG about, with Piccolo's answers, and the
 // node's limits under their command-line flag names. Only what the node can
 // really change while running is settable: maxclients (the shared connection
-// budget) and requirepass (through the setter the node is given); save and
-// maxmemory-policy accept only the values Piccolo already behaves by, so a
-// tool that sets them to what they are does not fail.
+// budget), requirepass and maxmemory (through the setters the node is given);
+// save and maxmemory-policy accept only the values Piccolo already behaves
+// by, so a tool that sets them to what they are does not fail.
 
 import type { Limits } from '../../core/limits.js';
 import type { ConnectionBudget } from '../io/connection-budget.js';
+import { MAXMEMORY_BYTES_MAX } from './server-settings.js';
 import type { SettingsRegistry } from './settings-registry.js';
 
 /** Where the RESP password lives; the security engineer's auth module can stand behind it. */
@@ -21,12 +22,40 @@ export function passwordHolder(initial: string | null): PasswordSetting {
   return { get: () => password, set: (p) => { password = p; } };
 }
 
+/** The node's --maxmemory in bytes (0: no limit); setting it takes effect on every shard at its next batch. */
+export interface MemorySetting {
+  get(): number;
+  set(bytes: number): void;
+}
+
+/** A maxmemory held in this object (for tests and nodes without workers to tell). */
+export function memoryHolder(initial: number): MemorySetting {
+  let bytes = initial;
+  return { get: () => bytes, set: (b) => { bytes = b; } };
+}
+
+/** Redis's memory units (`CONFIG SET maxmemory 100mb`): k, m, g are powers of 1000, kb, mb, gb of 1024. */
+const MEMORY_UNIT_BYTES: Readonly<Record<string, number>> = {
+  '': 1, b: 1, k: 1e3, kb: 1024, m: 1e6, mb: 1024 ** 2, g: 1e9, gb: 1024 ** 3,
+};
+
+/** Bytes of a Redis memory setting (`1048576`, `100mb`, `1G`), or null when it is not one or passes MAXMEMORY_BYTES_MAX. */
+export function parseMemoryBytes(text: string): number | null {
+  const match = /^(\d{1,16})([a-z]{0,2})$/.exec(text.toLowerCase());
+  if (match === null) return null;
+  const unit = MEMORY_UNIT_BYTES[match[2]!];
+  if (unit === undefined) return null;
+  const bytes = Number(match[1]) * unit;
+  return bytes <= MAXMEMORY_BYTES_MAX ? bytes : null;
+}
+
 /** Redis's bound on maxclients (an unsigned 32-bit setting). */
 const MAXCLIENTS_MAX = 4_294_967_295;
 
 export interface RedisSettingsSources {
   budget: ConnectionBudget;
   password: PasswordSetting;
+  maxmemory: MemorySetting;
   limits: Limits;
   host: string;
   /** The RESP port once listening (0 before, or when RESP is off). */
@@ -64,7 +93,16 @@ export function registerRedisSettings(registry: SettingsRegistry, sources: Redis
   });
   registry.register({ name: 'port', get: () => String(sources.respPort()) });
   registry.register({ name: 'bind', get: () => sources.host });
-  registry.register({ name: 'maxmemory', get: () => '0' });
+  registry.register({
+    name: 'maxmemory',
+    get: () => String(sources.maxmemory.get()),
+    set: (value) => {
+      const bytes = parseMemoryBytes(value);
+      if (bytes === null) return "argument must be a memory value";
+      sources.maxmemory.set(bytes);
+      return null;
+    },
+  });
   registry.register(onlyValue('maxmemory-policy', 'noeviction'));
   registry.register({ name: 'appendonly', get: () => 'no' });
   registry.register(onlyValue('save', ''));

@@ -41,6 +41,8 @@ export const DEFAULT_PORT = 7700;
 export const DEFAULT_RESP_PORT = 6380;
 /** More workers than this is a configuration mistake on any machine we target. */
 export const WORKERS_MAX = 256;
+/** The largest --maxmemory: any real machine's memory, and still exact in a double (it is compared with byte counts). */
+export const MAXMEMORY_BYTES_MAX = Number.MAX_SAFE_INTEGER;
 
 const kebab = (name: string): string => name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
 
@@ -95,6 +97,8 @@ export const SERVER_SETTINGS: readonly SettingSpec[] = [
   { name: 'workers', kind: { type: 'integer', min: 1, max: WORKERS_MAX }, defaultValue: undefined, arg: 'N',
     help: 'worker threads (default: one per core)' },
   { name: 'no-pin', kind: { type: 'switch' }, defaultValue: false, help: 'do not pin workers to CPUs' },
+  { name: 'maxmemory', kind: { type: 'integer', min: 0, max: MAXMEMORY_BYTES_MAX }, defaultValue: 0, arg: 'BYTES',
+    help: 'store bytes the node may hold (each shard: BYTES / shards); over it, writes that add data are refused (OOM); 0 = no limit' },
   { name: 'log-format', kind: { type: 'choice', choices: ['text', 'json'] }, defaultValue: 'text', arg: 'text|json',
     help: 'log lines as text or as one JSON object per line' },
   ...LIMIT_SETTINGS,

@@ -10,7 +10,6 @@ import type { RespProtocol, RespValue } from '../../core/resp/reply-encoder.js';
 import { arityError } from '../../core/resp/resp-errors.js';
 import type { SettingsRegistry } from '../config/settings-registry.js';
 import type { PasswordGate } from '../security/password-gate.js';
-import type { ScanCursors } from './resp-scan-cursors.js';
 
 /** One RESP connection's state, as commands see and change it. */
 export interface RespSession {
@@ -74,8 +73,6 @@ export interface RespNode {
   /** The node's password, shared with the other doors (it may change while the node runs). */
   readonly passwordGate: PasswordGate;
   readonly shardCount: number;
-  /** SCAN's integer handles for Piccolo's byte cursors, shared by all connections. */
-  readonly scanCursors: ScanCursors;
   readonly stats: RespStats;
   readonly facts: RespNodeFacts;
   /** What CONFIG GET / SET read and change. */

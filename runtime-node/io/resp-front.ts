@@ -26,7 +26,6 @@ import {
 } from './resp-command-context.js';
 import { CLOSE_LINGER_MS, RespConnection, type RespConnectionHost } from './resp-connection.js';
 import { runKeys, runRandomKey, runRename, runScan } from './resp-keyspace-commands.js';
-import { ScanCursors } from './resp-scan-cursors.js';
 import type { SendBatcher } from './send-batcher.js';
 import { runCommand, runConfig, runInfo } from './resp-server-commands.js';
 import { runAuth, runClient, runHello, runQuit } from './resp-session-commands.js';
@@ -119,7 +118,6 @@ class Front implements RespConnectionHost, RespNode {
   readonly limits: Limits;
   readonly passwordGate: PasswordGate;
   readonly shardCount: number;
-  readonly scanCursors = new ScanCursors();
   private nextId = 1;
 
   constructor(private readonly opts: RespFrontOptions, readonly server: Server) {

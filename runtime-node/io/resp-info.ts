@@ -2,7 +2,9 @@
 // with the fields tools read (redis-cli, redis-benchmark, ioredis's ready
 // check reads `loading`, monitoring reads used_memory and db0). The numbers
 // come from the node's metrics (the same counters GET /metrics serves):
-// used_memory is the shards' bytes of keys and values, used_memory_rss the
+// used_memory is what the shard stores hold (hash index, slab pages, large
+// values, expiry index: the number --maxmemory is judged by, summed over the
+// shards as last published, within WORKER_IDLE_WAKE_MS), used_memory_rss the
 // whole process's (the shards are threads of this process).
 
 import { arch, platform, release } from 'node:os';
@@ -19,6 +21,8 @@ export interface InfoInput {
   respClients: number;
   /** Live keys from a `count` request, or null when the keyspace section was not asked for. */
   keys: bigint | null;
+  /** The node's maxmemory in bytes (0: no limit). */
+  maxmemoryBytes: number;
   nowMs: number;
 }
 
@@ -81,7 +85,8 @@ function sectionLines(section: InfoSection, input: InfoInput): string[] {
         `used_memory_heap_total:${usage.heapTotal}`,
         `used_memory_external:${usage.external}`,
         `used_memory_array_buffers:${usage.arrayBuffers}`,
-        'maxmemory:0',
+        `maxmemory:${input.maxmemoryBytes}`,
+        `maxmemory_human:${human(input.maxmemoryBytes)}`,
         'maxmemory_policy:noeviction',
         'mem_allocator:node',
       ];

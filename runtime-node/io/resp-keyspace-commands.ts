@@ -1,6 +1,7 @@
 // Commands over the whole keyspace that the RESP door builds from core
 // requests: KEYS, SCAN, RANDOMKEY (from the node-wide `scan` op, which walks
-// the shards in turn) and RENAME (get + set + conditional delete).
+// the shards in turn, each over its store's SCAN cursor) and RENAME (get +
+// set + conditional delete).
 //
 // RENAME is not atomic, even when both keys are on one shard (see
 // docs/protocol.md, "RESP"): it reads the source (value, version, TTL), writes
@@ -10,13 +11,15 @@
 // in between, the delete is refused: the destination has the value RENAME
 // read, the source keeps the writer's, and RENAME replies an error saying so.
 
-import { bytesEqual } from '../../core/bytes.js';
+import { assert } from '../../core/assert.js';
+import { bytesEqual, bytesToBinaryString } from '../../core/bytes.js';
 import type { ReplyCallback } from '../../core/node/shard-channel.js';
 import type { OkReply, Reply, Request } from '../../core/protocol/ops.js';
 import { Glob, GLOB_PATTERN_BYTES_MAX } from '../../core/resp/glob.js';
 import type { RespValue } from '../../core/resp/reply-encoder.js';
 import { errorText, NOT_INTEGER_ERROR, SYNTAX_ERROR } from '../../core/resp/resp-errors.js';
 import { parseInt64Number } from '../../core/resp/resp-numbers.js';
+import { nodeCursorOf, respCursorOf } from '../../core/resp/scan-cursor.js';
 import { encodeScanCursor } from '../../core/routing/split.js';
 import { bulk, fail, OK, reply, word, type CommandCall } from './resp-command-context.js';
 
@@ -34,10 +37,13 @@ function patternError(pattern: Uint8Array): string | null {
 const keyArray = (keys: readonly Uint8Array[]): RespValue => ({ type: 'array', items: keys.map((k) => bulk(k)) });
 
 /**
- * KEYS pattern: every key of every shard whose bytes match, found by scanning
- * with the pattern's literal prefix (so `user:*` reads only `user:` keys).
- * The reply is bounded by clientOutputBytesMax; past it KEYS fails and points
- * to SCAN, where Redis would build the reply however big.
+ * KEYS pattern: every key of every shard whose bytes match, found by a whole
+ * scan in pages of scanLimitMax (each page O(page) on its shard, so no shard
+ * is sorted or copied at once); the pattern's literal prefix is applied on
+ * the shard, so only keys that may match are copied out. A key may come
+ * twice if the keyspace shrinks meanwhile (SCAN's guarantee); KEYS reports it
+ * once. The reply is bounded by clientOutputBytesMax; past it KEYS fails and
+ * points to SCAN, where Redis would build the reply however big.
  */
 export function runKeys(call: CommandCall): void {
   const { node } = call;
@@ -48,12 +54,16 @@ export function runKeys(call: CommandCall): void {
   // No key is longer than keyBytesMax, so no key has a longer prefix.
   if (glob.literalPrefix.length > node.limits.keyBytesMax) return call.done(reply(keyArray([])));
   const found: Uint8Array[] = [];
+  const seen = new Set<string>();
   let replyBytes = 0;
   const page = (cursor: Uint8Array): void => {
     node.execute({ op: 'scan', prefix: glob.literalPrefix, cursor, limit: node.limits.scanLimitMax }, (r) => {
       if (!r.ok) return call.done(fail(errorText(r)));
       for (const item of r.scanItems ?? []) {
         if (!glob.matches(item.key)) continue;
+        const id = bytesToBinaryString(item.key);
+        if (seen.has(id)) continue;
+        seen.add(id);
         found.push(item.key);
         replyBytes += item.key.length + 16; // `$<len>\r\n...\r\n`
       }
@@ -68,11 +78,12 @@ export function runKeys(call: CommandCall): void {
   page(EMPTY);
 }
 
-/** SCAN cursor [MATCH pattern] [COUNT count] [TYPE type]. Cursors: see resp-scan-cursors.ts. */
+/** SCAN cursor [MATCH pattern] [COUNT count] [TYPE type]. Cursors: core/resp/scan-cursor.ts (stateless integers). */
 export function runScan(call: CommandCall): void {
   const { node, args } = call;
-  const handle = parseInt64Number(args[0]!);
-  if (handle === null || handle < 0) return call.done(fail(INVALID_CURSOR_ERROR));
+  const given = parseInt64Number(args[0]!);
+  const cursor = given === null ? null : nodeCursorOf(given, node.shardCount);
+  if (cursor === null) return call.done(fail(INVALID_CURSOR_ERROR));
   let glob: Glob | null = null;
   let count = SCAN_COUNT_DEFAULT;
   let type: string | null = null;
@@ -95,11 +106,10 @@ export function runScan(call: CommandCall): void {
       return call.done(fail(SYNTAX_ERROR));
     }
   }
-  const cursor = handle === 0 ? EMPTY : node.scanCursors.lookup(handle);
-  if (cursor === undefined) return call.done(fail(INVALID_CURSOR_ERROR));
   const done = (next: Uint8Array, keys: Uint8Array[]): void => {
-    const nextHandle = next.length === 0 ? 0 : node.scanCursors.store(next);
-    call.done(reply({ type: 'array', items: [bulk(String(nextHandle)), keyArray(keys)] }));
+    const nextCursor = respCursorOf(next, node.shardCount);
+    assert(nextCursor !== null, 'the node handed out a scan cursor RESP cannot carry');
+    call.done(reply({ type: 'array', items: [bulk(String(nextCursor)), keyArray(keys)] }));
   };
   // Every Piccolo value is a string: any other TYPE matches nothing, and the iteration is complete.
   if (type !== null && type !== 'STRING') return done(EMPTY, []);
@@ -115,35 +125,32 @@ export function runScan(call: CommandCall): void {
   });
 }
 
-/** Keys RANDOMKEY draws from: a few, so one call costs one small page. */
-const RANDOMKEY_SAMPLE = 16;
-/** Bytes of the random starting point: enough to land between any two real keys. */
-const RANDOMKEY_CURSOR_BYTES = 8;
+/** u32 seeds and shard picks for RANDOMKEY: the door's randomness, handed to core as plain numbers. */
+const U32_SPAN = 0x1_0000_0000;
 
 /**
- * RANDOMKEY: a key near a random point. Piccolo has no random-entry op, so
- * this starts the node-wide scan on a random shard just after random
- * printable bytes (most keys are text), takes a small page and picks one key
- * of it; if nothing follows that point, it starts from the beginning. Every
- * key can be returned, but not with equal probability (keys after large gaps
- * in key order come up more often).
+ * RANDOMKEY: a key drawn by a shard store (ShardStore.randomKey, with a PRNG
+ * seeded from a u32 this door picks): the node-wide scan starts on a random
+ * shard with `randomSeed`, so each shard asked answers at most one random
+ * live key and an empty shard passes on to the next; if the shards from the
+ * random one to the last are all empty, it asks again from shard 0. Keys are
+ * nearly uniform within a shard (see core/store/hash-index.ts randomAddr);
+ * shards are picked uniformly, not by size.
  */
 export function runRandomKey(call: CommandCall): void {
   const { node } = call;
-  const start = new Uint8Array(RANDOMKEY_CURSOR_BYTES);
-  for (let i = 0; i < start.length; i++) start[i] = 0x20 + Math.floor(Math.random() * 95);
-  const shard = Math.floor(Math.random() * node.shardCount);
-  const pick = (r: Reply, onEmpty: () => void): void => {
-    if (!r.ok) return call.done(fail(errorText(r)));
-    const items = r.scanItems ?? [];
-    if (items.length === 0) return onEmpty();
-    call.done(reply(bulk(items[Math.floor(Math.random() * items.length)]!.key)));
+  const randomU32 = (): number => Math.floor(Math.random() * U32_SPAN);
+  const shard = randomU32() % node.shardCount;
+  const ask = (from: number, onEmpty: () => void): void => {
+    node.execute({ op: 'scan', prefix: EMPTY, cursor: encodeScanCursor(from, EMPTY), limit: 1, randomSeed: randomU32() }, (r) => {
+      if (!r.ok) return call.done(fail(errorText(r)));
+      const items = r.scanItems ?? [];
+      if (items.length === 0) return onEmpty();
+      call.done(reply(bulk(items[0]!.key)));
+    });
   };
-  node.execute({ op: 'scan', prefix: EMPTY, cursor: encodeScanCursor(shard, start), limit: RANDOMKEY_SAMPLE }, (first) => {
-    pick(first, () => node.execute({ op: 'scan', prefix: EMPTY, cursor: EMPTY, limit: RANDOMKEY_SAMPLE }, (second) => {
-      pick(second, () => call.done(reply({ type: 'null' })));
-    }));
-  });
+  const none = (): void => call.done(reply({ type: 'null' }));
+  ask(shard, shard === 0 ? none : () => ask(0, none));
 }
 
 /** Run requests back to back; `onReplies` gets their replies in order once all are in. */

@@ -119,7 +119,9 @@ export function runInfo(call: CommandCall): void {
   const answer = (keys: bigint | null): void => call.done(reply({
     type: 'verbatim',
     format: 'txt',
-    text: infoText(sections, { facts: node.facts, stats: node.stats, respClients, keys, nowMs: call.nowMs }),
+    text: infoText(sections, {
+      facts: node.facts, stats: node.stats, respClients, keys, nowMs: call.nowMs, maxmemoryBytes: Number(node.settings.get('maxmemory')?.get() ?? 0),
+    }),
   }));
   if (!sections.has('keyspace')) return answer(null);
   node.execute({ op: 'count' }, (r) => {

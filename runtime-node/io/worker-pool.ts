@@ -12,7 +12,7 @@ import type { ShardTransport } from '../../core/node/dispatcher.js';
 import { ringBufferBytes, SpscRing } from '../../core/ring/spsc-ring.js';
 import { SlotMap } from '../../core/routing/slot-map.js';
 import { readWorkerStats, workerStatsBuffer, type WorkerStatsSnapshot } from '../metrics/worker-stats.js';
-import { CONTROL_KEYS, CONTROL_STOP, CONTROL_WORDS, type WorkerEvent, type WorkerSetup } from '../worker/worker-protocol.js';
+import { CONTROL_KEYS, CONTROL_MEMORY_BUDGET_BIGINT, CONTROL_STOP, CONTROL_WORDS, type WorkerEvent, type WorkerSetup } from '../worker/worker-protocol.js';
 
 function notifyConsumer(ring: SpscRing): void {
   Atomics.notify(ring.header, SpscRing.signalConsumerIndex);
@@ -97,6 +97,11 @@ export class WorkerPool implements ShardTransport {
     let n = 0;
     for (const ch of this.channels) n += Atomics.load(ch.control, CONTROL_KEYS);
     return n;
+  }
+
+  /** Each shard's share of --maxmemory, in bytes (0: no limit): workers read it before each drain. */
+  setMemoryBudget(bytesPerShard: number): void {
+    for (const ch of this.channels) Atomics.store(new BigInt64Array(ch.control.buffer), CONTROL_MEMORY_BUDGET_BIGINT, BigInt(bytesPerShard));
   }
 
   /** Each worker's published numbers and its rings' waiting bytes, read without disturbing it (for metrics and INFO). */

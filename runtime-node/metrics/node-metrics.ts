@@ -226,7 +226,7 @@ export class NodeMetrics {
     };
     nodeGauge('piccolo_keys', 'Keys stored on this node (expired keys not yet swept count; refreshed every 100 ms).', (w) => w.keys);
     nodeGauge('piccolo_keys_with_ttl', 'Keys with a time to live on this node.', (w) => w.expiringKeys);
-    nodeGauge('piccolo_store_bytes', 'Bytes of keys and values the shards hold (not counting per-entry overhead).', (w) => w.dataBytes);
+    nodeGauge('piccolo_store_bytes', 'Bytes the shard stores hold: hash index, slab pages (used or not), large values, expiry index (what --maxmemory is judged by).', (w) => w.dataBytes);
     new Gauge({
       name: 'piccolo_ring_waiting_bytes',
       help: "Bytes waiting in a worker's ring: requests not yet taken by the worker, replies not yet read by the IO thread.",

@@ -9,27 +9,28 @@ import { SpscRing } from '../../core/ring/spsc-ring.js';
 import { WorkerStatsWriter } from '../metrics/worker-stats.js';
 import { currentThreadId, pinCurrentThread } from './pin-cpu.js';
 import {
-  CONTROL_KEYS, CONTROL_STOP, WORKER_BATCH_MAX, WORKER_IDLE_WAKE_MS, type WorkerEvent, type WorkerSetup,
+  CONTROL_KEYS, CONTROL_MEMORY_BUDGET_BIGINT, CONTROL_STOP, WORKER_BATCH_MAX, WORKER_IDLE_WAKE_MS, type WorkerEvent, type WorkerSetup,
 } from './worker-protocol.js';
 
 const setup = workerData as WorkerSetup;
 const requests = new SpscRing(setup.requestRing);
 const replies = new SpscRing(setup.replyRing);
 const control = new Int32Array(setup.control);
+const controlBigInts = new BigInt64Array(setup.control);
 const worker = new ShardWorker(setup.shardIndexes, requests, replies, setup.limits);
 const stats = new WorkerStatsWriter(setup.stats, performance.now());
 let expiredKeys = 0;
 
-/** Publish the key count and the numbers metrics read (store bytes, keys with a TTL, busy time). */
+/** Publish the key count and the numbers metrics read (store bytes: what the shard stores hold, keys with a TTL, busy time). */
 function publishStats(): void {
   Atomics.store(control, CONTROL_KEYS, worker.keyCount);
-  let dataBytes = 0;
+  let storeBytes = 0;
   let expiringKeys = 0;
   for (const shard of worker.shards()) {
-    dataBytes += shard.dataBytes;
+    storeBytes += shard.usedBytes;
     expiringKeys += shard.expiringSize;
   }
-  stats.publish(performance.now(), dataBytes, expiringKeys, expiredKeys);
+  stats.publish(performance.now(), storeBytes, expiringKeys, expiredKeys);
 }
 
 function announce(event: WorkerEvent): void {
@@ -50,6 +51,7 @@ function serve(): void {
   let lastSweepMs = 0;
   while (Atomics.load(control, CONTROL_STOP) === 0) {
     const nowMs = Date.now();
+    worker.memoryBudgetBytes = Number(Atomics.load(controlBigInts, CONTROL_MEMORY_BUDGET_BIGINT));
     const result = worker.drain(nowMs, WORKER_BATCH_MAX);
     if (result.notifyReplies) Atomics.notify(replies.header, SpscRing.signalConsumerIndex);
     if (result.notifyRequests) Atomics.notify(requests.header, SpscRing.signalProducerIndex);

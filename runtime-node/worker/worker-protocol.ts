@@ -21,6 +21,12 @@ export interface WorkerSetup {
 export const CONTROL_STOP = 0;
 /** Int32 index in `control`: the worker's key count, refreshed while it runs (for /healthz and INFO). */
 export const CONTROL_KEYS = 1;
+/**
+ * BigInt64 index in `control` (its Int32 words 2 and 3): each shard's share of
+ * --maxmemory in bytes, 0 = no limit; set by the IO thread (at start and on
+ * CONFIG SET maxmemory), read by the worker before each drain.
+ */
+export const CONTROL_MEMORY_BUDGET_BIGINT = 1;
 export const CONTROL_WORDS = 4;
 
 /** Longest a worker sleeps without work, so expiry sweeps still run (ms). */

@@ -210,7 +210,7 @@ describe.each<FormatName>(['binary', 'json'])('client over %s', (format) => {
       }
       cursor = page.cursor;
       pages++;
-    } while (cursor !== null && pages < 20);
+    } while (cursor !== null && pages < 200); // pages over buckets: some may be empty (other tests' keys share the shards)
     expect(cursor).toBeNull();
     expect(pages).toBeGreaterThanOrEqual(3);
     expect(seen.sort()).toEqual(Array.from({ length: 7 }, (_, i) => `${prefix}${i}`));

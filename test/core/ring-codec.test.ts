@@ -47,6 +47,16 @@ describe('ring codec', () => {
     expect([...seen].sort()).toEqual([...OP_NAMES].sort());
   });
 
+  it('carries a scan\'s randomSeed (RANDOMKEY) over its whole u32 range', () => {
+    fc.assert(fc.property(fc.oneof(fc.constantFrom(0, 0xffffffff), fc.nat({ max: 0xffffffff })), fc.boolean(), (randomSeed, withValues) => {
+      const request: Request = { op: 'scan', prefix: Uint8Array.of(1), cursor: new Uint8Array(0), limit: 1, randomSeed };
+      if (withValues) request.withValues = true;
+      const w = new ByteWriter(16);
+      encodeRequestRecord(w, 1, 2, request);
+      expect(plain(decodeRequestRecord(w.bytes(), 0, w.length).request)).toEqual(plain(request));
+    }));
+  });
+
   it('round-trips every reply shape, copying bytes out of the record', () => {
     fc.assert(fc.property(arbTag, arbRingReply, arbPlacement, (tag, reply, { before, after, initialBytes }) => {
       const w = new ByteWriter(initialBytes);

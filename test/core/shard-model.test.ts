@@ -347,8 +347,9 @@ class ScanAllCommand implements Cmd {
   run(m: ShardModel, r: Real): void {
     const p = latin1(this.prefix);
     const expected = m.liveKeys().filter((key) => key.startsWith(p));
-    const seen = scanPages(m, r, this.prefix, this.limit, this.withValues, expected.length + 2, () => {});
-    expect(seen).toEqual(expected);
+    const seen = scanPages(m, r, this.prefix, this.limit, this.withValues, expected.length + SCAN_EMPTY_PAGES_MAX, () => {});
+    // Unchanged between pages, the index never shrinks mid-scan: each key exactly once, in bucket (not key) order.
+    expect([...seen].sort()).toEqual([...expected].sort());
   }
   toString(): string { return `scan all ${k(this.prefix)} limit ${this.limit}${this.withValues ? ' withValues' : ''}`; }
 }
@@ -357,8 +358,9 @@ const scanAllCmd = fc.record({ prefix: arbPrefix, limit: fc.integer({ min: 1, ma
 
 /**
  * Scan pages with sets and deletes between them. Keys live with the prefix
- * for the whole scan must appear exactly once; nothing may appear twice, out
- * of order, outside the prefix, or that was not live when its page was read.
+ * for the whole scan must appear at least once (Redis's guarantee; twice only
+ * if a delete shrank the index); nothing may appear outside the prefix, or
+ * that was not live when its page was read.
  */
 class ScanWithChangesCommand implements Cmd {
   constructor(
@@ -371,7 +373,7 @@ class ScanWithChangesCommand implements Cmd {
     const p = latin1(this.prefix);
     const throughout = new Set(m.liveKeys().filter((key) => key.startsWith(p)));
     let change = 0;
-    const bound = throughout.size + this.changes.length + 2;
+    const bound = throughout.size + this.changes.length + SCAN_EMPTY_PAGES_MAX;
     const seen = scanPages(m, r, this.prefix, this.limit, false, bound, () => {
       if (change >= this.changes.length) return;
       const c = this.changes[change++]!;
@@ -382,7 +384,11 @@ class ScanWithChangesCommand implements Cmd {
         runOp(m, r, { op: 'set', key: c.key, value: c.value.slice() });
       }
     });
-    for (const key of throughout) expect(seen.filter((s) => s === key), `key ${JSON.stringify(key)} present throughout`).toHaveLength(1);
+    for (const key of throughout) {
+      const times = seen.filter((s) => s === key).length;
+      expect(times, `key ${JSON.stringify(key)} present throughout`).toBeGreaterThanOrEqual(1);
+      expect(times, `key ${JSON.stringify(key)} present throughout`).toBeLessThanOrEqual(2);
+    }
   }
   toString(): string {
     return `scan ${k(this.prefix)} limit ${this.limit} with changes ${this.changes.map((c) => `${c.del ? 'del' : 'set'} ${k(c.key)}`).join(', ')}`;
@@ -393,6 +399,14 @@ const scanWithChangesCmd = fc.record({
   limit: fc.integer({ min: 1, max: 3 }),
   changes: fc.array(fc.record({ key: arbKey, del: fc.boolean(), value: fc.uint8Array({ maxLength: 4 }) }), { minLength: 1, maxLength: 6 }),
 }).map(({ prefix, limit, changes }) => new ScanWithChangesCommand(prefix, limit, changes));
+
+/**
+ * Empty pages a scan may take on top of one page per key: a page visits at
+ * most limit * 10 buckets, and these tests' tables stay under 640 slots.
+ */
+const SCAN_EMPTY_PAGES_MAX = 64;
+/** A page may pass its limit by one bucket's keys (keys sharing a home slot); a few at most here. */
+const SCAN_BUCKET_KEYS_SLACK = 8;
 
 /**
  * Pages until the cursor is empty. Checks each page against the model as it
@@ -412,11 +426,10 @@ function scanPages(
     const reply = r.handle(req, m.nowMs);
     expect(reply.ok, JSON.stringify(reply)).toBe(true);
     const { scanItems, cursor: next } = reply as OkReply;
-    expect(scanItems!.length).toBeLessThanOrEqual(limit);
+    expect(scanItems!.length).toBeLessThanOrEqual(limit + SCAN_BUCKET_KEYS_SLACK);
     for (const item of scanItems!) {
       const key = latin1(item.key);
       expect(key.startsWith(p), `scan returned ${JSON.stringify(key)} outside prefix ${JSON.stringify(p)}`).toBe(true);
-      if (seen.length > 0) expect(key > seen[seen.length - 1]!, `scan order: ${JSON.stringify(key)} after ${JSON.stringify(seen[seen.length - 1])}`).toBe(true);
       const e = m.live(key);
       expect(e, `scan returned ${JSON.stringify(key)}, which is not live`).toBeDefined();
       expect(item.version).toBe(e!.version);
@@ -425,7 +438,6 @@ function scanPages(
       seen.push(key);
     }
     if (next!.length === 0) return seen;
-    expect(scanItems!.length, 'a page that is not the last must return something').toBeGreaterThan(0);
     cursor = next!;
     between();
   }

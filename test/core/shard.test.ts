@@ -171,7 +171,7 @@ describe('Shard', () => {
     expect(text(s.handle({ op: 'get', key: b('m') }, T0))).toBe('x');
   });
 
-  it('SCAN pages in bytewise order (0x00 < 0x7f < 0x80 < 0xff), cursor empty when done', () => {
+  it('SCAN pages cover every key with the prefix (any byte), cursor empty when done', () => {
     const s = new LocalShard(0, LIMITS);
     const keys = ['p\xff', 'p\x00', 'p\x80', 'p\x7f', 'p', 'q', 'o', 'p\x00\x00'];
     for (const key of keys) ok(s.handle({ op: 'set', key: b(key), value: b('v') }, T0));
@@ -182,7 +182,8 @@ describe('Shard', () => {
       seen.push(...page.scanItems!.map((it) => latin1(it.key)));
       cursor = page.cursor!;
     } while (cursor.length > 0);
-    expect(seen).toEqual(['p', 'p\x00', 'p\x00\x00', 'p\x7f', 'p\x80', 'p\xff']);
+    // Bucket order, not key order; each key once (nothing changed between pages).
+    expect(seen.sort()).toEqual(['p', 'p\x00', 'p\x00\x00', 'p\x7f', 'p\x80', 'p\xff']);
   });
 
   it('SCAN skips expired keys and cuts pages to half a frame', () => {
@@ -192,11 +193,43 @@ describe('Shard', () => {
     const page = ok(s.handle({ op: 'scan', prefix: b('k'), cursor: new Uint8Array(0), limit: 100, withValues: true }, T0 + 1));
     // 4096-byte frame: a page holds at most 2048 bytes of keys and values
     // (counting 16 bytes overhead per item): 3 items of 518.
-    expect(page.scanItems!.map((it) => latin1(it.key))).toEqual(['k0', 'k1', 'k2']);
+    expect(page.scanItems).toHaveLength(3);
     expect(page.cursor!.length).toBeGreaterThan(0);
     const rest = ok(s.handle({ op: 'scan', prefix: b('k'), cursor: page.cursor!, limit: 100 }, T0 + 1));
-    expect(rest.scanItems!.map((it) => latin1(it.key))).toEqual(['k3', 'k4', 'k6', 'k7', 'k8', 'k9']);
+    const seen = [...page.scanItems!, ...rest.scanItems!].map((it) => latin1(it.key));
+    expect(seen.sort()).toEqual(['k0', 'k1', 'k2', 'k3', 'k4', 'k6', 'k7', 'k8', 'k9']);
     expect(rest.cursor).toEqual(new Uint8Array(0));
+  });
+
+  it('SCAN refuses a cursor that is not a shard cursor, and a page over a sparse table is bounded', () => {
+    const s = new LocalShard(0, LIMITS);
+    const bad = s.handle({ op: 'scan', prefix: b(''), cursor: b('abc'), limit: 10 }, T0);
+    expect(bad).toMatchObject({ ok: false, code: 'BAD_REQUEST' });
+    for (let i = 0; i < 2000; i++) ok(s.handle({ op: 'set', key: b(`k${i}`), value: b('v') }, T0));
+    // No key has the prefix: a page visits at most SCAN_PAGE_BUCKETS_MIN of the 4096 buckets and hands back a cursor to go on.
+    const page = ok(s.handle({ op: 'scan', prefix: b('zz'), cursor: new Uint8Array(0), limit: 1 }, T0));
+    expect(page.scanItems).toEqual([]);
+    expect(page.cursor!.length).toBe(4);
+  });
+
+  it('RANDOMKEY (scan with randomSeed) draws a live key from the seed, deterministically', () => {
+    const s = new LocalShard(0, LIMITS);
+    const empty = ok(s.handle({ op: 'scan', prefix: b(''), cursor: new Uint8Array(0), limit: 1, randomSeed: 7 }, T0));
+    expect(empty).toMatchObject({ scanItems: [], cursor: new Uint8Array(0) });
+    for (let i = 0; i < 50; i++) ok(s.handle({ op: 'set', key: b(`k${i}`), value: b('v') }, T0));
+    for (let i = 0; i < 50; i++) ok(s.handle({ op: 'set', key: b(`gone${i}`), value: b('v'), ttlMs: 1 }, T0));
+    const drawn = new Set<string>();
+    for (let seed = 0; seed < 200; seed++) {
+      const page = ok(s.handle({ op: 'scan', prefix: b(''), cursor: new Uint8Array(0), limit: 1, randomSeed: seed }, T0 + 5));
+      expect(page.scanItems).toHaveLength(1);
+      const key = latin1(page.scanItems![0]!.key);
+      expect(key).toMatch(/^k\d+$/); // never an expired key
+      const again = ok(s.handle({ op: 'scan', prefix: b(''), cursor: new Uint8Array(0), limit: 1, randomSeed: seed }, T0 + 5));
+      expect(latin1(again.scanItems![0]!.key)).toBe(key); // the seed decides
+      drawn.add(key);
+    }
+    expect(drawn.size).toBeGreaterThan(30); // spread over the keys, not one
+
   });
 
   it('MGET refuses replies beyond the frame limit; MSET ifNoneExist is all-or-nothing', () => {

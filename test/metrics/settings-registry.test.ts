@@ -4,14 +4,14 @@
 import { describe, expect, it } from 'vitest';
 import { makeLimits } from '../../core/limits.js';
 import { ConnectionBudget } from '../../runtime-node/io/connection-budget.js';
-import { passwordHolder, registerRedisSettings } from '../../runtime-node/config/redis-settings.js';
+import { memoryHolder, passwordHolder, registerRedisSettings } from '../../runtime-node/config/redis-settings.js';
 import { SettingsRegistry } from '../../runtime-node/config/settings-registry.js';
 
 function registry(): { settings: SettingsRegistry; budget: ConnectionBudget; password: ReturnType<typeof passwordHolder> } {
   const settings = new SettingsRegistry();
   const budget = new ConnectionBudget(100);
   const password = passwordHolder(null);
-  registerRedisSettings(settings, { budget, password, limits: makeLimits(), host: '127.0.0.1', respPort: () => 6380 });
+  registerRedisSettings(settings, { budget, password, maxmemory: memoryHolder(0), limits: makeLimits(), host: '127.0.0.1', respPort: () => 6380 });
   return { settings, budget, password };
 }
 

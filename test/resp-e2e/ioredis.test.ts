@@ -208,7 +208,9 @@ describe('ioredis: expiry and keys', () => {
     expect(new Set(streamed).size).toBe(303);
 
     expect(await redis.scan('0', 'TYPE', 'hash')).toEqual(['0', []]);
-    expect(await errorOf(redis.scan('12345678'))).toBe('ERR invalid cursor');
+    // A cursor is (shard << 32) + the shard store's cursor: one naming a shard the node lacks is refused, not a restart.
+    expect(await errorOf(redis.scan(String(2 ** 48 - 1)))).toBe('ERR invalid cursor');
+    expect(await errorOf(redis.scan('-1'))).toBe('ERR invalid cursor');
     expect(await errorOf(redis.scan('abc'))).toBe('ERR invalid cursor');
     expect(await errorOf(redis.call('scan', '0', 'COUNT', '0'))).toBe('ERR syntax error');
   });

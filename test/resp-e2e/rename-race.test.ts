@@ -9,7 +9,6 @@ import { LocalShard } from '../core/local-shard.js';
 import { SettingsRegistry } from '../../runtime-node/config/settings-registry.js';
 import type { CommandOutcome, RespNode, RespSession } from '../../runtime-node/io/resp-command-context.js';
 import { RENAME_RACE_ERROR, runRename } from '../../runtime-node/io/resp-keyspace-commands.js';
-import { ScanCursors } from '../../runtime-node/io/resp-scan-cursors.js';
 import { PasswordGate } from '../../runtime-node/security/password-gate.js';
 
 const limits = makeLimits();
@@ -22,7 +21,6 @@ function nodeWith(shard: LocalShard, beforeEach: (request: Request) => void): Re
     limits,
     passwordGate: new PasswordGate(null),
     shardCount: 1,
-    scanCursors: new ScanCursors(),
     stats: {
       connectionsReceived: 0, connectionsRejected: 0, commandsProcessed: 0, opsPerSecond: 0, authFailures: 0,
       expiringKeys: 0, storeBytes: 0, expiredKeys: 0, commandProcessed: () => {}, reset: () => {},
