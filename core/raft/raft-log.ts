@@ -141,6 +141,11 @@ export class RaftLog {
     return this.entries.slice(Math.max(0, this.stableIndex - this.snapshotIndex));
   }
 
+  /** Whether unstableEntries() is non-empty, without building it (hasReady asks on every call). */
+  hasUnstable(): boolean {
+    return this.stableIndex < this.lastIndex();
+  }
+
   /** Entries up to `index` (of `term`) are persisted; ignored if the log changed since. */
   stableTo(index: number, term: number): void {
     if (this.term(index) === term && index > this.stableIndex) this.stableIndex = index;
@@ -152,6 +157,11 @@ export class RaftLog {
     const hi = Math.min(this.committed, this.stableIndex);
     if (hi <= this.applied) return [];
     return this.entries.slice(this.applied - this.snapshotIndex, hi - this.snapshotIndex);
+  }
+
+  /** Whether entriesToApply() is non-empty, without building it. */
+  hasToApply(): boolean {
+    return this.pendingSnapshot === null && Math.min(this.committed, this.stableIndex) > this.applied;
   }
 
   appliedTo(index: number): void {

@@ -63,8 +63,11 @@ export class RawNode {
 
   hasReady(): boolean {
     const r = this.raft;
-    return r.messages.length > 0 || r.readStates.length > 0 || r.log.unstableEntries().length > 0
-      || r.log.pendingSnapshot !== null || r.log.entriesToApply().length > 0 || !sameHardState(r.hardState(), this.lastHardState);
+    // O(1) and allocation-free: the driver asks after every input.
+    const last = this.lastHardState;
+    return r.messages.length > 0 || r.readStates.length > 0 || r.log.hasUnstable()
+      || r.log.pendingSnapshot !== null || r.log.hasToApply()
+      || r.term !== last.term || r.vote !== last.vote || r.log.committed !== last.commit;
   }
 
   ready(): Ready {
