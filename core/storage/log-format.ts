@@ -70,12 +70,14 @@ export function encodeRecord(type: RecordTypeNumber, payload: Uint8Array, offset
 
 /** The CRC of a record's offset, the seed of its checksum. */
 function positionCrc(offset: number): number {
-  const position = new Uint8Array(8);
-  const view = new DataView(position.buffer);
-  view.setUint32(0, offset % 0x1_0000_0000, true);
-  view.setUint32(4, Math.floor(offset / 0x1_0000_0000), true);
-  return crc32c(position);
+  positionView.setUint32(0, offset % 0x1_0000_0000, true);
+  positionView.setUint32(4, Math.floor(offset / 0x1_0000_0000), true);
+  return crc32c(positionBytes);
 }
+
+/** Scratch for positionCrc, reused: it runs for every record written or read. */
+const positionBytes = new Uint8Array(8);
+const positionView = new DataView(positionBytes.buffer);
 
 export interface ScannedRecord {
   readonly type: number;

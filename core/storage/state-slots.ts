@@ -22,8 +22,12 @@ export function slotOffset(syncSeq: number): number {
   return (syncSeq % 2) * STATE_SLOT_BYTES;
 }
 
+/** Reused by encodeSlot (every durable sync writes a slot); the slot returned is a fresh copy. */
+const slotWriter = new ByteWriter(STATE_SLOT_BYTES);
+
 export function encodeSlot(identity: StorageIdentity, point: SyncPoint): Uint8Array {
-  const w = new ByteWriter(STATE_SLOT_BYTES);
+  const w = slotWriter;
+  w.reset();
   writeFileHeader(w, STATE_MAGIC, identity);
   writeSyncPoint(w, point);
   w.u32(crc32c(w.bytes()));
