@@ -16,6 +16,7 @@
 // power loss, processCrash() a kill -9 (the page cache survives).
 
 import { assert } from '../core/assert.js';
+import { ByteSlab } from '../core/byte-slab.js';
 import type { Random } from '../core/random.js';
 import { StorageIoError, type FileSystem, type StorageFile } from '../core/storage/file-system.js';
 
@@ -104,13 +105,13 @@ class Inode {
   write(offset: number, bytes: Uint8Array, minLength = 0): void {
     const end = Math.max(offset + bytes.length, minLength);
     const overwritten = Math.min(this.length, offset + bytes.length);
-    this.undos.push({ length: this.length, offset, old: offset < overwritten ? this.buffer.slice(offset, overwritten) : EMPTY });
+    this.undos.push({ length: this.length, offset, old: offset < overwritten ? slab.copy(this.buffer.subarray(offset, overwritten)) : EMPTY });
     if (end > this.length) this.setLength(end);
     this.buffer.set(bytes, offset);
   }
 
   truncate(size: number): void {
-    this.undos.push({ length: this.length, offset: Math.min(size, this.length), old: this.buffer.slice(Math.min(size, this.length), this.length) });
+    this.undos.push({ length: this.length, offset: Math.min(size, this.length), old: slab.copy(this.buffer.subarray(Math.min(size, this.length), this.length)) });
     this.setLength(size);
   }
 
@@ -154,6 +155,8 @@ class Inode {
 }
 
 const EMPTY = new Uint8Array(0);
+/** Pending writes and undo records live until the next fsync: small copies, cut from slabs. */
+const slab = new ByteSlab();
 
 export class SimDisk implements FileSystem {
   readonly faultLog: SimDiskFault[] = [];
@@ -326,7 +329,7 @@ export class SimDisk implements FileSystem {
       // The intended range still grows the file (its old bytes, or zeros), the data lands elsewhere.
       inode.write(offset, EMPTY, offset + bytes.length);
     }
-    const op: PendingWrite = { kind: 'write', offset: landed, bytes: bytes.slice() };
+    const op: PendingWrite = { kind: 'write', offset: landed, bytes: slab.copy(bytes) };
     inode.pending.push(op);
     inode.write(landed, op.bytes);
     for (let s = Math.floor(landed / SIM_SECTOR_BYTES); s * SIM_SECTOR_BYTES < landed + bytes.length; s++) inode.unreadableSectors.delete(s);

@@ -28,7 +28,8 @@ import { DEFAULT_PEER_LIMITS, type Limits } from '../core/limits.js';
 import { DEFAULT_RAFT_TUNING, type PlantedBugs } from '../core/raft/raft.js';
 import type { RaftStorage } from '../core/raft/raft-storage.js';
 import { DEFAULT_SNAPSHOT_KEEP_ENTRIES, ShardReplica } from '../core/replica/shard-replica.js';
-import { decodePeerBatch, encodePeerBatch } from '../schema/peer-codec.js';
+import { ByteSlab } from '../core/byte-slab.js';
+import { decodePeerBatch, encodePeerBatchInto } from '../schema/peer-codec.js';
 import { groupsOfNode, nodeOfReplica, replicaIdOfNode, type ClusterSpec } from './cluster.js';
 import { Dispatcher, type ShardTransport } from '../core/node/dispatcher.js';
 import { ShardChannel, type ReplyCallback } from '../core/node/shard-channel.js';
@@ -132,6 +133,9 @@ export function emptyNodeStats(): NodeStats {
   return { requests: 0, backlogged: 0, backlogPeak: 0, replyRingFull: 0, workerSleeps: 0, idleWakes: 0, hiccups: 0, lostWakeups: 0, lostWakeupNotes: [], sweeps: 0, expiredBySweep: 0, recoveredTails: 0 };
 }
 
+/** Encoded peer batches live until the network delivers them (decoding copies what it keeps): cut from slabs. */
+const peerBatchSlab = new ByteSlab();
+
 /** Lost wake-ups described per node; the count goes on. */
 const LOST_WAKEUP_NOTES_MAX = 5;
 
@@ -227,7 +231,7 @@ export class SimNode implements ShardTransport {
       }
       list.push(frame);
     }
-    for (const to of order) cluster.send(to, encodePeerBatch(byNode[to]!));
+    for (const to of order) cluster.send(to, encodePeerBatchInto(byNode[to]!, peerBatchSlab));
   }
 
   /** Every replica this process hosts (for the final convergence check). */
