@@ -332,6 +332,7 @@ export class SimDisk implements FileSystem {
     const op: PendingWrite = { kind: 'write', offset: landed, bytes: slab.copy(bytes) };
     inode.pending.push(op);
     inode.write(landed, op.bytes);
+    if (inode.unreadableSectors.size === 0) return; // the common case: no latent error to heal
     for (let s = Math.floor(landed / SIM_SECTOR_BYTES); s * SIM_SECTOR_BYTES < landed + bytes.length; s++) inode.unreadableSectors.delete(s);
   }
 

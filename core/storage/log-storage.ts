@@ -160,7 +160,7 @@ export class LogStorage implements RaftStorage {
         bytes += entries[end]!.data.length + 32;
         end++;
       }
-      encodeEntriesPayload(this.writer, entries.slice(start, end));
+      encodeEntriesPayload(this.writer, start === 0 && end === entries.length ? entries : entries.slice(start, end));
       this.appendRecord(RecordType.ENTRIES, this.writer.bytes());
       start = end;
     }
