@@ -16,6 +16,7 @@
 // power loss, processCrash() a kill -9 (the page cache survives).
 
 import { assert } from '../core/assert.js';
+import { ByteSlab } from '../core/byte-slab.js';
 import type { Random } from '../core/random.js';
 import { StorageIoError, type FileSystem, type StorageFile } from '../core/storage/file-system.js';
 
@@ -61,14 +62,101 @@ export class SimCrash extends Error {
 type PendingWrite = { kind: 'write'; offset: number; bytes: Uint8Array } | { kind: 'truncate'; size: number };
 type DirOp = { kind: 'link'; name: string; inode: Inode } | { kind: 'unlink'; name: string };
 
+/** How to take back one change to a file: its length before, and the bytes it overwrote at `offset`. */
+interface Undo { readonly length: number; readonly offset: number; readonly old: Uint8Array }
+
+/** Room a file's buffer starts with; it doubles as the file grows, so appends cost their own bytes only. */
+const INODE_BYTES_INITIAL = 256;
+
+/**
+ * A file. What reads see (the page cache) lives in a buffer with spare room;
+ * what survives a crash for sure (the contents at the last fsync) is not a
+ * second copy but the page cache with the undo records of every change since
+ * taken back, built only when a crash asks for it. So a write costs its own
+ * bytes and an fsync costs nothing, where copying whole files made each
+ * grow with the file.
+ */
 class Inode {
-  /** What reads see (the page cache). */
-  current: Uint8Array = new Uint8Array(0);
-  /** What survives a crash for sure: the contents at the last fsync. */
-  durable: Uint8Array = new Uint8Array(0);
+  private buffer = new Uint8Array(INODE_BYTES_INITIAL);
+  length = 0;
+  /** Changes since the last fsync, oldest first: what a crash may keep, tear or lose. */
   pending: PendingWrite[] = [];
+  /** One per change since the last fsync, oldest first. */
+  private undos: Undo[] = [];
   unreadableSectors = new Set<number>();
+
+  /** The page cache (a view: valid until the next change). */
+  get current(): Uint8Array {
+    return this.buffer.subarray(0, this.length);
+  }
+
+  /** The contents at the last fsync (a fresh copy). */
+  durable(): Uint8Array {
+    let bytes: Uint8Array = this.current.slice();
+    for (let i = this.undos.length - 1; i >= 0; i--) {
+      const undo = this.undos[i]!;
+      bytes = resized(bytes, undo.length);
+      bytes.set(undo.old, undo.offset);
+    }
+    return bytes;
+  }
+
+  /** Writes `bytes` at `offset` (zeros fill any gap past the end); `minLength` grows the file further with zeros. */
+  write(offset: number, bytes: Uint8Array, minLength = 0): void {
+    const end = Math.max(offset + bytes.length, minLength);
+    const overwritten = Math.min(this.length, offset + bytes.length);
+    this.undos.push({ length: this.length, offset, old: offset < overwritten ? slab.copy(this.buffer.subarray(offset, overwritten)) : EMPTY });
+    if (end > this.length) this.setLength(end);
+    this.buffer.set(bytes, offset);
+  }
+
+  truncate(size: number): void {
+    this.undos.push({ length: this.length, offset: Math.min(size, this.length), old: slab.copy(this.buffer.subarray(Math.min(size, this.length), this.length)) });
+    this.setLength(size);
+  }
+
+  /** Everything so far is durable. */
+  synced(): void {
+    this.pending = [];
+    this.undos = [];
+  }
+
+  /** Replaces the contents, durably (after a crash, or by a test). */
+  reset(bytes: Uint8Array): void {
+    this.buffer = new Uint8Array(Math.max(INODE_BYTES_INITIAL, bytes.length));
+    this.buffer.set(bytes);
+    this.length = bytes.length;
+    this.synced();
+  }
+
+  /** Flips a bit of the stored data: in the page cache, and in the durable contents where they differ. */
+  flipBit(offset: number, bit: number): void {
+    if (offset < this.length) this.buffer[offset]! ^= 1 << bit;
+    // The durable byte is kept by the oldest change that overwrote it, if any; else it is the page cache's.
+    for (const undo of this.undos) {
+      if (offset >= undo.offset && offset < undo.offset + undo.old.length) {
+        undo.old[offset - undo.offset]! ^= 1 << bit;
+        return;
+      }
+    }
+  }
+
+  private setLength(length: number): void {
+    if (length > this.buffer.length) {
+      const grown = new Uint8Array(Math.max(length, this.buffer.length * 2));
+      grown.set(this.buffer.subarray(0, this.length));
+      this.buffer = grown;
+    } else if (length < this.length) {
+      // Bytes past the end read as zeros if the file grows again.
+      this.buffer.fill(0, length, this.length);
+    }
+    this.length = length;
+  }
 }
+
+const EMPTY = new Uint8Array(0);
+/** Pending writes and undo records live until the next fsync: small copies, cut from slabs. */
+const slab = new ByteSlab();
 
 export class SimDisk implements FileSystem {
   readonly faultLog: SimDiskFault[] = [];
@@ -170,7 +258,7 @@ export class SimDisk implements FileSystem {
     const [file, inode] = target;
     const offset = this.random.int(0, inode.current.length - 1);
     const bit = this.random.int(0, 7);
-    for (const bytes of [inode.current, inode.durable]) if (offset < bytes.length) bytes[offset]! ^= 1 << bit;
+    inode.flipBit(offset, bit);
     const fault = { kind: 'bitFlip', file, offset, bit } as const;
     this.faultLog.push(fault);
     return fault;
@@ -206,9 +294,7 @@ export class SimDisk implements FileSystem {
   setBytes(name: string, bytes: Uint8Array): void {
     const inode = this.dir.get(name);
     assert(inode, () => `no file ${name}`);
-    inode.current = bytes.slice();
-    inode.durable = bytes.slice();
-    inode.pending = [];
+    inode.reset(bytes);
   }
 
   // ---- used by SimFile -------------------------------------------------------
@@ -241,11 +327,12 @@ export class SimDisk implements FileSystem {
       if (landed === offset) landed = (offset + SIM_SECTOR_BYTES) % (inode.current.length + 1);
       this.faultLog.push({ kind: 'misdirected', file: name, intended: offset, landed, bytes: bytes.length });
       // The intended range still grows the file (its old bytes, or zeros), the data lands elsewhere.
-      inode.current = applyWrite(inode.current, { kind: 'write', offset, bytes: new Uint8Array(0) }, offset + bytes.length);
+      inode.write(offset, EMPTY, offset + bytes.length);
     }
-    const op: PendingWrite = { kind: 'write', offset: landed, bytes: bytes.slice() };
+    const op: PendingWrite = { kind: 'write', offset: landed, bytes: slab.copy(bytes) };
     inode.pending.push(op);
-    inode.current = applyWrite(inode.current, op);
+    inode.write(landed, op.bytes);
+    if (inode.unreadableSectors.size === 0) return; // the common case: no latent error to heal
     for (let s = Math.floor(landed / SIM_SECTOR_BYTES); s * SIM_SECTOR_BYTES < landed + bytes.length; s++) inode.unreadableSectors.delete(s);
   }
 
@@ -254,15 +341,14 @@ export class SimDisk implements FileSystem {
     this.mutating();
     const op: PendingWrite = { kind: 'truncate', size };
     inode.pending.push(op);
-    inode.current = applyWrite(inode.current, op);
+    inode.truncate(size);
   }
 
   /** @internal */
   fsync(name: string, inode: Inode): void {
     this.mutating();
     this.calls.fsync++;
-    inode.durable = inode.current.slice();
-    inode.pending = [];
+    inode.synced();
     if (this.random.chance(this.faults.fsyncSlowChance)) {
       this.fsyncLatencyMs += this.faults.fsyncSlowMs;
       this.faultLog.push({ kind: 'slowFsync', file: name, ms: this.faults.fsyncSlowMs });
@@ -290,7 +376,7 @@ export class SimDisk implements FileSystem {
 
   /** A file's contents after a crash: durable bytes, then each unsynced write kept, torn or lost. */
   private settle(name: string, inode: Inode): void {
-    let bytes = inode.durable;
+    let bytes = inode.durable();
     for (const op of inode.pending) {
       if (op.kind === 'truncate') {
         if (this.random.chance(0.5)) bytes = applyWrite(bytes, op);
@@ -306,9 +392,7 @@ export class SimDisk implements FileSystem {
         bytes = applyWrite(bytes, op);
       }
     }
-    inode.current = bytes;
-    inode.durable = bytes.slice();
-    inode.pending = [];
+    inode.reset(bytes);
   }
 
   private pickFile(name?: string): [string, Inode] | null {
@@ -323,7 +407,7 @@ class SimFile implements StorageFile {
 
   size(): number {
     this.disk.checkEpoch(this.epoch, this.name);
-    return this.inode.current.length;
+    return this.inode.length;
   }
 
   read(offset: number, length: number): Uint8Array {
@@ -333,7 +417,7 @@ class SimFile implements StorageFile {
 
   append(bytes: Uint8Array): void {
     this.disk.checkEpoch(this.epoch, this.name);
-    this.disk.write(this.name, this.inode, this.inode.current.length, bytes);
+    this.disk.write(this.name, this.inode, this.inode.length, bytes);
   }
 
   pwrite(offset: number, bytes: Uint8Array): void {
@@ -356,16 +440,17 @@ class SimFile implements StorageFile {
   }
 }
 
-/** Bytes after a write or truncation; `minLength` grows the file with zeros. */
-function applyWrite(bytes: Uint8Array, op: PendingWrite, minLength = 0): Uint8Array {
-  if (op.kind === 'truncate') return grow(bytes, op.size);
-  const length = Math.max(bytes.length, op.offset + op.bytes.length, minLength);
-  const out = length === bytes.length ? bytes.slice() : grow(bytes, length);
+/** Bytes after a write or truncation (a crash settling a file; the page cache changes in place). */
+function applyWrite(bytes: Uint8Array, op: PendingWrite): Uint8Array {
+  if (op.kind === 'truncate') return resized(bytes, op.size);
+  const length = Math.max(bytes.length, op.offset + op.bytes.length);
+  const out = length === bytes.length ? bytes.slice() : resized(bytes, length);
   out.set(op.bytes, op.offset);
   return out;
 }
 
-function grow(bytes: Uint8Array, length: number): Uint8Array {
+/** A copy of `bytes` cut or grown with zeros to `length`. */
+function resized(bytes: Uint8Array, length: number): Uint8Array {
   const out = new Uint8Array(length);
   out.set(bytes.subarray(0, Math.min(bytes.length, length)));
   return out;

@@ -28,7 +28,8 @@ import { DEFAULT_PEER_LIMITS, type Limits } from '../core/limits.js';
 import { DEFAULT_RAFT_TUNING, type PlantedBugs } from '../core/raft/raft.js';
 import type { RaftStorage } from '../core/raft/raft-storage.js';
 import { DEFAULT_SNAPSHOT_KEEP_ENTRIES, ShardReplica } from '../core/replica/shard-replica.js';
-import { decodePeerBatch, encodePeerBatch } from '../schema/peer-codec.js';
+import { ByteSlab } from '../core/byte-slab.js';
+import { decodePeerBatch, encodePeerBatchInto } from '../schema/peer-codec.js';
 import { groupsOfNode, nodeOfReplica, replicaIdOfNode, type ClusterSpec } from './cluster.js';
 import { Dispatcher, type ShardTransport } from '../core/node/dispatcher.js';
 import { ShardChannel, type ReplyCallback } from '../core/node/shard-channel.js';
@@ -132,6 +133,9 @@ export function emptyNodeStats(): NodeStats {
   return { requests: 0, backlogged: 0, backlogPeak: 0, replyRingFull: 0, workerSleeps: 0, idleWakes: 0, hiccups: 0, lostWakeups: 0, lostWakeupNotes: [], sweeps: 0, expiredBySweep: 0, recoveredTails: 0 };
 }
 
+/** Encoded peer batches live until the network delivers them (decoding copies what it keeps): cut from slabs. */
+const peerBatchSlab = new ByteSlab();
+
 /** Lost wake-ups described per node; the count goes on. */
 const LOST_WAKEUP_NOTES_MAX = 5;
 
@@ -192,14 +196,20 @@ export class SimNode implements ShardTransport {
     const decoded = decodePeerBatch(bytes, DEFAULT_PEER_LIMITS);
     // Our own encoder made these bytes and the simulated network does not corrupt them: a refusal is a codec bug.
     if (!decoded.ok) throw new AssertionError(`a peer batch from our own encoder was refused: ${decoded.error}`);
+    const frames = decoded.frames;
+    const firstWorker = this.slotMap.workerOf(frames[0]!.group);
+    let oneWorker = true;
+    for (let i = 1; i < frames.length && oneWorker; i++) oneWorker = this.slotMap.workerOf(frames[i]!.group) === firstWorker;
+    // Most batches are for one worker: hand them over whole, without sorting.
+    if (oneWorker) return this.loops[firstWorker]!.peerInput(frames);
     const byWorker = new Map<number, PeerFrame[]>();
-    for (const frame of decoded.frames) {
+    for (const frame of frames) {
       const w = this.slotMap.workerOf(frame.group);
       let list = byWorker.get(w);
       if (list === undefined) byWorker.set(w, list = []);
       list.push(frame);
     }
-    for (const [w, frames] of byWorker) this.loops[w]!.peerInput(frames);
+    for (const [w, list] of byWorker) this.loops[w]!.peerInput(list);
   }
 
   /** Send what a worker's replicas left for their peers, one batch per destination node. */
@@ -209,14 +219,19 @@ export class SimNode implements ShardTransport {
     cluster.observe(cluster.nodeIndex, worker.replicas.values());
     const frames = worker.takePeerOutbox();
     if (frames.length === 0) return;
-    const byNode = new Map<number, PeerFrame[]>();
+    // One batch per destination, in order of first appearance (as a Map would iterate them).
+    const byNode: PeerFrame[][] = [];
+    const order: number[] = [];
     for (const frame of frames) {
       const to = nodeOfReplica(frame.message.to);
-      let list = byNode.get(to);
-      if (list === undefined) byNode.set(to, list = []);
+      let list = byNode[to];
+      if (list === undefined) {
+        byNode[to] = list = [];
+        order.push(to);
+      }
       list.push(frame);
     }
-    for (const [to, list] of byNode) cluster.send(to, encodePeerBatch(list));
+    for (const to of order) cluster.send(to, encodePeerBatchInto(byNode[to]!, peerBatchSlab));
   }
 
   /** Every replica this process hosts (for the final convergence check). */

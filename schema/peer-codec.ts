@@ -12,6 +12,7 @@
 import type { PeerLimits } from '../core/limits.js';
 import type { Entry, EntryKind, Message, Snapshot } from '../core/raft/raft-types.js';
 import { unreachable } from '../core/assert.js';
+import type { ByteSlab } from '../core/byte-slab.js';
 import { MessageBuilder } from './fast-capnp/message-builder.js';
 import { ListTooLong, MessageReader, type StructRef } from './fast-capnp/message-reader.js';
 import {
@@ -203,6 +204,15 @@ const builder = new MessageBuilder();
  * of schema/peer-rules.ts are encoded as given (the receiver refuses them).
  */
 export function encodePeerBatch(frames: readonly PeerFrame[]): Uint8Array {
+  return encodePeerBatchInto(frames, undefined);
+}
+
+/**
+ * encodePeerBatch, with the bytes cut from `slab` when small (a view into a
+ * shared buffer: see core/byte-slab.ts). For a transport that only writes the
+ * bytes out, one batch per replication message: decodePeerBatch copies what it keeps.
+ */
+export function encodePeerBatchInto(frames: readonly PeerFrame[], slab: ByteSlab | undefined): Uint8Array {
   if (frames.length === 0) throw new WireEncodeError('a peer batch carries at least one message');
   const b = builder;
   const root = b.beginRoot(PeerBatchLayout.size);
@@ -214,7 +224,7 @@ export function encodePeerBatch(frames: readonly PeerFrame[]): Uint8Array {
     b.setU32(frame, F.groupU32, checkU32(group, 'group'));
     writeMessage(b.initStruct(b.pointer(frame, F.size, F.messagePtr), RaftMessageLayout.size), message);
   }
-  return b.finish();
+  return b.finish(slab);
 }
 
 /** A safe non-negative integer into a UInt64 field. */

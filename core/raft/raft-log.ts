@@ -22,6 +22,12 @@ export class RaftLog {
   stableIndex: number;
   /** A snapshot received from the leader that is not yet persisted and applied. */
   pendingSnapshot: Snapshot | null = null;
+  /**
+   * Bumped whenever entries leave the log other than by compaction (a
+   * conflict truncates it, a leader's snapshot replaces it): until it moves,
+   * an entry once in the log is still there, so callers can skip re-checking.
+   */
+  rewrites = 0;
 
   constructor(snapshot: { index: number; term: number }, entries: readonly Entry[], committed: number) {
     this.snapshotIndex = snapshot.index;
@@ -109,6 +115,7 @@ export class RaftLog {
   }
 
   private truncateFrom(index: number): void {
+    this.rewrites++;
     this.entries.length = index - this.snapshotIndex - 1;
     if (this.stableIndex >= index) this.stableIndex = index - 1;
     // Only the planted bug cuts below the commit index; the checkers must see that happen, not an assertion.
@@ -141,6 +148,11 @@ export class RaftLog {
     return this.entries.slice(Math.max(0, this.stableIndex - this.snapshotIndex));
   }
 
+  /** Whether unstableEntries() is non-empty, without building it (hasReady asks on every call). */
+  hasUnstable(): boolean {
+    return this.stableIndex < this.lastIndex();
+  }
+
   /** Entries up to `index` (of `term`) are persisted; ignored if the log changed since. */
   stableTo(index: number, term: number): void {
     if (this.term(index) === term && index > this.stableIndex) this.stableIndex = index;
@@ -154,6 +166,11 @@ export class RaftLog {
     return this.entries.slice(this.applied - this.snapshotIndex, hi - this.snapshotIndex);
   }
 
+  /** Whether entriesToApply() is non-empty, without building it. */
+  hasToApply(): boolean {
+    return this.pendingSnapshot === null && Math.min(this.committed, this.stableIndex) > this.applied;
+  }
+
   appliedTo(index: number): void {
     assert(index <= this.committed && index >= this.applied, () => `applied ${index} outside [${this.applied}, ${this.committed}]`);
     this.applied = index;
@@ -163,6 +180,7 @@ export class RaftLog {
   restore(snapshot: Snapshot): void {
     const { index, term } = snapshot.meta;
     assert(index > this.committed, 'a snapshot is restored only when it is ahead of our commit');
+    this.rewrites++;
     this.snapshotIndex = index;
     this.snapshotTerm = term;
     this.entries = [];

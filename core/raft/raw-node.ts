@@ -63,24 +63,29 @@ export class RawNode {
 
   hasReady(): boolean {
     const r = this.raft;
-    return r.messages.length > 0 || r.readStates.length > 0 || r.log.unstableEntries().length > 0
-      || r.log.pendingSnapshot !== null || r.log.entriesToApply().length > 0 || !sameHardState(r.hardState(), this.lastHardState);
+    // O(1) and allocation-free: the driver asks after every input.
+    const last = this.lastHardState;
+    return r.messages.length > 0 || r.readStates.length > 0 || r.log.hasUnstable()
+      || r.log.pendingSnapshot !== null || r.log.hasToApply()
+      || r.term !== last.term || r.vote !== last.vote || r.log.committed !== last.commit;
   }
 
   ready(): Ready {
     this.checkOutsideReady();
     const r = this.raft;
-    const hardState = r.hardState();
+    const last = this.lastHardState;
+    // Nothing is built that is not there: most Readies carry only messages, or only a commit.
+    const hardStateChanged = r.term !== last.term || r.vote !== last.vote || r.log.committed !== last.commit;
     const ready: Ready = {
-      hardState: sameHardState(hardState, this.lastHardState) ? null : hardState,
-      entries: r.log.unstableEntries(),
+      hardState: hardStateChanged ? r.hardState() : null,
+      entries: r.log.hasUnstable() ? r.log.unstableEntries() : NONE,
       snapshot: r.log.pendingSnapshot,
-      messages: r.messages,
-      committedEntries: r.log.entriesToApply(),
-      readStates: r.readStates,
+      messages: r.messages.length > 0 ? r.messages : NONE,
+      committedEntries: r.log.hasToApply() ? r.log.entriesToApply() : NONE,
+      readStates: r.readStates.length > 0 ? r.readStates : NONE,
     };
-    r.messages = [];
-    r.readStates = [];
+    if (r.messages.length > 0) r.messages = [];
+    if (r.readStates.length > 0) r.readStates = [];
     this.inReady = true;
     return ready;
   }
@@ -136,6 +141,5 @@ export class RawNode {
   }
 }
 
-function sameHardState(a: HardState, b: HardState): boolean {
-  return a.term === b.term && a.vote === b.vote && a.commit === b.commit;
-}
+/** The empty lists of a Ready (frozen: shared by every Ready that has nothing of a kind). */
+const NONE: readonly never[] = Object.freeze([]);

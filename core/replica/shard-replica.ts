@@ -101,6 +101,8 @@ export class ShardReplica {
   /** Ticks so far, the clock of read timeouts. */
   private ticks = 0;
   private bugSyncSkips = 0;
+  /** The log's `rewrites` when dropReplacedWrites last looked: no rewrite since, nothing to drop. */
+  private rewritesChecked = 0;
 
   constructor(private readonly config: ShardReplicaConfig, private readonly storage: RaftStorage) {
     const stored = storage.load();
@@ -256,8 +258,10 @@ export class ShardReplica {
 
   /** Pending writes whose entry is no longer in this log: their outcome is unknown here. */
   private dropReplacedWrites(): void {
-    if (this.pendingWrites.size === 0) return;
     const log = this.raw.raft.log;
+    // Only a rewrite of the log removes entries (process() runs on every input; this stays O(1) then).
+    if (this.pendingWrites.size === 0 || log.rewrites === this.rewritesChecked) return;
+    this.rewritesChecked = log.rewrites;
     for (const [index, w] of this.pendingWrites) {
       const term = index >= log.firstIndex() || index === log.firstIndex() - 1 ? log.term(index) : undefined;
       if (index <= log.lastIndex() && (term === undefined || term === w.term)) continue;

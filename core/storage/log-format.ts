@@ -57,10 +57,23 @@ export function encodeSegmentHeader(identity: StorageIdentity, seq: number): Uin
   return w.bytes().slice();
 }
 
-/** One framed record, header and payload, to be written at `offset` of its segment. */
+/**
+ * Records up to this size are framed in a reused buffer (one is written per
+ * sync); larger ones, rare, get their own so that the buffer stays small.
+ */
+const RECORD_SCRATCH_BYTES = 64 * 1024;
+const recordScratch = new Uint8Array(RECORD_SCRATCH_BYTES);
+const recordScratchView = new DataView(recordScratch.buffer);
+
+/**
+ * One framed record, header and payload, to be written at `offset` of its
+ * segment. The result is valid until the next call (a FileSystem write
+ * takes its bytes before it returns): write it, do not keep it.
+ */
 export function encodeRecord(type: RecordTypeNumber, payload: Uint8Array, offset: number): Uint8Array {
-  const out = new Uint8Array(RECORD_HEADER_BYTES + payload.length);
-  const view = new DataView(out.buffer);
+  const length = RECORD_HEADER_BYTES + payload.length;
+  const out = length <= RECORD_SCRATCH_BYTES ? recordScratch.subarray(0, length) : new Uint8Array(length);
+  const view = out.buffer === recordScratch.buffer ? recordScratchView : new DataView(out.buffer);
   view.setUint32(4, payload.length, true);
   out[8] = type;
   out.set(payload, RECORD_HEADER_BYTES);
@@ -70,12 +83,14 @@ export function encodeRecord(type: RecordTypeNumber, payload: Uint8Array, offset
 
 /** The CRC of a record's offset, the seed of its checksum. */
 function positionCrc(offset: number): number {
-  const position = new Uint8Array(8);
-  const view = new DataView(position.buffer);
-  view.setUint32(0, offset % 0x1_0000_0000, true);
-  view.setUint32(4, Math.floor(offset / 0x1_0000_0000), true);
-  return crc32c(position);
+  positionView.setUint32(0, offset % 0x1_0000_0000, true);
+  positionView.setUint32(4, Math.floor(offset / 0x1_0000_0000), true);
+  return crc32c(positionBytes);
 }
+
+/** Scratch for positionCrc, reused: it runs for every record written or read. */
+const positionBytes = new Uint8Array(8);
+const positionView = new DataView(positionBytes.buffer);
 
 export interface ScannedRecord {
   readonly type: number;

@@ -109,9 +109,21 @@ export function readSyncPoint(r: ByteReader): SyncPoint {
   };
 }
 
+/**
+ * Every field of a sync point has a fixed width (six u53, three u32), so a
+ * COMMIT record's size is known before it is encoded: the record can name
+ * its own end offset in one pass.
+ */
+export const SYNC_POINT_BYTES = 6 * 8 + 3 * 4;
+
+/** Reused by encodeCommitPayload: a sync is the storage engine's hottest path, and its result is copied out. */
+const commitWriter = new ByteWriter(64);
+
 export function encodeCommitPayload(p: SyncPoint): Uint8Array {
-  const w = new ByteWriter(64);
+  const w = commitWriter;
+  w.reset();
   writeSyncPoint(w, p);
+  assert(w.length === SYNC_POINT_BYTES, 'a sync point has a fixed size');
   return w.bytes().slice();
 }
 

@@ -29,7 +29,7 @@ import { ByteWriter } from '../ring/byte-writer.js';
 import { readAll, type FileSystem, type StorageFile } from './file-system.js';
 import { encodeRecord, encodeSegmentHeader, RecordType, segmentName, type StorageIdentity } from './log-format.js';
 import {
-  encodeCommitPayload, encodeEntriesPayload, encodeSealPayload, encodeSnapshotMarkPayload, type SnapshotRef, type SyncPoint,
+  encodeCommitPayload, encodeEntriesPayload, encodeSealPayload, encodeSnapshotMarkPayload, SYNC_POINT_BYTES, type SnapshotRef, type SyncPoint,
 } from './log-records.js';
 import { recover, type SegmentInfo } from './log-recovery.js';
 import { encodeSnapshotFile, snapshotName, TEMP_SUFFIX } from './snapshot-file.js';
@@ -160,7 +160,7 @@ export class LogStorage implements RaftStorage {
         bytes += entries[end]!.data.length + 32;
         end++;
       }
-      encodeEntriesPayload(this.writer, entries.slice(start, end));
+      encodeEntriesPayload(this.writer, start === 0 && end === entries.length ? entries : entries.slice(start, end));
       this.appendRecord(RecordType.ENTRIES, this.writer.bytes());
       start = end;
     }
@@ -262,8 +262,7 @@ export class LogStorage implements RaftStorage {
 
   private writeCommit(): void {
     this.syncSeq++;
-    const payload = encodeCommitPayload(this.syncPoint(0));
-    const endOffset = this.active.file!.size() + RECORD_HEADER_BYTES + payload.length;
+    const endOffset = this.active.file!.size() + RECORD_HEADER_BYTES + SYNC_POINT_BYTES;
     this.lastCommit = this.syncPoint(endOffset);
     this.appendRecord(RecordType.COMMIT, encodeCommitPayload(this.lastCommit));
     assert(this.active.file!.size() === endOffset, 'a sync point names its own end');

@@ -22,12 +22,19 @@ export function slotOffset(syncSeq: number): number {
   return (syncSeq % 2) * STATE_SLOT_BYTES;
 }
 
+/** Reused by encodeSlot: every durable sync writes a slot. */
+const slotWriter = new ByteWriter(STATE_SLOT_BYTES);
+const slotScratch = new Uint8Array(STATE_SLOT_BYTES);
+
+/** A slot's bytes, valid until the next call (a FileSystem write takes its bytes before it returns): write them, do not keep them. */
 export function encodeSlot(identity: StorageIdentity, point: SyncPoint): Uint8Array {
-  const w = new ByteWriter(STATE_SLOT_BYTES);
+  const w = slotWriter;
+  w.reset();
   writeFileHeader(w, STATE_MAGIC, identity);
   writeSyncPoint(w, point);
   w.u32(crc32c(w.bytes()));
-  const slot = new Uint8Array(STATE_SLOT_BYTES);
+  const slot = slotScratch;
+  slot.fill(0);
   slot.set(w.bytes());
   return slot;
 }

@@ -9,6 +9,7 @@
 // Allocated memory is always zero (beginRoot() clears what the previous message
 // used), so fields left unset read as their defaults.
 
+import type { ByteSlab } from '../../core/byte-slab.js';
 import { WireEncodeError } from '../wire-errors.js';
 import type { StructSize } from './piccolo-layout.js';
 import { ElementSize, padToWord, PointerKind, WORD_BYTES } from './wire-format.js';
@@ -39,11 +40,15 @@ export class MessageBuilder {
     return this.initStruct(HEADER_BYTES, size);
   }
 
-  /** The framed message; the builder is ready for the next one. */
-  finish(): Uint8Array {
+  /**
+   * The framed message; the builder is ready for the next one. With `slab`,
+   * a small message is copied into it (see core/byte-slab.ts: for callers
+   * whose readers go through the view, never its `.buffer`).
+   */
+  finish(slab?: ByteSlab): Uint8Array {
     this.view.setUint32(0, 0, true); // one segment
     this.view.setUint32(4, (this.end - HEADER_BYTES) / WORD_BYTES, true);
-    return this.buffer.slice(0, this.end);
+    return slab === undefined ? this.buffer.slice(0, this.end) : slab.copy(this.buffer.subarray(0, this.end));
   }
 
   /** Offset of pointer `index` of the struct at `structOffset`. */
