@@ -38,6 +38,7 @@ import type { Random } from '../core/random.js';
 import { SpscRing } from '../core/ring/spsc-ring.js';
 import { SlotMap } from '../core/routing/slot-map.js';
 import { ShardWorker, type PeerFrame } from '../core/shard/shard-worker.js';
+import { WorkerLoop as CoreWorkerLoop } from '../core/shard/worker-loop.js';
 import { sampleDelayUs, type DelaySpec } from './delay.js';
 import { Kind } from './event-kinds.js';
 import type { NodeClock } from './node-clock.js';
@@ -146,7 +147,7 @@ export class SimNode implements ShardTransport {
   readonly slotMap: SlotMap;
   readonly dispatcher: Dispatcher;
   alive = true;
-  private readonly loops: WorkerLoop[] = [];
+  private readonly loops: SimWorkerThread[] = [];
 
   constructor(
     readonly sim: Simulation,
@@ -168,7 +169,7 @@ export class SimNode implements ShardTransport {
       const worker = cluster && hosted
         ? new ShardWorker([], requests, replies, settings.limits, this.replicasFor(cluster, shards.filter((g) => hosted.has(g))))
         : workerFactory(shards, requests, replies, settings.limits);
-      this.loops.push(new WorkerLoop(this, threads.workers[w]!, new ShardChannel(requests, replies), worker, requests, replies));
+      this.loops.push(new SimWorkerThread(this, threads.workers[w]!, new ShardChannel(requests, replies), worker, requests, replies));
     }
     this.dispatcher = new Dispatcher(this, settings.limits);
   }
@@ -239,7 +240,7 @@ export class SimNode implements ShardTransport {
     for (const loop of this.loops) yield* loop.worker.replicas.values();
   }
 
-  /** Records a lost wake-up (see WorkerLoop.checkNoLostWakeup). */
+  /** Records a lost wake-up (see SimWorkerThread.checkNoLostWakeup). */
   noteLostWakeup(note: string): void {
     this.stats.lostWakeups++;
     if (this.stats.lostWakeupNotes.length < LOST_WAKEUP_NOTES_MAX) this.stats.lostWakeupNotes.push(note);
@@ -332,12 +333,13 @@ export class SimNode implements ShardTransport {
 const SPLIT_SLEEP_CHANCE = 0.25;
 
 /** A worker thread and the IO thread's side of its rings. */
-class WorkerLoop {
+class SimWorkerThread {
   private state: WorkerState = 'running';
   /** Bumped on every notify-wake, so a stale wake-up event does nothing. */
   private token = 0;
   private ioState: IoState = 'draining';
-  private lastSweepMs = 0;
+  /** The loop's decisions, shared with runtime-node (core/shard/worker-loop.ts). */
+  private readonly core: CoreWorkerLoop;
   /**
    * The idle wake-up: one pending timer event at most, re-armed lazily
    * (cheaper than an event per sleep, as most sleeps end by notify).
@@ -359,7 +361,9 @@ class WorkerLoop {
     readonly worker: ShardWorker,
     private readonly requests: SpscRing,
     private readonly replies: SpscRing,
-  ) {}
+  ) {
+    this.core = new CoreWorkerLoop(worker, node.settings.batchMax, node.settings.sweepIntervalMs);
+  }
 
   start(): void {
     const sim = this.node.sim;
@@ -408,18 +412,17 @@ class WorkerLoop {
     if (!node.alive) return;
     const { sim, settings, stats } = node;
     this.state = 'running';
-    const nowMs = node.clock.nowMs(sim.nowUs);
-    const result = this.worker.drain(nowMs, settings.batchMax);
-    sim.consume(this.thread, settings.drainCostUs + result.applied * settings.workerRecordCostUs);
+    // The decisions are core's WorkerLoop, as in runtime-node's worker thread; the timing of carrying them out is ours.
+    const { drained, swept, next } = this.core.turn(node.clock.nowMs(sim.nowUs));
+    sim.consume(this.thread, settings.drainCostUs + drained.applied * settings.workerRecordCostUs);
     node.sendPeerOutbox(this.worker);
-    if (result.notifyReplies) this.notifyIo();
-    // result.notifyRequests: the IO side never sleeps waiting for request-ring space (it keeps a backlog), so no one to wake.
-    if (nowMs - this.lastSweepMs >= settings.sweepIntervalMs) {
+    if (drained.notifyReplies) this.notifyIo();
+    // drained.notifyRequests: the IO side never sleeps waiting for request-ring space (it keeps a backlog), so no one to wake.
+    if (swept !== null) {
       stats.sweeps++;
-      stats.expiredBySweep += this.worker.sweepExpired(nowMs);
-      this.lastSweepMs = nowMs;
+      stats.expiredBySweep += swept;
     }
-    if (result.blockedOnReplies) {
+    if (next === 'waitForSpace') {
       stats.replyRingFull++;
       this.replyHeadWhenBlocked = this.replyHead();
       if (node.rng.chance(SPLIT_SLEEP_CHANCE)) {
@@ -429,7 +432,7 @@ class WorkerLoop {
       }
       return;
     }
-    if (result.applied === 0 && this.worker.repliesWaiting === 0) {
+    if (next === 'sleep') {
       if (node.rng.chance(SPLIT_SLEEP_CHANCE)) {
         sim.after(node.wakeDelayUs(), this.thread, Kind.WORKER_DRAIN, this.thread, this.sleepCheckAction);
       } else {

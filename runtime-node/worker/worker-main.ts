@@ -5,6 +5,7 @@
 
 import { parentPort, workerData } from 'node:worker_threads';
 import { ShardWorker } from '../../core/shard/shard-worker.js';
+import { WorkerLoop } from '../../core/shard/worker-loop.js';
 import { SpscRing } from '../../core/ring/spsc-ring.js';
 import { WorkerStatsWriter } from '../metrics/worker-stats.js';
 import { currentThreadId, pinCurrentThread } from './pin-cpu.js';
@@ -48,19 +49,18 @@ announce({
 });
 
 function serve(): void {
-  let lastSweepMs = 0;
+  // The loop's decisions are core's (core/shard/worker-loop.ts), shared with the simulator; the waiting is ours.
+  const loop = new WorkerLoop(worker, WORKER_BATCH_MAX, WORKER_IDLE_WAKE_MS);
   while (Atomics.load(control, CONTROL_STOP) === 0) {
-    const nowMs = Date.now();
     worker.memoryBudgetBytes = Number(Atomics.load(controlBigInts, CONTROL_MEMORY_BUDGET_BIGINT));
-    const result = worker.drain(nowMs, WORKER_BATCH_MAX);
-    if (result.notifyReplies) Atomics.notify(replies.header, SpscRing.signalConsumerIndex);
-    if (result.notifyRequests) Atomics.notify(requests.header, SpscRing.signalProducerIndex);
-    if (nowMs - lastSweepMs >= WORKER_IDLE_WAKE_MS) {
-      expiredKeys += worker.sweepExpired(nowMs);
+    const { drained, swept, next } = loop.turn(Date.now());
+    if (drained.notifyReplies) Atomics.notify(replies.header, SpscRing.signalConsumerIndex);
+    if (drained.notifyRequests) Atomics.notify(requests.header, SpscRing.signalProducerIndex);
+    if (swept !== null) {
+      expiredKeys += swept;
       publishStats();
-      lastSweepMs = nowMs;
     }
-    if (result.blockedOnReplies) {
+    if (next === 'waitForSpace') {
       const head = replies.prepareToWaitForSpace();
       if (head !== null) {
         stats.pause(performance.now());
@@ -70,7 +70,7 @@ function serve(): void {
       replies.doneWaitingForSpace();
       continue;
     }
-    if (result.applied === 0) {
+    if (next === 'sleep') {
       const tail = requests.prepareToSleep();
       if (tail !== null) {
         stats.pause(performance.now());
