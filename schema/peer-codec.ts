@@ -11,6 +11,7 @@
 
 import type { PeerLimits } from '../core/limits.js';
 import type { Entry, EntryKind, Message, Snapshot } from '../core/raft/raft-types.js';
+import type { PeerFrame } from '../core/replica/peer-frame.js';
 import { unreachable } from '../core/assert.js';
 import type { ByteSlab } from '../core/byte-slab.js';
 import { MessageBuilder } from './fast-capnp/message-builder.js';
@@ -24,11 +25,7 @@ import { peerMessageProblem } from './peer-rules.js';
 import { WireEncodeError } from './wire-errors.js';
 import { checkU32, checkU64Number } from './wire-numbers.js';
 
-/** One message for one replica of group `group` on the receiving node. */
-export interface PeerFrame {
-  readonly group: number;
-  readonly message: Message;
-}
+export type { PeerFrame };
 
 export type DecodedPeerBatch = { ok: true; frames: PeerFrame[] } | { ok: false; error: string };
 

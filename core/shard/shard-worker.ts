@@ -18,7 +18,7 @@
 import { assert, unreachable } from '../assert.js';
 import type { Limits } from '../limits.js';
 import { errReply, type Reply, type Request } from '../protocol/ops.js';
-import type { Message } from '../raft/raft-types.js';
+import type { PeerFrame } from '../replica/peer-frame.js';
 import type { ReplicaOutcome, ShardReplica } from '../replica/shard-replica.js';
 import { ByteWriter } from '../ring/byte-writer.js';
 import { decodeRequestRecord, encodeReplyRecord } from '../ring/ring-codec.js';
@@ -27,12 +27,6 @@ import { isWriteRequest, type ReadRequest } from './command.js';
 import { memoryRefusal } from './memory-budget.js';
 import { LocalLog, serveRequest, sweepGroup, type ShardGroup } from './local-log.js';
 import { Shard } from './shard.js';
-
-/** A message for a peer replica of one of this worker's groups. */
-export interface PeerFrame {
-  readonly group: number;
-  readonly message: Message;
-}
 
 /** A replicated group's outcome as the reply its client gets. */
 export function replyOfOutcome(outcome: ReplicaOutcome, group: number): Reply {
