@@ -8,6 +8,7 @@
 import type { Limits } from '../../core/limits.js';
 import type { ConnectionBudget } from '../io/connection-budget.js';
 import { MAXMEMORY_BYTES_MAX } from './server-settings.js';
+import { LIMIT_SETTING_NAMES } from './server-settings.js';
 import type { SettingsRegistry } from './settings-registry.js';
 
 /** Where the RESP password lives; the security engineer's auth module can stand behind it. */
@@ -66,8 +67,6 @@ function onlyValue(name: string, value: string): { name: string; get(): string; 
   return { name, get: () => value, set: (v) => (v.toLowerCase() === value ? null : `Piccolo supports only '${value}'`) };
 }
 
-const kebab = (name: string): string => name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
-
 export function registerRedisSettings(registry: SettingsRegistry, sources: RedisSettingsSources): void {
   const { budget, password, limits } = sources;
   const maxclients = {
@@ -109,7 +108,8 @@ export function registerRedisSettings(registry: SettingsRegistry, sources: Redis
   registry.register({ name: 'databases', get: () => '1' });
   registry.register({ name: 'timeout', get: () => '0' });
   registry.register({ name: 'proto-max-bulk-len', get: () => String(limits.valueBytesMax) });
-  for (const [name, value] of Object.entries(limits)) registry.register({ name: kebab(name), get: () => String(value) });
+  // Under the flag names the settings table gives them (`--key-bytes-max`), so CONFIG GET and --help agree.
+  for (const [name, key] of LIMIT_SETTING_NAMES) registry.register({ name, get: () => String(limits[key]) });
   // The limit's flag name for the same budget: one value, settable under either name.
   registry.register({ ...maxclients, name: 'connections-max' });
 }
