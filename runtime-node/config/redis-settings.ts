@@ -11,28 +11,16 @@ import { MAXMEMORY_BYTES_MAX } from './server-settings.js';
 import { LIMIT_SETTING_NAMES } from './server-settings.js';
 import type { SettingsRegistry } from './settings-registry.js';
 
-/** Where the RESP password lives; the security engineer's auth module can stand behind it. */
+/** Where the node's password lives (server.ts puts the PasswordGate behind it). */
 export interface PasswordSetting {
   get(): string | null;
   set(password: string | null): void;
-}
-
-/** A password held in this object (the default when the node is given no other). */
-export function passwordHolder(initial: string | null): PasswordSetting {
-  let password = initial;
-  return { get: () => password, set: (p) => { password = p; } };
 }
 
 /** The node's --maxmemory in bytes (0: no limit); setting it takes effect on every shard at its next batch. */
 export interface MemorySetting {
   get(): number;
   set(bytes: number): void;
-}
-
-/** A maxmemory held in this object (for tests and nodes without workers to tell). */
-export function memoryHolder(initial: number): MemorySetting {
-  let bytes = initial;
-  return { get: () => bytes, set: (b) => { bytes = b; } };
 }
 
 /** Redis's memory units (`CONFIG SET maxmemory 100mb`): k, m, g are powers of 1000, kb, mb, gb of 1024. */

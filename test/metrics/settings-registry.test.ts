@@ -4,7 +4,8 @@
 import { describe, expect, it } from 'vitest';
 import { makeLimits } from '../../core/limits.js';
 import { ConnectionBudget } from '../../runtime-node/io/connection-budget.js';
-import { memoryHolder, passwordHolder, registerRedisSettings } from '../../runtime-node/config/redis-settings.js';
+import { registerRedisSettings } from '../../runtime-node/config/redis-settings.js';
+import { memoryHolder, passwordHolder } from './setting-holders.js';
 import { SettingsRegistry } from '../../runtime-node/config/settings-registry.js';
 
 function registry(): { settings: SettingsRegistry; budget: ConnectionBudget; password: ReturnType<typeof passwordHolder> } {

@@ -3,7 +3,8 @@
 // otherwise, and the setting reaches the node's MemorySetting.
 import { describe, expect, it } from 'vitest';
 import { makeLimits } from '../../core/limits.js';
-import { memoryHolder, parseMemoryBytes, passwordHolder, registerRedisSettings } from '../../runtime-node/config/redis-settings.js';
+import { parseMemoryBytes, registerRedisSettings } from '../../runtime-node/config/redis-settings.js';
+import { memoryHolder, passwordHolder } from '../metrics/setting-holders.js';
 import { SettingsRegistry } from '../../runtime-node/config/settings-registry.js';
 import { ConnectionBudget } from '../../runtime-node/io/connection-budget.js';
 
