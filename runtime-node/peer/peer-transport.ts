@@ -133,14 +133,8 @@ export class PeerTransport {
     const address = this.options.peers.get(link.peer)!;
     const socket = connect({ host: address.host, port: address.port, noDelay: true });
     link.socket = socket;
-    const guard = setTimeout(() => socket.destroy(), PEER_HANDSHAKE_MS_MAX);
-    let hello: Uint8Array = new Uint8Array(0);
-    const onData = (chunk: Buffer): void => {
-      hello = concat(hello, chunk);
-      if (hello.length < ACCEPT_HELLO_BYTES) return;
-      socket.off('data', onData);
-      clearTimeout(guard);
-      const accept = decodeAcceptHello(hello.subarray(0, ACCEPT_HELLO_BYTES));
+    readHello(socket, ACCEPT_HELLO_BYTES, (hello, rest) => {
+      const accept = decodeAcceptHello(hello);
       if (typeof accept === 'string' || accept.acceptorId !== link.peer) {
         this.options.log(`warning: peer link to node ${link.peer} at ${address.host}:${address.port} refused: ${
           typeof accept === 'string' ? accept : `the node there is ${accept.acceptorId}`}`);
@@ -149,11 +143,10 @@ export class PeerTransport {
         return;
       }
       socket.write(encodeDialHello(this.options.nodeId, proofFor(this.options.secret, accept.nonce, this.options.nodeId, link.peer)));
-      this.linkUp(link, socket, hello.subarray(ACCEPT_HELLO_BYTES));
-    };
-    socket.on('data', onData);
+      this.linkUp(link, socket, rest);
+    });
     socket.on('error', () => {});
-    socket.on('close', () => { clearTimeout(guard); this.linkDown(link, socket); });
+    socket.on('close', () => this.linkDown(link, socket));
   }
 
   private accepted(socket: Socket): void {
@@ -161,14 +154,8 @@ export class PeerTransport {
     if (this.closed) { socket.destroy(); return; }
     const { bytes, nonce } = encodeAcceptHello(this.options.nodeId);
     socket.write(bytes);
-    const guard = setTimeout(() => socket.destroy(), PEER_HANDSHAKE_MS_MAX);
-    let hello: Uint8Array = new Uint8Array(0);
-    const onData = (chunk: Buffer): void => {
-      hello = concat(hello, chunk);
-      if (hello.length < DIAL_HELLO_BYTES) return;
-      socket.off('data', onData);
-      clearTimeout(guard);
-      const dial = decodeDialHello(hello.subarray(0, DIAL_HELLO_BYTES));
+    readHello(socket, DIAL_HELLO_BYTES, (hello, rest) => {
+      const dial = decodeDialHello(hello);
       const link = typeof dial === 'string' ? undefined : this.linkFor(dial.dialerId);
       const problem = typeof dial === 'string' ? dial
         : link === undefined ? `node ${dial.dialerId} is not in this node's peer list`
@@ -184,10 +171,8 @@ export class PeerTransport {
       if (link.socket && link.socket !== socket) link.socket.destroy();
       link.socket = socket;
       socket.on('close', () => this.linkDown(link, socket));
-      this.linkUp(link, socket, hello.subarray(DIAL_HELLO_BYTES));
-    };
-    socket.on('data', onData);
-    socket.on('close', () => clearTimeout(guard));
+      this.linkUp(link, socket, rest);
+    });
   }
 
   private linkUp(link: Link, socket: Socket, rest: Uint8Array): void {
@@ -243,6 +228,25 @@ export class PeerTransport {
       socket.write(batch.length === 1 ? batch[0]! : Buffer.concat(batch));
     });
   }
+}
+
+/**
+ * Waits for the first `length` bytes on `socket` (closing it when they do not
+ * come within PEER_HANDSHAKE_MS_MAX), then hands them over with whatever
+ * arrived after them.
+ */
+function readHello(socket: Socket, length: number, done: (hello: Uint8Array, rest: Uint8Array) => void): void {
+  const guard = setTimeout(() => socket.destroy(), PEER_HANDSHAKE_MS_MAX);
+  socket.on('close', () => clearTimeout(guard));
+  let received: Uint8Array = new Uint8Array(0);
+  const onData = (chunk: Buffer): void => {
+    received = concat(received, chunk);
+    if (received.length < length) return;
+    socket.off('data', onData);
+    clearTimeout(guard);
+    done(received.subarray(0, length), received.subarray(length));
+  };
+  socket.on('data', onData);
 }
 
 function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
