@@ -2,8 +2,9 @@
 // file > defaults), start a node, stop gracefully on SIGINT/SIGTERM (stop
 // accepting, finish in-flight requests, exit 0).
 
+import { AssertionError } from '../../core/assert.js';
 import { makeLimits, type Limits } from '../../core/limits.js';
-import { loadServerConfig, setting, type ServerConfig } from '../config/load-config.js';
+import { ConfigError, loadServerConfig, setting, type ServerConfig } from '../config/load-config.js';
 import { configAsJson, formatConfig } from '../config/print-config.js';
 import { envName, LIMIT_SETTING_NAMES, SERVER_SETTINGS } from '../config/server-settings.js';
 import { createLog, type Log, type LogFormat } from '../log.js';
@@ -48,6 +49,20 @@ ${helpRow('-h, --help', 'show this help')}
 /** The help text (built from the settings table, so every setting is listed). */
 export const SERVER_HELP = helpText();
 
+/**
+ * The limits with the user's overrides. Relations between them (a ring holds
+ * two max-sized records, ...) are invariants inside the node, asserted; given
+ * by a user they are a mistake in the settings, answered as one.
+ */
+function limitsOrConfigError(overrides: Partial<Limits>): Limits {
+  try {
+    return makeLimits(overrides);
+  } catch (error) {
+    if (!(error instanceof AssertionError)) throw error;
+    throw new ConfigError(`the limits do not fit together: ${error.message}; see docs/architecture.md, Limits`);
+  }
+}
+
 /** Map resolved settings to startServer's options. */
 export function serverOptionsFrom(config: ServerConfig, log: Log): ServerOptions {
   const limits: Partial<Limits> = {};
@@ -70,7 +85,7 @@ export function serverOptionsFrom(config: ServerConfig, log: Log): ServerOptions
     ...(workers !== undefined ? { workers } : {}),
     pin: !setting<boolean>(config, 'no-pin'),
     maxmemory: setting<number>(config, 'maxmemory'),
-    limits: makeLimits(limits),
+    limits: limitsOrConfigError(limits),
     ...(requirePass !== undefined ? { requirePass } : {}),
     allowOrigins: setting<readonly string[]>(config, 'allow-origin'),
     protectedMode: setting<string>(config, 'protected-mode') === 'yes',

@@ -82,6 +82,10 @@ describe('piccolo server configuration', () => {
     const bad = await runServer(['--port', '0'], { PICCOLO_WORKERS: 'lots' });
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain("PICCOLO_WORKERS must be an integer in 1..256, got 'lots'");
+    const ring = await runServer(['--ring-bytes', '1000', '--port', '0'], {});
+    expect(ring.code).toBe(2);
+    expect(ring.stderr).toContain('the limits do not fit together: ringBytes must hold two max-sized records');
+    expect(ring.stderr).not.toMatch(/\n\s+at /);
     const tls = await runServer(['--tls-cert', file], {});
     expect(tls.code).toBe(2);
     expect(tls.stderr).toContain('TLS needs both --tls-cert and --tls-key');
