@@ -13,6 +13,15 @@
 // A restart of the node in between loses the key anyway (no durability), so
 // those reads are not judged here.
 //
+// In a cluster the write's expiry is absolute, stamped by whichever leader
+// proposed it: its entry time is some node's clock reading taken between the
+// set's send and reply, or an earlier entry's time (entry times only grow),
+// so it lies between the lowest of all nodes' clocks at the send and the
+// highest at the reply. A read is judged at its leader's read time, likewise
+// between the lowest clock at its send and the highest at its reply. The same
+// three cases follow with those bounds; storage is durable there, so restarts
+// do not excuse a read.
+//
 // Keys must also be removed from memory by the active sweep, not only hidden
 // by lazy expiry: the final check looks for leftover expiring entries once
 // every TTL has run out and a few sweep periods have passed.
@@ -47,7 +56,8 @@ interface TtlKey {
   key: string;
   value: string;
   ttlMs: number;
-  node: NodeHost;
+  /** The node that owns the key (a lone node's shard); null in a cluster, where each read goes to the key's leader. */
+  node: NodeHost | null;
   setSentUs: number;
   setReplyUs: number;
   incarnation: number;
@@ -75,7 +85,7 @@ export class TtlClient {
     /** Requests sent from here on must be answered (the liveness check). */
     private readonly settleAtUs: number,
     private readonly onDone: () => void,
-    /** In a cluster: route to each key's group leader. Expiry is then judged by the leader's entry time, not one node's clock, so reads are not judged yet: only the sweep check runs. */
+    /** In a cluster: route to each key's group leader; expiry is judged against the bounds of every node's clock (above). */
     private readonly router: LeaderRouter | null = null,
   ) {}
 
@@ -127,11 +137,7 @@ export class TtlClient {
         return;
       }
       this.stats.setsOk++;
-      if (this.router) {
-        this.nextKey();
-        return;
-      }
-      const k: TtlKey = { key, value, ttlMs, node, setSentUs: sentUs, setReplyUs: this.sim.nowUs, incarnation: node.incarnations };
+      const k: TtlKey = { key, value, ttlMs, node: this.router ? null : node, setSentUs: sentUs, setReplyUs: this.sim.nowUs, incarnation: node.incarnations };
       // Even keys: half the reads aim before the expiry, half after. Odd
       // keys are only read before: reading after the expiry would remove
       // them lazily, and the sweep check needs keys only the sweep removes.
@@ -155,10 +161,16 @@ export class TtlClient {
     this.sim.at(Math.max(at, this.sim.nowUs), this.session.thread, Kind.TTL_NEXT, i, () => {
       let sentUs = 0;
       this.stats.reads++;
-      this.session.execute(k.node.index, { op: 'get', key: this.keys.get(k.key).bytes }, () => { sentUs = this.sim.nowUs; }, (outcome) => {
+      const key = this.keys.get(k.key).bytes;
+      const target = k.node?.index ?? this.router!.nodeFor(key);
+      this.session.execute(target, { op: 'get', key }, () => { sentUs = this.sim.nowUs; }, (outcome) => {
         this.checkAnswered(`read ${k.key}`, sentUs, outcome.kind);
-        if (outcome.kind === 'reply') this.judge(k, sentUs, this.sim.nowUs, outcome.reply);
-        else this.stats.skipped++;
+        if (outcome.kind !== 'reply') this.stats.skipped++;
+        else if (this.router && !outcome.reply.ok && outcome.reply.code === 'NOT_LEADER') {
+          // A read refused by a non-leader has no effect: skip it and aim the next one at the hinted leader.
+          this.router.redirected(key, outcome.reply.leaderHint);
+          this.stats.skipped++;
+        } else this.judge(k, sentUs, this.sim.nowUs, outcome.reply);
         this.readAt(k, times, i + 1);
       });
     });
@@ -169,15 +181,18 @@ export class TtlClient {
       this.findings.unexpected.push(`ttl read ${k.key}: ${reply.code} ${reply.message}`);
       return;
     }
-    if (k.node.incarnations !== k.incarnation || k.node.current === null) {
+    if (k.node !== null && (k.node.incarnations !== k.incarnation || k.node.current === null)) {
       this.stats.skipped++;
       return;
     }
-    const clock = k.node.clock;
-    const expiresAtEarliestMs = clock.nowMs(k.setSentUs) + k.ttlMs;
-    const expiresAtLatestMs = clock.nowMs(k.setReplyUs) + k.ttlMs;
-    const readEarliestMs = clock.nowMs(readSentUs);
-    const readLatestMs = clock.nowMs(readReplyUs);
+    // A lone node: its own clock. A cluster: the bounds of every node's clock (the header says why).
+    const clocks = k.node !== null ? [k.node] : this.nodes;
+    const earliestMs = (atUs: number): number => Math.min(...clocks.map((n) => n.clock.nowMs(atUs)));
+    const latestMs = (atUs: number): number => Math.max(...clocks.map((n) => n.clock.nowMs(atUs)));
+    const expiresAtEarliestMs = earliestMs(k.setSentUs) + k.ttlMs;
+    const expiresAtLatestMs = latestMs(k.setReplyUs) + k.ttlMs;
+    const readEarliestMs = earliestMs(readSentUs);
+    const readLatestMs = latestMs(readReplyUs);
     const where = `ttl key ${k.key} (ttl ${k.ttlMs}ms, set between node times ${expiresAtEarliestMs - k.ttlMs} and ${expiresAtLatestMs - k.ttlMs}; read between ${readEarliestMs} and ${readLatestMs})`;
     if (reply.found === true) {
       const value = reply.value instanceof Uint8Array ? fromUtf8(reply.value) : null;
