@@ -46,4 +46,11 @@ export class WatchedChild {
     clearTimeout(timer);
     if (code !== 0) process.stderr.write(`bench: ${this.name} exited with ${code ?? 'a signal'}; stderr: ${this.stderrTail}\n`);
   }
+
+  /** SIGKILL, as a crash: nothing gets to flush. */
+  async kill(): Promise<void> {
+    if (!this.running) return;
+    this.child.kill('SIGKILL');
+    await this.exited;
+  }
 }

@@ -59,6 +59,9 @@ export function rssBytes(pid: number): number {
   return match ? Number(match[1]) * 1024 : NaN;
 }
 
+/** redis-server flags for no persistence at all: the in-memory comparison. */
+export const REDIS_PERSISTENCE_OFF: readonly string[] = ['--save', '', '--appendonly', 'no'];
+
 export class BenchServer {
   private readonly process: WatchedChild;
 
@@ -75,11 +78,11 @@ export class BenchServer {
     return this.process.pid;
   }
 
-  /** redis-server with persistence off (no RDB snapshots, no AOF), on a loopback port. */
-  static async startRedis(): Promise<BenchServer> {
+  /** redis-server on a loopback port; persistence off (no RDB snapshots, no AOF) unless `persistence` says otherwise. */
+  static async startRedis(persistence: readonly string[] = REDIS_PERSISTENCE_OFF): Promise<BenchServer> {
     const port = await freePort();
     const child = spawn('redis-server', [
-      '--port', String(port), '--bind', BENCH_HOST, '--save', '', '--appendonly', 'no',
+      '--port', String(port), '--bind', BENCH_HOST, ...persistence,
       '--protected-mode', 'no', '--daemonize', 'no', '--loglevel', 'warning',
     ], { stdio: ['ignore', 'pipe', 'pipe'] });
     const server = new BenchServer('redis', child, port);
@@ -87,10 +90,13 @@ export class BenchServer {
     return server;
   }
 
-  /** A Piccolo node on its defaults (workers one per core, pinned), its ports picked free; optionally CPU-profiled. */
-  static startPiccolo(options: { cpuProfileDir?: string } = {}): Promise<BenchServer> {
+  /**
+   * A Piccolo node on its defaults (workers one per core, pinned), its ports
+   * picked free, plus `args` (e.g. its storage flags); optionally CPU-profiled.
+   */
+  static startPiccolo(options: { cpuProfileDir?: string; args?: readonly string[] } = {}): Promise<BenchServer> {
     const nodeFlags = options.cpuProfileDir ? ['--cpu-prof', '--cpu-prof-dir', options.cpuProfileDir] : [];
-    const child = spawn(process.execPath, [...nodeFlags, PICCOLO_BIN, 'server', '--port', '0', '--resp-port', '0'], {
+    const child = spawn(process.execPath, [...nodeFlags, PICCOLO_BIN, 'server', '--port', '0', '--resp-port', '0', ...options.args ?? []], {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     return new Promise((resolve, reject) => {
@@ -133,6 +139,11 @@ export class BenchServer {
   /** SIGTERM and wait for a normal exit (which writes CPU profiles); SIGKILL if it hangs. */
   stop(): Promise<void> {
     return this.process.stop(STOP_TIMEOUT_MS);
+  }
+
+  /** kill -9: a crash, for restart-time measurements. */
+  kill(): Promise<void> {
+    return this.process.kill();
   }
 }
 

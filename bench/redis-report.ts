@@ -2,7 +2,7 @@
 // Markdown of the "Redis side by side" section of docs/benchmarks.md, which
 // lives between its own markers (the rest of the file belongs to bench/report.ts).
 
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { replaceDocSection } from './doc-section.js';
 import { formatThreadProfile, type ThreadProfile } from './cpu-profile.js';
 import { formatLoad, type MachineInfo } from './machine.js';
 import { LAYERS, type Layer } from './redis-profile.js';
@@ -275,22 +275,5 @@ function limitNotes(r: RedisReport): string[] {
 
 /** Write the section between its markers; add the markers under the section's heading (or at the end) if missing. */
 export function writeRedisSection(path: string, section: string): void {
-  const text = existsSync(path) ? readFileSync(path, 'utf8') : '# Benchmarks\n';
-  const begin = text.indexOf(REDIS_BEGIN_MARKER);
-  const end = text.indexOf(REDIS_END_MARKER);
-  let next: string;
-  if (begin >= 0 && end > begin) {
-    next = text.slice(0, begin) + section + text.slice(end + REDIS_END_MARKER.length);
-  } else {
-    const heading = text.indexOf(`${SECTION_HEADING}\n`);
-    if (heading >= 0) {
-      const bodyStart = heading + SECTION_HEADING.length + 1;
-      const following = text.indexOf('\n## ', bodyStart);
-      const bodyEnd = following >= 0 ? following + 1 : text.length;
-      next = `${text.slice(0, bodyStart)}\n${section}\n${following >= 0 ? '\n' : ''}${text.slice(bodyEnd)}`;
-    } else {
-      next = `${text.trimEnd()}\n\n${SECTION_HEADING}\n\n${section}\n`;
-    }
-  }
-  writeFileSync(path, next);
+  replaceDocSection(path, { heading: SECTION_HEADING, beginMarker: REDIS_BEGIN_MARKER, endMarker: REDIS_END_MARKER }, section);
 }
