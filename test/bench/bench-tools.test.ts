@@ -13,6 +13,7 @@ import {
   clientHeaderBytes, encodeClientFrame, FrameProtocolError, OPCODE_BINARY, OPCODE_TEXT, ServerFrameReader, writeClientHeader,
 } from '../../bench/ws-frames.js';
 import { median } from '../../bench/e2e.js';
+import { parseWrkOutput } from '../../bench/wrk-load.js';
 
 /** Relative precision the histogram promises (2 / 128 sub-buckets). */
 const PRECISION = 2 / 128;
@@ -198,4 +199,21 @@ test('median of odd and even counts', () => {
   expect(median([3, 1, 2])).toBe(2);
   expect(median([4, 1, 3, 2])).toBe(2.5);
   expect(median([])).toBeNaN();
+});
+
+test('wrk output: requests per second, percentiles in ms whatever unit wrk chose, and errors counted', () => {
+  const out = `Running 2s test @ http://127.0.0.1:7791
+  1 threads and 10 connections
+  Latency Distribution
+     50%  612.00us
+     75%    1.02ms
+     90%    2.10ms
+     99%    1.20s
+  2590 requests in 2.01s, 150.00KB read
+  Socket errors: connect 0, read 1, write 0, timeout 2
+  Non-2xx or 3xx responses: 4
+Requests/sec:   1289.80
+Transfer/sec:     74.63KB
+`;
+  expect(parseWrkOutput(out)).toEqual({ rps: 1289.8, requests: 2590, p50Ms: 0.612, p99Ms: 1200, errors: 7 });
 });

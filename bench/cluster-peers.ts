@@ -1,0 +1,130 @@
+// The clusters Piccolo's cluster is measured against (bench:cluster): a Redis
+// Cluster of 3 masters and 3 replicas (asynchronous replication) and a
+// 3-member etcd, all on loopback ports in temporary directories, installed
+// with apt-get when missing, stopped and removed at the end.
+
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { WatchedChild } from './child-process.js';
+import { BENCH_HOST, commandExists, freePort } from './redis-processes.js';
+
+/** Longest wait for a cluster to form and answer. */
+const FORM_TIMEOUT_MS = 60_000;
+
+/** Install Debian packages for the binaries that are missing. */
+export function ensurePackages(binaries: Record<string, string>, log: (line: string) => void): void {
+  const missing = Object.entries(binaries).filter(([bin]) => !commandExists(bin)).map(([, pkg]) => pkg);
+  if (missing.length === 0) return;
+  if (!commandExists('apt-get')) throw new Error(`missing packages ${missing.join(', ')}, and no apt-get to install them`);
+  log(`installing ${missing.join(', ')} with apt-get ...`);
+  const install = (): number | null => spawnSync('apt-get', ['install', '-y', '-qq', ...missing], { stdio: 'inherit' }).status;
+  if (install() !== 0) {
+    spawnSync('apt-get', ['update', '-qq'], { stdio: 'inherit' });
+    if (install() !== 0) throw new Error(`apt-get could not install ${missing.join(', ')}`);
+  }
+}
+
+async function until(what: string, check: () => boolean): Promise<void> {
+  const deadline = Date.now() + FORM_TIMEOUT_MS;
+  while (Date.now() < deadline) {
+    if (check()) return;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  throw new Error(`${what} within ${FORM_TIMEOUT_MS} ms`);
+}
+
+/** Processes in a temporary directory: stop them all, then remove it. */
+class ProcessGroup {
+  protected readonly children: WatchedChild[] = [];
+  protected constructor(readonly dir: string) {}
+
+  /** SIGKILL: a benchmark's peers hold nothing worth a clean shutdown, and etcd's exit on SIGTERM is by signal (noisy). */
+  async stop(): Promise<void> {
+    await Promise.all(this.children.map((c) => c.kill()));
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+/** redis-server × 6 in cluster mode, made into 3 masters with a replica each by `redis-cli --cluster create`. */
+export class RedisCluster extends ProcessGroup {
+  private constructor(dir: string, readonly ports: readonly number[]) {
+    super(dir);
+  }
+
+  static async start(): Promise<RedisCluster> {
+    const cluster = new RedisCluster(mkdtempSync(join(tmpdir(), 'piccolo-bench-redis-cluster-')), []);
+    const ports: number[] = [];
+    try {
+      for (let i = 0; i < 6; i++) {
+        const port = await freePort();
+        // Redis Cluster uses port + 10000 for its bus: it must be free too, and below 65536.
+        if (port + 10_000 > 65_535) { i--; continue; }
+        ports.push(port);
+        const child = spawn('redis-server', [
+          '--port', String(port), '--bind', BENCH_HOST, '--cluster-enabled', 'yes', '--cluster-config-file', `nodes-${port}.conf`,
+          '--dir', cluster.dir, '--save', '', '--appendonly', 'no', '--protected-mode', 'no', '--daemonize', 'no', '--loglevel', 'warning',
+        ], { stdio: ['ignore', 'ignore', 'pipe'] });
+        cluster.children.push(new WatchedChild(`redis-cluster-${port}`, child));
+      }
+      (cluster as { ports: readonly number[] }).ports = ports;
+      const ping = (port: number): boolean =>
+        spawnSync('redis-cli', ['-h', BENCH_HOST, '-p', String(port), 'PING'], { encoding: 'utf8' }).stdout.trim() === 'PONG';
+      await until('redis-server instances did not answer PING', () => ports.every(ping));
+      const create = spawnSync('redis-cli', [
+        '--cluster', 'create', ...ports.map((p) => `${BENCH_HOST}:${p}`), '--cluster-replicas', '1', '--cluster-yes',
+      ], { encoding: 'utf8' });
+      if (create.status !== 0) throw new Error(`redis-cli --cluster create failed: ${create.stdout}${create.stderr}`);
+      const info = (port: number): string => spawnSync('redis-cli', ['-h', BENCH_HOST, '-p', String(port), 'CLUSTER', 'INFO'], { encoding: 'utf8' }).stdout;
+      await until('the Redis Cluster did not reach cluster_state:ok on every node', () => ports.every((p) => /cluster_state:ok/.test(info(p))));
+      return cluster;
+    } catch (e) {
+      await cluster.stop();
+      throw e;
+    }
+  }
+
+  /** Where redis-benchmark --cluster starts (any node; it reads the slot map). */
+  get seedPort(): number {
+    return this.ports[0]!;
+  }
+}
+
+/** etcd × 3 forming one cluster; clients use its HTTP/JSON gateway (POST /v3/kv/put). */
+export class EtcdCluster extends ProcessGroup {
+  private constructor(dir: string, readonly clientPorts: readonly number[]) {
+    super(dir);
+  }
+
+  static async start(): Promise<EtcdCluster> {
+    const dir = mkdtempSync(join(tmpdir(), 'piccolo-bench-etcd-'));
+    const clientPorts: number[] = [];
+    const peerPorts: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      clientPorts.push(await freePort());
+      peerPorts.push(await freePort());
+    }
+    const cluster = new EtcdCluster(dir, clientPorts);
+    const initial = peerPorts.map((p, i) => `e${i}=http://${BENCH_HOST}:${p}`).join(',');
+    try {
+      for (let i = 0; i < 3; i++) {
+        const child = spawn('etcd', [
+          '--name', `e${i}`, '--data-dir', join(dir, `e${i}`),
+          '--listen-client-urls', `http://${BENCH_HOST}:${clientPorts[i]}`, '--advertise-client-urls', `http://${BENCH_HOST}:${clientPorts[i]}`,
+          '--listen-peer-urls', `http://${BENCH_HOST}:${peerPorts[i]}`, '--initial-advertise-peer-urls', `http://${BENCH_HOST}:${peerPorts[i]}`,
+          '--initial-cluster', initial, '--initial-cluster-state', 'new', '--initial-cluster-token', 'piccolo-bench', '--log-level', 'error',
+        ], { stdio: ['ignore', 'ignore', 'pipe'] });
+        cluster.children.push(new WatchedChild(`etcd-${i}`, child));
+      }
+      const healthy = (): boolean => spawnSync('etcdctl', [
+        '--endpoints', clientPorts.map((p) => `http://${BENCH_HOST}:${p}`).join(','), 'endpoint', 'health',
+      ], { encoding: 'utf8', env: { ...process.env, ETCDCTL_API: '3' } }).status === 0;
+      await until('etcd did not report every member healthy', healthy);
+      return cluster;
+    } catch (e) {
+      await cluster.stop();
+      throw e;
+    }
+  }
+}
