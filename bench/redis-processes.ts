@@ -90,7 +90,7 @@ export class BenchServer {
   /** A Piccolo node on its defaults (workers one per core, pinned), its ports picked free; optionally CPU-profiled. */
   static startPiccolo(options: { cpuProfileDir?: string } = {}): Promise<BenchServer> {
     const nodeFlags = options.cpuProfileDir ? ['--cpu-prof', '--cpu-prof-dir', options.cpuProfileDir] : [];
-    const child = spawn(process.execPath, [...nodeFlags, PICCOLO_BIN, 'server', '--port', '0', '--resp-port', '0'], {
+    const child = spawn(process.execPath, [...nodeFlags, PICCOLO_BIN, 'server', '--port', '0', '--resp-port', '0', '--in-memory'], {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     return new Promise((resolve, reject) => {
