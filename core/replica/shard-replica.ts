@@ -85,8 +85,13 @@ export const DEFAULT_SNAPSHOT_KEEP_ENTRIES = 1_000;
  * the snapshot, per group.
  */
 export const SNAPSHOT_LOG_BYTES_MIN = 8 * 1024 * 1024;
-/** What an entry costs in the log beyond its data (index, term, kind, record framing): counted so no-ops count too. */
-export const ENTRY_LOG_OVERHEAD_BYTES = 32;
+/**
+ * What an entry costs beyond its data while the log keeps it: its Entry object
+ * and byte array in Raft's log (shared with the in-memory storage), about this
+ * much in V8 (on disk, its framing is far less). Counted so that many small
+ * writes, and no-ops, still bring the snapshot on.
+ */
+export const ENTRY_LOG_OVERHEAD_BYTES = 128;
 /** Ticks a lone voter may need to elect itself: its election timeout is drawn in [electionTicks, 2·electionTicks). */
 const ALONE_CAMPAIGN_TICKS_MAX = 2 * DEFAULT_RAFT_TUNING.electionTicks;
 export { DEFAULT_RAFT_TUNING };
@@ -317,7 +322,8 @@ export class ShardReplica {
   private snapshotDue(): boolean {
     if (this.shard.appliedIndex - this.snapshotIndex >= this.config.snapshotEveryEntries) return true;
     const floor = this.config.snapshotLogBytesMin ?? SNAPSHOT_LOG_BYTES_MIN;
-    return this.logBytesSinceSnapshot >= floor && this.logBytesSinceSnapshot >= this.shard.usedBytes;
+    // The state's size as a snapshot copies it: its keys' and values' bytes (usedBytes counts whole store pages).
+    return this.logBytesSinceSnapshot >= floor && this.logBytesSinceSnapshot >= this.shard.dataBytes;
   }
 
   private loadSnapshot(snapshot: Snapshot): void {
