@@ -144,6 +144,13 @@ export function emptyNodeStats(): NodeStats {
   return { requests: 0, backlogged: 0, backlogPeak: 0, replyRingFull: 0, workerSleeps: 0, idleWakes: 0, hiccups: 0, lostWakeups: 0, lostWakeupNotes: [], sweeps: 0, expiredBySweep: 0, recoveredTails: 0 };
 }
 
+/**
+ * A lone node's groups snapshot once this much log was written since the last
+ * snapshot (and the log outgrew the state): far below the product's floor, so
+ * snapshots, and restarts from them, happen in every run.
+ */
+const LONE_SNAPSHOT_LOG_BYTES_MIN = 16 * 1024;
+
 /** Encoded peer batches live until the network delivers them (decoding copies what it keeps): cut from slabs. */
 const peerBatchSlab = new ByteSlab();
 
@@ -190,7 +197,7 @@ export class SimNode implements ShardTransport {
   private loneReplicas(shards: readonly number[], storages: ReadonlyMap<number, RaftStorage>): Map<number, ShardReplica> {
     const nowMs = this.clock.nowMs(this.sim.nowUs);
     return new Map(loneGroups(shards).map((members) => [members.group, startGroupReplica(members, LONE_REPLICA_ID, this.settings.limits,
-      storages.get(members.group) ?? new MemoryRaftStorage(), this.rng.fork(), nowMs)]));
+      storages.get(members.group) ?? new MemoryRaftStorage(), this.rng.fork(), nowMs, { snapshotLogBytesMin: LONE_SNAPSHOT_LOG_BYTES_MIN })]));
   }
 
   private replicasFor(cluster: NodeCluster, groups: readonly number[]): Map<number, ShardReplica> {

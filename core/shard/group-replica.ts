@@ -25,20 +25,28 @@ export function loneGroups(shards: readonly number[]): GroupMembers[] {
   return shards.map((group) => ({ group, voters: [LONE_REPLICA_ID] }));
 }
 
+/** When snapshots are taken (ShardReplicaConfig); the product's defaults compact by log bytes only. */
+export interface CompactionTuning {
+  readonly snapshotEveryEntries?: number;
+  readonly snapshotLogBytesMin?: number;
+}
+
 /**
  * This node's replica of `members.group`, recovered from `storage` and, if it
  * is the group's only voter, already leading (a lone node serves at once).
  */
 export function startGroupReplica(
   members: GroupMembers, replicaId: ReplicaId, limits: Limits, storage: RaftStorage, random: Random, nowMs: number,
+  compaction: CompactionTuning = {},
 ): ShardReplica {
   const replica = new ShardReplica({
     group: members.group,
     raft: { id: replicaId, ...DEFAULT_RAFT_TUNING, random },
     limits,
     membership: { voters: [...members.voters], learners: [] },
-    snapshotEveryEntries: DEFAULT_SNAPSHOT_EVERY_ENTRIES,
+    snapshotEveryEntries: compaction.snapshotEveryEntries ?? DEFAULT_SNAPSHOT_EVERY_ENTRIES,
     snapshotKeepEntries: DEFAULT_SNAPSHOT_KEEP_ENTRIES,
+    ...(compaction.snapshotLogBytesMin !== undefined ? { snapshotLogBytesMin: compaction.snapshotLogBytesMin } : {}),
   }, storage);
   replica.campaignAlone(nowMs);
   return replica;
