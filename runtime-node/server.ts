@@ -128,7 +128,7 @@ export async function startServer(options: ServerOptions = {}): Promise<PiccoloS
   const shards = dataDir?.shards ?? options.workers ?? WorkerPool.defaultWorkerCount();
   const workersWanted = options.workers ?? WorkerPool.defaultWorkerCount();
   const workers = Math.min(workersWanted, shards);
-  if (workers < workersWanted) log(`warning: ${dataDir!.path} holds ${shards} shards: running ${workers} workers, not ${workersWanted}`);
+  if (workers < workersWanted) log(`warning: ${dataDir!.path} holds ${shards} shard${shards === 1 ? '' : 's'}: running ${workers} workers, not ${workersWanted}`);
   const batcher = new SendBatcher();
   let pool: WorkerPool;
   try {
