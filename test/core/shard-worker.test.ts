@@ -1,7 +1,8 @@
 // core/shard/shard-worker.ts: requests in through one ring, replies out
 // through another, with backpressure when the reply ring is full. Driven
-// single-threaded the way the runtime drives it; every reply must arrive, in
-// request order, equal to what the shard gives directly.
+// single-threaded the way the runtime drives it; every reply must arrive
+// (in any order: the IO side orders them by tag) equal to what the shard gives
+// applying the requests directly, in ring order.
 
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
