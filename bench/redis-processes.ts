@@ -92,11 +92,12 @@ export class BenchServer {
 
   /**
    * A Piccolo node on its defaults (workers one per core, pinned), its ports
-   * picked free, plus `args` (e.g. its storage flags); optionally CPU-profiled.
+   * picked free, with `args` (its storage flags; default --in-memory); optionally CPU-profiled.
    */
   static startPiccolo(options: { cpuProfileDir?: string; args?: readonly string[] } = {}): Promise<BenchServer> {
     const nodeFlags = options.cpuProfileDir ? ['--cpu-prof', '--cpu-prof-dir', options.cpuProfileDir] : [];
-    const child = spawn(process.execPath, [...nodeFlags, PICCOLO_BIN, 'server', '--port', '0', '--resp-port', '0', ...options.args ?? []], {
+    // Without storage flags, in memory: the like-for-like peer of Redis with persistence off.
+    const child = spawn(process.execPath, [...nodeFlags, PICCOLO_BIN, 'server', '--port', '0', '--resp-port', '0', ...options.args ?? ['--in-memory']], {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     return new Promise((resolve, reject) => {

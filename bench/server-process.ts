@@ -71,7 +71,7 @@ export class ServerProcess {
   }
 
   static startPiccolo(options: PiccoloProcessOptions): Promise<ServerProcess> {
-    const args = [PICCOLO_BIN, 'server', '--port', '0', '--workers', String(options.workers)];
+    const args = [PICCOLO_BIN, 'server', '--port', '0', '--workers', String(options.workers), '--in-memory'];
     if (!options.pin) args.push('--no-pin');
     return ServerProcess.start('piccolo', args, options);
   }

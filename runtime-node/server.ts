@@ -14,6 +14,8 @@ import { Dispatcher } from '../core/node/dispatcher.js';
 import { mountHttp } from './io/http-front.js';
 import { SendBatcher } from './io/send-batcher.js';
 import { WorkerPool, type WorkerInfo } from './io/worker-pool.js';
+import type { SyncMode } from '../core/storage/log-storage.js';
+import { openDataDir, type DataDir } from './storage/data-dir.js';
 import { mountWebSocket, WS_AUTH_TIMEOUT_MS } from './io/ws-front.js';
 import { startRespFront, type RespFront } from './io/resp-front.js';
 import { DEFAULT_HOST, DEFAULT_PORT, DEFAULT_RESP_PORT } from './config/server-settings.js';
@@ -32,6 +34,12 @@ import { MetricsRespStats } from './metrics/resp-stats.js';
 export { ListenError } from './security/exclusive-listen.js';
 export { ProtectedModeError } from './security/protected-mode.js';
 export { TlsConfigError } from './security/tls-files.js';
+export { StorageRefusedError } from './io/worker-pool.js';
+export { StorageError } from '../core/storage/storage-errors.js';
+export { DataDirError } from './storage/data-dir.js';
+
+/** The node id written into a lone node's files (a directory written under another id is refused). */
+export const LONE_NODE_ID = 1;
 export type { AuthDoor, PasswordGate } from './security/password-gate.js';
 
 export { DEFAULT_HOST, DEFAULT_PORT };
@@ -47,6 +55,14 @@ export interface ServerOptions {
   workers?: number;
   /** Pin each worker to one CPU (Linux). */
   pin?: boolean;
+  /**
+   * The data directory: each shard's Raft log, hard state and snapshots, so
+   * a restart (or kill -9) keeps every acknowledged write. Absent: data is
+   * in memory only and a restart loses it (the CLI's --in-memory).
+   */
+  dataDir?: string;
+  /** When a write is durable before its reply leaves (default always); see docs/durability.md. */
+  fsync?: SyncMode;
   /** Store bytes the node may hold, split evenly over its shards; over it writes that add data are refused (OUT_OF_MEMORY). 0 (default): no limit. */
   maxmemory?: number;
   limits?: Partial<Limits>;
@@ -84,6 +100,9 @@ export interface PiccoloServer {
   readonly limits: Limits;
   /** Whether the doors speak TLS (https/wss, RESP over TLS). */
   readonly tls: boolean;
+  /** The data directory (absolute), or null: in memory only. */
+  readonly dataDir: string | null;
+  readonly fsync: SyncMode;
   /** The password of every door; `set()` changes it at run time (Redis's CONFIG SET requirepass). */
   readonly passwordGate: PasswordGate;
   /** Counters and gauges of this node (GET /metrics); `metrics.authFailed(door)` counts a failed login. */
@@ -103,9 +122,24 @@ export async function startServer(options: ServerOptions = {}): Promise<PiccoloS
   const originPolicy = new OriginPolicy(options.allowOrigins ?? []);
   const tls = options.tls ? loadTlsFiles(options.tls) : null;
   const passwordGate = new PasswordGate(options.requirePass ?? null);
-  const workers = options.workers ?? WorkerPool.defaultWorkerCount();
+  const fsync = options.fsync ?? { kind: 'always' };
+  const dataDir: DataDir | null = options.dataDir === undefined ? null : openDataDir(options.dataDir);
+  // A data directory fixes the shard count it was written with (keys hash to shards by it); workers share them.
+  const shards = dataDir?.shards ?? options.workers ?? WorkerPool.defaultWorkerCount();
+  const workersWanted = options.workers ?? WorkerPool.defaultWorkerCount();
+  const workers = Math.min(workersWanted, shards);
+  if (workers < workersWanted) log(`warning: ${dataDir!.path} holds ${shards} shard${shards === 1 ? '' : 's'}: running ${workers} workers, not ${workersWanted}`);
   const batcher = new SendBatcher();
-  const pool = await WorkerPool.start({ workers, limits, pin: options.pin ?? true, log, afterReplies: batcher.flushAll });
+  let pool: WorkerPool;
+  try {
+    pool = await WorkerPool.start({
+      workers, shards, limits, pin: options.pin ?? true, log, afterReplies: batcher.flushAll,
+      storage: dataDir === null ? null : { dataDir: dataDir.path, nodeId: LONE_NODE_ID, syncMode: fsync },
+    });
+  } catch (error) {
+    dataDir?.release();
+    throw error;
+  }
   const dispatcher = new Dispatcher(pool, limits);
   const budget = new ConnectionBudget(limits.connectionsMax);
   const startedAtMs = Date.now();
@@ -168,6 +202,7 @@ export async function startServer(options: ServerOptions = {}): Promise<PiccoloS
     listenToken = await listenExclusive(app, host, options.port ?? DEFAULT_PORT, 'HTTP/WebSocket');
   } catch (error) {
     await pool.stop();
+    dataDir?.release();
     app.close();
     throw error;
   }
@@ -185,6 +220,7 @@ export async function startServer(options: ServerOptions = {}): Promise<PiccoloS
     } catch (error) {
       uWS.us_listen_socket_close(listenToken);
       await pool.stop();
+      dataDir?.release();
       app.close();
       metrics.close();
       throw error;
@@ -205,12 +241,17 @@ export async function startServer(options: ServerOptions = {}): Promise<PiccoloS
       });
       for (const ws of [...sockets]) ws.end(WS_CLOSE.SHUTTING_DOWN, 'server shutting down');
       await resp?.close();
+      // The workers close their storages (what was synced becomes durable) before the directory's lock goes.
       await pool.stop();
+      dataDir?.release();
       app.close();
       metrics.close();
     })();
     return closing;
   };
 
-  return { host, port, respPort: resp?.port ?? null, workers: pool.infos, limits, tls: tls !== null, passwordGate, metrics, settings, close };
+  return {
+    host, port, respPort: resp?.port ?? null, workers: pool.infos, limits, tls: tls !== null, dataDir: dataDir?.path ?? null, fsync,
+    passwordGate, metrics, settings, close,
+  };
 }

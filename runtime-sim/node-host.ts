@@ -77,6 +77,9 @@ export class NodeHost {
           this.disks.set(g, new SimDisk(rng.fork()));
         }
       }
+    } else {
+      // A lone node: each shard is a group of one, its log on its own disk.
+      for (let shard = 0; shard < settings.shards; shard++) this.disks.set(shard, new SimDisk(rng.fork()));
     }
   }
 
@@ -91,12 +94,12 @@ export class NodeHost {
   /** The storages the current process opened (recovered) at boot. */
   private storages = new Map<number, RaftStorage>();
 
-  /** Starts a fresh process (empty memory; in a cluster, what the storages kept). */
+  /** Starts a fresh process (empty memory; what the storages kept). */
   boot(): void {
     this.incarnations++;
-    if (this.cluster) this.openStorages(this.cluster.nodeIndex);
+    this.openStorages(this.cluster?.nodeIndex ?? this.index);
     this.current = new SimNode(this.sim, this.threads, this.clock, this.settings, this.rng.fork(), this.stats, this.workerFactory, this.scheduling,
-      this.cluster ? { ...this.cluster, storages: this.storages } : null).start();
+      this.cluster ? { ...this.cluster, storages: this.storages } : null, this.cluster ? new Map() : this.storages).start();
   }
 
   /** Recovery at start: every group's storage is opened from what its disk kept. */

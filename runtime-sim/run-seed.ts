@@ -356,11 +356,9 @@ class World {
     }
     if (checker.verdict === 'not-linearizable') {
       const v = this.violation!;
-      const crashes = this.config.faults.crashes.length > 0 && this.config.cluster === null
-        ? ' (this run crashed nodes: without durability a crash loses acknowledged writes, so this is expected)' : '';
       failures.push(this.lostWriteOnly
-        ? { kind: 'lost-write', summary: `the final read-back of key ${JSON.stringify(v.key)} does not match any linearizable state: an acknowledged write was lost${crashes}`, details: list(v.window) }
-        : { kind: 'linearizability', summary: `key ${JSON.stringify(v.key)} is not linearizable${crashes}`, details: list(v.window) });
+        ? { kind: 'lost-write', summary: `the final read-back of key ${JSON.stringify(v.key)} does not match any linearizable state: an acknowledged write was lost`, details: list(v.window) }
+        : { kind: 'linearizability', summary: `key ${JSON.stringify(v.key)} is not linearizable`, details: list(v.window) });
     }
     if (findings.expiry.length > 0) failures.push({ kind: 'expiry', summary: `${findings.expiry.length} expiry violations`, details: list(findings.expiry) });
     if (findings.liveness.length > 0) failures.push({ kind: 'liveness', summary: `${findings.liveness.length} liveness failures`, details: list(findings.liveness) });

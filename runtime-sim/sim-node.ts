@@ -17,7 +17,9 @@
 // wrap-around happen.
 //
 // The node's memory is its JS objects: `crash` drops them, and a restart is
-// a new SimNode. In a cluster, each worker hosts replicas of the shard groups
+// a new SimNode. A lone node is a cluster of one: each shard a group whose
+// only voter is this node, its storage on the host's simulated disk (a crash
+// keeps what was synced). In a cluster, each worker hosts replicas of the shard groups
 // placed on this node (core/replica): their Raft storage belongs to the
 // host and keeps what was synced across a crash; peer messages leave as
 // encoded Cap'n Proto batches (schema/peer-codec.ts) over the simulated
@@ -26,7 +28,7 @@
 import { AssertionError } from '../core/assert.js';
 import { DEFAULT_PEER_LIMITS, type Limits } from '../core/limits.js';
 import { DEFAULT_RAFT_TUNING, type PlantedBugs } from '../core/raft/raft.js';
-import type { RaftStorage } from '../core/raft/raft-storage.js';
+import { MemoryRaftStorage, type RaftStorage } from '../core/raft/raft-storage.js';
 import { DEFAULT_SNAPSHOT_KEEP_ENTRIES, ShardReplica } from '../core/replica/shard-replica.js';
 import { ByteSlab } from '../core/byte-slab.js';
 import { decodePeerBatch, encodePeerBatchInto } from '../schema/peer-codec.js';
@@ -38,6 +40,7 @@ import type { Random } from '../core/random.js';
 import { SpscRing } from '../core/ring/spsc-ring.js';
 import { SlotMap } from '../core/routing/slot-map.js';
 import type { PeerFrame } from '../core/replica/peer-frame.js';
+import { LONE_REPLICA_ID, loneGroups, startGroupReplica } from '../core/shard/group-replica.js';
 import { ShardWorker } from '../core/shard/shard-worker.js';
 import { WorkerLoop as CoreWorkerLoop } from '../core/shard/worker-loop.js';
 import { sampleDelayUs, type DelaySpec } from './delay.js';
@@ -45,11 +48,17 @@ import { Kind } from './event-kinds.js';
 import type { NodeClock } from './node-clock.js';
 import type { Simulation } from './simulation.js';
 
-/** Builds a node's worker; tests pass a broken one to check the simulator catches it. */
-export type WorkerFactory = (shardIndexes: readonly number[], requests: SpscRing, replies: SpscRing, limits: Limits) => ShardWorker;
+/**
+ * Builds a lone node's worker over its groups of one (`replicas`, one per
+ * shard, on the host's simulated disks); tests pass a broken one to check the
+ * simulator catches it.
+ */
+export type WorkerFactory = (
+  shardIndexes: readonly number[], requests: SpscRing, replies: SpscRing, limits: Limits, replicas: ReadonlyMap<number, ShardReplica>,
+) => ShardWorker;
 
-export const defaultWorkerFactory: WorkerFactory = (shardIndexes, requests, replies, limits) =>
-  new ShardWorker(shardIndexes, requests, replies, limits);
+export const defaultWorkerFactory: WorkerFactory = (shardIndexes, requests, replies, limits, replicas) =>
+  new ShardWorker(shardIndexes, requests, replies, limits, replicas);
 
 export interface NodeSettings {
   workers: number;
@@ -135,6 +144,13 @@ export function emptyNodeStats(): NodeStats {
   return { requests: 0, backlogged: 0, backlogPeak: 0, replyRingFull: 0, workerSleeps: 0, idleWakes: 0, hiccups: 0, lostWakeups: 0, lostWakeupNotes: [], sweeps: 0, expiredBySweep: 0, recoveredTails: 0 };
 }
 
+/**
+ * A lone node's groups snapshot once this much log was written since the last
+ * snapshot (and the log outgrew the state): far below the product's floor, so
+ * snapshots, and restarts from them, happen in every run.
+ */
+const LONE_SNAPSHOT_LOG_BYTES_MIN = 16 * 1024;
+
 /** Encoded peer batches live until the network delivers them (decoding copies what it keeps): cut from slabs. */
 const peerBatchSlab = new ByteSlab();
 
@@ -160,6 +176,8 @@ export class SimNode implements ShardTransport {
     workerFactory: WorkerFactory = defaultWorkerFactory,
     private readonly scheduling: Readonly<SchedulingFaults> = NO_SCHEDULING_FAULTS,
     readonly cluster: NodeCluster | null = null,
+    /** A lone node (no cluster): each shard's Raft storage, owned by the host (what was synced survives a crash). */
+    loneStorages: ReadonlyMap<number, RaftStorage> = new Map(),
   ) {
     this.slotMap = new SlotMap(settings.shards, settings.workers);
     const hosted = cluster ? new Set(groupsOfNode(cluster.spec, cluster.nodeIndex)) : null;
@@ -169,10 +187,17 @@ export class SimNode implements ShardTransport {
       const shards = this.slotMap.shardsOfWorker(w);
       const worker = cluster && hosted
         ? new ShardWorker([], requests, replies, settings.limits, this.replicasFor(cluster, shards.filter((g) => hosted.has(g))))
-        : workerFactory(shards, requests, replies, settings.limits);
+        : workerFactory(shards, requests, replies, settings.limits, this.loneReplicas(shards, loneStorages));
       this.loops.push(new SimWorkerThread(this, threads.workers[w]!, new ShardChannel(requests, replies), worker, requests, replies));
     }
     this.dispatcher = new Dispatcher(this, settings.limits);
+  }
+
+  /** A lone node's shards as groups of one, recovered from their storage and leading (the same path as a cluster's). */
+  private loneReplicas(shards: readonly number[], storages: ReadonlyMap<number, RaftStorage>): Map<number, ShardReplica> {
+    const nowMs = this.clock.nowMs(this.sim.nowUs);
+    return new Map(loneGroups(shards).map((members) => [members.group, startGroupReplica(members, LONE_REPLICA_ID, this.settings.limits,
+      storages.get(members.group) ?? new MemoryRaftStorage(), this.rng.fork(), nowMs, { snapshotLogBytesMin: LONE_SNAPSHOT_LOG_BYTES_MIN })]));
   }
 
   private replicasFor(cluster: NodeCluster, groups: readonly number[]): Map<number, ShardReplica> {

@@ -18,6 +18,18 @@
 // applied with whatever entry won it, or its entry leaves the log. A read
 // not confirmed within READ_TIMEOUT_TICKS (a forwarded read lost on the way)
 // is answered notLeader: reads have no effect, so retrying is safe.
+//
+// A group of one (a node without peers, or the only voter left): it elects
+// itself at once (`campaignAlone`), commits an entry as soon as it is
+// persisted, and serves reads without a ReadIndex round: a read arriving
+// when everything is applied is answered at once (`readNow`); one arriving
+// behind writes of the same batch is answered right after the last of them
+// is applied, and before any later one (the order of a Redis pipeline).
+//
+// Compaction: a snapshot copies the whole state, so it is taken when the log
+// written since the last one is as large as the state (Redis rewrites its
+// AOF at 100 % growth), never below SNAPSHOT_LOG_BYTES_MIN: its cost stays
+// proportional to the log's growth, whatever the state's size.
 
 import { assert } from '../assert.js';
 import type { Limits } from '../limits.js';
@@ -25,7 +37,7 @@ import type { Reply } from '../protocol/ops.js';
 import { DEFAULT_RAFT_TUNING, type RaftConfig } from '../raft/raft.js';
 import type { RaftStorage } from '../raft/raft-storage.js';
 import {
-  type ConfChange, type ConfChangeKind, type Entry, type Membership, type Message, type ReplicaId, type Snapshot,
+  type ConfChange, type ConfChangeKind, type Entry, type HardState, type Membership, type Message, type ReplicaId, type Snapshot,
 } from '../raft/raft-types.js';
 import { RawNode, type Ready } from '../raft/raw-node.js';
 import { ByteWriter } from '../ring/byte-writer.js';
@@ -39,7 +51,8 @@ export type ReplicaOutcome =
   /** The write may or may not have been applied (its slot was filled by a snapshot from the leader). */
   | { readonly kind: 'unknown' };
 
-export type OutcomeCallback = (outcome: ReplicaOutcome) => void;
+/** `tag` is what the caller gave with the request (0 if none): one callback can serve many requests without a closure each. */
+export type OutcomeCallback = (outcome: ReplicaOutcome, tag: number) => void;
 
 export interface ShardReplicaConfig {
   /** The shard group's number (also the shard's index). */
@@ -48,20 +61,43 @@ export interface ShardReplicaConfig {
   readonly limits: Limits;
   /** Bootstrap membership (used when storage holds no snapshot). */
   readonly membership: Membership;
-  /** Take a snapshot once this many entries were applied since the last one. */
+  /**
+   * Take a snapshot once this many entries were applied since the last one
+   * (the simulator and tests: small, so snapshots happen). The product leaves
+   * it at DEFAULT_SNAPSHOT_EVERY_ENTRIES (never) and compacts by bytes.
+   */
   readonly snapshotEveryEntries: number;
+  /** Snapshot once the log since the last one holds this many bytes, or the state's size if larger (default SNAPSHOT_LOG_BYTES_MIN). */
+  readonly snapshotLogBytesMin?: number;
   /** Entries kept behind a snapshot, so a slightly slow follower needs no snapshot. */
   readonly snapshotKeepEntries: number;
   /** Mutation suite only: messages leave before what they promise is synced (a classic bug). */
   readonly plantedBugSendBeforeSync?: boolean;
 }
 
-export const DEFAULT_SNAPSHOT_EVERY_ENTRIES = 10_000;
+/** No snapshot by entry count: the product compacts by log bytes (see the header). */
+export const DEFAULT_SNAPSHOT_EVERY_ENTRIES = Number.POSITIVE_INFINITY;
 export const DEFAULT_SNAPSHOT_KEEP_ENTRIES = 1_000;
+/**
+ * The least log growth (bytes) that triggers a snapshot, so a small state is
+ * not copied on every few writes. Like Redis's auto-aof-rewrite-min-size, but
+ * smaller: the in-memory storage and Raft's log both hold these bytes until
+ * the snapshot, per group.
+ */
+export const SNAPSHOT_LOG_BYTES_MIN = 8 * 1024 * 1024;
+/**
+ * What an entry costs beyond its data while the log keeps it: its Entry object
+ * and byte array in Raft's log (shared with the in-memory storage), about this
+ * much in V8 (on disk, its framing is far less). Counted so that many small
+ * writes, and no-ops, still bring the snapshot on.
+ */
+export const ENTRY_LOG_OVERHEAD_BYTES = 128;
+/** Ticks a lone voter may need to elect itself: its election timeout is drawn in [electionTicks, 2·electionTicks). */
+const ALONE_CAMPAIGN_TICKS_MAX = 2 * DEFAULT_RAFT_TUNING.electionTicks;
 export { DEFAULT_RAFT_TUNING };
 
-interface PendingWrite { readonly term: number; readonly onOutcome: OutcomeCallback }
-interface PendingRead { readonly request: ReadRequest; readonly onOutcome: OutcomeCallback; readonly startTick: number }
+interface PendingWrite { readonly term: number; readonly onOutcome: OutcomeCallback; readonly tag: number }
+interface PendingRead { readonly request: ReadRequest; readonly onOutcome: OutcomeCallback; readonly tag: number; readonly startTick: number }
 
 /** Ticks a read may wait for its ReadIndex confirmation: two of the longest election timeouts. */
 export const READ_TIMEOUT_TICKS = 4 * DEFAULT_RAFT_TUNING.electionTicks;
@@ -90,8 +126,10 @@ export class ShardReplica {
   outbox: Message[] = [];
   private readonly pendingWrites = new Map<number, PendingWrite>();
   private readonly pendingReads = new Map<number, PendingRead>();
-  /** Reads confirmed by ReadIndex, waiting for the shard to apply their index (in index order). */
+  /** Reads confirmed by ReadIndex (or, alone, by the log's end), waiting for the shard to apply their index. */
   private confirmedReads: ConfirmedRead[] = [];
+  /** Log bytes (data + ENTRY_LOG_OVERHEAD_BYTES each) applied since the last snapshot: the compaction trigger. */
+  private logBytesSinceSnapshot = 0;
   private nextReadContext = 1;
   /** The newest timestamp this replica stamped or saw in its log as leader of `stampTerm`. */
   private stampFloorMs = 0;
@@ -101,6 +139,8 @@ export class ShardReplica {
   /** Ticks so far, the clock of read timeouts. */
   private ticks = 0;
   private bugSyncSkips = 0;
+  /** The term and vote of the last synced hard state: a change of either must be synced before anything is sent. */
+  private syncedTermVote: HardState;
   /** The log's `rewrites` when dropReplacedWrites last looked: no rewrite since, nothing to drop. */
   private rewritesChecked = 0;
 
@@ -108,6 +148,7 @@ export class ShardReplica {
     const stored = storage.load();
     this.shard = stored.snapshot ? Shard.restore(config.group, config.limits, stored.snapshot.data) : new Shard(config.group, config.limits);
     this.snapshotIndex = stored.snapshot?.meta.index ?? 0;
+    this.syncedTermVote = stored.hardState;
     assert(this.shard.appliedIndex === this.snapshotIndex, 'a snapshot restores the shard at its own index');
     this.raw = new RawNode(config.raft, {
       hardState: stored.hardState, snapshot: stored.snapshot, entries: stored.entries, membership: config.membership,
@@ -137,14 +178,15 @@ export class ShardReplica {
 
   // ---- inputs ----------------------------------------------------------------
 
-  propose(proposal: Proposal, nowMs: number, onOutcome: OutcomeCallback): void {
+  /** Propose a write; its outcome comes to `onOutcome` with `tag`. The proposal is encoded at once (its bytes may be reused after). */
+  propose(proposal: Proposal, nowMs: number, onOutcome: OutcomeCallback, tag = 0): void {
     const raft = this.raw.raft;
-    if (raft.role !== 'leader') return onOutcome({ kind: 'notLeader', leader: raft.lead });
+    if (raft.role !== 'leader') return onOutcome({ kind: 'notLeader', leader: raft.lead }, tag);
     const timestampMs = this.stamp(nowMs);
     encodeEntryPayload(this.writer, timestampMs, commandOf(proposal, timestampMs));
     const result = this.raw.propose(this.writer.bytes().slice());
-    if (!result.ok) return onOutcome({ kind: 'notLeader', leader: result.leader });
-    this.pendingWrites.set(result.index, { term: result.term, onOutcome });
+    if (!result.ok) return onOutcome({ kind: 'notLeader', leader: result.leader }, tag);
+    this.pendingWrites.set(result.index, { term: result.term, onOutcome, tag });
   }
 
   /**
@@ -171,10 +213,47 @@ export class ShardReplica {
     return 0;
   }
 
-  read(request: ReadRequest, onOutcome: OutcomeCallback): void {
+  /** A read, answered to `onOutcome` with `tag` once linearizable. The replica keeps `request`: its bytes must stay. */
+  read(request: ReadRequest, onOutcome: OutcomeCallback, tag = 0): void {
+    if (this.leadsAlone()) {
+      // Alone, this leader's log holds every write there is: the read is served once its end is applied.
+      this.confirmedReads.push({ request, onOutcome, tag, startTick: this.ticks, index: this.raw.raft.log.lastIndex() });
+      return;
+    }
     const context = this.nextReadContext++;
-    this.pendingReads.set(context, { request, onOutcome, startTick: this.ticks });
+    this.pendingReads.set(context, { request, onOutcome, tag, startTick: this.ticks });
     this.raw.readIndex(context);
+  }
+
+  // ---- a group of one ----------------------------------------------------------
+
+  /** The only voter of its group, and its leader: nobody else can commit or lead. */
+  leadsAlone(): boolean {
+    const raft = this.raw.raft;
+    return raft.role === 'leader' && raft.voters.length === 1 && raft.voters[0] === raft.id;
+  }
+
+  /**
+   * A read answered now, or null when it must wait (read() then): a lone
+   * leader with every entry of its log applied reads its shard as is. The
+   * request's bytes are not kept.
+   */
+  readNow(request: ReadRequest, nowMs: number): Reply | null {
+    if (!this.leadsAlone() || this.shard.appliedIndex !== this.raw.raft.log.lastIndex()) return null;
+    return this.shard.read(request, nowMs);
+  }
+
+  /**
+   * The only voter elects itself now instead of after an election timeout
+   * (a lone node serves from its first request), and persists its term and
+   * no-op (process()). Does nothing for a replica with peers.
+   */
+  campaignAlone(nowMs: number): void {
+    const raft = this.raw.raft;
+    if (raft.voters.length !== 1 || raft.voters[0] !== raft.id) return;
+    for (let i = 0; i < ALONE_CAMPAIGN_TICKS_MAX && raft.role !== 'leader'; i++) this.raw.tick();
+    assert(raft.role === 'leader', 'a lone voter elects itself within two election timeouts');
+    this.process(nowMs);
   }
 
   proposeConfChange(change: ConfChange): boolean {
@@ -191,13 +270,17 @@ export class ShardReplica {
     for (const [context, read] of this.pendingReads) {
       if (this.ticks - read.startTick < READ_TIMEOUT_TICKS) continue;
       this.pendingReads.delete(context);
-      read.onOutcome({ kind: 'notLeader', leader: this.raw.raft.lead });
+      read.onOutcome({ kind: 'notLeader', leader: this.raw.raft.lead }, read.tag);
     }
   }
 
   // ---- effects ---------------------------------------------------------------
 
-  /** Carry out every Ready (persist, then send, then apply and answer), then snapshot if due. */
+  /**
+   * Carry out every Ready (persist, then send, then apply and answer), then
+   * snapshot if due. Call it once per batch of input: every proposal since
+   * the last call shares one Ready, so one sync.
+   */
   process(nowMs: number): void {
     let rounds = 0;
     while (this.raw.hasReady()) {
@@ -206,13 +289,17 @@ export class ShardReplica {
       this.persist(ready);
       for (const m of ready.messages) this.outbox.push(m);
       if (ready.snapshot) this.loadSnapshot(ready.snapshot);
-      for (const entry of ready.committedEntries) this.applyEntry(entry);
+      for (const entry of ready.committedEntries) {
+        this.applyEntry(entry);
+        // Reads waiting for this index are answered before the next write changes the state.
+        if (this.confirmedReads.length > 0 && this.confirmedReads[0]!.index <= entry.index) this.serveConfirmedReads(nowMs);
+      }
       for (const rs of ready.readStates) this.readConfirmed(rs.context, rs.index);
       this.raw.advance(ready);
     }
     this.serveConfirmedReads(nowMs);
     this.dropReplacedWrites();
-    if (this.shard.appliedIndex - this.snapshotIndex >= this.config.snapshotEveryEntries) this.takeSnapshot();
+    if (this.snapshotDue()) this.takeSnapshot();
   }
 
   private persist(ready: Ready): void {
@@ -221,23 +308,40 @@ export class ShardReplica {
     this.storage.appendEntries(ready.entries);
     // The planted bug syncs only every other time, while process() sends at once either way.
     if (this.config.plantedBugSendBeforeSync && (this.bugSyncSkips++ & 1) === 0) return;
-    if (ready.hardState || ready.snapshot || ready.entries.length > 0) this.storage.sync();
+    // The commit index alone needs no sync (Raft relearns it: a restarted leader commits again, a follower
+    // hears it): a Ready that only commits what the previous one persisted costs no second sync.
+    const last = this.syncedTermVote;
+    const termOrVote = ready.hardState !== null && (ready.hardState.term !== last.term || ready.hardState.vote !== last.vote);
+    if (termOrVote || ready.snapshot || ready.entries.length > 0) {
+      this.storage.sync();
+      if (ready.hardState) this.syncedTermVote = ready.hardState;
+    }
+  }
+
+  /** Compaction trigger (see the header): by entries (tests, simulator) or by log bytes against the state's size. */
+  private snapshotDue(): boolean {
+    if (this.shard.appliedIndex - this.snapshotIndex >= this.config.snapshotEveryEntries) return true;
+    const floor = this.config.snapshotLogBytesMin ?? SNAPSHOT_LOG_BYTES_MIN;
+    // The state's size as a snapshot copies it: its keys' and values' bytes (usedBytes counts whole store pages).
+    return this.logBytesSinceSnapshot >= floor && this.logBytesSinceSnapshot >= this.shard.dataBytes;
   }
 
   private loadSnapshot(snapshot: Snapshot): void {
     this.shard = Shard.restore(this.config.group, this.config.limits, snapshot.data);
     assert(this.shard.appliedIndex === snapshot.meta.index, 'snapshot data and metadata disagree on the index');
     this.snapshotIndex = snapshot.meta.index;
+    this.logBytesSinceSnapshot = 0;
     // Writes below the snapshot were decided elsewhere and we cannot tell whether ours won its slot.
     for (const [index, w] of this.pendingWrites) {
       if (index > snapshot.meta.index) continue;
       this.pendingWrites.delete(index);
-      w.onOutcome({ kind: 'unknown' });
+      w.onOutcome({ kind: 'unknown' }, w.tag);
     }
   }
 
   private applyEntry(entry: Entry): void {
     const shard = this.shard;
+    this.logBytesSinceSnapshot += entry.data.length + ENTRY_LOG_OVERHEAD_BYTES;
     let reply: Reply;
     if (entry.kind === 'conf') {
       this.raw.applyConfChange(decodeConfChange(entry.data));
@@ -252,8 +356,8 @@ export class ShardReplica {
     if (pending === undefined) return;
     this.pendingWrites.delete(entry.index);
     // Our entry, or another leader's that took its slot (then ours was never applied).
-    if (pending.term === entry.term) pending.onOutcome({ kind: 'reply', reply });
-    else pending.onOutcome({ kind: 'notLeader', leader: this.raw.raft.lead });
+    if (pending.term === entry.term) pending.onOutcome({ kind: 'reply', reply }, pending.tag);
+    else pending.onOutcome({ kind: 'notLeader', leader: this.raw.raft.lead }, pending.tag);
   }
 
   /** Pending writes whose entry is no longer in this log: their outcome is unknown here. */
@@ -266,7 +370,7 @@ export class ShardReplica {
       const term = index >= log.firstIndex() || index === log.firstIndex() - 1 ? log.term(index) : undefined;
       if (index <= log.lastIndex() && (term === undefined || term === w.term)) continue;
       this.pendingWrites.delete(index);
-      w.onOutcome({ kind: 'unknown' });
+      w.onOutcome({ kind: 'unknown' }, w.tag);
     }
   }
 
@@ -274,19 +378,22 @@ export class ShardReplica {
     const pending = this.pendingReads.get(context);
     if (pending === undefined) return;
     this.pendingReads.delete(context);
-    if (index === 0) return pending.onOutcome({ kind: 'notLeader', leader: this.raw.raft.lead });
+    if (index === 0) return pending.onOutcome({ kind: 'notLeader', leader: this.raw.raft.lead }, pending.tag);
     this.confirmedReads.push({ ...pending, index });
   }
 
+  /** Answer the confirmed reads whose index the shard has applied; the others keep their order. */
   private serveConfirmedReads(nowMs: number): void {
     if (this.confirmedReads.length === 0) return;
     const applied = this.shard.appliedIndex;
-    const waiting: ConfirmedRead[] = [];
-    for (const read of this.confirmedReads) {
-      if (read.index > applied) waiting.push(read);
-      else read.onOutcome({ kind: 'reply', reply: this.shard.read(read.request, nowMs) });
+    let kept = 0;
+    const reads = this.confirmedReads;
+    for (let i = 0; i < reads.length; i++) {
+      const read = reads[i]!;
+      if (read.index > applied) reads[kept++] = read;
+      else read.onOutcome({ kind: 'reply', reply: this.shard.read(read.request, nowMs) }, read.tag);
     }
-    this.confirmedReads = waiting;
+    reads.length = kept;
   }
 
   private takeSnapshot(): void {
@@ -299,5 +406,6 @@ export class ShardReplica {
     this.storage.saveSnapshot(snapshot);
     this.storage.sync();
     this.snapshotIndex = index;
+    this.logBytesSinceSnapshot = 0;
   }
 }

@@ -1,9 +1,10 @@
-// The log of one: how a shard alone (a node without peers) turns writes into
-// log entries. `propose` stamps the next index, term 1 and a timestamp, and
-// applies the entry at once; `read` answers from the shard. This is the seam
-// consensus plugs into: a replicated group offers the same two calls (the
-// worker's drain loop calls `propose` for writes and `read` for reads) and
-// decides itself when an entry is committed and applied.
+// A shard fed by a log of one, applied at once, without Raft or storage:
+// for tests and microbenchmarks of the shard alone (test/core/local-shard.ts,
+// bench/). `propose` stamps the next index, term 1 and a timestamp, and
+// applies the entry at once; `read` answers from the shard.
+//
+// Not the product path: a node alone runs each shard as a group of one
+// (ShardReplica, core/shard/group-replica.ts), the same path as a cluster.
 
 import { assert } from '../assert.js';
 import type { Reply, Request } from '../protocol/ops.js';
@@ -19,7 +20,7 @@ export interface ShardGroup {
   read(request: ReadRequest, readTimeMs: number): Reply;
 }
 
-/** A lone node's term: no elections happen, so every entry is of term 1. */
+/** This log's term: no elections happen, so every entry is of term 1. */
 export const LOCAL_TERM = 1;
 
 export class LocalLog implements ShardGroup {

@@ -4,29 +4,36 @@
 // simulator) calls `drain` and does the sleeping/notifying that the result
 // asks for.
 //
-// A group is either a log of one (LocalLog: a node alone; the reply is ready
-// at once) or one replica of a replicated group (ShardReplica: writes are
-// answered when committed and applied, reads once ReadIndex confirms them).
-// Replicated groups also take peer messages (`stepPeer`), time (`tick`), and
+// Every group is a replica of a replicated group (ShardReplica): writes are
+// answered when committed and applied, reads once linearizable. A node alone
+// is a cluster of one (core/shard/group-replica.ts): its groups commit as
+// soon as an entry is persisted, and a read with nothing pending is answered
+// at once. Groups also take peer messages (`stepPeer`), time (`tick`), and
 // leave messages for their peers in `peerOutbox`.
 //
-// Ordering: a reply is written after its request is applied; requests of one
-// ring are applied in ring order. Replies of replicated groups may leave out
-// of request order: each carries its request's tag, and the IO side puts
+// Batching: a drain proposes every write it takes off the ring, then runs
+// each touched group's Ready once (processReplicas): one persist and one
+// sync for all of them, and only then are their replies written.
+//
+// Ordering: a reply is written after its request is applied and synced;
+// requests of one ring are applied in ring order. Replies may leave out of
+// request order: each carries its request's tag, and the IO side puts
 // replies back in order per connection.
 
 import { assert, unreachable } from '../assert.js';
 import type { Limits } from '../limits.js';
 import { errReply, type Reply, type Request } from '../protocol/ops.js';
+import { Random } from '../random.js';
+import { MemoryRaftStorage } from '../raft/raft-storage.js';
 import type { PeerFrame } from '../replica/peer-frame.js';
-import type { ReplicaOutcome, ShardReplica } from '../replica/shard-replica.js';
+import type { OutcomeCallback, ReplicaOutcome, ShardReplica } from '../replica/shard-replica.js';
 import { ByteWriter } from '../ring/byte-writer.js';
 import { decodeRequestRecord, encodeReplyRecord } from '../ring/ring-codec.js';
 import type { SpscRing } from '../ring/spsc-ring.js';
 import { isWriteRequest, type ReadRequest } from './command.js';
+import { LONE_REPLICA_ID, loneGroups, startGroupReplica } from './group-replica.js';
 import { memoryRefusal } from './memory-budget.js';
-import { LocalLog, serveRequest, sweepGroup, type ShardGroup } from './local-log.js';
-import { Shard } from './shard.js';
+import type { Shard } from './shard.js';
 
 /** A replicated group's outcome as the reply its client gets. */
 export function replyOfOutcome(outcome: ReplicaOutcome, group: number): Reply {
@@ -77,48 +84,70 @@ export interface DrainResult {
   blockedOnReplies: boolean;
 }
 
+/** A group this worker hosts: its replica, and the one callback that turns its outcomes into replies. */
+export interface HostedGroup {
+  readonly replica: ShardReplica;
+  readonly onOutcome: OutcomeCallback;
+  /** Has work to carry out (process()) before the drain ends. */
+  touched: boolean;
+}
+
 export class ShardWorker {
-  /** Each owned shard's group when the node is alone: a log of one (LocalLog). */
-  readonly groups = new Map<number, ShardGroup>();
-  /** Each owned shard's replica when the node is part of a cluster. */
+  /** Each hosted group's replica, by group (= shard index). */
   readonly replicas = new Map<number, ShardReplica>();
   /** Messages for peer replicas, ready to send (what they promise is persisted). */
   peerOutbox: PeerFrame[] = [];
+  private readonly hosted = new Map<number, HostedGroup>();
   private readonly writer = new ByteWriter(64 * 1024);
   /** An encoded reply that did not fit the reply ring yet. */
   private pendingReply: Uint8Array | null = null;
-  /** Replies of replicated groups, ready and not yet on the ring (tag, reply). */
-  private readonly completed: { tag: number; reply: Reply }[] = [];
+  /** Replies ready and not yet on the ring, as two parallel queues (no object per reply). */
+  private readonly completedTags: number[] = [];
+  private readonly completedReplies: Reply[] = [];
   private completedHead = 0;
-  /** Replicated groups with work to carry out (process()) before the drain ends. */
-  private readonly touched = new Set<ShardReplica>();
+  /** Groups with work to carry out before the drain ends. */
+  private readonly touched: HostedGroup[] = [];
   /** Part of a cluster: a request for a group this worker does not host is NOT_LEADER, not a bug. */
   private readonly clustered: boolean;
+  /** Keys removed by the expiry sweep's entries, as their outcomes arrive. */
+  private sweptKeys = 0;
+  private readonly onSweepOutcome: OutcomeCallback = (outcome) => {
+    if (outcome.kind === 'reply' && outcome.reply.ok) this.sweptKeys += Number(outcome.reply.integer ?? 0n);
+  };
   /** Each shard's share of --maxmemory in bytes (0: no limit); the runtime sets it (core/shard/memory-budget.ts). */
   memoryBudgetBytes = 0;
 
   constructor(
+    /**
+     * The shards routed to this worker when its node is alone (each a group
+     * of one); empty for a clustered worker, whose replicas say what it hosts.
+     */
     shardIndexes: readonly number[],
     private readonly requests: SpscRing,
     private readonly replies: SpscRing,
     limits: Limits,
-    /** Replicas for the shards of a clustered node; without it every shard is a log of one. */
+    /** The replicas to host (runtime-node and the simulator open their storage); without it, groups of one in memory. */
     replicas?: ReadonlyMap<number, ShardReplica>,
   ) {
-    // A clustered worker may host no replica at all (its node hosts few groups); a lone node's owns shards.
     assert(replicas !== undefined || shardIndexes.length > 0, 'a worker owns at least one shard');
-    this.clustered = replicas !== undefined;
-    if (replicas) for (const [shard, replica] of replicas) this.replicas.set(shard, replica);
-    else for (const s of shardIndexes) this.groups.set(s, new LocalLog(new Shard(s, limits)));
+    this.clustered = shardIndexes.length === 0;
+    const hosted = replicas ?? new Map(loneGroups(shardIndexes).map((members) => [members.group,
+      startGroupReplica(members, LONE_REPLICA_ID, limits, new MemoryRaftStorage(), Random.fromSeed(members.group), 0)]));
+    for (const [group, replica] of hosted) {
+      assert(replica.group === group, 'a replica is hosted under its own group');
+      this.replicas.set(group, replica);
+      const onOutcome: OutcomeCallback = (outcome, tag) => this.complete(tag, replyOfOutcome(outcome, group));
+      this.hosted.set(group, { replica, onOutcome, touched: false });
+    }
+    for (const s of shardIndexes) assert(this.hosted.has(s), () => `shard ${s} of a lone node's worker has no replica`);
   }
 
-  /** Every owned shard's state, whichever kind of group holds it. */
+  /** Every hosted group's state. */
   *shards(): Iterable<Shard> {
-    for (const g of this.groups.values()) yield g.shard;
     for (const r of this.replicas.values()) yield r.shard;
   }
 
-  /** Apply up to `recordsMax` requests, and write the replies replicated groups have ready. */
+  /** Apply up to `recordsMax` requests, and write the replies that are ready. */
   drain(nowMs: number, recordsMax: number): DrainResult {
     let applied = 0;
     let blocked = false;
@@ -136,18 +165,16 @@ export class ShardWorker {
         const at = this.requests.peek();
         if (at < 0) break;
         const record = decodeRequestRecord(this.requests.data, at, at + this.requests.lastLength);
-        const refused = this.memoryRefusal(record.shard, record.request);
-        const replica = refused === null ? this.replicas.get(record.shard) : undefined;
-        if (replica !== undefined) {
-          this.submitToReplica(replica, record.tag, record.shard, record.request, nowMs);
+        const group = this.hosted.get(record.shard);
+        assert(group !== undefined || this.clustered, () => `request for shard ${record.shard} reached a worker that does not own it`);
+        const reply = group === undefined ? replyOfOutcome({ kind: 'notLeader', leader: 0 }, record.shard) // no replica of that group here
+          : this.memoryRefusal(group.replica.shard, record.request) ?? this.serve(group, record.tag, record.request, nowMs);
+        if (reply === null) {
+          // Answered later (applied, or read when linearizable): the group kept what it needs of the request.
           this.requests.release();
           applied++;
           continue;
         }
-        const group = this.groups.get(record.shard);
-        assert(group !== undefined || this.clustered, () => `request for shard ${record.shard} reached a worker that does not own it`);
-        const reply = refused ?? (group !== undefined ? serveRequest(group, record.request, nowMs)
-          : replyOfOutcome({ kind: 'notLeader', leader: 0 }, record.shard)); // no replica of that group here
         this.encodeReply(record.tag, reply);
         // The request's views into ring memory were last used by encode; only now may the space be reused.
         this.requests.release();
@@ -170,11 +197,41 @@ export class ShardWorker {
     return { applied, notifyReplies, notifyRequests, blockedOnReplies: blocked };
   }
 
+  /**
+   * One request into its group: the reply if it is ready now (a read with
+   * nothing pending before it), else null and the reply comes through the
+   * group's outcome callback. Writes are encoded into the log at once, so
+   * only a read that must wait copies its request out of ring memory.
+   */
+  protected serve(group: HostedGroup, tag: number, request: Request, nowMs: number): Reply | null {
+    const replica = group.replica;
+    if (isWriteRequest(request)) {
+      replica.propose(request, nowMs, group.onOutcome, tag);
+    } else {
+      const reply = replica.readNow(request as ReadRequest, nowMs);
+      if (reply !== null) return reply;
+      replica.read(ownedRequest(request) as ReadRequest, group.onOutcome, tag);
+    }
+    this.touch(group);
+    return null;
+  }
+
+  /** A reply ready for the ring (written at the end of this drain, or the next one). */
+  protected complete(tag: number, reply: Reply): void {
+    this.completedTags.push(tag);
+    this.completedReplies.push(reply);
+  }
+
+  private touch(group: HostedGroup): void {
+    if (group.touched) return;
+    group.touched = true;
+    this.touched.push(group);
+  }
+
   /** OUT_OF_MEMORY when the shard is over its memory budget and the request may grow it (core/shard/memory-budget.ts). */
-  private memoryRefusal(shard: number, request: Request): Reply | null {
+  private memoryRefusal(shard: Shard, request: Request): Reply | null {
     if (this.memoryBudgetBytes === 0) return null;
-    const owner = this.groups.get(shard)?.shard ?? this.replicas.get(shard)?.shard;
-    return owner === undefined ? null : memoryRefusal(request, owner.usedBytes, this.memoryBudgetBytes);
+    return memoryRefusal(request, shard.usedBytes, this.memoryBudgetBytes);
   }
 
   private encodeReply(tag: number, reply: Reply): void {
@@ -190,65 +247,63 @@ export class ShardWorker {
     }
   }
 
-  /** Write ready replies of replicated groups while the ring has room. */
+  /** Write ready replies while the ring has room. */
   private writeCompleted(): { wrote: boolean; blocked: boolean } {
     let wrote = false;
-    while (this.completedHead < this.completed.length) {
-      const { tag, reply } = this.completed[this.completedHead]!;
-      this.encodeReply(tag, reply);
+    const tags = this.completedTags;
+    const replies = this.completedReplies;
+    while (this.completedHead < tags.length) {
+      this.encodeReply(tags[this.completedHead]!, replies[this.completedHead]!);
       if (!this.replies.tryWrite(this.writer.bytes())) return { wrote, blocked: true };
-      this.completed[this.completedHead++] = undefined as unknown as { tag: number; reply: Reply };
+      replies[this.completedHead++] = undefined as unknown as Reply;
       wrote = true;
     }
-    this.completed.length = 0;
+    tags.length = 0;
+    replies.length = 0;
     this.completedHead = 0;
     return { wrote, blocked: false };
   }
 
-  private submitToReplica(replica: ShardReplica, tag: number, shard: number, request: Request, nowMs: number): void {
-    const done = (outcome: ReplicaOutcome): void => { this.completed.push({ tag, reply: replyOfOutcome(outcome, shard) }); };
-    const owned = ownedRequest(request);
-    if (isWriteRequest(owned)) replica.propose(owned, nowMs, done);
-    else replica.read(owned as ReadRequest, done);
-    this.touched.add(replica);
-  }
-
-  /** Carry out the work of every replica touched since the last call; true if any reply became ready. */
+  /** Carry out the work of every group touched since the last call (one Ready each); true if replies are waiting. */
   private processReplicas(nowMs: number): boolean {
-    if (this.touched.size === 0) return false;
-    const before = this.completed.length;
-    for (const replica of this.touched) {
+    const touched = this.touched;
+    for (let i = 0; i < touched.length; i++) {
+      const group = touched[i]!;
+      group.touched = false;
+      const replica = group.replica;
       replica.process(nowMs);
-      for (const message of replica.outbox) this.peerOutbox.push({ group: replica.group, message });
-      replica.outbox = [];
+      if (replica.outbox.length > 0) {
+        for (const message of replica.outbox) this.peerOutbox.push({ group: replica.group, message });
+        replica.outbox = [];
+      }
     }
-    this.touched.clear();
-    return this.completed.length > before;
+    touched.length = 0;
+    return this.completedHead < this.completedTags.length;
   }
 
   /** Messages from peer replicas; the replies they complete are written at the next drain. */
   stepPeer(frames: readonly PeerFrame[], nowMs: number): void {
     for (const { group, message } of frames) {
-      const replica = this.replicas.get(group);
-      if (replica === undefined) continue; // a group this worker does not host (any more): Raft tolerates the loss
-      replica.step(message);
-      this.touched.add(replica);
+      const hosted = this.hosted.get(group);
+      if (hosted === undefined) continue; // a group this worker does not host (any more): Raft tolerates the loss
+      hosted.replica.step(message);
+      this.touch(hosted);
     }
     this.processReplicas(nowMs);
   }
 
   /** One Raft tick for every replica (the runtime calls it every tick interval). */
   tick(nowMs: number): void {
-    for (const replica of this.replicas.values()) {
-      replica.tick();
-      this.touched.add(replica);
+    for (const group of this.hosted.values()) {
+      group.replica.tick();
+      this.touch(group);
     }
     this.processReplicas(nowMs);
   }
 
   /** Replies ready and not yet written (the runtime drains again when there are some). */
   get repliesWaiting(): number {
-    return this.completed.length - this.completedHead + (this.pendingReply ? 1 : 0);
+    return this.completedTags.length - this.completedHead + (this.pendingReply ? 1 : 0);
   }
 
   /** Take the messages for peers. */
@@ -259,23 +314,23 @@ export class ShardWorker {
   }
 
   /**
-   * Active expiry over every shard, bounded work: each shard lists the keys
-   * it sees expired and the list is proposed as one expireKeys entry, so
-   * keys leave memory through the log. Returns the number of keys removed.
+   * Active expiry over every shard, bounded work: each group's leader lists
+   * the keys it sees expired and proposes the list as one expireKeys entry,
+   * so keys leave memory through the log (followers learn it from the log).
+   * Returns the number of keys removed by the entries applied meanwhile.
    */
   sweepExpired(nowMs: number): number {
-    let deleted = 0;
-    for (const group of this.groups.values()) deleted += sweepGroup(group, nowMs);
-    // A replicated group's leader proposes the expired keys it sees; followers learn it from the log.
-    for (const replica of this.replicas.values()) {
+    const before = this.sweptKeys;
+    for (const group of this.hosted.values()) {
+      const replica = group.replica;
       if (!replica.isLeader()) continue;
       const command = replica.shard.collectExpired(nowMs);
       if (command === null) continue;
-      replica.propose(command, nowMs, () => {});
-      this.touched.add(replica);
+      replica.propose(command, nowMs, this.onSweepOutcome);
+      this.touch(group);
     }
     this.processReplicas(nowMs);
-    return deleted;
+    return this.sweptKeys - before;
   }
 
   /** Entries held over every shard (expired ones not yet removed included): for INFO's keyspace line. */

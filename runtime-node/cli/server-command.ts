@@ -9,10 +9,11 @@ import { configAsJson, formatConfig } from '../config/print-config.js';
 import { envName, LIMIT_SETTING_NAMES, SERVER_SETTINGS } from '../config/server-settings.js';
 import { createLog, type Log, type LogFormat } from '../log.js';
 import {
-  ListenError, ProtectedModeError, startServer, TlsConfigError, type PiccoloServer, type ServerOptions,
+  DataDirError, ListenError, ProtectedModeError, startServer, StorageError, StorageRefusedError, TlsConfigError, type PiccoloServer, type ServerOptions,
 } from '../server.js';
+import { formatFsyncMode, parseFsyncMode } from '../storage/fsync-mode.js';
 
-/** Exit code when the node cannot start (port in use, protected mode, bad TLS files): the message says why. */
+/** Exit code when the node cannot start (port in use, protected mode, bad TLS files, a data directory it must not use): the message says why. */
 export const EXIT_CANNOT_START = 1;
 
 /** Column where option descriptions start in --help. */
@@ -33,7 +34,9 @@ function helpText(): string {
 Start a Piccolo node: WebSocket at ws://HOST:PORT/v1/ws, REST at http://HOST:PORT/v1/kv,
 metrics at http://HOST:PORT/metrics, Redis protocol (RESP) at HOST:RESP_PORT.
 
-Data is held in memory only: a restart loses every key.
+Data is kept in --data-dir (default ./data): every acknowledged write survives a restart
+or kill -9 (and, with --fsync always, a power loss). --in-memory keeps no data directory:
+a restart loses every key.
 
 Every option can also come from the environment as PICCOLO_<OPTION> (upper case,
 "-" as "_", e.g. ${envName('requirepass-file')}) or from a JSON --config file whose keys
@@ -77,6 +80,7 @@ export function serverOptionsFrom(config: ServerConfig, log: Log): ServerOptions
   const workers = setting<number | undefined>(config, 'workers');
   const requirePass = setting<string | undefined>(config, 'requirepass');
   const certFile = setting<string | undefined>(config, 'tls-cert');
+  const inMemory = setting<boolean>(config, 'in-memory');
   const keyFile = setting<string | undefined>(config, 'tls-key');
   return {
     host: setting<string>(config, 'host'),
@@ -85,6 +89,7 @@ export function serverOptionsFrom(config: ServerConfig, log: Log): ServerOptions
     ...(workers !== undefined ? { workers } : {}),
     pin: !setting<boolean>(config, 'no-pin'),
     maxmemory: setting<number>(config, 'maxmemory'),
+    ...(inMemory ? {} : { dataDir: setting<string>(config, 'data-dir'), fsync: parseFsyncMode(setting<string>(config, 'fsync'))! }),
     limits: limitsOrConfigError(limits),
     ...(requirePass !== undefined ? { requirePass } : {}),
     allowOrigins: setting<readonly string[]>(config, 'allow-origin'),
@@ -101,14 +106,17 @@ function listeningLine(server: PiccoloServer, format: LogFormat, log: Log): void
   const fields = {
     http: `${http}://${server.host}:${server.port}`, ws: `${ws}://${server.host}:${server.port}/v1/ws`,
     resp: server.respPort === null ? null : `${server.host}:${server.respPort}`,
-    workers: server.workers.length, pinnedCpus: pinned, auth: server.passwordGate.required, durable: false,
+    workers: server.workers.length, pinnedCpus: pinned, auth: server.passwordGate.required, durable: server.dataDir !== null,
+    dataDir: server.dataDir, fsync: server.dataDir === null ? null : formatFsyncMode(server.fsync),
   };
   if (format === 'json') return log('listening', fields);
   // Tests and scripts read this line: keep its shape (`listening on http://H:P ...; RESP on H:P`).
   log(`piccolo listening on ${fields.http} (WebSocket ${fields.ws}); `
     + `${server.workers.length} workers${pinned.length ? `, pinned to cpus ${pinned.join(',')}` : ', unpinned'}`
     + `${server.respPort === null ? '' : `; RESP on ${fields.resp}`}`);
-  log(`piccolo: data is in memory only; a restart loses every key${server.passwordGate.required ? '' : '; no password set'}`);
+  const data = server.dataDir === null ? 'data is in memory only (--in-memory); a restart loses every key'
+    : `data in ${server.dataDir} (fsync ${fields.fsync}${server.fsync.kind === 'never' ? ': unsafe, a power loss can lose acknowledged writes' : ''})`;
+  log(`piccolo: ${data}${server.passwordGate.required ? '' : '; no password set'}`);
 }
 
 export async function runServerCommand(args: string[]): Promise<number> {
@@ -130,8 +138,10 @@ export async function runServerCommand(args: string[]): Promise<number> {
     server = await startServer(serverOptionsFrom(config, err));
   } catch (error) {
     // Expected refusals get their message alone; anything else is a bug and keeps its stack (main.ts).
-    if (!(error instanceof ListenError || error instanceof ProtectedModeError || error instanceof TlsConfigError)) throw error;
-    err(`fatal: ${error.message}`);
+    if (!(error instanceof ListenError || error instanceof ProtectedModeError || error instanceof TlsConfigError
+      || error instanceof StorageError || error instanceof StorageRefusedError || error instanceof DataDirError)) throw error;
+    const storage = error instanceof StorageError || error instanceof StorageRefusedError;
+    err(`fatal: ${error.message}${storage ? ' (docs/durability.md, "Refusals and the way out", says what to do)' : ''}`);
     return EXIT_CANNOT_START;
   }
   listeningLine(server, format, out);

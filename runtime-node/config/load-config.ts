@@ -8,6 +8,7 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { UsageError } from '../cli/usage-error.js';
+import { FSYNC_BATCH_MS_MAX, parseFsyncMode } from '../storage/fsync-mode.js';
 import {
   CLIENT_PASSWORD_ENV, envName, SERVER_SETTINGS, SETTINGS_BY_NAME, type SettingSpec, type SettingValue,
 } from './server-settings.js';
@@ -246,6 +247,17 @@ function checkTogether(settings: Map<string, ResolvedSetting>): void {
   const key = settings.get('tls-key')!;
   if ((cert.value === undefined) !== (key.value === undefined)) {
     throw new ConfigError('TLS needs both --tls-cert and --tls-key');
+  }
+  const fsync = settings.get('fsync')!;
+  if (parseFsyncMode(fsync.value as string) === null) {
+    throw new ConfigError(`${fsync.origin === 'default' ? 'fsync' : fsync.origin} must be always, batch=<ms> (ms in 1..${FSYNC_BATCH_MS_MAX}) or never, got '${String(fsync.value)}'`);
+  }
+  if (settings.get('in-memory')!.value === true) {
+    // Nothing is silently ignored: with no data directory there is nothing to put in one or to sync.
+    for (const name of ['data-dir', 'fsync']) {
+      const other = settings.get(name)!;
+      if (other.source !== 'default') throw new ConfigError(`--in-memory keeps no data directory: drop ${name} (${other.origin}) or --in-memory`);
+    }
   }
 }
 

@@ -5,6 +5,7 @@
 // table, so a setting cannot exist in one of them and be missing in another.
 
 import { DEFAULT_LIMITS, type Limits } from '../../core/limits.js';
+import { FSYNC_BATCH_MS_MAX, FSYNC_SYNTAX } from '../storage/fsync-mode.js';
 
 /** How a setting's text (flag, env) or JSON (config file) value is read. */
 export type SettingKind =
@@ -39,6 +40,8 @@ export interface SettingSpec {
 export const DEFAULT_HOST = '127.0.0.1';
 export const DEFAULT_PORT = 7700;
 export const DEFAULT_RESP_PORT = 6380;
+/** Relative to the working directory, like Redis's `dir ./`: `npm start` in a checkout keeps its data beside it. */
+export const DEFAULT_DATA_DIR = './data';
 /** More workers than this is a configuration mistake on any machine we target. */
 export const WORKERS_MAX = 256;
 /** The largest --maxmemory: any real machine's memory, and still exact in a double (it is compared with byte counts). */
@@ -97,6 +100,13 @@ export const SERVER_SETTINGS: readonly SettingSpec[] = [
   { name: 'workers', kind: { type: 'integer', min: 1, max: WORKERS_MAX }, defaultValue: undefined, arg: 'N',
     help: 'worker threads (default: one per core)' },
   { name: 'no-pin', kind: { type: 'switch' }, defaultValue: false, help: 'do not pin workers to CPUs' },
+  { name: 'data-dir', kind: { type: 'path' }, defaultValue: DEFAULT_DATA_DIR, arg: 'DIR',
+    help: 'where each shard keeps its log and snapshots; acknowledged writes survive restarts and kill -9 (one node per directory)' },
+  { name: 'in-memory', kind: { type: 'switch' }, defaultValue: false,
+    help: 'no data directory: everything is lost on restart (caches, tests, benchmarks)' },
+  { name: 'fsync', kind: { type: 'string' }, defaultValue: 'always', arg: FSYNC_SYNTAX,
+    help: `always: a reply leaves after its write is on disk; batch=<ms> (1..${FSYNC_BATCH_MS_MAX}): on disk within <ms>, `
+      + 'a power loss may lose that much; never: only at shutdown (unsafe on power loss)' },
   { name: 'maxmemory', kind: { type: 'integer', min: 0, max: MAXMEMORY_BYTES_MAX }, defaultValue: 0, arg: 'BYTES',
     help: 'store bytes the node may hold (each shard: BYTES / shards); over it, writes that add data are refused (OOM); 0 = no limit' },
   { name: 'log-format', kind: { type: 'choice', choices: ['text', 'json'] }, defaultValue: 'text', arg: 'text|json',

@@ -12,7 +12,15 @@ import type { ShardTransport } from '../../core/node/dispatcher.js';
 import { ringBufferBytes, SpscRing } from '../../core/ring/spsc-ring.js';
 import { SlotMap } from '../../core/routing/slot-map.js';
 import { readWorkerStats, workerStatsBuffer, type WorkerStatsSnapshot } from '../metrics/worker-stats.js';
-import { CONTROL_KEYS, CONTROL_MEMORY_BUDGET_BIGINT, CONTROL_STOP, CONTROL_WORDS, type WorkerEvent, type WorkerSetup } from '../worker/worker-protocol.js';
+import { LONE_REPLICA_ID, loneGroups } from '../../core/shard/group-replica.js';
+import {
+  CONTROL_KEYS, CONTROL_MEMORY_BUDGET_BIGINT, CONTROL_STOP, CONTROL_WORDS, type WorkerEvent, type WorkerSetup, type WorkerStorageSetup,
+} from '../worker/worker-protocol.js';
+
+/** A worker could not open its groups' storage (the message names the directory, file and reason): the node cannot start. */
+export class StorageRefusedError extends Error {
+  override name = 'StorageRefusedError';
+}
 
 function notifyConsumer(ring: SpscRing): void {
   Atomics.notify(ring.header, SpscRing.signalConsumerIndex);
@@ -47,6 +55,8 @@ interface WorkerChannel {
   io: ShardChannel;
   /** The worker must be woken; done once per event-loop turn, not per request. */
   notifyPending: boolean;
+  /** The thread has ended (stopped, or refused its storage at start). */
+  exited: boolean;
 }
 
 export interface WorkerPoolOptions {
@@ -55,6 +65,8 @@ export interface WorkerPoolOptions {
   shards?: number;
   limits: Limits;
   pin: boolean;
+  /** Where the groups keep their Raft state (a data directory), or null: in memory. */
+  storage: WorkerStorageSetup | null;
   log: (line: string) => void;
   /** Runs after each batch of replies has been delivered (front doors flush their sends). */
   afterReplies?: () => void;
@@ -75,7 +87,13 @@ export class WorkerPool implements ShardTransport {
   static async start(options: WorkerPoolOptions): Promise<WorkerPool> {
     assert(options.workers >= 1, 'at least one worker');
     const pool = new WorkerPool(options);
-    await pool.spawnAll();
+    try {
+      await pool.spawnAll();
+    } catch (error) {
+      // One worker refused its storage: stop the others (they close their storages and locks).
+      await pool.stop();
+      throw error;
+    }
     return pool;
   }
 
@@ -122,9 +140,14 @@ export class WorkerPool implements ShardTransport {
       const replyRing = new SharedArrayBuffer(ringBufferBytes(this.options.limits.ringBytes));
       const control = new SharedArrayBuffer(CONTROL_WORDS * 4);
       const stats = workerStatsBuffer();
+      const shardIndexes = this.slotMap.shardsOfWorker(i);
       const setup: WorkerSetup = {
         workerIndex: i,
-        shardIndexes: this.slotMap.shardsOfWorker(i),
+        shardIndexes,
+        // A node alone: each shard is a group of one (a cluster's workers get their groups' members instead).
+        groups: loneGroups(shardIndexes),
+        replicaId: LONE_REPLICA_ID,
+        storage: this.options.storage,
         requestRing,
         replyRing,
         control,
@@ -136,15 +159,18 @@ export class WorkerPool implements ShardTransport {
       const requests = new SpscRing(requestRing);
       const replies = new SpscRing(replyRing);
       const channel: WorkerChannel = {
-        thread, requests, replies, control: new Int32Array(control), stats, io: new ShardChannel(requests, replies), notifyPending: false,
+        thread, requests, replies, control: new Int32Array(control), stats, io: new ShardChannel(requests, replies), notifyPending: false, exited: false,
       };
+      thread.once('exit', () => { channel.exited = true; });
       this.channels.push(channel);
       ready.push(new Promise((resolve, reject) => {
         thread.once('error', reject);
         thread.on('message', (event: WorkerEvent) => {
+          if (event.type === 'refused') return reject(new StorageRefusedError(event.message));
           if (event.type !== 'ready') return;
           this.infos[event.workerIndex] = { index: event.workerIndex, pinned: event.pinned, cpu: event.cpu, tid: event.tid };
           if (event.warning) this.options.log(`warning: worker ${i} runs unpinned: ${event.warning}`);
+          for (const line of event.recovered) this.options.log(`recovery: ${line}`);
           resolve();
         });
       }));
@@ -214,6 +240,7 @@ export class WorkerPool implements ShardTransport {
     if (this.stopping) return;
     this.stopping = true;
     const exits = this.channels.map((ch) => new Promise<void>((resolve) => {
+      if (ch.exited) return resolve();
       ch.thread.once('exit', () => resolve());
       Atomics.store(ch.control, CONTROL_STOP, 1);
       Atomics.notify(ch.requests.header, SpscRing.signalConsumerIndex);

@@ -2,12 +2,19 @@
 // It never touches the event loop on the hot path: it sleeps in Atomics.wait
 // on the ring's signal word when idle (so idle costs ~0% CPU) and drains in
 // batches under load.
+//
+// At start it opens each of its groups' storage and recovers it
+// (group-storage.ts); a directory it must not use is announced as 'refused'
+// and the thread ends. In --fsync batch mode the loop makes synced writes
+// durable when their deadline comes (flushIfDue), waking for it if idle.
 
 import { parentPort, workerData } from 'node:worker_threads';
 import { ShardWorker } from '../../core/shard/shard-worker.js';
 import { WorkerLoop } from '../../core/shard/worker-loop.js';
 import { SpscRing } from '../../core/ring/spsc-ring.js';
+import type { FileRaftStorage } from '../storage/file-raft-storage.js';
 import { WorkerStatsWriter } from '../metrics/worker-stats.js';
+import { GroupStorageRefused, openGroups, type OpenedGroups } from './group-storage.js';
 import { currentThreadId, pinCurrentThread } from './pin-cpu.js';
 import {
   CONTROL_KEYS, CONTROL_MEMORY_BUDGET_BIGINT, CONTROL_STOP, WORKER_BATCH_MAX, WORKER_IDLE_WAKE_MS, type WorkerEvent, type WorkerSetup,
@@ -18,12 +25,29 @@ const requests = new SpscRing(setup.requestRing);
 const replies = new SpscRing(setup.replyRing);
 const control = new Int32Array(setup.control);
 const controlBigInts = new BigInt64Array(setup.control);
-const worker = new ShardWorker(setup.shardIndexes, requests, replies, setup.limits);
 const stats = new WorkerStatsWriter(setup.stats, performance.now());
 let expiredKeys = 0;
 
+function announce(event: WorkerEvent): void {
+  parentPort!.postMessage(event);
+}
+
+/** The groups, recovered; null when a storage directory was refused (announced). */
+function open(): OpenedGroups | null {
+  try {
+    return openGroups(setup, setup.limits, Date.now());
+  } catch (error) {
+    if (!(error instanceof GroupStorageRefused)) throw error;
+    announce({ type: 'refused', workerIndex: setup.workerIndex, message: error.message });
+    return null;
+  }
+}
+
+const groups = open();
+const worker = groups === null ? null : new ShardWorker(setup.shardIndexes, requests, replies, setup.limits, groups.replicas);
+
 /** Publish the key count and the numbers metrics read (store bytes: what the shard stores hold, keys with a TTL, busy time). */
-function publishStats(): void {
+function publishStats(worker: ShardWorker): void {
   Atomics.store(control, CONTROL_KEYS, worker.keyCount);
   let storeBytes = 0;
   let expiringKeys = 0;
@@ -34,21 +58,37 @@ function publishStats(): void {
   stats.publish(performance.now(), storeBytes, expiringKeys, expiredKeys);
 }
 
-function announce(event: WorkerEvent): void {
-  parentPort!.postMessage(event);
+function start(worker: ShardWorker, files: readonly FileRaftStorage[], recovered: string[]): void {
+  const pin = setup.cpu >= 0 ? pinCurrentThread(setup.cpu) : { pinned: false as const, reason: 'pinning disabled' };
+  // Recovered keys count from the start (/healthz, INFO).
+  publishStats(worker);
+  announce({
+    type: 'ready',
+    workerIndex: setup.workerIndex,
+    pinned: pin.pinned,
+    cpu: pin.pinned ? pin.cpu : -1,
+    tid: currentThreadId(),
+    ...(pin.pinned ? {} : { warning: pin.reason }),
+    recovered,
+  });
+  serve(worker, files);
+  // Everything synced becomes durable (all modes) and the directory locks are released.
+  for (const file of files) file.close();
+  announce({ type: 'stopped', workerIndex: setup.workerIndex });
 }
 
-const pin = setup.cpu >= 0 ? pinCurrentThread(setup.cpu) : { pinned: false as const, reason: 'pinning disabled' };
-announce({
-  type: 'ready',
-  workerIndex: setup.workerIndex,
-  pinned: pin.pinned,
-  cpu: pin.pinned ? pin.cpu : -1,
-  tid: currentThreadId(),
-  ...(pin.pinned ? {} : { warning: pin.reason }),
-});
+/** How long an idle wait may last: the idle wake-up, or less when a 'batch' flush falls due sooner. */
+function waitMs(files: readonly FileRaftStorage[]): number {
+  let ms = WORKER_IDLE_WAKE_MS;
+  for (const file of files) {
+    const deadline = file.flushDeadlineMs();
+    if (deadline !== null) ms = Math.min(ms, Math.max(1, Math.ceil(deadline - performance.now())));
+  }
+  return ms;
+}
 
-function serve(): void {
+function serve(worker: ShardWorker, files: readonly FileRaftStorage[]): void {
+  const batchFlush = setup.storage?.syncMode.kind === 'batch';
   // The loop's decisions are core's (core/shard/worker-loop.ts), shared with the simulator; the waiting is ours.
   const loop = new WorkerLoop(worker, WORKER_BATCH_MAX, WORKER_IDLE_WAKE_MS);
   while (Atomics.load(control, CONTROL_STOP) === 0) {
@@ -58,13 +98,14 @@ function serve(): void {
     if (drained.notifyRequests) Atomics.notify(requests.header, SpscRing.signalProducerIndex);
     if (swept !== null) {
       expiredKeys += swept;
-      publishStats();
+      publishStats(worker);
     }
+    if (batchFlush) for (const file of files) file.flushIfDue();
     if (next === 'waitForSpace') {
       const head = replies.prepareToWaitForSpace();
       if (head !== null) {
         stats.pause(performance.now());
-        Atomics.wait(replies.header, SpscRing.signalProducerIndex, head, WORKER_IDLE_WAKE_MS);
+        Atomics.wait(replies.header, SpscRing.signalProducerIndex, head, batchFlush ? waitMs(files) : WORKER_IDLE_WAKE_MS);
         stats.resume(performance.now());
       }
       replies.doneWaitingForSpace();
@@ -74,13 +115,12 @@ function serve(): void {
       const tail = requests.prepareToSleep();
       if (tail !== null) {
         stats.pause(performance.now());
-        Atomics.wait(requests.header, SpscRing.signalConsumerIndex, tail, WORKER_IDLE_WAKE_MS);
+        Atomics.wait(requests.header, SpscRing.signalConsumerIndex, tail, batchFlush ? waitMs(files) : WORKER_IDLE_WAKE_MS);
         stats.resume(performance.now());
       }
       requests.wokeUp();
     }
   }
-  announce({ type: 'stopped', workerIndex: setup.workerIndex });
 }
 
-serve();
+if (worker !== null && groups !== null) start(worker, groups.files, groups.recovered);

@@ -2,10 +2,28 @@
 // postMessage-style traffic; the request path uses the rings).
 
 import type { Limits } from '../../core/limits.js';
+import type { ReplicaId } from '../../core/raft/raft-types.js';
+import type { GroupMembers } from '../../core/shard/group-replica.js';
+import type { SyncMode } from '../../core/storage/log-storage.js';
+
+/** Where a worker keeps its groups' Raft state; null in the setup: in memory (--in-memory). */
+export interface WorkerStorageSetup {
+  /** The node's data directory; group g lives in `<dataDir>/shard-<g>/` (groupDir()). */
+  dataDir: string;
+  /** Written into every file, so a directory of another node is refused. */
+  nodeId: number;
+  syncMode: SyncMode;
+}
 
 export interface WorkerSetup {
   workerIndex: number;
+  /** The shards routed to this worker (a lone node: all its groups); empty for a clustered worker. */
   shardIndexes: number[];
+  /** The groups this worker hosts, with their voters (a lone node: each shard alone, core/shard/group-replica.ts). */
+  groups: GroupMembers[];
+  /** This node's replica id in every group it hosts. */
+  replicaId: ReplicaId;
+  storage: WorkerStorageSetup | null;
   requestRing: SharedArrayBuffer;
   replyRing: SharedArrayBuffer;
   /** Shared control words; see CONTROL_* below. */
@@ -35,5 +53,13 @@ export const WORKER_IDLE_WAKE_MS = 100;
 export const WORKER_BATCH_MAX = 256;
 
 export type WorkerEvent =
-  | { type: 'ready'; workerIndex: number; pinned: boolean; cpu: number; tid: number | null; warning?: string }
+  /** `recovered`: what storage recovery repaired in each group (cut tails, removed files), to log at start. */
+  | { type: 'ready'; workerIndex: number; pinned: boolean; cpu: number; tid: number | null; warning?: string; recovered: string[] }
+  /** The worker cannot open its storage (another node's or an unknown format, damaged, locked); it has exited. */
+  | { type: 'refused'; workerIndex: number; message: string }
   | { type: 'stopped'; workerIndex: number };
+
+/** The directory of group `group` inside a data directory. */
+export function groupDirName(group: number): string {
+  return `shard-${group}`;
+}

@@ -56,11 +56,12 @@ describe('piccolo server configuration', () => {
     const passFile = join(dir, 'pass');
     writeFileSync(passFile, 'from-a-file\n');
     const file = join(dir, 'node.json');
-    writeFileSync(file, JSON.stringify({ 'requirepass-file': passFile, 'no-pin': true, 'log-format': 'json' }));
+    const dataDir = join(dir, 'data');
+    writeFileSync(file, JSON.stringify({ 'requirepass-file': passFile, 'no-pin': true, 'log-format': 'json', 'data-dir': dataDir, fsync: 'batch=5' }));
     const node = await runServer(['--port', '0', '--no-resp'], { PICCOLO_CONFIG: file, PICCOLO_WORKERS: '1' }, /"msg":"listening"/);
     try {
       const line = JSON.parse(node.stdout.split('\n').find((l) => l.includes('"listening"'))!) as { http: string; workers: number; auth: boolean; durable: boolean; level: string };
-      expect(line).toMatchObject({ level: 'info', workers: 1, auth: true, durable: false });
+      expect(line).toMatchObject({ level: 'info', workers: 1, auth: true, durable: true, dataDir, fsync: 'batch=5' });
       const url = `${line.http}/v1/kv/k`;
       expect((await fetch(url)).status).toBe(401);
       expect((await fetch(url, { headers: { authorization: 'Bearer wrong' } })).status).toBe(401);
@@ -71,6 +72,23 @@ describe('piccolo server configuration', () => {
       const end = await node.stop();
       expect(end.code).toBe(0);
     }
+  });
+
+  it('storage settings: --in-memory excludes --data-dir and --fsync, and --fsync takes only its three forms (exit 2)', async () => {
+    const both = await runServer(['--in-memory', '--data-dir', join(dir, 'x')], {});
+    expect(both.code).toBe(2);
+    expect(both.stderr).toMatch(/--in-memory keeps no data directory: drop data-dir \(--data-dir\)/);
+    const fsyncInMemory = await runServer(['--in-memory'], { PICCOLO_FSYNC: 'never' });
+    expect(fsyncInMemory.code).toBe(2);
+    expect(fsyncInMemory.stderr).toMatch(/drop fsync \(PICCOLO_FSYNC\)/);
+    for (const bad of ['sometimes', 'batch=0', 'batch=', 'batch=99999']) {
+      const run = await runServer(['--fsync', bad, '--print-config'], {});
+      expect(run.code, bad).toBe(2);
+      expect(run.stderr).toMatch(/--fsync must be always, batch=<ms> \(ms in 1\.\.10000\) or never/);
+    }
+    const help = await runServer(['--help'], {});
+    expect(help.stdout).toMatch(/--in-memory\s+no data directory: everything is lost on restart/);
+    expect(help.stdout).toMatch(/--data-dir DIR\s+.*\(default \.\/data\)/);
   });
 
   it('refuses mistakes with exit code 2 and a message naming the setting', async () => {
@@ -100,7 +118,7 @@ describe('piccolo server configuration', () => {
   });
 
   it('client commands take the password from PICCOLO_PASSWORD or --password-file', async () => {
-    const node = await runServer(['--port', '0', '--no-resp', '--workers', '1', '--no-pin'], { PICCOLO_REQUIREPASS: 'cli-pass' }, /listening on/);
+    const node = await runServer(['--port', '0', '--no-resp', '--workers', '1', '--no-pin', '--in-memory'], { PICCOLO_REQUIREPASS: 'cli-pass' }, /listening on/);
     try {
       const url = `ws://127.0.0.1:${/listening on http:\/\/[^:]+:(\d+)/.exec(node.stdout)![1]}/v1/ws`;
       const cli = (args: string[], env: Record<string, string>): Promise<{ code: number; stdout: string; stderr: string }> =>

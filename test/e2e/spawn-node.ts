@@ -25,8 +25,13 @@ export interface RunningNode {
 export interface NodeLaunch { command: string; commandArgs: string[]; cwd: string }
 const REPO_CLI: NodeLaunch = { command: process.execPath, commandArgs: [CLI], cwd: REPO_ROOT };
 
+/** Tests keep nothing unless they ask: a node without --data-dir runs --in-memory (no ./data shared between test files). */
+function storageArgs(args: readonly string[]): string[] {
+  return args.some((a) => a === '--in-memory' || a === '--data-dir' || a.startsWith('--data-dir=')) ? [] : ['--in-memory'];
+}
+
 export async function startNode(args: string[] = [], launch: NodeLaunch = REPO_CLI): Promise<RunningNode> {
-  const child = spawn(launch.command, [...launch.commandArgs, 'server', '--port', '0', ...args], { cwd: launch.cwd });
+  const child = spawn(launch.command, [...launch.commandArgs, 'server', '--port', '0', ...storageArgs(args), ...args], { cwd: launch.cwd });
   let output = '';
   child.stdout.setEncoding('utf8');
   child.stderr.setEncoding('utf8');

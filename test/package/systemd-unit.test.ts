@@ -48,6 +48,9 @@ describe('docs/piccolo.service', () => {
       expect(one(key), key).toBe(value);
     }
     expect(one('CapabilityBoundingSet')).toBe('');
+    // Its data goes where ProtectSystem=strict still lets it write: its own state directory.
+    expect(one('StateDirectory')).toBe('piccolo');
+    expect(one('ExecStart')).toMatch(/--data-dir \/var\/lib\/piccolo\b/);
     // The password never goes on the command line, where `ps` shows it.
     expect(one('ExecStart')).not.toMatch(/--requirepass\b/);
     // Worker pinning runs taskset (sched_setaffinity): the @resources group must stay allowed.

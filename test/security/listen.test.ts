@@ -77,7 +77,7 @@ describe('a port in use', () => {
   });
 
   it('the CLI on a used port exits non-zero and says which port and --port', async () => {
-    const child = spawn(process.execPath, [CLI, 'server', '--port', String(first.server.port), '--no-resp', '--workers', '1', '--no-pin'],
+    const child = spawn(process.execPath, [CLI, 'server', '--port', String(first.server.port), '--no-resp', '--workers', '1', '--no-pin', '--in-memory'],
       { cwd: REPO_ROOT });
     let stderr = '';
     child.stderr.setEncoding('utf8').on('data', (d: string) => { stderr += d; });

@@ -7,9 +7,9 @@ import { bytesToBinaryString } from '../../core/bytes.js';
 import type { Limits } from '../../core/limits.js';
 import type { Reply, Request } from '../../core/protocol/ops.js';
 import { SpscRing as SpscRingClass, type SpscRing } from '../../core/ring/spsc-ring.js';
-import { ShardWorker, type DrainResult } from '../../core/shard/shard-worker.js';
+import { ShardWorker, type DrainResult, type HostedGroup } from '../../core/shard/shard-worker.js';
 import { isWriteRequest, type ReadRequest } from '../../core/shard/command.js';
-import type { ShardGroup } from '../../core/shard/local-log.js';
+import type { ReplicaOutcome, ShardReplica } from '../../core/replica/shard-replica.js';
 import { formatRun } from '../../runtime-sim/report.js';
 import { runSeed, type SeedRun } from '../../runtime-sim/run-seed.js';
 import type { FaultName } from '../../runtime-sim/fault-plan.js';
@@ -21,22 +21,33 @@ const SEEDS_TO_TRY = 5;
 
 type Handle = (req: Request, nowMs: number) => Reply;
 
-/** A worker whose groups' `read` and `propose` both go through `wrap(original)` (one wrapper per group). */
-function wrappedWorker(wrap: (original: Handle) => Handle): WorkerFactory {
-  return (shardIndexes, requests, replies, limits) => {
-    const worker = new ShardWorker(shardIndexes, requests, replies, limits);
-    for (const group of worker.groups.values()) wrapGroup(group, wrap);
-    return worker;
-  };
+/** One request through a lone node's group of one, answered at once: propose or read, then carry out its Ready. */
+function serveAtOnce(replica: ShardReplica, req: Request, nowMs: number): Reply {
+  let outcome: ReplicaOutcome | null = null;
+  const done = (o: ReplicaOutcome): void => { outcome = o; };
+  if (isWriteRequest(req)) replica.propose(req, nowMs, done);
+  else {
+    const now = replica.readNow(req as ReadRequest, nowMs);
+    if (now !== null) return now;
+    replica.read(req as ReadRequest, done);
+  }
+  replica.process(nowMs);
+  const got = outcome as ReplicaOutcome | null;
+  if (got === null || got.kind !== 'reply') throw new Error('a group of one answers every request in its own Ready');
+  return got.reply;
 }
 
-function wrapGroup(group: ShardGroup, wrap: (original: Handle) => Handle): void {
-  const read = group.read.bind(group);
-  const propose = group.propose.bind(group);
-  const wrapped = wrap((req, nowMs) => (isWriteRequest(req) ? propose(req, nowMs) : read(req as ReadRequest, nowMs)));
-  const mutable = group as { read: ShardGroup['read']; propose: ShardGroup['propose'] };
-  mutable.read = (req, nowMs) => wrapped(req, nowMs);
-  mutable.propose = (proposal, nowMs) => (proposal.op === 'expireKeys' ? propose(proposal, nowMs) : wrapped(proposal, nowMs));
+/** A worker whose client requests all go through `wrap(original)` (one wrapper per group); the expiry sweep is left alone. */
+function wrappedWorker(wrap: (original: Handle) => Handle): WorkerFactory {
+  class WrappedWorker extends ShardWorker {
+    private readonly handles = new Map<ShardReplica, Handle>();
+    protected override serve(group: HostedGroup, _tag: number, request: Request, nowMs: number): Reply {
+      let handle = this.handles.get(group.replica);
+      if (handle === undefined) this.handles.set(group.replica, handle = wrap((req, now) => serveAtOnce(group.replica, req, now)));
+      return handle(request, nowMs);
+    }
+  }
+  return (shardIndexes, requests, replies, limits, replicas) => new WrappedWorker(shardIndexes, requests, replies, limits, replicas);
 }
 
 /** The first seed (of the first few) whose run reports `kind`, or null. */
@@ -112,7 +123,7 @@ describe('a broken core is caught', () => {
         return super.sweepExpired(this.slow(nowMs));
       }
     }
-    const factory: WorkerFactory = (s: readonly number[], rq: SpscRing, rp: SpscRing, l: Limits) => new SlowClockWorker(s, rq, rp, l);
+    const factory: WorkerFactory = (s: readonly number[], rq: SpscRing, rp: SpscRing, l: Limits, r) => new SlowClockWorker(s, rq, rp, l, r);
     const caught = firstSeedReporting('expiry', factory, []);
     expect(caught, 'keys living past their TTL went unnoticed').not.toBeNull();
     expect(caught!.run.exitCode).toBe(7);
@@ -125,7 +136,7 @@ describe('a broken core is caught', () => {
         return 0;
       }
     }
-    const factory: WorkerFactory = (s, rq, rp, l) => new NoSweepWorker(s, rq, rp, l);
+    const factory: WorkerFactory = (s, rq, rp, l, r) => new NoSweepWorker(s, rq, rp, l, r);
     const caught = firstSeedReporting('expiry', factory, []);
     expect(caught, 'a missing sweep went unnoticed').not.toBeNull();
     expect(formatRun(caught!.run).join('\n')).toMatch(/sweep not removing them/);
@@ -137,7 +148,7 @@ describe('a broken core is caught', () => {
         return { ...super.drain(nowMs, recordsMax), notifyReplies: false };
       }
     }
-    const factory: WorkerFactory = (s, rq, rp, l) => new SilentWorker(s, rq, rp, l);
+    const factory: WorkerFactory = (s, rq, rp, l, r) => new SilentWorker(s, rq, rp, l, r);
     const run = runSeed({ seed: 1, ops: 100, workerFactory: factory, faults: [] });
     expect(run.failures.map((f) => f.kind)).toContain('liveness');
     expect(run.exitCode).toBe(5);
@@ -151,7 +162,7 @@ describe('a broken core is caught', () => {
         return super.drain(nowMs, recordsMax);
       }
     }
-    const factory: WorkerFactory = (s, rq, rp, l) => new AssertingWorker(s, rq, rp, l);
+    const factory: WorkerFactory = (s, rq, rp, l, r) => new AssertingWorker(s, rq, rp, l, r);
     const run = runSeed({ seed: 2, ops: 100, workerFactory: factory });
     expect(run.exitCode).toBe(6);
     const text = formatRun(run).join('\n');
@@ -167,7 +178,7 @@ describe('a lost wake-up in the ring protocol is caught', () => {
     // unnoticed by both sides: the worker slept until its idle timeout.
     const PRODUCER_WAITING = 1; // header word index (core/ring/spsc-ring.ts)
     const HEAD = SpscRingClass.signalProducerIndex;
-    const oldProtocol: WorkerFactory = (shardIndexes, requests, replies, limits) => {
+    const oldProtocol: WorkerFactory = (shardIndexes, requests, replies, limits, replicas) => {
       replies.prepareToWaitForSpace = function (this: SpscRing): number | null {
         const seen = Atomics.load(this.header, HEAD);
         Atomics.store(this.header, PRODUCER_WAITING, 1);
@@ -177,7 +188,7 @@ describe('a lost wake-up in the ring protocol is caught', () => {
         }
         return seen;
       };
-      return new ShardWorker(shardIndexes, requests, replies, limits);
+      return new ShardWorker(shardIndexes, requests, replies, limits, replicas);
     };
     let caught: SeedRun | null = null;
     for (let seed = 1; seed <= 40 && caught === null; seed++) {

@@ -1,7 +1,33 @@
 // `npm run sim` without a process: argument handling, output, exit codes.
 
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
+import type { Reply, Request } from '../../core/protocol/ops.js';
+import { ShardWorker, type HostedGroup } from '../../core/shard/shard-worker.js';
 import { main, PROGRESS_EVERY_SEEDS, type CliIo } from '../../runtime-sim/cli-main.js';
+import type { WorkerFactory } from '../../runtime-sim/sim-node.js';
+
+/**
+ * A broken core the CLI's runs can be given (no fault makes a correct node
+ * fail any more; a crash included): while set, every run uses it.
+ */
+const injected = vi.hoisted(() => ({ factory: null as WorkerFactory | null }));
+vi.mock('../../runtime-sim/run-seed.js', async (importOriginal) => {
+  const original = await importOriginal<typeof import('../../runtime-sim/run-seed.js')>();
+  return {
+    ...original,
+    runSeed: (options: Parameters<typeof original.runSeed>[0], nowMs?: () => number) =>
+      original.runSeed(injected.factory ? { ...options, workerFactory: injected.factory } : options, nowMs),
+  };
+});
+
+/** A worker that acknowledges every fourth SET without a TTL without storing it (lost writes, not expiry errors). */
+class LosingWorker extends ShardWorker {
+  private sets = 0;
+  protected override serve(group: HostedGroup, tag: number, request: Request, nowMs: number): Reply | null {
+    if (request.op === 'set' && request.ttlMs === undefined && request.expireAtMs === undefined && ++this.sets % 4 === 0) return { ok: true, version: 1 };
+    return super.serve(group, tag, request, nowMs);
+  }
+}
 
 function capture(errIsTty = false): CliIo & { lines: string[]; errText: string } {
   let clock = 0;
@@ -56,7 +82,13 @@ describe('sim CLI', () => {
 
   it('reports the first failing seed of a sweep with its replay command, and exits with its code', () => {
     const io = capture();
-    const code = main(['--seeds', '1..4', '--ops', '300', '--faults', 'crash'], io);
+    injected.factory = (s, rq, rp, l, r) => new LosingWorker(s, rq, rp, l, r);
+    let code: number;
+    try {
+      code = main(['--seeds', '1..4', '--ops', '300', '--faults', 'crash'], io);
+    } finally {
+      injected.factory = null;
+    }
     const text = io.lines.join('\n');
     expect([3, 4]).toContain(code);
     expect(text).toMatch(/^first failing seed: \d+ \(/m);

@@ -100,17 +100,21 @@ describe('simulated runs', () => {
     expect(run.nodes.filter((n) => n.stats.requests > 0).length).toBeGreaterThanOrEqual(2);
   });
 
-  it('crash (not in the default set) runs, and the lost acknowledged writes are reported honestly', () => {
-    let caught: SeedRun | null = null;
-    for (let seed = 1; seed <= 6 && caught === null; seed++) {
+  it('crash: a lone node restarted after kill -9 or power loss keeps every acknowledged write (storage on its simulated disk)', () => {
+    let crashes = 0;
+    let powerLosses = 0;
+    let restartedWithData = 0;
+    for (let seed = 1; seed <= 6; seed++) {
       const run = runSeed({ seed, ops: OPS, faults: ['crash'] });
       expect(run.config.faults.crashes.length).toBeGreaterThan(0);
-      expect(run.failures.filter((f) => f.kind === 'core-error')).toEqual([]);
-      if (run.failures.some((f) => f.kind === 'linearizability' || f.kind === 'lost-write')) caught = run;
+      // Linearizable with the final read-back: no acknowledged write was lost across the crashes.
+      expect(run.failures, explain(run)).toEqual([]);
+      crashes += run.config.faults.crashes.length;
+      powerLosses += run.config.faults.crashes.filter((c) => c.machineDown).length;
+      if (run.nodes.some((n) => n.incarnations > 1)) restartedWithData++;
     }
-    expect(caught, 'a crash without durability must lose an acknowledged write in a few seeds').not.toBeNull();
-    const text = explain(caught!);
-    expect(text).toMatch(/without durability a crash loses acknowledged writes/);
-    expect(text).toMatch(/replay: npm run sim -- --seed \d+ .*--faults crash/);
+    expect(crashes).toBeGreaterThan(6);
+    expect(powerLosses, 'machine-down crashes (unsynced writes torn or lost) happened').toBeGreaterThan(0);
+    expect(restartedWithData).toBeGreaterThan(0);
   });
 });

@@ -1,0 +1,53 @@
+// The node's data directory (--data-dir) as a whole: its lock, taken by the
+// IO thread before any worker starts, so a second process pointed at the same
+// directory is refused at once with the owner's pid; and the shard count it
+// was written with, which fixes the node's shard count from then on (keys
+// hash to shards by that count: another count would look for them in the
+// wrong place). Each shard's group lives in `shard-<n>/` with its own files
+// and lock (file-raft-storage.ts).
+
+import { mkdirSync, readdirSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { StorageError } from '../../core/storage/storage-errors.js';
+import { acquireDirLock, type DirLock } from './dir-lock.js';
+
+/** A group's directory name: `shard-<n>`. */
+const GROUP_DIR = /^shard-(\d+)$/;
+
+/** The directory cannot be created or read (a file in the way, no permission): the message names it and the OS error. */
+export class DataDirError extends Error {
+  override name = 'DataDirError';
+}
+
+export interface DataDir {
+  /** Absolute path. */
+  readonly path: string;
+  /** Shards the directory already holds (0..n-1), or null for a new directory. */
+  readonly shards: number | null;
+  release(): void;
+}
+
+/** Creates the directory if needed and takes its lock; throws StorageError if it is locked or its shard directories have gaps. */
+export function openDataDir(dir: string): DataDir {
+  const path = resolve(dir);
+  let names: string[];
+  try {
+    mkdirSync(path, { recursive: true });
+    names = readdirSync(path);
+  } catch (error) {
+    throw new DataDirError(`cannot use ${path} as the data directory: ${(error as Error).message}`);
+  }
+  const lock: DirLock = acquireDirLock(path);
+  try {
+    const groups = names.map((name) => GROUP_DIR.exec(name)).filter((m) => m !== null).map((m) => Number(m[1]))
+      .sort((a, b) => a - b);
+    if (groups.some((g, i) => g !== i)) {
+      throw new StorageError('format', path, 0,
+        `the shard directories (${groups.map((g) => `shard-${g}`).join(', ')}) are not shard-0 .. shard-${groups.length - 1}: some were removed or added by hand`);
+    }
+    return { path, shards: groups.length > 0 ? groups.length : null, release: () => lock.release() };
+  } catch (error) {
+    lock.release();
+    throw error;
+  }
+}
