@@ -41,7 +41,7 @@ import { decodeShardCursor, encodeShardCursor } from '../protocol/scan-cursor.js
 import { Random } from '../random.js';
 import { SCAN_BUCKETS_PER_KEY_MAX, ShardStore } from '../store/store.js';
 import { readSnapshot, SnapshotError } from './snapshot.js';
-import { SnapshotJob, snapshotBytesEstimate } from './snapshot-job.js';
+import { SnapshotJob, snapshotBytesEstimate, WholeSnapshotJob } from './snapshot-job.js';
 
 /** A key's place in the store (see core/store/store.ts); -1: absent. Valid until the store next changes. */
 type Handle = number;
@@ -561,6 +561,11 @@ export class Shard {
    */
   beginSnapshot(): SnapshotJob {
     return new SnapshotJob(this.store, { index: this.lastIndex, term: this.lastTerm, timestampMs: this.lastTimestampMs });
+  }
+
+  /** `beginSnapshot()` for a caller that needs the snapshot in one piece: its last step returns the whole. */
+  beginWholeSnapshot(): WholeSnapshotJob {
+    return new WholeSnapshotJob(this.beginSnapshot(), snapshotBytesEstimate(this.store));
   }
 
   /**

@@ -92,8 +92,57 @@ export class SnapshotJob {
   }
 }
 
-/** A guess at a whole snapshot's bytes, to size a one-call snapshot's buffer once: records, values and per-entry framing. */
+/**
+ * At least a whole snapshot's bytes, to size its buffer once: an entry's
+ * framing (key and value lengths, version, expiry: 24 bytes) plus its key and
+ * value is at most its record (a 15- or 28-byte header, key, inline value,
+ * rounded up to its class) plus 24, or a large value's own bytes plus 24.
+ */
 export function snapshotBytesEstimate(store: ShardStore): number {
   const m = store.memory();
   return SNAPSHOT_HEADER_BYTES + m.recordBytes + m.largeValueBytes + store.count * SNAPSHOT_ENTRY_FIXED_BYTES;
+}
+
+/**
+ * A snapshot job whose chunks are gathered into one buffer as they come, for
+ * a caller that needs the snapshot whole (Raft's Snapshot.data and the
+ * snapshot file today): `step` returns null until the last step, which
+ * returns the whole snapshot. The buffer is sized once from
+ * snapshotBytesEstimate, so no step copies more than its own chunk; the
+ * result is a view of it (up to ~20% of it unused, kept with it).
+ */
+export class WholeSnapshotJob {
+  private buffer: Uint8Array;
+  private length = 0;
+
+  constructor(private readonly job: SnapshotJob, bytesEstimate: number) {
+    this.buffer = new Uint8Array(Math.max(SNAPSHOT_HEADER_BYTES, bytesEstimate));
+  }
+
+  get applied(): SnapshotApplied {
+    return this.job.applied;
+  }
+
+  get preserved(): { entries: number; bytes: number } {
+    return this.job.preserved;
+  }
+
+  /** One step of the job; the whole snapshot after the last one, null before. */
+  step(bytesMax: number = SNAPSHOT_STEP_BYTES): Uint8Array | null {
+    const chunk = this.job.step(bytesMax);
+    assert(chunk !== null, 'a finished snapshot job was stepped');
+    if (this.length + chunk.length > this.buffer.length) {
+      // The estimate is a bound, so this is a safety net, not a path taken.
+      const bigger = new Uint8Array(Math.max(this.buffer.length * 2, this.length + chunk.length));
+      bigger.set(this.buffer.subarray(0, this.length));
+      this.buffer = bigger;
+    }
+    this.buffer.set(chunk, this.length);
+    this.length += chunk.length;
+    return this.job.done ? this.buffer.subarray(0, this.length) : null;
+  }
+
+  cancel(): void {
+    this.job.cancel();
+  }
 }
