@@ -39,6 +39,7 @@ import {
 import { formatFloat, parseFiniteFloat } from './numbers.js';
 import { decodeShardCursor, encodeShardCursor } from '../protocol/scan-cursor.js';
 import { Random } from '../random.js';
+import { ContentDigest } from '../store/content-digest.js';
 import { SCAN_BUCKETS_PER_KEY_MAX, ShardStore } from '../store/store.js';
 import { readSnapshot, SnapshotError } from './snapshot.js';
 import { SnapshotJob, snapshotBytesEstimate, WholeSnapshotJob } from './snapshot-job.js';
@@ -590,7 +591,8 @@ export class Shard {
   static restore(index: number, limits: Limits, bytes: Uint8Array): Shard {
     const shard = new Shard(index, limits);
     const store = shard.store;
-    const header = readSnapshot(bytes, (e) => {
+    const digest = new ContentDigest();
+    const summary = readSnapshot(bytes, (e) => {
       if (e.key.length > limits.keyBytesMax) throw new SnapshotError(`a key of ${e.key.length} bytes is over the limit of ${limits.keyBytesMax}`);
       if (e.value.length > limits.valueBytesMax) {
         throw new SnapshotError(`a value of ${e.value.length} bytes is over the limit of ${limits.valueBytesMax}`);
@@ -599,32 +601,34 @@ export class Shard {
       store.set(e.key, e.value, e.version, e.expireAtMs);
       // A replace instead of an insert: the shard is thrown away, so no need to look before.
       if (store.count === countBefore) throw new SnapshotError('a key appears twice');
+      digest.add(e.key, 0, e.key.length, e.value, 0, e.value.length, e.version, e.expireAtMs);
       shard.bytesHeld += e.key.length + e.value.length;
     });
-    if (store.contentLo !== header.digestLo || store.contentHi !== header.digestHi) {
-      throw new SnapshotError('the entries do not match the digest in the header');
+    if (digest.lo !== summary.digestLo || digest.hi !== summary.digestHi) {
+      throw new SnapshotError('the entries do not match the digest in the trailer (damaged in storage or transit?)');
     }
-    shard.lastIndex = header.applied.index;
-    shard.lastTerm = header.applied.term;
-    shard.lastTimestampMs = header.applied.timestampMs;
+    shard.lastIndex = summary.applied.index;
+    shard.lastTerm = summary.applied.term;
+    shard.lastTimestampMs = summary.applied.timestampMs;
     return shard;
   }
 
   /**
    * A fingerprint of the state (applied index, term, timestamp, and every
-   * entry's key, value, version and expiry): equal on replicas at the same
-   * index. O(1): the store keeps an order-free digest of its entries up to
-   * date on every write (core/store/content-digest.ts), so nothing is sorted
-   * or encoded.
+   * entry's key, value, version and expiry): equal on replicas with equal
+   * state at the same index, whatever order they built it in. One pass over
+   * the store summing per-entry hashes (core/store/content-digest.ts):
+   * nothing is sorted, copied or encoded.
    */
   digest(): string {
+    const content = this.store.contentDigest();
     const hash = new Fnv64();
     hash.addInt(this.lastIndex);
     hash.addInt(this.lastTerm);
     hash.addInt(this.lastTimestampMs);
     hash.addInt(this.store.count);
-    hash.addU32(this.store.contentLo);
-    hash.addU32(this.store.contentHi);
+    hash.addU32(content.lo);
+    hash.addU32(content.hi);
     return hash.hex();
   }
 }

@@ -18,7 +18,10 @@ import { assert } from '../assert.js';
 import { ByteWriter } from '../ring/byte-writer.js';
 import type { ShardStore } from '../store/store.js';
 import type { StoreCapture } from '../store/store-capture.js';
-import { SNAPSHOT_ENTRY_FIXED_BYTES, SNAPSHOT_HEADER_BYTES, writeSnapshotEntry, writeSnapshotHeader, type SnapshotApplied } from './snapshot.js';
+import {
+  SNAPSHOT_ENTRY_FIXED_BYTES, SNAPSHOT_HEADER_BYTES, SNAPSHOT_TRAILER_BYTES, writeSnapshotEntry, writeSnapshotHeader, writeSnapshotTrailer,
+  type SnapshotApplied,
+} from './snapshot.js';
 
 /**
  * Bytes of records a step walks by default: about 0.1-0.3 ms of a worker's
@@ -38,9 +41,7 @@ export class SnapshotJob {
     this.capture = store.beginCapture(applied.index, (k, ks, kl, v, vs, vl, version, expireAtMs) => {
       writeSnapshotEntry(this.writer, k, ks, kl, v, vs, vl, version, expireAtMs);
     });
-    writeSnapshotHeader(this.writer, {
-      applied, count: this.capture.count, digestLo: this.capture.digestLo, digestHi: this.capture.digestHi,
-    });
+    writeSnapshotHeader(this.writer, { applied, count: this.capture.count });
   }
 
   /** Whether the last chunk was handed out (or the job was cancelled). */
@@ -71,13 +72,14 @@ export class SnapshotJob {
   step(bytesMax: number = SNAPSHOT_STEP_BYTES): Uint8Array | null {
     if (this.finished) return null;
     const walked = this.capture.step(bytesMax);
-    const chunk = this.writer.bytes().slice();
-    this.writer.reset();
     if (walked) {
       assert(this.capture.emitted === this.capture.count,
         () => `a snapshot at index ${this.applied.index} emitted ${this.capture.emitted} of ${this.capture.count} entries`);
+      writeSnapshotTrailer(this.writer, this.capture.digest.lo, this.capture.digest.hi);
       this.end();
     }
+    const chunk = this.writer.bytes().slice();
+    this.writer.reset();
     return chunk;
   }
 
@@ -96,11 +98,12 @@ export class SnapshotJob {
  * At least a whole snapshot's bytes, to size its buffer once: an entry's
  * framing (key and value lengths, version, expiry: 24 bytes) plus its key and
  * value is at most its record (a 15- or 28-byte header, key, inline value,
- * rounded up to its class) plus 24, or a large value's own bytes plus 24.
+ * rounded up to its class) plus 24, or a large value's own bytes plus 24;
+ * then the header and trailer.
  */
 export function snapshotBytesEstimate(store: ShardStore): number {
   const m = store.memory();
-  return SNAPSHOT_HEADER_BYTES + m.recordBytes + m.largeValueBytes + store.count * SNAPSHOT_ENTRY_FIXED_BYTES;
+  return SNAPSHOT_HEADER_BYTES + m.recordBytes + m.largeValueBytes + store.count * SNAPSHOT_ENTRY_FIXED_BYTES + SNAPSHOT_TRAILER_BYTES;
 }
 
 /**

@@ -1,15 +1,15 @@
 // A shard's state as bytes, and back: the applied index, term and timestamp
-// the state covers, the entry count and the store's order-free content
-// digest (core/store/content-digest.ts) at that index, then every entry, in
-// whatever order the snapshot job met them (core/shard/snapshot-job.ts: the
-// store's layout order, with entries changed during the job wherever their
-// write came). Equal states need not give equal bytes; they give equal
-// digests, and restoring either gives the same state.
+// the state covers and its entry count, then every entry, in whatever order
+// the snapshot job met them (core/shard/snapshot-job.ts: the store's layout
+// order, with entries changed during the job wherever their write came),
+// then the order-free digest of those entries (core/store/content-digest.ts),
+// which the job knows only at the end. Equal states need not give equal
+// bytes; they give equal digests, and restoring either gives the same state.
 //
-// Layout (little-endian): magic u32, format u8, index f64, term f64,
-// timestampMs f64, entry count u32, digest lo u32, digest hi u32, then per
-// entry: key (u32 length + bytes), value (u32 length + bytes), version f64,
-// expireAtMs f64.
+// Layout (little-endian): header: magic u32, format u8, index f64, term f64,
+// timestampMs f64, entry count u32; per entry: key (u32 length + bytes),
+// value (u32 length + bytes), version f64, expireAtMs f64; trailer: digest
+// lo u32, digest hi u32.
 //
 // Reading checks everything a damaged or foreign buffer could get wrong
 // (magic, format, lengths, numbers, versions beyond the index, entry count,
@@ -21,11 +21,12 @@ import { ByteReader, type ByteWriter } from '../ring/byte-writer.js';
 
 /** "PSNP": a buffer that is not a shard snapshot is refused before anything is read from it. */
 const SNAPSHOT_MAGIC = 0x504e5350;
-/** Bumped when the layout changes; a reader refuses formats it does not know. 2: any entry order, count and digest in the header. */
+/** Bumped when the layout changes; a reader refuses formats it does not know. 2: any entry order, a digest trailer. */
 const SNAPSHOT_FORMAT = 2;
-/** Bytes of the header, and of an entry beyond its key and value. */
-export const SNAPSHOT_HEADER_BYTES = 4 + 1 + 8 + 8 + 8 + 4 + 4 + 4;
+/** Bytes of the header, of an entry beyond its key and value, and of the trailer. */
+export const SNAPSHOT_HEADER_BYTES = 4 + 1 + 8 + 8 + 8 + 4;
 export const SNAPSHOT_ENTRY_FIXED_BYTES = 4 + 4 + 8 + 8;
+export const SNAPSHOT_TRAILER_BYTES = 4 + 4;
 
 export interface SnapshotApplied {
   index: number;
@@ -37,7 +38,10 @@ export interface SnapshotHeader {
   applied: SnapshotApplied;
   /** Entries that follow. */
   count: number;
-  /** The store's content digest lanes at the applied index. */
+}
+
+/** What a whole snapshot declares: its header, and the content digest lanes of its entries from the trailer. */
+export interface SnapshotSummary extends SnapshotHeader {
   digestLo: number;
   digestHi: number;
 }
@@ -66,8 +70,12 @@ export function writeSnapshotHeader(w: ByteWriter, header: SnapshotHeader): void
   w.f64(header.applied.term);
   w.f64(header.applied.timestampMs);
   w.u32(header.count);
-  w.u32(header.digestLo);
-  w.u32(header.digestHi);
+}
+
+/** After the last entry: the content digest of all of them. */
+export function writeSnapshotTrailer(w: ByteWriter, digestLo: number, digestHi: number): void {
+  w.u32(digestLo);
+  w.u32(digestHi);
 }
 
 /** One entry: the key is `keyLength` bytes of `keyBytes` from `keyStart`, the value likewise. */
@@ -84,12 +92,13 @@ function isCount(n: number): boolean {
 }
 
 /**
- * Read a whole snapshot: returns its header after handing every entry to
- * `onEntry` (key and value are views into `bytes`: copy what you keep).
- * Throws SnapshotError on anything malformed; an error `onEntry` throws
- * passes through.
+ * Read a whole snapshot: returns its header and trailer after handing every
+ * entry to `onEntry` (key and value are views into `bytes`: copy what you
+ * keep). Throws SnapshotError on anything malformed; an error `onEntry`
+ * throws passes through. The trailer's digest is returned, not checked: the
+ * caller computes the entries' digest as it takes them.
  */
-export function readSnapshot(bytes: Uint8Array, onEntry: (entry: SnapshotEntry) => void): SnapshotHeader {
+export function readSnapshot(bytes: Uint8Array, onEntry: (entry: SnapshotEntry) => void): SnapshotSummary {
   const r = new ByteReader(bytes);
   try {
     if (bytes.length < SNAPSHOT_HEADER_BYTES || r.u32() !== SNAPSHOT_MAGIC) throw new SnapshotError('not a shard snapshot (bad magic or cut short)');
@@ -99,8 +108,8 @@ export function readSnapshot(bytes: Uint8Array, onEntry: (entry: SnapshotEntry) 
     if (!isCount(applied.index) || !isCount(applied.term) || !(Number.isFinite(applied.timestampMs) && applied.timestampMs >= 0)) {
       throw new SnapshotError('index or term is not a non-negative integer, or the timestamp is not a time');
     }
-    const header = { applied, count: r.u32(), digestLo: r.u32(), digestHi: r.u32() };
-    for (let i = 0; i < header.count; i++) {
+    const count = r.u32();
+    for (let i = 0; i < count; i++) {
       const entry = { key: r.bytesView(), value: r.bytesView(), version: r.f64(), expireAtMs: r.f64() };
       if (!isCount(entry.version) || entry.version === 0 || entry.version > applied.index) {
         throw new SnapshotError(`entry ${i} has version ${entry.version}, outside 1..${applied.index}`);
@@ -108,8 +117,9 @@ export function readSnapshot(bytes: Uint8Array, onEntry: (entry: SnapshotEntry) 
       if (!isCount(entry.expireAtMs)) throw new SnapshotError(`entry ${i} has expiry ${entry.expireAtMs}`);
       onEntry(entry);
     }
-    if (r.remaining !== 0) throw new SnapshotError(`${r.remaining} bytes after the last of ${header.count} entries`);
-    return header;
+    const summary = { applied, count, digestLo: r.u32(), digestHi: r.u32() };
+    if (r.remaining !== 0) throw new SnapshotError(`${r.remaining} bytes after the trailer of ${count} entries`);
+    return summary;
   } catch (e) {
     if (e instanceof RangeError) throw new SnapshotError(`cut short (${e.message})`);
     throw e;

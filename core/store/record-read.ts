@@ -58,3 +58,29 @@ export function recordAllocBytes(arena: SlabArena, addr: number): number {
   const inline = (flags & FLAG_LARGE) !== 0 ? 0 : recordValueWord(arena, addr);
   return recordBytes(recordKeyLength(arena, addr), inline, (flags & FLAG_EXPIRY) !== 0);
 }
+
+/**
+ * Receives one entry's fields: the key is `keyLength` bytes of `keyBytes`
+ * from `keyStart`, the value `valueLength` bytes of `valueBytes` from
+ * `valueStart`. The arrays are the store's own memory: read them during the
+ * call, keep nothing.
+ */
+export type EntryFields = (keyBytes: Uint8Array, keyStart: number, keyLength: number,
+  valueBytes: Uint8Array, valueStart: number, valueLength: number, version: number, expireAtMs: number) => void;
+
+/** Hand the live record at `addr` to `fn`, its large value (if any) taken from `largeValues`; returns the value's length. */
+export function readRecord(arena: SlabArena, largeValues: readonly (Uint8Array | null)[], addr: number, fn: EntryFields): number {
+  const keyStart = recordKeyStart(arena, addr);
+  const keyLength = recordKeyLength(arena, addr);
+  const page = arena.pagesU8[addr >>> 17]!;
+  const word = recordValueWord(arena, addr);
+  const version = recordVersion(arena, addr);
+  const expireAtMs = recordExpireAt(arena, addr);
+  if ((recordFlags(arena, addr) & FLAG_LARGE) !== 0) {
+    const value = largeValues[word]!;
+    fn(page, keyStart, keyLength, value, 0, value.length, version, expireAtMs);
+    return value.length;
+  }
+  fn(page, keyStart, keyLength, page, keyStart + keyLength, word, version, expireAtMs);
+  return word;
+}

@@ -33,30 +33,21 @@
 // keeps the dropped arena alive until it ends.
 
 import { assert } from '../assert.js';
-import { FLAG_FREE, FLAG_LARGE } from './record-layout.js';
-import {
-  recordAllocBytes, recordExpireAt, recordFlags, recordKeyLength, recordKeyStart, recordValueWord, recordVersion,
-} from './record-read.js';
+import { ContentDigest } from './content-digest.js';
+import { FLAG_FREE } from './record-layout.js';
+import { readRecord, recordAllocBytes, recordFlags, recordKeyLength, recordVersion, type EntryFields } from './record-read.js';
 import { SIZE_CLASS_BYTES, sizeClassOf, RECORD_ALIGN_BYTES } from './size-classes.js';
 import { pageFirstUnit, PAGE_UNITS, type SlabArena } from './slab-arena.js';
 
-/**
- * Receives one captured entry: the key is `keyLength` bytes of `keyBytes`
- * from `keyStart`, the value `valueLength` bytes of `valueBytes` from
- * `valueStart`. The arrays are the store's own memory: read them during the
- * call, keep nothing.
- */
-export type CaptureSink = (keyBytes: Uint8Array, keyStart: number, keyLength: number,
-  valueBytes: Uint8Array, valueStart: number, valueLength: number, version: number, expireAtMs: number) => void;
+/** Receives each captured entry (record-read.ts's EntryFields: views of the store's memory, valid during the call). */
+export type CaptureSink = EntryFields;
 
-/** What the store hands a capture when it begins: its memory and its figures at the capture's version. */
+/** What the store hands a capture when it begins: its memory and its key count at the capture's version. */
 export interface CaptureStart {
   arena: SlabArena;
   largeValues: readonly (Uint8Array | null)[];
   version: number;
   count: number;
-  digestLo: number;
-  digestHi: number;
 }
 
 export class StoreCapture {
@@ -64,9 +55,8 @@ export class StoreCapture {
   readonly version: number;
   /** Keys stored at that version: how many entries the capture emits in all. */
   readonly count: number;
-  /** The store's content digest at that version (content-digest.ts). */
-  readonly digestLo: number;
-  readonly digestHi: number;
+  /** The order-free digest (content-digest.ts) of the entries emitted so far: the state's at the version once walked. */
+  readonly digest = new ContentDigest();
   private readonly arena: SlabArena;
   private readonly largeValues: readonly (Uint8Array | null)[];
   /** Where the walk ends: the arena's last page and its carved units when the capture began. */
@@ -81,14 +71,18 @@ export class StoreCapture {
   private preservedBytesTotal = 0;
   /** False once the store stopped telling this capture about writes (FLUSHALL, or the capture ended). */
   private attached = true;
+  /** Each emitted entry goes to the digest and to the caller's sink. */
+  private readonly emitFields: EntryFields;
 
-  constructor(start: CaptureStart, private readonly sink: CaptureSink) {
+  constructor(start: CaptureStart, sink: CaptureSink) {
+    this.emitFields = (k, ks, kl, v, vs, vl, version, expireAtMs) => {
+      this.digest.add(k, ks, kl, v, vs, vl, version, expireAtMs);
+      sink(k, ks, kl, v, vs, vl, version, expireAtMs);
+    };
     this.arena = start.arena;
     this.largeValues = start.largeValues;
     this.version = start.version;
     this.count = start.count;
-    this.digestLo = start.digestLo;
-    this.digestHi = start.digestHi;
     this.endPage = this.arena.pageCount - 1;
     this.endUnit = this.endPage >= 0 ? this.arena.unitsCarvedOf(this.endPage) : 0;
     this.unit = pageFirstUnit(0);
@@ -168,23 +162,10 @@ export class StoreCapture {
     this.attached = false;
   }
 
-  /** Hand the record at `addr` to the sink; returns the bytes of its value (the work it cost beyond the record). */
+  /** Hand the record at `addr` to the sink (and the digest); returns the bytes of its value (the work it cost beyond the record). */
   private emit(addr: number): number {
-    const arena = this.arena;
-    const keyStart = recordKeyStart(arena, addr);
-    const keyLength = recordKeyLength(arena, addr);
-    const page = arena.pagesU8[addr >>> 17]!;
-    const word = recordValueWord(arena, addr);
-    const version = recordVersion(arena, addr);
-    const expireAtMs = recordExpireAt(arena, addr);
     this.emittedCount++;
     assert(this.emittedCount <= this.count, 'a capture emitted more entries than the store held');
-    if ((recordFlags(arena, addr) & FLAG_LARGE) !== 0) {
-      const value = this.largeValues[word]!;
-      this.sink(page, keyStart, keyLength, value, 0, value.length, version, expireAtMs);
-      return value.length;
-    }
-    this.sink(page, keyStart, keyLength, page, keyStart + keyLength, word, version, expireAtMs);
-    return word;
+    return readRecord(this.arena, this.largeValues, addr, this.emitFields);
   }
 }

@@ -25,7 +25,7 @@
 //   step(movesMax)              -> rehash still under way?
 //   memory(), usedBytes                               bytes held
 //   clear()                                           FLUSHALL
-//   contentLo / contentHi       -> the order-free digest of every entry (content-digest.ts), O(1)
+//   contentDigest()             -> ContentDigest      order-free digest of every entry (one pass)
 //   beginCapture(version, sink) -> StoreCapture       the entries at `version`, a slice at a time
 //                                                     while writes go on (store-capture.ts)
 //   endCapture(capture)                               stop reporting writes to it
@@ -52,7 +52,7 @@ import {
   OFFSET_FLAGS, OFFSET_KEY_LENGTH, OFFSET_VALUE_LENGTH, OFFSET_VERSION, recordBytes, STORE_KEY_BYTES_MAX,
 } from './record-layout.js';
 import {
-  byteIndex, recordAllocBytes, recordExpireAt, recordKeyLength, recordKeyStart, recordVersion, wordIndex,
+  byteIndex, readRecord, recordAllocBytes, recordExpireAt, recordKeyLength, recordKeyStart, recordVersion, wordIndex,
 } from './record-read.js';
 import { sizeClassOf } from './size-classes.js';
 import { PAGE_UNITS, SlabArena } from './slab-arena.js';
@@ -111,8 +111,6 @@ export class ShardStore {
   private largeBytes = 0;
   private readonly keyHash: KeyHash;
   private readonly indexSlotsMin: number;
-  /** The order-free digest of every stored entry, kept on every write. */
-  private readonly content = new ContentDigest();
   /** Snapshots in progress: told before a record they may still need changes. */
   private captures: StoreCapture[] = [];
 
@@ -188,13 +186,15 @@ export class ShardStore {
     return recordExpireAt(this.arena, handle);
   }
 
-  /** The two u32 lanes of the order-free digest of every entry (key, value, version, expiry): equal contents, equal digest. */
-  get contentLo(): number {
-    return this.content.lo;
-  }
-
-  get contentHi(): number {
-    return this.content.hi;
+  /**
+   * The order-free digest of every entry (key, value, version, expiry):
+   * equal contents, equal digest, whatever order they were written in. One
+   * pass over the store (no sort, no copy); a read.
+   */
+  contentDigest(): ContentDigest {
+    const digest = new ContentDigest();
+    this.index.forEach((addr) => readRecord(this.arena, this.largeValues, addr, digest.add));
+    return digest;
   }
 
   /** Bytewise order of the handle's key against `other` (negative, 0, positive), without a view. */
@@ -290,10 +290,11 @@ export class ShardStore {
     assert(Number.isSafeInteger(expireAtMs) && expireAtMs >= 0, 'an expiry is a non-negative ms count');
     const hash = this.keyHash(key, 0, key.length);
     const old = this.index.find(key, hash);
-    // Before anything changes: a capture may need the old record, and the digest drops it.
-    if (old !== 0) this.beforeRecordChange(old);
-    if (this.captures.length > 0) this.assertNewerThanCaptures(version);
-    this.content.add(key, 0, key.length, value, 0, value.length, version, expireAtMs);
+    if (this.captures.length > 0) {
+      this.assertNewerThanCaptures(version);
+      // Before anything changes: a capture may still need the old record.
+      if (old !== 0) this.preserveForCaptures(old);
+    }
     const hasExpiry = expireAtMs !== 0;
     const large = isLargeValue(key.length, value.length);
     const bytes = recordBytes(key.length, large ? 0 : value.length, hasExpiry);
@@ -327,7 +328,7 @@ export class ShardStore {
   delete(key: Uint8Array): boolean {
     const addr = this.index.remove(key, this.keyHash(key, 0, key.length));
     if (addr !== 0) {
-      this.beforeRecordChange(addr);
+      if (this.captures.length > 0) this.preserveForCaptures(addr);
       this.releaseRecord(addr, true);
     }
     this.index.step(REHASH_MOVES_PER_WRITE);
@@ -344,7 +345,6 @@ export class ShardStore {
     // Captures keep reading the old arena and large values, which nothing writes any more.
     for (const c of this.captures) c.detach();
     this.captures = [];
-    this.content.reset();
     this.arena = new SlabArena();
     this.index = this.newIndex();
     this.expiry.clear();
@@ -365,7 +365,7 @@ export class ShardStore {
     assert(this.captures.length < STORE_CAPTURES_MAX, () => `more than ${STORE_CAPTURES_MAX} captures at once: are jobs left unended?`);
     assert(Number.isSafeInteger(version) && version >= 0, 'a capture version is a log index');
     const capture = new StoreCapture({
-      arena: this.arena, largeValues: this.largeValues, version, count: this.count, digestLo: this.content.lo, digestHi: this.content.hi,
+      arena: this.arena, largeValues: this.largeValues, version, count: this.count,
     }, sink);
     this.captures.push(capture);
     return capture;
@@ -381,21 +381,9 @@ export class ShardStore {
     for (const c of this.captures) assert(version > c.version, () => `a write at version ${version} while capturing version ${c.version}`);
   }
 
-  /** The live record at `addr` is about to be rewritten or freed: captures may need it, and the digest drops it. */
-  private beforeRecordChange(addr: number): void {
+  /** The live record at `addr` is about to be rewritten or freed: captures that have yet to reach it take it now. */
+  private preserveForCaptures(addr: number): void {
     for (const c of this.captures) c.preserve(addr);
-    const page = this.u8Of(addr);
-    const keyStart = this.keyStart(addr);
-    const keyLength = this.keyLength(addr);
-    const version = this.versionOf(addr);
-    const expireAtMs = this.expireAtOf(addr);
-    if ((page[byteIndex(addr, OFFSET_FLAGS)]! & FLAG_LARGE) !== 0) {
-      const value = this.valueOf(addr);
-      this.content.remove(page, keyStart, keyLength, value, 0, value.length, version, expireAtMs);
-    } else {
-      const valueLength = this.u32Of(addr)[wordIndex(addr, OFFSET_VALUE_LENGTH)]!;
-      this.content.remove(page, keyStart, keyLength, page, keyStart + keyLength, valueLength, version, expireAtMs);
-    }
   }
 
   // ---- records ----------------------------------------------------------------

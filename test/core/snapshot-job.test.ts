@@ -16,7 +16,9 @@ import type { Reply, Request } from '../../core/protocol/ops.js';
 import { isWriteRequest, type LogEntry, type ReadRequest } from '../../core/shard/command.js';
 import { LocalLog } from '../../core/shard/local-log.js';
 import { Shard } from '../../core/shard/shard.js';
-import { SNAPSHOT_HEADER_BYTES, SnapshotError, readSnapshot, writeSnapshotEntry, writeSnapshotHeader } from '../../core/shard/snapshot.js';
+import {
+  SNAPSHOT_HEADER_BYTES, SnapshotError, readSnapshot, writeSnapshotEntry, writeSnapshotHeader, writeSnapshotTrailer,
+} from '../../core/shard/snapshot.js';
 import { ByteWriter } from '../../core/ring/byte-writer.js';
 import { b, latin1, plain } from './bytes-helpers.js';
 
@@ -213,7 +215,7 @@ describe('restoring malformed snapshots', () => {
     expect(restoreOrSnapshotError(concat([good, new Uint8Array(1)]))).toBeInstanceOf(SnapshotError);
   });
 
-  it('refuses a changed byte anywhere past the header (the digest catches what the structure does not)', () => {
+  it('refuses a changed byte anywhere past the header (the trailer\'s digest catches what the structure does not)', () => {
     fc.assert(fc.property(fc.nat(good.length - 1), fc.integer({ min: 1, max: 255 }), (at, flip) => {
       const bad = good.slice();
       bad[at] = bad[at]! ^ flip;
@@ -232,12 +234,13 @@ describe('restoring malformed snapshots', () => {
   it('refuses a key twice, a version past the index, and keys or values over the restoring node\'s limits', () => {
     const craft = (index: number, entries: [string, number, number][], digest: [number, number] = [0, 0]): Uint8Array => {
       const w = new ByteWriter(256);
-      writeSnapshotHeader(w, { applied: { index, term: 1, timestampMs: T0 }, count: entries.length, digestLo: digest[0], digestHi: digest[1] });
+      writeSnapshotHeader(w, { applied: { index, term: 1, timestampMs: T0 }, count: entries.length });
       for (const [key, valueLength, version] of entries) {
         const k = b(key);
         const v = new Uint8Array(valueLength);
         writeSnapshotEntry(w, k, 0, k.length, v, 0, v.length, version, 0);
       }
+      writeSnapshotTrailer(w, digest[0], digest[1]);
       return w.bytes().slice();
     };
     expect(() => Shard.restore(0, LIMITS, craft(5, [['a', 1, 1], ['a', 1, 2]]))).toThrow(/a key appears twice/);
@@ -245,6 +248,6 @@ describe('restoring malformed snapshots', () => {
     expect(() => Shard.restore(0, LIMITS, craft(5, [['a', 1, 0]]))).toThrow(/version 0/);
     expect(() => Shard.restore(0, LIMITS, craft(5, [['a'.repeat(17), 1, 1]]))).toThrow(/key of 17 bytes/);
     expect(() => Shard.restore(0, LIMITS, craft(5, [['a', 8193, 1]]))).toThrow(/value of 8193 bytes/);
-    expect(() => Shard.restore(0, LIMITS, craft(5, [['a', 1, 1]]))).toThrow(/do not match the digest/);
+    expect(() => Shard.restore(0, LIMITS, craft(5, [['a', 1, 1]]))).toThrow(/do not match the digest in the trailer/);
   });
 });
