@@ -109,16 +109,12 @@ export class StoreCapture {
     return this.endPage < 0 || this.page > this.endPage || (this.page === this.endPage && this.unit >= this.endUnit);
   }
 
-  /** Whether the store still tells this capture about writes. */
-  get isAttached(): boolean {
-    return this.attached;
-  }
-
   /**
-   * Walk on until about `workBytesMax` bytes of records were visited (a
-   * visited record's size, and a large value's length when emitted; the
-   * record that crosses the limit is finished); returns whether the walk is
-   * over. After it is, every entry at the version has been emitted.
+   * Walk on until about `workBytesMax` bytes of work were done (each visited
+   * record's size, plus its value's length when it is emitted, since that is
+   * hashed and encoded; the record that crosses the limit is finished);
+   * returns whether the walk is over. After it is, every entry at the
+   * version has been emitted.
    */
   step(workBytesMax: number): boolean {
     assert(workBytesMax > 0, 'a capture step needs a positive budget');

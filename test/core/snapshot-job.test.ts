@@ -17,7 +17,7 @@ import { isWriteRequest, type LogEntry, type ReadRequest } from '../../core/shar
 import { LocalLog } from '../../core/shard/local-log.js';
 import { Shard } from '../../core/shard/shard.js';
 import {
-  SNAPSHOT_HEADER_BYTES, SnapshotError, readSnapshot, writeSnapshotEntry, writeSnapshotHeader, writeSnapshotTrailer,
+  SNAPSHOT_ENTRY_FIXED_BYTES, SNAPSHOT_HEADER_BYTES, SnapshotError, readSnapshot, writeSnapshotEntry, writeSnapshotHeader, writeSnapshotTrailer,
 } from '../../core/shard/snapshot.js';
 import { ByteWriter } from '../../core/ring/byte-writer.js';
 import { b, latin1, plain } from './bytes-helpers.js';
@@ -122,11 +122,17 @@ describe('incremental snapshot', () => {
         const job = l.shard.beginSnapshot();
         expect(job.applied.index).toBe(cut);
         const chunks: Uint8Array[] = [];
+        let preservedAtStep = { entries: 0, bytes: 0 };
         for (const step of during) {
           if (step.kind !== 'snap') run(l, step);
           else {
+            // What the job holds between steps is exactly the pre-images encoded since the last one.
+            const p = job.preserved;
+            const held = (p.bytes - preservedAtStep.bytes) + (p.entries - preservedAtStep.entries) * SNAPSHOT_ENTRY_FIXED_BYTES;
+            if (chunks.length > 0 && !job.done) expect(job.pendingBytes).toBe(held);
             const chunk = job.step(step.bytesMax);
             if (chunk !== null) chunks.push(chunk);
+            preservedAtStep = job.preserved;
           }
         }
         for (let chunk = job.step(500); chunk !== null; chunk = job.step(500)) chunks.push(chunk);
