@@ -38,11 +38,13 @@ import { DEFAULT_RAFT_TUNING, type RaftConfig } from '../raft/raft.js';
 import type { RaftStorage } from '../raft/raft-storage.js';
 import {
   type ConfChange, type ConfChangeKind, type Entry, type HardState, type Membership, type Message, type ReplicaId, type Snapshot,
+  type SnapshotMeta,
 } from '../raft/raft-types.js';
 import { RawNode, type Ready } from '../raft/raw-node.js';
 import { ByteWriter } from '../ring/byte-writer.js';
 import { commandOf, type Proposal, type ReadRequest } from '../shard/command.js';
 import { Shard } from '../shard/shard.js';
+import { SNAPSHOT_STEP_BYTES, type WholeSnapshotJob } from '../shard/snapshot-job.js';
 import { decodeEntryPayload, encodeEntryPayload } from './entry-codec.js';
 
 export type ReplicaOutcome =
@@ -73,6 +75,8 @@ export interface ShardReplicaConfig {
   readonly snapshotKeepEntries: number;
   /** Mutation suite only: messages leave before what they promise is synced (a classic bug). */
   readonly plantedBugSendBeforeSync?: boolean;
+  /** Bytes of records a snapshot job walks per process() call (default SNAPSHOT_STEP_BYTES); tests make it tiny. */
+  readonly snapshotStepBytes?: number;
 }
 
 /** No snapshot by entry count: the product compacts by log bytes (see the header). */
@@ -299,7 +303,7 @@ export class ShardReplica {
     }
     this.serveConfirmedReads(nowMs);
     this.dropReplacedWrites();
-    if (this.snapshotDue()) this.takeSnapshot();
+    this.stepSnapshot();
   }
 
   private persist(ready: Ready): void {
@@ -327,6 +331,7 @@ export class ShardReplica {
   }
 
   private loadSnapshot(snapshot: Snapshot): void {
+    this.cancelSnapshot();
     this.shard = Shard.restore(this.config.group, this.config.limits, snapshot.data);
     assert(this.shard.appliedIndex === snapshot.meta.index, 'snapshot data and metadata disagree on the index');
     this.snapshotIndex = snapshot.meta.index;
@@ -396,16 +401,40 @@ export class ShardReplica {
     reads.length = kept;
   }
 
-  private takeSnapshot(): void {
-    const raft = this.raw.raft;
-    const index = this.shard.appliedIndex;
-    const term = raft.log.term(index);
-    assert(term !== undefined && index === raft.log.applied, 'the shard and Raft agree on what is applied');
-    const snapshot: Snapshot = { meta: { index, term, membership: raft.membership() }, data: this.shard.snapshot() };
+  // ---- snapshots, taken a step per process() call -----------------------------
+
+  /** The snapshot job under way (core/shard/snapshot-job.ts) and the Raft metadata of its index, fixed when it began. */
+  private snapshotJob: { job: WholeSnapshotJob; meta: SnapshotMeta } | null = null;
+
+  /**
+   * Begin a snapshot when due and advance the one under way by one step, so
+   * the worker pauses for a step, not for the whole shard; entries applied
+   * meanwhile are not in it (it is the state at its own index).
+   */
+  private stepSnapshot(): void {
+    if (this.snapshotJob === null) {
+      if (!this.snapshotDue()) return;
+      const raft = this.raw.raft;
+      const index = this.shard.appliedIndex;
+      const term = raft.log.term(index);
+      assert(term !== undefined && index === raft.log.applied, 'the shard and Raft agree on what is applied');
+      this.snapshotJob = { job: this.shard.beginWholeSnapshot(), meta: { index, term, membership: raft.membership() } };
+      // Log written from here on counts toward the next snapshot: this one covers up to its index.
+      this.logBytesSinceSnapshot = 0;
+    }
+    const data = this.snapshotJob.job.step(this.config.snapshotStepBytes ?? SNAPSHOT_STEP_BYTES);
+    if (data === null) return;
+    const snapshot: Snapshot = { meta: this.snapshotJob.meta, data };
+    this.snapshotJob = null;
     this.raw.snapshotTaken(snapshot, this.config.snapshotKeepEntries);
     this.storage.saveSnapshot(snapshot);
     this.storage.sync();
-    this.snapshotIndex = index;
-    this.logBytesSinceSnapshot = 0;
+    this.snapshotIndex = snapshot.meta.index;
+  }
+
+  /** A leader's snapshot replaces the shard: the job on the old one is moot. */
+  private cancelSnapshot(): void {
+    this.snapshotJob?.job.cancel();
+    this.snapshotJob = null;
   }
 }

@@ -63,10 +63,19 @@ export class ByteWriter {
 
   /** Length-prefixed bytes. */
   bytesField(b: Uint8Array): void {
-    this.u32(b.length);
-    this.ensure(b.length);
-    this.buf.set(b, this.length);
-    this.length += b.length;
+    this.bytesFieldOf(b, 0, b.length);
+  }
+
+  /** Length-prefixed `length` bytes of `src` from `start`, without making a view of them. */
+  bytesFieldOf(src: Uint8Array, start: number, length: number): void {
+    this.u32(length);
+    this.ensure(length);
+    const buf = this.buf;
+    const at = this.length;
+    // A byte loop beats making a view for short runs (a typical key).
+    if (length <= 32) for (let i = 0; i < length; i++) buf[at + i] = src[start + i]!;
+    else buf.set(length === src.length ? src : src.subarray(start, start + length), at);
+    this.length += length;
   }
 }
 

@@ -39,8 +39,10 @@ import {
 import { formatFloat, parseFiniteFloat } from './numbers.js';
 import { decodeShardCursor, encodeShardCursor } from '../protocol/scan-cursor.js';
 import { Random } from '../random.js';
+import { ContentDigest } from '../store/content-digest.js';
 import { SCAN_BUCKETS_PER_KEY_MAX, ShardStore } from '../store/store.js';
-import { compareBytes, decodeSnapshot, encodeSnapshot, type SnapshotEntry } from './snapshot.js';
+import { readSnapshot, SnapshotError } from './snapshot.js';
+import { SnapshotJob, snapshotBytesEstimate, WholeSnapshotJob } from './snapshot-job.js';
 
 /** A key's place in the store (see core/store/store.ts); -1: absent. Valid until the store next changes. */
 type Handle = number;
@@ -554,39 +556,79 @@ export class Shard {
   // ---- snapshot and digest --------------------------------------------------
 
   /**
-   * The whole state as bytes, with the index, term and timestamp it covers.
-   * Keys in bytewise order, so equal states give equal bytes whatever order
-   * they were written in (and whatever the store's layout).
+   * Start a snapshot of the state as it is now (this applied index, term and
+   * timestamp), produced a chunk per `job.step()` while entries go on being
+   * applied (core/shard/snapshot-job.ts). Run it to its end or cancel it.
    */
-  snapshot(): Uint8Array {
-    const entries: SnapshotEntry[] = [];
-    this.store.forEach((h) => {
-      entries.push({ key: this.store.keyOf(h), value: this.store.valueOf(h), version: this.store.versionOf(h), expireAtMs: this.store.expireAtOf(h) });
-    });
-    entries.sort((a, b) => compareBytes(a.key, b.key));
-    return encodeSnapshot({ index: this.lastIndex, term: this.lastTerm, timestampMs: this.lastTimestampMs }, entries);
+  beginSnapshot(): SnapshotJob {
+    return new SnapshotJob(this.store, { index: this.lastIndex, term: this.lastTerm, timestampMs: this.lastTimestampMs });
   }
 
-  /** A new shard holding the state `snapshot()` produced; it continues at the snapshot's index + 1. */
+  /** `beginSnapshot()` for a caller that needs the snapshot in one piece: its last step returns the whole. */
+  beginWholeSnapshot(): WholeSnapshotJob {
+    return new WholeSnapshotJob(this.beginSnapshot(), snapshotBytesEstimate(this.store));
+  }
+
+  /**
+   * The whole state as bytes in one call (a snapshot job run to its end at
+   * once): for tests and small shards; a worker steps a job instead. Entries
+   * come in the store's layout order: equal states restore to equal states
+   * and have equal digests, but their bytes may differ.
+   */
+  snapshot(): Uint8Array {
+    const job = new SnapshotJob(this.store, { index: this.lastIndex, term: this.lastTerm, timestampMs: this.lastTimestampMs },
+      snapshotBytesEstimate(this.store));
+    const chunk = job.step(Infinity);
+    assert(chunk !== null && job.done, 'a snapshot run at once ends in one step');
+    return chunk;
+  }
+
+  /**
+   * A new shard holding the state a snapshot (in one piece) describes; it
+   * continues at the snapshot's index + 1. Throws SnapshotError when the
+   * bytes are not a valid snapshot or do not fit `limits`.
+   */
   static restore(index: number, limits: Limits, bytes: Uint8Array): Shard {
-    const { applied, entries } = decodeSnapshot(bytes);
     const shard = new Shard(index, limits);
-    shard.lastIndex = applied.index;
-    shard.lastTerm = applied.term;
-    shard.lastTimestampMs = applied.timestampMs;
-    for (const e of entries) {
-      assert(e.version > 0 && e.version <= applied.index, 'snapshot holds a version beyond its index');
-      assert(e.value.length <= limits.valueBytesMax, 'snapshot holds a value beyond the value limit');
-      shard.store.set(e.key, e.value, e.version, e.expireAtMs);
+    const store = shard.store;
+    const digest = new ContentDigest();
+    const summary = readSnapshot(bytes, (e) => {
+      if (e.key.length > limits.keyBytesMax) throw new SnapshotError(`a key of ${e.key.length} bytes is over the limit of ${limits.keyBytesMax}`);
+      if (e.value.length > limits.valueBytesMax) {
+        throw new SnapshotError(`a value of ${e.value.length} bytes is over the limit of ${limits.valueBytesMax}`);
+      }
+      const countBefore = store.count;
+      store.set(e.key, e.value, e.version, e.expireAtMs);
+      // A replace instead of an insert: the shard is thrown away, so no need to look before.
+      if (store.count === countBefore) throw new SnapshotError('a key appears twice');
+      digest.add(e.key, 0, e.key.length, e.value, 0, e.value.length, e.version, e.expireAtMs);
       shard.bytesHeld += e.key.length + e.value.length;
+    });
+    if (digest.lo !== summary.digestLo || digest.hi !== summary.digestHi) {
+      throw new SnapshotError('the entries do not match the digest in the trailer (damaged in storage or transit?)');
     }
+    shard.lastIndex = summary.applied.index;
+    shard.lastTerm = summary.applied.term;
+    shard.lastTimestampMs = summary.applied.timestampMs;
     return shard;
   }
 
-  /** A fingerprint of the state (entries and applied index/term/timestamp): equal on replicas at the same index. */
+  /**
+   * A fingerprint of the state (applied index, term, timestamp, and every
+   * entry's key, value, version and expiry): equal on replicas with equal
+   * state at the same index, whatever order they built it in. One pass over
+   * the store summing per-entry hashes (core/store/content-digest.ts):
+   * nothing is sorted, copied or encoded.
+   */
   digest(): string {
+    const content = this.store.contentDigest();
     const hash = new Fnv64();
-    hash.addBytes(this.snapshot());
+    hash.addInt(this.lastIndex);
+    hash.addInt(this.lastTerm);
+    hash.addInt(this.lastTimestampMs);
+    hash.addInt(this.store.count);
+    hash.addU32(content.lo);
+    hash.addU32(content.hi);
     return hash.hex();
   }
 }

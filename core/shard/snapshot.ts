@@ -1,27 +1,49 @@
 // A shard's state as bytes, and back: the applied index, term and timestamp
-// the state covers, then every entry in bytewise key order. Equal states give
-// equal bytes (the digest hashes them), so a snapshot doubles as the check
-// that replicas at the same index hold the same state.
+// the state covers and its entry count, then every entry, in whatever order
+// the snapshot job met them (core/shard/snapshot-job.ts: the store's layout
+// order, with entries changed during the job wherever their write came),
+// then the order-free digest of those entries (core/store/content-digest.ts),
+// which the job knows only at the end. Equal states need not give equal
+// bytes; they give equal digests, and restoring either gives the same state.
 //
-// Layout (little-endian): magic u32, format u8, index f64, term f64,
-// timestampMs f64, entry count u32, then per entry: key (u32 length + bytes),
-// value (u32 length + bytes), version f64, expireAtMs f64.
+// Layout (little-endian): header: magic u32, format u8, index f64, term f64,
+// timestampMs f64, entry count u32; per entry: key (u32 length + bytes),
+// value (u32 length + bytes), version f64, expireAtMs f64; trailer: digest
+// lo u32, digest hi u32.
+//
+// Reading checks everything a damaged or foreign buffer could get wrong
+// (magic, format, lengths, numbers, versions beyond the index, entry count,
+// trailing bytes) and throws SnapshotError, never an assertion: a snapshot
+// comes from a disk or a peer. Shard.restore checks the rest (limits,
+// duplicate keys, the digest).
 
-import { assert } from '../assert.js';
-import { ByteReader, ByteWriter } from '../ring/byte-writer.js';
+import { ByteReader, type ByteWriter } from '../ring/byte-writer.js';
 
 /** "PSNP": a buffer that is not a shard snapshot is refused before anything is read from it. */
 const SNAPSHOT_MAGIC = 0x504e5350;
-/** Bumped when the layout changes; a reader refuses formats it does not know. */
-const SNAPSHOT_FORMAT = 1;
-/** Bytes written per entry beyond its key and value, to size the writer once. */
-const ENTRY_FIXED_BYTES = 4 + 4 + 8 + 8;
-const HEADER_BYTES = 4 + 1 + 8 + 8 + 8 + 4;
+/** Bumped when the layout changes; a reader refuses formats it does not know. 2: any entry order, a digest trailer. */
+const SNAPSHOT_FORMAT = 2;
+/** Bytes of the header, of an entry beyond its key and value, and of the trailer. */
+export const SNAPSHOT_HEADER_BYTES = 4 + 1 + 8 + 8 + 8 + 4;
+export const SNAPSHOT_ENTRY_FIXED_BYTES = 4 + 4 + 8 + 8;
+export const SNAPSHOT_TRAILER_BYTES = 4 + 4;
 
 export interface SnapshotApplied {
   index: number;
   term: number;
   timestampMs: number;
+}
+
+export interface SnapshotHeader {
+  applied: SnapshotApplied;
+  /** Entries that follow. */
+  count: number;
+}
+
+/** What a whole snapshot declares: its header, and the content digest lanes of its entries from the trailer. */
+export interface SnapshotSummary extends SnapshotHeader {
+  digestLo: number;
+  digestHi: number;
 }
 
 export interface SnapshotEntry {
@@ -31,49 +53,80 @@ export interface SnapshotEntry {
   expireAtMs: number;
 }
 
-/** Entries must come sorted by key (bytewise) for the bytes to be canonical. */
-export function encodeSnapshot(applied: SnapshotApplied, entries: readonly SnapshotEntry[]): Uint8Array {
-  let size = HEADER_BYTES;
-  for (const e of entries) size += ENTRY_FIXED_BYTES + e.key.length + e.value.length;
-  const w = new ByteWriter(Math.max(64, size));
+/** A snapshot's bytes are not a valid snapshot: damaged, cut short, foreign, or inconsistent. */
+export class SnapshotError extends Error {
+  override name = 'SnapshotError';
+  readonly code = 'SNAPSHOT_MALFORMED';
+
+  constructor(detail: string) {
+    super(`malformed shard snapshot: ${detail}`);
+  }
+}
+
+export function writeSnapshotHeader(w: ByteWriter, header: SnapshotHeader): void {
   w.u32(SNAPSHOT_MAGIC);
   w.u8(SNAPSHOT_FORMAT);
-  w.f64(applied.index);
-  w.f64(applied.term);
-  w.f64(applied.timestampMs);
-  w.u32(entries.length);
-  for (const e of entries) {
-    w.bytesField(e.key);
-    w.bytesField(e.value);
-    w.f64(e.version);
-    w.f64(e.expireAtMs);
-  }
-  assert(w.length === size, 'snapshot size estimate is off');
-  return w.bytes().slice();
+  w.f64(header.applied.index);
+  w.f64(header.applied.term);
+  w.f64(header.applied.timestampMs);
+  w.u32(header.count);
 }
 
-/** The snapshot's contents; values are views into `bytes` (copy what you keep). */
-export function decodeSnapshot(bytes: Uint8Array): { applied: SnapshotApplied; entries: SnapshotEntry[] } {
+/** After the last entry: the content digest of all of them. */
+export function writeSnapshotTrailer(w: ByteWriter, digestLo: number, digestHi: number): void {
+  w.u32(digestLo);
+  w.u32(digestHi);
+}
+
+/** One entry: the key is `keyLength` bytes of `keyBytes` from `keyStart`, the value likewise. */
+export function writeSnapshotEntry(w: ByteWriter, keyBytes: Uint8Array, keyStart: number, keyLength: number,
+  valueBytes: Uint8Array, valueStart: number, valueLength: number, version: number, expireAtMs: number): void {
+  w.bytesFieldOf(keyBytes, keyStart, keyLength);
+  w.bytesFieldOf(valueBytes, valueStart, valueLength);
+  w.f64(version);
+  w.f64(expireAtMs);
+}
+
+function isCount(n: number): boolean {
+  return Number.isSafeInteger(n) && n >= 0;
+}
+
+/**
+ * Read a whole snapshot: returns its header and trailer after handing every
+ * entry to `onEntry` (key and value are views into `bytes`: copy what you
+ * keep). Throws SnapshotError on anything malformed; an error `onEntry`
+ * throws passes through. The trailer's digest is returned, not checked: the
+ * caller computes the entries' digest as it takes them.
+ */
+export function readSnapshot(bytes: Uint8Array, onEntry: (entry: SnapshotEntry) => void): SnapshotSummary {
   const r = new ByteReader(bytes);
-  assert(r.u32() === SNAPSHOT_MAGIC, 'not a shard snapshot');
-  const format = r.u8();
-  assert(format === SNAPSHOT_FORMAT, () => `unknown shard snapshot format ${format}`);
-  const applied = { index: r.f64(), term: r.f64(), timestampMs: r.f64() };
-  assert(Number.isSafeInteger(applied.index) && applied.index >= 0, 'snapshot index is not a count');
-  const count = r.u32();
-  const entries: SnapshotEntry[] = [];
-  let previous: Uint8Array | null = null;
-  for (let i = 0; i < count; i++) {
-    const e = { key: r.bytesView(), value: r.bytesView(), version: r.f64(), expireAtMs: r.f64() };
-    assert(previous === null || compareBytes(previous, e.key) < 0, 'snapshot keys are not in strictly increasing order');
-    previous = e.key;
-    entries.push(e);
+  try {
+    if (bytes.length < SNAPSHOT_HEADER_BYTES || r.u32() !== SNAPSHOT_MAGIC) throw new SnapshotError('not a shard snapshot (bad magic or cut short)');
+    const format = r.u8();
+    if (format !== SNAPSHOT_FORMAT) throw new SnapshotError(`unknown format ${format} (this build reads ${SNAPSHOT_FORMAT})`);
+    const applied = { index: r.f64(), term: r.f64(), timestampMs: r.f64() };
+    if (!isCount(applied.index) || !isCount(applied.term) || !(Number.isFinite(applied.timestampMs) && applied.timestampMs >= 0)) {
+      throw new SnapshotError('index or term is not a non-negative integer, or the timestamp is not a time');
+    }
+    const count = r.u32();
+    for (let i = 0; i < count; i++) {
+      const entry = { key: r.bytesView(), value: r.bytesView(), version: r.f64(), expireAtMs: r.f64() };
+      if (!isCount(entry.version) || entry.version === 0 || entry.version > applied.index) {
+        throw new SnapshotError(`entry ${i} has version ${entry.version}, outside 1..${applied.index}`);
+      }
+      if (!isCount(entry.expireAtMs)) throw new SnapshotError(`entry ${i} has expiry ${entry.expireAtMs}`);
+      onEntry(entry);
+    }
+    const summary = { applied, count, digestLo: r.u32(), digestHi: r.u32() };
+    if (r.remaining !== 0) throw new SnapshotError(`${r.remaining} bytes after the trailer of ${count} entries`);
+    return summary;
+  } catch (e) {
+    if (e instanceof RangeError) throw new SnapshotError(`cut short (${e.message})`);
+    throw e;
   }
-  assert(r.remaining === 0, 'trailing bytes after the snapshot');
-  return { applied, entries };
 }
 
-/** Bytewise order of two byte strings (negative, 0, positive), as keys sort in a snapshot and a SCAN. */
+/** Bytewise order of two byte strings (negative, 0, positive): key order, as tests sort SCAN pages and snapshot entries. */
 export function compareBytes(a: Uint8Array, b: Uint8Array): number {
   const n = Math.min(a.length, b.length);
   for (let i = 0; i < n; i++) if (a[i] !== b[i]) return a[i]! - b[i]!;

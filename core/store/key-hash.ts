@@ -26,13 +26,17 @@ export function keyHashSeeded(seed: number): KeyHash {
     let h = basis;
     const end = start + length;
     for (let i = start; i < end; i++) h = Math.imul(h ^ bytes[i]!, FNV_PRIME);
-    h ^= h >>> 16;
-    h = Math.imul(h, 0x85ebca6b);
-    h ^= h >>> 13;
-    h = Math.imul(h, 0xc2b2ae35);
-    h ^= h >>> 16;
-    return h >>> 0;
+    return fmix32(h);
   };
+}
+
+/** murmur3's 32-bit finalizer: every output bit depends on every input bit (unsigned result). */
+export function fmix32(h: number): number {
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  return (h ^ (h >>> 16)) >>> 0;
 }
 
 /** The default: seed 0. */

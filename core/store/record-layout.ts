@@ -6,7 +6,7 @@
 //   0       8     version          f64 (a log index, up to 2^53)
 //   8       4     value length     u32 (LARGE: the id of the value's own buffer)
 //   12      2     key length       u16 (keys are at most 16 KiB)
-//   14      1     flags            FLAG_EXPIRY | FLAG_LARGE
+//   14      1     flags            FLAG_EXPIRY | FLAG_LARGE | FLAG_FREE
 //   -- when FLAG_EXPIRY:
 //   16      8     expireAtMs       f64 (ms since the epoch, up to 2^53)
 //   24      4     expiry position  u32 (its slot in the expiry index)
@@ -23,6 +23,12 @@ import { RECORD_BYTES_MAX } from './size-classes.js';
 
 export const FLAG_EXPIRY = 1;
 export const FLAG_LARGE = 2;
+/**
+ * Set on a freed record (its version's first word then holds the free list's
+ * link): a snapshot walking the pages in address order skips it. The rest of
+ * the header stays, so a freed record's size can still be read.
+ */
+export const FLAG_FREE = 4;
 
 export const OFFSET_VERSION = 0;
 export const OFFSET_VALUE_LENGTH = 8;

@@ -41,6 +41,8 @@ export class SlabArena {
   private readonly freeHeads = new Uint32Array(SIZE_CLASS_COUNT);
   /** Next free unit in the newest page; PAGE_UNITS when there is no page yet. */
   private bumpUnit = PAGE_UNITS;
+  /** Units carved from each page before the newest (its records end there; the rest is waste). */
+  private readonly closedPageUnits: number[] = [];
   private classBytesInUse = 0;
   private pageEndWasteBytes = 0;
 
@@ -57,6 +59,20 @@ export class SlabArena {
   /** Bytes lost at the ends of full pages. */
   get wasteBytes(): number {
     return this.pageEndWasteBytes;
+  }
+
+  get pageCount(): number {
+    return this.pagesU8.length;
+  }
+
+  /**
+   * Units carved into records (live or free) from page `page`: records tile
+   * [first unit, this) with no gaps, so a walk in address order can step
+   * from one record to the next by their sizes (store-capture.ts).
+   */
+  unitsCarvedOf(page: number): number {
+    assert(page >= 0 && page < this.pagesU8.length, 'no such page');
+    return page === this.pagesU8.length - 1 ? this.bumpUnit : this.closedPageUnits[page]!;
   }
 
   /** A record of at least `bytes` bytes (its contents are whatever was there); returns its address. */
@@ -88,14 +104,21 @@ export class SlabArena {
 
   private addPage(): void {
     assert(this.pagesU8.length < PAGES_MAX, 'slab arena is out of addresses');
-    if (this.pagesU8.length > 0) this.pageEndWasteBytes += (PAGE_UNITS - this.bumpUnit) * RECORD_ALIGN_BYTES;
+    if (this.pagesU8.length > 0) {
+      this.pageEndWasteBytes += (PAGE_UNITS - this.bumpUnit) * RECORD_ALIGN_BYTES;
+      this.closedPageUnits.push(this.bumpUnit);
+    }
     const buffer = new ArrayBuffer(PAGE_BYTES);
     this.pagesU8.push(new Uint8Array(buffer));
     this.pagesU32.push(new Uint32Array(buffer));
     this.pagesF64.push(new Float64Array(buffer));
-    // Unit 0 of page 0 is never used, so that address 0 means "none".
-    this.bumpUnit = this.pagesU8.length === 1 ? 1 : 0;
+    this.bumpUnit = pageFirstUnit(this.pagesU8.length - 1);
   }
+}
+
+/** The unit a page's first record starts at: unit 0 of page 0 is never used, so that address 0 means "none". */
+export function pageFirstUnit(page: number): number {
+  return page === 0 ? 1 : 0;
 }
 
 // Address arithmetic above uses `>>> 17` and `& (PAGE_UNITS - 1)` for speed.

@@ -25,6 +25,10 @@
 //   step(movesMax)              -> rehash still under way?
 //   memory(), usedBytes                               bytes held
 //   clear()                                           FLUSHALL
+//   contentDigest()             -> ContentDigest      order-free digest of every entry (one pass)
+//   beginCapture(version, sink) -> StoreCapture       the entries at `version`, a slice at a time
+//                                                     while writes go on (store-capture.ts)
+//   endCapture(capture)                               stop reporting writes to it
 // Handles and views stay valid until the next call that changes the store
 // (set, delete, step, clear): a record may move or its memory be reused.
 // Copy what you keep longer. Reads (lookup, views, scan, randomKey, forEach,
@@ -39,15 +43,20 @@
 
 import { assert } from '../assert.js';
 import type { Random } from '../random.js';
+import { ContentDigest } from './content-digest.js';
 import { ExpiryIndex } from './expiry-index.js';
 import { HashIndex, REHASH_MOVES_PER_WRITE } from './hash-index.js';
 import { keyHashDefault, type KeyHash } from './key-hash.js';
 import {
-  FLAG_EXPIRY, FLAG_LARGE, HEADER_BYTES, HEADER_EXPIRY_BYTES, isLargeValue, OFFSET_EXPIRE_AT, OFFSET_EXPIRY_POSITION,
+  FLAG_EXPIRY, FLAG_FREE, FLAG_LARGE, isLargeValue, OFFSET_EXPIRE_AT, OFFSET_EXPIRY_POSITION,
   OFFSET_FLAGS, OFFSET_KEY_LENGTH, OFFSET_VALUE_LENGTH, OFFSET_VERSION, recordBytes, STORE_KEY_BYTES_MAX,
 } from './record-layout.js';
+import {
+  byteIndex, readRecord, recordAllocBytes, recordExpireAt, recordKeyLength, recordKeyStart, recordVersion, wordIndex,
+} from './record-read.js';
 import { sizeClassOf } from './size-classes.js';
 import { PAGE_UNITS, SlabArena } from './slab-arena.js';
+import { StoreCapture, type CaptureSink } from './store-capture.js';
 
 /**
  * Slots of a new, empty index. Small, so an empty shard costs little (the
@@ -56,6 +65,13 @@ import { PAGE_UNITS, SlabArena } from './slab-arena.js';
 export const STORE_INDEX_SLOTS_MIN = 64;
 /** SCAN visits at most this many buckets per key asked for (Redis: 10), so a page over a sparse table is bounded. */
 export const SCAN_BUCKETS_PER_KEY_MAX = 10;
+/**
+ * Captures (snapshots in progress) at once. Each costs a check on every
+ * write and holds the pre-images emitted since its last step; one is the
+ * norm (a replica snapshots for compaction or for a lagging follower), so
+ * more than a few means jobs are being started and never ended or cancelled.
+ */
+export const STORE_CAPTURES_MAX = 4;
 
 export interface StoreOptions {
   /** Longest key accepted (Limits.keyBytesMax). */
@@ -95,6 +111,8 @@ export class ShardStore {
   private largeBytes = 0;
   private readonly keyHash: KeyHash;
   private readonly indexSlotsMin: number;
+  /** Snapshots in progress: told before a record they may still need changes. */
+  private captures: StoreCapture[] = [];
 
   constructor(private readonly options: StoreOptions) {
     assert(options.keyBytesMax <= STORE_KEY_BYTES_MAX, () => `keys of ${options.keyBytesMax} bytes do not fit a record`);
@@ -160,13 +178,23 @@ export class ShardStore {
   }
 
   versionOf(handle: number): number {
-    return this.f64Of(handle)[(handle & PAGE_MASK) + OFFSET_VERSION / 8]!;
+    return recordVersion(this.arena, handle);
   }
 
   /** Absolute expiry in ms; 0 = none. */
   expireAtOf(handle: number): number {
-    if ((this.u8Of(handle)[byteIndex(handle, OFFSET_FLAGS)]! & FLAG_EXPIRY) === 0) return 0;
-    return this.f64Of(handle)[(handle & PAGE_MASK) + OFFSET_EXPIRE_AT / 8]!;
+    return recordExpireAt(this.arena, handle);
+  }
+
+  /**
+   * The order-free digest of every entry (key, value, version, expiry):
+   * equal contents, equal digest, whatever order they were written in. One
+   * pass over the store (no sort, no copy); a read.
+   */
+  contentDigest(): ContentDigest {
+    const digest = new ContentDigest();
+    this.index.forEach((addr) => readRecord(this.arena, this.largeValues, addr, digest.add));
+    return digest;
   }
 
   /** Bytewise order of the handle's key against `other` (negative, 0, positive), without a view. */
@@ -262,6 +290,11 @@ export class ShardStore {
     assert(Number.isSafeInteger(expireAtMs) && expireAtMs >= 0, 'an expiry is a non-negative ms count');
     const hash = this.keyHash(key, 0, key.length);
     const old = this.index.find(key, hash);
+    if (this.captures.length > 0) {
+      this.assertNewerThanCaptures(version);
+      // Before anything changes: a capture may still need the old record.
+      if (old !== 0) this.preserveForCaptures(old);
+    }
     const hasExpiry = expireAtMs !== 0;
     const large = isLargeValue(key.length, value.length);
     const bytes = recordBytes(key.length, large ? 0 : value.length, hasExpiry);
@@ -294,7 +327,10 @@ export class ShardStore {
   /** Remove `key`; false when it was not stored. */
   delete(key: Uint8Array): boolean {
     const addr = this.index.remove(key, this.keyHash(key, 0, key.length));
-    if (addr !== 0) this.releaseRecord(addr, true);
+    if (addr !== 0) {
+      if (this.captures.length > 0) this.preserveForCaptures(addr);
+      this.releaseRecord(addr, true);
+    }
     this.index.step(REHASH_MOVES_PER_WRITE);
     return addr !== 0;
   }
@@ -306,12 +342,48 @@ export class ShardStore {
 
   /** Remove everything and give back all memory. */
   clear(): void {
+    // Captures keep reading the old arena and large values, which nothing writes any more.
+    for (const c of this.captures) c.detach();
+    this.captures = [];
     this.arena = new SlabArena();
     this.index = this.newIndex();
     this.expiry.clear();
     this.largeValues = [];
     this.largeFreeIds = [];
     this.largeBytes = 0;
+  }
+
+  // ---- captures (incremental snapshots) -----------------------------------------
+
+  /**
+   * Start capturing the entries as they are now, at `version` (the applied
+   * index: every later write must carry a higher version). The capture
+   * emits them to `sink` over its `step`s and, for records a write reaches
+   * first, from inside that write. End it with `endCapture` (done or not).
+   */
+  beginCapture(version: number, sink: CaptureSink): StoreCapture {
+    assert(this.captures.length < STORE_CAPTURES_MAX, () => `more than ${STORE_CAPTURES_MAX} captures at once: are jobs left unended?`);
+    assert(Number.isSafeInteger(version) && version >= 0, 'a capture version is a log index');
+    const capture = new StoreCapture({
+      arena: this.arena, largeValues: this.largeValues, version, count: this.count,
+    }, sink);
+    this.captures.push(capture);
+    return capture;
+  }
+
+  /** Stop telling `capture` about writes (it finished or was cancelled); a capture detached by clear() is fine too. */
+  endCapture(capture: StoreCapture): void {
+    capture.detach();
+    this.captures = this.captures.filter((c) => c !== capture);
+  }
+
+  private assertNewerThanCaptures(version: number): void {
+    for (const c of this.captures) assert(version > c.version, () => `a write at version ${version} while capturing version ${c.version}`);
+  }
+
+  /** The live record at `addr` is about to be rewritten or freed: captures that have yet to reach it take it now. */
+  private preserveForCaptures(addr: number): void {
+    for (const c of this.captures) c.preserve(addr);
   }
 
   // ---- records ----------------------------------------------------------------
@@ -336,14 +408,11 @@ export class ShardStore {
   }
 
   private keyLength(addr: number): number {
-    const page = this.u8Of(addr);
-    const at = byteIndex(addr, OFFSET_KEY_LENGTH);
-    return page[at]! | (page[at + 1]! << 8);
+    return recordKeyLength(this.arena, addr);
   }
 
   private keyStart(addr: number): number {
-    const flags = this.u8Of(addr)[byteIndex(addr, OFFSET_FLAGS)]!;
-    return byteIndex(addr, (flags & FLAG_EXPIRY) !== 0 ? HEADER_EXPIRY_BYTES : HEADER_BYTES);
+    return recordKeyStart(this.arena, addr);
   }
 
   private keyEquals(addr: number, key: Uint8Array): boolean {
@@ -357,9 +426,7 @@ export class ShardStore {
 
   /** The record's size as allocated, from its header. */
   private bytesOf(addr: number): number {
-    const flags = this.u8Of(addr)[byteIndex(addr, OFFSET_FLAGS)]!;
-    const inline = (flags & FLAG_LARGE) !== 0 ? 0 : this.u32Of(addr)[wordIndex(addr, OFFSET_VALUE_LENGTH)]!;
-    return recordBytes(this.keyLength(addr), inline, (flags & FLAG_EXPIRY) !== 0);
+    return recordAllocBytes(this.arena, addr);
   }
 
   /** Same size class and same header shape: the key stays where it is, so only value, version and expiry change. */
@@ -427,16 +494,10 @@ export class ShardStore {
       this.expiry.remove(this.u32Of(addr)[wordIndex(addr, OFFSET_EXPIRY_POSITION)]!);
     }
     this.releaseLargeValue(addr);
-    this.arena.free(addr, this.bytesOf(addr));
+    const bytes = this.bytesOf(addr);
+    // A walk in address order (store-capture.ts) must know this slot holds no record now.
+    const page = this.u8Of(addr);
+    page[byteIndex(addr, OFFSET_FLAGS)] = page[byteIndex(addr, OFFSET_FLAGS)]! | FLAG_FREE;
+    this.arena.free(addr, bytes);
   }
-}
-
-/** Byte index in its page of the field at `offset` of the record at `addr`. */
-function byteIndex(addr: number, offset: number): number {
-  return (addr & PAGE_MASK) * 8 + offset;
-}
-
-/** Uint32Array index in its page of the 4-byte-aligned field at `offset`. */
-function wordIndex(addr: number, offset: number): number {
-  return (addr & PAGE_MASK) * 2 + offset / 4;
 }

@@ -30,6 +30,8 @@ export interface GroupRunOptions {
   keys?: number;
   /** Take a snapshot every N applied entries (small, so snapshots and InstallSnapshot happen). */
   snapshotEveryEntries?: number;
+  /** Bytes of records a snapshot job walks per process() call (tiny: snapshots span many calls). */
+  snapshotStepBytes?: number;
   crashes?: boolean;
   bugs?: PlantedBugs;
 }
@@ -98,6 +100,7 @@ export class ReplicaGroupRun {
       membership: { voters: this.ids, learners: [] },
       snapshotEveryEntries: this.options.snapshotEveryEntries ?? 40,
       snapshotKeepEntries: 5,
+      ...(this.options.snapshotStepBytes !== undefined ? { snapshotStepBytes: this.options.snapshotStepBytes } : {}),
     }, this.storages.get(id)!));
   }
 
