@@ -28,6 +28,7 @@ import { SettingsRegistry } from './config/settings-registry.js';
 import { mountMetricsRoute } from './metrics/metrics-route.js';
 import { NodeMetrics } from './metrics/node-metrics.js';
 import { MetricsRespStats } from './metrics/resp-stats.js';
+import { ClusterNode, type ClusterOptions } from './cluster/cluster-node.js';
 
 export { ListenError } from './security/exclusive-listen.js';
 export { ProtectedModeError } from './security/protected-mode.js';
@@ -73,6 +74,8 @@ export interface ServerOptions {
   tls?: TlsFiles;
   /** How long a WebSocket may stay open without authenticating (default WS_AUTH_TIMEOUT_MS). */
   wsAuthTimeoutMs?: number;
+  /** Join a static cluster (runtime-node/cluster/, docs/cluster.md); without it the node is alone. */
+  cluster?: ClusterOptions;
 }
 
 export interface PiccoloServer {
@@ -80,6 +83,8 @@ export interface PiccoloServer {
   readonly port: number;
   /** The RESP port, or null when RESP is off. */
   readonly respPort: number | null;
+  /** The peer port of a cluster node, or null for a lone node. */
+  readonly peerPort: number | null;
   readonly workers: readonly WorkerInfo[];
   readonly limits: Limits;
   /** Whether the doors speak TLS (https/wss, RESP over TLS). */
@@ -103,10 +108,16 @@ export async function startServer(options: ServerOptions = {}): Promise<PiccoloS
   const originPolicy = new OriginPolicy(options.allowOrigins ?? []);
   const tls = options.tls ? loadTlsFiles(options.tls) : null;
   const passwordGate = new PasswordGate(options.requirePass ?? null);
-  const workers = options.workers ?? WorkerPool.defaultWorkerCount();
+  const cluster = options.cluster ? new ClusterNode(options.cluster, limits, log) : null;
+  const workersWanted = options.workers ?? WorkerPool.defaultWorkerCount();
+  const workers = cluster ? cluster.workerCount(workersWanted) : workersWanted;
   const batcher = new SendBatcher();
-  const pool = await WorkerPool.start({ workers, limits, pin: options.pin ?? true, log, afterReplies: batcher.flushAll });
-  const dispatcher = new Dispatcher(pool, limits);
+  const pool = await WorkerPool.start({
+    workers, limits, pin: options.pin ?? true, log, afterReplies: batcher.flushAll,
+    ...(cluster ? { cluster, shards: cluster.options.groups } : {}),
+  });
+  // A cluster node routes through the cluster router: requests for groups led elsewhere are redirected.
+  const dispatcher = new Dispatcher(cluster ? cluster.router(pool) : pool, limits);
   const budget = new ConnectionBudget(limits.connectionsMax);
   const startedAtMs = Date.now();
   const metrics = new NodeMetrics(pool);
@@ -180,7 +191,7 @@ export async function startServer(options: ServerOptions = {}): Promise<PiccoloS
         host, port: respPort, limits, dispatcher: metrics.executorFor('resp', dispatcher),
         budget: metrics.budgetFor('resp', budget), shardCount: pool.slotMap.shardCount,
         passwordGate, tls, log, stats: new MetricsRespStats(metrics), settings, startedAtMs, httpPort: port, workers: pool.workerCount,
-        isShuttingDown: () => shuttingDown, onIdleCheck: idleCheck, batcher,
+        isShuttingDown: () => shuttingDown, onIdleCheck: idleCheck, batcher, cluster,
       });
     } catch (error) {
       uWS.us_listen_socket_close(listenToken);
@@ -190,6 +201,20 @@ export async function startServer(options: ServerOptions = {}): Promise<PiccoloS
       throw error;
     }
     respPortBound = resp.port;
+  }
+  if (cluster) {
+    const advertise = cluster.options.advertiseHost;
+    try {
+      await cluster.start({ resp: resp ? `${advertise}:${resp.port}` : null, http: `${advertise}:${port}` }, pool);
+    } catch (error) {
+      await cluster.close();
+      uWS.us_listen_socket_close(listenToken);
+      await resp?.close();
+      await pool.stop();
+      app.close();
+      metrics.close();
+      throw error;
+    }
   }
 
   let closing: Promise<void> | null = null;
@@ -205,6 +230,7 @@ export async function startServer(options: ServerOptions = {}): Promise<PiccoloS
       });
       for (const ws of [...sockets]) ws.end(WS_CLOSE.SHUTTING_DOWN, 'server shutting down');
       await resp?.close();
+      await cluster?.close();
       await pool.stop();
       app.close();
       metrics.close();
@@ -212,5 +238,5 @@ export async function startServer(options: ServerOptions = {}): Promise<PiccoloS
     return closing;
   };
 
-  return { host, port, respPort: resp?.port ?? null, workers: pool.infos, limits, tls: tls !== null, passwordGate, metrics, settings, close };
+  return { host, port, respPort: resp?.port ?? null, peerPort: cluster ? cluster.peerPort : null, workers: pool.infos, limits, tls: tls !== null, passwordGate, metrics, settings, close };
 }

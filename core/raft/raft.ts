@@ -362,6 +362,11 @@ export class Raft {
     else this.send({ type: 'readIndexResponse', from: this.id, to: request.from, term: this.term, context: request.context, index });
   }
 
+  /** As the leader: the last index `id`'s log is known to share with ours (0 when not leader or unknown). */
+  matchOf(id: ReplicaId): number {
+    return this.role === 'leader' ? this.progress.get(id)?.match ?? 0 : 0;
+  }
+
   /** Hand leadership to `to` (a voter): it campaigns as soon as its log is complete. */
   transferLeadership(to: ReplicaId): boolean {
     if (this.role !== 'leader' || to === this.id || !this.voters.includes(to)) return false;

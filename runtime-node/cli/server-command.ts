@@ -8,6 +8,7 @@ import { ConfigError, loadServerConfig, setting, type ServerConfig } from '../co
 import { configAsJson, formatConfig } from '../config/print-config.js';
 import { envName, LIMIT_SETTING_NAMES, SERVER_SETTINGS } from '../config/server-settings.js';
 import { createLog, type Log, type LogFormat } from '../log.js';
+import { clusterOptionsFrom } from '../cluster/cluster-config.js';
 import {
   ListenError, ProtectedModeError, startServer, TlsConfigError, type PiccoloServer, type ServerOptions,
 } from '../server.js';
@@ -78,6 +79,7 @@ export function serverOptionsFrom(config: ServerConfig, log: Log): ServerOptions
   const requirePass = setting<string | undefined>(config, 'requirepass');
   const certFile = setting<string | undefined>(config, 'tls-cert');
   const keyFile = setting<string | undefined>(config, 'tls-key');
+  const cluster = clusterOptionsFrom(config);
   return {
     host: setting<string>(config, 'host'),
     port,
@@ -90,6 +92,7 @@ export function serverOptionsFrom(config: ServerConfig, log: Log): ServerOptions
     allowOrigins: setting<readonly string[]>(config, 'allow-origin'),
     protectedMode: setting<string>(config, 'protected-mode') === 'yes',
     ...(certFile !== undefined && keyFile !== undefined ? { tls: { certFile, keyFile } } : {}),
+    ...(cluster ? { cluster } : {}),
     log,
   };
 }
@@ -109,6 +112,7 @@ function listeningLine(server: PiccoloServer, format: LogFormat, log: Log): void
     + `${server.workers.length} workers${pinned.length ? `, pinned to cpus ${pinned.join(',')}` : ', unpinned'}`
     + `${server.respPort === null ? '' : `; RESP on ${fields.resp}`}`);
   log(`piccolo: data is in memory only; a restart loses every key${server.passwordGate.required ? '' : '; no password set'}`);
+  if (server.peerPort !== null) log(`piccolo: cluster node, peers on port ${server.peerPort} (docs/cluster.md)`);
 }
 
 export async function runServerCommand(args: string[]): Promise<number> {

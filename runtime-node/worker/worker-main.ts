@@ -8,6 +8,7 @@ import { ShardWorker } from '../../core/shard/shard-worker.js';
 import { WorkerLoop } from '../../core/shard/worker-loop.js';
 import { SpscRing } from '../../core/ring/spsc-ring.js';
 import { WorkerStatsWriter } from '../metrics/worker-stats.js';
+import { ClusterWorker } from '../cluster/cluster-worker.js';
 import { currentThreadId, pinCurrentThread } from './pin-cpu.js';
 import {
   CONTROL_KEYS, CONTROL_MEMORY_BUDGET_BIGINT, CONTROL_STOP, WORKER_BATCH_MAX, WORKER_IDLE_WAKE_MS, type WorkerEvent, type WorkerSetup,
@@ -18,7 +19,9 @@ const requests = new SpscRing(setup.requestRing);
 const replies = new SpscRing(setup.replyRing);
 const control = new Int32Array(setup.control);
 const controlBigInts = new BigInt64Array(setup.control);
-const worker = new ShardWorker(setup.shardIndexes, requests, replies, setup.limits);
+// A cluster node's worker hosts replicas of its groups and trades peer batches over two more rings.
+const cluster = setup.cluster ? new ClusterWorker(setup.cluster, setup.limits) : null;
+const worker = new ShardWorker(setup.shardIndexes, requests, replies, setup.limits, cluster?.replicas);
 const stats = new WorkerStatsWriter(setup.stats, performance.now());
 let expiredKeys = 0;
 
@@ -50,10 +53,12 @@ announce({
 
 function serve(): void {
   // The loop's decisions are core's (core/shard/worker-loop.ts), shared with the simulator; the waiting is ours.
-  const loop = new WorkerLoop(worker, WORKER_BATCH_MAX, WORKER_IDLE_WAKE_MS);
+  const loop = new WorkerLoop(worker, WORKER_BATCH_MAX, WORKER_IDLE_WAKE_MS, cluster?.tickMs ?? 0);
   while (Atomics.load(control, CONTROL_STOP) === 0) {
     worker.memoryBudgetBytes = Number(Atomics.load(controlBigInts, CONTROL_MEMORY_BUDGET_BIGINT));
-    const { drained, swept, next } = loop.turn(Date.now());
+    cluster?.takePeerInput(worker, Date.now());
+    const { drained, swept, ticked, next } = loop.turn(Date.now());
+    cluster?.afterTurn(worker, ticked);
     if (drained.notifyReplies) Atomics.notify(replies.header, SpscRing.signalConsumerIndex);
     if (drained.notifyRequests) Atomics.notify(requests.header, SpscRing.signalProducerIndex);
     if (swept !== null) {
@@ -68,6 +73,13 @@ function serve(): void {
         stats.resume(performance.now());
       }
       replies.doneWaitingForSpace();
+      continue;
+    }
+    if (next === 'sleep' && cluster) {
+      // Sleep on the doorbell (requests and peer batches both ring it), no longer than until the next Raft tick.
+      stats.pause(performance.now());
+      cluster.sleep(requests, Math.min(WORKER_IDLE_WAKE_MS, loop.msUntilTick(Date.now())));
+      stats.resume(performance.now());
       continue;
     }
     if (next === 'sleep') {
