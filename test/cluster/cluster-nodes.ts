@@ -93,3 +93,65 @@ export function redisCli(args: string[]): Promise<string> {
     execFile('redis-cli', args, { timeout: 5_000 }, (error, stdout) => (error ? reject(error) : resolve(stdout.trim())));
   });
 }
+
+/**
+ * A small Redis Cluster client for fault tests, where ioredis's own retry
+ * policies would blur what is measured: it follows MOVED, and on TRYAGAIN,
+ * a refused connection or a timeout waits 50 ms and tries the next node of
+ * `ports`, until the deadline. A command that gets no reply is not
+ * acknowledged (its outcome is unknown); only replies count.
+ */
+export class FollowingClient {
+  private readonly connections = new Map<number, Redis>();
+  private readonly slotPort = new Map<number, number>();
+  private turn = 0;
+
+  constructor(private ports: number[]) {}
+
+  /** Only these nodes from now on (a node was killed). */
+  usePorts(ports: number[]): void {
+    this.ports = ports;
+  }
+
+  private connection(port: number): Redis {
+    let c = this.connections.get(port);
+    if (c === undefined) {
+      c = new Redis({ port, host: '127.0.0.1', lazyConnect: false, maxRetriesPerRequest: 0, connectTimeout: 500, commandTimeout: 1_000, retryStrategy: () => null });
+      c.on('error', () => {});
+      this.connections.set(port, c);
+    }
+    return c;
+  }
+
+  async command(slot: number, args: string[], deadlineMs: number): Promise<unknown> {
+    let port = this.slotPort.get(slot) ?? this.ports[0]!;
+    for (;;) {
+      if (!this.ports.includes(port)) port = this.ports[this.turn++ % this.ports.length]!;
+      try {
+        const reply = await this.connection(port).call(args[0]!, ...args.slice(1));
+        this.slotPort.set(slot, port);
+        return reply;
+      } catch (error) {
+        const message = (error as Error).message;
+        const moved = /^MOVED \d+ [^:]+:(\d+)$/.exec(message);
+        if (moved && this.ports.includes(Number(moved[1]))) {
+          port = Number(moved[1]);
+          continue;
+        }
+        if (!moved && !message.startsWith('TRYAGAIN')) {
+          // A dead or stuck connection: drop it, so the next try dials afresh.
+          this.connections.get(port)?.disconnect();
+          this.connections.delete(port);
+        }
+        if (Date.now() > deadlineMs) throw error;
+        await new Promise((r) => setTimeout(r, 50));
+        port = this.ports[this.turn++ % this.ports.length]!;
+      }
+    }
+  }
+
+  close(): void {
+    for (const c of this.connections.values()) c.disconnect();
+    this.connections.clear();
+  }
+}
