@@ -113,7 +113,7 @@ export class ClusterNode implements ClusterView {
 
   /** Wrap the workers' transport so requests for groups led elsewhere are redirected. */
   router(workers: ShardTransport): ClusterRouter {
-    this.routerInstance = new ClusterRouter(workers, this.topology, this.status, (id) => this.endpoints.get(id));
+    this.routerInstance = new ClusterRouter(workers, this.topology, this.status, (id) => this.endpoints.get(id), (id) => this.linkUp(id));
     return this.routerInstance;
   }
 

@@ -54,14 +54,22 @@ export class ClusterRouter implements ShardTransport {
     private readonly status: GroupStatusTable,
     /** Each node's endpoints, as its card said (this node's own included); undefined until known. */
     private readonly endpointsOf: (nodeId: number) => NodeEndpoints | undefined,
+    /** Whether this node has a live peer link to a node. */
+    private readonly linkUp: (nodeId: number) => boolean,
   ) {
     this.slotMap = workers.slotMap;
   }
 
-  /** The node leading `group` as far as this node knows: its status when it hosts the group, else the preferred leader. */
+  /**
+   * The node leading `group` as far as this node knows: its replica's view
+   * when it hosts the group; otherwise a guess, the preferred leader if this
+   * node reaches it, else the first replica it reaches (a replica that does
+   * not lead redirects again, to the leader it knows).
+   */
   leaderOf(group: number): number {
-    const hosted = this.topology.placement[group]!.includes(this.topology.selfId);
-    return hosted ? this.status.leaderOf(group) : this.topology.preferredLeader(group);
+    const nodes = this.topology.placement[group]!;
+    if (nodes.includes(this.topology.selfId)) return this.status.leaderOf(group);
+    return nodes.find((id) => this.linkUp(id)) ?? nodes[0]!;
   }
 
   submit(group: number, request: Request, onReply: ReplyCallback): void {

@@ -170,9 +170,10 @@ export class ClusterWorker {
   }
 
   private publishStatus(): void {
+    // Read straight from Raft's fields: this runs after every turn, and status() copies the membership.
     for (const replica of this.replicas.values()) {
-      const s = replica.raw.status();
-      this.status.write(replica.group, { hosted: true, leader: s.lead, term: s.term, commit: s.commit, applied: s.applied, role: s.role });
+      const r = replica.raw.raft;
+      this.status.write(replica.group, r.lead, r.term, r.log.committed, r.log.applied, r.role);
     }
   }
 }

@@ -42,16 +42,17 @@ export class GroupStatusTable {
     return new GroupStatusTable(new SharedArrayBuffer(groups * STATUS_WORDS * 4), groups);
   }
 
-  write(group: number, status: GroupStatus): void {
+  /** The hosting worker's row for `group` (arguments, not an object: it runs after every turn of the worker). */
+  write(group: number, leader: number, term: number, commit: number, applied: number, role: keyof typeof ROLE_CODES): void {
     const at = group * STATUS_WORDS;
     const w = this.words;
-    Atomics.store(w, at + STATUS_LEADER, status.leader);
+    Atomics.store(w, at + STATUS_LEADER, leader);
     // Terms and indexes are kept below 2^31 here; a group that outgrows that shows a clamped number, never a wrong leader.
-    Atomics.store(w, at + STATUS_TERM, Math.min(status.term, 0x7fffffff));
-    Atomics.store(w, at + STATUS_COMMIT, Math.min(status.commit, 0x7fffffff));
-    Atomics.store(w, at + STATUS_APPLIED, Math.min(status.applied, 0x7fffffff));
-    Atomics.store(w, at + STATUS_ROLE, ROLE_CODES[status.role]);
-    Atomics.store(w, at + STATUS_HOSTED, status.hosted ? 1 : 0);
+    Atomics.store(w, at + STATUS_TERM, Math.min(term, 0x7fffffff));
+    Atomics.store(w, at + STATUS_COMMIT, Math.min(commit, 0x7fffffff));
+    Atomics.store(w, at + STATUS_APPLIED, Math.min(applied, 0x7fffffff));
+    Atomics.store(w, at + STATUS_ROLE, ROLE_CODES[role]);
+    Atomics.store(w, at + STATUS_HOSTED, 1);
   }
 
   read(group: number): GroupStatus {

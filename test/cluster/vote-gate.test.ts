@@ -38,11 +38,11 @@ describe('vote gate', () => {
     expect(gate.stateOf(0)).toBe('recovering');
     expect(gate.admits(0, vote(3, 6))).toBe(false);
     // The leader announces commit 10; the replica has 3 so far.
-    status.write(0, { hosted: true, leader: 2, term: 5, commit: 3, applied: 3, role: 'follower' });
+    status.write(0, 2, 5, 3, 3, 'follower');
     expect(gate.admits(0, append(2, 5, 10))).toBe(true);
     expect(gate.admits(0, vote(3, 6))).toBe(false);
     // Caught up with that commit, in the leader's term, knowing the leader: it may vote again.
-    status.write(0, { hosted: true, leader: 2, term: 5, commit: 10, applied: 10, role: 'follower' });
+    status.write(0, 2, 5, 10, 10, 'follower');
     expect(gate.admits(0, append(2, 5, 12))).toBe(true);
     expect(gate.stateOf(0)).toBe('open');
     expect(gate.admits(0, vote(3, 6))).toBe(true);
