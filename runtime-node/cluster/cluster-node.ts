@@ -75,7 +75,10 @@ export class ClusterNode implements ClusterView {
     this.topology = new ClusterTopology(options.nodeId, options.members, options.groups, options.replicas);
     this.status = GroupStatusTable.allocate(options.groups);
     this.linksUp = new Int32Array(new SharedArrayBuffer(4 * options.members.length));
-    this.gate = new VoteGate(this.topology, this.status);
+    this.gate = new VoteGate(this.topology, this.status, (group, state) => {
+      log(state === 'open' ? `piccolo: group ${group}: this replica may vote`
+        : `piccolo: group ${group}: the group has a history this node may have forgotten; no votes until it has caught up with a leader`);
+    });
   }
 
   /** Workers for `requested`: no more than groups (a worker hosts whole groups). */

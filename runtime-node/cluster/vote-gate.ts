@@ -51,7 +51,12 @@ interface GroupGate {
 export class VoteGate {
   private readonly gates = new Map<number, GroupGate>();
 
-  constructor(private readonly topology: ClusterTopology, private readonly status: GroupStatusTable) {
+  constructor(
+    private readonly topology: ClusterTopology,
+    private readonly status: GroupStatusTable,
+    /** A group's gate changed state (the node logs it: an operator wants to see a restarted node catch up). */
+    private readonly onChange: (group: number, state: GateState) => void = () => {},
+  ) {
     for (const group of topology.groupsOf(topology.selfId)) {
       const others = topology.placement[group]!.filter((id) => id !== topology.selfId);
       // A group of one has nobody to forget with: it votes for itself from the start.
@@ -69,11 +74,11 @@ export class VoteGate {
       if (gate.state === 'open' || !this.topology.placement[group]!.includes(from)) continue;
       const term = terms[String(group)] ?? 0;
       gate.cardTermMax = Math.max(gate.cardTermMax, term);
-      if (term > 0) gate.state = 'recovering';
-      else gate.freshPeers.add(from);
+      if (term > 0 && gate.state === 'waiting') this.move(group, gate, 'recovering');
+      if (term === 0) gate.freshPeers.add(from);
       if (gate.state === 'waiting') {
         const others = this.topology.placement[group]!.filter((id) => id !== this.topology.selfId);
-        if (others.every((id) => gate.freshPeers.has(id))) gate.state = 'open';
+        if (others.every((id) => gate.freshPeers.has(id))) this.move(group, gate, 'open');
       }
     }
   }
@@ -91,6 +96,11 @@ export class VoteGate {
   private refresh(group: number, gate: GroupGate): void {
     if (gate.state !== 'recovering' || gate.leaderCommit < 0) return;
     const own = this.status.read(group);
-    if (own.commit >= gate.leaderCommit && own.term >= gate.cardTermMax && own.leader !== 0) gate.state = 'open';
+    if (own.commit >= gate.leaderCommit && own.term >= gate.cardTermMax && own.leader !== 0) this.move(group, gate, 'open');
+  }
+
+  private move(group: number, gate: GroupGate, state: GateState): void {
+    gate.state = state;
+    this.onChange(group, state);
   }
 }
