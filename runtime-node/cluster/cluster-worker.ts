@@ -54,6 +54,8 @@ export interface WorkerClusterSetup {
 
 /** Bytes before the batch in a peer-out record: the destination node id. */
 export const PEER_OUT_HEADER_BYTES = 4;
+/** Ticks between checks that each group this worker leads is led by its preferred node (about 2 s at RAFT_TICK_MS). */
+export const PREFERRED_LEADER_CHECK_TICKS = 40;
 
 export class ClusterWorker {
   readonly replicas = new Map<number, ShardReplica>();
@@ -177,6 +179,3 @@ export class ClusterWorker {
     }
   }
 }
-
-/** Ticks between checks that each group this worker leads is led by its preferred node (about 2 s at RAFT_TICK_MS). */
-export const PREFERRED_LEADER_CHECK_TICKS = 40;

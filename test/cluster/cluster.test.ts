@@ -9,7 +9,7 @@ import { Cluster } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { slotOf } from '../../core/routing/slot-hash.js';
 import { CLI } from '../e2e/spawn-node.js';
-import { clusterReady, redisCli, respCommand, startCluster, type TestCluster } from './cluster-nodes.js';
+import { clusterReady, redisCli, respCommand, startCluster, until, type TestCluster } from './cluster-nodes.js';
 
 const GROUPS = 6;
 const hasRedisCli = spawnSync('sh', ['-c', 'command -v redis-cli'], { encoding: 'utf8' }).status === 0;
@@ -44,6 +44,14 @@ describe('a 3-node cluster', () => {
       }
       expect(next).toBe(16_384);
     }
+  });
+
+  it('spreads leaders: each node ends up leading the groups placed first on it (two of six)', async () => {
+    await until(async () => {
+      const ranges = await respCommand(respPorts()[0]!, 'cluster', 'slots') as [number, number, [string, number, string]][];
+      const led = respPorts().map((port) => ranges.filter((r) => r[2][1] === port).length);
+      return led.every((n) => n === 2);
+    }, 'leadership to move to the preferred nodes', 15_000);
   });
 
   it('CLUSTER MYID, NODES, INFO and KEYSLOT answer as Redis 7 does', async () => {
