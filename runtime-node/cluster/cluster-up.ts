@@ -12,18 +12,23 @@ import { UsageError } from '../cli/usage-error.js';
 
 /** A laptop demo; more nodes than this is a typo. */
 export const CLUSTER_UP_NODES_MAX = 9;
-/** Node I (1-based) listens on HTTP 7700+I, RESP 6380+I, peers 7800+I unless --base-port moves the three bases. */
+/** Node I (1-based) listens on HTTP 7700+I, RESP 6380+I, peers 7800+I; --base-port B moves them to B+I, B+100+I, B+200+I. */
 const HTTP_BASE = 7700;
 const RESP_BASE = 6380;
 const PEER_BASE = 7800;
+/** Room for the three port ranges above a --base-port. */
+const BASE_PORT_MAX = 65535 - 300;
+
+interface PortBases { http: number; resp: number; peer: number }
 /** How long one node may take to print its listening line. */
 const NODE_START_MS_MAX = 30_000;
 
-const HELP = `Usage: piccolo cluster up [--nodes N] [--groups G] [--replicas R]
+const HELP = `Usage: piccolo cluster up [--nodes N] [--groups G] [--replicas R] [--base-port B]
 
 Start a local cluster of N nodes (default 3) on 127.0.0.1, print their
 endpoints, and stop them all on Ctrl-C. Node I listens on HTTP/WebSocket
-port ${HTTP_BASE}+I, RESP port ${RESP_BASE}+I and peer port ${PEER_BASE}+I.
+port ${HTTP_BASE}+I, RESP port ${RESP_BASE}+I and peer port ${PEER_BASE}+I
+(with --base-port B: B+I, B+100+I and B+200+I).
 Data is in memory only (docs/cluster.md).
 `;
 
@@ -31,13 +36,19 @@ interface NodeProcess { id: number; child: ChildProcess; http: number; resp: num
 
 const CLI = fileURLToPath(new URL('../../../bin/piccolo.js', import.meta.url));
 
-function startNode(id: number, peers: string, extra: string[]): NodeProcess {
-  const node = { id, http: HTTP_BASE + id, resp: RESP_BASE + id, peer: PEER_BASE + id };
+function startNode(id: number, bases: PortBases, peers: string, extra: string[]): NodeProcess {
+  const node = { id, http: bases.http + id, resp: bases.resp + id, peer: bases.peer + id };
   const child = spawn(process.execPath, [
     CLI, 'server', '--node-id', String(id), '--peers', peers, '--port', String(node.http), '--resp-port', String(node.resp),
     '--workers', '1', '--no-pin', ...extra,
   ], { stdio: ['ignore', 'pipe', 'pipe'] });
-  child.stderr!.on('data', (chunk: Buffer) => process.stderr.write(`[node ${id}] ${chunk.toString('utf8')}`));
+  // Each whole line with its node's name (a chunk may hold several lines, or part of one).
+  let partial = '';
+  child.stderr!.on('data', (chunk: Buffer) => {
+    const lines = (partial + chunk.toString('utf8')).split('\n');
+    partial = lines.pop()!;
+    for (const line of lines) process.stderr.write(`[node ${id}] ${line}\n`);
+  });
   return { ...node, child };
 }
 
@@ -60,12 +71,18 @@ export async function runClusterCommand(args: string[]): Promise<number> {
     return sub === undefined ? 2 : 0;
   }
   if (sub !== 'up') throw new UsageError(`unknown cluster command '${sub}' (try: piccolo cluster up --nodes 3)`);
-  const { values } = parseArgs({ args: rest, options: { nodes: { type: 'string' }, groups: { type: 'string' }, replicas: { type: 'string' } }, strict: true });
+  const { values } = parseArgs({
+    args: rest, strict: true,
+    options: { nodes: { type: 'string' }, groups: { type: 'string' }, replicas: { type: 'string' }, 'base-port': { type: 'string' } },
+  });
   const nodes = Number(values.nodes ?? 3);
   if (!Number.isInteger(nodes) || nodes < 1 || nodes > CLUSTER_UP_NODES_MAX) throw new UsageError(`--nodes must be an integer in 1..${CLUSTER_UP_NODES_MAX}`);
+  const base = values['base-port'] === undefined ? null : Number(values['base-port']);
+  if (base !== null && (!Number.isInteger(base) || base < 1024 || base > BASE_PORT_MAX)) throw new UsageError(`--base-port must be an integer in 1024..${BASE_PORT_MAX}`);
+  const bases: PortBases = base === null ? { http: HTTP_BASE, resp: RESP_BASE, peer: PEER_BASE } : { http: base, resp: base + 100, peer: base + 200 };
   const extra = [...(values.groups ? ['--groups', values.groups] : []), ...(values.replicas ? ['--replicas', values.replicas] : [])];
-  const peers = Array.from({ length: nodes }, (_, i) => `${i + 1}@127.0.0.1:${PEER_BASE + i + 1}`).join(',');
-  const running = Array.from({ length: nodes }, (_, i) => startNode(i + 1, peers, extra));
+  const peers = Array.from({ length: nodes }, (_, i) => `${i + 1}@127.0.0.1:${bases.peer + i + 1}`).join(',');
+  const running = Array.from({ length: nodes }, (_, i) => startNode(i + 1, bases, peers, extra));
   const stopAll = (): Promise<void> => Promise.all(running.map((n) => new Promise<void>((resolve) => {
     if (n.child.exitCode !== null || n.child.signalCode !== null) return resolve();
     n.child.once('exit', () => resolve());
@@ -82,7 +99,7 @@ export async function runClusterCommand(args: string[]): Promise<number> {
   for (const n of running) {
     process.stdout.write(`  node ${n.id}: RESP 127.0.0.1:${n.resp}  HTTP http://127.0.0.1:${n.http}  WebSocket ws://127.0.0.1:${n.http}/v1/ws  peers 127.0.0.1:${n.peer}\n`);
   }
-  process.stdout.write(`connect: redis-cli -c -p ${RESP_BASE + 1}   (any node; -c follows MOVED redirects)\n`);
+  process.stdout.write(`connect: redis-cli -c -p ${bases.resp + 1}   (any node; -c follows MOVED redirects)\n`);
   process.stdout.write('Ctrl-C stops the cluster.\n');
   return new Promise<number>((resolve) => {
     let stopping = false;
