@@ -6,7 +6,7 @@
 // router() to route requests, start() once the client doors listen (the
 // node card names their ports), close() before the pool stops.
 
-import { randomInt } from 'node:crypto';
+import { randomBytes, randomInt } from 'node:crypto';
 import { DEFAULT_PEER_LIMITS, PEER_BATCH_HEADROOM_BYTES, type Limits } from '../../core/limits.js';
 import type { ShardTransport } from '../../core/node/dispatcher.js';
 import { DEFAULT_RAFT_TUNING } from '../../core/raft/raft.js';
@@ -67,6 +67,10 @@ export class ClusterNode implements ClusterView {
   private readonly linksUp: Int32Array;
   private readonly rings: WorkerPeerRings[] = [];
   private readonly endpoints = new Map<number, NodeEndpoints>();
+  /** Each peer's incarnation as its last card said: a new one means it restarted with its memory gone. */
+  private readonly incarnations = new Map<number, string>();
+  /** This process's incarnation (node-card.ts). */
+  private readonly incarnation = randomBytes(8).toString('hex');
   private transport: PeerTransport | null = null;
   private pump: PeerPump | null = null;
   private routerInstance: ClusterRouter | null = null;
@@ -92,7 +96,9 @@ export class ClusterNode implements ClusterView {
     const peerInRing = new SharedArrayBuffer(ringBufferBytes(ringBytes));
     const peerOutRing = new SharedArrayBuffer(ringBufferBytes(ringBytes));
     const doorbell = new SharedArrayBuffer(4);
-    this.rings[index] = { peerIn: new SpscRing(peerInRing), peerOut: new SpscRing(peerOutRing), doorbell: new Int32Array(doorbell) };
+    this.rings[index] = {
+      peerIn: new SpscRing(peerInRing), peerOut: new SpscRing(peerOutRing), doorbell: new Int32Array(doorbell), restartsPending: [],
+    };
     const hosted = new Set(this.topology.groupsOf(this.options.nodeId));
     return {
       nodeId: this.options.nodeId,
@@ -157,12 +163,18 @@ export class ClusterNode implements ClusterView {
       onBatch: (from, bytes) => this.pump?.receive(from, bytes),
       onLinkUp: (peer) => setLink(peer, true),
       onLinkDown: (peer) => setLink(peer, false),
-      card: () => encodeCard({ nodeId: options.nodeId, resp: own.resp, http: own.http, terms: this.ownTerms(hosted) }),
+      card: () => encodeCard({ nodeId: options.nodeId, resp: own.resp, http: own.http, terms: this.ownTerms(hosted), incarnation: this.incarnation }),
       onCard: (from, bytes) => {
         const card = decodeCard(bytes);
         if (typeof card === 'string' || card.nodeId !== from) return false;
         this.endpoints.set(from, { resp: card.resp, http: card.http });
         this.gate.onCard(from, card.terms);
+        const known = this.incarnations.get(from);
+        this.incarnations.set(from, card.incarnation);
+        if (known !== undefined && known !== card.incarnation) {
+          this.log(`piccolo: node ${from} restarted with its memory gone; its replicas catch up from their leaders`);
+          this.pump?.peerRestarted(from);
+        }
         return true;
       },
     });

@@ -1,12 +1,10 @@
 // The worker thread's side of a cluster node: the replicas of the groups
 // placed on this worker, and the peer traffic between them and the IO
 // thread, through two more SPSC rings in shared memory (no postMessage):
-//
-//   peer-in  (IO -> worker): one record per peer batch, its Cap'n Proto bytes
-//            as they came off the socket (already checked and split by
-//            worker on the IO thread: cluster/peer-pump.ts);
-//   peer-out (worker -> IO): one record per batch for one node: u32 node id,
-//            then the Cap'n Proto batch.
+// peer-in (IO -> worker: batches as they came off the socket, checked and
+// split by worker on the IO thread in peer-pump.ts, and restart notices) and
+// peer-out (worker -> IO: one batch for one node per record); the record
+// layouts are in peer-ring-records.ts.
 //
 // The loop (worker-main.ts, with core/shard/worker-loop.ts deciding when to
 // tick) calls takePeerInput before each turn and afterTurn after it. A
@@ -28,6 +26,7 @@ import { SpscRing } from '../../core/ring/spsc-ring.js';
 import type { ShardWorker } from '../../core/shard/shard-worker.js';
 import { decodePeerBatch, encodePeerBatch } from '../../schema/peer-codec.js';
 import { GroupStatusTable } from './group-status.js';
+import { PEER_OUT_HEADER_BYTES, restartRecordNode } from './peer-ring-records.js';
 import { preferredLeaderMove } from './preferred-leader.js';
 
 /** What a clustered worker gets at start-up (WorkerSetup.cluster). */
@@ -52,8 +51,6 @@ export interface WorkerClusterSetup {
   seed: number;
 }
 
-/** Bytes before the batch in a peer-out record: the destination node id. */
-export const PEER_OUT_HEADER_BYTES = 4;
 /** Ticks between checks that each group this worker leads is led by its preferred node (about 2 s at RAFT_TICK_MS). */
 export const PREFERRED_LEADER_CHECK_TICKS = 40;
 
@@ -96,6 +93,13 @@ export class ClusterWorker {
   takePeerInput(worker: ShardWorker, nowMs: number): number {
     let batches = 0;
     for (let at = this.peerIn.peek(); at >= 0; at = this.peerIn.peek()) {
+      const restarted = restartRecordNode(this.peerIn.data, at, this.peerIn.lastLength);
+      if (restarted !== null) {
+        this.peerIn.release();
+        // Groups this worker leads stop trusting what they knew that node's replica held.
+        for (const replica of this.replicas.values()) replica.raw.raft.followerRestarted(restarted);
+        continue;
+      }
       const decoded = decodePeerBatch(this.peerIn.data.subarray(at, at + this.peerIn.lastLength), DEFAULT_PEER_LIMITS);
       // decodePeerBatch copies what it keeps: the record can be released at once.
       this.peerIn.release();

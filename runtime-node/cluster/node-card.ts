@@ -4,7 +4,10 @@
 //   --advertise-host), so any node can redirect a client to any leader;
 // - the current Raft term of each group replica the node hosts, which the
 //   vote gate (vote-gate.ts) of a node that just started reads to tell a
-//   brand-new cluster from one it is rejoining with a forgotten log.
+//   brand-new cluster from one it is rejoining with a forgotten log;
+// - its incarnation, drawn at random when the process starts: a node whose
+//   peer comes back with a new one knows the peer lost its in-memory log, and
+//   its leaders stop trusting what they knew the peer held (cluster-node.ts).
 //
 // Framing: one Cap'n Proto stream message (u32 segment count - 1 = 0, u32
 // words, then the segment) whose segment is the 8-byte magic below and a
@@ -23,6 +26,8 @@ export interface NodeCard {
   readonly http: string;
   /** Term of each hosted group's replica, by group. */
   readonly terms: Readonly<Record<string, number>>;
+  /** Random per process start (hex). */
+  readonly incarnation: string;
 }
 
 export function encodeCard(card: NodeCard): Uint8Array {
@@ -53,6 +58,7 @@ export function decodeCard(bytes: Uint8Array): NodeCard | string {
   if (typeof c !== 'object' || c === null || !Number.isSafeInteger(c.nodeId)
     || !(c.resp === null || (typeof c.resp === 'string' && ENDPOINT.test(c.resp)))
     || typeof c.http !== 'string' || !ENDPOINT.test(c.http)
+    || typeof c.incarnation !== 'string' || !/^[0-9a-f]{1,64}$/.test(c.incarnation)
     || typeof c.terms !== 'object' || c.terms === null
     || !Object.values(c.terms).every((t) => Number.isSafeInteger(t) && (t as number) >= 0)) {
     return 'a node card with missing or malformed fields';

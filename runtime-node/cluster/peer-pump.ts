@@ -18,14 +18,17 @@ import type { PeerFrame } from '../../core/replica/peer-frame.js';
 import { SpscRing } from '../../core/ring/spsc-ring.js';
 import type { SlotMap } from '../../core/routing/slot-map.js';
 import { decodePeerBatch, encodePeerBatch } from '../../schema/peer-codec.js';
-import { PEER_OUT_HEADER_BYTES } from './cluster-worker.js';
+import { PEER_OUT_HEADER_BYTES, RESTART_MARKER, RESTART_RECORD_BYTES } from './peer-ring-records.js';
 import type { VoteGate } from './vote-gate.js';
 
 export interface WorkerPeerRings {
   peerIn: SpscRing;
   peerOut: SpscRing;
   doorbell: Int32Array;
+  /** Nodes whose restart is still to be told to this worker (its peer-in ring was full). */
+  restartsPending: number[];
 }
+
 
 export interface PeerPumpStats {
   framesDropped: number;
@@ -94,8 +97,29 @@ export class PeerPump {
     for (const [w, frames] of byWorker) this.toWorker(this.rings[w]!, encodePeerBatch(frames));
   }
 
+  /** Node `nodeId` came back with a new incarnation: tell every worker, in ring order (peer-ring-records.ts). */
+  peerRestarted(nodeId: number): void {
+    for (const ring of this.rings) {
+      ring.restartsPending.push(nodeId);
+      if (this.flushRestarts(ring) && ring.peerIn.publish()) ringDoorbell(ring.doorbell);
+    }
+  }
+
+  /** Write pending restart records; false while some do not fit (then batches wait behind them: dropped). */
+  private flushRestarts(ring: WorkerPeerRings): boolean {
+    while (ring.restartsPending.length > 0) {
+      const at = ring.peerIn.reserve(RESTART_RECORD_BYTES);
+      if (at < 0) return false;
+      const view = new DataView(ring.peerIn.data.buffer, ring.peerIn.data.byteOffset);
+      view.setUint32(at, RESTART_MARKER, true);
+      view.setUint32(at + 4, ring.restartsPending.shift()!, true);
+      ring.peerIn.commit();
+    }
+    return true;
+  }
+
   private toWorker(ring: WorkerPeerRings, bytes: Uint8Array): void {
-    if (bytes.length > ring.peerIn.payloadBytesMax || !ring.peerIn.tryWrite(bytes)) {
+    if (!this.flushRestarts(ring) || bytes.length > ring.peerIn.payloadBytesMax || !ring.peerIn.tryWrite(bytes)) {
       this.stats.batchesOverflowed++;
       return;
     }

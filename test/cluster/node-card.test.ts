@@ -13,7 +13,7 @@ import { PeerTransport, type PeerAddress } from '../../runtime-node/peer/peer-tr
 import { encodePeerBatch } from '../../schema/peer-codec.js';
 import { until } from './cluster-nodes.js';
 
-const card = (nodeId: number): NodeCard => ({ nodeId, resp: `127.0.0.1:${6380 + nodeId}`, http: `127.0.0.1:${7700 + nodeId}`, terms: { 0: 3, 2: 0 } });
+const card = (nodeId: number): NodeCard => ({ nodeId, resp: `127.0.0.1:${6380 + nodeId}`, http: `127.0.0.1:${7700 + nodeId}`, terms: { 0: 3, 2: 0 }, incarnation: '0a1b' });
 
 describe('node card', () => {
   it('round-trips as one stream message, whole words', () => {
@@ -29,6 +29,7 @@ describe('node card', () => {
       .toBe('the first message is not a node card');
     expect(decodeCard(encodeCard({ ...card(1), http: 'no port' }))).toBe('a node card with missing or malformed fields');
     expect(decodeCard(encodeCard({ ...card(1), terms: { 0: -1 } }))).toBe('a node card with missing or malformed fields');
+    expect(decodeCard(encodeCard({ ...card(1), incarnation: 'not hex' }))).toBe('a node card with missing or malformed fields');
   });
 });
 
