@@ -79,8 +79,7 @@ it('a killed leader is replaced within 3 s and no acknowledged write is lost', a
     'the restarted node to see every group led', 15_000);
   // Its vote gate held every group (peers reported a history) and opened each once it had caught up.
   expect(restarted.node.output()).toContain('no votes until it has caught up with a leader');
-  await until(() => (restarted.node.output().match(/this replica may vote/g) ?? []).length === 3, 'every gate of the restarted node to open', 10_000)
-    .catch((e: unknown) => { console.log('DEBUGOUT', restarted.node.output()); throw e; });
+  await until(() => (restarted.node.output().match(/this replica may vote/g) ?? []).length === 3, 'every gate of the restarted node to open', 10_000);
   const through = new FollowingClient([restarted.node.respPort!, ...survivors]);
   const sample = keys.filter((_, i) => i % 10 === 0);
   const again = await Promise.all(sample.map((k) => through.command(slot(k), ['get', k], Date.now() + 5_000)));
