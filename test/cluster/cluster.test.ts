@@ -6,6 +6,7 @@
 
 import { spawnSync } from 'node:child_process';
 import { Cluster } from 'ioredis';
+import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { slotOf } from '../../core/routing/slot-hash.js';
 import { CLI } from '../e2e/spawn-node.js';
@@ -132,6 +133,29 @@ describe('a 3-node cluster', () => {
       }
     }
     expect(redirected).toBeGreaterThan(0);
+  });
+
+  it('WebSocket answers a key led elsewhere with NOT_LEADER naming the leader, and serves a key it leads', async () => {
+    const ws = new WebSocket(cluster.nodes[0]!.node.wsUrl);
+    await new Promise<void>((resolve, reject) => { ws.once('open', () => resolve()); ws.once('error', reject); });
+    const replies = new Map<number, { ok: boolean; error?: { code: string; message: string } }>();
+    ws.on('message', (data: Buffer) => {
+      const reply = JSON.parse(data.toString('utf8')) as { id: number; ok: boolean; error?: { code: string; message: string } };
+      replies.set(reply.id, reply);
+    });
+    try {
+      for (let id = 0; id < 12; id++) ws.send(JSON.stringify({ id, op: 'get', key: `ws-key-${id}` }));
+      await until(() => replies.size === 12, 'every reply', 5_000);
+      const refused = [...replies.values()].filter((r) => !r.ok);
+      expect(refused.length).toBeGreaterThan(0);
+      expect(refused.length).toBeLessThan(12);
+      for (const r of refused) {
+        expect(r.error!.code).toBe('NOT_LEADER');
+        expect(r.error!.message).toMatch(/led by node [23] at http:\/\/127\.0\.0\.1:\d+/);
+      }
+    } finally {
+      ws.close();
+    }
   });
 });
 
