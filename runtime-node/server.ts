@@ -169,6 +169,7 @@ export async function startServer(options: ServerOptions = {}): Promise<PiccoloS
       keys: pool.keyCount(),
       connections: budget.count,
       uptimeMs: Date.now() - startedAtMs,
+      ...(cluster ? { cluster: cluster.healthReport() } : {}),
     }),
     onStart: () => { httpInFlight++; },
     onFinish: () => { httpInFlight--; idleCheck(); },

@@ -190,6 +190,28 @@ export class ClusterNode implements ClusterView {
     return terms;
   }
 
+  /** This node's view of the cluster, for GET /healthz (with the password): peers, and each group's replicas and leader. */
+  healthReport(): Record<string, unknown> {
+    const { topology } = this;
+    const self = this.options.nodeId;
+    return {
+      nodeId: self,
+      peerPort: this.peerPort,
+      nodes: this.options.members.map((m) => ({
+        id: m.id, peer: `${m.host}:${m.peerPort}`, linkUp: m.id === self || this.linkUp(m.id), ...(this.endpoints.get(m.id) ?? {}),
+      })),
+      groups: topology.placement.map((replicas, group) => {
+        const [first, last] = topology.slotRange(group);
+        const hosted = replicas.includes(self);
+        const s = hosted ? this.status.read(group) : null;
+        return {
+          group, slots: [first, last], replicas, leader: this.leaderOf(group),
+          ...(s ? { role: s.role, term: s.term, commit: s.commit, applied: s.applied, voteGate: this.gate.stateOf(group) } : {}),
+        };
+      }),
+    };
+  }
+
   get peerPort(): number {
     return this.transport?.port ?? 0;
   }

@@ -55,6 +55,21 @@ describe('a 3-node cluster', () => {
     }, 'leadership to move to the preferred nodes', 15_000);
   });
 
+  it('GET /healthz shows the node\'s view: peers linked, each group\'s replicas, leader, term and vote gate', async () => {
+    const health = await (await fetch(`${cluster.nodes[1]!.node.baseUrl}/healthz`)).json() as {
+      cluster: { nodeId: number; nodes: { id: number; linkUp: boolean; resp: string }[]; groups: { leader: number; replicas: number[]; term: number; voteGate: string }[] };
+    };
+    expect(health.cluster.nodeId).toBe(2);
+    expect(health.cluster.nodes.map((n) => [n.id, n.linkUp])).toEqual([[1, true], [2, true], [3, true]]);
+    expect(health.cluster.nodes.map((n) => n.resp)).toEqual(respPorts().map((p) => `127.0.0.1:${p}`));
+    expect(health.cluster.groups).toHaveLength(GROUPS);
+    for (const g of health.cluster.groups) {
+      expect(g.replicas).toContain(g.leader);
+      expect(g.term).toBeGreaterThan(0);
+      expect(g.voteGate).toBe('open');
+    }
+  });
+
   it('CLUSTER MYID, NODES, INFO and KEYSLOT answer as Redis 7 does', async () => {
     const ids = await Promise.all(respPorts().map((p) => respCommand(p, 'cluster', 'myid')));
     expect(new Set(ids).size).toBe(3);
