@@ -30,6 +30,7 @@ import { SettingsRegistry } from './config/settings-registry.js';
 import { mountMetricsRoute } from './metrics/metrics-route.js';
 import { NodeMetrics } from './metrics/node-metrics.js';
 import { MetricsRespStats } from './metrics/resp-stats.js';
+import { ClusterNode, type ClusterOptions } from './cluster/cluster-node.js';
 
 export { ListenError } from './security/exclusive-listen.js';
 export { ProtectedModeError } from './security/protected-mode.js';
@@ -89,6 +90,8 @@ export interface ServerOptions {
   tls?: TlsFiles;
   /** How long a WebSocket may stay open without authenticating (default WS_AUTH_TIMEOUT_MS). */
   wsAuthTimeoutMs?: number;
+  /** Join a static cluster (runtime-node/cluster/, docs/cluster.md); without it the node is alone. */
+  cluster?: ClusterOptions;
 }
 
 export interface PiccoloServer {
@@ -96,6 +99,8 @@ export interface PiccoloServer {
   readonly port: number;
   /** The RESP port, or null when RESP is off. */
   readonly respPort: number | null;
+  /** The peer port of a cluster node, or null for a lone node. */
+  readonly peerPort: number | null;
   readonly workers: readonly WorkerInfo[];
   readonly limits: Limits;
   /** Whether the doors speak TLS (https/wss, RESP over TLS). */
@@ -123,24 +128,28 @@ export async function startServer(options: ServerOptions = {}): Promise<PiccoloS
   const tls = options.tls ? loadTlsFiles(options.tls) : null;
   const passwordGate = new PasswordGate(options.requirePass ?? null);
   const fsync = options.fsync ?? { kind: 'always' };
-  const dataDir: DataDir | null = options.dataDir === undefined ? null : openDataDir(options.dataDir);
-  // A data directory fixes the shard count it was written with (keys hash to shards by it); workers share them.
-  const shards = dataDir?.shards ?? options.workers ?? WorkerPool.defaultWorkerCount();
+  const cluster = options.cluster ? new ClusterNode(options.cluster, limits, log) : null;
+  // Cluster nodes keep their Raft logs in memory for now (docs/cluster.md); the CLI refuses storage flags with a cluster.
+  const dataDir: DataDir | null = options.dataDir === undefined || cluster ? null : openDataDir(options.dataDir);
   const workersWanted = options.workers ?? WorkerPool.defaultWorkerCount();
-  const workers = Math.min(workersWanted, shards);
-  if (workers < workersWanted) log(`warning: ${dataDir!.path} holds ${shards} shard${shards === 1 ? '' : 's'}: running ${workers} workers, not ${workersWanted}`);
+  // A data directory fixes the shard count it was written with (keys hash to shards by it); workers share them.
+  const shards = cluster ? cluster.options.groups : dataDir?.shards ?? workersWanted;
+  const workers = cluster ? cluster.workerCount(workersWanted) : Math.min(workersWanted, shards);
+  if (!cluster && workers < workersWanted) log(`warning: ${dataDir!.path} holds ${shards} shard${shards === 1 ? '' : 's'}: running ${workers} workers, not ${workersWanted}`);
   const batcher = new SendBatcher();
   let pool: WorkerPool;
   try {
     pool = await WorkerPool.start({
       workers, shards, limits, pin: options.pin ?? true, log, afterReplies: batcher.flushAll,
       storage: dataDir === null ? null : { dataDir: dataDir.path, nodeId: LONE_NODE_ID, syncMode: fsync },
+      ...(cluster ? { cluster } : {}),
     });
   } catch (error) {
     dataDir?.release();
     throw error;
   }
-  const dispatcher = new Dispatcher(pool, limits);
+  // A cluster node routes through the cluster router: requests for groups led elsewhere are redirected.
+  const dispatcher = new Dispatcher(cluster ? cluster.router(pool) : pool, limits);
   const budget = new ConnectionBudget(limits.connectionsMax);
   const startedAtMs = Date.now();
   const metrics = new NodeMetrics(pool);
@@ -192,6 +201,7 @@ export async function startServer(options: ServerOptions = {}): Promise<PiccoloS
       keys: pool.keyCount(),
       connections: budget.count,
       uptimeMs: Date.now() - startedAtMs,
+      ...(cluster ? { cluster: cluster.healthReport() } : {}),
     }),
     onStart: () => { httpInFlight++; },
     onFinish: () => { httpInFlight--; idleCheck(); },
@@ -215,7 +225,7 @@ export async function startServer(options: ServerOptions = {}): Promise<PiccoloS
         host, port: respPort, limits, dispatcher: metrics.executorFor('resp', dispatcher),
         budget: metrics.budgetFor('resp', budget), shardCount: pool.slotMap.shardCount,
         passwordGate, tls, log, stats: new MetricsRespStats(metrics), settings, startedAtMs, httpPort: port, workers: pool.workerCount,
-        isShuttingDown: () => shuttingDown, onIdleCheck: idleCheck, batcher,
+        isShuttingDown: () => shuttingDown, onIdleCheck: idleCheck, batcher, cluster,
       });
     } catch (error) {
       uWS.us_listen_socket_close(listenToken);
@@ -226,6 +236,20 @@ export async function startServer(options: ServerOptions = {}): Promise<PiccoloS
       throw error;
     }
     respPortBound = resp.port;
+  }
+  if (cluster) {
+    const advertise = cluster.options.advertiseHost;
+    try {
+      await cluster.start({ resp: resp ? `${advertise}:${resp.port}` : null, http: `${advertise}:${port}` }, pool);
+    } catch (error) {
+      await cluster.close();
+      uWS.us_listen_socket_close(listenToken);
+      await resp?.close();
+      await pool.stop();
+      app.close();
+      metrics.close();
+      throw error;
+    }
   }
 
   let closing: Promise<void> | null = null;
@@ -241,6 +265,7 @@ export async function startServer(options: ServerOptions = {}): Promise<PiccoloS
       });
       for (const ws of [...sockets]) ws.end(WS_CLOSE.SHUTTING_DOWN, 'server shutting down');
       await resp?.close();
+      await cluster?.close();
       // The workers close their storages (what was synced becomes durable) before the directory's lock goes.
       await pool.stop();
       dataDir?.release();
@@ -251,7 +276,7 @@ export async function startServer(options: ServerOptions = {}): Promise<PiccoloS
   };
 
   return {
-    host, port, respPort: resp?.port ?? null, workers: pool.infos, limits, tls: tls !== null, dataDir: dataDir?.path ?? null, fsync,
-    passwordGate, metrics, settings, close,
+    host, port, respPort: resp?.port ?? null, peerPort: cluster ? cluster.peerPort : null, workers: pool.infos, limits, tls: tls !== null,
+    dataDir: dataDir?.path ?? null, fsync, passwordGate, metrics, settings, close,
   };
 }

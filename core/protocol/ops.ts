@@ -117,6 +117,12 @@ export interface ErrReply {
   currentVersion?: number;
   /** NOT_LEADER: the replica id of the group's leader, when the replica knows it. */
   leaderHint?: number;
+  /**
+   * NOT_LEADER from a cluster node: the key's slot and the leader's client
+   * endpoints (`host:port`, null when unknown), so each door can redirect in
+   * its own protocol (RESP: MOVED).
+   */
+  redirect?: { slot: number; resp: string | null; http: string | null };
 }
 
 export type Reply = OkReply | ErrReply;

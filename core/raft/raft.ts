@@ -362,6 +362,23 @@ export class Raft {
     else this.send({ type: 'readIndexResponse', from: this.id, to: request.from, term: this.term, context: request.context, index });
   }
 
+  /** As the leader: the last index `id`'s log is known to share with ours (0 when not leader or unknown). */
+  matchOf(id: ReplicaId): number {
+    return this.role === 'leader' ? this.progress.get(id)?.match ?? 0 : 0;
+  }
+
+  /**
+   * As the leader: `id` restarted without its log (a node without durable
+   * storage). Forget how far it matched, so its rejections are no longer
+   * taken for stale answers, and probe it back from our last index. Safe: a
+   * lower match only delays commits, and the commit index never goes back.
+   */
+  followerRestarted(id: ReplicaId): void {
+    const pr = this.progress.get(id);
+    if (this.role !== 'leader' || id === this.id || pr === undefined) return;
+    this.progress.set(id, new Progress(this.log.lastIndex() + 1, pr.isLearner, this.config.inflightMax));
+  }
+
   /** Hand leadership to `to` (a voter): it campaigns as soon as its log is complete. */
   transferLeadership(to: ReplicaId): boolean {
     if (this.role !== 'leader' || to === this.id || !this.voters.includes(to)) return false;

@@ -94,6 +94,11 @@ const CONNECTION_COMMAND_ARITIES: Readonly<Record<string, number>> = {
   fcall_ro: -3,
   script: -2,
   function: -2,
+  // Redis Cluster (runtime-node/io/resp-cluster-commands.ts).
+  cluster: -2,
+  readonly: 1,
+  readwrite: 1,
+  asking: 1,
 };
 
 function connectionSpec(name: string, arity: number): CommandSpec {

@@ -97,6 +97,11 @@ export function errorText(err: ErrReply): string {
     case 'VERSION_MISMATCH': return `VERSIONMISMATCH current version is ${err.currentVersion ?? 0}`;
     case 'WRONG_TYPE': return WRONG_TYPE_ERROR;
     case 'OUT_OF_MEMORY': return OOM_ERROR;
-    default: return `${CODE_WORD[err.code]} ${err.message}`;
+    // Redis Cluster's words, which cluster clients act on: MOVED to the leader, or TRYAGAIN while none is known.
+    case 'NOT_LEADER':
+      if (err.redirect === undefined) break;
+      return err.redirect.resp !== null ? `MOVED ${err.redirect.slot} ${err.redirect.resp}` : `TRYAGAIN ${err.message}`;
+    default: break;
   }
+  return `${CODE_WORD[err.code]} ${err.message}`;
 }

@@ -9,6 +9,7 @@ const HELP = `Usage: piccolo <command> [options]
 
 Commands:
   server                 start a node (piccolo server --help)
+  cluster up [--nodes N] start a local cluster of N nodes on loopback (docs/cluster.md)
   get KEY                read a key (--json, --base64)
   set KEY VALUE          write a key (--ttl-ms, --if-absent, --if-present, --version,
                          --base64; VALUE "-" reads standard input)
@@ -50,6 +51,10 @@ async function main(argv: string[]): Promise<number> {
     case 'server': {
       const { runServerCommand } = await import('./server-command.js');
       return runServerCommand(rest);
+    }
+    case 'cluster': {
+      const { runClusterCommand } = await import('../cluster/cluster-up.js');
+      return runClusterCommand(rest);
     }
     case 'check-history': {
       const { runCheckHistory } = await import('./check-history.js');

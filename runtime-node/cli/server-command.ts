@@ -8,6 +8,7 @@ import { ConfigError, loadServerConfig, setting, type ServerConfig } from '../co
 import { configAsJson, formatConfig } from '../config/print-config.js';
 import { envName, LIMIT_SETTING_NAMES, SERVER_SETTINGS } from '../config/server-settings.js';
 import { createLog, type Log, type LogFormat } from '../log.js';
+import { clusterOptionsFrom } from '../cluster/cluster-config.js';
 import {
   DataDirError, ListenError, ProtectedModeError, startServer, StorageError, StorageRefusedError, TlsConfigError, type PiccoloServer, type ServerOptions,
 } from '../server.js';
@@ -82,6 +83,13 @@ export function serverOptionsFrom(config: ServerConfig, log: Log): ServerOptions
   const certFile = setting<string | undefined>(config, 'tls-cert');
   const inMemory = setting<boolean>(config, 'in-memory');
   const keyFile = setting<string | undefined>(config, 'tls-key');
+  const cluster = clusterOptionsFrom(config);
+  // Cluster nodes keep their Raft logs in memory for now (docs/cluster.md): storage flags would promise what they do not do.
+  for (const name of ['data-dir', 'fsync'] as const) {
+    if (cluster && config.settings.get(name)!.source !== 'default') {
+      throw new ConfigError(`--${name}: cluster nodes keep their data in memory for now (docs/cluster.md); drop --${name}, or run a lone node`);
+    }
+  }
   return {
     host: setting<string>(config, 'host'),
     port,
@@ -89,12 +97,13 @@ export function serverOptionsFrom(config: ServerConfig, log: Log): ServerOptions
     ...(workers !== undefined ? { workers } : {}),
     pin: !setting<boolean>(config, 'no-pin'),
     maxmemory: setting<number>(config, 'maxmemory'),
-    ...(inMemory ? {} : { dataDir: setting<string>(config, 'data-dir'), fsync: parseFsyncMode(setting<string>(config, 'fsync'))! }),
+    ...(inMemory || cluster ? {} : { dataDir: setting<string>(config, 'data-dir'), fsync: parseFsyncMode(setting<string>(config, 'fsync'))! }),
     limits: limitsOrConfigError(limits),
     ...(requirePass !== undefined ? { requirePass } : {}),
     allowOrigins: setting<readonly string[]>(config, 'allow-origin'),
     protectedMode: setting<string>(config, 'protected-mode') === 'yes',
     ...(certFile !== undefined && keyFile !== undefined ? { tls: { certFile, keyFile } } : {}),
+    ...(cluster ? { cluster } : {}),
     log,
   };
 }
@@ -114,9 +123,11 @@ function listeningLine(server: PiccoloServer, format: LogFormat, log: Log): void
   log(`piccolo listening on ${fields.http} (WebSocket ${fields.ws}); `
     + `${server.workers.length} workers${pinned.length ? `, pinned to cpus ${pinned.join(',')}` : ', unpinned'}`
     + `${server.respPort === null ? '' : `; RESP on ${fields.resp}`}`);
-  const data = server.dataDir === null ? 'data is in memory only (--in-memory); a restart loses every key'
-    : `data in ${server.dataDir} (fsync ${fields.fsync}${server.fsync.kind === 'never' ? ': unsafe, a power loss can lose acknowledged writes' : ''})`;
+  const data = server.peerPort !== null ? 'cluster node: data is in memory only; a restarted node copies it back from its peers'
+    : server.dataDir === null ? 'data is in memory only (--in-memory); a restart loses every key'
+      : `data in ${server.dataDir} (fsync ${fields.fsync}${server.fsync.kind === 'never' ? ': unsafe, a power loss can lose acknowledged writes' : ''})`;
   log(`piccolo: ${data}${server.passwordGate.required ? '' : '; no password set'}`);
+  if (server.peerPort !== null) log(`piccolo: cluster node, peers on port ${server.peerPort} (docs/cluster.md)`);
 }
 
 export async function runServerCommand(args: string[]): Promise<number> {

@@ -157,19 +157,20 @@ function readConfigFile(path: string, readFile: (path: string) => string): Map<s
   return values;
 }
 
-function readPasswordFile(path: string, readFile: (path: string) => string): string {
+/** A one-line secret from a file (a password, the cluster secret); `what` names it in errors. */
+export function readSecretFile(path: string, readFile: (path: string) => string, what = 'password'): string {
   let text: string;
   try {
     text = readFile(path);
   } catch (error) {
-    throw new ConfigError(`cannot read the password file ${path}: ${(error as Error).message}`);
+    throw new ConfigError(`cannot read the ${what} file ${path}: ${(error as Error).message}`);
   }
-  if (text.length > PASSWORD_FILE_BYTES_MAX) throw new ConfigError(`password file ${path} is larger than ${PASSWORD_FILE_BYTES_MAX} bytes`);
-  // One line; a trailing newline (as editors and `echo` write) is not part of the password.
-  const password = text.replace(/\r?\n$/, '');
-  if (password.length === 0) throw new ConfigError(`password file ${path} is empty`);
-  if (/[\r\n]/.test(password)) throw new ConfigError(`password file ${path} must hold one line`);
-  return password;
+  if (text.length > PASSWORD_FILE_BYTES_MAX) throw new ConfigError(`${what} file ${path} is larger than ${PASSWORD_FILE_BYTES_MAX} bytes`);
+  // One line; a trailing newline (as editors and `echo` write) is not part of the secret.
+  const secret = text.replace(/\r?\n$/, '');
+  if (secret.length === 0) throw new ConfigError(`${what} file ${path} is empty`);
+  if (/[\r\n]/.test(secret)) throw new ConfigError(`${what} file ${path} must hold one line`);
+  return secret;
 }
 
 function parseFlags(args: readonly string[]): { flags: Map<string, SettingValue>; help: boolean; printConfig: boolean } {
@@ -239,7 +240,7 @@ function resolvePasswordFile(settings: Map<string, ResolvedSetting>, readFile: (
     throw new ConfigError(`give the password once: requirepass (${pass.origin}) and requirepass-file (${file.origin}) are both set`);
   }
   const path = file.value as string;
-  settings.set('requirepass', { value: readPasswordFile(path, readFile), source: file.source, origin: `${file.origin} (${path})` });
+  settings.set('requirepass', { value: readSecretFile(path, readFile), source: file.source, origin: `${file.origin} (${path})` });
 }
 
 function checkTogether(settings: Map<string, ResolvedSetting>): void {

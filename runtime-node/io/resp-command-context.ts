@@ -10,6 +10,7 @@ import type { RespProtocol, RespValue } from '../../core/resp/reply-encoder.js';
 import { arityError } from '../../core/resp/resp-errors.js';
 import type { SettingsRegistry } from '../config/settings-registry.js';
 import type { PasswordGate } from '../security/password-gate.js';
+import type { ClusterView } from './resp-cluster-commands.js';
 
 /** One RESP connection's state, as commands see and change it. */
 export interface RespSession {
@@ -81,6 +82,8 @@ export interface RespNode {
   execute(request: Request, onReply: ReplyCallback): void;
   /** Every open RESP session, for CLIENT LIST. */
   sessions(): Iterable<RespSession>;
+  /** The cluster this node is part of (CLUSTER commands), or null for a lone node. */
+  readonly cluster?: ClusterView | null;
 }
 
 /** How a connection-level command answers. */

@@ -85,6 +85,11 @@ export const COMMAND_TABLE: Readonly<Record<string, CommandInfo>> = {
   fcall_ro: { arity: -3, flags: ['noscript', 'stale', 'skip_monitor', 'no_mandatory_keys', 'readonly'], keys: [0, 0, 0], keynum: true, categories: ['@slow', '@scripting'], group: 'scripting', since: '7.0.0', summary: "Invoke a read-only function" },
   script: { arity: -2, flags: [], keys: [0, 0, 0], categories: ['@slow'], group: 'scripting', since: '2.6.0', summary: "A container for Lua scripts management commands" },
   function: { arity: -2, flags: [], keys: [0, 0, 0], categories: ['@slow'], group: 'scripting', since: '7.0.0', summary: "A container for function commands" },
+  // Redis Cluster (resp-cluster-commands.ts).
+  cluster: { arity: -2, flags: [], keys: [0, 0, 0], categories: ['@slow'], group: 'cluster', since: '3.0.0', summary: "A container for Redis Cluster commands" },
+  readonly: { arity: 1, flags: ['loading', 'stale', 'fast'], keys: [0, 0, 0], categories: ['@fast', '@connection'], group: 'cluster', since: '3.0.0', summary: "Enables read queries for a connection to a Redis Cluster replica node" },
+  readwrite: { arity: 1, flags: ['loading', 'stale', 'fast'], keys: [0, 0, 0], categories: ['@fast', '@connection'], group: 'cluster', since: '3.0.0', summary: "Disables read queries for a connection to a Redis Cluster replica node" },
+  asking: { arity: 1, flags: ['fast'], keys: [0, 0, 0], categories: ['@fast', '@connection'], group: 'cluster', since: '3.0.0', summary: "Signals that a cluster client is following an -ASK redirect" },
 };
 
 /** The table's entry for a name a client sent (own properties only: `constructor` is not a command). */

@@ -30,6 +30,7 @@ import type { SendBatcher } from './send-batcher.js';
 import { runCommand, runConfig, runInfo } from './resp-server-commands.js';
 import { runAuth, runClient, runHello, runQuit } from './resp-session-commands.js';
 import { runFunction, runScript, runScriptCall } from './resp-scripting-commands.js';
+import { CLUSTER_COMMAND_HANDLERS, type ClusterView } from './resp-cluster-commands.js';
 
 export const MAX_CLIENTS_ERROR = 'ERR max number of clients reached';
 /** Pending connections the kernel queues for accept(), as Redis's tcp-backlog default. */
@@ -68,6 +69,8 @@ export interface RespFrontOptions {
   onIdleCheck: () => void;
   /** The node's send batcher, shared with the WebSocket door. */
   batcher: SendBatcher;
+  /** The cluster this node is part of (CLUSTER commands); null or absent for a lone node. */
+  cluster?: ClusterView | null;
 }
 
 export interface RespFront {
@@ -108,6 +111,7 @@ const COMMAND_HANDLERS: ReadonlyMap<string, (call: CommandCall) => void> = new M
   ...['eval', 'evalsha', 'eval_ro', 'evalsha_ro', 'fcall', 'fcall_ro'].map((name) => [name, runScriptCall] as const),
   ['script', runScript],
   ['function', runFunction],
+  ...CLUSTER_COMMAND_HANDLERS,
 ]);
 
 class Front implements RespConnectionHost, RespNode {
@@ -118,6 +122,7 @@ class Front implements RespConnectionHost, RespNode {
   readonly limits: Limits;
   readonly passwordGate: PasswordGate;
   readonly shardCount: number;
+  readonly cluster: ClusterView | null;
   private nextId = 1;
 
   constructor(private readonly opts: RespFrontOptions, readonly server: Server) {
@@ -126,6 +131,7 @@ class Front implements RespConnectionHost, RespNode {
     this.stats = opts.stats;
     this.settings = opts.settings;
     this.shardCount = opts.shardCount;
+    this.cluster = opts.cluster ?? null;
     this.facts = {
       version: PICCOLO_VERSION,
       startedAtMs: opts.startedAtMs,

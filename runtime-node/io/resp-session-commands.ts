@@ -91,7 +91,7 @@ export function runHello(call: CommandCall): void {
         [str('version'), str(REDIS_COMPAT_VERSION)],
         [str('proto'), integer(version)],
         [str('id'), integer(session.id)],
-        [str('mode'), str('standalone')],
+        [str('mode'), str(call.node.cluster ? 'cluster' : 'standalone')],
         [str('role'), str('master')],
         [str('modules'), { type: 'array', items: [] }],
       ],

@@ -13,6 +13,8 @@ import { ringBufferBytes, SpscRing } from '../../core/ring/spsc-ring.js';
 import { SlotMap } from '../../core/routing/slot-map.js';
 import { readWorkerStats, workerStatsBuffer, type WorkerStatsSnapshot } from '../metrics/worker-stats.js';
 import { LONE_REPLICA_ID, loneGroups } from '../../core/shard/group-replica.js';
+import type { WorkerClusterSetup } from '../cluster/cluster-worker.js';
+import { ringDoorbell } from '../cluster/peer-pump.js';
 import {
   CONTROL_KEYS, CONTROL_MEMORY_BUDGET_BIGINT, CONTROL_STOP, CONTROL_WORDS, type WorkerEvent, type WorkerSetup, type WorkerStorageSetup,
 } from '../worker/worker-protocol.js';
@@ -57,6 +59,8 @@ interface WorkerChannel {
   notifyPending: boolean;
   /** The thread has ended (stopped, or refused its storage at start). */
   exited: boolean;
+  /** A cluster node's worker sleeps on this word instead of the request ring's (cluster/cluster-worker.ts). */
+  doorbell: Int32Array | null;
 }
 
 export interface WorkerPoolOptions {
@@ -70,6 +74,11 @@ export interface WorkerPoolOptions {
   log: (line: string) => void;
   /** Runs after each batch of replies has been delivered (front doors flush their sends). */
   afterReplies?: () => void;
+  /** A cluster node: each worker's replicas and peer rings, and the doorbell it sleeps on. */
+  cluster?: {
+    workerSetup(index: number, shardIndexes: readonly number[]): WorkerClusterSetup;
+    doorbellOf(index: number): Int32Array;
+  };
 }
 
 const WORKER_SCRIPT = new URL('../worker/worker-main.js', import.meta.url);
@@ -154,12 +163,14 @@ export class WorkerPool implements ShardTransport {
         stats,
         limits: this.options.limits,
         cpu: this.options.pin ? i % cpus : -1,
+        ...(this.options.cluster ? { cluster: this.options.cluster.workerSetup(i, this.slotMap.shardsOfWorker(i)) } : {}),
       };
       const thread = new Worker(WORKER_SCRIPT, { workerData: setup, name: `piccolo-worker-${i}` });
       const requests = new SpscRing(requestRing);
       const replies = new SpscRing(replyRing);
       const channel: WorkerChannel = {
         thread, requests, replies, control: new Int32Array(control), stats, io: new ShardChannel(requests, replies), notifyPending: false, exited: false,
+        doorbell: this.options.cluster?.doorbellOf(i) ?? null,
       };
       thread.once('exit', () => { channel.exited = true; });
       this.channels.push(channel);
@@ -208,6 +219,7 @@ export class WorkerPool implements ShardTransport {
         if (!ch.notifyPending) continue;
         ch.notifyPending = false;
         notifyConsumer(ch.requests);
+        if (ch.doorbell) ringDoorbell(ch.doorbell);
       }
     });
   }
@@ -244,6 +256,7 @@ export class WorkerPool implements ShardTransport {
       ch.thread.once('exit', () => resolve());
       Atomics.store(ch.control, CONTROL_STOP, 1);
       Atomics.notify(ch.requests.header, SpscRing.signalConsumerIndex);
+      if (ch.doorbell) ringDoorbell(ch.doorbell);
     }));
     await Promise.all(exits);
     this.stopped = true;

@@ -9,6 +9,12 @@
 // made in one event-loop turn leave in one socket write. A peer that sends
 // anything malformed loses that link (it is redialed), never the node.
 // Lost links are redialed with jittered exponential backoff.
+//
+// With a `card` (a cluster node's: runtime-node/cluster/node-card.ts), each
+// side sends it as the first message on every new link, before any batch,
+// and the first message received on a link goes to onCard, not onBatch: so
+// each node learns the other's client endpoints and group terms whenever a
+// link (re)starts, e.g. after the other node restarted.
 
 import { createServer, connect, type Server, type Socket } from 'node:net';
 import { MessageStream } from '../../core/peer/message-stream.js';
@@ -38,6 +44,10 @@ export interface PeerTransportOptions {
   readonly onBatch: (from: number, bytes: Uint8Array) => void;
   readonly log: (line: string) => void;
   readonly onLinkUp?: (peer: number) => void;
+  /** This node's card, framed as one stream message (sent first on every link); none without it. */
+  readonly card?: () => Uint8Array;
+  /** The first message of a link when cards are on; return false to refuse it (the link is closed). */
+  readonly onCard?: (from: number, bytes: Uint8Array) => boolean;
   readonly onLinkDown?: (peer: number) => void;
 }
 
@@ -180,6 +190,10 @@ export class PeerTransport {
     link.redialMs = PEER_REDIAL_MS_MIN;
     this.options.onLinkUp?.(link.peer);
     const stream = new MessageStream(this.options.frameBytesMax);
+    const card = this.options.card;
+    let cardDue = card !== undefined;
+    // Before anything queued (flushes wait for setImmediate), so the card is the link's first message.
+    if (card) socket.write(card());
     const receive = (chunk: Uint8Array): void => {
       const result = stream.push(chunk);
       if (!result.ok) {
@@ -189,6 +203,16 @@ export class PeerTransport {
         return;
       }
       for (const message of result.messages) {
+        if (cardDue) {
+          cardDue = false;
+          if (this.options.onCard?.(link.peer, message) === false) {
+            this.stats.linksClosedForBadInput++;
+            this.options.log(`warning: closed the peer link with node ${link.peer}: its node card is malformed`);
+            socket.destroy();
+            return;
+          }
+          continue;
+        }
         this.stats.batchesReceived++;
         this.options.onBatch(link.peer, message);
       }

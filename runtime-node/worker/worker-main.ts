@@ -14,6 +14,7 @@ import { WorkerLoop } from '../../core/shard/worker-loop.js';
 import { SpscRing } from '../../core/ring/spsc-ring.js';
 import type { FileRaftStorage } from '../storage/file-raft-storage.js';
 import { WorkerStatsWriter } from '../metrics/worker-stats.js';
+import { ClusterWorker } from '../cluster/cluster-worker.js';
 import { GroupStorageRefused, openGroups, type OpenedGroups } from './group-storage.js';
 import { currentThreadId, pinCurrentThread } from './pin-cpu.js';
 import {
@@ -25,6 +26,8 @@ const requests = new SpscRing(setup.requestRing);
 const replies = new SpscRing(setup.replyRing);
 const control = new Int32Array(setup.control);
 const controlBigInts = new BigInt64Array(setup.control);
+// A cluster node's worker hosts replicas of its groups (in memory so far) and trades peer batches over two more rings.
+const cluster = setup.cluster ? new ClusterWorker(setup.cluster, setup.limits) : null;
 const stats = new WorkerStatsWriter(setup.stats, performance.now());
 let expiredKeys = 0;
 
@@ -34,6 +37,7 @@ function announce(event: WorkerEvent): void {
 
 /** The groups, recovered; null when a storage directory was refused (announced). */
 function open(): OpenedGroups | null {
+  if (cluster) return { replicas: cluster.replicas, files: [], recovered: [] };
   try {
     return openGroups(setup, setup.limits, Date.now());
   } catch (error) {
@@ -44,7 +48,8 @@ function open(): OpenedGroups | null {
 }
 
 const groups = open();
-const worker = groups === null ? null : new ShardWorker(setup.shardIndexes, requests, replies, setup.limits, groups.replicas);
+// A clustered worker names no shards of its own: its replicas say what it hosts, and other groups' requests are NOT_LEADER.
+const worker = groups === null ? null : new ShardWorker(cluster ? [] : setup.shardIndexes, requests, replies, setup.limits, groups.replicas);
 
 /** Publish the key count and the numbers metrics read (store bytes: what the shard stores hold, keys with a TTL, busy time). */
 function publishStats(worker: ShardWorker): void {
@@ -90,10 +95,12 @@ function waitMs(files: readonly FileRaftStorage[]): number {
 function serve(worker: ShardWorker, files: readonly FileRaftStorage[]): void {
   const batchFlush = setup.storage?.syncMode.kind === 'batch';
   // The loop's decisions are core's (core/shard/worker-loop.ts), shared with the simulator; the waiting is ours.
-  const loop = new WorkerLoop(worker, WORKER_BATCH_MAX, WORKER_IDLE_WAKE_MS);
+  const loop = new WorkerLoop(worker, WORKER_BATCH_MAX, WORKER_IDLE_WAKE_MS, cluster?.tickMs ?? 0);
   while (Atomics.load(control, CONTROL_STOP) === 0) {
     worker.memoryBudgetBytes = Number(Atomics.load(controlBigInts, CONTROL_MEMORY_BUDGET_BIGINT));
-    const { drained, swept, next } = loop.turn(Date.now());
+    cluster?.takePeerInput(worker, Date.now());
+    const { drained, swept, ticked, next } = loop.turn(Date.now());
+    cluster?.afterTurn(worker, ticked);
     if (drained.notifyReplies) Atomics.notify(replies.header, SpscRing.signalConsumerIndex);
     if (drained.notifyRequests) Atomics.notify(requests.header, SpscRing.signalProducerIndex);
     if (swept !== null) {
@@ -109,6 +116,13 @@ function serve(worker: ShardWorker, files: readonly FileRaftStorage[]): void {
         stats.resume(performance.now());
       }
       replies.doneWaitingForSpace();
+      continue;
+    }
+    if (next === 'sleep' && cluster) {
+      // Sleep on the doorbell (requests and peer batches both ring it), no longer than until the next Raft tick.
+      stats.pause(performance.now());
+      cluster.sleep(requests, Math.min(WORKER_IDLE_WAKE_MS, loop.msUntilTick(Date.now())));
+      stats.resume(performance.now());
       continue;
     }
     if (next === 'sleep') {

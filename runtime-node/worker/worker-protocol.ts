@@ -2,6 +2,7 @@
 // postMessage-style traffic; the request path uses the rings).
 
 import type { Limits } from '../../core/limits.js';
+import type { WorkerClusterSetup } from '../cluster/cluster-worker.js';
 import type { ReplicaId } from '../../core/raft/raft-types.js';
 import type { GroupMembers } from '../../core/shard/group-replica.js';
 import type { SyncMode } from '../../core/storage/log-storage.js';
@@ -33,6 +34,8 @@ export interface WorkerSetup {
   limits: Limits;
   /** CPU to pin to, or -1 to leave the thread unpinned. */
   cpu: number;
+  /** A cluster node's worker: the replicas it hosts and its peer rings (runtime-node/cluster/cluster-worker.ts). */
+  cluster?: WorkerClusterSetup;
 }
 
 /** Int32 index in `control`: set to 1 by the IO thread to ask the worker to stop. */

@@ -41,4 +41,18 @@ describe('worker loop', () => {
     for (let i = 0; i < 8; i++) channel.submit(0, { op: 'get', key: enc.encode('big') }, () => {});
     expect(loop.turn(2).next).toBe('waitForSpace');
   });
+
+  it('ticks the replicas when a Raft tick is due, and says how long the thread may sleep until the next', () => {
+    const requests = SpscRing.allocate(1 << 16, false);
+    const replies = SpscRing.allocate(1 << 16, false);
+    const loop = new WorkerLoop(new ShardWorker([], requests, replies, DEFAULT_LIMITS, new Map()), 16, 100, 50);
+    expect(loop.turn(1_000).ticked).toBe(true);
+    expect(loop.turn(1_010).ticked).toBe(false);
+    expect(loop.msUntilTick(1_010)).toBe(40);
+    expect(loop.turn(1_050).ticked).toBe(true);
+    expect(loop.msUntilTick(2_000)).toBe(0); // overdue: tick at once, no burst of catch-up ticks
+    expect(loop.turn(2_000).ticked).toBe(true);
+    expect(loop.msUntilTick(2_000)).toBe(50);
+    expect(setUp(1).loop.msUntilTick(0)).toBe(Infinity); // a lone node's loop never ticks
+  });
 });

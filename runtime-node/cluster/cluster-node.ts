@@ -1,0 +1,225 @@
+// A node's membership in a static cluster, wired together: the topology
+// (who hosts which group), the shared memory the workers and the IO thread
+// share for it (peer rings, doorbells, group status, link states), the
+// peer transport, the pump between them, the vote gate and the router.
+// server.ts calls it in a few places: workerSetup() while the pool starts,
+// router() to route requests, start() once the client doors listen (the
+// node card names their ports), close() before the pool stops.
+
+import { randomBytes, randomInt } from 'node:crypto';
+import { DEFAULT_PEER_LIMITS, PEER_BATCH_HEADROOM_BYTES, type Limits } from '../../core/limits.js';
+import type { ShardTransport } from '../../core/node/dispatcher.js';
+import { DEFAULT_RAFT_TUNING } from '../../core/raft/raft.js';
+import { SpscRing, ringBufferBytes } from '../../core/ring/spsc-ring.js';
+import { PeerTransport } from '../peer/peer-transport.js';
+import { ClusterRouter, type NodeEndpoints } from './cluster-router.js';
+import { ClusterTopology, type ClusterMember } from './cluster-topology.js';
+import type { WorkerClusterSetup } from './cluster-worker.js';
+import { GroupStatusTable } from './group-status.js';
+import { decodeCard, encodeCard } from './node-card.js';
+import { PeerPump, ringDoorbell, type WorkerPeerRings } from './peer-pump.js';
+import { VoteGate } from './vote-gate.js';
+import type { ClusterView } from '../io/resp-cluster-commands.js';
+
+export interface ClusterOptions {
+  nodeId: number;
+  /** Every node of the cluster, this one included (the same list on every node). */
+  members: readonly ClusterMember[];
+  /** Where this node listens for peers (0 picks a free port). */
+  peerPort: number;
+  /** The host peers and clients reach this node at (redirects and CLUSTER replies name it). */
+  advertiseHost: string;
+  groups: number;
+  replicas: number;
+  secret: string | null;
+}
+
+/**
+ * Ms between Raft ticks on every worker. With DEFAULT_RAFT_TUNING (election
+ * after 10-19 ticks, a heartbeat every tick) a dead leader is replaced in
+ * about 0.5-1 s, well within the 3 s the cluster promises, while idle
+ * heartbeats stay at 20 per second per group.
+ */
+export const RAFT_TICK_MS = 50;
+
+/**
+ * Bytes waiting for one peer before further batches to it are dropped: a few
+ * max-sized appends (Raft resends what is dropped; memory stays bounded).
+ */
+export const PEER_SEND_QUEUE_BYTES_MAX = 64 * 1024 * 1024;
+
+/**
+ * Bytes of each peer ring: a power of two holding two records of the largest
+ * append (its byte budget plus one max-sized entry, plus batch headers). A
+ * snapshot larger than half of it cannot pass (docs/cluster.md).
+ */
+export function peerRingBytes(limits: Limits): number {
+  const record = DEFAULT_RAFT_TUNING.appendBytesMax + limits.frameBytesMax + PEER_BATCH_HEADROOM_BYTES;
+  let bytes = limits.ringBytes;
+  while (bytes < 2 * record) bytes *= 2;
+  return bytes;
+}
+
+export class ClusterNode implements ClusterView {
+  readonly topology: ClusterTopology;
+  readonly status: GroupStatusTable;
+  readonly gate: VoteGate;
+  private readonly linksUp: Int32Array;
+  private readonly rings: WorkerPeerRings[] = [];
+  private readonly endpoints = new Map<number, NodeEndpoints>();
+  /** Each peer's incarnation as its last card said: a new one means it restarted with its memory gone. */
+  private readonly incarnations = new Map<number, string>();
+  /** This process's incarnation (node-card.ts). */
+  private readonly incarnation = randomBytes(8).toString('hex');
+  private transport: PeerTransport | null = null;
+  private pump: PeerPump | null = null;
+  private routerInstance: ClusterRouter | null = null;
+
+  constructor(readonly options: ClusterOptions, private readonly limits: Limits, private readonly log: (line: string) => void) {
+    this.topology = new ClusterTopology(options.nodeId, options.members, options.groups, options.replicas);
+    this.status = GroupStatusTable.allocate(options.groups);
+    this.linksUp = new Int32Array(new SharedArrayBuffer(4 * options.members.length));
+    this.gate = new VoteGate(this.topology, this.status, (group, state) => {
+      log(state === 'open' ? `piccolo: group ${group}: this replica may vote`
+        : `piccolo: group ${group}: the group has a history this node may have forgotten; no votes until it has caught up with a leader`);
+    });
+  }
+
+  /** Workers for `requested`: no more than groups (a worker hosts whole groups). */
+  workerCount(requested: number): number {
+    return Math.max(1, Math.min(requested, this.options.groups));
+  }
+
+  /** The cluster part of worker `index`'s setup (its groups are those of `groupIndexes` this node hosts). */
+  workerSetup(index: number, groupIndexes: readonly number[]): WorkerClusterSetup {
+    const ringBytes = peerRingBytes(this.limits);
+    const peerInRing = new SharedArrayBuffer(ringBufferBytes(ringBytes));
+    const peerOutRing = new SharedArrayBuffer(ringBufferBytes(ringBytes));
+    const doorbell = new SharedArrayBuffer(4);
+    this.rings[index] = {
+      peerIn: new SpscRing(peerInRing), peerOut: new SpscRing(peerOutRing), doorbell: new Int32Array(doorbell), restartsPending: [],
+    };
+    const hosted = new Set(this.topology.groupsOf(this.options.nodeId));
+    return {
+      nodeId: this.options.nodeId,
+      groups: groupIndexes.filter((g) => hosted.has(g)),
+      placement: this.topology.placement.map((nodes) => [...nodes]),
+      memberIds: this.options.members.map((m) => m.id),
+      peerInRing,
+      peerOutRing,
+      doorbell,
+      status: this.status.memory as SharedArrayBuffer,
+      linksUp: this.linksUp.buffer as SharedArrayBuffer,
+      tickMs: RAFT_TICK_MS,
+      seed: randomInt(2 ** 31),
+    };
+  }
+
+  /** The doorbell of worker `index` (the pool rings it when it publishes requests). */
+  doorbellOf(index: number): Int32Array {
+    return this.rings[index]!.doorbell;
+  }
+
+  /** Wrap the workers' transport so requests for groups led elsewhere are redirected. */
+  router(workers: ShardTransport): ClusterRouter {
+    this.routerInstance = new ClusterRouter(workers, this.topology, this.status, (id) => this.endpoints.get(id), (id) => this.linkUp(id));
+    return this.routerInstance;
+  }
+
+  leaderOf(group: number): number {
+    return this.routerInstance?.leaderOf(group) ?? 0;
+  }
+
+  termMax(): number {
+    let max = 0;
+    for (const group of this.topology.groupsOf(this.options.nodeId)) max = Math.max(max, this.status.read(group).term);
+    return max;
+  }
+
+  endpointsOf(nodeId: number): NodeEndpoints | undefined {
+    return this.endpoints.get(nodeId);
+  }
+
+  linkUp(nodeId: number): boolean {
+    const index = this.options.members.findIndex((m) => m.id === nodeId);
+    return index >= 0 && Atomics.load(this.linksUp, index) === 1;
+  }
+
+  /** Open the peer port and start moving peer batches. `own`: this node's client endpoints, as the card advertises them. */
+  async start(own: NodeEndpoints, workers: ShardTransport): Promise<void> {
+    const { options, topology } = this;
+    this.endpoints.set(options.nodeId, own);
+    const self = topology.member(options.nodeId)!;
+    const hosted = new Set(topology.groupsOf(options.nodeId));
+    const peers = new Map(options.members.map((m) => [m.id, { host: m.host, port: m.peerPort }]));
+    const setLink = (peer: number, up: boolean): void => {
+      const index = options.members.findIndex((m) => m.id === peer);
+      if (index >= 0) Atomics.store(this.linksUp, index, up ? 1 : 0);
+    };
+    const transport = new PeerTransport({
+      nodeId: options.nodeId, host: self.host, port: options.peerPort, peers, secret: options.secret,
+      frameBytesMax: DEFAULT_PEER_LIMITS.batchBytesMax, sendQueueBytesMax: PEER_SEND_QUEUE_BYTES_MAX,
+      log: this.log,
+      onBatch: (from, bytes) => this.pump?.receive(from, bytes),
+      onLinkUp: (peer) => setLink(peer, true),
+      onLinkDown: (peer) => setLink(peer, false),
+      card: () => encodeCard({ nodeId: options.nodeId, resp: own.resp, http: own.http, terms: this.ownTerms(hosted), incarnation: this.incarnation }),
+      onCard: (from, bytes) => {
+        const card = decodeCard(bytes);
+        if (typeof card === 'string' || card.nodeId !== from) return false;
+        this.endpoints.set(from, { resp: card.resp, http: card.http });
+        this.gate.onCard(from, card.terms);
+        const known = this.incarnations.get(from);
+        this.incarnations.set(from, card.incarnation);
+        if (known !== undefined && known !== card.incarnation) {
+          this.log(`piccolo: node ${from} restarted with its memory gone; its replicas catch up from their leaders`);
+          this.pump?.peerRestarted(from);
+        }
+        return true;
+      },
+    });
+    this.pump = new PeerPump(options.nodeId, this.rings, workers.slotMap, hosted, this.gate, (to, bytes) => transport.send(to, bytes));
+    this.pump.start();
+    this.transport = transport;
+    await transport.start();
+  }
+
+  private ownTerms(hosted: ReadonlySet<number>): Record<string, number> {
+    const terms: Record<string, number> = {};
+    for (const group of hosted) terms[String(group)] = this.status.read(group).term;
+    return terms;
+  }
+
+  /** This node's view of the cluster, for GET /healthz (with the password): peers, and each group's replicas and leader. */
+  healthReport(): Record<string, unknown> {
+    const { topology } = this;
+    const self = this.options.nodeId;
+    return {
+      nodeId: self,
+      peerPort: this.peerPort,
+      nodes: this.options.members.map((m) => ({
+        id: m.id, peer: `${m.host}:${m.peerPort}`, linkUp: m.id === self || this.linkUp(m.id), ...(this.endpoints.get(m.id) ?? {}),
+      })),
+      groups: topology.placement.map((replicas, group) => {
+        const [first, last] = topology.slotRange(group);
+        const hosted = replicas.includes(self);
+        const s = hosted ? this.status.read(group) : null;
+        return {
+          group, slots: [first, last], replicas, leader: this.leaderOf(group),
+          ...(s ? { role: s.role, term: s.term, commit: s.commit, applied: s.applied, voteGate: this.gate.stateOf(group) } : {}),
+        };
+      }),
+    };
+  }
+
+  get peerPort(): number {
+    return this.transport?.port ?? 0;
+  }
+
+  /** Stop the peer links and the pump (before the workers stop). */
+  async close(): Promise<void> {
+    this.pump?.stop();
+    await this.transport?.close();
+    for (const ring of this.rings) if (ring) ringDoorbell(ring.doorbell);
+  }
+}

@@ -1,0 +1,108 @@
+// Where a cluster node sends each shard request (it stands between the
+// Dispatcher and the workers, as a ShardTransport): a request for a group
+// this node leads goes to the worker hosting it; any other keyed request is
+// answered at once with NOT_LEADER naming the leader's endpoints (RESP
+// writes it as `MOVED <slot> <host>:<port>`, HTTP and WebSocket as
+// NOT_LEADER with the endpoint in the message). A worker's own NOT_LEADER
+// (leadership moved since the status was read) gets the same treatment.
+//
+// Keyless requests (DBSIZE's count, FLUSHDB's flush, SCAN / KEYS / RANDOMKEY)
+// cover the groups this node leads, as Redis Cluster's are per node: for
+// other groups they answer "nothing here".
+//
+// Forwarding a request to the leader in one hop is not done yet: the client
+// follows the redirect (docs/cluster.md).
+
+import type { ReplyCallback } from '../../core/node/shard-channel.js';
+import type { ShardTransport } from '../../core/node/dispatcher.js';
+import { errReply, type Reply, type Request } from '../../core/protocol/ops.js';
+import { slotOf } from '../../core/routing/slot-hash.js';
+import type { SlotMap } from '../../core/routing/slot-map.js';
+import type { ClusterTopology } from './cluster-topology.js';
+import type { GroupStatusTable } from './group-status.js';
+
+/** A node's client endpoints, `host:port`. */
+export interface NodeEndpoints {
+  readonly resp: string | null;
+  readonly http: string;
+}
+
+const EMPTY = new Uint8Array(0);
+
+/** The slot a request's key falls in; -1 for keyless requests. */
+function slotOfRequest(request: Request): number {
+  switch (request.op) {
+    case 'mget': return request.keys.length > 0 ? slotOf(request.keys[0]!) : -1;
+    case 'mset': return request.entries.length > 0 ? slotOf(request.entries[0]!.key) : -1;
+    case 'count': case 'flush': case 'scan': return -1;
+    default: return slotOf(request.key);
+  }
+}
+
+/** What a keyless request finds in a group this node does not lead: nothing. */
+function emptyReply(request: Request): Reply {
+  if (request.op === 'scan') return { ok: true, scanItems: [], cursor: EMPTY };
+  return { ok: true, integer: 0n };
+}
+
+export class ClusterRouter implements ShardTransport {
+  readonly slotMap: SlotMap;
+
+  constructor(
+    private readonly workers: ShardTransport,
+    private readonly topology: ClusterTopology,
+    private readonly status: GroupStatusTable,
+    /** Each node's endpoints, as its card said (this node's own included); undefined until known. */
+    private readonly endpointsOf: (nodeId: number) => NodeEndpoints | undefined,
+    /** Whether this node has a live peer link to a node. */
+    private readonly linkUp: (nodeId: number) => boolean,
+  ) {
+    this.slotMap = workers.slotMap;
+  }
+
+  /**
+   * The node leading `group` as far as this node knows: its replica's view
+   * when it hosts the group; otherwise a guess, the preferred leader if this
+   * node reaches it, else the first replica it reaches (a replica that does
+   * not lead redirects again, to the leader it knows).
+   */
+  leaderOf(group: number): number {
+    const nodes = this.topology.placement[group]!;
+    if (nodes.includes(this.topology.selfId)) return this.status.leaderOf(group);
+    return nodes.find((id) => this.linkUp(id)) ?? nodes[0]!;
+  }
+
+  submit(group: number, request: Request, onReply: ReplyCallback): void {
+    const self = this.topology.selfId;
+    const leader = this.leaderOf(group);
+    const slot = slotOfRequest(request);
+    if (slot < 0) {
+      if (leader === self) this.workers.submit(group, request, onReply);
+      else onReply(emptyReply(request));
+      return;
+    }
+    // Unknown leader but hosted here: the replica knows best (it may have just won).
+    if (leader === self || (leader === 0 && this.topology.placement[group]!.includes(self))) {
+      this.workers.submit(group, request, (reply) => {
+        onReply(!reply.ok && reply.code === 'NOT_LEADER' ? this.redirect(group, slot, reply.leaderHint ?? 0) : reply);
+      });
+      return;
+    }
+    onReply(this.redirect(group, slot, leader));
+  }
+
+  /** NOT_LEADER naming the leader's endpoints, or saying none is known (then RESP answers TRYAGAIN). */
+  private redirect(group: number, slot: number, leader: number): Reply {
+    const endpoints = leader !== 0 && leader !== this.topology.selfId ? this.endpointsOf(leader) : undefined;
+    if (endpoints === undefined) {
+      const reply = errReply('NOT_LEADER', `group ${group} (slot ${slot}) has no leader this node can name yet; retry shortly`);
+      reply.redirect = { slot, resp: null, http: null };
+      return reply;
+    }
+    const reply = errReply('NOT_LEADER',
+      `group ${group} (slot ${slot}) is led by node ${leader} at http://${endpoints.http}${endpoints.resp ? ` (RESP ${endpoints.resp})` : ''}`);
+    reply.leaderHint = leader;
+    reply.redirect = { slot, resp: endpoints.resp, http: endpoints.http };
+    return reply;
+  }
+}

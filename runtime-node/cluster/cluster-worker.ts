@@ -1,0 +1,185 @@
+// The worker thread's side of a cluster node: the replicas of the groups
+// placed on this worker, and the peer traffic between them and the IO
+// thread, through two more SPSC rings in shared memory (no postMessage):
+// peer-in (IO -> worker: batches as they came off the socket, checked and
+// split by worker on the IO thread in peer-pump.ts, and restart notices) and
+// peer-out (worker -> IO: one batch for one node per record); the record
+// layouts are in peer-ring-records.ts.
+//
+// The loop (worker-main.ts, with core/shard/worker-loop.ts deciding when to
+// tick) calls takePeerInput before each turn and afterTurn after it. A
+// clustered worker sleeps on a doorbell word rather than the request ring's
+// signal: the IO thread rings it for requests and for peer batches alike,
+// after seeing the waiting flag of either ring (announce-then-recheck, as
+// core/ring/spsc-ring.ts), so neither kind of wake-up is lost.
+//
+// A full peer-out ring drops the batch (counted): Raft resends what matters,
+// and the worker must never block on a slow network.
+
+import { DEFAULT_PEER_LIMITS, type Limits } from '../../core/limits.js';
+import { DEFAULT_RAFT_TUNING } from '../../core/raft/raft.js';
+import { MemoryRaftStorage } from '../../core/raft/raft-storage.js';
+import { Random } from '../../core/random.js';
+import type { PeerFrame } from '../../core/replica/peer-frame.js';
+import { DEFAULT_SNAPSHOT_EVERY_ENTRIES, DEFAULT_SNAPSHOT_KEEP_ENTRIES, ShardReplica } from '../../core/replica/shard-replica.js';
+import { SpscRing } from '../../core/ring/spsc-ring.js';
+import type { ShardWorker } from '../../core/shard/shard-worker.js';
+import { decodePeerBatch, encodePeerBatch } from '../../schema/peer-codec.js';
+import { GroupStatusTable } from './group-status.js';
+import { PEER_OUT_HEADER_BYTES, restartRecordNode } from './peer-ring-records.js';
+import { preferredLeaderMove } from './preferred-leader.js';
+
+/** What a clustered worker gets at start-up (WorkerSetup.cluster). */
+export interface WorkerClusterSetup {
+  nodeId: number;
+  /** Groups whose replica this worker hosts. */
+  groups: number[];
+  /** Node ids of every group's replicas, preferred leader first (the same on every node). */
+  placement: number[][];
+  /** Node ids of the cluster in order; `linksUp` is indexed the same way. */
+  memberIds: number[];
+  peerInRing: SharedArrayBuffer;
+  peerOutRing: SharedArrayBuffer;
+  /** One Int32: bumped and notified by the IO thread to wake this worker. */
+  doorbell: SharedArrayBuffer;
+  /** The node's GroupStatusTable memory (this worker writes its groups' rows). */
+  status: SharedArrayBuffer;
+  /** One Int32 per member: 1 while the IO thread has a live peer link to it. */
+  linksUp: SharedArrayBuffer;
+  tickMs: number;
+  /** Seeds the replicas' election-timeout PRNG. */
+  seed: number;
+}
+
+/** Ticks between checks that each group this worker leads is led by its preferred node (about 2 s at RAFT_TICK_MS). */
+export const PREFERRED_LEADER_CHECK_TICKS = 40;
+
+export class ClusterWorker {
+  readonly replicas = new Map<number, ShardReplica>();
+  readonly tickMs: number;
+  private readonly peerIn: SpscRing;
+  private readonly peerOut: SpscRing;
+  private readonly doorbell: Int32Array;
+  private readonly status: GroupStatusTable;
+  private readonly linksUp: Int32Array;
+  private peerOutPublished = false;
+  private ticksSeen = 0;
+  /** Batches dropped because the peer-out ring was full or a batch was larger than a ring record. */
+  droppedBatches = 0;
+
+  constructor(private readonly setup: WorkerClusterSetup, limits: Limits) {
+    this.tickMs = setup.tickMs;
+    this.peerIn = new SpscRing(setup.peerInRing);
+    this.peerOut = new SpscRing(setup.peerOutRing);
+    this.doorbell = new Int32Array(setup.doorbell);
+    this.status = new GroupStatusTable(setup.status, setup.placement.length);
+    this.linksUp = new Int32Array(setup.linksUp);
+    const random = Random.fromSeed(setup.seed);
+    for (const group of setup.groups) {
+      // Memory only (no --data-dir for cluster nodes yet): a restart starts empty; cluster/vote-gate.ts keeps that safe.
+      this.replicas.set(group, new ShardReplica({
+        group,
+        raft: { id: setup.nodeId, ...DEFAULT_RAFT_TUNING, random: random.fork() },
+        limits,
+        membership: { voters: setup.placement[group]!, learners: [] },
+        snapshotEveryEntries: DEFAULT_SNAPSHOT_EVERY_ENTRIES,
+        snapshotKeepEntries: DEFAULT_SNAPSHOT_KEEP_ENTRIES,
+      }, new MemoryRaftStorage()));
+    }
+    this.publishStatus();
+  }
+
+  /** Step every peer batch waiting on the peer-in ring; returns how many there were. */
+  takePeerInput(worker: ShardWorker, nowMs: number): number {
+    let batches = 0;
+    for (let at = this.peerIn.peek(); at >= 0; at = this.peerIn.peek()) {
+      const restarted = restartRecordNode(this.peerIn.data, at, this.peerIn.lastLength);
+      if (restarted !== null) {
+        this.peerIn.release();
+        // Groups this worker leads stop trusting what they knew that node's replica held.
+        for (const replica of this.replicas.values()) replica.raw.raft.followerRestarted(restarted);
+        continue;
+      }
+      const decoded = decodePeerBatch(this.peerIn.data.subarray(at, at + this.peerIn.lastLength), DEFAULT_PEER_LIMITS);
+      // decodePeerBatch copies what it keeps: the record can be released at once.
+      this.peerIn.release();
+      batches++;
+      // The IO thread checked the batch before passing it on; a refusal here would be a bug there, and is only skipped.
+      if (decoded.ok) worker.stepPeer(decoded.frames, nowMs);
+    }
+    if (batches > 0) this.peerIn.flushHead();
+    return batches;
+  }
+
+  /** After a turn: send what the replicas left for peers, move leadership home, publish the status. */
+  afterTurn(worker: ShardWorker, ticked: boolean): void {
+    if (ticked && ++this.ticksSeen % PREFERRED_LEADER_CHECK_TICKS === 0) this.movePreferredLeaders();
+    const frames = worker.takePeerOutbox();
+    if (frames.length > 0) this.sendFrames(frames);
+    if (this.peerOutPublished) {
+      this.peerOutPublished = false;
+      if (this.peerOut.publish()) Atomics.notify(this.peerOut.header, SpscRing.signalConsumerIndex);
+    }
+    this.publishStatus();
+  }
+
+  /** Sleep until the doorbell rings or `timeoutMs` passes, unless work arrived meanwhile. */
+  sleep(requests: SpscRing, timeoutMs: number): void {
+    const bell = Atomics.load(this.doorbell, 0);
+    const requestTail = requests.prepareToSleep();
+    const peerTail = this.peerIn.prepareToSleep();
+    if (requestTail !== null && peerTail !== null && timeoutMs > 0) Atomics.wait(this.doorbell, 0, bell, timeoutMs);
+    requests.wokeUp();
+    this.peerIn.wokeUp();
+  }
+
+  /** Hand leadership of groups this worker leads to their preferred node; the next tick's process() sends the messages. */
+  private movePreferredLeaders(): void {
+    for (const replica of this.replicas.values()) {
+      const preferred = preferredLeaderMove(replica, this.setup.placement[replica.group]![0]!, (id) => this.linkUp(id));
+      if (preferred !== null) replica.raw.transferLeadership(preferred);
+    }
+  }
+
+  private linkUp(nodeId: number): boolean {
+    const index = this.setup.memberIds.indexOf(nodeId);
+    return index >= 0 && Atomics.load(this.linksUp, index) === 1;
+  }
+
+  /** One batch per destination node, split until each fits a ring record. */
+  private sendFrames(frames: readonly PeerFrame[]): void {
+    const byNode = new Map<number, PeerFrame[]>();
+    for (const frame of frames) {
+      let list = byNode.get(frame.message.to);
+      if (list === undefined) byNode.set(frame.message.to, list = []);
+      list.push(frame);
+    }
+    for (const [to, list] of byNode) this.writeBatch(to, list);
+  }
+
+  private writeBatch(to: number, frames: readonly PeerFrame[]): void {
+    const bytes = encodePeerBatch(frames);
+    const ring = this.peerOut;
+    if (bytes.length + PEER_OUT_HEADER_BYTES > ring.payloadBytesMax) {
+      if (frames.length === 1) { this.droppedBatches++; return; } // one message larger than a record (a huge snapshot): see docs/cluster.md
+      const half = frames.length >> 1;
+      this.writeBatch(to, frames.slice(0, half));
+      this.writeBatch(to, frames.slice(half));
+      return;
+    }
+    const at = ring.reserve(bytes.length + PEER_OUT_HEADER_BYTES);
+    if (at < 0) { this.droppedBatches++; return; }
+    new DataView(ring.data.buffer, ring.data.byteOffset).setUint32(at, to, true);
+    ring.data.set(bytes, at + PEER_OUT_HEADER_BYTES);
+    ring.commit();
+    this.peerOutPublished = true;
+  }
+
+  private publishStatus(): void {
+    // Read straight from Raft's fields: this runs after every turn, and status() copies the membership.
+    for (const replica of this.replicas.values()) {
+      const r = replica.raw.raft;
+      this.status.write(replica.group, r.lead, r.term, r.log.committed, r.log.applied, r.role);
+    }
+  }
+}

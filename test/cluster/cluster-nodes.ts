@@ -1,0 +1,157 @@
+// Starts a real Piccolo cluster for tests: N node processes of the compiled
+// CLI (bin/piccolo.js, so `npm run build` first) on loopback, with peer
+// ports picked free beforehand (the --peers list must name them before any
+// node starts) and client ports picked by each node (--port 0).
+
+import { execFile } from 'node:child_process';
+import { createServer } from 'node:net';
+import { Redis } from 'ioredis';
+import { startNode, type RunningNode } from '../e2e/spawn-node.js';
+
+export interface ClusterNodeHandle {
+  id: number;
+  peerPort: number;
+  node: RunningNode;
+}
+
+export interface TestCluster {
+  nodes: ClusterNodeHandle[];
+  peers: string;
+  /** Start (or restart) node `id` with the cluster's peer list and `extra` arguments. */
+  start(id: number): Promise<ClusterNodeHandle>;
+  stopAll(): Promise<void>;
+}
+
+/** A port nobody listens on right now (the node binds it a moment later; the race is harmless on a test machine). */
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as { port: number }).port;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+export async function startCluster(count: number, extra: string[]): Promise<TestCluster> {
+  const peerPorts: number[] = [];
+  for (let i = 0; i < count; i++) peerPorts.push(await freePort());
+  const peers = peerPorts.map((port, i) => `${i + 1}@127.0.0.1:${port}`).join(',');
+  const nodes: ClusterNodeHandle[] = [];
+  const start = async (id: number): Promise<ClusterNodeHandle> => {
+    const node = await startNode(['--node-id', String(id), '--peers', peers, '--no-pin', ...extra]);
+    const handle = { id, peerPort: peerPorts[id - 1]!, node };
+    nodes[id - 1] = handle;
+    return handle;
+  };
+  await Promise.all(Array.from({ length: count }, (_, i) => start(i + 1)));
+  return {
+    nodes,
+    peers,
+    start,
+    stopAll: async () => { await Promise.all(nodes.map((n) => n.node.stop())); },
+  };
+}
+
+/** Polls `probe` every 50 ms until it returns true; throws after `ms`. */
+export async function until(probe: () => Promise<boolean> | boolean, what: string, ms: number): Promise<void> {
+  const end = Date.now() + ms;
+  for (;;) {
+    try {
+      if (await probe()) return;
+    } catch {
+      // not yet
+    }
+    if (Date.now() > end) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** One command on a plain (non-cluster) connection to a node's RESP port. */
+export async function respCommand(port: number, ...args: string[]): Promise<unknown> {
+  const client = new Redis({ port, host: '127.0.0.1', lazyConnect: true, maxRetriesPerRequest: 0, enableOfflineQueue: false, connectTimeout: 1_000 });
+  try {
+    await client.connect();
+    return await client.call(args[0]!, ...args.slice(1));
+  } finally {
+    client.disconnect();
+  }
+}
+
+/** Every node reports cluster_state:ok (every group has a leader it can name). */
+export async function clusterReady(cluster: TestCluster, ms: number): Promise<void> {
+  await until(async () => {
+    for (const { node } of cluster.nodes) {
+      const info = String(await respCommand(node.respPort!, 'cluster', 'info'));
+      if (!info.includes('cluster_state:ok')) return false;
+    }
+    return true;
+  }, 'every node to see a leader for every group', ms);
+}
+
+/** Runs redis-cli with `args`; resolves with its stdout (trimmed). */
+export function redisCli(args: string[]): Promise<string> {
+  return new Promise((resolve, reject) => {
+    execFile('redis-cli', args, { timeout: 5_000 }, (error, stdout) => (error ? reject(error) : resolve(stdout.trim())));
+  });
+}
+
+/**
+ * A small Redis Cluster client for fault tests, where ioredis's own retry
+ * policies would blur what is measured: it follows MOVED, and on TRYAGAIN,
+ * a refused connection or a timeout waits 50 ms and tries the next node of
+ * `ports`, until the deadline. A command that gets no reply is not
+ * acknowledged (its outcome is unknown); only replies count.
+ */
+export class FollowingClient {
+  private readonly connections = new Map<number, Redis>();
+  private readonly slotPort = new Map<number, number>();
+  private turn = 0;
+
+  constructor(private ports: number[]) {}
+
+  /** Only these nodes from now on (a node was killed). */
+  usePorts(ports: number[]): void {
+    this.ports = ports;
+  }
+
+  private connection(port: number): Redis {
+    let c = this.connections.get(port);
+    if (c === undefined) {
+      c = new Redis({ port, host: '127.0.0.1', lazyConnect: false, maxRetriesPerRequest: 0, connectTimeout: 500, commandTimeout: 1_000, retryStrategy: () => null });
+      c.on('error', () => {});
+      this.connections.set(port, c);
+    }
+    return c;
+  }
+
+  async command(slot: number, args: string[], deadlineMs: number): Promise<unknown> {
+    let port = this.slotPort.get(slot) ?? this.ports[0]!;
+    for (;;) {
+      if (!this.ports.includes(port)) port = this.ports[this.turn++ % this.ports.length]!;
+      try {
+        const reply = await this.connection(port).call(args[0]!, ...args.slice(1));
+        this.slotPort.set(slot, port);
+        return reply;
+      } catch (error) {
+        const message = (error as Error).message;
+        const moved = /^MOVED \d+ [^:]+:(\d+)$/.exec(message);
+        if (moved && this.ports.includes(Number(moved[1]))) {
+          port = Number(moved[1]);
+          continue;
+        }
+        if (!moved && !message.startsWith('TRYAGAIN')) {
+          // A dead or stuck connection: drop it, so the next try dials afresh.
+          this.connections.get(port)?.disconnect();
+          this.connections.delete(port);
+        }
+        if (Date.now() > deadlineMs) throw error;
+        await new Promise((r) => setTimeout(r, 50));
+        port = this.ports[this.turn++ % this.ports.length]!;
+      }
+    }
+  }
+
+  close(): void {
+    for (const c of this.connections.values()) c.disconnect();
+    this.connections.clear();
+  }
+}

@@ -1,0 +1,34 @@
+// `piccolo cluster up` (what `npm run cluster -- --nodes 3` runs): starts
+// three nodes, prints their endpoints and how to connect, serves redis-cli
+// -c through any of them, and stops every node on Ctrl-C (SIGINT) with exit
+// code 0. Ports come from a --base-port picked at random, so a developer's
+// own cluster on the default ports is left alone. Needs `npm run build`.
+
+import { spawn, spawnSync } from 'node:child_process';
+import { expect, it } from 'vitest';
+import { CLI } from '../e2e/spawn-node.js';
+import { redisCli, until } from './cluster-nodes.js';
+
+const hasRedisCli = spawnSync('sh', ['-c', 'command -v redis-cli'], { encoding: 'utf8' }).status === 0;
+
+it.skipIf(!hasRedisCli)('starts a cluster, prints how to connect, and stops every node on Ctrl-C', async () => {
+  const base = 20_000 + Math.floor(Math.random() * 20_000);
+  const child = spawn(process.execPath, [CLI, 'cluster', 'up', '--nodes', '3', '--base-port', String(base)], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout.on('data', (d: Buffer) => { output += d.toString('utf8'); });
+  child.stderr.on('data', (d: Buffer) => { output += d.toString('utf8'); });
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  try {
+    await until(() => output.includes('Ctrl-C stops the cluster'), 'the cluster to come up', 20_000);
+    expect(output).toContain(`node 2: RESP 127.0.0.1:${base + 102}  HTTP http://127.0.0.1:${base + 2}`);
+    expect(output).toContain(`connect: redis-cli -c -p ${base + 101}`);
+    await until(async () => (await redisCli(['-c', '-p', String(base + 101), 'set', 'up-key', 'up-value'])) === 'OK', 'a write to succeed', 15_000);
+    expect(await redisCli(['-c', '-p', String(base + 103), 'get', 'up-key'])).toBe('up-value');
+  } finally {
+    child.kill('SIGINT');
+  }
+  expect(await exited).toBe(0);
+  expect(output).toContain('piccolo cluster: stopped');
+  // Every node is gone: nothing answers on the RESP ports any more.
+  for (const port of [base + 101, base + 102, base + 103]) await expect(redisCli(['-p', String(port), 'ping'])).rejects.toThrow();
+}, 40_000);

@@ -1,0 +1,190 @@
+// Three real node processes form a cluster on loopback, and Redis Cluster
+// clients use it unchanged: CLUSTER SLOTS covers every slot once, redis-cli
+// -c writes through one node and reads through another, ioredis Cluster
+// writes and reads keys of every group, and HTTP answers NOT_LEADER with the
+// leader's endpoint. Needs `npm run build` (the nodes run bin/piccolo.js).
+
+import { spawnSync } from 'node:child_process';
+import { Cluster } from 'ioredis';
+import WebSocket from 'ws';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { slotOf } from '../../core/routing/slot-hash.js';
+import { CLI } from '../e2e/spawn-node.js';
+import { clusterReady, redisCli, respCommand, startCluster, until, type TestCluster } from './cluster-nodes.js';
+
+const GROUPS = 6;
+const hasRedisCli = spawnSync('sh', ['-c', 'command -v redis-cli'], { encoding: 'utf8' }).status === 0;
+if (!hasRedisCli) console.warn('test/cluster/cluster.test.ts: redis-cli not found; skipping its test (apt-get install -y redis-tools)');
+
+let cluster: TestCluster;
+beforeAll(async () => {
+  cluster = await startCluster(3, ['--groups', String(GROUPS), '--workers', '2']);
+  await clusterReady(cluster, 15_000);
+}, 40_000);
+afterAll(async () => { await cluster?.stopAll(); });
+
+const respPorts = (): number[] => cluster.nodes.map((n) => n.node.respPort!);
+
+describe('a 3-node cluster', () => {
+  it('CLUSTER SLOTS covers slots 0..16383 exactly once, each range with a master and its replicas', async () => {
+    for (const port of respPorts()) {
+      const ranges = await respCommand(port, 'cluster', 'slots') as [number, number, ...[string, number, string, unknown][]][];
+      expect(ranges).toHaveLength(GROUPS);
+      const sorted = [...ranges].sort((a, b) => a[0] - b[0]);
+      let next = 0;
+      for (const [first, last, ...nodes] of sorted) {
+        expect(first).toBe(next);
+        expect(last).toBeGreaterThanOrEqual(first);
+        next = last + 1;
+        expect(nodes).toHaveLength(3);
+        for (const [host, nodePort, id] of nodes) {
+          expect(host).toBe('127.0.0.1');
+          expect(respPorts()).toContain(nodePort);
+          expect(id).toMatch(/^[0-9a-f]{40}$/);
+        }
+      }
+      expect(next).toBe(16_384);
+    }
+  });
+
+  it('spreads leaders: each node ends up leading the groups placed first on it (two of six)', async () => {
+    await until(async () => {
+      const ranges = await respCommand(respPorts()[0]!, 'cluster', 'slots') as [number, number, [string, number, string]][];
+      const led = respPorts().map((port) => ranges.filter((r) => r[2][1] === port).length);
+      return led.every((n) => n === 2);
+    }, 'leadership to move to the preferred nodes', 15_000);
+  });
+
+  it('GET /healthz shows the node\'s view: peers linked, each group\'s replicas, leader, term and vote gate', async () => {
+    const health = await (await fetch(`${cluster.nodes[1]!.node.baseUrl}/healthz`)).json() as {
+      cluster: { nodeId: number; nodes: { id: number; linkUp: boolean; resp: string }[]; groups: { leader: number; replicas: number[]; term: number; voteGate: string }[] };
+    };
+    expect(health.cluster.nodeId).toBe(2);
+    expect(health.cluster.nodes.map((n) => [n.id, n.linkUp])).toEqual([[1, true], [2, true], [3, true]]);
+    expect(health.cluster.nodes.map((n) => n.resp)).toEqual(respPorts().map((p) => `127.0.0.1:${p}`));
+    expect(health.cluster.groups).toHaveLength(GROUPS);
+    for (const g of health.cluster.groups) {
+      expect(g.replicas).toContain(g.leader);
+      expect(g.term).toBeGreaterThan(0);
+      expect(g.voteGate).toBe('open');
+    }
+  });
+
+  it('CLUSTER MYID, NODES, INFO and KEYSLOT answer as Redis 7 does', async () => {
+    const ids = await Promise.all(respPorts().map((p) => respCommand(p, 'cluster', 'myid')));
+    expect(new Set(ids).size).toBe(3);
+    const nodes = String(await respCommand(respPorts()[0]!, 'cluster', 'nodes')).trim().split('\n');
+    expect(nodes).toHaveLength(3);
+    const mine = nodes.find((line) => line.includes('myself'))!;
+    expect(mine.startsWith(`${String(ids[0])} 127.0.0.1:${respPorts()[0]}@`)).toBe(true);
+    expect(String(await respCommand(respPorts()[1]!, 'cluster', 'info'))).toContain('cluster_known_nodes:3');
+    expect(await respCommand(respPorts()[2]!, 'cluster', 'keyslot', 'foo')).toBe(12_182); // Redis's own answer
+    await expect(respCommand(respPorts()[0]!, 'cluster', 'nosuch')).rejects.toThrow(/unknown subcommand/);
+    expect(await respCommand(respPorts()[0]!, 'readonly')).toBe('OK');
+  });
+
+  it('answers a key led elsewhere with MOVED to the leader\'s RESP endpoint', async () => {
+    const port = respPorts()[0]!;
+    let moved = 0;
+    for (let i = 0; i < 20; i++) {
+      try {
+        await respCommand(port, 'set', `moved-${i}`, 'v');
+      } catch (error) {
+        // A leadership move under way (leaders go to their preferred nodes) is TRYAGAIN; anything else is MOVED.
+        if ((error as Error).message.startsWith('TRYAGAIN ')) continue;
+        const match = /^MOVED (\d+) 127\.0\.0\.1:(\d+)$/.exec((error as Error).message);
+        expect(match, (error as Error).message).not.toBeNull();
+        expect(Number(match![1])).toBe(slotOf(Buffer.from(`moved-${i}`)));
+        expect(respPorts()).toContain(Number(match![2]));
+        moved++;
+      }
+    }
+    expect(moved).toBeGreaterThan(0); // node 1 leads a third of the groups
+  });
+
+  it.skipIf(!hasRedisCli)('redis-cli -c sets through one node and gets through the others', async () => {
+    const [p1, p2, p3] = respPorts();
+    for (let i = 0; i < 6; i++) {
+      expect(await redisCli(['-c', '-p', String(p1), 'set', `cli-key-${i}`, `value-${i}`])).toBe('OK');
+    }
+    for (let i = 0; i < 6; i++) {
+      expect(await redisCli(['-c', '-p', String(p2), 'get', `cli-key-${i}`])).toBe(`value-${i}`);
+      expect(await redisCli(['-c', '-p', String(p3), 'get', `cli-key-${i}`])).toBe(`value-${i}`);
+    }
+  });
+
+  it('ioredis Cluster writes and reads keys of every group, starting from different nodes', async () => {
+    const writer = new Cluster([{ host: '127.0.0.1', port: respPorts()[0]! }]);
+    const reader = new Cluster([{ host: '127.0.0.1', port: respPorts()[2]! }]);
+    try {
+      const keys = Array.from({ length: 600 }, (_, i) => `io-key-${i}`);
+      const groups = new Set(keys.map((k) => Math.floor((slotOf(Buffer.from(k)) * GROUPS) / 16_384)));
+      expect(groups.size).toBe(GROUPS);
+      await Promise.all(keys.map((k, i) => writer.set(k, `v${i}`)));
+      const values = await Promise.all(keys.map((k) => reader.get(k)));
+      expect(values).toEqual(keys.map((_, i) => `v${i}`));
+      expect(await reader.incr('io-counter')).toBe(1);
+      expect(await writer.incr('io-counter')).toBe(2);
+      // Keys of one slot (a hash tag) in one MGET, as cluster clients send them.
+      await writer.mset('{tag}a', '1', '{tag}b', '2');
+      expect(await reader.mget('{tag}a', '{tag}b')).toEqual(['1', '2']);
+    } finally {
+      writer.disconnect();
+      reader.disconnect();
+    }
+  });
+
+  it('HTTP answers a key led elsewhere with 421 NOT_LEADER naming the leader\'s endpoint', async () => {
+    let redirected = 0;
+    for (let i = 0; i < 12; i++) {
+      const response = await fetch(`${cluster.nodes[0]!.node.baseUrl}/v1/kv/http-key-${i}`);
+      if (response.status === 421) {
+        const body = await response.json() as { error: { code: string; message: string } };
+        expect(body.error.code).toBe('NOT_LEADER');
+        expect(body.error.message).toMatch(/led by node [23] at http:\/\/127\.0\.0\.1:\d+/);
+        redirected++;
+      } else {
+        expect(response.status).toBe(404);
+      }
+    }
+    expect(redirected).toBeGreaterThan(0);
+  });
+
+  it('WebSocket answers a key led elsewhere with NOT_LEADER naming the leader, and serves a key it leads', async () => {
+    const ws = new WebSocket(cluster.nodes[0]!.node.wsUrl);
+    await new Promise<void>((resolve, reject) => { ws.once('open', () => resolve()); ws.once('error', reject); });
+    const replies = new Map<number, { ok: boolean; error?: { code: string; message: string } }>();
+    ws.on('message', (data: Buffer) => {
+      const reply = JSON.parse(data.toString('utf8')) as { id: number; ok: boolean; error?: { code: string; message: string } };
+      replies.set(reply.id, reply);
+    });
+    try {
+      for (let id = 0; id < 12; id++) ws.send(JSON.stringify({ id, op: 'get', key: `ws-key-${id}` }));
+      await until(() => replies.size === 12, 'every reply', 5_000);
+      const refused = [...replies.values()].filter((r) => !r.ok);
+      expect(refused.length).toBeGreaterThan(0);
+      expect(refused.length).toBeLessThan(12);
+      for (const r of refused) {
+        expect(r.error!.code).toBe('NOT_LEADER');
+        expect(r.error!.message).toMatch(/led by node [23] at http:\/\/127\.0\.0\.1:\d+/);
+      }
+    } finally {
+      ws.close();
+    }
+  });
+});
+
+describe('cluster settings', () => {
+  it('refuses a malformed peer list or a node missing from it with exit code 2', () => {
+    const run = (args: string[]) => spawnSync(process.execPath, [CLI, 'server', '--port', '0', ...args], { encoding: 'utf8', timeout: 10_000 });
+    const bad = run(['--node-id', '1', '--peers', '1@127.0.0.1']);
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toContain("'1@127.0.0.1' is not ID@HOST:PORT");
+    const missing = run(['--node-id', '4', '--peers', '1@127.0.0.1:7801,2@127.0.0.1:7802']);
+    expect(missing.status).toBe(2);
+    expect(missing.stderr).toContain('--node-id 4 is not in --peers');
+    const alone = run(['--node-id', '1']);
+    expect(alone.status).toBe(2);
+    expect(alone.stderr).toContain('give --peers too');
+  });
+});
