@@ -36,7 +36,10 @@ interface StrikeBase {
  * - chase: isolate the leader, and each time a new leader is elected, move
  *   the isolation to it (healing the previous one), `moves` times: at once
  *   (lingerUs 0: its first entries reach nobody), or lingerUs later (two
- *   leaders serve clients meanwhile, one of them deposed without knowing);
+ *   leaders serve clients meanwhile, one of them deposed without knowing),
+ *   or (afterPropose) as soon as it appends a client's entry, which then
+ *   reaches nobody: leaders of different terms leave different entries at
+ *   the same index, the schedule of the Raft thesis' figure 3.7;
  *   with `restartVoters`, the replicas that voted for the new leader are
  *   crashed and restarted `downUs` later (the vote must survive);
  * - crash-after-propose: the first time the leader appends a client's entry,
@@ -47,7 +50,7 @@ interface StrikeBase {
  */
 export type LeaderStrike =
   | (StrikeBase & { kind: 'isolate'; resetClients: number[]; freezeUs: number })
-  | (StrikeBase & { kind: 'chase'; moves: number; lingerUs: number; restartVoters: boolean; downUs: number })
+  | (StrikeBase & { kind: 'chase'; moves: number; afterPropose: boolean; lingerUs: number; restartVoters: boolean; downUs: number })
   | (StrikeBase & { kind: 'crash-after-propose'; downUs: number; machineDown: boolean })
   | (StrikeBase & { kind: 'flap'; node: number; cutUs: number; gapUs: number });
 
@@ -95,8 +98,10 @@ function strikeKnobs(kind: StrikeKind, rng: Random, input: StrikePlanInput): Kin
     }
     case 'chase': {
       const moves = rng.int(1, 4);
-      const lingerUs = rng.chance(0.5) ? 0 : rng.int(tickUs, 2 * e);
-      return { spanUs: (moves + 1) * (3 * e + lingerUs), strike: { kind, moves, lingerUs, restartVoters: rng.chance(0.5), downUs: rng.int(tickUs, e) } };
+      const afterPropose = rng.chance(0.4);
+      const lingerUs = afterPropose || rng.chance(0.5) ? 0 : rng.int(tickUs, 2 * e);
+      const strike = { kind, moves, afterPropose, lingerUs, restartVoters: rng.chance(0.5), downUs: rng.int(tickUs, e) };
+      return { spanUs: (moves + 1) * (3 * e + lingerUs), strike };
     }
     case 'crash-after-propose': {
       const downUs = rng.int(tickUs, 3 * e);
@@ -120,7 +125,7 @@ export function describeStrike(s: LeaderStrike, span: string): string {
     case 'isolate':
       return `isolate the leader of g${s.group} ${span}${s.freezeUs > 0 ? `, its workers frozen ${s.freezeUs}us` : ''}${s.resetClients.length > 0 ? `, resetting the connections of hosts ${s.resetClients.join(',')}` : ''}`;
     case 'chase':
-      return `chase the leader of g${s.group} ${span} through ${s.moves} new leaders${s.lingerUs > 0 ? ` (${s.lingerUs}us behind)` : ''}${s.restartVoters ? `, restarting their voters (down ${s.downUs}us)` : ''}`;
+      return `chase the leader of g${s.group} ${span} through ${s.moves} new leaders${s.afterPropose ? ' once each proposes' : ''}${s.lingerUs > 0 ? ` (${s.lingerUs}us behind)` : ''}${s.restartVoters ? `, restarting their voters (down ${s.downUs}us)` : ''}`;
     case 'crash-after-propose':
       return `crash the leader of g${s.group} right after it proposes, armed ${span} (${s.machineDown ? 'machine down' : 'process crash'}, down ${s.downUs}us)`;
     case 'flap':

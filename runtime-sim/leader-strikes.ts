@@ -42,7 +42,7 @@ interface Running {
   moving: boolean;
   /** Nodes this strike crashed (restarted at the latest at its end). */
   readonly crashed: Set<number>;
-  /** crash-after-propose: the last index each leader replica had when last seen. */
+  /** The last index each leader replica had when this strike last looked (to see it propose). */
   readonly lastIndexSeen: WeakMap<ShardReplica, number>;
 }
 
@@ -73,15 +73,14 @@ export class LeaderStrikes {
       const raft = replica.raw.raft;
       if (raft.role !== 'leader') continue;
       const newest = this.newest[replica.group]!;
-      const elected = raft.term > newest.term;
-      if (elected) {
+      if (raft.term > newest.term) {
         newest.node = node;
         newest.term = raft.term;
       }
       if (this.watching === 0) continue;
       for (const run of this.running.values()) {
         if (run.strike.group !== replica.group || run.strike.kind === 'flap') continue;
-        if (run.armed || (elected && run.movesLeft > 0)) this.onLeader(run, node, replica);
+        if (run.armed || run.movesLeft > 0) this.onLeader(run, node, replica);
       }
     }
   }
@@ -118,15 +117,17 @@ export class LeaderStrikes {
           for (const t of nodes[node]!.threads.workers) sim.freeze(t, Math.min(strike.endUs, sim.nowUs + strike.freezeUs));
         }
         return;
-      case 'chase':
+      case 'chase': {
+        // The first leader, or a new one elected behind the isolation: the isolation moves to it (now, once it
+        // proposes, or after lingering).
+        if (!run.armed && (node === run.cutNode || term <= run.cutTerm || run.moving)) return;
+        if (strike.afterPropose && !this.proposedNow(run, replica)) return;
         if (run.armed) {
           run.armed = false;
           this.fired++;
           this.isolate(run, node, term);
           return;
         }
-        // A new leader elected behind the isolation: the isolation moves to it (now, or after lingering).
-        if (node === run.cutNode || term <= run.cutTerm || run.moving) return;
         if (strike.restartVoters) this.restartVotersOf(run, node, replica);
         if (strike.lingerUs === 0) return this.move(run, node, term);
         run.moving = true;
@@ -135,25 +136,30 @@ export class LeaderStrikes {
           if (this.running.has(run.index)) this.move(run, node, term);
         });
         return;
-      case 'crash-after-propose': {
-        const log = replica.raw.raft.log;
-        const last = log.lastIndex();
-        const before = run.lastIndexSeen.get(replica);
-        run.lastIndexSeen.set(replica, last);
-        if (before === undefined || last <= before) return;
-        const entry = log.entry(last);
-        // A client's write just appended (not the no-op): cut the leader off before it reaches anyone, then crash it.
-        if (entry.term !== term || entry.kind !== 'normal' || entry.data.length === 0) return;
+      }
+      case 'crash-after-propose':
+        if (!this.proposedNow(run, replica)) return;
+        // A client's write just appended: cut the leader off before it reaches anyone, then crash it.
         this.disarm(run);
         this.isolate(run, node, term);
         this.crash(run, node, strike.machineDown, strike.downUs);
         return;
-      }
       case 'flap':
         return;
       default:
         unreachable(strike, 'strike kind');
     }
+  }
+
+  /** The leader appended a client's entry (not a no-op) since this strike last looked at it. */
+  private proposedNow(run: Running, replica: ShardReplica): boolean {
+    const raft = replica.raw.raft;
+    const last = raft.log.lastIndex();
+    const before = run.lastIndexSeen.get(replica);
+    run.lastIndexSeen.set(replica, last);
+    if (before === undefined || last <= before) return false;
+    const entry = raft.log.entry(last);
+    return entry.term === raft.term && entry.kind === 'normal' && entry.data.length > 0;
   }
 
   /** chase: the isolation moves to the leader `node` of `term`. */

@@ -30,7 +30,7 @@ const VIOLATIONS_KEPT_MAX = 12;
  * term every election timeout it is cut off. Measured on seeds 1..300 of
  * `--nodes 3 --groups 4 --faults all`: at most MEASURED (see docs/simulation.md).
  */
-export const TERM_RUNAHEAD_MAX = 4;
+export const TERM_RUNAHEAD_MAX = 6;
 
 /** Leader-of-term keys are group * TERMS_PER_GROUP + term: exact while terms stay below 2^32 and groups below 2^21. */
 const TERMS_PER_GROUP = 2 ** 32;
