@@ -4,6 +4,7 @@
 
 import { describe, expect, it } from 'vitest';
 import { FAULT_NAMES } from '../../runtime-sim/fault-plan.js';
+import { makeConfig } from '../../runtime-sim/config.js';
 import { formatRun } from '../../runtime-sim/report.js';
 import { runSeed, type SeedRun } from '../../runtime-sim/run-seed.js';
 
@@ -28,6 +29,32 @@ describe('simulated replicated cluster', () => {
     // The faults really happened and peers really talked.
     expect(crashes).toBeGreaterThan(0);
     expect(datagrams).toBeGreaterThan(1000);
+  });
+
+  it('the leader fault: planned only for clusters, every strike over before quiesce, a broad mix across seeds', () => {
+    const kinds = new Set<string>();
+    for (let seed = 1; seed <= 50; seed++) {
+      const config = makeConfig({ seed, nodes: 3, groups: 4, faults: ALL });
+      expect(config.faults.strikes.length).toBeGreaterThan(0);
+      for (const s of config.faults.strikes) {
+        expect(s.startUs).toBeLessThanOrEqual(s.endUs);
+        expect(s.endUs).toBeLessThan(config.quiesceAtUs);
+        expect(s.group).toBeLessThan(4);
+        kinds.add(s.kind);
+      }
+      const lone = makeConfig({ seed, nodes: 3, faults: ALL });
+      expect(lone.faults.strikes).toEqual([]);
+      expect(lone.faults.enabled).not.toContain('leader');
+    }
+    expect([...kinds].sort()).toEqual(['chase', 'crash-after-propose', 'flap', 'isolate']);
+  });
+
+  it('the leader fault alone: leaders change under it, and every check passes', () => {
+    for (let seed = 1; seed <= 10; seed++) {
+      const run = runSeed({ seed, nodes: 3, groups: 4, faults: ['leader'], ops: OPS });
+      expect(run.failures, explain(run)).toEqual([]);
+      expect(run.finalCounts.ok).toBeGreaterThan(0);
+    }
   });
 
   it('5 nodes with 3 replicas per group', () => {
