@@ -12,6 +12,11 @@ const ALL = [...FAULT_NAMES];
 const OPS = 600;
 /** The sweep CI runs on every change (longer sweeps: npm run sim -- --seeds 1..N --nodes 3 --groups 4 --faults all). */
 const CI_SWEEP_SEEDS = 100;
+/**
+ * About 40 s alone on the shared 2-core VM: the fault window spans at least 12 election timeouts (the leader
+ * fault needs them), so each run simulates a few seconds of heartbeats; more when other test files run alongside.
+ */
+const CI_SWEEP_TIMEOUT_MS = 240_000;
 const explain = (run: SeedRun): string => formatRun(run).join('\n');
 
 describe('simulated replicated cluster', () => {
@@ -29,7 +34,7 @@ describe('simulated replicated cluster', () => {
     // The faults really happened and peers really talked.
     expect(crashes).toBeGreaterThan(0);
     expect(datagrams).toBeGreaterThan(1000);
-  });
+  }, CI_SWEEP_TIMEOUT_MS);
 
   it('the leader fault: planned only for clusters, every strike over before quiesce, a broad mix across seeds', () => {
     const kinds = new Set<string>();
