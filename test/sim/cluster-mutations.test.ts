@@ -24,7 +24,10 @@ interface Mutation {
   faults: readonly FaultName[];
   /** What catching it looks like (one of these kinds). */
   kinds: readonly FailureKind[];
-  /** Seeds 1..seedsMax are tried; the first to catch it is recorded in docs/simulation.md. */
+  /**
+   * Seeds 1..seedsMax are tried; the first to catch it is recorded in docs/simulation.md. The bound leaves room
+   * for the next catching seeds (measured on seeds 1..60), should a change elsewhere move the first one.
+   */
   seedsMax: number;
   /** A bug planted alongside only to expose this one: alone, on the catching seed, it must not fail that way. */
   helper?: Pick<SimOptions, 'raftBugs'>;
@@ -39,22 +42,22 @@ const MUTATIONS: readonly Mutation[] = [
   },
   {
     name: 'votedFor forgotten on restart (two leaders in one term)',
-    bug: { replicaBugs: { forgetVoteOnRestart: true } }, faults: LEADER_ONLY, kinds: ['consensus'], seedsMax: 30,
+    bug: { replicaBugs: { forgetVoteOnRestart: true } }, faults: LEADER_ONLY, kinds: ['consensus'], seedsMax: 40,
   },
   {
     name: 'reads served by a leader without ReadIndex (stale reads from a deposed leader)',
-    bug: { raftBugs: { readWithoutReadIndex: true } }, faults: LEADER_ONLY, kinds: ['linearizability', 'lost-write'], seedsMax: 20,
+    bug: { raftBugs: { readWithoutReadIndex: true } }, faults: LEADER_ONLY, kinds: ['linearizability', 'lost-write'], seedsMax: 50,
   },
   {
     name: 'no no-op at term start (a new leader cannot serve reads)',
-    bug: { raftBugs: { noNoopAtTermStart: true } }, faults: LEADER_ONLY, kinds: ['liveness'], seedsMax: 15,
+    bug: { raftBugs: { noNoopAtTermStart: true } }, faults: LEADER_ONLY, kinds: ['liveness'], seedsMax: 30,
   },
   {
     // Behind a no-op the old entry always commits with an entry of the new term, so the counting rule never
     // decides anything: the figure 3.7 schedule needs leaders that start without one.
     name: 'commit of an old-term entry by counting replicas (with no no-op, the Raft thesis figure 3.7)',
     bug: { raftBugs: { commitOldTermByCounting: true, noNoopAtTermStart: true } },
-    faults: LEADER_ONLY, kinds: ['consensus'], seedsMax: 35, helper: { raftBugs: { noNoopAtTermStart: true } },
+    faults: LEADER_ONLY, kinds: ['consensus'], seedsMax: 40, helper: { raftBugs: { noNoopAtTermStart: true } },
   },
   {
     name: 'pre-vote off under a flapping partition (term churn)',
