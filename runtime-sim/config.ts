@@ -10,7 +10,7 @@ import { DEFAULT_RAFT_TUNING } from '../core/raft/raft.js';
 import type { SessionSettings } from './client-session.js';
 import { maxDelayUs, type DelaySpec } from './delay.js';
 import { DEFAULT_FAULT_CHANCE, DEFAULT_FAULTS, planFaults, type FaultName, type FaultPlan } from './fault-plan.js';
-import type { PlantedBugs } from '../core/raft/raft.js';
+import type { PlantedBugs, RaftTuning } from '../core/raft/raft.js';
 import { GROUPS_MAX, placeGroups, type ClusterSpec } from './cluster.js';
 import type { NodeSettings, WorkerFactory } from './sim-node.js';
 import { clientHostsOf, layoutHosts, type HostLayout } from './topology.js';
@@ -41,6 +41,8 @@ export interface SimOptions {
   raftBugs?: PlantedBugs;
   /** Test hook: classic bugs of the code around Raft: storage forgetting the vote, sending before syncing. */
   replicaBugs?: ReplicaBugs;
+  /** Test hook: Raft settings other than the defaults (the mutation suite turns pre-vote off). */
+  raftTuning?: Partial<RaftTuning>;
 }
 
 export interface ReplicaBugs {
@@ -71,6 +73,12 @@ const VALUE_PAD_SIZES = [0, 32, 200, 480, 480, 480];
 const KEY_PROCESSES_MAX = 6;
 /** Increments one counter key should see in a run at most (see where counter keys are chosen). */
 export const COUNTER_INCRS_PER_KEY_TARGET = 40;
+/**
+ * The same in a cluster: leader changes leave many more increments without an answer (a deposed leader's
+ * pending writes, failovers), and seed 276 of `--nodes 3 --groups 4 --faults all` exhausted the checker on a
+ * counter with 40.
+ */
+export const COUNTER_INCRS_PER_KEY_TARGET_CLUSTER = 20;
 
 export interface WorkloadSpec {
   registerKeys: string[];
@@ -114,6 +122,8 @@ export interface SimConfig {
   runRng: Random;
   /** The replicated cluster, or null when every node is alone. */
   cluster: ClusterSpec | null;
+  /** In a cluster, per workload client host: whether it moves to another replica after a timeout. */
+  failoverHosts: boolean[];
 }
 
 function simLimits(ringBytes: number): Limits {
@@ -184,6 +194,10 @@ export function makeConfig(options: SimOptions): SimConfig {
     keepaliveUs: clientRng.int(10, 50) * 1000,
     lossy: false,
   };
+  // In a cluster, some client hosts fail over to another replica when a request times out and some stay with the
+  // node they believe leads until it refuses (clients differ): a deposed leader cut off from its group then keeps
+  // clients on its side while others move on, which is when a leader serving stale reads would show.
+  const failoverHosts = cluster === null ? [] : Array.from({ length: clients }, () => clientRng.chance(0.5));
 
   // Few keys, so operations collide; but not so few that dozens of
   // processes pile onto one key, which makes checking a key's history
@@ -204,7 +218,7 @@ export function makeConfig(options: SimOptions): SimConfig {
   const counterKeyCount = Math.max(
     workloadRng.int(1, 3),
     Math.ceil(processes / (2 * KEY_PROCESSES_MAX)),
-    Math.ceil(expectedIncrs / COUNTER_INCRS_PER_KEY_TARGET),
+    Math.ceil(expectedIncrs / (cluster === null ? COUNTER_INCRS_PER_KEY_TARGET : COUNTER_INCRS_PER_KEY_TARGET_CLUSTER)),
   );
   const counterKeys = Array.from({ length: counterKeyCount }, (_, i) => `c${i}`);
   const workload: WorkloadSpec = {
@@ -222,7 +236,14 @@ export function makeConfig(options: SimOptions): SimConfig {
   // good part of it runs under faults and some of it after.
   const cycleUs = workload.thinkMeanUs + 2 * (delay.baseUs + delay.tailMeanUs) + 2 * (wake.baseUs + wake.tailMeanUs) + 100;
   const estimateUs = Math.ceil(ops / (clients * processesPerClient)) * cycleUs;
-  const quiesceAtUs = Math.max(20_000, Math.floor(estimateUs * faultRng.int(40, 100) / 100));
+  let quiesceAtUs = Math.max(20_000, Math.floor(estimateUs * faultRng.int(40, 100) / 100));
+  if (cluster !== null) {
+    // Leader changes take an election timeout or two each: faults span several, and the workload is paced to run
+    // through them (unpaced, a few hundred operations finish within one election timeout, before any leader changes).
+    quiesceAtUs = Math.max(quiesceAtUs, CLUSTER_FAULT_ELECTIONS_MIN * DEFAULT_RAFT_TUNING.electionTicks * cluster.tickUs);
+    const opsPerProcess = Math.ceil(ops / (clients * processesPerClient));
+    workload.thinkMeanUs = Math.max(workload.thinkMeanUs, Math.ceil(quiesceAtUs / (WORKLOAD_SHARE_UNDER_FAULTS * opsPerProcess)) - (cycleUs - workload.thinkMeanUs));
+  }
   const layout = layoutHosts(nodes, clients);
   const faultsExplicit = options.faults !== undefined;
   const faultsAllowed = options.faults ?? DEFAULT_FAULTS;
@@ -233,6 +254,8 @@ export function makeConfig(options: SimOptions): SimConfig {
     nodeHosts: layout.nodeHosts,
     clientHosts: clientHostsOf(layout),
     workersPerNode: nodeSettings.map((s) => s.workers),
+    raftGroups: cluster === null ? null
+      : { groups: cluster.groups, electionUs: DEFAULT_RAFT_TUNING.electionTicks * cluster.tickUs, tickUs: cluster.tickUs, clientTimeoutUs: timeoutUs },
   });
   session.lossy = faults.lossy !== null;
 
@@ -249,9 +272,14 @@ export function makeConfig(options: SimOptions): SimConfig {
 
   return {
     seed: options.seed, nodes, clients, processesPerClient, ops, faultsAllowed, faultsExplicit, faults, layout, nodeSettings, delay, session,
-    workload, ttl, quiesceAtUs, settleAtUs: quiesceAtUs + settleUs, livenessBoundUs, runRng, cluster,
+    workload, ttl, quiesceAtUs, settleAtUs: quiesceAtUs + settleUs, livenessBoundUs, runRng, cluster, failoverHosts,
   };
 }
+
+/** In a cluster, faults last at least this many election timeouts: enough for a few leader changes in a row. */
+const CLUSTER_FAULT_ELECTIONS_MIN = 12;
+/** The share of a process's operations paced to run before quiesce in a cluster (the rest: the reserve kept for after it, and slack). */
+const WORKLOAD_SHARE_UNDER_FAULTS = 0.8;
 
 /** Election timeouts a cluster gets, after the faults stop, to have a leader in every group. */
 const ELECTIONS_AFTER_QUIESCE = 4;

@@ -35,6 +35,9 @@ export const Kind = {
   CLOCK_JUMP: 36,
   QUIESCE: 37,
   FINAL_CHECK: 38,
+  /** A fault aimed at a group's leader acts (leader-strikes.ts), and ends. */
+  LEADER_STRIKE: 39,
+  LEADER_STRIKE_END: 40,
   /** Added to a kind when the event was deferred because its thread was busy or frozen. */
   DEFERRED: 1000,
 } as const;

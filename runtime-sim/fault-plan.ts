@@ -6,8 +6,9 @@ import { assert } from '../core/assert.js';
 import type { Random } from '../core/random.js';
 import type { DatagramFaults, SpikeSpec } from './network.js';
 import { makePartition, PARTITION_KINDS, type PartitionKind, type PartitionShape } from './partitions.js';
+import { planLeaderStrikes, type LeaderStrike } from './leader-strike-plan.js';
 
-export const FAULT_NAMES = ['partition', 'reset', 'pause', 'skew', 'spike', 'lossy', 'crash'] as const;
+export const FAULT_NAMES = ['partition', 'reset', 'pause', 'skew', 'spike', 'lossy', 'crash', 'leader'] as const;
 export type FaultName = (typeof FAULT_NAMES)[number];
 
 /**
@@ -15,7 +16,7 @@ export type FaultName = (typeof FAULT_NAMES)[number];
  * exists a crash loses acknowledged writes, so a crash run is expected to
  * fail the checks (see docs/simulation.md).
  */
-export const DEFAULT_FAULTS: readonly FaultName[] = ['partition', 'reset', 'pause', 'skew', 'spike', 'lossy'];
+export const DEFAULT_FAULTS: readonly FaultName[] = ['partition', 'reset', 'pause', 'skew', 'spike', 'lossy', 'leader'];
 
 /**
  * Chance that a seed turns on each fault when the faults are not given
@@ -23,7 +24,7 @@ export const DEFAULT_FAULTS: readonly FaultName[] = ['partition', 'reset', 'paus
  * least realistic (real clients use TCP), so they get the smallest share.
  */
 export const DEFAULT_FAULT_CHANCE: Readonly<Record<FaultName, number>> = Object.freeze({
-  partition: 0.7, reset: 0.7, pause: 0.7, skew: 0.7, spike: 0.5, lossy: 0.25, crash: 0.7,
+  partition: 0.7, reset: 0.7, pause: 0.7, skew: 0.7, spike: 0.5, lossy: 0.25, crash: 0.7, leader: 0.7,
 });
 
 export interface PartitionFault { kind: PartitionKind; startUs: number; endUs: number; shape: PartitionShape }
@@ -47,6 +48,8 @@ export interface FaultPlan {
   spikes: SpikeSpec | null;
   /** Datagram faults for client links; null: clients use streams. */
   lossy: DatagramFaults | null;
+  /** Faults aimed at Raft leaders, resolved by looking at the cluster when they strike (clusters only). */
+  strikes: LeaderStrike[];
 }
 
 export interface FaultPlanInput {
@@ -57,6 +60,8 @@ export interface FaultPlanInput {
   nodeHosts: readonly number[];
   clientHosts: readonly number[];
   workersPerNode: readonly number[];
+  /** In a cluster: its groups and the election timeout (µs) the leader faults are timed by; null for lone nodes. */
+  raftGroups: { groups: number; electionUs: number; tickUs: number; clientTimeoutUs: number } | null;
 }
 
 /** A time in [0, endUs). */
@@ -67,7 +72,8 @@ function timeBefore(rng: Random, endUs: number): number {
 export function planFaults(rng: Random, input: FaultPlanInput): FaultPlan {
   const { quiesceAtUs: q, nodeHosts } = input;
   assert(q > 0, 'quiesce must come after the start');
-  const enabled = input.allowed.filter((name) => rng.chance(input.chance(name)));
+  // `leader` is decided from its own stream below, so that runs without a cluster draw exactly as before it existed.
+  const enabled = input.allowed.filter((name) => name !== 'leader' && rng.chance(input.chance(name)));
   const on = (name: FaultName): boolean => enabled.includes(name);
   const nodes = nodeHosts.length;
   // Draw every knob whether or not its fault is on, so that turning one
@@ -126,6 +132,16 @@ export function planFaults(rng: Random, input: FaultPlanInput): FaultPlan {
     reorderMaxUs: lossyRng.int(100, 5_000),
   };
 
+  // Leader faults only exist in a cluster: drawn last, from their own fork, so the other faults' schedules stay as they were.
+  let strikes: LeaderStrike[] = [];
+  if (input.raftGroups !== null && input.allowed.includes('leader')) {
+    const strikeRng = rng.fork();
+    if (strikeRng.chance(input.chance('leader'))) {
+      enabled.push('leader');
+      strikes = planLeaderStrikes(strikeRng, { quiesceAtUs: q, nodes, clientHosts: input.clientHosts, ...input.raftGroups });
+    }
+  }
+
   return {
     enabled,
     partitions: on('partition') ? partitions : [],
@@ -137,5 +153,6 @@ export function planFaults(rng: Random, input: FaultPlanInput): FaultPlan {
     jumps: on('skew') ? jumps : [],
     spikes: on('spike') ? spikes : null,
     lossy: on('lossy') ? lossy : null,
+    strikes,
   };
 }

@@ -98,6 +98,17 @@ export function makePartition(kind: PartitionKind, rng: Random, nodeHosts: reado
   }
 }
 
+/**
+ * One node cut off from the other nodes (both ways) while clients still
+ * reach it: a leader that keeps serving the clients on its side of a
+ * partition while the rest of its group moves on.
+ */
+export function isolateFromPeers(node: number, nodeHosts: readonly number[]): PartitionShape {
+  assert(nodeHosts.includes(node), 'isolating a node that is not a node');
+  const others = nodeHosts.filter((h) => h !== node);
+  return { a: [node], b: others, oneWay: false, pairs: [...across([node], others), ...across(others, [node])] };
+}
+
 function shuffled(rng: Random, items: readonly number[]): number[] {
   const out = [...items];
   for (let i = out.length - 1; i > 0; i--) {

@@ -34,7 +34,7 @@ export interface ClientContext {
   findings: Findings;
   known: KnownValues;
   keys: KeyRoutes;
-  /** In a cluster: where each key's group leader is believed to be; null when every node is alone. */
+  /** In a cluster: where this client believes each key's group leader is; null when every node is alone. */
   router: LeaderRouter | null;
   counterKeys: ReadonlySet<string>;
   /** Operations decided from here on must complete (ok or fail) within livenessBoundUs. */
@@ -64,9 +64,11 @@ export function performOp(ctx: ClientContext, session: ClientSession, process: n
   const { sim, recorder } = ctx;
   const decidedUs = sim.nowUs;
   const route = ctx.keys.get(op.key);
-  session.execute(ctx.router ? ctx.router.nodeFor(route.bytes) : route.node, op.request,
+  const node = ctx.router ? ctx.router.nodeFor(route.bytes) : route.node;
+  session.execute(node, op.request,
     () => recorder.invoke(process, op.f, op.key, op.invokeValue, sim.nowUs),
     (outcome) => {
+      if (outcome.kind !== 'reply') ctx.router?.unanswered(route.bytes, node, sim.nowUs);
       const result = interpret(ctx, process, op, outcome);
       recorder.complete(process, result.type, op.f, op.key, result.value, sim.nowUs);
       if (decidedUs >= ctx.settleAtUs) {
@@ -90,7 +92,7 @@ function interpret(ctx: ClientContext, process: number, op: PlannedOp, outcome: 
   if (!reply.ok) {
     if (op.f === 'cas' && reply.code === 'VERSION_MISMATCH') return { type: 'fail', value: op.invokeValue };
     if (ctx.router !== null && reply.code === 'NOT_LEADER') {
-      ctx.router.redirected(ctx.keys.get(op.key).bytes, reply.leaderHint);
+      ctx.router.redirected(ctx.keys.get(op.key).bytes, reply.leaderHint, ctx.sim.nowUs);
       return { type: 'fail', value: op.f === 'read' || op.f === 'incr' ? null : op.invokeValue };
     }
     if (ctx.router !== null && reply.code === 'INDETERMINATE') return unknown;

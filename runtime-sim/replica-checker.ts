@@ -6,8 +6,14 @@
 // - every replica holds the same entry (term and data) at a committed index,
 //   so no committed entry is ever changed or truncated, and every replica
 //   applies the same command at the same index;
+// - an entry the group committed never leaves the log of a replica that held
+//   it (within one process: a crash may lose what was not synced), even
+//   before that replica learns it is committed: a leader counts it there;
 // and at the end, replicas of a group with equal applied index hold equal
-// state (shard digests).
+// state (shard digests), and (liveness) every group has a leader that has
+// committed an entry of its own term (else it cannot serve a read) and no
+// replica ran its term far ahead of its group's leaders (term churn: elections
+// started without a majority in reach, which pre-vote prevents).
 
 import { Fnv64 } from '../core/fnv64.js';
 import type { Entry } from '../core/raft/raft-types.js';
@@ -15,6 +21,16 @@ import type { ShardReplica } from '../core/replica/shard-replica.js';
 
 /** Violations kept in a report (the count goes on). */
 const VIOLATIONS_KEPT_MAX = 12;
+
+/**
+ * Most terms a replica may run ahead of the newest leader of its group. With
+ * pre-vote a term starts only after a majority agreed it could win, so a
+ * term passes without a leader only on a split vote or a fault in the middle
+ * of an election; a replica campaigning on its own (pre-vote off) gains a
+ * term every election timeout it is cut off. Measured on seeds 1..300 of
+ * `--nodes 3 --groups 4 --faults all`: at most MEASURED (see docs/simulation.md).
+ */
+export const TERM_RUNAHEAD_MAX = 6;
 
 /** Leader-of-term keys are group * TERMS_PER_GROUP + term: exact while terms stay below 2^32 and groups below 2^21. */
 const TERMS_PER_GROUP = 2 ** 32;
@@ -37,8 +53,15 @@ export class ReplicaChecker {
   violationCount = 0;
   /** group * TERMS_PER_GROUP + term -> node of the leader seen in that term (a number key: no string per step). */
   private readonly leaderOfTerm = new Map<number, number>();
-  /** Per replica object (one process's replica): highest commit seen, and how far its entries were compared. */
-  private readonly seen = new WeakMap<ShardReplica, { commit: number; checkedTo: number }>();
+  /**
+   * Per replica object (one process's replica): highest commit seen, how far its entries were compared, and
+   * heldTo: up to where its log is known to hold the group's committed entries.
+   */
+  private readonly seen = new WeakMap<ShardReplica, { commit: number; checkedTo: number; heldTo: number }>();
+  /** Per group: the newest term that had a leader. */
+  private readonly leaderTerm = new Map<number, number>();
+  /** Per group: the furthest any replica's term ran ahead of the group's newest leader's, and where. */
+  private readonly runahead = new Map<number, { terms: number; node: number; term: number }>();
   /** Per group: committed index -> the first committed entry seen there (entries are immutable once made). */
   private readonly committed = new Map<number, Map<number, Entry>>();
   elections = 0;
@@ -64,17 +87,21 @@ export class ReplicaChecker {
       if (other === undefined) {
         this.leaderOfTerm.set(key, node);
         this.elections++;
+        if (raft.term > (this.leaderTerm.get(group) ?? 0)) this.leaderTerm.set(group, raft.term);
       } else if (other !== node) {
         this.violation(`group ${group}: two leaders in term ${raft.term}: n${other} and n${node}`);
       }
     }
+    const ahead = raft.term - (this.leaderTerm.get(group) ?? 0);
+    if (ahead > (this.runahead.get(group)?.terms ?? 0)) this.runahead.set(group, { terms: ahead, node, term: raft.term });
     let seen = this.seen.get(replica);
-    if (seen === undefined) this.seen.set(replica, seen = { commit, checkedTo: Math.max(0, log.firstIndex() - 1) });
+    if (seen === undefined) this.seen.set(replica, seen = { commit, checkedTo: Math.max(0, log.firstIndex() - 1), heldTo: 0 });
     if (commit < seen.commit) this.violation(`group ${group} on n${node}: commit went back from ${seen.commit} to ${commit}`);
-    if (commit <= seen.checkedTo) return;
-    seen.commit = Math.max(seen.commit, commit);
     let byIndex = this.committed.get(group);
     if (byIndex === undefined) this.committed.set(group, byIndex = new Map());
+    this.checkHeld(node, replica, seen, byIndex);
+    if (commit <= seen.checkedTo) return;
+    seen.commit = Math.max(seen.commit, commit);
     // Only entries committed since the last look: each is compared once per replica, by term, kind and bytes.
     for (let i = Math.max(seen.checkedTo + 1, log.firstIndex()); i <= commit; i++) {
       const entry = log.entry(i);
@@ -85,6 +112,62 @@ export class ReplicaChecker {
       }
     }
     seen.checkedTo = commit;
+  }
+
+  /**
+   * A replica that held a committed entry still holds it (or a snapshot covering it): a follower that drops
+   * entries it acknowledged lets a leader count it for entries it no longer has. Then extends what it holds.
+   */
+  private checkHeld(node: number, replica: ShardReplica, seen: { heldTo: number }, byIndex: ReadonlyMap<number, Entry>): void {
+    const log = replica.raw.raft.log;
+    const held = seen.heldTo;
+    if (held >= log.firstIndex() && (held > log.lastIndex() || log.term(held) !== byIndex.get(held)!.term)) {
+      this.violation(`group ${replica.group} on n${node}: committed entry ${held}, which this replica held, left its log (its log now ends at ${log.lastIndex()})`);
+    }
+    let i = Math.max(held + 1, log.firstIndex());
+    // Log matching: holding the committed entry's term at i means holding every committed entry up to i.
+    for (let known = byIndex.get(i); known !== undefined && i <= log.lastIndex() && log.term(i) === known.term; known = byIndex.get(++i)) {
+      seen.heldTo = i;
+    }
+  }
+
+  /**
+   * At the end, long after the faults: every group has a leader that committed an entry of its own term (without
+   * one it cannot confirm a read index), and no replica's term ran far ahead of its leaders' (term churn).
+   */
+  livenessAtEnd(replicasByNode: ReadonlyMap<number, Iterable<ShardReplica>>, groups: number): string[] {
+    const notes: string[] = [];
+    const leaders = new Map<number, { node: number; replica: ShardReplica }>();
+    for (const [node, replicas] of replicasByNode) {
+      for (const r of replicas) {
+        const best = leaders.get(r.group);
+        if (r.raw.raft.role === 'leader' && (best === undefined || r.raw.raft.term > best.replica.raw.raft.term)) leaders.set(r.group, { node, replica: r });
+      }
+    }
+    for (let g = 0; g < groups; g++) {
+      const leader = leaders.get(g);
+      if (leader === undefined) {
+        notes.push(`group ${g} has no leader at the end`);
+        continue;
+      }
+      const { term, log } = leader.replica.raw.raft;
+      if (log.term(log.committed) !== term) {
+        notes.push(`group ${g}: leader n${leader.node} of term ${term} never committed an entry of its term (commit ${log.committed} is of term ${log.term(log.committed)}), so it cannot serve reads`);
+      }
+    }
+    for (const [g, r] of this.runahead) {
+      if (r.terms > TERM_RUNAHEAD_MAX) {
+        notes.push(`group ${g}: term churn: n${r.node} reached term ${r.term}, ${r.terms} terms past the group's newest leader (at most ${TERM_RUNAHEAD_MAX})`);
+      }
+    }
+    return notes;
+  }
+
+  /** The furthest any replica ran ahead of its group's newest leader, over all groups. */
+  get runaheadMax(): number {
+    let max = 0;
+    for (const r of this.runahead.values()) max = Math.max(max, r.terms);
+    return max;
   }
 
   /** At the end: replicas of a group at the same applied index hold the same state. */

@@ -7,6 +7,7 @@ import type { SimConfig } from './config.js';
 import { formatDelay, formatUs } from './delay.js';
 import type { SeedRun } from './run-seed.js';
 import { hostName } from './topology.js';
+import { describeStrike } from './leader-strike-plan.js';
 
 /** The command that replays a run exactly (the options that shaped it; the seed chooses the rest). */
 export function replayCommand(config: SimConfig): string {
@@ -43,6 +44,9 @@ export function formatConfig(config: SimConfig): string[] {
   lines.push(`network: delay ${formatDelay(config.delay)}; client links: ${session.lossy ? 'lossy datagrams' : 'streams (TCP semantics)'}`);
   lines.push(`clients: timeout=${formatUs(session.timeoutUs)} connect-timeout=${formatUs(session.connectTimeoutUs)} `
     + `backoff=${formatUs(session.backoffMinUs)}..${formatUs(session.backoffMaxUs)} keepalive=${formatUs(session.keepaliveUs)} think-mean=${formatUs(workload.thinkMeanUs)}`);
+  if (config.failoverHosts.some((f) => !f)) {
+    lines.push(`  clients staying with their leader after a timeout: ${config.failoverHosts.map((f, c) => (f ? '' : hostName(layout, layout.workloadHosts[c]!))).filter((n) => n !== '').join(',')}`);
+  }
   const w = workload.weights;
   lines.push(`workload: register-keys=${workload.registerKeys.length} counter-keys=${workload.counterKeys.length} `
     + `weights(read=${w.read} write=${w.write} cas=${w.cas} delete=${w.delete} incr=${w.incr}) value-pad=${workload.valuePadMax >> 1}..${workload.valuePadMax}B incr-delta<=${workload.incrDeltaMax}`);
@@ -57,6 +61,7 @@ export function formatConfig(config: SimConfig): string[] {
   if (faults.hiccups !== null) lines.push(`  scheduling hiccups p=${faults.hiccups.probability} up to ${formatUs(faults.hiccups.maxUs)}`);
   if (faults.resets.length > 0) lines.push(`  connection resets at ${faults.resets.map(formatUs).join(', ')}`);
   for (const c of faults.crashes) lines.push(`  crash n${c.node} at ${formatUs(c.atUs)} (${c.machineDown ? 'machine down, no RST' : 'process crash, RSTs'}), restart at ${formatUs(c.restartUs)}`);
+  for (const strike of faults.strikes) lines.push(`  ${describeStrike(strike, span(strike.startUs, strike.endUs))}`);
   for (const j of faults.jumps) lines.push(`  clock jump n${j.node} +${j.jumpMs}ms at ${formatUs(j.atUs)}`);
   if (faults.spikes !== null) lines.push(`  delay spikes p=${faults.spikes.probability} up to ${formatUs(faults.spikes.maxUs)}`);
   if (faults.lossy !== null) {

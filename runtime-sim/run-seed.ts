@@ -22,6 +22,7 @@ import { TtlClient, type TtlStats } from './ttl-client.js';
 import { KnownValues } from './values.js';
 import { LeaderRouter } from './cluster.js';
 import { ReplicaChecker } from './replica-checker.js';
+import { LeaderStrikes } from './leader-strikes.js';
 import type { ShardReplica } from '../core/replica/shard-replica.js';
 import { exitCodeFor, type Failure } from './verdict.js';
 
@@ -109,6 +110,8 @@ class World {
   private lostWriteOnly = false;
   /** Raft's invariants, watched on every step of a replicated run. */
   readonly replicaChecker = new ReplicaChecker();
+  /** Faults aimed at leaders (a cluster with the `leader` fault on), resolved by watching the replicas. */
+  private strikes: LeaderStrikes | null = null;
 
   constructor(readonly config: SimConfig, options: SimOptions) {
     const { layout, faults, runRng } = config;
@@ -117,6 +120,10 @@ class World {
     this.network = new Network(sim, runRng.fork(), this.partitions, config.delay, faults.spikes);
     this.network.datagramFaults = faults.lossy ?? NO_DATAGRAM_FAULTS;
     this.scheduling = { active: true, hiccups: faults.hiccups };
+    if (config.cluster !== null && faults.strikes.length > 0) {
+      this.strikes = new LeaderStrikes({ sim, partitions: this.partitions, network: this.network, nodes: this.nodes, nodeHosts: layout.nodeHosts },
+        faults.strikes, config.cluster.groups);
+    }
 
     // Drawn only for a cluster, so single-node runs keep their traces.
     const snapshotEveryEntries = config.cluster === null ? 0 : runRng.fork().int(SNAPSHOT_EVERY_MIN, SNAPSHOT_EVERY_MAX);
@@ -131,6 +138,7 @@ class World {
         nodeIndex: n,
         snapshotEveryEntries,
         ...(options.raftBugs ? { bugs: options.raftBugs } : {}),
+        ...(options.raftTuning ? { raftTuning: options.raftTuning } : {}),
         ...(options.replicaBugs?.sendBeforeSync ? { sendBeforeSync: true } : {}),
         ...(options.replicaBugs?.forgetVoteOnRestart ? { forgetVoteOnRestart: true } : {}),
         send: (to: number, bytes: Uint8Array): void => {
@@ -138,7 +146,12 @@ class World {
           this.network.sendDatagram(layout.nodeHosts[n]!, layout.nodeHosts[to]!, target.threads.io, () => target.receivePeer(bytes), true);
         },
         observe: (node: number, replicas: Iterable<ShardReplica>): void => {
-          this.replicaChecker.observe(node, replicas);
+          if (this.strikes === null) this.replicaChecker.observe(node, replicas);
+          else {
+            const list = [...replicas]; // read twice: `replicas` may be a one-shot iterator
+            this.replicaChecker.observe(node, list);
+            this.strikes.observe(node, list);
+          }
           // A broken invariant is the verdict; running on (a broken log can storm with messages) only costs time.
           if (this.replicaChecker.violationCount > 0 && !this.finished) {
             this.finished = true;
@@ -167,14 +180,18 @@ class World {
       findings: this.findings,
       known: new KnownValues(),
       keys: new KeyRoutes(new SlotOwnership(config.nodes)),
-      router: config.cluster === null ? null : new LeaderRouter(config.cluster),
+      router: null, // per client host: see hostCtx
       counterKeys: new Set(workload.counterKeys),
       settleAtUs: config.settleAtUs,
       livenessBoundUs: config.livenessBoundUs,
       onProgress: () => { this.lastProgressUs = sim.nowUs; },
     };
 
-    const finalReader = new FinalReader(ctx, finalProcess, newSession(layout.finalReaderHost),
+    // Each client host routes by its own idea of who leads (they disagree while a group changes leader).
+    const cluster = config.cluster;
+    const hostCtx = (failover = true): ClientContext =>
+      (cluster === null ? ctx : { ...ctx, router: new LeaderRouter(cluster, failover ? config.session.timeoutUs : null) });
+    const finalReader = new FinalReader(hostCtx(), finalProcess, newSession(layout.finalReaderHost),
       [...workload.registerKeys, ...workload.counterKeys], () => { this.finalDone = true; this.maybeFinish(); });
     this.workloadLeft = processes;
     const workloadDone = (): void => {
@@ -182,15 +199,16 @@ class World {
     };
     for (let c = 0; c < config.clients; c++) {
       const session = newSession(layout.workloadHosts[c]!);
+      const clientCtx = hostCtx(config.failoverHosts[c]);
       for (let k = 0; k < config.processesPerClient; k++) {
         const process = c * config.processesPerClient + k;
         const quota = Math.floor(config.ops / processes) + (process < config.ops % processes ? 1 : 0);
         const reserve = Math.min(quota, Math.max(1, Math.ceil(quota / 10)));
-        new WorkloadClient(ctx, process, session, runRng.fork(), workload, quota, reserve, workloadDone).start();
+        new WorkloadClient(clientCtx, process, session, runRng.fork(), workload, quota, reserve, workloadDone).start();
       }
     }
     this.ttlClient = new TtlClient(sim, newSession(layout.ttlHost), runRng.fork(), config.ttl, this.nodes, ctx.keys, this.findings, config.settleAtUs,
-      () => { this.ttlDone = true; this.maybeFinish(); }, ctx.router);
+      () => { this.ttlDone = true; this.maybeFinish(); }, cluster === null ? null : new LeaderRouter(cluster, config.session.timeoutUs));
     this.ttlClient.start();
 
     this.scheduleFaults();
@@ -230,6 +248,8 @@ class World {
     faults.jumps.forEach((j, i) => {
       sim.at(j.atUs, env, Kind.CLOCK_JUMP, i, () => nodes[j.node]!.clock.jump(j.atUs, j.jumpMs));
     });
+    // Before quiesce's event: a strike ending at quiesce's time heals and restarts first.
+    this.strikes?.schedule();
     sim.at(config.quiesceAtUs, env, Kind.QUIESCE, 0, () => {
       network.faultsActive = false;
       this.scheduling.active = false;
@@ -277,8 +297,9 @@ class World {
   private finalChecks(): void {
     if (this.config.cluster !== null) {
       const replicas = new Map<number, Iterable<ShardReplica>>();
-      for (const host of this.nodes) if (host.current) replicas.set(host.index, host.current.replicas());
+      for (const host of this.nodes) if (host.current) replicas.set(host.index, [...host.current.replicas()]); // an array: two checks read it
       this.replicaChecker.checkConverged(replicas);
+      this.findings.liveness.push(...this.replicaChecker.livenessAtEnd(replicas, this.config.cluster.groups));
     }
     for (const host of this.nodes) {
       if (host.stats.lostWakeups > 0) {

@@ -27,7 +27,7 @@
 
 import { AssertionError } from '../core/assert.js';
 import { DEFAULT_PEER_LIMITS, type Limits } from '../core/limits.js';
-import { DEFAULT_RAFT_TUNING, type PlantedBugs } from '../core/raft/raft.js';
+import { DEFAULT_RAFT_TUNING, type PlantedBugs, type RaftTuning } from '../core/raft/raft.js';
 import { MemoryRaftStorage, type RaftStorage } from '../core/raft/raft-storage.js';
 import { DEFAULT_SNAPSHOT_KEEP_ENTRIES, ShardReplica } from '../core/replica/shard-replica.js';
 import { ByteSlab } from '../core/byte-slab.js';
@@ -88,6 +88,8 @@ export interface NodeCluster {
   /** Each hosted group's Raft storage: it belongs to the host and survives the process (its synced part). */
   readonly storages: ReadonlyMap<number, RaftStorage>;
   readonly bugs?: PlantedBugs;
+  /** Mutation suite: Raft settings other than the defaults (pre-vote off). */
+  readonly raftTuning?: Partial<RaftTuning>;
   readonly sendBeforeSync?: boolean;
   /** Mutation suite: the storage forgets the vote at restart. */
   readonly forgetVoteOnRestart?: boolean;
@@ -206,7 +208,7 @@ export class SimNode implements ShardTransport {
     for (const group of groups) {
       replicas.set(group, new ShardReplica({
         group,
-        raft: { id, ...DEFAULT_RAFT_TUNING, random: this.rng.fork(), ...(cluster.bugs ? { bugs: cluster.bugs } : {}) },
+        raft: { id, ...DEFAULT_RAFT_TUNING, ...cluster.raftTuning, random: this.rng.fork(), ...(cluster.bugs ? { bugs: cluster.bugs } : {}) },
         limits: this.settings.limits,
         membership: { voters: cluster.spec.placement[group]!.map(replicaIdOfNode), learners: [] },
         snapshotEveryEntries: cluster.snapshotEveryEntries,

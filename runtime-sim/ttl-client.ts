@@ -119,7 +119,7 @@ export class TtlClient {
       this.checkAnswered(`set ${key}`, sentUs, outcome.kind);
       if (this.router && outcome.kind === 'reply' && !outcome.reply.ok && (outcome.reply.code === 'NOT_LEADER' || outcome.reply.code === 'INDETERMINATE')) {
         // Certainly not applied (NOT_LEADER), or unknown: either way the key expires by lastExpiryUs. Follow the leader, a little later.
-        this.router.redirected(route.bytes, outcome.reply.leaderHint);
+        this.router.redirected(route.bytes, outcome.reply.leaderHint, this.sim.nowUs);
         if (this.redirects++ < TTL_REDIRECTS_MAX) {
           this.index--;
           this.sim.after(TTL_REDIRECT_PAUSE_US, this.session.thread, Kind.TTL_NEXT, this.index, () => this.nextKey());
@@ -168,7 +168,7 @@ export class TtlClient {
         if (outcome.kind !== 'reply') this.stats.skipped++;
         else if (this.router && !outcome.reply.ok && outcome.reply.code === 'NOT_LEADER') {
           // A read refused by a non-leader has no effect: skip it and aim the next one at the hinted leader.
-          this.router.redirected(key, outcome.reply.leaderHint);
+          this.router.redirected(key, outcome.reply.leaderHint, this.sim.nowUs);
           this.stats.skipped++;
         } else this.judge(k, sentUs, this.sim.nowUs, outcome.reply);
         this.readAt(k, times, i + 1);

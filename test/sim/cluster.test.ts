@@ -4,6 +4,7 @@
 
 import { describe, expect, it } from 'vitest';
 import { FAULT_NAMES } from '../../runtime-sim/fault-plan.js';
+import { makeConfig } from '../../runtime-sim/config.js';
 import { formatRun } from '../../runtime-sim/report.js';
 import { runSeed, type SeedRun } from '../../runtime-sim/run-seed.js';
 
@@ -11,6 +12,11 @@ const ALL = [...FAULT_NAMES];
 const OPS = 600;
 /** The sweep CI runs on every change (longer sweeps: npm run sim -- --seeds 1..N --nodes 3 --groups 4 --faults all). */
 const CI_SWEEP_SEEDS = 100;
+/**
+ * About 40 s alone on the shared 2-core VM: the fault window spans at least 12 election timeouts (the leader
+ * fault needs them), so each run simulates a few seconds of heartbeats; more when other test files run alongside.
+ */
+const CI_SWEEP_TIMEOUT_MS = 240_000;
 const explain = (run: SeedRun): string => formatRun(run).join('\n');
 
 describe('simulated replicated cluster', () => {
@@ -28,6 +34,32 @@ describe('simulated replicated cluster', () => {
     // The faults really happened and peers really talked.
     expect(crashes).toBeGreaterThan(0);
     expect(datagrams).toBeGreaterThan(1000);
+  }, CI_SWEEP_TIMEOUT_MS);
+
+  it('the leader fault: planned only for clusters, every strike over before quiesce, a broad mix across seeds', () => {
+    const kinds = new Set<string>();
+    for (let seed = 1; seed <= 50; seed++) {
+      const config = makeConfig({ seed, nodes: 3, groups: 4, faults: ALL });
+      expect(config.faults.strikes.length).toBeGreaterThan(0);
+      for (const s of config.faults.strikes) {
+        expect(s.startUs).toBeLessThanOrEqual(s.endUs);
+        expect(s.endUs).toBeLessThan(config.quiesceAtUs);
+        expect(s.group).toBeLessThan(4);
+        kinds.add(s.kind);
+      }
+      const lone = makeConfig({ seed, nodes: 3, faults: ALL });
+      expect(lone.faults.strikes).toEqual([]);
+      expect(lone.faults.enabled).not.toContain('leader');
+    }
+    expect([...kinds].sort()).toEqual(['chase', 'crash-after-propose', 'flap', 'isolate']);
+  });
+
+  it('the leader fault alone: leaders change under it, and every check passes', () => {
+    for (let seed = 1; seed <= 10; seed++) {
+      const run = runSeed({ seed, nodes: 3, groups: 4, faults: ['leader'], ops: OPS });
+      expect(run.failures, explain(run)).toEqual([]);
+      expect(run.finalCounts.ok).toBeGreaterThan(0);
+    }
   });
 
   it('5 nodes with 3 replicas per group', () => {
