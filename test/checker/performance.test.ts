@@ -11,39 +11,33 @@ function bigHistory(seed: number, processes: number, keys: number, opsCount: num
 }
 
 // The brief: ~10,000 ops over ~50 keys with up to ~10 concurrent processes
-// in well under a second. The bound here is loose (a shared 2-core machine);
-// docs/checker.md quotes the measured time.
-describe('checkHistory performance', () => {
-  it('checks 10,000 ops over 50 keys from 10 processes well under a second', () => {
+// in well under a second. A test must not time itself (a loaded machine makes
+// it flaky; docs/checker.md quotes the measured time), so these bound the
+// search's work instead: steps, which the wall time follows.
+describe('checkHistory work on big histories', () => {
+  it('checks 10,000 ops over 50 keys from 10 processes within 25 search steps per operation (about 12 measured)', () => {
     const ops = bigHistory(42, 10, 50, 10_000);
     expect(ops.length).toBeGreaterThanOrEqual(10_000);
-    const started = performance.now();
     const result = checkHistory(ops);
-    const elapsedMs = performance.now() - started;
     expect(result.linearizable).toBe(true);
-    expect(elapsedMs).toBeLessThan(1000);
+    if (result.linearizable === true) expect(result.steps).toBeLessThan(25 * ops.length);
   });
 
-  it('finds and shrinks a violation in the same history quickly', () => {
+  it('finds and shrinks a violation in the same history to a window of at most 3', () => {
     const ops = bigHistory(7, 10, 50, 10_000);
     const reads = ops.filter((op) => op.f === 'read' && op.type === 'ok');
     const victim = reads[Math.floor(reads.length / 2)]!;
     const mutated = ops.map((op) => (op === victim ? { ...op, value: 'never-written' } : op));
-    const started = performance.now();
     const result = checkHistory(mutated);
-    const elapsedMs = performance.now() - started;
     expect(result).toMatchObject({ linearizable: false, key: victim.key });
     if (result.linearizable === false) expect(result.window.length).toBeLessThanOrEqual(3);
-    expect(elapsedMs).toBeLessThan(2000);
   });
 
-  it('checks 10,000 ops on a single key from 10 processes', () => {
+  it('checks 10,000 ops on a single key from 10 processes within 175 search steps per operation (about 86 measured)', () => {
     const ops = bigHistory(3, 10, 1, 10_000);
-    const started = performance.now();
     const result = checkHistory(ops);
-    const elapsedMs = performance.now() - started;
     expect(result.linearizable).toBe(true);
-    expect(elapsedMs).toBeLessThan(3000);
+    if (result.linearizable === true) expect(result.steps).toBeLessThan(175 * ops.length);
   });
 });
 
