@@ -1,12 +1,14 @@
-// The clusters Piccolo's cluster is measured against (bench:cluster): a Redis
-// Cluster of 3 masters and 3 replicas (asynchronous replication) and a
-// 3-member etcd, all on loopback ports in temporary directories, installed
-// with apt-get when missing, stopped and removed at the end.
+// The clusters of bench:cluster: Piccolo's (3 node processes), and what it
+// is measured against, a Redis Cluster of 3 masters and 3 replicas
+// (asynchronous replication) and a 3-member etcd; all on loopback ports in
+// temporary directories, installed with apt-get when missing, stopped and
+// removed at the end.
 
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { WatchedChild } from './child-process.js';
 import { BENCH_HOST, commandExists, freePort } from './redis-processes.js';
 
@@ -44,6 +46,63 @@ class ProcessGroup {
   async stop(): Promise<void> {
     await Promise.all(this.children.map((c) => c.kill()));
     rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+/** Keys written to see that every group has a leader: enough that each of a few groups gets some. */
+const FORMED_PROBE_KEYS = 24;
+const PICCOLO_BIN = fileURLToPath(new URL('../../bin/piccolo.js', import.meta.url));
+
+/**
+ * Piccolo × 3 forming one cluster (`piccolo server --node-id --peers`), one
+ * worker each, unpinned (three nodes share the machine's cores, as in
+ * `piccolo cluster up`), plus `storageArgs` for every node (`--in-memory`,
+ * or `--data-dir` which is filled in per node).
+ */
+export class PiccoloCluster extends ProcessGroup {
+  private constructor(dir: string, readonly respPorts: readonly number[], readonly httpPorts: readonly number[]) {
+    super(dir);
+  }
+
+  static async start(storage: 'memory' | 'disk'): Promise<PiccoloCluster> {
+    const dir = mkdtempSync(join(tmpdir(), 'piccolo-bench-cluster-'));
+    const http: number[] = [];
+    const resp: number[] = [];
+    const peer: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      http.push(await freePort());
+      resp.push(await freePort());
+      peer.push(await freePort());
+    }
+    const cluster = new PiccoloCluster(dir, resp, http);
+    const peers = peer.map((p, i) => `${i + 1}@${BENCH_HOST}:${p}`).join(',');
+    try {
+      for (let i = 0; i < 3; i++) {
+        const storageArgs = storage === 'memory' ? ['--in-memory'] : ['--data-dir', join(dir, `node-${i + 1}`), '--fsync', 'always'];
+        const child = spawn(process.execPath, [
+          PICCOLO_BIN, 'server', '--node-id', String(i + 1), '--peers', peers, '--host', BENCH_HOST,
+          '--port', String(http[i]), '--resp-port', String(resp[i]), '--workers', '1', '--no-pin', ...storageArgs,
+        ], { stdio: ['ignore', 'ignore', 'pipe'] });
+        cluster.children.push(new WatchedChild(`piccolo-${i + 1}`, child));
+      }
+      // Formed when every group has a leader: writes of keys spread over the slots all succeed (redis-cli -c follows MOVED).
+      const written = (): boolean => {
+        if (cluster.children.some((c) => !c.running)) throw new Error(`a Piccolo node exited: ${cluster.children.map((c) => c.stderrTail).join('\n')}`);
+        return Array.from({ length: FORMED_PROBE_KEYS }, (_, k) => `bench:formed:${k}`).every((key) =>
+          spawnSync('redis-cli', ['-c', '-h', BENCH_HOST, '-p', String(resp[0]), 'SET', key, '1'], { encoding: 'utf8' }).stdout.trim() === 'OK');
+      };
+      await until('the Piccolo cluster did not accept a write', written);
+      // Leaders move to their preferred nodes within seconds of forming; load generators want the spread map.
+      const spread = (): boolean => {
+        const nodes = spawnSync('redis-cli', ['-h', BENCH_HOST, '-p', String(resp[0]), 'CLUSTER', 'NODES'], { encoding: 'utf8' }).stdout;
+        return nodes.split('\n').filter((line) => line.includes('master') && line.trim().split(' ').length > 8).length === 3;
+      };
+      await until('the Piccolo cluster\'s leaders did not spread over its three nodes', spread);
+      return cluster;
+    } catch (e) {
+      await cluster.stop();
+      throw e;
+    }
   }
 }
 

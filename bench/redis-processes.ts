@@ -209,28 +209,30 @@ export interface BenchmarkRun {
   wallS: number;
 }
 
-/** Run redis-benchmark against a server, measuring the server's CPU over the run. */
-export function runBenchmark(server: BenchServer, flags: BenchmarkFlags): Promise<BenchmarkRun> {
-  const cpuBefore = cpuSeconds(server.pid);
-  const mainCpuBefore = cpuSeconds(server.pid, server.pid);
-  const started = performance.now();
-  const child = spawn('redis-benchmark', benchmarkArgs(server.port, flags), { stdio: ['ignore', 'pipe', 'pipe'] });
+/** redis-benchmark with these arguments, its --csv rows once it exits (`what` names the target in errors). */
+export function redisBenchmarkRows(args: readonly string[], what: string): Promise<BenchmarkRow[]> {
+  const child = spawn('redis-benchmark', args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
   child.stdout.on('data', (chunk: Buffer) => { out += chunk.toString('utf8'); });
   child.stderr.on('data', (chunk: Buffer) => { err += chunk.toString('utf8'); });
   return new Promise((resolve, reject) => {
     child.once('exit', (code) => {
-      if (code !== 0) {
-        reject(new Error(`redis-benchmark against ${server.name} exited with ${code}: ${err}${out}`));
-        return;
-      }
-      const wallS = (performance.now() - started) / 1000;
-      const cpuS = cpuSeconds(server.pid) - cpuBefore;
-      const mainCpuS = cpuSeconds(server.pid, server.pid) - mainCpuBefore;
-      const rows = parseBenchmarkCsv(out);
-      const requests = flags.requests * rows.length;
-      resolve({ rows, serverCpuUsPerRequest: (cpuS * 1e6) / requests, serverMainCpuUsPerRequest: (mainCpuS * 1e6) / requests, wallS });
+      if (code !== 0) reject(new Error(`redis-benchmark against ${what} exited with ${code}: ${err}${out}`));
+      else resolve(parseBenchmarkCsv(out));
     });
   });
+}
+
+/** Run redis-benchmark against a server, measuring the server's CPU over the run. */
+export async function runBenchmark(server: BenchServer, flags: BenchmarkFlags): Promise<BenchmarkRun> {
+  const cpuBefore = cpuSeconds(server.pid);
+  const mainCpuBefore = cpuSeconds(server.pid, server.pid);
+  const started = performance.now();
+  const rows = await redisBenchmarkRows(benchmarkArgs(server.port, flags), server.name);
+  const wallS = (performance.now() - started) / 1000;
+  const cpuS = cpuSeconds(server.pid) - cpuBefore;
+  const mainCpuS = cpuSeconds(server.pid, server.pid) - mainCpuBefore;
+  const requests = flags.requests * rows.length;
+  return { rows, serverCpuUsPerRequest: (cpuS * 1e6) / requests, serverMainCpuUsPerRequest: (mainCpuS * 1e6) / requests, wallS };
 }
