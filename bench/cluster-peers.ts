@@ -10,23 +10,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { WatchedChild } from './child-process.js';
-import { BENCH_HOST, commandExists, freePort } from './redis-processes.js';
+import { BENCH_HOST, freePort } from './redis-processes.js';
 
 /** Longest wait for a cluster to form and answer. */
 const FORM_TIMEOUT_MS = 60_000;
-
-/** Install Debian packages for the binaries that are missing. */
-export function ensurePackages(binaries: Record<string, string>, log: (line: string) => void): void {
-  const missing = Object.entries(binaries).filter(([bin]) => !commandExists(bin)).map(([, pkg]) => pkg);
-  if (missing.length === 0) return;
-  if (!commandExists('apt-get')) throw new Error(`missing packages ${missing.join(', ')}, and no apt-get to install them`);
-  log(`installing ${missing.join(', ')} with apt-get ...`);
-  const install = (): number | null => spawnSync('apt-get', ['install', '-y', '-qq', ...missing], { stdio: 'inherit' }).status;
-  if (install() !== 0) {
-    spawnSync('apt-get', ['update', '-qq'], { stdio: 'inherit' });
-    if (install() !== 0) throw new Error(`apt-get could not install ${missing.join(', ')}`);
-  }
-}
 
 async function until(what: string, check: () => boolean): Promise<void> {
   const deadline = Date.now() + FORM_TIMEOUT_MS;

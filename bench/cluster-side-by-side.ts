@@ -9,12 +9,12 @@
 // or fails on a number. Installs redis, etcd and wrk with apt-get if missing.
 
 import { loadavg } from 'node:os';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import { parseArgs } from 'node:util';
-import { EtcdCluster, ensurePackages, PiccoloCluster, RedisCluster } from './cluster-peers.js';
+import { fileURLToPath } from 'node:url';
+import { EtcdCluster, PiccoloCluster, RedisCluster } from './cluster-peers.js';
 import { replaceDocSection } from './doc-section.js';
 import { formatLoad, machineInfo, type MachineInfo } from './machine.js';
-import { BENCH_HOST, benchmarkArgs, redisBenchmarkRows, redisVersion, type BenchmarkFlags, type BenchmarkRow } from './redis-processes.js';
+import { BENCH_HOST, benchmarkArgs, ensurePackages, redisBenchmarkRows, redisVersion, type BenchmarkFlags, type BenchmarkRow } from './redis-processes.js';
+import { parseSideBySideArgs, runWhenMain } from './side-by-side-cli.js';
 import { formatCount, markdownTable, textTable, type Table } from './table.js';
 import { runWrk, type WrkFlags, type WrkResult } from './wrk-load.js';
 
@@ -172,16 +172,9 @@ function reportMarkdown(r: ClusterReport): string {
 }
 
 async function main(argv: string[]): Promise<void> {
-  const { values } = parseArgs({
-    args: argv,
-    options: { quick: { type: 'boolean' }, 'no-docs': { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
-    strict: true,
-  });
-  if (values.help) {
-    process.stdout.write(HELP);
-    return;
-  }
-  const quick = values.quick === true;
+  const args = parseSideBySideArgs(argv, HELP);
+  if (args === null) return;
+  const quick = args.quick;
   ensurePackages({ 'redis-server': 'redis-server', 'redis-benchmark': 'redis-tools', 'redis-cli': 'redis-tools', etcd: 'etcd-server', etcdctl: 'etcd-client', wrk: 'wrk' }, log);
   const machine = machineInfo();
   log(`machine: ${machine.cpuModel}, ${machine.cores} cores, load ${formatLoad(machine.loadAverage)}`);
@@ -198,15 +191,10 @@ async function main(argv: string[]): Promise<void> {
     date: new Date(), machine, loadAtEnd: [l1!, l5!, l15!], redisVersion: redisVersion(), requests, wrk, redis, http, notes,
   };
   process.stdout.write(`${textTable(redisTable(report))}\n\n${textTable(httpTable(report))}\n${notes.map((n) => `note: ${n}\n`).join('')}`);
-  if (!values['no-docs'] && !quick) {
+  if (args.writeDocs) {
     replaceDocSection(DOCS_PATH, SECTION, reportMarkdown(report));
     log(`wrote the cluster section of ${DOCS_PATH}`);
   }
 }
 
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  main(process.argv.slice(2)).catch((error: unknown) => {
-    process.stderr.write(`bench:cluster: ${error instanceof Error ? error.stack ?? error.message : String(error)}\n`);
-    process.exitCode = 1;
-  });
-}
+runWhenMain(import.meta.url, 'bench:cluster', main);

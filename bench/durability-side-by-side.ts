@@ -15,12 +15,12 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import { parseArgs } from 'node:util';
+import { fileURLToPath } from 'node:url';
 import { replaceDocSection } from './doc-section.js';
 import { formatLoad, machineInfo, type MachineInfo } from './machine.js';
 import { RespBenchClient } from './redis-loader.js';
 import { BenchServer, ensureRedisTools, redisVersion, runBenchmark, type BenchmarkFlags } from './redis-processes.js';
+import { parseSideBySideArgs, runWhenMain } from './side-by-side-cli.js';
 import { formatCount, markdownTable, textTable, type Table } from './table.js';
 
 const DOCS_PATH = fileURLToPath(new URL('../../docs/benchmarks.md', import.meta.url));
@@ -193,16 +193,9 @@ function reportMarkdown(r: DurabilityReport): string {
 }
 
 async function main(argv: string[]): Promise<void> {
-  const { values } = parseArgs({
-    args: argv,
-    options: { quick: { type: 'boolean' }, 'no-docs': { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
-    strict: true,
-  });
-  if (values.help) {
-    process.stdout.write(HELP);
-    return;
-  }
-  const quick = values.quick === true;
+  const args = parseSideBySideArgs(argv, HELP);
+  if (args === null) return;
+  const quick = args.quick;
   ensureRedisTools(log);
   const machine = machineInfo();
   log(`machine: ${machine.cpuModel}, ${machine.cores} cores, load ${formatLoad(machine.loadAverage)}`);
@@ -218,15 +211,10 @@ async function main(argv: string[]): Promise<void> {
     date: new Date(), machine, loadAtEnd: [l1!, l5!, l15!], redisVersion: redisVersion(), requests, throughput, restarts,
   };
   process.stdout.write(`${textTable(throughputTable(report))}\n\n${textTable(restartTable(report))}\n`);
-  if (!values['no-docs'] && !quick) {
+  if (args.writeDocs) {
     replaceDocSection(DOCS_PATH, SECTION, reportMarkdown(report));
     log(`wrote the durability section of ${DOCS_PATH}`);
   }
 }
 
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  main(process.argv.slice(2)).catch((error: unknown) => {
-    process.stderr.write(`bench:durability: ${error instanceof Error ? error.stack ?? error.message : String(error)}\n`);
-    process.exitCode = 1;
-  });
-}
+runWhenMain(import.meta.url, 'bench:durability', main);

@@ -23,14 +23,19 @@ export function commandExists(name: string): boolean {
 
 /** Install redis-server and redis-tools with apt when any of the binaries is missing. */
 export function ensureRedisTools(log: (line: string) => void): void {
-  const needed = ['redis-server', 'redis-benchmark', 'redis-cli'];
-  if (needed.every(commandExists)) return;
-  if (!commandExists('apt-get')) throw new Error(`missing ${needed.filter((n) => !commandExists(n)).join(', ')}, and no apt-get to install them`);
-  log('installing redis-server and redis-tools with apt-get ...');
-  const install = (): number | null => spawnSync('apt-get', ['install', '-y', '-qq', 'redis-server', 'redis-tools'], { stdio: 'inherit' }).status;
+  ensurePackages({ 'redis-server': 'redis-server', 'redis-benchmark': 'redis-tools', 'redis-cli': 'redis-tools' }, log);
+}
+
+/** Install Debian packages for the binaries that are missing. */
+export function ensurePackages(binaries: Record<string, string>, log: (line: string) => void): void {
+  const missing = Object.entries(binaries).filter(([bin]) => !commandExists(bin)).map(([, pkg]) => pkg);
+  if (missing.length === 0) return;
+  if (!commandExists('apt-get')) throw new Error(`missing packages ${missing.join(', ')}, and no apt-get to install them`);
+  log(`installing ${missing.join(', ')} with apt-get ...`);
+  const install = (): number | null => spawnSync('apt-get', ['install', '-y', '-qq', ...missing], { stdio: 'inherit' }).status;
   if (install() !== 0) {
     spawnSync('apt-get', ['update', '-qq'], { stdio: 'inherit' });
-    if (install() !== 0) throw new Error('apt-get could not install redis-server and redis-tools');
+    if (install() !== 0) throw new Error(`apt-get could not install ${missing.join(', ')}`);
   }
 }
 
