@@ -195,6 +195,17 @@ export class ShardReplica {
     }
   }
 
+  /** Ticks until tick() may do something: Raft's next timeout, or the oldest read's (see Raft.ticksUntilDue). */
+  ticksUntilDue(): number {
+    let due = this.raw.raft.ticksUntilDue();
+    // Reads time out in the order they started (a Map iterates in insertion order).
+    for (const read of this.pendingReads.values()) {
+      due = Math.min(due, Math.max(1, READ_TIMEOUT_TICKS - (this.ticks - read.startTick)));
+      break;
+    }
+    return due;
+  }
+
   // ---- effects ---------------------------------------------------------------
 
   /** Carry out every Ready (persist, then send, then apply and answer), then snapshot if due. */

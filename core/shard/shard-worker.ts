@@ -237,13 +237,23 @@ export class ShardWorker {
     this.processReplicas(nowMs);
   }
 
-  /** One Raft tick for every replica (the runtime calls it every tick interval). */
-  tick(nowMs: number): void {
+  /**
+   * `ticks` Raft ticks for every replica (the runtime calls it every tick
+   * interval, or with the ticks that passed once one comes due: ticksUntilDue).
+   */
+  tick(nowMs: number, ticks = 1): void {
     for (const replica of this.replicas.values()) {
-      replica.tick();
+      for (let t = 0; t < ticks; t++) replica.tick();
       this.touched.add(replica);
     }
     this.processReplicas(nowMs);
+  }
+
+  /** Ticks until some replica's tick may do something (Infinity: none ever); earlier ticks may be given late, in one call. */
+  ticksUntilDue(): number {
+    let due = Number.POSITIVE_INFINITY;
+    for (const replica of this.replicas.values()) due = Math.min(due, replica.ticksUntilDue());
+    return due;
   }
 
   /** Replies ready and not yet written (the runtime drains again when there are some). */
