@@ -418,7 +418,8 @@ class SimWorkerThread {
 
   /** Make sure a tick timer fires at the tick where something comes due (inputs may have brought it closer). */
   private armTick(): void {
-    if (this.nextTickUs < 0) return;
+    // Nothing comes due before the next tick: a timer there is as early as any (a leader's, every heartbeat).
+    if (this.nextTickUs < 0 || this.tickTimerUs === this.nextTickUs) return;
     const due = this.worker.ticksUntilDue();
     if (due === Number.POSITIVE_INFINITY) return;
     const atUs = this.nextTickUs + (due - 1) * this.tickTickUs;
