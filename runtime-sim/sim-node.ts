@@ -399,20 +399,61 @@ class SimWorkerThread {
     sim.after(this.node.wakeDelayUs(), this.node.threads.io, Kind.IO_DRAIN, this.thread, this.drainRepliesAction);
     const cluster = this.node.cluster;
     if (cluster !== null && this.worker.replicas.size > 0) {
-      sim.after(this.node.rng.int(1, cluster.spec.tickUs), this.thread, Kind.RAFT_TICK, this.thread, this.tickAction);
+      this.tickTickUs = cluster.spec.tickUs;
+      this.nextTickUs = sim.nowUs + this.node.rng.int(1, cluster.spec.tickUs);
+      this.armTick();
     }
   }
 
   // ---- replication (worker thread) ---------------------------------------------
 
-  private readonly tickAction = (): void => this.raftTick();
+  // Ticks fall on a grid (nextTickUs, then every tickUs), but the timer only
+  // fires at the tick where some replica has something to do
+  // (ShardWorker.ticksUntilDue: a heartbeat, an election or check-quorum
+  // timeout, a read's timeout). The ticks in between only count, so they
+  // are given late, all at once, before anything else reaches the replicas
+  // (catchUpTicks): every input sees the counts it would have seen. Idle
+  // followers then cost no event per tick; a worker paused by a fault gets
+  // the ticks it missed when it runs again, as a process with a monotonic
+  // clock would.
 
-  private raftTick(): void {
+  /** Virtual time of the next tick not yet given to the replicas (-1: this worker hosts none). */
+  private nextTickUs = -1;
+  private tickTickUs = 0;
+  /** When the pending tick timer is due (-1: none pending). */
+  private tickTimerUs = -1;
+  /** Bumped whenever a timer is armed: a timer event with an older token was superseded by an earlier one. */
+  private tickToken = 0;
+
+  private raftTick(token: number): void {
     const node = this.node;
-    if (!node.alive) return;
-    this.worker.tick(node.clock.nowMs(node.sim.nowUs));
+    // Deferred by a busy or paused thread, the current timer still runs (late); a superseded one does nothing.
+    if (!node.alive || token !== this.tickToken) return;
+    this.tickTimerUs = -1;
+    this.catchUpTicks();
     this.afterReplicaWork();
-    node.sim.after(node.cluster!.spec.tickUs, this.thread, Kind.RAFT_TICK, this.thread, this.tickAction);
+  }
+
+  /** Give the replicas every tick that has passed (call before any other input reaches them). */
+  private catchUpTicks(): void {
+    const nowUs = this.node.sim.nowUs;
+    if (this.nextTickUs < 0 || nowUs < this.nextTickUs) return;
+    const ticks = Math.floor((nowUs - this.nextTickUs) / this.tickTickUs) + 1;
+    this.nextTickUs += ticks * this.tickTickUs;
+    this.worker.tick(this.node.clock.nowMs(nowUs), ticks);
+  }
+
+  /** Make sure a tick timer fires at the tick where something comes due (inputs may have brought it closer). */
+  private armTick(): void {
+    // Nothing comes due before the next tick: a timer there is as early as any (a leader's, every heartbeat).
+    if (this.nextTickUs < 0 || this.tickTimerUs === this.nextTickUs) return;
+    const due = this.worker.ticksUntilDue();
+    if (due === Number.POSITIVE_INFINITY) return;
+    const atUs = this.nextTickUs + (due - 1) * this.tickTickUs;
+    if (this.tickTimerUs >= 0 && this.tickTimerUs <= atUs) return;
+    this.tickTimerUs = atUs;
+    const token = ++this.tickToken;
+    this.node.sim.at(atUs, this.thread, Kind.RAFT_TICK, this.thread, () => this.raftTick(token));
   }
 
   /** Peer frames for this worker's replicas, decoded on the IO thread: step them on the worker's thread. */
@@ -420,6 +461,7 @@ class SimWorkerThread {
     const node = this.node;
     node.sim.after(node.wakeDelayUs(), this.thread, Kind.PEER_STEP, this.thread, () => {
       if (!node.alive) return;
+      this.catchUpTicks();
       this.worker.stepPeer(frames, node.clock.nowMs(node.sim.nowUs));
       this.afterReplicaWork();
     });
@@ -427,6 +469,7 @@ class SimWorkerThread {
 
   /** Replica work may leave messages for peers and replies for clients: send the first, drain for the second. */
   private afterReplicaWork(): void {
+    this.armTick();
     this.node.sendPeerOutbox(this.worker);
     if (this.worker.repliesWaiting === 0) return;
     // Like a published request: wake a worker sleeping for requests so its next drain writes the replies.
@@ -440,9 +483,11 @@ class SimWorkerThread {
     if (!node.alive) return;
     const { sim, settings, stats } = node;
     this.state = 'running';
+    this.catchUpTicks();
     // The decisions are core's WorkerLoop, as in runtime-node's worker thread; the timing of carrying them out is ours.
     const { drained, swept, next } = this.core.turn(node.clock.nowMs(sim.nowUs));
     sim.consume(this.thread, settings.drainCostUs + drained.applied * settings.workerRecordCostUs);
+    this.armTick();
     node.sendPeerOutbox(this.worker);
     if (drained.notifyReplies) this.notifyIo();
     // drained.notifyRequests: the IO side never sleeps waiting for request-ring space (it keeps a backlog), so no one to wake.

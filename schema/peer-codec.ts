@@ -8,6 +8,13 @@
 // one bad message cannot be trusted with the rest of its stream). Both
 // directions work on the wire layout directly (schema/fast-capnp/), not
 // capnp-ts: these are on every replication round trip.
+//
+// Heartbeats are coalesced here (peer.capnp, GroupHeartbeat): every heartbeat
+// and heartbeat response without a read-index context in a batch becomes one
+// small list entry instead of a RaftMessage, and decoding expands it back into
+// the same message. A batch decodes as its other frames in their order, then
+// its coalesced heartbeats in theirs (`peerBatchOrder`): Raft takes messages
+// in any order, as the network may reorder them anyway.
 
 import type { PeerLimits } from '../core/limits.js';
 import type { Entry, EntryKind, Message, Snapshot } from '../core/raft/raft-types.js';
@@ -17,7 +24,7 @@ import type { ByteSlab } from '../core/byte-slab.js';
 import { MessageBuilder } from './fast-capnp/message-builder.js';
 import { ListTooLong, MessageReader, type StructRef } from './fast-capnp/message-reader.js';
 import {
-  AppendLayout, AppendResponseLayout, EntryKindTag, EntryLayout, HeartbeatLayout, HeartbeatResponseLayout, MembershipLayout,
+  AppendLayout, AppendResponseLayout, EntryKindTag, EntryLayout, GroupHeartbeatLayout, HeartbeatLayout, HeartbeatResponseLayout, MembershipLayout,
   PeerBatchLayout, PeerFrameLayout, RaftMessageLayout, RaftMessageTag, ReadIndexLayout, ReadIndexResponseLayout,
   SnapshotLayout, SnapshotMemberLayout, SnapshotMetaLayout, VoteLayout, VoteResponseLayout,
 } from './fast-capnp/peer-layout.js';
@@ -36,12 +43,20 @@ export type DecodedPeerBatch = { ok: true; frames: PeerFrame[] } | { ok: false; 
 export function decodePeerBatch(bytes: Uint8Array, limits: PeerLimits): DecodedPeerBatch {
   if (bytes.length > limits.batchBytesMax) return refuse(`batch is ${bytes.length} bytes; the limit is ${limits.batchBytesMax}`);
   const reader = new MessageReader(bytes);
-  const list = reader.structList(reader.root(), PeerBatchLayout.framesPtr, limits.batchMessagesMax);
+  const root = reader.root();
+  const list = reader.structList(root, PeerBatchLayout.framesPtr, limits.batchMessagesMax);
   if (list instanceof ListTooLong) return refuse(`batch carries ${list.count} messages; the limit is ${limits.batchMessagesMax}`);
   if (reader.error !== null) return unreadable(reader.error);
-  if (list.count === 0) return refuse('batch carries no messages');
+  // Coalesced heartbeats count against the same limit: each expands into a message.
+  const beatsMax = limits.batchMessagesMax - list.count;
+  const beats = reader.structList(root, PeerBatchLayout.heartbeatsPtr, beatsMax);
+  if (beats instanceof ListTooLong) {
+    return refuse(`batch carries ${list.count + beats.count} messages (${beats.count} coalesced heartbeats); the limit is ${limits.batchMessagesMax}`);
+  }
+  if (reader.error !== null) return unreadable(reader.error);
+  if (list.count + beats.count === 0) return refuse('batch carries no messages');
   const fields = new FieldReader(reader, limits);
-  const frames = new Array<PeerFrame>(list.count);
+  const frames = new Array<PeerFrame>(list.count + beats.count);
   for (let i = 0; i < list.count; i++) {
     const frame = reader.structElement(list, i);
     const group = reader.u32(frame, PeerFrameLayout.groupU32);
@@ -53,7 +68,30 @@ export function decodePeerBatch(bytes: Uint8Array, limits: PeerLimits): DecodedP
     if (broken !== null) return refuse(`message ${i} (group ${group}, ${message.type}): ${broken}`);
     frames[i] = { group, message };
   }
+  for (let i = 0; i < beats.count; i++) {
+    const beat = reader.structElement(beats, i);
+    const group = reader.u32(beat, GroupHeartbeatLayout.groupU32);
+    const message = fields.groupHeartbeat(beat);
+    if (reader.error !== null) return unreadable(reader.error);
+    if (fields.problem !== null) return refuse(`coalesced heartbeat ${i} (group ${group}): ${fields.problem}`);
+    const broken = peerMessageProblem(message, limits);
+    if (broken !== null) return refuse(`coalesced heartbeat ${i} (group ${group}, ${message.type}): ${broken}`);
+    frames[list.count + i] = { group, message };
+  }
   return { ok: true, frames };
+}
+
+/**
+ * Travels as a coalesced GroupHeartbeat rather than a RaftMessage: a heartbeat
+ * or its response that confirms no read-index round (context 0).
+ */
+export function isCoalescedHeartbeat(message: Message): boolean {
+  return (message.type === 'heartbeat' || message.type === 'heartbeatResponse') && message.context === 0;
+}
+
+/** The order a batch of `frames` decodes in: the other frames, then the coalesced heartbeats (each in sent order). */
+export function peerBatchOrder(frames: readonly PeerFrame[]): PeerFrame[] {
+  return [...frames.filter((f) => !isCoalescedHeartbeat(f.message)), ...frames.filter((f) => isCoalescedHeartbeat(f.message))];
 }
 
 function refuse(reason: string): DecodedPeerBatch {
@@ -129,6 +167,17 @@ class FieldReader {
         this.fail(`unknown message type (union tag ${which})`);
         return { type: 'timeoutNow', from, to, term };
     }
+  }
+
+  /** A coalesced heartbeat or response, expanded into the message its sender's Raft made (context 0). */
+  groupHeartbeat(s: StructRef): Message {
+    const r = this.r;
+    const G = GroupHeartbeatLayout;
+    const from = r.u32(s, G.fromU32);
+    const to = r.u32(s, G.toU32);
+    const term = this.u64(s, G.termU64, 'term');
+    if (r.bit(s, G.responseBit)) return { type: 'heartbeatResponse', from, to, term, context: 0 };
+    return { type: 'heartbeat', from, to, term, commit: this.u64(s, G.commitU64, 'commit'), context: 0 };
   }
 
   private entries(s: StructRef): Entry[] {
@@ -211,17 +260,43 @@ export function encodePeerBatch(frames: readonly PeerFrame[]): Uint8Array {
  */
 export function encodePeerBatchInto(frames: readonly PeerFrame[], slab: ByteSlab | undefined): Uint8Array {
   if (frames.length === 0) throw new WireEncodeError('a peer batch carries at least one message');
+  let beatCount = 0;
+  for (let i = 0; i < frames.length; i++) if (isCoalescedHeartbeat(frames[i]!.message)) beatCount++;
+  const frameCount = frames.length - beatCount;
   const b = builder;
-  const root = b.beginRoot(PeerBatchLayout.size);
+  const B = PeerBatchLayout;
+  const root = b.beginRoot(B.size);
   const F = PeerFrameLayout;
-  const first = b.initStructList(b.pointer(root, PeerBatchLayout.size, PeerBatchLayout.framesPtr), frames.length, F.size);
-  for (let i = 0; i < frames.length; i++) {
+  // An empty list stays a null pointer (it reads back as empty), as capnp-ts leaves a list never initialized.
+  const first = frameCount > 0 ? b.initStructList(b.pointer(root, B.size, B.framesPtr), frameCount, F.size) : 0;
+  let f = 0;
+  for (let i = 0; i < frames.length && f < frameCount; i++) {
     const { group, message } = frames[i]!;
-    const frame = b.structElement(first, F.size, i);
+    if (isCoalescedHeartbeat(message)) continue;
+    const frame = b.structElement(first, F.size, f++);
     b.setU32(frame, F.groupU32, checkU32(group, 'group'));
     writeMessage(b.initStruct(b.pointer(frame, F.size, F.messagePtr), RaftMessageLayout.size), message);
   }
+  if (beatCount > 0) writeGroupHeartbeats(b.pointer(root, B.size, B.heartbeatsPtr), frames, beatCount);
   return b.finish(slab);
+}
+
+function writeGroupHeartbeats(pointerOffset: number, frames: readonly PeerFrame[], count: number): void {
+  const b = builder;
+  const G = GroupHeartbeatLayout;
+  const first = b.initStructList(pointerOffset, count, G.size);
+  let n = 0;
+  for (let i = 0; i < frames.length && n < count; i++) {
+    const { group, message: m } = frames[i]!;
+    if (!isCoalescedHeartbeat(m)) continue;
+    const s = b.structElement(first, G.size, n++);
+    b.setU32(s, G.groupU32, checkU32(group, 'group'));
+    b.setU32(s, G.fromU32, checkU32(m.from, 'from'));
+    b.setU32(s, G.toU32, checkU32(m.to, 'to'));
+    setCount(s, G.termU64, m.term, 'term');
+    if (m.type === 'heartbeat') setCount(s, G.commitU64, m.commit, 'commit');
+    else b.setBit(s, G.responseBit);
+  }
 }
 
 /** A safe non-negative integer into a UInt64 field. */

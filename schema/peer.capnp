@@ -20,6 +20,24 @@
 
 struct PeerBatch {
   frames @0 :List(PeerFrame);
+  heartbeats @1 :List(GroupHeartbeat);  # coalesced heartbeats and responses (see below)
+}
+
+# Heartbeats coalesced per node pair (the multi-raft of etcd and CockroachDB):
+# a node leading many groups whose followers sit on the same node sends their
+# periodic heartbeats, and the follower their responses, as one list entry per
+# group in the batch instead of one RaftMessage per group (32 bytes against
+# 72). The receiver expands each entry back into that group's heartbeat or
+# heartbeatResponse, so Raft sees exactly the messages it sent. Only messages
+# without a read-index context travel here (context 0): a heartbeat that
+# confirms a read round, and its response, stay RaftMessages in `frames`.
+struct GroupHeartbeat {
+  group @0 :UInt32;
+  from @1 :UInt32;
+  to @2 :UInt32;
+  response @3 :Bool;             # a heartbeatResponse (commit is 0); else a heartbeat
+  term @4 :UInt64;
+  commit @5 :UInt64;             # a heartbeat's commit
 }
 
 # One message for one replica of one Raft group on the receiving node.

@@ -66,6 +66,11 @@ export type RaftTuning = Pick<RaftConfig,
 
 export const DEFAULT_RAFT_TUNING: Readonly<RaftTuning> = Object.freeze({
   electionTicks: 10,
+  // A heartbeat every tick, as in etcd's example setting. Every third tick
+  // would send a third of the idle heartbeats (their CPU cost is small next
+  // to a write's), but it moved the simulator's planted send-before-sync
+  // bug from a consensus failure at seed 5 to a 1.5-million-event message
+  // storm at seed 12 (docs/simulation.md, "Replicated clusters").
   heartbeatTicks: 1,
   preVote: true,
   checkQuorum: true,
@@ -115,7 +120,14 @@ export class Raft {
   private readonly progress = new Map<ReplicaId, Progress>();
   private votes = new Map<ReplicaId, boolean>();
   private electionElapsed = 0;
-  private heartbeatElapsed = 0;
+  /**
+   * Ticks since this replica started, whatever its role. A leader heartbeats
+   * when it is a multiple of heartbeatTicks, not heartbeatTicks after it was
+   * elected: the replicas a worker ticks together then heartbeat on the same
+   * tick, so the heartbeats of all the groups one node leads for another go
+   * out in one batch per heartbeat interval (coalesced, docs/consensus.md).
+   */
+  private ticks = 0;
   private randomizedElectionTimeout = 0;
   private leadTransferee: ReplicaId = NO_REPLICA;
   /** Index of the newest conf-change entry; another may not be proposed until it is applied. */
@@ -164,7 +176,6 @@ export class Raft {
     }
     this.lead = NO_REPLICA;
     this.electionElapsed = 0;
-    this.heartbeatElapsed = 0;
     this.randomizedElectionTimeout = this.config.random.int(this.config.electionTicks, 2 * this.config.electionTicks - 1);
     this.votes = new Map();
     this.leadTransferee = NO_REPLICA;
@@ -255,8 +266,25 @@ export class Raft {
   // ---- time ----------------------------------------------------------------
 
   tick(): void {
+    this.ticks++;
     if (this.role === 'leader') this.tickLeader();
     else this.tickElection();
+  }
+
+  /**
+   * Ticks until tick() may do something (campaign, heartbeat, check the
+   * quorum), at least 1; Infinity when nothing ever comes due (a learner).
+   * Ticks before that only count, so a driver may let them pile up and give
+   * them all at once, provided it does before any other input (step, read,
+   * proposal): those look at the counts (leases, the heartbeat phase).
+   */
+  ticksUntilDue(): number {
+    if (this.role === 'leader') {
+      const heartbeat = this.config.heartbeatTicks - (this.ticks % this.config.heartbeatTicks);
+      return Math.max(1, Math.min(heartbeat, this.config.electionTicks - this.electionElapsed));
+    }
+    if (!this.isVoter()) return Number.POSITIVE_INFINITY;
+    return Math.max(1, this.randomizedElectionTimeout - this.electionElapsed);
   }
 
   private tickElection(): void {
@@ -268,7 +296,6 @@ export class Raft {
   }
 
   private tickLeader(): void {
-    this.heartbeatElapsed++;
     this.electionElapsed++;
     if (this.electionElapsed >= this.config.electionTicks) {
       this.electionElapsed = 0;
@@ -283,10 +310,7 @@ export class Raft {
       // A transfer that has not happened within an election timeout is abandoned.
       this.leadTransferee = NO_REPLICA;
     }
-    if (this.heartbeatElapsed >= this.config.heartbeatTicks) {
-      this.heartbeatElapsed = 0;
-      this.broadcastHeartbeat();
-    }
+    if (this.ticks % this.config.heartbeatTicks === 0) this.broadcastHeartbeat();
   }
 
   // ---- local requests ------------------------------------------------------

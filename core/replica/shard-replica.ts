@@ -278,6 +278,18 @@ export class ShardReplica {
     }
   }
 
+  /** Ticks until tick() may do something: Raft's next timeout, or the oldest read's (see Raft.ticksUntilDue). */
+  ticksUntilDue(): number {
+    let due = this.raw.raft.ticksUntilDue();
+    if (this.pendingReads.size === 0) return due;
+    // Reads time out in the order they started (a Map iterates in insertion order).
+    for (const read of this.pendingReads.values()) {
+      due = Math.min(due, Math.max(1, READ_TIMEOUT_TICKS - (this.ticks - read.startTick)));
+      break;
+    }
+    return due;
+  }
+
   // ---- effects ---------------------------------------------------------------
 
   /**

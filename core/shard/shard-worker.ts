@@ -292,13 +292,23 @@ export class ShardWorker {
     this.processReplicas(nowMs);
   }
 
-  /** One Raft tick for every replica (the runtime calls it every tick interval). */
-  tick(nowMs: number): void {
+  /**
+   * `ticks` Raft ticks for every replica (the runtime calls it every tick
+   * interval, or with the ticks that passed once one comes due: ticksUntilDue).
+   */
+  tick(nowMs: number, ticks = 1): void {
     for (const group of this.hosted.values()) {
-      group.replica.tick();
+      for (let t = 0; t < ticks; t++) group.replica.tick();
       this.touch(group);
     }
     this.processReplicas(nowMs);
+  }
+
+  /** Ticks until some replica's tick may do something (Infinity: none ever); earlier ticks may be given late, in one call. */
+  ticksUntilDue(): number {
+    let due = Number.POSITIVE_INFINITY;
+    for (const group of this.hosted.values()) due = Math.min(due, group.replica.ticksUntilDue());
+    return due;
   }
 
   /** Replies ready and not yet written (the runtime drains again when there are some). */

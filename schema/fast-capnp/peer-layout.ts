@@ -11,7 +11,12 @@
 
 import type { StructSize } from './piccolo-layout.js';
 
-export const PeerBatchLayout = { size: { dataWords: 0, pointers: 1 }, framesPtr: 0 } as const;
+export const PeerBatchLayout = { size: { dataWords: 0, pointers: 2 }, framesPtr: 0, heartbeatsPtr: 1 } as const;
+
+/** One group's heartbeat or response, coalesced into the batch's `heartbeats` list. */
+export const GroupHeartbeatLayout = {
+  size: { dataWords: 4, pointers: 0 }, groupU32: 0, fromU32: 4, toU32: 8, responseBit: 96, termU64: 16, commitU64: 24,
+} as const;
 
 export const PeerFrameLayout = { size: { dataWords: 1, pointers: 1 }, groupU32: 0, messagePtr: 0 } as const;
 

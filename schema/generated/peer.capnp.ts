@@ -10,15 +10,38 @@ import * as capnp from "capnp-ts";
 import { ObjectSize as __O, Struct as __S } from 'capnp-ts';
 export const _capnpFileId = "d4e1dc0e7aede142";
 export class PeerBatch extends __S {
-    static override readonly _capnp = { displayName: "PeerBatch", id: "c946aa76ec6b76ab", size: new __O(0, 1) };
+    static override readonly _capnp = { displayName: "PeerBatch", id: "c946aa76ec6b76ab", size: new __O(0, 2) };
     static _Frames: capnp.ListCtor<PeerFrame>;
+    static _Heartbeats: capnp.ListCtor<GroupHeartbeat>;
     adoptFrames(value: capnp.Orphan<capnp.List<PeerFrame>>): void { __S.adopt(value, __S.getPointer(0, this)); }
     disownFrames(): capnp.Orphan<capnp.List<PeerFrame>> { return __S.disown(this.getFrames()); }
     getFrames(): capnp.List<PeerFrame> { return __S.getList(0, PeerBatch._Frames, this); }
     hasFrames(): boolean { return !__S.isNull(__S.getPointer(0, this)); }
     initFrames(length: number): capnp.List<PeerFrame> { return __S.initList(0, PeerBatch._Frames, length, this); }
     setFrames(value: capnp.List<PeerFrame>): void { __S.copyFrom(value, __S.getPointer(0, this)); }
+    adoptHeartbeats(value: capnp.Orphan<capnp.List<GroupHeartbeat>>): void { __S.adopt(value, __S.getPointer(1, this)); }
+    disownHeartbeats(): capnp.Orphan<capnp.List<GroupHeartbeat>> { return __S.disown(this.getHeartbeats()); }
+    getHeartbeats(): capnp.List<GroupHeartbeat> { return __S.getList(1, PeerBatch._Heartbeats, this); }
+    hasHeartbeats(): boolean { return !__S.isNull(__S.getPointer(1, this)); }
+    initHeartbeats(length: number): capnp.List<GroupHeartbeat> { return __S.initList(1, PeerBatch._Heartbeats, length, this); }
+    setHeartbeats(value: capnp.List<GroupHeartbeat>): void { __S.copyFrom(value, __S.getPointer(1, this)); }
     override toString(): string { return "PeerBatch_" + super.toString(); }
+}
+export class GroupHeartbeat extends __S {
+    static override readonly _capnp = { displayName: "GroupHeartbeat", id: "9a8825a02fed1910", size: new __O(32, 0) };
+    getGroup(): number { return __S.getUint32(0, this); }
+    setGroup(value: number): void { __S.setUint32(0, value, this); }
+    getFrom(): number { return __S.getUint32(4, this); }
+    setFrom(value: number): void { __S.setUint32(4, value, this); }
+    getTo(): number { return __S.getUint32(8, this); }
+    setTo(value: number): void { __S.setUint32(8, value, this); }
+    getResponse(): boolean { return __S.getBit(96, this); }
+    setResponse(value: boolean): void { __S.setBit(96, value, this); }
+    getTerm(): bigint { return __S.getUint64(16, this); }
+    setTerm(value: bigint): void { __S.setUint64(16, value, this); }
+    getCommit(): bigint { return __S.getUint64(24, this); }
+    setCommit(value: bigint): void { __S.setUint64(24, value, this); }
+    override toString(): string { return "GroupHeartbeat_" + super.toString(); }
 }
 export class PeerFrame extends __S {
     static override readonly _capnp = { displayName: "PeerFrame", id: "b29c92bd9e1ec730", size: new __O(8, 1) };
@@ -308,4 +331,5 @@ export class Membership extends __S {
     override toString(): string { return "Membership_" + super.toString(); }
 }
 PeerBatch._Frames = capnp.CompositeList(PeerFrame);
+PeerBatch._Heartbeats = capnp.CompositeList(GroupHeartbeat);
 RaftMessage_Append._Entries = capnp.CompositeList(Entry);

@@ -11,7 +11,7 @@ import type { Entry, Message } from '../../core/raft/raft-types.js';
 import * as layout from '../../schema/fast-capnp/peer-layout.js';
 import type { StructSize } from '../../schema/fast-capnp/piccolo-layout.js';
 import * as wire from '../../schema/generated/peer.capnp.js';
-import { decodePeerBatch, encodePeerBatch, type DecodedPeerBatch, type PeerFrame } from '../../schema/peer-codec.js';
+import { decodePeerBatch, encodePeerBatch, peerBatchOrder, type DecodedPeerBatch, type PeerFrame } from '../../schema/peer-codec.js';
 import { peerMessageProblem } from '../../schema/peer-rules.js';
 import { WireEncodeError } from '../../schema/wire-errors.js';
 import { RaftCluster } from '../core/raft/raft-cluster.js';
@@ -23,8 +23,10 @@ const hex = (bytes: Uint8Array): string => Buffer.from(bytes).toString('hex');
 const decode = (bytes: Uint8Array, limits: PeerLimits = DEFAULT_PEER_LIMITS): DecodedPeerBatch => decodePeerBatch(bytes, limits);
 const one = (message: Message, group = 1): PeerFrame[] => [{ group, message }];
 
-/** Where the first message's RaftMessage struct starts in a one-message batch: header, root pointer, PeerBatch, list tag, PeerFrame. */
-const MESSAGE_OFFSET = 8 + 8 + 8 + 8 + 16;
+/** Where the first message's RaftMessage struct starts in a one-message batch: header, root pointer, PeerBatch (2 pointers), list tag, PeerFrame. */
+const MESSAGE_OFFSET = 8 + 8 + 16 + 8 + 16;
+/** Where the first coalesced heartbeat starts in a batch of only those: header, root pointer, PeerBatch, list tag. */
+const BEAT_OFFSET = 8 + 8 + 16 + 8;
 /** Where the first entry of the first message starts, when it is an append: after RaftMessage (6 data words, 1 pointer) and the list tag. */
 const FIRST_ENTRY_OFFSET = MESSAGE_OFFSET + 56 + 8;
 
@@ -86,7 +88,7 @@ function expectWellFormed(frames: PeerFrame[]): void {
     expectKeepsMainRules(message);
     expect(peerMessageProblem(message, DEFAULT_PEER_LIMITS)).toBeNull();
   }
-  expect(decode(encodePeerBatch(frames))).toStrictEqual({ ok: true, frames });
+  expect(decode(encodePeerBatch(frames))).toStrictEqual({ ok: true, frames: peerBatchOrder(frames) });
 }
 
 describe('the layout constants', () => {
@@ -96,6 +98,7 @@ describe('the layout constants', () => {
     const pairs: [StructSize, StructSize][] = [
       [layout.PeerBatchLayout.size, sizeOf(wire.PeerBatch)],
       [layout.PeerFrameLayout.size, sizeOf(wire.PeerFrame)],
+      [layout.GroupHeartbeatLayout.size, sizeOf(wire.GroupHeartbeat)],
       [layout.RaftMessageLayout.size, sizeOf(wire.RaftMessage)],
       [layout.EntryLayout.size, sizeOf(wire.Entry)],
       [layout.SnapshotLayout.size, sizeOf(wire.Snapshot)],
@@ -123,9 +126,9 @@ describe('round trips', () => {
     }), { numRuns: 150 });
   });
 
-  test('batches of mixed messages', () => {
+  test('batches of mixed messages (coalesced heartbeats decode after the other frames)', () => {
     fc.assert(fc.property(arbBatch, (frames) => {
-      expect(decode(encodePeerBatch(frames))).toStrictEqual({ ok: true, frames });
+      expect(decode(encodePeerBatch(frames))).toStrictEqual({ ok: true, frames: peerBatchOrder(frames) });
     }), { numRuns: 300 });
   });
 
@@ -151,8 +154,8 @@ describe('against capnp-ts and the generated code', () => {
       const ours = encodePeerBatch(frames);
       const theirs = encodePeerBatchReference(frames);
       expect(hex(ours)).toBe(hex(theirs));
-      expect(decodePeerBatchReference(ours)).toStrictEqual(frames);
-      expect(decode(theirs)).toStrictEqual({ ok: true, frames });
+      expect(decodePeerBatchReference(ours)).toStrictEqual(peerBatchOrder(frames));
+      expect(decode(theirs)).toStrictEqual({ ok: true, frames: peerBatchOrder(frames) });
     }), { numRuns: 300 });
   });
 
@@ -162,7 +165,7 @@ describe('against capnp-ts and the generated code', () => {
       writePeerBatch(message, frames);
       const bytes = new Uint8Array(message.toArrayBuffer());
       expect(new DataView(bytes.buffer).getUint32(0, true)).toBeGreaterThan(0); // more than one segment
-      expect(decode(bytes)).toStrictEqual({ ok: true, frames });
+      expect(decode(bytes)).toStrictEqual({ ok: true, frames: peerBatchOrder(frames) });
     }), { numRuns: 100 });
   });
 });
@@ -270,7 +273,9 @@ describe('hostile input never throws and never yields a message that breaks the 
   });
 });
 
-const heartbeat: Message = { type: 'heartbeat', from: 1, to: 2, term: 3, commit: 0, context: 0 };
+/** Confirms a read round (context 1), so it travels as a RaftMessage; `beat` (context 0) travels coalesced. */
+const heartbeat: Message = { type: 'heartbeat', from: 1, to: 2, term: 3, commit: 0, context: 1 };
+const beat: Message = { ...heartbeat, context: 0 };
 const entry = (index: number, term: number): Entry => ({ index, term, kind: 'normal', data: new Uint8Array(0) });
 const append = (prevIndex: number, prevTerm: number, entries: Entry[], term = 5): Message => (
   { type: 'append', from: 1, to: 2, term, prevIndex, prevTerm, entries, commit: 0 });
@@ -394,6 +399,49 @@ test('peerMessageProblem also refuses numbers no decoder produces (for senders t
   expect(peerMessageProblem({ ...heartbeat, context: Number.NaN }, DEFAULT_PEER_LIMITS)).toMatch(/context NaN is not/);
   expect(peerMessageProblem({ ...heartbeat, from: 2 ** 32 }, DEFAULT_PEER_LIMITS)).toMatch(/from 4294967296 is not a replica id/);
   expect(peerMessageProblem(append(2 ** 53, 1, []), DEFAULT_PEER_LIMITS)).toMatch(/prevIndex 9007199254740992 is not/);
+});
+
+describe('coalesced heartbeats (GroupHeartbeat)', () => {
+  const response: Message = { type: 'heartbeatResponse', from: 2, to: 1, term: 3, context: 0 };
+
+  test('heartbeats and responses without a context travel as 32-byte entries, not RaftMessages', () => {
+    const frames = Array.from({ length: 100 }, (_, group): PeerFrame => ({ group, message: { ...beat, commit: group } }));
+    const bytes = encodePeerBatch(frames);
+    // header, root pointer, PeerBatch, list tag, 100 entries of 4 words: O(1) framing, 32 bytes per group.
+    expect(bytes.length).toBe(BEAT_OFFSET + 100 * 32);
+    expect(decode(bytes)).toStrictEqual({ ok: true, frames });
+    const uncoalesced = encodePeerBatch(frames.map((f) => ({ ...f, message: { ...f.message, context: 1 } })));
+    expect(uncoalesced.length).toBeGreaterThan(2 * bytes.length);
+  });
+
+  test('a read round\'s heartbeat (context > 0) and its response stay RaftMessages, context kept', () => {
+    const frames: PeerFrame[] = [one(beat, 1)[0]!, one(heartbeat, 2)[0]!, one({ ...response, context: 7 }, 3)[0]!, one(response, 4)[0]!];
+    const decoded = decode(encodePeerBatch(frames));
+    expect(decoded).toStrictEqual({ ok: true, frames: [frames[1], frames[2], frames[0], frames[3]] });
+  });
+
+  test('they count against the messages-per-batch limit', () => {
+    const limits = { ...DEFAULT_PEER_LIMITS, batchMessagesMax: 3 };
+    const bytes = encodePeerBatch([...one(heartbeat), ...one(beat), ...one(response)]);
+    expect(decode(bytes, limits).ok).toBe(true);
+    expectRefused(decode(bytes, { ...limits, batchMessagesMax: 2 }), /batch carries 3 messages \(2 coalesced heartbeats\); the limit is 2/);
+  });
+
+  test('their numbers and ids keep the same rules as any message', () => {
+    const bytes = encodePeerBatch(one(beat));
+    expect(decode(patchU32(bytes, BEAT_OFFSET + layout.GroupHeartbeatLayout.termU64 + 4, 0x1f_ffff)).ok).toBe(true);
+    expectRefused(decode(patchU32(bytes, BEAT_OFFSET + layout.GroupHeartbeatLayout.termU64 + 4, 0x20_0000)),
+      /coalesced heartbeat 0 \(group 1\): term is beyond 2\^53-1/);
+    expectRefused(decode(patchU32(bytes, BEAT_OFFSET + layout.GroupHeartbeatLayout.commitU64 + 4, 0xffff_ffff)), /commit is beyond 2\^53-1/);
+    expectRefused(decode(encodePeerBatch(one({ ...beat, from: 0 }))), /coalesced heartbeat 0 \(group 1, heartbeat\): from 0 is not a replica id/);
+    expectRefused(decode(encodePeerBatch(one({ ...response, to: 2 }))), /a message from replica 2 to itself/);
+  });
+
+  test('a batch with neither frames nor heartbeats is refused', () => {
+    expectRefused(decode(encodePeerBatch(one(beat)).slice(0, 8 + 8 + 16)), /./);
+    const empty = Uint8Array.of(0, 0, 0, 0, 3, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
+    expectRefused(decode(empty), /batch carries no messages/);
+  });
 });
 
 describe('the encoder', () => {

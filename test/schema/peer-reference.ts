@@ -8,16 +8,33 @@ import type { Entry, Message, Snapshot } from '../../core/raft/raft-types.js';
 import { unreachable } from '../../core/assert.js';
 import { buildMessage, openMessage, toU64, writeData } from '../../schema/capnp-message.js';
 import * as wire from '../../schema/generated/peer.capnp.js';
-import type { PeerFrame } from '../../schema/peer-codec.js';
+import { isCoalescedHeartbeat, type PeerFrame } from '../../schema/peer-codec.js';
 
-/** Builds a batch with capnp-ts into `message` (any arena). */
+/** Builds a batch with capnp-ts into `message` (any arena): heartbeats without a context coalesced, as the codec does. */
 export function writePeerBatch(message: capnp.Message, frames: readonly PeerFrame[]): void {
-  const list = message.initRoot(wire.PeerBatch).initFrames(frames.length);
-  frames.forEach(({ group, message: m }, i) => {
-    const frame = list.get(i);
-    frame.setGroup(group);
-    writeMessage(frame.initMessage(), m);
-  });
+  const batch = message.initRoot(wire.PeerBatch);
+  const others = frames.filter((f) => !isCoalescedHeartbeat(f.message));
+  const beats = frames.filter((f) => isCoalescedHeartbeat(f.message));
+  if (others.length > 0) {
+    const list = batch.initFrames(others.length);
+    others.forEach(({ group, message: m }, i) => {
+      const frame = list.get(i);
+      frame.setGroup(group);
+      writeMessage(frame.initMessage(), m);
+    });
+  }
+  if (beats.length > 0) {
+    const list = batch.initHeartbeats(beats.length);
+    beats.forEach(({ group, message: m }, i) => {
+      const beat = list.get(i);
+      beat.setGroup(group);
+      beat.setFrom(m.from);
+      beat.setTo(m.to);
+      beat.setTerm(toU64(m.term, 'term'));
+      if (m.type === 'heartbeat') beat.setCommit(toU64(m.commit, 'commit'));
+      else beat.setResponse(true);
+    });
+  }
 }
 
 export function encodePeerBatchReference(frames: readonly PeerFrame[]): Uint8Array {
@@ -116,11 +133,21 @@ function writeSnapshot(w: wire.Snapshot, snapshot: Snapshot): void {
 
 /** Reads a batch with capnp-ts: every field as the frame holds it (numbers via Number(), so beyond 2^53 they round). */
 export function decodePeerBatchReference(bytes: Uint8Array): PeerFrame[] {
-  const frames = openMessage(bytes).getRoot(wire.PeerBatch).getFrames();
+  const batch = openMessage(bytes).getRoot(wire.PeerBatch);
+  const frames = batch.getFrames();
   const out: PeerFrame[] = [];
   for (let i = 0; i < frames.getLength(); i++) {
     const frame = frames.get(i);
     out.push({ group: frame.getGroup(), message: readMessage(frame.getMessage()) });
+  }
+  const beats = batch.getHeartbeats();
+  for (let i = 0; i < beats.getLength(); i++) {
+    const b = beats.get(i);
+    const base = { from: b.getFrom(), to: b.getTo(), term: Number(b.getTerm()) };
+    out.push({
+      group: b.getGroup(),
+      message: b.getResponse() ? { type: 'heartbeatResponse', ...base, context: 0 } : { type: 'heartbeat', ...base, commit: Number(b.getCommit()), context: 0 },
+    });
   }
   return out;
 }
