@@ -15,6 +15,7 @@ import { mountHttp } from './io/http-front.js';
 import { SendBatcher } from './io/send-batcher.js';
 import { WorkerPool, type WorkerInfo } from './io/worker-pool.js';
 import type { SyncMode } from '../core/storage/log-storage.js';
+import { formatFsyncMode } from './storage/fsync-mode.js';
 import { openDataDir, type DataDir } from './storage/data-dir.js';
 import { mountWebSocket, WS_AUTH_TIMEOUT_MS } from './io/ws-front.js';
 import { startRespFront, type RespFront } from './io/resp-front.js';
@@ -225,6 +226,7 @@ export async function startServer(options: ServerOptions = {}): Promise<PiccoloS
         host, port: respPort, limits, dispatcher: metrics.executorFor('resp', dispatcher),
         budget: metrics.budgetFor('resp', budget), shardCount: pool.slotMap.shardCount,
         passwordGate, tls, log, stats: new MetricsRespStats(metrics), settings, startedAtMs, httpPort: port, workers: pool.workerCount,
+        storage: dataDir === null ? null : { dataDir: dataDir.path, fsync: formatFsyncMode(fsync) },
         isShuttingDown: () => shuttingDown, onIdleCheck: idleCheck, batcher, cluster,
       });
     } catch (error) {

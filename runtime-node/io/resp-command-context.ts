@@ -64,6 +64,8 @@ export interface RespNodeFacts {
   respPort: number;
   httpPort: number;
   workers: number;
+  /** Where acknowledged writes are kept: the data directory and its fsync mode, or null when in memory only. */
+  storage: { dataDir: string; fsync: string } | null;
   /** Open client connections of every front door (they share one budget). */
   connectedClients(): number;
 }

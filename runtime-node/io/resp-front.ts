@@ -64,6 +64,8 @@ export interface RespFrontOptions {
   startedAtMs: number;
   httpPort: number;
   workers: number;
+  /** Where acknowledged writes are kept (INFO persistence): null when in memory only. */
+  storage: RespNodeFacts['storage'];
   isShuttingDown: () => boolean;
   /** Called after each burst of replies, so shutdown can tell when all is done. */
   onIdleCheck: () => void;
@@ -139,6 +141,7 @@ class Front implements RespConnectionHost, RespNode {
       respPort: 0,
       httpPort: opts.httpPort,
       workers: opts.workers,
+      storage: opts.storage,
       connectedClients: () => opts.budget.count,
     };
   }

@@ -92,7 +92,11 @@ function sectionLines(section: InfoSection, input: InfoInput): string[] {
       ];
     }
     case 'persistence':
-      return ['loading:0', 'aof_enabled:0', 'rdb_changes_since_last_save:0', 'rdb_bgsave_in_progress:0'];
+      // Piccolo's log on disk is its AOF: every acknowledged write is in it (docs/durability.md); there is no RDB.
+      return [
+        'loading:0', `aof_enabled:${facts.storage === null ? 0 : 1}`, 'rdb_changes_since_last_save:0', 'rdb_bgsave_in_progress:0',
+        ...(facts.storage === null ? [] : [`piccolo_data_dir:${facts.storage.dataDir}`, `piccolo_fsync:${facts.storage.fsync}`]),
+      ];
     case 'stats':
       return [
         `total_connections_received:${stats.connectionsReceived}`,

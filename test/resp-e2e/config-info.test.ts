@@ -2,6 +2,9 @@
 // ioredis: the settings that change the running node (maxclients,
 // requirepass), Redis's error texts, all-or-nothing SET, and INFO's
 // counters moving with what the node does.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { command, errorOf, RawClient, startRespNodeWithRedis, stopRespNodeWithRedis, type RespNode } from './resp-node.js';
@@ -110,5 +113,22 @@ describe('INFO', () => {
     expect(Number(infoField(info, 'used_memory'))).toBeGreaterThanOrEqual(1000 + 'info:ttl'.length);
     expect(Number(infoField(info, 'used_memory_rss'))).toBeGreaterThan(Number(infoField(info, 'used_memory')));
     expect(infoField(info, 'connected_clients')).toBe('1');
+  });
+});
+
+describe('INFO persistence', () => {
+  it('says whether acknowledged writes are on disk: aof_enabled 0 in memory, 1 with the data directory and fsync mode', async () => {
+    expect(infoField(await redis.info('persistence'), 'aof_enabled')).toBe('0'); // the shared node runs --in-memory
+    const dir = mkdtempSync(join(tmpdir(), 'piccolo-info-'));
+    const durable = await startRespNodeWithRedis(['--data-dir', join(dir, 'data'), '--fsync', 'batch=5']);
+    try {
+      const info = await durable.redis.info('persistence');
+      expect(infoField(info, 'aof_enabled')).toBe('1');
+      expect(infoField(info, 'piccolo_data_dir')).toBe(join(dir, 'data'));
+      expect(infoField(info, 'piccolo_fsync')).toBe('batch=5');
+    } finally {
+      await stopRespNodeWithRedis(durable);
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -26,7 +26,7 @@ function nodeWith(shard: LocalShard, beforeEach: (request: Request) => void): Re
       expiringKeys: 0, storeBytes: 0, expiredKeys: 0, commandProcessed: () => {}, reset: () => {},
     },
     settings: new SettingsRegistry(),
-    facts: { version: 'test', startedAtMs: 0, host: '127.0.0.1', respPort: 0, httpPort: 0, workers: 1, connectedClients: () => 0 },
+    facts: { version: 'test', startedAtMs: 0, host: '127.0.0.1', respPort: 0, httpPort: 0, workers: 1, storage: null, connectedClients: () => 0 },
     execute(request: Request, onReply: (reply: Reply) => void): void {
       // Asynchronous, like a real shard behind a ring.
       queueMicrotask(() => {
