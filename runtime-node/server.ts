@@ -207,6 +207,7 @@ export async function startServer(options: ServerOptions = {}): Promise<PiccoloS
       uptimeMs: Date.now() - startedAtMs,
       ...(cluster ? { cluster: cluster.healthReport() } : {}),
     }),
+    ...(cluster ? { cluster: () => cluster.healthReport() } : {}),
     onStart: () => { httpInFlight++; },
     onFinish: () => { httpInFlight--; idleCheck(); },
   });

@@ -224,8 +224,9 @@ export class ClusterNode implements ClusterView {
         const [first, last] = topology.slotRange(group);
         const hosted = replicas.includes(self);
         const s = hosted ? this.status.read(group) : null;
+        const leader = this.leaderOf(group);
         return {
-          group, slots: [first, last], replicas, leader: this.leaderOf(group),
+          group, slots: [first, last], replicas, leader, leaderHttp: this.endpoints.get(leader)?.http ?? null,
           ...(s ? { role: s.role, term: s.term, commit: s.commit, applied: s.applied, voteGate: this.gate.stateOf(group) } : {}),
         };
       }),

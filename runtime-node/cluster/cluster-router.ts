@@ -19,6 +19,7 @@ import type { ShardTransport } from '../../core/node/dispatcher.js';
 import { errReply, type ErrReply, type Reply, type Request } from '../../core/protocol/ops.js';
 import { slotOf } from '../../core/routing/slot-hash.js';
 import type { SlotMap } from '../../core/routing/slot-map.js';
+import { routingKeyOf } from '../../core/routing/split.js';
 import type { ClusterTopology } from './cluster-topology.js';
 import type { GroupStatusTable } from './group-status.js';
 
@@ -32,12 +33,8 @@ const EMPTY = new Uint8Array(0);
 
 /** The slot a request's key falls in; -1 for keyless requests. */
 export function slotOfRequest(request: Request): number {
-  switch (request.op) {
-    case 'mget': return request.keys.length > 0 ? slotOf(request.keys[0]!) : -1;
-    case 'mset': return request.entries.length > 0 ? slotOf(request.entries[0]!.key) : -1;
-    case 'count': case 'flush': case 'scan': return -1;
-    default: return slotOf(request.key);
-  }
+  const key = routingKeyOf(request);
+  return key === null ? -1 : slotOf(key);
 }
 
 /** What a keyless request finds in a group this node does not lead: nothing. */
