@@ -198,6 +198,33 @@ describe('a 3-node cluster', () => {
   });
 });
 
+describe('piccolo cluster status', () => {
+  it('shows every group: members, leader, term, commit and applied, each follower\'s lag', async () => {
+    const run = spawnSync(process.execPath, [CLI, 'cluster', 'status', '--url', cluster.nodes[2]!.node.baseUrl, '--json'], { encoding: 'utf8', timeout: 10_000 });
+    expect(run.status, run.stderr).toBe(0);
+    const { groups } = JSON.parse(run.stdout) as { groups: { members: number[]; leader: number; term: number; commit: number; replicas: { node: number; role: string; lag: number }[] }[] };
+    expect(groups).toHaveLength(GROUPS);
+    for (const g of groups) {
+      expect(g.members).toHaveLength(3);
+      expect(g.members).toContain(g.leader);
+      expect(g.term).toBeGreaterThan(0);
+      expect(g.commit).toBeGreaterThan(0);
+      expect(g.replicas.map((r) => r.node)).toEqual(g.members);
+      expect(g.replicas.filter((r) => r.role === 'leader').map((r) => r.node)).toEqual([g.leader]);
+      for (const r of g.replicas) expect(r.lag).toBeGreaterThanOrEqual(0);
+    }
+    const text = spawnSync(process.execPath, [CLI, 'cluster', 'status', '--url', cluster.nodes[0]!.node.baseUrl], { encoding: 'utf8', timeout: 10_000 });
+    expect(text.status).toBe(0);
+    expect(text.stdout.split('\n')[0]).toMatch(/^GROUP\s+SLOTS\s+LEADER\s+TERM\s+COMMIT\s+APPLIED/);
+    expect(text.stdout.trim().split('\n')).toHaveLength(GROUPS + 1);
+  });
+
+  it('exits 3 when the node cannot be reached', () => {
+    const run = spawnSync(process.execPath, [CLI, 'cluster', 'status', '--url', 'http://127.0.0.1:1'], { encoding: 'utf8', timeout: 10_000 });
+    expect(run.status).toBe(3);
+  });
+});
+
 describe('cluster settings', () => {
   it('refuses a malformed peer list or a node missing from it with exit code 2', () => {
     const run = (args: string[]) => spawnSync(process.execPath, [CLI, 'server', '--port', '0', ...args], { encoding: 'utf8', timeout: 10_000 });
