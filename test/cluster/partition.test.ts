@@ -16,7 +16,7 @@ import { createServer, connect, type Server, type Socket } from 'node:net';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { checkHistory, pairEvents, type HistoryEvent } from '../../core/checker/index.js';
 import { startNode, type RunningNode } from '../e2e/spawn-node.js';
-import { until } from './cluster-nodes.js';
+import { freePort, until } from './cluster-nodes.js';
 
 /** What the cluster promises after losing a node (docs/cluster.md). */
 const FAILOVER_MS_MAX = 3_000;
@@ -69,14 +69,6 @@ class FaultProxy {
     this.partition();
     await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
   }
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as { port: number }).port;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
 }
 
 interface GroupView { group: number; replicas: number[]; leader: number; role?: string; commit?: number; applied?: number }
