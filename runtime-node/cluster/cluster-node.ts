@@ -217,6 +217,7 @@ export class ClusterNode implements ClusterView {
     return {
       nodeId: self,
       peerPort: this.peerPort,
+      forwarding: { ...this.forwarder.stats, inFlight: this.forwarder.inFlight },
       nodes: this.options.members.map((m) => ({
         id: m.id, peer: `${m.host}:${m.peerPort}`, linkUp: m.id === self || this.linkUp(m.id), ...(this.endpoints.get(m.id) ?? {}),
       })),
