@@ -198,6 +198,26 @@ describe('a 3-node cluster', () => {
   });
 });
 
+describe('CLUSTER COUNTKEYSINSLOT / GETKEYSINSLOT', () => {
+  it('count and list a slot\'s keys on the node leading it; other nodes serve none of it', async () => {
+    const keys = ['{slotkeys}a', '{slotkeys}b', '{slotkeys}c', '{slotkeys}d'];
+    const slot = slotOf(new TextEncoder().encode(keys[0]!));
+    const ranges = await respCommand(respPorts()[0]!, 'cluster', 'slots') as [number, number, [string, number, string]][];
+    const leaderPort = ranges.find(([first, last]) => slot >= first && slot <= last)![2][1];
+    expect(await respCommand(leaderPort, 'mset', ...keys.flatMap((k) => [k, 'x']))).toBe('OK');
+    expect(await respCommand(leaderPort, 'cluster', 'countkeysinslot', String(slot))).toBe(4);
+    expect((await respCommand(leaderPort, 'cluster', 'getkeysinslot', String(slot), '10') as string[]).sort()).toEqual(keys);
+    const two = await respCommand(leaderPort, 'cluster', 'getkeysinslot', String(slot), '2') as string[];
+    expect(two).toHaveLength(2);
+    for (const key of two) expect(keys).toContain(key);
+    for (const port of respPorts().filter((p) => p !== leaderPort)) {
+      expect(await respCommand(port, 'cluster', 'countkeysinslot', String(slot))).toBe(0);
+    }
+    await expect(respCommand(leaderPort, 'cluster', 'countkeysinslot', '16384')).rejects.toThrow('ERR Invalid slot');
+    await expect(respCommand(leaderPort, 'cluster', 'getkeysinslot', String(slot), '-1')).rejects.toThrow('ERR Invalid slot or number of keys');
+  });
+});
+
 describe('piccolo cluster status', () => {
   it('shows every group: members, leader, term, commit and applied, each follower\'s lag', async () => {
     const run = spawnSync(process.execPath, [CLI, 'cluster', 'status', '--url', cluster.nodes[2]!.node.baseUrl, '--json'], { encoding: 'utf8', timeout: 10_000 });
