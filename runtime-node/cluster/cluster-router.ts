@@ -32,7 +32,7 @@ export interface NodeEndpoints {
 const EMPTY = new Uint8Array(0);
 
 /** The slot a request's key falls in; -1 for keyless requests. */
-export function slotOfRequest(request: Request): number {
+function slotOfRequest(request: Request): number {
   const key = routingKeyOf(request);
   return key === null ? -1 : slotOf(key);
 }
@@ -109,13 +109,15 @@ export class ClusterRouter implements ShardTransport {
   /** NOT_LEADER naming the leader's endpoints, or saying none is known (then RESP answers TRYAGAIN). */
   private redirect(group: number, slot: number, leader: number): ErrReply {
     const endpoints = leader !== 0 && leader !== this.topology.selfId ? this.endpointsOf(leader) : undefined;
+    // Keyless requests (slot -1, forwarded count / flush / scan parts) name the group only.
+    const what = slot < 0 ? `group ${group}` : `group ${group} (slot ${slot})`;
     if (endpoints === undefined) {
-      const reply = errReply('NOT_LEADER', `group ${group} (slot ${slot}) has no leader this node can name yet; retry shortly`);
+      const reply = errReply('NOT_LEADER', `${what} has no leader this node can name yet; retry shortly`);
       reply.redirect = { slot, resp: null, http: null };
       return reply;
     }
     const reply = errReply('NOT_LEADER',
-      `group ${group} (slot ${slot}) is led by node ${leader} at http://${endpoints.http}${endpoints.resp ? ` (RESP ${endpoints.resp})` : ''}`);
+      `${what} is led by node ${leader} at http://${endpoints.http}${endpoints.resp ? ` (RESP ${endpoints.resp})` : ''}`);
     reply.leaderHint = leader;
     reply.redirect = { slot, resp: endpoints.resp, http: endpoints.http };
     return reply;
