@@ -7,6 +7,7 @@ import { isInt64 } from '../core/int64.js';
 import type { OkReply, Request, SetRequest } from '../core/protocol/ops.js';
 import { bytesToText, cursorFromText, cursorToText, toBytes, type BytesLike } from './bytes.js';
 import type { Connection } from './connection.js';
+import type { ClusterConnection } from './cluster-connection.js';
 import { PiccoloError, ProtocolError } from './errors.js';
 import type { FormatName } from './wire-format.js';
 
@@ -62,9 +63,12 @@ export const SCAN_LIMIT_DEFAULT = 1000;
 
 const EMPTY = new Uint8Array(0);
 
+/** What a client sends calls through: one node's connection, or a cluster's (cluster-connection.ts). */
+export type CallChannel = Pick<Connection | ClusterConnection, 'url' | 'pendingCount' | 'isOpen' | 'call' | 'close'>;
+
 export class PiccoloClient {
-  /** Use connect() to make one. */
-  constructor(private readonly connection: Connection, readonly format: FormatName) {}
+  /** Use connect() or connectCluster() to make one. */
+  constructor(private readonly connection: CallChannel, readonly format: FormatName) {}
 
   get url(): string {
     return this.connection.url;

@@ -8,13 +8,15 @@
 //   console.log(await kv.getString('greeting'));
 //   await kv.close();
 
+import { ClusterConnection } from './cluster-connection.js';
 import { Connection } from './connection.js';
 import { PiccoloClient } from './client.js';
 import { resolveOptions, type ConnectOptions } from './options.js';
 import { openSocket } from './web-socket.js';
 import { wireFormat } from './wire-format.js';
 
-export { PiccoloClient, SCAN_LIMIT_DEFAULT } from './client.js';
+export { PiccoloClient, SCAN_LIMIT_DEFAULT, type CallChannel } from './client.js';
+export { CLUSTER_ATTEMPTS_MAX, CLUSTER_RETRY_WAIT_MS } from './cluster-connection.js';
 export type { DelOptions, Entry, MSetEntries, ScanItem, ScanOptions, ScanPage, SetOptions } from './client.js';
 export type { BytesLike } from './bytes.js';
 export {
@@ -39,6 +41,19 @@ export async function connect(url: string, options: ConnectOptions = {}): Promis
   const target = withDefaultPath(url);
   const socket = await openSocket(options.WebSocket, target, resolved);
   return new PiccoloClient(new Connection(socket, wireFormat(resolved.format), resolved, target), resolved.format);
+}
+
+/**
+ * Connects to a cluster through any of its nodes: the client reads the slot
+ * -> leader map from that node (GET /v1/cluster), sends each request to its
+ * key's leader directly, follows leadership changes (NOT_LEADER refreshes the
+ * map) and retries only what is safe; a write whose outcome is unknown
+ * rejects with INDETERMINATE (client/cluster-connection.ts). Against a lone
+ * node it behaves as connect().
+ */
+export async function connectCluster(url: string, options: ConnectOptions = {}): Promise<PiccoloClient> {
+  const resolved = resolveOptions(options);
+  return new PiccoloClient(await ClusterConnection.open(withDefaultPath(url), resolved, options.WebSocket), resolved.format);
 }
 
 /** 'ws://host:7700' means the node's WebSocket endpoint, 'ws://host:7700/v1/ws'. */

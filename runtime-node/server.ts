@@ -32,6 +32,7 @@ import { mountMetricsRoute } from './metrics/metrics-route.js';
 import { NodeMetrics } from './metrics/node-metrics.js';
 import { MetricsRespStats } from './metrics/resp-stats.js';
 import { ClusterNode, type ClusterOptions } from './cluster/cluster-node.js';
+import { RespClusterExecutor } from './cluster/resp-cluster-executor.js';
 
 export { ListenError } from './security/exclusive-listen.js';
 export { ProtectedModeError } from './security/protected-mode.js';
@@ -151,6 +152,9 @@ export async function startServer(options: ServerOptions = {}): Promise<PiccoloS
   }
   // A cluster node routes through the cluster router: requests for groups led elsewhere are redirected.
   const dispatcher = new Dispatcher(cluster ? cluster.router(pool) : pool, limits);
+  // HTTP and WebSocket: any cluster node serves any request, forwarding it to the group's leader; RESP keeps MOVED.
+  const forwarding = cluster ? new Dispatcher(cluster.forwardingRouter(), limits) : dispatcher;
+  const respExecutor = cluster ? new RespClusterExecutor(pool.slotMap, dispatcher, forwarding) : dispatcher;
   const budget = new ConnectionBudget(limits.connectionsMax);
   const startedAtMs = Date.now();
   const metrics = new NodeMetrics(pool);
@@ -186,13 +190,13 @@ export async function startServer(options: ServerOptions = {}): Promise<PiccoloS
   const app = tls ? uWS.SSLApp({ cert_file_name: tls.certFile, key_file_name: tls.keyFile }) : uWS.App();
   mountMetricsRoute(app, { metrics, authorize: (req) => passwordGate.authorizeHttp(req) });
   const { sockets } = mountWebSocket(app, {
-    limits, dispatcher: metrics.executorFor('ws', dispatcher), budget: metrics.budgetFor('ws', budget),
+    limits, dispatcher: metrics.executorFor('ws', forwarding), budget: metrics.budgetFor('ws', budget),
     isShuttingDown: () => shuttingDown, onIdleCheck: idleCheck, batcher,
     passwordGate, originPolicy, authTimeoutMs: options.wsAuthTimeoutMs ?? WS_AUTH_TIMEOUT_MS,
   });
   mountHttp(app, {
     limits,
-    dispatcher: metrics.executorFor('http', dispatcher),
+    dispatcher: metrics.executorFor('http', forwarding),
     passwordGate,
     originPolicy,
     isShuttingDown: () => shuttingDown,
@@ -204,6 +208,7 @@ export async function startServer(options: ServerOptions = {}): Promise<PiccoloS
       uptimeMs: Date.now() - startedAtMs,
       ...(cluster ? { cluster: cluster.healthReport() } : {}),
     }),
+    ...(cluster ? { cluster: () => cluster.healthReport() } : {}),
     onStart: () => { httpInFlight++; },
     onFinish: () => { httpInFlight--; idleCheck(); },
   });
@@ -223,7 +228,7 @@ export async function startServer(options: ServerOptions = {}): Promise<PiccoloS
   if (respPort !== null) {
     try {
       resp = await startRespFront({
-        host, port: respPort, limits, dispatcher: metrics.executorFor('resp', dispatcher),
+        host, port: respPort, limits, dispatcher: metrics.executorFor('resp', respExecutor),
         budget: metrics.budgetFor('resp', budget), shardCount: pool.slotMap.shardCount,
         passwordGate, tls, log, stats: new MetricsRespStats(metrics), settings, startedAtMs, httpPort: port, workers: pool.workerCount,
         storage: dataDir === null ? null : { dataDir: dataDir.path, fsync: formatFsyncMode(fsync) },

@@ -153,3 +153,17 @@ export function advanceScan(shard: number, shardCount: number, innerNext: Uint8A
   if (shard + 1 < shardCount) return { cursor: encodeScanCursor(shard + 1, new Uint8Array(0)), nextShard: shard + 1 };
   return { cursor: new Uint8Array(0), nextShard: null };
 }
+
+/**
+ * The key a request is routed by in a cluster: its key, a multi-key
+ * request's first (the node it reaches splits the rest), null for keyless
+ * requests (count, flush, scan).
+ */
+export function routingKeyOf(req: Request): Uint8Array | null {
+  switch (req.op) {
+    case 'mget': return req.keys[0] ?? null;
+    case 'mset': return req.entries[0]?.key ?? null;
+    case 'count': case 'flush': case 'scan': return null;
+    default: return req.key;
+  }
+}

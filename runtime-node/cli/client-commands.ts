@@ -272,7 +272,7 @@ type Parsed = { help: true } | { help: false; url: string; connectTimeoutMs: num
  * The password from --password-file, else the environment. Not a flag of its
  * own: a password on the command line is visible to every user in `ps`.
  */
-function passwordOf(values: Values): string | undefined {
+export function passwordOf(values: Values): string | undefined {
   const file = values['password-file'] as string | undefined;
   if (file === undefined) return process.env[CLIENT_PASSWORD_ENV] || undefined;
   let text: string;

@@ -10,6 +10,7 @@ const HELP = `Usage: piccolo <command> [options]
 Commands:
   server                 start a node (piccolo server --help)
   cluster up [--nodes N] start a local cluster of N nodes on loopback (docs/cluster.md)
+  cluster status         every group's members, leader, term, indexes, lag (--json, --url)
   get KEY                read a key (--json, --base64)
   set KEY VALUE          write a key (--ttl-ms, --if-absent, --if-present, --version,
                          --base64; VALUE "-" reads standard input)
@@ -53,6 +54,10 @@ async function main(argv: string[]): Promise<number> {
       return runServerCommand(rest);
     }
     case 'cluster': {
+      if (rest[0] === 'status') {
+        const { runClusterStatus } = await import('./cluster-status.js');
+        return runClusterStatus(rest.slice(1));
+      }
       const { runClusterCommand } = await import('../cluster/cluster-up.js');
       return runClusterCommand(rest);
     }

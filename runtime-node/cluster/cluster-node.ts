@@ -9,10 +9,14 @@
 import { randomBytes, randomInt } from 'node:crypto';
 import { DEFAULT_PEER_LIMITS, PEER_BATCH_HEADROOM_BYTES, type Limits } from '../../core/limits.js';
 import type { ShardTransport } from '../../core/node/dispatcher.js';
+import { errReply } from '../../core/protocol/ops.js';
 import { DEFAULT_RAFT_TUNING } from '../../core/raft/raft.js';
 import { SpscRing, ringBufferBytes } from '../../core/ring/spsc-ring.js';
 import { PeerTransport } from '../peer/peer-transport.js';
 import { ClusterRouter, type NodeEndpoints } from './cluster-router.js';
+import { ForwardingRouter } from './forwarding-router.js';
+import { PeerForwarder } from './peer-forwarder.js';
+import { isPeerForward } from '../../schema/peer-forward-codec.js';
 import { ClusterTopology, type ClusterMember } from './cluster-topology.js';
 import type { WorkerClusterSetup } from './cluster-worker.js';
 import { GroupStatusTable } from './group-status.js';
@@ -74,6 +78,8 @@ export class ClusterNode implements ClusterView {
   private transport: PeerTransport | null = null;
   private pump: PeerPump | null = null;
   private routerInstance: ClusterRouter | null = null;
+  /** Client requests (HTTP, WebSocket) to and from other nodes' leaders (peer-forwarder.ts). */
+  readonly forwarder: PeerForwarder;
 
   constructor(readonly options: ClusterOptions, private readonly limits: Limits, private readonly log: (line: string) => void) {
     this.topology = new ClusterTopology(options.nodeId, options.members, options.groups, options.replicas);
@@ -82,6 +88,15 @@ export class ClusterNode implements ClusterView {
     this.gate = new VoteGate(this.topology, this.status, (group, state) => {
       log(state === 'open' ? `piccolo: group ${group}: this replica may vote`
         : `piccolo: group ${group}: the group has a history this node may have forgotten; no votes until it has caught up with a leader`);
+    });
+    this.forwarder = new PeerForwarder({
+      selfId: options.nodeId, limits,
+      send: (to, bytes) => this.transport?.send(to, bytes) ?? false,
+      linkUp: (to) => this.transport !== null && this.linkUp(to),
+      serve: (group, request, onReply) => {
+        if (this.routerInstance) this.routerInstance.submitLocal(group, request, onReply);
+        else onReply(errReply('SHUTTING_DOWN', 'this node is not serving yet'));
+      },
     });
   }
 
@@ -126,6 +141,11 @@ export class ClusterNode implements ClusterView {
     return this.routerInstance;
   }
 
+  /** For HTTP and WebSocket: requests for groups led elsewhere are forwarded to their leader (call router() first). */
+  forwardingRouter(): ForwardingRouter {
+    return new ForwardingRouter(this.routerInstance!, this.forwarder, this.options.nodeId);
+  }
+
   leaderOf(group: number): number {
     return this.routerInstance?.leaderOf(group) ?? 0;
   }
@@ -160,9 +180,9 @@ export class ClusterNode implements ClusterView {
       nodeId: options.nodeId, host: self.host, port: options.peerPort, peers, secret: options.secret,
       frameBytesMax: DEFAULT_PEER_LIMITS.batchBytesMax, sendQueueBytesMax: PEER_SEND_QUEUE_BYTES_MAX,
       log: this.log,
-      onBatch: (from, bytes) => this.pump?.receive(from, bytes),
+      onBatch: (from, bytes) => (isPeerForward(bytes) ? this.forwarder.receive(from, bytes) : this.pump?.receive(from, bytes)),
       onLinkUp: (peer) => setLink(peer, true),
-      onLinkDown: (peer) => setLink(peer, false),
+      onLinkDown: (peer) => { setLink(peer, false); this.forwarder.linkDown(peer); },
       card: () => encodeCard({ nodeId: options.nodeId, resp: own.resp, http: own.http, terms: this.ownTerms(hosted), incarnation: this.incarnation }),
       onCard: (from, bytes) => {
         const card = decodeCard(bytes);
@@ -197,6 +217,7 @@ export class ClusterNode implements ClusterView {
     return {
       nodeId: self,
       peerPort: this.peerPort,
+      forwarding: { ...this.forwarder.stats, inFlight: this.forwarder.inFlight },
       nodes: this.options.members.map((m) => ({
         id: m.id, peer: `${m.host}:${m.peerPort}`, linkUp: m.id === self || this.linkUp(m.id), ...(this.endpoints.get(m.id) ?? {}),
       })),
@@ -204,8 +225,9 @@ export class ClusterNode implements ClusterView {
         const [first, last] = topology.slotRange(group);
         const hosted = replicas.includes(self);
         const s = hosted ? this.status.read(group) : null;
+        const leader = this.leaderOf(group);
         return {
-          group, slots: [first, last], replicas, leader: this.leaderOf(group),
+          group, slots: [first, last], replicas, leader, leaderHttp: this.endpoints.get(leader)?.http ?? null,
           ...(s ? { role: s.role, term: s.term, commit: s.commit, applied: s.applied, voteGate: this.gate.stateOf(group) } : {}),
         };
       }),
@@ -219,6 +241,7 @@ export class ClusterNode implements ClusterView {
   /** Stop the peer links and the pump (before the workers stop). */
   async close(): Promise<void> {
     this.pump?.stop();
+    this.forwarder.close();
     await this.transport?.close();
     for (const ring of this.rings) if (ring) ringDoorbell(ring.doorbell);
   }

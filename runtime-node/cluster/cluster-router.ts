@@ -10,14 +10,16 @@
 // cover the groups this node leads, as Redis Cluster's are per node: for
 // other groups they answer "nothing here".
 //
-// Forwarding a request to the leader in one hop is not done yet: the client
-// follows the redirect (docs/cluster.md).
+// This is the RESP door's view (Redis Cluster clients follow MOVED). HTTP and
+// WebSocket go through forwarding-router.ts, which sends requests for groups
+// led elsewhere to their leader; the leader serves them with submitLocal.
 
 import type { ReplyCallback } from '../../core/node/shard-channel.js';
 import type { ShardTransport } from '../../core/node/dispatcher.js';
-import { errReply, type Reply, type Request } from '../../core/protocol/ops.js';
+import { errReply, type ErrReply, type Reply, type Request } from '../../core/protocol/ops.js';
 import { slotOf } from '../../core/routing/slot-hash.js';
 import type { SlotMap } from '../../core/routing/slot-map.js';
+import { routingKeyOf } from '../../core/routing/split.js';
 import type { ClusterTopology } from './cluster-topology.js';
 import type { GroupStatusTable } from './group-status.js';
 
@@ -31,12 +33,8 @@ const EMPTY = new Uint8Array(0);
 
 /** The slot a request's key falls in; -1 for keyless requests. */
 function slotOfRequest(request: Request): number {
-  switch (request.op) {
-    case 'mget': return request.keys.length > 0 ? slotOf(request.keys[0]!) : -1;
-    case 'mset': return request.entries.length > 0 ? slotOf(request.entries[0]!.key) : -1;
-    case 'count': case 'flush': case 'scan': return -1;
-    default: return slotOf(request.key);
-  }
+  const key = routingKeyOf(request);
+  return key === null ? -1 : slotOf(key);
 }
 
 /** What a keyless request finds in a group this node does not lead: nothing. */
@@ -73,34 +71,53 @@ export class ClusterRouter implements ShardTransport {
   }
 
   submit(group: number, request: Request, onReply: ReplyCallback): void {
+    if (slotOfRequest(request) < 0 && this.leaderOf(group) !== this.topology.selfId) {
+      onReply(emptyReply(request));
+      return;
+    }
+    this.submitLocal(group, request, onReply);
+  }
+
+  /** Whether requests for `group` go to this node's worker: it leads, or hosts the group and no leader is known (the replica knows best: it may have just won). */
+  servesHere(group: number): boolean {
     const self = this.topology.selfId;
     const leader = this.leaderOf(group);
+    return leader === self || (leader === 0 && this.topology.placement[group]!.includes(self));
+  }
+
+  /**
+   * Serve here if this node leads `group`, else NOT_LEADER naming the leader,
+   * keyless requests included (requests forwarded to this node come here:
+   * they are never forwarded again).
+   */
+  submitLocal(group: number, request: Request, onReply: ReplyCallback): void {
     const slot = slotOfRequest(request);
-    if (slot < 0) {
-      if (leader === self) this.workers.submit(group, request, onReply);
-      else onReply(emptyReply(request));
+    if (!this.servesHere(group)) {
+      onReply(this.redirect(group, slot, this.leaderOf(group)));
       return;
     }
-    // Unknown leader but hosted here: the replica knows best (it may have just won).
-    if (leader === self || (leader === 0 && this.topology.placement[group]!.includes(self))) {
-      this.workers.submit(group, request, (reply) => {
-        onReply(!reply.ok && reply.code === 'NOT_LEADER' ? this.redirect(group, slot, reply.leaderHint ?? 0) : reply);
-      });
-      return;
-    }
-    onReply(this.redirect(group, slot, leader));
+    this.workers.submit(group, request, (reply) => {
+      onReply(!reply.ok && reply.code === 'NOT_LEADER' ? this.redirect(group, slot, reply.leaderHint ?? 0) : reply);
+    });
+  }
+
+  /** NOT_LEADER for `request` naming `leader`'s endpoints (0 or unknown: saying none is known). */
+  notLeader(group: number, request: Request, leader: number): ErrReply {
+    return this.redirect(group, slotOfRequest(request), leader);
   }
 
   /** NOT_LEADER naming the leader's endpoints, or saying none is known (then RESP answers TRYAGAIN). */
-  private redirect(group: number, slot: number, leader: number): Reply {
+  private redirect(group: number, slot: number, leader: number): ErrReply {
     const endpoints = leader !== 0 && leader !== this.topology.selfId ? this.endpointsOf(leader) : undefined;
+    // Keyless requests (slot -1, forwarded count / flush / scan parts) name the group only.
+    const what = slot < 0 ? `group ${group}` : `group ${group} (slot ${slot})`;
     if (endpoints === undefined) {
-      const reply = errReply('NOT_LEADER', `group ${group} (slot ${slot}) has no leader this node can name yet; retry shortly`);
+      const reply = errReply('NOT_LEADER', `${what} has no leader this node can name yet; retry shortly`);
       reply.redirect = { slot, resp: null, http: null };
       return reply;
     }
     const reply = errReply('NOT_LEADER',
-      `group ${group} (slot ${slot}) is led by node ${leader} at http://${endpoints.http}${endpoints.resp ? ` (RESP ${endpoints.resp})` : ''}`);
+      `${what} is led by node ${leader} at http://${endpoints.http}${endpoints.resp ? ` (RESP ${endpoints.resp})` : ''}`);
     reply.leaderHint = leader;
     reply.redirect = { slot, resp: endpoints.resp, http: endpoints.http };
     return reply;

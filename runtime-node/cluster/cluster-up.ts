@@ -24,6 +24,7 @@ interface PortBases { http: number; resp: number; peer: number }
 const NODE_START_MS_MAX = 30_000;
 
 const HELP = `Usage: piccolo cluster up [--nodes N] [--groups G] [--replicas R] [--base-port B]
+       piccolo cluster status [--url URL] [--json]   (see piccolo cluster status --help)
 
 Start a local cluster of N nodes (default 3) on 127.0.0.1, print their
 endpoints, and stop them all on Ctrl-C. Node I listens on HTTP/WebSocket

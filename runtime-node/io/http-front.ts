@@ -35,6 +35,7 @@ const QUERY_PARAMS = {
   delete: ['version'],
   post: [],
   healthz: [],
+  cluster: [],
 } as const satisfies Record<string, readonly string[]>;
 
 /** The methods of each route, for 405's Allow header. */
@@ -49,6 +50,8 @@ export interface HttpFrontOptions {
   isShuttingDown: () => boolean;
   /** The full health report; without a password only its `status` is shown. */
   health: () => Record<string, unknown> & { status: string };
+  /** A cluster node's view of the cluster (GET /v1/cluster: the slot map clients route by); absent on a lone node. */
+  cluster?: () => Record<string, unknown>;
   /** Track requests so shutdown can wait for them. */
   onStart: () => void;
   onFinish: () => void;
@@ -214,6 +217,17 @@ export function mountHttp(app: uWS.TemplatedApp, opts: HttpFrontOptions): void {
     const full = !gate.required || gate.matches(bearerToken(req.getHeader('authorization')) ?? '');
     const health = opts.health();
     ex.json(opts.isShuttingDown() ? 503 : 200, full ? health : { status: health.status });
+  });
+
+  // The slot -> group -> leader map a cluster-aware client routes by (client/cluster-map.ts), and `piccolo cluster status`'s source.
+  app.any('/v1/cluster', (res, req) => {
+    const ex = admit(res, req);
+    if (!ex || !authorize(ex, req)) return;
+    const method = req.getMethod().toUpperCase();
+    if (method !== 'GET') return ex.methodNotAllowed(method, '/v1/cluster', READ_METHODS);
+    if (!ex.onlyParams(parseQuery(req.getQuery() ?? ''), QUERY_PARAMS.cluster)) return;
+    if (!opts.cluster) return ex.error('NOT_FOUND', 'this node is not part of a cluster');
+    ex.json(200, opts.cluster());
   });
 
   app.any('/v1/kv', (res, req) => {

@@ -1,6 +1,7 @@
 // Redis Cluster's commands, so cluster clients (ioredis Cluster, node-redis,
 // redis-cli -c) work against a Piccolo cluster unchanged: CLUSTER SLOTS,
-// SHARDS, NODES, INFO, MYID, KEYSLOT, and READONLY / READWRITE / ASKING, in
+// SHARDS, NODES, INFO, MYID, KEYSLOT, COUNTKEYSINSLOT, GETKEYSINSLOT
+// (resp-cluster-slot-keys.ts), and READONLY / READWRITE / ASKING, in
 // Redis 7's reply layouts. Piccolo's shard groups are Redis's slot ranges;
 // each group's Raft leader is the range's master and its other replicas
 // are the range's replicas. A node without --peers answers them as Redis
@@ -13,6 +14,7 @@ import { slotOf } from '../../core/routing/slot-hash.js';
 import type { RespValue } from '../../core/resp/reply-encoder.js';
 import { redisNodeId, SLOT_COUNT, type ClusterTopology } from '../cluster/cluster-topology.js';
 import type { NodeEndpoints } from '../cluster/cluster-router.js';
+import { runCountKeysInSlot, runGetKeysInSlot } from './resp-cluster-slot-keys.js';
 import {
   bulk, fail, helpLines, integer, OK, reply, subcommandArityError, unknownSubcommand, word, type CommandCall,
 } from './resp-command-context.js';
@@ -34,6 +36,10 @@ export const CLUSTER_DISABLED_ERROR = 'ERR This instance has cluster support dis
 
 const CLUSTER_HELP = [
   'CLUSTER <subcommand> [<arg> [value] [opt] ...]. Subcommands are:',
+  'COUNTKEYSINSLOT <slot>',
+  '    Return the number of keys in <slot>.',
+  'GETKEYSINSLOT <slot> <count>',
+  '    Return key names stored by current node in a slot.',
   'INFO',
   '    Return information about the cluster.',
   'KEYSLOT <key>',
@@ -196,6 +202,12 @@ export function runCluster(call: CommandCall): void {
     case 'KEYSLOT':
       if (!exactly(2)) return call.done(fail(subcommandArityError('cluster', sub)));
       return call.done(reply(integer(slotOf(args[1]!))));
+    case 'COUNTKEYSINSLOT':
+      if (!exactly(2)) return call.done(fail(subcommandArityError('cluster', sub)));
+      return runCountKeysInSlot(call, view.topology.slots);
+    case 'GETKEYSINSLOT':
+      if (!exactly(3)) return call.done(fail(subcommandArityError('cluster', sub)));
+      return runGetKeysInSlot(call, view.topology.slots);
     case 'HELP':
       return call.done(reply(helpLines(CLUSTER_HELP)));
     default:

@@ -23,7 +23,7 @@ export interface TestCluster {
 }
 
 /** A port nobody listens on right now (the node binds it a moment later; the race is harmless on a test machine). */
-async function freePort(): Promise<number> {
+export async function freePort(): Promise<number> {
   const server = createServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const port = (server.address() as { port: number }).port;

@@ -1,14 +1,15 @@
 // Three real node processes form a cluster on loopback, and Redis Cluster
 // clients use it unchanged: CLUSTER SLOTS covers every slot once, redis-cli
 // -c writes through one node and reads through another, ioredis Cluster
-// writes and reads keys of every group, and HTTP answers NOT_LEADER with the
-// leader's endpoint. Needs `npm run build` (the nodes run bin/piccolo.js).
+// writes and reads keys of every group, and HTTP and WebSocket serve any key
+// through any node (forwarded to the leader), multi-key requests included. Needs `npm run build` (the nodes run bin/piccolo.js).
 
 import { spawnSync } from 'node:child_process';
 import { Cluster } from 'ioredis';
 import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { slotOf } from '../../core/routing/slot-hash.js';
+import { SlotMap } from '../../core/routing/slot-map.js';
 import { CLI } from '../e2e/spawn-node.js';
 import { clusterReady, redisCli, respCommand, startCluster, until, type TestCluster } from './cluster-nodes.js';
 
@@ -134,43 +135,113 @@ describe('a 3-node cluster', () => {
     }
   });
 
-  it('HTTP answers a key led elsewhere with 421 NOT_LEADER naming the leader\'s endpoint', async () => {
-    let redirected = 0;
+  it('HTTP: any node serves any key, forwarding to the leader: written through one node, read through the others', async () => {
+    const urls = cluster.nodes.map((n) => n.node.baseUrl);
     for (let i = 0; i < 12; i++) {
-      const response = await fetch(`${cluster.nodes[0]!.node.baseUrl}/v1/kv/http-key-${i}`);
-      if (response.status === 421) {
-        const body = await response.json() as { error: { code: string; message: string } };
-        expect(body.error.code).toBe('NOT_LEADER');
-        expect(body.error.message).toMatch(/led by node [23] at http:\/\/127\.0\.0\.1:\d+/);
-        redirected++;
-      } else {
-        expect(response.status).toBe(404);
+      const put = await fetch(`${urls[i % 3]}/v1/kv/http-key-${i}`, { method: 'PUT', body: `value-${i}` });
+      expect(put.status).toBe(200);
+    }
+    for (let i = 0; i < 12; i++) {
+      for (const url of urls) {
+        const got = await fetch(`${url}/v1/kv/http-key-${i}`);
+        expect(got.status).toBe(200);
+        expect(await got.text()).toBe(`value-${i}`);
       }
     }
-    expect(redirected).toBeGreaterThan(0);
+    // The listing covers the whole cluster, not one node's groups.
+    const listed = await (await fetch(`${urls[1]}/v1/kv?prefix=http-key-&limit=100`)).json() as { items: { key: string }[] };
+    expect(listed.items.map((item) => item.key).sort()).toEqual(Array.from({ length: 12 }, (_, i) => `http-key-${i}`).sort());
   });
 
-  it('WebSocket answers a key led elsewhere with NOT_LEADER naming the leader, and serves a key it leads', async () => {
+  it('WebSocket: any node serves any request; MGET and MSET across groups are split and joined, never CROSSSLOT', async () => {
+    const keys = Array.from({ length: 12 }, (_, i) => `ws-key-${i}`);
+    const slotMap = new SlotMap(GROUPS, 1);
+    const groups = new Set(keys.map((k) => slotMap.shardOf(slotOf(new TextEncoder().encode(k)))));
+    expect(groups.size).toBeGreaterThan(1);
     const ws = new WebSocket(cluster.nodes[0]!.node.wsUrl);
     await new Promise<void>((resolve, reject) => { ws.once('open', () => resolve()); ws.once('error', reject); });
-    const replies = new Map<number, { ok: boolean; error?: { code: string; message: string } }>();
+    const replies = new Map<number, { ok: boolean; items?: { found: boolean; value?: string }[]; error?: { code: string } }>();
     ws.on('message', (data: Buffer) => {
-      const reply = JSON.parse(data.toString('utf8')) as { id: number; ok: boolean; error?: { code: string; message: string } };
+      const reply = JSON.parse(data.toString('utf8')) as { id: number; ok: boolean };
       replies.set(reply.id, reply);
     });
     try {
-      for (let id = 0; id < 12; id++) ws.send(JSON.stringify({ id, op: 'get', key: `ws-key-${id}` }));
-      await until(() => replies.size === 12, 'every reply', 5_000);
-      const refused = [...replies.values()].filter((r) => !r.ok);
-      expect(refused.length).toBeGreaterThan(0);
-      expect(refused.length).toBeLessThan(12);
-      for (const r of refused) {
-        expect(r.error!.code).toBe('NOT_LEADER');
-        expect(r.error!.message).toMatch(/led by node [23] at http:\/\/127\.0\.0\.1:\d+/);
-      }
+      ws.send(JSON.stringify({ id: 1, op: 'mset', entries: keys.map((key, i) => ({ key, value: `w${i}` })) }));
+      await until(() => replies.has(1), 'the MSET reply', 5_000);
+      expect(replies.get(1)!.ok).toBe(true);
+      ws.send(JSON.stringify({ id: 2, op: 'mget', keys }));
+      await until(() => replies.has(2), 'the MGET reply', 5_000);
+      expect(replies.get(2)!.items!.map((item) => item.value)).toEqual(keys.map((_, i) => `w${i}`));
+      for (let id = 10; id < 22; id++) ws.send(JSON.stringify({ id, op: 'get', key: keys[id - 10] }));
+      await until(() => replies.size === 14, 'every GET reply', 5_000);
+      for (let id = 10; id < 22; id++) expect(replies.get(id)!.ok).toBe(true);
     } finally {
       ws.close();
     }
+  });
+
+  it('RESP: MGET and MSET across groups are served by any node (split, forwarded, joined); one group keeps MOVED', async () => {
+    const port = respPorts()[2]!;
+    const keys = Array.from({ length: 8 }, (_, i) => `resp-multi-${i}`);
+    expect(await respCommand(port, 'mset', ...keys.flatMap((k, i) => [k, `r${i}`]))).toBe('OK');
+    expect(await respCommand(port, 'mget', ...keys)).toEqual(keys.map((_, i) => `r${i}`));
+    let moved = 0;
+    for (const key of keys) {
+      try {
+        await respCommand(port, 'get', key);
+      } catch (error) {
+        expect((error as Error).message).toMatch(/^MOVED \d+ 127\.0\.0\.1:\d+$/);
+        moved++;
+      }
+    }
+    expect(moved).toBeGreaterThan(0);
+  });
+});
+
+describe('CLUSTER COUNTKEYSINSLOT / GETKEYSINSLOT', () => {
+  it('count and list a slot\'s keys on the node leading it; other nodes serve none of it', async () => {
+    const keys = ['{slotkeys}a', '{slotkeys}b', '{slotkeys}c', '{slotkeys}d'];
+    const slot = slotOf(new TextEncoder().encode(keys[0]!));
+    const ranges = await respCommand(respPorts()[0]!, 'cluster', 'slots') as [number, number, [string, number, string]][];
+    const leaderPort = ranges.find(([first, last]) => slot >= first && slot <= last)![2][1];
+    expect(await respCommand(leaderPort, 'mset', ...keys.flatMap((k) => [k, 'x']))).toBe('OK');
+    expect(await respCommand(leaderPort, 'cluster', 'countkeysinslot', String(slot))).toBe(4);
+    expect((await respCommand(leaderPort, 'cluster', 'getkeysinslot', String(slot), '10') as string[]).sort()).toEqual(keys);
+    const two = await respCommand(leaderPort, 'cluster', 'getkeysinslot', String(slot), '2') as string[];
+    expect(two).toHaveLength(2);
+    for (const key of two) expect(keys).toContain(key);
+    for (const port of respPorts().filter((p) => p !== leaderPort)) {
+      expect(await respCommand(port, 'cluster', 'countkeysinslot', String(slot))).toBe(0);
+    }
+    await expect(respCommand(leaderPort, 'cluster', 'countkeysinslot', '16384')).rejects.toThrow('ERR Invalid slot');
+    await expect(respCommand(leaderPort, 'cluster', 'getkeysinslot', String(slot), '-1')).rejects.toThrow('ERR Invalid slot or number of keys');
+  });
+});
+
+describe('piccolo cluster status', () => {
+  it('shows every group: members, leader, term, commit and applied, each follower\'s lag', async () => {
+    const run = spawnSync(process.execPath, [CLI, 'cluster', 'status', '--url', cluster.nodes[2]!.node.baseUrl, '--json'], { encoding: 'utf8', timeout: 10_000 });
+    expect(run.status, run.stderr).toBe(0);
+    const { groups } = JSON.parse(run.stdout) as { groups: { members: number[]; leader: number; term: number; commit: number; replicas: { node: number; role: string; lag: number }[] }[] };
+    expect(groups).toHaveLength(GROUPS);
+    for (const g of groups) {
+      expect(g.members).toHaveLength(3);
+      expect(g.members).toContain(g.leader);
+      expect(g.term).toBeGreaterThan(0);
+      expect(g.commit).toBeGreaterThan(0);
+      expect(g.replicas.map((r) => r.node)).toEqual(g.members);
+      expect(g.replicas.filter((r) => r.role === 'leader').map((r) => r.node)).toEqual([g.leader]);
+      for (const r of g.replicas) expect(r.lag).toBeGreaterThanOrEqual(0);
+    }
+    const text = spawnSync(process.execPath, [CLI, 'cluster', 'status', '--url', cluster.nodes[0]!.node.baseUrl], { encoding: 'utf8', timeout: 10_000 });
+    expect(text.status).toBe(0);
+    expect(text.stdout.split('\n')[0]).toMatch(/^GROUP\s+SLOTS\s+LEADER\s+TERM\s+COMMIT\s+APPLIED/);
+    expect(text.stdout.trim().split('\n')).toHaveLength(GROUPS + 1);
+  });
+
+  it('exits 3 when the node cannot be reached', () => {
+    const run = spawnSync(process.execPath, [CLI, 'cluster', 'status', '--url', 'http://127.0.0.1:1'], { encoding: 'utf8', timeout: 10_000 });
+    expect(run.status).toBe(3);
   });
 });
 

@@ -2,7 +2,8 @@
 // groups, so a key of the fourth reaches a node that knows only where the
 // group lives, not who leads it. It redirects to a replica it reaches, which
 // redirects to the leader; ioredis Cluster and CLUSTER SLOTS still work from
-// every node. Real processes; needs `npm run build`.
+// every node, and HTTP requests are forwarded to the leader from every
+// node. Real processes; needs `npm run build`.
 
 import { Cluster } from 'ioredis';
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -37,5 +38,21 @@ it('every node routes keys of groups it does not host, and lists each range with
     const client = new FollowingClient([port, ...ports.filter((p) => p !== port)]);
     expect(await client.command(slotOf(Buffer.from('four-7')), ['get', 'four-7'], Date.now() + 5_000)).toBe('n3-four-7');
     client.close();
+  }
+});
+
+it('HTTP through a node that does not host a key\'s group is forwarded (via a replica if need be) to the leader', async () => {
+  const keys = Array.from({ length: 40 }, (_, i) => `four-http-${i}`);
+  for (const [i, { node }] of cluster.nodes.entries()) {
+    for (const key of keys) expect((await fetch(`${node.baseUrl}/v1/kv/${key}`, { method: 'PUT', body: `h${i}-${key}` })).status).toBe(200);
+    for (const { node: reader } of cluster.nodes) {
+      for (const key of keys) expect(await (await fetch(`${reader.baseUrl}/v1/kv/${key}`)).text()).toBe(`h${i}-${key}`);
+    }
+  }
+  // Every node forwarded some requests and served some for others.
+  for (const { node } of cluster.nodes) {
+    const { forwarding } = await (await fetch(`${node.baseUrl}/v1/cluster`)).json() as { forwarding: { forwarded: number; served: number; inFlight: number } };
+    expect(forwarding.forwarded).toBeGreaterThan(0);
+    expect(forwarding.inFlight).toBe(0);
   }
 });
