@@ -100,6 +100,7 @@ export class RawNode {
     if (lastCommitted) r.log.appliedTo(lastCommitted.index);
     const lastEntry = ready.entries[ready.entries.length - 1];
     if (lastEntry) r.persisted(lastEntry.index, lastEntry.term);
+    if (lastCommitted) r.releaseApplied();
   }
 
   propose(data: Uint8Array): ReturnType<Raft['propose']> {

@@ -413,7 +413,8 @@ export class ShardReplica {
    */
   private stepSnapshot(): void {
     if (this.snapshotJob === null) {
-      if (!this.snapshotDue()) return;
+      // Raft asks for one when a member needs entries it released (a group of one keeps no snapshot).
+      if (!this.snapshotDue() && !this.raw.raft.snapshotWanted) return;
       const raft = this.raw.raft;
       const index = this.shard.appliedIndex;
       const term = raft.log.term(index);

@@ -24,14 +24,13 @@ import { assert, unreachable } from '../assert.js';
 import type { Limits } from '../limits.js';
 import { errReply, type Reply, type Request } from '../protocol/ops.js';
 import { Random } from '../random.js';
-import { MemoryRaftStorage } from '../raft/raft-storage.js';
 import type { PeerFrame } from '../replica/peer-frame.js';
 import type { OutcomeCallback, ReplicaOutcome, ShardReplica } from '../replica/shard-replica.js';
 import { ByteWriter } from '../ring/byte-writer.js';
 import { decodeRequestRecord, encodeReplyRecord } from '../ring/ring-codec.js';
 import type { SpscRing } from '../ring/spsc-ring.js';
 import { isWriteRequest, type ReadRequest } from './command.js';
-import { LONE_REPLICA_ID, loneGroups, startGroupReplica } from './group-replica.js';
+import { startVolatileLoneReplica } from './group-replica.js';
 import { memoryRefusal } from './memory-budget.js';
 import type { Shard } from './shard.js';
 
@@ -131,8 +130,8 @@ export class ShardWorker {
   ) {
     assert(replicas !== undefined || shardIndexes.length > 0, 'a worker owns at least one shard');
     this.clustered = shardIndexes.length === 0;
-    const hosted = replicas ?? new Map(loneGroups(shardIndexes).map((members) => [members.group,
-      startGroupReplica(members, LONE_REPLICA_ID, limits, new MemoryRaftStorage(), Random.fromSeed(members.group), 0)]));
+    const hosted = replicas ?? new Map(shardIndexes.map((group) => [group,
+      startVolatileLoneReplica(group, limits, Random.fromSeed(group), 0)]));
     for (const [group, replica] of hosted) {
       assert(replica.group === group, 'a replica is hosted under its own group');
       this.replicas.set(group, replica);

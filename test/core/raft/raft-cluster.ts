@@ -226,7 +226,9 @@ export class RaftCluster {
       node.advance(ready);
       this.checkReplica(r);
       const every = this.options.snapshotEvery ?? 0;
-      if (every > 0 && r.appliedIndex - (node.raft.snapshot?.meta.index ?? 0) >= every) this.takeSnapshot(r);
+      // A group alone keeps no snapshot: count from the log's cut point then. A leader may ask for one (a follower needs released entries).
+      const since = node.raft.snapshot?.meta.index ?? node.raft.log.firstIndex() - 1;
+      if ((every > 0 && r.appliedIndex - since >= every) || node.raft.snapshotWanted) this.takeSnapshot(r);
     }
   }
 
