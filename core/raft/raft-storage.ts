@@ -81,6 +81,13 @@ export class MemoryRaftStorage implements RaftStorage {
   get entryCount(): number {
     return this.synced.entries.length;
   }
+
+  /** The index of the newest snapshot saved, synced or not (0: none). */
+  get snapshotIndex(): number {
+    let index = this.synced.snapshot?.meta.index ?? 0;
+    for (const write of this.pending) if (write.kind === 'snapshot') index = Math.max(index, write.snapshot.meta.index);
+    return index;
+  }
 }
 
 function applyWrite(state: MutableState, write: PendingWrite): void {

@@ -179,7 +179,7 @@ export class LogStorage implements RaftStorage {
     const temp = name + TEMP_SUFFIX;
     if (this.fs.list().includes(temp)) this.fs.unlink(temp);
     const file = this.fs.open(temp, 'create');
-    file.append(encodeSnapshotFile(this.identity, snapshot));
+    for (const part of encodeSnapshotFile(this.identity, snapshot)) file.append(part);
     file.sync();
     file.close();
     this.fs.rename(temp, name);

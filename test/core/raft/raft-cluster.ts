@@ -226,8 +226,8 @@ export class RaftCluster {
       node.advance(ready);
       this.checkReplica(r);
       const every = this.options.snapshotEvery ?? 0;
-      // A group alone keeps no snapshot: count from the log's cut point then. A leader may ask for one (a follower needs released entries).
-      const since = node.raft.snapshot?.meta.index ?? node.raft.log.firstIndex() - 1;
+      // Raft keeps no snapshot when alone, so the count starts at the stored one; a leader may also ask for one.
+      const since = r.storage.snapshotIndex;
       if ((every > 0 && r.appliedIndex - since >= every) || node.raft.snapshotWanted) this.takeSnapshot(r);
     }
   }
