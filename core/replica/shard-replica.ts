@@ -442,6 +442,11 @@ export class ShardReplica {
     this.snapshotIndex = snapshot.meta.index;
   }
 
+  /** Whether a snapshot job is under way (it steps once per process() call). */
+  get snapshotUnderway(): boolean {
+    return this.snapshotJob !== null;
+  }
+
   /** A leader's snapshot replaces the shard: the job on the old one is moot. */
   private cancelSnapshot(): void {
     this.snapshotJob?.job.cancel();

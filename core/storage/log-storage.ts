@@ -146,7 +146,8 @@ export class LogStorage implements RaftStorage {
     const first = entries[0]!.index;
     assert(first > base, () => `entries from ${first} would overwrite the snapshot at ${base}`);
     assert(first - base - 1 <= this.terms.length, () => `entries from ${first} leave a gap after ${base + this.terms.length}`);
-    this.terms.length = first - base - 1;
+    const kept = first - base - 1;
+    if (this.terms.length !== kept) this.terms.length = kept; // a conflict cut the tail (the usual append cuts nothing)
     for (const e of entries) this.terms.push(e.term);
     this.rollOverIfFull();
     let start = 0;

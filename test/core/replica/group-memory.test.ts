@@ -2,7 +2,9 @@
 // "The group of one"): Raft's log releases each entry once applied and held
 // by every member; a group alone keeps no snapshot bytes; over volatile
 // storage (--in-memory) nothing is stored and no snapshot is taken; and a
-// replica that joins later still catches up, from a snapshot made on demand.
+// replica that joins later still catches up, from a snapshot made on demand;
+// and an idle worker finishes a snapshot under way instead of sleeping on it
+// (it holds a buffer the size of the state until it is done).
 
 import { describe, expect, it } from 'vitest';
 import { makeLimits } from '../../../core/limits.js';
@@ -11,7 +13,10 @@ import { MemoryRaftStorage, VolatileRaftStorage } from '../../../core/raft/raft-
 import type { Message, ReplicaId, Snapshot } from '../../../core/raft/raft-types.js';
 import { DEFAULT_RAFT_TUNING } from '../../../core/raft/raft.js';
 import { ShardReplica, type ReplicaOutcome } from '../../../core/replica/shard-replica.js';
+import { SpscRing } from '../../../core/ring/spsc-ring.js';
 import { LONE_REPLICA_ID, startVolatileLoneReplica } from '../../../core/shard/group-replica.js';
+import { ShardWorker } from '../../../core/shard/shard-worker.js';
+import { WorkerLoop } from '../../../core/shard/worker-loop.js';
 
 const LIMITS = makeLimits();
 const NOW = 1_000_000;
@@ -122,5 +127,32 @@ describe('a group of one that gains a member', () => {
     expect(learner.shard.digest()).toBe(leader.shard.digest());
     expect(leader.raw.raft.log.entryCount).toBe(0);
     expect(outcomes.every((o) => o.kind === 'reply' && o.reply.ok)).toBe(true);
+  });
+});
+
+describe('a worker with a snapshot under way', () => {
+  it('keeps stepping it without requests (the loop drains instead of sleeping), then sleeps', () => {
+    const storage = new SnapshotCountingStorage();
+    const replica = new ShardReplica({
+      group: 0, raft: { id: 1, ...DEFAULT_RAFT_TUNING, random: Random.fromSeed(5) }, limits: LIMITS,
+      membership: { voters: [1], learners: [] }, snapshotEveryEntries: 1000, snapshotKeepEntries: 0, snapshotStepBytes: 1024,
+    }, storage);
+    replica.campaignAlone(NOW);
+    const outcomes: ReplicaOutcome[] = [];
+    write(replica, 0, 1000, outcomes); // the 1000th apply begins a job of ~40 KB of records: ~40 steps of 1 KB
+    expect(replica.snapshotUnderway).toBe(true);
+    const worker = new ShardWorker([0], SpscRing.allocate(64 * 1024), SpscRing.allocate(64 * 1024), LIMITS, new Map([[0, replica]]));
+    const loop = new WorkerLoop(worker, 64, 1_000_000);
+    let turns = 0;
+    for (; turns < 1000 && replica.snapshotUnderway; turns++) {
+      const turn = loop.turn(NOW);
+      expect(turn.drained.applied).toBe(0);
+      expect(turn.drained.snapshotting).toBe(replica.snapshotUnderway);
+      if (replica.snapshotUnderway) expect(turn.next).toBe('drain');
+    }
+    expect(replica.snapshotUnderway).toBe(false);
+    expect(turns).toBeGreaterThan(10); // it did take many steps, each its own turn
+    expect(storage.snapshots).toBe(1);
+    expect(loop.turn(NOW).next).toBe('sleep');
   });
 });
