@@ -317,6 +317,7 @@ export class LogStorage implements RaftStorage {
       this.fs.unlink(segmentName(s.seq));
     }
     // A snapshot stays while the durable sync point names it, even if a newer one was saved since.
+    if (this.snapshotsObsolete.length === 0) return; // the usual sync: no name to build, no list to filter
     const inForce = this.durable.snapshot ? snapshotName(this.durable.snapshot.index) : null;
     for (const name of this.snapshotsObsolete) if (name !== inForce) this.fs.unlink(name);
     this.snapshotsObsolete = this.snapshotsObsolete.filter((name) => name === inForce);

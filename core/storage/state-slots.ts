@@ -8,10 +8,11 @@
 //
 //   slot = magic u32 "PCST", version u16, reserved u16, node u32, group u32, sync point, crc32c u32 (of all before it), zero padding
 
+import { assert } from '../assert.js';
 import { ByteReader, ByteWriter } from '../ring/byte-writer.js';
 import { crc32c } from './crc32c.js';
 import { checkFileIdentity, checkFormatVersion, FILE_HEADER_BYTES, writeFileHeader, type StorageIdentity } from './file-header.js';
-import { readSyncPoint, writeSyncPoint, type SyncPoint } from './log-records.js';
+import { readSyncPoint, SYNC_POINT_BYTES, writeSyncPoint, type SyncPoint } from './log-records.js';
 import { STATE_SLOT_BYTES, STORAGE_FORMAT_VERSION } from './storage-limits.js';
 
 export const STATE_FILE = 'state';
@@ -25,6 +26,7 @@ export function slotOffset(syncSeq: number): number {
 /** Reused by encodeSlot: every durable sync writes a slot. */
 const slotWriter = new ByteWriter(STATE_SLOT_BYTES);
 const slotScratch = new Uint8Array(STATE_SLOT_BYTES);
+const slotScratchView = new DataView(slotScratch.buffer);
 
 /** A slot's bytes, valid until the next call (a FileSystem write takes its bytes before it returns): write them, do not keep them. */
 export function encodeSlot(identity: StorageIdentity, point: SyncPoint): Uint8Array {
@@ -32,10 +34,13 @@ export function encodeSlot(identity: StorageIdentity, point: SyncPoint): Uint8Ar
   w.reset();
   writeFileHeader(w, STATE_MAGIC, identity);
   writeSyncPoint(w, point);
-  w.u32(crc32c(w.bytes()));
+  // One view of the body (a sync's hot path): checksum it, copy it, and put the checksum after it.
+  const body = w.bytes();
+  assert(body.length === FILE_HEADER_BYTES + SYNC_POINT_BYTES, 'a slot body has a fixed size');
   const slot = slotScratch;
-  slot.fill(0);
-  slot.set(w.bytes());
+  slot.set(body);
+  slotScratchView.setUint32(body.length, crc32c(body), true);
+  // The rest stays zero: every body has the same size, so nothing else is ever written there.
   return slot;
 }
 
