@@ -23,25 +23,28 @@ export function slotOffset(syncSeq: number): number {
   return (syncSeq % 2) * STATE_SLOT_BYTES;
 }
 
-/** Reused by encodeSlot: every durable sync writes a slot. */
-const slotWriter = new ByteWriter(STATE_SLOT_BYTES);
-const slotScratch = new Uint8Array(STATE_SLOT_BYTES);
-const slotScratchView = new DataView(slotScratch.buffer);
+/** The bytes of a slot that are written: header, sync point, checksum (the rest of the slot stays as created, zero). */
+const SLOT_WRITTEN_BYTES = FILE_HEADER_BYTES + SYNC_POINT_BYTES + 4;
+assert(SLOT_WRITTEN_BYTES <= STATE_SLOT_BYTES, 'a sync point fits its slot');
 
-/** A slot's bytes, valid until the next call (a FileSystem write takes its bytes before it returns): write them, do not keep them. */
+/** Reused by encodeSlot: every durable sync writes a slot. */
+const slotWriter = new ByteWriter(SLOT_WRITTEN_BYTES);
+
+/**
+ * The start of a slot: header, sync point, checksum; valid until the next
+ * call (a FileSystem write takes its bytes before it returns): write them at
+ * the slot's offset, do not keep them. decodeSlot reads no further, so the
+ * slot's zero tail (written once, when the file is created) is never
+ * rewritten: a sync writes and copies 80-odd bytes, not the whole slot.
+ */
 export function encodeSlot(identity: StorageIdentity, point: SyncPoint): Uint8Array {
   const w = slotWriter;
   w.reset();
   writeFileHeader(w, STATE_MAGIC, identity);
   writeSyncPoint(w, point);
-  // One view of the body (a sync's hot path): checksum it, copy it, and put the checksum after it.
-  const body = w.bytes();
-  assert(body.length === FILE_HEADER_BYTES + SYNC_POINT_BYTES, 'a slot body has a fixed size');
-  const slot = slotScratch;
-  slot.set(body);
-  slotScratchView.setUint32(body.length, crc32c(body), true);
-  // The rest stays zero: every body has the same size, so nothing else is ever written there.
-  return slot;
+  w.u32(crc32c(w.bytes()));
+  assert(w.length === SLOT_WRITTEN_BYTES, 'a slot body has a fixed size');
+  return w.bytes();
 }
 
 /** What a slot holds: a sync point, damage, or a header of a format version this build does not know. */
