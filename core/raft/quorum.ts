@@ -16,6 +16,7 @@ export function majority(voterCount: number): number {
  */
 export function quorumIndex(voters: readonly ReplicaId[], matchOf: (id: ReplicaId) => number): number {
   assert(voters.length > 0, 'a group has at least one voter');
+  if (voters.length === 1) return matchOf(voters[0]!); // a group of one commits on every persist: no array, no sort
   const matches = voters.map(matchOf).sort((a, b) => b - a);
   return matches[majority(voters.length) - 1]!;
 }

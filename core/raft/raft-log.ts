@@ -1,5 +1,6 @@
-// One replica's view of the replicated log: the entries after the last
-// snapshot, which of them are on stable storage, committed and applied.
+// One replica's view of the replicated log: the entries after the cut point
+// (the last snapshot, or the last entry released because nobody needs it),
+// which of them are on stable storage, committed and applied.
 //
 // Invariants (asserted):
 // - snapshotIndex <= applied <= committed <= lastIndex;
@@ -196,14 +197,27 @@ export class RaftLog {
     this.pendingSnapshot = null;
   }
 
-  /** Drop entries covered by a snapshot the application took at `index` (≤ applied). */
+  /**
+   * Drop entries up to `index` (≤ applied): covered by a snapshot the
+   * application took, or applied and held by every replica that could ask
+   * (Raft.releaseApplied). Only the term of the cut point stays; a replica
+   * that needs a dropped entry later gets a snapshot. Cheap when everything
+   * goes (a group of one releases each batch right after applying it).
+   */
   compact(index: number): void {
     if (index <= this.snapshotIndex) return;
     assert(index <= this.applied, () => `compact to ${index} beyond applied ${this.applied}`);
     const term = this.term(index)!;
-    this.entries = this.entries.slice(index - this.snapshotIndex);
+    const dropped = index - this.snapshotIndex;
+    if (dropped === this.entries.length) this.entries.length = 0;
+    else this.entries = this.entries.slice(dropped);
     this.snapshotIndex = index;
     this.snapshotTerm = term;
+  }
+
+  /** Entries held in memory (after the cut point). */
+  get entryCount(): number {
+    return this.entries.length;
   }
 
   snapshotPoint(): { index: number; term: number } {

@@ -1,7 +1,10 @@
 // Where a replica keeps what Raft must not forget: the hard state (term,
 // vote, commit), the log, and the latest snapshot. The runtime supplies it
-// (runtime-node: files; runtime-sim: simulated disks); the in-memory one here
-// keeps exactly what was synced across a simulated crash, and nothing more.
+// (runtime-node: files; runtime-sim: simulated disks). Two in memory here:
+// MemoryRaftStorage keeps exactly what was synced across a simulated crash,
+// and nothing more (the simulator's and tests' model of a disk);
+// VolatileRaftStorage keeps nothing, for a process whose restart loses
+// everything anyway (a node with --in-memory).
 //
 // Contract: writes are buffered until sync(); a crash loses every write since
 // the last sync(). Entries appended at index i replace stored entries from i on.
@@ -78,6 +81,13 @@ export class MemoryRaftStorage implements RaftStorage {
   get entryCount(): number {
     return this.synced.entries.length;
   }
+
+  /** The index of the newest snapshot saved, synced or not (0: none). */
+  get snapshotIndex(): number {
+    let index = this.synced.snapshot?.meta.index ?? 0;
+    for (const write of this.pending) if (write.kind === 'snapshot') index = Math.max(index, write.snapshot.meta.index);
+    return index;
+  }
 }
 
 function applyWrite(state: MutableState, write: PendingWrite): void {
@@ -107,5 +117,41 @@ function applyWrite(state: MutableState, write: PendingWrite): void {
       state.snapshot = snapshot;
       return;
     }
+  }
+}
+
+/**
+ * Storage that is never read back: a node with --in-memory loses everything
+ * when its process ends, and the only reader of stored entries is load() at
+ * start. Keeping them would double the log's memory (Raft's log already
+ * holds every entry somebody may still need), so it keeps nothing; Raft
+ * serves its followers from its own log and snapshots. load() is for the
+ * start only.
+ */
+export class VolatileRaftStorage implements RaftStorage {
+  private hardState: HardState = EMPTY_HARD_STATE;
+  private started = false;
+
+  load(): StoredRaftState {
+    assert(!this.started, 'volatile storage is loaded once, empty, at start');
+    this.started = true;
+    return { hardState: EMPTY_HARD_STATE, snapshot: null, entries: [] };
+  }
+
+  saveHardState(hardState: HardState): void {
+    assert(hardState.term >= this.hardState.term, 'the stored term never goes back');
+    this.hardState = hardState;
+  }
+
+  appendEntries(): void {
+    // Never read back (see the class comment).
+  }
+
+  saveSnapshot(): void {
+    // Never read back (see the class comment).
+  }
+
+  sync(): void {
+    // Nothing outlives the process.
   }
 }

@@ -109,8 +109,17 @@ export class Raft {
   readonly log: RaftLog;
   voters: ReplicaId[];
   learners: ReplicaId[];
-  /** The newest snapshot this replica holds, sent to followers that are too far behind. */
+  /**
+   * The newest snapshot this replica holds, sent to followers that are too far
+   * behind; null in a group alone (nobody to send it to: no bytes kept).
+   */
   snapshot: Snapshot | null;
+  /**
+   * A follower needs entries no longer in the log and `snapshot` does not
+   * cover them (none kept, or older than the cut): the application should take
+   * a snapshot now and hand it over with snapshotTaken().
+   */
+  snapshotWanted = false;
 
   /** Messages to send once what they depend on is persisted (raw-node.ts drains them). */
   messages: Message[] = [];
@@ -454,9 +463,42 @@ export class Raft {
   /** The application took a snapshot at `snapshot.meta.index` (≤ applied): compact the log behind it. */
   snapshotTaken(snapshot: Snapshot, keepEntries: number): void {
     assert(snapshot.meta.index <= this.log.applied, 'a snapshot covers only applied entries');
+    // It is at the applied index, which the log's cut point never passes: it covers what was wanted.
+    this.snapshotWanted = false;
     if (this.snapshot && this.snapshot.meta.index >= snapshot.meta.index) return;
-    this.snapshot = snapshot;
+    this.snapshot = this.alone() ? null : snapshot;
     this.log.compact(Math.max(0, snapshot.meta.index - keepEntries));
+  }
+
+  // ---- memory: entries and snapshot bytes nobody needs ---------------------------
+
+  /** The only member of its group: no replica will ever ask it for entries or a snapshot. */
+  private alone(): boolean {
+    return this.voters.length === 1 && this.voters[0] === this.id && this.learners.length === 0;
+  }
+
+  /**
+   * Release from the log the entries this replica applied and every other
+   * member holds (its match index), so memory does not grow with the log
+   * until a snapshot: alone, each batch goes once applied. A member that
+   * later needs a released entry (one that joins, or lost its log) gets a
+   * snapshot, made on demand (snapshotWanted). Only a leader knows what the
+   * others hold; a follower compacts behind snapshots as before.
+   */
+  releaseApplied(): void {
+    if (this.alone()) this.snapshot = null;
+    if (this.role !== 'leader') return;
+    let index = this.log.applied;
+    for (const [id, pr] of this.progress) if (id !== this.id && pr.match < index) index = pr.match;
+    this.log.compact(index);
+  }
+
+  /** A snapshot that covers the log's cut point, or null after asking the application for one. */
+  private snapshotToSend(): Snapshot | null {
+    const snapshot = this.snapshot;
+    if (snapshot !== null && snapshot.meta.index >= this.log.firstIndex() - 1) return snapshot;
+    this.snapshotWanted = true;
+    return null;
   }
 
   // ---- messages --------------------------------------------------------------
@@ -656,10 +698,11 @@ export class Raft {
     const prevIndex = pr.next - 1;
     const prevTerm = this.log.term(prevIndex);
     if (prevTerm === undefined) {
-      // Compacted away: only a snapshot can catch this follower up.
-      assert(this.snapshot !== null, 'entries are compacted only behind a snapshot');
-      pr.becomeSnapshot(this.snapshot.meta.index);
-      this.send({ type: 'snapshot', from: this.id, to, term: this.term, snapshot: this.snapshot });
+      // Compacted or released: only a snapshot can catch this follower up (retried on its next heartbeat answer).
+      const snapshot = this.snapshotToSend();
+      if (snapshot === null) return false;
+      pr.becomeSnapshot(snapshot.meta.index);
+      this.send({ type: 'snapshot', from: this.id, to, term: this.term, snapshot });
       return true;
     }
     const last = this.log.lastIndex();

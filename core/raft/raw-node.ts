@@ -100,6 +100,8 @@ export class RawNode {
     if (lastCommitted) r.log.appliedTo(lastCommitted.index);
     const lastEntry = ready.entries[ready.entries.length - 1];
     if (lastEntry) r.persisted(lastEntry.index, lastEntry.term);
+    // Also when nothing was applied: a follower's answer may be what lets entries go.
+    r.releaseApplied();
   }
 
   propose(data: Uint8Array): ReturnType<Raft['propose']> {

@@ -17,6 +17,11 @@ import type { Command, WriteRequest } from '../shard/command.js';
 const FORMAT = 1;
 const KIND_REQUEST = 1;
 const KIND_EXPIRE_KEYS = 2;
+/** u8 format, u8 kind, f64 timestampMs. */
+const HEADER_BYTES = 10;
+/** Where decodeEntryPayload reads the timestamp (little-endian whatever the platform's order). */
+const f64Scratch = new Uint8Array(8);
+const f64ScratchView = new DataView(f64Scratch.buffer);
 
 export interface EntryPayload {
   readonly timestampMs: number;
@@ -49,10 +54,17 @@ export function encodeEntryPayload(w: ByteWriter, timestampMs: number, command: 
  */
 export function decodeEntryPayload(bytes: Uint8Array, noopTimestampMs: number): EntryPayload {
   if (bytes.length === 0) return { timestampMs: noopTimestampMs, command: { op: 'noop' } };
-  const r = new ByteReader(bytes);
-  assert(r.u8() === FORMAT, 'unknown log entry format');
-  const kind = r.u8();
-  const timestampMs = r.f64();
+  // The header is read without a ByteReader (and the DataView it makes): every applied entry passes here.
+  if (bytes.length < HEADER_BYTES) throw new RangeError('truncated record');
+  assert(bytes[0] === FORMAT, 'unknown log entry format');
+  const kind = bytes[1]!;
+  for (let i = 0; i < 8; i++) f64Scratch[i] = bytes[2 + i]!;
+  const timestampMs = f64ScratchView.getFloat64(0, true);
+  if (kind === KIND_REQUEST) {
+    const { request } = decodeRequestRecord(bytes, HEADER_BYTES, bytes.length);
+    return { timestampMs, command: request as WriteRequest };
+  }
+  const r = new ByteReader(bytes, HEADER_BYTES);
   if (kind === KIND_EXPIRE_KEYS) {
     const count = r.u32();
     const keys: { key: Uint8Array; expireAtMs: number }[] = [];
@@ -60,8 +72,5 @@ export function decodeEntryPayload(bytes: Uint8Array, noopTimestampMs: number): 
     assert(r.remaining === 0, 'trailing bytes after an expireKeys entry');
     return { timestampMs, command: { op: 'expireKeys', keys } };
   }
-  assert(kind === KIND_REQUEST, () => `unknown log entry kind ${kind}`);
-  const offset = bytes.length - r.remaining;
-  const { request } = decodeRequestRecord(bytes, offset, bytes.length);
-  return { timestampMs, command: request as WriteRequest };
+  assert(false, () => `unknown log entry kind ${kind}`);
 }

@@ -29,9 +29,15 @@
 // Compaction: a snapshot copies the whole state, so it is taken when the log
 // written since the last one is as large as the state (Redis rewrites its
 // AOF at 100 % growth), never below SNAPSHOT_LOG_BYTES_MIN: its cost stays
-// proportional to the log's growth, whatever the state's size.
+// proportional to the log's growth, whatever the state's size. That log is
+// on disk: in memory, Raft releases each entry once it is applied and every
+// other member holds it (Raft.releaseApplied), and a group of one keeps no
+// snapshot bytes either. A group over volatile storage (--in-memory) takes
+// no snapshots unless Raft asks for one (a member joined and needs released
+// entries: Raft.snapshotWanted).
 
 import { assert } from '../assert.js';
+import { ByteSlab } from '../byte-slab.js';
 import type { Limits } from '../limits.js';
 import type { Reply } from '../protocol/ops.js';
 import { DEFAULT_RAFT_TUNING, type RaftConfig } from '../raft/raft.js';
@@ -85,15 +91,16 @@ export const DEFAULT_SNAPSHOT_KEEP_ENTRIES = 1_000;
 /**
  * The least log growth (bytes) that triggers a snapshot, so a small state is
  * not copied on every few writes. Like Redis's auto-aof-rewrite-min-size, but
- * smaller: the in-memory storage and Raft's log both hold these bytes until
- * the snapshot, per group.
+ * smaller: the storage holds these bytes until the snapshot, per group (and a
+ * follower's Raft log, which compacts only behind snapshots).
  */
 export const SNAPSHOT_LOG_BYTES_MIN = 8 * 1024 * 1024;
 /**
- * What an entry costs beyond its data while the log keeps it: its Entry object
- * and byte array in Raft's log (shared with the in-memory storage), about this
- * much in V8 (on disk, its framing is far less). Counted so that many small
- * writes, and no-ops, still bring the snapshot on.
+ * What an entry weighs beyond its data in the compaction trigger. On disk its
+ * framing is far less (13 bytes), but replaying it at a restart costs a
+ * decode and an apply whatever its size, and a follower's Raft log holds an
+ * Entry object and byte array (about this much in V8) until a snapshot.
+ * Counted so that many small writes, and no-ops, still bring the snapshot on.
  */
 export const ENTRY_LOG_OVERHEAD_BYTES = 128;
 /** Ticks a lone voter may need to elect itself: its election timeout is drawn in [electionTicks, 2·electionTicks). */
@@ -140,6 +147,8 @@ export class ShardReplica {
   private stampTerm = -1;
   private snapshotIndex = 0;
   private readonly writer = new ByteWriter(1024);
+  /** Where proposed entries' bytes are copied: a view into a shared slab, not an ArrayBuffer (and a GC burden) each. */
+  private readonly entryBytes = new ByteSlab();
   /** Ticks so far, the clock of read timeouts. */
   private ticks = 0;
   private bugSyncSkips = 0;
@@ -188,7 +197,7 @@ export class ShardReplica {
     if (raft.role !== 'leader') return onOutcome({ kind: 'notLeader', leader: raft.lead }, tag);
     const timestampMs = this.stamp(nowMs);
     encodeEntryPayload(this.writer, timestampMs, commandOf(proposal, timestampMs));
-    const result = this.raw.propose(this.writer.bytes().slice());
+    const result = this.raw.propose(this.entryBytes.copy(this.writer.bytes()));
     if (!result.ok) return onOutcome({ kind: 'notLeader', leader: result.leader }, tag);
     this.pendingWrites.set(result.index, { term: result.term, onOutcome, tag });
   }
@@ -425,7 +434,8 @@ export class ShardReplica {
    */
   private stepSnapshot(): void {
     if (this.snapshotJob === null) {
-      if (!this.snapshotDue()) return;
+      // Raft asks for one when a member needs entries it released (a group of one keeps no snapshot).
+      if (!this.snapshotDue() && !this.raw.raft.snapshotWanted) return;
       const raft = this.raw.raft;
       const index = this.shard.appliedIndex;
       const term = raft.log.term(index);
@@ -442,6 +452,11 @@ export class ShardReplica {
     this.storage.saveSnapshot(snapshot);
     this.storage.sync();
     this.snapshotIndex = snapshot.meta.index;
+  }
+
+  /** Whether a snapshot job is under way (it steps once per process() call). */
+  get snapshotUnderway(): boolean {
+    return this.snapshotJob !== null;
   }
 
   /** A leader's snapshot replaces the shard: the job on the old one is moot. */

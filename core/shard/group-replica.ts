@@ -7,7 +7,7 @@
 import type { Limits } from '../limits.js';
 import type { Random } from '../random.js';
 import { DEFAULT_RAFT_TUNING } from '../raft/raft.js';
-import type { RaftStorage } from '../raft/raft-storage.js';
+import { VolatileRaftStorage, type RaftStorage } from '../raft/raft-storage.js';
 import type { ReplicaId } from '../raft/raft-types.js';
 import { DEFAULT_SNAPSHOT_EVERY_ENTRIES, DEFAULT_SNAPSHOT_KEEP_ENTRIES, ShardReplica } from '../replica/shard-replica.js';
 
@@ -29,6 +29,20 @@ export function loneGroups(shards: readonly number[]): GroupMembers[] {
 export interface CompactionTuning {
   readonly snapshotEveryEntries?: number;
   readonly snapshotLogBytesMin?: number;
+}
+
+/**
+ * A group of one over VolatileRaftStorage (--in-memory) takes no snapshots:
+ * Raft's log releases each entry once applied, the storage keeps nothing, and
+ * there is no follower to send one to. A member that joins later gets one made
+ * on demand (Raft.snapshotWanted).
+ */
+export const VOLATILE_COMPACTION: CompactionTuning = Object.freeze({ snapshotLogBytesMin: Number.POSITIVE_INFINITY });
+
+/** A lone node's group kept in memory only (--in-memory, tests, benchmarks): volatile storage, no snapshots. */
+export function startVolatileLoneReplica(group: number, limits: Limits, random: Random, nowMs: number): ShardReplica {
+  return startGroupReplica({ group, voters: [LONE_REPLICA_ID] }, LONE_REPLICA_ID, limits, new VolatileRaftStorage(), random, nowMs,
+    VOLATILE_COMPACTION);
 }
 
 /**

@@ -24,14 +24,13 @@ import { assert, unreachable } from '../assert.js';
 import type { Limits } from '../limits.js';
 import { errReply, type Reply, type Request } from '../protocol/ops.js';
 import { Random } from '../random.js';
-import { MemoryRaftStorage } from '../raft/raft-storage.js';
 import type { PeerFrame } from '../replica/peer-frame.js';
 import type { OutcomeCallback, ReplicaOutcome, ShardReplica } from '../replica/shard-replica.js';
 import { ByteWriter } from '../ring/byte-writer.js';
 import { decodeRequestRecord, encodeReplyRecord } from '../ring/ring-codec.js';
 import type { SpscRing } from '../ring/spsc-ring.js';
 import { isWriteRequest, type ReadRequest } from './command.js';
-import { LONE_REPLICA_ID, loneGroups, startGroupReplica } from './group-replica.js';
+import { startVolatileLoneReplica } from './group-replica.js';
 import { memoryRefusal } from './memory-budget.js';
 import type { Shard } from './shard.js';
 
@@ -82,6 +81,13 @@ export interface DrainResult {
   notifyRequests: boolean;
   /** Stopped because the reply ring is full: wait for space, then drain again. */
   blockedOnReplies: boolean;
+  /**
+   * A snapshot job is under way in some group: drain again rather than sleep.
+   * A job steps once per process() call; left to an idle worker's wake-ups
+   * it would hold its state-sized buffer (and the log it would compact) for
+   * minutes.
+   */
+  snapshotting: boolean;
 }
 
 /** A group this worker hosts: its replica, and the one callback that turns its outcomes into replies. */
@@ -102,9 +108,11 @@ export class ShardWorker {
   /** An encoded reply that did not fit the reply ring yet. */
   private pendingReply: Uint8Array | null = null;
   /** Replies ready and not yet on the ring, as two parallel queues (no object per reply). */
+  /** Replies ready, [completedHead, completedCount): the arrays are reused, never shrunk (setting an array's length is a slow path). */
   private readonly completedTags: number[] = [];
   private readonly completedReplies: Reply[] = [];
   private completedHead = 0;
+  private completedCount = 0;
   /** Groups with work to carry out before the drain ends. */
   private readonly touched: HostedGroup[] = [];
   /** Part of a cluster: a request for a group this worker does not host is NOT_LEADER, not a bug. */
@@ -131,8 +139,8 @@ export class ShardWorker {
   ) {
     assert(replicas !== undefined || shardIndexes.length > 0, 'a worker owns at least one shard');
     this.clustered = shardIndexes.length === 0;
-    const hosted = replicas ?? new Map(loneGroups(shardIndexes).map((members) => [members.group,
-      startGroupReplica(members, LONE_REPLICA_ID, limits, new MemoryRaftStorage(), Random.fromSeed(members.group), 0)]));
+    const hosted = replicas ?? new Map(shardIndexes.map((group) => [group,
+      startVolatileLoneReplica(group, limits, Random.fromSeed(group), 0)]));
     for (const [group, replica] of hosted) {
       assert(replica.group === group, 'a replica is hosted under its own group');
       this.replicas.set(group, replica);
@@ -186,6 +194,8 @@ export class ShardWorker {
           break;
         }
       }
+      // No request this turn: step the snapshots under way (a request-less turn is the idle worker's time for them).
+      if (applied === 0) for (const group of this.hosted.values()) if (group.replica.snapshotUnderway) this.touch(group);
       if (this.processReplicas(nowMs) && !blocked) {
         const after = this.writeCompleted();
         wrote ||= after.wrote;
@@ -194,7 +204,9 @@ export class ShardWorker {
     }
     const notifyRequests = applied > 0 ? this.requests.flushHead() : false;
     const notifyReplies = wrote ? this.replies.publish() : false;
-    return { applied, notifyReplies, notifyRequests, blockedOnReplies: blocked };
+    let snapshotting = false;
+    for (const group of this.hosted.values()) snapshotting ||= group.replica.snapshotUnderway;
+    return { applied, notifyReplies, notifyRequests, blockedOnReplies: blocked, snapshotting };
   }
 
   /**
@@ -218,8 +230,8 @@ export class ShardWorker {
 
   /** A reply ready for the ring (written at the end of this drain, or the next one). */
   protected complete(tag: number, reply: Reply): void {
-    this.completedTags.push(tag);
-    this.completedReplies.push(reply);
+    this.completedTags[this.completedCount] = tag;
+    this.completedReplies[this.completedCount++] = reply;
   }
 
   private touch(group: HostedGroup): void {
@@ -252,15 +264,14 @@ export class ShardWorker {
     let wrote = false;
     const tags = this.completedTags;
     const replies = this.completedReplies;
-    while (this.completedHead < tags.length) {
+    while (this.completedHead < this.completedCount) {
       this.encodeReply(tags[this.completedHead]!, replies[this.completedHead]!);
       if (!this.replies.tryWrite(this.writer.bytes())) return { wrote, blocked: true };
       replies[this.completedHead++] = undefined as unknown as Reply;
       wrote = true;
     }
-    tags.length = 0;
-    replies.length = 0;
     this.completedHead = 0;
+    this.completedCount = 0;
     return { wrote, blocked: false };
   }
 
@@ -277,8 +288,8 @@ export class ShardWorker {
         replica.outbox = [];
       }
     }
-    touched.length = 0;
-    return this.completedHead < this.completedTags.length;
+    if (touched.length > 0) touched.length = 0;
+    return this.completedHead < this.completedCount;
   }
 
   /** Messages from peer replicas; the replies they complete are written at the next drain. */
@@ -313,7 +324,7 @@ export class ShardWorker {
 
   /** Replies ready and not yet written (the runtime drains again when there are some). */
   get repliesWaiting(): number {
-    return this.completedTags.length - this.completedHead + (this.pendingReply ? 1 : 0);
+    return this.completedCount - this.completedHead + (this.pendingReply ? 1 : 0);
   }
 
   /** Take the messages for peers. */

@@ -14,7 +14,8 @@ import type { DrainResult, ShardWorker } from './shard-worker.js';
 
 /**
  * What the thread does after a turn:
- * - drain: work remains (a full batch, or replies waiting to be written);
+ * - drain: work remains (a full batch, replies waiting to be written, or a
+ *   snapshot job under way, stepped between requests);
  * - waitForSpace: the reply ring is full: wait until the IO side frees space;
  * - sleep: nothing to do: wait for requests (or the idle wake-up).
  */
@@ -66,7 +67,7 @@ export class WorkerLoop {
       this.lastSweepMs = nowMs;
     }
     const next: WorkerNext = drained.blockedOnReplies ? 'waitForSpace'
-      : drained.applied === 0 && this.worker.repliesWaiting === 0 ? 'sleep' : 'drain';
+      : drained.applied === 0 && this.worker.repliesWaiting === 0 && !drained.snapshotting ? 'sleep' : 'drain';
     return { drained, swept, ticked, next };
   }
 }

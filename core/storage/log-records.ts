@@ -116,15 +116,16 @@ export function readSyncPoint(r: ByteReader): SyncPoint {
  */
 export const SYNC_POINT_BYTES = 6 * 8 + 3 * 4;
 
-/** Reused by encodeCommitPayload: a sync is the storage engine's hottest path, and its result is copied out. */
+/** Reused by encodeCommitPayload: a sync is the storage engine's hottest path, and its result is framed (copied) at once. */
 const commitWriter = new ByteWriter(64);
 
+/** The payload's bytes, valid until the next call (encodeRecord copies them): frame them, do not keep them. */
 export function encodeCommitPayload(p: SyncPoint): Uint8Array {
   const w = commitWriter;
   w.reset();
   writeSyncPoint(w, p);
   assert(w.length === SYNC_POINT_BYTES, 'a sync point has a fixed size');
-  return w.bytes().slice();
+  return w.bytes();
 }
 
 export function decodeCommitPayload(payload: Uint8Array): SyncPoint {

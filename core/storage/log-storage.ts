@@ -146,7 +146,8 @@ export class LogStorage implements RaftStorage {
     const first = entries[0]!.index;
     assert(first > base, () => `entries from ${first} would overwrite the snapshot at ${base}`);
     assert(first - base - 1 <= this.terms.length, () => `entries from ${first} leave a gap after ${base + this.terms.length}`);
-    this.terms.length = first - base - 1;
+    const kept = first - base - 1;
+    if (this.terms.length !== kept) this.terms.length = kept; // a conflict cut the tail (the usual append cuts nothing)
     for (const e of entries) this.terms.push(e.term);
     this.rollOverIfFull();
     let start = 0;
@@ -179,7 +180,7 @@ export class LogStorage implements RaftStorage {
     const temp = name + TEMP_SUFFIX;
     if (this.fs.list().includes(temp)) this.fs.unlink(temp);
     const file = this.fs.open(temp, 'create');
-    file.append(encodeSnapshotFile(this.identity, snapshot));
+    for (const part of encodeSnapshotFile(this.identity, snapshot)) file.append(part);
     file.sync();
     file.close();
     this.fs.rename(temp, name);
@@ -316,6 +317,7 @@ export class LogStorage implements RaftStorage {
       this.fs.unlink(segmentName(s.seq));
     }
     // A snapshot stays while the durable sync point names it, even if a newer one was saved since.
+    if (this.snapshotsObsolete.length === 0) return; // the usual sync: no name to build, no list to filter
     const inForce = this.durable.snapshot ? snapshotName(this.durable.snapshot.index) : null;
     for (const name of this.snapshotsObsolete) if (name !== inForce) this.fs.unlink(name);
     this.snapshotsObsolete = this.snapshotsObsolete.filter((name) => name === inForce);

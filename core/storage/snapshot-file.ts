@@ -27,9 +27,15 @@ export function parseSnapshotName(name: string): number | null {
   return m ? Number(m[1]) : null;
 }
 
-export function encodeSnapshotFile(identity: StorageIdentity, snapshot: Snapshot): Uint8Array {
-  const { meta } = snapshot;
-  const w = new ByteWriter(snapshot.data.length + 128);
+/**
+ * A snapshot file's bytes as the parts to write one after the other: the
+ * header and metadata (with the data's length), the data itself (not
+ * copied: a snapshot is the size of the shard's state, and a second copy
+ * of it would double the memory a snapshot costs), and the checksum.
+ */
+export function encodeSnapshotFile(identity: StorageIdentity, snapshot: Snapshot): Uint8Array[] {
+  const { meta, data } = snapshot;
+  const w = new ByteWriter(128);
   writeFileHeader(w, SNAPSHOT_MAGIC, identity);
   writeU53(w, meta.index);
   writeU53(w, meta.term);
@@ -37,9 +43,11 @@ export function encodeSnapshotFile(identity: StorageIdentity, snapshot: Snapshot
     w.u32(ids.length);
     for (const id of ids) w.u32(id);
   }
-  w.bytesField(snapshot.data);
-  w.u32(crc32c(w.bytes()));
-  return w.bytes().slice();
+  w.u32(data.length);
+  const head = w.bytes().slice();
+  const crc = new Uint8Array(4);
+  new DataView(crc.buffer).setUint32(0, crc32c(data, crc32c(head)), true);
+  return [head, data, crc];
 }
 
 /**

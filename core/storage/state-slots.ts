@@ -8,10 +8,11 @@
 //
 //   slot = magic u32 "PCST", version u16, reserved u16, node u32, group u32, sync point, crc32c u32 (of all before it), zero padding
 
+import { assert } from '../assert.js';
 import { ByteReader, ByteWriter } from '../ring/byte-writer.js';
 import { crc32c } from './crc32c.js';
 import { checkFileIdentity, checkFormatVersion, FILE_HEADER_BYTES, writeFileHeader, type StorageIdentity } from './file-header.js';
-import { readSyncPoint, writeSyncPoint, type SyncPoint } from './log-records.js';
+import { readSyncPoint, SYNC_POINT_BYTES, writeSyncPoint, type SyncPoint } from './log-records.js';
 import { STATE_SLOT_BYTES, STORAGE_FORMAT_VERSION } from './storage-limits.js';
 
 export const STATE_FILE = 'state';
@@ -22,21 +23,28 @@ export function slotOffset(syncSeq: number): number {
   return (syncSeq % 2) * STATE_SLOT_BYTES;
 }
 
-/** Reused by encodeSlot: every durable sync writes a slot. */
-const slotWriter = new ByteWriter(STATE_SLOT_BYTES);
-const slotScratch = new Uint8Array(STATE_SLOT_BYTES);
+/** The bytes of a slot that are written: header, sync point, checksum (the rest of the slot stays as created, zero). */
+const SLOT_WRITTEN_BYTES = FILE_HEADER_BYTES + SYNC_POINT_BYTES + 4;
+assert(SLOT_WRITTEN_BYTES <= STATE_SLOT_BYTES, 'a sync point fits its slot');
 
-/** A slot's bytes, valid until the next call (a FileSystem write takes its bytes before it returns): write them, do not keep them. */
+/** Reused by encodeSlot: every durable sync writes a slot. */
+const slotWriter = new ByteWriter(SLOT_WRITTEN_BYTES);
+
+/**
+ * The start of a slot: header, sync point, checksum; valid until the next
+ * call (a FileSystem write takes its bytes before it returns): write them at
+ * the slot's offset, do not keep them. decodeSlot reads no further, so the
+ * slot's zero tail (written once, when the file is created) is never
+ * rewritten: a sync writes and copies 80-odd bytes, not the whole slot.
+ */
 export function encodeSlot(identity: StorageIdentity, point: SyncPoint): Uint8Array {
   const w = slotWriter;
   w.reset();
   writeFileHeader(w, STATE_MAGIC, identity);
   writeSyncPoint(w, point);
   w.u32(crc32c(w.bytes()));
-  const slot = slotScratch;
-  slot.fill(0);
-  slot.set(w.bytes());
-  return slot;
+  assert(w.length === SLOT_WRITTEN_BYTES, 'a slot body has a fixed size');
+  return w.bytes();
 }
 
 /** What a slot holds: a sync point, damage, or a header of a format version this build does not know. */

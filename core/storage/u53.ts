@@ -8,7 +8,8 @@ import type { ByteReader, ByteWriter } from '../ring/byte-writer.js';
 const TWO_POW_32 = 0x1_0000_0000;
 
 export function writeU53(w: ByteWriter, value: number): void {
-  assert(Number.isSafeInteger(value) && value >= 0, () => `not a safe non-negative integer: ${value}`);
+  // No message closure on the hot path: several are written per sync.
+  if (!(Number.isSafeInteger(value) && value >= 0)) assert(false, `not a safe non-negative integer: ${value}`);
   w.u32(value % TWO_POW_32);
   w.u32(Math.floor(value / TWO_POW_32));
 }

@@ -8,9 +8,9 @@ import { join } from 'node:path';
 import { randomInt } from 'node:crypto';
 import type { Limits } from '../../core/limits.js';
 import { Random } from '../../core/random.js';
-import { MemoryRaftStorage, type RaftStorage } from '../../core/raft/raft-storage.js';
+import { VolatileRaftStorage, type RaftStorage } from '../../core/raft/raft-storage.js';
 import type { ShardReplica } from '../../core/replica/shard-replica.js';
-import { startGroupReplica } from '../../core/shard/group-replica.js';
+import { startGroupReplica, VOLATILE_COMPACTION, type CompactionTuning } from '../../core/shard/group-replica.js';
 import type { SyncMode } from '../../core/storage/log-storage.js';
 import { StorageError } from '../../core/storage/storage-errors.js';
 import { FileRaftStorage } from '../storage/file-raft-storage.js';
@@ -42,8 +42,11 @@ export function openGroups(setup: WorkerSetup, limits: Limits, nowMs: number): O
   try {
     for (const members of setup.groups) {
       let storage: RaftStorage;
+      let compaction: CompactionTuning = {};
       if (setup.storage === null) {
-        storage = new MemoryRaftStorage();
+        // Nothing is read back after a restart: keep no entries, and alone, take no snapshots (group-replica.ts).
+        storage = new VolatileRaftStorage();
+        if (members.voters.length === 1) compaction = VOLATILE_COMPACTION;
       } else {
         const dir = join(setup.storage.dataDir, groupDirName(members.group));
         const file = openGroupDir(dir, setup.storage.nodeId, members.group, setup.storage.syncMode);
@@ -51,7 +54,7 @@ export function openGroups(setup: WorkerSetup, limits: Limits, nowMs: number): O
         for (const f of file.findings) recovered.push(`${dir}: ${f.action} ${f.file} at offset ${f.offset} (${f.bytes} bytes): ${f.reason}`);
         storage = file;
       }
-      replicas.set(members.group, startGroupReplica(members, setup.replicaId, limits, storage, random.fork(), nowMs));
+      replicas.set(members.group, startGroupReplica(members, setup.replicaId, limits, storage, random.fork(), nowMs, compaction));
     }
   } catch (error) {
     for (const file of files) file.close();

@@ -146,10 +146,10 @@ describe('ShardWorker', () => {
     h.io.requests.publish();
     expect(h.io.replies.prepareToSleep()).not.toBeNull(); // the IO side sleeps on replies
     const r = h.worker.drain(NOW, 10);
-    expect(r).toEqual({ applied: 1, notifyReplies: true, notifyRequests: false, blockedOnReplies: false });
+    expect(r).toEqual({ applied: 1, notifyReplies: true, notifyRequests: false, blockedOnReplies: false, snapshotting: false });
     h.io.replies.wokeUp();
     expect(h.worker.keyCount).toBe(1);
-    expect(h.worker.drain(NOW, 10)).toEqual({ applied: 0, notifyReplies: false, notifyRequests: false, blockedOnReplies: false });
+    expect(h.worker.drain(NOW, 10)).toEqual({ applied: 0, notifyReplies: false, notifyRequests: false, blockedOnReplies: false, snapshotting: false });
   });
 
   it('answers LIMIT_EXCEEDED (and keeps serving) when a valid reply would not fit a ring record', () => {

@@ -226,7 +226,9 @@ export class RaftCluster {
       node.advance(ready);
       this.checkReplica(r);
       const every = this.options.snapshotEvery ?? 0;
-      if (every > 0 && r.appliedIndex - (node.raft.snapshot?.meta.index ?? 0) >= every) this.takeSnapshot(r);
+      // Raft keeps no snapshot when alone, so the count starts at the stored one; a leader may also ask for one.
+      const since = r.storage.snapshotIndex;
+      if ((every > 0 && r.appliedIndex - since >= every) || node.raft.snapshotWanted) this.takeSnapshot(r);
     }
   }
 
