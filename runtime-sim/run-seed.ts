@@ -297,7 +297,7 @@ class World {
       sim.stop();
     };
     if (config.cluster === null) {
-      sim.at(probeAtUs + 3 * sweepPeriodUs, ENVIRONMENT_THREAD, Kind.FINAL_CHECK, 0, finish);
+      sim.at(Math.max(sim.nowUs, expiredByUs + 3 * sweepPeriodUs), ENVIRONMENT_THREAD, Kind.FINAL_CHECK, 0, finish);
       return;
     }
     // In a cluster, each group is judged against its leader's sweep time (runtime-sim/sweep-check.ts), so the run
