@@ -48,6 +48,18 @@ function fingerprint(entry: Entry): string {
   return `${entry.term}:${entry.kind}:${hash.hex()}`;
 }
 
+/** Per group, the leader of the highest term among the given replicas (by node index). */
+export function groupLeaders(replicasByNode: ReadonlyMap<number, Iterable<ShardReplica>>): Map<number, { node: number; replica: ShardReplica }> {
+  const leaders = new Map<number, { node: number; replica: ShardReplica }>();
+  for (const [node, replicas] of replicasByNode) {
+    for (const r of replicas) {
+      const best = leaders.get(r.group);
+      if (r.raw.raft.role === 'leader' && (best === undefined || r.raw.raft.term > best.replica.raw.raft.term)) leaders.set(r.group, { node, replica: r });
+    }
+  }
+  return leaders;
+}
+
 export class ReplicaChecker {
   readonly violations: string[] = [];
   violationCount = 0;
@@ -137,13 +149,7 @@ export class ReplicaChecker {
    */
   livenessAtEnd(replicasByNode: ReadonlyMap<number, Iterable<ShardReplica>>, groups: number): string[] {
     const notes: string[] = [];
-    const leaders = new Map<number, { node: number; replica: ShardReplica }>();
-    for (const [node, replicas] of replicasByNode) {
-      for (const r of replicas) {
-        const best = leaders.get(r.group);
-        if (r.raw.raft.role === 'leader' && (best === undefined || r.raw.raft.term > best.replica.raw.raft.term)) leaders.set(r.group, { node, replica: r });
-      }
-    }
+    const leaders = groupLeaders(replicasByNode);
     for (let g = 0; g < groups; g++) {
       const leader = leaders.get(g);
       if (leader === undefined) {

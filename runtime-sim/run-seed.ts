@@ -25,6 +25,7 @@ import { ReplicaChecker } from './replica-checker.js';
 import { LeaderStrikes } from './leader-strikes.js';
 import type { ShardReplica } from '../core/replica/shard-replica.js';
 import { exitCodeFor, type Failure } from './verdict.js';
+import { checkSwept, probeSweep, type SweepProbe, type SweepVerdict } from './sweep-check.js';
 
 /** Events a run may take per client operation: healthy runs take about 20 (clusters included). */
 const EVENTS_PER_OP_MAX = 500;
@@ -68,6 +69,8 @@ export interface SeedRun {
   events: number;
   eventsDeferred: number;
   history: HistoryEvent[];
+  /** A cluster's final sweep check (null for single nodes, or a run stopped before it): what it could not judge. */
+  sweep: SweepVerdict | null;
   /** Wall-clock split, only when a clock was passed in (never part of the deterministic report). */
   timing?: { simMs: number; checkMs: number };
 }
@@ -112,6 +115,10 @@ class World {
   readonly replicaChecker = new ReplicaChecker();
   /** Faults aimed at leaders (a cluster with the `leader` fault on), resolved by watching the replicas. */
   private strikes: LeaderStrikes | null = null;
+  /** A cluster's groups and leaders when the final sweep check starts (see maybeFinish). */
+  private sweepProbes: SweepProbe[] = [];
+  /** The cluster's final sweep check, once run. */
+  sweepVerdict: SweepVerdict | null = null;
 
   constructor(readonly config: SimConfig, options: SimOptions) {
     const { layout, faults, runRng } = config;
@@ -278,19 +285,28 @@ class World {
   private maybeFinish(): void {
     if (!this.finalDone || !this.ttlDone) return;
     const { sim, config } = this;
-    // Every key set with a TTL has expired by now on its node's clock
-    // (clocks only run ahead of virtual time); then give the sweeps a few
-    // periods to remove them from memory.
-    // In a cluster, expiry times come from whichever leader stamped the entry and are judged by whichever leads
-    // when the sweep runs: wait out the spread between the fastest and the slowest clock as well.
-    const clockSpreadUs = config.cluster === null ? 0 : clockSpreadMs(config) * 1000;
-    const expiredByUs = Math.max(this.ttlClient.lastExpiryUs, config.settleAtUs + config.ttl.ttlMaxMs * 1000) + clockSpreadUs;
+    // Every key set with a TTL has expired by now on the clock of the node that stamped it (a clock is within
+    // the key's TTL of itself); then give the sweeps a few periods to remove them from memory.
+    const expiredByUs = Math.max(this.ttlClient.lastExpiryUs, config.settleAtUs + config.ttl.ttlMaxMs * 1000);
     this.awaitingFinalChecks = true;
     const sweepPeriodUs = Math.max(...config.nodeSettings.map((s) => s.sweepIntervalMs * 1000 + s.idleWakeUs + maxDelayUs(s.wake)));
-    sim.at(Math.max(sim.nowUs, expiredByUs + 3 * sweepPeriodUs), ENVIRONMENT_THREAD, Kind.FINAL_CHECK, 0, () => {
+    const probeAtUs = Math.max(sim.nowUs, expiredByUs);
+    const finish = (): void => {
       this.finalChecks();
       this.finished = true;
       sim.stop();
+    };
+    if (config.cluster === null) {
+      sim.at(Math.max(sim.nowUs, expiredByUs + 3 * sweepPeriodUs), ENVIRONMENT_THREAD, Kind.FINAL_CHECK, 0, finish);
+      return;
+    }
+    // In a cluster, each group is judged against its leader's sweep time (runtime-sim/sweep-check.ts), so the run
+    // need not wait out the spread of the node clocks. The margin: a sweep comes due (a few periods), its entry is
+    // replicated and committed, and followers learn the commit with the next heartbeat (a tick and link delays).
+    const marginUs = 3 * sweepPeriodUs + 2 * config.cluster.tickUs + 4 * maxDelayUs(config.delay);
+    sim.at(probeAtUs, ENVIRONMENT_THREAD, Kind.FINAL_CHECK, 2, () => {
+      this.sweepProbes = probeSweep(this.nodes, sim.nowUs);
+      sim.after(marginUs, ENVIRONMENT_THREAD, Kind.FINAL_CHECK, 0, finish);
     });
   }
 
@@ -300,6 +316,9 @@ class World {
       for (const host of this.nodes) if (host.current) replicas.set(host.index, [...host.current.replicas()]); // an array: two checks read it
       this.replicaChecker.checkConverged(replicas);
       this.findings.liveness.push(...this.replicaChecker.livenessAtEnd(replicas, this.config.cluster.groups));
+      const swept = checkSwept(this.nodes, this.sweepProbes, this.config.cluster.groups);
+      this.findings.expiry.push(...swept.findings);
+      this.sweepVerdict = swept;
     }
     for (const host of this.nodes) {
       if (host.stats.lostWakeups > 0) {
@@ -314,7 +333,7 @@ class World {
       if (node.inFlight > 0 || node.backlogLength > 0) {
         this.findings.liveness.push(`${name}: ${node.inFlight} requests still in its rings (${node.backlogLength} in backlog) at the end`);
       }
-      if (node.expiringKeys > 0) {
+      if (this.config.cluster === null && node.expiringKeys > 0) {
         this.findings.expiry.push(`${name}: ${node.expiringKeys} keys with a TTL still in memory long after they all expired (sweep not removing them)`);
       }
     }
@@ -421,15 +440,9 @@ class World {
       events: this.sim.eventsRun,
       eventsDeferred: this.sim.eventsDeferred,
       history: this.recorder.events,
+      sweep: this.sweepVerdict,
     };
   }
-}
-
-/** Most ms one node's clock can be ahead of another's: skews, plus every forward jump. */
-function clockSpreadMs(config: SimConfig): number {
-  const skews = config.faults.skewMs;
-  const jumped = config.faults.jumps.reduce((sum, j) => sum + j.jumpMs, 0);
-  return Math.max(...skews) - Math.min(...skews) + jumped;
 }
 
 function describeError(error: unknown): string {

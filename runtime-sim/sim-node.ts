@@ -187,8 +187,9 @@ export class SimNode implements ShardTransport {
       const requests = SpscRing.allocate(settings.ringBytes, false);
       const replies = SpscRing.allocate(settings.ringBytes, false);
       const shards = this.slotMap.shardsOfWorker(w);
+      // A cluster's workers come from the factory too, so a test can plant a broken worker in a replicated run.
       const worker = cluster && hosted
-        ? new ShardWorker([], requests, replies, settings.limits, this.replicasFor(cluster, shards.filter((g) => hosted.has(g))))
+        ? workerFactory([], requests, replies, settings.limits, this.replicasFor(cluster, shards.filter((g) => hosted.has(g))))
         : workerFactory(shards, requests, replies, settings.limits, this.loneReplicas(shards, loneStorages));
       this.loops.push(new SimWorkerThread(this, threads.workers[w]!, new ShardChannel(requests, replies), worker, requests, replies));
     }

@@ -100,6 +100,15 @@ export class Shard {
     return this.store.expiringCount;
   }
 
+  /** Keys with a TTL due by `atMs` and still held (the simulator's sweep check); changes nothing, not even the read clock. */
+  expiredHeldCount(atMs: number): number {
+    let n = 0;
+    this.store.forEachExpiring((h) => {
+      if (this.store.expireAtOf(h) <= atMs) n++;
+    });
+    return n;
+  }
+
   /** Bytes of keys and values (no overhead). */
   get dataBytes(): number {
     return this.bytesHeld;
