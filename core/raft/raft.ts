@@ -18,6 +18,7 @@ import { Progress } from './progress.js';
 import { quorumIndex, voteOutcome, hasQuorum } from './quorum.js';
 import { RaftLog } from './raft-log.js';
 import { ReadIndexRounds, type ReadRequest } from './read-index.js';
+import type { RepairGate } from './repair-gate.js';
 import {
   NO_REPLICA, type ConfChange, type Entry, type EntryKind, type HardState, type Membership, type Message,
   type ReadState, type ReplicaId, type Role, type Snapshot,
@@ -106,6 +107,8 @@ export class Raft {
   learners: ReplicaId[];
   /** The newest snapshot this replica holds, sent to followers that are too far behind. */
   snapshot: Snapshot | null;
+  /** Set while this replica repairs lost storage from its peers (repair-gate.ts): it grants and seeks no votes. */
+  repair: RepairGate | null = null;
 
   /** Messages to send once what they depend on is persisted (raw-node.ts drains them). */
   messages: Message[] = [];
@@ -224,7 +227,7 @@ export class Raft {
    * after the trial is won, and straight away for a leadership transfer.
    */
   private campaign(kind: 'timeout' | 'afterPreVote' | 'transfer'): void {
-    if (!this.isVoter()) return;
+    if (!this.isVoter() || this.repair !== null) return;
     const preVote = kind === 'timeout' && this.config.preVote;
     const transfer = kind === 'transfer';
     if (preVote) this.becomePreCandidate(); else this.becomeCandidate();
@@ -260,6 +263,7 @@ export class Raft {
   }
 
   private tickElection(): void {
+    if (this.repair?.repaired(this.log.committed)) this.repair = null;
     this.electionElapsed++;
     if (this.isVoter() && this.electionElapsed >= this.randomizedElectionTimeout) {
       this.electionElapsed = 0;
@@ -477,7 +481,7 @@ export class Raft {
     const canVote = this.vote === m.from
       || (this.vote === NO_REPLICA && this.lead === NO_REPLICA)
       || (m.preVote && m.term > this.term);
-    const granted = canVote && this.log.isUpToDate(m.lastIndex, m.lastTerm);
+    const granted = this.repair === null && canVote && this.log.isUpToDate(m.lastIndex, m.lastTerm);
     // A granted pre-vote answers in the asked-for term, so the pre-candidate does not step down.
     this.send({ type: 'voteResponse', from: this.id, to: m.from, term: granted ? m.term : this.term, preVote: m.preVote, granted });
     if (granted && !m.preVote) {
@@ -489,7 +493,7 @@ export class Raft {
 
   private stepFollower(m: Message): void {
     switch (m.type) {
-      case 'append': this.heardFromLeader(m.from); return this.handleAppend(m);
+      case 'append': this.heardFromLeader(m.from); this.repair?.onLeaderAppend(m.term, m.commit); return this.handleAppend(m);
       case 'heartbeat': this.heardFromLeader(m.from); return this.handleHeartbeat(m);
       case 'snapshot': this.heardFromLeader(m.from); return this.handleSnapshot(m);
       case 'timeoutNow': return this.campaign('transfer');
