@@ -494,7 +494,7 @@ export class Raft {
   private stepFollower(m: Message): void {
     switch (m.type) {
       case 'append': this.heardFromLeader(m.from); this.repair?.onLeaderAppend(m.term, m.commit); return this.handleAppend(m);
-      case 'heartbeat': this.heardFromLeader(m.from); return this.handleHeartbeat(m);
+      case 'heartbeat': this.heardFromLeader(m.from); if (this.repair !== null) this.rejectStaleMatch(m); return this.handleHeartbeat(m);
       case 'snapshot': this.heardFromLeader(m.from); return this.handleSnapshot(m);
       case 'timeoutNow': return this.campaign('transfer');
       case 'readIndexResponse': this.readStates.push({ context: m.context, index: m.index }); return;
@@ -552,6 +552,17 @@ export class Raft {
     respond(false, lastNew);
   }
 
+  /**
+   * Repairing (repair-gate.ts): a heartbeat's commit is min(our match, the
+   * leader's commit), so one beyond our last index means the leader trusts a
+   * match our cleared log no longer has. Say so as a rejection at that index:
+   * the leader starts over with us (handleAppendResponse) even when idle.
+   */
+  private rejectStaleMatch(m: Extract<Message, { type: 'heartbeat' }>): void {
+    const last = this.log.lastIndex();
+    if (m.commit > last) this.send({ type: 'appendResponse', from: this.id, to: m.from, term: this.term, rejected: true, index: m.commit, hintIndex: last });
+  }
+
   private handleHeartbeat(m: Extract<Message, { type: 'heartbeat' }>): void {
     // The leader sends min(our match, its commit), so this never exceeds what we hold.
     this.log.commitTo(Math.min(m.commit, this.log.lastIndex()));
@@ -579,6 +590,14 @@ export class Raft {
     const pr = this.progress.get(m.from);
     if (!pr) return;
     pr.recentActive = true;
+    if (m.rejected && m.index === pr.match && m.hintIndex < pr.match) {
+      // It rejects the very entry it acknowledged: its log is gone (cleared for a repair from its peers,
+      // repair-gate.ts), and a progress that trusts the old match would probe at it forever. Start over with it.
+      this.followerRestarted(m.from);
+      this.progress.get(m.from)!.recentActive = true;
+      this.sendAppend(m.from, false);
+      return;
+    }
     if (m.rejected) {
       if (pr.state === 'snapshot' || pr.maybeDecrease(m.index, m.hintIndex)) {
         if (pr.state !== 'probe') pr.becomeProbe();

@@ -217,6 +217,20 @@ describe('a replica repairs damaged storage from its peers', () => {
     }
   }
 
+  it('a follower damaged and restarted under a leader that stayed up is caught up (the leader drops its stale match)', () => {
+    const group = new DiskGroup({ seed: 11, snapshotEveryEntries: 10_000, gate: true });
+    for (let i = 0; i < 30; i++) expect(group.write(`k${i}`, `v${i}`)).toBe(true);
+    const lead = group.awaitLeader();
+    const follower = IDS.find((id) => id !== lead.id)!;
+    group.crash(follower);
+    damage(group.disks.get(follower)!, 'log');
+    group.start(follower);
+    expect(group.storages.get(follower)!.repair).not.toBeNull();
+    group.tick(ELECTION_TICKS_MAX);
+    expect(group.repairsFinished).toEqual([follower]);
+    expect(group.replicas.get(follower)!.shard.digest()).toBe(group.leader()!.shard.digest());
+  });
+
   it('a restart in the middle of the repair stays in repair (the marker is durable)', () => {
     const group = new DiskGroup({ seed: 7, snapshotEveryEntries: 10_000, gate: true });
     runUpToDamage(group, 'log');
