@@ -130,9 +130,9 @@ export async function startServer(options: ServerOptions = {}): Promise<PiccoloS
   const tls = options.tls ? loadTlsFiles(options.tls) : null;
   const passwordGate = new PasswordGate(options.requirePass ?? null);
   const fsync = options.fsync ?? { kind: 'always' };
-  const cluster = options.cluster ? new ClusterNode(options.cluster, limits, log) : null;
-  // Cluster nodes keep their Raft logs in memory for now (docs/cluster.md); the CLI refuses storage flags with a cluster.
-  const dataDir: DataDir | null = options.dataDir === undefined || cluster ? null : openDataDir(options.dataDir);
+  // A durable cluster node keeps votes on disk: the vote gate is for in-memory nodes only (cluster/vote-gate.ts).
+  const cluster = options.cluster ? new ClusterNode({ ...options.cluster, durable: options.dataDir !== undefined }, limits, log) : null;
+  const dataDir: DataDir | null = options.dataDir === undefined ? null : openDataDir(options.dataDir, cluster ? cluster.options.groups : null);
   const workersWanted = options.workers ?? WorkerPool.defaultWorkerCount();
   // A data directory fixes the shard count it was written with (keys hash to shards by it); workers share them.
   const shards = cluster ? cluster.options.groups : dataDir?.shards ?? workersWanted;
@@ -143,7 +143,7 @@ export async function startServer(options: ServerOptions = {}): Promise<PiccoloS
   try {
     pool = await WorkerPool.start({
       workers, shards, limits, pin: options.pin ?? true, log, afterReplies: batcher.flushAll,
-      storage: dataDir === null ? null : { dataDir: dataDir.path, nodeId: LONE_NODE_ID, syncMode: fsync },
+      storage: dataDir === null ? null : { dataDir: dataDir.path, nodeId: cluster ? cluster.options.nodeId : LONE_NODE_ID, syncMode: fsync },
       ...(cluster ? { cluster } : {}),
     });
   } catch (error) {

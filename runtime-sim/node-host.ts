@@ -9,12 +9,18 @@
 // kernel sends RSTs) unless the whole machine went down (silence); while the
 // host is down nothing answers; a restarted host answers traffic on a
 // connection it does not know with an RST.
+//
+// In a cluster, a crashed host's disks may be damaged while it is down
+// (disk-damage.ts); its replicas then repair from their peers at restart.
 
 import type { Reply, Request } from '../core/protocol/ops.js';
 import type { Random } from '../core/random.js';
 import type { Network, StreamConnection } from './network.js';
 import type { NodeClock } from './node-clock.js';
 import { MemoryRaftStorage, type RaftStorage } from '../core/raft/raft-storage.js';
+import { finishRepairIfDone } from '../core/replica/replica-repair.js';
+import type { ShardReplica } from '../core/replica/shard-replica.js';
+import { damageLedgerOf, DISK_DAMAGE_CHANCE, type DiskDamageLedger } from './disk-damage.js';
 import { LogStorage } from '../core/storage/log-storage.js';
 import { SimDisk } from './sim-disk.js';
 import { groupsOfNode } from './cluster.js';
@@ -81,7 +87,12 @@ export class NodeHost {
       // A lone node: each shard is a group of one, its log on its own disk.
       for (let shard = 0; shard < settings.shards; shard++) this.disks.set(shard, new SimDisk(rng.fork()));
     }
+    // Drawn last and only for clusters on disks, so other runs keep their schedules.
+    if (cluster && this.disks.size > 0) this.damage = { ledger: damageLedgerOf(cluster.spec), rng: rng.fork() };
   }
+
+  /** Latent damage to this host's disks while it is down (cluster runs on disks only). */
+  private readonly damage: { ledger: DiskDamageLedger; rng: Random } | null = null;
 
   /**
    * Each hosted group's Raft state on its own simulated disk, through the
@@ -98,16 +109,38 @@ export class NodeHost {
   boot(): void {
     this.incarnations++;
     this.openStorages(this.cluster?.nodeIndex ?? this.index);
+    const cluster = this.cluster === null ? null : { ...this.cluster, storages: this.storages, observe: this.observeRepairs(this.cluster) };
     this.current = new SimNode(this.sim, this.threads, this.clock, this.settings, this.rng.fork(), this.stats, this.workerFactory, this.scheduling,
-      this.cluster ? { ...this.cluster, storages: this.storages } : null, this.cluster ? new Map() : this.storages).start();
+      cluster, this.cluster ? new Map() : this.storages).start();
+  }
+
+  /** The cluster's observe, after ending the repairs Raft has finished (their storages drop the REPAIR marker). */
+  private observeRepairs(cluster: Omit<NodeCluster, 'storages'>): NodeCluster['observe'] {
+    if (this.damage === null) return cluster.observe;
+    const ledger = this.damage.ledger;
+    return (node: number, replicas: Iterable<ShardReplica>): void => {
+      const list = [...replicas];
+      for (const replica of list) {
+        const storage = this.storages.get(replica.group);
+        if (storage instanceof LogStorage && finishRepairIfDone(replica, storage)) {
+          ledger.cleared(replica.group, cluster.nodeIndex);
+          this.stats.repairs++;
+        }
+      }
+      cluster.observe(node, list);
+    };
   }
 
   /** Recovery at start: every group's storage is opened from what its disk kept. */
   private openStorages(nodeIndex: number): void {
     this.storages = new Map<number, RaftStorage>(this.memoryStorages);
     for (const [group, disk] of this.disks) {
-      const storage = LogStorage.open(disk, { identity: { nodeId: nodeIndex + 1, groupId: group }, segmentBytesTarget: SIM_SEGMENT_BYTES });
+      // A group with other replicas repairs damaged acknowledged data from them; a group of one refuses it.
+      const repairFromPeers = this.cluster !== null && this.cluster.spec.placement[group]!.length > 1;
+      const storage = LogStorage.open(disk, { identity: { nodeId: nodeIndex + 1, groupId: group }, segmentBytesTarget: SIM_SEGMENT_BYTES, repairFromPeers });
       this.stats.recoveredTails += storage.findings.length;
+      // Damage that recovery cut off or removed with the unsynced tail leaves nothing to repair.
+      if (storage.repair === null) this.damage?.ledger.cleared(group, nodeIndex);
       this.storages.set(group, storage);
     }
   }
@@ -132,10 +165,22 @@ export class NodeHost {
       if (machineDown) disk.crash();
       else disk.processCrash();
     }
+    this.damageDisks();
     for (const storage of this.memoryStorages.values()) storage.crash();
     const streams = [...this.accepted.keys()];
     this.accepted.clear();
     if (!machineDown) for (const stream of streams) stream.reset('node');
+  }
+
+  /** While down, each group's disk may be damaged, where the ledger allows (disk-damage.ts). */
+  private damageDisks(): void {
+    if (this.damage === null || this.cluster === null) return;
+    const { ledger, rng } = this.damage;
+    for (const [group, disk] of this.disks) {
+      // Drawn for every group, so whether one may be damaged does not shift the draws of the others.
+      const roll = rng.chance(DISK_DAMAGE_CHANCE);
+      if (roll && ledger.mayDamage(group, this.cluster.nodeIndex) && ledger.damage(group, this.cluster.nodeIndex, disk, rng)) this.stats.diskDamages++;
+    }
   }
 
   /** Most times any ring of this host went round (see SimNode.ringLaps). */

@@ -276,6 +276,27 @@ export class SimDisk implements FileSystem {
     return fault;
   }
 
+  /**
+   * A misdirected write found later: a range of a random non-empty file (or
+   * of `name`) now holds bytes meant for another offset of it. For a disk at
+   * rest (a node that is down): the write path's own misdirection is
+   * `misdirectedWriteChance`.
+   */
+  misdirectRandomRange(name?: string): SimDiskFault | null {
+    const target = this.pickFile(name);
+    if (!target) return null;
+    const [file, inode] = target;
+    const bytes = inode.current.slice();
+    const length = Math.min(bytes.length, this.random.int(1, SIM_SECTOR_BYTES));
+    const intended = this.random.int(0, bytes.length - length);
+    const landed = this.random.int(0, bytes.length - length);
+    bytes.copyWithin(landed, intended, intended + length);
+    inode.reset(bytes);
+    const fault = { kind: 'misdirected', file, intended, landed, bytes: length } as const;
+    this.faultLog.push(fault);
+    return fault;
+  }
+
   /** Time fsyncs took beyond normal since the last call (for the simulator's clock). */
   takeFsyncLatencyMs(): number {
     const ms = this.fsyncLatencyMs;

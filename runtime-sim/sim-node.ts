@@ -29,7 +29,9 @@ import { AssertionError } from '../core/assert.js';
 import { DEFAULT_PEER_LIMITS, type Limits } from '../core/limits.js';
 import { DEFAULT_RAFT_TUNING, type PlantedBugs, type RaftTuning } from '../core/raft/raft.js';
 import { MemoryRaftStorage, type RaftStorage } from '../core/raft/raft-storage.js';
+import { gateIfRepairing } from '../core/replica/replica-repair.js';
 import { DEFAULT_SNAPSHOT_KEEP_ENTRIES, ShardReplica } from '../core/replica/shard-replica.js';
+import { LogStorage } from '../core/storage/log-storage.js';
 import { ByteSlab } from '../core/byte-slab.js';
 import { decodePeerBatch, encodePeerBatchInto } from '../schema/peer-codec.js';
 import { groupsOfNode, nodeOfReplica, replicaIdOfNode, type ClusterSpec } from './cluster.js';
@@ -127,6 +129,9 @@ export interface NodeStats {
   expiredBySweep: number;
   /** Storage recoveries that cut off a torn or unsynced tail (cluster runs on simulated disks). */
   recoveredTails: number;
+  /** Disks damaged while the node was down, and replica repairs from peers finished (runtime-sim/disk-damage.ts). */
+  diskDamages: number;
+  repairs: number;
 }
 
 /**
@@ -143,7 +148,7 @@ export interface SchedulingFaults {
 export const NO_SCHEDULING_FAULTS: Readonly<SchedulingFaults> = Object.freeze({ active: false, hiccups: null });
 
 export function emptyNodeStats(): NodeStats {
-  return { requests: 0, backlogged: 0, backlogPeak: 0, replyRingFull: 0, workerSleeps: 0, idleWakes: 0, hiccups: 0, lostWakeups: 0, lostWakeupNotes: [], sweeps: 0, expiredBySweep: 0, recoveredTails: 0 };
+  return { requests: 0, backlogged: 0, backlogPeak: 0, replyRingFull: 0, workerSleeps: 0, idleWakes: 0, hiccups: 0, lostWakeups: 0, lostWakeupNotes: [], sweeps: 0, expiredBySweep: 0, recoveredTails: 0, diskDamages: 0, repairs: 0 };
 }
 
 /**
@@ -216,6 +221,9 @@ export class SimNode implements ShardTransport {
         snapshotKeepEntries: Math.min(DEFAULT_SNAPSHOT_KEEP_ENTRIES, cluster.snapshotEveryEntries),
         ...(cluster.sendBeforeSync ? { plantedBugSendBeforeSync: true } : {}),
       }, cluster.storages.get(group)!));
+      // A storage that lost acknowledged data (disk damage) holds its replica out of elections until repaired.
+      const storage = cluster.storages.get(group)!;
+      if (storage instanceof LogStorage) gateIfRepairing(replicas.get(group)!, storage);
     }
     return replicas;
   }

@@ -18,6 +18,7 @@ import { Progress } from './progress.js';
 import { quorumIndex, voteOutcome, hasQuorum } from './quorum.js';
 import { RaftLog } from './raft-log.js';
 import { ReadIndexRounds, type ReadRequest } from './read-index.js';
+import type { RepairGate } from './repair-gate.js';
 import {
   NO_REPLICA, type ConfChange, type Entry, type EntryKind, type HardState, type Membership, type Message,
   type ReadState, type ReplicaId, type Role, type Snapshot,
@@ -120,6 +121,8 @@ export class Raft {
    * a snapshot now and hand it over with snapshotTaken().
    */
   snapshotWanted = false;
+  /** Set while this replica repairs lost storage from its peers (repair-gate.ts): it grants and seeks no votes. */
+  repair: RepairGate | null = null;
 
   /** Messages to send once what they depend on is persisted (raw-node.ts drains them). */
   messages: Message[] = [];
@@ -244,7 +247,7 @@ export class Raft {
    * after the trial is won, and straight away for a leadership transfer.
    */
   private campaign(kind: 'timeout' | 'afterPreVote' | 'transfer'): void {
-    if (!this.isVoter()) return;
+    if (!this.isVoter() || this.repair !== null) return;
     const preVote = kind === 'timeout' && this.config.preVote;
     const transfer = kind === 'transfer';
     if (preVote) this.becomePreCandidate(); else this.becomeCandidate();
@@ -297,6 +300,7 @@ export class Raft {
   }
 
   private tickElection(): void {
+    if (this.repair?.repaired(this.log.committed)) this.repair = null;
     this.electionElapsed++;
     if (this.isVoter() && this.electionElapsed >= this.randomizedElectionTimeout) {
       this.electionElapsed = 0;
@@ -543,7 +547,7 @@ export class Raft {
     const canVote = this.vote === m.from
       || (this.vote === NO_REPLICA && this.lead === NO_REPLICA)
       || (m.preVote && m.term > this.term);
-    const granted = canVote && this.log.isUpToDate(m.lastIndex, m.lastTerm);
+    const granted = this.repair === null && canVote && this.log.isUpToDate(m.lastIndex, m.lastTerm);
     // A granted pre-vote answers in the asked-for term, so the pre-candidate does not step down.
     this.send({ type: 'voteResponse', from: this.id, to: m.from, term: granted ? m.term : this.term, preVote: m.preVote, granted });
     if (granted && !m.preVote) {
@@ -555,8 +559,8 @@ export class Raft {
 
   private stepFollower(m: Message): void {
     switch (m.type) {
-      case 'append': this.heardFromLeader(m.from); return this.handleAppend(m);
-      case 'heartbeat': this.heardFromLeader(m.from); return this.handleHeartbeat(m);
+      case 'append': this.heardFromLeader(m.from); this.repair?.onLeaderAppend(m.term, m.commit); return this.handleAppend(m);
+      case 'heartbeat': this.heardFromLeader(m.from); if (this.repair !== null) this.rejectStaleMatch(m); return this.handleHeartbeat(m);
       case 'snapshot': this.heardFromLeader(m.from); return this.handleSnapshot(m);
       case 'timeoutNow': return this.campaign('transfer');
       case 'readIndexResponse': this.readStates.push({ context: m.context, index: m.index }); return;
@@ -614,6 +618,17 @@ export class Raft {
     respond(false, lastNew);
   }
 
+  /**
+   * Repairing (repair-gate.ts): a heartbeat's commit is min(our match, the
+   * leader's commit), so one beyond our last index means the leader trusts a
+   * match our cleared log no longer has. Say so as a rejection at that index:
+   * the leader starts over with us (handleAppendResponse) even when idle.
+   */
+  private rejectStaleMatch(m: Extract<Message, { type: 'heartbeat' }>): void {
+    const last = this.log.lastIndex();
+    if (m.commit > last) this.send({ type: 'appendResponse', from: this.id, to: m.from, term: this.term, rejected: true, index: m.commit, hintIndex: last });
+  }
+
   private handleHeartbeat(m: Extract<Message, { type: 'heartbeat' }>): void {
     // The leader sends min(our match, its commit), so this never exceeds what we hold.
     this.log.commitTo(Math.min(m.commit, this.log.lastIndex()));
@@ -641,6 +656,14 @@ export class Raft {
     const pr = this.progress.get(m.from);
     if (!pr) return;
     pr.recentActive = true;
+    if (m.rejected && m.index === pr.match && m.hintIndex < pr.match) {
+      // It rejects the very entry it acknowledged: its log is gone (cleared for a repair from its peers,
+      // repair-gate.ts), and a progress that trusts the old match would probe at it forever. Start over with it.
+      this.followerRestarted(m.from);
+      this.progress.get(m.from)!.recentActive = true;
+      this.sendAppend(m.from, false);
+      return;
+    }
     if (m.rejected) {
       if (pr.state === 'snapshot' || pr.maybeDecrease(m.index, m.hintIndex)) {
         if (pr.state !== 'probe') pr.becomeProbe();
@@ -652,10 +675,13 @@ export class Raft {
     // A probe answered at our current match (e.g. an empty log) confirms the match point too.
     const confirmsProbe = pr.state === 'probe' && m.index === pr.match;
     if (!pr.maybeUpdate(m.index) && !confirmsProbe) return;
+    // A follower that installed a snapshot gets an append at once, empty if need be: it learns the commit index
+    // (a repairing replica waits for one, repair-gate.ts) without waiting for the next write.
+    const installedSnapshot = pr.state === 'snapshot' && pr.match >= pr.pendingSnapshot;
     if (pr.state === 'probe') pr.becomeReplicate();
-    else if (pr.state === 'snapshot' && pr.match >= pr.pendingSnapshot) { pr.becomeProbe(); pr.becomeReplicate(); }
+    else if (installedSnapshot) { pr.becomeProbe(); pr.becomeReplicate(); }
     if (this.maybeCommit()) this.broadcastAppend(true);
-    else if (wasPaused) this.sendAppend(m.from, false);
+    else if (wasPaused || installedSnapshot) this.sendAppend(m.from, installedSnapshot);
     // Pipelining: keep the window full while there is more to send.
     while (this.sendAppend(m.from, false, true)) { /* sent one more batch */ }
     if (m.from === this.leadTransferee && pr.match === this.log.lastIndex()) {

@@ -15,7 +15,7 @@
 // record) is covered by the other; the state file naming a sync point the
 // log does not reach means the log lost acknowledged data, and is refused.
 
-import type { Entry, Snapshot } from '../raft/raft-types.js';
+import type { Entry, HardState, Snapshot } from '../raft/raft-types.js';
 import type { StoredRaftState } from '../raft/raft-storage.js';
 import { StorageIoError } from './file-system.js';
 import { parseSegmentName, RecordType, scanSegment, segmentName, type StorageIdentity } from './log-format.js';
@@ -98,6 +98,22 @@ export function recover(reader: RecoveryReader, identity: StorageIdentity): Reco
     kind: 'recovered', state: { hardState: syncPoint.hardState, snapshot, entries }, syncPoint,
     segments, findings, slotBehind: slotBest.syncSeq < syncPoint.syncSeq,
   };
+}
+
+/**
+ * The hard state of the state file's newest valid slot, or null when it
+ * cannot be read: what a damaged replica must not forget while it repairs
+ * from its peers (repair-marker.ts). In modes other than 'always' the log may
+ * hold a newer one the damage hides; docs/durability.md says what that risks.
+ */
+export function slotHardState(reader: RecoveryReader, identity: StorageIdentity): HardState | null {
+  try {
+    if (!reader.list().includes(STATE_FILE)) return null;
+    return bestSlot(reader.read(STATE_FILE), identity).hardState;
+  } catch (e) {
+    if (e instanceof StorageError || e instanceof StorageIoError) return null;
+    throw e;
+  }
 }
 
 /** The newest valid slot of the state file; throws when there is none. */

@@ -27,14 +27,15 @@ import type { RaftStorage, StoredRaftState } from '../raft/raft-storage.js';
 import { EMPTY_HARD_STATE, type Entry, type HardState, type Snapshot } from '../raft/raft-types.js';
 import { ByteWriter } from '../ring/byte-writer.js';
 import { readAll, type FileSystem, type StorageFile } from './file-system.js';
-import { encodeRecord, encodeSegmentHeader, RecordType, segmentName, type StorageIdentity } from './log-format.js';
+import { encodeRecord, encodeSegmentHeader, parseSegmentName, RecordType, segmentName, type StorageIdentity } from './log-format.js';
 import {
   encodeCommitPayload, encodeEntriesPayload, encodeSealPayload, encodeSnapshotMarkPayload, SYNC_POINT_BYTES, type SnapshotRef, type SyncPoint,
 } from './log-records.js';
-import { recover, type SegmentInfo } from './log-recovery.js';
-import { encodeSnapshotFile, snapshotName, TEMP_SUFFIX } from './snapshot-file.js';
+import { recover, slotHardState, type RecoveryReader, type SegmentInfo } from './log-recovery.js';
+import { mergeRepairStates, readRepairMarker, removeRepairMarker, REPAIR_FILE, writeRepairMarker, type RepairState } from './repair-marker.js';
+import { encodeSnapshotFile, parseSnapshotName, snapshotName, TEMP_SUFFIX } from './snapshot-file.js';
 import { encodeSlot, slotOffset, STATE_FILE, STATE_FILE_BYTES } from './state-slots.js';
-import type { RecoveryFinding } from './storage-errors.js';
+import { StorageError, type RecoveryFinding } from './storage-errors.js';
 import { ENTRY_BYTES_MAX, RECORD_HEADER_BYTES, RECORD_PAYLOAD_BYTES_MAX, SEGMENT_BYTES_TARGET } from './storage-limits.js';
 
 export type SyncMode =
@@ -49,6 +50,13 @@ export interface LogStorageOptions {
   readonly nowMs?: () => number;
   /** Segment rollover size; smaller in tests to exercise rollover. */
   readonly segmentBytesTarget?: number;
+  /**
+   * A replica of a group with other replicas: damage that may hold
+   * acknowledged data is not a refusal but a repair from the peers (the
+   * directory is cleared behind a REPAIR marker, and `repair` says what was
+   * lost). A lone node has nobody to repair from: it refuses (default).
+   */
+  readonly repairFromPeers?: boolean;
 }
 
 interface OpenSegment extends SegmentInfo {
@@ -60,6 +68,12 @@ interface OpenSegment extends SegmentInfo {
 export class LogStorage implements RaftStorage {
   /** What recovery repaired on open: truncated tails and removed files, with file and offset. */
   readonly findings: readonly RecoveryFinding[];
+  /**
+   * Set when this replica lost state it may have acknowledged and must get it
+   * back from its peers before it votes again (core/raft/repair-gate.ts); it
+   * stays set across restarts until repaired() is called.
+   */
+  repair: RepairState | null = null;
   private readonly identity: StorageIdentity;
   private readonly syncMode: SyncMode;
   private readonly nowMs: () => number;
@@ -87,6 +101,47 @@ export class LogStorage implements RaftStorage {
   /** Opens (or initializes) the directory behind `fs`; throws StorageError when it must not be used. */
   static open(fs: FileSystem, options: LogStorageOptions): LogStorage {
     const reader = { list: () => fs.list(), read: (name: string) => readWhole(fs, name) };
+    const marker = readRepairMarker(fs);
+    if (marker !== null && options.repairFromPeers !== true) {
+      throw new StorageError('corrupt', marker.file, marker.offset,
+        `this directory is being repaired from a cluster's peers (${REPAIR_FILE} file), it cannot serve alone: ${marker.reason}`);
+    }
+    let storage: LogStorage;
+    try {
+      storage = LogStorage.openRecovered(fs, reader, options);
+    } catch (e) {
+      if (!(options.repairFromPeers === true && e instanceof StorageError && e.kind === 'corrupt')) throw e;
+      const found: RepairState = { hardState: slotHardState(reader, options.identity) ?? EMPTY_HARD_STATE, file: e.file, offset: e.offset, reason: e.message };
+      return LogStorage.clearForRepair(fs, reader, options, mergeRepairStates(marker, found));
+    }
+    if (marker !== null) storage.resumeRepair(marker);
+    return storage;
+  }
+
+  /**
+   * The damaged directory is cleared behind a REPAIR marker and opened empty,
+   * keeping only the term and vote it had persisted: its replica gets the log
+   * back from the group's leader. The marker is durable before the first
+   * removal, so a crash anywhere in between opens as "repairing" again.
+   */
+  private static clearForRepair(fs: FileSystem, reader: RecoveryReader, options: LogStorageOptions, repair: RepairState): LogStorage {
+    writeRepairMarker(fs, repair);
+    const removed: RecoveryFinding[] = [];
+    // The state file first: without it, leftover segments are never mistaken for a log (log-recovery.ts refuses them).
+    const names = fs.list().filter((n) => n === STATE_FILE || parseSegmentName(n) !== null || parseSnapshotName(n) !== null || n.endsWith(TEMP_SUFFIX));
+    names.sort((a, b) => (a === STATE_FILE ? -1 : b === STATE_FILE ? 1 : 0));
+    for (const name of names) {
+      fs.unlink(name);
+      removed.push({ action: 'removed', file: name, offset: 0, bytes: 0, reason: `cleared to repair from the peers: ${repair.reason}` });
+    }
+    fs.syncDir();
+    const storage = LogStorage.openRecovered(fs, reader, options, removed);
+    storage.resumeRepair(repair);
+    return storage;
+  }
+
+  /** Recovers the directory (or initializes a new one); `earlier`: findings made before (a repair's removals). */
+  private static openRecovered(fs: FileSystem, reader: RecoveryReader, options: LogStorageOptions, earlier: RecoveryFinding[] = []): LogStorage {
     let recovery = recover(reader, options.identity);
     if (recovery.kind === 'fresh') {
       carryOut(fs, recovery.findings);
@@ -94,10 +149,10 @@ export class LogStorage implements RaftStorage {
       const firstFindings = recovery.findings;
       recovery = recover(reader, options.identity);
       assert(recovery.kind === 'recovered' && recovery.findings.length === 0, 'a new directory recovers cleanly');
-      return new LogStorage(fs, options, { ...recovery, findings: firstFindings });
+      return new LogStorage(fs, options, { ...recovery, findings: [...earlier, ...firstFindings] });
     }
     carryOut(fs, recovery.findings);
-    return new LogStorage(fs, options, recovery);
+    return new LogStorage(fs, options, { ...recovery, findings: [...earlier, ...recovery.findings] });
   }
 
   private constructor(private readonly fs: FileSystem, options: LogStorageOptions, recovered: Extract<ReturnType<typeof recover>, { kind: 'recovered' }>) {
@@ -123,6 +178,27 @@ export class LogStorage implements RaftStorage {
     this.state = fs.open(STATE_FILE, 'existing');
     // Re-establish both copies of the sync point (the slot may be behind, or the one recovery skipped damaged).
     if (recovered.slotBehind) this.writeSlot(syncPoint);
+  }
+
+  /** Opened with a REPAIR marker: keep the term and vote it remembers (the cleared log may have held newer ones). */
+  private resumeRepair(repair: RepairState): void {
+    this.repair = repair;
+    const loaded = this.loaded!;
+    if (loaded.hardState.term >= repair.hardState.term) return;
+    const hardState = { term: repair.hardState.term, vote: repair.hardState.vote, commit: loaded.hardState.commit };
+    this.saveHardState(hardState);
+    this.writeCommit();
+    this.makeDurable();
+    this.loaded = { ...loaded, hardState };
+  }
+
+  /** The replica caught up from its peers (repair-gate.ts): the REPAIR marker goes, and a restart votes normally again. */
+  repaired(): void {
+    if (this.repair === null) return;
+    // What the repair brought back must be durable before the marker that guards it goes.
+    this.makeDurable();
+    removeRepairMarker(this.fs);
+    this.repair = null;
   }
 
   /** The synced state found on open. Raft loads it once, before writing anything. */

@@ -84,12 +84,6 @@ export function serverOptionsFrom(config: ServerConfig, log: Log): ServerOptions
   const inMemory = setting<boolean>(config, 'in-memory');
   const keyFile = setting<string | undefined>(config, 'tls-key');
   const cluster = clusterOptionsFrom(config);
-  // Cluster nodes keep their Raft logs in memory for now (docs/cluster.md): storage flags would promise what they do not do.
-  for (const name of ['data-dir', 'fsync'] as const) {
-    if (cluster && config.settings.get(name)!.source !== 'default') {
-      throw new ConfigError(`--${name}: cluster nodes keep their data in memory for now (docs/cluster.md); drop --${name}, or run a lone node`);
-    }
-  }
   return {
     host: setting<string>(config, 'host'),
     port,
@@ -97,7 +91,7 @@ export function serverOptionsFrom(config: ServerConfig, log: Log): ServerOptions
     ...(workers !== undefined ? { workers } : {}),
     pin: !setting<boolean>(config, 'no-pin'),
     maxmemory: setting<number>(config, 'maxmemory'),
-    ...(inMemory || cluster ? {} : { dataDir: setting<string>(config, 'data-dir'), fsync: parseFsyncMode(setting<string>(config, 'fsync'))! }),
+    ...(inMemory ? {} : { dataDir: setting<string>(config, 'data-dir'), fsync: parseFsyncMode(setting<string>(config, 'fsync'))! }),
     limits: limitsOrConfigError(limits),
     ...(requirePass !== undefined ? { requirePass } : {}),
     allowOrigins: setting<readonly string[]>(config, 'allow-origin'),
@@ -123,7 +117,7 @@ function listeningLine(server: PiccoloServer, format: LogFormat, log: Log): void
   log(`piccolo listening on ${fields.http} (WebSocket ${fields.ws}); `
     + `${server.workers.length} workers${pinned.length ? `, pinned to cpus ${pinned.join(',')}` : ', unpinned'}`
     + `${server.respPort === null ? '' : `; RESP on ${fields.resp}`}`);
-  const data = server.peerPort !== null ? 'cluster node: data is in memory only; a restarted node copies it back from its peers'
+  const data = server.dataDir === null && server.peerPort !== null ? 'cluster node, data in memory only (--in-memory); a restarted node copies it back from its peers'
     : server.dataDir === null ? 'data is in memory only (--in-memory); a restart loses every key'
       : `data in ${server.dataDir} (fsync ${fields.fsync}${server.fsync.kind === 'never' ? ': unsafe, a power loss can lose acknowledged writes' : ''})`;
   log(`piccolo: ${data}${server.passwordGate.required ? '' : '; no password set'}`);

@@ -36,6 +36,8 @@ export interface ClusterOptions {
   groups: number;
   replicas: number;
   secret: string | null;
+  /** Raft state on disk (--data-dir): votes survive restarts, so the vote gate stays open. */
+  durable?: boolean;
 }
 
 /**
@@ -88,7 +90,7 @@ export class ClusterNode implements ClusterView {
     this.gate = new VoteGate(this.topology, this.status, (group, state) => {
       log(state === 'open' ? `piccolo: group ${group}: this replica may vote`
         : `piccolo: group ${group}: the group has a history this node may have forgotten; no votes until it has caught up with a leader`);
-    });
+    }, options.durable === true);
     this.forwarder = new PeerForwarder({
       selfId: options.nodeId, limits,
       send: (to, bytes) => this.transport?.send(to, bytes) ?? false,
@@ -192,7 +194,7 @@ export class ClusterNode implements ClusterView {
         const known = this.incarnations.get(from);
         this.incarnations.set(from, card.incarnation);
         if (known !== undefined && known !== card.incarnation) {
-          this.log(`piccolo: node ${from} restarted with its memory gone; its replicas catch up from their leaders`);
+          this.log(`piccolo: node ${from} restarted; its replicas catch up from their leaders`);
           this.pump?.peerRestarted(from);
         }
         return true;

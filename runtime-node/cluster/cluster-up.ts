@@ -3,9 +3,12 @@
 // processes (`piccolo server --node-id I --peers ...`), waits until each
 // listens, prints every node's endpoints and how to connect, and on Ctrl-C
 // (or SIGTERM) stops them all and waits for them to exit. If a node exits on
-// its own, the others are stopped too and the exit code is 1.
+// its own, the others are stopped too and the exit code is 1. Node I keeps
+// its data in <data-dir>/node-I (default ./data/node-I), so `cluster up`
+// again finds it; --in-memory keeps nothing.
 
 import { spawn, type ChildProcess } from 'node:child_process';
+import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { UsageError } from '../cli/usage-error.js';
@@ -23,14 +26,20 @@ interface PortBases { http: number; resp: number; peer: number }
 /** How long one node may take to print its listening line. */
 const NODE_START_MS_MAX = 30_000;
 
+/** Where the nodes' data directories go by default: ./data/node-<id>. */
+const DATA_DIR_DEFAULT = 'data';
+
 const HELP = `Usage: piccolo cluster up [--nodes N] [--groups G] [--replicas R] [--base-port B]
+                          [--data-dir DIR | --in-memory] [--fsync always|batch=<ms>|never]
        piccolo cluster status [--url URL] [--json]   (see piccolo cluster status --help)
 
 Start a local cluster of N nodes (default 3) on 127.0.0.1, print their
 endpoints, and stop them all on Ctrl-C. Node I listens on HTTP/WebSocket
 port ${HTTP_BASE}+I, RESP port ${RESP_BASE}+I and peer port ${PEER_BASE}+I
 (with --base-port B: B+I, B+100+I and B+200+I).
-Data is in memory only (docs/cluster.md).
+Node I keeps its data in DIR/node-I (default ${DATA_DIR_DEFAULT}/node-I): stop the
+cluster (or kill it) and start it again, and every acknowledged write is
+there. --in-memory keeps nothing (docs/cluster.md, docs/durability.md).
 `;
 
 interface NodeProcess { id: number; child: ChildProcess; http: number; resp: number; peer: number }
@@ -74,8 +83,14 @@ export async function runClusterCommand(args: string[]): Promise<number> {
   if (sub !== 'up') throw new UsageError(`unknown cluster command '${sub}' (try: piccolo cluster up --nodes 3)`);
   const { values } = parseArgs({
     args: rest, strict: true,
-    options: { nodes: { type: 'string' }, groups: { type: 'string' }, replicas: { type: 'string' }, 'base-port': { type: 'string' } },
+    options: {
+      nodes: { type: 'string' }, groups: { type: 'string' }, replicas: { type: 'string' }, 'base-port': { type: 'string' },
+      'data-dir': { type: 'string' }, 'in-memory': { type: 'boolean' }, fsync: { type: 'string' },
+    },
   });
+  const inMemory = values['in-memory'] === true;
+  if (inMemory && (values['data-dir'] !== undefined || values.fsync !== undefined)) throw new UsageError('--in-memory keeps no data: drop --data-dir and --fsync');
+  const dataRoot = values['data-dir'] ?? DATA_DIR_DEFAULT;
   const nodes = Number(values.nodes ?? 3);
   if (!Number.isInteger(nodes) || nodes < 1 || nodes > CLUSTER_UP_NODES_MAX) throw new UsageError(`--nodes must be an integer in 1..${CLUSTER_UP_NODES_MAX}`);
   const base = values['base-port'] === undefined ? null : Number(values['base-port']);
@@ -83,7 +98,9 @@ export async function runClusterCommand(args: string[]): Promise<number> {
   const bases: PortBases = base === null ? { http: HTTP_BASE, resp: RESP_BASE, peer: PEER_BASE } : { http: base, resp: base + 100, peer: base + 200 };
   const extra = [...(values.groups ? ['--groups', values.groups] : []), ...(values.replicas ? ['--replicas', values.replicas] : [])];
   const peers = Array.from({ length: nodes }, (_, i) => `${i + 1}@127.0.0.1:${bases.peer + i + 1}`).join(',');
-  const running = Array.from({ length: nodes }, (_, i) => startNode(i + 1, bases, peers, extra));
+  const storage = (id: number): string[] => (inMemory ? ['--in-memory']
+    : ['--data-dir', join(dataRoot, `node-${id}`), ...(values.fsync !== undefined ? ['--fsync', values.fsync] : [])]);
+  const running = Array.from({ length: nodes }, (_, i) => startNode(i + 1, bases, peers, [...extra, ...storage(i + 1)]));
   const stopAll = (): Promise<void> => Promise.all(running.map((n) => new Promise<void>((resolve) => {
     if (n.child.exitCode !== null || n.child.signalCode !== null) return resolve();
     n.child.once('exit', () => resolve());
@@ -96,7 +113,7 @@ export async function runClusterCommand(args: string[]): Promise<number> {
     await stopAll();
     return 1;
   }
-  process.stdout.write(`piccolo cluster: ${nodes} nodes up (data in memory only)\n`);
+  process.stdout.write(`piccolo cluster: ${nodes} nodes up (${inMemory ? 'data in memory only' : `data in ${resolve(dataRoot)}/node-<id>`})\n`);
   for (const n of running) {
     process.stdout.write(`  node ${n.id}: RESP 127.0.0.1:${n.resp}  HTTP http://127.0.0.1:${n.http}  WebSocket ws://127.0.0.1:${n.http}/v1/ws  peers 127.0.0.1:${n.peer}\n`);
   }

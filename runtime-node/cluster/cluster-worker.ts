@@ -15,16 +15,26 @@
 //
 // A full peer-out ring drops the batch (counted): Raft resends what matters,
 // and the worker must never block on a slow network.
+//
+// Each hosted group's Raft state lives in `<data-dir>/shard-<g>/` like a
+// lone node's (worker/group-storage.ts), or in memory with --in-memory (then
+// cluster/vote-gate.ts guards restarts). A group whose directory is damaged
+// where acknowledged data lives repairs from its peers: its replica starts
+// behind core/raft/repair-gate.ts, and afterTurn tells the storage when the
+// repair is over (core/replica/replica-repair.ts).
 
 import { DEFAULT_PEER_LIMITS, type Limits } from '../../core/limits.js';
 import { DEFAULT_RAFT_TUNING } from '../../core/raft/raft.js';
-import { MemoryRaftStorage } from '../../core/raft/raft-storage.js';
 import { Random } from '../../core/random.js';
 import type { PeerFrame } from '../../core/replica/peer-frame.js';
+import { finishRepairIfDone, gateIfRepairing } from '../../core/replica/replica-repair.js';
 import { DEFAULT_SNAPSHOT_EVERY_ENTRIES, DEFAULT_SNAPSHOT_KEEP_ENTRIES, ShardReplica } from '../../core/replica/shard-replica.js';
 import { SpscRing } from '../../core/ring/spsc-ring.js';
 import type { ShardWorker } from '../../core/shard/shard-worker.js';
 import { decodePeerBatch, encodePeerBatch } from '../../schema/peer-codec.js';
+import type { FileRaftStorage } from '../storage/file-raft-storage.js';
+import { openGroupStorage } from '../worker/group-storage.js';
+import type { WorkerStorageSetup } from '../worker/worker-protocol.js';
 import { GroupStatusTable } from './group-status.js';
 import { PEER_OUT_HEADER_BYTES, restartRecordNode } from './peer-ring-records.js';
 import { preferredLeaderMove } from './preferred-leader.js';
@@ -56,6 +66,10 @@ export const PREFERRED_LEADER_CHECK_TICKS = 40;
 
 export class ClusterWorker {
   readonly replicas = new Map<number, ShardReplica>();
+  /** Each group's storage on disk (none with --in-memory), by group: flushed in 'batch' mode and closed at stop by the loop. */
+  readonly files = new Map<number, FileRaftStorage>();
+  /** What recovery repaired or found damaged, one line per finding (announced at ready). */
+  readonly recovered: string[] = [];
   readonly tickMs: number;
   private readonly peerIn: SpscRing;
   private readonly peerOut: SpscRing;
@@ -67,7 +81,8 @@ export class ClusterWorker {
   /** Batches dropped because the peer-out ring was full or a batch was larger than a ring record. */
   droppedBatches = 0;
 
-  constructor(private readonly setup: WorkerClusterSetup, limits: Limits) {
+  /** Opens every hosted group's storage; throws GroupStorageRefused (after closing what it opened) for a directory it must not use. */
+  constructor(private readonly setup: WorkerClusterSetup, limits: Limits, storage: WorkerStorageSetup | null) {
     this.tickMs = setup.tickMs;
     this.peerIn = new SpscRing(setup.peerInRing);
     this.peerOut = new SpscRing(setup.peerOutRing);
@@ -75,18 +90,31 @@ export class ClusterWorker {
     this.status = new GroupStatusTable(setup.status, setup.placement.length);
     this.linksUp = new Int32Array(setup.linksUp);
     const random = Random.fromSeed(setup.seed);
-    for (const group of setup.groups) {
-      // Memory only (no --data-dir for cluster nodes yet): a restart starts empty; cluster/vote-gate.ts keeps that safe.
-      this.replicas.set(group, new ShardReplica({
-        group,
-        raft: { id: setup.nodeId, ...DEFAULT_RAFT_TUNING, random: random.fork() },
-        limits,
-        membership: { voters: setup.placement[group]!, learners: [] },
-        snapshotEveryEntries: DEFAULT_SNAPSHOT_EVERY_ENTRIES,
-        snapshotKeepEntries: DEFAULT_SNAPSHOT_KEEP_ENTRIES,
-      }, new MemoryRaftStorage()));
+    try {
+      for (const group of setup.groups) this.startGroup(group, limits, storage, random);
+    } catch (error) {
+      for (const file of this.files.values()) file.close();
+      throw error;
     }
     this.publishStatus();
+  }
+
+  private startGroup(group: number, limits: Limits, storage: WorkerStorageSetup | null, random: Random): void {
+    const voters = this.setup.placement[group]!;
+    // A group with other replicas repairs damage from them; a group of one has nobody to ask and refuses, as a lone node.
+    const opened = openGroupStorage(storage, group, voters.length > 1);
+    if (opened.file !== null) this.files.set(group, opened.file);
+    this.recovered.push(...opened.recovered);
+    const replica = new ShardReplica({
+      group,
+      raft: { id: this.setup.nodeId, ...DEFAULT_RAFT_TUNING, random: random.fork() },
+      limits,
+      membership: { voters, learners: [] },
+      snapshotEveryEntries: DEFAULT_SNAPSHOT_EVERY_ENTRIES,
+      snapshotKeepEntries: DEFAULT_SNAPSHOT_KEEP_ENTRIES,
+    }, opened.storage);
+    if (opened.file !== null) gateIfRepairing(replica, opened.file);
+    this.replicas.set(group, replica);
   }
 
   /** Step every peer batch waiting on the peer-in ring; returns how many there were. */
@@ -114,6 +142,7 @@ export class ClusterWorker {
   /** After a turn: send what the replicas left for peers, move leadership home, publish the status. */
   afterTurn(worker: ShardWorker, ticked: boolean): void {
     if (ticked && ++this.ticksSeen % PREFERRED_LEADER_CHECK_TICKS === 0) this.movePreferredLeaders();
+    if (ticked) this.finishRepairs();
     const frames = worker.takePeerOutbox();
     if (frames.length > 0) this.sendFrames(frames);
     if (this.peerOutPublished) {
@@ -131,6 +160,13 @@ export class ClusterWorker {
     if (requestTail !== null && peerTail !== null && timeoutMs > 0) Atomics.wait(this.doorbell, 0, bell, timeoutMs);
     requests.wokeUp();
     this.peerIn.wokeUp();
+  }
+
+  /** Repairs Raft has ended (the gate lifts on a tick): their storages drop the REPAIR marker. */
+  private finishRepairs(): void {
+    for (const [group, file] of this.files) {
+      if (file.repair !== null) finishRepairIfDone(this.replicas.get(group)!, file);
+    }
   }
 
   /** Hand leadership of groups this worker leads to their preferred node; the next tick's process() sends the messages. */

@@ -1,7 +1,9 @@
-// Keeps a node that (re)starts without durable Raft state from voting with
-// a log it has forgotten. Cluster nodes keep Raft state in memory for now,
-// so a restarted node comes back with an empty log and no memory of its
-// votes; if it voted at once it could elect a leader that lacks committed
+// Keeps a node that (re)starts without durable Raft state (--in-memory)
+// from voting with a log it has forgotten. A node with a data directory
+// keeps its term, vote and log on disk, so its gates open at once (a
+// replica whose directory was damaged is held back by core/raft/
+// repair-gate.ts instead). An in-memory node comes back with an empty log
+// and no memory of its votes; if it voted at once it could elect a leader that lacks committed
 // entries (it would grant its vote to any candidate), or vote twice in one
 // term. The gate sits on the IO thread, between the peer links and the
 // workers, and drops vote requests (pre-votes included) addressed to a
@@ -27,10 +29,10 @@
 // votes from replicas that hold more.
 //
 // What it costs: a brand-new cluster elects leaders only once every node of
-// a group has started (each must say "term 0"). Residual risk, closed only by
-// durable votes (--data-dir for cluster nodes, the durability issue): a
-// replica that voted in a term no live peer has seen yet, then restarted
-// before any peer moved to it. See docs/cluster.md.
+// a group has started (each must say "term 0"). Residual risk, closed by
+// durable votes (run with --data-dir): a replica that voted in a term no
+// live peer has seen yet, then restarted before any peer moved to it. See
+// docs/cluster.md.
 
 import type { Message } from '../../core/raft/raft-types.js';
 import type { ClusterTopology } from './cluster-topology.js';
@@ -56,11 +58,13 @@ export class VoteGate {
     private readonly status: GroupStatusTable,
     /** A group's gate changed state (the node logs it: an operator wants to see a restarted node catch up). */
     private readonly onChange: (group: number, state: GateState) => void = () => {},
+    /** Raft state on disk: every gate is open from the start. */
+    durable = false,
   ) {
     for (const group of topology.groupsOf(topology.selfId)) {
       const others = topology.placement[group]!.filter((id) => id !== topology.selfId);
-      // A group of one has nobody to forget with: it votes for itself from the start.
-      this.gates.set(group, { state: others.length === 0 ? 'open' : 'waiting', freshPeers: new Set(), cardTermMax: 0, leaderCommit: -1 });
+      // A group of one has nobody to forget with, and a durable replica forgets nothing: both vote from the start.
+      this.gates.set(group, { state: others.length === 0 || durable ? 'open' : 'waiting', freshPeers: new Set(), cardTermMax: 0, leaderCommit: -1 });
     }
   }
 

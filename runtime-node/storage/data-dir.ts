@@ -5,6 +5,10 @@
 // hash to shards by that count: another count would look for them in the
 // wrong place). Each shard's group lives in `shard-<n>/` with its own files
 // and lock (file-raft-storage.ts).
+//
+// A cluster node's directory holds only the groups placed on it (so gaps are
+// normal), and the group count comes from --groups: a directory holding a
+// group at or beyond it was written with another count and is refused.
 
 import { mkdirSync, readdirSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -27,8 +31,12 @@ export interface DataDir {
   release(): void;
 }
 
-/** Creates the directory if needed and takes its lock; throws StorageError if it is locked or its shard directories have gaps. */
-export function openDataDir(dir: string): DataDir {
+/**
+ * Creates the directory if needed and takes its lock; throws StorageError if
+ * it is locked or its shard directories have gaps (a lone node), or name a
+ * group at or beyond `clusterGroups` (a cluster node).
+ */
+export function openDataDir(dir: string, clusterGroups: number | null = null): DataDir {
   const path = resolve(dir);
   let names: string[];
   try {
@@ -41,6 +49,14 @@ export function openDataDir(dir: string): DataDir {
   try {
     const groups = names.map((name) => GROUP_DIR.exec(name)).filter((m) => m !== null).map((m) => Number(m[1]))
       .sort((a, b) => a - b);
+    if (clusterGroups !== null) {
+      const beyond = groups.find((g) => g >= clusterGroups);
+      if (beyond !== undefined) {
+        throw new StorageError('format', path, 0,
+          `holds shard-${beyond}, but the cluster has ${clusterGroups} groups (--groups): it was written with another group count`);
+      }
+      return { path, shards: null, release: () => lock.release() };
+    }
     if (groups.some((g, i) => g !== i)) {
       throw new StorageError('format', path, 0,
         `the shard directories (${groups.map((g) => `shard-${g}`).join(', ')}) are not shard-0 .. shard-${groups.length - 1}: some were removed or added by hand`);

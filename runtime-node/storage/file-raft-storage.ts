@@ -1,13 +1,14 @@
 // Raft's storage on a real data directory: the lock, node:fs, and the
 // storage engine from core/storage. This is what a worker opens for each of
-// its groups; a later step wires it into the worker loop (call
-// flushIfDue() on the tick in 'batch' mode, close() at shutdown).
+// its groups (worker/group-storage.ts); the worker loop calls flushIfDue()
+// in 'batch' mode and close() at shutdown.
 
 import { mkdirSync } from 'node:fs';
 import type { RaftStorage, StoredRaftState } from '../../core/raft/raft-storage.js';
 import type { Entry, HardState, Snapshot } from '../../core/raft/raft-types.js';
 import type { StorageIdentity } from '../../core/storage/file-header.js';
 import { LogStorage, type SyncMode } from '../../core/storage/log-storage.js';
+import type { RepairState } from '../../core/storage/repair-marker.js';
 import type { RecoveryFinding } from '../../core/storage/storage-errors.js';
 import { acquireDirLock, type DirLock } from './dir-lock.js';
 import { NodeFileSystem } from './node-file-system.js';
@@ -17,6 +18,8 @@ export interface FileRaftStorageOptions {
   readonly identity: StorageIdentity;
   /** Default 'always'. */
   readonly syncMode?: SyncMode;
+  /** A replica of a group with peers: damage that may hold acknowledged data is repaired from them, not refused (LogStorage). */
+  readonly repairFromPeers?: boolean;
   readonly segmentBytesTarget?: number;
 }
 
@@ -29,7 +32,7 @@ export class FileRaftStorage implements RaftStorage {
     const lock = acquireDirLock(options.dir);
     try {
       const engine = LogStorage.open(new NodeFileSystem(options.dir), {
-        identity: options.identity, syncMode: options.syncMode, nowMs: () => performance.now(), segmentBytesTarget: options.segmentBytesTarget,
+        identity: options.identity, syncMode: options.syncMode, repairFromPeers: options.repairFromPeers, nowMs: () => performance.now(), segmentBytesTarget: options.segmentBytesTarget,
       });
       return new FileRaftStorage(engine, lock);
     } catch (e) {
@@ -41,6 +44,16 @@ export class FileRaftStorage implements RaftStorage {
   /** What recovery cut off or removed, with file and offset: log these at start. */
   get findings(): readonly RecoveryFinding[] {
     return this.engine.findings;
+  }
+
+  /** Set while this replica repairs lost state from its peers (core/storage/repair-marker.ts). */
+  get repair(): RepairState | null {
+    return this.engine.repair;
+  }
+
+  /** The replica caught up from its peers: the REPAIR marker goes. */
+  repaired(): void {
+    this.engine.repaired();
   }
 
   load(): StoredRaftState {

@@ -26,8 +26,8 @@ const requests = new SpscRing(setup.requestRing);
 const replies = new SpscRing(setup.replyRing);
 const control = new Int32Array(setup.control);
 const controlBigInts = new BigInt64Array(setup.control);
-// A cluster node's worker hosts replicas of its groups (in memory so far) and trades peer batches over two more rings.
-const cluster = setup.cluster ? new ClusterWorker(setup.cluster, setup.limits) : null;
+// A cluster node's worker hosts replicas of its groups and trades peer batches over two more rings (set by open()).
+let cluster: ClusterWorker | null = null;
 const stats = new WorkerStatsWriter(setup.stats, performance.now());
 let expiredKeys = 0;
 
@@ -37,8 +37,11 @@ function announce(event: WorkerEvent): void {
 
 /** The groups, recovered; null when a storage directory was refused (announced). */
 function open(): OpenedGroups | null {
-  if (cluster) return { replicas: cluster.replicas, files: [], recovered: [] };
   try {
+    if (setup.cluster) {
+      cluster = new ClusterWorker(setup.cluster, setup.limits, setup.storage);
+      return { replicas: cluster.replicas, files: [...cluster.files.values()], recovered: cluster.recovered };
+    }
     return openGroups(setup, setup.limits, Date.now());
   } catch (error) {
     if (!(error instanceof GroupStorageRefused)) throw error;

@@ -31,13 +31,14 @@ export async function freePort(): Promise<number> {
   return port;
 }
 
-export async function startCluster(count: number, extra: string[]): Promise<TestCluster> {
+/** `extra`: arguments for every node, or per node id (e.g. each its own --data-dir). */
+export async function startCluster(count: number, extra: string[] | ((id: number) => string[])): Promise<TestCluster> {
   const peerPorts: number[] = [];
   for (let i = 0; i < count; i++) peerPorts.push(await freePort());
   const peers = peerPorts.map((port, i) => `${i + 1}@127.0.0.1:${port}`).join(',');
   const nodes: ClusterNodeHandle[] = [];
   const start = async (id: number): Promise<ClusterNodeHandle> => {
-    const node = await startNode(['--node-id', String(id), '--peers', peers, '--no-pin', ...extra]);
+    const node = await startNode(['--node-id', String(id), '--peers', peers, '--no-pin', ...(typeof extra === 'function' ? extra(id) : extra)]);
     const handle = { id, peerPort: peerPorts[id - 1]!, node };
     nodes[id - 1] = handle;
     return handle;

@@ -5,6 +5,9 @@
 // own cluster on the default ports is left alone. Needs `npm run build`.
 
 import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { expect, it } from 'vitest';
 import { CLI } from '../e2e/spawn-node.js';
 import { redisCli, until } from './cluster-nodes.js';
@@ -13,7 +16,8 @@ const hasRedisCli = spawnSync('sh', ['-c', 'command -v redis-cli'], { encoding: 
 
 it.skipIf(!hasRedisCli)('starts a cluster, prints how to connect, and stops every node on Ctrl-C', async () => {
   const base = 20_000 + Math.floor(Math.random() * 20_000);
-  const child = spawn(process.execPath, [CLI, 'cluster', 'up', '--nodes', '3', '--base-port', String(base)], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const dataDir = mkdtempSync(join(tmpdir(), 'piccolo-cluster-up-'));
+  const child = spawn(process.execPath, [CLI, 'cluster', 'up', '--nodes', '3', '--base-port', String(base), '--data-dir', dataDir], { stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout.on('data', (d: Buffer) => { output += d.toString('utf8'); });
   child.stderr.on('data', (d: Buffer) => { output += d.toString('utf8'); });
@@ -31,4 +35,7 @@ it.skipIf(!hasRedisCli)('starts a cluster, prints how to connect, and stops ever
   expect(output).toContain('piccolo cluster: stopped');
   // Every node is gone: nothing answers on the RESP ports any more.
   for (const port of [base + 101, base + 102, base + 103]) await expect(redisCli(['-p', String(port), 'ping'])).rejects.toThrow();
+  // Each node kept its data in its own directory.
+  expect(readdirSync(dataDir).sort()).toEqual(['node-1', 'node-2', 'node-3']);
+  rmSync(dataDir, { recursive: true, force: true });
 }, 40_000);

@@ -19,6 +19,12 @@ function gateOfNode1(): { gate: VoteGate; status: GroupStatusTable } {
 }
 
 describe('vote gate', () => {
+  it('a durable node (--data-dir) keeps its votes on disk: every gate is open from the start', () => {
+    const gate = new VoteGate(new ClusterTopology(1, members, 3, 3), GroupStatusTable.allocate(3), () => {}, true);
+    expect([0, 1, 2].map((g) => gate.stateOf(g))).toEqual(['open', 'open', 'open']);
+    expect(gate.admits(0, vote(2, 7))).toBe(true);
+  });
+
   it('a brand-new cluster: votes pass once every other replica said term 0, not before', () => {
     const { gate } = gateOfNode1();
     expect(gate.admits(0, vote(2, 1))).toBe(false);
