@@ -10,6 +10,9 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { slotOf } from '../../core/routing/slot-hash.js';
 import { clusterReady, FollowingClient, respCommand, startCluster, type TestCluster } from './cluster-nodes.js';
 
+/** How long a request may keep meeting NOT_LEADER: a leadership move takes an election timeout or two. */
+const NOT_LEADER_RETRY_MS = 3_000;
+
 let cluster: TestCluster;
 beforeAll(async () => {
   cluster = await startCluster(4, ['--groups', '4', '--replicas', '3', '--workers', '1']);
@@ -41,12 +44,26 @@ it('every node routes keys of groups it does not host, and lists each range with
   }
 });
 
+/**
+ * A request, again while it is answered NOT_LEADER (421: certainly not applied, so safe to repeat, as clients
+ * do): while leadership moves to a group's preferred node no leader may be known for a moment.
+ */
+async function untilLed(url: string, init?: RequestInit): Promise<Response> {
+  const deadline = Date.now() + NOT_LEADER_RETRY_MS;
+  for (;;) {
+    const response = await fetch(url, init);
+    if (response.status !== 421 || Date.now() > deadline) return response;
+    await response.text();
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
 it('HTTP through a node that does not host a key\'s group is forwarded (via a replica if need be) to the leader', async () => {
   const keys = Array.from({ length: 40 }, (_, i) => `four-http-${i}`);
   for (const [i, { node }] of cluster.nodes.entries()) {
-    for (const key of keys) expect((await fetch(`${node.baseUrl}/v1/kv/${key}`, { method: 'PUT', body: `h${i}-${key}` })).status).toBe(200);
+    for (const key of keys) expect((await untilLed(`${node.baseUrl}/v1/kv/${key}`, { method: 'PUT', body: `h${i}-${key}` })).status).toBe(200);
     for (const { node: reader } of cluster.nodes) {
-      for (const key of keys) expect(await (await fetch(`${reader.baseUrl}/v1/kv/${key}`)).text()).toBe(`h${i}-${key}`);
+      for (const key of keys) expect(await (await untilLed(`${reader.baseUrl}/v1/kv/${key}`)).text()).toBe(`h${i}-${key}`);
     }
   }
   // Every node forwarded some requests and served some for others.
