@@ -12,7 +12,7 @@ import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { EtcdCluster, PiccoloCluster, RedisCluster } from './cluster-peers.js';
 import { replaceDocSection } from './doc-section.js';
-import { formatLoad, machineInfo, type MachineInfo } from './machine.js';
+import { announceMachine, formatLoad, type MachineInfo } from './machine.js';
 import { BENCH_HOST, benchmarkArgs, ensurePackages, redisBenchmarkRows, redisVersion, type BenchmarkFlags, type BenchmarkRow } from './redis-processes.js';
 import { parseSideBySideArgs, runWhenMain } from './side-by-side-cli.js';
 import { formatCount, markdownTable, textTable, type Table } from './table.js';
@@ -176,8 +176,7 @@ async function main(argv: string[]): Promise<void> {
   if (args === null) return;
   const quick = args.quick;
   ensurePackages({ 'redis-server': 'redis-server', 'redis-benchmark': 'redis-tools', 'redis-cli': 'redis-tools', etcd: 'etcd-server', etcdctl: 'etcd-client', wrk: 'wrk' }, log);
-  const machine = machineInfo();
-  log(`machine: ${machine.cpuModel}, ${machine.cores} cores, load ${formatLoad(machine.loadAverage)}`);
+  const machine = announceMachine(log);
   const requests = quick ? REQUESTS_QUICK : REQUESTS_FULL;
   const wrk: WrkFlags = { connections: CLIENTS, threads: 2, durationS: quick ? WRK_SECONDS_QUICK : WRK_SECONDS_FULL, valueBytes: VALUE_BYTES, keyspace: KEYSPACE };
   const notes: string[] = [];

@@ -17,7 +17,7 @@ import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { replaceDocSection } from './doc-section.js';
-import { formatLoad, machineInfo, type MachineInfo } from './machine.js';
+import { announceMachine, formatLoad, type MachineInfo } from './machine.js';
 import { RespBenchClient } from './redis-loader.js';
 import { BenchServer, ensureRedisTools, redisVersion, runBenchmark, type BenchmarkFlags } from './redis-processes.js';
 import { parseSideBySideArgs, runWhenMain } from './side-by-side-cli.js';
@@ -197,8 +197,7 @@ async function main(argv: string[]): Promise<void> {
   if (args === null) return;
   const quick = args.quick;
   ensureRedisTools(log);
-  const machine = machineInfo();
-  log(`machine: ${machine.cpuModel}, ${machine.cores} cores, load ${formatLoad(machine.loadAverage)}`);
+  const machine = announceMachine(log);
   const requests = quick ? REQUESTS_QUICK : REQUESTS_FULL;
   log('write throughput ...');
   const throughput = await measureThroughput(requests);

@@ -40,3 +40,10 @@ export function machineInfo(): MachineInfo {
 export function formatLoad(l: readonly number[]): string {
   return l.map((x) => x.toFixed(2)).join(' / ');
 }
+
+/** The machine as a side-by-side bench starts: logged first, so a run on a busy machine says so at once. */
+export function announceMachine(log: (line: string) => void): MachineInfo {
+  const machine = machineInfo();
+  log(`machine: ${machine.cpuModel}, ${machine.cores} cores, load ${formatLoad(machine.loadAverage)}`);
+  return machine;
+}

@@ -17,7 +17,7 @@ import { loadavg } from 'node:os';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { monotonicUs, summarizeProfileDir, type ProfileWindow } from './cpu-profile.js';
-import { machineInfo } from './machine.js';
+import { announceMachine } from './machine.js';
 import { RespBenchClient } from './redis-loader.js';
 import {
   BenchServer, ensureRedisTools, redisVersion, rssBytes, runBenchmark, type BenchmarkFlags, type BenchmarkRun,
@@ -186,9 +186,8 @@ async function main(argv: string[]): Promise<void> {
   const requests = quick ? REQUESTS_QUICK : REQUESTS_FULL;
 
   ensureRedisTools(log);
-  const machine = machineInfo();
+  const machine = announceMachine(log);
   const date = new Date();
-  log(`machine: ${machine.cpuModel}, ${machine.cores} cores, load ${machine.loadAverage.map((l) => l.toFixed(2)).join(' ')}`);
 
   let memory: MemoryResult | null = null;
   if (!values['no-memory']) {
