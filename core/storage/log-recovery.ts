@@ -66,7 +66,8 @@ interface ScannedLog {
   sizes: Map<number, number>;
 }
 
-export function recover(reader: RecoveryReader, identity: StorageIdentity): Recovery {
+/** `plantedBugSkipChecksums`: the simulator's mutation tests only (log-format.ts scanSegment). */
+export function recover(reader: RecoveryReader, identity: StorageIdentity, plantedBugSkipChecksums = false): Recovery {
   const names = reader.list();
   const segmentSeqs = names.map(parseSegmentName).filter((s): s is number => s !== null).sort((a, b) => a - b);
   if (!names.includes(STATE_FILE)) return recoverWithoutState(reader, names, segmentSeqs);
@@ -75,7 +76,7 @@ export function recover(reader: RecoveryReader, identity: StorageIdentity): Reco
 
   // Segments the newest sync point no longer needed may be gone even if its slot is the damaged one.
   const scanStart = Math.max(slotBest.firstSegmentSeq, segmentSeqs[0] ?? slotBest.firstSegmentSeq);
-  const log = scanLog(reader, identity, new Set(segmentSeqs), scanStart);
+  const log = scanLog(reader, identity, new Set(segmentSeqs), scanStart, plantedBugSkipChecksums);
   const commit = log.lastCommit >= 0 ? decodeRecord(log, log.lastCommit, decodeCommitPayload) : null;
   if (!commit || commit.syncSeq < slotBest.syncSeq) {
     const where = log.stop ?? log.end;
@@ -166,7 +167,7 @@ function readOrRefuse(reader: RecoveryReader, name: string): Uint8Array {
 }
 
 /** Scans segments from `firstSeq` on, following seals, until the valid log ends. */
-function scanLog(reader: RecoveryReader, identity: StorageIdentity, present: Set<number>, firstSeq: number): ScannedLog {
+function scanLog(reader: RecoveryReader, identity: StorageIdentity, present: Set<number>, firstSeq: number, skipChecksums: boolean): ScannedLog {
   const log: ScannedLog = { records: [], lastCommit: -1, stop: null, end: { file: segmentName(firstSeq), offset: 0, reason: 'no log' }, sizes: new Map() };
   for (let seq = firstSeq; ; seq++) {
     const name = segmentName(seq);
@@ -177,7 +178,7 @@ function scanLog(reader: RecoveryReader, identity: StorageIdentity, present: Set
     const bytes = readOrRefuse(reader, name);
     log.sizes.set(seq, bytes.length);
     log.end = { file: name, offset: bytes.length, reason: 'the log ends early' };
-    const scan = scanSegment(name, bytes, identity, seq);
+    const scan = scanSegment(name, bytes, identity, seq, skipChecksums);
     let sealedTo: number | null = null;
     for (const r of scan.records) {
       if (sealedTo !== null) {
