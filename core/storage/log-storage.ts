@@ -31,7 +31,7 @@ import { encodeRecord, encodeSegmentHeader, parseSegmentName, RecordType, segmen
 import {
   encodeCommitPayload, encodeEntriesPayload, encodeSealPayload, encodeSnapshotMarkPayload, SYNC_POINT_BYTES, type SnapshotRef, type SyncPoint,
 } from './log-records.js';
-import { recover, slotHardState, type RecoveryReader, type SegmentInfo } from './log-recovery.js';
+import { persistedHardState, recover, type RecoveryReader, type SegmentInfo } from './log-recovery.js';
 import { mergeRepairStates, readRepairMarker, removeRepairMarker, REPAIR_FILE, writeRepairMarker, type RepairState } from './repair-marker.js';
 import { encodeSnapshotFile, parseSnapshotName, snapshotName, TEMP_SUFFIX } from './snapshot-file.js';
 import { encodeSlot, slotOffset, STATE_FILE, STATE_FILE_BYTES } from './state-slots.js';
@@ -126,7 +126,7 @@ export class LogStorage implements RaftStorage {
       storage = LogStorage.openRecovered(fs, reader, options);
     } catch (e) {
       if (!(options.repairFromPeers === true && e instanceof StorageError && e.kind === 'corrupt')) throw e;
-      const found: RepairState = { hardState: slotHardState(reader, options.identity) ?? EMPTY_HARD_STATE, file: e.file, offset: e.offset, reason: e.message };
+      const found: RepairState = { hardState: persistedHardState(reader, options.identity) ?? EMPTY_HARD_STATE, file: e.file, offset: e.offset, reason: e.message };
       return LogStorage.clearForRepair(fs, reader, options, mergeRepairStates(marker, found));
     }
     if (marker !== null) storage.resumeRepair(marker);
