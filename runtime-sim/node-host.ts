@@ -89,19 +89,21 @@ export class NodeHost {
     }
     // Drawn last and only for clusters on disks, so other runs keep their schedules.
     if (cluster && this.disks.size > 0) this.damage = { ledger: damageLedgerOf(cluster.spec), rng: rng.fork() };
-    if (cluster?.diskFaults === true && this.damage !== null) this.armWriteFaults(cluster.nodeIndex, this.damage.ledger, rng.fork());
+    const untilUs = cluster?.diskFaultsUntilUs ?? 0;
+    if (untilUs > 0 && this.damage !== null) this.armWriteFaults(cluster!.nodeIndex, this.damage.ledger, rng.fork(), untilUs);
   }
 
   /**
    * Misdirected writes and slow fsyncs on this host's disks while it runs
    * (disk-damage.ts); a misdirection only where the ledger lets a replica
-   * of the group be damaged, and then recorded there.
+   * of the group be damaged, and then recorded there. Like every fault,
+   * they end at quiesce (`untilUs`): after it the cluster must settle.
    */
-  private armWriteFaults(nodeIndex: number, ledger: DiskDamageLedger, rng: Random): void {
+  private armWriteFaults(nodeIndex: number, ledger: DiskDamageLedger, rng: Random, untilUs: number): void {
     for (const [group, disk] of this.disks) {
       disk.faults = writeFaultsOf(rng);
       disk.misdirectGate = (fault) => {
-        if (!ledger.mayMisdirect(group)) return false;
+        if (this.sim.nowUs >= untilUs || !ledger.mayMisdirect(group)) return false;
         ledger.misdirected(group, nodeIndex, fault);
         this.stats.misdirectedWrites++;
         return true;
@@ -110,7 +112,7 @@ export class NodeHost {
     this.fsyncLatencyUs = (groups) => {
       let ms = 0;
       for (const group of groups) ms += this.disks.get(group)?.takeFsyncLatencyMs() ?? 0;
-      return ms * 1000;
+      return this.sim.nowUs < untilUs ? ms * 1000 : 0;
     };
   }
 

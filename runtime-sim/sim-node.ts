@@ -97,8 +97,8 @@ export interface NodeCluster {
   readonly forgetVoteOnRestart?: boolean;
   /** Mutation suite: storage recovery skips record checksums. */
   readonly recoverWithoutChecksums?: boolean;
-  /** Misdirected writes and slow fsyncs on the disks (disk-damage.ts). */
-  readonly diskFaults?: boolean;
+  /** Misdirected writes and slow fsyncs on the disks until this virtual time (disk-damage.ts); 0 or absent: none. */
+  readonly diskFaultsUntilUs?: number;
   /** Extra µs the fsyncs of these groups' disks took since the last call (slow fsyncs); absent: none. */
   readonly fsyncLatencyUs?: (groups: Iterable<number>) => number;
   /** Snapshot every N applied entries: small in the simulator, so snapshots and InstallSnapshot happen. */
