@@ -48,6 +48,8 @@ export interface SimOptions {
 export interface ReplicaBugs {
   forgetVoteOnRestart?: boolean;
   sendBeforeSync?: boolean;
+  /** Storage recovery accepts records whose checksum fails (disk damage is served instead of repaired). */
+  recoverWithoutChecksums?: boolean;
 }
 
 export const DEFAULT_OPS = 2_000;

@@ -17,6 +17,8 @@ export const Kind = {
   PEER_STEP: 15,
   /** A worker's Raft tick timer. */
   RAFT_TICK: 16,
+  /** A worker's slow fsync completes: the replies and peer messages of its turn may leave. */
+  SLOW_SYNC_DONE: 17,
   // Clients.
   CLIENT_NEXT_OP: 20,
   CLIENT_TIMEOUT: 21,

@@ -20,7 +20,7 @@ import type { NodeClock } from './node-clock.js';
 import { MemoryRaftStorage, type RaftStorage } from '../core/raft/raft-storage.js';
 import { finishRepairIfDone } from '../core/replica/replica-repair.js';
 import type { ShardReplica } from '../core/replica/shard-replica.js';
-import { damageLedgerOf, DISK_DAMAGE_CHANCE, type DiskDamageLedger } from './disk-damage.js';
+import { damageLedgerOf, DISK_DAMAGE_CHANCE, writeFaultsOf, type DiskDamageLedger } from './disk-damage.js';
 import { LogStorage } from '../core/storage/log-storage.js';
 import { SimDisk } from './sim-disk.js';
 import { groupsOfNode } from './cluster.js';
@@ -89,7 +89,35 @@ export class NodeHost {
     }
     // Drawn last and only for clusters on disks, so other runs keep their schedules.
     if (cluster && this.disks.size > 0) this.damage = { ledger: damageLedgerOf(cluster.spec), rng: rng.fork() };
+    const untilUs = cluster?.diskFaultsUntilUs ?? 0;
+    if (untilUs > 0 && this.damage !== null) this.armWriteFaults(cluster!.nodeIndex, this.damage.ledger, rng.fork(), untilUs);
   }
+
+  /**
+   * Misdirected writes and slow fsyncs on this host's disks while it runs
+   * (disk-damage.ts); a misdirection only where the ledger lets a replica
+   * of the group be damaged, and then recorded there. Like every fault,
+   * they end at quiesce (`untilUs`): after it the cluster must settle.
+   */
+  private armWriteFaults(nodeIndex: number, ledger: DiskDamageLedger, rng: Random, untilUs: number): void {
+    for (const [group, disk] of this.disks) {
+      disk.faults = writeFaultsOf(rng);
+      disk.misdirectGate = (fault) => {
+        if (this.sim.nowUs >= untilUs || !ledger.mayMisdirect(group)) return false;
+        ledger.misdirected(group, nodeIndex, fault);
+        this.stats.misdirectedWrites++;
+        return true;
+      };
+    }
+    this.fsyncLatencyUs = (groups) => {
+      let ms = 0;
+      for (const group of groups) ms += this.disks.get(group)?.takeFsyncLatencyMs() ?? 0;
+      return this.sim.nowUs < untilUs ? ms * 1000 : 0;
+    };
+  }
+
+  /** Slow fsyncs' extra time, for the workers to wait (set with the write faults). */
+  private fsyncLatencyUs: ((groups: Iterable<number>) => number) | undefined = undefined;
 
   /** Latent damage to this host's disks while it is down (cluster runs on disks only). */
   private readonly damage: { ledger: DiskDamageLedger; rng: Random } | null = null;
@@ -109,7 +137,8 @@ export class NodeHost {
   boot(): void {
     this.incarnations++;
     this.openStorages(this.cluster?.nodeIndex ?? this.index);
-    const cluster = this.cluster === null ? null : { ...this.cluster, storages: this.storages, observe: this.observeRepairs(this.cluster) };
+    const cluster = this.cluster === null ? null
+      : { ...this.cluster, storages: this.storages, observe: this.observeRepairs(this.cluster), fsyncLatencyUs: this.fsyncLatencyUs };
     this.current = new SimNode(this.sim, this.threads, this.clock, this.settings, this.rng.fork(), this.stats, this.workerFactory, this.scheduling,
       cluster, this.cluster ? new Map() : this.storages).start();
   }
@@ -137,7 +166,11 @@ export class NodeHost {
     for (const [group, disk] of this.disks) {
       // A group with other replicas repairs damaged acknowledged data from them; a group of one refuses it.
       const repairFromPeers = this.cluster !== null && this.cluster.spec.placement[group]!.length > 1;
-      const storage = LogStorage.open(disk, { identity: { nodeId: nodeIndex + 1, groupId: group }, segmentBytesTarget: SIM_SEGMENT_BYTES, repairFromPeers });
+      const storage = LogStorage.open(disk, {
+        identity: { nodeId: nodeIndex + 1, groupId: group }, segmentBytesTarget: SIM_SEGMENT_BYTES, repairFromPeers,
+        plantedBugSkipChecksums: this.cluster?.recoverWithoutChecksums === true,
+      });
+      this.damage?.ledger.restarted(group, nodeIndex);
       this.stats.recoveredTails += storage.findings.length;
       // Damage that recovery cut off or removed with the unsynced tail leaves nothing to repair.
       if (storage.repair === null) this.damage?.ledger.cleared(group, nodeIndex);

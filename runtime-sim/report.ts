@@ -87,7 +87,7 @@ export function formatRun(run: SeedRun): string[] {
     const s = n.stats;
     lines.push(`${n.name}: requests=${s.requests} ring-laps=${n.ringLaps} backlogged=${s.backlogged} backlog-peak=${s.backlogPeak} reply-ring-full=${s.replyRingFull} `
       + `sleeps=${s.workerSleeps} idle-wakes=${s.idleWakes} lost-wakeups=${s.lostWakeups} hiccups=${s.hiccups} sweeps=${s.sweeps} swept=${s.expiredBySweep} starts=${n.incarnations} clock-jumps=${n.clockJumps}`
-      + `${run.config.cluster === null ? '' : ` recovered-tails=${s.recoveredTails} disk-damages=${s.diskDamages} repairs=${s.repairs}`}`);
+      + `${run.config.cluster === null ? '' : ` recovered-tails=${s.recoveredTails} disk-damages=${s.diskDamages} repairs=${s.repairs} misdirected-writes=${s.misdirectedWrites} slow-fsyncs=${s.slowFsyncs}`}`);
   }
   const net = run.network;
   const ses = run.sessions;

@@ -148,6 +148,9 @@ class World {
         ...(options.raftTuning ? { raftTuning: options.raftTuning } : {}),
         ...(options.replicaBugs?.sendBeforeSync ? { sendBeforeSync: true } : {}),
         ...(options.replicaBugs?.forgetVoteOnRestart ? { forgetVoteOnRestart: true } : {}),
+        ...(options.replicaBugs?.recoverWithoutChecksums ? { recoverWithoutChecksums: true } : {}),
+        // Write-path disk faults (misdirected writes, slow fsyncs) come with the crash fault, which lets them be found; until quiesce.
+        diskFaultsUntilUs: faults.enabled.includes('crash') ? config.quiesceAtUs : 0,
         send: (to: number, bytes: Uint8Array): void => {
           const target = this.nodes[to]!;
           this.network.sendDatagram(layout.nodeHosts[n]!, layout.nodeHosts[to]!, target.threads.io, () => target.receivePeer(bytes), true);

@@ -169,8 +169,15 @@ export class SimDisk implements FileSystem {
   private crashCountdown: number | null = null;
   private fsyncLatencyMs = 0;
   private misdirectedWrites = 0;
+  /**
+   * Asked before a write is misdirected (its chance came up): false keeps
+   * it on target. A cluster places write faults through it so that another
+   * replica keeps a good copy of every record (disk-damage.ts).
+   */
+  misdirectGate: ((fault: SimDiskFault) => boolean) | null = null;
 
-  constructor(private readonly random: Random, private readonly faults: SimDiskFaults = CRASH_ONLY_FAULTS) {}
+  /** The fault knobs: set at construction, or later by a cluster run that turns on write-path faults (disk-damage.ts). */
+  constructor(private readonly random: Random, public faults: SimDiskFaults = CRASH_ONLY_FAULTS) {}
 
   list(): string[] {
     return [...this.dir.keys()];
@@ -297,6 +304,11 @@ export class SimDisk implements FileSystem {
     return fault;
   }
 
+  /** Misdirected writes of the write path so far (not those of misdirectRandomRange). */
+  get misdirectedWriteCount(): number {
+    return this.misdirectedWrites;
+  }
+
   /** Time fsyncs took beyond normal since the last call (for the simulator's clock). */
   takeFsyncLatencyMs(): number {
     const ms = this.fsyncLatencyMs;
@@ -343,9 +355,13 @@ export class SimDisk implements FileSystem {
     let landed = offset;
     if (bytes.length > 0 && inode.current.length > 0 && this.misdirectedWrites < this.faults.misdirectedWritesMax
       && this.random.chance(this.faults.misdirectedWriteChance)) {
-      this.misdirectedWrites++;
       landed = this.random.int(0, inode.current.length - 1);
       if (landed === offset) landed = (offset + SIM_SECTOR_BYTES) % (inode.current.length + 1);
+      const fault = { kind: 'misdirected', file: name, intended: offset, landed, bytes: bytes.length } as const;
+      if (this.misdirectGate !== null && !this.misdirectGate(fault)) landed = offset;
+    }
+    if (landed !== offset) {
+      this.misdirectedWrites++;
       this.faultLog.push({ kind: 'misdirected', file: name, intended: offset, landed, bytes: bytes.length });
       // The intended range still grows the file (its old bytes, or zeros), the data lands elsewhere.
       inode.write(offset, EMPTY, offset + bytes.length);

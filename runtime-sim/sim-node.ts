@@ -95,6 +95,12 @@ export interface NodeCluster {
   readonly sendBeforeSync?: boolean;
   /** Mutation suite: the storage forgets the vote at restart. */
   readonly forgetVoteOnRestart?: boolean;
+  /** Mutation suite: storage recovery skips record checksums. */
+  readonly recoverWithoutChecksums?: boolean;
+  /** Misdirected writes and slow fsyncs on the disks until this virtual time (disk-damage.ts); 0 or absent: none. */
+  readonly diskFaultsUntilUs?: number;
+  /** Extra µs the fsyncs of these groups' disks took since the last call (slow fsyncs); absent: none. */
+  readonly fsyncLatencyUs?: (groups: Iterable<number>) => number;
   /** Snapshot every N applied entries: small in the simulator, so snapshots and InstallSnapshot happen. */
   readonly snapshotEveryEntries: number;
   /** Send an encoded peer batch to node `to` (a datagram: it may be lost, duplicated or reordered). */
@@ -132,6 +138,9 @@ export interface NodeStats {
   /** Disks damaged while the node was down, and replica repairs from peers finished (runtime-sim/disk-damage.ts). */
   diskDamages: number;
   repairs: number;
+  /** Writes misdirected on a running node's disks, and slow fsyncs waited for (disk-damage.ts). */
+  misdirectedWrites: number;
+  slowFsyncs: number;
 }
 
 /**
@@ -148,7 +157,7 @@ export interface SchedulingFaults {
 export const NO_SCHEDULING_FAULTS: Readonly<SchedulingFaults> = Object.freeze({ active: false, hiccups: null });
 
 export function emptyNodeStats(): NodeStats {
-  return { requests: 0, backlogged: 0, backlogPeak: 0, replyRingFull: 0, workerSleeps: 0, idleWakes: 0, hiccups: 0, lostWakeups: 0, lostWakeupNotes: [], sweeps: 0, expiredBySweep: 0, recoveredTails: 0, diskDamages: 0, repairs: 0 };
+  return { requests: 0, backlogged: 0, backlogPeak: 0, replyRingFull: 0, workerSleeps: 0, idleWakes: 0, hiccups: 0, lostWakeups: 0, lostWakeupNotes: [], sweeps: 0, expiredBySweep: 0, recoveredTails: 0, diskDamages: 0, repairs: 0, misdirectedWrites: 0, slowFsyncs: 0 };
 }
 
 /**
@@ -479,10 +488,35 @@ class SimWorkerThread {
   /** Replica work may leave messages for peers and replies for clients: send the first, drain for the second. */
   private afterReplicaWork(): void {
     this.armTick();
-    this.node.sendPeerOutbox(this.worker);
+    if (!this.waitForSlowSync(false)) this.node.sendPeerOutbox(this.worker);
     if (this.worker.repliesWaiting === 0) return;
     // Like a published request: wake a worker sleeping for requests so its next drain writes the replies.
     if (this.state === 'sleep-requests') this.notifyWorker('sleep-requests');
+  }
+
+  /** Until when the IO thread must not see this worker's replies: a slow fsync of its last turn runs (virtual µs). */
+  private syncDoneUs = 0;
+
+  /**
+   * A slow fsync in the work just done (NodeCluster.fsyncLatencyUs): the
+   * thread blocks for it, and the replies and peer messages of the work
+   * leave only when it completes, as runtime-node writes them only after
+   * the sync returns. False when every fsync was quick.
+   */
+  private waitForSlowSync(notifyIo: boolean): boolean {
+    const node = this.node;
+    const us = node.cluster?.fsyncLatencyUs?.(this.worker.replicas.keys()) ?? 0;
+    if (us === 0) return false;
+    node.stats.slowFsyncs++;
+    node.sim.consume(this.thread, us);
+    this.syncDoneUs = Math.max(this.syncDoneUs, node.sim.nowUs + us);
+    // Runs once the thread is free again, at the end of the fsync.
+    node.sim.after(0, this.thread, Kind.SLOW_SYNC_DONE, this.thread, () => {
+      if (!node.alive) return;
+      node.sendPeerOutbox(this.worker);
+      if (notifyIo) this.notifyIo();
+    });
+    return true;
   }
 
   // ---- worker thread ---------------------------------------------------------
@@ -497,8 +531,11 @@ class SimWorkerThread {
     const { drained, swept, next } = this.core.turn(node.clock.nowMs(sim.nowUs));
     sim.consume(this.thread, settings.drainCostUs + drained.applied * settings.workerRecordCostUs);
     this.armTick();
-    node.sendPeerOutbox(this.worker);
-    if (drained.notifyReplies) this.notifyIo();
+    // After a slow fsync, the replies and peer messages of this turn leave when it completes (SLOW_SYNC_DONE).
+    if (!this.waitForSlowSync(drained.notifyReplies)) {
+      node.sendPeerOutbox(this.worker);
+      if (drained.notifyReplies) this.notifyIo();
+    }
     // drained.notifyRequests: the IO side never sleeps waiting for request-ring space (it keeps a backlog), so no one to wake.
     if (swept !== null) {
       stats.sweeps++;
@@ -631,6 +668,11 @@ class SimWorkerThread {
   private drainReplies(): void {
     const node = this.node;
     if (!node.alive) return;
+    if (node.sim.nowUs < this.syncDoneUs) {
+      // The worker has not written them yet in runtime-node: it is still in its fsync.
+      node.sim.at(this.syncDoneUs, node.threads.io, Kind.IO_DRAIN, this.thread, this.drainRepliesAction);
+      return;
+    }
     this.ioState = 'draining';
     this.replies.wokeUp();
     const result = this.channel.drainReplies();

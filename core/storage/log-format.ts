@@ -110,8 +110,10 @@ export interface SegmentScan {
  * Scans a segment's bytes. A header that passes its checksum but names
  * another node, group, sequence or format version throws StorageError
  * (that is not damage: the file is not ours); any damage stops the scan.
+ * `plantedBugSkipChecksums` (the simulator's mutation tests only) accepts
+ * records whose checksum fails: what the checksums guard against, planted.
  */
-export function scanSegment(name: string, bytes: Uint8Array, identity: StorageIdentity, seq: number): SegmentScan {
+export function scanSegment(name: string, bytes: Uint8Array, identity: StorageIdentity, seq: number, plantedBugSkipChecksums = false): SegmentScan {
   const headerStop = checkSegmentHeader(name, bytes, identity, seq);
   if (headerStop !== null) return { records: [], stop: { offset: 0, reason: headerStop } };
   const records: ScannedRecord[] = [];
@@ -124,7 +126,7 @@ export function scanSegment(name: string, bytes: Uint8Array, identity: StorageId
     if (length > RECORD_PAYLOAD_BYTES_MAX) return { records, stop: { offset, reason: `record length ${length} is beyond the limit` } };
     const end = offset + RECORD_HEADER_BYTES + length;
     if (end > bytes.length) return { records, stop: { offset, reason: `a record of ${length} bytes is cut short` } };
-    if (crc32c(bytes, positionCrc(offset), offset + 4, end) !== crc) return { records, stop: { offset, reason: 'record checksum mismatch' } };
+    if (!plantedBugSkipChecksums && crc32c(bytes, positionCrc(offset), offset + 4, end) !== crc) return { records, stop: { offset, reason: 'record checksum mismatch' } };
     records.push({ type: bytes[offset + 8]!, payload: bytes.subarray(offset + RECORD_HEADER_BYTES, end), start: offset, end });
     offset = end;
   }

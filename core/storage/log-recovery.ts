@@ -66,7 +66,8 @@ interface ScannedLog {
   sizes: Map<number, number>;
 }
 
-export function recover(reader: RecoveryReader, identity: StorageIdentity): Recovery {
+/** `plantedBugSkipChecksums`: the simulator's mutation tests only (log-format.ts scanSegment). */
+export function recover(reader: RecoveryReader, identity: StorageIdentity, plantedBugSkipChecksums = false): Recovery {
   const names = reader.list();
   const segmentSeqs = names.map(parseSegmentName).filter((s): s is number => s !== null).sort((a, b) => a - b);
   if (!names.includes(STATE_FILE)) return recoverWithoutState(reader, names, segmentSeqs);
@@ -75,7 +76,7 @@ export function recover(reader: RecoveryReader, identity: StorageIdentity): Reco
 
   // Segments the newest sync point no longer needed may be gone even if its slot is the damaged one.
   const scanStart = Math.max(slotBest.firstSegmentSeq, segmentSeqs[0] ?? slotBest.firstSegmentSeq);
-  const log = scanLog(reader, identity, new Set(segmentSeqs), scanStart);
+  const log = scanLog(reader, identity, new Set(segmentSeqs), scanStart, plantedBugSkipChecksums);
   const commit = log.lastCommit >= 0 ? decodeRecord(log, log.lastCommit, decodeCommitPayload) : null;
   if (!commit || commit.syncSeq < slotBest.syncSeq) {
     const where = log.stop ?? log.end;
@@ -101,19 +102,39 @@ export function recover(reader: RecoveryReader, identity: StorageIdentity): Reco
 }
 
 /**
- * The hard state of the state file's newest valid slot, or null when it
- * cannot be read: what a damaged replica must not forget while it repairs
- * from its peers (repair-marker.ts). In modes other than 'always' the log may
- * hold a newer one the damage hides; docs/durability.md says what that risks.
+ * The newest hard state anything in the directory still shows: the state
+ * slots and every COMMIT record that passes its checksum in any segment
+ * (each segment scanned up to its first damage), the one of the highest
+ * sync sequence; null when none is readable. What a replica clearing its
+ * damaged directory keeps (repair-marker.ts): one misdirected write can
+ * spoil both state slots (they are neighbours) or leave a stale one
+ * standing, while the COMMIT record of the same sync, in the log, is
+ * whole. A COMMIT from a sync that never completed is newer than any vote
+ * or term that left this replica: remembering it is only cautious.
  */
-export function slotHardState(reader: RecoveryReader, identity: StorageIdentity): HardState | null {
+export function persistedHardState(reader: RecoveryReader, identity: StorageIdentity): HardState | null {
+  let best: SyncPoint | null = null;
+  const consider = (point: SyncPoint): void => {
+    if (best === null || point.syncSeq > best.syncSeq) best = point;
+  };
   try {
-    if (!reader.list().includes(STATE_FILE)) return null;
-    return bestSlot(reader.read(STATE_FILE), identity).hardState;
+    if (reader.list().includes(STATE_FILE)) consider(bestSlot(reader.read(STATE_FILE), identity));
   } catch (e) {
-    if (e instanceof StorageError || e instanceof StorageIoError) return null;
-    throw e;
+    if (!(e instanceof StorageError || e instanceof StorageIoError)) throw e;
   }
+  for (const name of reader.list()) {
+    const seq = parseSegmentName(name);
+    if (seq === null) continue;
+    try {
+      for (const r of scanSegment(name, reader.read(name), identity, seq).records) {
+        if (r.type === RecordType.COMMIT) consider(decodeCommitPayload(r.payload));
+      }
+    } catch (e) {
+      // Unreadable, not ours, or a malformed record that passed its checksum: this file tells nothing more.
+      if (!(e instanceof StorageError || e instanceof StorageIoError || e instanceof RangeError)) throw e;
+    }
+  }
+  return (best as SyncPoint | null)?.hardState ?? null;
 }
 
 /** The newest valid slot of the state file; throws when there is none. */
@@ -166,7 +187,7 @@ function readOrRefuse(reader: RecoveryReader, name: string): Uint8Array {
 }
 
 /** Scans segments from `firstSeq` on, following seals, until the valid log ends. */
-function scanLog(reader: RecoveryReader, identity: StorageIdentity, present: Set<number>, firstSeq: number): ScannedLog {
+function scanLog(reader: RecoveryReader, identity: StorageIdentity, present: Set<number>, firstSeq: number, skipChecksums: boolean): ScannedLog {
   const log: ScannedLog = { records: [], lastCommit: -1, stop: null, end: { file: segmentName(firstSeq), offset: 0, reason: 'no log' }, sizes: new Map() };
   for (let seq = firstSeq; ; seq++) {
     const name = segmentName(seq);
@@ -177,7 +198,7 @@ function scanLog(reader: RecoveryReader, identity: StorageIdentity, present: Set
     const bytes = readOrRefuse(reader, name);
     log.sizes.set(seq, bytes.length);
     log.end = { file: name, offset: bytes.length, reason: 'the log ends early' };
-    const scan = scanSegment(name, bytes, identity, seq);
+    const scan = scanSegment(name, bytes, identity, seq, skipChecksums);
     let sealedTo: number | null = null;
     for (const r of scan.records) {
       if (sealedTo !== null) {

@@ -9,11 +9,13 @@ import { describe, expect, it } from 'vitest';
 import type { StoredRaftState } from '../../core/raft/raft-storage.js';
 import { Random } from '../../core/random.js';
 import { parseSegmentName } from '../../core/storage/log-format.js';
+import { SYNC_POINT_BYTES } from '../../core/storage/log-records.js';
 import { LogStorage } from '../../core/storage/log-storage.js';
+import { RECORD_HEADER_BYTES } from '../../core/storage/storage-limits.js';
 import { parseSnapshotName } from '../../core/storage/snapshot-file.js';
 import { STATE_FILE } from '../../core/storage/state-slots.js';
 import { StorageError } from '../../core/storage/storage-errors.js';
-import { SimDisk } from '../../runtime-sim/sim-disk.js';
+import { SimCrash, SimDisk } from '../../runtime-sim/sim-disk.js';
 import { applyOp, describeDifference, newHarness, SMALL_SEGMENT_OPTIONS, storageOpArb, type StorageOp } from './storage-ops.js';
 
 interface BuiltDirectory {
@@ -24,15 +26,24 @@ interface BuiltDirectory {
   synced: StoredRaftState;
 }
 
-/** Runs the operations, syncs, then appends an unsynced tail; returns the files as they stand. */
+/**
+ * Runs the operations, syncs, then appends an unsynced tail (a sync that
+ * stops after its write, before any fsync: records reach the file only in a
+ * sync); returns the files as they stand.
+ */
 function build(seed: number, ops: readonly StorageOp[]): BuiltDirectory {
   const h = newHarness(seed);
   for (const op of ops) if (op.kind !== 'crash') applyOp(h, op);
   applyOp(h, { kind: 'sync' });
   const syncedBytes = new Map(h.disk.list().map((name) => [name, h.disk.bytesOf(name).length]));
   applyOp(h, { kind: 'append', at: 0.99, count: 2, termBump: false, dataBytes: 10 });
+  h.disk.armCrash(2);
+  expect(() => h.storage.sync()).toThrow(SimCrash);
   const files = new Map(h.disk.list().map((name) => [name, h.disk.bytesOf(name).slice()]));
   const segments = [...files.keys()].filter((n) => parseSegmentName(n) !== null).sort();
+  // Without the sync's own COMMIT record the tail is records no sync point covers: what must be cut off.
+  const last = files.get(segments[segments.length - 1]!)!;
+  files.set(segments[segments.length - 1]!, last.subarray(0, last.length - RECORD_HEADER_BYTES - SYNC_POINT_BYTES));
   return { files, syncedBytes, lastSegment: segments[segments.length - 1]!, synced: h.synced };
 }
 

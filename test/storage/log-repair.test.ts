@@ -11,7 +11,9 @@ import { Random } from '../../core/random.js';
 import { parseSegmentName } from '../../core/storage/log-format.js';
 import { LogStorage } from '../../core/storage/log-storage.js';
 import { decodeRepairMarker, encodeRepairMarker, REPAIR_FILE } from '../../core/storage/repair-marker.js';
+import { STATE_FILE } from '../../core/storage/state-slots.js';
 import { StorageError } from '../../core/storage/storage-errors.js';
+import { STATE_SLOT_BYTES } from '../../core/storage/storage-limits.js';
 import { SimCrash, SimDisk } from '../../runtime-sim/sim-disk.js';
 
 const encoder = new TextEncoder();
@@ -104,5 +106,26 @@ describe('storage repair from peers', () => {
     flipped[5]! ^= 1;
     expect(decodeRepairMarker(flipped).hardState).toEqual({ term: 0, vote: 0, commit: 0 });
     expect(decodeRepairMarker(new Uint8Array(0)).reason).toMatch(/damaged/);
+  });
+
+  it('keeps the vote of the newest sync when both state slots are damaged (the log still holds it)', () => {
+    const disk = new SimDisk(Random.fromSeed(3));
+    const storage = LogStorage.open(disk, OPTIONS);
+    storage.appendEntries([{ index: 1, term: TERM - 1, kind: 'normal', data: encoder.encode('old term') }]);
+    storage.saveHardState({ term: TERM - 1, vote: 1, commit: 1 });
+    storage.sync();
+    storage.saveHardState({ term: TERM, vote: VOTE, commit: 1 });
+    storage.sync();
+    storage.close();
+    // One range overwritten with bytes meant for another offset, across the end of slot 0's body and the start of slot 1.
+    const state = disk.bytesOf(STATE_FILE).slice();
+    state.copyWithin(20, STATE_SLOT_BYTES * 2 - STATE_SLOT_BYTES, STATE_SLOT_BYTES * 2);
+    disk.setBytes(STATE_FILE, state);
+    const reopened = LogStorage.open(disk, OPTIONS);
+    expect(reopened.repair).not.toBeNull();
+    expect(reopened.repair!.file).toBe(STATE_FILE);
+    // Not the zeros of "nothing known" (the simulator found two leaders in one term that way): the log's newest COMMIT.
+    expect(reopened.repair!.hardState).toEqual({ term: TERM, vote: VOTE, commit: 1 });
+    expect(reopened.load().hardState).toMatchObject({ term: TERM, vote: VOTE });
   });
 });
