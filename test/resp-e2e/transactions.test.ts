@@ -278,3 +278,45 @@ describe('node-redis', () => {
     expect(await client.exists('{nr}x')).toBe(0);
   });
 });
+
+describe('commands of several requests, and RESP3', () => {
+  it('DEL / EXISTS of several keys, MGET, SET GET and GETDEL inside MULTI reply as alone', async () => {
+    await redis.mset('{many}a', '1', '{many}b', '2');
+    const result = await redis.multi()
+      .exists('{many}a', '{many}b', '{many}c')
+      .mget('{many}a', '{many}b', '{many}c')
+      .set('{many}a', 'new', 'GET')
+      .del('{many}a', '{many}b', '{many}c')
+      .getdel('{many}a')
+      .mset('{many}x', '1', '{many}y', '2')
+      .exec();
+    expect(result).toEqual([[null, 2], [null, ['1', '2', null]], [null, '1'], [null, 2], [null, null], [null, 'OK']]);
+  });
+
+  it('RESP3 (HELLO 3): a WATCH conflict answers the RESP3 null', async () => {
+    const raw = await RawClient.connect(node.respPort);
+    const other = await connectRedis();
+    try {
+      raw.write(command('HELLO', '3'));
+      await raw.waitFor((b) => b.includes('proto'));
+      const before = raw.receivedBytes;
+      raw.write(command('WATCH', '{r3}k'));
+      await raw.waitForBytes(before + 5);
+      await other.set('{r3}k', 'changed');
+      raw.write(Buffer.concat([command('MULTI'), command('SET', '{r3}k', 'mine'), command('EXEC')]));
+      const text = (await raw.waitFor((b) => b.subarray(before).toString('latin1').endsWith('_\r\n'))).subarray(before).toString('latin1');
+      expect(text).toBe('+OK\r\n+OK\r\n+QUEUED\r\n_\r\n');
+      expect(await other.get('{r3}k')).toBe('changed');
+    } finally {
+      raw.close();
+      other.disconnect();
+    }
+  });
+
+  it('MSETNX inside MULTI is that command\'s error at EXEC (two steps do not fit one entry); the others apply', async () => {
+    const result = await redis.multi().msetnx('{nx}a', '1', '{nx}b', '2').set('{nx}c', '3').exec();
+    expect((result![0]![0] as Error).message).toBe('ERR this command runs in two steps, which a transaction cannot hold');
+    expect(result![1]).toEqual([null, 'OK']);
+    expect(await redis.exists('{nx}a', '{nx}b')).toBe(0);
+  });
+});
