@@ -2,11 +2,13 @@
 // ioredis Cluster runs MULTI/EXEC on hash-tagged keys (one group, one log
 // entry replicated by Raft), a WATCH conflict from another client applies
 // nothing, keys of two groups are refused CROSSSLOT with nothing applied,
-// and HTTP's atomic batch is served by the group's leader (another node
-// answers NOT_LEADER naming it: transactions are not forwarded yet).
+// HTTP's atomic batch is served by the group's leader (another node
+// answers NOT_LEADER naming it: transactions are not forwarded yet), and the
+// typed cluster client sends db.transaction() to the leader itself.
 // Needs `npm run build` (the nodes run bin/piccolo.js).
 
 import { Cluster, type Redis } from 'ioredis';
+import { connectCluster } from '../../client/index.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { slotOf } from '../../core/routing/slot-hash.js';
 import { clusterReady, startCluster, type TestCluster } from './cluster-nodes.js';
@@ -95,5 +97,19 @@ describe('transactions on a 3-node cluster', () => {
       expect(refused.json.error!.code).toBe('NOT_LEADER');
     }
     expect(await client.get('{h}n')).toBe('2');
+  });
+
+  it('the typed cluster client runs db.transaction() on the leader of its keys\' group, from any node', async () => {
+    for (const { node } of cluster.nodes) {
+      const db = await connectCluster(node.wsUrl);
+      try {
+        const outcome = await db.transaction((tx) => ({ n: tx.incr('{typed}n', 2), read: tx.get('{typed}n') }));
+        expect(outcome.committed).toBe(true);
+        if (outcome.committed) expect(outcome.result.read.value?.version).toBeGreaterThan(0);
+      } finally {
+        await db.close();
+      }
+    }
+    expect(await client.get('{typed}n')).toBe('6');
   });
 });

@@ -76,6 +76,19 @@ describe('Shard: transactions', () => {
     expect(ok(s.handle(tx([{ op: 'set', key: b('k'), value: b('mine') }], [{ key: b('k'), version: v }]), T0)).found).toBe(false);
   });
 
+  it('versions survive a snapshot: a watch taken before it still matches after a restore, and later writes get higher versions', () => {
+    const s = new LocalShard(0, LIMITS);
+    const v = ok(s.handle({ op: 'set', key: b('k'), value: b('v') }, T0)).version!;
+    ok(s.handle({ op: 'set', key: b('other'), value: b('x') }, T0));
+    const restored = Shard.restore(0, LIMITS, s.shard.snapshot());
+    const at = restored.appliedIndex;
+    const apply = (command: Command): Reply => restored.apply({ index: restored.appliedIndex + 1, term: 1, timestampMs: T0, command });
+    expect(ok(apply(tx([{ op: 'set', key: b('k'), value: b('w') }], [{ key: b('k'), version: v }]))).found).toBe(true);
+    expect(ok(restored.read({ op: 'get', key: b('k') }, T0)).version).toBe(at + 1);
+    // The old version never comes back: a watch holding it now fails.
+    expect(ok(apply(tx([{ op: 'del', key: b('k') }], [{ key: b('k'), version: v }]))).found).toBe(false);
+  });
+
   it('a watched key that expired by the entry\'s time reads as changed', () => {
     const s = new LocalShard(0, LIMITS);
     const v = ok(s.handle({ op: 'set', key: b('k'), value: b('v'), ttlMs: 10 }, T0)).version!;
