@@ -249,9 +249,10 @@ describe('node-redis', () => {
   });
   afterAll(async () => { await client.close(); });
 
-  it('multi().set().incr().exec(): both applied, replies in one array (the issue\'s report)', async () => {
-    expect(await client.multi().set('{nr}m', '1').incr('{nr}m').exec()).toEqual(['OK', 2]);
-    expect(await client.get('{nr}m')).toBe('2');
+  it('multi().set().incr().exec(): both applied, replies in one array (the issue\'s report, word for word)', async () => {
+    expect(await client.multi().set('m', '1').incr('m').exec()).toEqual(['OK', 2]);
+    expect(await client.get('m')).toBe('2');
+    expect(await client.multi().set('{nr}m', '1').incr('{nr}m').get('{nr}m').exec()).toEqual(['OK', 2, '2']);
   });
 
   it('a WATCH conflict rejects exec() and applies nothing', async () => {
