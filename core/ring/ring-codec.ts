@@ -2,7 +2,8 @@
 // (both ends are the same build), so it favours speed over evolvability:
 // tag (u32) routes the reply back to the waiting request on the IO thread,
 // shard (u16) selects the shard inside the worker, then the op and its fields.
-// Optional fields are announced in a presence bitmask.
+// Optional fields are announced in a presence bitmask. A transaction nests
+// whole requests (and its reply whole replies), each in this same layout.
 //
 // Decoded byte fields are views into the record; the shard copies what it
 // keeps, and the consumer must finish with a record before releasing it.
