@@ -59,10 +59,6 @@ export class RespTransaction {
   /** WATCH reads not yet answered: EXEC must wait for their versions. */
   private watchReadsPending = 0;
 
-  get inMulti(): boolean {
-    return this.queuing;
-  }
-
   /** Whether the connection must hold this command back until the pending WATCH reads answer. */
   holdsUntilWatched(args: readonly Uint8Array[]): boolean {
     return this.watchReadsPending > 0 && this.queuing && args.length === 1 && isOption(args[0]!, 'EXEC');
