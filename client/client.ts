@@ -3,36 +3,18 @@
 // for earlier replies, and turns the reply into a plain result or a typed
 // PiccoloError. Keys and values are bytes; strings are sent as UTF-8.
 
-import { isInt64 } from '../core/int64.js';
-import type { OkReply, Request, SetRequest } from '../core/protocol/ops.js';
+import type { OkReply, Request } from '../core/protocol/ops.js';
 import { bytesToText, cursorFromText, cursorToText, toBytes, type BytesLike } from './bytes.js';
+import {
+  appendCall, delCall, existsCall, expireCall, getCall, incrCall, need, setCall, type Call, type DelOptions, type Entry, type SetOptions,
+} from './calls.js';
 import type { Connection } from './connection.js';
 import type { ClusterConnection } from './cluster-connection.js';
-import { PiccoloError, ProtocolError } from './errors.js';
+import { errorFromReply, ProtocolError } from './errors.js';
+import { Transaction, type TransactionOutcome } from './transaction.js';
 import type { FormatName } from './wire-format.js';
 
-/** A stored value and the version the write that made it got. */
-export interface Entry { value: Uint8Array; version: number }
-
-export interface SetOptions {
-  /** Expire after this many milliseconds. Without it (and without keepTtl) any old TTL is cleared. */
-  ttlMs?: number;
-  /** Expire at this time (ms since the epoch); wins over ttlMs. */
-  expireAtMs?: number;
-  /** Only write if the key is absent; else rejects with KEY_EXISTS. */
-  ifAbsent?: boolean;
-  /** Only write if the key exists; else rejects with NOT_FOUND. */
-  ifPresent?: boolean;
-  /** Only write if the key is at this version (0 = must be absent); else rejects with VERSION_MISMATCH. */
-  expectedVersion?: number;
-  /** Keep the key's current TTL. */
-  keepTtl?: boolean;
-}
-
-export interface DelOptions {
-  /** Only delete if the key is at this version; else rejects with VERSION_MISMATCH. */
-  expectedVersion?: number;
-}
+export type { DelOptions, Entry, SetOptions } from './calls.js';
 
 export interface ScanOptions {
   /** Only keys starting with these bytes. */
@@ -89,10 +71,13 @@ export class PiccoloClient {
     return this.connection.call(req);
   }
 
+  /** Sends one typed call and reads its reply. */
+  private async run<T>(call: Call<T>): Promise<T> {
+    return call.read(await this.connection.call(call.request));
+  }
+
   async get(key: BytesLike): Promise<Entry | null> {
-    const reply = await this.connection.call({ op: 'get', key: toBytes(key, 'key') });
-    if (!need(reply.found, 'found', 'get')) return null;
-    return { value: reply.value ?? EMPTY, version: need(reply.version, 'version', 'get') };
+    return this.run(getCall(key));
   }
 
   /** The value as UTF-8 text, or null when the key is absent. */
@@ -102,15 +87,7 @@ export class PiccoloClient {
   }
 
   async set(key: BytesLike, value: BytesLike, options: SetOptions = {}): Promise<{ version: number }> {
-    const req: SetRequest = { op: 'set', key: toBytes(key, 'key'), value: toBytes(value, 'value') };
-    if (options.ttlMs !== undefined) req.ttlMs = options.ttlMs;
-    if (options.expireAtMs !== undefined) req.expireAtMs = options.expireAtMs;
-    if (options.ifAbsent) req.ifAbsent = true;
-    if (options.ifPresent) req.ifPresent = true;
-    if (options.expectedVersion !== undefined) req.expectedVersion = options.expectedVersion;
-    if (options.keepTtl) req.keepTtl = true;
-    const reply = await this.connection.call(req);
-    return { version: need(reply.version, 'version', 'set') };
+    return this.run(setCall(key, value, options));
   }
 
   /** Write only if the key is at expectedVersion (0 = absent); else rejects with VERSION_MISMATCH. */
@@ -120,27 +97,21 @@ export class PiccoloClient {
 
   /** True when the key existed and was deleted. */
   async del(key: BytesLike, options: DelOptions = {}): Promise<boolean> {
-    const reply = await this.connection.call(options.expectedVersion === undefined
-      ? { op: 'del', key: toBytes(key, 'key') }
-      : { op: 'del', key: toBytes(key, 'key'), expectedVersion: options.expectedVersion });
-    return need(reply.found, 'found', 'del');
+    return this.run(delCall(key, options));
   }
 
   /** Adds delta to the key's decimal integer value (absent = 0); returns the new value. */
   async incr(key: BytesLike, delta: bigint | number = 1): Promise<bigint> {
-    const reply = await this.connection.call({ op: 'incr', key: toBytes(key, 'key'), delta: toInt64(delta) });
-    return need(reply.integer, 'integer', 'incr');
+    return this.run(incrCall(key, delta));
   }
 
   /** Appends to the value (absent = empty); returns the new length in bytes. */
   async append(key: BytesLike, value: BytesLike): Promise<number> {
-    const reply = await this.connection.call({ op: 'append', key: toBytes(key, 'key'), value: toBytes(value, 'value') });
-    return Number(need(reply.integer, 'integer', 'append'));
+    return this.run(appendCall(key, value));
   }
 
   async exists(key: BytesLike): Promise<boolean> {
-    const reply = await this.connection.call({ op: 'exists', key: toBytes(key, 'key') });
-    return need(reply.found, 'found', 'exists');
+    return this.run(existsCall(key));
   }
 
   /** Milliseconds the key has left; Infinity when it never expires; null when it does not exist. */
@@ -155,14 +126,12 @@ export class PiccoloClient {
 
   /** Makes the key expire after ttlMs; false when the key does not exist. */
   async expire(key: BytesLike, ttlMs: number): Promise<boolean> {
-    const reply = await this.connection.call({ op: 'expire', key: toBytes(key, 'key'), ttlMs });
-    return need(reply.found, 'found', 'expire');
+    return this.run(expireCall(key, ttlMs));
   }
 
   /** Removes the key's TTL; false when the key does not exist or had none. */
   async persist(key: BytesLike): Promise<boolean> {
-    const reply = await this.connection.call({ op: 'expire', key: toBytes(key, 'key') });
-    return need(reply.found, 'found', 'persist');
+    return this.run(expireCall(key));
   }
 
   /**
@@ -221,6 +190,26 @@ export class PiccoloClient {
     return reply.found ?? true;
   }
 
+  /**
+   * Runs the calls `build` makes on its Transaction as one atomic unit: one
+   * `tx` request, applied by the one shard group owning every key at one
+   * point of its log (keys of several groups reject with CROSS_SLOT; use a
+   * hash tag `{...}`). Nothing else interleaves. When a key given to
+   * tx.watch() has another version by then, nothing is applied and the
+   * outcome is `{ committed: false }`; else `{ committed: true, result }`,
+   * `result` being what build returned, whose TxResults now hold each
+   * call's value (or its own error: one call's error, such as incr on text,
+   * does not stop the others). Sent as JSON whatever the client's format.
+   */
+  async transaction<R>(build: (tx: Transaction) => R): Promise<TransactionOutcome<R>> {
+    const tx = new Transaction();
+    const result = build(tx);
+    const reply = await this.connection.call(tx.request());
+    if (reply.found === false) return { committed: false };
+    tx.settle(need(reply.replies, 'replies', 'tx'), errorFromReply);
+    return { committed: true, result };
+  }
+
   /** Number of live keys on the node. */
   async count(): Promise<number> {
     const reply = await this.connection.call({ op: 'count' });
@@ -242,23 +231,6 @@ export class PiccoloClient {
 const TTL_NO_KEY = -2n;
 const TTL_NO_EXPIRY = -1n;
 
-
-function toInt64(delta: bigint | number): bigint {
-  if (typeof delta === 'number') {
-    if (!Number.isSafeInteger(delta)) throw new PiccoloError('BAD_REQUEST', `delta must be an integer, got ${delta}`);
-    return BigInt(delta);
-  }
-  if (typeof delta !== 'bigint' || !isInt64(delta)) {
-    throw new PiccoloError('BAD_REQUEST', 'delta must be a signed 64-bit integer');
-  }
-  return delta;
-}
-
-/** A reply field the op always carries; its absence means the server broke the protocol. */
-function need<T>(value: T | undefined, field: string, op: string): T {
-  if (value === undefined) throw new ProtocolError(`${op} reply has no ${field}`);
-  return value;
-}
 
 function isIterable(value: unknown): value is Iterable<readonly [BytesLike, BytesLike]> {
   return typeof (value as { [Symbol.iterator]?: unknown })[Symbol.iterator] === 'function';

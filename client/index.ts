@@ -19,6 +19,7 @@ export { PiccoloClient, SCAN_LIMIT_DEFAULT, type CallChannel } from './client.js
 export { CLUSTER_ATTEMPTS_MAX, CLUSTER_RETRY_WAIT_MS } from './cluster-connection.js';
 export type { DelOptions, Entry, MSetEntries, ScanItem, ScanOptions, ScanPage, SetOptions } from './client.js';
 export type { BytesLike } from './bytes.js';
+export { Transaction, TxResult, type TransactionOutcome } from './transaction.js';
 export {
   ClientErrorCode, ConnectError, ConnectionClosedError, PiccoloError, ProtocolError, TimeoutError, VersionMismatchError,
   type ClientErrorName, type PiccoloErrorCode,

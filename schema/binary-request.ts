@@ -21,6 +21,7 @@ import {
   RequestTag, ScanRequestLayout, SetRangeRequestLayout, SetRequestLayout,
 } from './fast-capnp/piccolo-layout.js';
 import { WORD_BYTES } from './fast-capnp/wire-format.js';
+import { WireEncodeError } from './wire-errors.js';
 import { checkI64, checkI64Number, checkPositiveU64Number, checkU32, checkU64, checkU64Number } from './wire-numbers.js';
 
 export type DecodedRequest =
@@ -375,6 +376,9 @@ function writeRequest(root: number, req: Request): void {
     case 'flush':
       b.setU16(root, RequestLayout.whichU16, RequestTag.FLUSH);
       break;
+    case 'tx':
+      // Not in the binary schema yet: transactions travel as JSON (docs/protocol.md).
+      throw new WireEncodeError('a transaction has no binary encoding yet; send it as JSON');
     default:
       unreachable(req, 'request op');
   }

@@ -29,6 +29,8 @@ export interface JsonOkReply {
   scanItems?: JsonScanItem[];
   /** Always base64 (cursors are opaque bytes); "" = the scan is finished. */
   cursor?: string;
+  /** A transaction's: one reply per op, in order (absent when a watched key changed: found false). */
+  replies?: JsonReply[];
 }
 
 export interface JsonErrorReply {
@@ -80,6 +82,7 @@ function writeReply(out: Record<string, unknown>, reply: Reply): void {
   if (reply.items !== undefined) out.items = reply.items.map(itemToJson);
   if (reply.scanItems !== undefined) out.scanItems = reply.scanItems.map(scanItemToJson);
   if (reply.cursor !== undefined) out.cursor = bytesToBase64(reply.cursor);
+  if (reply.replies !== undefined) out.replies = reply.replies.map(replyToJson);
 }
 
 function itemToJson(item: ItemReply): JsonItem {
@@ -137,6 +140,7 @@ export function replyFromJson(json: unknown): Reply {
   if (json.items !== undefined) reply.items = arrayOf(json.items, 'items').map(itemFromJson);
   if (json.scanItems !== undefined) reply.scanItems = arrayOf(json.scanItems, 'scanItems').map(scanItemFromJson);
   if (json.cursor !== undefined) reply.cursor = base64Field(json.cursor, 'cursor');
+  if (json.replies !== undefined) reply.replies = arrayOf(json.replies, 'replies').map(replyFromJson);
   return reply;
 }
 

@@ -8,6 +8,7 @@ import {
   errReply, OP_NAMES, type ErrReply, type ExpireRequest, type GetExRequest, type OpName, type Request,
 } from '../core/protocol/ops.js';
 import { unreachable } from '../core/assert.js';
+import { TX_OPS_MAX } from '../core/protocol/transaction.js';
 import { validateRequest } from '../core/protocol/validate.js';
 import { base64ToBytes, bytesToBase64 } from './base64.js';
 import { bigintToJson, isPlainObject, jsonToBigint, putBytes } from './json-bytes.js';
@@ -110,7 +111,10 @@ const FIELDS: Readonly<Record<OpName, ReadonlySet<string>>> = {
   mset: new Set(['entries', 'ifNoneExist']),
   count: new Set(),
   flush: new Set(),
+  tx: new Set(['ops', 'watch']),
 };
+
+const WATCH_FIELDS: ReadonlySet<string> = new Set([...KEY, 'version']);
 
 const ENTRY_FIELDS: ReadonlySet<string> = new Set([...KEY, ...VALUE]);
 
@@ -194,6 +198,8 @@ function readRequest(json: Record<string, unknown>, limits: Limits): Request {
     }
     case 'count': case 'flush':
       return { op };
+    case 'tx':
+      return { op, ops: txOpList(json.ops, limits), watch: watchList(json.watch, limits) };
     default:
       return unreachable(op, 'op');
   }
@@ -276,6 +282,29 @@ function entryList(value: unknown, limits: Limits): { key: Uint8Array; value: Ui
       if (!ENTRY_FIELDS.has(name)) reject('BAD_REQUEST', `unknown field ${JSON.stringify(name.slice(0, 64))} in entries[${i}]`);
     }
     return { key: bytes(entry, 'key'), value: bytes(entry, 'value') };
+  });
+}
+
+/** A transaction's ops: request objects (no "id"), counted before any is read. */
+function txOpList(value: unknown, limits: Limits): Request[] {
+  if (!Array.isArray(value)) reject('BAD_REQUEST', 'ops must be an array of requests');
+  if (value.length > TX_OPS_MAX) reject('LIMIT_EXCEEDED', `ops has ${value.length} requests; the limit is ${TX_OPS_MAX}`);
+  return value.map((op, i) => {
+    if (!isPlainObject(op)) reject('BAD_REQUEST', `ops[${i}] must be a request object`);
+    if (op.id !== undefined) reject('BAD_REQUEST', `ops[${i}] must not have an id: the transaction has one`);
+    return readRequest(op, limits);
+  });
+}
+
+/** A transaction's watched keys: `{key, version}` (version 0: absent), as a read returned them; absent field: none. */
+function watchList(value: unknown, limits: Limits): { key: Uint8Array; version: number }[] {
+  if (value === undefined || value === null) return [];
+  return batchArray(value, 'watch', limits).map((entry, i) => {
+    if (!isPlainObject(entry)) reject('BAD_REQUEST', `watch[${i}] must be an object with key and version`);
+    for (const name of Object.keys(entry)) {
+      if (!WATCH_FIELDS.has(name)) reject('BAD_REQUEST', `unknown field ${JSON.stringify(name.slice(0, 64))} in watch[${i}]`);
+    }
+    return { key: bytes(entry, 'key'), version: requiredNumber(entry, 'version') };
   });
 }
 
@@ -366,6 +395,14 @@ function writeRequest(out: Record<string, unknown>, req: Request): void {
       if (req.ifNoneExist) out.ifNoneExist = true;
       return;
     case 'count': case 'flush':
+      return;
+    case 'tx':
+      out.ops = req.ops.map(requestToJson);
+      out.watch = req.watch.map(({ key, version }) => {
+        const entry: Record<string, unknown> = { version };
+        putBytes(entry, 'key', key);
+        return entry;
+      });
       return;
     default:
       unreachable(req, 'request op');

@@ -65,17 +65,31 @@ export interface MSetRequest { op: 'mset'; entries: { key: Bytes; value: Bytes }
 export interface CountRequest { op: 'count' }
 /** Remove every key (FLUSHDB). */
 export interface FlushRequest { op: 'flush' }
+/** A key's version as a transaction saw it (WATCH); 0: absent. */
+export interface WatchedKey { key: Bytes; version: number }
+/**
+ * A transaction (RESP MULTI/EXEC, the JSON batch with `atomic`): one log
+ * entry on the shard group owning every key it names (ops' keys and watched
+ * keys), else refused with CROSS_SLOT. Applied at one index: first every
+ * watched key's version is compared (any changed: `found: false`, nothing
+ * applied); then each op in order, reads seeing the writes before them. An
+ * op's own error (INCR on text) does not stop the others. Keyless ops (scan,
+ * count, flush) and nested transactions are refused (core/protocol/transaction.ts).
+ */
+export interface TxRequest { op: 'tx'; ops: Request[]; watch: WatchedKey[] }
 
 export type Request =
   | GetRequest | SetRequest | DelRequest | IncrRequest | IncrFloatRequest | AppendRequest
   | ExistsRequest | TtlRequest | ExpireRequest | GetRangeRequest | SetRangeRequest | GetExRequest
-  | ScanRequest | MGetRequest | MSetRequest | CountRequest | FlushRequest;
+  | ScanRequest | MGetRequest | MSetRequest | CountRequest | FlushRequest | TxRequest;
 
 export type OpName = Request['op'];
 
 export const OP_NAMES: readonly OpName[] = [
   'get', 'set', 'del', 'incr', 'incrFloat', 'append', 'exists', 'ttl', 'expire',
   'getRange', 'setRange', 'getEx', 'scan', 'mget', 'mset', 'count', 'flush',
+  // Appended, never inserted: an op's index is its opcode in ring records and log entries.
+  'tx',
 ];
 
 export interface ItemReply { found: boolean; value?: Bytes; version?: number }
@@ -95,6 +109,7 @@ export interface ScanItem { key: Bytes; value?: Bytes; version: number }
  * - scan: items, cursor (empty = done)
  * - mget: items; mset: found (false when ifNoneExist refused), version (last written)
  * - count: integer; flush: integer (keys removed)
+ * - tx: found (false: a watched key changed and nothing was applied), replies (one per op, in order, when found)
  */
 export interface OkReply {
   ok: true;
@@ -107,6 +122,7 @@ export interface OkReply {
   items?: ItemReply[];
   scanItems?: ScanItem[];
   cursor?: Bytes;
+  replies?: Reply[];
 }
 
 export interface ErrReply {

@@ -4,7 +4,8 @@
 
 import { isInt64 } from '../int64.js';
 import type { Limits } from '../limits.js';
-import { errReply, type ErrReply, type Request } from './ops.js';
+import { errReply, type ErrReply, type Request, type TxRequest } from './ops.js';
+import { isTxAllowedOp, TX_OPS_MAX, txBytesMax, txEncodedBytesBound } from './transaction.js';
 
 /** TTLs beyond ~285,000 years are a client bug; keeps expiry arithmetic in safe integers. */
 export const TTL_MS_MAX = 2 ** 53 - 1;
@@ -117,5 +118,31 @@ export function validateRequest(req: Request, limits: Limits): ErrReply | null {
     }
     case 'count': case 'flush':
       return null;
+    case 'tx':
+      return checkTx(req, limits);
   }
+}
+
+/** A transaction within TX_OPS_MAX ops and one frame of bytes, every op and watched key valid. */
+function checkTx(req: TxRequest, limits: Limits): ErrReply | null {
+  if (req.ops.length > TX_OPS_MAX) {
+    return errReply('LIMIT_EXCEEDED', `transaction holds ${req.ops.length} commands; the limit is ${TX_OPS_MAX}`);
+  }
+  if (req.watch.length > limits.batchKeysMax) {
+    return errReply('LIMIT_EXCEEDED', `transaction watches ${req.watch.length} keys; the limit is ${limits.batchKeysMax}`);
+  }
+  for (const op of req.ops) {
+    if (!isTxAllowedOp(op.op)) return errReply('BAD_REQUEST', `a transaction cannot hold ${op.op}: it is keyless or nested`);
+    const e = validateRequest(op, limits);
+    if (e) return e;
+  }
+  for (const w of req.watch) {
+    const e = checkKey(w.key, limits) ?? checkVersion(w.version);
+    if (e) return e;
+  }
+  const bytes = txEncodedBytesBound(req);
+  if (bytes > txBytesMax(limits)) {
+    return errReply('LIMIT_EXCEEDED', `transaction is about ${bytes} bytes; the limit is ${txBytesMax(limits)} (one frame)`);
+  }
+  return null;
 }

@@ -5,7 +5,9 @@
 // a version byte.
 //
 // Layout: u8 format, u8 kind, f64 timestampMs, then by kind:
-//   request:    a ring request record (core/ring/ring-codec.ts; tag and shard 0)
+//   request:    a ring request record (core/ring/ring-codec.ts; tag and shard 0);
+//               a transaction (`tx`) is one such record, its ops nested, so it
+//               is one entry (its opcode was appended: older entries read as before)
 //   expireKeys: u32 count, then per key: length-prefixed key, f64 expireAtMs
 // An empty payload is Raft's own no-op (a new leader's first entry).
 

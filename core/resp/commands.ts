@@ -99,6 +99,12 @@ const CONNECTION_COMMAND_ARITIES: Readonly<Record<string, number>> = {
   readonly: 1,
   readwrite: 1,
   asking: 1,
+  // Transactions (core/resp/transaction.ts answers them before they reach the server).
+  multi: 1,
+  exec: 1,
+  discard: 1,
+  watch: -2,
+  unwatch: 1,
 };
 
 function connectionSpec(name: string, arity: number): CommandSpec {

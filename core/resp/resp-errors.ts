@@ -5,6 +5,7 @@
 
 import type { ErrorName } from '../errors.js';
 import type { ErrReply } from '../protocol/ops.js';
+import { CROSS_SLOT_MESSAGE } from '../protocol/transaction.js';
 
 export const SYNTAX_ERROR = 'ERR syntax error';
 export const NOT_INTEGER_ERROR = 'ERR value is not an integer or out of range';
@@ -86,6 +87,7 @@ const CODE_WORD: Readonly<Record<ErrorName, string>> = Object.freeze({
   NOT_LEADER: 'NOTLEADER',
   INDETERMINATE: 'INDETERMINATE',
   OUT_OF_MEMORY: 'OOM',
+  CROSS_SLOT: 'CROSSSLOT',
 });
 
 /**
@@ -97,6 +99,8 @@ export function errorText(err: ErrReply): string {
     case 'VERSION_MISMATCH': return `VERSIONMISMATCH current version is ${err.currentVersion ?? 0}`;
     case 'WRONG_TYPE': return WRONG_TYPE_ERROR;
     case 'OUT_OF_MEMORY': return OOM_ERROR;
+    // Redis Cluster's exact words: cluster clients match on them.
+    case 'CROSS_SLOT': return `CROSSSLOT ${CROSS_SLOT_MESSAGE}`;
     // Redis Cluster's words, which cluster clients act on: MOVED to the leader, or TRYAGAIN while none is known.
     case 'NOT_LEADER':
       if (err.redirect === undefined) break;

@@ -2,7 +2,8 @@
 // (both ends are the same build), so it favours speed over evolvability:
 // tag (u32) routes the reply back to the waiting request on the IO thread,
 // shard (u16) selects the shard inside the worker, then the op and its fields.
-// Optional fields are announced in a presence bitmask.
+// Optional fields are announced in a presence bitmask. A transaction nests
+// whole requests (and its reply whole replies), each in this same layout.
 //
 // Decoded byte fields are views into the record; the shard copies what it
 // keeps, and the consumer must finish with a record before releasing it.
@@ -34,6 +35,11 @@ export interface ReplyRecord { tag: number; reply: Reply }
 export function encodeRequestRecord(w: ByteWriter, tag: number, shard: number, req: Request): void {
   w.u32(tag);
   w.u16(shard);
+  encodeRequest(w, req);
+}
+
+/** Opcode, flags and fields: a record's request, or one op of a transaction. */
+function encodeRequest(w: ByteWriter, req: Request): void {
   w.u8(OPCODE.get(req.op)!);
   let flags = 0;
   switch (req.op) {
@@ -122,6 +128,17 @@ export function encodeRequestRecord(w: ByteWriter, tag: number, shard: number, r
     case 'count': case 'flush':
       w.u16(0);
       return;
+    case 'tx':
+      // u32 ops, each a whole request; u32 watched keys, each key and f64 version.
+      w.u16(0);
+      w.u32(req.ops.length);
+      for (const op of req.ops) encodeRequest(w, op);
+      w.u32(req.watch.length);
+      for (const { key, version } of req.watch) {
+        w.bytesField(key);
+        w.f64(version);
+      }
+      return;
     default:
       unreachable(req, 'request');
   }
@@ -131,12 +148,16 @@ export function decodeRequestRecord(bytes: Uint8Array, start: number, end: numbe
   const r = new ByteReader(bytes, start, end);
   const tag = r.u32();
   const shard = r.u16();
+  const request = decodeRequest(r);
+  assert(r.remaining === 0, 'trailing bytes in ring record');
+  return { tag, shard, request };
+}
+
+function decodeRequest(r: ByteReader): Request {
   const op = OP_NAMES[r.u8()];
   assert(op !== undefined, 'unknown opcode in ring record');
   const flags = r.u16();
-  const request = decodeRequestBody(r, op, flags);
-  assert(r.remaining === 0, 'trailing bytes in ring record');
-  return { tag, shard, request };
+  return decodeRequestBody(r, op, flags);
 }
 
 function decodeRequestBody(r: ByteReader, op: (typeof OP_NAMES)[number], flags: number): Request {
@@ -197,6 +218,15 @@ function decodeRequestBody(r: ByteReader, op: (typeof OP_NAMES)[number], flags: 
     }
     case 'count': case 'flush':
       return { op };
+    case 'tx': {
+      const opCount = r.u32();
+      const ops: Request[] = [];
+      for (let i = 0; i < opCount; i++) ops.push(decodeRequest(r));
+      const watchCount = r.u32();
+      const watch: { key: Uint8Array; version: number }[] = [];
+      for (let i = 0; i < watchCount; i++) watch.push({ key: r.bytesView(), version: r.f64() });
+      return { op, ops, watch };
+    }
     default:
       return unreachable(op, 'opcode');
   }
@@ -216,12 +246,18 @@ const P_SCAN_ITEMS = 1 << 9;
 const P_CURSOR = 1 << 10;
 const P_CURRENT_VERSION = 1 << 11;
 const P_LEADER_HINT = 1 << 12;
+const P_REPLIES = 1 << 13;
 
 const textEncoder = new TextEncoder();
 const textDecoder = new TextDecoder();
 
 export function encodeReplyRecord(w: ByteWriter, tag: number, reply: Reply): void {
   w.u32(tag);
+  encodeReply(w, reply);
+}
+
+/** A record's reply, or one op's reply inside a transaction's. */
+function encodeReply(w: ByteWriter, reply: Reply): void {
   if (!reply.ok) {
     w.u8(0);
     w.u8(ErrorCode[reply.code]);
@@ -242,6 +278,7 @@ export function encodeReplyRecord(w: ByteWriter, tag: number, reply: Reply): voi
   if (reply.items !== undefined) p |= P_ITEMS;
   if (reply.scanItems !== undefined) p |= P_SCAN_ITEMS;
   if (reply.cursor !== undefined) p |= P_CURSOR;
+  if (reply.replies !== undefined) p |= P_REPLIES;
   w.u16(p);
   if (p & P_VALUE) w.bytesField(reply.value!);
   if (p & P_VERSION) w.f64(reply.version!);
@@ -267,6 +304,10 @@ export function encodeReplyRecord(w: ByteWriter, tag: number, reply: Reply): voi
     }
   }
   if (p & P_CURSOR) w.bytesField(reply.cursor!);
+  if (p & P_REPLIES) {
+    w.u32(reply.replies!.length);
+    for (const inner of reply.replies!) encodeReply(w, inner);
+  }
 }
 
 /**
@@ -276,6 +317,12 @@ export function encodeReplyRecord(w: ByteWriter, tag: number, reply: Reply): voi
 export function decodeReplyRecord(bytes: Uint8Array, start: number, end: number): ReplyRecord {
   const r = new ByteReader(bytes, start, end);
   const tag = r.u32();
+  const reply = decodeReply(r);
+  assert(r.remaining === 0, 'trailing bytes in reply record');
+  return { tag, reply };
+}
+
+function decodeReply(r: ByteReader): Reply {
   const ok = r.u8();
   if (ok === 0) {
     const code = errorName(r.u8());
@@ -285,7 +332,7 @@ export function decodeReplyRecord(bytes: Uint8Array, start: number, end: number)
     const reply: Reply = { ok: false, code, message };
     if (p & P_CURRENT_VERSION) reply.currentVersion = r.f64();
     if (p & P_LEADER_HINT) reply.leaderHint = r.f64();
-    return { tag, reply };
+    return reply;
   }
   const p = r.u16();
   const reply: OkReply = { ok: true };
@@ -315,6 +362,11 @@ export function decodeReplyRecord(bytes: Uint8Array, start: number, end: number)
     reply.scanItems = items;
   }
   if (p & P_CURSOR) reply.cursor = r.bytesView().slice();
-  assert(r.remaining === 0, 'trailing bytes in reply record');
-  return { tag, reply };
+  if (p & P_REPLIES) {
+    const n = r.u32();
+    const replies: Reply[] = [];
+    for (let i = 0; i < n; i++) replies.push(decodeReply(r));
+    reply.replies = replies;
+  }
+  return reply;
 }

@@ -5,6 +5,7 @@
 
 import { assert, unreachable } from '../assert.js';
 import { errReply, type ItemReply, type OkReply, type Reply, type Request } from '../protocol/ops.js';
+import { CROSS_SLOT_MESSAGE, txKeys } from '../protocol/transaction.js';
 import { slotOf } from './slot-hash.js';
 import type { SlotMap } from './slot-map.js';
 
@@ -32,6 +33,7 @@ export function planRequest(req: Request, slots: SlotMap): Plan {
     case 'get': case 'set': case 'del': case 'incr': case 'incrFloat': case 'append': case 'exists':
     case 'ttl': case 'expire': case 'getRange': case 'setRange': case 'getEx':
       return { parts: [{ shard: slots.shardOf(slotOf(req.key)), request: req }], join: firstReply };
+    case 'tx': return planTx(req, slots);
     default:
       return unreachable(req, 'request');
   }
@@ -93,6 +95,25 @@ function planMSet(req: Extract<Request, { op: 'mset' }>, slots: SlotMap): Plan {
       return { ok: true, found };
     },
   };
+}
+
+/**
+ * A transaction goes whole to the one shard owning all its keys (ops' and
+ * watched), never split: split, it would not be atomic. Keys of several
+ * shards are refused up front, nothing applied (hash tags `{...}` put keys
+ * on one slot). No keys at all (an empty EXEC): nothing to do.
+ */
+function planTx(req: Extract<Request, { op: 'tx' }>, slots: SlotMap): Plan {
+  const keys = txKeys(req);
+  if (keys.length === 0) return { parts: [], join: () => ({ ok: true, found: true, replies: [] }) };
+  const shard = slots.shardOf(slotOf(keys[0]!));
+  for (const key of keys) {
+    if (slots.shardOf(slotOf(key)) !== shard) {
+      const refusal = errReply('CROSS_SLOT', `${CROSS_SLOT_MESSAGE}: a transaction's keys must all live on one shard group (use a hash tag, {...})`);
+      return { parts: [], join: () => refusal };
+    }
+  }
+  return { parts: [{ shard, request: req }], join: firstReply };
 }
 
 function planEveryShard(req: Extract<Request, { op: 'count' | 'flush' }>, slots: SlotMap): Plan {
@@ -164,6 +185,7 @@ export function routingKeyOf(req: Request): Uint8Array | null {
     case 'mget': return req.keys[0] ?? null;
     case 'mset': return req.entries[0]?.key ?? null;
     case 'count': case 'flush': case 'scan': return null;
+    case 'tx': return txKeys(req)[0] ?? null;
     default: return req.key;
   }
 }

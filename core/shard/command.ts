@@ -12,7 +12,7 @@ import { assert } from '../assert.js';
 import type {
   AppendRequest, Bytes, CountRequest, DelRequest, ExistsRequest, ExpireRequest, FlushRequest, GetExRequest,
   GetRangeRequest, GetRequest, IncrFloatRequest, IncrRequest, MGetRequest, MSetRequest, Request, ScanRequest,
-  SetRangeRequest, SetRequest, TtlRequest,
+  SetRangeRequest, SetRequest, TtlRequest, TxRequest,
 } from '../protocol/ops.js';
 import { TTL_MS_MAX } from '../protocol/validate.js';
 
@@ -20,10 +20,10 @@ import { TTL_MS_MAX } from '../protocol/validate.js';
 export type ReadRequest =
   | GetRequest | ExistsRequest | TtlRequest | GetRangeRequest | ScanRequest | MGetRequest | CountRequest | GetExRequest;
 
-/** Requests that (may) change the state: they go through the log. */
+/** Requests that (may) change the state: they go through the log. A transaction always does, even of reads only (one point in the log). */
 export type WriteRequest =
   | SetRequest | DelRequest | IncrRequest | IncrFloatRequest | AppendRequest | ExpireRequest | SetRangeRequest
-  | GetExRequest | MSetRequest | FlushRequest;
+  | GetExRequest | MSetRequest | FlushRequest | TxRequest;
 
 /**
  * Physical removal of expired keys, proposed by the active expiry sweep (as a
@@ -82,6 +82,10 @@ export function isWriteRequest(req: Request): req is WriteRequest {
  * EXPIRE and GETEX take a TTL; other proposals are logged as they are.
  */
 export function commandOf(proposal: Proposal, timestampMs: number): Command {
+  if (proposal.op === 'tx') {
+    // Each op's relative TTL becomes absolute at the transaction's one timestamp.
+    return { ...proposal, ops: proposal.ops.map((op) => (isWriteRequest(op) ? commandOf(op, timestampMs) as Request : op)) };
+  }
   if ((proposal.op === 'set' || proposal.op === 'expire' || proposal.op === 'getEx') && proposal.ttlMs !== undefined) {
     const { ttlMs, ...rest } = proposal;
     // An absolute expiry given alongside wins over the relative one (ops.ts).
@@ -93,5 +97,9 @@ export function commandOf(proposal: Proposal, timestampMs: number): Command {
 
 /** Asserts the log's own invariant on a command: no relative time reaches the apply. */
 export function assertAbsolute(command: Command): void {
+  if (command.op === 'tx') {
+    for (const op of command.ops) assertAbsolute(op as Command);
+    return;
+  }
   assert(!('ttlMs' in command) || command.ttlMs === undefined, () => `a ${command.op} command in the log carries a relative TTL`);
 }

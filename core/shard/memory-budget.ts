@@ -18,6 +18,8 @@ export function mayGrowMemory(request: Request): boolean {
   switch (request.op) {
     case 'set': case 'mset': case 'incr': case 'incrFloat': case 'append': case 'setRange':
       return true;
+    case 'tx':
+      return request.ops.some(mayGrowMemory);
     default:
       return false;
   }

@@ -67,6 +67,8 @@ function ownedRequest(request: Request): Request {
       return { ...request, entries: request.entries.map((e) => ({ key: e.key.slice(), value: e.value.slice() })) };
     case 'count': case 'flush':
       return request;
+    case 'tx':
+      return { op: 'tx', ops: request.ops.map(ownedRequest), watch: request.watch.map((w) => ({ key: w.key.slice(), version: w.version })) };
     default:
       return unreachable(request, 'request');
   }

@@ -29,12 +29,13 @@ import { startsWith } from '../bytes.js';
 import { Fnv64 } from '../fnv64.js';
 import type { Limits } from '../limits.js';
 import {
-  errReply, type Bytes, type ItemReply, type OkReply, type Reply, type ScanItem,
+  errReply, type Bytes, type ItemReply, type OkReply, type Reply, type Request, type ScanItem,
 } from '../protocol/ops.js';
+import { isTxAllowedOp, TX_OP_OVERHEAD_BYTES } from '../protocol/transaction.js';
 import { scanItemBytes, scanPageBytesMax } from '../protocol/reply-size.js';
 import { isInt64, parseInt64 } from '../int64.js';
 import {
-  assertAbsolute, EXPIRE_KEYS_PER_COMMAND_MAX, type Command, type ExpireKeysCommand, type LogEntry, type ReadRequest,
+  assertAbsolute, EXPIRE_KEYS_PER_COMMAND_MAX, isWriteRequest, type Command, type ExpireKeysCommand, type LogEntry, type ReadRequest,
 } from './command.js';
 import { formatFloat, parseFiniteFloat } from './numbers.js';
 import { decodeShardCursor, encodeShardCursor } from '../protocol/scan-cursor.js';
@@ -141,7 +142,11 @@ export class Shard {
 
   /** Answer a read from the state at `readTimeMs`, clamped so read time never goes backwards. */
   read(req: ReadRequest, readTimeMs: number): Reply {
-    const atMs = this.readTime(readTimeMs);
+    return this.readAt(req, this.readTime(readTimeMs));
+  }
+
+  /** A read judged at `atMs` exactly: a read's clamped time, or a transaction's entry time. */
+  private readAt(req: ReadRequest, atMs: number): Reply {
     switch (req.op) {
       case 'get': case 'getEx': {
         assert(req.op === 'get' || !(req.persist === true || req.ttlMs !== undefined || req.expireAtMs !== undefined),
@@ -346,6 +351,7 @@ export class Shard {
       case 'mset': return this.mset(cmd.entries, cmd.ifNoneExist === true);
       case 'flush': return this.flush();
       case 'expireKeys': return this.expireKeys(cmd.keys);
+      case 'tx': return this.tx(cmd);
       case 'noop': return { ok: true };
       default: return unreachable(cmd, 'command');
     }
@@ -525,6 +531,57 @@ export class Shard {
     this.store.clear();
     this.bytesHeld = 0;
     return { ok: true, integer: BigInt(removed) };
+  }
+
+  /**
+   * A transaction, whole at this entry's index and time: if any watched key's
+   * version changed (a key expired or deleted since reads as 0), nothing is
+   * applied and the reply says so (`found: false`); else each op in order, a
+   * read seeing the writes before it, an op's error leaving the others be.
+   * The reply must fit one frame: an op whose values (a read's, a write's
+   * previous value) would take the reply's past txReplyValueBytesMax is not
+   * run and answers LIMIT_EXCEEDED instead (judged on the state, so every
+   * replica skips the same ops).
+   */
+  private tx(cmd: Op<'tx'>): Reply {
+    for (const { key, version } of cmd.watch) {
+      if (this.versionOf(this.current(key)) !== version) return { ok: true, found: false };
+    }
+    const budget = this.txReplyValueBytesMax(cmd.ops.length);
+    let valueBytes = 0;
+    const replies: Reply[] = [];
+    for (const op of cmd.ops) {
+      assert(isTxAllowedOp(op.op), 'a keyless or nested op in a transaction passed validation');
+      const bytes = this.replyValueBytesOf(op);
+      if (bytes > 0 && valueBytes + bytes > budget) {
+        replies.push(errReply('LIMIT_EXCEEDED', `the transaction's reply would pass ${budget} bytes of values; this command was not run`));
+        continue;
+      }
+      valueBytes += bytes;
+      replies.push(isWriteRequest(op) ? this.applyCommand(op as Command) : this.readAt(op as ReadRequest, this.applyAtMs));
+    }
+    return { ok: true, found: true, replies };
+  }
+
+  /** Bytes of values a transaction of `ops` ops may carry in its reply: a frame, less room for each reply's other fields. */
+  private txReplyValueBytesMax(ops: number): number {
+    return this.limits.frameBytesMax - (ops + 1) * TX_OP_OVERHEAD_BYTES;
+  }
+
+  /** At most the value bytes an op's reply carries, from the state before it runs. */
+  private replyValueBytesOf(op: Request): number {
+    const valueLength = (key: Bytes): number => {
+      const h = this.live(key, this.applyAtMs);
+      return h === ABSENT ? 0 : this.store.valueOf(h).length;
+    };
+    switch (op.op) {
+      case 'get': case 'getEx': case 'getRange': return valueLength(op.key);
+      case 'set': case 'del': return op.returnPrevious ? valueLength(op.key) : 0;
+      case 'mget': return op.keys.reduce((n, key) => n + valueLength(key), 0);
+      // INCRBYFLOAT's reply is its number's text.
+      case 'incrFloat': return 32;
+      default: return 0;
+    }
   }
 
   /** Remove the listed keys that still have the expiry the sweep saw and are due; the rest are kept. */

@@ -1,5 +1,5 @@
 // The REST front door: GET/PUT/DELETE/POST /v1/kv/{key}, GET /v1/kv (scan),
-// GET /healthz. Bodies of PUT are stored as raw bytes whatever their content
+// POST /v1/batch (an atomic batch: one transaction), GET /healthz. Bodies of PUT are stored as raw bytes whatever their content
 // type (so a JSON document PUT is stored as that document); POST carries a
 // JSON operation in the WebSocket JSON format, minus the key.
 // Errors are JSON `{"error":{"code","number","message"}}` with a fitting status.
@@ -21,6 +21,7 @@ import { bearerToken, WWW_AUTHENTICATE, type PasswordGate } from '../security/pa
 import { parseQuery, percentDecodeToBytes } from './percent-decode.js';
 
 export const KV_PREFIX = '/v1/kv/';
+export const BATCH_PATH = '/v1/batch';
 /** Default and largest SCAN page over REST. */
 export const HTTP_SCAN_LIMIT_DEFAULT = 100;
 
@@ -34,6 +35,7 @@ const QUERY_PARAMS = {
   put: ['ttlMs', 'ifAbsent', 'ifPresent', 'keepTtl', 'version', 'encoding'],
   delete: ['version'],
   post: [],
+  batch: [],
   healthz: [],
   cluster: [],
 } as const satisfies Record<string, readonly string[]>;
@@ -41,6 +43,7 @@ const QUERY_PARAMS = {
 /** The methods of each route, for 405's Allow header. */
 const KEY_METHODS = 'GET, PUT, DELETE, POST, OPTIONS';
 const READ_METHODS = 'GET, OPTIONS';
+const BATCH_METHODS = 'POST, OPTIONS';
 
 export interface HttpFrontOptions {
   limits: Limits;
@@ -333,6 +336,34 @@ export function mountHttp(app: uWS.TemplatedApp, opts: HttpFrontOptions): void {
         });
       });
     }
+  });
+
+  // An atomic batch: {"atomic":true,"ops":[…],"watch":[…]} is one `tx` request (docs/protocol.md).
+  app.any(BATCH_PATH, (res, req) => {
+    const ex = admit(res, req);
+    if (!ex || !authorize(ex, req)) return;
+    const method = req.getMethod().toUpperCase();
+    if (method !== 'POST') return ex.methodNotAllowed(method, BATCH_PATH, BATCH_METHODS);
+    if (!ex.onlyParams(parseQuery(req.getQuery() ?? ''), QUERY_PARAMS.batch)) return;
+    readBody(ex, limits.frameBytesMax, (body) => {
+      let batch: Record<string, unknown>;
+      try {
+        const parsed: unknown = JSON.parse(new TextDecoder().decode(body));
+        if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new Error('not an object');
+        batch = parsed as Record<string, unknown>;
+      } catch {
+        return ex.error('BAD_REQUEST', 'POST /v1/batch body must be a JSON object such as {"atomic":true,"ops":[{"op":"incr","key":"n","delta":1}]}');
+      }
+      // Only atomic batches exist: a batch that need not be atomic is just requests, sent as such.
+      if (batch.atomic !== true) return ex.error('BAD_REQUEST', 'a batch must say "atomic": true (independent requests are sent one by one)');
+      const { atomic: _atomic, ...rest } = batch;
+      const decoded = requestFromJson({ ...rest, op: 'tx' }, limits);
+      if (!decoded.ok) return ex.errorReply(decoded.error);
+      run(ex, decoded.request, (reply) => {
+        if (!reply.ok) return ex.errorReply(reply);
+        ex.json(200, replyToJson(reply));
+      });
+    });
   });
 
   app.any('/*', (res, req) => {

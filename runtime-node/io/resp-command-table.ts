@@ -89,6 +89,12 @@ export const COMMAND_TABLE: Readonly<Record<string, CommandInfo>> = {
   cluster: { arity: -2, flags: [], keys: [0, 0, 0], categories: ['@slow'], group: 'cluster', since: '3.0.0', summary: "A container for Redis Cluster commands" },
   readonly: { arity: 1, flags: ['loading', 'stale', 'fast'], keys: [0, 0, 0], categories: ['@fast', '@connection'], group: 'cluster', since: '3.0.0', summary: "Enables read queries for a connection to a Redis Cluster replica node" },
   readwrite: { arity: 1, flags: ['loading', 'stale', 'fast'], keys: [0, 0, 0], categories: ['@fast', '@connection'], group: 'cluster', since: '3.0.0', summary: "Disables read queries for a connection to a Redis Cluster replica node" },
+  // Transactions (core/resp/transaction.ts).
+  multi: { arity: 1, flags: ['noscript', 'loading', 'stale', 'fast', 'allow_busy'], keys: [0, 0, 0], categories: ['@fast', '@transaction'], group: 'transactions', since: '1.2.0', summary: "Start a transaction block" },
+  exec: { arity: 1, flags: ['noscript', 'loading', 'stale', 'skip_slowlog'], keys: [0, 0, 0], categories: ['@slow', '@transaction'], group: 'transactions', since: '1.2.0', summary: "Execute all commands issued after MULTI" },
+  discard: { arity: 1, flags: ['noscript', 'loading', 'stale', 'fast', 'allow_busy'], keys: [0, 0, 0], categories: ['@fast', '@transaction'], group: 'transactions', since: '2.0.0', summary: "Discard all commands issued after MULTI" },
+  watch: { arity: -2, flags: ['noscript', 'loading', 'stale', 'fast', 'allow_busy'], keys: [1, -1, 1], keyFlags: ['RO'], categories: ['@fast', '@transaction'], group: 'transactions', since: '2.2.0', summary: "Watch the given keys to determine execution of the MULTI/EXEC block" },
+  unwatch: { arity: 1, flags: ['noscript', 'loading', 'stale', 'fast', 'allow_busy'], keys: [0, 0, 0], categories: ['@fast', '@transaction'], group: 'transactions', since: '2.2.0', summary: "Forget about all watched keys" },
   asking: { arity: 1, flags: ['fast'], keys: [0, 0, 0], categories: ['@fast', '@connection'], group: 'cluster', since: '3.0.0', summary: "Signals that a cluster client is following an -ASK redirect" },
 };
 

@@ -15,6 +15,10 @@
 // past clientOutputBytesMax of replies the client has not read, the
 // connection stops parsing and pauses the socket; it resumes as replies drain.
 //
+// Transactions: MULTI ... EXEC is core/resp/transaction.ts's state; the
+// connection only holds an EXEC back (parsing nothing after it) while a WATCH
+// read it depends on is unanswered, and goes on when that reply is written.
+//
 // Ending: QUIT and protocol errors stop reading, and the connection closes
 // after the last reply is written. A client that half-closes (sends FIN after
 // its commands) still gets every reply, then the connection closes. A peer
@@ -27,9 +31,10 @@ import type { Limits } from '../../core/limits.js';
 import type { ReplyCallback } from '../../core/node/shard-channel.js';
 import type { Reply, Request } from '../../core/protocol/ops.js';
 import { isOption } from '../../core/resp/command-args.js';
-import { translate, type ConnectionPlan, type RequestsPlan, type TranslateContext } from '../../core/resp/commands.js';
+import type { ConnectionPlan, RequestsPlan, TranslateContext } from '../../core/resp/commands.js';
 import { ReplyWriter } from '../../core/resp/reply-encoder.js';
 import { RequestParser, requestParserOptionsFor } from '../../core/resp/request-parser.js';
+import { RespTransaction } from '../../core/resp/transaction.js';
 import { errorValue, type CommandOutcome, type Done, type RespSession, type RespStats } from './resp-command-context.js';
 import { isHttpCommand } from '../security/cross-protocol-guard.js';
 import type { PasswordGate } from '../security/password-gate.js';
@@ -116,6 +121,9 @@ export class RespConnection {
   private head = 0;
   private readonly freeSlots: Slot[] = [];
   private readonly onSlotDone = (): void => this.writeReady();
+  private readonly tx = new RespTransaction();
+  /** An EXEC parsed while a WATCH read was pending: run once it is answered, before parsing on. */
+  private heldCommand: Uint8Array[] | null = null;
 
   private pumping = false;
   private writing = false;
@@ -185,12 +193,28 @@ export class RespConnection {
         this.stalled = true;
         break;
       }
+      if (this.heldCommand !== null) {
+        // Resumed by resumeIfPossible once the WATCH reply is written (the batch flush after it).
+        if (this.tx.watchPending) {
+          this.stalled = true;
+          break;
+        }
+        const held = this.heldCommand;
+        this.heldCommand = null;
+        this.handleCommand(held);
+        if (this.closing) break;
+        continue;
+      }
       const parsed = this.parser.next();
       if (parsed.kind === 'need-more') break;
       if (parsed.kind === 'error') {
         this.stopReading();
         this.enqueue({ value: errorValue(`ERR ${parsed.message}`), close: true });
         break;
+      }
+      if (this.tx.holdsUntilWatched(parsed.args)) {
+        this.heldCommand = parsed.args.map((a) => a.slice());
+        continue;
       }
       this.handleCommand(parsed.args);
       if (this.closing) break;
@@ -213,7 +237,7 @@ export class RespConnection {
       this.enqueue({ value: errorValue(NOAUTH_ERROR) });
       return;
     }
-    const plan = translate(args, this.ctx);
+    const plan = this.tx.plan(args, this.ctx);
     switch (plan.kind) {
       case 'reply':
         // Nothing queued before it: write now, no slot needed.

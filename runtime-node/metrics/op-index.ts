@@ -26,6 +26,7 @@ export function opIndex(op: OpName): number {
     case 'mset': return 14;
     case 'count': return 15;
     case 'flush': return 16;
+    case 'tx': return 17;
     default: return unreachable(op, 'op');
   }
 }

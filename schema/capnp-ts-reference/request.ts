@@ -343,6 +343,8 @@ function writeRequest(root: wire.Request, id: bigint, req: Request): void {
     case 'flush':
       root.setFlush();
       break;
+    case 'tx':
+      throw new Error('a transaction has no binary encoding');
     default:
       unreachable(req, 'request op');
   }

@@ -47,8 +47,11 @@ function workerHarness(): { worker: ShardWorker; run(request: Request): Reply } 
 
 describe('memory budget (noeviction)', () => {
   it('refuses exactly the writes that may add data (Redis denyoom), and only over budget', () => {
-    const growing = OP_NAMES.filter((op) => mayGrowMemory({ op } as Request)).sort();
+    const growing = OP_NAMES.filter((op) => op !== 'tx' && mayGrowMemory({ op } as Request)).sort();
     expect(growing).toEqual(['append', 'incr', 'incrFloat', 'mset', 'set', 'setRange']);
+    // A transaction may grow memory when one of its ops may: refused whole, nothing applied.
+    expect(mayGrowMemory({ op: 'tx', ops: [{ op: 'get', key: b('k') }, { op: 'del', key: b('k') }], watch: [] })).toBe(false);
+    expect(mayGrowMemory({ op: 'tx', ops: [{ op: 'del', key: b('k') }, { op: 'incr', key: b('k'), delta: 1n }], watch: [] })).toBe(true);
     const set: Request = { op: 'set', key: b('k'), value: b('v') };
     expect(memoryRefusal(set, 1000, 0)).toBeNull(); // 0 = no limit
     expect(memoryRefusal(set, 1000, 1000)).toBeNull(); // at the budget, not over

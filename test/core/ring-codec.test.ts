@@ -10,7 +10,7 @@ import { ByteReader, ByteWriter } from '../../core/ring/byte-writer.js';
 import {
   decodeReplyRecord, decodeRequestRecord, encodeReplyRecord, encodeRequestRecord,
 } from '../../core/ring/ring-codec.js';
-import { arbErrReply, arbOkReply, arbRequest } from '../schema/arbitraries.js';
+import { arbErrReply, arbOkReply, arbRequest, arbTxRequest } from '../schema/arbitraries.js';
 import { plain } from './bytes-helpers.js';
 
 /** The ring carries ItemReply in the shard's shape: found items have value and version, others nothing. */
@@ -18,7 +18,13 @@ function canonicalItem(it: ItemReply): ItemReply {
   return it.found ? { found: true, value: it.value ?? new Uint8Array(0), version: it.version ?? 0 } : { found: false };
 }
 const arbRingOkReply: fc.Arbitrary<OkReply> = arbOkReply.map((r) => (r.items ? { ...r, items: r.items.map(canonicalItem) } : r));
-const arbRingReply: fc.Arbitrary<Reply> = fc.oneof(arbRingOkReply, arbErrReply);
+const arbFlatRingReply: fc.Arbitrary<Reply> = fc.oneof(arbRingOkReply, arbErrReply);
+/** A transaction's reply nests one reply per op. */
+const arbRingReply: fc.Arbitrary<Reply> = fc.oneof(
+  { weight: 4, arbitrary: arbFlatRingReply },
+  { weight: 1, arbitrary: fc.array(arbFlatRingReply, { maxLength: 4 }).map((replies): Reply => ({ ok: true, found: true, replies })) },
+);
+const arbRingRequest: fc.Arbitrary<Request> = fc.oneof({ weight: 8, arbitrary: arbRequest }, { weight: 1, arbitrary: arbTxRequest });
 
 const arbTag = fc.oneof(fc.constantFrom(0, 1, 0xffffffff), fc.nat({ max: 0xffffffff }));
 const arbShard = fc.oneof(fc.constantFrom(0, 0xffff), fc.nat({ max: 0xffff }));
@@ -34,7 +40,7 @@ function placed(bytes: Uint8Array, before: number, after: number): Uint8Array {
 describe('ring codec', () => {
   it('round-trips every request op', () => {
     const seen = new Set<string>();
-    fc.assert(fc.property(arbTag, arbShard, arbRequest, arbPlacement, (tag, shard, request, { before, after, initialBytes }) => {
+    fc.assert(fc.property(arbTag, arbShard, arbRingRequest, arbPlacement, (tag, shard, request, { before, after, initialBytes }) => {
       seen.add(request.op);
       const w = new ByteWriter(initialBytes);
       encodeRequestRecord(w, tag, shard, request);
@@ -102,7 +108,7 @@ describe('ring codec', () => {
   });
 
   it('refuses truncated and over-long records', () => {
-    fc.assert(fc.property(arbRequest, fc.nat(), (request, cut) => {
+    fc.assert(fc.property(arbRingRequest, fc.nat(), (request, cut) => {
       const w = new ByteWriter();
       encodeRequestRecord(w, 1, 1, request);
       const bytes = w.bytes().slice();

@@ -261,7 +261,7 @@ export function modelHandle(m: ShardModel, req: Request): Reply {
       for (const e of req.entries) m.entries.set(latin1(e.key), { value: e.value.slice(), version: NEW, expireAtMs: 0 });
       return { ok: true, found: true, version: NEW };
     }
-    case 'scan': case 'count': case 'flush':
+    case 'scan': case 'count': case 'flush': case 'tx':
       throw new Error(`modelHandle: ${req.op} is checked by its own command`);
   }
 }

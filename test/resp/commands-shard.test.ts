@@ -65,8 +65,8 @@ class MiniServer {
         }
         return { ok: true, integer };
       }
-      case 'scan':
-        throw new Error('scan is not used by translate()');
+      case 'scan': case 'tx':
+        throw new Error(`${req.op} is not used by translate()`);
       default:
         return this.shardOf(req.key).handle(req, this.nowMs);
     }

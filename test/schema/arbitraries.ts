@@ -114,6 +114,15 @@ export const arbRequest: fc.Arbitrary<Request> = fc.oneof(
   fc.constant<Request>({ op: 'flush' }),
 );
 
+/**
+ * A transaction of ops a transaction may hold, and watched keys (not in
+ * arbRequest: it has no binary encoding; the ring and JSON carry it).
+ */
+export const arbTxRequest: fc.Arbitrary<Request> = fc.record({
+  ops: fc.array(arbRequest.filter((r) => r.op !== 'scan' && r.op !== 'count' && r.op !== 'flush'), { maxLength: 5 }),
+  watch: fc.array(fc.record({ key: arbKey, version: arbVersion }).map((w) => ({ ...w })), { maxLength: 3 }),
+}).map(({ ops, watch }): Request => ({ op: 'tx', ops, watch }));
+
 export const arbItemReply: fc.Arbitrary<ItemReply> = fc.record(
   { found: fc.boolean(), value: arbValue, version: arbVersion },
   { requiredKeys: ['found'] },

@@ -133,6 +133,8 @@ export function requestText(id: bigint, req: Request): string {
     case 'count': case 'flush':
       body = `${req.op} = void`;
       break;
+    case 'tx':
+      throw new Error('a transaction has no binary encoding');
     default:
       unreachable(req, 'request op');
   }

@@ -319,29 +319,36 @@ function valueOf(reply: Reply): string | null {
   return decoder.decode(reply.value);
 }
 
+/**
+ * One step of a run, drawn from `rand`: deliver, drop or duplicate a
+ * message, tick, a client step, crash or restart a replica, partition or
+ * heal. Faults come and go: a replica is down or the network split a small
+ * part of the time.
+ */
+export function randomStep(run: ReplicaGroupRun, rand: Random, clientStep: () => void, crashes = true): void {
+  switch (rand.weighted([40, 3, 2, 15, 25, crashes ? 0.5 : 0, 3, 0.7, 3])) {
+    case 0: if (run.inFlight.length > 0) run.deliver(rand.int(0, run.inFlight.length - 1)); break;
+    case 1: if (run.inFlight.length > 0) run.inFlight.splice(rand.int(0, run.inFlight.length - 1), 1); break;
+    case 2: if (run.inFlight.length > 0) run.inFlight.push(run.inFlight[rand.int(0, run.inFlight.length - 1)]!); break;
+    case 3: run.tickAll(); break;
+    case 4: clientStep(); break;
+    case 5: { const id = rand.pick(run.ids); if (run.replica(id)) run.crash(id); break; }
+    case 6: { const down = run.ids.filter((id) => !run.replica(id)); if (down.length > 0) run.restart(rand.pick(down)); break; }
+    case 7: {
+      const shuffled = [...run.ids].sort(() => rand.float() - 0.5);
+      const at = rand.int(1, run.ids.length - 1);
+      run.partition([shuffled.slice(0, at), shuffled.slice(at)]);
+      break;
+    }
+    case 8: run.heal(); break;
+  }
+}
+
 export function runReplicaGroupSeed(options: GroupRunOptions): GroupRunResult {
   const run = new ReplicaGroupRun(options);
   const rand = Random.fromSeed(options.seed * 104_729 + 3);
   const steps = options.steps ?? 2000;
-  for (let step = 0; step < steps; step++) {
-    // Faults come and go: a replica is down or the network split a small part of the time.
-    switch (rand.weighted([40, 3, 2, 15, 25, options.crashes === false ? 0 : 0.5, 3, 0.7, 3])) {
-      case 0: if (run.inFlight.length > 0) run.deliver(rand.int(0, run.inFlight.length - 1)); break;
-      case 1: if (run.inFlight.length > 0) run.inFlight.splice(rand.int(0, run.inFlight.length - 1), 1); break;
-      case 2: if (run.inFlight.length > 0) run.inFlight.push(run.inFlight[rand.int(0, run.inFlight.length - 1)]!); break;
-      case 3: run.tickAll(); break;
-      case 4: run.clientStep(); break;
-      case 5: { const id = rand.pick(run.ids); if (run.replica(id)) run.crash(id); break; }
-      case 6: { const down = run.ids.filter((id) => !run.replica(id)); if (down.length > 0) run.restart(rand.pick(down)); break; }
-      case 7: {
-        const shuffled = [...run.ids].sort(() => rand.float() - 0.5);
-        const at = rand.int(1, run.ids.length - 1);
-        run.partition([shuffled.slice(0, at), shuffled.slice(at)]);
-        break;
-      }
-      case 8: run.heal(); break;
-    }
-  }
+  for (let step = 0; step < steps; step++) randomStep(run, rand, () => run.clientStep(), options.crashes !== false);
   run.heal();
   for (const id of run.ids) if (!run.replica(id)) run.restart(id);
   for (let t = 0; t < 30; t++) { run.tickAll(); run.deliverAll(); }

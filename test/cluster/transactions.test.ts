@@ -1,0 +1,115 @@
+// Transactions on a 3-node replicated cluster (real processes on loopback):
+// ioredis Cluster runs MULTI/EXEC on hash-tagged keys (one group, one log
+// entry replicated by Raft), a WATCH conflict from another client applies
+// nothing, keys of two groups are refused CROSSSLOT with nothing applied,
+// HTTP's atomic batch is served by the group's leader (another node
+// answers NOT_LEADER naming it: transactions are not forwarded yet), and the
+// typed cluster client sends db.transaction() to the leader itself.
+// Needs `npm run build` (the nodes run bin/piccolo.js).
+
+import { Cluster, type Redis } from 'ioredis';
+import { connectCluster } from '../../client/index.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { slotOf } from '../../core/routing/slot-hash.js';
+import { clusterReady, startCluster, type TestCluster } from './cluster-nodes.js';
+
+const GROUPS = 6;
+let cluster: TestCluster;
+let client: Cluster;
+
+const groupOf = (key: string): number => Math.floor((slotOf(Buffer.from(key)) * GROUPS) / 16_384);
+
+beforeAll(async () => {
+  cluster = await startCluster(3, ['--groups', String(GROUPS), '--workers', '2']);
+  await clusterReady(cluster, 15_000);
+  client = new Cluster([{ host: '127.0.0.1', port: cluster.nodes[0]!.node.respPort! }]);
+}, 40_000);
+afterAll(async () => {
+  client?.disconnect();
+  await cluster?.stopAll();
+});
+
+/** The cluster client's connection to the node leading the key's group (from its slot cache). */
+function ownerOf(key: string): Redis {
+  const slots = (client as unknown as { slots: string[][] }).slots;
+  const address = slots[slotOf(Buffer.from(key))]![0]!;
+  const owner = client.nodes('master').find((n) => `${n.options.host}:${n.options.port}` === address);
+  if (owner === undefined) throw new Error(`no connection to ${address}, the leader of ${key}'s group`);
+  return owner;
+}
+
+describe('transactions on a 3-node cluster', () => {
+  it('ioredis Cluster: MULTI/EXEC on hash-tagged keys applies all, and replies as one array', async () => {
+    const result = await client.multi().set('{acct}a', '10').set('{acct}b', '0').decrby('{acct}a', 3).incrby('{acct}b', 3).get('{acct}a').exec();
+    expect(result).toEqual([[null, 'OK'], [null, 'OK'], [null, 7], [null, 3], [null, '7']]);
+    // Read through another node's view of the cluster: the writes are replicated and visible.
+    const reader = new Cluster([{ host: '127.0.0.1', port: cluster.nodes[2]!.node.respPort! }]);
+    try {
+      expect(await reader.mget('{acct}a', '{acct}b')).toEqual(['7', '3']);
+    } finally {
+      reader.disconnect();
+    }
+  });
+
+  it('WATCH: a change by another client makes EXEC nil, nothing applied', async () => {
+    const other = new Cluster([{ host: '127.0.0.1', port: cluster.nodes[1]!.node.respPort! }]);
+    try {
+      await client.set('{w}k', 'before');
+      // WATCH and MULTI must share a connection: the one to the node leading the key's group.
+      const owner = ownerOf('{w}k');
+      expect(await owner.watch('{w}k')).toBe('OK');
+      await other.set('{w}k', 'theirs');
+      expect(await owner.multi().set('{w}k', 'mine').set('{w}log', 'x').exec()).toBeNull();
+      expect(await client.mget('{w}k', '{w}log')).toEqual(['theirs', null]);
+    } finally {
+      other.disconnect();
+    }
+  });
+
+  it('keys of two groups: CROSSSLOT, nothing applied', async () => {
+    const a = 'x-0';
+    let b = 'x-1';
+    for (let i = 1; groupOf(b) === groupOf(a); i++) b = `x-${i}`;
+    // A plain connection to the first key's leader (a cluster client refuses such a pipeline itself).
+    const raw = ownerOf(a).duplicate();
+    try {
+      const results = await raw.multi().set(a, '1').set(b, '1').exec().catch((error: Error) => error);
+      const text = results instanceof Error ? results.message : JSON.stringify(results);
+      expect(text).toContain('CROSSSLOT');
+      expect(await client.exists(a)).toBe(0);
+      expect(await client.exists(b)).toBe(0);
+    } finally {
+      raw.disconnect();
+    }
+  });
+
+  it('HTTP atomic batch: the group\'s leader applies it; another node answers NOT_LEADER naming the leader', async () => {
+    const body = JSON.stringify({ atomic: true, ops: [{ op: 'set', key: '{h}a', value: '1' }, { op: 'incr', key: '{h}n', delta: 2 }] });
+    const answers = await Promise.all(cluster.nodes.map(async ({ node }) => {
+      const res = await fetch(`${node.baseUrl}/v1/batch`, { method: 'POST', body });
+      return { status: res.status, json: await res.json() as { ok?: boolean; replies?: unknown[]; error?: { code: string; message: string } } };
+    }));
+    const served = answers.filter((a) => a.status === 200);
+    expect(served).toHaveLength(1);
+    expect(served[0]!.json).toMatchObject({ ok: true, found: true, replies: [{ ok: true }, { ok: true, integer: 2 }] });
+    for (const refused of answers.filter((a) => a.status !== 200)) {
+      expect(refused.status).toBe(421);
+      expect(refused.json.error!.code).toBe('NOT_LEADER');
+    }
+    expect(await client.get('{h}n')).toBe('2');
+  });
+
+  it('the typed cluster client runs db.transaction() on the leader of its keys\' group, from any node', async () => {
+    for (const { node } of cluster.nodes) {
+      const db = await connectCluster(node.wsUrl);
+      try {
+        const outcome = await db.transaction((tx) => ({ n: tx.incr('{typed}n', 2), read: tx.get('{typed}n') }));
+        expect(outcome.committed).toBe(true);
+        if (outcome.committed) expect(outcome.result.read.value?.version).toBeGreaterThan(0);
+      } finally {
+        await db.close();
+      }
+    }
+    expect(await client.get('{typed}n')).toBe('6');
+  });
+});
