@@ -24,6 +24,7 @@ export const ErrorCode = {
   NOT_LEADER: 20,
   INDETERMINATE: 21,
   OUT_OF_MEMORY: 22,
+  UNAVAILABLE: 23,
 } as const;
 
 export type ErrorName = keyof typeof ErrorCode;
@@ -62,6 +63,8 @@ export const HTTP_STATUS: Readonly<Record<ErrorName, number>> = Object.freeze({
   INDETERMINATE: 504,
   // 507 Insufficient Storage: the server cannot store what the request adds (--maxmemory).
   OUT_OF_MEMORY: 507,
+  // A gateway that cannot reach the group's leader: nothing was sent, retry (runtime-node/gateway/).
+  UNAVAILABLE: 503,
 });
 
 /** WebSocket close codes for errors that end a connection (4000-4999 are ours). */

@@ -86,6 +86,7 @@ const CODE_WORD: Readonly<Record<ErrorName, string>> = Object.freeze({
   NOT_LEADER: 'NOTLEADER',
   INDETERMINATE: 'INDETERMINATE',
   OUT_OF_MEMORY: 'OOM',
+  UNAVAILABLE: 'TRYAGAIN',
 });
 
 /**

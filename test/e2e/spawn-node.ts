@@ -30,8 +30,10 @@ function storageArgs(args: readonly string[]): string[] {
   return args.some((a) => a === '--in-memory' || a === '--data-dir' || a.startsWith('--data-dir=')) ? [] : ['--in-memory'];
 }
 
-export async function startNode(args: string[] = [], launch: NodeLaunch = REPO_CLI): Promise<RunningNode> {
-  const child = spawn(launch.command, [...launch.commandArgs, 'server', '--port', '0', ...storageArgs(args), ...args], { cwd: launch.cwd });
+/** `command` 'gateway' starts a `piccolo gateway` instead (no storage flags; same listening line). */
+export async function startNode(args: string[] = [], launch: NodeLaunch = REPO_CLI, command: 'server' | 'gateway' = 'server'): Promise<RunningNode> {
+  const commandArgs = command === 'server' ? ['server', '--port', '0', ...storageArgs(args)] : [command, '--port', '0'];
+  const child = spawn(launch.command, [...launch.commandArgs, ...commandArgs, ...args], { cwd: launch.cwd });
   let output = '';
   child.stdout.setEncoding('utf8');
   child.stderr.setEncoding('utf8');
