@@ -10,23 +10,19 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connect, type PiccoloClient } from '../../client/index.js';
-import { slotOf } from '../../core/routing/slot-hash.js';
-import { SlotMap } from '../../core/routing/slot-map.js';
 import { startGateway } from '../../runtime-node/gateway/gateway-server.js';
 import { startCluster, until, type TestCluster } from '../cluster/cluster-nodes.js';
-import { nodesArg, startGatewayProcess, type RunningGateway } from './gateway-process.js';
+import { groupOf, nodesArg, startGatewayProcess, stopEverything, TEST_GROUPS as GROUPS, type RunningGateway } from './gateway-process.js';
 
 const NODE_PASS = 'node-secret';
 const GATEWAY_PASS = 'gateway-secret';
 const ALLOWED_ORIGIN = 'https://app.example';
-const GROUPS = 3;
 
 let cluster: TestCluster;
 /** gateways[0]: its own password, the nodes' given by --node-password; gateways[1]: the nodes' password for both (file). */
 const gateways: RunningGateway[] = [];
 const passwords = [GATEWAY_PASS, NODE_PASS];
 
-const groupOf = (key: string): number => new SlotMap(GROUPS, 1).shardOf(slotOf(Buffer.from(key)));
 /** Keys covering every group. */
 const KEYS = Array.from({ length: 12 }, (_, i) => `gw-key-${i}`);
 
@@ -45,14 +41,7 @@ beforeAll(async () => {
     startGatewayProcess(['--nodes', `127.0.0.1:${cluster.nodes[1]!.node.port}`, '--requirepass-file', join(dir, 'pass')]),
   ]));
 }, 50_000);
-afterAll(async () => {
-  await Promise.all(gateways.map((g) => g.stop()));
-  await cluster?.stopAll();
-});
-
-it('the test keys cover every group', () => {
-  expect(new Set(KEYS.map(groupOf)).size).toBe(GROUPS);
-});
+afterAll(() => stopEverything(gateways, cluster));
 
 function curl(args: string[]): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
@@ -66,6 +55,7 @@ function curl(args: string[]): Promise<{ status: number; body: string }> {
 
 it('curl PUTs and GETs through a gateway; the other gateway reads the same data', async () => {
   const [a, b] = gateways as [RunningGateway, RunningGateway];
+  expect(new Set(KEYS.map(groupOf)).size, 'the test keys cover every group').toBe(GROUPS);
   for (const key of KEYS) {
     const put = await curl(['-X', 'PUT', '-H', `Authorization: Bearer ${GATEWAY_PASS}`, '--data-binary', `value of ${key}`, `${a.baseUrl}/v1/kv/${key}`]);
     expect(put.status, put.body).toBe(200);
