@@ -14,10 +14,10 @@ import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { WatchedChild } from './child-process.js';
 import { PiccoloCluster } from './cluster-peers.js';
-import { replaceDocSection } from './doc-section.js';
+import { replaceDocSection, sectionBody } from './doc-section.js';
 import { announceMachine, formatLoad, type MachineInfo } from './machine.js';
 import { BENCH_HOST, freePort } from './redis-processes.js';
-import { parseSideBySideArgs, runWhenMain } from './side-by-side-cli.js';
+import { logProgress as log, parseSideBySideArgs, runWhenMain, SIDE_BY_SIDE_OPTIONS_HELP } from './side-by-side-cli.js';
 import { formatCount, markdownTable, textTable, type Table } from './table.js';
 import { DEFAULT_LOAD, runLoad, type LoadOptions, type LoadResult } from './ws-load.js';
 
@@ -53,15 +53,7 @@ A 3-node Piccolo cluster (in memory), loaded by bench/ws-load.ts (binary frames,
 straight at node 1 and through one piccolo gateway, at ${SHAPES.map((s) => `${s.connections}x${s.pipeline}`).join(' and ')}
 (connections x pipeline). Rewrites the "Gateway" section of docs/benchmarks.md.
 
-Options:
-  --quick      short runs: a smoke test (docs untouched)
-  --no-docs    print only
-  -h, --help   show this help
-`;
-
-function log(line: string): void {
-  process.stderr.write(`${line}\n`);
-}
+${SIDE_BY_SIDE_OPTIONS_HELP}`;
 
 /** A gateway process in front of `httpPorts`, listening once /healthz answers. */
 async function startGateway(httpPorts: readonly number[]): Promise<{ port: number; child: WatchedChild }> {
@@ -116,9 +108,7 @@ function resultTable(r: GatewayReport): Table {
 }
 
 function reportMarkdown(r: GatewayReport): string {
-  return [
-    SECTION.beginMarker,
-    '',
+  return sectionBody(SECTION, [
     `Measured ${r.date.toISOString().slice(0, 10)} with \`${r.command}\` (\`npm run bench:gateway\`) on ${r.machine.cpuModel}, `
       + `${r.machine.cores} cores, Node ${r.machine.node}; load average ${formatLoad(r.loadAtEnd)} at the end. `
       + 'A 3-node cluster in memory (one worker per node) and one gateway, all on this machine, on loopback; '
@@ -126,11 +116,8 @@ function reportMarkdown(r: GatewayReport): string {
       + '"node": every connection to node 1, which forwards requests for the groups it does not lead; "gateway": every connection '
       + 'to the gateway, which sends each request to its group\'s leader. The issue\'s target is ≥ 0.8× with one gateway per core; '
       + 'here the gateway shares the cores with the nodes and the load generator.',
-    '',
     markdownTable(resultTable(r)),
-    '',
-    SECTION.endMarker,
-  ].join('\n');
+  ]);
 }
 
 async function main(argv: string[]): Promise<void> {
