@@ -108,3 +108,29 @@ it('a killed leader behind the gateways: other groups unaffected, its group back
   console.log(`gateway failover: node ${victimId} (group ${victimGroup}) killed; group back after ${Math.round(firstBack!)} ms; `
     + `${paired.ops.length} operations checked; refusals ${JSON.stringify(Object.fromEntries(refusals))}`);
 }, 40_000);
+
+it('with a second node killed, the groups it led answer UNAVAILABLE (503, retryable) through the gateway', async () => {
+  const survivors = cluster.nodes.filter((n) => n.node.process.exitCode === null && n.node.process.signalCode === null);
+  expect(survivors.length).toBe(2);
+  const view = await (await fetch(`${survivors[0]!.node.baseUrl}/v1/cluster`)).json() as ClusterView;
+  const victim = survivors.find((n) => view.groups.some((g) => g.leader === n.id))!;
+  const lost = view.groups.filter((g) => g.leader === victim.id).map((g) => g.group);
+  victim.node.process.kill('SIGKILL');
+  // Let the gateways see the connections close, so nothing is in flight to the dead node (a write would be INDETERMINATE).
+  await new Promise((r) => setTimeout(r, 300));
+  const key = KEYS.find((k) => lost.includes(groupOf(k)))!;
+  for (const [method, body] of [['GET', undefined], ['PUT', 'never-applied']] as const) {
+    const startedAt = performance.now();
+    const response = await fetch(`${gateways[0]!.baseUrl}/v1/kv/${key}`, { method, ...(body ? { body } : {}), signal: AbortSignal.timeout(10_000) });
+    expect(response.status).toBe(503);
+    const { error } = await response.json() as { error: { code: string; number: number; message: string } };
+    expect(error).toMatchObject({ code: 'UNAVAILABLE', number: 23 });
+    expect(error.message).toMatch(/nothing was (sent|applied)/);
+    // The gateway's retries (1.5 s in all) and no more.
+    expect(performance.now() - startedAt).toBeLessThan(4_000);
+  }
+  // The gateway itself stays up and says which nodes it lost.
+  const health = await (await fetch(`${gateways[0]!.baseUrl}/healthz`)).json() as { status: string; nodes: { up: boolean }[] };
+  expect(health.status).toBe('ok');
+  expect(health.nodes.filter((n) => !n.up).length).toBe(2);
+}, 20_000);
