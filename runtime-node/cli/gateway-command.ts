@@ -34,6 +34,7 @@ Options:
   --allow-origin ORIGIN          browser origin allowed to use WebSocket/HTTP (repeat or comma-separate)
   --tls-cert FILE                PEM certificate: serve HTTPS/WSS (needs --tls-key)
   --tls-key FILE                 PEM private key of --tls-cert
+  --node-tls                     the nodes serve TLS: dial wss:// and https:// (a private CA: NODE_EXTRA_CA_CERTS=ca.pem)
   --protected-mode yes|no        refuse a non-loopback --host without a password (default yes)
   --node-connections N           WebSocket connections to each node (default ${NODE_CONNECTIONS_DEFAULT}, at most ${NODE_CONNECTIONS_MAX})
   --in-flight-max N              requests held for the nodes before OVERLOADED (default ${GATEWAY_IN_FLIGHT_MAX_DEFAULT})
@@ -67,7 +68,7 @@ export function gatewayOptionsFrom(args: string[]): GatewayOptions | 'help' {
       help: { type: 'boolean', short: 'h' }, nodes: { type: 'string', multiple: true }, host: { type: 'string' }, port: { type: 'string' },
       requirepass: { type: 'string' }, 'requirepass-file': { type: 'string' }, 'node-password': { type: 'string' },
       'node-password-file': { type: 'string' }, 'allow-origin': { type: 'string', multiple: true }, 'tls-cert': { type: 'string' },
-      'tls-key': { type: 'string' }, 'protected-mode': { type: 'string' }, 'node-connections': { type: 'string' }, 'in-flight-max': { type: 'string' },
+      'tls-key': { type: 'string' }, 'node-tls': { type: 'boolean' }, 'protected-mode': { type: 'string' }, 'node-connections': { type: 'string' }, 'in-flight-max': { type: 'string' },
     },
   });
   if (values.help) return 'help';
@@ -92,6 +93,7 @@ export function gatewayOptionsFrom(args: string[]): GatewayOptions | 'help' {
     ...(certFile !== undefined && keyFile !== undefined ? { tls: { certFile, keyFile } } : {}),
     ...(connectionsPerNode !== undefined ? { connectionsPerNode } : {}),
     ...(inFlightMax !== undefined ? { inFlightMax } : {}),
+    ...(values['node-tls'] ? { nodeTls: true } : {}),
   };
 }
 

@@ -47,6 +47,8 @@ export interface GatewayRouterOptions {
   inFlightMax: number;
   /** The options of the connections to the nodes (binary format, the nodes' password, timeouts). */
   client: ResolvedOptions;
+  /** The nodes serve TLS: dial wss://. */
+  nodeTls: boolean;
 }
 
 export interface GatewayRouterStatus {
@@ -148,7 +150,7 @@ export class GatewayRouter implements ShardTransport {
   private linkTo(endpoint: string): NodeLink {
     let link = this.links.get(endpoint);
     if (link === undefined) {
-      link = new NodeLink(endpoint, this.options.connectionsPerNode, this.options.client, () => this.options.refresher.request());
+      link = new NodeLink(endpoint, this.options.connectionsPerNode, this.options.client, this.options.nodeTls, () => this.options.refresher.request());
       this.links.set(endpoint, link);
     }
     return link;

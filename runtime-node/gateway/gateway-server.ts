@@ -51,6 +51,12 @@ export interface GatewayOptions {
   allowOrigins?: readonly string[];
   protectedMode?: boolean;
   tls?: TlsFiles;
+  /**
+   * The nodes serve TLS (`piccolo server --tls-cert`): dial wss:// and read
+   * https://. Their certificates must be trusted by Node: a private CA goes
+   * in NODE_EXTRA_CA_CERTS.
+   */
+  nodeTls?: boolean;
   /** WebSocket connections to each node (default NODE_CONNECTIONS_DEFAULT). */
   connectionsPerNode?: number;
   /** Requests held for the nodes at once before OVERLOADED (default GATEWAY_IN_FLIGHT_MAX_DEFAULT). */
@@ -99,9 +105,9 @@ export async function startGateway(options: GatewayOptions): Promise<PiccoloGate
   });
 
   let router: GatewayRouter | null = null;
-  const refresher = new MapRefresher(options.nodes, nodePassword ?? null, (map) => router?.handleMap(map), log);
+  const refresher = new MapRefresher(options.nodes, nodePassword ?? null, options.nodeTls ?? false, (map) => router?.handleMap(map), log);
   router = new GatewayRouter({
-    refresher, client,
+    refresher, client, nodeTls: options.nodeTls ?? false,
     connectionsPerNode: options.connectionsPerNode ?? NODE_CONNECTIONS_DEFAULT,
     inFlightMax: options.inFlightMax ?? GATEWAY_IN_FLIGHT_MAX_DEFAULT,
   });

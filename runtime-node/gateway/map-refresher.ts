@@ -29,6 +29,8 @@ export class MapRefresher {
     private readonly seeds: readonly string[],
     /** The nodes' password (Authorization: Bearer), or null. */
     private readonly password: string | null,
+    /** The nodes serve TLS: read https://. */
+    private readonly tls: boolean,
     /** Called with every new map (so links to newly named nodes are opened). */
     private readonly onMap: (map: LeaderMap) => void,
     private readonly log: (line: string) => void,
@@ -87,7 +89,7 @@ export class MapRefresher {
 
   private async fetchReport(source: string): Promise<ClusterReport> {
     const headers: Record<string, string> = this.password === null ? {} : { authorization: `Bearer ${this.password}` };
-    const response = await fetch(`http://${source}${CLUSTER_MAP_PATH}`, { headers, signal: AbortSignal.timeout(MAP_FETCH_TIMEOUT_MS) });
+    const response = await fetch(`${this.tls ? 'https' : 'http'}://${source}${CLUSTER_MAP_PATH}`, { headers, signal: AbortSignal.timeout(MAP_FETCH_TIMEOUT_MS) });
     const body: unknown = await response.json();
     if (!response.ok) {
       const message = (body as { error?: { message?: string } } | null)?.error?.message ?? '';

@@ -31,6 +31,8 @@ export class NodeLink {
     readonly endpoint: string,
     connections: number,
     private readonly client: ResolvedOptions,
+    /** Dial wss:// (the nodes serve TLS). */
+    private readonly tls: boolean,
     /** Called when a connection is lost or a dial fails (the map may be stale). */
     private readonly onTrouble: () => void,
   ) {
@@ -39,7 +41,7 @@ export class NodeLink {
   }
 
   get url(): string {
-    return `ws://${this.endpoint}/v1/ws`;
+    return `${this.tls ? 'wss' : 'ws'}://${this.endpoint}/v1/ws`;
   }
 
   /** Whether at least one connection is open. */

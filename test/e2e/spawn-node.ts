@@ -43,7 +43,7 @@ export async function startNode(args: string[] = [], launch: NodeLaunch = REPO_C
     child.stdout.on('data', (d: string) => {
       output += d;
       // The listening line is written whole: `listening on http://H:P (...)...[; RESP on H:P]`.
-      const line = /listening on http:\/\/[^:\s]+:(\d+)[^\n]*\n/.exec(output);
+      const line = /listening on https?:\/\/[^:\s]+:(\d+)[^\n]*\n/.exec(output);
       if (line) {
         clearTimeout(timer);
         const resp = /RESP on [^:\s]+:(\d+)/.exec(line[0]);
