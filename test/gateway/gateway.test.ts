@@ -9,7 +9,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connect, type PiccoloClient } from '../../client/index.js';
+import { connect, connectCluster, type PiccoloClient } from '../../client/index.js';
 import { startGateway } from '../../runtime-node/gateway/gateway-server.js';
 import { startCluster, until, type TestCluster } from '../cluster/cluster-nodes.js';
 import { groupOf, nodesArg, startGatewayProcess, stopEverything, TEST_GROUPS as GROUPS, type RunningGateway } from './gateway-process.js';
@@ -98,6 +98,16 @@ describe.each([0, 1])('the typed client through gateway %i', (g) => {
       await kv?.close();
     }
   });
+});
+
+it('connectCluster() through a gateway treats it as one node (GET /v1/cluster answers NOT_FOUND there)', async () => {
+  const kv = await connectCluster(gateways[1]!.wsUrl, { password: NODE_PASS });
+  try {
+    expect(await kv.getString(KEYS[1]!)).toBe(`value of ${KEYS[1]}`);
+    expect(await kv.mget(KEYS.slice(0, 4))).toHaveLength(4);
+  } finally {
+    await kv.close();
+  }
 });
 
 describe('refusals through a gateway', () => {
