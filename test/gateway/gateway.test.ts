@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connect, connectCluster, type PiccoloClient } from '../../client/index.js';
 import { startGateway } from '../../runtime-node/gateway/gateway-server.js';
 import { startCluster, until, type TestCluster } from '../cluster/cluster-nodes.js';
+import { CLI } from '../e2e/spawn-node.js';
 import { groupOf, nodesArg, startGatewayProcess, stopEverything, TEST_GROUPS as GROUPS, type RunningGateway } from './gateway-process.js';
 
 const NODE_PASS = 'node-secret';
@@ -144,8 +145,14 @@ describe('refusals through a gateway', () => {
       .rejects.toThrow(/exited with 1[\s\S]*refused the gateway's password/);
   });
 
-  it('--nodes missing is a usage error (exit 2)', async () => {
+  it('--nodes missing is a usage error (exit 2); --help lists every flag', async () => {
     await expect(startGatewayProcess([])).rejects.toThrow(/exited with 2[\s\S]*--nodes is required/);
+    const help = await new Promise<string>((resolve, reject) => {
+      execFile(process.execPath, [CLI, 'gateway', '--help'], { timeout: 10_000 }, (error, stdout) => (error ? reject(error) : resolve(stdout)));
+    });
+    for (const flag of ['--nodes', '--requirepass', '--node-password', '--allow-origin', '--tls-cert', '--node-tls', '--node-connections', '--in-flight-max']) {
+      expect(help).toContain(flag);
+    }
   });
 });
 
