@@ -75,9 +75,20 @@ export class GatewayRouter implements ShardTransport {
     return this.inFlightCount;
   }
 
-  /** Opens links to every node a new map names (links are never dropped: a node that left costs one dial per backoff). */
+  /**
+   * Opens links to every node a new map names, and closes those to
+   * endpoints it no longer names (a node restarted on another port), once
+   * their requests are answered. A node that is down but still a member
+   * stays named, so its link keeps dialling it.
+   */
   handleMap(map: LeaderMap): void {
-    for (const endpoint of map.endpoints) this.linkTo(endpoint);
+    const named = new Set(map.endpoints);
+    for (const endpoint of named) this.linkTo(endpoint);
+    for (const [endpoint, link] of this.links) {
+      if (named.has(endpoint)) continue;
+      this.links.delete(endpoint);
+      void link.close();
+    }
   }
 
   submit(group: number, request: Request, onReply: ReplyCallback): void {
