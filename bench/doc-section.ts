@@ -32,3 +32,8 @@ export function replaceDocSection(path: string, where: DocSection, body: string)
   }
   writeFileSync(path, next);
 }
+
+/** A section's body for replaceDocSection: its markers around `paragraphs`, a blank line between each. */
+export function sectionBody(where: DocSection, paragraphs: readonly string[]): string {
+  return [where.beginMarker, ...paragraphs, where.endMarker].join('\n\n');
+}

@@ -34,3 +34,15 @@ export function runWhenMain(moduleUrl: string, label: string, main: (argv: strin
     process.exitCode = 1;
   });
 }
+
+/** The options block of every side-by-side bench's --help (they all take the flags above). */
+export const SIDE_BY_SIDE_OPTIONS_HELP = `Options:
+  --quick      short runs: a smoke test (docs untouched)
+  --no-docs    print only
+  -h, --help   show this help
+`;
+
+/** Progress goes to stderr, so stdout holds only the result table. */
+export function logProgress(line: string): void {
+  process.stderr.write(`${line}\n`);
+}

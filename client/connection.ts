@@ -4,7 +4,7 @@
 // connection's lifecycle: open -> closing (close() called, draining) -> closed.
 
 import { unreachable } from '../core/assert.js';
-import type { OkReply, Request } from '../core/protocol/ops.js';
+import type { OkReply, Reply, Request } from '../core/protocol/ops.js';
 import { WireEncodeError } from '../schema/wire-errors.js';
 import { ConnectionClosedError, errorFromReply, PiccoloError, type ProtocolError } from './errors.js';
 import type { ResolvedOptions } from './options.js';
@@ -59,8 +59,20 @@ export class Connection {
 
   /** Sends one request; resolves with an ok reply, rejects with a PiccoloError. */
   call(req: Request): Promise<OkReply> {
+    return new Promise<OkReply>((resolve, reject) => {
+      this.submit(req, (reply) => (reply.ok ? resolve(reply) : reject(errorFromReply(reply))), reject);
+    });
+  }
+
+  /**
+   * Sends one request without a promise: `onReply` gets the server's reply,
+   * error replies included (a gateway relays them as they are); `onError`
+   * a failure on this side (not sent, connection lost, timeout), never both.
+   */
+  submit(req: Request, onReply: (reply: Reply) => void, onError: (error: PiccoloError) => void): void {
     if (this.state !== 'open') {
-      return Promise.reject(this.closedError ?? new ConnectionClosedError(`the client is closing; ${req.op} was not sent`));
+      onError(this.closedError ?? new ConnectionClosedError(`the client is closing; ${req.op} was not sent`));
+      return;
     }
     const id = this.nextId++;
     let frame: Frame;
@@ -69,32 +81,28 @@ export class Connection {
     } catch (cause) {
       // A number the format cannot carry is the caller's bad input; anything else
       // (a malformed request passed to request()) still fails this call only.
-      return Promise.reject(cause instanceof WireEncodeError ? new PiccoloError('BAD_REQUEST', cause.message, { cause }) : cause);
+      if (!(cause instanceof WireEncodeError)) throw cause;
+      onError(new PiccoloError('BAD_REQUEST', cause.message, { cause }));
+      return;
     }
     if (this.format.frameExceeds(frame, this.options.frameBytesMax)) {
-      return Promise.reject(new PiccoloError('FRAME_TOO_LARGE',
+      onError(new PiccoloError('FRAME_TOO_LARGE',
         `${req.op} request is larger than frameBytesMax (${this.options.frameBytesMax} bytes)`));
+      return;
     }
-    return new Promise<OkReply>((resolve, reject) => {
-      const pending: PendingCall = {
-        id,
-        op: req.op,
-        resolve: (reply) => (reply.ok ? resolve(reply) : reject(errorFromReply(reply))),
-        reject,
-      };
-      const now = performance.now();
-      const outcome = this.pipeline.submit(pending, frame, this.format.frameSize(frame), now);
-      switch (outcome.kind) {
-        case 'send': this.socket.send(outcome.frame); break;
-        case 'wait': break;
-        case 'full':
-          reject(new PiccoloError('OVERLOADED', `${req.op} not sent: ${outcome.waitingBytes} bytes of requests already wait `
-            + `for the ${this.options.pipelineMax} in flight (waitingBytesMax ${this.options.waitingBytesMax}); await earlier calls first`));
-          return;
-        default: unreachable(outcome, 'submit outcome');
-      }
-      if (this.timer === null) this.armTimer(now, 0);
-    });
+    const pending: PendingCall = { id, op: req.op, resolve: onReply, reject: onError };
+    const now = performance.now();
+    const outcome = this.pipeline.submit(pending, frame, this.format.frameSize(frame), now);
+    switch (outcome.kind) {
+      case 'send': this.socket.send(outcome.frame); break;
+      case 'wait': break;
+      case 'full':
+        onError(new PiccoloError('OVERLOADED', `${req.op} not sent: ${outcome.waitingBytes} bytes of requests already wait `
+          + `for the ${this.options.pipelineMax} in flight (waitingBytesMax ${this.options.waitingBytesMax}); await earlier calls first`));
+        return;
+      default: unreachable(outcome, 'submit outcome');
+    }
+    if (this.timer === null) this.armTimer(now, 0);
   }
 
   /**

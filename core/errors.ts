@@ -25,6 +25,7 @@ export const ErrorCode = {
   INDETERMINATE: 21,
   OUT_OF_MEMORY: 22,
   CROSS_SLOT: 23,
+  UNAVAILABLE: 24,
 } as const;
 
 export type ErrorName = keyof typeof ErrorCode;
@@ -64,6 +65,8 @@ export const HTTP_STATUS: Readonly<Record<ErrorName, number>> = Object.freeze({
   // 507 Insufficient Storage: the server cannot store what the request adds (--maxmemory).
   OUT_OF_MEMORY: 507,
   CROSS_SLOT: 400,
+  // A gateway that cannot reach the group's leader: nothing was sent, retry (runtime-node/gateway/).
+  UNAVAILABLE: 503,
 });
 
 /** WebSocket close codes for errors that end a connection (4000-4999 are ours). */

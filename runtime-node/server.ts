@@ -7,9 +7,9 @@
 
 import './uws-env.js'; // must precede the uWebSockets.js import
 import uWS from 'uWebSockets.js';
-import { WS_CLOSE } from '../core/errors.js';
 import { makeLimits, type Limits } from '../core/limits.js';
 import { ConnectionBudget } from './io/connection-budget.js';
+import { drainDoor, IdleWatch } from './io/graceful-drain.js';
 import { Dispatcher } from '../core/node/dispatcher.js';
 import { mountHttp } from './io/http-front.js';
 import { SendBatcher } from './io/send-batcher.js';
@@ -182,10 +182,8 @@ export async function startServer(options: ServerOptions = {}): Promise<PiccoloS
 
   let shuttingDown = false;
   let httpInFlight = 0;
-  let onIdle: (() => void) | null = null;
-  const idleCheck = (): void => {
-    if (onIdle && pool.inFlight === 0 && httpInFlight === 0) onIdle();
-  };
+  const idle = new IdleWatch(() => pool.inFlight === 0 && httpInFlight === 0);
+  const idleCheck = idle.check;
 
   const app = tls ? uWS.SSLApp({ cert_file_name: tls.certFile, key_file_name: tls.keyFile }) : uWS.App();
   mountMetricsRoute(app, { metrics, authorize: (req) => passwordGate.authorizeHttp(req) });
@@ -263,14 +261,8 @@ export async function startServer(options: ServerOptions = {}): Promise<PiccoloS
   const close = (): Promise<void> => {
     closing ??= (async () => {
       shuttingDown = true;
-      uWS.us_listen_socket_close(listenToken);
       resp?.stopAccepting();
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, SHUTDOWN_DRAIN_MS_MAX);
-        onIdle = () => { clearTimeout(timer); resolve(); };
-        idleCheck();
-      });
-      for (const ws of [...sockets]) ws.end(WS_CLOSE.SHUTTING_DOWN, 'server shutting down');
+      await drainDoor(listenToken, sockets, idle, SHUTDOWN_DRAIN_MS_MAX, 'server shutting down');
       await resp?.close();
       await cluster?.close();
       // The workers close their storages (what was synced becomes durable) before the directory's lock goes.

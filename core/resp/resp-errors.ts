@@ -88,6 +88,7 @@ const CODE_WORD: Readonly<Record<ErrorName, string>> = Object.freeze({
   INDETERMINATE: 'INDETERMINATE',
   OUT_OF_MEMORY: 'OOM',
   CROSS_SLOT: 'CROSSSLOT',
+  UNAVAILABLE: 'TRYAGAIN',
 });
 
 /**

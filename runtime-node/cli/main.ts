@@ -11,6 +11,7 @@ Commands:
   server                 start a node (piccolo server --help)
   cluster up [--nodes N] start a local cluster of N nodes on loopback (docs/cluster.md)
   cluster status         every group's members, leader, term, indexes, lag (--json, --url)
+  gateway --nodes H:P,.. a stateless JSON/Cap'n Proto gateway in front of a cluster (docs/gateway.md)
   get KEY                read a key (--json, --base64)
   set KEY VALUE          write a key (--ttl-ms, --if-absent, --if-present, --version,
                          --base64; VALUE "-" reads standard input)
@@ -61,6 +62,7 @@ async function main(argv: string[]): Promise<number> {
       const { runClusterCommand } = await import('../cluster/cluster-up.js');
       return runClusterCommand(rest);
     }
+    case 'gateway': return (await import('./gateway-command.js')).runGatewayCommand(rest);
     case 'check-history': {
       const { runCheckHistory } = await import('./check-history.js');
       return runCheckHistory(rest, { stdout: (s) => process.stdout.write(s), stderr: (s) => process.stderr.write(s) });

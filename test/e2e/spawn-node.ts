@@ -30,8 +30,10 @@ function storageArgs(args: readonly string[]): string[] {
   return args.some((a) => a === '--in-memory' || a === '--data-dir' || a.startsWith('--data-dir=')) ? [] : ['--in-memory'];
 }
 
-export async function startNode(args: string[] = [], launch: NodeLaunch = REPO_CLI): Promise<RunningNode> {
-  const child = spawn(launch.command, [...launch.commandArgs, 'server', '--port', '0', ...storageArgs(args), ...args], { cwd: launch.cwd });
+/** `command` 'gateway' starts a `piccolo gateway` instead (no storage flags; same listening line). */
+export async function startNode(args: string[] = [], launch: NodeLaunch = REPO_CLI, command: 'server' | 'gateway' = 'server'): Promise<RunningNode> {
+  const commandArgs = command === 'server' ? ['server', '--port', '0', ...storageArgs(args)] : [command, '--port', '0'];
+  const child = spawn(launch.command, [...launch.commandArgs, ...commandArgs, ...args], { cwd: launch.cwd });
   let output = '';
   child.stdout.setEncoding('utf8');
   child.stderr.setEncoding('utf8');
@@ -41,7 +43,7 @@ export async function startNode(args: string[] = [], launch: NodeLaunch = REPO_C
     child.stdout.on('data', (d: string) => {
       output += d;
       // The listening line is written whole: `listening on http://H:P (...)...[; RESP on H:P]`.
-      const line = /listening on http:\/\/[^:\s]+:(\d+)[^\n]*\n/.exec(output);
+      const line = /listening on https?:\/\/[^:\s]+:(\d+)[^\n]*\n/.exec(output);
       if (line) {
         clearTimeout(timer);
         const resp = /RESP on [^:\s]+:(\d+)/.exec(line[0]);

@@ -1,7 +1,7 @@
 // TLS on every door with a self-signed certificate made here by openssl:
 // HTTPS, WSS with the typed client, RESP over TLS with ioredis and
 // redis-cli; bad certificate or key files stop startup naming the file.
-import { execFile, execFileSync, spawnSync } from 'node:child_process';
+import { execFile, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:https';
 import { tmpdir } from 'node:os';
@@ -14,6 +14,7 @@ import WebSocket from 'ws';
 import { connect, ConnectError } from '../../client/index.js';
 import { CLOSE_LINGER_MS } from '../../runtime-node/io/resp-connection.js';
 import { serverModule, startTestNode, type TestNode } from './security-node.js';
+import { makeCertificate } from './test-certificate.js';
 
 const execFileAsync = promisify(execFile);
 const PASSWORD = 'tls-pass';
@@ -25,12 +26,6 @@ const certFile = join(dir, 'cert.pem');
 const keyFile = join(dir, 'key.pem');
 let cert: Buffer;
 let node: TestNode;
-
-function makeCertificate(cert: string, key: string): void {
-  execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '1',
-    '-subj', '/CN=localhost', '-addext', 'subjectAltName=DNS:localhost,IP:127.0.0.1', '-keyout', key, '-out', cert],
-  { stdio: 'ignore', timeout: TOOL_TIMEOUT_MS });
-}
 
 beforeAll(async () => {
   makeCertificate(certFile, keyFile);

@@ -1,0 +1,178 @@
+// Where the gateway sends each request: straight to the node leading its
+// key's group (the LeaderMap), over that node's pipelined binary WebSocket
+// connections (node-link.ts). It stands where a node's workers stand, as the
+// Dispatcher's ShardTransport (a multi-key request's parts arrive here one
+// per group); keyless requests (count, flush, scan) go whole to any node,
+// which covers the whole cluster itself (gateway-executor.ts).
+//
+// Retries, each only when the request certainly did nothing, at most
+// ROUTE_ATTEMPTS_MAX attempts with a growing wait, the map read again first:
+//   - no leader known, or its node unreachable: nothing was sent;
+//   - the node answered NOT_LEADER (it could not serve or forward it);
+//   - a read whose connection closed or timed out (reads change nothing).
+// A write whose connection closed or timed out after it was sent may or may
+// not have been applied: INDETERMINATE, never retried. When the attempts run
+// out the client hears UNAVAILABLE (retryable: nothing was applied).
+//
+// Requests held here (sent, or waiting to retry) are bounded by inFlightMax:
+// past it a request is answered OVERLOADED at once.
+
+import type { ClientErrorName } from '../../client/errors.js';
+import type { ResolvedOptions } from '../../client/options.js';
+import { assert } from '../../core/assert.js';
+import type { ShardTransport } from '../../core/node/dispatcher.js';
+import type { ReplyCallback } from '../../core/node/shard-channel.js';
+import { errReply, type ErrReply, type Request } from '../../core/protocol/ops.js';
+import type { SlotMap } from '../../core/routing/slot-map.js';
+import { isWriteRequest } from '../../core/shard/command.js';
+import { ROUTE_ATTEMPTS_MAX, ROUTE_RETRY_WAIT_MS } from './gateway-limits.js';
+import type { LeaderMap } from './leader-map.js';
+import type { MapRefresher } from './map-refresher.js';
+import { NodeLink } from './node-link.js';
+
+/** Client-side failures that mean the request never left the gateway; they pass through as they are. */
+const NOT_SENT_CODES: ReadonlySet<string> = new Set(['OVERLOADED', 'BAD_REQUEST', 'FRAME_TOO_LARGE']);
+
+/** Where one request goes: its group's leader, or any node for keyless requests. */
+interface Route {
+  readonly what: string;
+  target(): string | null;
+}
+
+export interface GatewayRouterOptions {
+  refresher: MapRefresher;
+  /** WebSocket connections per node. */
+  connectionsPerNode: number;
+  /** Requests held at once before OVERLOADED. */
+  inFlightMax: number;
+  /** The options of the connections to the nodes (binary format, the nodes' password, timeouts). */
+  client: ResolvedOptions;
+  /** The nodes serve TLS: dial wss://. */
+  nodeTls: boolean;
+}
+
+export interface GatewayRouterStatus {
+  inFlight: number;
+  nodes: { endpoint: string; up: boolean; connections: number }[];
+  groups: { group: number; leader: string | null }[];
+}
+
+export class GatewayRouter implements ShardTransport {
+  private readonly links = new Map<string, NodeLink>();
+  private inFlightCount = 0;
+  private turn = 0;
+  private closed = false;
+
+  constructor(private readonly options: GatewayRouterOptions) {}
+
+  get slotMap(): SlotMap {
+    const map = this.options.refresher.current;
+    assert(map !== null, 'the gateway serves only once it has read a map');
+    return map.slotMap;
+  }
+
+  get inFlight(): number {
+    return this.inFlightCount;
+  }
+
+  /**
+   * Opens links to every node a new map names, and closes those to
+   * endpoints it no longer names (a node restarted on another port), once
+   * their requests are answered. A node that is down but still a member
+   * stays named, so its link keeps dialling it.
+   */
+  handleMap(map: LeaderMap): void {
+    const named = new Set(map.endpoints);
+    for (const endpoint of named) this.linkTo(endpoint);
+    for (const [endpoint, link] of this.links) {
+      if (named.has(endpoint)) continue;
+      this.links.delete(endpoint);
+      void link.close();
+    }
+  }
+
+  submit(group: number, request: Request, onReply: ReplyCallback): void {
+    this.route(request, onReply, { what: `group ${group}`, target: () => this.options.refresher.current?.leaderOf(group) ?? null });
+  }
+
+  /** A keyless request, whole, to any reachable node (which covers every group itself). */
+  submitAnywhere(request: Request, onReply: ReplyCallback): void {
+    this.route(request, onReply, { what: 'the cluster', target: () => this.anyUpEndpoint() });
+  }
+
+  status(): GatewayRouterStatus {
+    const map = this.options.refresher.current;
+    return {
+      inFlight: this.inFlightCount,
+      nodes: [...this.links.values()].map((l) => ({ endpoint: l.endpoint, up: l.isUp, connections: l.openCount })),
+      groups: map === null ? [] : Array.from({ length: map.groupCount }, (_, group) => ({ group, leader: map.leaderOf(group) })),
+    };
+  }
+
+  /** Stops retrying and closes every link once its requests are answered. */
+  async close(): Promise<void> {
+    this.closed = true;
+    await Promise.all([...this.links.values()].map((l) => l.close()));
+  }
+
+  private route(request: Request, onReply: ReplyCallback, route: Route): void {
+    if (this.inFlightCount >= this.options.inFlightMax) {
+      onReply(errReply('OVERLOADED', `the gateway holds ${this.inFlightCount} requests for the nodes (in-flight-max); retry with backoff`));
+      return;
+    }
+    this.inFlightCount++;
+    this.attempt(request, (reply) => { this.inFlightCount--; onReply(reply); }, route, 1);
+  }
+
+  private attempt(request: Request, done: ReplyCallback, route: Route, attempt: number): void {
+    const endpoint = route.target();
+    const link = endpoint === null ? null : this.linkTo(endpoint);
+    const connection = link?.pick() ?? null;
+    if (connection === null) {
+      this.options.refresher.request();
+      const why = link === null ? `${route.what} has no leader the gateway knows of yet` : `${route.what}: node ${link.endpoint} is unreachable (${link.trouble})`;
+      this.retryOr(request, done, route, attempt, errReply('UNAVAILABLE', `${why}; nothing was sent: retry shortly`));
+      return;
+    }
+    connection.submit(request, (reply) => {
+      if (reply.ok || reply.code !== 'NOT_LEADER') return done(reply);
+      this.options.refresher.request();
+      this.retryOr(request, done, route, attempt, errReply('UNAVAILABLE', `${route.what}: ${reply.message}; nothing was applied: retry shortly`));
+    }, (error) => {
+      if (NOT_SENT_CODES.has(error.code)) return done(errReply(error.code as Exclude<typeof error.code, ClientErrorName>, error.message));
+      // Sent, and the answer lost: the connection closed or the node did not answer in time.
+      this.options.refresher.request();
+      if (isWriteRequest(request)) {
+        return done(errReply('INDETERMINATE',
+          `${request.op} was sent to ${link!.endpoint} (${route.what}) and ${error.message}: it may or may not have been applied; read before retrying`));
+      }
+      this.retryOr(request, done, route, attempt, errReply('UNAVAILABLE', `${route.what}: ${error.message}; a read changes nothing: retry`));
+    });
+  }
+
+  private retryOr(request: Request, done: ReplyCallback, route: Route, attempt: number, last: ErrReply): void {
+    if (attempt >= ROUTE_ATTEMPTS_MAX || this.closed) {
+      done(last);
+      return;
+    }
+    setTimeout(() => this.attempt(request, done, route, attempt + 1), ROUTE_RETRY_WAIT_MS * attempt);
+  }
+
+  private linkTo(endpoint: string): NodeLink {
+    let link = this.links.get(endpoint);
+    if (link === undefined) {
+      link = new NodeLink(endpoint, this.options.connectionsPerNode, this.options.client, this.options.nodeTls, () => this.options.refresher.request());
+      this.links.set(endpoint, link);
+    }
+    return link;
+  }
+
+  private anyUpEndpoint(): string | null {
+    const links = [...this.links.values()];
+    for (let i = 0; i < links.length; i++) {
+      const link = links[this.turn++ % links.length]!;
+      if (link.isUp) return link.endpoint;
+    }
+    return links[0]?.endpoint ?? null;
+  }
+}
