@@ -89,6 +89,8 @@ export interface WorkerPoolOptions {
   /** Where the groups keep their Raft state (a data directory), or null: in memory. */
   storage: WorkerStorageSetup | null;
   log: (line: string) => void;
+  /** Empty polls before a worker sleeps; default workerIdlePollsMax(cores, workers) (tests set it). */
+  idlePollsMax?: number;
   /** Runs after each batch of replies has been delivered (front doors flush their sends). */
   afterReplies?: () => void;
   /** A cluster node: each worker's replicas and peer rings, and the doorbell it sleeps on. */
@@ -180,7 +182,7 @@ export class WorkerPool implements ShardTransport {
         stats,
         limits: this.options.limits,
         cpu: this.options.pin ? i % cpus : -1,
-        idlePollsMax: workerIdlePollsMax(cpus, this.options.workers),
+        idlePollsMax: this.options.idlePollsMax ?? workerIdlePollsMax(cpus, this.options.workers),
         ...(this.options.cluster ? { cluster: this.options.cluster.workerSetup(i, this.slotMap.shardsOfWorker(i)) } : {}),
       };
       const thread = new Worker(WORKER_SCRIPT, { workerData: setup, name: `piccolo-worker-${i}` });
