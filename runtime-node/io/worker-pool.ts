@@ -24,6 +24,23 @@ export class StorageRefusedError extends Error {
   override name = 'StorageRefusedError';
 }
 
+/**
+ * Empty polls of the request ring before a worker announces sleep
+ * (core/shard/worker-loop.ts: spin before sleep). An empty turn costs about
+ * 0.2 µs, so this spins some 25 µs: enough to catch the IO thread's next
+ * requests while it parses a burst (it publishes each as it goes), far less
+ * than a futex wake-up pair and the context switch it forces. Only with a
+ * core to spare (more cores than workers + the IO thread): where threads
+ * share cores, a spinning worker takes the CPU the IO thread needs to send it
+ * work, and measurement (docs/benchmarks.md, "Wake-ups") found it slower.
+ */
+export const WORKER_IDLE_POLLS_MAX = 128;
+
+/** The spin a worker gets: WORKER_IDLE_POLLS_MAX when the cores outnumber the threads that serve, else none. */
+export function workerIdlePollsMax(cores: number, workers: number): number {
+  return cores > workers + 1 ? WORKER_IDLE_POLLS_MAX : 0;
+}
+
 function notifyConsumer(ring: SpscRing): void {
   Atomics.notify(ring.header, SpscRing.signalConsumerIndex);
 }
@@ -72,6 +89,8 @@ export interface WorkerPoolOptions {
   /** Where the groups keep their Raft state (a data directory), or null: in memory. */
   storage: WorkerStorageSetup | null;
   log: (line: string) => void;
+  /** Empty polls before a worker sleeps; default workerIdlePollsMax(cores, workers) (tests set it). */
+  idlePollsMax?: number;
   /** Runs after each batch of replies has been delivered (front doors flush their sends). */
   afterReplies?: () => void;
   /** A cluster node: each worker's replicas and peer rings, and the doorbell it sleeps on. */
@@ -163,6 +182,7 @@ export class WorkerPool implements ShardTransport {
         stats,
         limits: this.options.limits,
         cpu: this.options.pin ? i % cpus : -1,
+        idlePollsMax: this.options.idlePollsMax ?? workerIdlePollsMax(cpus, this.options.workers),
         ...(this.options.cluster ? { cluster: this.options.cluster.workerSetup(i, this.slotMap.shardsOfWorker(i)) } : {}),
       };
       const thread = new Worker(WORKER_SCRIPT, { workerData: setup, name: `piccolo-worker-${i}` });
@@ -224,6 +244,26 @@ export class WorkerPool implements ShardTransport {
     });
   }
 
+  private afterRepliesScheduled = false;
+
+  /**
+   * The front doors' flush, once per event-loop turn, after every worker's
+   * replies of the turn were delivered: a connection whose pipeline spans
+   * several workers gets one socket write, not one per worker's reply drain.
+   * setImmediate runs in this same loop iteration (the check phase follows
+   * the poll phase that delivered the replies), so no reply waits longer.
+   */
+  private scheduleAfterReplies(): void {
+    if (this.afterRepliesScheduled || this.options.afterReplies === undefined) return;
+    this.afterRepliesScheduled = true;
+    setImmediate(this.runAfterReplies);
+  }
+
+  private readonly runAfterReplies = (): void => {
+    this.afterRepliesScheduled = false;
+    this.options.afterReplies?.();
+  };
+
   /** Read every visible reply, then sleep on the ring's signal word (asynchronously). */
   private armReplies(channel: WorkerChannel): void {
     const drain = (): void => {
@@ -232,7 +272,7 @@ export class WorkerPool implements ShardTransport {
       const result = channel.io.drainReplies();
       if (result.notifyWorkerProducer) notifyProducer(channel.replies);
       if (result.notifyWorkerConsumer) this.scheduleNotify(channel);
-      if (result.delivered > 0) this.options.afterReplies?.();
+      if (result.delivered > 0) this.scheduleAfterReplies();
       const tail = channel.replies.prepareToSleep();
       if (tail === null) {
         setImmediate(drain);

@@ -98,7 +98,7 @@ function waitMs(files: readonly FileRaftStorage[]): number {
 function serve(worker: ShardWorker, files: readonly FileRaftStorage[]): void {
   const batchFlush = setup.storage?.syncMode.kind === 'batch';
   // The loop's decisions are core's (core/shard/worker-loop.ts), shared with the simulator; the waiting is ours.
-  const loop = new WorkerLoop(worker, WORKER_BATCH_MAX, WORKER_IDLE_WAKE_MS, cluster?.tickMs ?? 0);
+  const loop = new WorkerLoop(worker, WORKER_BATCH_MAX, WORKER_IDLE_WAKE_MS, cluster?.tickMs ?? 0, setup.idlePollsMax);
   while (Atomics.load(control, CONTROL_STOP) === 0) {
     worker.memoryBudgetBytes = Number(Atomics.load(controlBigInts, CONTROL_MEMORY_BUDGET_BIGINT));
     cluster?.takePeerInput(worker, Date.now());

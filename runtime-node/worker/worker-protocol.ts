@@ -34,6 +34,8 @@ export interface WorkerSetup {
   limits: Limits;
   /** CPU to pin to, or -1 to leave the thread unpinned. */
   cpu: number;
+  /** Empty polls before the worker sleeps (core/shard/worker-loop.ts); 0 when no core is spare (worker-pool.ts). */
+  idlePollsMax: number;
   /** A cluster node's worker: the replicas it hosts and its peer rings (runtime-node/cluster/cluster-worker.ts). */
   cluster?: WorkerClusterSetup;
 }

@@ -15,6 +15,9 @@ import { SpscRing } from '../../core/ring/spsc-ring.js';
 import { LocalShard } from './local-shard.js';
 import { ShardWorker } from '../../core/shard/shard-worker.js';
 import { plain } from './bytes-helpers.js';
+import { VolatileRaftStorage } from '../../core/raft/raft-storage.js';
+import { Random } from '../../core/random.js';
+import { LONE_REPLICA_ID, startGroupReplica } from '../../core/shard/group-replica.js';
 
 const LIMITS = makeLimits({ keyBytesMax: 16, valueBytesMax: 300, frameBytesMax: 4000 });
 const NOW = 1_000_000;
@@ -150,6 +153,47 @@ describe('ShardWorker', () => {
     h.io.replies.wokeUp();
     expect(h.worker.keyCount).toBe(1);
     expect(h.worker.drain(NOW, 10)).toEqual({ applied: 0, notifyReplies: false, notifyRequests: false, blockedOnReplies: false, snapshotting: false });
+  });
+
+  it('a group of one answers a batch of writes and reads within the drain that took them, with one sync for the writes', () => {
+    const requests = SpscRing.allocate(1 << 16);
+    const replies = SpscRing.allocate(1 << 16);
+    let syncs = 0;
+    const storage = new (class extends VolatileRaftStorage {
+      override sync(): void { syncs++; }
+    })();
+    const replica = startGroupReplica({ group: 5, voters: [LONE_REPLICA_ID] }, LONE_REPLICA_ID, LIMITS, storage, Random.fromSeed(5), NOW);
+    const worker = new ShardWorker([5], requests, replies, LIMITS, new Map([[5, replica]]));
+    const io = { requests: new SpscRing(requests.memory), replies: new SpscRing(replies.memory) };
+    const w = new ByteWriter();
+    const batch: Request[] = [
+      { op: 'set', key: Uint8Array.of(1), value: Uint8Array.of(10) },
+      { op: 'get', key: Uint8Array.of(1) }, // behind a write of the same batch: answered right after it is applied
+      { op: 'set', key: Uint8Array.of(1), value: Uint8Array.of(11) },
+      { op: 'incr', key: Uint8Array.of(2), delta: 5n },
+      { op: 'get', key: Uint8Array.of(1) },
+    ];
+    batch.forEach((request, i) => {
+      w.reset();
+      encodeRequestRecord(w, i + 1, 5, request);
+      io.requests.tryWrite(w.bytes());
+    });
+    io.requests.publish();
+    syncs = 0;
+    const drained = worker.drain(NOW, 100);
+    expect(drained.applied).toBe(batch.length);
+    expect(worker.repliesWaiting).toBe(0);
+    expect(syncs).toBe(1); // the writes arriving together share one sync
+    const got: { tag: number; reply: Reply }[] = [];
+    readReplies({ requests, replies, worker, io }, got);
+    // Every reply is on the ring when the drain returns: nothing waits for a later turn.
+    expect(got.map((r) => r.tag).sort()).toEqual([1, 2, 3, 4, 5]);
+    const byTag = new Map(got.map((r) => [r.tag, plain(r.reply)]));
+    expect(byTag.get(2)).toMatchObject({ ok: true, value: plain(Uint8Array.of(10)) });
+    expect(byTag.get(4)).toMatchObject({ ok: true, integer: '5n' });
+    expect(byTag.get(5)).toMatchObject({ ok: true, value: plain(Uint8Array.of(11)) });
+    // Nothing left: the next turn finds no work.
+    expect(worker.drain(NOW, 100).applied).toBe(0);
   });
 
   it('answers LIMIT_EXCEEDED (and keeps serving) when a valid reply would not fit a ring record', () => {

@@ -32,6 +32,25 @@ describe('worker loop', () => {
     expect(loop.turn(1_101).next).toBe('sleep');
   });
 
+  it('spins: polls again up to idlePollsMax empty turns before it says sleep, and a request within the spin resets it', () => {
+    const requests = SpscRing.allocate(1 << 16, false);
+    const replies = SpscRing.allocate(1 << 16, false);
+    const loop = new WorkerLoop(new ShardWorker([0], requests, replies, DEFAULT_LIMITS), 16, 100, 0, 3);
+    const channel = new ShardChannel(requests, replies);
+    const set = (i: number) => channel.submit(0, { op: 'set', key: enc.encode(`k${i}`), value: enc.encode('v') }, () => {});
+    set(0);
+    expect(loop.turn(1).next).toBe('drain'); // work
+    expect([loop.turn(1).next, loop.turn(1).next]).toEqual(['drain', 'drain']); // two empty polls of three
+    set(1); // arrives within the spin: no sleep, no wake-up needed
+    const caught = loop.turn(1);
+    expect(caught.drained.applied).toBe(1);
+    expect(caught.next).toBe('drain');
+    // The spin starts afresh after work: three empty polls, then sleep.
+    expect([1, 2, 3, 4].map(() => loop.turn(1).next)).toEqual(['drain', 'drain', 'drain', 'sleep']);
+    // And again after the sleep.
+    expect([1, 2, 3, 4].map(() => loop.turn(1).next)).toEqual(['drain', 'drain', 'drain', 'sleep']);
+  });
+
   it('waits for space when the reply ring is full', () => {
     const { loop, channel } = setUp(1000, 4096);
     // Each GET's reply carries a ~1 KiB value: a few fill a 4 KiB reply ring that nobody drains.
