@@ -105,7 +105,7 @@ export function formatReport(report: readonly GroupStatusReport[]): string {
   return `${lines.join('\n')}\n`;
 }
 
-function httpBase(url: string): string {
+export function httpBase(url: string): string {
   let parsed: URL;
   try {
     parsed = new URL(url.includes('://') ? url : `http://${url}`);

@@ -11,6 +11,7 @@ Commands:
   server                 start a node (piccolo server --help)
   cluster up [--nodes N] start a local cluster of N nodes on loopback (docs/cluster.md)
   cluster status         every group's members, leader, term, indexes, lag (--json, --url)
+  cluster transfer-leader --group G --to NODE   move a group's leadership (--node)
   get KEY                read a key (--json, --base64)
   set KEY VALUE          write a key (--ttl-ms, --if-absent, --if-present, --version,
                          --base64; VALUE "-" reads standard input)
@@ -54,6 +55,10 @@ async function main(argv: string[]): Promise<number> {
       return runServerCommand(rest);
     }
     case 'cluster': {
+      if (rest[0] === 'transfer-leader') {
+        const { runClusterTransferLeader } = await import('./cluster-transfer-leader.js');
+        return runClusterTransferLeader(rest.slice(1));
+      }
       if (rest[0] === 'status') {
         const { runClusterStatus } = await import('./cluster-status.js');
         return runClusterStatus(rest.slice(1));

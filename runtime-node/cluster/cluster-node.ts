@@ -7,12 +7,14 @@
 // node card names their ports), close() before the pool stops.
 
 import { randomBytes, randomInt } from 'node:crypto';
+import { resolve } from 'node:path';
 import { DEFAULT_PEER_LIMITS, PEER_BATCH_HEADROOM_BYTES, type Limits } from '../../core/limits.js';
 import type { ShardTransport } from '../../core/node/dispatcher.js';
 import { errReply } from '../../core/protocol/ops.js';
 import { DEFAULT_RAFT_TUNING } from '../../core/raft/raft.js';
 import { SpscRing, ringBufferBytes } from '../../core/ring/spsc-ring.js';
 import { PeerTransport } from '../peer/peer-transport.js';
+import { ClusterAdmin } from './cluster-admin.js';
 import { ClusterRouter, type NodeEndpoints } from './cluster-router.js';
 import { ForwardingRouter } from './forwarding-router.js';
 import { PeerForwarder } from './peer-forwarder.js';
@@ -20,6 +22,7 @@ import { isPeerForward } from '../../schema/peer-forward-codec.js';
 import { ClusterTopology, type ClusterMember } from './cluster-topology.js';
 import type { WorkerClusterSetup } from './cluster-worker.js';
 import { GroupStatusTable } from './group-status.js';
+import { LeaderPreferences } from './leader-preferences.js';
 import { decodeCard, encodeCard } from './node-card.js';
 import { PeerPump, ringDoorbell, type WorkerPeerRings } from './peer-pump.js';
 import { VoteGate } from './vote-gate.js';
@@ -38,6 +41,8 @@ export interface ClusterOptions {
   secret: string | null;
   /** Raft state on disk (--data-dir): votes survive restarts, so the vote gate stays open. */
   durable?: boolean;
+  /** The data directory (--data-dir), where leader preferences are kept; absent with --in-memory. */
+  dataDir?: string;
 }
 
 /**
@@ -82,10 +87,27 @@ export class ClusterNode implements ClusterView {
   private routerInstance: ClusterRouter | null = null;
   /** Client requests (HTTP, WebSocket) to and from other nodes' leaders (peer-forwarder.ts). */
   readonly forwarder: PeerForwarder;
+  /** Where each group's leadership belongs (placement, or an operator's transfer-leader). */
+  readonly preferences: LeaderPreferences;
+  /** The operator's commands (POST /v1/cluster/<action>). */
+  readonly admin: ClusterAdmin;
 
   constructor(readonly options: ClusterOptions, private readonly limits: Limits, private readonly log: (line: string) => void) {
     this.topology = new ClusterTopology(options.nodeId, options.members, options.groups, options.replicas);
     this.status = GroupStatusTable.allocate(options.groups);
+    this.preferences = new LeaderPreferences(options.dataDir === undefined ? null : resolve(options.dataDir),
+      (group) => this.topology.preferredLeader(group), options.groups);
+    this.admin = new ClusterAdmin({
+      selfId: options.nodeId,
+      groups: options.groups,
+      replicasOf: (group) => this.topology.placement[group]!,
+      prefer: (group, node) => {
+        this.preferences.set(group, node);
+        this.pump?.control({ kind: 'preferLeader', group, node });
+      },
+      leadsHere: (group) => this.topology.placement[group]!.includes(options.nodeId) && this.status.read(group).role === 'leader',
+      otherNodes: () => options.members.filter((m) => m.id !== options.nodeId).map((m) => ({ id: m.id, http: this.endpoints.get(m.id)?.http ?? null })),
+    });
     this.linksUp = new Int32Array(new SharedArrayBuffer(4 * options.members.length));
     this.gate = new VoteGate(this.topology, this.status, (group, state) => {
       log(state === 'open' ? `piccolo: group ${group}: this replica may vote`
@@ -114,13 +136,14 @@ export class ClusterNode implements ClusterView {
     const peerOutRing = new SharedArrayBuffer(ringBufferBytes(ringBytes));
     const doorbell = new SharedArrayBuffer(4);
     this.rings[index] = {
-      peerIn: new SpscRing(peerInRing), peerOut: new SpscRing(peerOutRing), doorbell: new Int32Array(doorbell), restartsPending: [],
+      peerIn: new SpscRing(peerInRing), peerOut: new SpscRing(peerOutRing), doorbell: new Int32Array(doorbell), recordsPending: [],
     };
     const hosted = new Set(this.topology.groupsOf(this.options.nodeId));
     return {
       nodeId: this.options.nodeId,
       groups: groupIndexes.filter((g) => hosted.has(g)),
       placement: this.topology.placement.map((nodes) => [...nodes]),
+      preferred: this.preferences.all(this.options.groups),
       memberIds: this.options.members.map((m) => m.id),
       peerInRing,
       peerOutRing,
@@ -139,7 +162,8 @@ export class ClusterNode implements ClusterView {
 
   /** Wrap the workers' transport so requests for groups led elsewhere are redirected. */
   router(workers: ShardTransport): ClusterRouter {
-    this.routerInstance = new ClusterRouter(workers, this.topology, this.status, (id) => this.endpoints.get(id), (id) => this.linkUp(id));
+    this.routerInstance = new ClusterRouter(workers, this.topology, this.status, (id) => this.endpoints.get(id), (id) => this.linkUp(id),
+      (group) => this.preferences.preferredLeader(group));
     return this.routerInstance;
   }
 
@@ -230,6 +254,7 @@ export class ClusterNode implements ClusterView {
         const leader = this.leaderOf(group);
         return {
           group, slots: [first, last], replicas, leader, leaderHttp: this.endpoints.get(leader)?.http ?? null,
+          preferredLeader: this.preferences.preferredLeader(group),
           ...(s ? { role: s.role, term: s.term, commit: s.commit, applied: s.applied, voteGate: this.gate.stateOf(group) } : {}),
         };
       }),

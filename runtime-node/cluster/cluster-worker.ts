@@ -23,6 +23,7 @@
 // behind core/raft/repair-gate.ts, and afterTurn tells the storage when the
 // repair is over (core/replica/replica-repair.ts).
 
+import { unreachable } from '../../core/assert.js';
 import { DEFAULT_PEER_LIMITS, type Limits } from '../../core/limits.js';
 import { DEFAULT_RAFT_TUNING } from '../../core/raft/raft.js';
 import { Random } from '../../core/random.js';
@@ -36,7 +37,7 @@ import type { FileRaftStorage } from '../storage/file-raft-storage.js';
 import { openGroupStorage } from '../worker/group-storage.js';
 import type { WorkerStorageSetup } from '../worker/worker-protocol.js';
 import { GroupStatusTable } from './group-status.js';
-import { PEER_OUT_HEADER_BYTES, restartRecordNode } from './peer-ring-records.js';
+import { controlRecordAt, PEER_OUT_HEADER_BYTES, restartRecordNode, type ControlRecord } from './peer-ring-records.js';
 import { preferredLeaderMove } from './preferred-leader.js';
 
 /** What a clustered worker gets at start-up (WorkerSetup.cluster). */
@@ -44,8 +45,10 @@ export interface WorkerClusterSetup {
   nodeId: number;
   /** Groups whose replica this worker hosts. */
   groups: number[];
-  /** Node ids of every group's replicas, preferred leader first (the same on every node). */
+  /** Node ids of every group's replicas, placement's preferred leader first (the same on every node). */
   placement: number[][];
+  /** Each group's preferred leader now: placement's first node unless an operator moved it (leader-preferences.ts). */
+  preferred: number[];
   /** Node ids of the cluster in order; `linksUp` is indexed the same way. */
   memberIds: number[];
   peerInRing: SharedArrayBuffer;
@@ -128,6 +131,12 @@ export class ClusterWorker {
         for (const replica of this.replicas.values()) replica.raw.raft.followerRestarted(restarted);
         continue;
       }
+      const control = controlRecordAt(this.peerIn.data, at, this.peerIn.lastLength);
+      if (control !== null) {
+        this.peerIn.release();
+        this.handleControl(control);
+        continue;
+      }
       const decoded = decodePeerBatch(this.peerIn.data.subarray(at, at + this.peerIn.lastLength), DEFAULT_PEER_LIMITS);
       // decodePeerBatch copies what it keeps: the record can be released at once.
       this.peerIn.release();
@@ -172,8 +181,27 @@ export class ClusterWorker {
   /** Hand leadership of groups this worker leads to their preferred node; the next tick's process() sends the messages. */
   private movePreferredLeaders(): void {
     for (const replica of this.replicas.values()) {
-      const preferred = preferredLeaderMove(replica, this.setup.placement[replica.group]![0]!, (id) => this.linkUp(id));
+      const preferred = preferredLeaderMove(replica, this.setup.preferred[replica.group]!, (id) => this.linkUp(id));
       if (preferred !== null) replica.raw.transferLeadership(preferred);
+    }
+  }
+
+  /**
+   * An operator's command. preferLeader: remember the new preference and, if
+   * this replica leads, start the transfer now rather than at the next
+   * periodic check (Raft catches the target up first if it lags, and gives
+   * up after an election timeout; the periodic check then tries again).
+   */
+  private handleControl(control: ControlRecord): void {
+    switch (control.kind) {
+      case 'preferLeader': {
+        this.setup.preferred[control.group] = control.node;
+        const replica = this.replicas.get(control.group);
+        if (replica?.isLeader() && replica.id !== control.node) replica.raw.transferLeadership(control.node);
+        // The transfer's messages leave with the next process(); a tick comes within tickMs.
+        break;
+      }
+      default: unreachable(control.kind, 'control record kind');
     }
   }
 

@@ -6,6 +6,7 @@
 import { execFile } from 'node:child_process';
 import { createServer } from 'node:net';
 import { Redis } from 'ioredis';
+import { slotOf } from '../../core/routing/slot-hash.js';
 import { startNode, type RunningNode } from '../e2e/spawn-node.js';
 
 export interface ClusterNodeHandle {
@@ -154,5 +155,58 @@ export class FollowingClient {
   close(): void {
     for (const c of this.connections.values()) c.disconnect();
     this.connections.clear();
+  }
+}
+
+/**
+ * Writers that keep SETting fresh keys through a FollowingClient until
+ * stopped, remembering only acknowledged writes (a write without a reply is
+ * of unknown outcome). `keep` limits the keys (e.g. one group's slots).
+ */
+export class AckedWriters {
+  readonly acked = new Map<string, string>();
+  private writing = true;
+  private readonly done: Promise<void[]>;
+
+  constructor(private ports: number[], count: number, prefix: string, keep: (key: string) => boolean = () => true) {
+    this.done = Promise.all(Array.from({ length: count }, async (_, w) => {
+      let n = 0;
+      while (this.writing) {
+        const client = new FollowingClient(this.ports);
+        for (let i = 0; i < 100 && this.writing; i++) {
+          const key = `${prefix}-${w}-${n}`;
+          const value = `v${n++}`;
+          if (!keep(key)) continue;
+          try {
+            if (await client.command(slotOf(Buffer.from(key)), ['set', key, value], Date.now() + 3_000) === 'OK') this.acked.set(key, value);
+          } catch {
+            // no reply in time: outcome unknown, not acknowledged
+          }
+        }
+        client.close();
+      }
+    }));
+  }
+
+  /** Only these nodes from now on (for clients made after the call). */
+  usePorts(ports: number[]): void {
+    this.ports = ports;
+  }
+
+  async stop(): Promise<void> {
+    this.writing = false;
+    await this.done;
+  }
+
+  /** The acknowledged keys whose value reads back otherwise through `ports` (empty when nothing is lost). */
+  async lost(ports: number[]): Promise<string[]> {
+    const reader = new FollowingClient(ports);
+    try {
+      const keys = [...this.acked.keys()];
+      const values = await Promise.all(keys.map((k) => reader.command(slotOf(Buffer.from(k)), ['get', k], Date.now() + 5_000)));
+      return keys.filter((k, i) => values[i] !== this.acked.get(k));
+    } finally {
+      reader.close();
+    }
   }
 }
