@@ -7,8 +7,8 @@ import { parseArgs } from 'node:util';
 import { TRANSFER_WAIT_MS } from '../cluster/cluster-admin.js';
 import { passwordOf } from './client-commands.js';
 import { httpBase, STATUS_DEFAULT_URL } from './cluster-status.js';
-import { EXIT_OK, EXIT_SERVER_ERROR, EXIT_UNREACHABLE } from './exit-codes.js';
-import { UsageError } from './usage-error.js';
+import { integerFlag, sendClusterCommand } from './cluster-command-call.js';
+import { EXIT_OK } from './exit-codes.js';
 
 /** The node waits up to TRANSFER_WAIT_MS; this leaves room for its relays and the answer. */
 export const TRANSFER_CLI_TIMEOUT_MS = TRANSFER_WAIT_MS + 3_000;
@@ -27,12 +27,6 @@ be reached, 4 refused (bad group or node) or not moved in time (the code
 and message are printed; the preference stays).
 `;
 
-function integerFlag(value: string | undefined, name: string): number {
-  if (value === undefined) throw new UsageError(`cluster transfer-leader needs ${name}`);
-  if (!/^\d{1,10}$/.test(value)) throw new UsageError(`${name} ${value} is not a non-negative integer`);
-  return Number(value);
-}
-
 export async function runClusterTransferLeader(args: string[], out: (text: string) => void = (t) => process.stdout.write(t)): Promise<number> {
   const { values } = parseArgs({
     args, strict: true,
@@ -45,29 +39,19 @@ export async function runClusterTransferLeader(args: string[], out: (text: strin
     out(HELP);
     return EXIT_OK;
   }
-  const group = integerFlag(values.group, '--group');
-  const to = integerFlag(values.to, '--to');
+  const group = integerFlag(values.group, '--group', 'cluster transfer-leader');
+  const to = integerFlag(values.to, '--to', 'cluster transfer-leader');
   const base = httpBase(values.node ?? STATUS_DEFAULT_URL);
   const password = passwordOf(values);
-  let response: Response;
-  let body: { error?: { code: string; message: string }; leader?: number; unreached?: number[] };
-  try {
-    response = await fetch(`${base}/v1/cluster/transfer-leader`, {
-      method: 'POST', body: JSON.stringify({ group, to }),
-      headers: { 'content-type': 'application/json', ...(password === undefined ? {} : { authorization: `Bearer ${password}` }) },
-      signal: AbortSignal.timeout(TRANSFER_CLI_TIMEOUT_MS),
-    });
-    body = await response.json() as typeof body;
-  } catch (error) {
-    process.stderr.write(`piccolo cluster transfer-leader: ${base}: ${(error as Error).message}\n`);
-    return EXIT_UNREACHABLE;
+  const outcome = await sendClusterCommand(base, 'transfer-leader', { group, to }, password, TRANSFER_CLI_TIMEOUT_MS);
+  if (outcome.exit !== EXIT_OK) {
+    process.stderr.write(`piccolo cluster transfer-leader: ${outcome.message}\n`);
+    return outcome.exit;
   }
-  if (values.json) out(`${JSON.stringify(body)}\n`);
-  if (!response.ok) {
-    process.stderr.write(`piccolo cluster transfer-leader: ${body.error?.code ?? response.status}: ${body.error?.message ?? ''}\n`);
-    return EXIT_SERVER_ERROR;
-  }
-  if (!values.json) {
+  const body = outcome.body as { leader?: number; unreached?: number[] };
+  if (values.json) {
+    out(`${JSON.stringify(body)}\n`);
+  } else {
     const missed = body.unreached?.length ? ` (not told, unreachable: nodes ${body.unreached.join(', ')})` : '';
     out(`group ${group}: node ${body.leader} leads${missed}\n`);
   }

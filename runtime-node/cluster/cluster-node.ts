@@ -21,7 +21,9 @@ import { PeerForwarder } from './peer-forwarder.js';
 import { isPeerForward } from '../../schema/peer-forward-codec.js';
 import { ClusterTopology, type ClusterMember } from './cluster-topology.js';
 import type { WorkerClusterSetup } from './cluster-worker.js';
+import { GroupMembersTable } from './group-members.js';
 import { GroupStatusTable } from './group-status.js';
+import { loadMembership, storeMembership, type MembershipRecord } from './membership-record.js';
 import { LeaderPreferences } from './leader-preferences.js';
 import { decodeCard, encodeCard } from './node-card.js';
 import { PeerPump, ringDoorbell, type WorkerPeerRings } from './peer-pump.js';
@@ -91,23 +93,25 @@ export class ClusterNode implements ClusterView {
   readonly preferences: LeaderPreferences;
   /** The operator's commands (POST /v1/cluster/<action>). */
   readonly admin: ClusterAdmin;
+  /** Each hosted group's voters and learners, as its worker publishes them. */
+  readonly members: GroupMembersTable;
+  /** Groups this node hosts a replica of: placed here, or moved here since (the pump admits their peer traffic). */
+  readonly hosted: Set<number>;
+  /** This node's copy of the membership record (membership-record.ts). */
+  private membership: MembershipRecord;
+  private readonly dataDir: string | null;
 
   constructor(readonly options: ClusterOptions, private readonly limits: Limits, private readonly log: (line: string) => void) {
     this.topology = new ClusterTopology(options.nodeId, options.members, options.groups, options.replicas);
     this.status = GroupStatusTable.allocate(options.groups);
-    this.preferences = new LeaderPreferences(options.dataDir === undefined ? null : resolve(options.dataDir),
-      (group) => this.topology.preferredLeader(group), options.groups);
-    this.admin = new ClusterAdmin({
-      selfId: options.nodeId,
-      groups: options.groups,
-      replicasOf: (group) => this.topology.placement[group]!,
-      prefer: (group, node) => {
-        this.preferences.set(group, node);
-        this.pump?.control({ kind: 'preferLeader', group, node });
-      },
-      leadsHere: (group) => this.topology.placement[group]!.includes(options.nodeId) && this.status.read(group).role === 'leader',
-      otherNodes: () => options.members.filter((m) => m.id !== options.nodeId).map((m) => ({ id: m.id, http: this.endpoints.get(m.id)?.http ?? null })),
-    });
+    this.members = GroupMembersTable.allocate(options.groups);
+    this.dataDir = options.dataDir === undefined ? null : resolve(options.dataDir);
+    // Host and route by the membership as it was last announced, not by the --peers list alone.
+    this.membership = loadMembership(this.dataDir, options.groups);
+    this.applyMembership();
+    this.hosted = new Set(this.topology.groupsOf(options.nodeId));
+    this.preferences = new LeaderPreferences(this.dataDir, (group) => this.topology.preferredLeader(group), options.groups);
+    this.admin = this.createAdmin();
     this.linksUp = new Int32Array(new SharedArrayBuffer(4 * options.members.length));
     this.gate = new VoteGate(this.topology, this.status, (group, state) => {
       log(state === 'open' ? `piccolo: group ${group}: this replica may vote`
@@ -124,6 +128,42 @@ export class ClusterNode implements ClusterView {
     });
   }
 
+  private createAdmin(): ClusterAdmin {
+    const { options } = this;
+    return new ClusterAdmin({
+      selfId: options.nodeId,
+      groups: options.groups,
+      replicas: options.replicas,
+      durable: this.dataDir !== null,
+      replicasOf: (group) => this.topology.placement[group]!,
+      nodes: () => options.members.map((m) => ({ id: m.id, http: this.endpoints.get(m.id)?.http ?? null })),
+      prefer: (group, node) => {
+        this.preferences.set(group, node);
+        this.pump?.control({ kind: 'preferLeader', group, node });
+      },
+      leadsHere: (group) => this.hosted.has(group) && this.status.read(group).role === 'leader',
+      hostGroup: (group) => {
+        if (this.hosted.has(group)) return;
+        this.hosted.add(group);
+        this.pump?.control({ kind: 'hostGroup', group, node: options.nodeId });
+      },
+      confChange: (group, kind, node) => this.pump?.control({ kind, group, node }),
+      membership: () => this.membership,
+      adoptMembership: (record) => {
+        if (record.version <= this.membership.version) return;
+        storeMembership(this.dataDir, record);
+        this.membership = record;
+        this.applyMembership();
+      },
+      log: this.log,
+    });
+  }
+
+  /** The membership record's replicas become the routing view. */
+  private applyMembership(): void {
+    for (const [group, nodes] of Object.entries(this.membership.replicas)) this.topology.setReplicas(Number(group), nodes);
+  }
+
   /** Workers for `requested`: no more than groups (a worker hosts whole groups). */
   workerCount(requested: number): number {
     return Math.max(1, Math.min(requested, this.options.groups));
@@ -138,17 +178,17 @@ export class ClusterNode implements ClusterView {
     this.rings[index] = {
       peerIn: new SpscRing(peerInRing), peerOut: new SpscRing(peerOutRing), doorbell: new Int32Array(doorbell), recordsPending: [],
     };
-    const hosted = new Set(this.topology.groupsOf(this.options.nodeId));
     return {
       nodeId: this.options.nodeId,
-      groups: groupIndexes.filter((g) => hosted.has(g)),
-      placement: this.topology.placement.map((nodes) => [...nodes]),
+      groups: groupIndexes.filter((g) => this.hosted.has(g)),
+      placement: this.topology.genesis.map((nodes) => [...nodes]),
       preferred: this.preferences.all(this.options.groups),
       memberIds: this.options.members.map((m) => m.id),
       peerInRing,
       peerOutRing,
       doorbell,
       status: this.status.memory as SharedArrayBuffer,
+      members: this.members.memory,
       linksUp: this.linksUp.buffer as SharedArrayBuffer,
       tickMs: RAFT_TICK_MS,
       seed: randomInt(2 ** 31),
@@ -178,7 +218,7 @@ export class ClusterNode implements ClusterView {
 
   termMax(): number {
     let max = 0;
-    for (const group of this.topology.groupsOf(this.options.nodeId)) max = Math.max(max, this.status.read(group).term);
+    for (const group of this.hosted) max = Math.max(max, this.status.read(group).term);
     return max;
   }
 
@@ -196,7 +236,7 @@ export class ClusterNode implements ClusterView {
     const { options, topology } = this;
     this.endpoints.set(options.nodeId, own);
     const self = topology.member(options.nodeId)!;
-    const hosted = new Set(topology.groupsOf(options.nodeId));
+    const hosted = this.hosted;
     const peers = new Map(options.members.map((m) => [m.id, { host: m.host, port: m.peerPort }]));
     const setLink = (peer: number, up: boolean): void => {
       const index = options.members.findIndex((m) => m.id === peer);
@@ -244,18 +284,20 @@ export class ClusterNode implements ClusterView {
       nodeId: self,
       peerPort: this.peerPort,
       forwarding: { ...this.forwarder.stats, inFlight: this.forwarder.inFlight },
+      membership: { version: this.membership.version, removed: this.membership.removed },
       nodes: this.options.members.map((m) => ({
         id: m.id, peer: `${m.host}:${m.peerPort}`, linkUp: m.id === self || this.linkUp(m.id), ...(this.endpoints.get(m.id) ?? {}),
       })),
       groups: topology.placement.map((replicas, group) => {
         const [first, last] = topology.slotRange(group);
-        const hosted = replicas.includes(self);
-        const s = hosted ? this.status.read(group) : null;
+        const s = this.hosted.has(group) ? this.status.read(group) : null;
+        const members = s ? this.members.read(group) : null;
         const leader = this.leaderOf(group);
         return {
           group, slots: [first, last], replicas, leader, leaderHttp: this.endpoints.get(leader)?.http ?? null,
           preferredLeader: this.preferences.preferredLeader(group),
-          ...(s ? { role: s.role, term: s.term, commit: s.commit, applied: s.applied, voteGate: this.gate.stateOf(group) } : {}),
+          ...(s ? { role: s.role, term: s.term, commit: s.commit, applied: s.applied, voteGate: this.gate.stateOf(group) ?? 'open' } : {}),
+          ...(members ? { voters: members.voters, learners: members.learners } : {}),
         };
       }),
     };

@@ -70,8 +70,8 @@ export class ClusterRouter implements ShardTransport {
     const nodes = this.topology.placement[group]!;
     if (nodes.includes(this.topology.selfId)) return this.status.leaderOf(group);
     const preferred = this.preferredOf(group);
-    if (this.linkUp(preferred)) return preferred;
-    return nodes.find((id) => this.linkUp(id)) ?? preferred;
+    if (nodes.includes(preferred) && this.linkUp(preferred)) return preferred;
+    return nodes.find((id) => this.linkUp(id)) ?? nodes[0]!;
   }
 
   submit(group: number, request: Request, onReply: ReplyCallback): void {

@@ -45,8 +45,13 @@ export function parsePeers(entries: readonly string[]): ClusterMember[] {
 }
 
 export class ClusterTopology {
-  /** Node ids hosting each group, preferred leader first. */
+  /**
+   * Node ids hosting each group now, as this node knows it: the first
+   * placement, then as replicas move (setReplicas; membership-record.ts).
+   */
   readonly placement: readonly (readonly number[])[];
+  /** Node ids of each group as first placed, preferred leader first: every replica's bootstrap membership. */
+  readonly genesis: readonly (readonly number[])[];
   /** slot -> group (contiguous ranges, as Redis Cluster assigns them). */
   readonly slots: SlotMap;
 
@@ -65,7 +70,8 @@ export class ClusterTopology {
     }
     if (groups < 1 || groups > CLUSTER_GROUPS_MAX) throw new ConfigError(`--groups ${groups} must be in 1..${CLUSTER_GROUPS_MAX}`);
     const n = members.length;
-    this.placement = Array.from({ length: groups }, (_, g) => Array.from({ length: replicas }, (_, i) => members[(g + i) % n]!.id));
+    this.genesis = Array.from({ length: groups }, (_, g) => Array.from({ length: replicas }, (_, i) => members[(g + i) % n]!.id));
+    this.placement = this.genesis.map((nodes) => [...nodes]);
     this.slots = new SlotMap(groups, 1);
     const ranges: [number, number][] = Array.from({ length: groups }, () => [-1, -1]);
     for (let slot = 0; slot < SLOT_COUNT; slot++) {
@@ -89,8 +95,14 @@ export class ClusterTopology {
     return out;
   }
 
+  /** Placement's preferred leader of `group` (an operator may prefer another: leader-preferences.ts). */
   preferredLeader(group: number): number {
-    return this.placement[group]![0]!;
+    return this.genesis[group]![0]!;
+  }
+
+  /** The replicas of `group` moved (the membership record said so). */
+  setReplicas(group: number, nodes: readonly number[]): void {
+    (this.placement as number[][])[group] = [...nodes];
   }
 
   /** The inclusive slot range [first, last] of a group. */

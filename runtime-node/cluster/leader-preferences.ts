@@ -14,8 +14,7 @@
 // old preference: should it lead that group, it would move leadership to
 // its preferred node, and a later transfer-leader tells it again.
 
-import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { readJsonFile, writeJsonFile } from './json-file.js';
 
 export const PREFERENCES_FILE = 'cluster-preferences.json';
 
@@ -24,10 +23,7 @@ export class LeaderPreferences {
 
   /** `dir`: the data directory, or null to keep overrides in memory only (--in-memory). */
   constructor(private readonly dir: string | null, private readonly placementFirst: (group: number) => number, groups: number) {
-    if (dir === null) return;
-    const path = join(dir, PREFERENCES_FILE);
-    if (!existsSync(path)) return;
-    const stored = JSON.parse(readFileSync(path, 'utf8')) as { groups?: Record<string, number> };
+    const stored = (readJsonFile(dir, PREFERENCES_FILE) ?? {}) as { groups?: Record<string, number> };
     for (const [group, node] of Object.entries(stored.groups ?? {})) {
       const g = Number(group);
       // A file from another group count (refused elsewhere) or edited by hand: ignore what does not fit.
@@ -48,10 +44,7 @@ export class LeaderPreferences {
   set(group: number, node: number): void {
     if (node === this.placementFirst(group)) this.overrides.delete(group);
     else this.overrides.set(group, node);
-    if (this.dir === null) return;
-    const path = join(this.dir, PREFERENCES_FILE);
     const groups = Object.fromEntries([...this.overrides].sort((a, b) => a[0] - b[0]).map(([g, n]) => [String(g), n]));
-    writeFileSync(`${path}.tmp`, `${JSON.stringify({ groups }, null, 2)}\n`);
-    renameSync(`${path}.tmp`, path);
+    writeJsonFile(this.dir, PREFERENCES_FILE, { groups });
   }
 }

@@ -25,6 +25,12 @@ export const CONTROL_RECORD_BYTES = 16;
 export const CONTROL_KINDS = {
   /** Node `node` is the group's preferred leader from now on: a leader elsewhere hands leadership to it (preferred-leader.ts). */
   preferLeader: 1,
+  /** Start a replica of the group on this node (a learner-to-be: replica-mover.ts). */
+  hostGroup: 2,
+  /** If this replica leads the group: propose the Raft membership change of that name for node `node`. */
+  addLearner: 3,
+  addVoter: 4,
+  remove: 5,
 } as const;
 export type ControlKind = keyof typeof CONTROL_KINDS;
 
