@@ -13,10 +13,17 @@
 //   TRYAGAIN (certainly not applied: safe to retry). Every node changes its
 //   preference, so the new leader does not hand leadership back.
 //
+// add-node {id, peer}: every node learns the new node's peer address (the
+//   membership record, announced to every node and kept in each data
+//   directory), then replicas move to it (replica-mover.ts) until it holds
+//   its share. The node itself is started with --join (cluster-join.ts).
+//
 // remove-node {id}: moves every replica off node `id` (replica-mover.ts),
 //   then records the node as removed in the membership record every node
-//   keeps. Answers when done, or after MOVE_WAIT_MS with what is left (run
-//   it again: it goes on from where the groups are).
+//   keeps.
+//
+// Both answer when done, or after MOVE_WAIT_MS with what is left (run them
+// again: they go on from where the groups are).
 //
 // The steps the mover sends to other nodes: host-group {group} (start a
 // replica here), conf-change {group, kind, node} (if this node's replica
@@ -30,6 +37,7 @@
 
 import type { ErrorName } from '../../core/errors.js';
 import { fetchNodeView, postAdmin } from './admin-http.js';
+import type { ClusterMember } from './cluster-topology.js';
 import { parseMembership, type MembershipRecord } from './membership-record.js';
 import { moveReplicas, type MoveReport } from './replica-mover.js';
 
@@ -63,6 +71,10 @@ export interface ClusterAdminDeps {
   replicasOf(group: number): readonly number[];
   /** Every node of the cluster (removed ones included) with its HTTP endpoint as far as known, this one included. */
   nodes(): { id: number; http: string | null }[];
+  /** The node ids the first placement was computed from. */
+  genesis(): readonly number[];
+  /** Every node with its peer address. */
+  members(): readonly ClusterMember[];
   /** Record `node` as `group`'s preferred leader here (stored, and told to the workers). */
   prefer(group: number, node: number): void;
   /** Whether this node's replica of `group` leads it (false if it hosts none). */
@@ -92,10 +104,11 @@ export class ClusterAdmin {
     switch (action) {
       case 'transfer-leader': return this.transferLeader(fields, authorization);
       case 'remove-node': return this.removeNode(fields, authorization);
+      case 'add-node': return this.addNode(fields, authorization);
       case 'host-group': return this.hostGroup(fields);
       case 'conf-change': return this.confChange(fields);
       case 'membership': return this.membership(fields);
-      default: return refuse('NOT_FOUND', `no cluster command '${action.slice(0, 64)}' (known: transfer-leader, remove-node)`);
+      default: return refuse('NOT_FOUND', `no cluster command '${action.slice(0, 64)}' (known: transfer-leader, add-node, remove-node)`);
     }
   }
 
@@ -155,6 +168,45 @@ export class ClusterAdmin {
     if (target.length < deps.replicas) {
       return refuse('BAD_REQUEST', `removing node ${id as number} would leave ${target.length} nodes for ${deps.replicas} replicas per group`);
     }
+    const report = await this.move(target, authorization);
+    if (report.done && !deps.membership().removed.includes(id as number)) {
+      const now = deps.membership();
+      await this.announce({ ...now, version: now.version + 1, removed: [...now.removed, id as number].sort((a, b) => a - b) }, authorization);
+      deps.log(`piccolo: node ${id as number} holds no replica any more and is removed from the cluster; it can be stopped`);
+    }
+    return { ok: true, value: { id, ...report } };
+  }
+
+  private async addNode(fields: Record<string, unknown>, authorization: string): Promise<AdminResult> {
+    const { deps } = this;
+    const { id, peer } = fields;
+    const match = typeof peer === 'string' ? /^(.+):(\d{1,5})$/.exec(peer) : null;
+    if (!Number.isInteger(id) || (id as number) < 1) return refuse('BAD_REQUEST', 'id must be a node id (a positive integer)');
+    if (match === null || Number(match[2]) < 1 || Number(match[2]) > 65535) return refuse('BAD_REQUEST', 'peer must be the new node\'s peer address, HOST:PORT');
+    if (!deps.durable) return refuse('BAD_REQUEST', 'membership changes need every node to keep its Raft state: run the cluster with --data-dir, not --in-memory');
+    const member: ClusterMember = { id: id as number, host: match[1]!.replace(/^\[(.*)\]$/, '$1'), peerPort: Number(match[2]) };
+    const membership = deps.membership();
+    if (membership.removed.includes(member.id)) return refuse('BAD_REQUEST', `node ${member.id} was removed; give the new node another id`);
+    const known = deps.members().find((m) => m.id === member.id);
+    if (known !== undefined && (known.host !== member.host || known.peerPort !== member.peerPort)) {
+      return refuse('BAD_REQUEST', `node ${member.id} is in the cluster already, at ${known.host}:${known.peerPort}`);
+    }
+    if (known === undefined || membership.nodes === undefined) {
+      const nodes = [...deps.members().filter((m) => m.id !== member.id), member].sort((a, b) => a.id - b.id)
+        .map((m) => ({ id: m.id, host: m.host, peerPort: m.peerPort }));
+      await this.announce({
+        ...membership, version: membership.version + 1, nodes, genesis: deps.genesis(), shape: { groups: deps.groups, replicas: deps.replicas },
+      }, authorization);
+      deps.log(`piccolo: node ${member.id} at ${peer as string} is a member; moving replicas to it`);
+    }
+    const target = deps.members().map((m) => m.id).filter((n) => !membership.removed.includes(n));
+    const report = await this.move(target, authorization);
+    return { ok: true, value: { id, ...report } };
+  }
+
+  /** Run the replica mover toward `target` for up to MOVE_WAIT_MS, one move at a time on this node. */
+  private async move(target: readonly number[], authorization: string): Promise<MoveReport> {
+    const { deps } = this;
     while (this.moving !== null) await this.moving.catch(() => undefined);
     const moving = moveReplicas({
       groups: deps.groups, replicas: deps.replicas, authorization, log: deps.log,
@@ -164,18 +216,11 @@ export class ClusterAdmin {
       transferLeader: async (group, to) => (await this.transferLeader({ group, to }, authorization)).ok,
     }, target, Date.now() + MOVE_WAIT_MS);
     this.moving = moving;
-    let report: MoveReport;
     try {
-      report = await moving;
+      return await moving;
     } finally {
       this.moving = null;
     }
-    if (report.done && !deps.membership().removed.includes(id as number)) {
-      const now = deps.membership();
-      await this.announce({ ...now, version: now.version + 1, removed: [...now.removed, id as number].sort((a, b) => a - b) }, authorization);
-      deps.log(`piccolo: node ${id as number} holds no replica any more and is removed from the cluster; it can be stopped`);
-    }
-    return { ok: true, value: { id, ...report } };
   }
 
   /** Keep `record` here and tell every other node (best effort: a node that misses it is told the next one). */

@@ -19,7 +19,7 @@ import { ClusterRouter, type NodeEndpoints } from './cluster-router.js';
 import { ForwardingRouter } from './forwarding-router.js';
 import { PeerForwarder } from './peer-forwarder.js';
 import { isPeerForward } from '../../schema/peer-forward-codec.js';
-import { ClusterTopology, type ClusterMember } from './cluster-topology.js';
+import { CLUSTER_NODES_MAX, ClusterTopology, type ClusterMember } from './cluster-topology.js';
 import type { WorkerClusterSetup } from './cluster-worker.js';
 import { GroupMembersTable } from './group-members.js';
 import { GroupStatusTable } from './group-status.js';
@@ -43,6 +43,10 @@ export interface ClusterOptions {
   secret: string | null;
   /** Raft state on disk (--data-dir): votes survive restarts, so the vote gate stays open. */
   durable?: boolean;
+  /** The node ids the first placement was computed from, when `members` is no longer that list (nodes were added). */
+  genesis?: readonly number[];
+  /** A node that joined (--join): the membership record it read from the cluster, kept as its own at first start. */
+  joined?: MembershipRecord;
   /** The data directory (--data-dir), where leader preferences are kept; absent with --in-memory. */
   dataDir?: string;
 }
@@ -100,19 +104,28 @@ export class ClusterNode implements ClusterView {
   /** This node's copy of the membership record (membership-record.ts). */
   private membership: MembershipRecord;
   private readonly dataDir: string | null;
+  /** Each member's index in `linksUp`, given in the order nodes became known (workers index the first ones the same way). */
+  private readonly linkSlots = new Map<number, number>();
+  /** Every other node's peer address; the transport reads it when a link is first needed, so added nodes are reached. */
+  private readonly peers = new Map<number, { host: string; port: number }>();
 
   constructor(readonly options: ClusterOptions, private readonly limits: Limits, private readonly log: (line: string) => void) {
-    this.topology = new ClusterTopology(options.nodeId, options.members, options.groups, options.replicas);
+    this.topology = new ClusterTopology(options.nodeId, [...options.members], options.groups, options.replicas, options.genesis);
     this.status = GroupStatusTable.allocate(options.groups);
     this.members = GroupMembersTable.allocate(options.groups);
     this.dataDir = options.dataDir === undefined ? null : resolve(options.dataDir);
     // Host and route by the membership as it was last announced, not by the --peers list alone.
     this.membership = loadMembership(this.dataDir, options.groups);
+    if (options.joined !== undefined && this.membership.nodes === undefined) {
+      this.membership = options.joined;
+      storeMembership(this.dataDir, this.membership);
+    }
+    this.linksUp = new Int32Array(new SharedArrayBuffer(4 * CLUSTER_NODES_MAX));
+    for (const m of options.members) this.addPeer(m);
     this.applyMembership();
     this.hosted = new Set(this.topology.groupsOf(options.nodeId));
     this.preferences = new LeaderPreferences(this.dataDir, (group) => this.topology.preferredLeader(group), options.groups);
     this.admin = this.createAdmin();
-    this.linksUp = new Int32Array(new SharedArrayBuffer(4 * options.members.length));
     this.gate = new VoteGate(this.topology, this.status, (group, state) => {
       log(state === 'open' ? `piccolo: group ${group}: this replica may vote`
         : `piccolo: group ${group}: the group has a history this node may have forgotten; no votes until it has caught up with a leader`);
@@ -136,7 +149,9 @@ export class ClusterNode implements ClusterView {
       replicas: options.replicas,
       durable: this.dataDir !== null,
       replicasOf: (group) => this.topology.placement[group]!,
-      nodes: () => options.members.map((m) => ({ id: m.id, http: this.endpoints.get(m.id)?.http ?? null })),
+      nodes: () => this.topology.members.map((m) => ({ id: m.id, http: this.endpoints.get(m.id)?.http ?? null })),
+      genesis: () => this.topology.genesisIds,
+      members: () => this.topology.members,
       prefer: (group, node) => {
         this.preferences.set(group, node);
         this.pump?.control({ kind: 'preferLeader', group, node });
@@ -159,9 +174,27 @@ export class ClusterNode implements ClusterView {
     });
   }
 
-  /** The membership record's replicas become the routing view. */
+  /** The membership record's nodes join the address book, its replicas become the routing view. */
   private applyMembership(): void {
+    for (const node of this.membership.nodes ?? []) this.addPeer(node);
     for (const [group, nodes] of Object.entries(this.membership.replicas)) this.topology.setReplicas(Number(group), nodes);
+  }
+
+  /** A node this one can link to (from --peers, or added since): its address, a link-state slot, a link opened if this end dials. */
+  private addPeer(member: ClusterMember): void {
+    if (this.linkSlots.has(member.id)) return;
+    if (this.linkSlots.size >= CLUSTER_NODES_MAX) {
+      this.log(`piccolo: node ${member.id} not added: a cluster has at most ${CLUSTER_NODES_MAX} nodes`);
+      return;
+    }
+    this.linkSlots.set(member.id, this.linkSlots.size);
+    this.topology.addMember(member);
+    if (member.id === this.options.nodeId) return;
+    this.peers.set(member.id, { host: member.host, port: member.peerPort });
+    if (this.transport !== null) {
+      this.log(`piccolo: node ${member.id} joined the cluster at ${member.host}:${member.peerPort}`);
+      this.transport.connect(member.id);
+    }
   }
 
   /** Workers for `requested`: no more than groups (a worker hosts whole groups). */
@@ -183,7 +216,7 @@ export class ClusterNode implements ClusterView {
       groups: groupIndexes.filter((g) => this.hosted.has(g)),
       placement: this.topology.genesis.map((nodes) => [...nodes]),
       preferred: this.preferences.all(this.options.groups),
-      memberIds: this.options.members.map((m) => m.id),
+      memberIds: [...this.linkSlots.keys()],
       peerInRing,
       peerOutRing,
       doorbell,
@@ -227,8 +260,8 @@ export class ClusterNode implements ClusterView {
   }
 
   linkUp(nodeId: number): boolean {
-    const index = this.options.members.findIndex((m) => m.id === nodeId);
-    return index >= 0 && Atomics.load(this.linksUp, index) === 1;
+    const index = this.linkSlots.get(nodeId);
+    return index !== undefined && Atomics.load(this.linksUp, index) === 1;
   }
 
   /** Open the peer port and start moving peer batches. `own`: this node's client endpoints, as the card advertises them. */
@@ -237,10 +270,10 @@ export class ClusterNode implements ClusterView {
     this.endpoints.set(options.nodeId, own);
     const self = topology.member(options.nodeId)!;
     const hosted = this.hosted;
-    const peers = new Map(options.members.map((m) => [m.id, { host: m.host, port: m.peerPort }]));
+    const peers = this.peers;
     const setLink = (peer: number, up: boolean): void => {
-      const index = options.members.findIndex((m) => m.id === peer);
-      if (index >= 0) Atomics.store(this.linksUp, index, up ? 1 : 0);
+      const index = this.linkSlots.get(peer);
+      if (index !== undefined) Atomics.store(this.linksUp, index, up ? 1 : 0);
     };
     const transport = new PeerTransport({
       nodeId: options.nodeId, host: self.host, port: options.peerPort, peers, secret: options.secret,
@@ -284,8 +317,10 @@ export class ClusterNode implements ClusterView {
       nodeId: self,
       peerPort: this.peerPort,
       forwarding: { ...this.forwarder.stats, inFlight: this.forwarder.inFlight },
-      membership: { version: this.membership.version, removed: this.membership.removed },
-      nodes: this.options.members.map((m) => ({
+      replicasPerGroup: this.options.replicas,
+      genesis: topology.genesisIds,
+      membership: this.membership,
+      nodes: topology.members.map((m) => ({
         id: m.id, peer: `${m.host}:${m.peerPort}`, linkUp: m.id === self || this.linkUp(m.id), ...(this.endpoints.get(m.id) ?? {}),
       })),
       groups: topology.placement.map((replicas, group) => {

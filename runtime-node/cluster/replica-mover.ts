@@ -142,5 +142,5 @@ async function announceReplicas(deps: MoverDeps, sights: readonly GroupSight[]):
       changed = true;
     }
   }
-  if (changed) await deps.announce({ version: current.version + 1, removed: current.removed, replicas });
+  if (changed) await deps.announce({ ...current, version: current.version + 1, replicas });
 }

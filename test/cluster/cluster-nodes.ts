@@ -7,7 +7,8 @@ import { execFile } from 'node:child_process';
 import { createServer } from 'node:net';
 import { Redis } from 'ioredis';
 import { slotOf } from '../../core/routing/slot-hash.js';
-import { startNode, type RunningNode } from '../e2e/spawn-node.js';
+import type { NodeView } from '../../runtime-node/cluster/admin-http.js';
+import { CLI, startNode, type RunningNode } from '../e2e/spawn-node.js';
 
 export interface ClusterNodeHandle {
   id: number;
@@ -209,4 +210,18 @@ export class AckedWriters {
       reader.close();
     }
   }
+}
+
+/** Runs the compiled CLI (`piccolo ARGS`); resolves with its exit code and output (never rejects). */
+export function runPiccolo(args: string[], timeoutMs = 50_000): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [CLI, ...args], { timeout: timeoutMs }, (error, stdout, stderr) => {
+      resolve({ code: error ? (typeof error.code === 'number' ? error.code : -1) : 0, stdout, stderr });
+    });
+  });
+}
+
+/** A node's GET /v1/cluster (no password). */
+export async function nodeView(httpPort: number): Promise<NodeView & { groups: { replicas: number[]; leader: number }[] }> {
+  return await (await fetch(`http://127.0.0.1:${httpPort}/v1/cluster`)).json() as NodeView & { groups: { replicas: number[]; leader: number }[] };
 }

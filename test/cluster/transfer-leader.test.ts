@@ -5,14 +5,12 @@
 // every acknowledged write reads back. Bad commands are refused with a
 // code. Real processes on loopback; needs `npm run build`.
 
-import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { slotOf } from '../../core/routing/slot-hash.js';
-import { CLI } from '../e2e/spawn-node.js';
-import { AckedWriters, clusterReady, respCommand, startCluster, until, type TestCluster } from './cluster-nodes.js';
+import { AckedWriters, clusterReady, respCommand, runPiccolo, startCluster, until, type TestCluster } from './cluster-nodes.js';
 
 const WRITERS = 3;
 /** Group 0 holds slots 0..5460 with 3 groups; its placement prefers node 1. */
@@ -34,14 +32,6 @@ afterAll(async () => {
 
 const slot = (key: string): number => slotOf(Buffer.from(key));
 
-function piccolo(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [CLI, ...args], { timeout: 15_000 }, (error, stdout, stderr) => {
-      resolve({ code: error ? (typeof error.code === 'number' ? error.code : -1) : 0, stdout, stderr });
-    });
-  });
-}
-
 /** The RESP port CLUSTER SLOTS names for slot 0 (group 0) on the node at `port`. */
 async function group0LeaderPort(port: number): Promise<number> {
   const ranges = await respCommand(port, 'cluster', 'slots') as [number, number, [string, number, string]][];
@@ -61,7 +51,7 @@ it('moves a group leader to the named node under load; it stays; no acknowledged
 
   // Asked of node 3, which neither leads the group nor is the target: it relays.
   const started = Date.now();
-  const moved = await piccolo(['cluster', 'transfer-leader', '--group', String(GROUP), '--to', String(TARGET), '--node', `127.0.0.1:${cluster.nodes[2]!.node.port}`]);
+  const moved = await runPiccolo(['cluster', 'transfer-leader', '--group', String(GROUP), '--to', String(TARGET), '--node', `127.0.0.1:${cluster.nodes[2]!.node.port}`]);
   const tookMs = Date.now() - started;
   expect(moved.stderr).toBe('');
   expect(moved.code).toBe(0);
@@ -86,13 +76,13 @@ it('moves a group leader to the named node under load; it stays; no acknowledged
 
 it('refuses a node that holds no replica, and a group that does not exist, with a code', async () => {
   const node = `127.0.0.1:${cluster.nodes[0]!.node.port}`;
-  const noReplica = await piccolo(['cluster', 'transfer-leader', '--group', '1', '--to', '9', '--node', node]);
+  const noReplica = await runPiccolo(['cluster', 'transfer-leader', '--group', '1', '--to', '9', '--node', node]);
   expect(noReplica.code).toBe(4);
   expect(noReplica.stderr).toContain('BAD_REQUEST: to must name a node holding a replica of group 1 (its replicas: 2, 3, 1)');
-  const noGroup = await piccolo(['cluster', 'transfer-leader', '--group', '7', '--to', '1', '--node', node]);
+  const noGroup = await runPiccolo(['cluster', 'transfer-leader', '--group', '7', '--to', '1', '--node', node]);
   expect(noGroup.code).toBe(4);
   expect(noGroup.stderr).toContain('BAD_REQUEST: group must be an integer in 0..2');
-  const usage = await piccolo(['cluster', 'transfer-leader', '--to', '1', '--node', node]);
+  const usage = await runPiccolo(['cluster', 'transfer-leader', '--to', '1', '--node', node]);
   expect(usage.code).toBe(2);
   expect(usage.stderr).toContain('needs --group');
 }, 20_000);
