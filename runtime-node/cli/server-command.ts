@@ -8,7 +8,7 @@ import { ConfigError, loadServerConfig, setting, type ServerConfig } from '../co
 import { configAsJson, formatConfig } from '../config/print-config.js';
 import { envName, LIMIT_SETTING_NAMES, SERVER_SETTINGS } from '../config/server-settings.js';
 import { createLog, type Log, type LogFormat } from '../log.js';
-import { clusterOptionsFrom } from '../cluster/cluster-config.js';
+import { clusterOptionsFrom, joinNeeded } from '../cluster/cluster-config.js';
 import { fetchJoinInfo, type JoinInfo } from '../cluster/cluster-join.js';
 import {
   DataDirError, ListenError, ProtectedModeError, startServer, StorageError, StorageRefusedError, TlsConfigError, type PiccoloServer, type ServerOptions,
@@ -140,8 +140,8 @@ export async function runServerCommand(args: string[]): Promise<number> {
   const out = createLog(format, (text) => process.stdout.write(text));
   const err = createLog(format, (text) => process.stderr.write(text));
   for (const variable of config.unknownEnv) err(`warning: ${variable} names no setting of piccolo server; ignored`);
-  const join = setting<string | undefined>(config, 'join');
-  const joined = join === undefined ? undefined : await fetchJoinInfo(join, setting<string | undefined>(config, 'requirepass'));
+  // A joining node reads the cluster from the node named by --join, unless its data directory already knows it (a restart).
+  const joined = joinNeeded(config) ? await fetchJoinInfo(setting<string>(config, 'join'), setting<string | undefined>(config, 'requirepass')) : undefined;
   let server: PiccoloServer;
   try {
     server = await startServer(serverOptionsFrom(config, err, joined));

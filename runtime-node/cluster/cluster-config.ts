@@ -84,6 +84,11 @@ export function clusterOptionsFrom(config: ServerConfig, readFile = (path: strin
   };
 }
 
+/** Whether a --join node must read the cluster first: not once its data directory's record names the nodes (a restart). */
+export function joinNeeded(config: ServerConfig): boolean {
+  return setting<string | undefined>(config, 'join') !== undefined && storedCluster(config)?.nodes === undefined;
+}
+
 /** The membership record in the data directory (not with --in-memory), or null. */
 function storedCluster(config: ServerConfig): MembershipRecord | null {
   if (setting<boolean>(config, 'in-memory')) return null;
