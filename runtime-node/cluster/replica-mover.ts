@@ -114,11 +114,18 @@ async function carryOut(deps: MoverDeps, step: MoveStep, sight: GroupSight, http
       deps.log(`piccolo: group ${group}: adding a learner on node ${node}`);
       return confChange('addLearner');
     }
-    case 'promote':
+    case 'promote': {
       // A learner that has not applied what the leader committed would slow every commit once it votes: wait for it.
-      if ((sight.applied.get(node) ?? -1) < sight.commit) return false;
+      // Meanwhile make sure its node hosts it: a node that restarted since (it hosts by the routing view, which names
+      // voters only) would otherwise drop the group's traffic, and the learner would never catch up.
+      const nodeHttp = http.get(node) ?? null;
+      if ((sight.applied.get(node) ?? -1) < sight.commit) {
+        if (nodeHttp !== null && !sight.applied.has(node)) await postAdmin(nodeHttp, 'host-group', { group }, deps.authorization);
+        return false;
+      }
       deps.log(`piccolo: group ${group}: node ${node} caught up; promoting it to voter`);
       return confChange('addVoter');
+    }
     case 'transferLeader':
       deps.log(`piccolo: group ${group}: moving leadership to node ${node} before a replica leaves`);
       return deps.transferLeader(group, node);
