@@ -6,25 +6,20 @@
 // (ioredis Cluster, redis-cli -c). No acknowledged write is lost. Real
 // processes on loopback; needs `npm run build`.
 
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { Cluster } from 'ioredis';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startNode, type RunningNode } from '../e2e/spawn-node.js';
-import { AckedWriters, clusterReady, freePort, nodeView, redisCli, respCommand, runPiccolo, startCluster, until, type TestCluster } from './cluster-nodes.js';
+import { AckedWriters, clusterReady, freePort, nodeView, redisCli, respCommand, runPiccolo, startDurableCluster, until, type DurableTestCluster } from './cluster-nodes.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'piccolo-add-node-'));
-let cluster: TestCluster;
+let cluster: DurableTestCluster;
 let joiner: RunningNode | null = null;
 beforeAll(async () => {
-  cluster = await startCluster(3, (id) => ['--groups', '3', '--workers', '1', '--data-dir', join(dir, `node-${id}`)]);
+  cluster = await startDurableCluster(3, ['--groups', '3', '--workers', '1'], 'add-node');
   await clusterReady(cluster, 20_000);
 }, 40_000);
 afterAll(async () => {
   await joiner?.stop();
   await cluster?.stopAll();
-  rmSync(dir, { recursive: true, force: true });
 });
 
 it('node 4 joins, catches up, takes its share of replicas and serves the old data; nothing acknowledged is lost', async () => {
@@ -37,7 +32,7 @@ it('node 4 joins, catches up, takes its share of replicas and serves the old dat
 
   const peerPort = await freePort();
   joiner = await startNode(['--node-id', '4', '--join', `127.0.0.1:${cluster.nodes[0]!.node.port}`, '--peer-port', String(peerPort),
-    '--no-pin', '--workers', '1', '--data-dir', join(dir, 'node-4')]);
+    '--no-pin', '--workers', '1', '--data-dir', cluster.dataDirOf(4)]);
   const added = await runPiccolo(['cluster', 'add-node', '--id', '4', '--peer', `127.0.0.1:${peerPort}`, '--node', `127.0.0.1:${cluster.nodes[1]!.node.port}`]);
   expect(added.stderr).toBe('');
   expect(added.stdout).toContain('node 4 is a member and holds its share of replicas');

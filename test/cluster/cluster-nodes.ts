@@ -4,6 +4,9 @@
 // node starts) and client ports picked by each node (--port 0).
 
 import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createServer } from 'node:net';
 import { Redis } from 'ioredis';
 import { slotOf } from '../../core/routing/slot-hash.js';
@@ -224,4 +227,24 @@ export function runPiccolo(args: string[], timeoutMs = 50_000): Promise<{ code: 
 /** A node's GET /v1/cluster (no password). */
 export async function nodeView(httpPort: number): Promise<NodeView & { groups: { replicas: number[]; leader: number }[] }> {
   return await (await fetch(`http://127.0.0.1:${httpPort}/v1/cluster`)).json() as NodeView & { groups: { replicas: number[]; leader: number }[] };
+}
+
+export interface DurableTestCluster extends TestCluster {
+  /** Node `id`'s data directory (a node that joins later gets one there too). */
+  dataDirOf(id: number): string;
+}
+
+/** startCluster with each node's data in its own directory under a fresh temporary one, removed by stopAll. */
+export async function startDurableCluster(count: number, args: string[], name: string): Promise<DurableTestCluster> {
+  const dir = mkdtempSync(join(tmpdir(), `piccolo-${name}-`));
+  const dataDirOf = (id: number): string => join(dir, `node-${id}`);
+  const cluster = await startCluster(count, (id) => [...args, '--data-dir', dataDirOf(id)]);
+  return {
+    ...cluster,
+    dataDirOf,
+    stopAll: async () => {
+      await cluster.stopAll();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
 }

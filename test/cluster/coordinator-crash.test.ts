@@ -4,21 +4,16 @@
 // the move from where the groups are. Nothing acknowledged is lost. Real
 // processes on loopback; needs `npm run build`.
 
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { AckedWriters, clusterReady, nodeView, respCommand, runPiccolo, startCluster, until, type TestCluster } from './cluster-nodes.js';
+import { AckedWriters, clusterReady, nodeView, respCommand, runPiccolo, startDurableCluster, until, type DurableTestCluster } from './cluster-nodes.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'piccolo-coordinator-crash-'));
-let cluster: TestCluster;
+let cluster: DurableTestCluster;
 beforeAll(async () => {
-  cluster = await startCluster(4, (id) => ['--groups', '4', '--replicas', '3', '--workers', '1', '--data-dir', join(dir, `node-${id}`)]);
+  cluster = await startDurableCluster(4, ['--groups', '4', '--replicas', '3', '--workers', '1'], 'coordinator-crash');
   await clusterReady(cluster, 20_000);
 }, 40_000);
 afterAll(async () => {
   await cluster?.stopAll();
-  rmSync(dir, { recursive: true, force: true });
 });
 
 const everyGroupLed = async (ports: number[], ms: number): Promise<void> => {

@@ -5,21 +5,18 @@
 // nodes 1-3 and every acknowledged write reads back from them. Real
 // processes on loopback; needs `npm run build`.
 
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { AckedWriters, clusterReady, nodeView, respCommand, runPiccolo, startCluster, until, type TestCluster } from './cluster-nodes.js';
+import { AckedWriters, clusterReady, nodeView, respCommand, runPiccolo, startDurableCluster, until, type DurableTestCluster } from './cluster-nodes.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'piccolo-remove-node-'));
-let cluster: TestCluster;
+let cluster: DurableTestCluster;
 beforeAll(async () => {
-  cluster = await startCluster(4, (id) => ['--groups', '4', '--replicas', '3', '--workers', '1', '--data-dir', join(dir, `node-${id}`)]);
+  cluster = await startDurableCluster(4, ['--groups', '4', '--replicas', '3', '--workers', '1'], 'remove-node');
   await clusterReady(cluster, 20_000);
 }, 40_000);
 afterAll(async () => {
   await cluster?.stopAll();
-  rmSync(dir, { recursive: true, force: true });
 });
 
 it('moves every replica off node 4 under load; node 4 can then be stopped and nothing is lost', async () => {
@@ -33,8 +30,7 @@ it('moves every replica off node 4 under load; node 4 can then be stopped and no
   expect(led.code).toBe(0);
 
   const writers = new AckedWriters(ports, 3, 'rn');
-  await new Promise((r) => setTimeout(r, 800));
-  expect(writers.acked.size).toBeGreaterThan(20);
+  await until(() => writers.acked.size >= 20, '20 acknowledged writes', 10_000);
 
   const removed = await runPiccolo(['cluster', 'remove-node', '--id', '4', '--node', `127.0.0.1:${cluster.nodes[0]!.node.port}`]);
   expect(removed.stderr).toBe('');
@@ -55,7 +51,7 @@ it('moves every replica off node 4 under load; node 4 can then be stopped and no
     expect(leaders[0]!.learners).toEqual([]);
   }
   // Each node stored the record: a restart hosts and routes by it.
-  const stored = JSON.parse(readFileSync(join(dir, 'node-1', 'cluster-membership.json'), 'utf8')) as { removed: number[] };
+  const stored = JSON.parse(readFileSync(join(cluster.dataDirOf(1), 'cluster-membership.json'), 'utf8')) as { removed: number[] };
   expect(stored.removed).toEqual([4]);
 
   writers.usePorts(survivors);

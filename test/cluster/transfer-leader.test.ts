@@ -5,12 +5,11 @@
 // every acknowledged write reads back. Bad commands are refused with a
 // code. Real processes on loopback; needs `npm run build`.
 
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { slotOf } from '../../core/routing/slot-hash.js';
-import { AckedWriters, clusterReady, respCommand, runPiccolo, startCluster, until, type TestCluster } from './cluster-nodes.js';
+import { AckedWriters, clusterReady, respCommand, runPiccolo, startDurableCluster, until, type DurableTestCluster } from './cluster-nodes.js';
 
 const WRITERS = 3;
 /** Group 0 holds slots 0..5460 with 3 groups; its placement prefers node 1. */
@@ -18,15 +17,13 @@ const GROUP = 0;
 /** An election timeout at the default tick is 0.5-1 s; the command answers once the target leads. */
 const TRANSFER_MS_MAX = 2_000;
 
-const dir = mkdtempSync(join(tmpdir(), 'piccolo-transfer-'));
-let cluster: TestCluster;
+let cluster: DurableTestCluster;
 beforeAll(async () => {
-  cluster = await startCluster(3, (id) => ['--groups', '3', '--workers', '1', '--data-dir', join(dir, `node-${id}`)]);
+  cluster = await startDurableCluster(3, ['--groups', '3', '--workers', '1'], 'transfer');
   await clusterReady(cluster, 15_000);
 }, 40_000);
 afterAll(async () => {
   await cluster?.stopAll();
-  rmSync(dir, { recursive: true, force: true });
 });
 
 const slot = (key: string): number => slotOf(Buffer.from(key));
@@ -77,7 +74,7 @@ it('moves a group leader to the named node under load; it stays; no acknowledged
 
   // Each node stored the new preference in its data directory (a restart keeps it).
   for (const id of [1, 2, 3]) {
-    const stored = JSON.parse(readFileSync(join(dir, `node-${id}`, 'cluster-preferences.json'), 'utf8')) as { groups: Record<string, number> };
+    const stored = JSON.parse(readFileSync(join(cluster.dataDirOf(id), 'cluster-preferences.json'), 'utf8')) as { groups: Record<string, number> };
     expect(stored.groups[String(GROUP)] ?? 1).toBe(target.id); // no entry: the target is placement's own preferred node (1)
   }
 }, 50_000);
