@@ -145,11 +145,22 @@ export class ShardWorker {
       startVolatileLoneReplica(group, limits, Random.fromSeed(group), 0)]));
     for (const [group, replica] of hosted) {
       assert(replica.group === group, 'a replica is hosted under its own group');
-      this.replicas.set(group, replica);
-      const onOutcome: OutcomeCallback = (outcome, tag) => this.complete(tag, replyOfOutcome(outcome, group));
-      this.hosted.set(group, { replica, onOutcome, touched: false });
+      this.host(replica);
     }
     for (const s of shardIndexes) assert(this.hosted.has(s), () => `shard ${s} of a lone node's worker has no replica`);
+  }
+
+  /** A cluster node starts hosting a group at run time (a replica moved here: runtime-node/cluster/replica-mover.ts). */
+  addReplica(replica: ShardReplica): void {
+    assert(this.clustered && !this.hosted.has(replica.group), () => `group ${replica.group} is hosted already, or this worker is not clustered`);
+    this.host(replica);
+  }
+
+  private host(replica: ShardReplica): void {
+    const group = replica.group;
+    this.replicas.set(group, replica);
+    const onOutcome: OutcomeCallback = (outcome, tag) => this.complete(tag, replyOfOutcome(outcome, group));
+    this.hosted.set(group, { replica, onOutcome, touched: false });
   }
 
   /** Every hosted group's state. */

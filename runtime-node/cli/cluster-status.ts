@@ -26,7 +26,11 @@ Exit codes: 0 shown (even with some node unreachable), 2 usage error,
 3 the node at URL could not be reached.
 `;
 
-interface GroupView { group: number; slots: [number, number]; replicas: number[]; leader: number; role?: string; term?: number; commit?: number; applied?: number }
+interface GroupView {
+  group: number; slots: [number, number]; replicas: number[]; leader: number; role?: string; term?: number; commit?: number; applied?: number;
+  /** The group's Raft configuration as this node's replica applied it (hosted groups only). */
+  voters?: number[]; learners?: number[];
+}
 interface ClusterView { nodeId: number; nodes: { id: number; http?: string; linkUp: boolean }[]; groups: GroupView[] }
 
 export interface ReplicaStatus { node: number; role: string; term: number; commit: number; applied: number; lag: number | null }
@@ -38,7 +42,9 @@ export interface GroupStatusReport {
   term: number | null;
   commit: number | null;
   applied: number | null;
-  /** One per member; null where its node did not answer. */
+  /** Replicas still catching up before they may vote (a replica moving in: docs/cluster.md); empty otherwise. */
+  learners: number[];
+  /** One per member (learners included); null where its node did not answer. */
   replicas: (ReplicaStatus | { node: number; unreachable: true })[];
 }
 
@@ -81,13 +87,17 @@ export function statusReport(first: ClusterView, views: ReadonlyMap<number, Clus
     const leader = g.replicas.find((node) => own(node)?.role === 'leader') ?? g.leader;
     const leaderView = own(leader);
     const commit = leaderView?.commit ?? null;
+    // The leader's own configuration is the truth while replicas move; the asked node's routing view otherwise.
+    const members = leaderView?.voters ?? g.replicas;
+    const learners = leaderView?.learners ?? [];
     return {
-      group: g.group, slots: g.slots, members: g.replicas, leader,
-      term: leaderView?.term ?? null, commit, applied: leaderView?.applied ?? null,
-      replicas: g.replicas.map((node) => {
+      group: g.group, slots: g.slots, members, leader,
+      term: leaderView?.term ?? null, commit, applied: leaderView?.applied ?? null, learners,
+      replicas: [...members, ...learners].map((node) => {
         const v = own(node);
         if (v?.term === undefined) return { node, unreachable: true as const };
-        return { node, role: v.role ?? 'follower', term: v.term, commit: v.commit ?? 0, applied: v.applied ?? 0, lag: commit === null ? null : Math.max(0, commit - (v.applied ?? 0)) };
+        const role = learners.includes(node) ? 'learner' : v.role ?? 'follower';
+        return { node, role, term: v.term, commit: v.commit ?? 0, applied: v.applied ?? 0, lag: commit === null ? null : Math.max(0, commit - (v.applied ?? 0)) };
       }),
     };
   });
@@ -102,10 +112,12 @@ export function formatReport(report: readonly GroupStatusReport[]): string {
       String(g.term ?? '?').padEnd(5), String(g.commit ?? '?').padEnd(7), String(g.applied ?? '?').padEnd(8), replicas,
     ].join(' '));
   }
+  const moving = report.filter((g) => g.learners.length > 0);
+  if (moving.length > 0) lines.push(`moves in progress: ${moving.map((g) => `group ${g.group} (learner on node ${g.learners.join(', ')})`).join('; ')}`);
   return `${lines.join('\n')}\n`;
 }
 
-function httpBase(url: string): string {
+export function httpBase(url: string): string {
   let parsed: URL;
   try {
     parsed = new URL(url.includes('://') ? url : `http://${url}`);

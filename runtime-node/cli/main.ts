@@ -11,6 +11,9 @@ Commands:
   server                 start a node (piccolo server --help)
   cluster up [--nodes N] start a local cluster of N nodes on loopback (docs/cluster.md)
   cluster status         every group's members, leader, term, indexes, lag (--json, --url)
+  cluster transfer-leader --group G --to NODE   move a group's leadership (--node)
+  cluster add-node --id N --peer HOST:PORT   a node started with --join takes its share
+  cluster remove-node --id N   move node N's replicas away, then remove it (--node)
   gateway --nodes H:P,.. a stateless JSON/Cap'n Proto gateway in front of a cluster (docs/gateway.md)
   get KEY                read a key (--json, --base64)
   set KEY VALUE          write a key (--ttl-ms, --if-absent, --if-present, --version,
@@ -55,6 +58,14 @@ async function main(argv: string[]): Promise<number> {
       return runServerCommand(rest);
     }
     case 'cluster': {
+      if (rest[0] === 'transfer-leader') {
+        const { runClusterTransferLeader } = await import('./cluster-transfer-leader.js');
+        return runClusterTransferLeader(rest.slice(1));
+      }
+      if (rest[0] === 'add-node' || rest[0] === 'remove-node') {
+        const { runClusterMembersCommand } = await import('./cluster-members.js');
+        return runClusterMembersCommand(rest[0], rest.slice(1));
+      }
       if (rest[0] === 'status') {
         const { runClusterStatus } = await import('./cluster-status.js');
         return runClusterStatus(rest.slice(1));

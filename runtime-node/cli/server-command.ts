@@ -8,7 +8,8 @@ import { ConfigError, loadServerConfig, setting, type ServerConfig } from '../co
 import { configAsJson, formatConfig } from '../config/print-config.js';
 import { envName, LIMIT_SETTING_NAMES, SERVER_SETTINGS } from '../config/server-settings.js';
 import { createLog, type Log, type LogFormat } from '../log.js';
-import { clusterOptionsFrom } from '../cluster/cluster-config.js';
+import { clusterOptionsFrom, joinNeeded } from '../cluster/cluster-config.js';
+import { fetchJoinInfo, type JoinInfo } from '../cluster/cluster-join.js';
 import {
   DataDirError, ListenError, ProtectedModeError, startServer, StorageError, StorageRefusedError, TlsConfigError, type PiccoloServer, type ServerOptions,
 } from '../server.js';
@@ -68,7 +69,8 @@ function limitsOrConfigError(overrides: Partial<Limits>): Limits {
 }
 
 /** Map resolved settings to startServer's options. */
-export function serverOptionsFrom(config: ServerConfig, log: Log): ServerOptions {
+/** `joined`: the cluster a --join node read (cluster/cluster-join.ts), fetched before. */
+export function serverOptionsFrom(config: ServerConfig, log: Log, joined?: JoinInfo): ServerOptions {
   const limits: Partial<Limits> = {};
   for (const [name, key] of LIMIT_SETTING_NAMES) {
     if (config.settings.get(name)!.source !== 'default') limits[key] = setting<number>(config, name);
@@ -83,7 +85,7 @@ export function serverOptionsFrom(config: ServerConfig, log: Log): ServerOptions
   const certFile = setting<string | undefined>(config, 'tls-cert');
   const inMemory = setting<boolean>(config, 'in-memory');
   const keyFile = setting<string | undefined>(config, 'tls-key');
-  const cluster = clusterOptionsFrom(config);
+  const cluster = clusterOptionsFrom(config, undefined, joined);
   return {
     host: setting<string>(config, 'host'),
     port,
@@ -138,9 +140,11 @@ export async function runServerCommand(args: string[]): Promise<number> {
   const out = createLog(format, (text) => process.stdout.write(text));
   const err = createLog(format, (text) => process.stderr.write(text));
   for (const variable of config.unknownEnv) err(`warning: ${variable} names no setting of piccolo server; ignored`);
+  // A joining node reads the cluster from the node named by --join, unless its data directory already knows it (a restart).
+  const joined = joinNeeded(config) ? await fetchJoinInfo(setting<string>(config, 'join'), setting<string | undefined>(config, 'requirepass')) : undefined;
   let server: PiccoloServer;
   try {
-    server = await startServer(serverOptionsFrom(config, err));
+    server = await startServer(serverOptionsFrom(config, err, joined));
   } catch (error) {
     // Expected refusals get their message alone; anything else is a bug and keeps its stack (main.ts).
     if (!(error instanceof ListenError || error instanceof ProtectedModeError || error instanceof TlsConfigError

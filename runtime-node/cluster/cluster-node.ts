@@ -7,19 +7,24 @@
 // node card names their ports), close() before the pool stops.
 
 import { randomBytes, randomInt } from 'node:crypto';
+import { resolve } from 'node:path';
 import { DEFAULT_PEER_LIMITS, PEER_BATCH_HEADROOM_BYTES, type Limits } from '../../core/limits.js';
 import type { ShardTransport } from '../../core/node/dispatcher.js';
 import { errReply } from '../../core/protocol/ops.js';
 import { DEFAULT_RAFT_TUNING } from '../../core/raft/raft.js';
 import { SpscRing, ringBufferBytes } from '../../core/ring/spsc-ring.js';
 import { PeerTransport } from '../peer/peer-transport.js';
+import { ClusterAdmin } from './cluster-admin.js';
 import { ClusterRouter, type NodeEndpoints } from './cluster-router.js';
 import { ForwardingRouter } from './forwarding-router.js';
 import { PeerForwarder } from './peer-forwarder.js';
 import { isPeerForward } from '../../schema/peer-forward-codec.js';
-import { ClusterTopology, type ClusterMember } from './cluster-topology.js';
+import { CLUSTER_NODES_MAX, ClusterTopology, type ClusterMember } from './cluster-topology.js';
 import type { WorkerClusterSetup } from './cluster-worker.js';
+import { GroupMembersTable } from './group-members.js';
 import { GroupStatusTable } from './group-status.js';
+import { loadMembership, storeMembership, type MembershipRecord } from './membership-record.js';
+import { LeaderPreferences } from './leader-preferences.js';
 import { decodeCard, encodeCard } from './node-card.js';
 import { PeerPump, ringDoorbell, type WorkerPeerRings } from './peer-pump.js';
 import { VoteGate } from './vote-gate.js';
@@ -38,6 +43,12 @@ export interface ClusterOptions {
   secret: string | null;
   /** Raft state on disk (--data-dir): votes survive restarts, so the vote gate stays open. */
   durable?: boolean;
+  /** The node ids the first placement was computed from, when `members` is no longer that list (nodes were added). */
+  genesis?: readonly number[];
+  /** A node that joined (--join): the membership record it read from the cluster, kept as its own at first start. */
+  joined?: MembershipRecord;
+  /** The data directory (--data-dir), where leader preferences are kept; absent with --in-memory. */
+  dataDir?: string;
 }
 
 /**
@@ -82,11 +93,39 @@ export class ClusterNode implements ClusterView {
   private routerInstance: ClusterRouter | null = null;
   /** Client requests (HTTP, WebSocket) to and from other nodes' leaders (peer-forwarder.ts). */
   readonly forwarder: PeerForwarder;
+  /** Where each group's leadership belongs (placement, or an operator's transfer-leader). */
+  readonly preferences: LeaderPreferences;
+  /** The operator's commands (POST /v1/cluster/<action>). */
+  readonly admin: ClusterAdmin;
+  /** Each hosted group's voters and learners, as its worker publishes them. */
+  readonly members: GroupMembersTable;
+  /** Groups this node hosts a replica of: placed here, or moved here since (the pump admits their peer traffic). */
+  readonly hosted: Set<number>;
+  /** This node's copy of the membership record (membership-record.ts). */
+  private membership: MembershipRecord;
+  private readonly dataDir: string | null;
+  /** Each member's index in `linksUp`, given in the order nodes became known (workers index the first ones the same way). */
+  private readonly linkSlots = new Map<number, number>();
+  /** Every other node's peer address; the transport reads it when a link is first needed, so added nodes are reached. */
+  private readonly peers = new Map<number, { host: string; port: number }>();
 
   constructor(readonly options: ClusterOptions, private readonly limits: Limits, private readonly log: (line: string) => void) {
-    this.topology = new ClusterTopology(options.nodeId, options.members, options.groups, options.replicas);
+    this.topology = new ClusterTopology(options.nodeId, [...options.members], options.groups, options.replicas, options.genesis);
     this.status = GroupStatusTable.allocate(options.groups);
-    this.linksUp = new Int32Array(new SharedArrayBuffer(4 * options.members.length));
+    this.members = GroupMembersTable.allocate(options.groups);
+    this.dataDir = options.dataDir === undefined ? null : resolve(options.dataDir);
+    // Host and route by the membership as it was last announced, not by the --peers list alone.
+    this.membership = loadMembership(this.dataDir, options.groups);
+    if (options.joined !== undefined && this.membership.nodes === undefined) {
+      this.membership = options.joined;
+      storeMembership(this.dataDir, this.membership);
+    }
+    this.linksUp = new Int32Array(new SharedArrayBuffer(4 * CLUSTER_NODES_MAX));
+    for (const m of options.members) this.addPeer(m);
+    this.applyMembership();
+    this.hosted = new Set(this.topology.groupsOf(options.nodeId));
+    this.preferences = new LeaderPreferences(this.dataDir, (group) => this.topology.preferredLeader(group), options.groups);
+    this.admin = this.createAdmin();
     this.gate = new VoteGate(this.topology, this.status, (group, state) => {
       log(state === 'open' ? `piccolo: group ${group}: this replica may vote`
         : `piccolo: group ${group}: the group has a history this node may have forgotten; no votes until it has caught up with a leader`);
@@ -102,6 +141,62 @@ export class ClusterNode implements ClusterView {
     });
   }
 
+  private createAdmin(): ClusterAdmin {
+    const { options } = this;
+    return new ClusterAdmin({
+      selfId: options.nodeId,
+      groups: options.groups,
+      replicas: options.replicas,
+      durable: this.dataDir !== null,
+      replicasOf: (group) => this.topology.placement[group]!,
+      nodes: () => this.topology.members.map((m) => ({ id: m.id, http: this.endpoints.get(m.id)?.http ?? null })),
+      genesis: () => this.topology.genesisIds,
+      members: () => this.topology.members,
+      prefer: (group, node) => {
+        this.preferences.set(group, node);
+        this.pump?.control({ kind: 'preferLeader', group, node });
+      },
+      leadsHere: (group) => this.hosted.has(group) && this.status.read(group).role === 'leader',
+      hostGroup: (group) => {
+        if (this.hosted.has(group)) return;
+        this.hosted.add(group);
+        this.pump?.control({ kind: 'hostGroup', group, node: options.nodeId });
+      },
+      confChange: (group, kind, node) => this.pump?.control({ kind, group, node }),
+      membership: () => this.membership,
+      adoptMembership: (record) => {
+        if (record.version <= this.membership.version) return;
+        storeMembership(this.dataDir, record);
+        this.membership = record;
+        this.applyMembership();
+      },
+      log: this.log,
+    });
+  }
+
+  /** The membership record's nodes join the address book, its replicas become the routing view. */
+  private applyMembership(): void {
+    for (const node of this.membership.nodes ?? []) this.addPeer(node);
+    for (const [group, nodes] of Object.entries(this.membership.replicas)) this.topology.setReplicas(Number(group), nodes);
+  }
+
+  /** A node this one can link to (from --peers, or added since): its address, a link-state slot, a link opened if this end dials. */
+  private addPeer(member: ClusterMember): void {
+    if (this.linkSlots.has(member.id)) return;
+    if (this.linkSlots.size >= CLUSTER_NODES_MAX) {
+      this.log(`piccolo: node ${member.id} not added: a cluster has at most ${CLUSTER_NODES_MAX} nodes`);
+      return;
+    }
+    this.linkSlots.set(member.id, this.linkSlots.size);
+    this.topology.addMember(member);
+    if (member.id === this.options.nodeId) return;
+    this.peers.set(member.id, { host: member.host, port: member.peerPort });
+    if (this.transport !== null) {
+      this.log(`piccolo: node ${member.id} joined the cluster at ${member.host}:${member.peerPort}`);
+      this.transport.connect(member.id);
+    }
+  }
+
   /** Workers for `requested`: no more than groups (a worker hosts whole groups). */
   workerCount(requested: number): number {
     return Math.max(1, Math.min(requested, this.options.groups));
@@ -114,18 +209,19 @@ export class ClusterNode implements ClusterView {
     const peerOutRing = new SharedArrayBuffer(ringBufferBytes(ringBytes));
     const doorbell = new SharedArrayBuffer(4);
     this.rings[index] = {
-      peerIn: new SpscRing(peerInRing), peerOut: new SpscRing(peerOutRing), doorbell: new Int32Array(doorbell), restartsPending: [],
+      peerIn: new SpscRing(peerInRing), peerOut: new SpscRing(peerOutRing), doorbell: new Int32Array(doorbell), recordsPending: [],
     };
-    const hosted = new Set(this.topology.groupsOf(this.options.nodeId));
     return {
       nodeId: this.options.nodeId,
-      groups: groupIndexes.filter((g) => hosted.has(g)),
-      placement: this.topology.placement.map((nodes) => [...nodes]),
-      memberIds: this.options.members.map((m) => m.id),
+      groups: groupIndexes.filter((g) => this.hosted.has(g)),
+      placement: this.topology.genesis.map((nodes) => [...nodes]),
+      preferred: this.preferences.all(this.options.groups),
+      memberIds: [...this.linkSlots.keys()],
       peerInRing,
       peerOutRing,
       doorbell,
       status: this.status.memory as SharedArrayBuffer,
+      members: this.members.memory,
       linksUp: this.linksUp.buffer as SharedArrayBuffer,
       tickMs: RAFT_TICK_MS,
       seed: randomInt(2 ** 31),
@@ -139,7 +235,8 @@ export class ClusterNode implements ClusterView {
 
   /** Wrap the workers' transport so requests for groups led elsewhere are redirected. */
   router(workers: ShardTransport): ClusterRouter {
-    this.routerInstance = new ClusterRouter(workers, this.topology, this.status, (id) => this.endpoints.get(id), (id) => this.linkUp(id));
+    this.routerInstance = new ClusterRouter(workers, this.topology, this.status, (id) => this.endpoints.get(id), (id) => this.linkUp(id),
+      (group) => this.preferences.preferredLeader(group));
     return this.routerInstance;
   }
 
@@ -154,7 +251,7 @@ export class ClusterNode implements ClusterView {
 
   termMax(): number {
     let max = 0;
-    for (const group of this.topology.groupsOf(this.options.nodeId)) max = Math.max(max, this.status.read(group).term);
+    for (const group of this.hosted) max = Math.max(max, this.status.read(group).term);
     return max;
   }
 
@@ -163,8 +260,8 @@ export class ClusterNode implements ClusterView {
   }
 
   linkUp(nodeId: number): boolean {
-    const index = this.options.members.findIndex((m) => m.id === nodeId);
-    return index >= 0 && Atomics.load(this.linksUp, index) === 1;
+    const index = this.linkSlots.get(nodeId);
+    return index !== undefined && Atomics.load(this.linksUp, index) === 1;
   }
 
   /** Open the peer port and start moving peer batches. `own`: this node's client endpoints, as the card advertises them. */
@@ -172,11 +269,11 @@ export class ClusterNode implements ClusterView {
     const { options, topology } = this;
     this.endpoints.set(options.nodeId, own);
     const self = topology.member(options.nodeId)!;
-    const hosted = new Set(topology.groupsOf(options.nodeId));
-    const peers = new Map(options.members.map((m) => [m.id, { host: m.host, port: m.peerPort }]));
+    const hosted = this.hosted;
+    const peers = this.peers;
     const setLink = (peer: number, up: boolean): void => {
-      const index = options.members.findIndex((m) => m.id === peer);
-      if (index >= 0) Atomics.store(this.linksUp, index, up ? 1 : 0);
+      const index = this.linkSlots.get(peer);
+      if (index !== undefined) Atomics.store(this.linksUp, index, up ? 1 : 0);
     };
     const transport = new PeerTransport({
       nodeId: options.nodeId, host: self.host, port: options.peerPort, peers, secret: options.secret,
@@ -220,17 +317,22 @@ export class ClusterNode implements ClusterView {
       nodeId: self,
       peerPort: this.peerPort,
       forwarding: { ...this.forwarder.stats, inFlight: this.forwarder.inFlight },
-      nodes: this.options.members.map((m) => ({
+      replicasPerGroup: this.options.replicas,
+      genesis: topology.genesisIds,
+      membership: this.membership,
+      nodes: topology.members.map((m) => ({
         id: m.id, peer: `${m.host}:${m.peerPort}`, linkUp: m.id === self || this.linkUp(m.id), ...(this.endpoints.get(m.id) ?? {}),
       })),
       groups: topology.placement.map((replicas, group) => {
         const [first, last] = topology.slotRange(group);
-        const hosted = replicas.includes(self);
-        const s = hosted ? this.status.read(group) : null;
+        const s = this.hosted.has(group) ? this.status.read(group) : null;
+        const members = s ? this.members.read(group) : null;
         const leader = this.leaderOf(group);
         return {
           group, slots: [first, last], replicas, leader, leaderHttp: this.endpoints.get(leader)?.http ?? null,
-          ...(s ? { role: s.role, term: s.term, commit: s.commit, applied: s.applied, voteGate: this.gate.stateOf(group) } : {}),
+          preferredLeader: this.preferences.preferredLeader(group),
+          ...(s ? { role: s.role, term: s.term, commit: s.commit, applied: s.applied, voteGate: this.gate.stateOf(group) ?? 'open' } : {}),
+          ...(members ? { voters: members.voters, learners: members.learners } : {}),
         };
       }),
     };

@@ -54,6 +54,8 @@ export class ClusterRouter implements ShardTransport {
     private readonly endpointsOf: (nodeId: number) => NodeEndpoints | undefined,
     /** Whether this node has a live peer link to a node. */
     private readonly linkUp: (nodeId: number) => boolean,
+    /** Each group's preferred leader (leader-preferences.ts): the first guess for a group this node does not host. */
+    private readonly preferredOf: (group: number) => number = (group) => topology.preferredLeader(group),
   ) {
     this.slotMap = workers.slotMap;
   }
@@ -67,6 +69,8 @@ export class ClusterRouter implements ShardTransport {
   leaderOf(group: number): number {
     const nodes = this.topology.placement[group]!;
     if (nodes.includes(this.topology.selfId)) return this.status.leaderOf(group);
+    const preferred = this.preferredOf(group);
+    if (nodes.includes(preferred) && this.linkUp(preferred)) return preferred;
     return nodes.find((id) => this.linkUp(id)) ?? nodes[0]!;
   }
 

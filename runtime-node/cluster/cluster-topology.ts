@@ -45,8 +45,15 @@ export function parsePeers(entries: readonly string[]): ClusterMember[] {
 }
 
 export class ClusterTopology {
-  /** Node ids hosting each group, preferred leader first. */
+  /**
+   * Node ids hosting each group now, as this node knows it: the first
+   * placement, then as replicas move (setReplicas; membership-record.ts).
+   */
   readonly placement: readonly (readonly number[])[];
+  /** Node ids of each group as first placed, preferred leader first: every replica's bootstrap membership. */
+  readonly genesis: readonly (readonly number[])[];
+  /** The node ids the first placement was computed from, ascending. */
+  readonly genesisIds: readonly number[];
   /** slot -> group (contiguous ranges, as Redis Cluster assigns them). */
   readonly slots: SlotMap;
 
@@ -56,6 +63,8 @@ export class ClusterTopology {
     readonly members: readonly ClusterMember[],
     readonly groups: number,
     readonly replicas: number,
+    /** The node ids the first placement was computed from (default: every member): fixed once the cluster formed. */
+    genesisIds: readonly number[] = members.map((m) => m.id),
   ) {
     if (!members.some((m) => m.id === selfId)) {
       throw new ConfigError(`--node-id ${selfId} is not in --peers (every node gets the same list, itself included)`);
@@ -64,8 +73,12 @@ export class ClusterTopology {
       throw new ConfigError(`--replicas ${replicas} must be in 1..${members.length} (the nodes in --peers)`);
     }
     if (groups < 1 || groups > CLUSTER_GROUPS_MAX) throw new ConfigError(`--groups ${groups} must be in 1..${CLUSTER_GROUPS_MAX}`);
-    const n = members.length;
-    this.placement = Array.from({ length: groups }, (_, g) => Array.from({ length: replicas }, (_, i) => members[(g + i) % n]!.id));
+    const first = [...genesisIds].sort((a, b) => a - b);
+    this.genesisIds = first;
+    if (replicas > first.length) throw new ConfigError(`--replicas ${replicas} must be in 1..${first.length} (the nodes the cluster was first placed on)`);
+    const n = first.length;
+    this.genesis = Array.from({ length: groups }, (_, g) => Array.from({ length: replicas }, (_, i) => first[(g + i) % n]!));
+    this.placement = this.genesis.map((nodes) => [...nodes]);
     this.slots = new SlotMap(groups, 1);
     const ranges: [number, number][] = Array.from({ length: groups }, () => [-1, -1]);
     for (let slot = 0; slot < SLOT_COUNT; slot++) {
@@ -78,6 +91,14 @@ export class ClusterTopology {
 
   private readonly ranges: readonly [number, number][];
 
+  /** A node joined (add-node): it can now be given replicas. */
+  addMember(member: ClusterMember): void {
+    if (this.member(member.id) !== undefined) return;
+    const members = this.members as ClusterMember[];
+    members.push(member);
+    members.sort((a, b) => a.id - b.id);
+  }
+
   member(id: number): ClusterMember | undefined {
     return this.members.find((m) => m.id === id);
   }
@@ -89,8 +110,14 @@ export class ClusterTopology {
     return out;
   }
 
+  /** Placement's preferred leader of `group` (an operator may prefer another: leader-preferences.ts). */
   preferredLeader(group: number): number {
-    return this.placement[group]![0]!;
+    return this.genesis[group]![0]!;
+  }
+
+  /** The replicas of `group` moved (the membership record said so). */
+  setReplicas(group: number, nodes: readonly number[]): void {
+    (this.placement as number[][])[group] = [...nodes];
   }
 
   /** The inclusive slot range [first, last] of a group. */

@@ -23,6 +23,7 @@
 // behind core/raft/repair-gate.ts, and afterTurn tells the storage when the
 // repair is over (core/replica/replica-repair.ts).
 
+import { unreachable } from '../../core/assert.js';
 import { DEFAULT_PEER_LIMITS, type Limits } from '../../core/limits.js';
 import { DEFAULT_RAFT_TUNING } from '../../core/raft/raft.js';
 import { Random } from '../../core/random.js';
@@ -33,10 +34,11 @@ import { SpscRing } from '../../core/ring/spsc-ring.js';
 import type { ShardWorker } from '../../core/shard/shard-worker.js';
 import { decodePeerBatch, encodePeerBatch } from '../../schema/peer-codec.js';
 import type { FileRaftStorage } from '../storage/file-raft-storage.js';
-import { openGroupStorage } from '../worker/group-storage.js';
+import { GroupStorageRefused, openGroupStorage } from '../worker/group-storage.js';
 import type { WorkerStorageSetup } from '../worker/worker-protocol.js';
+import { GroupMembersTable } from './group-members.js';
 import { GroupStatusTable } from './group-status.js';
-import { PEER_OUT_HEADER_BYTES, restartRecordNode } from './peer-ring-records.js';
+import { controlRecordAt, PEER_OUT_HEADER_BYTES, restartRecordNode, type ControlRecord } from './peer-ring-records.js';
 import { preferredLeaderMove } from './preferred-leader.js';
 
 /** What a clustered worker gets at start-up (WorkerSetup.cluster). */
@@ -44,8 +46,14 @@ export interface WorkerClusterSetup {
   nodeId: number;
   /** Groups whose replica this worker hosts. */
   groups: number[];
-  /** Node ids of every group's replicas, preferred leader first (the same on every node). */
+  /**
+   * Node ids of every group's replicas as the cluster was first placed
+   * (the same on every node): a replica's bootstrap membership, which the
+   * conf changes in its log (or a snapshot's membership) then update.
+   */
   placement: number[][];
+  /** Each group's preferred leader now: placement's first node unless an operator moved it (leader-preferences.ts). */
+  preferred: number[];
   /** Node ids of the cluster in order; `linksUp` is indexed the same way. */
   memberIds: number[];
   peerInRing: SharedArrayBuffer;
@@ -54,6 +62,8 @@ export interface WorkerClusterSetup {
   doorbell: SharedArrayBuffer;
   /** The node's GroupStatusTable memory (this worker writes its groups' rows). */
   status: SharedArrayBuffer;
+  /** The node's GroupMembersTable memory (this worker writes its groups' voters and learners). */
+  members: SharedArrayBuffer;
   /** One Int32 per member: 1 while the IO thread has a live peer link to it. */
   linksUp: SharedArrayBuffer;
   tickMs: number;
@@ -68,6 +78,8 @@ export class ClusterWorker {
   readonly replicas = new Map<number, ShardReplica>();
   /** Each group's storage on disk (none with --in-memory), by group: flushed in 'batch' mode and closed at stop by the loop. */
   readonly files = new Map<number, FileRaftStorage>();
+  /** The same storages as a list the worker loop keeps (flushes, closes at stop); groups hosted later are added to it. */
+  readonly fileList: FileRaftStorage[] = [];
   /** What recovery repaired or found damaged, one line per finding (announced at ready). */
   readonly recovered: string[] = [];
   readonly tickMs: number;
@@ -75,6 +87,10 @@ export class ClusterWorker {
   private readonly peerOut: SpscRing;
   private readonly doorbell: Int32Array;
   private readonly status: GroupStatusTable;
+  private readonly members: GroupMembersTable;
+  /** Each replica's voters and learners arrays when last published (Raft replaces them on a change: compared by identity). */
+  private readonly publishedMembers = new Map<number, { voters: readonly number[]; learners: readonly number[] }>();
+  private readonly random: Random;
   private readonly linksUp: Int32Array;
   private peerOutPublished = false;
   private ticksSeen = 0;
@@ -82,16 +98,17 @@ export class ClusterWorker {
   droppedBatches = 0;
 
   /** Opens every hosted group's storage; throws GroupStorageRefused (after closing what it opened) for a directory it must not use. */
-  constructor(private readonly setup: WorkerClusterSetup, limits: Limits, storage: WorkerStorageSetup | null) {
+  constructor(private readonly setup: WorkerClusterSetup, private readonly limits: Limits, private readonly storage: WorkerStorageSetup | null) {
     this.tickMs = setup.tickMs;
     this.peerIn = new SpscRing(setup.peerInRing);
     this.peerOut = new SpscRing(setup.peerOutRing);
     this.doorbell = new Int32Array(setup.doorbell);
     this.status = new GroupStatusTable(setup.status, setup.placement.length);
     this.linksUp = new Int32Array(setup.linksUp);
-    const random = Random.fromSeed(setup.seed);
+    this.members = new GroupMembersTable(setup.members, setup.placement.length);
+    this.random = Random.fromSeed(setup.seed);
     try {
-      for (const group of setup.groups) this.startGroup(group, limits, storage, random);
+      for (const group of setup.groups) this.startGroup(group);
     } catch (error) {
       for (const file of this.files.values()) file.close();
       throw error;
@@ -99,22 +116,26 @@ export class ClusterWorker {
     this.publishStatus();
   }
 
-  private startGroup(group: number, limits: Limits, storage: WorkerStorageSetup | null, random: Random): void {
+  private startGroup(group: number): ShardReplica {
     const voters = this.setup.placement[group]!;
     // A group with other replicas repairs damage from them; a group of one has nobody to ask and refuses, as a lone node.
-    const opened = openGroupStorage(storage, group, voters.length > 1);
-    if (opened.file !== null) this.files.set(group, opened.file);
+    const opened = openGroupStorage(this.storage, group, voters.length > 1);
+    if (opened.file !== null) {
+      this.files.set(group, opened.file);
+      this.fileList.push(opened.file);
+    }
     this.recovered.push(...opened.recovered);
     const replica = new ShardReplica({
       group,
-      raft: { id: this.setup.nodeId, ...DEFAULT_RAFT_TUNING, random: random.fork() },
-      limits,
+      raft: { id: this.setup.nodeId, ...DEFAULT_RAFT_TUNING, random: this.random.fork() },
+      limits: this.limits,
       membership: { voters, learners: [] },
       snapshotEveryEntries: DEFAULT_SNAPSHOT_EVERY_ENTRIES,
       snapshotKeepEntries: DEFAULT_SNAPSHOT_KEEP_ENTRIES,
     }, opened.storage);
     if (opened.file !== null) gateIfRepairing(replica, opened.file);
     this.replicas.set(group, replica);
+    return replica;
   }
 
   /** Step every peer batch waiting on the peer-in ring; returns how many there were. */
@@ -126,6 +147,12 @@ export class ClusterWorker {
         this.peerIn.release();
         // Groups this worker leads stop trusting what they knew that node's replica held.
         for (const replica of this.replicas.values()) replica.raw.raft.followerRestarted(restarted);
+        continue;
+      }
+      const control = controlRecordAt(this.peerIn.data, at, this.peerIn.lastLength);
+      if (control !== null) {
+        this.peerIn.release();
+        this.handleControl(control, worker);
         continue;
       }
       const decoded = decodePeerBatch(this.peerIn.data.subarray(at, at + this.peerIn.lastLength), DEFAULT_PEER_LIMITS);
@@ -172,8 +199,46 @@ export class ClusterWorker {
   /** Hand leadership of groups this worker leads to their preferred node; the next tick's process() sends the messages. */
   private movePreferredLeaders(): void {
     for (const replica of this.replicas.values()) {
-      const preferred = preferredLeaderMove(replica, this.setup.placement[replica.group]![0]!, (id) => this.linkUp(id));
+      const preferred = preferredLeaderMove(replica, this.setup.preferred[replica.group]!, (id) => this.linkUp(id));
       if (preferred !== null) replica.raw.transferLeadership(preferred);
+    }
+  }
+
+  /**
+   * An operator's command. preferLeader: remember the new preference and, if
+   * this replica leads, start the transfer now rather than at the next
+   * periodic check (Raft catches the target up first if it lags, and gives
+   * up after an election timeout; the periodic check then tries again).
+   */
+  private handleControl(control: ControlRecord, worker: ShardWorker): void {
+    const replica = this.replicas.get(control.group);
+    switch (control.kind) {
+      case 'preferLeader': {
+        this.setup.preferred[control.group] = control.node;
+        if (replica?.isLeader() && replica.id !== control.node) replica.raw.transferLeadership(control.node);
+        // The transfer's messages leave with the next process(); a tick comes within tickMs.
+        break;
+      }
+      case 'hostGroup':
+        // A replica moves here: it starts empty (or with what an earlier stay left on disk) and learns the group
+        // from its leader, who adds it as a learner. Already hosted: nothing to do (the mover repeats itself).
+        if (replica === undefined) this.hostGroup(control.group, worker);
+        break;
+      case 'addLearner': case 'addVoter': case 'remove':
+        // Only a leader proposes; a refusal (not leader, a change pending, not valid) is seen by the mover, which asks again.
+        if (replica?.isLeader()) replica.proposeConfChange({ kind: control.kind, replica: control.node });
+        break;
+      default: unreachable(control.kind, 'control record kind');
+    }
+  }
+
+  /** Start a replica of `group` now; a directory that must not be used leaves the group unhosted (the mover sees no learner catch up). */
+  private hostGroup(group: number, worker: ShardWorker): void {
+    try {
+      worker.addReplica(this.startGroup(group));
+    } catch (error) {
+      if (!(error instanceof GroupStorageRefused)) throw error;
+      this.recovered.push(`group ${group}: not hosted: ${error.message}`);
     }
   }
 
@@ -216,6 +281,11 @@ export class ClusterWorker {
     for (const replica of this.replicas.values()) {
       const r = replica.raw.raft;
       this.status.write(replica.group, r.lead, r.term, r.log.committed, r.log.applied, r.role);
+      const published = this.publishedMembers.get(replica.group);
+      if (published?.voters !== r.voters || published.learners !== r.learners) {
+        this.members.write(replica.group, { voters: r.voters, learners: r.learners });
+        this.publishedMembers.set(replica.group, { voters: r.voters, learners: r.learners });
+      }
     }
   }
 }

@@ -18,15 +18,15 @@ import type { PeerFrame } from '../../core/replica/peer-frame.js';
 import { SpscRing } from '../../core/ring/spsc-ring.js';
 import type { SlotMap } from '../../core/routing/slot-map.js';
 import { decodePeerBatch, encodePeerBatch } from '../../schema/peer-codec.js';
-import { PEER_OUT_HEADER_BYTES, RESTART_MARKER, RESTART_RECORD_BYTES } from './peer-ring-records.js';
+import { encodeControlRecord, encodeRestartRecord, PEER_OUT_HEADER_BYTES, type ControlRecord } from './peer-ring-records.js';
 import type { VoteGate } from './vote-gate.js';
 
 export interface WorkerPeerRings {
   peerIn: SpscRing;
   peerOut: SpscRing;
   doorbell: Int32Array;
-  /** Nodes whose restart is still to be told to this worker (its peer-in ring was full). */
-  restartsPending: number[];
+  /** Restart and control records still to be written to this worker's peer-in ring (it was full), in order. */
+  recordsPending: Uint8Array[];
 }
 
 
@@ -99,27 +99,31 @@ export class PeerPump {
 
   /** Node `nodeId` came back with a new incarnation: tell every worker, in ring order (peer-ring-records.ts). */
   peerRestarted(nodeId: number): void {
-    for (const ring of this.rings) {
-      ring.restartsPending.push(nodeId);
-      if (this.flushRestarts(ring) && ring.peerIn.publish()) ringDoorbell(ring.doorbell);
-    }
+    for (const ring of this.rings) this.toWorkerInOrder(ring, encodeRestartRecord(nodeId));
   }
 
-  /** Write pending restart records; false while some do not fit (then batches wait behind them: dropped). */
-  private flushRestarts(ring: WorkerPeerRings): boolean {
-    while (ring.restartsPending.length > 0) {
-      const at = ring.peerIn.reserve(RESTART_RECORD_BYTES);
-      if (at < 0) return false;
-      const view = new DataView(ring.peerIn.data.buffer, ring.peerIn.data.byteOffset);
-      view.setUint32(at, RESTART_MARKER, true);
-      view.setUint32(at + 4, ring.restartsPending.shift()!, true);
-      ring.peerIn.commit();
+  /** An operator's command for `record.group`: to the worker hosting that group, after what its ring already holds. */
+  control(record: ControlRecord): void {
+    const ring = this.rings[this.slotMap.workerOf(record.group)];
+    if (ring !== undefined) this.toWorkerInOrder(ring, encodeControlRecord(record));
+  }
+
+  private toWorkerInOrder(ring: WorkerPeerRings, record: Uint8Array): void {
+    ring.recordsPending.push(record);
+    if (this.flushRecords(ring) && ring.peerIn.publish()) ringDoorbell(ring.doorbell);
+  }
+
+  /** Write pending restart and control records; false while some do not fit (then batches wait behind them: dropped). */
+  private flushRecords(ring: WorkerPeerRings): boolean {
+    while (ring.recordsPending.length > 0) {
+      if (!ring.peerIn.tryWrite(ring.recordsPending[0]!)) return false;
+      ring.recordsPending.shift();
     }
     return true;
   }
 
   private toWorker(ring: WorkerPeerRings, bytes: Uint8Array): void {
-    if (!this.flushRestarts(ring) || bytes.length > ring.peerIn.payloadBytesMax || !ring.peerIn.tryWrite(bytes)) {
+    if (!this.flushRecords(ring) || bytes.length > ring.peerIn.payloadBytesMax || !ring.peerIn.tryWrite(bytes)) {
       this.stats.batchesOverflowed++;
       return;
     }

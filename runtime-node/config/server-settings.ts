@@ -114,6 +114,8 @@ export const SERVER_SETTINGS: readonly SettingSpec[] = [
     help: 'this node\'s id in --peers (a cluster node)' },
   { name: 'peers', kind: { type: 'list' }, defaultValue: [], arg: 'ID@HOST:PORT',
     help: 'every node of the cluster with its peer address, itself included (the same list on every node)' },
+  { name: 'join', kind: { type: 'string' }, defaultValue: undefined, arg: 'HOST:PORT',
+    help: 'join a running cluster: the HTTP address of any of its nodes (with --node-id and --peer-port; then piccolo cluster add-node)' },
   { name: 'peer-port', kind: { type: 'port' }, defaultValue: undefined, arg: 'PORT',
     help: 'port to listen on for peers (default: this node\'s port in --peers)' },
   { name: 'advertise-host', kind: { type: 'string' }, defaultValue: undefined, arg: 'HOST',

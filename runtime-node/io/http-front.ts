@@ -40,6 +40,9 @@ const QUERY_PARAMS = {
   cluster: [],
 } as const satisfies Record<string, readonly string[]>;
 
+/** An operator command's JSON body ({"group": 3, "to": 2}) is tiny; anything near this is a mistake. */
+const CLUSTER_ADMIN_BODY_BYTES_MAX = 4096;
+
 /** The methods of each route, for 405's Allow header. */
 const KEY_METHODS = 'GET, PUT, DELETE, POST, OPTIONS';
 const READ_METHODS = 'GET, OPTIONS';
@@ -55,6 +58,9 @@ export interface HttpFrontOptions {
   health: () => Record<string, unknown> & { status: string };
   /** A cluster node's view of the cluster (GET /v1/cluster: the slot map clients route by); absent on a lone node. */
   cluster?: () => Record<string, unknown>;
+  /** A cluster node's operator commands (POST /v1/cluster/<action>, runtime-node/cluster/cluster-admin.ts); absent on a lone node. */
+  clusterAdmin?: (action: string, body: unknown, authorization: string) => Promise<
+    { ok: true; value: Record<string, unknown> } | { ok: false; code: ErrorName; message: string }>;
   /** Track requests so shutdown can wait for them. */
   onStart: () => void;
   onFinish: () => void;
@@ -231,6 +237,31 @@ export function mountHttp(app: uWS.TemplatedApp, opts: HttpFrontOptions): void {
     if (!ex.onlyParams(parseQuery(req.getQuery() ?? ''), QUERY_PARAMS.cluster)) return;
     if (!opts.cluster) return ex.error('NOT_FOUND', 'this node is not part of a cluster');
     ex.json(200, opts.cluster());
+  });
+
+  // Operator commands on a running cluster (cluster-admin.ts): a small JSON body in, a JSON result out.
+  app.any('/v1/cluster/:action', (res, req) => {
+    const ex = admit(res, req);
+    if (!ex || !authorize(ex, req)) return;
+    const method = req.getMethod().toUpperCase();
+    const action = req.getParameter(0) ?? '';
+    const authorization = req.getHeader('authorization');
+    if (method !== 'POST') return ex.methodNotAllowed(method, `/v1/cluster/${action.slice(0, 64)}`, 'POST, OPTIONS');
+    if (!ex.onlyParams(parseQuery(req.getQuery() ?? ''), QUERY_PARAMS.cluster)) return;
+    const admin = opts.clusterAdmin;
+    if (!admin) return ex.error('NOT_FOUND', 'this node is not part of a cluster');
+    readBody(ex, CLUSTER_ADMIN_BODY_BYTES_MAX, (body) => {
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(Buffer.from(body).toString('utf8'));
+      } catch {
+        return ex.error('BAD_REQUEST', 'the body must be a JSON object');
+      }
+      admin(action, parsed, authorization).then(
+        (result) => (result.ok ? ex.json(200, result.value) : ex.error(result.code, result.message)),
+        (error: unknown) => ex.error('INTERNAL', (error as Error).message),
+      );
+    });
   });
 
   app.any('/v1/kv', (res, req) => {

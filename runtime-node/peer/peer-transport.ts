@@ -110,6 +110,12 @@ export class PeerTransport {
     }
   }
 
+  /** Open the link to `peer` now if this end dials it (a node added since start: its card brings its endpoints). */
+  connect(peer: number): void {
+    const link = this.linkFor(peer);
+    if (link && !link.up && link.socket === null && link.redialTimer === null && this.options.nodeId < peer && !this.closed) this.dial(link);
+  }
+
   /** Queue a batch for `to`; false when it was dropped (unknown peer, queue full, or closed). */
   send(to: number, bytes: Uint8Array): boolean {
     const link = this.linkFor(to);

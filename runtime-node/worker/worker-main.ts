@@ -40,7 +40,7 @@ function open(): OpenedGroups | null {
   try {
     if (setup.cluster) {
       cluster = new ClusterWorker(setup.cluster, setup.limits, setup.storage);
-      return { replicas: cluster.replicas, files: [...cluster.files.values()], recovered: cluster.recovered };
+      return { replicas: cluster.replicas, files: cluster.fileList, recovered: cluster.recovered };
     }
     return openGroups(setup, setup.limits, Date.now());
   } catch (error) {

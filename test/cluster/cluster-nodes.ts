@@ -4,9 +4,14 @@
 // node starts) and client ports picked by each node (--port 0).
 
 import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createServer } from 'node:net';
 import { Redis } from 'ioredis';
-import { startNode, type RunningNode } from '../e2e/spawn-node.js';
+import { slotOf } from '../../core/routing/slot-hash.js';
+import type { NodeView } from '../../runtime-node/cluster/admin-http.js';
+import { CLI, startNode, type RunningNode } from '../e2e/spawn-node.js';
 
 export interface ClusterNodeHandle {
   id: number;
@@ -155,4 +160,91 @@ export class FollowingClient {
     for (const c of this.connections.values()) c.disconnect();
     this.connections.clear();
   }
+}
+
+/**
+ * Writers that keep SETting fresh keys through a FollowingClient until
+ * stopped, remembering only acknowledged writes (a write without a reply is
+ * of unknown outcome). `keep` limits the keys (e.g. one group's slots).
+ */
+export class AckedWriters {
+  readonly acked = new Map<string, string>();
+  private writing = true;
+  private readonly done: Promise<void[]>;
+
+  constructor(private ports: number[], count: number, prefix: string, keep: (key: string) => boolean = () => true) {
+    this.done = Promise.all(Array.from({ length: count }, async (_, w) => {
+      let n = 0;
+      while (this.writing) {
+        const client = new FollowingClient(this.ports);
+        for (let i = 0; i < 100 && this.writing; i++) {
+          const key = `${prefix}-${w}-${n}`;
+          const value = `v${n++}`;
+          if (!keep(key)) continue;
+          try {
+            if (await client.command(slotOf(Buffer.from(key)), ['set', key, value], Date.now() + 3_000) === 'OK') this.acked.set(key, value);
+          } catch {
+            // no reply in time: outcome unknown, not acknowledged
+          }
+        }
+        client.close();
+      }
+    }));
+  }
+
+  /** Only these nodes from now on (for clients made after the call). */
+  usePorts(ports: number[]): void {
+    this.ports = ports;
+  }
+
+  async stop(): Promise<void> {
+    this.writing = false;
+    await this.done;
+  }
+
+  /** The acknowledged keys whose value reads back otherwise through `ports` (empty when nothing is lost). */
+  async lost(ports: number[]): Promise<string[]> {
+    const reader = new FollowingClient(ports);
+    try {
+      const keys = [...this.acked.keys()];
+      const values = await Promise.all(keys.map((k) => reader.command(slotOf(Buffer.from(k)), ['get', k], Date.now() + 5_000)));
+      return keys.filter((k, i) => values[i] !== this.acked.get(k));
+    } finally {
+      reader.close();
+    }
+  }
+}
+
+/** Runs the compiled CLI (`piccolo ARGS`); resolves with its exit code and output (never rejects). */
+export function runPiccolo(args: string[], timeoutMs = 50_000): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [CLI, ...args], { timeout: timeoutMs }, (error, stdout, stderr) => {
+      resolve({ code: error ? (typeof error.code === 'number' ? error.code : -1) : 0, stdout, stderr });
+    });
+  });
+}
+
+/** A node's GET /v1/cluster (no password). */
+export async function nodeView(httpPort: number): Promise<NodeView & { groups: { replicas: number[]; leader: number }[] }> {
+  return await (await fetch(`http://127.0.0.1:${httpPort}/v1/cluster`)).json() as NodeView & { groups: { replicas: number[]; leader: number }[] };
+}
+
+export interface DurableTestCluster extends TestCluster {
+  /** Node `id`'s data directory (a node that joins later gets one there too). */
+  dataDirOf(id: number): string;
+}
+
+/** startCluster with each node's data in its own directory under a fresh temporary one, removed by stopAll. */
+export async function startDurableCluster(count: number, args: string[], name: string): Promise<DurableTestCluster> {
+  const dir = mkdtempSync(join(tmpdir(), `piccolo-${name}-`));
+  const dataDirOf = (id: number): string => join(dir, `node-${id}`);
+  const cluster = await startCluster(count, (id) => [...args, '--data-dir', dataDirOf(id)]);
+  return {
+    ...cluster,
+    dataDirOf,
+    stopAll: async () => {
+      await cluster.stopAll();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
 }
