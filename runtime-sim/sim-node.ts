@@ -465,15 +465,32 @@ class SimWorkerThread {
     this.node.sim.at(atUs, this.thread, Kind.RAFT_TICK, this.thread, () => this.raftTick(token));
   }
 
-  /** Peer frames for this worker's replicas, decoded on the IO thread: step them on the worker's thread. */
+  /**
+   * Peer frames handed over and not yet stepped (null: no step is scheduled). Like a worker's inbox: frames
+   * that arrive before the worker gets to them wait there and are stepped together, one Ready per group.
+   */
+  private peerInbox: PeerFrame[] | null = null;
+  private readonly peerStepAction = (): void => this.stepPeerInbox();
+
+  /** Peer frames for this worker's replicas, decoded on the IO thread (the array is the worker's): step them on its thread. */
   peerInput(frames: PeerFrame[]): void {
+    if (this.peerInbox !== null) {
+      for (let i = 0; i < frames.length; i++) this.peerInbox.push(frames[i]!);
+      return;
+    }
+    this.peerInbox = frames;
     const node = this.node;
-    node.sim.after(node.wakeDelayUs(), this.thread, Kind.PEER_STEP, this.thread, () => {
-      if (!node.alive) return;
-      this.catchUpTicks();
-      this.worker.stepPeer(frames, node.clock.nowMs(node.sim.nowUs));
-      this.afterReplicaWork();
-    });
+    node.sim.after(node.wakeDelayUs(), this.thread, Kind.PEER_STEP, this.thread, this.peerStepAction);
+  }
+
+  private stepPeerInbox(): void {
+    const node = this.node;
+    const frames = this.peerInbox;
+    this.peerInbox = null;
+    if (!node.alive || frames === null) return;
+    this.catchUpTicks();
+    this.worker.stepPeer(frames, node.clock.nowMs(node.sim.nowUs));
+    this.afterReplicaWork();
   }
 
   /** Replica work may leave messages for peers and replies for clients: send the first, drain for the second. */
