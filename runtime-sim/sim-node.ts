@@ -99,8 +99,8 @@ export interface NodeCluster {
   readonly snapshotEveryEntries: number;
   /** Send an encoded peer batch to node `to` (a datagram: it may be lost, duplicated or reordered). */
   send(to: number, bytes: Uint8Array): void;
-  /** After a worker carried out work on its replicas: the invariant checks look at them. */
-  observe(node: number, replicas: Iterable<ShardReplica>): void;
+  /** After a worker carried out work on its replicas: the invariant checks look at them (the array is the worker's; keep no reference). */
+  observe(node: number, replicas: readonly ShardReplica[]): void;
 }
 
 /** The simulated threads of a node host (the same across restarts). */
@@ -251,10 +251,10 @@ export class SimNode implements ShardTransport {
   }
 
   /** Send what a worker's replicas left for their peers, one batch per destination node. */
-  sendPeerOutbox(worker: ShardWorker): void {
+  sendPeerOutbox(worker: ShardWorker, replicas: readonly ShardReplica[]): void {
     const cluster = this.cluster;
     if (cluster === null) return;
-    cluster.observe(cluster.nodeIndex, worker.replicas.values());
+    cluster.observe(cluster.nodeIndex, replicas);
     const frames = worker.takePeerOutbox();
     if (frames.length === 0) return;
     // One batch per destination, in order of first appearance (as a Map would iterate them).
@@ -390,6 +390,8 @@ class SimWorkerThread {
   private readonly spaceCheckAction = (): void => this.waitForSpace();
   /** The reply ring's HEAD when the last drain found it full (see idleTimerFired). */
   private replyHeadWhenBlocked = 0;
+  /** The worker's replicas (fixed for its life), as the array the invariant checks look at after every step. */
+  private readonly replicaList: readonly ShardReplica[];
 
   constructor(
     private readonly node: SimNode,
@@ -400,6 +402,7 @@ class SimWorkerThread {
     private readonly replies: SpscRing,
   ) {
     this.core = new CoreWorkerLoop(worker, node.settings.batchMax, node.settings.sweepIntervalMs);
+    this.replicaList = [...worker.replicas.values()];
   }
 
   start(): void {
@@ -496,7 +499,7 @@ class SimWorkerThread {
   /** Replica work may leave messages for peers and replies for clients: send the first, drain for the second. */
   private afterReplicaWork(): void {
     this.armTick();
-    this.node.sendPeerOutbox(this.worker);
+    this.node.sendPeerOutbox(this.worker, this.replicaList);
     if (this.worker.repliesWaiting === 0) return;
     // Like a published request: wake a worker sleeping for requests so its next drain writes the replies.
     if (this.state === 'sleep-requests') this.notifyWorker('sleep-requests');
@@ -514,7 +517,7 @@ class SimWorkerThread {
     const { drained, swept, next } = this.core.turn(node.clock.nowMs(sim.nowUs));
     sim.consume(this.thread, settings.drainCostUs + drained.applied * settings.workerRecordCostUs);
     this.armTick();
-    node.sendPeerOutbox(this.worker);
+    node.sendPeerOutbox(this.worker, this.replicaList);
     if (drained.notifyReplies) this.notifyIo();
     // drained.notifyRequests: the IO side never sleeps waiting for request-ring space (it keeps a backlog), so no one to wake.
     if (swept !== null) {
