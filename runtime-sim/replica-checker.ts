@@ -60,22 +60,38 @@ export function groupLeaders(replicasByNode: ReadonlyMap<number, Iterable<ShardR
   return leaders;
 }
 
+/** What the checks keep per group; a replica's record points at it, so a step costs no lookup by group. */
+interface GroupSeen {
+  /** The newest term that had a leader. */
+  leaderTerm: number;
+  /** The furthest any replica's term ran ahead of leaderTerm (the detail is in ReplicaChecker.runahead). */
+  runaheadTerms: number;
+  /** Committed index -> the first committed entry seen there (entries are immutable once made). */
+  readonly byIndex: Map<number, Entry>;
+}
+
+/**
+ * Per replica object (one process's replica): highest commit seen, how far its entries were compared, and
+ * heldTo: up to where its log is known to hold the group's committed entries.
+ */
+interface ReplicaSeen {
+  commit: number;
+  checkedTo: number;
+  heldTo: number;
+  readonly group: GroupSeen;
+  /** The term in which this replica was seen leading without a rival (that check cannot change its answer), or -1. */
+  leaderOkTerm: number;
+}
+
 export class ReplicaChecker {
   readonly violations: string[] = [];
   violationCount = 0;
   /** group * TERMS_PER_GROUP + term -> node of the leader seen in that term (a number key: no string per step). */
   private readonly leaderOfTerm = new Map<number, number>();
-  /**
-   * Per replica object (one process's replica): highest commit seen, how far its entries were compared, and
-   * heldTo: up to where its log is known to hold the group's committed entries.
-   */
-  private readonly seen = new WeakMap<ShardReplica, { commit: number; checkedTo: number; heldTo: number }>();
-  /** Per group: the newest term that had a leader. */
-  private readonly leaderTerm = new Map<number, number>();
+  private readonly seen = new WeakMap<ShardReplica, ReplicaSeen>();
+  private readonly groups = new Map<number, GroupSeen>();
   /** Per group: the furthest any replica's term ran ahead of the group's newest leader's, and where. */
   private readonly runahead = new Map<number, { terms: number; node: number; term: number }>();
-  /** Per group: committed index -> the first committed entry seen there (entries are immutable once made). */
-  private readonly committed = new Map<number, Map<number, Entry>>();
   elections = 0;
 
   private violation(text: string): void {
@@ -93,24 +109,34 @@ export class ReplicaChecker {
     const log = raft.log;
     const commit = log.committed;
     const group = replica.group;
-    if (raft.role === 'leader') {
+    let seen = this.seen.get(replica);
+    if (seen === undefined) {
+      let g = this.groups.get(group);
+      if (g === undefined) this.groups.set(group, g = { leaderTerm: 0, runaheadTerms: 0, byIndex: new Map() });
+      this.seen.set(replica, seen = { commit, checkedTo: Math.max(0, log.firstIndex() - 1), heldTo: 0, group: g, leaderOkTerm: -1 });
+    }
+    const g = seen.group;
+    if (raft.role === 'leader' && seen.leaderOkTerm !== raft.term) {
       const key = group * TERMS_PER_GROUP + raft.term;
       const other = this.leaderOfTerm.get(key);
       if (other === undefined) {
         this.leaderOfTerm.set(key, node);
         this.elections++;
-        if (raft.term > (this.leaderTerm.get(group) ?? 0)) this.leaderTerm.set(group, raft.term);
+        if (raft.term > g.leaderTerm) g.leaderTerm = raft.term;
+        seen.leaderOkTerm = raft.term;
       } else if (other !== node) {
         this.violation(`group ${group}: two leaders in term ${raft.term}: n${other} and n${node}`);
+      } else {
+        seen.leaderOkTerm = raft.term;
       }
     }
-    const ahead = raft.term - (this.leaderTerm.get(group) ?? 0);
-    if (ahead > (this.runahead.get(group)?.terms ?? 0)) this.runahead.set(group, { terms: ahead, node, term: raft.term });
-    let seen = this.seen.get(replica);
-    if (seen === undefined) this.seen.set(replica, seen = { commit, checkedTo: Math.max(0, log.firstIndex() - 1), heldTo: 0 });
+    const ahead = raft.term - g.leaderTerm;
+    if (ahead > g.runaheadTerms) {
+      g.runaheadTerms = ahead;
+      this.runahead.set(group, { terms: ahead, node, term: raft.term });
+    }
     if (commit < seen.commit) this.violation(`group ${group} on n${node}: commit went back from ${seen.commit} to ${commit}`);
-    let byIndex = this.committed.get(group);
-    if (byIndex === undefined) this.committed.set(group, byIndex = new Map());
+    const byIndex = g.byIndex;
     this.checkHeld(node, replica, seen, byIndex);
     if (commit <= seen.checkedTo) return;
     seen.commit = Math.max(seen.commit, commit);

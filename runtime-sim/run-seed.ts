@@ -155,13 +155,9 @@ class World {
           const target = this.nodes[to]!;
           this.network.sendDatagram(layout.nodeHosts[n]!, layout.nodeHosts[to]!, target.threads.io, () => target.receivePeer(bytes), true);
         },
-        observe: (node: number, replicas: Iterable<ShardReplica>): void => {
-          if (this.strikes === null) this.replicaChecker.observe(node, replicas);
-          else {
-            const list = [...replicas]; // read twice: `replicas` may be a one-shot iterator
-            this.replicaChecker.observe(node, list);
-            this.strikes.observe(node, list);
-          }
+        observe: (node: number, replicas: readonly ShardReplica[]): void => {
+          this.replicaChecker.observe(node, replicas);
+          this.strikes?.observe(node, replicas);
           // A broken invariant is the verdict; running on (a broken log can storm with messages) only costs time.
           if (this.replicaChecker.violationCount > 0 && !this.finished) {
             this.finished = true;

@@ -105,8 +105,8 @@ export interface NodeCluster {
   readonly snapshotEveryEntries: number;
   /** Send an encoded peer batch to node `to` (a datagram: it may be lost, duplicated or reordered). */
   send(to: number, bytes: Uint8Array): void;
-  /** After a worker carried out work on its replicas: the invariant checks look at them. */
-  observe(node: number, replicas: Iterable<ShardReplica>): void;
+  /** After a worker carried out work on its replicas: the invariant checks look at them (the array is the worker's; keep no reference). */
+  observe(node: number, replicas: readonly ShardReplica[]): void;
 }
 
 /** The simulated threads of a node host (the same across restarts). */
@@ -260,10 +260,10 @@ export class SimNode implements ShardTransport {
   }
 
   /** Send what a worker's replicas left for their peers, one batch per destination node. */
-  sendPeerOutbox(worker: ShardWorker): void {
+  sendPeerOutbox(worker: ShardWorker, replicas: readonly ShardReplica[]): void {
     const cluster = this.cluster;
     if (cluster === null) return;
-    cluster.observe(cluster.nodeIndex, worker.replicas.values());
+    cluster.observe(cluster.nodeIndex, replicas);
     const frames = worker.takePeerOutbox();
     if (frames.length === 0) return;
     // One batch per destination, in order of first appearance (as a Map would iterate them).
@@ -399,6 +399,8 @@ class SimWorkerThread {
   private readonly spaceCheckAction = (): void => this.waitForSpace();
   /** The reply ring's HEAD when the last drain found it full (see idleTimerFired). */
   private replyHeadWhenBlocked = 0;
+  /** The worker's replicas (fixed for its life), as the array the invariant checks look at after every step. */
+  private readonly replicaList: readonly ShardReplica[];
 
   constructor(
     private readonly node: SimNode,
@@ -409,6 +411,7 @@ class SimWorkerThread {
     private readonly replies: SpscRing,
   ) {
     this.core = new CoreWorkerLoop(worker, node.settings.batchMax, node.settings.sweepIntervalMs);
+    this.replicaList = [...worker.replicas.values()];
   }
 
   start(): void {
@@ -474,21 +477,38 @@ class SimWorkerThread {
     this.node.sim.at(atUs, this.thread, Kind.RAFT_TICK, this.thread, () => this.raftTick(token));
   }
 
-  /** Peer frames for this worker's replicas, decoded on the IO thread: step them on the worker's thread. */
+  /**
+   * Peer frames handed over and not yet stepped (null: no step is scheduled). Like a worker's inbox: frames
+   * that arrive before the worker gets to them wait there and are stepped together, one Ready per group.
+   */
+  private peerInbox: PeerFrame[] | null = null;
+  private readonly peerStepAction = (): void => this.stepPeerInbox();
+
+  /** Peer frames for this worker's replicas, decoded on the IO thread (the array is the worker's): step them on its thread. */
   peerInput(frames: PeerFrame[]): void {
+    if (this.peerInbox !== null) {
+      for (let i = 0; i < frames.length; i++) this.peerInbox.push(frames[i]!);
+      return;
+    }
+    this.peerInbox = frames;
     const node = this.node;
-    node.sim.after(node.wakeDelayUs(), this.thread, Kind.PEER_STEP, this.thread, () => {
-      if (!node.alive) return;
-      this.catchUpTicks();
-      this.worker.stepPeer(frames, node.clock.nowMs(node.sim.nowUs));
-      this.afterReplicaWork();
-    });
+    node.sim.after(node.wakeDelayUs(), this.thread, Kind.PEER_STEP, this.thread, this.peerStepAction);
+  }
+
+  private stepPeerInbox(): void {
+    const node = this.node;
+    const frames = this.peerInbox;
+    this.peerInbox = null;
+    if (!node.alive || frames === null) return;
+    this.catchUpTicks();
+    this.worker.stepPeer(frames, node.clock.nowMs(node.sim.nowUs));
+    this.afterReplicaWork();
   }
 
   /** Replica work may leave messages for peers and replies for clients: send the first, drain for the second. */
   private afterReplicaWork(): void {
     this.armTick();
-    if (!this.waitForSlowSync(false)) this.node.sendPeerOutbox(this.worker);
+    if (!this.waitForSlowSync(false)) this.node.sendPeerOutbox(this.worker, this.replicaList);
     if (this.worker.repliesWaiting === 0) return;
     // Like a published request: wake a worker sleeping for requests so its next drain writes the replies.
     if (this.state === 'sleep-requests') this.notifyWorker('sleep-requests');
@@ -513,7 +533,7 @@ class SimWorkerThread {
     // Runs once the thread is free again, at the end of the fsync.
     node.sim.after(0, this.thread, Kind.SLOW_SYNC_DONE, this.thread, () => {
       if (!node.alive) return;
-      node.sendPeerOutbox(this.worker);
+      node.sendPeerOutbox(this.worker, this.replicaList);
       if (notifyIo) this.notifyIo();
     });
     return true;
@@ -533,7 +553,7 @@ class SimWorkerThread {
     this.armTick();
     // After a slow fsync, the replies and peer messages of this turn leave when it completes (SLOW_SYNC_DONE).
     if (!this.waitForSlowSync(drained.notifyReplies)) {
-      node.sendPeerOutbox(this.worker);
+      node.sendPeerOutbox(this.worker, this.replicaList);
       if (drained.notifyReplies) this.notifyIo();
     }
     // drained.notifyRequests: the IO side never sleeps waiting for request-ring space (it keeps a backlog), so no one to wake.

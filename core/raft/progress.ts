@@ -23,6 +23,10 @@ export class Progress {
   snapshotTicks = 0;
   /** Last index of each unacknowledged append, oldest first (replicate state). */
   private readonly inflights: number[] = [];
+  /** For each of `inflights`: heartbeatAnswers when it was sent. */
+  private readonly inflightAnswers: number[] = [];
+  /** Heartbeat answers so far: the clock by which an unanswered append is judged lost. */
+  private heartbeatAnswers = 0;
 
   constructor(next: number, public isLearner: boolean, private readonly inflightMax: number) {
     assert(inflightMax > 0, 'the in-flight window holds at least one append');
@@ -63,9 +67,25 @@ export class Progress {
   onHeartbeatResponse(): void {
     this.recentActive = true;
     this.probeSent = false;
+    this.heartbeatAnswers++;
     // A full window whose appends were lost would stall forever: let one more go (the follower
     // rejects it if there is a gap, which puts us back in probe).
-    if (this.state === 'replicate' && this.inflights.length >= this.inflightMax) this.inflights.shift();
+    if (this.state === 'replicate' && this.inflights.length >= this.inflightMax) {
+      this.inflights.shift();
+      this.inflightAnswers.shift();
+    }
+  }
+
+  /**
+   * Whether the oldest unacknowledged append left after the heartbeat answer
+   * before the last one: it has not had a whole heartbeat interval to be
+   * answered, so a follower behind by it is not yet behind by a lost append.
+   * (A heartbeat answer that finds the follower behind resends only when this
+   * is false: answering every heartbeat with an empty append while a write is
+   * merely in flight doubled the messages of a busy group.)
+   */
+  appendsInFlightFresh(): boolean {
+    return this.state === 'replicate' && this.inflights.length > 0 && this.inflightAnswers[0]! >= this.heartbeatAnswers - 1;
   }
 
   private reset(state: ProgressState): void {
@@ -73,6 +93,7 @@ export class Progress {
     this.probeSent = false;
     this.pendingSnapshot = 0;
     this.inflights.length = 0;
+    this.inflightAnswers.length = 0;
   }
 
   /** An append ending at `lastIndex` left for the follower. */
@@ -81,6 +102,7 @@ export class Progress {
       if (entryCount > 0) {
         this.next = lastIndex + 1;
         this.inflights.push(lastIndex);
+        this.inflightAnswers.push(this.heartbeatAnswers);
       }
     } else if (this.state === 'probe') {
       this.probeSent = true;
@@ -99,7 +121,10 @@ export class Progress {
     // Appends up to `index` are acknowledged.
     let done = 0;
     while (done < this.inflights.length && this.inflights[done]! <= index) done++;
-    if (done > 0) this.inflights.splice(0, done);
+    if (done > 0) {
+      this.inflights.splice(0, done);
+      this.inflightAnswers.splice(0, done);
+    }
     return updated;
   }
 

@@ -460,7 +460,8 @@ export class Raft {
     this.log.stableTo(index, term);
     if (this.role === 'leader') {
       this.progress.get(this.id)?.maybeUpdate(this.log.stableIndex);
-      if (this.maybeCommit()) this.broadcastAppend(true);
+      // Followers learn the new commit index with the next append or heartbeat (see handleAppendResponse).
+      this.maybeCommit();
     }
   }
 
@@ -680,8 +681,10 @@ export class Raft {
     const installedSnapshot = pr.state === 'snapshot' && pr.match >= pr.pendingSnapshot;
     if (pr.state === 'probe') pr.becomeReplicate();
     else if (installedSnapshot) { pr.becomeProbe(); pr.becomeReplicate(); }
-    if (this.maybeCommit()) this.broadcastAppend(true);
-    else if (wasPaused || installedSnapshot) this.sendAppend(m.from, installedSnapshot);
+    // A new commit index is not broadcast in empty appends: followers learn it with the next append or heartbeat
+    // (every heartbeat interval), which halves the messages a write costs (docs/consensus.md, "Commit propagation").
+    this.maybeCommit();
+    if (wasPaused || installedSnapshot) this.sendAppend(m.from, installedSnapshot);
     // Pipelining: keep the window full while there is more to send.
     while (this.sendAppend(m.from, false, true)) { /* sent one more batch */ }
     if (m.from === this.leadTransferee && pr.match === this.log.lastIndex()) {
@@ -693,8 +696,9 @@ export class Raft {
     const pr = this.progress.get(m.from);
     if (!pr) return;
     pr.onHeartbeatResponse();
-    // Behind: resend (an empty append with our last index makes a follower that lost appends reject, and we back up).
-    if (pr.match < this.log.lastIndex()) this.sendAppend(m.from, true);
+    // Behind: resend (an empty append with our last index makes a follower that lost appends reject, and we back up),
+    // unless what it lacks was sent within the last heartbeat interval and may simply still be on its way.
+    if (pr.match < this.log.lastIndex() && !pr.appendsInFlightFresh()) this.sendAppend(m.from, true);
     if (m.context === 0 || !this.voters.includes(m.from)) return;
     for (const { request, index } of this.rounds.acknowledge(m.context, m.from, this.voters)) this.answerRead(request, index);
   }

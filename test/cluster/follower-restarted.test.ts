@@ -14,6 +14,8 @@ function wipedFollower(tellLeader: boolean): { cluster: RaftCluster; follower: n
   const leader = cluster.settle();
   for (let i = 0; i < 20; i++) cluster.propose(leader, `c${i}`);
   cluster.deliverAll();
+  cluster.tickAll(); // followers learn the commit index with the next heartbeat
+  cluster.deliverAll();
   const follower = [1, 2, 3].find((id) => id !== leader)!;
   expect(cluster.node(follower).status().commit).toBeGreaterThanOrEqual(20);
   cluster.crash(follower);

@@ -39,16 +39,16 @@ describe('write-path disk faults in cluster runs', () => {
     expect(sums.repairs).toBeGreaterThan(0);
   }, 120_000);
 
-  it('a recovery that skips record checksums is caught (first at seed 8), and those seeds pass without it', () => {
+  it('a recovery that skips record checksums is caught within 15 seeds, and the seed that caught it passes without it', () => {
     let caught: SeedRun | null = null;
     for (let seed = 1; seed <= 15 && caught === null; seed++) {
       const run = runSeed({ ...options(seed), replicaBugs: { recoverWithoutChecksums: true } });
       if (run.failures.length > 0) caught = run;
     }
     expect(caught, 'the planted bug was never caught').not.toBeNull();
-    expect(caught!.config.seed).toBe(8);
+    // Which seed catches it first moves whenever traces change; that one does and that it is the bug is what matters.
     expect(caught!.failures.map((f) => f.kind)).toContain('consensus');
-    const clean = runSeed(options(8));
+    const clean = runSeed(options(caught!.config.seed));
     expect(clean.failures, explain(clean)).toEqual([]);
   }, 120_000);
 

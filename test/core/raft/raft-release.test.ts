@@ -81,6 +81,9 @@ describe('raft: a member that needs released entries', () => {
     expect(c.get(2).state).toEqual(c.get(lead).state);
     expect(c.propose(lead, 'after')).toBe(true);
     c.deliverAll();
+    // The learner learns the commit with the next heartbeat (no empty append broadcasts it).
+    c.tickAll();
+    c.deliverAll();
     expect(c.get(2).state.at(-1)).toBe('after');
   });
 

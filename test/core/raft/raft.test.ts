@@ -170,6 +170,9 @@ describe('raft', () => {
     expect(c.node(lead).status().membership.voters).not.toContain(removed);
     expect(c.propose(lead, 'after')).toBe(true);
     c.deliverAll();
+    // Followers learn a commit with the next append or heartbeat (no empty append broadcasts it): one tick.
+    c.tickAll();
+    c.deliverAll();
     expect(c.get(4).state).toContain('after');
   });
 

@@ -112,12 +112,28 @@ export class ReplicaGroupRun {
     return 1_000_000 + this.tick * TICK_MS + this.skewMs.get(id)!;
   }
 
+  /** Work an outcome callback started (a cas's set after its probe read), run once the replica's process() returned. */
+  private deferred: (() => void)[] = [];
+  private processing = false;
+
   private process(id: ReplicaId): void {
     const r = this.replicas.get(id);
     if (!r) return;
-    r.process(this.nowMs(id));
+    // An outcome arrives inside process(), between a Ready and its advance: a replica may not be driven then,
+    // so what a callback starts waits until process() returns (as a worker answers, then drains again).
+    if (this.processing) {
+      this.deferred.push(() => this.process(id));
+      return;
+    }
+    this.processing = true;
+    try {
+      r.process(this.nowMs(id));
+    } finally {
+      this.processing = false;
+    }
     for (const m of r.outbox) this.inFlight.push(m);
     r.outbox = [];
+    while (this.deferred.length > 0) this.deferred.shift()!();
   }
 
   // ---- faults ----------------------------------------------------------------
@@ -249,7 +265,10 @@ export class ReplicaGroupRun {
       if (!target) return;
       const next = `v${this.nextValue++}`;
       const op = this.open(c, 'cas', key, [seen, next]);
-      this.submit(c, target, op, { op: 'set', key: encoder.encode(key), value: encoder.encode(next), expectedVersion: version }, () => [seen, next]);
+      const set = (): void => this.submit(c, target, op, { op: 'set', key: encoder.encode(key), value: encoder.encode(next), expectedVersion: version }, () => [seen, next]);
+      // Answered inside a process() call (see process): propose once it returned.
+      if (this.processing) this.deferred.push(set);
+      else set();
     });
     this.process(r.id);
   }
