@@ -1,7 +1,8 @@
 // The dashboard's HTTP routes, mounted beside the REST door on every node:
 //   GET /dashboard (and its two files)  the page; public: it holds no data
 //   GET /v1/dashboard/status           the whole status the page shows (also pushed over WS)
-//   GET /v1/dashboard/node             this node's own numbers (the node serving a page asks every other)
+//   GET /v1/dashboard/node             this node's own numbers (the node serving a page asks every other;
+//                                      a gateway has none: NOT_FOUND)
 // Every route refuses a page of a foreign Origin (403, the REST door's
 // policy plus the node's own origin: self-origin-policy.ts). The two JSON
 // routes need the password like every other route; the page itself is
@@ -17,10 +18,9 @@ import { forbiddenOriginMessage, type OriginPolicy } from '../security/origin-po
 import type { PasswordGate } from '../security/password-gate.js';
 import type { NodeView } from './node-view.js';
 import { loadPageFiles, type PageFile } from './page-files.js';
-import { DASHBOARD_NODE_PATH, type DashboardStatus } from './status-feed.js';
+import { DASHBOARD_NODE_PATH, DASHBOARD_STATUS_PATH, type DashboardStatus } from './status-build.js';
 
 export const DASHBOARD_PATH = '/dashboard';
-export const DASHBOARD_STATUS_PATH = '/v1/dashboard/status';
 
 /**
  * Headers of every page file. The CSP lets the page load only its own files
@@ -46,7 +46,8 @@ const STATUS_LINE: Record<number, string> = {
 export interface DashboardRouteOptions {
   originPolicy: OriginPolicy;
   passwordGate: PasswordGate;
-  ownView: () => NodeView;
+  /** This node's own numbers; absent on a gateway. */
+  ownView?: () => NodeView;
   status: () => Promise<DashboardStatus>;
 }
 
@@ -97,6 +98,7 @@ export function mountDashboard(app: uWS.TemplatedApp, opts: DashboardRouteOption
   app.any(DASHBOARD_NODE_PATH, (res, req) => {
     if (!admit(res, req, DASHBOARD_NODE_PATH)) return;
     if (!opts.passwordGate.authorizeHttp(req)) return respondUnauthorized(res);
+    if (!opts.ownView) return sendError(res, 'NOT_FOUND', 'a gateway has no node numbers of its own; ask a node');
     send(res, 200, 'application/json', JSON.stringify(opts.ownView()), JSON_HEADERS);
   });
 

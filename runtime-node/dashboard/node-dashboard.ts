@@ -12,6 +12,7 @@ import type { PasswordGate } from '../security/password-gate.js';
 import { mountDashboard } from './dashboard-routes.js';
 import { NodeSampler } from './node-sampler.js';
 import { readNodeView, type ClusterViewJson, type NodeView } from './node-view.js';
+import { buildClusterStatus } from './status-build.js';
 import { StatusFeed } from './status-feed.js';
 
 export interface NodeDashboardOptions {
@@ -38,7 +39,7 @@ export class NodeDashboard {
       groups: () => cluster.topology.groupsOf(cluster.options.nodeId),
       leaderAndTerm: (group) => cluster.status.read(group),
     } : null);
-    this.feed = new StatusFeed({ ownView: () => this.ownView(), password: opts.password, tls: opts.tls });
+    this.feed = new StatusFeed(() => buildClusterStatus({ ownView: () => this.ownView(), password: opts.password, tls: opts.tls }));
   }
 
   /** Where this node's HTTP door is reached (host:port), once it listens. */

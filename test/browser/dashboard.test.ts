@@ -5,7 +5,8 @@
 // shows three reachable nodes and a leader for every group, finds a key
 // written through node 2 in its key browser, and node 2's request count
 // moves. A screenshot goes to test-results/dashboard.png. Pages of other
-// origins are refused. Needs `npm run build` and Debian's chromium.
+// origins are refused. A gateway in front of the cluster serves the same
+// page with a node's status. Needs `npm run build` and Debian's chromium.
 
 import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -13,7 +14,7 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { startCluster, until, type TestCluster } from '../cluster/cluster-nodes.js';
-import { REPO_ROOT } from '../e2e/spawn-node.js';
+import { REPO_ROOT, startNode, type RunningNode } from '../e2e/spawn-node.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 /** Flags for a headless Chromium in a container (as browser-client.test.ts): no sandbox, no GPU, no calls home. */
@@ -24,6 +25,8 @@ const BROWSER_LAUNCH_TIMEOUT_MS = 30_000;
 const PAGE_WAIT_MS = 20_000;
 const GROUPS = 3;
 const PASSWORD = 'dashboard-test-secret';
+/** The gateway's own clients' password (it asks the nodes with theirs). */
+const GATEWAY_PASSWORD = 'gateway-dashboard-secret';
 const SCREENSHOT = join(REPO_ROOT, 'test-results/dashboard.png');
 
 const hasChromium = existsSync(CHROMIUM);
@@ -41,6 +44,7 @@ async function requestsShown(page: Page, id: number): Promise<number> {
 
 describe.skipIf(!hasChromium)('the /dashboard page in headless Chromium against a 3-node cluster', () => {
   let cluster: TestCluster;
+  let gateway: RunningNode | undefined;
   let browser: Browser;
   let page: Page;
   const problems: string[] = [];
@@ -57,6 +61,7 @@ describe.skipIf(!hasChromium)('the /dashboard page in headless Chromium against 
 
   afterAll(async () => {
     await browser?.close();
+    await gateway?.stop();
     await cluster?.stopAll();
   });
 
@@ -125,6 +130,30 @@ describe.skipIf(!hasChromium)('the /dashboard page in headless Chromium against 
     await page.screenshot({ path: SCREENSHOT, fullPage: true });
     expect(statSync(SCREENSHOT).size).toBeGreaterThan(0);
     expect(problems).toEqual([]);
+  });
+
+  it('a gateway serves the same page, relaying a node\'s status under its own password', async () => {
+    gateway = await startNode(['--nodes', `127.0.0.1:${cluster.nodes[0]!.node.port}`, '--requirepass', GATEWAY_PASSWORD,
+      '--node-password', PASSWORD], undefined, 'gateway');
+    const viaGateway = await browser.newPage();
+    try {
+      await viaGateway.goto(`${gateway.baseUrl}/dashboard`, { timeout: PAGE_WAIT_MS });
+      await viaGateway.waitForSelector('body[data-state="unauthorized"]', { timeout: PAGE_WAIT_MS });
+      await viaGateway.fill('#password', GATEWAY_PASSWORD);
+      await viaGateway.click('#login-form button');
+      await viaGateway.waitForSelector('body[data-state="live"]', { timeout: PAGE_WAIT_MS });
+      expect(await viaGateway.locator('#served-by').textContent()).toMatch(/via the gateway \(numbers from node [123]\)/);
+      await until(async () => (await attributes(viaGateway, '#nodes tbody tr', 'data-reachable')).filter((r) => r === 'true').length === 3,
+        'three reachable nodes through the gateway', PAGE_WAIT_MS);
+      await viaGateway.fill('#prefix', 'dash:');
+      await viaGateway.click('#browse-form button[type="submit"]');
+      await viaGateway.locator('#keys tr[data-key="dash:written"]').waitFor({ timeout: PAGE_WAIT_MS });
+      // A gateway has no numbers of its own.
+      const own = await fetch(`${gateway.baseUrl}/v1/dashboard/node`, { headers: { authorization: `Bearer ${GATEWAY_PASSWORD}` } });
+      expect(own.status).toBe(404);
+    } finally {
+      await viaGateway.close();
+    }
   });
 
   it('refuses pages of other origins: the page, its JSON routes and the WebSocket', async () => {

@@ -93,7 +93,7 @@ function duration(ms) {
 }
 
 function renderStatus(status) {
-  $('served-by').textContent = `served by node ${status.nodeId}`;
+  $('served-by').textContent = status.relayedBy === 'gateway' ? `via the gateway (numbers from node ${status.nodeId})` : `served by node ${status.nodeId}`;
   $('updated').textContent = `updated ${new Date(status.atMs).toLocaleTimeString()}`;
   document.body.dataset.updatedAt = String(status.atMs);
 
