@@ -34,6 +34,7 @@ import { ClusterNode, type ClusterOptions } from './cluster/cluster-node.js';
 import { RespClusterExecutor } from './cluster/resp-cluster-executor.js';
 import { NodeDashboard } from './dashboard/node-dashboard.js';
 import { SelfOriginPolicy } from './dashboard/self-origin-policy.js';
+import { OriginPolicy } from './security/origin-policy.js';
 
 export { ListenError } from './security/exclusive-listen.js';
 export { ProtectedModeError } from './security/protected-mode.js';
@@ -127,8 +128,9 @@ export async function startServer(options: ServerOptions = {}): Promise<PiccoloS
   const host = options.host ?? DEFAULT_HOST;
   // Refusals that need nothing started come first, so they leave nothing to stop.
   checkProtectedMode(host, Boolean(options.requirePass), options.protectedMode ?? true);
-  // The node's own origin is allowed too once it listens: its /dashboard page talks to its WebSocket.
-  const originPolicy = new SelfOriginPolicy(options.allowOrigins ?? []);
+  const originPolicy = new OriginPolicy(options.allowOrigins ?? []);
+  // The WebSocket door and the dashboard also allow the node's own origin once it listens: its /dashboard page talks to its WebSocket.
+  const pageOriginPolicy = new SelfOriginPolicy(options.allowOrigins ?? []);
   const tls = options.tls ? loadTlsFiles(options.tls) : null;
   const passwordGate = new PasswordGate(options.requirePass ?? null);
   const fsync = options.fsync ?? { kind: 'always' };
@@ -193,13 +195,13 @@ export async function startServer(options: ServerOptions = {}): Promise<PiccoloS
   mountMetricsRoute(app, { metrics, authorize: (req) => passwordGate.authorizeHttp(req) });
   const dashboard = new NodeDashboard({
     nodeId: cluster ? cluster.options.nodeId : LONE_NODE_ID, meter: metrics.requests, workers: pool, cluster, startedAtMs,
-    tls: tls !== null, originPolicy, passwordGate, password: () => passwordClear || null,
+    tls: tls !== null, originPolicy: pageOriginPolicy, passwordGate, password: () => passwordClear || null,
   });
   dashboard.mount(app);
   const { sockets } = mountWebSocket(app, {
     limits, dispatcher: metrics.executorFor('ws', forwarding), budget: metrics.budgetFor('ws', budget),
     isShuttingDown: () => shuttingDown, onIdleCheck: idleCheck, batcher,
-    passwordGate, originPolicy, authTimeoutMs: options.wsAuthTimeoutMs ?? WS_AUTH_TIMEOUT_MS, statusFeed: dashboard.feed,
+    passwordGate, originPolicy: pageOriginPolicy, authTimeoutMs: options.wsAuthTimeoutMs ?? WS_AUTH_TIMEOUT_MS, statusFeed: dashboard.feed,
   });
   mountHttp(app, {
     limits,
@@ -232,7 +234,7 @@ export async function startServer(options: ServerOptions = {}): Promise<PiccoloS
   }
   const port = uWS.us_socket_local_port(listenToken);
   const advertised = cluster ? cluster.options.advertiseHost : host;
-  originPolicy.setOwnAddresses(tls ? 'https' : 'http', [host, advertised], port);
+  pageOriginPolicy.setOwnAddresses(tls ? 'https' : 'http', [host, advertised], port);
   dashboard.setHttpAddress(`${advertised}:${port}`);
   const respPort = options.respPort === undefined ? (options.port === 0 ? 0 : DEFAULT_RESP_PORT) : options.respPort;
   let resp: RespFront | null = null;

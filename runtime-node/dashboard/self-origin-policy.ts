@@ -2,6 +2,8 @@
 // /dashboard talks to the node's WebSocket from the node's own origin, and a
 // browser sends that Origin on every WebSocket upgrade, so the node must
 // accept it while still refusing every other page that is not allowed.
+// Only the WebSocket door and the dashboard's routes use this policy; the
+// REST door keeps the plain allow list (the page needs no REST).
 //
 // "Own origin" means the addresses this node is known at — its listen host
 // when that is an address, the loopback names when it listens on loopback,

@@ -23,6 +23,7 @@ import { DEFAULT_HOST } from '../config/server-settings.js';
 import { listenExclusive } from '../security/exclusive-listen.js';
 import { mountGatewayDashboard } from '../dashboard/relayed-status.js';
 import { SelfOriginPolicy } from '../dashboard/self-origin-policy.js';
+import { OriginPolicy } from '../security/origin-policy.js';
 import { PasswordGate } from '../security/password-gate.js';
 import { checkProtectedMode } from '../security/protected-mode.js';
 import { loadTlsFiles, type TlsFiles } from '../security/tls-files.js';
@@ -95,8 +96,9 @@ export async function startGateway(options: GatewayOptions): Promise<PiccoloGate
   const limits = makeLimits(options.limits);
   const host = options.host ?? DEFAULT_HOST;
   checkProtectedMode(host, Boolean(options.requirePass), options.protectedMode ?? true);
-  // The gateway's own origin is allowed too once it listens: its /dashboard page talks to its WebSocket.
-  const originPolicy = new SelfOriginPolicy(options.allowOrigins ?? []);
+  const originPolicy = new OriginPolicy(options.allowOrigins ?? []);
+  // The WebSocket door and the dashboard also allow the gateway's own origin once it listens: its /dashboard page talks to its WebSocket.
+  const pageOriginPolicy = new SelfOriginPolicy(options.allowOrigins ?? []);
   const tls = options.tls ? loadTlsFiles(options.tls) : null;
   const passwordGate = new PasswordGate(options.requirePass ?? null);
   const nodePassword = options.nodePassword ?? options.requirePass;
@@ -122,12 +124,12 @@ export async function startGateway(options: GatewayOptions): Promise<PiccoloGate
   const idleCheck = idle.check;
   const app = tls ? uWS.SSLApp({ cert_file_name: tls.certFile, key_file_name: tls.keyFile }) : uWS.App();
   const statusFeed = mountGatewayDashboard(app, {
-    originPolicy, passwordGate, endpoints: () => refresher.current?.endpoints ?? options.nodes,
+    originPolicy: pageOriginPolicy, passwordGate, endpoints: () => refresher.current?.endpoints ?? options.nodes,
     nodePassword: nodePassword ?? null, nodeTls: options.nodeTls ?? false,
   });
   const { sockets } = mountWebSocket(app, {
     limits, dispatcher: executor, budget: new ConnectionBudget(limits.connectionsMax), isShuttingDown: () => shuttingDown,
-    onIdleCheck: idleCheck, batcher: new SendBatcher(), passwordGate, originPolicy, authTimeoutMs: WS_AUTH_TIMEOUT_MS, statusFeed,
+    onIdleCheck: idleCheck, batcher: new SendBatcher(), passwordGate, originPolicy: pageOriginPolicy, authTimeoutMs: WS_AUTH_TIMEOUT_MS, statusFeed,
   });
   mountHttp(app, {
     limits, dispatcher: executor, passwordGate, originPolicy, isShuttingDown: () => shuttingDown,
@@ -159,6 +161,6 @@ export async function startGateway(options: GatewayOptions): Promise<PiccoloGate
     })();
     return closing;
   };
-  originPolicy.setOwnAddresses(tls ? 'https' : 'http', [host], uWS.us_socket_local_port(listenToken));
+  pageOriginPolicy.setOwnAddresses(tls ? 'https' : 'http', [host], uWS.us_socket_local_port(listenToken));
   return { host, port: uWS.us_socket_local_port(listenToken), tls: tls !== null, groupCount: refresher.current!.groupCount, router, close };
 }
