@@ -65,7 +65,14 @@ function sendError(res: uWS.HttpResponse, code: ErrorName, message: string, head
 }
 
 export function mountDashboard(app: uWS.TemplatedApp, opts: DashboardRouteOptions): void {
-  const files = loadPageFiles();
+  // A copy without the page files (a partial install) still runs: the page answers what is missing instead.
+  let files = new Map<string, PageFile>();
+  let missing: string | null = null;
+  try {
+    files = loadPageFiles();
+  } catch (error) {
+    missing = error instanceof Error ? error.message : String(error);
+  }
 
   /** Origin and method checks every route shares; false when it answered. */
   const admit = (res: uWS.HttpResponse, req: uWS.HttpRequest, route: string): boolean => {
@@ -84,6 +91,7 @@ export function mountDashboard(app: uWS.TemplatedApp, opts: DashboardRouteOption
 
   const servePage = (res: uWS.HttpResponse, req: uWS.HttpRequest, file: PageFile | undefined, route: string): void => {
     if (!admit(res, req, route)) return;
+    if (missing !== null) return sendError(res, 'NOT_FOUND', `the dashboard is not installed: ${missing}`);
     if (!file) return sendError(res, 'NOT_FOUND', `no dashboard file ${route.slice(0, 200)}`);
     if (req.getHeader('if-none-match') === file.etag) return send(res, 304, null, '', [...PAGE_HEADERS, ['etag', file.etag]]);
     send(res, 200, file.contentType, file.body, [...PAGE_HEADERS, ['etag', file.etag]]);

@@ -23,12 +23,20 @@ export function parseStatusFrame(text: string): { id: number | string | null } |
   return { id: typeof id === 'number' || typeof id === 'string' ? id : null };
 }
 
+/** Each status as JSON, made once however many connections it is pushed to. */
+const statusJson = new WeakMap<object, string>();
+
 /** One pushed status. */
-export function statusPushFrame(id: number | string | null, status: unknown): string {
-  return JSON.stringify({ id, ok: true, status });
+export function statusPushFrame(id: number | string | null, status: object): string {
+  let json = statusJson.get(status);
+  if (json === undefined) {
+    json = JSON.stringify(status);
+    statusJson.set(status, json);
+  }
+  return `{"id":${JSON.stringify(id)},"ok":true,"status":${json}}`;
 }
 
 /** What the WebSocket door needs of the feed. */
 export interface StatusSubscriptions {
-  subscribe(listener: (status: unknown) => void): () => void;
+  subscribe(listener: (status: object) => void): () => void;
 }

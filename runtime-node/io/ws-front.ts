@@ -159,7 +159,7 @@ export function mountWebSocket(app: uWS.TemplatedApp, opts: WsFrontOptions): { s
           immediate = { ok: true };
         }
         const status = opts.statusFeed && auth.kind === 'other' ? parseStatusFrame(text) : null;
-        if (status) return subscribeStatus(state, status.id);
+        if (status) return subscribeStatus(ws, state, status.id);
       }
     }
     if (refuse && !immediate) immediate = refuse;
@@ -182,11 +182,15 @@ export function mountWebSocket(app: uWS.TemplatedApp, opts: WsFrontOptions): { s
     else opts.dispatcher.execute(request!, finish);
   };
 
-  /** Pushes of the status feed go out of band of the ordered replies, tagged with the subscription's id. */
-  const subscribeStatus = (state: ConnectionState, id: number | string | null): void => {
+  /**
+   * Pushes of the status feed go out of band of the ordered replies, tagged
+   * with the subscription's id. A page that does not read its pushes skips
+   * them (the next one carries fresher numbers) rather than buffering them.
+   */
+  const subscribeStatus = (ws: uWS.WebSocket<ConnectionState>, state: ConnectionState, id: number | string | null): void => {
     state.unsubscribe?.();
     state.unsubscribe = opts.statusFeed!.subscribe((status) => {
-      if (state.closed) return;
+      if (state.closed || ws.getBufferedAmount() >= limits.clientOutputBytesMax) return;
       state.outbox.push({ bytes: statusPushFrame(id, status), binary: false });
       opts.batcher.mark(state.flusher);
     });

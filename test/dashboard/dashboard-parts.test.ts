@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { ELECTIONS_RECENT_MAX, NodeSampler, p99Of } from '../../runtime-node/dashboard/node-sampler.js';
 import { SelfOriginPolicy } from '../../runtime-node/dashboard/self-origin-policy.js';
-import { parseStatusFrame, STATUS_FRAME_CHARS_MAX } from '../../runtime-node/dashboard/status-frame.js';
+import { parseStatusFrame, STATUS_FRAME_CHARS_MAX, statusPushFrame } from '../../runtime-node/dashboard/status-frame.js';
 import { LATENCY_BUCKETS_S, RequestMeter } from '../../runtime-node/metrics/request-meter.js';
 
 describe('SelfOriginPolicy', () => {
@@ -53,6 +53,12 @@ describe('parseStatusFrame', () => {
     expect(parseStatusFrame('{"op":"get","key":"k"}')).toBeNull();
     expect(parseStatusFrame('not json')).toBeNull();
     expect(parseStatusFrame(`{"op":"status","pad":"${'x'.repeat(STATUS_FRAME_CHARS_MAX)}"}`)).toBeNull();
+  });
+
+  it('a push is the status under the subscription id', () => {
+    const status = { nodeId: 1, nodes: [{ id: 1, http: 'a"b' }] };
+    expect(JSON.parse(statusPushFrame('s"1', status))).toEqual({ id: 's"1', ok: true, status });
+    expect(JSON.parse(statusPushFrame(null, status))).toEqual({ id: null, ok: true, status });
   });
 });
 
