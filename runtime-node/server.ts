@@ -21,7 +21,6 @@ import { mountWebSocket, WS_AUTH_TIMEOUT_MS } from './io/ws-front.js';
 import { startRespFront, type RespFront } from './io/resp-front.js';
 import { DEFAULT_HOST, DEFAULT_PORT, DEFAULT_RESP_PORT } from './config/server-settings.js';
 import { listenExclusive } from './security/exclusive-listen.js';
-import { OriginPolicy } from './security/origin-policy.js';
 import { PasswordGate, type AuthDoor } from './security/password-gate.js';
 import { checkProtectedMode } from './security/protected-mode.js';
 import { loadTlsFiles, type TlsFiles } from './security/tls-files.js';
@@ -33,6 +32,9 @@ import { NodeMetrics } from './metrics/node-metrics.js';
 import { MetricsRespStats } from './metrics/resp-stats.js';
 import { ClusterNode, type ClusterOptions } from './cluster/cluster-node.js';
 import { RespClusterExecutor } from './cluster/resp-cluster-executor.js';
+import { NodeDashboard } from './dashboard/node-dashboard.js';
+import { SelfOriginPolicy } from './dashboard/self-origin-policy.js';
+import { OriginPolicy } from './security/origin-policy.js';
 
 export { ListenError } from './security/exclusive-listen.js';
 export { ProtectedModeError } from './security/protected-mode.js';
@@ -127,6 +129,8 @@ export async function startServer(options: ServerOptions = {}): Promise<PiccoloS
   // Refusals that need nothing started come first, so they leave nothing to stop.
   checkProtectedMode(host, Boolean(options.requirePass), options.protectedMode ?? true);
   const originPolicy = new OriginPolicy(options.allowOrigins ?? []);
+  // The WebSocket door and the dashboard also allow the node's own origin once it listens: its /dashboard page talks to its WebSocket.
+  const pageOriginPolicy = new SelfOriginPolicy(options.allowOrigins ?? []);
   const tls = options.tls ? loadTlsFiles(options.tls) : null;
   const passwordGate = new PasswordGate(options.requirePass ?? null);
   const fsync = options.fsync ?? { kind: 'always' };
@@ -166,8 +170,10 @@ export async function startServer(options: ServerOptions = {}): Promise<PiccoloS
   // CONFIG GET requirepass never shows the password (the gate keeps only a digest); CONFIG SET changes every door's.
   const password: PasswordSetting = {
     get: () => (passwordGate.required ? PASSWORD_SHOWN_AS : null),
-    set: (p) => passwordGate.set(p),
+    set: (p) => { passwordGate.set(p); passwordClear = p; },
   };
+  // Kept in clear only to ask the other nodes for their dashboard numbers (a cluster shares one password).
+  let passwordClear: string | null = options.requirePass ?? null;
   let respPortBound = 0;
   let maxmemoryBytes = 0;
   const maxmemory: MemorySetting = {
@@ -187,10 +193,15 @@ export async function startServer(options: ServerOptions = {}): Promise<PiccoloS
 
   const app = tls ? uWS.SSLApp({ cert_file_name: tls.certFile, key_file_name: tls.keyFile }) : uWS.App();
   mountMetricsRoute(app, { metrics, authorize: (req) => passwordGate.authorizeHttp(req) });
+  const dashboard = new NodeDashboard({
+    nodeId: cluster ? cluster.options.nodeId : LONE_NODE_ID, meter: metrics.requests, workers: pool, cluster, startedAtMs,
+    tls: tls !== null, originPolicy: pageOriginPolicy, passwordGate, password: () => passwordClear || null,
+  });
+  dashboard.mount(app);
   const { sockets } = mountWebSocket(app, {
     limits, dispatcher: metrics.executorFor('ws', forwarding), budget: metrics.budgetFor('ws', budget),
     isShuttingDown: () => shuttingDown, onIdleCheck: idleCheck, batcher,
-    passwordGate, originPolicy, authTimeoutMs: options.wsAuthTimeoutMs ?? WS_AUTH_TIMEOUT_MS,
+    passwordGate, originPolicy: pageOriginPolicy, authTimeoutMs: options.wsAuthTimeoutMs ?? WS_AUTH_TIMEOUT_MS, statusFeed: dashboard.feed,
   });
   mountHttp(app, {
     limits,
@@ -218,10 +229,14 @@ export async function startServer(options: ServerOptions = {}): Promise<PiccoloS
   } catch (error) {
     await pool.stop();
     dataDir?.release();
+    dashboard.close();
     app.close();
     throw error;
   }
   const port = uWS.us_socket_local_port(listenToken);
+  const advertised = cluster ? cluster.options.advertiseHost : host;
+  pageOriginPolicy.setOwnAddresses(tls ? 'https' : 'http', [host, advertised], port);
+  dashboard.setHttpAddress(`${advertised}:${port}`);
   const respPort = options.respPort === undefined ? (options.port === 0 ? 0 : DEFAULT_RESP_PORT) : options.respPort;
   let resp: RespFront | null = null;
   if (respPort !== null) {
@@ -237,6 +252,7 @@ export async function startServer(options: ServerOptions = {}): Promise<PiccoloS
       uWS.us_listen_socket_close(listenToken);
       await pool.stop();
       dataDir?.release();
+      dashboard.close();
       app.close();
       metrics.close();
       throw error;
@@ -252,6 +268,7 @@ export async function startServer(options: ServerOptions = {}): Promise<PiccoloS
       uWS.us_listen_socket_close(listenToken);
       await resp?.close();
       await pool.stop();
+      dashboard.close();
       app.close();
       metrics.close();
       throw error;
@@ -262,6 +279,7 @@ export async function startServer(options: ServerOptions = {}): Promise<PiccoloS
   const close = (): Promise<void> => {
     closing ??= (async () => {
       shuttingDown = true;
+      dashboard.close();
       resp?.stopAccepting();
       await drainDoor(listenToken, sockets, idle, SHUTDOWN_DRAIN_MS_MAX, 'server shutting down');
       await resp?.close();

@@ -21,6 +21,8 @@ import { SendBatcher } from '../io/send-batcher.js';
 import { mountWebSocket, WS_AUTH_TIMEOUT_MS } from '../io/ws-front.js';
 import { DEFAULT_HOST } from '../config/server-settings.js';
 import { listenExclusive } from '../security/exclusive-listen.js';
+import { mountGatewayDashboard } from '../dashboard/relayed-status.js';
+import { SelfOriginPolicy } from '../dashboard/self-origin-policy.js';
 import { OriginPolicy } from '../security/origin-policy.js';
 import { PasswordGate } from '../security/password-gate.js';
 import { checkProtectedMode } from '../security/protected-mode.js';
@@ -95,6 +97,8 @@ export async function startGateway(options: GatewayOptions): Promise<PiccoloGate
   const host = options.host ?? DEFAULT_HOST;
   checkProtectedMode(host, Boolean(options.requirePass), options.protectedMode ?? true);
   const originPolicy = new OriginPolicy(options.allowOrigins ?? []);
+  // The WebSocket door and the dashboard also allow the gateway's own origin once it listens: its /dashboard page talks to its WebSocket.
+  const pageOriginPolicy = new SelfOriginPolicy(options.allowOrigins ?? []);
   const tls = options.tls ? loadTlsFiles(options.tls) : null;
   const passwordGate = new PasswordGate(options.requirePass ?? null);
   const nodePassword = options.nodePassword ?? options.requirePass;
@@ -119,9 +123,13 @@ export async function startGateway(options: GatewayOptions): Promise<PiccoloGate
   const idle = new IdleWatch(() => router.inFlight === 0);
   const idleCheck = idle.check;
   const app = tls ? uWS.SSLApp({ cert_file_name: tls.certFile, key_file_name: tls.keyFile }) : uWS.App();
+  const statusFeed = mountGatewayDashboard(app, {
+    originPolicy: pageOriginPolicy, passwordGate, endpoints: () => refresher.current?.endpoints ?? options.nodes,
+    nodePassword: nodePassword ?? null, nodeTls: options.nodeTls ?? false,
+  });
   const { sockets } = mountWebSocket(app, {
     limits, dispatcher: executor, budget: new ConnectionBudget(limits.connectionsMax), isShuttingDown: () => shuttingDown,
-    onIdleCheck: idleCheck, batcher: new SendBatcher(), passwordGate, originPolicy, authTimeoutMs: WS_AUTH_TIMEOUT_MS,
+    onIdleCheck: idleCheck, batcher: new SendBatcher(), passwordGate, originPolicy: pageOriginPolicy, authTimeoutMs: WS_AUTH_TIMEOUT_MS, statusFeed,
   });
   mountHttp(app, {
     limits, dispatcher: executor, passwordGate, originPolicy, isShuttingDown: () => shuttingDown,
@@ -134,6 +142,7 @@ export async function startGateway(options: GatewayOptions): Promise<PiccoloGate
   try {
     listenToken = await listenExclusive(app, host, options.port ?? GATEWAY_DEFAULT_PORT, 'HTTP/WebSocket');
   } catch (error) {
+    statusFeed.close();
     refresher.stop();
     await router.close();
     app.close();
@@ -144,6 +153,7 @@ export async function startGateway(options: GatewayOptions): Promise<PiccoloGate
   const close = (): Promise<void> => {
     closing ??= (async () => {
       shuttingDown = true;
+      statusFeed.close();
       await drainDoor(listenToken, sockets, idle, GATEWAY_DRAIN_MS_MAX, 'gateway shutting down');
       refresher.stop();
       await router.close();
@@ -151,5 +161,6 @@ export async function startGateway(options: GatewayOptions): Promise<PiccoloGate
     })();
     return closing;
   };
+  pageOriginPolicy.setOwnAddresses(tls ? 'https' : 'http', [host], uWS.us_socket_local_port(listenToken));
   return { host, port: uWS.us_socket_local_port(listenToken), tls: tls !== null, groupCount: refresher.current!.groupCount, router, close };
 }

@@ -12,6 +12,8 @@
 // since browsers cannot set that header, with an auth text frame first
 // (security/ws-auth-frame.ts). Until then any other frame, a wrong password
 // or authTimeoutMs of silence closes the connection with 4401 (UNAUTHORIZED).
+// A text frame {"op":"status"} subscribes to the dashboard's status feed
+// (dashboard/status-frame.ts).
 
 import '../uws-env.js'; // must precede the uWebSockets.js import
 import uWS from 'uWebSockets.js';
@@ -27,6 +29,7 @@ import { forbiddenOriginMessage, type OriginPolicy } from '../security/origin-po
 import { WWW_AUTHENTICATE, type PasswordGate } from '../security/password-gate.js';
 import { authOkFrame, parseAuthFrame } from '../security/ws-auth-frame.js';
 import type { Flushable, SendBatcher } from './send-batcher.js';
+import { parseStatusFrame, statusPushFrame, type StatusSubscriptions } from '../dashboard/status-frame.js';
 
 export const WS_PATH = '/v1/ws';
 /** Seconds without traffic before uWS closes a connection (pings keep healthy clients alive). */
@@ -59,6 +62,8 @@ interface ConnectionState {
   authenticated: boolean;
   /** Closes the connection if it does not authenticate in time. */
   authTimer: ReturnType<typeof setTimeout> | null;
+  /** Ends the dashboard status subscription ({"op":"status"}), if any. */
+  unsubscribe: (() => void) | null;
 }
 
 export interface WsFrontOptions {
@@ -73,6 +78,8 @@ export interface WsFrontOptions {
   originPolicy: OriginPolicy;
   /** See WS_AUTH_TIMEOUT_MS. */
   authTimeoutMs: number;
+  /** The dashboard's status feed, for {"op":"status"} (dashboard/status-frame.ts); absent: that op is unknown. */
+  statusFeed?: StatusSubscriptions;
 }
 
 const textDecoder = new TextDecoder();
@@ -151,6 +158,8 @@ export function mountWebSocket(app: uWS.TemplatedApp, opts: WsFrontOptions): { s
           }
           immediate = { ok: true };
         }
+        const status = opts.statusFeed && auth.kind === 'other' ? parseStatusFrame(text) : null;
+        if (status) return subscribeStatus(ws, state, status.id);
       }
     }
     if (refuse && !immediate) immediate = refuse;
@@ -171,6 +180,20 @@ export function mountWebSocket(app: uWS.TemplatedApp, opts: WsFrontOptions): { s
     if (immediate) finish(immediate);
     else if (opts.isShuttingDown()) Dispatcher.refuse('SHUTTING_DOWN', finish);
     else opts.dispatcher.execute(request!, finish);
+  };
+
+  /**
+   * Pushes of the status feed go out of band of the ordered replies, tagged
+   * with the subscription's id. A page that does not read its pushes skips
+   * them (the next one carries fresher numbers) rather than buffering them.
+   */
+  const subscribeStatus = (ws: uWS.WebSocket<ConnectionState>, state: ConnectionState, id: number | string | null): void => {
+    state.unsubscribe?.();
+    state.unsubscribe = opts.statusFeed!.subscribe((status) => {
+      if (state.closed || ws.getBufferedAmount() >= limits.clientOutputBytesMax) return;
+      state.outbox.push({ bytes: statusPushFrame(id, status), binary: false });
+      opts.batcher.mark(state.flusher);
+    });
   };
 
   /** A frame before authentication: only an auth frame with the right password is served. */
@@ -217,7 +240,7 @@ export function mountWebSocket(app: uWS.TemplatedApp, opts: WsFrontOptions): { s
         if (opts.isShuttingDown()) return refuseUpgrade(res, '503 Service Unavailable', 'SHUTTING_DOWN', 'the node is shutting down');
         return refuseUpgrade(res, '503 Service Unavailable', 'TOO_MANY_CONNECTIONS', `the node serves at most ${opts.budget.connectionsMax} connections`);
       }
-      const state: ConnectionState = { replies: new OrderedReplies<Outgoing>(), outbox: [], flusher: { flush: () => {} }, inFlight: 0, waiting: [], waitingHead: 0, waitingBytes: 0, pumping: false, closed: false, counted: false, authenticated, authTimer: null };
+      const state: ConnectionState = { replies: new OrderedReplies<Outgoing>(), outbox: [], flusher: { flush: () => {} }, inFlight: 0, waiting: [], waitingHead: 0, waitingBytes: 0, pumping: false, closed: false, counted: false, authenticated, authTimer: null, unsubscribe: null };
       res.upgrade(state, req.getHeader('sec-websocket-key'), req.getHeader('sec-websocket-protocol'),
         req.getHeader('sec-websocket-extensions'), context);
     },
@@ -261,6 +284,7 @@ export function mountWebSocket(app: uWS.TemplatedApp, opts: WsFrontOptions): { s
       const state = ws.getUserData();
       state.closed = true;
       if (state.authTimer !== null) clearTimeout(state.authTimer);
+      state.unsubscribe?.();
       sockets.delete(ws);
       if (state.counted) opts.budget.release();
     },
