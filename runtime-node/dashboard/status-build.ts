@@ -92,7 +92,7 @@ function groupsOf(own: NodeView, views: ReadonlyMap<number, NodeView>): GroupSta
   if (own.cluster === null) {
     // A lone node: each shard is a group of one, led by the node itself; it runs no consensus, so no term or index.
     return Array.from({ length: own.shards }, (_, group) => ({
-      group, slots: [0, 0], members: [own.nodeId], leader: own.nodeId, term: null, commit: null, applied: null,
+      group, slots: [0, 0], members: [own.nodeId], leader: own.nodeId, term: null, commit: null, applied: null, learners: [],
       replicas: [{ node: own.nodeId, role: 'leader', term: 0, commit: 0, applied: 0, lag: 0 }],
     }));
   }
