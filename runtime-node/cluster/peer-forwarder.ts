@@ -105,11 +105,6 @@ export class PeerForwarder {
     try {
       bytes = encodePeerForward({ id, group, leaderHint: 0, isReply: false, frame: encodeRequest(0n, request) });
     } catch (error) {
-      // A transaction has no binary encoding yet (docs/protocol.md): its leader must get it from the client.
-      if (request.op === 'tx') {
-        done({ kind: 'not-sent', code: 'NOT_LEADER', message: `transactions are not forwarded yet: send it to node ${to}, which leads group ${group}` });
-        return;
-      }
       // Numbers the wire cannot carry; validation should have refused them before.
       done({ kind: 'not-sent', code: 'BAD_REQUEST', message: (error as Error).message });
       return;
