@@ -78,7 +78,9 @@ export class ForwardingRouter implements ShardTransport {
         return !reply.ok && reply.code === 'NOT_LEADER' ? this.router.notLeader(group, request, outcome.leaderHint) : reply;
       }
       case 'not-sent':
-        return outcome.code === 'NOT_LEADER' ? { ...this.router.notLeader(group, request, 0), message: outcome.message } : errReply(outcome.code, outcome.message);
+        return outcome.code === 'NOT_LEADER'
+          ? { ...this.router.notLeader(group, request, outcome.leader ?? 0), message: outcome.message }
+          : errReply(outcome.code, outcome.message);
       case 'lost':
         if (!mayChangeData(request)) return null;
         return errReply('INDETERMINATE',
