@@ -33,15 +33,15 @@ const encoder = new TextEncoder();
 const decoder = new TextDecoder('utf-8', { fatal: true });
 
 /**
- * Cap'n Proto frames, but a transaction goes as a JSON text frame (it has no
- * binary encoding yet, docs/protocol.md) and its reply comes back as text:
- * the server answers each frame in its own format, in order.
+ * Cap'n Proto frames, transactions included. A text reply is still read (the
+ * server answers each frame in its own format), so a connection that ever
+ * mixes formats keeps working.
  */
 export const binaryFormat: WireFormat = {
   name: 'binary',
-  encode: (id, req) => (req.op === 'tx' ? jsonFormat.encode(id, req) : encodeRequest(BigInt(id), req)),
-  frameExceeds: (frame, bytesMax) => (typeof frame === 'string' ? jsonFormat.frameExceeds(frame, bytesMax) : frame.length > bytesMax),
-  frameSize: (frame) => (typeof frame === 'string' ? jsonFormat.frameSize(frame) : frame.length),
+  encode: (id, req) => encodeRequest(BigInt(id), req),
+  frameExceeds: (frame, bytesMax) => (frame as Uint8Array).length > bytesMax,
+  frameSize: (frame) => (frame as Uint8Array).length,
   decode(data) {
     if (typeof data === 'string') return jsonFormat.decode(data);
     const bytes = asBytes(data);

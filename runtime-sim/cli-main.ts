@@ -7,6 +7,7 @@
 //   --replicas R      replicas per group (default min(3, nodes))
 //   --clients C       workload clients (default: chosen by the seed)
 //   --ops M           workload operations (default 2000)
+//   --tx W            transactions in the workload at weight W (default: none)
 //   --faults LIST     comma-separated faults that are on (or "none");
 //                     default: each of the default set on by chance
 //   --timing          also print wall-clock timing for a single seed
@@ -16,7 +17,7 @@
 // Kept apart from cli.ts so tests can drive it without a process.
 
 import { GROUPS_MAX } from './cluster.js';
-import { CLIENTS_MAX, DEFAULT_OPS, NODES_MAX, OPS_MAX, type SimOptions } from './config.js';
+import { CLIENTS_MAX, DEFAULT_OPS, NODES_MAX, OPS_MAX, TX_WEIGHT_MAX, type SimOptions } from './config.js';
 import { DEFAULT_FAULT_CHANCE, DEFAULT_FAULTS, FAULT_NAMES, type FaultName } from './fault-plan.js';
 import { formatRun, replayCommand } from './report.js';
 import { runSeed, type SeedRun } from './run-seed.js';
@@ -37,7 +38,7 @@ export interface CliIo {
 export const PROGRESS_EVERY_SEEDS = 100;
 const PROGRESS_BAR_WIDTH = 30;
 
-const USAGE = `usage: npm run sim -- (--seed N | --seeds A..B) [--nodes K] [--groups G] [--replicas R] [--clients C] [--ops M] [--faults LIST] [--timing]
+const USAGE = `usage: npm run sim -- (--seed N | --seeds A..B) [--nodes K] [--groups G] [--replicas R] [--clients C] [--ops M] [--tx W] [--faults LIST] [--timing]
   faults: ${FAULT_NAMES.join(', ')} (comma-separated), all, or none`;
 
 /** The full help, built from the constants it describes so it cannot drift from them. */
@@ -55,6 +56,8 @@ Options:
   --replicas R      replicas per group, 1..nodes (default min(3, nodes); implies a cluster)
   --clients C       workload client hosts, 1..${CLIENTS_MAX} (default: chosen by the seed, 2..8)
   --ops M           workload operations, 1..${OPS_MAX} (default ${DEFAULT_OPS})
+  --tx W            transactions in the workload mix at weight W, 1..${TX_WEIGHT_MAX} (the other ops'
+                    weights are 0..10 each; default: no transactions)
   --faults LIST     faults that are on for sure, comma-separated, all, or none
                     (default: each of ${DEFAULT_FAULTS.join(', ')} on by chance:
                     ${DEFAULT_FAULTS.map((f) => `${f} ${Math.round(DEFAULT_FAULT_CHANCE[f] * 100)}%`).join(', ')})
@@ -131,6 +134,7 @@ export function parseArgs(argv: readonly string[]): ParsedArgs | 'help' {
       case '--clients': options.clients = parseCount(flag, value(), CLIENTS_MAX); break;
       case '--ops': options.ops = parseCount(flag, value(), OPS_MAX); break;
       case '--faults': options.faults = parseFaults(value()); break;
+      case '--tx': options.txWeight = parseCount(flag, value(), TX_WEIGHT_MAX); break;
       case '--timing': timing = true; break;
       case '--help': case '-h': return 'help';
       default: throw new UsageError(`unknown argument "${flag}"`);

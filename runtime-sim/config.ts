@@ -43,6 +43,12 @@ export interface SimOptions {
   replicaBugs?: ReplicaBugs;
   /** Test hook: Raft settings other than the defaults (the mutation suite turns pre-vote off). */
   raftTuning?: Partial<RaftTuning>;
+  /**
+   * Weight of transactions in the workload mix (the others' are 0..10 each).
+   * Default 0, off: turning it on adds keys and processes, which changes the
+   * run's trace, and every seed's printed trace hash stays what it was.
+   */
+  txWeight?: number;
 }
 
 export interface ReplicaBugs {
@@ -85,8 +91,14 @@ export const COUNTER_INCRS_PER_KEY_TARGET_CLUSTER = 20;
 export interface WorkloadSpec {
   registerKeys: string[];
   counterKeys: string[];
-  /** Relative weights of read, write, cas, delete, incr. */
-  weights: { read: number; write: number; cas: number; delete: number; incr: number };
+  /**
+   * Pairs of register keys only transactions touch, hash-tagged so both are
+   * in one slot (one group): a write transaction sets both, a read one gets
+   * both (runtime-sim/recording-client.ts). Empty when tx is 0.
+   */
+  txKeyPairs: [string, string][];
+  /** Relative weights of read, write, cas, delete, incr, and transactions. */
+  weights: { read: number; write: number; cas: number; delete: number; incr: number; tx: number };
   valuePadMax: number;
   thinkMeanUs: number;
   incrDeltaMax: number;
@@ -208,14 +220,15 @@ export function makeConfig(options: SimOptions): SimConfig {
   const registerKeys = Array.from({ length: Math.max(workloadRng.int(1, 8), Math.ceil(processes / KEY_PROCESSES_MAX)) }, (_, i) => `k${i}`);
   const weights = {
     read: workloadRng.int(1, 10), write: workloadRng.int(1, 10), cas: workloadRng.int(0, 10),
-    delete: workloadRng.int(0, 4), incr: workloadRng.int(0, 6),
+    delete: workloadRng.int(0, 4), incr: workloadRng.int(0, 6), tx: options.txWeight ?? 0,
   };
+  assert(Number.isInteger(weights.tx) && weights.tx >= 0 && weights.tx <= TX_WEIGHT_MAX, `txWeight must be in 0..${TX_WEIGHT_MAX}`);
   // Counters get enough keys that no counter sees more than about
   // COUNTER_INCRS_PER_KEY_TARGET increments: an increment with an unknown
   // outcome stays an open choice for the rest of its key's history, and
   // long counter histories with several of them exhaust the checker
   // (docs/checker.md) without finding more bugs.
-  const weightSum = weights.read + weights.write + weights.cas + weights.delete + weights.incr;
+  const weightSum = weights.read + weights.write + weights.cas + weights.delete + weights.incr + weights.tx;
   const expectedIncrs = Math.ceil((ops * weights.incr) / weightSum);
   const counterKeyCount = Math.max(
     workloadRng.int(1, 3),
@@ -223,9 +236,12 @@ export function makeConfig(options: SimOptions): SimConfig {
     Math.ceil(expectedIncrs / (cluster === null ? COUNTER_INCRS_PER_KEY_TARGET : COUNTER_INCRS_PER_KEY_TARGET_CLUSTER)),
   );
   const counterKeys = Array.from({ length: counterKeyCount }, (_, i) => `c${i}`);
+  // As many pairs as register keys would have (KEY_PROCESSES_MAX per key), drawing nothing from the seed.
+  const txKeyPairs = weights.tx === 0 ? [] : Array.from({ length: Math.ceil(processes / KEY_PROCESSES_MAX) }, (_, i): [string, string] => [`{t${i}}a`, `{t${i}}b`]);
   const workload: WorkloadSpec = {
     registerKeys,
     counterKeys,
+    txKeyPairs,
     weights,
     valuePadMax: workloadRng.pick(VALUE_PAD_SIZES),
     thinkMeanUs: workloadRng.int(0, 2_000),
@@ -277,6 +293,9 @@ export function makeConfig(options: SimOptions): SimConfig {
     workload, ttl, quiesceAtUs, settleAtUs: quiesceAtUs + settleUs, livenessBoundUs, runRng, cluster, failoverHosts,
   };
 }
+
+/** Largest transaction weight: ten times the largest other weight is already a transaction-only workload. */
+export const TX_WEIGHT_MAX = 100;
 
 /** In a cluster, faults last at least this many election timeouts: enough for a few leader changes in a row. */
 const CLUSTER_FAULT_ELECTIONS_MIN = 12;

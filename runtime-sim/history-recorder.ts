@@ -54,6 +54,8 @@ export class Findings {
   /** Error replies the workload cannot cause (a core bug, or a simulator one). */
   readonly unexpected: string[] = [];
   readonly liveness: string[] = [];
+  /** A read transaction that saw one key of a write transaction and not the other (core/checker/tx-atomicity.ts). */
+  readonly atomicity: string[] = [];
   readonly expiry: string[] = [];
 }
 

@@ -13,8 +13,14 @@
 // - no reply (timeout, reset) is `info`: it may or may not have taken effect.
 // - in a cluster, NOT_LEADER is `fail` (the replica did not apply it) and the
 //   client follows the leader hint; INDETERMINATE is `info`.
+// - tx (off unless the workload weighs it): a transaction over a hash-tagged
+//   key pair only transactions touch, setting both keys or getting both,
+//   recorded as one write / read per key in one window, the second key's
+//   under the process's shadow; a read transaction's pair is checked for
+//   atomicity (core/checker/tx-atomicity.ts says why this is sound).
 
-import type { CompletionType, EventValue, OpFunction } from '../core/checker/index.js';
+import type { CompletionType, EventValue, OpFunction, RegisterValue } from '../core/checker/index.js';
+import { assert } from '../core/assert.js';
 import type { Reply, Request } from '../core/protocol/ops.js';
 import type { Random } from '../core/random.js';
 import type { ClientSession, Outcome } from './client-session.js';
@@ -22,6 +28,7 @@ import type { WorkloadSpec } from './config.js';
 import { sampleDelayUs, type DelaySpec } from './delay.js';
 import { Kind } from './event-kinds.js';
 import { isCanonicalDecimalInt64 } from '../core/checker/decimal-int64.js';
+import { tornPairRead, txValue } from '../core/checker/tx-atomicity.js';
 import type { Findings, HistoryRecorder } from './history-recorder.js';
 import type { Simulation } from './simulation.js';
 import type { LeaderRouter } from './cluster.js';
@@ -71,17 +78,87 @@ export function performOp(ctx: ClientContext, session: ClientSession, process: n
       if (outcome.kind !== 'reply') ctx.router?.unanswered(route.bytes, node, sim.nowUs);
       const result = interpret(ctx, process, op, outcome);
       recorder.complete(process, result.type, op.f, op.key, result.value, sim.nowUs);
-      if (decidedUs >= ctx.settleAtUs) {
-        const tookUs = sim.nowUs - decidedUs;
-        if (result.type === 'info') {
-          ctx.findings.liveness.push(`process ${process} ${op.f} ${op.key}: no reply (${outcome.kind}) although it started at ${decidedUs}us, after faults settled at ${ctx.settleAtUs}us`);
-        } else if (tookUs > ctx.livenessBoundUs) {
-          ctx.findings.liveness.push(`process ${process} ${op.f} ${op.key}: took ${tookUs}us after faults settled (bound ${ctx.livenessBoundUs}us)`);
-        }
-      }
+      noteLiveness(ctx, decidedUs, `process ${process} ${op.f} ${op.key}`, result.type, outcome);
       ctx.onProgress();
       done(result);
     });
+}
+
+/** An operation decided after the faults settled must be answered, within the bound. */
+function noteLiveness(ctx: ClientContext, decidedUs: number, what: string, type: CompletionType, outcome: Outcome): void {
+  if (decidedUs < ctx.settleAtUs) return;
+  const tookUs = ctx.sim.nowUs - decidedUs;
+  if (type === 'info') {
+    ctx.findings.liveness.push(`${what}: no reply (${outcome.kind}) although it started at ${decidedUs}us, after faults settled at ${ctx.settleAtUs}us`);
+  } else if (tookUs > ctx.livenessBoundUs) {
+    ctx.findings.liveness.push(`${what}: took ${tookUs}us after faults settled (bound ${ctx.livenessBoundUs}us)`);
+  }
+}
+
+/** A transaction over a key pair: both keys set, or both read (see the header). */
+export interface PlannedTx {
+  f: 'write' | 'read';
+  keys: readonly [string, string];
+  /** write: the value each key is set to; read: null, null. */
+  invokeValues: readonly [RegisterValue, RegisterValue];
+  request: Request;
+}
+
+/** Runs one transaction through `session`, recording one operation per key: `processes` are the process and its shadow. */
+export function performTx(ctx: ClientContext, session: ClientSession, processes: readonly [number, number], tx: PlannedTx, done: () => void): void {
+  const { sim, recorder } = ctx;
+  const decidedUs = sim.nowUs;
+  const route = ctx.keys.get(tx.keys[0]);
+  const node = ctx.router ? ctx.router.nodeFor(route.bytes) : route.node;
+  session.execute(node, tx.request,
+    () => { for (const i of [0, 1] as const) recorder.invoke(processes[i], tx.f, tx.keys[i], tx.invokeValues[i], sim.nowUs); },
+    (outcome) => {
+      if (outcome.kind !== 'reply') ctx.router?.unanswered(route.bytes, node, sim.nowUs);
+      const results = interpretTx(ctx, processes[0], tx, outcome);
+      for (const i of [0, 1] as const) recorder.complete(processes[i], results[i].type, tx.f, tx.keys[i], results[i].value, sim.nowUs);
+      noteLiveness(ctx, decidedUs, `process ${processes[0]} tx ${tx.f} ${tx.keys.join('+')}`, results[0].type, outcome);
+      ctx.onProgress();
+      done();
+    });
+}
+
+function interpretTx(ctx: ClientContext, process: number, tx: PlannedTx, outcome: Outcome): readonly [OpResult, OpResult] {
+  const each = (make: (i: 0 | 1) => OpResult): readonly [OpResult, OpResult] => [make(0), make(1)];
+  // A write transaction is one log entry: with no answer, both keys may or may not have it.
+  const unknown = (i: 0 | 1): OpResult => ({ type: 'info', value: tx.invokeValues[i] });
+  if (outcome.kind !== 'reply') return each(unknown);
+  const reply = outcome.reply;
+  const where = `process ${process} tx ${tx.f} ${tx.keys.join('+')}`;
+  if (!reply.ok) {
+    if (ctx.router !== null && reply.code === 'NOT_LEADER') {
+      ctx.router.redirected(ctx.keys.get(tx.keys[0]).bytes, reply.leaderHint, ctx.sim.nowUs);
+      return each((i) => ({ type: 'fail', value: tx.invokeValues[i] }));
+    }
+    if (ctx.router !== null && reply.code === 'INDETERMINATE') return each(unknown);
+    ctx.findings.unexpected.push(`${where}: ${reply.code} ${reply.message}`);
+    return each(unknown);
+  }
+  const replies = reply.replies;
+  if (reply.found !== true || replies === undefined || replies.length !== 2) {
+    // Nothing is watched, so a transaction always commits with one reply per op.
+    ctx.findings.corruption.push(`${where}: ok reply without the two replies of a committed transaction`);
+    return each(unknown);
+  }
+  const results = each((i) => {
+    const r = replies[i]!;
+    if (!r.ok) {
+      ctx.findings.unexpected.push(`${where}: ${tx.keys[i]}: ${r.code} ${r.message}`);
+      return unknown(i);
+    }
+    if (tx.f === 'read') return interpretRead(ctx, where, tx.keys[i], r);
+    if (typeof r.version !== 'number' || r.version <= 0) ctx.findings.corruption.push(`${where}: ${tx.keys[i]}: ok reply without a version`);
+    return { type: 'ok', value: tx.invokeValues[i] };
+  });
+  if (tx.f === 'read' && results[0].type === 'ok' && results[1].type === 'ok') {
+    const torn = tornPairRead(tx.keys, [results[0].value as RegisterValue, results[1].value as RegisterValue]);
+    if (torn !== null) ctx.findings.atomicity.push(`${where}: ${torn}`);
+  }
+  return results;
 }
 
 function interpret(ctx: ClientContext, process: number, op: PlannedOp, outcome: Outcome): OpResult {
@@ -154,6 +231,8 @@ export class WorkloadClient {
     private readonly quota: number,
     private readonly reserve: number,
     private readonly onDone: () => void,
+    /** The history process that records a transaction's second key (-1: the workload has no transactions). */
+    private readonly txShadowProcess = -1,
   ) {
     this.think = { baseUs: 0, tailMeanUs: spec.thinkMeanUs, tailCapUs: 10 * spec.thinkMeanUs };
   }
@@ -179,7 +258,12 @@ export class WorkloadClient {
       return;
     }
     const w = this.spec.weights;
-    const f = (['read', 'write', 'cas', 'delete', 'incr'] as const)[this.rng.weighted([w.read, w.write, w.cas, w.delete, w.incr])]!;
+    // tx comes last: with its weight 0 the draw is the same as without it, and so is every run without transactions.
+    const f = (['read', 'write', 'cas', 'delete', 'incr', 'tx'] as const)[this.rng.weighted([w.read, w.write, w.cas, w.delete, w.incr, w.tx])]!;
+    if (f === 'tx') {
+      this.runTx();
+      return;
+    }
     if (f === 'cas' && this.quota - this.issued >= 2) {
       this.casViaRead(this.rng.pick(this.spec.registerKeys));
       return;
@@ -208,6 +292,26 @@ export class WorkloadClient {
         return { f, key, invokeValue: String(delta), request: { op: 'incr', key: keyBytes, delta: BigInt(delta) } };
       }
     }
+  }
+
+  /** A transaction over one key pair: both set to values naming it, or both read (half each). */
+  private runTx(): void {
+    assert(this.txShadowProcess >= 0, 'a transaction drawn without a shadow process to record it');
+    const keys = this.rng.pick(this.spec.txKeyPairs);
+    const bytes = [this.ctx.keys.get(keys[0]).bytes, this.ctx.keys.get(keys[1]).bytes] as const;
+    let tx: PlannedTx;
+    if (this.rng.chance(0.5)) {
+      const txId = `${this.process}:${this.seq++}`;
+      const values = [txValue(keys[0], txId), txValue(keys[1], txId)] as const;
+      // Unpadded: two padded values would not fit the simulator's one-frame transaction.
+      for (const i of [0, 1] as const) this.ctx.known.add(keys[i], values[i], 0);
+      const ops: Request[] = [0, 1].map((i) => ({ op: 'set', key: bytes[i]!, value: encodeValue(values[i]!, 0) }));
+      tx = { f: 'write', keys, invokeValues: values, request: { op: 'tx', ops, watch: [] } };
+    } else {
+      tx = { f: 'read', keys, invokeValues: [null, null], request: { op: 'tx', ops: bytes.map((key): Request => ({ op: 'get', key })), watch: [] } };
+    }
+    this.issued++;
+    performTx(this.ctx, this.session, [this.process, this.txShadowProcess], tx, () => this.thinkThenNext());
   }
 
   /** A fresh value for `key`: unique for register keys (so a read names the write it saw); an integer for counters. */

@@ -14,6 +14,7 @@ export function replayCommand(config: SimConfig): string {
   const parts = ['npm run sim --', `--seed ${config.seed}`, `--nodes ${config.nodes}`];
   if (config.cluster !== null) parts.push(`--groups ${config.cluster.groups}`, `--replicas ${config.cluster.replicas}`);
   parts.push(`--clients ${config.clients}`, `--ops ${config.ops}`);
+  if (config.workload.weights.tx > 0) parts.push(`--tx ${config.workload.weights.tx}`);
   if (config.faultsExplicit) parts.push(`--faults ${config.faultsAllowed.length === 0 ? 'none' : config.faultsAllowed.join(',')}`);
   return parts.join(' ');
 }
@@ -49,7 +50,7 @@ export function formatConfig(config: SimConfig): string[] {
   }
   const w = workload.weights;
   lines.push(`workload: register-keys=${workload.registerKeys.length} counter-keys=${workload.counterKeys.length} `
-    + `weights(read=${w.read} write=${w.write} cas=${w.cas} delete=${w.delete} incr=${w.incr}) value-pad=${workload.valuePadMax >> 1}..${workload.valuePadMax}B incr-delta<=${workload.incrDeltaMax}`);
+    + `weights(read=${w.read} write=${w.write} cas=${w.cas} delete=${w.delete} incr=${w.incr}${w.tx > 0 ? ` tx=${w.tx}` : ''}) value-pad=${workload.valuePadMax >> 1}..${workload.valuePadMax}B incr-delta<=${workload.incrDeltaMax}`);
   lines.push(`ttl: keys=${ttl.keys} ttl=${ttl.ttlMinMs}..${ttl.ttlMaxMs}ms reads-per-key=${ttl.readsPerKey}`);
   const allowed = config.faultsAllowed.length === 0 ? 'none' : config.faultsAllowed.join(',');
   lines.push(`faults: allowed=${allowed}${config.faultsExplicit ? '' : ' (default: each on by chance)'} on=${faults.enabled.length === 0 ? 'none' : faults.enabled.join(',')}`);

@@ -177,7 +177,9 @@ class World {
     };
 
     const processes = config.clients * config.processesPerClient;
-    const finalProcess = processes;
+    // With transactions, processes..2*processes-1 are the workload processes' shadows (a transaction's second key).
+    const txShadows = config.workload.weights.tx > 0;
+    const finalProcess = txShadows ? 2 * processes : processes;
     this.recorder = new HistoryRecorder(finalProcess);
     const { workload } = config;
     const ctx: ClientContext = {
@@ -198,7 +200,7 @@ class World {
     const hostCtx = (failover = true): ClientContext =>
       (cluster === null ? ctx : { ...ctx, router: new LeaderRouter(cluster, failover ? config.session.timeoutUs : null) });
     const finalReader = new FinalReader(hostCtx(), finalProcess, newSession(layout.finalReaderHost),
-      [...workload.registerKeys, ...workload.counterKeys], () => { this.finalDone = true; this.maybeFinish(); });
+      [...workload.registerKeys, ...workload.counterKeys, ...workload.txKeyPairs.flat()], () => { this.finalDone = true; this.maybeFinish(); });
     this.workloadLeft = processes;
     const workloadDone = (): void => {
       if (--this.workloadLeft === 0) finalReader.start();
@@ -210,7 +212,7 @@ class World {
         const process = c * config.processesPerClient + k;
         const quota = Math.floor(config.ops / processes) + (process < config.ops % processes ? 1 : 0);
         const reserve = Math.min(quota, Math.max(1, Math.ceil(quota / 10)));
-        new WorkloadClient(clientCtx, process, session, runRng.fork(), workload, quota, reserve, workloadDone).start();
+        new WorkloadClient(clientCtx, process, session, runRng.fork(), workload, quota, reserve, workloadDone, txShadows ? processes + process : -1).start();
       }
     }
     this.ttlClient = new TtlClient(sim, newSession(layout.ttlHost), runRng.fork(), config.ttl, this.nodes, ctx.keys, this.findings, config.settleAtUs,
@@ -398,6 +400,9 @@ class World {
       failures.push(this.lostWriteOnly
         ? { kind: 'lost-write', summary: `the final read-back of key ${JSON.stringify(v.key)} does not match any linearizable state: an acknowledged write was lost`, details: list(v.window) }
         : { kind: 'linearizability', summary: `key ${JSON.stringify(v.key)} is not linearizable`, details: list(v.window) });
+    }
+    if (findings.atomicity.length > 0) {
+      failures.push({ kind: 'linearizability', summary: `${findings.atomicity.length} torn transaction reads: a transaction was not applied atomically`, details: list(findings.atomicity) });
     }
     if (findings.expiry.length > 0) failures.push({ kind: 'expiry', summary: `${findings.expiry.length} expiry violations`, details: list(findings.expiry) });
     if (findings.liveness.length > 0) failures.push({ kind: 'liveness', summary: `${findings.liveness.length} liveness failures`, details: list(findings.liveness) });

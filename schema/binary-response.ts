@@ -24,15 +24,21 @@ export function encodeResponse(id: bigint, reply: Reply): Uint8Array {
   const b = builder;
   const root = b.beginRoot(ResponseLayout.size);
   b.setU64(root, ResponseLayout.idU64, checkU64(id, 'id'));
-  const body = b.pointer(root, ResponseLayout.size, ResponseLayout.bodyPtr);
+  writeReply(root, reply);
+  return b.finish();
+}
+
+/** The reply in a Response struct: the whole frame's, or one of a transaction's (id left 0). */
+function writeReply(response: number, reply: Reply): void {
+  const b = builder;
+  const body = b.pointer(response, ResponseLayout.size, ResponseLayout.bodyPtr);
   if (reply.ok) {
-    b.setU16(root, ResponseLayout.whichU16, ResponseTag.OK);
+    b.setU16(response, ResponseLayout.whichU16, ResponseTag.OK);
     writeOk(b.initStruct(body, OkReplyLayout.size), reply);
   } else {
-    b.setU16(root, ResponseLayout.whichU16, ResponseTag.ERROR);
+    b.setU16(response, ResponseLayout.whichU16, ResponseTag.ERROR);
     writeError(b.initStruct(body, ErrorReplyLayout.size), reply);
   }
-  return b.finish();
 }
 
 function writeOk(o: number, reply: OkReply): void {
@@ -75,6 +81,11 @@ function writeOk(o: number, reply: OkReply): void {
   if (reply.cursor !== undefined) {
     b.setBit(o, L.hasCursorBit);
     b.setData(b.pointer(o, L.size, L.cursorPtr), reply.cursor);
+  }
+  if (reply.replies !== undefined) {
+    b.setBit(o, L.hasRepliesBit);
+    const first = b.initStructList(b.pointer(o, L.size, L.repliesPtr), reply.replies.length, ResponseLayout.size);
+    reply.replies.forEach((r, i) => writeReply(b.structElement(first, ResponseLayout.size, i), r));
   }
 }
 
@@ -123,24 +134,28 @@ export function decodeResponse(bytes: Uint8Array): { id: bigint; reply: Reply } 
   const message = new MessageReader(bytes);
   const root = message.root();
   const id = message.u64(root, ResponseLayout.idU64);
-  const which = message.u16(root, ResponseLayout.whichU16);
-  let reply: Reply;
+  const reply = readReply(message, root, true);
+  throwIfUnreadable(message);
+  return { id, reply };
+}
+
+/** The reply in a Response struct; only the frame's own may hold a transaction's replies (they never nest further). */
+function readReply(message: MessageReader, response: StructRef, mayHoldReplies: boolean): Reply {
+  const which = message.u16(response, ResponseLayout.whichU16);
   switch (which) {
-    case ResponseTag.OK: reply = readOk(message, message.struct(root, ResponseLayout.bodyPtr)); break;
-    case ResponseTag.ERROR: reply = readError(message, message.struct(root, ResponseLayout.bodyPtr)); break;
+    case ResponseTag.OK: return readOk(message, message.struct(response, ResponseLayout.bodyPtr), mayHoldReplies);
+    case ResponseTag.ERROR: return readError(message, message.struct(response, ResponseLayout.bodyPtr));
     default:
       throwIfUnreadable(message);
       throw new WireDecodeError(`unknown response kind (union tag ${which})`);
   }
-  throwIfUnreadable(message);
-  return { id, reply };
 }
 
 function throwIfUnreadable(message: MessageReader): void {
   if (message.error !== null) throw new WireDecodeError(`response frame is not a readable Cap'n Proto Response: ${message.error}`);
 }
 
-function readOk(message: MessageReader, o: StructRef): OkReply {
+function readOk(message: MessageReader, o: StructRef, mayHoldReplies: boolean): OkReply {
   const L = OkReplyLayout;
   const reply: OkReply = { ok: true };
   if (message.bit(o, L.hasFoundBit)) reply.found = message.bit(o, L.foundBit);
@@ -158,6 +173,14 @@ function readOk(message: MessageReader, o: StructRef): OkReply {
     reply.scanItems = Array.from({ length: list.count }, (_, i) => readScanItem(message, message.structElement(list, i)));
   }
   if (message.bit(o, L.hasCursorBit)) reply.cursor = message.data(o, L.cursorPtr);
+  if (message.bit(o, L.hasRepliesBit)) {
+    if (!mayHoldReplies) {
+      throwIfUnreadable(message);
+      throw new WireDecodeError('a transaction\'s reply holds replies of its own');
+    }
+    const list = readList(message, message.structList(o, L.repliesPtr, REPLY_LIST_COUNT_MAX));
+    reply.replies = Array.from({ length: list.count }, (_, i) => readReply(message, message.structElement(list, i), false));
+  }
   return reply;
 }
 

@@ -34,6 +34,7 @@ struct Request {
     mset @15 :MSetRequest;
     count @16 :Void;
     flush @17 :Void;
+    tx @18 :TxRequest;
   }
 }
 
@@ -128,6 +129,20 @@ struct MSetRequest {
   ifNoneExist @1 :Bool;
 }
 
+# A transaction (docs/protocol.md, "Transactions"): its ops are Requests
+# whose id is ignored (write 0); an op may not be a tx itself. Every key it
+# names (ops' keys, watched keys) must be in one shard group.
+struct TxRequest {
+  ops @0 :List(Request);
+  watch @1 :List(WatchedKey);
+}
+
+# WATCH: the version the client saw (0 = absent); any change applies nothing.
+struct WatchedKey {
+  key @0 :Data;
+  version @1 :UInt64;
+}
+
 struct Response {
   id @0 :UInt64;        # the id of the Request this answers
   union {
@@ -157,6 +172,8 @@ struct OkReply {
   scanItems @15 :List(ScanItem);
   hasCursor @16 :Bool;
   cursor @17 :Data;              # empty = scan finished
+  hasReplies @18 :Bool;
+  replies @19 :List(Response);   # tx: one per op, in order (id 0); never nested further
 }
 
 # One key of an mget.

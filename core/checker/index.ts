@@ -11,3 +11,4 @@ export { checkHistory, type CheckOptions, type CheckResult } from './check-histo
 export { DEFAULT_STEPS_MAX, DEADLINE_CHECK_INTERVAL_STEPS, type BudgetExhausted } from './search-budget.js';
 export { DEFAULT_WINDOW_STEPS_MAX, SHRINK_ATTEMPTS_MAX } from './failing-window.js';
 export { VISITED_WORDS_MAX } from './visited-states.js';
+export { tornPairRead, txIdOf, txValue } from './tx-atomicity.js';

@@ -25,6 +25,12 @@ export const TX_OP_OVERHEAD_BYTES = 64;
 /** The start of a CROSS_SLOT refusal's message: Redis Cluster's words, which clients know. */
 export const CROSS_SLOT_MESSAGE = "Keys in request don't hash to the same slot";
 
+// The refusals' words, shared by validation (core/protocol/validate.ts) and
+// the binary decoders, which judge list lengths before reading the elements.
+export const txOpsTooManyMessage = (count: number): string => `transaction holds ${count} commands; the limit is ${TX_OPS_MAX}`;
+export const txWatchTooManyMessage = (count: number, watchMax: number): string => `transaction watches ${count} keys; the limit is ${watchMax}`;
+export const txOpRefusedMessage = (op: string): string => `a transaction cannot hold ${op}: it is keyless or nested`;
+
 /** Ops a transaction refuses: keyless ones span every shard, and a transaction does not nest. */
 export function isTxAllowedOp(op: Request['op']): boolean {
   return op !== 'scan' && op !== 'count' && op !== 'flush' && op !== 'tx';

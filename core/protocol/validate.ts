@@ -5,7 +5,9 @@
 import { isInt64 } from '../int64.js';
 import type { Limits } from '../limits.js';
 import { errReply, type ErrReply, type Request, type TxRequest } from './ops.js';
-import { isTxAllowedOp, TX_OPS_MAX, txBytesMax, txEncodedBytesBound } from './transaction.js';
+import {
+  isTxAllowedOp, TX_OPS_MAX, txBytesMax, txEncodedBytesBound, txOpRefusedMessage, txOpsTooManyMessage, txWatchTooManyMessage,
+} from './transaction.js';
 
 /** TTLs beyond ~285,000 years are a client bug; keeps expiry arithmetic in safe integers. */
 export const TTL_MS_MAX = 2 ** 53 - 1;
@@ -126,13 +128,13 @@ export function validateRequest(req: Request, limits: Limits): ErrReply | null {
 /** A transaction within TX_OPS_MAX ops and one frame of bytes, every op and watched key valid. */
 function checkTx(req: TxRequest, limits: Limits): ErrReply | null {
   if (req.ops.length > TX_OPS_MAX) {
-    return errReply('LIMIT_EXCEEDED', `transaction holds ${req.ops.length} commands; the limit is ${TX_OPS_MAX}`);
+    return errReply('LIMIT_EXCEEDED', txOpsTooManyMessage(req.ops.length));
   }
   if (req.watch.length > limits.batchKeysMax) {
-    return errReply('LIMIT_EXCEEDED', `transaction watches ${req.watch.length} keys; the limit is ${limits.batchKeysMax}`);
+    return errReply('LIMIT_EXCEEDED', txWatchTooManyMessage(req.watch.length, limits.batchKeysMax));
   }
   for (const op of req.ops) {
-    if (!isTxAllowedOp(op.op)) return errReply('BAD_REQUEST', `a transaction cannot hold ${op.op}: it is keyless or nested`);
+    if (!isTxAllowedOp(op.op)) return errReply('BAD_REQUEST', txOpRefusedMessage(op.op));
     const e = validateRequest(op, limits);
     if (e) return e;
   }

@@ -12,8 +12,10 @@
 //   - a request that could not be sent did nothing: the client hears
 //     NOT_LEADER / OVERLOADED and may retry;
 //   - a request sent whose answer was lost is retried if it is a read
-//     (reads change nothing); a write's outcome is unknown, so it is
-//     answered INDETERMINATE and never retried silently.
+//     (reads change nothing; so is a transaction of reads only); a write's
+//     outcome is unknown (a transaction with a write in it too: it is one
+//     log entry, applied whole or not at all), so it is answered
+//     INDETERMINATE and never retried silently.
 
 import type { ReplyCallback } from '../../core/node/shard-channel.js';
 import type { ShardTransport } from '../../core/node/dispatcher.js';
@@ -76,9 +78,11 @@ export class ForwardingRouter implements ShardTransport {
         return !reply.ok && reply.code === 'NOT_LEADER' ? this.router.notLeader(group, request, outcome.leaderHint) : reply;
       }
       case 'not-sent':
-        return outcome.code === 'NOT_LEADER' ? { ...this.router.notLeader(group, request, 0), message: outcome.message } : errReply(outcome.code, outcome.message);
+        return outcome.code === 'NOT_LEADER'
+          ? { ...this.router.notLeader(group, request, outcome.leader ?? 0), message: outcome.message }
+          : errReply(outcome.code, outcome.message);
       case 'lost':
-        if (!isWriteRequest(request)) return null;
+        if (!mayChangeData(request)) return null;
         return errReply('INDETERMINATE',
           `group ${group}: the write was forwarded to node ${asked}, its leader, and ${outcome.message}: it may or may not have been applied; read before retrying`);
       default: {
@@ -87,4 +91,9 @@ export class ForwardingRouter implements ShardTransport {
       }
     }
   }
+}
+
+/** Whether applying the request twice could differ from once: any write, or a transaction holding one. */
+function mayChangeData(request: Request): boolean {
+  return request.op === 'tx' ? request.ops.some(isWriteRequest) : isWriteRequest(request);
 }

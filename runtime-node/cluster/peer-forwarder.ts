@@ -43,7 +43,8 @@ const DEADLINE_SWEEP_MS = 100;
 
 export type ForwardOutcome =
   | { kind: 'answered'; reply: Reply; leaderHint: number }
-  | { kind: 'not-sent'; code: 'NOT_LEADER' | 'OVERLOADED' | 'BAD_REQUEST'; message: string }
+  /** `leader`: the node to name in a NOT_LEADER, when it can be reached but not through this node. */
+  | { kind: 'not-sent'; code: 'NOT_LEADER' | 'OVERLOADED' | 'BAD_REQUEST'; message: string; leader?: number }
   | { kind: 'lost'; message: string };
 
 export interface PeerForwarderOptions {
@@ -101,19 +102,24 @@ export class PeerForwarder {
       return;
     }
     const id = this.nextId++;
-    let bytes: Uint8Array;
+    let frame: Uint8Array;
     try {
-      bytes = encodePeerForward({ id, group, leaderHint: 0, isReply: false, frame: encodeRequest(0n, request) });
+      frame = encodeRequest(0n, request);
     } catch (error) {
-      // A transaction has no binary encoding yet (docs/protocol.md): its leader must get it from the client.
-      if (request.op === 'tx') {
-        done({ kind: 'not-sent', code: 'NOT_LEADER', message: `transactions are not forwarded yet: send it to node ${to}, which leads group ${group}` });
-        return;
-      }
       // Numbers the wire cannot carry; validation should have refused them before.
       done({ kind: 'not-sent', code: 'BAD_REQUEST', message: (error as Error).message });
       return;
     }
+    if (frame.length > this.options.limits.frameBytesMax) {
+      // Valid here, but bigger in Cap'n Proto than the leader takes a frame (a JSON batch
+      // or transaction of many small keys: Cap'n Proto spends a few words on each).
+      done({
+        kind: 'not-sent', code: 'NOT_LEADER', leader: to,
+        message: `the request is ${frame.length} bytes as a forwarded frame, over the ${this.options.limits.frameBytesMax} a frame may hold; nothing was done: send it to node ${to}, which leads group ${group}`,
+      });
+      return;
+    }
+    const bytes = encodePeerForward({ id, group, leaderHint: 0, isReply: false, frame });
     if (!this.options.send(to, bytes)) {
       done({ kind: 'not-sent', code: 'OVERLOADED', message: `the link to node ${to} is full; nothing was done: retry later` });
       return;

@@ -7,11 +7,13 @@ import * as capnp from 'capnp-ts';
 import type { Limits } from '../../core/limits.js';
 import {
   errReply, type DelRequest, type ErrReply, type ExpireRequest, type GetExRequest, type MSetRequest, type Request,
-  type ScanRequest, type SetRequest,
+  type ScanRequest, type SetRequest, type WatchedKey,
 } from '../../core/protocol/ops.js';
+import { TX_OPS_MAX, txOpRefusedMessage, txOpsTooManyMessage, txWatchTooManyMessage } from '../../core/protocol/transaction.js';
 import { unreachable } from '../../core/assert.js';
 import { validateRequest } from '../../core/protocol/validate.js';
 import type { DecodedRequest } from '../binary-request.js';
+import { WireEncodeError } from '../wire-errors.js';
 import * as wire from '../generated/piccolo.capnp.js';
 import {
   buildMessage, checkI64, checkU64, DataReader, openMessage, rewrittenWhileReading, safeNumber, toI64, toPositiveU64, toU32, toU64,
@@ -197,10 +199,32 @@ function readRequest(root: wire.Request, limits: Limits, data: DataReader): Requ
       return { op: 'count' };
     case wire.Request_Which.FLUSH:
       return { op: 'flush' };
+    case wire.Request_Which.TX:
+      return readTx(root.getTx(), limits, data);
     default:
       // A newer client's op, or a corrupted tag: the frame itself is fine.
       return reject('UNKNOWN_OP', `unknown op (union tag ${which as number})`);
   }
+}
+
+/** A transaction, read in the same order as the fast reader's readTx (nested tx refused before it is read). */
+function readTx(t: wire.TxRequest, limits: Limits, data: DataReader): Request {
+  const opList = t.getOps();
+  if (opList.getLength() > TX_OPS_MAX) reject('LIMIT_EXCEEDED', txOpsTooManyMessage(opList.getLength()));
+  const watchList = t.getWatch();
+  if (watchList.getLength() > limits.batchKeysMax) reject('LIMIT_EXCEEDED', txWatchTooManyMessage(watchList.getLength(), limits.batchKeysMax));
+  const ops = new Array<Request>(opList.getLength());
+  for (let i = 0; i < ops.length; i++) {
+    const op = opList.get(i);
+    if (op.which() === wire.Request_Which.TX) reject('BAD_REQUEST', txOpRefusedMessage('tx'));
+    ops[i] = readRequest(op, limits, data);
+  }
+  const watch = new Array<WatchedKey>(watchList.getLength());
+  for (let i = 0; i < watch.length; i++) {
+    const w = watchList.get(i);
+    watch[i] = { key: data.read(w.getKey()), version: safeField(w.getVersion(), 'watched version') };
+  }
+  return { op: 'tx', ops, watch };
 }
 
 /**
@@ -343,8 +367,21 @@ function writeRequest(root: wire.Request, id: bigint, req: Request): void {
     case 'flush':
       root.setFlush();
       break;
-    case 'tx':
-      throw new Error('a transaction has no binary encoding');
+    case 'tx': {
+      const t = root.initTx();
+      const ops = t.initOps(req.ops.length);
+      req.ops.forEach((op, i) => {
+        if (op.op === 'tx') throw new WireEncodeError(txOpRefusedMessage('tx'));
+        writeRequest(ops.get(i), 0n, op);
+      });
+      const watch = t.initWatch(req.watch.length);
+      req.watch.forEach(({ key, version }, i) => {
+        const w = watch.get(i);
+        writeData((n) => w.initKey(n), key);
+        w.setVersion(toU64(version, 'watched version'));
+      });
+      break;
+    }
     default:
       unreachable(req, 'request op');
   }

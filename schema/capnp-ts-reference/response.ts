@@ -19,8 +19,13 @@ export function encodeResponse(id: bigint, reply: Reply): Uint8Array {
 export function writeResponseMessage(message: capnp.Message, id: bigint, reply: Reply): void {
   const root = message.initRoot(wire.Response);
   root.setId(checkU64(id, 'id'));
-  if (reply.ok) writeOk(root.initOk(), reply);
-  else writeError(root.initError(), reply);
+  writeReply(root, reply);
+}
+
+/** The reply in a Response struct: the whole frame's, or one of a transaction's (id left 0). */
+function writeReply(response: wire.Response, reply: Reply): void {
+  if (reply.ok) writeOk(response.initOk(), reply);
+  else writeError(response.initError(), reply);
 }
 
 function writeOk(o: wire.OkReply, reply: OkReply): void {
@@ -44,6 +49,11 @@ function writeOk(o: wire.OkReply, reply: OkReply): void {
     reply.scanItems.forEach((item, i) => writeScanItem(list.get(i), item));
   }
   if (reply.cursor !== undefined) { o.setHasCursor(true); writeData((n) => o.initCursor(n), reply.cursor); }
+  if (reply.replies !== undefined) {
+    o.setHasReplies(true);
+    const list = o.initReplies(reply.replies.length);
+    reply.replies.forEach((r, i) => writeReply(list.get(i), r));
+  }
 }
 
 function writeItem(w: wire.ItemReply, item: ItemReply): void {
@@ -86,20 +96,24 @@ function decodeResponseOpened(bytes: Uint8Array, onOpen: (message: capnp.Message
     onOpen(message);
     const root = message.getRoot(wire.Response);
     const id = root.getId();
-    const data = new DataReader(bytes.length);
-    const which = root.which();
-    switch (which) {
-      case wire.Response_Which.OK: return { id, reply: readOk(root.getOk(), data) };
-      case wire.Response_Which.ERROR: return { id, reply: readError(root.getError()) };
-      default: throw new WireDecodeError(`unknown response kind (union tag ${which as number})`);
-    }
+    return { id, reply: readReply(root, new DataReader(bytes.length), true) };
   } catch (cause) {
     if (cause instanceof WireDecodeError) throw cause;
     throw new WireDecodeError(`response frame is not a readable Cap'n Proto Response: ${(cause as Error).message}`, { cause });
   }
 }
 
-function readOk(o: wire.OkReply, data: DataReader): OkReply {
+/** The reply in a Response struct; only the frame's own may hold a transaction's replies (they never nest further). */
+function readReply(response: wire.Response, data: DataReader, mayHoldReplies: boolean): Reply {
+  const which = response.which();
+  switch (which) {
+    case wire.Response_Which.OK: return readOk(response.getOk(), data, mayHoldReplies);
+    case wire.Response_Which.ERROR: return readError(response.getError());
+    default: throw new WireDecodeError(`unknown response kind (union tag ${which as number})`);
+  }
+}
+
+function readOk(o: wire.OkReply, data: DataReader, mayHoldReplies: boolean): OkReply {
   const reply: OkReply = { ok: true };
   if (o.getHasFound()) reply.found = o.getFound();
   if (o.getHasValue()) reply.value = data.read(o.getValue());
@@ -110,6 +124,10 @@ function readOk(o: wire.OkReply, data: DataReader): OkReply {
   if (o.getHasItems()) reply.items = o.getItems().map((item) => readItem(item, data));
   if (o.getHasScanItems()) reply.scanItems = o.getScanItems().map((item) => readScanItem(item, data));
   if (o.getHasCursor()) reply.cursor = data.read(o.getCursor());
+  if (o.getHasReplies()) {
+    if (!mayHoldReplies) throw new WireDecodeError('a transaction\'s reply holds replies of its own');
+    reply.replies = o.getReplies().map((r) => readReply(r, data, false));
+  }
   return reply;
 }
 

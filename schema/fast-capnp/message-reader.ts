@@ -78,6 +78,13 @@ export class MessageReader {
   private readonly segmentEnds: number[] = [];
   /** Bytes that Data and Text fields may still return (see the header comment). */
   private dataBytesLeft: number;
+  /**
+   * Words that lists may still span. Lists, like byte fields, can be shared
+   * by many pointers; with a transaction's ops each naming the same batch, a
+   * small frame would otherwise unfold into millions of elements. An honest
+   * encoder's lists are disjoint, so together they fit in the frame.
+   */
+  private listWordsLeft: number;
 
   // Where resolvePointer() found a pointer's target; fields, not a returned
   // object, so that reading a pointer allocates nothing.
@@ -96,6 +103,7 @@ export class MessageReader {
     // Node's Buffer returns a view into the frame (or a Buffer): read a plain Uint8Array.
     this.bytes = bytes.constructor === Uint8Array ? bytes : new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     this.dataBytesLeft = bytes.length;
+    this.listWordsLeft = bytes.length / WORD_BYTES;
     this.readSegmentTable();
   }
 
@@ -229,7 +237,7 @@ export class MessageReader {
     }
     const count = this.targetHigh >>> 3;
     if (count > countMax) return new ListTooLong(count);
-    if (!this.checkBounds(this.targetOffset, count * WORD_BYTES, 'list of pointers')) return EMPTY_LIST;
+    if (!this.checkBounds(this.targetOffset, count * WORD_BYTES, 'list of pointers') || !this.chargeList(count)) return EMPTY_LIST;
     return new ListRef(this.targetSegment, this.targetOffset, count, WORD_BYTES, 0, 1);
   }
 
@@ -266,6 +274,7 @@ export class MessageReader {
       return EMPTY_LIST;
     }
     if (!this.checkBounds(tagOffset + WORD_BYTES, contentWords * WORD_BYTES, 'list of structs')) return EMPTY_LIST;
+    if (!this.chargeList(1 + count * elementWords)) return EMPTY_LIST;
     return new ListRef(this.targetSegment, tagOffset + WORD_BYTES, count, elementWords * WORD_BYTES, dataWords * WORD_BYTES, pointerCount);
   }
 
@@ -358,6 +367,13 @@ export class MessageReader {
     this.dataBytesLeft -= length;
     if (this.dataBytesLeft >= 0) return true;
     this.fail('byte fields add up to more than the frame holds (pointers share data)');
+    return false;
+  }
+
+  private chargeList(words: number): boolean {
+    this.listWordsLeft -= words;
+    if (this.listWordsLeft >= 0) return true;
+    this.fail('lists add up to more than the frame holds (pointers share them)');
     return false;
   }
 

@@ -23,7 +23,7 @@ export const RequestLayout = {
 /** Union tags of Request, in declaration order. */
 export const RequestTag = {
   GET: 0, SET: 1, DEL: 2, INCR: 3, INCR_FLOAT: 4, APPEND: 5, EXISTS: 6, TTL: 7, EXPIRE: 8,
-  GET_RANGE: 9, SET_RANGE: 10, GET_EX: 11, SCAN: 12, MGET: 13, MSET: 14, COUNT: 15, FLUSH: 16,
+  GET_RANGE: 9, SET_RANGE: 10, GET_EX: 11, SCAN: 12, MGET: 13, MSET: 14, COUNT: 15, FLUSH: 16, TX: 17,
 } as const;
 
 /** GetRequest and KeyRequest (exists, ttl) share this shape. */
@@ -85,6 +85,11 @@ export const EntryLayout = { size: { dataWords: 0, pointers: 2 }, keyPtr: 0, val
 
 export const MSetRequestLayout = { size: { dataWords: 1, pointers: 1 }, entriesPtr: 0, ifNoneExistBit: 0 } as const;
 
+/** A transaction: its ops are Request structs (ids unused), its watched keys WatchedKey structs. */
+export const TxRequestLayout = { size: { dataWords: 0, pointers: 2 }, opsPtr: 0, watchPtr: 1 } as const;
+
+export const WatchedKeyLayout = { size: { dataWords: 1, pointers: 1 }, keyPtr: 0, versionU64: 0 } as const;
+
 export const ResponseLayout = {
   size: { dataWords: 2, pointers: 1 },
   idU64: 0,
@@ -96,7 +101,7 @@ export const ResponseLayout = {
 export const ResponseTag = { OK: 0, ERROR: 1 } as const;
 
 export const OkReplyLayout = {
-  size: { dataWords: 3, pointers: 5 },
+  size: { dataWords: 3, pointers: 6 },
   hasFoundBit: 0,
   foundBit: 1,
   hasValueBit: 2,
@@ -108,6 +113,7 @@ export const OkReplyLayout = {
   hasItemsBit: 8,
   hasScanItemsBit: 9,
   hasCursorBit: 10,
+  hasRepliesBit: 11,
   versionU64: 8,
   integerI64: 16,
   valuePtr: 0,
@@ -115,6 +121,8 @@ export const OkReplyLayout = {
   itemsPtr: 2,
   scanItemsPtr: 3,
   cursorPtr: 4,
+  /** A transaction's replies: Response structs (id 0), one per op. */
+  repliesPtr: 5,
 } as const;
 
 export const ItemReplyLayout = {

@@ -26,7 +26,8 @@ export enum Request_Which {
     MGET = 13,
     MSET = 14,
     COUNT = 15,
-    FLUSH = 16
+    FLUSH = 16,
+    TX = 17
 }
 export class Request extends __S {
     static readonly GET = Request_Which.GET;
@@ -46,6 +47,7 @@ export class Request extends __S {
     static readonly MSET = Request_Which.MSET;
     static readonly COUNT = Request_Which.COUNT;
     static readonly FLUSH = Request_Which.FLUSH;
+    static readonly TX = Request_Which.TX;
     static override readonly _capnp = { displayName: "Request", id: "b613692573229285", size: new __O(16, 1) };
     getId(): bigint { return __S.getUint64(0, this); }
     setId(value: bigint): void { __S.setUint64(0, value, this); }
@@ -338,6 +340,25 @@ export class Request extends __S {
     setCount(): void { __S.setUint16(8, 15, this); }
     isFlush(): boolean { return __S.getUint16(8, this) === 16; }
     setFlush(): void { __S.setUint16(8, 16, this); }
+    adoptTx(value: capnp.Orphan<TxRequest>): void {
+        __S.setUint16(8, 17, this);
+        __S.adopt(value, __S.getPointer(0, this));
+    }
+    disownTx(): capnp.Orphan<TxRequest> { return __S.disown(this.getTx()); }
+    getTx(): TxRequest {
+        __S.testWhich("tx", __S.getUint16(8, this), 17, this);
+        return __S.getStruct(0, TxRequest, this);
+    }
+    hasTx(): boolean { return !__S.isNull(__S.getPointer(0, this)); }
+    initTx(): TxRequest {
+        __S.setUint16(8, 17, this);
+        return __S.initStructAt(0, TxRequest, this);
+    }
+    isTx(): boolean { return __S.getUint16(8, this) === 17; }
+    setTx(value: TxRequest): void {
+        __S.setUint16(8, 17, this);
+        __S.copyFrom(value, __S.getPointer(0, this));
+    }
     override toString(): string { return "Request_" + super.toString(); }
     which(): Request_Which { return __S.getUint16(8, this); }
 }
@@ -570,6 +591,36 @@ export class MSetRequest extends __S {
     setIfNoneExist(value: boolean): void { __S.setBit(0, value, this); }
     override toString(): string { return "MSetRequest_" + super.toString(); }
 }
+export class TxRequest extends __S {
+    static override readonly _capnp = { displayName: "TxRequest", id: "faf5d8ce551d1169", size: new __O(0, 2) };
+    static _Ops: capnp.ListCtor<Request>;
+    static _Watch: capnp.ListCtor<WatchedKey>;
+    adoptOps(value: capnp.Orphan<capnp.List<Request>>): void { __S.adopt(value, __S.getPointer(0, this)); }
+    disownOps(): capnp.Orphan<capnp.List<Request>> { return __S.disown(this.getOps()); }
+    getOps(): capnp.List<Request> { return __S.getList(0, TxRequest._Ops, this); }
+    hasOps(): boolean { return !__S.isNull(__S.getPointer(0, this)); }
+    initOps(length: number): capnp.List<Request> { return __S.initList(0, TxRequest._Ops, length, this); }
+    setOps(value: capnp.List<Request>): void { __S.copyFrom(value, __S.getPointer(0, this)); }
+    adoptWatch(value: capnp.Orphan<capnp.List<WatchedKey>>): void { __S.adopt(value, __S.getPointer(1, this)); }
+    disownWatch(): capnp.Orphan<capnp.List<WatchedKey>> { return __S.disown(this.getWatch()); }
+    getWatch(): capnp.List<WatchedKey> { return __S.getList(1, TxRequest._Watch, this); }
+    hasWatch(): boolean { return !__S.isNull(__S.getPointer(1, this)); }
+    initWatch(length: number): capnp.List<WatchedKey> { return __S.initList(1, TxRequest._Watch, length, this); }
+    setWatch(value: capnp.List<WatchedKey>): void { __S.copyFrom(value, __S.getPointer(1, this)); }
+    override toString(): string { return "TxRequest_" + super.toString(); }
+}
+export class WatchedKey extends __S {
+    static override readonly _capnp = { displayName: "WatchedKey", id: "9b3ca7ef649f68b2", size: new __O(8, 1) };
+    adoptKey(value: capnp.Orphan<capnp.Data>): void { __S.adopt(value, __S.getPointer(0, this)); }
+    disownKey(): capnp.Orphan<capnp.Data> { return __S.disown(this.getKey()); }
+    getKey(): capnp.Data { return __S.getData(0, this); }
+    hasKey(): boolean { return !__S.isNull(__S.getPointer(0, this)); }
+    initKey(length: number): capnp.Data { return __S.initData(0, length, this); }
+    setKey(value: capnp.Data): void { __S.copyFrom(value, __S.getPointer(0, this)); }
+    getVersion(): bigint { return __S.getUint64(0, this); }
+    setVersion(value: bigint): void { __S.setUint64(0, value, this); }
+    override toString(): string { return "WatchedKey_" + super.toString(); }
+}
 export enum Response_Which {
     OK = 0,
     ERROR = 1
@@ -622,9 +673,10 @@ export class Response extends __S {
     which(): Response_Which { return __S.getUint16(8, this); }
 }
 export class OkReply extends __S {
-    static override readonly _capnp = { displayName: "OkReply", id: "9e75c89dc569f6fb", size: new __O(24, 5) };
+    static override readonly _capnp = { displayName: "OkReply", id: "9e75c89dc569f6fb", size: new __O(24, 6) };
     static _Items: capnp.ListCtor<ItemReply>;
     static _ScanItems: capnp.ListCtor<ScanItem>;
+    static _Replies: capnp.ListCtor<Response>;
     getHasFound(): boolean { return __S.getBit(0, this); }
     setHasFound(value: boolean): void { __S.setBit(0, value, this); }
     getFound(): boolean { return __S.getBit(1, this); }
@@ -681,6 +733,14 @@ export class OkReply extends __S {
     hasCursor(): boolean { return !__S.isNull(__S.getPointer(4, this)); }
     initCursor(length: number): capnp.Data { return __S.initData(4, length, this); }
     setCursor(value: capnp.Data): void { __S.copyFrom(value, __S.getPointer(4, this)); }
+    getHasReplies(): boolean { return __S.getBit(11, this); }
+    setHasReplies(value: boolean): void { __S.setBit(11, value, this); }
+    adoptReplies(value: capnp.Orphan<capnp.List<Response>>): void { __S.adopt(value, __S.getPointer(5, this)); }
+    disownReplies(): capnp.Orphan<capnp.List<Response>> { return __S.disown(this.getReplies()); }
+    getReplies(): capnp.List<Response> { return __S.getList(5, OkReply._Replies, this); }
+    hasReplies(): boolean { return !__S.isNull(__S.getPointer(5, this)); }
+    initReplies(length: number): capnp.List<Response> { return __S.initList(5, OkReply._Replies, length, this); }
+    setReplies(value: capnp.List<Response>): void { __S.copyFrom(value, __S.getPointer(5, this)); }
     override toString(): string { return "OkReply_" + super.toString(); }
 }
 export class ItemReply extends __S {
@@ -736,5 +796,8 @@ export class ErrorReply extends __S {
     override toString(): string { return "ErrorReply_" + super.toString(); }
 }
 MSetRequest._Entries = capnp.CompositeList(Entry);
+TxRequest._Ops = capnp.CompositeList(Request);
+TxRequest._Watch = capnp.CompositeList(WatchedKey);
 OkReply._Items = capnp.CompositeList(ItemReply);
 OkReply._ScanItems = capnp.CompositeList(ScanItem);
+OkReply._Replies = capnp.CompositeList(Response);

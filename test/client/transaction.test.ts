@@ -3,11 +3,14 @@
 // typed results, a watched version that changed (nothing applied), a call's
 // own error beside applied ones, CROSS_SLOT across shards, and atomicity
 // under concurrent transactions. Also the HTTP atomic batch and the
-// WebSocket JSON `tx` op as raw frames.
+// WebSocket `tx` op as raw frames, JSON and Cap'n Proto.
 
 import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connect, PiccoloError, type FormatName, type PiccoloClient } from '../../client/index.js';
+import { wireFormat } from '../../client/wire-format.js';
+import type { Reply, Request } from '../../core/protocol/ops.js';
+import { decodeResponse, encodeRequest } from '../../schema/binary-codec.js';
 import { slotOf } from '../../core/routing/slot-hash.js';
 import { SlotMap } from '../../core/routing/slot-map.js';
 import { startNode, type RunningNode } from '../e2e/spawn-node.js';
@@ -98,6 +101,44 @@ describe.each<FormatName>(['binary', 'json'])('db.transaction over %s', (format)
     for (const outcome of await Promise.all(reads)) {
       if (!outcome.committed) throw new Error('a read-only transaction without watches always commits');
       expect(Number(text(outcome.result.x.value!.value)) + Number(text(outcome.result.y.value!.value))).toBe(100);
+    }
+  });
+});
+
+describe('the binary form', () => {
+  const bytes = (s: string): Uint8Array => new TextEncoder().encode(s);
+
+  it('the typed client\'s binary format writes a transaction as one Cap\'n Proto frame', () => {
+    const tx: Request = { op: 'tx', ops: [{ op: 'set', key: bytes('{b}k'), value: bytes('v') }], watch: [{ key: bytes('{b}k'), version: 0 }] };
+    expect(wireFormat('binary').encode(5, tx)).toStrictEqual(encodeRequest(5n, tx));
+  });
+
+  it('a WebSocket binary frame with a tx: applied whole, or nothing when a watched key changed; the reply is binary', async () => {
+    const ws = new WebSocket(node.wsUrl);
+    ws.binaryType = 'nodebuffer';
+    await new Promise((resolve, reject) => { ws.once('open', resolve); ws.once('error', reject); });
+    try {
+      const ask = (id: bigint, request: Request): Promise<Reply> => new Promise((resolve, reject) => {
+        ws.once('message', (data, isBinary) => {
+          if (!isBinary) reject(new Error(`a text reply to a binary frame: ${String(data)}`));
+          const decoded = decodeResponse(new Uint8Array(data as Buffer));
+          expect(decoded.id).toBe(id);
+          resolve(decoded.reply);
+        });
+        ws.send(encodeRequest(id, request), { binary: true });
+      });
+      const set = await ask(1n, { op: 'set', key: bytes('{bin}k'), value: bytes('a') });
+      const version = set.ok ? set.version! : 0;
+      const write: Request[] = [{ op: 'set', key: bytes('{bin}k'), value: bytes('b') }, { op: 'incr', key: bytes('{bin}n'), delta: 4n }];
+      expect(await ask(2n, { op: 'tx', ops: write, watch: [{ key: bytes('{bin}k'), version: version - 1 }] })).toStrictEqual({ ok: true, found: false });
+      const done = await ask(3n, { op: 'tx', ops: [...write, { op: 'get', key: bytes('{bin}k') }], watch: [{ key: bytes('{bin}k'), version }] });
+      expect(done).toMatchObject({ ok: true, found: true, replies: [{ ok: true }, { ok: true, integer: 4n }, { ok: true, found: true, value: bytes('b') }] });
+      // Bad input answers with its error on the same connection, which stays open.
+      const refused = await ask(4n, { op: 'tx', ops: [{ op: 'set', key: bytes('{bin}k'), value: bytes('c') }, { op: 'flush' }], watch: [] });
+      expect(refused).toMatchObject({ ok: false, code: 'BAD_REQUEST' });
+      expect(await ask(5n, { op: 'get', key: bytes('{bin}k') })).toMatchObject({ ok: true, value: bytes('b') });
+    } finally {
+      ws.close();
     }
   });
 });

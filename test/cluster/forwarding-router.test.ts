@@ -90,6 +90,16 @@ describe('ForwardingRouter', () => {
     expect(always.sent).toHaveLength(FORWARD_ATTEMPTS_MAX);
   });
 
+  it('a lost transaction with a write is INDETERMINATE, sent once; one of reads only is asked again', async () => {
+    const write = setup(2, () => lost);
+    expect(await write.submit({ op: 'tx', ops: [GET, SET], watch: [] })).toMatchObject({ ok: false, code: 'INDETERMINATE' });
+    expect(write.sent).toHaveLength(1);
+    let calls = 0;
+    const reads = setup(2, () => (calls++ === 0 ? lost : answered({ ok: true, found: true, replies: [{ ok: true, found: false }] })));
+    expect(await reads.submit({ op: 'tx', ops: [GET], watch: [{ key: bytes('k'), version: 0 }] })).toMatchObject({ ok: true, found: true });
+    expect(reads.sent).toHaveLength(2);
+  });
+
   it('a request that could not be sent did nothing: NOT_LEADER (or OVERLOADED) with the reason, and a redirect for the door', async () => {
     const { submit } = setup(2, () => ({ kind: 'not-sent', code: 'NOT_LEADER', message: 'node 2, which leads group 0, is not reachable' }));
     expect(await submit(SET)).toMatchObject({ ok: false, code: 'NOT_LEADER', message: expect.stringMatching(/not reachable/), redirect: { resp: null } });

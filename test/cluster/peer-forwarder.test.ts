@@ -84,6 +84,22 @@ describe('PeerForwarder', () => {
     expect(outcome).toMatchObject({ kind: 'answered', reply: { ok: false, code: 'BAD_REQUEST' } });
   });
 
+  it('carries a transaction whole, and its nested replies back', async () => {
+    const tx: Request = { op: 'tx', ops: [{ op: 'set', key: bytes('{t}a'), value: bytes('1') }, { op: 'get', key: bytes('{t}b') }], watch: [{ key: bytes('{t}a'), version: 4 }] };
+    const answer: Reply = { ok: true, found: true, replies: [{ ok: true, version: 5 }, { ok: true, found: false }] };
+    const served: Request[] = [];
+    const { a } = pair((_group, request, onReply) => { served.push(request); onReply(answer); });
+    expect(await outcomeOf(a, tx)).toEqual({ kind: 'answered', leaderHint: 0, reply: answer });
+    expect(served).toEqual([tx]);
+  });
+
+  it('a request bigger in Cap\'n Proto than a frame is not sent: NOT_LEADER naming the leader (the client may send it there)', async () => {
+    const { a } = pair(() => { throw new Error('never served'); });
+    const big: Request = { op: 'set', key: bytes('k'), value: new Uint8Array(DEFAULT_LIMITS.frameBytesMax) };
+    expect(await outcomeOf(a, big)).toMatchObject({ kind: 'not-sent', code: 'NOT_LEADER', leader: 2, message: expect.stringMatching(/nothing was done/) });
+    expect(a.stats.forwarded).toBe(0);
+  });
+
   it('without a link nothing is sent, and the outcome says so (safe to retry)', async () => {
     const { a, link } = pair(() => {});
     link.up = false;

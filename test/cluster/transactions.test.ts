@@ -2,13 +2,14 @@
 // ioredis Cluster runs MULTI/EXEC on hash-tagged keys (one group, one log
 // entry replicated by Raft), a WATCH conflict from another client applies
 // nothing, keys of two groups are refused CROSSSLOT with nothing applied,
-// HTTP's atomic batch is served by the group's leader (another node
-// answers NOT_LEADER naming it: transactions are not forwarded yet), and the
-// typed cluster client sends db.transaction() to the leader itself.
+// HTTP's atomic batch and a binary typed client's transaction sent to any
+// node are served (a non-leader forwards them to the group's leader in one
+// hop, as Cap'n Proto frames) and applied once each, and the typed cluster
+// client sends db.transaction() to the leader itself.
 // Needs `npm run build` (the nodes run bin/piccolo.js).
 
 import { Cluster, type Redis } from 'ioredis';
-import { connectCluster } from '../../client/index.js';
+import { connect, connectCluster } from '../../client/index.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { slotOf } from '../../core/routing/slot-hash.js';
 import { clusterReady, startCluster, type TestCluster } from './cluster-nodes.js';
@@ -83,20 +84,49 @@ describe('transactions on a 3-node cluster', () => {
     }
   });
 
-  it('HTTP atomic batch: the group\'s leader applies it; another node answers NOT_LEADER naming the leader', async () => {
-    const body = JSON.stringify({ atomic: true, ops: [{ op: 'set', key: '{h}a', value: '1' }, { op: 'incr', key: '{h}n', delta: 2 }] });
-    const answers = await Promise.all(cluster.nodes.map(async ({ node }) => {
-      const res = await fetch(`${node.baseUrl}/v1/batch`, { method: 'POST', body });
-      return { status: res.status, json: await res.json() as { ok?: boolean; replies?: unknown[]; error?: { code: string; message: string } } };
+  /** Requests each node has forwarded to another over the peer links (GET /v1/cluster). */
+  async function forwardedCounts(): Promise<number[]> {
+    return Promise.all(cluster.nodes.map(async ({ node }) => {
+      const view = await (await fetch(`${node.baseUrl}/v1/cluster`)).json() as { forwarding: { forwarded: number } };
+      return view.forwarding.forwarded;
     }));
-    const served = answers.filter((a) => a.status === 200);
-    expect(served).toHaveLength(1);
-    expect(served[0]!.json).toMatchObject({ ok: true, found: true, replies: [{ ok: true }, { ok: true, integer: 2 }] });
-    for (const refused of answers.filter((a) => a.status !== 200)) {
-      expect(refused.status).toBe(421);
-      expect(refused.json.error!.code).toBe('NOT_LEADER');
+  }
+
+  it('HTTP atomic batch through every node: a non-leader forwards it to the leader in one hop; each applies once, whole', async () => {
+    const before = await forwardedCounts();
+    const body = JSON.stringify({ atomic: true, ops: [{ op: 'set', key: '{h}a', value: '1' }, { op: 'incr', key: '{h}n', delta: 2 }] });
+    for (const [i, { node }] of cluster.nodes.entries()) {
+      const res = await fetch(`${node.baseUrl}/v1/batch`, { method: 'POST', body });
+      expect(res.status).toBe(200);
+      expect(await res.json()).toMatchObject({ ok: true, found: true, replies: [{ ok: true }, { ok: true, integer: 2 * (i + 1) }] });
     }
-    expect(await client.get('{h}n')).toBe('2');
+    expect(await client.get('{h}n')).toBe('6');
+    const after = await forwardedCounts();
+    // Two of the three nodes do not lead {h}'s group: each sent its request on (one hop; the leader forwards nothing).
+    expect(after.map((n, i) => n - before[i]!).filter((n) => n > 0)).toHaveLength(2);
+    // A watched version that is not the key's: through a non-leader too, nothing applied.
+    const stale = JSON.stringify({ atomic: true, ops: [{ op: 'set', key: '{h}a', value: 'stale' }], watch: [{ key: '{h}a', version: 1 }] });
+    for (const { node } of cluster.nodes) {
+      const res = await fetch(`${node.baseUrl}/v1/batch`, { method: 'POST', body: stale });
+      expect(await res.json()).toEqual({ ok: true, found: false });
+    }
+    expect(await client.get('{h}a')).toBe('1');
+  });
+
+  it('a binary typed client connected to any one node runs db.transaction() there, forwarded when that node does not lead', async () => {
+    for (const [i, { node }] of cluster.nodes.entries()) {
+      const db = await connect(node.wsUrl, { format: 'binary' });
+      try {
+        const outcome = await db.transaction((tx) => ({ n: tx.incr('{bin}n', 5), read: tx.get('{bin}n') }));
+        expect(outcome.committed).toBe(true);
+        if (!outcome.committed) continue;
+        expect(outcome.result.n.value).toBe(BigInt(5 * (i + 1)));
+        expect(new TextDecoder().decode(outcome.result.read.value?.value)).toBe(String(5 * (i + 1)));
+      } finally {
+        await db.close();
+      }
+    }
+    expect(await client.get('{bin}n')).toBe('15');
   });
 
   it('the typed cluster client runs db.transaction() on the leader of its keys\' group, from any node', async () => {

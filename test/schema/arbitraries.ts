@@ -116,7 +116,7 @@ export const arbRequest: fc.Arbitrary<Request> = fc.oneof(
 
 /**
  * A transaction of ops a transaction may hold, and watched keys (not in
- * arbRequest: it has no binary encoding; the ring and JSON carry it).
+ * arbRequest, whose ops are each one command; see arbWireRequest).
  */
 export const arbTxRequest: fc.Arbitrary<Request> = fc.record({
   ops: fc.array(arbRequest.filter((r) => r.op !== 'scan' && r.op !== 'count' && r.op !== 'flush'), { maxLength: 5 }),
@@ -157,6 +157,16 @@ export const arbErrReply: fc.Arbitrary<ErrReply> = fc.record(
 ).map((fields): ErrReply => ({ ok: false, ...fields }));
 
 export const arbReply: fc.Arbitrary<Reply> = fc.oneof(arbOkReply, arbErrReply);
+
+/** What a transaction's reply may carry: any OK fields, and one reply per op (never nested further). */
+export const arbTxReply: fc.Arbitrary<OkReply> = fc.tuple(arbOkReply, fc.array(arbReply, { maxLength: 5 }))
+  .map(([fields, replies]): OkReply => ({ ...fields, replies }));
+
+/** Every request a wire format carries: single ops, and transactions of them. */
+export const arbWireRequest: fc.Arbitrary<Request> = fc.oneof({ weight: 6, arbitrary: arbRequest }, { weight: 1, arbitrary: arbTxRequest });
+
+/** Every reply a wire format carries, transactions' nested replies included. */
+export const arbWireReply: fc.Arbitrary<Reply> = fc.oneof({ weight: 6, arbitrary: arbReply }, { weight: 1, arbitrary: arbTxReply });
 
 /** Ids for binary frames (UInt64). */
 export const arbBinaryId: fc.Arbitrary<bigint> = fc.oneof(fc.bigInt({ min: 0n, max: 1000n }), fc.bigInt({ min: 0n, max: (1n << 64n) - 1n }));

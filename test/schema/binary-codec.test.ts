@@ -2,13 +2,14 @@ import fc from 'fast-check';
 import * as capnp from 'capnp-ts';
 import { describe, expect, test } from 'vitest';
 import { DEFAULT_LIMITS, makeLimits } from '../../core/limits.js';
-import type { Request } from '../../core/protocol/ops.js';
+import type { Reply, Request } from '../../core/protocol/ops.js';
+import { TX_OPS_MAX } from '../../core/protocol/transaction.js';
 import { validateRequest } from '../../core/protocol/validate.js';
 import {
   decodeRequest, decodeResponse, encodeRequest, encodeResponse, WireDecodeError, WireEncodeError, type DecodedRequest,
 } from '../../schema/binary-codec.js';
 import * as wire from '../../schema/generated/piccolo.capnp.js';
-import { arbBinaryId, arbReply, arbRequest } from './arbitraries.js';
+import { arbBinaryId, arbWireReply, arbWireRequest } from './arbitraries.js';
 import { ElementSize, listPointer, requestFrame, RequestTag, structPointer } from './capnp-raw.js';
 
 const utf8 = (s: string): Uint8Array => new TextEncoder().encode(s);
@@ -28,7 +29,7 @@ function expectWellFormed(result: DecodedRequest): void {
 
 describe('binary requests', () => {
   test('every op round-trips', () => {
-    fc.assert(fc.property(arbBinaryId, arbRequest, (id, request) => {
+    fc.assert(fc.property(arbBinaryId, arbWireRequest, (id, request) => {
       expect(decodeRequest(encodeRequest(id, request), DEFAULT_LIMITS)).toStrictEqual({ ok: true, id, request });
     }), { numRuns: 400 });
   });
@@ -211,14 +212,14 @@ describe('binary requests', () => {
     });
 
     test('truncated valid frames', () => {
-      fc.assert(fc.property(arbRequest, fc.nat(), (request, cut) => {
+      fc.assert(fc.property(arbWireRequest, fc.nat(), (request, cut) => {
         const bytes = encodeRequest(1n, request);
         expectWellFormed(decodeRequest(bytes.subarray(0, cut % bytes.length), DEFAULT_LIMITS));
       }), { numRuns: 500 });
     });
 
     test('bit-flipped valid frames', () => {
-      fc.assert(fc.property(arbRequest, fc.array(fc.nat(), { minLength: 1, maxLength: 8 }), (request, flips) => {
+      fc.assert(fc.property(arbWireRequest, fc.array(fc.nat(), { minLength: 1, maxLength: 8 }), (request, flips) => {
         const bytes = encodeRequest(1n, request).slice();
         for (const f of flips) bytes[Math.floor(f / 8) % bytes.length]! ^= 1 << (f % 8);
         expectWellFormed(decodeRequest(bytes, DEFAULT_LIMITS));
@@ -227,9 +228,107 @@ describe('binary requests', () => {
   });
 });
 
+describe('binary transactions', () => {
+  const key = utf8('{t}k');
+  /** A transaction frame built with capnp-ts, for shapes our encoder refuses to write. */
+  const txFrame = (id: bigint, build: (tx: wire.TxRequest) => void): Uint8Array => {
+    const message = new capnp.Message();
+    const root = message.initRoot(wire.Request);
+    root.setId(id);
+    build(root.initTx());
+    return new Uint8Array(message.toArrayBuffer());
+  };
+
+  test('a transaction round-trips with its ops, watched keys and versions', () => {
+    const request: Request = {
+      op: 'tx',
+      ops: [{ op: 'set', key, value: utf8('v'), ttlMs: 5000 }, { op: 'incr', key: utf8('{t}n'), delta: -2n }, { op: 'get', key }],
+      watch: [{ key, version: 0 }, { key: utf8('{t}n'), version: 2 ** 53 - 1 }],
+    };
+    expect(decodeRequest(encodeRequest(7n, request), DEFAULT_LIMITS)).toStrictEqual({ ok: true, id: 7n, request });
+    const empty: Request = { op: 'tx', ops: [], watch: [] };
+    expect(decodeRequest(encodeRequest(8n, empty), DEFAULT_LIMITS)).toStrictEqual({ ok: true, id: 8n, request: empty });
+  });
+
+  test('its reply round-trips with one nested reply per op, errors included', () => {
+    const reply: Reply = {
+      ok: true, found: true,
+      replies: [{ ok: true, version: 3 }, { ok: false, code: 'WRONG_TYPE', message: 'value is not an integer' }, { ok: true, found: true, value: utf8('v'), version: 3 }],
+    };
+    expect(decodeResponse(encodeResponse(9n, reply))).toStrictEqual({ id: 9n, reply });
+    const conflict: Reply = { ok: true, found: false };
+    expect(decodeResponse(encodeResponse(10n, conflict))).toStrictEqual({ id: 10n, reply: conflict });
+  });
+
+  test('a transaction inside a transaction is BAD_REQUEST with the id, and the encoder refuses to write one', () => {
+    const frame = txFrame(21n, (tx) => { tx.initOps(2).get(1).initTx().initOps(1); });
+    expect(decodeRequest(frame, DEFAULT_LIMITS)).toMatchObject({
+      ok: false, id: 21n, fatal: false, error: { code: 'BAD_REQUEST', message: 'a transaction cannot hold tx: it is keyless or nested' },
+    });
+    const nested: Request = { op: 'tx', ops: [{ op: 'tx', ops: [], watch: [] }], watch: [] };
+    expect(() => encodeRequest(1n, nested)).toThrow(WireEncodeError);
+  });
+
+  test('keyless ops are refused as in JSON, with the same words', () => {
+    const frame = encodeRequest(22n, { op: 'tx', ops: [{ op: 'set', key, value: key }, { op: 'count' }], watch: [] });
+    expect(decodeRequest(frame, DEFAULT_LIMITS)).toMatchObject({
+      ok: false, id: 22n, fatal: false, error: { code: 'BAD_REQUEST', message: 'a transaction cannot hold count: it is keyless or nested' },
+    });
+  });
+
+  test('too many ops or watched keys are LIMIT_EXCEEDED before any is read', () => {
+    const ops = txFrame(23n, (tx) => { tx.initOps(TX_OPS_MAX + 1); });
+    expect(decodeRequest(ops, DEFAULT_LIMITS)).toMatchObject({
+      ok: false, id: 23n, fatal: false, error: { code: 'LIMIT_EXCEEDED', message: `transaction holds ${TX_OPS_MAX + 1} commands; the limit is ${TX_OPS_MAX}` },
+    });
+    const limits = makeLimits({ batchKeysMax: 4 });
+    const watch = txFrame(24n, (tx) => { tx.initWatch(5); });
+    expect(decodeRequest(watch, limits)).toMatchObject({ ok: false, id: 24n, fatal: false, error: { code: 'LIMIT_EXCEEDED' } });
+  });
+
+  test('a watched version beyond 2^53 is BAD_REQUEST, not rounded', () => {
+    const frame = txFrame(25n, (tx) => {
+      const w = tx.initWatch(1).get(0);
+      w.initKey(key.length).copyBuffer(key);
+      w.setVersion(2n ** 60n);
+    });
+    expect(decodeRequest(frame, DEFAULT_LIMITS)).toMatchObject({ ok: false, id: 25n, fatal: false, error: { code: 'BAD_REQUEST' } });
+  });
+
+  test('ops that all point at one batch are fatal BAD_FRAME (no amplification)', () => {
+    const opCount = 100;
+    const keyCount = 1000;
+    const shared = 7 + 3 * opCount; // the word of the one MGetRequest every op points at
+    const ops = Array.from({ length: opCount }, (_, i) => [0n, BigInt(RequestTag.MGET), structPointer(shared - (10 + 3 * i), 0, 1)]).flat();
+    const frame = requestFrame(26n, RequestTag.TX, [
+      structPointer(0, 0, 2), // w3 -> TxRequest { ops, watch } at w4
+      listPointer(1, ElementSize.COMPOSITE, 3 * opCount), // w4 -> tag word at w6
+      0n, // w5: no watched keys
+      structPointer(opCount, 2, 1), // w6: the list's tag: opCount Requests
+      ...ops,
+      listPointer(0, ElementSize.POINTER, keyCount), // the shared MGetRequest's keys
+      ...new Array<bigint>(keyCount).fill(0n),
+    ]);
+    expect(decodeRequest(frame, DEFAULT_LIMITS)).toMatchObject({
+      ok: false, id: 26n, fatal: true, error: { code: 'BAD_FRAME', message: expect.stringContaining('lists add up to more than the frame holds') as unknown },
+    });
+  });
+
+  test('a reply nested in a transaction\'s reply is refused (replies never nest further)', () => {
+    const message = new capnp.Message();
+    const root = message.initRoot(wire.Response);
+    const outer = root.initOk();
+    outer.setHasReplies(true);
+    const inner = outer.initReplies(1).get(0).initOk();
+    inner.setHasReplies(true);
+    inner.initReplies(1).get(0).initOk();
+    expect(() => decodeResponse(new Uint8Array(message.toArrayBuffer()))).toThrow(WireDecodeError);
+  });
+});
+
 describe('binary responses', () => {
   test('every reply round-trips', () => {
-    fc.assert(fc.property(arbBinaryId, arbReply, (id, reply) => {
+    fc.assert(fc.property(arbBinaryId, arbWireReply, (id, reply) => {
       expect(decodeResponse(encodeResponse(id, reply))).toStrictEqual({ id, reply });
     }), { numRuns: 400 });
   });

@@ -30,7 +30,7 @@ export function frame(words: bigint[]): Uint8Array {
 }
 
 /** Union tags of Request (declaration order in piccolo.capnp). */
-export const RequestTag = { GET: 0, SET: 1, MGET: 13, MSET: 14 } as const;
+export const RequestTag = { GET: 0, SET: 1, MGET: 13, MSET: 14, TX: 17 } as const;
 
 /**
  * A Request frame: root struct (id, union tag; one pointer) whose pointer

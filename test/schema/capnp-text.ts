@@ -134,7 +134,11 @@ export function requestText(id: bigint, req: Request): string {
       body = `${req.op} = void`;
       break;
     case 'tx':
-      throw new Error('a transaction has no binary encoding');
+      body = `tx = ${struct([
+        `ops = [${req.ops.map((op) => requestText(0n, op)).join(', ')}]`,
+        `watch = [${req.watch.map((w) => struct([...data('key', w.key), ...num('version', w.version)])).join(', ')}]`,
+      ])}`;
+      break;
     default:
       unreachable(req, 'request op');
   }
@@ -153,13 +157,17 @@ function scanItemText(item: ScanItem): string {
 }
 
 export function replyText(id: bigint, reply: Reply): string {
+  return `(id = ${id}, ${replyBodyText(reply)})`;
+}
+
+function replyBodyText(reply: Reply): string {
   if (!reply.ok) {
-    return `(id = ${id}, error = ${struct([
+    return `error = ${struct([
       `code = ${ErrorCode[reply.code]}`, `name = ${text(reply.code)}`, `message = ${text(reply.message)}`,
       ...flag('hasCurrentVersion', reply.currentVersion !== undefined), ...num('currentVersion', reply.currentVersion),
-    ])})`;
+    ])}`;
   }
-  return `(id = ${id}, ok = ${struct([
+  return `ok = ${struct([
     ...flag('hasFound', reply.found !== undefined), ...flag('found', reply.found),
     ...flag('hasValue', reply.value !== undefined), ...data('value', reply.value),
     ...flag('hasVersion', reply.version !== undefined), ...num('version', reply.version),
@@ -170,5 +178,7 @@ export function replyText(id: bigint, reply: Reply): string {
     ...flag('hasScanItems', reply.scanItems !== undefined),
     ...(reply.scanItems === undefined ? [] : [`scanItems = [${reply.scanItems.map(scanItemText).join(', ')}]`]),
     ...flag('hasCursor', reply.cursor !== undefined), ...data('cursor', reply.cursor),
-  ])})`;
+    ...flag('hasReplies', reply.replies !== undefined),
+    ...(reply.replies === undefined ? [] : [`replies = [${reply.replies.map((r) => replyText(0n, r)).join(', ')}]`]),
+  ])}`;
 }

@@ -15,7 +15,7 @@ import { MessageBuilder } from '../../schema/fast-capnp/message-builder.js';
 import { ListTooLong, MessageReader, type StructRef } from '../../schema/fast-capnp/message-reader.js';
 import * as layout from '../../schema/fast-capnp/piccolo-layout.js';
 import * as wire from '../../schema/generated/piccolo.capnp.js';
-import { arbBinaryId, arbReply, arbRequest } from './arbitraries.js';
+import { arbBinaryId, arbWireReply, arbWireRequest } from './arbitraries.js';
 import { bytesToWords, ElementSize, farPointer, frame, listPointer, multiSegmentFrame, structPointer } from './capnp-raw.js';
 import { capnpDecode, capnpEncode, capnpToolExists, replyText, requestText } from './capnp-text.js';
 
@@ -90,6 +90,8 @@ describe('the layout constants', () => {
       [layout.MGetRequestLayout.size, sizeOf(wire.MGetRequest)],
       [layout.EntryLayout.size, sizeOf(wire.Entry)],
       [layout.MSetRequestLayout.size, sizeOf(wire.MSetRequest)],
+      [layout.TxRequestLayout.size, sizeOf(wire.TxRequest)],
+      [layout.WatchedKeyLayout.size, sizeOf(wire.WatchedKey)],
       [layout.ResponseLayout.size, sizeOf(wire.Response)],
       [layout.OkReplyLayout.size, sizeOf(wire.OkReply)],
       [layout.ItemReplyLayout.size, sizeOf(wire.ItemReply)],
@@ -105,7 +107,7 @@ describe('the layout constants', () => {
 
 describe('against capnp-ts, well-formed messages', () => {
   test('requests: the same bytes as capnp-ts, and each side reads the other\'s', () => {
-    fc.assert(fc.property(arbBinaryId, arbRequest, (id, request) => {
+    fc.assert(fc.property(arbBinaryId, arbWireRequest, (id, request) => {
       const ours = encodeRequest(id, request);
       const theirs = reference.encodeRequest(id, request);
       expect(hex(ours)).toBe(hex(theirs));
@@ -115,7 +117,7 @@ describe('against capnp-ts, well-formed messages', () => {
   });
 
   test('replies: the same bytes as capnp-ts, and each side reads the other\'s', () => {
-    fc.assert(fc.property(arbBinaryId, arbReply, (id, reply) => {
+    fc.assert(fc.property(arbBinaryId, arbWireReply, (id, reply) => {
       const ours = encodeResponse(id, reply);
       const theirs = referenceResponse.encodeResponse(id, reply);
       expect(hex(ours)).toBe(hex(theirs));
@@ -125,7 +127,7 @@ describe('against capnp-ts, well-formed messages', () => {
   });
 
   test('multi-segment requests from capnp-ts (far pointers) decode', () => {
-    fc.assert(fc.property(arbBinaryId, arbRequest, (id, request) => {
+    fc.assert(fc.property(arbBinaryId, arbWireRequest, (id, request) => {
       const message = multiSegmentMessage();
       reference.writeRequestMessage(message, id, request);
       const bytes = new Uint8Array(message.toArrayBuffer());
@@ -135,7 +137,7 @@ describe('against capnp-ts, well-formed messages', () => {
   });
 
   test('multi-segment replies from capnp-ts (far pointers) decode', () => {
-    fc.assert(fc.property(arbBinaryId, arbReply, (id, reply) => {
+    fc.assert(fc.property(arbBinaryId, arbWireReply, (id, reply) => {
       const message = multiSegmentMessage();
       referenceResponse.writeResponseMessage(message, id, reply);
       const bytes = new Uint8Array(message.toArrayBuffer());
@@ -166,8 +168,8 @@ describe('against capnp-ts, well-formed messages', () => {
 });
 
 describe.skipIf(!capnpToolExists())('against the C++ implementation (capnp encode / decode)', () => {
-  const requests = fc.sample(fc.tuple(arbBinaryId, arbRequest), { numRuns: 150, seed: 20_240_601 });
-  const replies = fc.sample(fc.tuple(arbBinaryId, arbReply), { numRuns: 150, seed: 20_240_602 });
+  const requests = fc.sample(fc.tuple(arbBinaryId, arbWireRequest), { numRuns: 150, seed: 20_240_601 });
+  const replies = fc.sample(fc.tuple(arbBinaryId, arbWireReply), { numRuns: 150, seed: 20_240_602 });
 
   test('requests written by C++, in one segment and split into one-word segments, decode', () => {
     for (const segmentSizeWords of [undefined, 1, 3]) {
@@ -364,12 +366,12 @@ describe('replies: hostile frames', () => {
       }
       expect(theirs, hex(bytes)).toStrictEqual(ours);
     };
-    fc.assert(fc.property(arbBinaryId, arbReply, fc.array(fc.nat(), { minLength: 1, maxLength: 8 }), (id, reply, flips) => {
+    fc.assert(fc.property(arbBinaryId, arbWireReply, fc.array(fc.nat(), { minLength: 1, maxLength: 8 }), (id, reply, flips) => {
       const bytes = encodeResponse(id, reply).slice();
       for (const f of flips) bytes[Math.floor(f / 8) % bytes.length]! ^= 1 << (f % 8);
       check(bytes);
     }), { numRuns: 1000 });
-    fc.assert(fc.property(arbBinaryId, arbReply, fc.nat(), (id, reply, cut) => {
+    fc.assert(fc.property(arbBinaryId, arbWireReply, fc.nat(), (id, reply, cut) => {
       const bytes = encodeResponse(id, reply);
       check(bytes.subarray(0, cut % bytes.length));
     }), { numRuns: 300 });
@@ -378,7 +380,7 @@ describe('replies: hostile frames', () => {
 
 describe('requests: garbage, against capnp-ts', () => {
   test('bit-flipped frames', () => {
-    fc.assert(fc.property(arbBinaryId, arbRequest, fc.array(fc.nat(), { minLength: 1, maxLength: 8 }), (id, request, flips) => {
+    fc.assert(fc.property(arbBinaryId, arbWireRequest, fc.array(fc.nat(), { minLength: 1, maxLength: 8 }), (id, request, flips) => {
       const bytes = encodeRequest(id, request).slice();
       for (const f of flips) bytes[Math.floor(f / 8) % bytes.length]! ^= 1 << (f % 8);
       expectAgreesWithReference(bytes);
@@ -386,7 +388,7 @@ describe('requests: garbage, against capnp-ts', () => {
   });
 
   test('bit-flipped multi-segment frames', () => {
-    fc.assert(fc.property(arbBinaryId, arbRequest, fc.array(fc.nat(), { minLength: 1, maxLength: 4 }), (id, request, flips) => {
+    fc.assert(fc.property(arbBinaryId, arbWireRequest, fc.array(fc.nat(), { minLength: 1, maxLength: 4 }), (id, request, flips) => {
       const message = multiSegmentMessage();
       reference.writeRequestMessage(message, id, request);
       const bytes = new Uint8Array(message.toArrayBuffer());
@@ -396,7 +398,7 @@ describe('requests: garbage, against capnp-ts', () => {
   });
 
   test('truncated frames', () => {
-    fc.assert(fc.property(arbRequest, fc.nat(), (request, cut) => {
+    fc.assert(fc.property(arbWireRequest, fc.nat(), (request, cut) => {
       const bytes = encodeRequest(1n, request);
       expectAgreesWithReference(bytes.subarray(0, cut % bytes.length));
     }), { numRuns: 500 });

@@ -36,5 +36,7 @@ test.skipIf(!canRegenerate)('schema/generated/ is what generate.sh makes from th
 });
 
 test('the hand-built test frames use the schema\'s union tags', () => {
-  expect(RequestTag).toEqual({ GET: wire.Request_Which.GET, SET: wire.Request_Which.SET, MGET: wire.Request_Which.MGET, MSET: wire.Request_Which.MSET });
+  expect(RequestTag).toEqual({
+    GET: wire.Request_Which.GET, SET: wire.Request_Which.SET, MGET: wire.Request_Which.MGET, MSET: wire.Request_Which.MSET, TX: wire.Request_Which.TX,
+  });
 });

@@ -7,7 +7,7 @@ import {
   decodeJsonRequest, decodeJsonResponse, encodeJsonRequest, encodeJsonResponse, JSON_ID_CHARS_MAX, replyFromJson, replyToJson,
   requestFromJson, WireDecodeError, type DecodedJsonRequest,
 } from '../../schema/json-codec.js';
-import { arbJsonId, arbReply, arbRequest } from './arbitraries.js';
+import { arbJsonId, arbWireReply, arbWireRequest } from './arbitraries.js';
 
 const utf8 = (s: string): Uint8Array => new TextEncoder().encode(s);
 const decode = (json: unknown): DecodedJsonRequest => decodeJsonRequest(JSON.stringify(json), DEFAULT_LIMITS);
@@ -24,7 +24,7 @@ function expectWellFormed(result: DecodedJsonRequest): void {
 
 describe('JSON requests', () => {
   test('every op round-trips', () => {
-    fc.assert(fc.property(arbJsonId, arbRequest, (id, request) => {
+    fc.assert(fc.property(arbJsonId, arbWireRequest, (id, request) => {
       expect(decodeJsonRequest(encodeJsonRequest(id, request), DEFAULT_LIMITS)).toStrictEqual({ ok: true, id, request });
     }), { numRuns: 400 });
   });
@@ -138,7 +138,7 @@ describe('JSON requests', () => {
         fc.string({ maxLength: 200 }),
         // Any UTF-16 code units, lone surrogates included.
         fc.string({ unit: fc.nat({ max: 0xffff }).map((c) => String.fromCharCode(c)), maxLength: 100 }),
-        fc.tuple(arbRequest, fc.nat()).map(([request, cut]) => {
+        fc.tuple(arbWireRequest, fc.nat()).map(([request, cut]) => {
           const text = encodeJsonRequest(1, request);
           return text.slice(0, cut % text.length);
         }),
@@ -165,7 +165,7 @@ describe('JSON requests', () => {
     });
 
     test('valid requests with one field replaced by a random value', () => {
-      fc.assert(fc.property(arbRequest, fc.nat(), fc.jsonValue({ maxDepth: 2 }), (request, pick, junk) => {
+      fc.assert(fc.property(arbWireRequest, fc.nat(), fc.jsonValue({ maxDepth: 2 }), (request, pick, junk) => {
         const json = JSON.parse(encodeJsonRequest(1, request)) as Record<string, unknown>;
         const names = Object.keys(json);
         json[names[pick % names.length]!] = junk;
@@ -177,13 +177,13 @@ describe('JSON requests', () => {
 
 describe('JSON responses', () => {
   test('every reply round-trips', () => {
-    fc.assert(fc.property(arbJsonId, arbReply, (id, reply) => {
+    fc.assert(fc.property(arbJsonId, arbWireReply, (id, reply) => {
       expect(decodeJsonResponse(encodeJsonResponse(id, reply))).toStrictEqual({ id, reply });
     }), { numRuns: 400 });
   });
 
   test('replyToJson and replyFromJson are inverse', () => {
-    fc.assert(fc.property(arbReply, (reply) => {
+    fc.assert(fc.property(arbWireReply, (reply) => {
       expect(replyFromJson(JSON.parse(JSON.stringify(replyToJson(reply))))).toStrictEqual(reply);
     }), { numRuns: 200 });
   });

@@ -8,34 +8,18 @@ import type { Limits } from '../../core/limits.js';
 import type { Reply, Request } from '../../core/protocol/ops.js';
 import { SpscRing as SpscRingClass, type SpscRing } from '../../core/ring/spsc-ring.js';
 import { ShardWorker, type DrainResult, type HostedGroup } from '../../core/shard/shard-worker.js';
-import { isWriteRequest, type ReadRequest } from '../../core/shard/command.js';
-import type { ReplicaOutcome, ShardReplica } from '../../core/replica/shard-replica.js';
+import type { ShardReplica } from '../../core/replica/shard-replica.js';
 import { formatRun } from '../../runtime-sim/report.js';
 import { runSeed, type SeedRun } from '../../runtime-sim/run-seed.js';
 import type { FaultName } from '../../runtime-sim/fault-plan.js';
 import type { WorkerFactory } from '../../runtime-sim/sim-node.js';
+import { serveAtOnce } from './serve-at-once.js';
 import type { FailureKind } from '../../runtime-sim/verdict.js';
 
 const OPS = 400;
 const SEEDS_TO_TRY = 5;
 
 type Handle = (req: Request, nowMs: number) => Reply;
-
-/** One request through a lone node's group of one, answered at once: propose or read, then carry out its Ready. */
-function serveAtOnce(replica: ShardReplica, req: Request, nowMs: number): Reply {
-  let outcome: ReplicaOutcome | null = null;
-  const done = (o: ReplicaOutcome): void => { outcome = o; };
-  if (isWriteRequest(req)) replica.propose(req, nowMs, done);
-  else {
-    const now = replica.readNow(req as ReadRequest, nowMs);
-    if (now !== null) return now;
-    replica.read(req as ReadRequest, done);
-  }
-  replica.process(nowMs);
-  const got = outcome as ReplicaOutcome | null;
-  if (got === null || got.kind !== 'reply') throw new Error('a group of one answers every request in its own Ready');
-  return got.reply;
-}
 
 /** A worker whose client requests all go through `wrap(original)` (one wrapper per group); the expiry sweep is left alone. */
 function wrappedWorker(wrap: (original: Handle) => Handle): WorkerFactory {
