@@ -9,7 +9,7 @@
 // shard where it stopped) once it holds a page's worth of bytes.
 
 import type { Limits } from '../limits.js';
-import { errReply, type OkReply, type Reply, type Request, type ScanItem } from '../protocol/ops.js';
+import { errReply, type Bytes, type OkReply, type Reply, type Request, type ScanItem } from '../protocol/ops.js';
 import { itemValueBytes, scanItemBytes, scanPageBytesMax } from '../protocol/reply-size.js';
 import { validateRequest } from '../protocol/validate.js';
 import { advanceScan, encodeScanCursor, planRequest, SCAN_ROUNDS_PER_PAGE_MAX } from '../routing/split.js';
@@ -25,6 +25,11 @@ export interface ShardTransport {
 /** What a front door runs requests through: the Dispatcher, or a wrapper around it (metrics). */
 export interface RequestExecutor {
   execute(req: Request, onReply: ReplyCallback): void;
+  /**
+   * The requests of one command, routed together; `commandKeys` names all its keys when its requests do not.
+   * Optional: without it each request runs alone. A cluster node's RESP door has it (forwarding keys of several groups).
+   */
+  executeParts?(requests: readonly Request[], onReply: (index: number, reply: Reply) => void, commandKeys?: readonly Bytes[]): void;
 }
 
 export class Dispatcher implements RequestExecutor {

@@ -5,7 +5,7 @@
 
 import type { Limits } from '../../core/limits.js';
 import type { ReplyCallback } from '../../core/node/shard-channel.js';
-import type { Request } from '../../core/protocol/ops.js';
+import type { Bytes, Reply, Request } from '../../core/protocol/ops.js';
 import type { RespProtocol, RespValue } from '../../core/resp/reply-encoder.js';
 import { arityError } from '../../core/resp/resp-errors.js';
 import type { SettingsRegistry } from '../config/settings-registry.js';
@@ -82,6 +82,8 @@ export interface RespNode {
   readonly settings: SettingsRegistry;
   /** Run one request (refused with SHUTTING_DOWN during shutdown). */
   execute(request: Request, onReply: ReplyCallback): void;
+  /** Run the requests of one command, routed together; `commandKeys` names all its keys when its requests do not (a cluster node forwards them when the keys span groups). */
+  executeParts(requests: readonly Request[], onReply: (index: number, reply: Reply) => void, commandKeys?: readonly Bytes[]): void;
   /** Every open RESP session, for CLIENT LIST. */
   sessions(): Iterable<RespSession>;
   /** The cluster this node is part of (CLUSTER commands), or null for a lone node. */

@@ -50,6 +50,8 @@ export interface RespConnectionHost {
   readonly passwordGate: PasswordGate;
   readonly stats: RespStats;
   execute(request: Request, onReply: ReplyCallback): void;
+  /** The requests of one command, routed together (a cluster node forwards them when their keys span groups). */
+  executeParts(requests: readonly Request[], onReply: (index: number, reply: Reply) => void): void;
   runConnectionCommand(plan: ConnectionPlan, session: RespSession, nowMs: number, done: Done): void;
   /** Replies were queued outside a read: flush this connection soon (once per burst). */
   markDirty(connection: RespConnection): void;
@@ -304,15 +306,13 @@ export class RespConnection {
       return;
     }
     slot.replies = new Array<Reply>(requests.length);
-    for (let i = 0; i < requests.length; i++) {
-      this.host.execute(requests[i]!, (reply) => {
-        slot.replies[i] = reply;
-        if (--slot.remaining === 0) {
-          slot.done = true;
-          this.writeReady();
-        }
-      });
-    }
+    this.host.executeParts(requests, (i, reply) => {
+      slot.replies[i] = reply;
+      if (--slot.remaining === 0) {
+        slot.done = true;
+        this.writeReady();
+      }
+    });
   }
 
   /** Write every finished slot at the head of the queue into the writer. */

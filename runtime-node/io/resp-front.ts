@@ -13,7 +13,7 @@ import { createServer as createTlsServer } from 'node:tls';
 import type { Limits } from '../../core/limits.js';
 import { Dispatcher, type RequestExecutor } from '../../core/node/dispatcher.js';
 import type { ReplyCallback } from '../../core/node/shard-channel.js';
-import type { Request } from '../../core/protocol/ops.js';
+import type { Bytes, Reply, Request } from '../../core/protocol/ops.js';
 import type { ConnectionPlan } from '../../core/resp/commands.js';
 import { crossProtocolWarning } from '../security/cross-protocol-guard.js';
 import { ListenError } from '../security/exclusive-listen.js';
@@ -149,6 +149,15 @@ class Front implements RespConnectionHost, RespNode {
   execute(request: Request, onReply: ReplyCallback): void {
     if (this.opts.isShuttingDown()) Dispatcher.refuse('SHUTTING_DOWN', onReply);
     else this.opts.dispatcher.execute(request, onReply);
+  }
+
+  executeParts(requests: readonly Request[], onReply: (index: number, reply: Reply) => void, commandKeys?: readonly Bytes[]): void {
+    const dispatcher = this.opts.dispatcher;
+    if (this.opts.isShuttingDown() || dispatcher.executeParts === undefined) {
+      requests.forEach((request, i) => this.execute(request, (reply) => onReply(i, reply)));
+    } else {
+      dispatcher.executeParts(requests, onReply, commandKeys);
+    }
   }
 
   runConnectionCommand(plan: ConnectionPlan, session: RespSession, nowMs: number, done: Done): void {

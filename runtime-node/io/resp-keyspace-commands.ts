@@ -166,7 +166,8 @@ function runAll(execute: (request: Request, onReply: ReplyCallback) => void, req
 export function runRename(call: CommandCall): void {
   const { node } = call;
   const [source, destination] = [call.args[0]!, call.args[1]!];
-  const execute = node.execute.bind(node);
+  // Each step names one key; routed with both, a cluster node forwards the steps when the keys are in two groups.
+  const execute = (request: Request, onReply: (reply: Reply) => void): void => node.executeParts([request], (_i, r) => onReply(r), [source, destination]);
   if (bytesEqual(source, destination)) {
     // Redis: renaming a key to itself is OK when it exists.
     return execute({ op: 'exists', key: source }, (r) => {

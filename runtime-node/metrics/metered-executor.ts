@@ -8,7 +8,7 @@
 
 import type { RequestExecutor } from '../../core/node/dispatcher.js';
 import type { ReplyCallback } from '../../core/node/shard-channel.js';
-import type { Request } from '../../core/protocol/ops.js';
+import type { Bytes, Reply, Request } from '../../core/protocol/ops.js';
 import { doorIndex, type Door } from './doors.js';
 import { OP_COUNT, opIndex } from './op-index.js';
 import type { RequestMeter } from './request-meter.js';
@@ -28,5 +28,19 @@ export class MeteredExecutor implements RequestExecutor {
       this.meter.record(cell, reply, performance.now() - startedMs);
       onReply(reply);
     });
+  }
+
+  /** Each part counted as a request, routed as the inner executor routes parts (or alone when it has no such routing). */
+  executeParts(requests: readonly Request[], onReply: (index: number, reply: Reply) => void, commandKeys?: readonly Bytes[]): void {
+    const inner = this.inner;
+    if (inner.executeParts === undefined) {
+      requests.forEach((request, i) => this.execute(request, (reply) => onReply(i, reply)));
+      return;
+    }
+    const startedMs = performance.now();
+    inner.executeParts(requests, (i, reply) => {
+      this.meter.record(this.cellBase + opIndex(requests[i]!.op), reply, performance.now() - startedMs);
+      onReply(i, reply);
+    }, commandKeys);
   }
 }

@@ -196,6 +196,25 @@ describe('a 3-node cluster', () => {
     }
     expect(moved).toBeGreaterThan(0);
   });
+
+  it('RESP: DEL, EXISTS, UNLINK, MSETNX and RENAME with keys in several groups are served by any node, never MOVED', async () => {
+    const port = respPorts()[1]!;
+    const slotMap = new SlotMap(GROUPS, 1);
+    const groupOf = (k: string): number => slotMap.shardOf(slotOf(Buffer.from(k)));
+    // One key in each group, so every command below names keys of several groups.
+    const byGroup = new Map<number, string>();
+    for (let i = 0; byGroup.size < GROUPS; i++) if (!byGroup.has(groupOf(`resp-parts-${i}`))) byGroup.set(groupOf(`resp-parts-${i}`), `resp-parts-${i}`);
+    const keys = [...byGroup.values()];
+    expect(await respCommand(port, 'msetnx', ...keys.flatMap((k, i) => [k, `p${i}`]))).toBe(1);
+    expect(await respCommand(port, 'msetnx', keys[1]!, 'x', keys[0]!, 'again')).toBe(0);
+    expect(await respCommand(port, 'exists', ...keys, keys[0]!)).toBe(keys.length + 1);
+    expect(await respCommand(port, 'del', keys[0]!, keys[1]!)).toBe(2);
+    expect(await respCommand(port, 'unlink', keys[2]!, keys[3]!, keys[0]!)).toBe(2);
+    expect(await respCommand(port, 'exists', ...keys)).toBe(keys.length - 4);
+    // keys[4] and keys[5] are in two groups.
+    expect(await respCommand(port, 'rename', keys[4]!, keys[5]!)).toBe('OK');
+    expect(await respCommand(port, 'mget', keys[4]!, keys[5]!)).toEqual([null, 'p4']);
+  });
 });
 
 describe('CLUSTER COUNTKEYSINSLOT / GETKEYSINSLOT', () => {

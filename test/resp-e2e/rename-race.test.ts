@@ -34,6 +34,9 @@ function nodeWith(shard: LocalShard, beforeEach: (request: Request) => void): Re
         onReply(shard.handle(request, NOW_MS));
       });
     },
+    executeParts(requests: readonly Request[], onReply: (index: number, reply: Reply) => void): void {
+      requests.forEach((request, i) => this.execute(request, (reply) => onReply(i, reply)));
+    },
     sessions: () => [],
   };
 }
