@@ -17,7 +17,7 @@ import type { Random } from '../random.js';
 import { Progress } from './progress.js';
 import { quorumIndex, voteOutcome, hasQuorum } from './quorum.js';
 import { RaftLog } from './raft-log.js';
-import { ReadIndexRounds, type ReadRequest } from './read-index.js';
+import { ForwardedReads, ReadIndexRounds, type ReadRequest } from './read-index.js';
 import type { RepairGate } from './repair-gate.js';
 import {
   NO_REPLICA, type ConfChange, type Entry, type EntryKind, type HardState, type Membership, type Message,
@@ -145,6 +145,8 @@ export class Raft {
   /** Index of the newest conf-change entry; another may not be proposed until it is applied. */
   private pendingConfIndex = 0;
   private readonly rounds = new ReadIndexRounds();
+  /** As a follower: reads sent to the leader, failed when we stop following it. */
+  private readonly forwardedReads = new ForwardedReads();
   /** Reads waiting for this leader's first commit in its term. */
   private readsBeforeFirstCommit: ReadRequest[] = [];
   private readonly bugs: PlantedBugs;
@@ -191,12 +193,16 @@ export class Raft {
     this.randomizedElectionTimeout = this.config.random.int(this.config.electionTicks, 2 * this.config.electionTicks - 1);
     this.votes = new Map();
     this.leadTransferee = NO_REPLICA;
+    // A snapshot wanted as leader (for a follower behind the log) is no follower's business: do not build it.
+    this.snapshotWanted = false;
     this.abandonReads();
   }
 
+  /** Every read this replica holds, as leader or forwarded to one, fails now (index 0: retry): leadership changed. */
   private abandonReads(): void {
     for (const r of [...this.rounds.abandon(), ...this.readsBeforeFirstCommit]) this.answerRead(r, 0);
     this.readsBeforeFirstCommit = [];
+    for (const context of this.forwardedReads.abandon()) this.readStates.push({ context, index: 0 });
   }
 
   becomeFollower(term: number, lead: ReplicaId): void {
@@ -210,6 +216,7 @@ export class Raft {
     // A trial election: term and vote stay as they are.
     this.votes = new Map();
     this.lead = NO_REPLICA;
+    this.abandonReads();
     this.role = 'preCandidate';
   }
 
@@ -378,6 +385,7 @@ export class Raft {
     const request: ReadRequest = { context, from: this.id };
     if (this.role === 'leader') return this.leaderReadIndex(request);
     if (this.lead === NO_REPLICA) return this.answerRead(request, 0);
+    this.forwardedReads.add(context);
     this.send({ type: 'readIndex', from: this.id, to: this.lead, term: this.term, context });
   }
 
@@ -564,7 +572,9 @@ export class Raft {
       case 'heartbeat': this.heardFromLeader(m.from); if (this.repair !== null) this.rejectStaleMatch(m); return this.handleHeartbeat(m);
       case 'snapshot': this.heardFromLeader(m.from); return this.handleSnapshot(m);
       case 'timeoutNow': return this.campaign('transfer');
-      case 'readIndexResponse': this.readStates.push({ context: m.context, index: m.index }); return;
+      case 'readIndexResponse':
+        if (this.forwardedReads.answered(m.context)) this.readStates.push({ context: m.context, index: m.index });
+        return;
       case 'readIndex':
         // We are not the leader (any more): the reader retries.
         this.send({ type: 'readIndexResponse', from: this.id, to: m.from, term: this.term, context: m.context, index: 0 });

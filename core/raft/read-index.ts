@@ -6,6 +6,10 @@
 // Rounds are numbered; a heartbeat carries the newest round's number, and an
 // acknowledgement of round n confirms every round up to n (a reply to a later
 // heartbeat proves leadership at a later moment).
+//
+// A follower's reads go to its leader (ForwardedReads); only that leader's
+// answer in that term can confirm them, so when the follower stops following
+// it they are failed at once, not left to the reader's timeout.
 
 import { assert } from '../assert.js';
 import { hasQuorum } from './quorum.js';
@@ -70,5 +74,40 @@ export class ReadIndexRounds {
   /** The newest round's number (0 = none), carried by heartbeats. */
   latestSeq(): number {
     return this.rounds.length > 0 ? this.rounds[this.rounds.length - 1]!.seq : 0;
+  }
+}
+
+/**
+ * Reads a follower forwarded to its leader, by context. They are failed (to
+ * be retried: a read changes nothing) as soon as this replica stops following
+ * that leader (a new term, an election of its own): the leader's answer, if
+ * it ever comes, is of an older term and would be dropped anyway. A Set, not
+ * a bounded queue: it holds one number per read its replica keeps pending,
+ * which that replica bounds.
+ */
+export class ForwardedReads {
+  private contexts = new Set<number>();
+
+  get pending(): number {
+    return this.contexts.size;
+  }
+
+  /** `context` was sent to the leader. */
+  add(context: number): void {
+    assert(!this.contexts.has(context), 'a read context is forwarded once');
+    this.contexts.add(context);
+  }
+
+  /** The leader answered `context`: true when it was still pending (an answer to an abandoned read is dropped). */
+  answered(context: number): boolean {
+    return this.contexts.delete(context);
+  }
+
+  /** No longer following the leader they went to: every pending context, to be failed. */
+  abandon(): number[] {
+    if (this.contexts.size === 0) return [];
+    const out = [...this.contexts];
+    this.contexts = new Set();
+    return out;
   }
 }

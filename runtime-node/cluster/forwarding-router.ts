@@ -94,6 +94,6 @@ export class ForwardingRouter implements ShardTransport {
 }
 
 /** Whether applying the request twice could differ from once: any write, or a transaction holding one. */
-function mayChangeData(request: Request): boolean {
+export function mayChangeData(request: Request): boolean {
   return request.op === 'tx' ? request.ops.some(isWriteRequest) : isWriteRequest(request);
 }

@@ -9,9 +9,13 @@
 // ROUTE_ATTEMPTS_MAX attempts with a growing wait, the map read again first:
 //   - no leader known, or its node unreachable: nothing was sent;
 //   - the node answered NOT_LEADER (it could not serve or forward it);
-//   - a read whose connection closed or timed out (reads change nothing).
+//   - a read whose connection closed or timed out (reads change nothing; so
+//     is a transaction of reads only).
 // A write whose connection closed or timed out after it was sent may or may
-// not have been applied: INDETERMINATE, never retried. When the attempts run
+// not have been applied: INDETERMINATE, never retried. A transaction goes
+// whole to its group's leader like any keyed request (the Dispatcher refuses
+// one whose keys span groups, CROSS_SLOT); one holding a write is one log
+// entry, applied whole or not at all, so a lost answer is INDETERMINATE too. When the attempts run
 // out the client hears UNAVAILABLE (retryable: nothing was applied).
 //
 // Requests held here (sent, or waiting to retry) are bounded by inFlightMax:
@@ -24,7 +28,7 @@ import type { ShardTransport } from '../../core/node/dispatcher.js';
 import type { ReplyCallback } from '../../core/node/shard-channel.js';
 import { errReply, type ErrReply, type Request } from '../../core/protocol/ops.js';
 import type { SlotMap } from '../../core/routing/slot-map.js';
-import { isWriteRequest } from '../../core/shard/command.js';
+import { mayChangeData } from '../cluster/forwarding-router.js';
 import { ROUTE_ATTEMPTS_MAX, ROUTE_RETRY_WAIT_MS } from './gateway-limits.js';
 import type { LeaderMap } from './leader-map.js';
 import type { MapRefresher } from './map-refresher.js';
@@ -142,7 +146,7 @@ export class GatewayRouter implements ShardTransport {
       if (NOT_SENT_CODES.has(error.code)) return done(errReply(error.code as Exclude<typeof error.code, ClientErrorName>, error.message));
       // Sent, and the answer lost: the connection closed or the node did not answer in time.
       this.options.refresher.request();
-      if (isWriteRequest(request)) {
+      if (mayChangeData(request)) {
         return done(errReply('INDETERMINATE',
           `${request.op} was sent to ${link!.endpoint} (${route.what}) and ${error.message}: it may or may not have been applied; read before retrying`));
       }

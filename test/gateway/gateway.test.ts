@@ -2,7 +2,9 @@
 // `npm run build`): curl and the typed client (binary and JSON frames)
 // through each gateway, multi-key requests spanning groups, the gateways'
 // password and origin refusals, a wrong node password refused at start, and
-// the in-flight bound answered OVERLOADED.
+// the in-flight bound answered OVERLOADED; transactions (atomic batches,
+// db.transaction()) sent whole to their group's leader, a stale watch applying
+// nothing, keys of two groups refused CROSS_SLOT.
 
 import { execFile } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
@@ -171,4 +173,84 @@ it('past in-flight-max requests are answered OVERLOADED at once, the rest served
     await kv?.close();
     await gateway.close();
   }
+});
+
+describe('transactions through a gateway (one group, sent whole to its leader)', () => {
+  const auth = { authorization: `Bearer ${GATEWAY_PASS}` };
+
+  /** Requests each node forwarded to another (GET /v1/cluster): a gateway sends each to the leader, so none. */
+  async function forwardedCounts(): Promise<number[]> {
+    return Promise.all(cluster.nodes.map(async ({ node }) => {
+      const res = await fetch(`${node.baseUrl}/v1/cluster`, { headers: { authorization: `Bearer ${NODE_PASS}` } });
+      return ((await res.json()) as { forwarding: { forwarded: number } }).forwarding.forwarded;
+    }));
+  }
+
+  function batch(body: unknown): Promise<Response> {
+    return fetch(`${gateways[0]!.baseUrl}/v1/batch`, { method: 'POST', headers: auth, body: JSON.stringify(body) });
+  }
+
+  it('POST /v1/batch atomic on hash-tagged keys commits whole at the leader; a stale watch applies nothing', async () => {
+    const before = await forwardedCounts();
+    const ops = [{ op: 'set', key: '{gtx}a', value: '10' }, { op: 'incr', key: '{gtx}n', delta: 3 }, { op: 'get', key: '{gtx}a' }];
+    const res = await batch({ atomic: true, ops });
+    expect(res.status).toBe(200);
+    const body = await res.json() as { ok: boolean; found: boolean; replies: { ok: boolean; version?: number }[] };
+    expect(body).toMatchObject({ ok: true, found: true, replies: [{ ok: true }, { ok: true, integer: 3 }, { ok: true, found: true }] });
+    // One log entry: every write of it has the transaction's index as its version.
+    expect(body.replies[0]!.version).toBeGreaterThan(0);
+    expect(body.replies[2]!.version).toBe(body.replies[0]!.version);
+    // Whole, to the leader: no node had to forward it.
+    expect(await forwardedCounts()).toEqual(before);
+
+    const kv = await connect(gateways[0]!.wsUrl, { password: GATEWAY_PASS });
+    try {
+      const a = await kv.get('{gtx}a');
+      expect(a?.version).toBe(body.replies[0]!.version);
+      await kv.set('{gtx}a', 'theirs'); // the watched version is stale now
+      const stale = await batch({ atomic: true, ops: [{ op: 'set', key: '{gtx}a', value: 'mine' }, { op: 'set', key: '{gtx}b', value: 'x' }],
+        watch: [{ key: '{gtx}a', version: a!.version }] });
+      expect(stale.status).toBe(200);
+      expect(await stale.json()).toEqual({ ok: true, found: false });
+      expect(await kv.getString('{gtx}a')).toBe('theirs');
+      expect(await kv.getString('{gtx}b')).toBeNull();
+    } finally {
+      await kv.close();
+    }
+  });
+
+  it('keys of two groups: CROSS_SLOT, nothing applied', async () => {
+    const a = 'gtx-cross-0';
+    let b = 'gtx-cross-1';
+    for (let i = 1; groupOf(b) === groupOf(a); i++) b = `gtx-cross-${i}`;
+    const res = await batch({ atomic: true, ops: [{ op: 'set', key: a, value: '1' }, { op: 'set', key: b, value: '1' }] });
+    expect(res.status).toBe(400);
+    expect(await res.json()).toMatchObject({ error: { code: 'CROSS_SLOT' } });
+    const kv = await connect(gateways[0]!.wsUrl, { password: GATEWAY_PASS, format: 'binary' });
+    try {
+      // The same through the typed client's transaction (a Cap'n Proto tx frame).
+      await expect(kv.transaction((tx) => { tx.set(a, '2'); tx.set(b, '2'); })).rejects.toMatchObject({ code: 'CROSS_SLOT' });
+      expect(await kv.mget([a, b])).toEqual([null, null]);
+    } finally {
+      await kv.close();
+    }
+  });
+
+  it.each(['binary', 'json'] as const)('db.transaction() over %s frames commits; a stale watch reports committed: false', async (format) => {
+    const kv = await connect(gateways[1]!.wsUrl, { password: NODE_PASS, format });
+    const key = `{gtx-${format}}n`;
+    try {
+      const done = await kv.transaction((tx) => ({ n: tx.incr(key, 5), read: tx.get(key) }));
+      expect(done.committed).toBe(true);
+      if (!done.committed) return;
+      expect(done.result.n.value).toBe(5n);
+      const version = done.result.read.value!.version;
+      await kv.incr(key, 1);
+      const stale = await kv.transaction((tx) => { tx.watch(key, version); tx.incr(key, 100); });
+      expect(stale.committed).toBe(false);
+      expect(await kv.getString(key)).toBe('6');
+    } finally {
+      await kv.close();
+    }
+  });
 });
