@@ -52,6 +52,7 @@ import { commandOf, type Proposal, type ReadRequest } from '../shard/command.js'
 import { Shard } from '../shard/shard.js';
 import { SNAPSHOT_STEP_BYTES, type WholeSnapshotJob } from '../shard/snapshot-job.js';
 import { decodeEntryPayload, encodeEntryPayload } from './entry-codec.js';
+import { HeldCommands } from './held-commands.js';
 
 export type ReplicaOutcome =
   | { readonly kind: 'reply'; readonly reply: Reply }
@@ -149,6 +150,8 @@ export class ShardReplica {
   private readonly writer = new ByteWriter(1024);
   /** Where proposed entries' bytes are copied: a view into a shared slab, not an ArrayBuffer (and a GC burden) each. */
   private readonly entryBytes = new ByteSlab();
+  /** Commands proposed with proposeHeld since the last process(), by index. */
+  private readonly held = new HeldCommands();
   /** Ticks so far, the clock of read timeouts. */
   private ticks = 0;
   private bugSyncSkips = 0;
@@ -193,12 +196,29 @@ export class ShardReplica {
 
   /** Propose a write; its outcome comes to `onOutcome` with `tag`. The proposal is encoded at once (its bytes may be reused after). */
   propose(proposal: Proposal, nowMs: number, onOutcome: OutcomeCallback, tag = 0): void {
+    this.proposeEntry(proposal, nowMs, onOutcome, tag, false);
+  }
+
+  /**
+   * As propose(), and the caller keeps `proposal`'s bytes unchanged until the
+   * next process() returns (the worker returns a drain's ring space only
+   * after its process()): an entry applied within that call, as a group of
+   * one applies its own, is applied from `proposal` itself (HeldCommands)
+   * instead of being decoded back from its bytes.
+   */
+  proposeHeld(proposal: Proposal, nowMs: number, onOutcome: OutcomeCallback, tag = 0): void {
+    this.proposeEntry(proposal, nowMs, onOutcome, tag, true);
+  }
+
+  private proposeEntry(proposal: Proposal, nowMs: number, onOutcome: OutcomeCallback, tag: number, held: boolean): void {
     const raft = this.raw.raft;
     if (raft.role !== 'leader') return onOutcome({ kind: 'notLeader', leader: raft.lead }, tag);
     const timestampMs = this.stamp(nowMs);
-    encodeEntryPayload(this.writer, timestampMs, commandOf(proposal, timestampMs));
+    const command = commandOf(proposal, timestampMs);
+    encodeEntryPayload(this.writer, timestampMs, command);
     const result = this.raw.propose(this.entryBytes.copy(this.writer.bytes()));
     if (!result.ok) return onOutcome({ kind: 'notLeader', leader: result.leader }, tag);
+    if (held) this.held.add(result.index, result.term, command, timestampMs);
     this.pendingWrites.set(result.index, { term: result.term, onOutcome, tag });
   }
 
@@ -323,6 +343,8 @@ export class ShardReplica {
       this.raw.advance(ready);
     }
     this.serveConfirmedReads(nowMs);
+    // Held commands' bytes are the caller's again from here on (proposeHeld).
+    this.held.clear();
     this.dropReplacedWrites();
     this.stepSnapshot();
   }
@@ -373,10 +395,12 @@ export class ShardReplica {
       this.raw.applyConfChange(decodeConfChange(entry.data));
       reply = shard.apply({ index: entry.index, term: entry.term, timestampMs: shard.appliedTimestampMs, command: { op: 'noop' } });
     } else {
-      const payload = decodeEntryPayload(entry.data, shard.appliedTimestampMs);
+      // Our own entry proposed since the last process(): the command it was encoded from (what decoding would give).
+      const command = this.held.command(entry.index, entry.term);
+      const payload = command === undefined ? decodeEntryPayload(entry.data, shard.appliedTimestampMs) : null;
       // Clamped as well as stamped monotonic: identical on every replica, and a bug upstream cannot stop the apply.
-      const timestampMs = Math.max(payload.timestampMs, shard.appliedTimestampMs);
-      reply = shard.apply({ index: entry.index, term: entry.term, timestampMs, command: payload.command });
+      const timestampMs = Math.max(payload === null ? this.held.timestampMs(entry.index) : payload.timestampMs, shard.appliedTimestampMs);
+      reply = shard.apply({ index: entry.index, term: entry.term, timestampMs, command: command ?? payload!.command });
     }
     const pending = this.pendingWrites.get(entry.index);
     if (pending === undefined) return;
