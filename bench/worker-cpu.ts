@@ -5,7 +5,10 @@
 // 100-byte values, random keys over 1M), and the time this thread spends on
 // the CPU is read around each batch's drains.
 //
-//   npm run build && node --expose-gc dist/bench/worker-cpu.js [--rounds 7] [--batches 50]
+//   npm run build && node --expose-gc dist/bench/worker-cpu.js [--rounds 7] [--batches 50] [--keys 1000000]
+//
+// --keys 10000 keeps the store in cache: what is left is the request's path
+// through the worker, replica and Raft, and far less noise from other load.
 //
 // Why CPU time: on a shared machine wall time measures the neighbours;
 // the thread's own on-CPU time (/proc/thread-self/schedstat, in ns: Node 20
@@ -18,17 +21,44 @@
 // same file runs on that commit to compare: copy it there and build.
 
 import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import v8 from 'node:v8';
-import { makeLimits } from '../core/limits.js';
 import type { Request } from '../core/protocol/ops.js';
-import { ByteWriter } from '../core/ring/byte-writer.js';
-import { encodeRequestRecord } from '../core/ring/ring-codec.js';
-import { SpscRing } from '../core/ring/spsc-ring.js';
-import { ShardWorker } from '../core/shard/shard-worker.js';
+import type { ByteWriter } from '../core/ring/byte-writer.js';
+import type { SpscRing } from '../core/ring/spsc-ring.js';
+import type { ShardWorker } from '../core/shard/shard-worker.js';
 
-/** redis-benchmark's -r 1000000: the keyspace random keys are drawn from. */
-const KEYSPACE = 1_000_000;
+/** The modules a harness is built from: this build's, or another checkout's (--against) loaded beside it. */
+interface Build {
+  readonly name: string;
+  readonly ShardWorker: typeof import('../core/shard/shard-worker.js').ShardWorker;
+  readonly SpscRing: typeof import('../core/ring/spsc-ring.js').SpscRing;
+  readonly ByteWriter: typeof import('../core/ring/byte-writer.js').ByteWriter;
+  readonly encodeRequestRecord: typeof import('../core/ring/ring-codec.js').encodeRequestRecord;
+  readonly makeLimits: typeof import('../core/limits.js').makeLimits;
+}
+
+/** The build whose dist/ directory is `distUrl`. */
+async function loadBuild(name: string, distUrl: URL): Promise<Build> {
+  const load = (path: string): Promise<Record<string, unknown>> => import(new URL(path, distUrl).href) as Promise<Record<string, unknown>>;
+  const [worker, ring, writer, codec, limits] = await Promise.all([
+    load('core/shard/shard-worker.js'), load('core/ring/spsc-ring.js'), load('core/ring/byte-writer.js'),
+    load('core/ring/ring-codec.js'), load('core/limits.js'),
+  ]);
+  return {
+    name,
+    ShardWorker: worker.ShardWorker as Build['ShardWorker'],
+    SpscRing: ring.SpscRing as Build['SpscRing'],
+    ByteWriter: writer.ByteWriter as Build['ByteWriter'],
+    encodeRequestRecord: codec.encodeRequestRecord as Build['encodeRequestRecord'],
+    makeLimits: limits.makeLimits as Build['makeLimits'],
+  };
+}
+
+/** redis-benchmark's -r 1000000: the keyspace random keys are drawn from (--keys). */
+const KEYSPACE_DEFAULT = 1_000_000;
 /** redis-benchmark's default -d for our end-to-end runs. */
 const VALUE_BYTES = 100;
 /** -P 16 pipelined by each of 50 clients: what one worker's ring holds at most at once. */
@@ -63,19 +93,20 @@ function keyBytes(index: number): Uint8Array {
 }
 
 interface Harness {
+  readonly build: Build;
   readonly worker: ShardWorker;
   readonly requests: SpscRing;
   readonly replies: SpscRing;
+  readonly writer: ByteWriter;
 }
 
-function makeHarness(): Harness {
-  const requests = SpscRing.allocate(RING_BYTES, false);
-  const replies = SpscRing.allocate(RING_BYTES, false);
-  const worker = new ShardWorker([0], requests, replies, makeLimits());
-  return { worker, requests, replies };
+function makeHarness(build: Build): Harness {
+  const requests = build.SpscRing.allocate(RING_BYTES, false);
+  const replies = build.SpscRing.allocate(RING_BYTES, false);
+  const worker = new build.ShardWorker([0], requests, replies, build.makeLimits());
+  return { build, worker, requests, replies, writer: new build.ByteWriter(64 * 1024) };
 }
 
-const writer = new ByteWriter(64 * 1024);
 const value = new Uint8Array(VALUE_BYTES).fill(0x78);
 
 /** Put one batch of requests on the ring (the IO thread's work: not measured). */
@@ -83,9 +114,9 @@ function fillBatch(h: Harness, op: 'set' | 'get', nextKey: () => number, tagBase
   for (let i = 0; i < BATCH_RECORDS; i++) {
     const key = keyBytes(nextKey());
     const request: Request = op === 'set' ? { op: 'set', key, value } : { op: 'get', key };
-    writer.reset();
-    encodeRequestRecord(writer, tagBase + i, 0, request);
-    if (!h.requests.tryWrite(writer.bytes())) throw new Error('request ring full: raise RING_BYTES');
+    h.writer.reset();
+    h.build.encodeRequestRecord(h.writer, tagBase + i, 0, request);
+    if (!h.requests.tryWrite(h.writer.bytes())) throw new Error('request ring full: raise RING_BYTES');
   }
   h.requests.publish();
 }
@@ -142,8 +173,8 @@ function runRound(h: Harness, op: 'set' | 'get', batches: number, nextKey: () =>
 }
 
 /** Heap the producer's side of a round allocates per op (fillBatch/takeReplies without a worker's drain): subtracted. */
-function producerHeapBytesPerOp(op: 'set' | 'get', batches: number, nextKey: () => number): number {
-  const h = makeHarness();
+function producerHeapBytesPerOp(build: Build, op: 'set' | 'get', batches: number, nextKey: () => number): number {
+  const h = makeHarness(build);
   globalThis.gc?.();
   const profiler = new v8.GCProfiler();
   profiler.start();
@@ -164,45 +195,64 @@ function median(values: number[]): number {
   return sorted[Math.floor(sorted.length / 2)]!;
 }
 
-function main(): void {
+/** A harness whose store holds every key once, so GETs hit (redis-benchmark's SET test runs before its GET test). */
+function preloaded(build: Build, keyspace: number, clock: { ms: number }): Harness {
+  const h = makeHarness(build);
+  let k = 0;
+  for (let b = 0; b < Math.ceil(keyspace / BATCH_RECORDS); b++) {
+    fillBatch(h, 'set', () => k++ % keyspace, 0);
+    drainBatch(h, clock.ms++);
+    takeReplies(h);
+  }
+  return h;
+}
+
+async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
       rounds: { type: 'string', default: '7' },
       batches: { type: 'string', default: '50' },
-      preload: { type: 'string', default: String(KEYSPACE) },
+      keys: { type: 'string', default: String(KEYSPACE_DEFAULT) },
+      against: { type: 'string' },
     },
   });
   const rounds = Number(values.rounds);
   const batches = Number(values.batches);
+  const keyspace = Number(values.keys);
   if (globalThis.gc === undefined) console.error('warning: run with --expose-gc for steady allocation figures');
-  const h = makeHarness();
+  const builds = [await loadBuild('this build', new URL('../', import.meta.url))];
+  // Another checkout's build in the same process, its rounds taken in turn with ours: load hits both alike.
+  if (values.against !== undefined) builds.push(await loadBuild(values.against, pathToFileURL(`${resolve(values.against, 'dist')}/`)));
   const clock = { ms: 1_000_000 };
-  // Every key set once, so GETs hit (redis-benchmark's SET test runs before its GET test).
-  let k = 0;
-  const preloadBatches = Math.ceil(Number(values.preload) / BATCH_RECORDS);
-  for (let b = 0; b < preloadBatches; b++) {
-    fillBatch(h, 'set', () => k++ % KEYSPACE, 0);
-    drainBatch(h, clock.ms++);
-    takeReplies(h);
-  }
+  const harnesses = builds.map((build) => preloaded(build, keyspace, clock));
   const random = makeRandom(7);
-  const nextKey = (): number => random() % KEYSPACE;
-  const producer = { set: producerHeapBytesPerOp('set', batches, nextKey), get: producerHeapBytesPerOp('get', batches, nextKey) };
-  const results: Record<'set' | 'get', Round[]> = { set: [], get: [] };
+  const nextKey = (): number => random() % keyspace;
+  const results = harnesses.map(() => ({ set: [] as Round[], get: [] as Round[] }));
   for (let r = 0; r < rounds; r++) {
-    for (const op of ['set', 'get'] as const) results[op].push(runRound(h, op, batches, nextKey, clock));
+    for (const op of ['set', 'get'] as const) {
+      harnesses.forEach((h, i) => results[i]![op].push(runRound(h, op, batches, nextKey, clock)));
+    }
   }
   console.log(`worker CPU per request: ${rounds} rounds x ${batches} batches x ${BATCH_RECORDS} records, `
-    + `${VALUE_BYTES}-byte values, keys over ${KEYSPACE}, median of rounds`);
-  for (const op of ['set', 'get'] as const) {
-    const rs = results[op];
-    const cpu = median(rs.map((r) => r.cpuNsPerOp));
-    const heap = median(rs.map((r) => r.heapBytesPerOp)) - producer[op];
-    const gc = median(rs.map((r) => r.gcNsPerOp));
-    const spread = `${(Math.min(...rs.map((r) => r.cpuNsPerOp)) / 1000).toFixed(2)}..${(Math.max(...rs.map((r) => r.cpuNsPerOp)) / 1000).toFixed(2)}`;
-    console.log(`${op.toUpperCase().padEnd(4)} cpu ${(cpu / 1000).toFixed(3)} µs/op (rounds ${spread})  `
-      + `heap ${heap.toFixed(0)} B/op  gc ${(gc / 1000).toFixed(3)} µs/op  gcs/round ${median(rs.map((r) => r.gcCount))}`);
-  }
+    + `${VALUE_BYTES}-byte values, keys over ${keyspace}, median of rounds (and the least: other load only adds)`);
+  harnesses.forEach((h, i) => {
+    console.log(`${h.build.name}:`);
+    for (const op of ['set', 'get'] as const) {
+      const rs = results[i]![op];
+      const cpu = median(rs.map((r) => r.cpuNsPerOp));
+      const heap = median(rs.map((r) => r.heapBytesPerOp)) - producerHeapBytesPerOp(h.build, op, batches, nextKey);
+      const gc = median(rs.map((r) => r.gcNsPerOp));
+      const least = Math.min(...rs.map((r) => r.cpuNsPerOp));
+      const most = Math.max(...rs.map((r) => r.cpuNsPerOp));
+      let paired = '';
+      if (i > 0) {
+        // Each round of ours against the same round of this build: their ratio cancels most of the machine's drift.
+        paired = `  ours/this ${median(rs.map((r, j) => results[0]![op][j]!.cpuNsPerOp / r.cpuNsPerOp)).toFixed(3)}`;
+      }
+      console.log(`  ${op.toUpperCase().padEnd(4)} cpu ${(cpu / 1000).toFixed(3)} µs/op (least ${(least / 1000).toFixed(3)}, most ${(most / 1000).toFixed(3)})  `
+        + `heap ${heap.toFixed(0)} B/op  gc ${(gc / 1000).toFixed(3)} µs/op  gcs/round ${median(rs.map((r) => r.gcCount))}${paired}`);
+    }
+  });
 }
 
-main();
+await main();

@@ -37,7 +37,6 @@
 // entries: Raft.snapshotWanted).
 
 import { assert } from '../assert.js';
-import { ByteSlab } from '../byte-slab.js';
 import type { Limits } from '../limits.js';
 import type { Reply } from '../protocol/ops.js';
 import { DEFAULT_RAFT_TUNING, type RaftConfig } from '../raft/raft.js';
@@ -47,11 +46,10 @@ import {
   type SnapshotMeta,
 } from '../raft/raft-types.js';
 import { RawNode, type Ready } from '../raft/raw-node.js';
-import { ByteWriter } from '../ring/byte-writer.js';
 import { commandOf, type Proposal, type ReadRequest } from '../shard/command.js';
 import { Shard } from '../shard/shard.js';
 import { SNAPSHOT_STEP_BYTES, type WholeSnapshotJob } from '../shard/snapshot-job.js';
-import { decodeEntryPayload, encodeEntryPayload } from './entry-codec.js';
+import { decodeEntryPayload, EntryEncoder } from './entry-codec.js';
 import { HeldCommands } from './held-commands.js';
 
 export type ReplicaOutcome =
@@ -147,9 +145,8 @@ export class ShardReplica {
   private stampFloorMs = 0;
   private stampTerm = -1;
   private snapshotIndex = 0;
-  private readonly writer = new ByteWriter(1024);
-  /** Where proposed entries' bytes are copied: a view into a shared slab, not an ArrayBuffer (and a GC burden) each. */
-  private readonly entryBytes = new ByteSlab();
+  /** Encodes proposed entries into shared buffers: a view each, not an ArrayBuffer (and a GC burden) nor a copy. */
+  private readonly entries = new EntryEncoder();
   /** Commands proposed with proposeHeld since the last process(), by index. */
   private readonly held = new HeldCommands();
   /** Ticks so far, the clock of read timeouts. */
@@ -189,7 +186,7 @@ export class ShardReplica {
 
   /** Requests waiting for an outcome (writes and reads). */
   get pendingCount(): number {
-    return this.pendingWrites.size + this.pendingReads.size + this.confirmedReads.length;
+    return this.pendingWrites.size + this.held.waitingCount + this.pendingReads.size + this.confirmedReads.length;
   }
 
   // ---- inputs ----------------------------------------------------------------
@@ -215,11 +212,25 @@ export class ShardReplica {
     if (raft.role !== 'leader') return onOutcome({ kind: 'notLeader', leader: raft.lead }, tag);
     const timestampMs = this.stamp(nowMs);
     const command = commandOf(proposal, timestampMs);
-    encodeEntryPayload(this.writer, timestampMs, command);
-    const result = this.raw.propose(this.entryBytes.copy(this.writer.bytes()));
+    const result = this.raw.propose(this.entries.encode(timestampMs, command));
     if (!result.ok) return onOutcome({ kind: 'notLeader', leader: result.leader }, tag);
-    if (held) this.held.add(result.index, result.term, command, timestampMs);
+    // Alone, the entry is applied within the next process(): held, it needs no decode and no pending-write record.
+    if (held && this.leadsAlone()) {
+      if (!this.held.continues(result.index, result.term)) this.releaseHeld();
+      this.held.add(result.index, result.term, command, timestampMs, onOutcome, tag);
+      return;
+    }
     this.pendingWrites.set(result.index, { term: result.term, onOutcome, tag });
+  }
+
+  /** Held writes still waiting become ordinary pending writes (their commands' bytes are no longer ours to read). */
+  private releaseHeld(): void {
+    const held = this.held;
+    for (let index = held.firstIndex; held.waitingCount > 0 && index < held.firstIndex + held.count; index++) {
+      const slot = held.slot(index);
+      if (slot >= 0) this.pendingWrites.set(index, { term: held.term, tag: held.tagAt(slot), onOutcome: held.take(slot) });
+    }
+    held.clear();
   }
 
   /**
@@ -344,7 +355,7 @@ export class ShardReplica {
     }
     this.serveConfirmedReads(nowMs);
     // Held commands' bytes are the caller's again from here on (proposeHeld).
-    this.held.clear();
+    this.releaseHeld();
     this.dropReplacedWrites();
     this.stepSnapshot();
   }
@@ -374,6 +385,7 @@ export class ShardReplica {
   }
 
   private loadSnapshot(snapshot: Snapshot): void {
+    this.releaseHeld();
     this.cancelSnapshot();
     this.shard = Shard.restore(this.config.group, this.config.limits, snapshot.data);
     assert(this.shard.appliedIndex === snapshot.meta.index, 'snapshot data and metadata disagree on the index');
@@ -390,17 +402,21 @@ export class ShardReplica {
   private applyEntry(entry: Entry): void {
     const shard = this.shard;
     this.logBytesSinceSnapshot += entry.data.length + ENTRY_LOG_OVERHEAD_BYTES;
+    const heldSlot = this.held.slot(entry.index);
+    if (heldSlot >= 0) {
+      if (entry.term === this.held.term && entry.kind === 'normal') return this.applyHeld(entry, heldSlot);
+      // Another leader's entry took the slot: ours becomes an ordinary pending write, answered below.
+      this.pendingWrites.set(entry.index, { term: this.held.term, tag: this.held.tagAt(heldSlot), onOutcome: this.held.take(heldSlot) });
+    }
     let reply: Reply;
     if (entry.kind === 'conf') {
       this.raw.applyConfChange(decodeConfChange(entry.data));
       reply = shard.apply({ index: entry.index, term: entry.term, timestampMs: shard.appliedTimestampMs, command: { op: 'noop' } });
     } else {
-      // Our own entry proposed since the last process(): the command it was encoded from (what decoding would give).
-      const command = this.held.command(entry.index, entry.term);
-      const payload = command === undefined ? decodeEntryPayload(entry.data, shard.appliedTimestampMs) : null;
+      const payload = decodeEntryPayload(entry.data, shard.appliedTimestampMs);
       // Clamped as well as stamped monotonic: identical on every replica, and a bug upstream cannot stop the apply.
-      const timestampMs = Math.max(payload === null ? this.held.timestampMs(entry.index) : payload.timestampMs, shard.appliedTimestampMs);
-      reply = shard.apply({ index: entry.index, term: entry.term, timestampMs, command: command ?? payload!.command });
+      const timestampMs = Math.max(payload.timestampMs, shard.appliedTimestampMs);
+      reply = shard.apply({ index: entry.index, term: entry.term, timestampMs, command: payload.command });
     }
     const pending = this.pendingWrites.get(entry.index);
     if (pending === undefined) return;
@@ -408,6 +424,17 @@ export class ShardReplica {
     // Our entry, or another leader's that took its slot (then ours was never applied).
     if (pending.term === entry.term) pending.onOutcome({ kind: 'reply', reply }, pending.tag);
     else pending.onOutcome({ kind: 'notLeader', leader: this.raw.raft.lead }, pending.tag);
+  }
+
+  /** Our own held write's entry (HeldCommands): applied from the command it was encoded from, what decoding would give. */
+  private applyHeld(entry: Entry, slot: number): void {
+    const held = this.held;
+    const shard = this.shard;
+    // The timestamp the entry was encoded with, clamped as applyEntry does.
+    const timestampMs = Math.max(held.timestampMsAt(slot), shard.appliedTimestampMs);
+    const reply = shard.apply({ index: entry.index, term: entry.term, timestampMs, command: held.commandAt(slot) });
+    const tag = held.tagAt(slot);
+    held.take(slot)({ kind: 'reply', reply }, tag);
   }
 
   /** Pending writes whose entry is no longer in this log: their outcome is unknown here. */

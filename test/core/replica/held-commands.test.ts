@@ -36,33 +36,32 @@ function lone(storage: MemoryRaftStorage): ShardReplica {
 }
 
 describe('HeldCommands', () => {
-  it('answers for the index and term a command was proposed at, nothing else', () => {
+  const noOutcome = (): void => {};
+
+  it('holds one run of consecutive indexes of one term, and hands each write out once', () => {
     const held = new HeldCommands();
     const a = set('a', '1');
     const b = set('b', '2');
-    held.add(5, 2, a, 100);
-    held.add(6, 2, b, 101);
-    expect(held.command(5, 2)).toBe(a);
-    expect(held.command(6, 2)).toBe(b);
-    expect(held.timestampMs(6)).toBe(101);
-    expect(held.command(5, 3)).toBeUndefined(); // another leader's entry in that slot
-    expect(held.command(4, 2)).toBeUndefined();
-    expect(held.command(7, 2)).toBeUndefined();
-  });
-
-  it('starts a new run when a proposal does not continue the last one, and forgets everything on clear', () => {
-    const held = new HeldCommands();
-    const a = set('a', '1');
-    const c = set('c', '3');
-    held.add(5, 2, a, 100);
-    held.add(9, 2, c, 102); // an entry (a conf change) came between: index 6..8 are not ours
-    expect(held.command(5, 2)).toBeUndefined();
-    expect(held.command(9, 2)).toBe(c);
-    held.add(10, 3, a, 103); // a new term
-    expect(held.command(9, 2)).toBeUndefined();
-    expect(held.command(10, 3)).toBe(a);
+    expect(held.continues(5, 2)).toBe(true);
+    held.add(5, 2, a, 100, noOutcome, 7);
+    expect(held.continues(6, 2)).toBe(true);
+    held.add(6, 2, b, 101, noOutcome, 8);
+    expect(held.continues(9, 2)).toBe(false); // an entry (a conf change) came between
+    expect(held.continues(7, 3)).toBe(false); // a new term
+    expect(held.slot(4)).toBe(-1);
+    expect(held.slot(7)).toBe(-1);
+    const slot = held.slot(6);
+    expect(held.commandAt(slot)).toBe(b);
+    expect(held.timestampMsAt(slot)).toBe(101);
+    expect(held.tagAt(slot)).toBe(8);
+    expect(held.waitingCount).toBe(2);
+    expect(held.take(slot)).toBe(noOutcome);
+    expect(held.slot(6)).toBe(-1); // taken
+    expect(held.waitingCount).toBe(1);
     held.clear();
-    expect(held.command(10, 3)).toBeUndefined();
+    expect(held.slot(5)).toBe(-1);
+    expect(held.waitingCount).toBe(0);
+    expect(held.continues(42, 9)).toBe(true);
   });
 });
 
@@ -75,9 +74,11 @@ describe('a group of one applies its own entries from the held commands', () => 
     const request = { op: 'set' as const, key: enc.encode('k'), value: enc.encode('before') };
     const replies: Reply[] = [];
     replica.proposeHeld(request, NOW, (o) => { if (o.kind === 'reply') replies.push(o.reply); });
+    expect(replica.pendingCount).toBe(1);
     request.value.set(enc.encode('AFTER!'));
     replica.process(NOW);
     expect(replies).toHaveLength(1);
+    expect(replica.pendingCount).toBe(0);
     const got = replica.shard.read({ op: 'get', key: enc.encode('k') }, NOW);
     expect(got.ok && got.value && new TextDecoder().decode(got.value)).toBe('AFTER!');
     const logged = decodeEntryPayload(storage.appended.at(-1)!.data, 0).command;
