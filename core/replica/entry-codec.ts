@@ -50,7 +50,8 @@ export class EntryEncoder {
 
   /** The entry's bytes: a view that nothing writes to again. */
   encode(timestampMs: number, command: Command): Uint8Array {
-    if (this.writer.length >= ENTRY_ENCODER_BUFFER_BYTES / 2) this.writer = new ByteWriter(ENTRY_ENCODER_BUFFER_BYTES);
+    // A new buffer once a shared-sized entry might not fit: the last one is used to 7/8 at least, and never grown for one.
+    if (this.writer.length > ENTRY_ENCODER_BUFFER_BYTES - ENTRY_SHARED_BYTES_MAX) this.writer = new ByteWriter(ENTRY_ENCODER_BUFFER_BYTES);
     const start = this.writer.length;
     // An entry that does not fit grows the buffer into a new one; views into the old one stay as they were.
     appendEntryPayload(this.writer, timestampMs, command);
