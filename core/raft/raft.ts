@@ -150,6 +150,8 @@ export class Raft {
   /** Reads waiting for this leader's first commit in its term. */
   private readsBeforeFirstCommit: ReadRequest[] = [];
   private readonly bugs: PlantedBugs;
+  /** The one-entry list appendEntry hands the log (reused: no array per proposal). */
+  private readonly oneEntry: Entry[] = [];
 
   constructor(private readonly config: RaftConfig, restore: RaftRestore) {
     assert(config.id !== NO_REPLICA, 'replica id 0 is reserved');
@@ -243,7 +245,7 @@ export class Raft {
     }
     // Entries of earlier terms are committed only through an entry of this
     // term (thesis §3.6.2): the no-op gets there without waiting for a client.
-    if (!this.bugs.noNoopAtTermStart) this.appendEntries([{ kind: 'normal', data: new Uint8Array(0) }]);
+    if (!this.bugs.noNoopAtTermStart) this.appendEntry('normal', new Uint8Array(0));
     // A conf change in the uncommitted tail may still be pending.
     this.pendingConfIndex = this.log.lastIndex();
     this.broadcastAppend(true);
@@ -365,16 +367,18 @@ export class Raft {
     if (this.log.lastIndex() - this.log.committed >= this.config.uncommittedEntriesMax) {
       return { ok: false, reason: 'overloaded', leader: this.lead };
     }
-    const [entry] = this.appendEntries([{ kind, data }]);
+    const entry = this.appendEntry(kind, data);
     this.broadcastAppend(false);
-    return { ok: true, index: entry!.index, term: entry!.term };
+    return { ok: true, index: entry.index, term: entry.term };
   }
 
-  private appendEntries(items: { kind: EntryKind; data: Uint8Array }[]): Entry[] {
-    let index = this.log.lastIndex();
-    const entries = items.map(({ kind, data }) => ({ index: ++index, term: this.term, kind, data }));
-    this.log.append(entries);
-    return entries;
+  /** Append one entry of this term (every write passes here: the Entry is the only object made). */
+  private appendEntry(kind: EntryKind, data: Uint8Array): Entry {
+    const entry: Entry = { index: this.log.lastIndex() + 1, term: this.term, kind, data };
+    this.oneEntry[0] = entry;
+    this.log.append(this.oneEntry);
+    this.oneEntry[0] = undefined as unknown as Entry; // hold no entry past its append
+    return entry;
   }
 
   /**
@@ -728,6 +732,8 @@ export class Raft {
   }
 
   private broadcastAppend(sendIfEmpty: boolean): void {
+    // Leading alone (a group of one): nobody to send to, and no Map iterator per proposal.
+    if (this.progress.size === 1 && this.progress.has(this.id)) return;
     for (const id of this.progress.keys()) if (id !== this.id) this.sendAppend(id, sendIfEmpty);
   }
 

@@ -30,10 +30,48 @@ export interface EntryPayload {
   readonly command: Command;
 }
 
+/**
+ * Bytes an EntryEncoder's buffer holds before it starts a new one: as
+ * ByteSlab's slabs (core/byte-slab.ts), large enough to amortize a buffer over
+ * hundreds of entries, small enough that a few live entries pin little.
+ */
+export const ENTRY_ENCODER_BUFFER_BYTES = 64 * 1024;
+/** Entries above this get a buffer of their own: a large one must not pin a whole shared buffer (or use one up). */
+const ENTRY_SHARED_BYTES_MAX = ENTRY_ENCODER_BUFFER_BYTES / 8;
+
+/**
+ * Encodes a leader's entries one after another into a shared buffer and
+ * hands out views of them that stay valid: it never writes over bytes it
+ * handed out (a full buffer is left to the views into it, and a new one
+ * begun), so an entry costs no copy and no buffer of its own.
+ */
+export class EntryEncoder {
+  private writer = new ByteWriter(ENTRY_ENCODER_BUFFER_BYTES);
+
+  /** The entry's bytes: a view that nothing writes to again. */
+  encode(timestampMs: number, command: Command): Uint8Array {
+    // A new buffer once a shared-sized entry might not fit: the last one is used to 7/8 at least, and never grown for one.
+    if (this.writer.length > ENTRY_ENCODER_BUFFER_BYTES - ENTRY_SHARED_BYTES_MAX) this.writer = new ByteWriter(ENTRY_ENCODER_BUFFER_BYTES);
+    const start = this.writer.length;
+    // An entry that does not fit grows the buffer into a new one; views into the old one stay as they were.
+    appendEntryPayload(this.writer, timestampMs, command);
+    const bytes = this.writer.bytes(start);
+    if (bytes.length <= ENTRY_SHARED_BYTES_MAX) return bytes;
+    const own = bytes.slice();
+    this.writer.length = start; // nothing views these bytes: the next entry may take their place
+    return own;
+  }
+}
+
 /** Encodes into `w` (reset first); the caller copies `w.bytes()` if it keeps them. */
 export function encodeEntryPayload(w: ByteWriter, timestampMs: number, command: Command): void {
-  assert(command.op !== 'noop', 'a no-op is the empty payload, not an encoded command');
   w.reset();
+  appendEntryPayload(w, timestampMs, command);
+}
+
+/** Encodes after what `w` holds. */
+function appendEntryPayload(w: ByteWriter, timestampMs: number, command: Command): void {
+  assert(command.op !== 'noop', 'a no-op is the empty payload, not an encoded command');
   w.u8(FORMAT);
   if (command.op === 'expireKeys') {
     w.u8(KIND_EXPIRE_KEYS);

@@ -37,7 +37,6 @@
 // entries: Raft.snapshotWanted).
 
 import { assert } from '../assert.js';
-import { ByteSlab } from '../byte-slab.js';
 import type { Limits } from '../limits.js';
 import type { Reply } from '../protocol/ops.js';
 import { DEFAULT_RAFT_TUNING, type RaftConfig } from '../raft/raft.js';
@@ -47,11 +46,11 @@ import {
   type SnapshotMeta,
 } from '../raft/raft-types.js';
 import { RawNode, type Ready } from '../raft/raw-node.js';
-import { ByteWriter } from '../ring/byte-writer.js';
 import { commandOf, type Proposal, type ReadRequest } from '../shard/command.js';
 import { Shard } from '../shard/shard.js';
 import { SNAPSHOT_STEP_BYTES, type WholeSnapshotJob } from '../shard/snapshot-job.js';
-import { decodeEntryPayload, encodeEntryPayload } from './entry-codec.js';
+import { decodeEntryPayload, EntryEncoder } from './entry-codec.js';
+import { HeldCommands } from './held-commands.js';
 
 export type ReplicaOutcome =
   | { readonly kind: 'reply'; readonly reply: Reply }
@@ -146,9 +145,10 @@ export class ShardReplica {
   private stampFloorMs = 0;
   private stampTerm = -1;
   private snapshotIndex = 0;
-  private readonly writer = new ByteWriter(1024);
-  /** Where proposed entries' bytes are copied: a view into a shared slab, not an ArrayBuffer (and a GC burden) each. */
-  private readonly entryBytes = new ByteSlab();
+  /** Encodes proposed entries into shared buffers: a view each, not an ArrayBuffer (and a GC burden) nor a copy. */
+  private readonly entries = new EntryEncoder();
+  /** Commands proposed with proposeHeld since the last process(), by index. */
+  private readonly held = new HeldCommands();
   /** Ticks so far, the clock of read timeouts. */
   private ticks = 0;
   private bugSyncSkips = 0;
@@ -186,20 +186,51 @@ export class ShardReplica {
 
   /** Requests waiting for an outcome (writes and reads). */
   get pendingCount(): number {
-    return this.pendingWrites.size + this.pendingReads.size + this.confirmedReads.length;
+    return this.pendingWrites.size + this.held.waitingCount + this.pendingReads.size + this.confirmedReads.length;
   }
 
   // ---- inputs ----------------------------------------------------------------
 
   /** Propose a write; its outcome comes to `onOutcome` with `tag`. The proposal is encoded at once (its bytes may be reused after). */
   propose(proposal: Proposal, nowMs: number, onOutcome: OutcomeCallback, tag = 0): void {
+    this.proposeEntry(proposal, nowMs, onOutcome, tag, false);
+  }
+
+  /**
+   * As propose(), and the caller keeps `proposal`'s bytes unchanged until the
+   * next process() returns (the worker returns a drain's ring space only
+   * after its process()): an entry applied within that call, as a group of
+   * one applies its own, is applied from `proposal` itself (HeldCommands)
+   * instead of being decoded back from its bytes.
+   */
+  proposeHeld(proposal: Proposal, nowMs: number, onOutcome: OutcomeCallback, tag = 0): void {
+    this.proposeEntry(proposal, nowMs, onOutcome, tag, true);
+  }
+
+  private proposeEntry(proposal: Proposal, nowMs: number, onOutcome: OutcomeCallback, tag: number, held: boolean): void {
     const raft = this.raw.raft;
     if (raft.role !== 'leader') return onOutcome({ kind: 'notLeader', leader: raft.lead }, tag);
     const timestampMs = this.stamp(nowMs);
-    encodeEntryPayload(this.writer, timestampMs, commandOf(proposal, timestampMs));
-    const result = this.raw.propose(this.entryBytes.copy(this.writer.bytes()));
+    const command = commandOf(proposal, timestampMs);
+    const result = this.raw.propose(this.entries.encode(timestampMs, command));
     if (!result.ok) return onOutcome({ kind: 'notLeader', leader: result.leader }, tag);
+    // Alone, the entry is applied within the next process(): held, it needs no decode and no pending-write record.
+    if (held && this.leadsAlone()) {
+      if (!this.held.continues(result.index, result.term)) this.releaseHeld();
+      this.held.add(result.index, result.term, command, timestampMs, onOutcome, tag);
+      return;
+    }
     this.pendingWrites.set(result.index, { term: result.term, onOutcome, tag });
+  }
+
+  /** Held writes still waiting become ordinary pending writes (their commands' bytes are no longer ours to read). */
+  private releaseHeld(): void {
+    const held = this.held;
+    for (let index = held.firstIndex; held.waitingCount > 0 && index < held.firstIndex + held.count; index++) {
+      const slot = held.slot(index);
+      if (slot >= 0) this.pendingWrites.set(index, { term: held.term, tag: held.tagAt(slot), onOutcome: held.take(slot) });
+    }
+    held.clear();
   }
 
   /**
@@ -323,6 +354,8 @@ export class ShardReplica {
       this.raw.advance(ready);
     }
     this.serveConfirmedReads(nowMs);
+    // Held commands' bytes are the caller's again from here on (proposeHeld).
+    this.releaseHeld();
     this.dropReplacedWrites();
     this.stepSnapshot();
   }
@@ -352,6 +385,7 @@ export class ShardReplica {
   }
 
   private loadSnapshot(snapshot: Snapshot): void {
+    this.releaseHeld();
     this.cancelSnapshot();
     this.shard = Shard.restore(this.config.group, this.config.limits, snapshot.data);
     assert(this.shard.appliedIndex === snapshot.meta.index, 'snapshot data and metadata disagree on the index');
@@ -368,6 +402,12 @@ export class ShardReplica {
   private applyEntry(entry: Entry): void {
     const shard = this.shard;
     this.logBytesSinceSnapshot += entry.data.length + ENTRY_LOG_OVERHEAD_BYTES;
+    const heldSlot = this.held.slot(entry.index);
+    if (heldSlot >= 0) {
+      if (entry.term === this.held.term && entry.kind === 'normal') return this.applyHeld(entry, heldSlot);
+      // Another leader's entry took the slot: ours becomes an ordinary pending write, answered below.
+      this.pendingWrites.set(entry.index, { term: this.held.term, tag: this.held.tagAt(heldSlot), onOutcome: this.held.take(heldSlot) });
+    }
     let reply: Reply;
     if (entry.kind === 'conf') {
       this.raw.applyConfChange(decodeConfChange(entry.data));
@@ -384,6 +424,17 @@ export class ShardReplica {
     // Our entry, or another leader's that took its slot (then ours was never applied).
     if (pending.term === entry.term) pending.onOutcome({ kind: 'reply', reply }, pending.tag);
     else pending.onOutcome({ kind: 'notLeader', leader: this.raw.raft.lead }, pending.tag);
+  }
+
+  /** Our own held write's entry (HeldCommands): applied from the command it was encoded from, what decoding would give. */
+  private applyHeld(entry: Entry, slot: number): void {
+    const held = this.held;
+    const shard = this.shard;
+    // The timestamp the entry was encoded with, clamped as applyEntry does.
+    const timestampMs = Math.max(held.timestampMsAt(slot), shard.appliedTimestampMs);
+    const reply = shard.apply({ index: entry.index, term: entry.term, timestampMs, command: held.commandAt(slot) });
+    const tag = held.tagAt(slot);
+    held.take(slot)({ kind: 'reply', reply }, tag);
   }
 
   /** Pending writes whose entry is no longer in this log: their outcome is unknown here. */

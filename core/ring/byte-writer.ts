@@ -16,9 +16,9 @@ export class ByteWriter {
     this.length = 0;
   }
 
-  /** The bytes written so far (a view, valid until the next write). */
-  bytes(): Uint8Array {
-    return this.buf.subarray(0, this.length);
+  /** The bytes written so far from `start` (a view, valid until the next write at or before its end). */
+  bytes(start = 0): Uint8Array {
+    return this.buf.subarray(start, this.length);
   }
 
   private ensure(extra: number): void {

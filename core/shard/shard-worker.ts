@@ -231,7 +231,8 @@ export class ShardWorker {
   protected serve(group: HostedGroup, tag: number, request: Request, nowMs: number): Reply | null {
     const replica = group.replica;
     if (isWriteRequest(request)) {
-      replica.propose(request, nowMs, group.onOutcome, tag);
+      // Held: the ring space of this drain is returned only after processReplicas (flushHead), so its bytes stay put until then.
+      replica.proposeHeld(request, nowMs, group.onOutcome, tag);
     } else {
       const reply = replica.readNow(request as ReadRequest, nowMs);
       if (reply !== null) return reply;
