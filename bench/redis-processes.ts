@@ -96,7 +96,7 @@ export class BenchServer {
   }
 
   /**
-   * A Piccolo node on its defaults (workers one per core, pinned), its ports
+   * A Piccolo node on its defaults (workers one per core but one, pinned), its ports
    * picked free, with `args` (its storage flags; default --in-memory); optionally CPU-profiled.
    */
   static startPiccolo(options: { cpuProfileDir?: string; args?: readonly string[] } = {}): Promise<BenchServer> {

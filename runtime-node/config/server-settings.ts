@@ -98,7 +98,7 @@ export const SERVER_SETTINGS: readonly SettingSpec[] = [
     help: 'PEM certificate: serve HTTPS/WSS and RESP over TLS (needs --tls-key)' },
   { name: 'tls-key', kind: { type: 'path' }, defaultValue: undefined, arg: 'FILE', help: 'PEM private key of --tls-cert' },
   { name: 'workers', kind: { type: 'integer', min: 1, max: WORKERS_MAX }, defaultValue: undefined, arg: 'N',
-    help: 'worker threads (default: one per core)' },
+    help: 'worker threads (default: one per core but one, which the IO thread keeps)' },
   { name: 'no-pin', kind: { type: 'switch' }, defaultValue: false, help: 'do not pin workers to CPUs' },
   { name: 'data-dir', kind: { type: 'path' }, defaultValue: DEFAULT_DATA_DIR, arg: 'DIR',
     help: 'where each shard keeps its log and snapshots; acknowledged writes survive restarts and kill -9 (one node per directory)' },

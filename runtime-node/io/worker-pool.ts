@@ -125,8 +125,14 @@ export class WorkerPool implements ShardTransport {
     return pool;
   }
 
+  /**
+   * One worker per core but one: the IO thread needs a core of its own to
+   * parse, route and write. Measured on 2 cores (docs/benchmarks.md, "Worker
+   * count"): one worker beats two at pipeline 16 and ties at pipeline 1, and
+   * under --fsync always one worker's syncs each carry about 4x the writes.
+   */
   static defaultWorkerCount(): number {
-    return availableParallelism();
+    return Math.max(1, availableParallelism() - 1);
   }
 
   get inFlight(): number {
