@@ -309,7 +309,7 @@ export class Raft {
   }
 
   private tickElection(): void {
-    if (this.repair?.repaired(this.log.committed)) this.repair = null;
+    if (this.repair?.repaired(this.log.committed, this.log.term(this.log.committed) ?? 0)) this.repair = null;
     this.electionElapsed++;
     if (this.isVoter() && this.electionElapsed >= this.randomizedElectionTimeout) {
       this.electionElapsed = 0;

@@ -10,15 +10,23 @@
 // heartbeats (what it acknowledges now it really holds), so it counts toward
 // commits of new entries like any follower.
 //
-//   recovering --(an append from a leader of a term >= the persisted term:
-//                 its commit index is remembered)-->
-//   waiting    --(own commit >= max(that commit, the persisted commit))--> repaired
+//   recovering --(an append from a leader of term L >= the persisted term:
+//                 L and its commit index are remembered)-->
+//   waiting    --(own commit >= max(that commit, the persisted commit), and
+//                 the entry at its commit index is of term >= L)--> repaired
 //
-// The leader holds every committed entry (Leader Completeness), so once this
-// replica's commit reaches what the leader had committed when it first heard
-// from it, it holds everything that was committed with its lost
-// acknowledgements. Residual risk (docs/durability.md): an acknowledgement
-// of a lost entry still in flight to the leader when the repair ends.
+// The leader of term L holds every entry that could have been committed with
+// this replica's lost acknowledgements (it was elected without this
+// replica's vote, by voters whose logs are whole; an old leader still
+// counting a late acknowledgement commits only entries that the new leader's
+// voters hold). Its commit index when first heard is not enough: such an
+// entry may be in its log yet not committed (the old leader committed it on
+// an acknowledgement that arrived late; the new one commits it only with an
+// entry of its own term). Committing an entry of term >= L commits the whole
+// prefix of that leader's log, so once this replica's commit covers one, it
+// holds every entry it may have acknowledged before the damage. (Found by
+// the 10,000-seed sweep, seed 946: the gate opened at the first commit index
+// heard, the repaired replica voted, and a leader without entry 1 won.)
 
 import type { HardState } from './raft-types.js';
 
@@ -26,6 +34,8 @@ export class RepairGate {
   /** The commit index to reach: the persisted one, raised by the first leader append heard. */
   private commitTarget: number;
   private heardLeader = false;
+  /** The term of the first leader heard; the commit must reach an entry of this term or later. */
+  private heardTerm = 0;
 
   constructor(
     /** The hard state the replica had persisted before the damage (zeros when unknown). */
@@ -38,12 +48,13 @@ export class RepairGate {
   onLeaderAppend(term: number, leaderCommit: number): void {
     if (this.heardLeader || term < this.persisted.term) return;
     this.heardLeader = true;
+    this.heardTerm = term;
     this.commitTarget = Math.max(this.commitTarget, leaderCommit);
   }
 
-  /** Whether the replica holds again everything it may have acknowledged (its commit index is `committed`). */
-  repaired(committed: number): boolean {
-    return this.heardLeader && committed >= this.commitTarget;
+  /** Whether the replica holds again everything it may have acknowledged (its commit index is `committed`, of term `committedTerm`). */
+  repaired(committed: number, committedTerm: number): boolean {
+    return this.heardLeader && committed >= this.commitTarget && committedTerm >= this.heardTerm;
   }
 
   /** For status pages and logs: the commit index the repair waits for, or null before a leader was heard. */
