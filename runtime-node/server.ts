@@ -22,8 +22,8 @@ import { startRespFront, type RespFront } from './io/resp-front.js';
 import { DEFAULT_HOST, DEFAULT_PORT, DEFAULT_RESP_PORT } from './config/server-settings.js';
 import { listenExclusive } from './security/exclusive-listen.js';
 import { PasswordGate, type AuthDoor } from './security/password-gate.js';
-import { checkProtectedMode } from './security/protected-mode.js';
-import { loadTlsFiles, type TlsFiles } from './security/tls-files.js';
+import { doorSecurity } from './security/door-security.js';
+import type { TlsFiles } from './security/tls-files.js';
 import { registerRedisSettings, type MemorySetting, type PasswordSetting } from './config/redis-settings.js';
 import { shardMemoryBudgetBytes } from '../core/shard/memory-budget.js';
 import { SettingsRegistry } from './config/settings-registry.js';
@@ -33,8 +33,6 @@ import { MetricsRespStats } from './metrics/resp-stats.js';
 import { ClusterNode, type ClusterOptions } from './cluster/cluster-node.js';
 import { RespClusterExecutor } from './cluster/resp-cluster-executor.js';
 import { NodeDashboard } from './dashboard/node-dashboard.js';
-import { SelfOriginPolicy } from './dashboard/self-origin-policy.js';
-import { OriginPolicy } from './security/origin-policy.js';
 
 export { ListenError } from './security/exclusive-listen.js';
 export { ProtectedModeError } from './security/protected-mode.js';
@@ -127,12 +125,7 @@ export async function startServer(options: ServerOptions = {}): Promise<PiccoloS
   const limits = makeLimits(options.limits);
   const host = options.host ?? DEFAULT_HOST;
   // Refusals that need nothing started come first, so they leave nothing to stop.
-  checkProtectedMode(host, Boolean(options.requirePass), options.protectedMode ?? true);
-  const originPolicy = new OriginPolicy(options.allowOrigins ?? []);
-  // The WebSocket door and the dashboard also allow the node's own origin once it listens: its /dashboard page talks to its WebSocket.
-  const pageOriginPolicy = new SelfOriginPolicy(options.allowOrigins ?? []);
-  const tls = options.tls ? loadTlsFiles(options.tls) : null;
-  const passwordGate = new PasswordGate(options.requirePass ?? null);
+  const { originPolicy, pageOriginPolicy, tls, passwordGate } = doorSecurity(host, options);
   const fsync = options.fsync ?? { kind: 'always' };
   // A durable cluster node keeps votes on disk: the vote gate is for in-memory nodes only (cluster/vote-gate.ts).
   const cluster = options.cluster ? new ClusterNode({ ...options.cluster, durable: options.dataDir !== undefined, ...(options.dataDir !== undefined ? { dataDir: options.dataDir } : {}) }, limits, log) : null;

@@ -22,11 +22,8 @@ import { mountWebSocket, WS_AUTH_TIMEOUT_MS } from '../io/ws-front.js';
 import { DEFAULT_HOST } from '../config/server-settings.js';
 import { listenExclusive } from '../security/exclusive-listen.js';
 import { mountGatewayDashboard } from '../dashboard/relayed-status.js';
-import { SelfOriginPolicy } from '../dashboard/self-origin-policy.js';
-import { OriginPolicy } from '../security/origin-policy.js';
-import { PasswordGate } from '../security/password-gate.js';
-import { checkProtectedMode } from '../security/protected-mode.js';
-import { loadTlsFiles, type TlsFiles } from '../security/tls-files.js';
+import { doorSecurity } from '../security/door-security.js';
+import type { TlsFiles } from '../security/tls-files.js';
 import { GatewayExecutor } from './gateway-executor.js';
 import {
   checkGatewayLimits, GATEWAY_DEFAULT_PORT, GATEWAY_IN_FLIGHT_MAX_DEFAULT, MAP_FIRST_WAIT_MS, NODE_CONNECT_TIMEOUT_MS,
@@ -95,12 +92,7 @@ export async function startGateway(options: GatewayOptions): Promise<PiccoloGate
   const log = options.log ?? ((line: string) => console.error(line));
   const limits = makeLimits(options.limits);
   const host = options.host ?? DEFAULT_HOST;
-  checkProtectedMode(host, Boolean(options.requirePass), options.protectedMode ?? true);
-  const originPolicy = new OriginPolicy(options.allowOrigins ?? []);
-  // The WebSocket door and the dashboard also allow the gateway's own origin once it listens: its /dashboard page talks to its WebSocket.
-  const pageOriginPolicy = new SelfOriginPolicy(options.allowOrigins ?? []);
-  const tls = options.tls ? loadTlsFiles(options.tls) : null;
-  const passwordGate = new PasswordGate(options.requirePass ?? null);
+  const { originPolicy, pageOriginPolicy, tls, passwordGate } = doorSecurity(host, options);
   const nodePassword = options.nodePassword ?? options.requirePass;
   const client = resolveOptions({
     format: 'binary', requestTimeoutMs: NODE_REQUEST_TIMEOUT_MS, connectTimeoutMs: NODE_CONNECT_TIMEOUT_MS,
