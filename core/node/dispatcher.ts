@@ -32,6 +32,11 @@ export interface RequestExecutor {
   executeParts?(requests: readonly Request[], onReply: (index: number, reply: Reply) => void, commandKeys?: readonly Bytes[]): void;
 }
 
+/** Runs each of a command's requests on its own through `executor` (what executeParts does without routing of its own). */
+export function executeEach(executor: RequestExecutor, requests: readonly Request[], onReply: (index: number, reply: Reply) => void): void {
+  requests.forEach((request, i) => executor.execute(request, (reply) => onReply(i, reply)));
+}
+
 export class Dispatcher implements RequestExecutor {
   constructor(private readonly pool: ShardTransport, private readonly limits: Limits) {}
 

@@ -11,7 +11,7 @@
 // the "any client, any node" rather than redirected one key at a time.
 
 import type { ReplyCallback } from '../../core/node/shard-channel.js';
-import type { RequestExecutor } from '../../core/node/dispatcher.js';
+import { executeEach, type RequestExecutor } from '../../core/node/dispatcher.js';
 import type { Bytes, Reply, Request } from '../../core/protocol/ops.js';
 import { keysOfRequest } from '../../core/protocol/transaction.js';
 import { slotOf } from '../../core/routing/slot-hash.js';
@@ -34,7 +34,7 @@ export class RespClusterExecutor implements RequestExecutor {
   /** The requests of one command, routed as a whole: forwarded when their keys span groups, else redirected (MOVED). */
   executeParts(requests: readonly Request[], onReply: (index: number, reply: Reply) => void, commandKeys?: readonly Bytes[]): void {
     const via = this.spansGroups(commandKeys ?? requests.flatMap(keysOfRequest)) ? this.forwarding : this.redirecting;
-    requests.forEach((request, i) => via.execute(request, (reply) => onReply(i, reply)));
+    executeEach(via, requests, onReply);
   }
 
   private spansGroups(keys: readonly Bytes[]): boolean {

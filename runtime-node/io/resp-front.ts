@@ -11,7 +11,7 @@ import { readFileSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import { createServer as createTlsServer } from 'node:tls';
 import type { Limits } from '../../core/limits.js';
-import { Dispatcher, type RequestExecutor } from '../../core/node/dispatcher.js';
+import { Dispatcher, executeEach, type RequestExecutor } from '../../core/node/dispatcher.js';
 import type { ReplyCallback } from '../../core/node/shard-channel.js';
 import type { Bytes, Reply, Request } from '../../core/protocol/ops.js';
 import type { ConnectionPlan } from '../../core/resp/commands.js';
@@ -154,7 +154,7 @@ class Front implements RespConnectionHost, RespNode {
   executeParts(requests: readonly Request[], onReply: (index: number, reply: Reply) => void, commandKeys?: readonly Bytes[]): void {
     const dispatcher = this.opts.dispatcher;
     if (this.opts.isShuttingDown() || dispatcher.executeParts === undefined) {
-      requests.forEach((request, i) => this.execute(request, (reply) => onReply(i, reply)));
+      executeEach(this, requests, onReply);
     } else {
       dispatcher.executeParts(requests, onReply, commandKeys);
     }

@@ -6,7 +6,7 @@
 // Cost per request: one opIndex switch, two performance.now() calls, one
 // closure, and a few typed-array writes (RequestMeter.record).
 
-import type { RequestExecutor } from '../../core/node/dispatcher.js';
+import { executeEach, type RequestExecutor } from '../../core/node/dispatcher.js';
 import type { ReplyCallback } from '../../core/node/shard-channel.js';
 import type { Bytes, Reply, Request } from '../../core/protocol/ops.js';
 import { doorIndex, type Door } from './doors.js';
@@ -34,7 +34,7 @@ export class MeteredExecutor implements RequestExecutor {
   executeParts(requests: readonly Request[], onReply: (index: number, reply: Reply) => void, commandKeys?: readonly Bytes[]): void {
     const inner = this.inner;
     if (inner.executeParts === undefined) {
-      requests.forEach((request, i) => this.execute(request, (reply) => onReply(i, reply)));
+      executeEach(this, requests, onReply);
       return;
     }
     const startedMs = performance.now();

@@ -3,6 +3,7 @@
 // against a real Shard, and a "concurrent writer" acts between its steps.
 import { describe, expect, it } from 'vitest';
 import { makeLimits } from '../../core/limits.js';
+import { executeEach } from '../../core/node/dispatcher.js';
 import type { Reply, Request } from '../../core/protocol/ops.js';
 import type { RespValue } from '../../core/resp/reply-encoder.js';
 import { LocalShard } from '../core/local-shard.js';
@@ -35,7 +36,7 @@ function nodeWith(shard: LocalShard, beforeEach: (request: Request) => void): Re
       });
     },
     executeParts(requests: readonly Request[], onReply: (index: number, reply: Reply) => void): void {
-      requests.forEach((request, i) => this.execute(request, (reply) => onReply(i, reply)));
+      executeEach(this, requests, onReply);
     },
     sessions: () => [],
   };
