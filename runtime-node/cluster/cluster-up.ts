@@ -42,16 +42,17 @@ cluster (or kill it) and start it again, and every acknowledged write is
 there. --in-memory keeps nothing (docs/cluster.md, docs/durability.md).
 `;
 
-interface NodeProcess { id: number; child: ChildProcess; http: number; resp: number; peer: number }
+interface NodeProcess { id: number; child: ChildProcess; http: number; resp: number; peer: number; args: string[] }
 
 const CLI = fileURLToPath(new URL('../../../bin/piccolo.js', import.meta.url));
 
 function startNode(id: number, bases: PortBases, peers: string, extra: string[]): NodeProcess {
   const node = { id, http: bases.http + id, resp: bases.resp + id, peer: bases.peer + id };
-  const child = spawn(process.execPath, [
+  const args = [
     CLI, 'server', '--node-id', String(id), '--peers', peers, '--port', String(node.http), '--resp-port', String(node.resp),
     '--workers', '1', '--no-pin', ...extra,
-  ], { stdio: ['ignore', 'pipe', 'pipe'] });
+  ];
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   // Each whole line with its node's name (a chunk may hold several lines, or part of one).
   let partial = '';
   child.stderr!.on('data', (chunk: Buffer) => {
@@ -59,7 +60,7 @@ function startNode(id: number, bases: PortBases, peers: string, extra: string[])
     partial = lines.pop()!;
     for (const line of lines) process.stderr.write(`[node ${id}] ${line}\n`);
   });
-  return { ...node, child };
+  return { ...node, child, args };
 }
 
 function listening(node: NodeProcess): Promise<void> {
@@ -129,6 +130,17 @@ export async function runClusterCommand(args: string[]): Promise<number> {
     };
     process.once('SIGINT', () => stop('SIGINT', 0));
     process.once('SIGTERM', () => stop('SIGTERM', 0));
-    for (const n of running) n.child.once('exit', (code) => stop(`node ${n.id} exited (${code})`, 1));
+    // A node that dies (a kill -9 to try a failover) leaves the others serving, as a real cluster would;
+    // the cluster stops when the last node has gone, or on Ctrl-C.
+    let alive = running.length;
+    for (const n of running) {
+      n.child.once('exit', (code, signal) => {
+        if (stopping) return;
+        alive--;
+        if (alive === 0) return stop(`node ${n.id} exited (${code ?? signal}), the last one`, 1);
+        process.stdout.write(`piccolo cluster: node ${n.id} exited (${code ?? signal}); the other ${alive} keep serving. `
+          + `Restart it with: ${['node', ...n.args].join(' ')}\n`);
+      });
+    }
   });
 }

@@ -1,7 +1,7 @@
 // `piccolo cluster up` (what `npm run cluster -- --nodes 3` runs): starts
 // three nodes, prints their endpoints and how to connect, serves redis-cli
-// -c through any of them, and stops every node on Ctrl-C (SIGINT) with exit
-// code 0. Ports come from a --base-port picked at random, so a developer's
+// -c through any of them, keeps serving when one node is killed, and stops
+// every node on Ctrl-C (SIGINT) with exit code 0. Ports come from a --base-port picked at random, so a developer's
 // own cluster on the default ports is left alone. Needs `npm run build`.
 
 import { spawn, spawnSync } from 'node:child_process';
@@ -14,7 +14,7 @@ import { redisCli, until } from './cluster-nodes.js';
 
 const hasRedisCli = spawnSync('sh', ['-c', 'command -v redis-cli'], { encoding: 'utf8' }).status === 0;
 
-it.skipIf(!hasRedisCli)('starts a cluster, prints how to connect, and stops every node on Ctrl-C', async () => {
+it.skipIf(!hasRedisCli)('starts a cluster, prints how to connect, survives a kill -9 of one node, and stops every node on Ctrl-C', async () => {
   const base = 20_000 + Math.floor(Math.random() * 20_000);
   const dataDir = mkdtempSync(join(tmpdir(), 'piccolo-cluster-up-'));
   const child = spawn(process.execPath, [CLI, 'cluster', 'up', '--nodes', '3', '--base-port', String(base), '--data-dir', dataDir], { stdio: ['ignore', 'pipe', 'pipe'] });
@@ -28,6 +28,14 @@ it.skipIf(!hasRedisCli)('starts a cluster, prints how to connect, and stops ever
     expect(output).toContain(`connect: redis-cli -c -p ${base + 101}`);
     await until(async () => (await redisCli(['-c', '-p', String(base + 101), 'set', 'up-key', 'up-value'])) === 'OK', 'a write to succeed', 15_000);
     expect(await redisCli(['-c', '-p', String(base + 103), 'get', 'up-key'])).toBe('up-value');
+    // kill -9 of one node: the launcher keeps the other two serving (it says how to restart it), and the acknowledged write is still there.
+    const pid = Number(spawnSync('pgrep', ['-f', '--', `--node-id 1 .*--port ${base + 1} `], { encoding: 'utf8' }).stdout.trim().split('\n')[0]);
+    expect(pid).toBeGreaterThan(0);
+    process.kill(pid, 'SIGKILL');
+    await until(() => output.includes('node 1 exited (SIGKILL); the other 2 keep serving'), 'the launcher to report the exit', 5_000);
+    expect(output).toContain(`Restart it with: node ${CLI} server --node-id 1`);
+    await until(async () => (await redisCli(['-c', '-p', String(base + 102), 'get', 'up-key']).catch(() => null)) === 'up-value', 'a read after the kill', 10_000);
+    await until(async () => (await redisCli(['-c', '-p', String(base + 103), 'set', 'after-kill', 'yes']).catch(() => null)) === 'OK', 'a write after the kill', 10_000);
   } finally {
     child.kill('SIGINT');
   }
