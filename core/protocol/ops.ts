@@ -7,6 +7,7 @@
 // 2^53 entries at 10M entries/s last 28 years).
 
 import type { ErrorName } from '../errors.js';
+import type { DataValue } from './data-value.js';
 
 export type Bytes = Uint8Array;
 
@@ -77,11 +78,19 @@ export interface WatchedKey { key: Bytes; version: number }
  * count, flush) and nested transactions are refused (core/protocol/transaction.ts).
  */
 export interface TxRequest { op: 'tx'; ops: Request[]; watch: WatchedKey[] }
+/**
+ * A data command (hashes, lists, sets, sorted sets, bit and string commands:
+ * core/types/): its Redis name in lower case and its arguments after the
+ * name, as Redis has them (keys where its key spec says). The command table
+ * (core/types/data-commands.ts) says which are keys, whether it writes, and
+ * how it runs; its reply is OkReply.data.
+ */
+export interface CallRequest { op: 'call'; name: string; args: Bytes[] }
 
 export type Request =
   | GetRequest | SetRequest | DelRequest | IncrRequest | IncrFloatRequest | AppendRequest
   | ExistsRequest | TtlRequest | ExpireRequest | GetRangeRequest | SetRangeRequest | GetExRequest
-  | ScanRequest | MGetRequest | MSetRequest | CountRequest | FlushRequest | TxRequest;
+  | ScanRequest | MGetRequest | MSetRequest | CountRequest | FlushRequest | TxRequest | CallRequest;
 
 export type OpName = Request['op'];
 
@@ -89,7 +98,7 @@ export const OP_NAMES: readonly OpName[] = [
   'get', 'set', 'del', 'incr', 'incrFloat', 'append', 'exists', 'ttl', 'expire',
   'getRange', 'setRange', 'getEx', 'scan', 'mget', 'mset', 'count', 'flush',
   // Appended, never inserted: an op's index is its opcode in ring records and log entries.
-  'tx',
+  'tx', 'call',
 ];
 
 export interface ItemReply { found: boolean; value?: Bytes; version?: number }
@@ -110,6 +119,7 @@ export interface ScanItem { key: Bytes; value?: Bytes; version: number }
  * - mget: items; mset: found (false when ifNoneExist refused), version (last written)
  * - count: integer; flush: integer (keys removed)
  * - tx: found (false: a watched key changed and nothing was applied), replies (one per op, in order, when found)
+ * - call: data (the command's reply as a tree: core/protocol/data-value.ts); version when it wrote
  */
 export interface OkReply {
   ok: true;
@@ -123,6 +133,7 @@ export interface OkReply {
   scanItems?: ScanItem[];
   cursor?: Bytes;
   replies?: Reply[];
+  data?: DataValue;
 }
 
 export interface ErrReply {
