@@ -4,6 +4,7 @@
 // applies it (core/routing/split.ts refuses keys of several with CROSS_SLOT).
 
 import type { Limits } from '../limits.js';
+import { callArgBytes, callKeys } from '../types/call-request.js';
 import type { Bytes, Request, TxRequest } from './ops.js';
 
 /**
@@ -43,9 +44,11 @@ export function keysOfRequest(req: Request): Bytes[] {
     case 'mset': return req.entries.map((e) => e.key);
     case 'scan': case 'count': case 'flush': return [];
     case 'tx': return txKeys(req);
+    case 'call': return callKeys(req);
     default: return [req.key];
   }
 }
+
 
 /** Every key a transaction names: its ops' keys, then its watched keys. */
 export function txKeys(req: TxRequest): Bytes[] {
@@ -64,6 +67,7 @@ function dataBytesOf(req: Request): number {
     case 'scan': return req.prefix.length + req.cursor.length;
     case 'count': case 'flush': return 0;
     case 'tx': return txEncodedBytesBound(req);
+    case 'call': return callArgBytes(req);
     default: return req.key.length;
   }
 }

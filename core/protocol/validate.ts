@@ -8,11 +8,13 @@ import { errReply, type ErrReply, type Request, type TxRequest } from './ops.js'
 import {
   isTxAllowedOp, TX_OPS_MAX, txBytesMax, txEncodedBytesBound, txOpRefusedMessage, txOpsTooManyMessage, txWatchTooManyMessage,
 } from './transaction.js';
+import { validateCall } from '../types/call-request.js';
 
 /** TTLs beyond ~285,000 years are a client bug; keeps expiry arithmetic in safe integers. */
 export const TTL_MS_MAX = 2 ** 53 - 1;
 
-function checkKey(key: Uint8Array, limits: Limits): ErrReply | null {
+/** A key is non-empty and within keyBytesMax. */
+export function checkKey(key: Uint8Array, limits: Limits): ErrReply | null {
   if (key.length === 0) return errReply('BAD_REQUEST', 'key must not be empty');
   if (key.length > limits.keyBytesMax) {
     return errReply('KEY_TOO_LONG', `key is ${key.length} bytes; the limit is ${limits.keyBytesMax}`);
@@ -122,6 +124,8 @@ export function validateRequest(req: Request, limits: Limits): ErrReply | null {
       return null;
     case 'tx':
       return checkTx(req, limits);
+    case 'call':
+      return validateCall(req, limits);
   }
 }
 

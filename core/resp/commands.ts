@@ -32,6 +32,9 @@
 // - expiry beyond TTL_MS_MAX ms from the epoch is an invalid expire time.
 
 import { assert } from '../assert.js';
+import { DATA_COMMANDS } from '../types/data-commands.js';
+import { arityFits } from '../types/call-request.js';
+import { translateDataCommand } from './data-commands.js';
 import { EXPIRY_COMMANDS } from './expiry-commands.js';
 import { KEYSPACE_COMMANDS } from './keyspace-commands.js';
 import {
@@ -120,7 +123,7 @@ const COMMANDS: ReadonlyMap<string, CommandSpec> = new Map<string, CommandSpec>(
 ]);
 
 /** Every command name translate() knows, lower case. */
-export const COMMAND_NAMES: readonly string[] = [...COMMANDS.keys()];
+export const COMMAND_NAMES: readonly string[] = [...COMMANDS.keys(), ...DATA_COMMANDS.keys()];
 
 /** The lower-case ASCII name, or null if it cannot be a known command. */
 function commandName(bytes: Uint8Array): string | null {
@@ -133,16 +136,12 @@ function commandName(bytes: Uint8Array): string | null {
   return name;
 }
 
-function arityFits(arity: number, argCount: number): boolean {
-  return arity > 0 ? argCount === arity : argCount >= -arity;
-}
-
 /** The plan for one command: `args` is the command name and its arguments, as parsed. */
 export function translate(args: Uint8Array[], ctx: TranslateContext): Plan {
   assert(args.length > 0, 'a command has at least its name');
   const name = commandName(args[0]!);
   const spec = name === null ? undefined : COMMANDS.get(name);
-  if (spec === undefined) return errorPlan(unknownCommandError(args));
+  if (spec === undefined) return (name === null ? undefined : translateDataCommand(name, args, ctx)) ?? errorPlan(unknownCommandError(args));
   if (!arityFits(spec.arity, args.length)) return errorPlan(arityError(name!));
   return spec.translate(args, ctx);
 }

@@ -100,15 +100,6 @@ export const KEYSPACE_COMMANDS: CommandTable = {
   del: { arity: -2, translate: (args, ctx) => perKey(keysOf(args), (key) => ({ op: 'del', key }), finishFoundCount, ctx) },
   unlink: { arity: -2, translate: (args, ctx) => perKey(keysOf(args), (key) => ({ op: 'del', key }), finishFoundCount, ctx) },
   exists: { arity: -2, translate: (args, ctx) => perKey(keysOf(args), (key) => ({ op: 'exists', key }), finishFoundCount, ctx) },
-  // Every value is a string, so a key's type is "string" when it exists.
-  type: {
-    arity: 2,
-    translate: (args, ctx) => requestsPlan([{ op: 'exists', key: args[1]! }], (replies, out) => {
-      const r = replies[0]!;
-      if (!r.ok) return writeErrReply(r, out);
-      out.writeSimpleString(r.found ? 'string' : 'none');
-    }, ctx),
-  },
   dbsize: {
     arity: 1,
     translate: (_args, ctx) => requestsPlan([{ op: 'count' }], (replies, out) => {

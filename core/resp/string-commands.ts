@@ -13,6 +13,7 @@ import {
   OFFSET_RANGE_ERROR, stringTooLongError, SYNTAX_ERROR,
 } from './resp-errors.js';
 import { INT64_MIN, parseInt64 } from '../int64.js';
+import { WRONG_KIND_MESSAGE } from '../types/wrong-kind.js';
 import { parseFloatArg, parseInt64Number } from './resp-numbers.js';
 
 const EMPTY = new Uint8Array(0);
@@ -62,7 +63,7 @@ const finishInteger: Finish = (replies, out) => {
 const finishIncr: Finish = (replies, out) => {
   const r = replies[0]!;
   if (r.ok) return out.writeInteger(r.integer ?? 0n);
-  if (r.code === 'WRONG_TYPE') return out.writeError(NOT_INTEGER_ERROR);
+  if (r.code === 'WRONG_TYPE' && r.message !== WRONG_KIND_MESSAGE) return out.writeError(NOT_INTEGER_ERROR);
   if (r.code === 'OVERFLOW') return out.writeError(INCR_OVERFLOW_ERROR);
   writeErrReply(r, out);
 };
@@ -70,7 +71,7 @@ const finishIncr: Finish = (replies, out) => {
 const finishIncrFloat: Finish = (replies, out) => {
   const r = replies[0]!;
   if (r.ok) return out.writeBulk(r.value ?? EMPTY);
-  if (r.code === 'WRONG_TYPE') return out.writeError(NOT_FLOAT_ERROR);
+  if (r.code === 'WRONG_TYPE' && r.message !== WRONG_KIND_MESSAGE) return out.writeError(NOT_FLOAT_ERROR);
   if (r.code === 'OVERFLOW') return out.writeError(FLOAT_OVERFLOW_ERROR);
   writeErrReply(r, out);
 };

@@ -12,6 +12,7 @@ import { assert, unreachable } from '../assert.js';
 import { ErrorCode, errorName } from '../errors.js';
 import { OP_NAMES, type ItemReply, type OkReply, type Reply, type Request, type ScanItem } from '../protocol/ops.js';
 import { ByteReader, ByteWriter } from './byte-writer.js';
+import { decodeDataValue, encodeDataValue } from './data-value-codec.js';
 
 // An op's opcode is its index in OP_NAMES (both ends of a ring are the same build).
 const OPCODE = new Map<string, number>(OP_NAMES.map((op, i) => [op, i]));
@@ -139,6 +140,13 @@ function encodeRequest(w: ByteWriter, req: Request): void {
         w.f64(version);
       }
       return;
+    case 'call':
+      // The command's name, u32 arguments, each length-prefixed.
+      w.u16(0);
+      w.bytesField(textEncoder.encode(req.name));
+      w.u32(req.args.length);
+      for (const arg of req.args) w.bytesField(arg);
+      return;
     default:
       unreachable(req, 'request');
   }
@@ -227,6 +235,13 @@ function decodeRequestBody(r: ByteReader, op: (typeof OP_NAMES)[number], flags: 
       for (let i = 0; i < watchCount; i++) watch.push({ key: r.bytesView(), version: r.f64() });
       return { op, ops, watch };
     }
+    case 'call': {
+      const name = textDecoder.decode(r.bytesView());
+      const n = r.u32();
+      const args: Uint8Array[] = [];
+      for (let i = 0; i < n; i++) args.push(r.bytesView());
+      return { op, name, args };
+    }
     default:
       return unreachable(op, 'opcode');
   }
@@ -247,6 +262,7 @@ const P_CURSOR = 1 << 10;
 const P_CURRENT_VERSION = 1 << 11;
 const P_LEADER_HINT = 1 << 12;
 const P_REPLIES = 1 << 13;
+const P_DATA = 1 << 14;
 
 const textEncoder = new TextEncoder();
 const textDecoder = new TextDecoder();
@@ -279,6 +295,7 @@ function encodeReply(w: ByteWriter, reply: Reply): void {
   if (reply.scanItems !== undefined) p |= P_SCAN_ITEMS;
   if (reply.cursor !== undefined) p |= P_CURSOR;
   if (reply.replies !== undefined) p |= P_REPLIES;
+  if (reply.data !== undefined) p |= P_DATA;
   w.u16(p);
   if (p & P_VALUE) w.bytesField(reply.value!);
   if (p & P_VERSION) w.f64(reply.version!);
@@ -308,6 +325,7 @@ function encodeReply(w: ByteWriter, reply: Reply): void {
     w.u32(reply.replies!.length);
     for (const inner of reply.replies!) encodeReply(w, inner);
   }
+  if (p & P_DATA) encodeDataValue(w, reply.data!);
 }
 
 /**
@@ -368,5 +386,6 @@ function decodeReply(r: ByteReader): Reply {
     for (let i = 0; i < n; i++) replies.push(decodeReply(r));
     reply.replies = replies;
   }
+  if (p & P_DATA) reply.data = decodeDataValue(r);
   return reply;
 }

@@ -5,7 +5,8 @@
 
 import { assert, unreachable } from '../assert.js';
 import { errReply, type ItemReply, type OkReply, type Reply, type Request } from '../protocol/ops.js';
-import { CROSS_SLOT_MESSAGE, txKeys } from '../protocol/transaction.js';
+import { CROSS_SLOT_MESSAGE, keysOfRequest, txKeys } from '../protocol/transaction.js';
+import { callKeys } from '../types/call-request.js';
 import { slotOf } from './slot-hash.js';
 import type { SlotMap } from './slot-map.js';
 
@@ -33,7 +34,7 @@ export function planRequest(req: Request, slots: SlotMap): Plan {
     case 'get': case 'set': case 'del': case 'incr': case 'incrFloat': case 'append': case 'exists':
     case 'ttl': case 'expire': case 'getRange': case 'setRange': case 'getEx':
       return { parts: [{ shard: slots.shardOf(slotOf(req.key)), request: req }], join: firstReply };
-    case 'tx': return planTx(req, slots);
+    case 'tx': case 'call': return planOneGroup(req, slots);
     default:
       return unreachable(req, 'request');
   }
@@ -98,18 +99,24 @@ function planMSet(req: Extract<Request, { op: 'mset' }>, slots: SlotMap): Plan {
 }
 
 /**
- * A transaction goes whole to the one shard owning all its keys (ops' and
- * watched), never split: split, it would not be atomic. Keys of several
- * shards are refused up front, nothing applied (hash tags `{...}` put keys
- * on one slot). No keys at all (an empty EXEC): nothing to do.
+ * A transaction, or a data command naming several keys (SMOVE, SINTERSTORE,
+ * LMOVE ...), goes whole to the one shard owning all its keys (a
+ * transaction's ops' and watched keys), never split: split, it would not be
+ * atomic. Keys of several shards are refused up front, nothing applied (hash
+ * tags `{...}` put keys on one slot). A transaction without keys (an empty
+ * EXEC): nothing to do.
  */
-function planTx(req: Extract<Request, { op: 'tx' }>, slots: SlotMap): Plan {
-  const keys = txKeys(req);
-  if (keys.length === 0) return { parts: [], join: () => ({ ok: true, found: true, replies: [] }) };
+function planOneGroup(req: Extract<Request, { op: 'tx' | 'call' }>, slots: SlotMap): Plan {
+  const keys = keysOfRequest(req);
+  if (keys.length === 0) {
+    assert(req.op === 'tx', 'a data command names a key (validated)');
+    return { parts: [], join: () => ({ ok: true, found: true, replies: [] }) };
+  }
   const shard = slots.shardOf(slotOf(keys[0]!));
   for (const key of keys) {
     if (slots.shardOf(slotOf(key)) !== shard) {
-      const refusal = errReply('CROSS_SLOT', `${CROSS_SLOT_MESSAGE}: a transaction's keys must all live on one shard group (use a hash tag, {...})`);
+      const what = req.op === 'tx' ? "a transaction's keys" : `the keys of ${req.name.toUpperCase()}`;
+      const refusal = errReply('CROSS_SLOT', `${CROSS_SLOT_MESSAGE}: ${what} must all live on one shard group (use a hash tag, {...})`);
       return { parts: [], join: () => refusal };
     }
   }
@@ -186,6 +193,7 @@ export function routingKeyOf(req: Request): Uint8Array | null {
     case 'mset': return req.entries[0]?.key ?? null;
     case 'count': case 'flush': case 'scan': return null;
     case 'tx': return txKeys(req)[0] ?? null;
+    case 'call': return callKeys(req)[0] ?? null;
     default: return req.key;
   }
 }

@@ -10,20 +10,22 @@
 
 import { assert } from '../assert.js';
 import type {
-  AppendRequest, Bytes, CountRequest, DelRequest, ExistsRequest, ExpireRequest, FlushRequest, GetExRequest,
+  AppendRequest, Bytes, CallRequest, CountRequest, DelRequest, ExistsRequest, ExpireRequest, FlushRequest, GetExRequest,
   GetRangeRequest, GetRequest, IncrFloatRequest, IncrRequest, MGetRequest, MSetRequest, Request, ScanRequest,
   SetRangeRequest, SetRequest, TtlRequest, TxRequest,
 } from '../protocol/ops.js';
 import { TTL_MS_MAX } from '../protocol/validate.js';
+import { isWriteCall } from '../types/call-request.js';
 
 /** Requests answered from the state at the read's time; they never change it. GETEX without options is a read too. */
 export type ReadRequest =
-  | GetRequest | ExistsRequest | TtlRequest | GetRangeRequest | ScanRequest | MGetRequest | CountRequest | GetExRequest;
+  | GetRequest | ExistsRequest | TtlRequest | GetRangeRequest | ScanRequest | MGetRequest | CountRequest | GetExRequest
+  | CallRequest;
 
 /** Requests that (may) change the state: they go through the log. A transaction always does, even of reads only (one point in the log). */
 export type WriteRequest =
   | SetRequest | DelRequest | IncrRequest | IncrFloatRequest | AppendRequest | ExpireRequest | SetRangeRequest
-  | GetExRequest | MSetRequest | FlushRequest | TxRequest;
+  | GetExRequest | MSetRequest | FlushRequest | TxRequest | CallRequest;
 
 /**
  * Physical removal of expired keys, proposed by the active expiry sweep (as a
@@ -71,6 +73,8 @@ export function isWriteRequest(req: Request): req is WriteRequest {
     case 'getEx':
       // GETEX without options only reads; with PERSIST or a TTL it changes the expiry.
       return req.persist === true || req.ttlMs !== undefined || req.expireAtMs !== undefined;
+    case 'call':
+      return isWriteCall(req);
     default:
       return true;
   }

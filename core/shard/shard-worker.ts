@@ -69,6 +69,8 @@ function ownedRequest(request: Request): Request {
       return request;
     case 'tx':
       return { op: 'tx', ops: request.ops.map(ownedRequest), watch: request.watch.map((w) => ({ key: w.key.slice(), version: w.version })) };
+    case 'call':
+      return { op: 'call', name: request.name, args: request.args.map((a) => a.slice()) };
     default:
       return unreachable(request, 'request');
   }

@@ -42,6 +42,12 @@ import { decodeShardCursor, encodeShardCursor } from '../protocol/scan-cursor.js
 import { Random } from '../random.js';
 import { ContentDigest } from '../store/content-digest.js';
 import { SCAN_BUCKETS_PER_KEY_MAX, ShardStore } from '../store/store.js';
+import { isCollection, type Collection } from '../store/collection.js';
+import { ValueType } from '../store/value-type.js';
+import { collectionCodecOf } from '../types/collection-codecs.js';
+import { dataCommandOf } from '../types/data-commands.js';
+import type { KeyAccess } from '../types/key-access.js';
+import { wrongKind } from '../types/wrong-kind.js';
 import { readSnapshot, SnapshotError } from './snapshot.js';
 import { SnapshotJob, snapshotBytesEstimate, WholeSnapshotJob } from './snapshot-job.js';
 
@@ -74,6 +80,11 @@ export const RANDOM_KEY_DRAWS_MAX = 32;
 
 type Op<K extends Command['op']> = Extract<Command, { op: K }>;
 
+/** The reply to a string command on a key holding a collection (RESP: WRONGTYPE). */
+const WRONG_KIND: Reply = Object.freeze(wrongKind());
+/** Seeds each shard's PRNG for reads that choose at random (SRANDMEMBER ...): reads are not replicated, any seed does. */
+const READ_RANDOM_SEED = 0x5eed_0001;
+
 export class Shard {
   /** Every key's value, version (the index of the entry that last changed it, never 0) and expiry (0 = never). */
   private readonly store: ShardStore;
@@ -87,9 +98,12 @@ export class Shard {
   /** While applying: the entry's timestamp and index. */
   private applyAtMs = 0;
   private applyVersion = 0;
+  /** Random choices of reads (writes seed theirs from the entry's index, the same on every replica). */
+  private readonly readRandom: Random;
 
   constructor(readonly index: number, private readonly limits: Limits) {
     this.store = new ShardStore({ keyBytesMax: limits.keyBytesMax, valueBytesMax: limits.valueBytesMax });
+    this.readRandom = Random.fromSeed(READ_RANDOM_SEED + index);
   }
 
   /** Entries stored, expired ones not yet removed by the log included. */
@@ -153,6 +167,7 @@ export class Shard {
           'a GETEX that changes the expiry is a write');
         const h = this.live(req.key, atMs);
         if (h === ABSENT) return { ok: true, found: false };
+        if (!this.isString(h)) return WRONG_KIND;
         return { ok: true, found: true, value: this.store.valueOf(h).slice(), version: this.store.versionOf(h) };
       }
       case 'exists': return { ok: true, found: this.live(req.key, atMs) !== ABSENT };
@@ -162,6 +177,7 @@ export class Shard {
         : this.scan(req.prefix, req.cursor, req.limit, req.withValues === true, atMs);
       case 'mget': return this.mget(req.keys, atMs);
       case 'count': return { ok: true, integer: BigInt(this.liveCount(atMs)) };
+      case 'call': return this.call(req, this.keyAccess(atMs, 0, this.readRandom));
       default: return unreachable(req, 'read');
     }
   }
@@ -198,6 +214,7 @@ export class Shard {
 
   private getRange(key: Bytes, start: number, end: number, atMs: number): Reply {
     const h = this.live(key, atMs);
+    if (h !== ABSENT && !this.isString(h)) return WRONG_KIND;
     const value = h !== ABSENT ? this.store.valueOf(h) : EMPTY;
     const n = value.length;
     // Redis GETRANGE: negative offsets count from the end; end is inclusive.
@@ -260,7 +277,8 @@ export class Shard {
   /** A SCAN item: copies, since the store's views do not outlive its next change. */
   private scanItemOf(h: Handle, withValues: boolean): ScanItem {
     const key = this.store.keyOf(h).slice();
-    return withValues
+    // A collection has no one value to list: its key comes alone.
+    return withValues && this.isString(h)
       ? { key, value: this.store.valueOf(h).slice(), version: this.store.versionOf(h) }
       : { key, version: this.store.versionOf(h) };
   }
@@ -287,7 +305,8 @@ export class Shard {
     let replyBytes = 0;
     for (const key of keys) {
       const h = this.live(key, atMs);
-      if (h === ABSENT) {
+      // As Redis's MGET: a key holding a collection reads as absent.
+      if (h === ABSENT || !this.isString(h)) {
         items.push({ found: false });
         continue;
       }
@@ -352,6 +371,7 @@ export class Shard {
       case 'flush': return this.flush();
       case 'expireKeys': return this.expireKeys(cmd.keys);
       case 'tx': return this.tx(cmd);
+      case 'call': return this.call(cmd, this.keyAccess(this.applyAtMs, this.applyVersion, Random.fromSeed(this.applyVersion)));
       case 'noop': return { ok: true };
       default: return unreachable(cmd, 'command');
     }
@@ -390,6 +410,8 @@ export class Shard {
         return errReply('VERSION_MISMATCH', `expected version ${cmd.expectedVersion}, key has version ${have}`, have);
       }
     }
+    // SET ... GET (GETSET) reads the old value first, and a collection has none (Redis refuses with WRONGTYPE).
+    if (cmd.returnPrevious && current !== ABSENT && !this.isString(current)) return WRONG_KIND;
     let expireAtMs = 0;
     if (cmd.expireAtMs !== undefined) expireAtMs = cmd.expireAtMs;
     else if (cmd.keepTtl) expireAtMs = this.expireAtOf(current);
@@ -417,6 +439,7 @@ export class Shard {
         return errReply('VERSION_MISMATCH', `expected version ${cmd.expectedVersion}, key has version ${have}`, have);
       }
     }
+    if (cmd.returnPrevious && current !== ABSENT && !this.isString(current)) return WRONG_KIND;
     const reply: OkReply = { ok: true, found: current !== ABSENT };
     if (cmd.returnPrevious) {
       reply.previousFound = current !== ABSENT;
@@ -428,6 +451,7 @@ export class Shard {
 
   private incr(key: Bytes, delta: bigint): Reply {
     const current = this.current(key);
+    if (current !== ABSENT && !this.isString(current)) return WRONG_KIND;
     let base = 0n;
     if (current !== ABSENT) {
       const parsed = parseInt64(this.store.valueOf(current));
@@ -444,6 +468,7 @@ export class Shard {
 
   private incrFloat(key: Bytes, delta: number): Reply {
     const current = this.current(key);
+    if (current !== ABSENT && !this.isString(current)) return WRONG_KIND;
     let base = 0;
     if (current !== ABSENT) {
       const parsed = parseFiniteFloat(this.store.valueOf(current));
@@ -459,6 +484,7 @@ export class Shard {
 
   private append(key: Bytes, value: Bytes): Reply {
     const current = this.current(key);
+    if (current !== ABSENT && !this.isString(current)) return WRONG_KIND;
     const old = current !== ABSENT ? this.store.valueOf(current) : EMPTY;
     if (old.length + value.length > this.limits.valueBytesMax) {
       return errReply('VALUE_TOO_LARGE', `appending would make the value ${old.length + value.length} bytes; the limit is ${this.limits.valueBytesMax}`);
@@ -477,19 +503,20 @@ export class Shard {
     if (expireAtMs === undefined) {
       // PERSIST: "found" tells whether a TTL was removed.
       if (this.store.expireAtOf(current) === 0) return { ok: true, found: false, version: this.store.versionOf(current) };
-      const version = this.put(key, current, this.store.valueOf(current), 0);
+      const version = this.reexpire(key, current, 0);
       return { ok: true, found: true, version };
     }
     if (expireAtMs <= this.applyAtMs) {
       this.remove(key, current);
       return { ok: true, found: true };
     }
-    const version = this.put(key, current, this.store.valueOf(current), expireAtMs);
+    const version = this.reexpire(key, current, expireAtMs);
     return { ok: true, found: true, version };
   }
 
   private setRange(key: Bytes, offset: number, value: Bytes): Reply {
     const current = this.current(key);
+    if (current !== ABSENT && !this.isString(current)) return WRONG_KIND;
     const old = current !== ABSENT ? this.store.valueOf(current) : EMPTY;
     if (value.length === 0) return { ok: true, integer: BigInt(old.length), version: this.versionOf(current) };
     const newLength = Math.max(old.length, offset + value.length);
@@ -504,6 +531,7 @@ export class Shard {
   private getEx(cmd: Op<'getEx'>): Reply {
     const current = this.current(cmd.key);
     if (current === ABSENT) return { ok: true, found: false };
+    if (!this.isString(current)) return WRONG_KIND;
     // A copy for the reply, taken before the write below moves or reuses the record.
     const value = this.store.valueOf(current).slice();
     let version = this.store.versionOf(current);
@@ -572,7 +600,7 @@ export class Shard {
   private replyValueBytesOf(op: Request): number {
     const valueLength = (key: Bytes): number => {
       const h = this.live(key, this.applyAtMs);
-      return h === ABSENT ? 0 : this.store.valueOf(h).length;
+      return h === ABSENT || !this.isString(h) ? 0 : this.store.valueOf(h).length;
     };
     switch (op.op) {
       case 'get': case 'getEx': case 'getRange': return valueLength(op.key);
@@ -605,18 +633,97 @@ export class Shard {
    * views into ring memory) at the applying entry's version; `current` is
    * the key's handle or ABSENT. Returns the version.
    */
-  private put(key: Bytes, current: Handle, value: Bytes, expireAtMs: number): number {
+  private put(key: Bytes, current: Handle, value: Bytes, expireAtMs: number, type: ValueType = ValueType.STRING): number {
     assert(value.length <= this.limits.valueBytesMax, 'stored value exceeds the value limit');
     const version = this.applyVersion;
     assert(version > 0 && version === this.lastIndex, 'a store happens only while applying an entry');
-    this.bytesHeld += current !== ABSENT ? value.length - this.store.valueOf(current).length : key.length + value.length;
-    this.store.set(key, value, version, expireAtMs);
+    this.bytesHeld += current !== ABSENT ? value.length - this.valueBytesOf(current) : key.length + value.length;
+    this.store.set(key, value, version, expireAtMs, type);
     return version;
   }
 
+  /** put() for a large collection (the store keeps the object). */
+  private putCollection(key: Bytes, current: Handle, collection: Collection, expireAtMs: number): number {
+    const version = this.applyVersion;
+    assert(version > 0 && version === this.lastIndex, 'a store happens only while applying an entry');
+    // Measured before the store holds it: a replaced record may be this very collection (a new expiry).
+    const bytes = collection.memoryBytes;
+    this.bytesHeld += current !== ABSENT ? bytes - this.valueBytesOf(current) : key.length + bytes;
+    this.store.setCollection(key, collection, version, expireAtMs);
+    return version;
+  }
+
+  /** The key's value as it is, under a new expiry (0 = none), at this entry's version: EXPIRE and PERSIST on any type. */
+  private reexpire(key: Bytes, h: Handle, expireAtMs: number): number {
+    const collection = this.store.collectionOf(h);
+    if (collection !== null) return this.putCollection(key, h, collection, expireAtMs);
+    return this.put(key, h, this.store.valueOf(h), expireAtMs, this.store.typeOf(h));
+  }
+
   private remove(key: Bytes, h: Handle): void {
-    this.bytesHeld -= key.length + this.store.valueOf(h).length;
+    this.bytesHeld -= key.length + this.valueBytesOf(h);
     assert(this.store.delete(key), 'removing a key that is not stored');
+  }
+
+  /** Bytes the key's value holds: a string's or compact encoding's length, or a large collection's memory. */
+  private valueBytesOf(h: Handle): number {
+    const collection = this.store.collectionOf(h);
+    return collection !== null ? collection.memoryBytes : this.store.valueOf(h).length;
+  }
+
+  private isString(h: Handle): boolean {
+    return this.store.typeOf(h) === ValueType.STRING;
+  }
+
+  // ---- data commands ----------------------------------------------------------
+
+  /** A data command (core/types/), on this shard's keys through `keys`. */
+  private call(req: Op<'call'>, keys: KeyAccess): Reply {
+    const command = dataCommandOf(req.name);
+    assert(command !== undefined, () => `an unknown data command ${req.name} passed validation`);
+    assert(command.write === (keys.version > 0), () => `${req.name} run as a ${keys.version > 0 ? 'write' : 'read'}`);
+    return command.run(keys, req.args);
+  }
+
+  /**
+   * The shard's keys as a data command sees them (core/types/key-access.ts):
+   * at `atMs`; writable when `version` > 0 (the entry being applied).
+   */
+  private keyAccess(atMs: number, version: number, random: Random): KeyAccess {
+    const store = this.store;
+    const writing = version > 0;
+    const assertWriting = (): void => assert(writing, 'a read changed the state');
+    const keepOr = (h: Handle, expireAtMs: number | undefined): number => expireAtMs ?? this.expireAtOf(h);
+    return {
+      atMs, version, limits: this.limits, random,
+      find: (key) => (writing ? this.current(key) : this.live(key, atMs)),
+      typeOf: (h) => store.typeOf(h),
+      bytesOf: (h) => store.valueOf(h),
+      collectionOf: (h) => store.collectionOf(h),
+      versionOf: (h) => store.versionOf(h),
+      expireAtOf: (h) => store.expireAtOf(h),
+      putBytes: (key, h, type, bytes, expireAtMs) => {
+        assertWriting();
+        this.put(key, h, bytes, keepOr(h, expireAtMs), type);
+        return store.lookup(key);
+      },
+      putCollection: (key, h, collection, expireAtMs) => {
+        assertWriting();
+        this.putCollection(key, h, collection, keepOr(h, expireAtMs));
+        return store.lookup(key);
+      },
+      edit: (h, change) => {
+        assertWriting();
+        const before = this.valueBytesOf(h);
+        const result = store.editCollection(h, version, change);
+        this.bytesHeld += this.valueBytesOf(h) - before;
+        return result;
+      },
+      remove: (key, h) => {
+        assertWriting();
+        this.remove(key, h);
+      },
+    };
   }
 
   // ---- snapshot and digest --------------------------------------------------
@@ -660,15 +767,17 @@ export class Shard {
     const digest = new ContentDigest();
     const summary = readSnapshot(bytes, (e) => {
       if (e.key.length > limits.keyBytesMax) throw new SnapshotError(`a key of ${e.key.length} bytes is over the limit of ${limits.keyBytesMax}`);
-      if (e.value.length > limits.valueBytesMax) {
-        throw new SnapshotError(`a value of ${e.value.length} bytes is over the limit of ${limits.valueBytesMax}`);
+      const value = restoredValue(e.type, e.value);
+      if (!isCollection(value) && value.length > limits.valueBytesMax) {
+        throw new SnapshotError(`a value of ${value.length} bytes is over the limit of ${limits.valueBytesMax}`);
       }
       const countBefore = store.count;
-      store.set(e.key, e.value, e.version, e.expireAtMs);
+      if (isCollection(value)) store.setCollection(e.key, value, e.version, e.expireAtMs);
+      else store.set(e.key, value, e.version, e.expireAtMs, e.type);
       // A replace instead of an insert: the shard is thrown away, so no need to look before.
       if (store.count === countBefore) throw new SnapshotError('a key appears twice');
-      digest.add(e.key, 0, e.key.length, e.value, 0, e.value.length, e.version, e.expireAtMs);
-      shard.bytesHeld += e.key.length + e.value.length;
+      digest.add(e.key, 0, e.key.length, e.value, 0, e.value.length, e.version, e.expireAtMs, e.type);
+      shard.bytesHeld += e.key.length + (isCollection(value) ? value.memoryBytes : value.length);
     });
     if (digest.lo !== summary.digestLo || digest.hi !== summary.digestHi) {
       throw new SnapshotError('the entries do not match the digest in the trailer (damaged in storage or transit?)');
@@ -687,6 +796,7 @@ export class Shard {
    * nothing is sorted, copied or encoded.
    */
   digest(): string {
+    // (A large collection is hashed through its image: Collection.encode.)
     const content = this.store.contentDigest();
     const hash = new Fnv64();
     hash.addInt(this.lastIndex);
@@ -697,4 +807,14 @@ export class Shard {
     hash.addU32(content.hi);
     return hash.hex();
   }
+}
+
+/** A snapshot entry's value as the store keeps it: a string's bytes, a compact encoding, or a rebuilt large collection. */
+function restoredValue(type: ValueType, bytes: Uint8Array): Uint8Array | Collection {
+  if (type === ValueType.STRING) return bytes;
+  const codec = collectionCodecOf(type);
+  if (codec === undefined) throw new SnapshotError(`an entry of type ${type}, which this build does not know`);
+  const value = codec.restore(bytes);
+  if (typeof value === 'string') throw new SnapshotError(`an entry of type ${type} is malformed: ${value}`);
+  return value;
 }

@@ -38,8 +38,8 @@ export class SnapshotJob {
   /** Begin capturing `store` at `applied` (the shard's applied index, term and timestamp). */
   constructor(private readonly store: ShardStore, readonly applied: SnapshotApplied, initialBytes = SNAPSHOT_STEP_BYTES * 2) {
     this.writer = new ByteWriter(Math.max(SNAPSHOT_HEADER_BYTES, initialBytes));
-    this.capture = store.beginCapture(applied.index, (k, ks, kl, v, vs, vl, version, expireAtMs) => {
-      writeSnapshotEntry(this.writer, k, ks, kl, v, vs, vl, version, expireAtMs);
+    this.capture = store.beginCapture(applied.index, (k, ks, kl, v, vs, vl, version, expireAtMs, type) => {
+      writeSnapshotEntry(this.writer, k, ks, kl, v, vs, vl, version, expireAtMs, type);
     });
     writeSnapshotHeader(this.writer, { applied, count: this.capture.count });
   }

@@ -8,8 +8,9 @@
 //
 // Layout (little-endian): header: magic u32, format u8, index f64, term f64,
 // timestampMs f64, entry count u32; per entry: key (u32 length + bytes),
-// value (u32 length + bytes), version f64, expireAtMs f64; trailer: digest
-// lo u32, digest hi u32.
+// value (u32 length + bytes), version f64, expireAtMs f64, type u8
+// (core/store/value-type.ts; format 3 on: a format-2 snapshot holds strings
+// only); trailer: digest lo u32, digest hi u32.
 //
 // Reading checks everything a damaged or foreign buffer could get wrong
 // (magic, format, lengths, numbers, versions beyond the index, entry count,
@@ -18,14 +19,20 @@
 // duplicate keys, the digest).
 
 import { ByteReader, type ByteWriter } from '../ring/byte-writer.js';
+import { isValueType, ValueType } from '../store/value-type.js';
 
 /** "PSNP": a buffer that is not a shard snapshot is refused before anything is read from it. */
 const SNAPSHOT_MAGIC = 0x504e5350;
-/** Bumped when the layout changes; a reader refuses formats it does not know. 2: any entry order, a digest trailer. */
-const SNAPSHOT_FORMAT = 2;
+/**
+ * Bumped when the layout changes; a reader refuses formats it does not know.
+ * 2: any entry order, a digest trailer. 3: each entry's type.
+ */
+const SNAPSHOT_FORMAT = 3;
+/** The older format this build still reads (its entries are all strings). */
+const SNAPSHOT_FORMAT_STRINGS_ONLY = 2;
 /** Bytes of the header, of an entry beyond its key and value, and of the trailer. */
 export const SNAPSHOT_HEADER_BYTES = 4 + 1 + 8 + 8 + 8 + 4;
-export const SNAPSHOT_ENTRY_FIXED_BYTES = 4 + 4 + 8 + 8;
+export const SNAPSHOT_ENTRY_FIXED_BYTES = 4 + 4 + 8 + 8 + 1;
 export const SNAPSHOT_TRAILER_BYTES = 4 + 4;
 
 export interface SnapshotApplied {
@@ -51,6 +58,7 @@ export interface SnapshotEntry {
   value: Uint8Array;
   version: number;
   expireAtMs: number;
+  type: ValueType;
 }
 
 /** A snapshot's bytes are not a valid snapshot: damaged, cut short, foreign, or inconsistent. */
@@ -80,11 +88,12 @@ export function writeSnapshotTrailer(w: ByteWriter, digestLo: number, digestHi: 
 
 /** One entry: the key is `keyLength` bytes of `keyBytes` from `keyStart`, the value likewise. */
 export function writeSnapshotEntry(w: ByteWriter, keyBytes: Uint8Array, keyStart: number, keyLength: number,
-  valueBytes: Uint8Array, valueStart: number, valueLength: number, version: number, expireAtMs: number): void {
+  valueBytes: Uint8Array, valueStart: number, valueLength: number, version: number, expireAtMs: number, type: ValueType): void {
   w.bytesFieldOf(keyBytes, keyStart, keyLength);
   w.bytesFieldOf(valueBytes, valueStart, valueLength);
   w.f64(version);
   w.f64(expireAtMs);
+  w.u8(type);
 }
 
 function isCount(n: number): boolean {
@@ -103,14 +112,22 @@ export function readSnapshot(bytes: Uint8Array, onEntry: (entry: SnapshotEntry) 
   try {
     if (bytes.length < SNAPSHOT_HEADER_BYTES || r.u32() !== SNAPSHOT_MAGIC) throw new SnapshotError('not a shard snapshot (bad magic or cut short)');
     const format = r.u8();
-    if (format !== SNAPSHOT_FORMAT) throw new SnapshotError(`unknown format ${format} (this build reads ${SNAPSHOT_FORMAT})`);
+    if (format !== SNAPSHOT_FORMAT && format !== SNAPSHOT_FORMAT_STRINGS_ONLY) {
+      throw new SnapshotError(`unknown format ${format} (this build reads ${SNAPSHOT_FORMAT_STRINGS_ONLY} and ${SNAPSHOT_FORMAT})`);
+    }
     const applied = { index: r.f64(), term: r.f64(), timestampMs: r.f64() };
     if (!isCount(applied.index) || !isCount(applied.term) || !(Number.isFinite(applied.timestampMs) && applied.timestampMs >= 0)) {
       throw new SnapshotError('index or term is not a non-negative integer, or the timestamp is not a time');
     }
     const count = r.u32();
     for (let i = 0; i < count; i++) {
-      const entry = { key: r.bytesView(), value: r.bytesView(), version: r.f64(), expireAtMs: r.f64() };
+      const key = r.bytesView();
+      const value = r.bytesView();
+      const version = r.f64();
+      const expireAtMs = r.f64();
+      const type = format === SNAPSHOT_FORMAT_STRINGS_ONLY ? ValueType.STRING : r.u8();
+      if (!isValueType(type)) throw new SnapshotError(`entry ${i} has unknown type ${type}`);
+      const entry: SnapshotEntry = { key, value, version, expireAtMs, type };
       if (!isCount(entry.version) || entry.version === 0 || entry.version > applied.index) {
         throw new SnapshotError(`entry ${i} has version ${entry.version}, outside 1..${applied.index}`);
       }

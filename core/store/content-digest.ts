@@ -45,16 +45,18 @@ export class ContentDigest {
 
   /** Add an entry: key and value are `length` bytes of their arrays from `start` (an EntryFields callback). */
   readonly add = (key: Uint8Array, keyStart: number, keyLength: number, value: Uint8Array, valueStart: number, valueLength: number,
-    version: number, expireAtMs: number): void => {
-    this.hashEntry(key, keyStart, keyLength, value, valueStart, valueLength, version, expireAtMs);
+    version: number, expireAtMs: number, type = 0): void => {
+    this.hashEntry(key, keyStart, keyLength, value, valueStart, valueLength, version, expireAtMs, type);
     this.lo = (this.lo + this.a) >>> 0;
     this.hi = (this.hi + this.b) >>> 0;
   };
 
   private hashEntry(key: Uint8Array, keyStart: number, keyLength: number, value: Uint8Array, valueStart: number,
-    valueLength: number, version: number, expireAtMs: number): void {
+    valueLength: number, version: number, expireAtMs: number, type: number): void {
     this.a = LANE_A_SEED;
     this.b = LANE_B_SEED;
+    // A collection's type goes in first (a string's, 0, does not: strings hash as they always have).
+    if (type !== 0) this.word(0x7f000000 | type);
     // Each length goes in before its bytes, so the key/value boundary counts ("ab"+"c" is not "a"+"bc").
     this.word(keyLength);
     this.bytes(key, keyStart, keyLength);

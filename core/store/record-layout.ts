@@ -6,7 +6,7 @@
 //   0       8     version          f64 (a log index, up to 2^53)
 //   8       4     value length     u32 (LARGE: the id of the value's own buffer)
 //   12      2     key length       u16 (keys are at most 16 KiB)
-//   14      1     flags            FLAG_EXPIRY | FLAG_LARGE | FLAG_FREE
+//   14      1     flags            FLAG_EXPIRY | FLAG_LARGE | FLAG_FREE | type << TYPE_SHIFT
 //   -- when FLAG_EXPIRY:
 //   16      8     expireAtMs       f64 (ms since the epoch, up to 2^53)
 //   24      4     expiry position  u32 (its slot in the expiry index)
@@ -29,6 +29,13 @@ export const FLAG_LARGE = 2;
  * the header stays, so a freed record's size can still be read.
  */
 export const FLAG_FREE = 4;
+/**
+ * Bits 3..5: the value's type (value-type.ts; 0 = string). A LARGE record of
+ * a collection type keeps a collection object (collection.ts) where a large
+ * string keeps its buffer.
+ */
+export const TYPE_SHIFT = 3;
+export const TYPE_MASK = 0x7 << TYPE_SHIFT;
 
 export const OFFSET_VERSION = 0;
 export const OFFSET_VALUE_LENGTH = 8;

@@ -4,10 +4,12 @@
 // and a snapshot capture (store-capture.ts) that may go on reading an arena
 // the store has already dropped (a FLUSHALL during the snapshot).
 
+import { isCollection, type Collection } from './collection.js';
 import {
   FLAG_EXPIRY, FLAG_LARGE, HEADER_BYTES, HEADER_EXPIRY_BYTES, OFFSET_EXPIRE_AT, OFFSET_FLAGS, OFFSET_KEY_LENGTH,
-  OFFSET_VALUE_LENGTH, OFFSET_VERSION, recordBytes,
+  OFFSET_VALUE_LENGTH, OFFSET_VERSION, recordBytes, TYPE_MASK, TYPE_SHIFT,
 } from './record-layout.js';
+import type { ValueType } from './value-type.js';
 import { PAGE_UNITS, type SlabArena } from './slab-arena.js';
 
 const PAGE_MASK = PAGE_UNITS - 1;
@@ -25,6 +27,14 @@ export function wordIndex(addr: number, offset: number): number {
 export function recordFlags(arena: SlabArena, addr: number): number {
   return arena.pagesU8[addr >>> 17]![byteIndex(addr, OFFSET_FLAGS)]!;
 }
+
+/** What the record's value is: a string or a collection type (value-type.ts). */
+export function recordType(arena: SlabArena, addr: number): ValueType {
+  return ((recordFlags(arena, addr) & TYPE_MASK) >>> TYPE_SHIFT) as ValueType;
+}
+
+/** A large value: a string's own buffer, or a collection object. */
+export type LargeValue = Uint8Array | Collection;
 
 export function recordKeyLength(arena: SlabArena, addr: number): number {
   const page = arena.pagesU8[addr >>> 17]!;
@@ -62,25 +72,32 @@ export function recordAllocBytes(arena: SlabArena, addr: number): number {
 /**
  * Receives one entry's fields: the key is `keyLength` bytes of `keyBytes`
  * from `keyStart`, the value `valueLength` bytes of `valueBytes` from
- * `valueStart`. The arrays are the store's own memory: read them during the
+ * `valueStart` (a collection's: its compact encoding, or its large image),
+ * and its type. The arrays are the store's own memory: read them during the
  * call, keep nothing.
  */
 export type EntryFields = (keyBytes: Uint8Array, keyStart: number, keyLength: number,
-  valueBytes: Uint8Array, valueStart: number, valueLength: number, version: number, expireAtMs: number) => void;
+  valueBytes: Uint8Array, valueStart: number, valueLength: number, version: number, expireAtMs: number, type: ValueType) => void;
 
-/** Hand the live record at `addr` to `fn`, its large value (if any) taken from `largeValues`; returns the value's length. */
-export function readRecord(arena: SlabArena, largeValues: readonly (Uint8Array | null)[], addr: number, fn: EntryFields): number {
+/**
+ * Hand the live record at `addr` to `fn`, its large value (if any) taken
+ * from `largeValues` (a large collection is encoded for it); returns the
+ * value's length.
+ */
+export function readRecord(arena: SlabArena, largeValues: readonly (LargeValue | null)[], addr: number, fn: EntryFields): number {
   const keyStart = recordKeyStart(arena, addr);
   const keyLength = recordKeyLength(arena, addr);
   const page = arena.pagesU8[addr >>> 17]!;
   const word = recordValueWord(arena, addr);
   const version = recordVersion(arena, addr);
   const expireAtMs = recordExpireAt(arena, addr);
+  const type = recordType(arena, addr);
   if ((recordFlags(arena, addr) & FLAG_LARGE) !== 0) {
-    const value = largeValues[word]!;
-    fn(page, keyStart, keyLength, value, 0, value.length, version, expireAtMs);
+    const large = largeValues[word]!;
+    const value = isCollection(large) ? large.encode() : large;
+    fn(page, keyStart, keyLength, value, 0, value.length, version, expireAtMs, type);
     return value.length;
   }
-  fn(page, keyStart, keyLength, page, keyStart + keyLength, word, version, expireAtMs);
+  fn(page, keyStart, keyLength, page, keyStart + keyLength, word, version, expireAtMs, type);
   return word;
 }

@@ -35,7 +35,7 @@
 import { assert } from '../assert.js';
 import { ContentDigest } from './content-digest.js';
 import { FLAG_FREE } from './record-layout.js';
-import { readRecord, recordAllocBytes, recordFlags, recordKeyLength, recordVersion, type EntryFields } from './record-read.js';
+import { readRecord, recordAllocBytes, recordFlags, recordKeyLength, recordVersion, type EntryFields, type LargeValue } from './record-read.js';
 import { SIZE_CLASS_BYTES, sizeClassOf, RECORD_ALIGN_BYTES } from './size-classes.js';
 import { pageFirstUnit, PAGE_UNITS, type SlabArena } from './slab-arena.js';
 
@@ -45,7 +45,7 @@ export type CaptureSink = EntryFields;
 /** What the store hands a capture when it begins: its memory and its key count at the capture's version. */
 export interface CaptureStart {
   arena: SlabArena;
-  largeValues: readonly (Uint8Array | null)[];
+  largeValues: readonly (LargeValue | null)[];
   version: number;
   count: number;
 }
@@ -58,7 +58,7 @@ export class StoreCapture {
   /** The order-free digest (content-digest.ts) of the entries emitted so far: the state's at the version once walked. */
   readonly digest = new ContentDigest();
   private readonly arena: SlabArena;
-  private readonly largeValues: readonly (Uint8Array | null)[];
+  private readonly largeValues: readonly (LargeValue | null)[];
   /** Where the walk ends: the arena's last page and its carved units when the capture began. */
   private readonly endPage: number;
   private readonly endUnit: number;
@@ -75,9 +75,9 @@ export class StoreCapture {
   private readonly emitFields: EntryFields;
 
   constructor(start: CaptureStart, sink: CaptureSink) {
-    this.emitFields = (k, ks, kl, v, vs, vl, version, expireAtMs) => {
-      this.digest.add(k, ks, kl, v, vs, vl, version, expireAtMs);
-      sink(k, ks, kl, v, vs, vl, version, expireAtMs);
+    this.emitFields = (k, ks, kl, v, vs, vl, version, expireAtMs, type) => {
+      this.digest.add(k, ks, kl, v, vs, vl, version, expireAtMs, type);
+      sink(k, ks, kl, v, vs, vl, version, expireAtMs, type);
     };
     this.arena = start.arena;
     this.largeValues = start.largeValues;

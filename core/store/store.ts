@@ -14,7 +14,11 @@
 //   keyOf / valueOf(handle)     -> a view of the bytes
 //   compareKey / keyHasPrefix(handle, bytes)          key order and prefix, no view
 //   versionOf / expireAtOf(handle) -> number (expiry 0 = none)
-//   set(key, value, version, expireAtMs) -> handle    insert or replace
+//   typeOf(handle) -> ValueType; collectionOf(handle)  a large collection's object, or null
+//   set(key, value, version, expireAtMs, type?) -> handle    insert or replace (a string, or a
+//                               collection's compact encoding)
+//   setCollection(key, collection, version, expireAtMs) -> handle    a large collection
+//   editCollection(handle, version, edit)             change a large collection in place
 //   delete(key)                 -> whether it was there
 //   count, expiringCount
 //   forEach(fn(handle)), forEachExpiring(fn(handle))  every key (with an expiry) once
@@ -43,20 +47,23 @@
 
 import { assert } from '../assert.js';
 import type { Random } from '../random.js';
+import { isCollection, type Collection } from './collection.js';
 import { ContentDigest } from './content-digest.js';
 import { ExpiryIndex } from './expiry-index.js';
 import { HashIndex, REHASH_MOVES_PER_WRITE } from './hash-index.js';
 import { keyHashDefault, type KeyHash } from './key-hash.js';
 import {
   FLAG_EXPIRY, FLAG_FREE, FLAG_LARGE, isLargeValue, OFFSET_EXPIRE_AT, OFFSET_EXPIRY_POSITION,
-  OFFSET_FLAGS, OFFSET_KEY_LENGTH, OFFSET_VALUE_LENGTH, OFFSET_VERSION, recordBytes, STORE_KEY_BYTES_MAX,
+  OFFSET_FLAGS, OFFSET_KEY_LENGTH, OFFSET_VALUE_LENGTH, OFFSET_VERSION, recordBytes, STORE_KEY_BYTES_MAX, TYPE_MASK, TYPE_SHIFT,
 } from './record-layout.js';
 import {
-  byteIndex, readRecord, recordAllocBytes, recordExpireAt, recordKeyLength, recordKeyStart, recordVersion, wordIndex,
+  byteIndex, readRecord, recordAllocBytes, recordExpireAt, recordKeyLength, recordKeyStart, recordType, recordVersion, wordIndex,
+  type LargeValue,
 } from './record-read.js';
 import { sizeClassOf } from './size-classes.js';
 import { PAGE_UNITS, SlabArena } from './slab-arena.js';
 import { StoreCapture, type CaptureSink } from './store-capture.js';
+import { ValueType } from './value-type.js';
 
 /**
  * Slots of a new, empty index. Small, so an empty shard costs little (the
@@ -105,8 +112,10 @@ export class ShardStore {
   private arena = new SlabArena();
   private index: HashIndex;
   private readonly expiry: ExpiryIndex;
-  /** Values over the inline limit, by id; freed ids are reused (LIFO, deterministic). */
-  private largeValues: (Uint8Array | null)[] = [];
+  /** Values over the inline limit and large collections, by id; freed ids are reused (LIFO, deterministic). */
+  private largeValues: (LargeValue | null)[] = [];
+  /** Bytes counted in largeBytes for each id (a collection's size changes while it is edited in place). */
+  private largeCharged: number[] = [];
   private largeFreeIds: number[] = [];
   private largeBytes = 0;
   private readonly keyHash: KeyHash;
@@ -169,12 +178,28 @@ export class ShardStore {
     return this.u8Of(handle).subarray(start, start + this.keyLength(handle));
   }
 
+  /** A string's value, or a small collection's compact encoding (never a large collection: see collectionOf). */
   valueOf(handle: number): Uint8Array {
     const page = this.u8Of(handle);
     const length = this.u32Of(handle)[wordIndex(handle, OFFSET_VALUE_LENGTH)]!;
-    if ((page[byteIndex(handle, OFFSET_FLAGS)]! & FLAG_LARGE) !== 0) return this.largeValues[length]!;
+    if ((page[byteIndex(handle, OFFSET_FLAGS)]! & FLAG_LARGE) !== 0) {
+      const large = this.largeValues[length]!;
+      assert(!isCollection(large), 'valueOf a large collection: read it with collectionOf');
+      return large;
+    }
     const start = this.keyStart(handle) + this.keyLength(handle);
     return page.subarray(start, start + length);
+  }
+
+  typeOf(handle: number): ValueType {
+    return recordType(this.arena, handle);
+  }
+
+  /** The key's large collection, or null when it holds a string or a compact collection (read those with valueOf). */
+  collectionOf(handle: number): Collection | null {
+    if ((this.u8Of(handle)[byteIndex(handle, OFFSET_FLAGS)]! & FLAG_LARGE) === 0) return null;
+    const large = this.largeValues[this.u32Of(handle)[wordIndex(handle, OFFSET_VALUE_LENGTH)]!]!;
+    return isCollection(large) ? large : null;
   }
 
   versionOf(handle: number): number {
@@ -283,9 +308,41 @@ export class ShardStore {
    * replacing what was there; returns the key's handle. Both byte arrays
    * are copied (they may be views into this store's own records).
    */
-  set(key: Uint8Array, value: Uint8Array, version: number, expireAtMs: number): number {
-    assert(key.length <= this.options.keyBytesMax, 'key over the key limit');
+  set(key: Uint8Array, value: Uint8Array, version: number, expireAtMs: number, type: ValueType = ValueType.STRING): number {
     assert(value.length <= this.options.valueBytesMax, 'value over the value limit');
+    return this.put(key, value, version, expireAtMs, type);
+  }
+
+  /** Store a large collection under `key` (the store keeps the object; the caller gives it up), replacing what was there. */
+  setCollection(key: Uint8Array, collection: Collection, version: number, expireAtMs: number): number {
+    assert(collection.type !== ValueType.STRING, 'a collection has a collection type');
+    return this.put(key, collection, version, expireAtMs, collection.type);
+  }
+
+  /**
+   * Change the large collection at `handle` in place, as the write at
+   * `version`: a snapshot in progress takes its image first, the record
+   * takes the version, the memory it holds is counted again after. `edit`
+   * must not call the store.
+   */
+  editCollection<R>(handle: number, version: number, edit: (collection: Collection) => R): R {
+    const collection = this.collectionOf(handle);
+    assert(collection !== null, 'editCollection on a key without a large collection');
+    assert(Number.isSafeInteger(version) && version >= this.versionOf(handle), 'an edit does not go back in versions');
+    if (this.captures.length > 0) {
+      this.assertNewerThanCaptures(version);
+      this.preserveForCaptures(handle);
+    }
+    const result = edit(collection);
+    const id = this.u32Of(handle)[wordIndex(handle, OFFSET_VALUE_LENGTH)]!;
+    this.largeBytes += collection.memoryBytes - this.largeCharged[id]!;
+    this.largeCharged[id] = collection.memoryBytes;
+    this.f64Of(handle)[(handle & PAGE_MASK) + OFFSET_VERSION / 8] = version;
+    return result;
+  }
+
+  private put(key: Uint8Array, value: Uint8Array | Collection, version: number, expireAtMs: number, type: ValueType): number {
+    assert(key.length <= this.options.keyBytesMax, 'key over the key limit');
     assert(Number.isSafeInteger(version) && version > 0, 'a version is a positive log index');
     assert(Number.isSafeInteger(expireAtMs) && expireAtMs >= 0, 'an expiry is a non-negative ms count');
     const hash = this.keyHash(key, 0, key.length);
@@ -296,17 +353,19 @@ export class ShardStore {
       if (old !== 0) this.preserveForCaptures(old);
     }
     const hasExpiry = expireAtMs !== 0;
-    const large = isLargeValue(key.length, value.length);
-    const bytes = recordBytes(key.length, large ? 0 : value.length, hasExpiry);
+    const large = isCollection(value) || isLargeValue(key.length, value.length);
+    const bytes = recordBytes(key.length, large ? 0 : (value as Uint8Array).length, hasExpiry);
     let addr: number;
     if (old !== 0 && this.canRewriteInPlace(old, bytes, hasExpiry)) {
       addr = old;
       this.releaseLargeValue(old);
       this.writeValue(addr, value, large);
+      this.writeType(addr, type);
       if (hasExpiry) this.f64Of(addr)[(addr & PAGE_MASK) + OFFSET_EXPIRE_AT / 8] = expireAtMs;
     } else {
       addr = this.arena.alloc(bytes);
       this.writeHeader(addr, key.length, hasExpiry);
+      this.writeType(addr, type);
       this.u8Of(addr).set(key, this.keyStart(addr));
       this.writeValue(addr, value, large);
       if (hasExpiry) this.f64Of(addr)[(addr & PAGE_MASK) + OFFSET_EXPIRE_AT / 8] = expireAtMs;
@@ -349,6 +408,7 @@ export class ShardStore {
     this.index = this.newIndex();
     this.expiry.clear();
     this.largeValues = [];
+    this.largeCharged = [];
     this.largeFreeIds = [];
     this.largeBytes = 0;
   }
@@ -443,29 +503,43 @@ export class ShardStore {
     page[byteIndex(addr, OFFSET_FLAGS)] = hasExpiry ? FLAG_EXPIRY : 0;
   }
 
-  /** Write the value (inline after the key, or into its own buffer) and its length; the flags' LARGE bit follows. */
-  private writeValue(addr: number, value: Uint8Array, large: boolean): void {
+  private writeType(addr: number, type: ValueType): void {
     const page = this.u8Of(addr);
     const flagsAt = byteIndex(addr, OFFSET_FLAGS);
-    let lengthField = value.length;
+    page[flagsAt] = (page[flagsAt]! & ~TYPE_MASK) | (type << TYPE_SHIFT);
+  }
+
+  /**
+   * Write the value (inline after the key, or kept apart: a copy of a large
+   * string, a collection's object) and its length or id; the flags' LARGE
+   * bit follows.
+   */
+  private writeValue(addr: number, value: Uint8Array | Collection, large: boolean): void {
+    const page = this.u8Of(addr);
+    const flagsAt = byteIndex(addr, OFFSET_FLAGS);
     if (large) {
       const id = this.largeFreeIds.length > 0 ? this.largeFreeIds.pop()! : this.largeValues.length;
-      this.largeValues[id] = value.slice();
-      this.largeBytes += value.length;
-      lengthField = id;
+      const stored = isCollection(value) ? value : value.slice();
+      const charged = isCollection(stored) ? stored.memoryBytes : stored.length;
+      this.largeValues[id] = stored;
+      this.largeCharged[id] = charged;
+      this.largeBytes += charged;
       page[flagsAt] = page[flagsAt]! | FLAG_LARGE;
-    } else {
-      // TypedArray.set copies correctly even when `value` views this very record.
-      page.set(value, this.keyStart(addr) + this.keyLength(addr));
-      page[flagsAt] = page[flagsAt]! & ~FLAG_LARGE;
+      this.u32Of(addr)[wordIndex(addr, OFFSET_VALUE_LENGTH)] = id;
+      return;
     }
-    this.u32Of(addr)[wordIndex(addr, OFFSET_VALUE_LENGTH)] = lengthField;
+    assert(!isCollection(value), 'a collection is always stored large');
+    // TypedArray.set copies correctly even when `value` views this very record.
+    page.set(value, this.keyStart(addr) + this.keyLength(addr));
+    page[flagsAt] = page[flagsAt]! & ~FLAG_LARGE;
+    this.u32Of(addr)[wordIndex(addr, OFFSET_VALUE_LENGTH)] = value.length;
   }
 
   private releaseLargeValue(addr: number): void {
     if ((this.u8Of(addr)[byteIndex(addr, OFFSET_FLAGS)]! & FLAG_LARGE) === 0) return;
     const id = this.u32Of(addr)[wordIndex(addr, OFFSET_VALUE_LENGTH)]!;
-    this.largeBytes -= this.largeValues[id]!.length;
+    this.largeBytes -= this.largeCharged[id]!;
+    this.largeCharged[id] = 0;
     this.largeValues[id] = null;
     this.largeFreeIds.push(id);
   }

@@ -96,6 +96,16 @@ export const COMMAND_TABLE: Readonly<Record<string, CommandInfo>> = {
   watch: { arity: -2, flags: ['noscript', 'loading', 'stale', 'fast', 'allow_busy'], keys: [1, -1, 1], keyFlags: ['RO'], categories: ['@fast', '@transaction'], group: 'transactions', since: '2.2.0', summary: "Watch the given keys to determine execution of the MULTI/EXEC block" },
   unwatch: { arity: 1, flags: ['noscript', 'loading', 'stale', 'fast', 'allow_busy'], keys: [0, 0, 0], categories: ['@fast', '@transaction'], group: 'transactions', since: '2.2.0', summary: "Forget about all watched keys" },
   asking: { arity: 1, flags: ['fast'], keys: [0, 0, 0], categories: ['@fast', '@connection'], group: 'cluster', since: '3.0.0', summary: "Signals that a cluster client is following an -ASK redirect" },
+  // ---- Hashes (core/types/hash/) ----
+
+  // ---- Lists (core/types/list/) ----
+
+  // ---- Sets (core/types/set/) ----
+
+  // ---- Sorted sets (core/types/zset/) ----
+
+  // ---- More string and keyspace commands (core/types/string/, core/types/keyspace/) ----
+
 };
 
 /** The table's entry for a name a client sent (own properties only: `constructor` is not a command). */

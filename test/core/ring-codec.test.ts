@@ -11,20 +11,26 @@ import {
   decodeReplyRecord, decodeRequestRecord, encodeReplyRecord, encodeRequestRecord,
 } from '../../core/ring/ring-codec.js';
 import { arbErrReply, arbOkReply, arbRequest, arbTxRequest } from '../schema/arbitraries.js';
+import { arbCallRequest, arbDataValue } from './arb-data-value.js';
 import { plain } from './bytes-helpers.js';
 
 /** The ring carries ItemReply in the shard's shape: found items have value and version, others nothing. */
 function canonicalItem(it: ItemReply): ItemReply {
   return it.found ? { found: true, value: it.value ?? new Uint8Array(0), version: it.version ?? 0 } : { found: false };
 }
-const arbRingOkReply: fc.Arbitrary<OkReply> = arbOkReply.map((r) => (r.items ? { ...r, items: r.items.map(canonicalItem) } : r));
+const arbRingOkReply: fc.Arbitrary<OkReply> = fc.oneof(
+  arbOkReply.map((r) => (r.items ? { ...r, items: r.items.map(canonicalItem) } : r)),
+  arbDataValue.map((data): OkReply => ({ ok: true, data })),
+);
 const arbFlatRingReply: fc.Arbitrary<Reply> = fc.oneof(arbRingOkReply, arbErrReply);
 /** A transaction's reply nests one reply per op. */
 const arbRingReply: fc.Arbitrary<Reply> = fc.oneof(
   { weight: 4, arbitrary: arbFlatRingReply },
   { weight: 1, arbitrary: fc.array(arbFlatRingReply, { maxLength: 4 }).map((replies): Reply => ({ ok: true, found: true, replies })) },
 );
-const arbRingRequest: fc.Arbitrary<Request> = fc.oneof({ weight: 8, arbitrary: arbRequest }, { weight: 1, arbitrary: arbTxRequest });
+const arbRingRequest: fc.Arbitrary<Request> = fc.oneof(
+  { weight: 8, arbitrary: arbRequest }, { weight: 1, arbitrary: arbTxRequest }, { weight: 1, arbitrary: arbCallRequest },
+);
 
 const arbTag = fc.oneof(fc.constantFrom(0, 1, 0xffffffff), fc.nat({ max: 0xffffffff }));
 const arbShard = fc.oneof(fc.constantFrom(0, 0xffff), fc.nat({ max: 0xffff }));

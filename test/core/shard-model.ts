@@ -85,6 +85,7 @@ function err(code: ErrReply['code'], currentVersion?: number): ErrReply {
 export function modelIsWrite(req: Request): boolean {
   switch (req.op) {
     case 'get': case 'exists': case 'ttl': case 'getRange': case 'scan': case 'mget': case 'count': return false;
+    case 'call': throw new Error('the string model has no data commands');
     case 'getEx': return req.persist === true || req.ttlMs !== undefined || req.expireAtMs !== undefined;
     default: return true;
   }
@@ -261,7 +262,7 @@ export function modelHandle(m: ShardModel, req: Request): Reply {
       for (const e of req.entries) m.entries.set(latin1(e.key), { value: e.value.slice(), version: NEW, expireAtMs: 0 });
       return { ok: true, found: true, version: NEW };
     }
-    case 'scan': case 'count': case 'flush': case 'tx':
+    case 'scan': case 'count': case 'flush': case 'tx': case 'call':
       throw new Error(`modelHandle: ${req.op} is checked by its own command`);
   }
 }

@@ -244,7 +244,7 @@ describe('restoring malformed snapshots', () => {
       for (const [key, valueLength, version] of entries) {
         const k = b(key);
         const v = new Uint8Array(valueLength);
-        writeSnapshotEntry(w, k, 0, k.length, v, 0, v.length, version, 0);
+        writeSnapshotEntry(w, k, 0, k.length, v, 0, v.length, version, 0, 0);
       }
       writeSnapshotTrailer(w, digest[0], digest[1]);
       return w.bytes().slice();

@@ -11,6 +11,7 @@ import { ReplyWriter } from '../../core/resp/reply-encoder.js';
 import { RequestParser } from '../../core/resp/request-parser.js';
 import { slotOf } from '../../core/routing/slot-hash.js';
 import { SlotMap } from '../../core/routing/slot-map.js';
+import { callKeys } from '../../core/types/call-request.js';
 import { LocalShard } from '../core/local-shard.js';
 import { decodeAll, simplify } from './resp-decoder.js';
 
@@ -65,6 +66,8 @@ class MiniServer {
         }
         return { ok: true, integer };
       }
+      case 'call':
+        return this.shardOf(callKeys(req)[0]!).handle(req, this.nowMs);
       case 'scan': case 'tx':
         throw new Error(`${req.op} is not used by translate()`);
       default:

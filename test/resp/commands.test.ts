@@ -340,8 +340,8 @@ describe('translate: keyspace', () => {
   });
 
   it('TYPE, DBSIZE, FLUSHDB, FLUSHALL', () => {
-    expect(run(['TYPE', 'k'], [[[{ op: 'exists', key: k }], [ok({ found: true })]]])).toBe('+string');
-    expect(run(['TYPE', 'k'], [[[{ op: 'exists', key: k }], [ok({ found: false })]]])).toBe('+none');
+    expect(run(['TYPE', 'k'], [[[{ op: 'call', name: 'type', args: [k] }], [ok({ data: { t: 'status', v: 'string' } })]]])).toBe('+string');
+    expect(run(['TYPE', 'k'], [[[{ op: 'call', name: 'type', args: [k] }], [ok({ data: { t: 'status', v: 'none' } })]]])).toBe('+none');
     expect(run(['DBSIZE'], [[[{ op: 'count' }], [ok({ integer: 7n })]]])).toBe(7);
     expect(run(['FLUSHDB'], [[[{ op: 'flush' }], [ok({ integer: 7n })]]])).toBe('+OK');
     expect(run(['flushall', 'async'], [[[{ op: 'flush' }], [ok()]]])).toBe('+OK');

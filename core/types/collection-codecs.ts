@@ -1,0 +1,32 @@
+// How each collection type turns a snapshot's bytes back into the store's
+// form: a compact encoding stays as bytes (the record's value), a large
+// image (Collection.encode) becomes the object again with the same layout.
+// Each type lists its codec here; a string needs none.
+
+import type { Collection } from '../store/collection.js';
+import type { ValueType } from '../store/value-type.js';
+
+export interface CollectionCodec {
+  /**
+   * From a snapshot value of this type: the compact encoding itself
+   * (Uint8Array, stored as the record's bytes), or the rebuilt large
+   * collection; a string (an error text) when the bytes are not a valid
+   * encoding of this type (the snapshot is then refused).
+   */
+  restore(bytes: Uint8Array): Uint8Array | Collection | string;
+}
+
+/**
+ * Each collection type's codec; a type's module adds its line here (a
+ * string needs none). Until a type has one, a snapshot holding it is refused.
+ */
+const CODECS: Partial<Record<ValueType, CollectionCodec>> = {
+  // hash (core/types/hash/)
+  // list (core/types/list/)
+  // set (core/types/set/)
+  // zset (core/types/zset/)
+};
+
+export function collectionCodecOf(type: ValueType): CollectionCodec | undefined {
+  return CODECS[type];
+}

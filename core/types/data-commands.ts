@@ -1,0 +1,23 @@
+// Every data command, by lower-case name: the one table the doors, routing,
+// validation and the shard consult for the `call` op. Each type's module
+// exports its commands; they are listed here.
+
+import type { DataCommand } from './data-command.js';
+import { KEY_TYPE_COMMANDS } from './key-type-commands.js';
+
+const ALL: readonly DataCommand[] = [
+  ...KEY_TYPE_COMMANDS,
+  // hashes (core/types/hash/)
+  // lists (core/types/list/)
+  // sets (core/types/set/)
+  // sorted sets (core/types/zset/)
+  // more string and keyspace commands (core/types/string/, core/types/keyspace/)
+];
+
+export const DATA_COMMANDS: ReadonlyMap<string, DataCommand> = new Map(ALL.map((c) => [c.name, c]));
+
+if (DATA_COMMANDS.size !== ALL.length) throw new Error('a data command is defined twice');
+
+export function dataCommandOf(name: string): DataCommand | undefined {
+  return DATA_COMMANDS.get(name);
+}
