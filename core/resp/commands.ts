@@ -26,9 +26,8 @@
 // Differences from Redis, by design:
 // - keys must not be empty and are limited to keyBytesMax; values to
 //   valueBytesMax; a multi-key command names at most batchKeysMax keys;
-// - only strings exist (TYPE is "string" or "none"); database 0 only;
+// - database 0 only;
 // - SET with both NX and GET is a syntax error (as in Redis 6.2);
-// - EXPIRE's NX / XX / GT / LT flags are not supported;
 // - expiry beyond TTL_MS_MAX ms from the epoch is an invalid expire time.
 
 import { assert } from '../assert.js';

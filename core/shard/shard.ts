@@ -719,6 +719,11 @@ export class Shard {
         this.bytesHeld += this.valueBytesOf(h) - before;
         return result;
       },
+      setExpiry: (key, h, expireAtMs) => {
+        assertWriting();
+        assert(expireAtMs === 0 || expireAtMs > atMs, 'an expiry already past is a delete');
+        this.reexpire(key, h, expireAtMs);
+      },
       remove: (key, h) => {
         assertWriting();
         this.remove(key, h);

@@ -3,6 +3,7 @@
 // exports its commands; they are listed here.
 
 import type { DataCommand } from './data-command.js';
+import { EXPIRE_COMMANDS } from './keyspace/expire-commands.js';
 import { KEY_TYPE_COMMANDS } from './key-type-commands.js';
 
 const ALL: readonly DataCommand[] = [
@@ -12,6 +13,7 @@ const ALL: readonly DataCommand[] = [
   // sets (core/types/set/)
   // sorted sets (core/types/zset/)
   // more string and keyspace commands (core/types/string/, core/types/keyspace/)
+  ...EXPIRE_COMMANDS,
 ];
 
 export const DATA_COMMANDS: ReadonlyMap<string, DataCommand> = new Map(ALL.map((c) => [c.name, c]));

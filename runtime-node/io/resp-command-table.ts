@@ -105,6 +105,8 @@ export const COMMAND_TABLE: Readonly<Record<string, CommandInfo>> = {
   // ---- Sorted sets (core/types/zset/) ----
 
   // ---- More string and keyspace commands (core/types/string/, core/types/keyspace/) ----
+  expiretime: { arity: 2, flags: ['readonly', 'fast'], keys: [1, 1, 1], keyFlags: ['RO', 'ACCESS'], categories: ['@keyspace', '@read', '@fast'], group: 'generic', since: '7.0.0', summary: "Get the expiration Unix timestamp for a key" },
+  pexpiretime: { arity: 2, flags: ['readonly', 'fast'], keys: [1, 1, 1], keyFlags: ['RO', 'ACCESS'], categories: ['@keyspace', '@read', '@fast'], group: 'generic', since: '7.0.0', summary: "Get the expiration Unix timestamp for a key in milliseconds" },
 
 };
 
