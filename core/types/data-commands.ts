@@ -5,6 +5,8 @@
 import type { DataCommand } from './data-command.js';
 import { EXPIRE_COMMANDS } from './keyspace/expire-commands.js';
 import { KEY_TYPE_COMMANDS } from './key-type-commands.js';
+import { BIT_COMMANDS } from './string/bit-commands.js';
+import { lcsCommand } from './string/lcs-command.js';
 
 const ALL: readonly DataCommand[] = [
   ...KEY_TYPE_COMMANDS,
@@ -14,6 +16,8 @@ const ALL: readonly DataCommand[] = [
   // sorted sets (core/types/zset/)
   // more string and keyspace commands (core/types/string/, core/types/keyspace/)
   ...EXPIRE_COMMANDS,
+  ...BIT_COMMANDS,
+  lcsCommand,
 ];
 
 export const DATA_COMMANDS: ReadonlyMap<string, DataCommand> = new Map(ALL.map((c) => [c.name, c]));

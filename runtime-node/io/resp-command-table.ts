@@ -105,6 +105,14 @@ export const COMMAND_TABLE: Readonly<Record<string, CommandInfo>> = {
   // ---- Sorted sets (core/types/zset/) ----
 
   // ---- More string and keyspace commands (core/types/string/, core/types/keyspace/) ----
+  setbit: { arity: 4, flags: ['write', 'denyoom'], keys: [1, 1, 1], keyFlags: ['RW', 'ACCESS', 'UPDATE', 'VARIABLE_FLAGS'], categories: ['@write', '@bitmap', '@slow'], group: 'bitmap', since: '2.2.0', summary: "Sets or clears the bit at offset of the string value" },
+  getbit: { arity: 3, flags: ['readonly', 'fast'], keys: [1, 1, 1], keyFlags: ['RO', 'ACCESS'], categories: ['@read', '@bitmap', '@fast'], group: 'bitmap', since: '2.2.0', summary: "Returns a bit value by offset" },
+  bitcount: { arity: -2, flags: ['readonly'], keys: [1, 1, 1], keyFlags: ['RO', 'ACCESS'], categories: ['@read', '@bitmap', '@slow'], group: 'bitmap', since: '2.6.0', summary: "Counts the number of set bits (population counting) in a string" },
+  bitpos: { arity: -3, flags: ['readonly'], keys: [1, 1, 1], keyFlags: ['RO', 'ACCESS'], categories: ['@read', '@bitmap', '@slow'], group: 'bitmap', since: '2.8.7', summary: "Finds the first set (1) or clear (0) bit in a string" },
+  bitop: { arity: -4, flags: ['write', 'denyoom'], keys: [2, -1, 1], categories: ['@write', '@bitmap', '@slow'], group: 'bitmap', since: '2.6.0', summary: "Performs bitwise operations on multiple strings, and stores the result" },
+  bitfield: { arity: -2, flags: ['write', 'denyoom'], keys: [1, 1, 1], keyFlags: ['RW', 'ACCESS', 'UPDATE', 'VARIABLE_FLAGS'], categories: ['@write', '@bitmap', '@slow'], group: 'bitmap', since: '3.2.0', summary: "Performs arbitrary bitfield integer operations on strings" },
+  bitfield_ro: { arity: -2, flags: ['readonly', 'fast'], keys: [1, 1, 1], keyFlags: ['RO', 'ACCESS'], categories: ['@read', '@bitmap', '@fast'], group: 'bitmap', since: '6.0.0', summary: "Performs arbitrary read-only bitfield integer operations on strings" },
+  lcs: { arity: -3, flags: ['readonly'], keys: [1, 2, 1], keyFlags: ['RO', 'ACCESS'], categories: ['@read', '@string', '@slow'], group: 'string', since: '7.0.0', summary: "Finds the longest common substring" },
   expiretime: { arity: 2, flags: ['readonly', 'fast'], keys: [1, 1, 1], keyFlags: ['RO', 'ACCESS'], categories: ['@keyspace', '@read', '@fast'], group: 'generic', since: '7.0.0', summary: "Get the expiration Unix timestamp for a key" },
   pexpiretime: { arity: 2, flags: ['readonly', 'fast'], keys: [1, 1, 1], keyFlags: ['RO', 'ACCESS'], categories: ['@keyspace', '@read', '@fast'], group: 'generic', since: '7.0.0', summary: "Get the expiration Unix timestamp for a key in milliseconds" },
 
