@@ -4,7 +4,7 @@
 // ranges last to first).
 
 import { arrayValue, bytesValue, intValue, type DataValue } from '../../protocol/data-value.js';
-import { errReply, type Bytes } from '../../protocol/ops.js';
+import { errReply } from '../../protocol/ops.js';
 import { isOption } from '../../resp/command-args.js';
 import { parseInt64Number } from '../../resp/resp-numbers.js';
 import { keysAt, type DataCommand } from '../data-command.js';
