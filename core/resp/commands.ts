@@ -87,6 +87,8 @@ const CONNECTION_COMMAND_ARITIES: Readonly<Record<string, number>> = {
   scan: -2,
   randomkey: 1,
   rename: 3,
+  renamenx: 3,
+  copy: -3,
   // Scripting, answered as a server without scripts (runtime-node/io/resp-scripting-commands.ts).
   eval: -3,
   evalsha: -3,

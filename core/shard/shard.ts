@@ -44,7 +44,7 @@ import { ContentDigest } from '../store/content-digest.js';
 import { SCAN_BUCKETS_PER_KEY_MAX, ShardStore } from '../store/store.js';
 import { isCollection, type Collection } from '../store/collection.js';
 import { ValueType } from '../store/value-type.js';
-import { collectionCodecOf } from '../types/collection-codecs.js';
+import { restoreValue } from '../types/collection-codecs.js';
 import { dataCommandOf } from '../types/data-commands.js';
 import type { KeyAccess } from '../types/key-access.js';
 import { wrongKind } from '../types/wrong-kind.js';
@@ -772,7 +772,8 @@ export class Shard {
     const digest = new ContentDigest();
     const summary = readSnapshot(bytes, (e) => {
       if (e.key.length > limits.keyBytesMax) throw new SnapshotError(`a key of ${e.key.length} bytes is over the limit of ${limits.keyBytesMax}`);
-      const value = restoredValue(e.type, e.value);
+      const value = restoreValue(e.type, e.value);
+      if (typeof value === 'string') throw new SnapshotError(`an entry of type ${e.type} cannot be restored: ${value}`);
       if (!isCollection(value) && value.length > limits.valueBytesMax) {
         throw new SnapshotError(`a value of ${value.length} bytes is over the limit of ${limits.valueBytesMax}`);
       }
@@ -812,14 +813,4 @@ export class Shard {
     hash.addU32(content.hi);
     return hash.hex();
   }
-}
-
-/** A snapshot entry's value as the store keeps it: a string's bytes, a compact encoding, or a rebuilt large collection. */
-function restoredValue(type: ValueType, bytes: Uint8Array): Uint8Array | Collection {
-  if (type === ValueType.STRING) return bytes;
-  const codec = collectionCodecOf(type);
-  if (codec === undefined) throw new SnapshotError(`an entry of type ${type}, which this build does not know`);
-  const value = codec.restore(bytes);
-  if (typeof value === 'string') throw new SnapshotError(`an entry of type ${type} is malformed: ${value}`);
-  return value;
 }

@@ -4,7 +4,7 @@
 // Each type lists its codec here; a string needs none.
 
 import type { Collection } from '../store/collection.js';
-import type { ValueType } from '../store/value-type.js';
+import { ValueType } from '../store/value-type.js';
 
 export interface CollectionCodec {
   /**
@@ -27,6 +27,14 @@ const CODECS: Partial<Record<ValueType, CollectionCodec>> = {
   // zset (core/types/zset/)
 };
 
-export function collectionCodecOf(type: ValueType): CollectionCodec | undefined {
-  return CODECS[type];
+/**
+ * A stored value of `type` (a snapshot entry's, a DUMP payload's) as the
+ * store keeps it: a string's or compact encoding's bytes, or the rebuilt
+ * large collection; an error text when the bytes are not valid for the type
+ * or the type has no codec in this build.
+ */
+export function restoreValue(type: ValueType, bytes: Uint8Array): Uint8Array | Collection | string {
+  if (type === ValueType.STRING) return bytes;
+  const codec = CODECS[type];
+  return codec === undefined ? `type ${type} is not known to this build` : codec.restore(bytes);
 }

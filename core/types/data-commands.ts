@@ -3,7 +3,9 @@
 // exports its commands; they are listed here.
 
 import type { DataCommand } from './data-command.js';
+import { DUMP_COMMANDS } from './keyspace/dump-commands.js';
 import { EXPIRE_COMMANDS } from './keyspace/expire-commands.js';
+import { objectCommand } from './keyspace/object-command.js';
 import { KEY_TYPE_COMMANDS } from './key-type-commands.js';
 import { BIT_COMMANDS } from './string/bit-commands.js';
 import { lcsCommand } from './string/lcs-command.js';
@@ -18,6 +20,8 @@ const ALL: readonly DataCommand[] = [
   ...EXPIRE_COMMANDS,
   ...BIT_COMMANDS,
   lcsCommand,
+  ...DUMP_COMMANDS,
+  objectCommand,
 ];
 
 export const DATA_COMMANDS: ReadonlyMap<string, DataCommand> = new Map(ALL.map((c) => [c.name, c]));

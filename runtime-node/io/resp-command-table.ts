@@ -105,6 +105,12 @@ export const COMMAND_TABLE: Readonly<Record<string, CommandInfo>> = {
   // ---- Sorted sets (core/types/zset/) ----
 
   // ---- More string and keyspace commands (core/types/string/, core/types/keyspace/) ----
+  dump: { arity: 2, flags: ['readonly'], keys: [1, 1, 1], keyFlags: ['RO', 'ACCESS'], categories: ['@keyspace', '@read', '@slow'], group: 'generic', since: '2.6.0', summary: "Return a serialized version of the value stored at the specified key (Piccolo's own payload, not RDB)" },
+  restore: { arity: -4, flags: ['write', 'denyoom'], keys: [1, 1, 1], keyFlags: ['OW', 'UPDATE'], categories: ['@keyspace', '@write', '@slow', '@dangerous'], group: 'generic', since: '2.6.0', summary: "Create a key using the provided serialized value, previously obtained using DUMP" },
+  renamenx: { arity: 3, flags: ['write', 'fast'], keys: [1, 2, 1], categories: ['@keyspace', '@write', '@fast'], group: 'generic', since: '1.0.0', summary: "Rename a key, only if the new key does not exist" },
+  copy: { arity: -3, flags: ['write', 'denyoom'], keys: [1, 2, 1], categories: ['@keyspace', '@write', '@slow'], group: 'generic', since: '6.2.0', summary: "Copy a key" },
+  touch: { arity: -2, flags: ['readonly', 'fast'], keys: [1, -1, 1], keyFlags: ['RO'], categories: ['@keyspace', '@read', '@fast'], group: 'generic', since: '3.2.1', summary: "Alters the last access time of a key(s). Returns the number of existing keys specified." },
+  object: { arity: -2, flags: ['readonly'], keys: [2, 2, 1], keyFlags: ['RO'], categories: ['@keyspace', '@read', '@slow'], group: 'generic', since: '2.2.3', summary: "A container for object introspection commands" },
   setbit: { arity: 4, flags: ['write', 'denyoom'], keys: [1, 1, 1], keyFlags: ['RW', 'ACCESS', 'UPDATE', 'VARIABLE_FLAGS'], categories: ['@write', '@bitmap', '@slow'], group: 'bitmap', since: '2.2.0', summary: "Sets or clears the bit at offset of the string value" },
   getbit: { arity: 3, flags: ['readonly', 'fast'], keys: [1, 1, 1], keyFlags: ['RO', 'ACCESS'], categories: ['@read', '@bitmap', '@fast'], group: 'bitmap', since: '2.2.0', summary: "Returns a bit value by offset" },
   bitcount: { arity: -2, flags: ['readonly'], keys: [1, 1, 1], keyFlags: ['RO', 'ACCESS'], categories: ['@read', '@bitmap', '@slow'], group: 'bitmap', since: '2.6.0', summary: "Counts the number of set bits (population counting) in a string" },

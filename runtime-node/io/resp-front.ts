@@ -25,7 +25,7 @@ import {
   fail, type CommandCall, type Done, type RespNode, type RespNodeFacts, type RespSession, type RespStats,
 } from './resp-command-context.js';
 import { CLOSE_LINGER_MS, RespConnection, type RespConnectionHost } from './resp-connection.js';
-import { runKeys, runRandomKey, runRename, runScan } from './resp-keyspace-commands.js';
+import { runCopy, runKeys, runRandomKey, runRename, runRenameNx, runScan } from './resp-keyspace-commands.js';
 import type { SendBatcher } from './send-batcher.js';
 import { runCommand, runConfig, runInfo } from './resp-server-commands.js';
 import { runAuth, runClient, runHello, runQuit } from './resp-session-commands.js';
@@ -110,6 +110,8 @@ const COMMAND_HANDLERS: ReadonlyMap<string, (call: CommandCall) => void> = new M
   ['scan', runScan],
   ['randomkey', runRandomKey],
   ['rename', runRename],
+  ['renamenx', runRenameNx],
+  ['copy', runCopy],
   ...['eval', 'evalsha', 'eval_ro', 'evalsha_ro', 'fcall', 'fcall_ro'].map((name) => [name, runScriptCall] as const),
   ['script', runScript],
   ['function', runFunction],
