@@ -27,6 +27,7 @@ export function opIndex(op: OpName): number {
     case 'count': return 15;
     case 'flush': return 16;
     case 'tx': return 17;
+    case 'call': return 18;
     default: return unreachable(op, 'op');
   }
 }
