@@ -29,10 +29,10 @@ const STATUS_KEY = 'status';
 const BASE64_KEY = 'base64';
 
 /**
- * JSON levels a tree may take: one more than the tree's own, because a map
- * whose keys are not text becomes an array of [key, value] arrays.
+ * JSON levels a tree may take: twice the tree's own, because every map whose
+ * keys are not text becomes two levels, an array of [key, value] arrays.
  */
-const JSON_DEPTH_MAX = DATA_VALUE_DEPTH_MAX + 1;
+const JSON_DEPTH_MAX = 2 * DATA_VALUE_DEPTH_MAX;
 
 export function dataValueToJson(value: DataValue): unknown {
   switch (value.t) {
