@@ -78,20 +78,21 @@ export function performOp(ctx: ClientContext, session: ClientSession, process: n
       if (outcome.kind !== 'reply') ctx.router?.unanswered(route.bytes, node, sim.nowUs);
       const result = interpret(ctx, process, op, outcome);
       recorder.complete(process, result.type, op.f, op.key, result.value, sim.nowUs);
-      noteLiveness(ctx, decidedUs, `process ${process} ${op.f} ${op.key}`, result.type, outcome);
+      noteLiveness(ctx, decidedUs, () => `process ${process} ${op.f} ${op.key}`, result.type, outcome);
       ctx.onProgress();
       done(result);
     });
 }
 
 /** An operation decided after the faults settled must be answered, within the bound. */
-function noteLiveness(ctx: ClientContext, decidedUs: number, what: string, type: CompletionType, outcome: Outcome): void {
+/** `what` names the operation in a finding (built only for one: this runs on every completion). */
+function noteLiveness(ctx: ClientContext, decidedUs: number, what: () => string, type: CompletionType, outcome: Outcome): void {
   if (decidedUs < ctx.settleAtUs) return;
   const tookUs = ctx.sim.nowUs - decidedUs;
   if (type === 'info') {
-    ctx.findings.liveness.push(`${what}: no reply (${outcome.kind}) although it started at ${decidedUs}us, after faults settled at ${ctx.settleAtUs}us`);
+    ctx.findings.liveness.push(`${what()}: no reply (${outcome.kind}) although it started at ${decidedUs}us, after faults settled at ${ctx.settleAtUs}us`);
   } else if (tookUs > ctx.livenessBoundUs) {
-    ctx.findings.liveness.push(`${what}: took ${tookUs}us after faults settled (bound ${ctx.livenessBoundUs}us)`);
+    ctx.findings.liveness.push(`${what()}: took ${tookUs}us after faults settled (bound ${ctx.livenessBoundUs}us)`);
   }
 }
 
@@ -116,7 +117,7 @@ export function performTx(ctx: ClientContext, session: ClientSession, processes:
       if (outcome.kind !== 'reply') ctx.router?.unanswered(route.bytes, node, sim.nowUs);
       const results = interpretTx(ctx, processes[0], tx, outcome);
       for (const i of [0, 1] as const) recorder.complete(processes[i], results[i].type, tx.f, tx.keys[i], results[i].value, sim.nowUs);
-      noteLiveness(ctx, decidedUs, `process ${processes[0]} tx ${tx.f} ${tx.keys.join('+')}`, results[0].type, outcome);
+      noteLiveness(ctx, decidedUs, () => `process ${processes[0]} tx ${tx.f} ${tx.keys.join('+')}`, results[0].type, outcome);
       ctx.onProgress();
       done();
     });
