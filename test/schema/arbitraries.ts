@@ -15,6 +15,7 @@ import type {
 import { TTL_MS_MAX } from '../../core/protocol/validate.js';
 import { DATA_VALUE_DEPTH_MAX } from '../../schema/data-value-limits.js';
 import { JSON_ID_CHARS_MAX } from '../../schema/json-codec.js';
+import { DATA_COMMANDS } from '../../core/types/data-commands.js';
 import { dataCommandsAvailable } from './data-commands.js';
 
 const encoder = new TextEncoder();
@@ -105,6 +106,9 @@ const arbScoreText: fc.Arbitrary<Uint8Array> = fc.oneof(arbDecimal, fc.double({ 
  * bytes are arbitrary; the codecs do not look inside.
  */
 export const arbCallRequest: fc.Arbitrary<CallRequest> = fc.oneof(
+  fc.tuple(arbKey, fc.nat({ max: 1 << 20 }), fc.constantFrom('0', '1'))
+    .map(([key, offset, bit]) => ({ name: 'setbit', args: [key, encoder.encode(String(offset)), encoder.encode(bit)] })),
+  fc.tuple(fc.constantFrom('type', 'bitcount', 'dump'), arbKey).map(([name, key]) => ({ name, args: [key] })),
   fc.tuple(arbKey, fc.array(fc.tuple(arbValue, arbValue), { minLength: 1, maxLength: 4 }))
     .map(([key, pairs]) => ({ name: 'hset', args: [key, ...pairs.flat()] })),
   fc.tuple(arbKey, arbValue).map(([key, field]) => ({ name: 'hget', args: [key, field] })),
@@ -119,7 +123,10 @@ export const arbCallRequest: fc.Arbitrary<CallRequest> = fc.oneof(
   fc.tuple(arbKey, arbValue).map(([key, member]) => ({ name: 'zscore', args: [key, member] })),
   fc.tuple(arbKey, arbDecimal, arbDecimal).map(([key, start, stop]) => ({ name: 'zrange', args: [key, start, stop] })),
   fc.tuple(arbKey, arbText(8)).map(([key, field]) => ({ name: 'hdel', args: [key, field] })),
-).map(({ name, args }): CallRequest => ({ op: 'call', name, args }));
+)
+  // Only commands this build's table holds: the decoders validate, and an unknown name is refused.
+  .filter(({ name }) => DATA_COMMANDS.has(name))
+  .map(({ name, args }): CallRequest => ({ op: 'call', name, args }));
 
 /** Doubles as a reply carries them: any, the infinities and NaN included (-0 folded, as JSON cannot tell it apart). */
 const arbAnyDouble: fc.Arbitrary<number> = fc.double().map((d) => (d === 0 ? 0 : d));
