@@ -94,6 +94,8 @@ export interface ServerOptions {
   wsAuthTimeoutMs?: number;
   /** Join a static cluster (runtime-node/cluster/, docs/cluster.md); without it the node is alone. */
   cluster?: ClusterOptions;
+  /** Redis's notify-keyspace-events at start ("" or absent: off; CONFIG SET changes it; docs/pubsub.md). */
+  notifyKeyspaceEvents?: string;
 }
 
 export interface PiccoloServer {
@@ -240,6 +242,7 @@ export async function startServer(options: ServerOptions = {}): Promise<PiccoloS
         passwordGate, tls, log, stats: new MetricsRespStats(metrics), settings, startedAtMs, httpPort: port, workers: pool.workerCount,
         storage: dataDir === null ? null : { dataDir: dataDir.path, fsync: formatFsyncMode(fsync) },
         isShuttingDown: () => shuttingDown, onIdleCheck: idleCheck, batcher, cluster,
+        notifyKeyspaceEvents: options.notifyKeyspaceEvents ?? '',
       });
     } catch (error) {
       uWS.us_listen_socket_close(listenToken);

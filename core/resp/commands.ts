@@ -34,6 +34,7 @@
 import { assert } from '../assert.js';
 import { EXPIRY_COMMANDS } from './expiry-commands.js';
 import { KEYSPACE_COMMANDS } from './keyspace-commands.js';
+import { PUBSUB_COMMAND_ARITIES } from './pubsub-commands.js';
 import {
   errorPlan, OK_PLAN, replyPlan, type CommandSpec, type CommandTable, type Plan, type TranslateContext,
 } from './plan.js';
@@ -105,6 +106,8 @@ const CONNECTION_COMMAND_ARITIES: Readonly<Record<string, number>> = {
   discard: 1,
   watch: -2,
   unwatch: 1,
+  // Pub/sub (core/resp/pubsub-commands.ts; the connection runs them, runtime-node/io/resp-pubsub.ts).
+  ...PUBSUB_COMMAND_ARITIES,
 };
 
 function connectionSpec(name: string, arity: number): CommandSpec {

@@ -93,6 +93,7 @@ export function serverOptionsFrom(config: ServerConfig, log: Log, joined?: JoinI
     ...(workers !== undefined ? { workers } : {}),
     pin: !setting<boolean>(config, 'no-pin'),
     maxmemory: setting<number>(config, 'maxmemory'),
+    notifyKeyspaceEvents: setting<string>(config, 'notify-keyspace-events'),
     ...(inMemory ? {} : { dataDir: setting<string>(config, 'data-dir'), fsync: parseFsyncMode(setting<string>(config, 'fsync'))! }),
     limits: limitsOrConfigError(limits),
     ...(requirePass !== undefined ? { requirePass } : {}),

@@ -8,6 +8,7 @@
 // the commands translate() knows, with the arities it enforces.
 
 import type { RespValue } from '../../core/resp/reply-encoder.js';
+import { PUBSUB_COMMAND_INFO } from './resp-pubsub-command-table.js';
 
 export interface CommandInfo {
   /** Redis's arity: n > 0 exactly n arguments counting the name; n < 0 at least -n. */
@@ -96,6 +97,8 @@ export const COMMAND_TABLE: Readonly<Record<string, CommandInfo>> = {
   watch: { arity: -2, flags: ['noscript', 'loading', 'stale', 'fast', 'allow_busy'], keys: [1, -1, 1], keyFlags: ['RO'], categories: ['@fast', '@transaction'], group: 'transactions', since: '2.2.0', summary: "Watch the given keys to determine execution of the MULTI/EXEC block" },
   unwatch: { arity: 1, flags: ['noscript', 'loading', 'stale', 'fast', 'allow_busy'], keys: [0, 0, 0], categories: ['@fast', '@transaction'], group: 'transactions', since: '2.2.0', summary: "Forget about all watched keys" },
   asking: { arity: 1, flags: ['fast'], keys: [0, 0, 0], categories: ['@fast', '@connection'], group: 'cluster', since: '3.0.0', summary: "Signals that a cluster client is following an -ASK redirect" },
+  // Pub/sub (resp-pubsub-command-table.ts).
+  ...PUBSUB_COMMAND_INFO,
 };
 
 /** The table's entry for a name a client sent (own properties only: `constructor` is not a command). */

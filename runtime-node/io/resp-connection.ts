@@ -19,6 +19,11 @@
 // connection only holds an EXEC back (parsing nothing after it) while a WATCH
 // read it depends on is unanswered, and goes on when that reply is written.
 //
+// Pub/sub (resp-pubsub.ts): the connection asks its pub/sub side first
+// (RESP2's subscribed mode), runs pub/sub commands there, lets it watch
+// requests plans for keyspace notifications, and takes its pushes
+// (deliverPush) into the reply order: after every reply already queued.
+//
 // Ending: QUIT and protocol errors stop reading, and the connection closes
 // after the last reply is written. A client that half-closes (sends FIN after
 // its commands) still gets every reply, then the connection closes. A peer
@@ -39,6 +44,8 @@ import { errorValue, type CommandOutcome, type Done, type RespSession, type Resp
 import { isHttpCommand } from '../security/cross-protocol-guard.js';
 import type { PasswordGate } from '../security/password-gate.js';
 import { NOAUTH_ERROR } from './resp-session-commands.js';
+import { RespPubsubClient, type PushTarget, type RespPubsubNode } from './resp-pubsub.js';
+import type { RespValue } from '../../core/resp/reply-encoder.js';
 import type { Flushable } from './send-batcher.js';
 
 /** How long a closing connection may take to hand its last replies to a client that does not read them. */
@@ -49,6 +56,8 @@ export interface RespConnectionHost {
   readonly limits: Limits;
   readonly passwordGate: PasswordGate;
   readonly stats: RespStats;
+  /** The node's pub/sub hub and keyspace notifier. */
+  readonly pubsub: RespPubsubNode;
   execute(request: Request, onReply: ReplyCallback): void;
   /** The requests of one command, routed together (a cluster node forwards them when their keys span groups). */
   executeParts(requests: readonly Request[], onReply: (index: number, reply: Reply) => void): void;
@@ -126,6 +135,7 @@ export class RespConnection {
   private readonly tx = new RespTransaction();
   /** An EXEC parsed while a WATCH read was pending: run once it is answered, before parsing on. */
   private heldCommand: Uint8Array[] | null = null;
+  private readonly pubsub: RespPubsubClient;
 
   private pumping = false;
   private writing = false;
@@ -155,6 +165,14 @@ export class RespConnection {
       protocol: 2,
       lastCommandAtMs: nowMs,
     };
+    const writer = this.writer;
+    const target: PushTarget = {
+      deliverPush: (value) => this.deliverPush(value),
+      get outputBytes() { return socket.writableLength + writer.pendingBytes; },
+      destroy: () => socket.destroy(),
+      description: `id=${id} addr=${this.session.remoteAddress}`,
+    };
+    this.pubsub = new RespPubsubClient(host.pubsub, target);
     socket.setNoDelay(true);
     socket.on('data', (chunk: Buffer) => this.handleData(chunk));
     socket.on('end', () => this.handleEnd());
@@ -239,6 +257,8 @@ export class RespConnection {
       this.enqueue({ value: errorValue(NOAUTH_ERROR) });
       return;
     }
+    const subscribedReply = this.pubsub.subscribedModeReply(args, this.session.protocol);
+    if (subscribedReply !== null) return this.enqueue({ value: subscribedReply });
     const plan = this.tx.plan(args, this.ctx);
     switch (plan.kind) {
       case 'reply':
@@ -247,13 +267,19 @@ export class RespConnection {
         else this.enqueue({ value: plan.reply });
         return;
       case 'requests':
-        this.dispatch(this.newSlot(), plan, false);
+        this.dispatch(this.newSlot(), this.pubsub.watchWrites(args, plan), false);
         return;
       case 'connection': {
+        const pushes = this.pubsub.run(plan);
+        if (pushes !== null) {
+          for (const value of pushes) this.enqueue({ value });
+          return;
+        }
         const slot = this.newSlot();
         this.host.runConnectionCommand(plan, this.session, nowMs, (outcome) => {
           assert(!slot.done, 'a connection command answered twice');
           if (outcome.close) this.stopReading();
+          this.pubsub.connectionDone(plan, outcome.value);
           slot.outcome = outcome;
           slot.done = true;
           this.writeReady();
@@ -358,6 +384,14 @@ export class RespConnection {
 
   // ---- output -------------------------------------------------------------------
 
+  /** A pub/sub push: written at once when no reply is pending, else queued behind them, so replies keep their order. */
+  private deliverPush(value: RespValue): void {
+    if (this.ended || this.closed) return;
+    if (this.inFlight > 0 || this.writing) return this.enqueue({ value });
+    this.writer.writeValue(value);
+    if (!this.pumping) this.host.markDirty(this);
+  }
+
   /** Hand written replies to the socket; close if this connection is done. */
   flush(): void {
     if (this.closed) return;
@@ -398,6 +432,7 @@ export class RespConnection {
   private handleClose(): void {
     if (this.closed) return;
     this.closed = true;
+    this.pubsub.close();
     this.host.onClosed(this);
   }
 }
