@@ -31,7 +31,7 @@ import { runCommand, runConfig, runInfo } from './resp-server-commands.js';
 import { runAuth, runClient, runHello, runQuit } from './resp-session-commands.js';
 import { runFunction, runScript, runScriptCall } from './resp-scripting-commands.js';
 import { CLUSTER_COMMAND_HANDLERS, type ClusterView } from './resp-cluster-commands.js';
-import { PUBSUB_OUTPUT_BYTES_MAX, PubsubHub } from '../pubsub/pubsub-hub.js';
+import { pubsubHubFor, type PubsubHub } from '../pubsub/pubsub-hub.js';
 import { KeyspaceNotifier } from '../pubsub/keyspace-notifier.js';
 import type { RespPubsubNode } from './resp-pubsub.js';
 
@@ -142,8 +142,7 @@ class Front implements RespConnectionHost, RespNode {
     this.settings = opts.settings;
     this.shardCount = opts.shardCount;
     this.cluster = opts.cluster ?? null;
-    // A subscriber may leave no more unread than any client may (--client-output-bytes-max lowers both).
-    const hub = opts.pubsub ?? new PubsubHub({ log: opts.log, outputBytesMax: Math.min(PUBSUB_OUTPUT_BYTES_MAX, opts.limits.clientOutputBytesMax) });
+    const hub = opts.pubsub ?? pubsubHubFor(opts.limits, opts.log);
     this.pubsub = { hub, notifier: new KeyspaceNotifier(hub, opts.notifyKeyspaceEvents ?? '') };
     this.settings.register(this.pubsub.notifier.setting);
     this.facts = {

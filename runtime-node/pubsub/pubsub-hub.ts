@@ -9,7 +9,7 @@
 // past PUBSUB_OUTPUT_BYTES_MAX it is disconnected with a log line, so one
 // slow reader costs the publisher nothing but that one copy.
 
-import { MiB } from '../../core/limits.js';
+import { MiB, type Limits } from '../../core/limits.js';
 import { messagePush, patternMessagePush } from '../../core/resp/pubsub-commands.js';
 import { PubsubRegistry } from '../../core/resp/pubsub-registry.js';
 import type { RespValue } from '../../core/resp/reply-encoder.js';
@@ -43,6 +43,11 @@ export interface PubsubHubOptions {
   log: (line: string) => void;
   /** Overrides PUBSUB_OUTPUT_BYTES_MAX (tests use a small one). */
   outputBytesMax?: number;
+}
+
+/** A node's hub: a subscriber may leave no more unread than any client may (--client-output-bytes-max lowers both). */
+export function pubsubHubFor(limits: Limits, log: (line: string) => void): PubsubHub {
+  return new PubsubHub({ log, outputBytesMax: Math.min(PUBSUB_OUTPUT_BYTES_MAX, limits.clientOutputBytesMax) });
 }
 
 export class PubsubHub {
