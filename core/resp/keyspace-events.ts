@@ -238,3 +238,14 @@ export function keyspaceEvents(flags: number, name: string, args: readonly Uint8
   if (eventsOf === undefined) return [];
   return eventsOf(args, step, nowMs).filter((e) => (flags & e.type) !== 0);
 }
+
+/**
+ * The events of keys a worker's active expiry removed: `expired` (class x)
+ * each. For the runtime to call once workers report which keys their
+ * expireKeys entries removed (today they report only how many:
+ * docs/pubsub.md, "What is not there").
+ */
+export function expiredKeyEvents(flags: number, keys: readonly Uint8Array[]): KeyspaceEvent[] {
+  if (!keyspaceEventsEnabled(flags) || (flags & NOTIFY_EXPIRED) === 0) return [];
+  return keys.map((key) => ({ type: NOTIFY_EXPIRED, event: 'expired', key }));
+}

@@ -100,6 +100,8 @@ export class RespPubsubClient implements PubsubSubscriber {
    * (with a copy of the arguments, which are views into the read buffer).
    */
   watchWrites(args: readonly Uint8Array[], plan: RequestsPlan): RequestsPlan {
+    // The common case first: notifications off cost one check per command, no name decoding.
+    if (!this.node.notifier.enabled) return plan;
     const name = knownName(args[0]!);
     if (name === null || !this.node.notifier.watches(name)) return plan;
     return this.notifying(name, args.map((a) => a.slice()), plan);

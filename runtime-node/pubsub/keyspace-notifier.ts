@@ -11,7 +11,7 @@
 // MOVED).
 
 import {
-  formatKeyspaceEventFlags, KEYSPACE_EVENTS_INVALID, type CommandStep, keyspaceEvents, keyspaceEventsEnabled, keyspaceMessages,
+  expiredKeyEvents, formatKeyspaceEventFlags, KEYSPACE_EVENTS_INVALID, type CommandStep, type KeyspaceEvent, keyspaceEvents, keyspaceEventsEnabled, keyspaceMessages,
   mayFireKeyspaceEvents, parseKeyspaceEventFlags,
 } from '../../core/resp/keyspace-events.js';
 import type { Setting } from '../config/settings-registry.js';
@@ -28,6 +28,11 @@ export class KeyspaceNotifier {
     if (refused !== null) throw new Error(`--${NOTIFY_KEYSPACE_EVENTS_SETTING} ${JSON.stringify(initial)}: ${refused}`);
   }
 
+  /** Whether any event can be published now. */
+  get enabled(): boolean {
+    return keyspaceEventsEnabled(this.flags);
+  }
+
   /** Whether a command could publish anything now (the door keeps a command's arguments only then). */
   watches(command: string): boolean {
     return keyspaceEventsEnabled(this.flags) && mayFireKeyspaceEvents(command);
@@ -42,7 +47,15 @@ export class KeyspaceNotifier {
 
   /** A command ran on this node: publish its events. `args`: the command name and arguments (owned copies). */
   notify(command: string, args: readonly Uint8Array[], step: CommandStep, nowMs: number): void {
-    const events = keyspaceEvents(this.flags, command, args, step, nowMs);
+    this.publish(keyspaceEvents(this.flags, command, args, step, nowMs));
+  }
+
+  /** Keys removed by a worker's active expiry: publish `expired` for each (nothing calls this yet: docs/pubsub.md). */
+  notifyExpired(keys: readonly Uint8Array[]): void {
+    this.publish(expiredKeyEvents(this.flags, keys));
+  }
+
+  private publish(events: readonly KeyspaceEvent[]): void {
     if (events.length === 0) return;
     for (const { channel, message } of keyspaceMessages(this.flags, events)) {
       if (this.hub.hasReceivers(channel)) this.hub.deliver('channel', channel, message);

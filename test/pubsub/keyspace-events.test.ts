@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Reply, Request } from '../../core/protocol/ops.js';
 import {
-  formatKeyspaceEventFlags, keyspaceEvents, keyspaceMessages, NOTIFY_ALL, NOTIFY_KEYEVENT, NOTIFY_KEYSPACE, parseKeyspaceEventFlags,
+  expiredKeyEvents, formatKeyspaceEventFlags, keyspaceEvents, keyspaceMessages, NOTIFY_ALL, NOTIFY_KEYEVENT, NOTIFY_KEYSPACE, parseKeyspaceEventFlags,
 } from '../../core/resp/keyspace-events.js';
 
 const b = (s: string): Uint8Array => Buffer.from(s);
@@ -73,6 +73,13 @@ describe('events per command', () => {
     expect(events(parseKeyspaceEventFlags('Kg')!, 'SET k v EX 1', [OK])).toEqual(['expire k']);
     // A class without K or E publishes nothing.
     expect(events(parseKeyspaceEventFlags('A')!, 'SET k v', [OK])).toEqual([]);
+  });
+});
+
+describe('expired', () => {
+  it('one expired event per removed key, only with x on', () => {
+    expect(expiredKeyEvents(KEA, [b('a'), b('b')]).map((e) => e.event)).toEqual(['expired', 'expired']);
+    expect(expiredKeyEvents(parseKeyspaceEventFlags('KEg$')!, [b('a')])).toEqual([]);
   });
 });
 

@@ -64,14 +64,23 @@ describe('pub/sub in a cluster', () => {
       await subs[i]!.subscribe('__keyevent@0__:set');
       subs[i]!.on('message', (_c: string, key: string) => seen[i]!.push(key));
     }
+    const ports = cluster.nodes.map((n) => n.node.respPort!);
+    const leaders = async (): Promise<string> => JSON.stringify((await writer.cluster('SLOTS')).map(([first, , master]) => [first, master![1]]));
+    // Leadership moves to each group's preferred node soon after start: let it settle first (one group each).
+    await until(async () => {
+      const led = JSON.parse(await leaders()) as [number, number][];
+      return ports.every((port) => led.filter(([, p]) => p === port).length === 1);
+    }, 'each node to lead its group', 20_000);
+    const before = await leaders();
     const keys = Array.from({ length: 12 }, (_, i) => `cl:key:${i}`);
     for (const key of keys) expect(await writer.set(key, 'v')).toBe('OK');
     await until(() => seen.flat().length >= keys.length, 'an event per key', DELIVERY_MS_MAX);
     await new Promise((r) => setTimeout(r, 200));
-    // Each key's event exactly once, on the node that leads its group.
+    // Each key's event exactly once over the three nodes.
     expect(seen.flat().sort()).toEqual([...keys].sort());
+    // On the node that led its group when it was written (judged only if no leader changed meanwhile: elections under load).
+    if ((await leaders()) !== before) return;
     const slots = await writer.cluster('SLOTS');
-    const ports = cluster.nodes.map((n) => n.node.respPort!);
     for (const [i, keysSeen] of seen.entries()) {
       for (const key of keysSeen) {
         const slot = Number(await subs[0]!.call('CLUSTER', 'KEYSLOT', key));
