@@ -44,7 +44,7 @@ import { errorValue, type CommandOutcome, type Done, type RespSession, type Resp
 import { isHttpCommand } from '../security/cross-protocol-guard.js';
 import type { PasswordGate } from '../security/password-gate.js';
 import { NOAUTH_ERROR } from './resp-session-commands.js';
-import { RespPubsubClient, type PushTarget, type RespPubsubNode } from './resp-pubsub.js';
+import { pushBytesBound, RespPubsubClient, type PushTarget, type RespPubsubNode } from './resp-pubsub.js';
 import type { RespValue } from '../../core/resp/reply-encoder.js';
 import type { Flushable } from './send-batcher.js';
 
@@ -136,6 +136,8 @@ export class RespConnection {
   /** An EXEC parsed while a WATCH read was pending: run once it is answered, before parsing on. */
   private heldCommand: Uint8Array[] | null = null;
   private readonly pubsub: RespPubsubClient;
+  /** Pushes waiting in slots behind pending replies (a bound, reset once the queue drains): counted against the slow-subscriber limit. */
+  private queuedPushBytes = 0;
 
   private pumping = false;
   private writing = false;
@@ -165,10 +167,9 @@ export class RespConnection {
       protocol: 2,
       lastCommandAtMs: nowMs,
     };
-    const writer = this.writer;
     const target: PushTarget = {
       deliverPush: (value) => this.deliverPush(value),
-      get outputBytes() { return socket.writableLength + writer.pendingBytes; },
+      outputBytes: () => socket.writableLength + this.writer.pendingBytes + this.queuedPushBytes,
       destroy: () => socket.destroy(),
       description: `id=${id} addr=${this.session.remoteAddress}`,
     };
@@ -373,6 +374,7 @@ export class RespConnection {
     }
     if (this.head === this.slots.length) {
       this.slots.length = 0;
+      this.queuedPushBytes = 0; // every queued push is in the writer now
       this.head = 0;
     } else if (this.head >= 1024 && this.head * 2 >= this.slots.length) {
       this.slots = this.slots.slice(this.head);
@@ -387,7 +389,10 @@ export class RespConnection {
   /** A pub/sub push: written at once when no reply is pending, else queued behind them, so replies keep their order. */
   private deliverPush(value: RespValue): void {
     if (this.ended || this.closed) return;
-    if (this.inFlight > 0 || this.writing) return this.enqueue({ value });
+    if (this.inFlight > 0 || this.writing) {
+      this.queuedPushBytes += pushBytesBound(value);
+      return this.enqueue({ value });
+    }
     this.writer.writeValue(value);
     if (!this.pumping) this.host.markDirty(this);
   }

@@ -26,11 +26,19 @@ export interface RespPubsubNode {
 export interface PushTarget {
   /** Write a push after every reply already queued. */
   deliverPush(value: RespValue): void;
-  /** Bytes written and not yet taken by the kernel. */
-  readonly outputBytes: number;
+  /** Bytes written, or queued to write, and not yet taken by the kernel. */
+  outputBytes(): number;
   /** Close at once, without writing what is queued. */
   destroy(): void;
   readonly description: string;
+}
+
+/** Encoded bytes of a push, at most: each bulk's bytes plus its header room (pushes are flat arrays of bulks). */
+export function pushBytesBound(value: RespValue): number {
+  if (value.type !== 'push') return 0;
+  let bytes = 16;
+  for (const item of value.items) bytes += 32 + (item.type === 'bulk' ? item.value.length : 0);
+  return bytes;
 }
 
 const KNOWN_COMMANDS: ReadonlySet<string> = new Set(COMMAND_NAMES);
@@ -54,7 +62,7 @@ export class RespPubsubClient implements PubsubSubscriber {
   }
 
   get outputBytes(): number {
-    return this.target.outputBytes;
+    return this.target.outputBytes();
   }
 
   disconnect(): void {

@@ -10,6 +10,7 @@ import { Redis } from 'ioredis';
 import { createClient } from 'redis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { command, errorOf, RawClient, redisCliPath, startRespNode, type RespNode } from '../resp-e2e/resp-node.js';
+import { decodeAll, simplify, type Decoded } from '../resp/resp-decoder.js';
 
 /** Longest a test waits for a message that should arrive at once (loopback). */
 const DELIVERY_MS_MAX = 5_000;
@@ -129,6 +130,42 @@ describe('RESP2 subscribed mode (raw bytes, as Redis 7 sends them)', () => {
       expect(await pub.publish('order', 'm')).toBe(1);
       const text = (await raw.waitForBytes(before + 1)).subarray(before).toString('latin1');
       expect(text).toBe('>3\r\n$7\r\nmessage\r\n$5\r\norder\r\n$1\r\nm\r\n');
+    } finally {
+      raw.close();
+    }
+  });
+});
+
+describe('RESP3: messages among pipelined replies', () => {
+  it('every message and every reply arrives, messages in publish order, replies in command order', async () => {
+    const raw = await RawClient.connect(node.respPort);
+    const pub = ioredis(node.respPort);
+    await pub.connect();
+    try {
+      raw.write(Buffer.concat([command('HELLO', '3'), command('SUBSCRIBE', 'mixed')]));
+      await raw.waitFor((b) => b.toString('latin1').includes('>3\r\n$9\r\nsubscribe'));
+      const start = raw.receivedBytes;
+      const GETS = 300;
+      const MESSAGES = 100;
+      // Shard replies still pending when a message arrives make it wait in the connection's reply queue.
+      raw.write(Buffer.concat(Array.from({ length: GETS }, (_, i) => command('ECHO', String(i)))));
+      const published = pub.pipeline();
+      for (let i = 0; i < MESSAGES; i++) published.publish('mixed', `m${i}`);
+      raw.write(Buffer.concat(Array.from({ length: GETS }, (_, i) => command('GET', `mixed:${i}`))));
+      await published.exec();
+      const frames = (): Decoded[] => decodeAll(new Uint8Array(raw.received.subarray(start)));
+      await raw.waitFor(() => {
+        try {
+          return frames().length >= 2 * GETS + MESSAGES;
+        } catch {
+          return false; // a frame cut in two: wait for the rest
+        }
+      });
+      const all = frames();
+      const pushes = all.filter((f) => f.t === 'push').map((f) => simplify(f) as string[]);
+      const replies = all.filter((f) => f.t !== 'push').map(simplify);
+      expect(pushes).toEqual(Array.from({ length: MESSAGES }, (_, i) => ['message', 'mixed', `m${i}`]));
+      expect(replies).toEqual([...Array.from({ length: GETS }, (_, i) => String(i)), ...Array.from({ length: GETS }, () => null)]);
     } finally {
       raw.close();
     }
