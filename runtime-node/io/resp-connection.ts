@@ -132,7 +132,8 @@ export class RespConnection {
   private head = 0;
   private readonly freeSlots: Slot[] = [];
   private readonly onSlotDone = (): void => this.writeReady();
-  private readonly tx = new RespTransaction();
+  // Queued commands are watched for keyspace events too (they fire when EXEC's reply is written).
+  private readonly tx = new RespTransaction((args, plan) => this.pubsub.watchWrites(args, plan));
   /** An EXEC parsed while a WATCH read was pending: run once it is answered, before parsing on. */
   private heldCommand: Uint8Array[] | null = null;
   private readonly pubsub: RespPubsubClient;

@@ -259,6 +259,25 @@ describe('keyspace notifications', () => {
   });
 });
 
+describe('keyspace notifications in transactions', () => {
+  it('a MULTI / EXEC fires its commands\' events when it commits, none when a watched key changed', async () => {
+    const sub = ioredis(notifying.respPort);
+    const ctl = ioredis(notifying.respPort);
+    const other = ioredis(notifying.respPort);
+    await Promise.all([sub.connect(), ctl.connect(), other.connect()]);
+    await sub.psubscribe('__keyspace@0__:{tx}*');
+    const events = collect<string>(4, (push) => sub.on('pmessage', (_p: string, channel: string, event: string) => push(`${channel} ${event}`)));
+    expect(await ctl.multi().set('{tx}a', '1').incr('{tx}n').del('{tx}a', '{tx}none').exec()).toEqual([[null, 'OK'], [null, 1], [null, 1]]);
+    // Aborted by a watched key: nothing applied, nothing fired; then one more event to close the list.
+    await ctl.watch('{tx}w');
+    await other.set('{tx}w', 'changed'); // fires: __keyspace@0__:{tx}w set
+    expect(await ctl.multi().set('{tx}b', '1').exec()).toBeNull();
+    expect(await events).toEqual([
+      '__keyspace@0__:{tx}a set', '__keyspace@0__:{tx}n incrby', '__keyspace@0__:{tx}a del', '__keyspace@0__:{tx}w set',
+    ]);
+  });
+});
+
 describe('a slow subscriber', () => {
   it('is disconnected past the output limit, with a log line, while its publisher goes on', async () => {
     const slow = await RawClient.connect(notifying.respPort);
