@@ -37,7 +37,7 @@ import type { ReplyCallback } from '../../core/node/shard-channel.js';
 import type { Reply, Request } from '../../core/protocol/ops.js';
 import { isOption } from '../../core/resp/command-args.js';
 import type { ConnectionPlan, RequestsPlan, TranslateContext } from '../../core/resp/commands.js';
-import { ReplyWriter } from '../../core/resp/reply-encoder.js';
+import { ReplyWriter, type RespValue } from '../../core/resp/reply-encoder.js';
 import { RequestParser, requestParserOptionsFor } from '../../core/resp/request-parser.js';
 import { RespTransaction } from '../../core/resp/transaction.js';
 import { errorValue, type CommandOutcome, type Done, type RespSession, type RespStats } from './resp-command-context.js';
@@ -45,7 +45,6 @@ import { isHttpCommand } from '../security/cross-protocol-guard.js';
 import type { PasswordGate } from '../security/password-gate.js';
 import { NOAUTH_ERROR } from './resp-session-commands.js';
 import { pushBytesBound, RespPubsubClient, type PushTarget, type RespPubsubNode } from './resp-pubsub.js';
-import type { RespValue } from '../../core/resp/reply-encoder.js';
 import type { Flushable } from './send-batcher.js';
 
 /** How long a closing connection may take to hand its last replies to a client that does not read them. */
