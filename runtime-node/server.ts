@@ -33,6 +33,7 @@ import { MetricsRespStats } from './metrics/resp-stats.js';
 import { ClusterNode, type ClusterOptions } from './cluster/cluster-node.js';
 import { RespClusterExecutor } from './cluster/resp-cluster-executor.js';
 import { NodeDashboard } from './dashboard/node-dashboard.js';
+import { pubsubHubFor } from './pubsub/pubsub-hub.js';
 
 export { ListenError } from './security/exclusive-listen.js';
 export { ProtectedModeError } from './security/protected-mode.js';
@@ -94,6 +95,8 @@ export interface ServerOptions {
   wsAuthTimeoutMs?: number;
   /** Join a static cluster (runtime-node/cluster/, docs/cluster.md); without it the node is alone. */
   cluster?: ClusterOptions;
+  /** Redis's notify-keyspace-events at start ("" or absent: off; CONFIG SET changes it; docs/pubsub.md). */
+  notifyKeyspaceEvents?: string;
 }
 
 export interface PiccoloServer {
@@ -231,6 +234,9 @@ export async function startServer(options: ServerOptions = {}): Promise<PiccoloS
   pageOriginPolicy.setOwnAddresses(tls ? 'https' : 'http', [host, advertised], port);
   dashboard.setHttpAddress(`${advertised}:${port}`);
   const respPort = options.respPort === undefined ? (options.port === 0 ? 0 : DEFAULT_RESP_PORT) : options.respPort;
+  // Pub/sub: a cluster node's PUBLISH reaches the other nodes' subscribers over the peer links (docs/pubsub.md).
+  const pubsub = pubsubHubFor(limits, log);
+  cluster?.attachPubsub(pubsub);
   let resp: RespFront | null = null;
   if (respPort !== null) {
     try {
@@ -240,6 +246,7 @@ export async function startServer(options: ServerOptions = {}): Promise<PiccoloS
         passwordGate, tls, log, stats: new MetricsRespStats(metrics), settings, startedAtMs, httpPort: port, workers: pool.workerCount,
         storage: dataDir === null ? null : { dataDir: dataDir.path, fsync: formatFsyncMode(fsync) },
         isShuttingDown: () => shuttingDown, onIdleCheck: idleCheck, batcher, cluster,
+        notifyKeyspaceEvents: options.notifyKeyspaceEvents ?? '', pubsub,
       });
     } catch (error) {
       uWS.us_listen_socket_close(listenToken);

@@ -36,6 +36,7 @@ import { arityFits } from '../types/call-request.js';
 import { translateDataCommand } from './data-commands.js';
 import { EXPIRY_COMMANDS } from './expiry-commands.js';
 import { KEYSPACE_COMMANDS } from './keyspace-commands.js';
+import { PUBSUB_COMMAND_ARITIES } from './pubsub-commands.js';
 import {
   errorPlan, OK_PLAN, replyPlan, type CommandSpec, type CommandTable, type Plan, type TranslateContext,
 } from './plan.js';
@@ -109,6 +110,8 @@ const CONNECTION_COMMAND_ARITIES: Readonly<Record<string, number>> = {
   discard: 1,
   watch: -2,
   unwatch: 1,
+  // Pub/sub (core/resp/pubsub-commands.ts; the connection runs them, runtime-node/io/resp-pubsub.ts).
+  ...PUBSUB_COMMAND_ARITIES,
 };
 
 function connectionSpec(name: string, arity: number): CommandSpec {

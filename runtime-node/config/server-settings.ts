@@ -109,6 +109,8 @@ export const SERVER_SETTINGS: readonly SettingSpec[] = [
       + 'a power loss may lose that much; never: only at shutdown (unsafe on power loss)' },
   { name: 'maxmemory', kind: { type: 'integer', min: 0, max: MAXMEMORY_BYTES_MAX }, defaultValue: 0, arg: 'BYTES',
     help: 'store bytes the node may hold (each shard: BYTES / shards); over it, writes that add data are refused (OOM); 0 = no limit' },
+  { name: 'notify-keyspace-events', kind: { type: 'string' }, defaultValue: '', arg: 'FLAGS',
+    help: "Redis keyspace notifications on the RESP door, in Redis's letters (KEA: all); '' = off (docs/pubsub.md)" },
   // Cluster (runtime-node/cluster/cluster-config.ts checks them together; docs/cluster.md).
   { name: 'node-id', kind: { type: 'integer', min: 1, max: 2 ** 31 - 1 }, defaultValue: undefined, arg: 'ID',
     help: 'this node\'s id in --peers (a cluster node)' },

@@ -8,6 +8,7 @@
 // the commands translate() knows, with the arities it enforces.
 
 import type { RespValue } from '../../core/resp/reply-encoder.js';
+import { PUBSUB_COMMAND_INFO } from './resp-pubsub-command-table.js';
 
 export interface CommandInfo {
   /** Redis's arity: n > 0 exactly n arguments counting the name; n < 0 at least -n. */
@@ -122,6 +123,8 @@ export const COMMAND_TABLE: Readonly<Record<string, CommandInfo>> = {
   expiretime: { arity: 2, flags: ['readonly', 'fast'], keys: [1, 1, 1], keyFlags: ['RO', 'ACCESS'], categories: ['@keyspace', '@read', '@fast'], group: 'generic', since: '7.0.0', summary: "Get the expiration Unix timestamp for a key" },
   pexpiretime: { arity: 2, flags: ['readonly', 'fast'], keys: [1, 1, 1], keyFlags: ['RO', 'ACCESS'], categories: ['@keyspace', '@read', '@fast'], group: 'generic', since: '7.0.0', summary: "Get the expiration Unix timestamp for a key in milliseconds" },
 
+  // Pub/sub (resp-pubsub-command-table.ts).
+  ...PUBSUB_COMMAND_INFO,
 };
 
 /** The table's entry for a name a client sent (own properties only: `constructor` is not a command). */

@@ -31,6 +31,9 @@ import { runCommand, runConfig, runInfo } from './resp-server-commands.js';
 import { runAuth, runClient, runHello, runQuit } from './resp-session-commands.js';
 import { runFunction, runScript, runScriptCall } from './resp-scripting-commands.js';
 import { CLUSTER_COMMAND_HANDLERS, type ClusterView } from './resp-cluster-commands.js';
+import { pubsubHubFor, type PubsubHub } from '../pubsub/pubsub-hub.js';
+import { KeyspaceNotifier } from '../pubsub/keyspace-notifier.js';
+import type { RespPubsubNode } from './resp-pubsub.js';
 
 export const MAX_CLIENTS_ERROR = 'ERR max number of clients reached';
 /** Pending connections the kernel queues for accept(), as Redis's tcp-backlog default. */
@@ -73,6 +76,10 @@ export interface RespFrontOptions {
   batcher: SendBatcher;
   /** The cluster this node is part of (CLUSTER commands); null or absent for a lone node. */
   cluster?: ClusterView | null;
+  /** The node's pub/sub hub (a cluster node shares it with its peer links); absent: the door makes its own. */
+  pubsub?: PubsubHub;
+  /** notify-keyspace-events at start (Redis's letters; "" or absent: off). */
+  notifyKeyspaceEvents?: string;
 }
 
 export interface RespFront {
@@ -127,6 +134,7 @@ class Front implements RespConnectionHost, RespNode {
   readonly passwordGate: PasswordGate;
   readonly shardCount: number;
   readonly cluster: ClusterView | null;
+  readonly pubsub: RespPubsubNode;
   private nextId = 1;
 
   constructor(private readonly opts: RespFrontOptions, readonly server: Server) {
@@ -136,6 +144,9 @@ class Front implements RespConnectionHost, RespNode {
     this.settings = opts.settings;
     this.shardCount = opts.shardCount;
     this.cluster = opts.cluster ?? null;
+    const hub = opts.pubsub ?? pubsubHubFor(opts.limits, opts.log);
+    this.pubsub = { hub, notifier: new KeyspaceNotifier(hub, opts.notifyKeyspaceEvents ?? '') };
+    this.settings.register(this.pubsub.notifier.setting);
     this.facts = {
       version: PICCOLO_VERSION,
       startedAtMs: opts.startedAtMs,
