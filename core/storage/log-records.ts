@@ -6,6 +6,7 @@
 //   SNAPSHOT_MARK index u53, term u53, keptTail u8
 //   COMMIT        a SyncPoint (below)
 //   SEAL          next segment seq u32
+//   BEGIN         end offset u53: where the write() it starts ends (log-format.ts)
 
 import { assert } from '../assert.js';
 import type { Entry, HardState } from '../raft/raft-types.js';
@@ -31,6 +32,15 @@ export interface SyncPoint {
   readonly firstSegmentSeq: number;
   readonly segmentSeq: number;
   readonly endOffset: number;
+  /**
+   * Written in 'always' mode: this sync's write was fdatasynced before the
+   * next write to the log began, so at most one write (the next sync's)
+   * follows it unsynced, and recovery can tell that write torn from that
+   * write whole and damaged (log-recovery.ts, checkTail). False in 'batch'
+   * and 'never' modes, where several unsynced writes may follow and only the
+   * state slot marks what was durable.
+   */
+  readonly fsyncEach: boolean;
 }
 
 export interface SnapshotMark extends SnapshotRef {
@@ -95,6 +105,7 @@ export function writeSyncPoint(w: ByteWriter, p: SyncPoint): void {
   w.u32(p.firstSegmentSeq);
   w.u32(p.segmentSeq);
   writeU53(w, p.endOffset);
+  w.u32(p.fsyncEach ? SYNC_FLAG_FSYNC_EACH : 0);
 }
 
 export function readSyncPoint(r: ByteReader): SyncPoint {
@@ -105,16 +116,25 @@ export function readSyncPoint(r: ByteReader): SyncPoint {
   return {
     syncSeq, hardState,
     snapshot: snapshotIndex === 0 ? null : { index: snapshotIndex, term: snapshotTerm },
-    firstSegmentSeq: r.u32(), segmentSeq: r.u32(), endOffset: readU53(r),
+    firstSegmentSeq: r.u32(), segmentSeq: r.u32(), endOffset: readU53(r), fsyncEach: readSyncFlags(r),
   };
 }
 
+/** SyncPoint.fsyncEach; the other bits are reserved (zero). */
+const SYNC_FLAG_FSYNC_EACH = 1;
+
+function readSyncFlags(r: ByteReader): boolean {
+  const flags = r.u32();
+  if ((flags & ~SYNC_FLAG_FSYNC_EACH) !== 0) throw new RangeError(`unknown sync point flags ${flags}`);
+  return flags === SYNC_FLAG_FSYNC_EACH;
+}
+
 /**
- * Every field of a sync point has a fixed width (six u53, three u32), so a
+ * Every field of a sync point has a fixed width (six u53, four u32), so a
  * COMMIT record's size is known before it is encoded: the record can name
  * its own end offset in one pass.
  */
-export const SYNC_POINT_BYTES = 6 * 8 + 3 * 4;
+export const SYNC_POINT_BYTES = 6 * 8 + 4 * 4;
 
 /** Reused by encodeCommitPayload: a sync is the storage engine's hottest path, and its result is framed (copied) at once. */
 const commitWriter = new ByteWriter(64);
@@ -129,10 +149,7 @@ export function encodeCommitPayload(p: SyncPoint): Uint8Array {
 }
 
 export function decodeCommitPayload(payload: Uint8Array): SyncPoint {
-  const r = new ByteReader(payload);
-  const p = readSyncPoint(r);
-  expectEnd(r);
-  return p;
+  return readWhole(payload, readSyncPoint);
 }
 
 export function encodeSealPayload(nextSeq: number): Uint8Array {
@@ -142,10 +159,29 @@ export function encodeSealPayload(nextSeq: number): Uint8Array {
 }
 
 export function decodeSealPayload(payload: Uint8Array): number {
+  return readWhole(payload, (r) => r.u32());
+}
+
+/** BEGIN's payload: the end offset of the write it starts, fixed-size (BEGIN_RECORD_BYTES in log-format.ts). */
+export const BEGIN_PAYLOAD_BYTES = 8;
+
+/** Written into `w` (reset first): the BEGIN payload naming `endOffset`. */
+export function encodeBeginPayload(w: ByteWriter, endOffset: number): Uint8Array {
+  w.reset();
+  writeU53(w, endOffset);
+  return w.bytes();
+}
+
+export function decodeBeginPayload(payload: Uint8Array): number {
+  return readWhole(payload, readU53);
+}
+
+/** `read` over the whole payload: bytes left after it are a malformed record (RangeError). */
+function readWhole<T>(payload: Uint8Array, read: (r: ByteReader) => T): T {
   const r = new ByteReader(payload);
-  const next = r.u32();
+  const value = read(r);
   expectEnd(r);
-  return next;
+  return value;
 }
 
 function expectEnd(r: ByteReader): void {
