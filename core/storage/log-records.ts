@@ -64,7 +64,16 @@ export function encodeEntriesPayload(w: ByteWriter, entries: readonly Entry[]): 
   }
 }
 
-/** Throws RangeError on a malformed payload (recovery reports it as corruption). Entry data is copied out of the file's buffer. */
+/**
+ * Throws RangeError on a malformed payload (recovery reports it as
+ * corruption). Entry data are views into the payload, not copies: a restart
+ * decodes every entry after the snapshot (400k for 1M keys), and a copy
+ * each, a small ArrayBuffer per entry, made half of recovery's time go to
+ * allocation and garbage collection (docs/durability.md, "Restart"). The
+ * file's buffer is never written to after it is read, and it stays alive
+ * while its entries do: no longer than Raft keeps them (until applied and
+ * held by every member), about the bytes of the entries themselves.
+ */
 export function decodeEntriesPayload(payload: Uint8Array): Entry[] {
   const r = new ByteReader(payload);
   const first = readU53(r);
@@ -74,7 +83,7 @@ export function decodeEntriesPayload(payload: Uint8Array): Entry[] {
     const term = readU53(r);
     const kindTag = r.u8();
     if (kindTag !== ENTRY_KIND_NORMAL && kindTag !== ENTRY_KIND_CONF) throw new RangeError(`unknown entry kind ${kindTag}`);
-    entries.push({ index: first + i, term, kind: kindTag === ENTRY_KIND_CONF ? 'conf' : 'normal', data: r.bytesView().slice() });
+    entries.push({ index: first + i, term, kind: kindTag === ENTRY_KIND_CONF ? 'conf' : 'normal', data: r.bytesView() });
   }
   expectEnd(r);
   return entries;
