@@ -3,11 +3,13 @@
 // exports its commands; they are listed here.
 
 import type { DataCommand } from './data-command.js';
+import { HASH_COMMANDS } from './hash/hash-commands.js';
 import { KEY_TYPE_COMMANDS } from './key-type-commands.js';
 
 const ALL: readonly DataCommand[] = [
   ...KEY_TYPE_COMMANDS,
   // hashes (core/types/hash/)
+  ...HASH_COMMANDS,
   // lists (core/types/list/)
   // sets (core/types/set/)
   // sorted sets (core/types/zset/)
