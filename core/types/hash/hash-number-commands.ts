@@ -45,7 +45,7 @@ const hincrbyfloat: DataCommand = {
   name: 'hincrbyfloat', arity: 4, write: true, keys: FIRST_KEY,
   run(keys, args) {
     const delta = parseFiniteFloat(args[2]!);
-    if (delta === null) return errReply('BAD_REQUEST', 'value is not a valid float');
+    if (delta === null) return errReply('BAD_REQUEST', isInfinityWord(args[2]!) ? 'value is NaN or Infinity' : 'value is not a valid float');
     const done = updateField(keys, args, (current) => {
       const base = current === null ? 0 : parseFiniteFloat(current);
       if (base === null) return errReply('BAD_REQUEST', 'hash value is not a float');
@@ -57,5 +57,10 @@ const hincrbyfloat: DataCommand = {
     return { ok: true, data: bytesValue(done), version: keys.version };
   },
 };
+
+/** "inf", "-Infinity" ...: text strtold reads as an infinity, which Redis refuses with its own words. */
+function isInfinityWord(bytes: Uint8Array): boolean {
+  return /^[-+]?inf(inity)?$/i.test(String.fromCharCode(...bytes.subarray(0, 10)));
+}
 
 export const HASH_NUMBER_COMMANDS: readonly DataCommand[] = [hincrby, hincrbyfloat];

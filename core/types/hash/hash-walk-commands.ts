@@ -3,7 +3,7 @@
 // buckets; a compact hash comes back whole with cursor 0, as Redis's
 // listpack does).
 
-import { INT64_MAX, parseInt64 } from '../../int64.js';
+import { INT64_MAX, INT64_MIN, parseInt64 } from '../../int64.js';
 import { bytesValue, NIL, type DataValue } from '../../protocol/data-value.js';
 import { errReply, type Bytes, type Reply } from '../../protocol/ops.js';
 import type { Random } from '../../random.js';
@@ -69,11 +69,13 @@ function distinctPairs(entries: CompactHash | HashTable, count: number, random: 
 const hrandfield: DataCommand = {
   name: 'hrandfield', arity: -2, write: false, keys: FIRST_KEY,
   run(keys, args) {
+    // Redis's order: the count, then the other arguments, then the key.
+    const count = args.length >= 2 ? parseInt64(args[1]!) : null;
+    if (args.length >= 2 && count === null) return errReply('BAD_REQUEST', NOT_AN_INTEGER);
+    if (count === INT64_MIN) return errReply('BAD_REQUEST', `value is out of range, value must between ${-INT64_MAX} and ${INT64_MAX}`);
     if (args.length > 3) return errReply('BAD_REQUEST', SYNTAX_ERROR);
     const withValues = args.length === 3;
     if (withValues && !equalsWord(args[2]!, 'withvalues')) return errReply('BAD_REQUEST', SYNTAX_ERROR);
-    const count = args.length >= 2 ? parseInt64(args[1]!) : null;
-    if (args.length >= 2 && count === null) return errReply('BAD_REQUEST', NOT_AN_INTEGER);
     // Redis's bound: a negative count's doubled reply length must not overflow.
     if (withValues && count !== null && count < -(INT64_MAX / 2n)) return errReply('BAD_REQUEST', 'value is out of range');
     const at = hashAt(keys, args[0]!);
@@ -122,9 +124,7 @@ function pairsReply(pairs: readonly Pair[], withValues: boolean): DataValue {
 interface ScanOptions { cursor: number; glob: Glob | null; count: number; noValues: boolean }
 
 /** HSCAN's arguments after the key, or Redis's error for them. */
-function scanOptions(args: readonly Bytes[]): ScanOptions | Reply {
-  const cursor = parseCursor(args[1]!);
-  if (cursor === null) return errReply('BAD_REQUEST', 'invalid cursor');
+function scanOptions(args: readonly Bytes[], cursor: number): ScanOptions | Reply {
   const options: ScanOptions = { cursor, glob: null, count: HSCAN_COUNT_DEFAULT, noValues: false };
   for (let i = 2; i < args.length; i++) {
     const more = i + 1 < args.length;
@@ -151,11 +151,15 @@ function scanOptions(args: readonly Bytes[]): ScanOptions | Reply {
 const hscan: DataCommand = {
   name: 'hscan', arity: -3, write: false, keys: FIRST_KEY,
   run(keys, args) {
-    const options = scanOptions(args);
-    if ('ok' in options) return options;
+    // Redis's order: the cursor, then the key (a missing one answers an empty scan whatever the options), then the options.
+    const start = parseCursor(args[1]!);
+    if (start === null) return errReply('BAD_REQUEST', 'invalid cursor');
     const at = hashAt(keys, args[0]!);
     if (isErr(at)) return at;
     const entries = at.entries;
+    if (entries === null) return scanReply(0, []);
+    const options = scanOptions(args, start);
+    if ('ok' in options) return options;
     const items: DataValue[] = [];
     const budget = new ReplyBudget(keys.limits);
     // One bucket's matching items, then whether they fit: whole buckets only, so the cursor stays exact.
@@ -175,7 +179,7 @@ const hscan: DataCommand = {
     if (entries instanceof CompactHash) {
       entries.forEach(emit);
       items.push(...bucket);
-    } else if (entries !== null) {
+    } else {
       cursor = options.cursor;
       const bucketsMax = options.count * HSCAN_BUCKETS_PER_COUNT;
       for (let steps = 0; ;) {
@@ -191,20 +195,27 @@ const hscan: DataCommand = {
         if (cursor === 0 || emitted >= options.count || ++steps >= bucketsMax) break;
       }
     }
-    return {
-      ok: true,
-      data: { t: 'array', v: [bytesValue(textEncoder.encode(String(cursor))), { t: 'array', v: items }] },
-    };
+    return scanReply(cursor, items);
   },
 };
 
-/** A SCAN cursor: an unsigned 64-bit decimal (Redis's); the table's cursors are its low 32 bits. */
+/** HSCAN's reply: the next cursor as text, then the page's items. */
+function scanReply(cursor: number, items: DataValue[]): Reply {
+  return { ok: true, data: { t: 'array', v: [bytesValue(textEncoder.encode(String(cursor))), { t: 'array', v: items }] } };
+}
+
+/**
+ * A SCAN cursor as Redis reads it (strtoull: decimal, a leading minus wraps
+ * around 2^64); the table's cursors are its low 32 bits.
+ */
 function parseCursor(bytes: Uint8Array): number | null {
-  if (bytes.length === 0 || bytes.length > 20) return null;
-  for (const b of bytes) if (b < 0x30 || b > 0x39) return null;
-  const value = BigInt(String.fromCharCode(...bytes));
+  const negative = bytes[0] === 0x2d;
+  const digits = negative ? bytes.subarray(1) : bytes;
+  if (digits.length === 0 || digits.length > 20) return null;
+  for (const b of digits) if (b < 0x30 || b > 0x39) return null;
+  const value = BigInt(String.fromCharCode(...digits));
   if (value >= 1n << 64n) return null;
-  return Number(value & 0xffff_ffffn);
+  return Number((negative ? -value : value) & 0xffff_ffffn);
 }
 
 /** Whether `bytes` spell `word` (lower case) in any case. */
