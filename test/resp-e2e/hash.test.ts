@@ -108,7 +108,7 @@ describe('hashes through ioredis', () => {
     } while (cursor !== '0');
     expect(matched.sort()).toEqual(Array.from({ length: 10 }, (_, i) => `field:1${i}`).sort());
     expect(await redis.hscan('h:b', '0')).toEqual(['0', ['z', '1', 'a', '2', 'm', '3']]);
-    expect(await redis.hscan('h:missing', '0', 'BOGUS')).toEqual(['0', []]);
+    expect(await redis.call('HSCAN', 'h:missing', '0', 'BOGUS')).toEqual(['0', []]);
     expect(await errorOf(redis.hscan('h:big', 'x'))).toBe('ERR invalid cursor');
     expect(await errorOf(redis.call('HSCAN', 'h:big', '0', 'COUNT', '0'))).toBe('ERR syntax error');
     expect(await redis.hdel('h:big', ...pairs.filter((_, i) => i % 2 === 0))).toBe(300);
