@@ -2,6 +2,7 @@
 // the record's bytes (hash-compact.ts) or the large table (hash-table.ts),
 // behind one small interface; and OBJECT ENCODING's name for each.
 
+import { assert } from '../../assert.js';
 import type { ErrReply } from '../../protocol/ops.js';
 import { ValueType } from '../../store/value-type.js';
 import { ABSENT, type KeyAccess } from '../key-access.js';
@@ -47,7 +48,7 @@ export function hashAt(keys: KeyAccess, key: Uint8Array): HashAt | ErrReply {
   if (keys.typeOf(h) !== ValueType.HASH) return wrongKind();
   const collection = keys.collectionOf(h);
   if (collection !== null) {
-    if (!(collection instanceof HashTable)) throw new Error('a hash key holds a collection of another class');
+    assert(collection instanceof HashTable, 'a hash key holds a collection of another class');
     return { h, entries: collection };
   }
   return { h, entries: new CompactHash(keys.bytesOf(h)) };

@@ -56,7 +56,12 @@ export class HashTable implements Collection {
   readonly type = ValueType.HASH;
   private readonly view = new EntryView();
 
-  private constructor(private s: HashTableLayout) {}
+  /** Bytes of the pages and their objects, kept as pages come and go (memoryBytes is read on every write). */
+  private pagesBytes = 0;
+
+  private constructor(private s: HashTableLayout) {
+    for (const page of s.pages) this.pagesBytes += page.length + PAGE_OBJECT_BYTES;
+  }
 
   /** An empty table with room for `fields` fields before its first resize. */
   static withCapacity(fields: number): HashTable {
@@ -88,9 +93,7 @@ export class HashTable implements Collection {
   }
 
   get memoryBytes(): number {
-    let bytes = TABLE_OBJECT_BYTES + this.s.addrs.length * 5;
-    for (const page of this.s.pages) bytes += page.length + PAGE_OBJECT_BYTES;
-    return bytes;
+    return TABLE_OBJECT_BYTES + this.s.addrs.length * 5 + this.pagesBytes;
   }
 
   encode(): Uint8Array {
@@ -222,6 +225,7 @@ export class HashTable implements Collection {
       page = s.pages.length;
       offset = 0;
       s.pages.push(new Uint8Array(bytes));
+      this.pagesBytes += bytes + PAGE_OBJECT_BYTES;
     } else {
       if (s.bumpOffset + bytes > HASH_PAGE_BYTES) {
         assert(s.pages.length < HASH_PAGES_MAX, 'a hash table is out of page numbers');
@@ -229,6 +233,7 @@ export class HashTable implements Collection {
         s.bumpPage = s.pages.length;
         s.bumpOffset = 0;
         s.pages.push(new Uint8Array(HASH_PAGE_BYTES));
+        this.pagesBytes += HASH_PAGE_BYTES + PAGE_OBJECT_BYTES;
       }
       page = s.bumpPage;
       offset = s.bumpOffset;
@@ -250,6 +255,7 @@ export class HashTable implements Collection {
     s.liveBytes -= bytes;
     if (bytes >= HASH_PAGE_BYTES) {
       s.pages[addr >>> HASH_PAGE_SHIFT] = EMPTY_PAGE;
+      this.pagesBytes -= bytes;
       s.garbageBytes += HASH_PAGE_BYTES;
     } else {
       s.garbageBytes += bytes;
@@ -290,6 +296,7 @@ export class HashTable implements Collection {
     const s = this.s;
     const oldPages = s.pages;
     s.pages = [new Uint8Array(HASH_PAGE_BYTES)];
+    this.pagesBytes = HASH_PAGE_BYTES + PAGE_OBJECT_BYTES;
     s.bumpPage = 0;
     s.bumpOffset = 1;
     s.garbageBytes = 0;
