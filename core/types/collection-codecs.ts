@@ -5,6 +5,7 @@
 
 import type { Collection } from '../store/collection.js';
 import { ValueType } from '../store/value-type.js';
+import { HASH_CODEC } from './hash/hash-codec.js';
 
 export interface CollectionCodec {
   /**
@@ -22,6 +23,7 @@ export interface CollectionCodec {
  */
 const CODECS: Partial<Record<ValueType, CollectionCodec>> = {
   // hash (core/types/hash/)
+  [ValueType.HASH]: HASH_CODEC,
   // list (core/types/list/)
   // set (core/types/set/)
   // zset (core/types/zset/)

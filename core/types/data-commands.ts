@@ -3,6 +3,7 @@
 // exports its commands; they are listed here.
 
 import type { DataCommand } from './data-command.js';
+import { HASH_COMMANDS } from './hash/hash-commands.js';
 import { DUMP_COMMANDS } from './keyspace/dump-commands.js';
 import { EXPIRE_COMMANDS } from './keyspace/expire-commands.js';
 import { objectCommand } from './keyspace/object-command.js';
@@ -13,6 +14,7 @@ import { lcsCommand } from './string/lcs-command.js';
 const ALL: readonly DataCommand[] = [
   ...KEY_TYPE_COMMANDS,
   // hashes (core/types/hash/)
+  ...HASH_COMMANDS,
   // lists (core/types/list/)
   // sets (core/types/set/)
   // sorted sets (core/types/zset/)

@@ -98,6 +98,22 @@ export const COMMAND_TABLE: Readonly<Record<string, CommandInfo>> = {
   unwatch: { arity: 1, flags: ['noscript', 'loading', 'stale', 'fast', 'allow_busy'], keys: [0, 0, 0], categories: ['@fast', '@transaction'], group: 'transactions', since: '2.2.0', summary: "Forget about all watched keys" },
   asking: { arity: 1, flags: ['fast'], keys: [0, 0, 0], categories: ['@fast', '@connection'], group: 'cluster', since: '3.0.0', summary: "Signals that a cluster client is following an -ASK redirect" },
   // ---- Hashes (core/types/hash/) ----
+  hset: { arity: -4, flags: ['write', 'denyoom', 'fast'], keys: [1, 1, 1], keyFlags: ['RW', 'UPDATE'], categories: ['@write', '@hash', '@fast'], group: 'hash', since: '2.0.0', summary: "Set the string value of a hash field" },
+  hsetnx: { arity: 4, flags: ['write', 'denyoom', 'fast'], keys: [1, 1, 1], keyFlags: ['RW', 'INSERT'], categories: ['@write', '@hash', '@fast'], group: 'hash', since: '2.0.0', summary: "Set the value of a hash field, only if the field does not exist" },
+  hget: { arity: 3, flags: ['readonly', 'fast'], keys: [1, 1, 1], categories: ['@read', '@hash', '@fast'], group: 'hash', since: '2.0.0', summary: "Get the value of a hash field" },
+  hmget: { arity: -3, flags: ['readonly', 'fast'], keys: [1, 1, 1], categories: ['@read', '@hash', '@fast'], group: 'hash', since: '2.0.0', summary: "Get the values of all the given hash fields" },
+  hmset: { arity: -4, flags: ['write', 'denyoom', 'fast'], keys: [1, 1, 1], keyFlags: ['RW', 'UPDATE'], categories: ['@write', '@hash', '@fast'], group: 'hash', since: '2.0.0', summary: "Set multiple hash fields to multiple values" },
+  hdel: { arity: -3, flags: ['write', 'fast'], keys: [1, 1, 1], keyFlags: ['RW', 'DELETE'], categories: ['@write', '@hash', '@fast'], group: 'hash', since: '2.0.0', summary: "Delete one or more hash fields" },
+  hlen: { arity: 2, flags: ['readonly', 'fast'], keys: [1, 1, 1], keyFlags: ['RO'], categories: ['@read', '@hash', '@fast'], group: 'hash', since: '2.0.0', summary: "Get the number of fields in a hash" },
+  hstrlen: { arity: 3, flags: ['readonly', 'fast'], keys: [1, 1, 1], keyFlags: ['RO'], categories: ['@read', '@hash', '@fast'], group: 'hash', since: '3.2.0', summary: "Get the length of the value of a hash field" },
+  hexists: { arity: 3, flags: ['readonly', 'fast'], keys: [1, 1, 1], keyFlags: ['RO'], categories: ['@read', '@hash', '@fast'], group: 'hash', since: '2.0.0', summary: "Determine if a hash field exists" },
+  hkeys: { arity: 2, flags: ['readonly'], keys: [1, 1, 1], categories: ['@read', '@hash', '@slow'], group: 'hash', since: '2.0.0', summary: "Get all the fields in a hash" },
+  hvals: { arity: 2, flags: ['readonly'], keys: [1, 1, 1], categories: ['@read', '@hash', '@slow'], group: 'hash', since: '2.0.0', summary: "Get all the values in a hash" },
+  hgetall: { arity: 2, flags: ['readonly'], keys: [1, 1, 1], categories: ['@read', '@hash', '@slow'], group: 'hash', since: '2.0.0', summary: "Get all the fields and values in a hash" },
+  hincrby: { arity: 4, flags: ['write', 'denyoom', 'fast'], keys: [1, 1, 1], categories: ['@write', '@hash', '@fast'], group: 'hash', since: '2.0.0', summary: "Increment the integer value of a hash field by the given number" },
+  hincrbyfloat: { arity: 4, flags: ['write', 'denyoom', 'fast'], keys: [1, 1, 1], categories: ['@write', '@hash', '@fast'], group: 'hash', since: '2.6.0', summary: "Increment the float value of a hash field by the given amount" },
+  hrandfield: { arity: -2, flags: ['readonly'], keys: [1, 1, 1], categories: ['@read', '@hash', '@slow'], group: 'hash', since: '6.2.0', summary: "Get one or multiple random fields from a hash" },
+  hscan: { arity: -3, flags: ['readonly'], keys: [1, 1, 1], categories: ['@read', '@hash', '@slow'], group: 'hash', since: '2.8.0', summary: "Incrementally iterate hash fields and associated values" },
 
   // ---- Lists (core/types/list/) ----
 
