@@ -4,7 +4,8 @@
 // Each type lists its codec here; a string needs none.
 
 import type { Collection } from '../store/collection.js';
-import type { ValueType } from '../store/value-type.js';
+import { ValueType } from '../store/value-type.js';
+import { LIST_CODEC } from './list/list-codec.js';
 
 export interface CollectionCodec {
   /**
@@ -23,6 +24,7 @@ export interface CollectionCodec {
 const CODECS: Partial<Record<ValueType, CollectionCodec>> = {
   // hash (core/types/hash/)
   // list (core/types/list/)
+  [ValueType.LIST]: LIST_CODEC,
   // set (core/types/set/)
   // zset (core/types/zset/)
 };

@@ -4,11 +4,13 @@
 
 import type { DataCommand } from './data-command.js';
 import { KEY_TYPE_COMMANDS } from './key-type-commands.js';
+import { LIST_COMMANDS } from './list/list-commands.js';
 
 const ALL: readonly DataCommand[] = [
   ...KEY_TYPE_COMMANDS,
   // hashes (core/types/hash/)
   // lists (core/types/list/)
+  ...LIST_COMMANDS,
   // sets (core/types/set/)
   // sorted sets (core/types/zset/)
   // more string and keyspace commands (core/types/string/, core/types/keyspace/)
