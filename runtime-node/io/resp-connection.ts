@@ -49,7 +49,8 @@ export interface RespConnectionHost {
   readonly limits: Limits;
   readonly passwordGate: PasswordGate;
   readonly stats: RespStats;
-  execute(request: Request, onReply: ReplyCallback): void;
+  /** `owner`: this connection, which a blocking command (BLPOP ...) that finds nothing parks (resp-blocking.ts). */
+  execute(request: Request, onReply: ReplyCallback, owner?: object): void;
   /** The requests of one command, routed together (a cluster node forwards them when their keys span groups). */
   executeParts(requests: readonly Request[], onReply: (index: number, reply: Reply) => void): void;
   runConnectionCommand(plan: ConnectionPlan, session: RespSession, nowMs: number, done: Done): void;
@@ -58,6 +59,8 @@ export interface RespConnectionHost {
   /** A batch flush of this connection's replies is done (shutdown waits for the last). */
   onFlushed(): void;
   onClosed(connection: RespConnection): void;
+  /** The client sent FIN: stop waiting for it (its blocked commands, resp-blocking.ts). */
+  onReadEnded?(connection: RespConnection): void;
   /** The peer sent an HTTP request line or header; the connection is being closed. */
   onHttpDetected(connection: RespConnection): void;
 }
@@ -180,6 +183,7 @@ export class RespConnection {
 
   private handleEnd(): void {
     this.readEnded = true;
+    this.host.onReadEnded?.(this);
     this.flush();
   }
 
@@ -302,7 +306,7 @@ export class RespConnection {
     slot.remaining = requests.length;
     if (requests.length === 1) {
       if (followUp || slot.replies.length !== 1) slot.replies = [undefined as unknown as Reply];
-      this.host.execute(requests[0]!, slot.onReply);
+      this.host.execute(requests[0]!, slot.onReply, this);
       return;
     }
     slot.replies = new Array<Reply>(requests.length);
