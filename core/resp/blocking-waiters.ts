@@ -10,19 +10,20 @@
 // - at once, when this IO thread sees a successful write on the key (any
 //   data command's write reply: LPUSH, LMOVE, a blocking pop that served
 //   someone and may have left more);
-// - every BLOCKING_REPOLL_MS for the first waiter of each key, because
-//   writes made through another door or node are not seen here;
+// - when a probe finds the key non-empty: every BLOCKING_REPOLL_MS each
+//   waited key is read (LLEN, no log entry), because writes made through
+//   another door or node are not seen here;
 // - never after its deadline: it is answered with a nil array instead.
 // Waiters of a key are retried in arrival order, and a waiter keeps its
 // place while its retry is in flight, so two waiters are served first come
 // first served, as in Redis.
 
-/** Why a retry is due: every key's first waiter this often, for writes this IO thread does not see (other doors, cluster peers). */
+/** How often every waited key is probed, for writes this IO thread does not see (other doors, cluster peers): a blocked client wakes within this of such a write. */
 export const BLOCKING_REPOLL_MS = 100;
 
 /**
  * Blocked commands a node holds at once: each keeps its arguments and a
- * place per key, and every repoll costs a request per waited key. Well
+ * place per key, and every repoll costs a read per waited key. Well
  * above one per client for ordinary use; past it a blocking command that
  * would wait is answered with an error instead.
  */
@@ -128,19 +129,18 @@ export class BlockingWaiters<Owner> {
     return out;
   }
 
-  /** When BLOCKING_REPOLL_MS have passed: the first idle waiter of each key, to run again (each once). */
-  repoll(nowMs: number): Waiter<Owner>[] {
+  /**
+   * When BLOCKING_REPOLL_MS have passed: every key someone waits on, for
+   * the caller to probe with a read (LLEN: no log entry) and wake with
+   * onKeyWritten when it holds something.
+   */
+  repollKeys(nowMs: number): string[] {
     if (nowMs < this.lastPollMs + BLOCKING_REPOLL_MS) return [];
     this.lastPollMs = nowMs;
-    const due = new Set<Waiter<Owner>>();
-    for (const queue of this.byKey.values()) {
-      const first = queue.find((w) => !w.retrying);
-      if (first !== undefined) due.add(first);
-    }
-    return [...due].map((w) => this.startRetry(w));
+    return [...this.byKey.keys()];
   }
 
-  /** When the caller should next call expired() and repoll(): the earliest deadline or repoll; Infinity when nobody waits. */
+  /** When the caller should next call expired() and repollKeys(): the earliest deadline or repoll; Infinity when nobody waits. */
   nextDueMs(): number {
     if (this.waiters.size === 0) return Infinity;
     let due = this.lastPollMs + BLOCKING_REPOLL_MS;

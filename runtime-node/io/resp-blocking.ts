@@ -3,7 +3,7 @@
 // Every single request a connection sends goes through `execute`: a
 // blocking command whose run finds every list empty is parked instead of
 // answered, and run again when a key it waits on is written through this
-// door, at each repoll, until it gets something or its timeout answers it
+// door, or when a periodic read finds one of its keys non-empty, until it gets something or its timeout answers it
 // with a nil array. The connection's reply slot simply stays pending, so
 // the replies after it keep their order.
 //
@@ -14,7 +14,7 @@
 // `tx` request and never parks (Redis runs it as its non-blocking form).
 
 import type { ReplyCallback } from '../../core/node/shard-channel.js';
-import { bytesToBinaryString } from '../../core/bytes.js';
+import { binaryStringToBytes, bytesToBinaryString } from '../../core/bytes.js';
 import { NIL_ARRAY } from '../../core/protocol/data-value.js';
 import { errReply, type Request } from '../../core/protocol/ops.js';
 import { blockingCallOf, foundNothing, keysWritten, type BlockingCall } from '../../core/resp/blocking-calls.js';
@@ -113,9 +113,18 @@ export class RespBlocking {
 
   private noteWrite(request: Request, reply: Parameters<ReplyCallback>[0]): void {
     if (this.waiters.size === 0) return;
-    for (const key of keysWritten(request, reply)) {
-      for (const waiter of this.waiters.onKeyWritten(bytesToBinaryString(key))) this.retry(waiter);
-    }
+    for (const key of keysWritten(request, reply)) this.wake(bytesToBinaryString(key));
+  }
+
+  private wake(key: string): void {
+    for (const waiter of this.waiters.onKeyWritten(key)) this.retry(waiter);
+  }
+
+  /** Read a waited key's length (no log entry, unlike a retry); something there wakes its waiters. */
+  private probe(key: string): void {
+    this.executeNow({ op: 'call', name: 'llen', args: [binaryStringToBytes(key)] }, (reply) => {
+      if (reply.ok && reply.data?.t === 'int' && reply.data.v > 0n) this.wake(key);
+    });
   }
 
   /** Keep one timer, at the earliest deadline or repoll. */
@@ -147,7 +156,7 @@ export class RespBlocking {
     this.timerAtMs = Infinity;
     const nowMs = this.clock();
     for (const waiter of this.waiters.expired(nowMs)) this.answerTimedOut(waiter);
-    for (const waiter of this.waiters.repoll(nowMs)) this.retry(waiter);
+    for (const key of this.waiters.repollKeys(nowMs)) this.probe(key);
     this.arm();
   }
 }

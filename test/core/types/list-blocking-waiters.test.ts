@@ -25,20 +25,20 @@ describe('BlockingWaiters', () => {
     expect(w.size).toBe(2);
   });
 
-  it('times out at the deadline, repolls each key\'s first idle waiter, says when it is next due', () => {
+  it('times out at the deadline, names the keys to probe each repoll, says when it is next due', () => {
     const w = new BlockingWaiters<string>(0);
     expect(w.nextDueMs()).toBe(Infinity);
     w.add(['k'], 250, 'c1');
     w.add(['k'], Infinity, 'c2');
     w.add(['j'], Infinity, 'c3');
     expect(w.nextDueMs()).toBe(BLOCKING_REPOLL_MS);
-    expect(w.repoll(BLOCKING_REPOLL_MS - 1)).toEqual([]);
-    const polled = w.repoll(BLOCKING_REPOLL_MS);
-    expect(polled.map((x) => x.owner)).toEqual(['c1', 'c3']);
-    for (const x of polled) w.onRetryEmpty(x, BLOCKING_REPOLL_MS);
+    expect(w.repollKeys(BLOCKING_REPOLL_MS - 1)).toEqual([]);
+    expect(w.repollKeys(BLOCKING_REPOLL_MS)).toEqual(['k', 'j']);
+    expect(w.repollKeys(BLOCKING_REPOLL_MS + 1)).toEqual([]);
+    expect(w.nextDueMs()).toBe(2 * BLOCKING_REPOLL_MS);
     expect(w.expired(249)).toEqual([]);
     expect(w.expired(250).map((x) => x.owner)).toEqual(['c1']);
-    expect(w.repoll(2 * BLOCKING_REPOLL_MS).map((x) => x.owner)).toEqual(['c2', 'c3']);
+    expect(w.repollKeys(2 * BLOCKING_REPOLL_MS)).toEqual(['k', 'j']);
   });
 
   it('drops a closed connection\'s waiters and refuses past the limit', () => {
