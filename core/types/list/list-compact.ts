@@ -4,6 +4,7 @@
 // bytes; past that it becomes a QuickList (quick-list.ts) kept beside the
 // record, and a large list shrunk to LIST_COMPACT_SHRINK_BYTES_MAX goes back.
 
+import type { Limits } from '../../limits.js';
 import { countElements } from './list-element.js';
 import { QuickList } from './quick-list.js';
 
@@ -24,14 +25,19 @@ export const LIST_COMPACT_BYTES_MAX = 8 * 1024;
  */
 export const LIST_COMPACT_SHRINK_BYTES_MAX = LIST_COMPACT_BYTES_MAX / 2;
 
+/** The compact limit under these limits: a record's value never exceeds valueBytesMax (a node run with a smaller one). */
+function compactBytesMax(limits: Limits): number {
+  return Math.min(LIST_COMPACT_BYTES_MAX, limits.valueBytesMax);
+}
+
 /** Whether a list that was compact stays compact: one node that fits the limit. */
-export function fitsCompact(list: QuickList): boolean {
-  return list.nodeCount <= 1 && 1 + list.encodedBytes <= LIST_COMPACT_BYTES_MAX;
+export function fitsCompact(list: QuickList, limits: Limits): boolean {
+  return list.nodeCount <= 1 && 1 + list.encodedBytes <= compactBytesMax(limits);
 }
 
 /** Whether a large list is small enough to go back to compact. */
-export function shrinksToCompact(list: QuickList): boolean {
-  return 1 + list.encodedBytes <= LIST_COMPACT_SHRINK_BYTES_MAX;
+export function shrinksToCompact(list: QuickList, limits: Limits): boolean {
+  return 1 + list.encodedBytes <= Math.min(LIST_COMPACT_SHRINK_BYTES_MAX, compactBytesMax(limits) / 2);
 }
 
 export function compactBytesOf(list: QuickList): Uint8Array {

@@ -43,14 +43,14 @@ export function changeList<R>(keys: KeyAccess, key: Bytes, found: FoundList, cha
     const list = found.list;
     const result = keys.edit(h, () => change(list));
     if (list.length === 0) keys.remove(key, h);
-    else if (shrinksToCompact(list)) keys.putBytes(key, h, ValueType.LIST, compactBytesOf(list));
+    else if (shrinksToCompact(list, keys.limits)) keys.putBytes(key, h, ValueType.LIST, compactBytesOf(list));
     return result;
   }
   const list = found.list ?? new QuickList();
   const result = change(list);
   if (list.length === 0) {
     if (h !== ABSENT) keys.remove(key, h);
-  } else if (fitsCompact(list)) {
+  } else if (fitsCompact(list, keys.limits)) {
     keys.putBytes(key, h, ValueType.LIST, compactBytesOf(list));
   } else {
     keys.putCollection(key, h, list);
