@@ -93,15 +93,17 @@ const LRANGE: DataCommand = {
   },
 };
 
+// LINDEX and LSET look the key up before reading the index, as Redis 7 does
+// (a missing key answers nil / no such key whatever the index says).
 const LINDEX: DataCommand = {
   name: 'lindex', arity: 3, write: false, keys: FIRST_KEY,
   run(keys, args) {
-    const index = integerArg(args[1]!);
-    if (index === null) return badRequest(NOT_INTEGER_MESSAGE);
     const found = findList(keys, args[0]!);
     if (isErr(found)) return found;
     const list = found.list;
     if (list === null) return ok(NIL);
+    const index = integerArg(args[1]!);
+    if (index === null) return badRequest(NOT_INTEGER_MESSAGE);
     const i = absoluteIndex(index, list.length);
     return ok(i >= 0 && i < list.length ? { t: 'bytes', v: list.at(i) } : NIL);
   },
@@ -110,11 +112,11 @@ const LINDEX: DataCommand = {
 const LSET: DataCommand = {
   name: 'lset', arity: 4, write: true, keys: FIRST_KEY,
   run(keys, args) {
-    const index = integerArg(args[1]!);
-    if (index === null) return badRequest(NOT_INTEGER_MESSAGE);
     const found = findList(keys, args[0]!);
     if (isErr(found)) return found;
     if (found.list === null) return badRequest('no such key');
+    const index = integerArg(args[1]!);
+    if (index === null) return badRequest(NOT_INTEGER_MESSAGE);
     const i = absoluteIndex(index, found.list.length);
     if (i < 0 || i >= found.list.length) return badRequest('index out of range');
     changeList(keys, args[0]!, found, (list) => list.set(i, args[2]!));

@@ -74,19 +74,20 @@ export class ListModel {
         return l.slice(start, Math.min(stop, l.length - 1) + 1);
       }
       case 'lindex': {
-        if (!isInt(args[1]!)) return NOT_INT;
+        // Redis 7 looks the key up first, then reads the index.
         const l = this.list(key);
         if (l === 'wrong') return WRONGTYPE;
         if (l === null) return null;
+        if (!isInt(args[1]!)) return NOT_INT;
         let i = Number(args[1]);
         if (i < 0) i += l.length;
         return l[i] ?? null;
       }
       case 'lset': {
-        if (!isInt(args[1]!)) return NOT_INT;
         const l = this.list(key);
         if (l === null) return err('no such key');
         if (l === 'wrong') return WRONGTYPE;
+        if (!isInt(args[1]!)) return NOT_INT;
         let i = Number(args[1]);
         if (i < 0) i += l.length;
         if (i < 0 || i >= l.length) return err('index out of range');
