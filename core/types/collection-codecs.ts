@@ -6,6 +6,7 @@
 import type { Collection } from '../store/collection.js';
 import { ValueType } from '../store/value-type.js';
 import { HASH_CODEC } from './hash/hash-codec.js';
+import { LIST_CODEC } from './list/list-codec.js';
 
 export interface CollectionCodec {
   /**
@@ -25,6 +26,7 @@ const CODECS: Partial<Record<ValueType, CollectionCodec>> = {
   // hash (core/types/hash/)
   [ValueType.HASH]: HASH_CODEC,
   // list (core/types/list/)
+  [ValueType.LIST]: LIST_CODEC,
   // set (core/types/set/)
   // zset (core/types/zset/)
 };

@@ -8,6 +8,7 @@ import { DUMP_COMMANDS } from './keyspace/dump-commands.js';
 import { EXPIRE_COMMANDS } from './keyspace/expire-commands.js';
 import { objectCommand } from './keyspace/object-command.js';
 import { KEY_TYPE_COMMANDS } from './key-type-commands.js';
+import { LIST_COMMANDS } from './list/list-commands.js';
 import { BIT_COMMANDS } from './string/bit-commands.js';
 import { lcsCommand } from './string/lcs-command.js';
 
@@ -16,6 +17,7 @@ const ALL: readonly DataCommand[] = [
   // hashes (core/types/hash/)
   ...HASH_COMMANDS,
   // lists (core/types/list/)
+  ...LIST_COMMANDS,
   // sets (core/types/set/)
   // sorted sets (core/types/zset/)
   // more string and keyspace commands (core/types/string/, core/types/keyspace/)

@@ -57,7 +57,8 @@ export interface RespConnectionHost {
   readonly stats: RespStats;
   /** The node's pub/sub hub and keyspace notifier. */
   readonly pubsub: RespPubsubNode;
-  execute(request: Request, onReply: ReplyCallback): void;
+  /** `owner`: this connection, which a blocking command (BLPOP ...) that finds nothing parks (resp-blocking.ts). */
+  execute(request: Request, onReply: ReplyCallback, owner?: object): void;
   /** The requests of one command, routed together (a cluster node forwards them when their keys span groups). */
   executeParts(requests: readonly Request[], onReply: (index: number, reply: Reply) => void): void;
   runConnectionCommand(plan: ConnectionPlan, session: RespSession, nowMs: number, done: Done): void;
@@ -66,6 +67,8 @@ export interface RespConnectionHost {
   /** A batch flush of this connection's replies is done (shutdown waits for the last). */
   onFlushed(): void;
   onClosed(connection: RespConnection): void;
+  /** The client sent FIN: stop waiting for it (its blocked commands, resp-blocking.ts). */
+  onReadEnded?(connection: RespConnection): void;
   /** The peer sent an HTTP request line or header; the connection is being closed. */
   onHttpDetected(connection: RespConnection): void;
 }
@@ -199,6 +202,7 @@ export class RespConnection {
 
   private handleEnd(): void {
     this.readEnded = true;
+    this.host.onReadEnded?.(this);
     this.flush();
   }
 
@@ -329,7 +333,7 @@ export class RespConnection {
     slot.remaining = requests.length;
     if (requests.length === 1) {
       if (followUp || slot.replies.length !== 1) slot.replies = [undefined as unknown as Reply];
-      this.host.execute(requests[0]!, slot.onReply);
+      this.host.execute(requests[0]!, slot.onReply, this);
       return;
     }
     slot.replies = new Array<Reply>(requests.length);

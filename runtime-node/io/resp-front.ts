@@ -24,6 +24,7 @@ import type { ConnectionBudget } from './connection-budget.js';
 import {
   fail, type CommandCall, type Done, type RespNode, type RespNodeFacts, type RespSession, type RespStats,
 } from './resp-command-context.js';
+import { RespBlocking } from './resp-blocking.js';
 import { CLOSE_LINGER_MS, RespConnection, type RespConnectionHost } from './resp-connection.js';
 import { runCopy, runKeys, runRandomKey, runRename, runRenameNx, runScan } from './resp-keyspace-commands.js';
 import type { SendBatcher } from './send-batcher.js';
@@ -135,6 +136,8 @@ class Front implements RespConnectionHost, RespNode {
   readonly shardCount: number;
   readonly cluster: ClusterView | null;
   readonly pubsub: RespPubsubNode;
+  /** Parked blocking commands (BLPOP ...): every single request passes through it. */
+  readonly blocking = new RespBlocking((request, onReply) => this.executeNow(request, onReply));
   private nextId = 1;
 
   constructor(private readonly opts: RespFrontOptions, readonly server: Server) {
@@ -159,7 +162,12 @@ class Front implements RespConnectionHost, RespNode {
     };
   }
 
-  execute(request: Request, onReply: ReplyCallback): void {
+  /** `owner`: the connection that sent it, which a blocking command that finds nothing parks. */
+  execute(request: Request, onReply: ReplyCallback, owner?: object): void {
+    this.blocking.execute(request, onReply, owner ?? null);
+  }
+
+  private executeNow(request: Request, onReply: ReplyCallback): void {
     if (this.opts.isShuttingDown()) Dispatcher.refuse('SHUTTING_DOWN', onReply);
     else this.opts.dispatcher.execute(request, onReply);
   }
@@ -193,7 +201,12 @@ class Front implements RespConnectionHost, RespNode {
     this.opts.onIdleCheck();
   }
 
+  onReadEnded(connection: RespConnection): void {
+    this.blocking.endOwner(connection);
+  }
+
   onClosed(connection: RespConnection): void {
+    this.blocking.dropOwner(connection);
     this.connections.delete(connection);
     this.opts.budget.release();
   }
@@ -260,6 +273,7 @@ export async function startRespFront(opts: RespFrontOptions): Promise<RespFront>
     stopAccepting: () => { void stopAccepting(); },
     close: () => {
       const listenerClosed = stopAccepting();
+      front.blocking.close();
       for (const connection of [...front.connections]) connection.shutdown();
       // The listener closes once every socket has; a TLS handshake in progress has no connection to end it.
       const stragglers = setTimeout(() => { for (const socket of sockets) socket.destroy(); }, CLOSE_LINGER_MS);

@@ -1,7 +1,7 @@
 // A small driver for data commands on a real Shard: writes are applied as
 // log entries (index, time), reads answered at a time; arguments as text.
 
-import { DEFAULT_LIMITS } from '../../../core/limits.js';
+import { DEFAULT_LIMITS, type Limits } from '../../../core/limits.js';
 import type { DataValue } from '../../../core/protocol/data-value.js';
 import type { Reply, Request } from '../../../core/protocol/ops.js';
 import { isWriteRequest } from '../../../core/shard/command.js';
@@ -10,10 +10,12 @@ import { Shard } from '../../../core/shard/shard.js';
 const encoder = new TextEncoder();
 
 export class ShardCalls {
-  shard = new Shard(0, DEFAULT_LIMITS);
+  readonly shard: Shard;
   private index = 0;
 
-  constructor(public nowMs = 1_000_000) {}
+  constructor(public nowMs = 1_000_000, limits: Limits = DEFAULT_LIMITS) {
+    this.shard = new Shard(0, limits);
+  }
 
   /** Run one request (a write as the next entry at nowMs). */
   run(request: Request): Reply {
