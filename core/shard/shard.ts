@@ -44,6 +44,7 @@ import { ContentDigest } from '../store/content-digest.js';
 import { SCAN_BUCKETS_PER_KEY_MAX, ShardStore } from '../store/store.js';
 import { readSnapshot, SnapshotError } from './snapshot.js';
 import { SnapshotJob, snapshotBytesEstimate, WholeSnapshotJob } from './snapshot-job.js';
+import type { ChangeKind, ChangeSink } from '../watch/change.js';
 
 /** A key's place in the store (see core/store/store.ts); -1: absent. Valid until the store next changes. */
 type Handle = number;
@@ -87,6 +88,8 @@ export class Shard {
   /** While applying: the entry's timestamp and index. */
   private applyAtMs = 0;
   private applyVersion = 0;
+  /** Where applied changes go while the node records them for watches (core/watch/); null: not recording, a test per change. */
+  changes: ChangeSink | null = null;
 
   constructor(readonly index: number, private readonly limits: Limits) {
     this.store = new ShardStore({ keyBytesMax: limits.keyBytesMax, valueBytesMax: limits.valueBytesMax });
@@ -366,7 +369,7 @@ export class Shard {
     if (h === ABSENT) return ABSENT;
     const expireAtMs = this.store.expireAtOf(h);
     if (expireAtMs !== 0 && expireAtMs <= this.applyAtMs) {
-      this.remove(key, h);
+      this.remove(key, h, 'expire');
       return ABSENT;
     }
     return h;
@@ -528,6 +531,7 @@ export class Shard {
 
   private flush(): Reply {
     const removed = this.liveCount(this.applyAtMs);
+    if (this.changes !== null) this.reportFlush(this.changes);
     this.store.clear();
     this.bytesHeld = 0;
     return { ok: true, integer: BigInt(removed) };
@@ -591,7 +595,7 @@ export class Shard {
     for (const { key, expireAtMs } of keys) {
       const h = this.store.lookup(key);
       if (h !== ABSENT && this.store.expireAtOf(h) === expireAtMs && expireAtMs !== 0 && expireAtMs <= this.applyAtMs) {
-        this.remove(key, h);
+        this.remove(key, h, 'expire');
         removed++;
       }
     }
@@ -611,12 +615,23 @@ export class Shard {
     assert(version > 0 && version === this.lastIndex, 'a store happens only while applying an entry');
     this.bytesHeld += current !== ABSENT ? value.length - this.store.valueOf(current).length : key.length + value.length;
     this.store.set(key, value, version, expireAtMs);
+    this.changes?.record(this.index, version, 'set', key, value);
     return version;
   }
 
-  private remove(key: Bytes, h: Handle): void {
+  /** Remove a key while applying; `kind` says why, for watches: deleted by a command, or its TTL ran out. */
+  private remove(key: Bytes, h: Handle, kind: ChangeKind = 'delete'): void {
     this.bytesHeld -= key.length + this.store.valueOf(h).length;
     assert(this.store.delete(key), 'removing a key that is not stored');
+    this.changes?.record(this.index, this.applyVersion, kind, key, null);
+  }
+
+  /** FLUSH as changes: each live key deleted, each held key whose TTL ran out expired (a watcher saw neither go yet). */
+  private reportFlush(changes: ChangeSink): void {
+    this.store.forEach((h) => {
+      const expireAtMs = this.store.expireAtOf(h);
+      changes.record(this.index, this.applyVersion, expireAtMs !== 0 && expireAtMs <= this.applyAtMs ? 'expire' : 'delete', this.store.keyOf(h), null);
+    });
   }
 
   // ---- snapshot and digest --------------------------------------------------

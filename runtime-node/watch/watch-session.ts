@@ -1,0 +1,137 @@
+// One WebSocket connection's watches: opens and closes them on the node's
+// hub as watch / unwatch frames come (watch-frame.ts), and sends their
+// frames out of band of the connection's ordered replies, once per batch
+// (SendBatcher), like replies.
+//
+// Slow watchers: before a change frame is queued, the bytes the connection
+// has not sent yet (the socket's buffer and this session's queue) are
+// checked against bufferBytesMax; past it that watch is cancelled with
+// LIMIT_EXCEEDED. The worker never waits for a watcher: changes reach the IO
+// thread whatever the sockets do, and only the watcher loses its watch (it
+// resumes with its last token).
+
+import type { ErrorName } from '../../core/errors.js';
+import type { Change } from '../../core/watch/change.js';
+import { decodeResumeToken } from '../../core/watch/resume-token.js';
+import type { Watch } from '../../core/watch/watch-set.js';
+import type { JsonId } from '../../schema/json-reply.js';
+import type { Flushable, SendBatcher } from '../io/send-batcher.js';
+import type { WatchHub } from './watch-hub.js';
+
+/** What the session needs of its socket. */
+export interface WatchSocket {
+  /** Bytes the socket holds unsent. */
+  bufferedBytes(): number;
+  /** Send these frames in one write. */
+  sendAll(frames: readonly WatchOut[]): void;
+}
+
+export interface WatchOut {
+  bytes: string | Uint8Array;
+  binary: boolean;
+}
+
+/** How a watch's frames are written: JSON text or Cap'n Proto; the watch's own format, chosen by the frame that opened it. */
+export interface WatchFrames {
+  ready(id: JsonId | bigint, resume: string): WatchOut;
+  change(id: JsonId | bigint, change: Change, resume: string): WatchOut;
+  error(id: JsonId | bigint | null, code: ErrorName, message: string): WatchOut;
+  unwatched(id: JsonId | bigint): WatchOut;
+}
+
+export interface WatchRequest {
+  id: JsonId | bigint;
+  match: 'prefix' | 'key';
+  bytes: Uint8Array;
+  after: string | null;
+}
+
+export class WatchSession implements Flushable {
+  /** Open watches by id (the JSON text of the id, or the binary id's decimal). */
+  private readonly watches = new Map<string, Watch>();
+  private queue: WatchOut[] = [];
+  private queuedBytes = 0;
+  private closed = false;
+
+  constructor(private readonly hub: WatchHub, private readonly socket: WatchSocket, private readonly batcher: SendBatcher) {}
+
+  /** A watch frame: open the watch (its frames follow), or answer why not. */
+  watch(request: WatchRequest, frames: WatchFrames): void {
+    const { id } = request;
+    const name = idName(id);
+    if (this.watches.has(name)) return this.push(frames.error(id, 'BAD_REQUEST', `watch ${name} is open on this connection already: unwatch it first, or use another id`));
+    if (this.watches.size >= this.hub.limits.watchesPerConnectionMax) {
+      return this.push(frames.error(id, 'LIMIT_EXCEEDED', `a connection may hold ${this.hub.limits.watchesPerConnectionMax} watches open`));
+    }
+    const after = request.after === null ? null : decodeResumeToken(request.after);
+    if (request.after !== null && after === null) return this.push(frames.error(id, 'BAD_REQUEST', 'after is not a resume token this node gave'));
+    const watch = this.hub.open(request.match, request.bytes, after, {
+      onReady: (live, resume) => {
+        this.watches.set(name, live);
+        this.push(frames.ready(id, resume));
+      },
+      onChange: (live, change, resume) => {
+        const out = frames.change(id, change, resume);
+        if (this.socket.bufferedBytes() + this.queuedBytes + sizeOf(out) <= this.hub.limits.bufferBytesMax) return this.push(out);
+        this.watches.delete(name);
+        this.hub.close(live);
+        this.push(frames.error(id, 'LIMIT_EXCEEDED',
+          `watch cancelled: its changes went unread past ${this.hub.limits.bufferBytesMax} bytes; read faster, then resume with the last token`));
+      },
+      onEnd: (code, message) => {
+        this.watches.delete(name);
+        this.push(frames.error(id, code, message));
+      },
+    });
+    // Pending until every group it covers is reported (or live already, or ended: COMPACTED, cancelled while catching up).
+    if (watch.state !== 'ended') this.watches.set(name, watch);
+  }
+
+  /** An unwatch frame: close the watch; nothing of it follows the answer. */
+  unwatch(id: JsonId | bigint, frames: WatchFrames): void {
+    const name = idName(id);
+    const watch = this.watches.get(name);
+    if (watch === undefined) return this.push(frames.error(id, 'NOT_FOUND', `no watch ${name} is open on this connection`));
+    this.watches.delete(name);
+    this.hub.close(watch);
+    this.push(frames.unwatched(id));
+  }
+
+  /** A watch frame refused before it reached the hub. */
+  refuse(out: WatchOut): void {
+    this.push(out);
+  }
+
+  /** The connection closed: close every watch, send nothing more. */
+  close(): void {
+    this.closed = true;
+    for (const watch of this.watches.values()) this.hub.close(watch);
+    this.watches.clear();
+    this.queue = [];
+    this.queuedBytes = 0;
+  }
+
+  flush(): void {
+    if (this.closed || this.queue.length === 0) return;
+    const out = this.queue;
+    this.queue = [];
+    this.queuedBytes = 0;
+    this.socket.sendAll(out);
+  }
+
+  private push(out: WatchOut): void {
+    if (this.closed) return;
+    this.queue.push(out);
+    this.queuedBytes += sizeOf(out);
+    this.batcher.mark(this);
+  }
+}
+
+function idName(id: JsonId | bigint): string {
+  return typeof id === 'bigint' ? id.toString() : JSON.stringify(id);
+}
+
+/** Bytes of a frame (a text frame's UTF-16 length: a close bound for the ASCII JSON carries). */
+function sizeOf(out: WatchOut): number {
+  return typeof out.bytes === 'string' ? out.bytes.length : out.bytes.length;
+}
