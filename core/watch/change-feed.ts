@@ -58,9 +58,9 @@ class GroupHistory {
     }
   }
 
-  since(after: ChangePosition): ChangesSince {
+  since(after: ChangePosition, changesMax: number): ChangesSince {
     if (comparePositions(after, this.horizon) < 0) return { ok: false, why: 'compacted' };
-    if (comparePositions(after, this.latest) > 0 && after.index > this.latest.index) return { ok: false, why: 'ahead' };
+    if (after.index > this.latest.index) return { ok: false, why: 'ahead' };
     // Binary search for the first change after `after`.
     let lo = this.head;
     let hi = this.changes.length;
@@ -69,7 +69,7 @@ class GroupHistory {
       if (comparePositions(positionOf(this.changes[mid]!), after) <= 0) lo = mid + 1;
       else hi = mid;
     }
-    return { ok: true, changes: this.changes.slice(lo) };
+    return { ok: true, changes: this.changes.slice(lo, lo + changesMax) };
   }
 }
 
@@ -109,14 +109,15 @@ export class ChangeFeed {
   }
 
   /**
-   * The changes of `group` after `after`, oldest first: 'compacted' when some
+   * The changes of `group` after `after`, oldest first, at most `changesMax`
+   * of them: 'compacted' when some
    * are no longer held, 'ahead' when `after` names an entry this history has
    * not reached (a token from another history), 'untracked' before `begin`.
    */
-  since(group: number, after: ChangePosition): ChangesSince {
+  since(group: number, after: ChangePosition, changesMax = Number.POSITIVE_INFINITY): ChangesSince {
     const history = this.groups.get(group);
     if (history === undefined) return { ok: false, why: 'untracked' };
-    return history.since(after);
+    return history.since(after, changesMax);
   }
 
   /** Changes held in a group (tests, metrics). */

@@ -1,14 +1,22 @@
 // The watches open on a node and the feed they read: routes each change the
 // workers report to the watches whose key or prefix it matches, starts a
-// watch from now or from a resume token (replaying the changes it missed
-// from the feed's history), and ends a watch with an error when its history
-// is gone. Pure and synchronous: the runtime (runtime-node/watch/) feeds it
-// the ring's change records and carries its events to the sockets.
+// watch from now or from a resume token, and ends a watch with an error when
+// the history it needs is gone. Pure and synchronous: the runtime
+// (runtime-node/watch/) feeds it the ring's change records and carries its
+// events to the sockets.
 //
 // Delivery guarantee, per watch: every change of a covered group that
 // matches, once, in that group's order (the log order); a resumed watch gets
 // exactly the changes after its token. Across groups there is no order (each
 // group's stream is its own log).
+//
+// Flow control: a watch is either streaming (caught up: each new change is
+// handed over as the feed gets it) or behind (it reads the feed's history
+// from its own positions, a batch at a time, as its owner asks with pump()).
+// A resumed watch starts behind; a watch whose owner says "no more for now"
+// (its socket is full) falls behind. A behind watch costs no memory beyond
+// the history every watch shares, and never slows anyone; when the history
+// drops the changes it has yet to read, it ends with COMPACTED.
 //
 // A watch starts only once every group it covers is tracked by the feed (the
 // workers' first `begin` after recording was switched on): then, and not
@@ -17,9 +25,12 @@
 import { assert } from '../assert.js';
 import { bytesEqual, startsWith } from '../bytes.js';
 import type { ErrorName } from '../errors.js';
-import type { Change, ChangePosition } from './change.js';
+import { comparePositions, positionOf, type Change, type ChangePosition } from './change.js';
 import type { ChangeFeed } from './change-feed.js';
 import { encodeResumeToken, type ResumeToken } from './resume-token.js';
+
+/** Changes a behind watch reads from the history per step: the owner's buffer is judged between steps. */
+export const CATCH_UP_CHANGES_PER_STEP = 256;
 
 export interface WatchSpec {
   /** Match keys starting with `bytes` ('prefix'; empty: every key) or equal to it ('key'). */
@@ -33,16 +44,23 @@ export interface WatchSpec {
 
 /** What a watch tells its owner, in this order: onReady once, then changes, and onEnd at most once (nothing after it). */
 export interface WatchEvents {
-  /** Live: changes after `resume` follow (resumed ones first). */
+  /** Live: changes after `resume` follow. */
   onReady(watch: Watch, resume: string): void;
-  /** The owner may close the watch from here (a watcher too slow): no event follows then. */
-  onChange(watch: Watch, change: Change, resume: string): void;
+  /**
+   * One change. Returns whether the owner takes more now; false: the watch
+   * falls behind until the owner calls pump(). The owner may also close the
+   * watch from here.
+   */
+  onChange(watch: Watch, change: Change, resume: string): boolean;
   /** Ended by the node; the owner's own close() does not call it. */
   onEnd(code: ErrorName, message: string): void;
 }
 
 export class Watch {
   state: 'pending' | 'live' | 'ended' = 'pending';
+  /** Reads the history (live only): the owner asked for no more for now, or it resumed and has yet to catch up. */
+  behind = false;
+  /** Per group, the last change it has passed (handed over, or skipped for not matching). */
   readonly positions = new Map<number, ChangePosition>();
 
   constructor(readonly spec: WatchSpec, readonly events: WatchEvents) {}
@@ -55,7 +73,6 @@ export class Watch {
 export class WatchSet {
   /** Watches by the groups they cover. */
   private readonly byGroup = new Map<number, Set<Watch>>();
-  private readonly pending = new Set<Watch>();
   private openCount = 0;
 
   constructor(private readonly feed: ChangeFeed, readonly historyId: number) {}
@@ -65,7 +82,7 @@ export class WatchSet {
     return this.openCount;
   }
 
-  /** Open a watch; its events may fire before this returns (from now on a tracked node: onReady at once). */
+  /** Open a watch; its events may fire before this returns (onReady at once when its groups are tracked). */
   open(spec: WatchSpec, events: WatchEvents): Watch {
     assert(spec.groups.length > 0, 'a watch covers at least one group');
     const watch = new Watch(spec, events);
@@ -76,7 +93,6 @@ export class WatchSet {
       set.add(watch);
     }
     if (spec.groups.every((g) => this.feed.isTracking(g))) this.start(watch);
-    else this.pending.add(watch);
     return watch;
   }
 
@@ -84,6 +100,13 @@ export class WatchSet {
   close(watch: Watch): void {
     if (watch.state === 'ended') return;
     this.forget(watch);
+  }
+
+  /** The owner takes changes again: a behind watch reads the history until it is caught up (streaming) or the owner says stop. */
+  pump(watch: Watch): void {
+    if (watch.state !== 'live' || !watch.behind) return;
+    watch.behind = false;
+    this.catchUp(watch);
   }
 
   /** A worker reports `group`'s changes from after `appliedIndex` on. */
@@ -95,7 +118,6 @@ export class WatchSet {
         // The group's state was replaced (a snapshot installed): changes in between may never be reported.
         this.end(watch, 'COMPACTED', `group ${group}'s change history restarted at index ${appliedIndex} (a snapshot replaced its state): re-read, then watch again`);
       } else if (watch.state === 'pending' && watch.spec.groups.every((g) => this.feed.isTracking(g))) {
-        this.pending.delete(watch);
         this.start(watch);
       }
     }
@@ -106,9 +128,16 @@ export class WatchSet {
     this.feed.append(change);
     const watches = this.byGroup.get(change.group);
     if (watches === undefined) return;
+    const horizon = this.feed.horizon(change.group)!;
     for (const watch of watches) {
-      if (watch.state !== 'live' || !watch.matches(change)) continue; // a watch closed by an earlier one's owner stays in the loop: skip it
-      this.deliver(watch, change);
+      // A watch closed by an earlier one's owner stays in this loop: skip it.
+      if (watch.state !== 'live') continue;
+      if (watch.behind) {
+        if (comparePositions(watch.positions.get(change.group)!, horizon) < 0) this.endFallenBehind(watch, change.group);
+        continue;
+      }
+      if (watch.matches(change)) this.deliver(watch, change);
+      else watch.positions.set(change.group, positionOf(change));
     }
   }
 
@@ -123,34 +152,50 @@ export class WatchSet {
     if (after.historyId !== this.historyId) {
       return this.end(watch, 'COMPACTED', 'the resume token is from another run of this node (it restarted, or the token is from another node): its history is gone; re-read, then watch again');
     }
-    const missed: Change[][] = [];
     for (const g of groups) {
       const at = after.positions.get(g);
       if (at === undefined) return this.end(watch, 'BAD_REQUEST', `the resume token does not cover group ${g}: give the token of a watch of the same key or prefix`);
-      const since = this.feed.since(g, at);
-      if (!since.ok) {
+      if (!this.feed.since(g, at, 0).ok) {
         return this.end(watch, 'COMPACTED', `the changes of group ${g} after index ${at.index} are no longer held (the node keeps a bounded history): re-read, then watch again`);
       }
       watch.positions.set(g, at);
-      missed.push(since.changes.filter((c) => watch.matches(c)));
     }
     watch.state = 'live';
     watch.events.onReady(watch, this.tokenOf(watch));
-    for (const changes of missed) {
-      for (const change of changes) {
-        if (watch.state !== 'live') return; // the owner closed it, or cancelled it for a full buffer, while catching up
-        this.deliver(watch, change);
+    if (watch.state === 'live') this.catchUp(watch);
+  }
+
+  /** Hand a behind watch the history it has yet to read, a step at a time, until it is caught up or its owner says stop. */
+  private catchUp(watch: Watch): void {
+    for (const g of watch.spec.groups) {
+      for (;;) {
+        const since = this.feed.since(g, watch.positions.get(g)!, CATCH_UP_CHANGES_PER_STEP);
+        if (!since.ok) return this.endFallenBehind(watch, g);
+        for (const change of since.changes) {
+          if (!watch.matches(change)) {
+            watch.positions.set(g, positionOf(change));
+            continue;
+          }
+          this.deliver(watch, change);
+          if (watch.state !== 'live' || watch.behind) return;
+        }
+        if (since.changes.length < CATCH_UP_CHANGES_PER_STEP) break;
       }
     }
   }
 
   private deliver(watch: Watch, change: Change): void {
-    watch.positions.set(change.group, { index: change.version, seq: change.seq });
-    watch.events.onChange(watch, change, this.tokenOf(watch));
+    watch.positions.set(change.group, positionOf(change));
+    const more = watch.events.onChange(watch, change, this.tokenOf(watch));
+    if (!more && watch.state === 'live') watch.behind = true;
   }
 
   private tokenOf(watch: Watch): string {
     return encodeResumeToken({ historyId: this.historyId, positions: watch.positions });
+  }
+
+  private endFallenBehind(watch: Watch, group: number): void {
+    this.end(watch, 'COMPACTED', `watch cancelled: it fell behind the changes of group ${group} further than the node's history holds (its reader did not keep up); re-read, then watch again`);
   }
 
   private end(watch: Watch, code: ErrorName, message: string): void {
@@ -161,7 +206,6 @@ export class WatchSet {
   private forget(watch: Watch): void {
     watch.state = 'ended';
     this.openCount--;
-    this.pending.delete(watch);
     for (const g of watch.spec.groups) {
       const set = this.byGroup.get(g);
       set?.delete(watch);

@@ -297,6 +297,7 @@ export function mountWebSocket(app: uWS.TemplatedApp, opts: WsFrontOptions): { s
     },
     drain: (ws) => {
       pump(ws, ws.getUserData());
+      ws.getUserData().watch?.onDrain();
     },
     close: (ws) => {
       const state = ws.getUserData();

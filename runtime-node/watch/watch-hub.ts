@@ -47,6 +47,11 @@ export class WatchHub {
     this.watches.close(watch);
   }
 
+  /** The watch's owner has room again: it reads on from the history (core/watch/watch-set.ts). */
+  pump(watch: Watch): void {
+    this.watches.pump(watch);
+  }
+
   /** A key lives in one shard; a prefix's keys may be in any. */
   private groupsOf(match: 'prefix' | 'key', bytes: Uint8Array): number[] {
     const map = this.source.slotMap;

@@ -3,12 +3,13 @@
 // frames out of band of the connection's ordered replies, once per batch
 // (SendBatcher), like replies.
 //
-// Slow watchers: before a change frame is queued, the bytes the connection
-// has not sent yet (the socket's buffer and this session's queue) are
-// checked against bufferBytesMax; past it that watch is cancelled with
-// LIMIT_EXCEEDED. The worker never waits for a watcher: changes reach the IO
-// thread whatever the sockets do, and only the watcher loses its watch (it
-// resumes with its last token).
+// Slow watchers: once the bytes the connection has not sent (the socket's
+// buffer and this session's queue) reach bufferBytesMax, its watches fall
+// behind (core/watch/watch-set.ts): they take no more frames until the
+// socket drains, then read on from the node's history. A watcher that stays
+// behind longer than the history holds loses its watch (COMPACTED). The
+// worker never waits for a watcher, and a watcher's memory is bounded by
+// bufferBytesMax (plus one frame and WATCH_QUEUE_BYTES_MAX).
 
 import type { ErrorName } from '../../core/errors.js';
 import type { Change } from '../../core/watch/change.js';
@@ -46,12 +47,24 @@ export interface WatchRequest {
   after: string | null;
 }
 
+/**
+ * Bytes of frames a session queues before it writes them at once rather than
+ * at the batch's end: past this a burst of changes (a big MSET) goes to the
+ * socket as it comes, so the socket's own buffer, not this queue, is what
+ * bufferBytesMax judges, and a reading watcher is never taken for a slow one.
+ */
+export const WATCH_QUEUE_BYTES_MAX = 256 * 1024;
+
 export class WatchSession implements Flushable {
   /** Open watches by id (the JSON text of the id, or the binary id's decimal). */
   private readonly watches = new Map<string, Watch>();
   private queue: WatchOut[] = [];
   private queuedBytes = 0;
   private closed = false;
+  /** Watches that fell behind for want of room, to pump when the socket drains. */
+  private readonly behind = new Set<Watch>();
+  /** Inside onDrain: a flush from within it must not start another. */
+  private pumping = false;
 
   constructor(private readonly hub: WatchHub, private readonly socket: WatchSocket, private readonly batcher: SendBatcher) {}
 
@@ -71,14 +84,13 @@ export class WatchSession implements Flushable {
         this.push(frames.ready(id, resume));
       },
       onChange: (live, change, resume) => {
-        const out = frames.change(id, change, resume);
-        if (this.socket.bufferedBytes() + this.queuedBytes + sizeOf(out) <= this.hub.limits.bufferBytesMax) return this.push(out);
-        this.watches.delete(name);
-        this.hub.close(live);
-        this.push(frames.error(id, 'LIMIT_EXCEEDED',
-          `watch cancelled: its changes went unread past ${this.hub.limits.bufferBytesMax} bytes; read faster, then resume with the last token`));
+        this.push(frames.change(id, change, resume));
+        if (this.hasRoom()) return true;
+        this.behind.add(live);
+        return false;
       },
       onEnd: (code, message) => {
+        // An ended watch left in `behind` is dropped at the next drain (pumping it does nothing).
         this.watches.delete(name);
         this.push(frames.error(id, code, message));
       },
@@ -93,6 +105,7 @@ export class WatchSession implements Flushable {
     const watch = this.watches.get(name);
     if (watch === undefined) return this.push(frames.error(id, 'NOT_FOUND', `no watch ${name} is open on this connection`));
     this.watches.delete(name);
+    this.behind.delete(watch);
     this.hub.close(watch);
     this.push(frames.unwatched(id));
   }
@@ -107,6 +120,7 @@ export class WatchSession implements Flushable {
     this.closed = true;
     for (const watch of this.watches.values()) this.hub.close(watch);
     this.watches.clear();
+    this.behind.clear();
     this.queue = [];
     this.queuedBytes = 0;
   }
@@ -117,13 +131,31 @@ export class WatchSession implements Flushable {
     this.queue = [];
     this.queuedBytes = 0;
     this.socket.sendAll(out);
+    if (this.behind.size > 0 && !this.pumping) this.onDrain();
+  }
+
+  /** The socket took what it held (uWS's drain), or the queue went out: the watches behind read on while there is room. */
+  onDrain(): void {
+    if (this.closed || this.pumping) return;
+    this.pumping = true;
+    for (const watch of this.behind) {
+      if (!this.hasRoom()) break;
+      this.behind.delete(watch);
+      this.hub.pump(watch);
+    }
+    this.pumping = false;
+  }
+
+  private hasRoom(): boolean {
+    return this.socket.bufferedBytes() + this.queuedBytes < this.hub.limits.bufferBytesMax;
   }
 
   private push(out: WatchOut): void {
     if (this.closed) return;
     this.queue.push(out);
     this.queuedBytes += sizeOf(out);
-    this.batcher.mark(this);
+    if (this.queuedBytes >= WATCH_QUEUE_BYTES_MAX) this.flush();
+    else this.batcher.mark(this);
   }
 }
 
