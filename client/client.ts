@@ -10,7 +10,9 @@ import {
 } from './calls.js';
 import type { Connection } from './connection.js';
 import type { ClusterConnection } from './cluster-connection.js';
-import { errorFromReply, ProtocolError } from './errors.js';
+import { errorFromReply, PiccoloError, ProtocolError } from './errors.js';
+import type { WebSocketLike } from './web-socket.js';
+import { watchChanges, type WatchChange, type WatchOptions } from './watch.js';
 import { Transaction, type TransactionOutcome } from './transaction.js';
 import type { FormatName } from './wire-format.js';
 
@@ -49,8 +51,8 @@ const EMPTY = new Uint8Array(0);
 export type CallChannel = Pick<Connection | ClusterConnection, 'url' | 'pendingCount' | 'isOpen' | 'call' | 'close'>;
 
 export class PiccoloClient {
-  /** Use connect() or connectCluster() to make one. */
-  constructor(private readonly connection: CallChannel, readonly format: FormatName) {}
+  /** Use connect() or connectCluster() to make one. `openWatchSocket` opens a socket for a watch (client/watch.ts); null: watch() refuses. */
+  constructor(private readonly connection: CallChannel, readonly format: FormatName, private readonly openWatchSocket: (() => Promise<WebSocketLike>) | null = null) {}
 
   get url(): string {
     return this.connection.url;
@@ -219,6 +221,16 @@ export class PiccoloClient {
   /** Removes every key on the node. */
   async flush(): Promise<void> {
     await this.connection.call({ op: 'flush' });
+  }
+
+  /**
+   * The changes of every key starting with `prefix` (or of the one key, with
+   * `exactKey`), from now or after `options.after`, on a socket of their own;
+   * reconnects resume where they left off. See client/watch.ts.
+   */
+  watch(prefix: BytesLike, options: WatchOptions = {}): AsyncIterable<WatchChange> {
+    if (this.openWatchSocket === null) throw new PiccoloError('BAD_REQUEST', 'this client was not made by connect(): it cannot open a watch');
+    return watchChanges(this.openWatchSocket, prefix, options);
   }
 
   /** Lets pending calls finish, then closes the connection. Further calls reject with ConnectionClosedError. */
