@@ -199,8 +199,8 @@ export async function startServer(options: ServerOptions = {}): Promise<PiccoloS
     limits, dispatcher: metrics.executorFor('ws', forwarding), budget: metrics.budgetFor('ws', budget),
     isShuttingDown: () => shuttingDown, onIdleCheck: idleCheck, batcher,
     passwordGate, originPolicy: pageOriginPolicy, authTimeoutMs: options.wsAuthTimeoutMs ?? WS_AUTH_TIMEOUT_MS, statusFeed: dashboard.feed,
-    // Watches read the local workers' changes: a lone node's (a cluster node's groups are not all here; docs/watch.md).
-    ...(cluster ? {} : { watches: new WatchHub(pool, { ...DEFAULT_WATCH_LIMITS, ...options.watchLimits }) }),
+    // Watches read the local workers' changes: a cluster node's covers the groups it holds replicas of (docs/watch.md).
+    watches: new WatchHub(pool, { ...DEFAULT_WATCH_LIMITS, ...options.watchLimits }, cluster ? () => cluster.hosted : null),
   });
   mountHttp(app, {
     limits,

@@ -3,6 +3,11 @@
 // opens (so writes cost nothing extra on a node nobody watches); from then
 // on every worker reports every change until the node stops, so that a
 // watcher that reconnects finds the changes it missed in the history.
+//
+// On a cluster node a watch reads the changes of the replicas hosted here,
+// leader or follower alike (every replica applies the same log, so reports
+// the same changes at the same positions): it covers only groups this node
+// holds a replica of, and is refused otherwise.
 
 import { randomInt } from 'node:crypto';
 import type { SlotMap } from '../../core/routing/slot-map.js';
@@ -23,7 +28,12 @@ export class WatchHub {
   private readonly watches: WatchSet;
   private recording = false;
 
-  constructor(private readonly source: ChangeSource, readonly limits: WatchLimits) {
+  constructor(
+    private readonly source: ChangeSource,
+    readonly limits: WatchLimits,
+    /** The groups this node holds a replica of (a cluster node); null: all of them (a lone node's shards). */
+    private readonly hostedGroups: (() => ReadonlySet<number>) | null = null,
+  ) {
     checkWatchLimits(limits);
     // A history id per run: the history starts empty at each start, so a token from an earlier run must be told apart.
     this.watches = new WatchSet(new ChangeFeed(limits), randomInt(0, 2 ** 32));
@@ -34,7 +44,16 @@ export class WatchHub {
     return this.watches.size;
   }
 
-  /** Open a watch of a key or prefix (empty: every key) from now, or after a decoded token. */
+  /** Why this node cannot serve a watch of this key or prefix (a group it holds no replica of), or null when it can. */
+  refusal(match: 'prefix' | 'key', bytes: Uint8Array): string | null {
+    const hosted = this.hostedGroups?.() ?? null;
+    if (hosted === null) return null;
+    const missing = this.groupsOf(match, bytes).filter((g) => !hosted.has(g));
+    if (missing.length === 0) return null;
+    return `this node holds no replica of group${missing.length > 1 ? 's' : ''} ${missing.join(', ')}, which the watch covers: watch on a node that holds every group it covers (docs/watch.md)`;
+  }
+
+  /** Open a watch of a key or prefix (empty: every key) from now, or after a decoded token; check refusal() first. */
   open(match: 'prefix' | 'key', bytes: Uint8Array, after: ResumeToken | null, events: WatchEvents): Watch {
     if (!this.recording) {
       this.recording = true;

@@ -76,6 +76,8 @@ export class WatchSession implements Flushable {
     if (this.watches.size >= this.hub.limits.watchesPerConnectionMax) {
       return this.push(frames.error(id, 'LIMIT_EXCEEDED', `a connection may hold ${this.hub.limits.watchesPerConnectionMax} watches open`));
     }
+    const refusal = this.hub.refusal(request.match, request.bytes);
+    if (refusal !== null) return this.push(frames.error(id, 'BAD_REQUEST', refusal));
     const after = request.after === null ? null : decodeResumeToken(request.after);
     if (request.after !== null && after === null) return this.push(frames.error(id, 'BAD_REQUEST', 'after is not a resume token this node gave'));
     const watch = this.hub.open(request.match, request.bytes, after, {

@@ -102,7 +102,7 @@ describe.skipIf(!hasChromium)('the /dashboard page in headless Chromium against 
     const leaders = (await attributes(page, '#groups tbody tr', 'data-leader')).map(Number);
     expect(leaders).toHaveLength(GROUPS);
     for (const leader of leaders) expect([1, 2, 3]).toContain(leader);
-    // Elections were seen (every group elected its first leader); the watch form is there (a cluster node answers it UNKNOWN_OP for now).
+    // Elections were seen (every group elected its first leader); the watch form is there.
     expect(await page.locator('#elections li').first().textContent()).toMatch(/group \d+ → node [123]/);
     expect(await page.locator('#watch-form').count()).toBe(1);
   });
