@@ -47,6 +47,8 @@ export interface WatchOptions {
    * first call, not before: then no change falls between the two.
    */
   onLive?: (resume: string) => void;
+  /** Changes held for the loop before the stream stops reading (default WATCH_QUEUED_CHANGES_MAX); a relay keeps it small. */
+  queuedChangesMax?: number;
 }
 
 /** Changes waiting for the loop before the stream stops reading (a change holds its key and value). */
@@ -83,9 +85,27 @@ class WatchStream {
     this.resume = options.after ?? null;
   }
 
-  async *iterator(): AsyncGenerator<WatchChange, void, undefined> {
+  /**
+   * The generator, with a return() that also works while the generator
+   * waits for a change (a plain generator's return() would wait for that
+   * change first): it ends the stream at once, then lets the generator finish.
+   */
+  iterator(): AsyncIterator<WatchChange, void, undefined> {
+    const generator = this.generate();
+    return {
+      next: () => generator.next(),
+      return: async () => {
+        this.done = true;
+        this.drop();
+        this.notify();
+        return generator.return(undefined);
+      },
+    };
+  }
+
+  private async *generate(): AsyncGenerator<WatchChange, void, undefined> {
     try {
-      for (;;) {
+      while (!this.done) {
         const change = this.queue.shift();
         if (change !== undefined) {
           yield change;
@@ -148,7 +168,7 @@ class WatchStream {
       this.queue.push(change);
       this.resume = change.resume;
       // Stop reading; the loop reopens once it has taken what waits.
-      if (this.queue.length >= WATCH_QUEUED_CHANGES_MAX) this.drop();
+      if (this.queue.length >= (this.options.queuedChangesMax ?? WATCH_QUEUED_CHANGES_MAX)) this.drop();
     } else if (json.ok === true && typeof json.resume === 'string') {
       // Live (the node holds what follows): a socket that drops before any change resumes from here.
       this.failedOpens = 0;

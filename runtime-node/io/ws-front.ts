@@ -31,9 +31,8 @@ import { WWW_AUTHENTICATE, type PasswordGate } from '../security/password-gate.j
 import { authOkFrame, parseAuthFrame } from '../security/ws-auth-frame.js';
 import type { Flushable, SendBatcher } from './send-batcher.js';
 import { parseStatusFrame, statusPushFrame, type StatusSubscriptions } from '../dashboard/status-frame.js';
-import type { WatchHub } from '../watch/watch-hub.js';
 import { JSON_WATCH_FRAMES, parseWatchFrame } from '../watch/watch-frame.js';
-import { WatchSession } from '../watch/watch-session.js';
+import { WatchSession, type WatchSource } from '../watch/watch-session.js';
 
 export const WS_PATH = '/v1/ws';
 /** Seconds without traffic before uWS closes a connection (pings keep healthy clients alive). */
@@ -86,8 +85,8 @@ export interface WsFrontOptions {
   authTimeoutMs: number;
   /** The dashboard's status feed, for {"op":"status"} (dashboard/status-frame.ts); absent: that op is unknown. */
   statusFeed?: StatusSubscriptions;
-  /** The node's watches (runtime-node/watch/); absent: watch frames are unknown ops. */
-  watches?: WatchHub;
+  /** Where watches come from (runtime-node/watch/: the node's own changes, or a gateway's relay); absent: watch frames are unknown ops. */
+  watches?: WatchSource;
 }
 
 const textDecoder = new TextDecoder();

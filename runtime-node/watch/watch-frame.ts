@@ -10,14 +10,13 @@
 import { errReply } from '../../core/protocol/ops.js';
 import type { Limits } from '../../core/limits.js';
 import type { ErrorName } from '../../core/errors.js';
-import type { Change } from '../../core/watch/change.js';
 import { base64ToBytes } from '../../schema/base64.js';
 import { isPlainObject, putBytes } from '../../schema/json-bytes.js';
 import { isJsonId } from '../../schema/json-request.js';
 import { encodeJsonResponse, type JsonId } from '../../schema/json-reply.js';
 import { isWellFormedText, utf8Encode } from '../../schema/utf8.js';
 import { TOKEN_CHARS_MAX } from '../../core/watch/resume-token.js';
-import type { WatchFrames } from './watch-session.js';
+import type { WatchedChange, WatchFrames } from './watch-session.js';
 
 export type WatchFrame =
   | { op: 'watch'; id: JsonId; match: 'prefix' | 'key'; bytes: Uint8Array; after: string | null }
@@ -65,7 +64,7 @@ export function watchReadyFrame(id: JsonId, resume: string): string {
 }
 
 /** One change, for the watch `id`. */
-export function watchChangeFrame(id: JsonId, change: Change, resume: string): string {
+export function watchChangeFrame(id: JsonId, change: WatchedChange, resume: string): string {
   const out: Record<string, unknown> = {};
   putBytes(out, 'key', change.key);
   out.kind = change.kind;

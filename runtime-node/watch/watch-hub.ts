@@ -14,9 +14,10 @@ import type { SlotMap } from '../../core/routing/slot-map.js';
 import { slotOf } from '../../core/routing/slot-hash.js';
 import { ChangeFeed } from '../../core/watch/change-feed.js';
 import type { ChangeRecord } from '../../core/watch/change-record.js';
-import type { ResumeToken } from '../../core/watch/resume-token.js';
+import { decodeResumeToken } from '../../core/watch/resume-token.js';
 import { checkWatchLimits, type WatchLimits } from '../../core/watch/watch-limits.js';
-import { WatchSet, type Watch, type WatchEvents } from '../../core/watch/watch-set.js';
+import { Watch, WatchSet } from '../../core/watch/watch-set.js';
+import type { SessionWatchEvents, WatchSource } from './watch-session.js';
 
 /** What the hub needs of the workers (runtime-node/io/worker-pool.ts). */
 export interface ChangeSource {
@@ -24,7 +25,7 @@ export interface ChangeSource {
   recordChanges(onChange: (record: ChangeRecord) => void): void;
 }
 
-export class WatchHub {
+export class WatchHub implements WatchSource {
   private readonly watches: WatchSet;
   private recording = false;
 
@@ -53,13 +54,21 @@ export class WatchHub {
     return `this node holds no replica of group${missing.length > 1 ? 's' : ''} ${missing.join(', ')}, which the watch covers: watch on a node that holds every group it covers (docs/watch.md)`;
   }
 
-  /** Open a watch of a key or prefix (empty: every key) from now, or after a decoded token; check refusal() first. */
-  open(match: 'prefix' | 'key', bytes: Uint8Array, after: ResumeToken | null, events: WatchEvents): Watch {
+  /** Open a watch of a key or prefix (empty: every key) from now, or after a token; check refusal() first. */
+  open(match: 'prefix' | 'key', bytes: Uint8Array, afterText: string | null, events: SessionWatchEvents): Watch {
+    const after = afterText === null ? null : decodeResumeToken(afterText);
+    const groups = this.groupsOf(match, bytes);
+    if (afterText !== null && after === null) {
+      const refused = new Watch({ match, bytes, groups, after: null }, events);
+      refused.state = 'ended';
+      events.onEnd('BAD_REQUEST', 'after is not a resume token this node gave');
+      return refused;
+    }
     if (!this.recording) {
       this.recording = true;
       this.source.recordChanges(this.onRecord);
     }
-    return this.watches.open({ match, bytes, after, groups: this.groupsOf(match, bytes) }, events);
+    return this.watches.open({ match, bytes, after, groups }, events);
   }
 
   close(watch: Watch): void {

@@ -13,11 +13,36 @@
 
 import type { ErrorName } from '../../core/errors.js';
 import type { Change } from '../../core/watch/change.js';
-import { decodeResumeToken } from '../../core/watch/resume-token.js';
-import type { Watch } from '../../core/watch/watch-set.js';
+import type { WatchLimits } from '../../core/watch/watch-limits.js';
 import type { JsonId } from '../../schema/json-reply.js';
 import type { Flushable, SendBatcher } from '../io/send-batcher.js';
-import type { WatchHub } from './watch-hub.js';
+
+/** What a session sends of a change. */
+export type WatchedChange = Pick<Change, 'key' | 'kind' | 'value' | 'version'>;
+
+/** One open watch, as its session sees it. */
+export interface WatchHandle {
+  readonly state: 'pending' | 'live' | 'ended';
+}
+
+/** A watch's events (core/watch/watch-set.ts's WatchEvents, as a session takes them). */
+export interface SessionWatchEvents {
+  onReady(watch: WatchHandle, resume: string): void;
+  /** Returns whether the session takes more now; false: it calls pump() when it has room. */
+  onChange(watch: WatchHandle, change: WatchedChange, resume: string): boolean;
+  onEnd(code: ErrorName, message: string): void;
+}
+
+/** Where a session's watches come from: the node's own changes (watch-hub.ts), or a node's watches relayed (relay-watch-source.ts, the gateway). */
+export interface WatchSource {
+  readonly limits: WatchLimits;
+  /** Why this server cannot serve the watch, or null. */
+  refusal(match: 'prefix' | 'key', bytes: Uint8Array): string | null;
+  /** Open a watch from now, or after the token text `after` (a malformed one ends it at once: BAD_REQUEST). */
+  open(match: 'prefix' | 'key', bytes: Uint8Array, after: string | null, events: SessionWatchEvents): WatchHandle;
+  close(watch: WatchHandle): void;
+  pump(watch: WatchHandle): void;
+}
 
 /** What the session needs of its socket. */
 export interface WatchSocket {
@@ -35,7 +60,7 @@ export interface WatchOut {
 /** How a watch's frames are written: JSON text or Cap'n Proto; the watch's own format, chosen by the frame that opened it. */
 export interface WatchFrames {
   ready(id: JsonId | bigint, resume: string): WatchOut;
-  change(id: JsonId | bigint, change: Change, resume: string): WatchOut;
+  change(id: JsonId | bigint, change: WatchedChange, resume: string): WatchOut;
   error(id: JsonId | bigint | null, code: ErrorName, message: string): WatchOut;
   unwatched(id: JsonId | bigint): WatchOut;
 }
@@ -57,16 +82,16 @@ export const WATCH_QUEUE_BYTES_MAX = 256 * 1024;
 
 export class WatchSession implements Flushable {
   /** Open watches by id (the JSON text of the id, or the binary id's decimal). */
-  private readonly watches = new Map<string, Watch>();
+  private readonly watches = new Map<string, WatchHandle>();
   private queue: WatchOut[] = [];
   private queuedBytes = 0;
   private closed = false;
   /** Watches that fell behind for want of room, to pump when the socket drains. */
-  private readonly behind = new Set<Watch>();
+  private readonly behind = new Set<WatchHandle>();
   /** Inside onDrain: a flush from within it must not start another. */
   private pumping = false;
 
-  constructor(private readonly hub: WatchHub, private readonly socket: WatchSocket, private readonly batcher: SendBatcher) {}
+  constructor(private readonly hub: WatchSource, private readonly socket: WatchSocket, private readonly batcher: SendBatcher) {}
 
   /** A watch frame: open the watch (its frames follow), or answer why not. */
   watch(request: WatchRequest, frames: WatchFrames): void {
@@ -78,9 +103,7 @@ export class WatchSession implements Flushable {
     }
     const refusal = this.hub.refusal(request.match, request.bytes);
     if (refusal !== null) return this.push(frames.error(id, 'BAD_REQUEST', refusal));
-    const after = request.after === null ? null : decodeResumeToken(request.after);
-    if (request.after !== null && after === null) return this.push(frames.error(id, 'BAD_REQUEST', 'after is not a resume token this node gave'));
-    const watch = this.hub.open(request.match, request.bytes, after, {
+    const watch = this.hub.open(request.match, request.bytes, request.after, {
       onReady: (live, resume) => {
         this.watches.set(name, live);
         this.push(frames.ready(id, resume));

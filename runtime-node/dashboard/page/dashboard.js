@@ -245,7 +245,7 @@ function onWatchFrame(frame) {
     return sendWatch();
   }
   stopWatch();
-  note.textContent = frame.error.code === 'UNKNOWN_OP' ? 'this server does not serve watches (a gateway does not yet)' : `watch failed: ${frame.error.message}`;
+  note.textContent = `watch failed: ${frame.error.message}`;
 }
 
 function stopWatch() {
