@@ -93,6 +93,7 @@ export function serverOptionsFrom(config: ServerConfig, log: Log, joined?: JoinI
     ...(workers !== undefined ? { workers } : {}),
     pin: !setting<boolean>(config, 'no-pin'),
     maxmemory: setting<number>(config, 'maxmemory'),
+    watchLimits: { historyBytesMax: setting<number>(config, 'watch-history-bytes'), bufferBytesMax: setting<number>(config, 'watch-buffer-bytes') },
     ...(inMemory ? {} : { dataDir: setting<string>(config, 'data-dir'), fsync: parseFsyncMode(setting<string>(config, 'fsync'))! }),
     limits: limitsOrConfigError(limits),
     ...(requirePass !== undefined ? { requirePass } : {}),
