@@ -12,7 +12,9 @@ import {
 import type { BytesOut, DataBytes, DataReply } from './data-reply.js';
 import type { Connection } from './connection.js';
 import type { ClusterConnection } from './cluster-connection.js';
-import { errorFromReply, ProtocolError } from './errors.js';
+import { errorFromReply, PiccoloError, ProtocolError } from './errors.js';
+import type { WebSocketLike } from './web-socket.js';
+import { watchChanges, type WatchChange, type WatchOptions } from './watch.js';
 import { Transaction, type TransactionOutcome } from './transaction.js';
 import type { FormatName } from './wire-format.js';
 
@@ -57,11 +59,12 @@ export type CallChannel = Pick<Connection | ClusterConnection, 'url' | 'pendingC
 export class PiccoloClient<B extends DataBytes = Uint8Array> {
   private readonly data: ReturnType<typeof dataCalls<B>>;
 
-  /** Use connect() or connectCluster() to make one. */
+  /** Use connect() or connectCluster() to make one. `openWatchSocket` opens a socket for a watch (client/watch.ts); null: watch() refuses. */
   constructor(
     private readonly connection: CallChannel,
     readonly format: FormatName,
     private readonly bytesOut: BytesOut<B> = ((bytes: Uint8Array) => bytes) as BytesOut<B>,
+    private readonly openWatchSocket: (() => Promise<WebSocketLike>) | null = null,
   ) {
     this.data = dataCalls(bytesOut);
   }
@@ -265,6 +268,16 @@ export class PiccoloClient<B extends DataBytes = Uint8Array> {
   /** Removes every key on the node. */
   async flush(): Promise<void> {
     await this.connection.call({ op: 'flush' });
+  }
+
+  /**
+   * The changes of every key starting with `prefix` (or of the one key, with
+   * `exactKey`), from now or after `options.after`, on a socket of their own;
+   * reconnects resume where they left off. See client/watch.ts.
+   */
+  watch(prefix: BytesLike, options: WatchOptions = {}): AsyncIterable<WatchChange> {
+    if (this.openWatchSocket === null) throw new PiccoloError('BAD_REQUEST', 'this client was not made by connect(): it cannot open a watch');
+    return watchChanges(this.openWatchSocket, prefix, options);
   }
 
   /** Lets pending calls finish, then closes the connection. Further calls reject with ConnectionClosedError. */

@@ -32,6 +32,7 @@ export {
   type ConnectOptions, type PasswordVia,
 } from './options.js';
 export type { WebSocketConstructor, WebSocketLike } from './web-socket.js';
+export { WATCH_QUEUED_CHANGES_MAX, WATCH_RECONNECT_WAIT_MS, WATCH_RECONNECTS_MAX, type WatchChange, type WatchOptions } from './watch.js';
 export type { FormatName } from './wire-format.js';
 export type { ErrorName } from '../core/errors.js';
 export type { OkReply, Request } from '../core/protocol/ops.js';
@@ -46,7 +47,8 @@ export async function connect(url: string, options: ConnectOptions = {}): Promis
   const resolved = resolveOptions(options);
   const target = withDefaultPath(url);
   const socket = await openSocket(options.WebSocket, target, resolved);
-  return new PiccoloClient(new Connection(socket, wireFormat(resolved.format), resolved, target), resolved.format, bytesOut(resolved.dataBytesAs));
+  return new PiccoloClient(new Connection(socket, wireFormat(resolved.format), resolved, target), resolved.format, bytesOut(resolved.dataBytesAs),
+    () => openSocket(options.WebSocket, target, resolved));
 }
 
 /**

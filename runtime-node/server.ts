@@ -18,6 +18,8 @@ import type { SyncMode } from '../core/storage/log-storage.js';
 import { formatFsyncMode } from './storage/fsync-mode.js';
 import { openDataDir, type DataDir } from './storage/data-dir.js';
 import { mountWebSocket, WS_AUTH_TIMEOUT_MS } from './io/ws-front.js';
+import { WatchHub } from './watch/watch-hub.js';
+import { DEFAULT_WATCH_LIMITS, type WatchLimits } from '../core/watch/watch-limits.js';
 import { startRespFront, type RespFront } from './io/resp-front.js';
 import { DEFAULT_HOST, DEFAULT_PORT, DEFAULT_RESP_PORT } from './config/server-settings.js';
 import { listenExclusive } from './security/exclusive-listen.js';
@@ -97,6 +99,8 @@ export interface ServerOptions {
   cluster?: ClusterOptions;
   /** Redis's notify-keyspace-events at start ("" or absent: off; CONFIG SET changes it; docs/pubsub.md). */
   notifyKeyspaceEvents?: string;
+  /** Bounds of watches (core/watch/watch-limits.ts); default DEFAULT_WATCH_LIMITS. */
+  watchLimits?: Partial<WatchLimits>;
 }
 
 export interface PiccoloServer {
@@ -198,6 +202,8 @@ export async function startServer(options: ServerOptions = {}): Promise<PiccoloS
     limits, dispatcher: metrics.executorFor('ws', forwarding), budget: metrics.budgetFor('ws', budget),
     isShuttingDown: () => shuttingDown, onIdleCheck: idleCheck, batcher,
     passwordGate, originPolicy: pageOriginPolicy, authTimeoutMs: options.wsAuthTimeoutMs ?? WS_AUTH_TIMEOUT_MS, statusFeed: dashboard.feed,
+    // Watches read the local workers' changes: a cluster node's covers the groups it holds replicas of (docs/watch.md).
+    watches: new WatchHub(pool, { ...DEFAULT_WATCH_LIMITS, ...options.watchLimits }, cluster ? () => cluster.hosted : null),
   });
   mountHttp(app, {
     limits,

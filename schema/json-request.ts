@@ -56,7 +56,7 @@ export function decodeJsonRequest(text: string, limits: Limits): DecodedJsonRequ
   return result.ok ? { ok: true, id, request: result.request } : { ok: false, id, fatal: false, error: result.error };
 }
 
-function isJsonId(id: unknown): id is JsonId {
+export function isJsonId(id: unknown): id is JsonId {
   if (typeof id === 'number') return Number.isSafeInteger(id) && id >= 0;
   return typeof id === 'string' && id.length <= JSON_ID_CHARS_MAX;
 }

@@ -101,6 +101,7 @@ export function serverOptionsFrom(config: ServerConfig, log: Log, joined?: JoinI
     pin: !setting<boolean>(config, 'no-pin'),
     maxmemory: setting<number>(config, 'maxmemory'),
     notifyKeyspaceEvents: keyspaceEventsOrConfigError(setting<string>(config, 'notify-keyspace-events')),
+    watchLimits: { historyBytesMax: setting<number>(config, 'watch-history-bytes'), bufferBytesMax: setting<number>(config, 'watch-buffer-bytes') },
     ...(inMemory ? {} : { dataDir: setting<string>(config, 'data-dir'), fsync: parseFsyncMode(setting<string>(config, 'fsync'))! }),
     limits: limitsOrConfigError(limits),
     ...(requirePass !== undefined ? { requirePass } : {}),
