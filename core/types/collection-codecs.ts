@@ -4,7 +4,8 @@
 // Each type lists its codec here; a string needs none.
 
 import type { Collection } from '../store/collection.js';
-import type { ValueType } from '../store/value-type.js';
+import { ValueType } from '../store/value-type.js';
+import { ZSET_CODEC } from './zset/zset-commands.js';
 
 export interface CollectionCodec {
   /**
@@ -25,6 +26,7 @@ const CODECS: Partial<Record<ValueType, CollectionCodec>> = {
   // list (core/types/list/)
   // set (core/types/set/)
   // zset (core/types/zset/)
+  [ValueType.ZSET]: ZSET_CODEC,
 };
 
 export function collectionCodecOf(type: ValueType): CollectionCodec | undefined {

@@ -4,6 +4,7 @@
 
 import type { DataCommand } from './data-command.js';
 import { KEY_TYPE_COMMANDS } from './key-type-commands.js';
+import { ZSET_COMMANDS } from './zset/zset-commands.js';
 
 const ALL: readonly DataCommand[] = [
   ...KEY_TYPE_COMMANDS,
@@ -11,6 +12,7 @@ const ALL: readonly DataCommand[] = [
   // lists (core/types/list/)
   // sets (core/types/set/)
   // sorted sets (core/types/zset/)
+  ...ZSET_COMMANDS,
   // more string and keyspace commands (core/types/string/, core/types/keyspace/)
 ];
 

@@ -1,0 +1,88 @@
+// A sorted set at a key, as the commands reach it through KeyAccess: read it
+// (compact bytes decoded, or the large object), change it (compact: decode,
+// change, re-encode or convert to large past the thresholds; large: in place
+// through `edit`), remove it when emptied, replace a destination (the STORE
+// commands). Also OBJECT ENCODING's answer.
+
+import { bytesEqual } from '../../bytes.js';
+import type { Bytes, ErrReply } from '../../protocol/ops.js';
+import { ValueType } from '../../store/value-type.js';
+import { ABSENT, type KeyAccess } from '../key-access.js';
+import { wrongKind } from '../wrong-kind.js';
+import type { SortedSet } from './sorted-set.js';
+import { decodeZSetCompact, encodeZSetCompact, ZSetList } from './zset-compact-list.js';
+import { ZSetLarge } from './zset-large.js';
+
+/** The set at `key` for reading (null when absent), or WRONGTYPE. */
+export function readZSet(keys: KeyAccess, key: Bytes): SortedSet | null | ErrReply {
+  const h = keys.find(key);
+  if (h === ABSENT) return null;
+  return zsetAt(keys, h);
+}
+
+function zsetAt(keys: KeyAccess, h: number): SortedSet | ErrReply {
+  if (keys.typeOf(h) !== ValueType.ZSET) return wrongKind();
+  const large = keys.collectionOf(h);
+  if (large !== null) return large as ZSetLarge;
+  const list = decodeZSetCompact(keys.bytesOf(h));
+  if (typeof list === 'string') throw new Error(`a stored sorted set is malformed: ${list}`);
+  return list;
+}
+
+export function isErr(v: unknown): v is ErrReply {
+  return typeof v === 'object' && v !== null && (v as { ok?: unknown }).ok === false;
+}
+
+export interface Written<R> { result: R; wrote: boolean }
+
+/**
+ * Run `change` on the set at `key` (an empty one when absent) and store what
+ * it leaves: removed when empty, compact while it fits, large past that.
+ * `change` must check everything before it changes anything (it cannot fail
+ * halfway) and must not call `keys`. WRONGTYPE when `key` holds another type.
+ */
+export function writeZSet<R>(keys: KeyAccess, key: Bytes, change: (z: SortedSet) => R): Written<R> | ErrReply {
+  const h = keys.find(key);
+  if (h !== ABSENT && keys.typeOf(h) !== ValueType.ZSET) return wrongKind();
+  if (h !== ABSENT && keys.collectionOf(h) !== null) {
+    const result = keys.edit(h, (c) => change(c as ZSetLarge));
+    if ((keys.collectionOf(h) as ZSetLarge).size === 0) keys.remove(key, h);
+    return { result, wrote: true };
+  }
+  const before = h === ABSENT ? null : keys.bytesOf(h).slice();
+  const list = before === null ? new ZSetList() : (zsetAt(keys, h) as ZSetList);
+  const result = change(list);
+  if (list.size === 0) {
+    if (h !== ABSENT) keys.remove(key, h);
+    return { result, wrote: h !== ABSENT };
+  }
+  if (!list.fitsCompact) {
+    keys.putCollection(key, h, ZSetLarge.fromOrdered(list.members, list.scores));
+    return { result, wrote: true };
+  }
+  const after = encodeZSetCompact(list);
+  if (before !== null && bytesEqual(before, after)) return { result, wrote: false };
+  keys.putBytes(key, h, ValueType.ZSET, after);
+  return { result, wrote: true };
+}
+
+/**
+ * Replace whatever `key` holds (any type, and its expiry) with a new set of
+ * these members, given in order; an empty one removes the key. The STORE
+ * commands' destination, as Redis's.
+ */
+export function storeZSet(keys: KeyAccess, key: Bytes, members: Bytes[], scores: number[]): void {
+  const h = keys.find(key);
+  if (members.length === 0) {
+    if (h !== ABSENT) keys.remove(key, h);
+    return;
+  }
+  const list = new ZSetList(members, scores);
+  if (list.fitsCompact) keys.putBytes(key, h, ValueType.ZSET, encodeZSetCompact(list), 0);
+  else keys.putCollection(key, h, ZSetLarge.fromOrdered(members, scores), 0);
+}
+
+/** OBJECT ENCODING's answer for a sorted set at `h`: Redis 7's names for its two encodings. */
+export function encodingName(keys: KeyAccess, h: number): string {
+  return keys.collectionOf(h) !== null ? 'skiplist' : 'listpack';
+}
