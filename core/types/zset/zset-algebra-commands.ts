@@ -140,8 +140,8 @@ function readForm(op: SetOp, command: string) {
     if (isErr(c)) return c;
     const m = combine(keys, c, op);
     if (isErr(m)) return m;
-    const reply = new ZReply(keys.limits.frameBytesMax);
-    for (const e of sorted(m)) if (!reply.add(e.member, e.score, c.withScores)) break;
+    const reply = new ZReply(keys.limits.frameBytesMax, c.withScores);
+    for (const e of sorted(m)) if (!reply.add(e.member, e.score)) break;
     return reply.reply();
   };
 }

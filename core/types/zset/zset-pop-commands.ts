@@ -48,14 +48,16 @@ function zpop(max: boolean) {
     if (isErr(z)) return z;
     if (z === null || count === 0) return { ok: true, data: arrayValue([]) };
     const popped = popEnd(z, count, max);
-    const reply = new ZReply(keys.limits.frameBytesMax);
-    for (let i = 0; i < popped.members.length; i++) reply.add(popped.members[i]!, popped.scores[i]!, true);
+    // With a count, pairs (nested in RESP3); without, one flat (member, score), as Redis 7.
+    const reply = new ZReply(keys.limits.frameBytesMax, true);
+    for (let i = 0; i < popped.members.length; i++) reply.add(popped.members[i]!, popped.scores[i]!);
     if (reply.over) return tooLarge(keys.limits.frameBytesMax);
+    const data = args.length === 2 ? reply.data() : arrayValue(reply.items);
     const w = writeZSet(keys, args[0]!, (set) => {
       for (const m of popped.members) set.remove(m);
     });
     if (isErr(w)) return w;
-    return writeReply(keys, w, arrayValue(reply.items));
+    return writeReply(keys, w, data);
   };
 }
 
@@ -123,17 +125,17 @@ function zrandmember(keys: KeyAccess, args: readonly Bytes[]): Reply {
   const z = readZSet(keys, args[0]!);
   if (isErr(z)) return z;
   if (count === null) return { ok: true, data: z === null ? NIL : bytesValue(at(z, keys.random.int(0, z.size - 1)).member) };
-  const reply = new ZReply(keys.limits.frameBytesMax);
+  const reply = new ZReply(keys.limits.frameBytesMax, withScores);
   if (z === null || count === 0) return reply.reply();
   const size = z.size;
   if (count < 0) {
     // With repeats: |count| independent draws.
     for (let i = 0; i < -count && !reply.over; i++) {
       const e = at(z, keys.random.int(0, size - 1));
-      reply.add(e.member, e.score, withScores);
+      reply.add(e.member, e.score);
     }
   } else if (count >= size) {
-    z.each(0, size - 1, false, (m, s) => reply.add(m, s, withScores));
+    z.each(0, size - 1, false, (m, s) => reply.add(m, s));
   } else {
     // Distinct: a partial Fisher-Yates shuffle over ranks, the swaps kept in a map (O(count), not O(size)).
     const swapped = new Map<number, number>();
@@ -142,7 +144,7 @@ function zrandmember(keys: KeyAccess, args: readonly Bytes[]): Reply {
       const rank = swapped.get(j) ?? j;
       swapped.set(j, swapped.get(i) ?? i);
       const e = at(z, rank);
-      reply.add(e.member, e.score, withScores);
+      reply.add(e.member, e.score);
     }
   }
   return reply.reply();

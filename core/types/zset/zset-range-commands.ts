@@ -98,8 +98,8 @@ function zrange(preset: Preset) {
     if (isErr(q)) return q;
     const z = readZSet(keys, args[0]!);
     if (isErr(z)) return z;
-    const reply = new ZReply(keys.limits.frameBytesMax);
-    if (z !== null) eachInSpan(z, resolve(z, q), (m, s) => reply.add(m, s, q.withScores));
+    const reply = new ZReply(keys.limits.frameBytesMax, q.withScores);
+    if (z !== null) eachInSpan(z, resolve(z, q), (m, s) => reply.add(m, s));
     return reply.reply();
   };
 }

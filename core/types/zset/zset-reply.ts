@@ -3,11 +3,9 @@
 // so a range over a huge set answers LIMIT_EXCEEDED with a clear message
 // instead of building a reply no door could send.
 //
-// WITHSCORES replies are the flat (member, score, member, score ...) array
-// with each score a double: RESP2's shape exactly (a double is a bulk
-// string there); RESP3 sees the same flat array with `,` doubles, where
-// Redis 7 nests each pair in an array of two (DataValue has no shape that
-// is flat in RESP2 and nested in RESP3; see docs/data-structures.md).
+// WITHSCORES replies are `pairs` (core/protocol/data-value.ts): a flat
+// (member, score, ...) array in RESP2 with each score a bulk string, and in
+// RESP3 an array of [member, double] pairs, as Redis 7 answers.
 
 import { bytesValue, dataValueBytes, doubleValue, type DataValue } from '../../protocol/data-value.js';
 import { errReply, type Bytes, type Reply } from '../../protocol/ops.js';
@@ -17,11 +15,11 @@ export class ZReply {
   private bytes = 0;
   over = false;
 
-  constructor(private readonly bytesMax: number) {}
+  constructor(private readonly bytesMax: number, private readonly withScores: boolean) {}
 
-  /** Add a member (and its score when `withScore`); false once the reply is over its budget (stop adding). */
-  add(member: Bytes, score: number, withScore: boolean): boolean {
-    return this.push(bytesValue(member)) && (!withScore || this.push(doubleValue(score)));
+  /** Add a member (and its score WITHSCORES); false once the reply is over its budget (stop adding). */
+  add(member: Bytes, score: number): boolean {
+    return this.push(bytesValue(member)) && (!this.withScores || this.push(doubleValue(score)));
   }
 
   push(value: DataValue): boolean {
@@ -34,9 +32,13 @@ export class ZReply {
     return true;
   }
 
-  /** The array reply, or LIMIT_EXCEEDED when it outgrew its budget. */
+  /** The reply (members, or pairs WITHSCORES), or LIMIT_EXCEEDED when it outgrew its budget. */
   reply(): Reply {
-    return this.over ? tooLarge(this.bytesMax) : { ok: true, data: { t: 'array', v: this.items } };
+    return this.over ? tooLarge(this.bytesMax) : { ok: true, data: this.data() };
+  }
+
+  data(): DataValue {
+    return { t: this.withScores ? 'pairs' : 'array', v: this.items };
   }
 }
 
