@@ -56,11 +56,12 @@ export function writeZSet<R>(keys: KeyAccess, key: Bytes, change: (z: SortedSet)
     if (h !== ABSENT) keys.remove(key, h);
     return { result, wrote: h !== ABSENT };
   }
-  if (!list.fitsCompact) {
+  const after = list.fitsCompact ? encodeZSetCompact(list) : null;
+  // Past the thresholds, or (with a small value limit configured) past the value limit: the large form.
+  if (after === null || after.length > keys.limits.valueBytesMax) {
     keys.putCollection(key, h, ZSetLarge.fromOrdered(list.members, list.scores));
     return { result, wrote: true };
   }
-  const after = encodeZSetCompact(list);
   if (before !== null && bytesEqual(before, after)) return { result, wrote: false };
   keys.putBytes(key, h, ValueType.ZSET, after);
   return { result, wrote: true };
@@ -78,7 +79,8 @@ export function storeZSet(keys: KeyAccess, key: Bytes, members: Bytes[], scores:
     return;
   }
   const list = new ZSetList(members, scores);
-  if (list.fitsCompact) keys.putBytes(key, h, ValueType.ZSET, encodeZSetCompact(list), 0);
+  const compact = list.fitsCompact ? encodeZSetCompact(list) : null;
+  if (compact !== null && compact.length <= keys.limits.valueBytesMax) keys.putBytes(key, h, ValueType.ZSET, compact, 0);
   else keys.putCollection(key, h, ZSetLarge.fromOrdered(members, scores), 0);
 }
 
