@@ -28,7 +28,7 @@ import type { Collection } from '../../store/collection.js';
 import { HashIndex, type IndexedRecords } from '../../store/hash-index.js';
 import { keyHashSeeded } from '../../store/key-hash.js';
 import { ValueType } from '../../store/value-type.js';
-import { compareEntries, compareMembers, type SortedSet } from './sorted-set.js';
+import { compareEntries, type SortedSet } from './sorted-set.js';
 
 /** First byte of a large set's image (a compact encoding starts with ZSET_COMPACT_TAG). */
 export const ZSET_LARGE_TAG = 0x02;
@@ -125,7 +125,7 @@ export class ZSetLarge implements Collection, SortedSet {
 
   rankAfterMember(member: Bytes, exclusive: boolean): number {
     return this.firstRankWhere((id) => {
-      const c = compareMembers(this.memberView(id), member);
+      const c = this.compareMember(id, member);
       return exclusive ? c > 0 : c >= 0;
     });
   }
@@ -254,6 +254,19 @@ export class ZSetLarge implements Collection, SortedSet {
     const [length, start] = readVarint(this.slab, offset);
     this.at = start;
     return length;
+  }
+
+  /** The member at `id` against `member`, bytewise (as compareMembers), read in place. */
+  private compareMember(id: number, member: Bytes): number {
+    const length = this.locate(id);
+    const slab = this.slab;
+    const start = this.at;
+    const n = Math.min(length, member.length);
+    for (let i = 0; i < n; i++) {
+      const d = slab[start + i]! - member[i]!;
+      if (d !== 0) return d;
+    }
+    return length - member.length;
   }
 
   private memberView(id: number): Uint8Array {
@@ -399,7 +412,19 @@ export class ZSetLarge implements Collection, SortedSet {
 
   /** Where (score, member) is or would go: a block (the last one when it goes after all) and a position in it. */
   private position(score: number, member: Bytes): [number, number] {
-    const atOrAfter = (id: number): boolean => compareEntries(this.scores[id]!, this.memberView(id), score, member) >= 0;
+    const scores = this.scores;
+    // Scores decide most comparisons; member bytes are read from the slab only on a tie (no allocation).
+    const atOrAfter = (id: number): boolean => {
+      const s = scores[id]!;
+      return s !== score ? s > score : this.compareMember(id, member) >= 0;
+    };
+    const lastBlock = this.blocks.length - 1;
+    // The one empty block of a set getting its first member.
+    if (this.blockLengths[lastBlock] === 0) return [lastBlock, 0];
+    if (lastBlock >= 0 && !atOrAfter(this.blocks[lastBlock]![this.blockLengths[lastBlock]! - 1]!)) {
+      // After every member (a load in score order): no search.
+      return [lastBlock, this.blockLengths[lastBlock]!];
+    }
     let b = this.firstBlockWhere(atOrAfter);
     if (b === this.blocks.length) {
       b--;
