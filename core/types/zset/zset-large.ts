@@ -67,6 +67,12 @@ export class ZSetLarge implements Collection, SortedSet {
   private index: HashIndex;
   private blocks: Int32Array[] = [];
   private blockLengths: number[] = [];
+  /**
+   * The rank of each block's first member, rebuilt on demand after the order
+   * changed: reads between writes find a rank in O(log n), a rank right
+   * after a write costs one pass over the block lengths.
+   */
+  private starts: Int32Array | null = null;
   /** Where locate() found the member's bytes. */
   private at = 0;
   /** What the index reads of the members: through `this`, so it follows the arrays as they grow or move. */
@@ -133,11 +139,18 @@ export class ZSetLarge implements Collection, SortedSet {
   each(from: number, to: number, reverse: boolean, fn: (member: Bytes, score: number) => boolean | void): void {
     if (from > to) return;
     assert(from >= 0 && to < this.count, 'rank range within the set');
-    let b = 0;
-    let before = 0;
     const first = reverse ? to : from;
-    while (before + this.blockLengths[b]! <= first) before += this.blockLengths[b++]!;
-    let pos = first - before;
+    const starts = this.blockStarts();
+    // The last block starting at or before `first`.
+    let lo = 0;
+    let hi = starts.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >>> 1;
+      if (starts[mid]! <= first) lo = mid;
+      else hi = mid - 1;
+    }
+    let b = lo;
+    let pos = first - starts[b]!;
     for (let left = to - from + 1; left > 0; left--) {
       const id = this.blocks[b]![pos]!;
       if (fn(this.memberView(id).slice(), this.scores[id]!) === false) return;
@@ -359,6 +372,7 @@ export class ZSetLarge implements Collection, SortedSet {
     this.freeHead = -1;
     this.blocks = fresh.blocks;
     this.blockLengths = fresh.blockLengths;
+    this.starts = null;
     this.index = new HashIndex(this.records, INDEX_SLOTS_MIN);
     for (let id = 0; id < this.idsUsed; id++) this.index.insert(this.records.hashOf(id + 1), id + 1);
   }
@@ -374,9 +388,20 @@ export class ZSetLarge implements Collection, SortedSet {
   // ---- the order blocks -------------------------------------------------------
 
   private ranksBefore(b: number): number {
-    let n = 0;
-    for (let i = 0; i < b; i++) n += this.blockLengths[i]!;
-    return n;
+    return this.blockStarts()[b]!;
+  }
+
+  private blockStarts(): Int32Array {
+    if (this.starts === null) {
+      const starts = new Int32Array(this.blocks.length);
+      let n = 0;
+      for (let i = 0; i < starts.length; i++) {
+        starts[i] = n;
+        n += this.blockLengths[i]!;
+      }
+      this.starts = starts;
+    }
+    return this.starts;
   }
 
   /** The first rank whose id satisfies `after` (monotone over the order: false then true); count when none. */
@@ -465,6 +490,7 @@ export class ZSetLarge implements Collection, SortedSet {
     block.copyWithin(pos + 1, pos, n);
     block[pos] = id;
     this.blockLengths[b] = n + 1;
+    this.starts = null;
   }
 
   /** Take the id out of the order (its score and member still set). */
@@ -475,6 +501,7 @@ export class ZSetLarge implements Collection, SortedSet {
     assert(block[pos] === id, 'the id is where its score and member say');
     block.copyWithin(pos, pos + 1, n);
     this.blockLengths[b] = n - 1;
+    this.starts = null;
     if (n === 1) {
       this.blocks.splice(b, 1);
       this.blockLengths.splice(b, 1);
