@@ -10,7 +10,9 @@ import { ValueType } from '../../store/value-type.js';
 import { ABSENT, type KeyAccess } from '../key-access.js';
 import { wrongKind } from '../wrong-kind.js';
 import type { SortedSet } from './sorted-set.js';
-import { decodeZSetCompact, encodeZSetCompact, ZSetList } from './zset-compact-list.js';
+import {
+  decodeZSetCompact, encodeZSetCompact, ZSET_COMPACT_ENTRIES_MAX, ZSET_COMPACT_MEMBER_BYTES_MAX, ZSetList,
+} from './zset-compact-list.js';
 import { ZSetLarge } from './zset-large.js';
 
 /** The set at `key` for reading (null when absent), or WRONGTYPE. */
@@ -50,21 +52,50 @@ export function writeZSet<R>(keys: KeyAccess, key: Bytes, change: (z: SortedSet)
     return { result, wrote: true };
   }
   const before = h === ABSENT ? null : keys.bytesOf(h).slice();
-  const list = before === null ? new ZSetList() : (zsetAt(keys, h) as ZSetList);
-  const result = change(list);
-  if (list.size === 0) {
+  const set = new GrowingZSet(before === null ? new ZSetList() : (zsetAt(keys, h) as ZSetList));
+  const result = change(set);
+  const z = set.inner;
+  if (z.size === 0) {
     if (h !== ABSENT) keys.remove(key, h);
     return { result, wrote: h !== ABSENT };
   }
-  const after = list.fitsCompact ? encodeZSetCompact(list) : null;
+  const after = z instanceof ZSetList && z.fitsCompact ? encodeZSetCompact(z) : null;
   // Past the thresholds, or (with a small value limit configured) past the value limit: the large form.
   if (after === null || after.length > keys.limits.valueBytesMax) {
-    keys.putCollection(key, h, ZSetLarge.fromOrdered(list.members, list.scores));
+    keys.putCollection(key, h, z instanceof ZSetLarge ? z : ZSetLarge.fromOrdered(z.members, z.scores));
     return { result, wrote: true };
   }
   if (before !== null && bytesEqual(before, after)) return { result, wrote: false };
   keys.putBytes(key, h, ValueType.ZSET, after);
   return { result, wrote: true };
+}
+
+/**
+ * A compact set under change that turns itself into the large form as soon
+ * as it outgrows the thresholds, so one ZADD of many members costs
+ * O(m log n), not the compact arrays' O(m^2).
+ */
+class GrowingZSet implements SortedSet {
+  constructor(public inner: ZSetList | ZSetLarge) {}
+
+  get size(): number { return this.inner.size; }
+  scoreOf(member: Bytes): number | undefined { return this.inner.scoreOf(member); }
+  rankOf(member: Bytes): number { return this.inner.rankOf(member); }
+  rankAfterScore(score: number, exclusive: boolean): number { return this.inner.rankAfterScore(score, exclusive); }
+  rankAfterMember(member: Bytes, exclusive: boolean): number { return this.inner.rankAfterMember(member, exclusive); }
+  each(from: number, to: number, reverse: boolean, fn: (member: Bytes, score: number) => boolean | void): void {
+    this.inner.each(from, to, reverse, fn);
+  }
+  remove(member: Bytes): boolean { return this.inner.remove(member); }
+
+  put(member: Bytes, score: number): boolean {
+    const list = this.inner;
+    const grows = member.length > ZSET_COMPACT_MEMBER_BYTES_MAX || (list.size >= ZSET_COMPACT_ENTRIES_MAX && list.scoreOf(member) === undefined);
+    if (list instanceof ZSetList && grows) {
+      this.inner = ZSetLarge.fromOrdered(list.members, list.scores);
+    }
+    return this.inner.put(member, score);
+  }
 }
 
 /**
