@@ -11,7 +11,7 @@ import type { DataCommand } from '../data-command.js';
 import type { KeyAccess } from '../key-access.js';
 import { badRequest, isWord, NOT_INTEGER, parseInteger, parseScore, SYNTAX } from './zset-args.js';
 import { isErr, readZSet, storeZSet } from './zset-keys.js';
-import { ZReply } from './zset-reply.js';
+import { writeReply, ZReply } from './zset-reply.js';
 import { compareEntries, type SortedSet } from './sorted-set.js';
 
 type SetOp = 'union' | 'inter' | 'diff';
@@ -153,8 +153,8 @@ function storeForm(op: SetOp, command: string) {
     const m = combine(keys, c, op);
     if (isErr(m)) return m;
     const entries = sorted(m);
-    storeZSet(keys, args[0]!, entries.map((e) => e.member), entries.map((e) => e.score));
-    return { ok: true, data: intValue(entries.length), version: keys.version };
+    const wrote = storeZSet(keys, args[0]!, entries.map((e) => e.member), entries.map((e) => e.score));
+    return writeReply(keys, { result: null, wrote }, intValue(entries.length));
   };
 }
 

@@ -101,18 +101,19 @@ class GrowingZSet implements SortedSet {
 /**
  * Replace whatever `key` holds (any type, and its expiry) with a new set of
  * these members, given in order; an empty one removes the key. The STORE
- * commands' destination, as Redis's.
+ * commands' destination, as Redis's. Whether it changed anything.
  */
-export function storeZSet(keys: KeyAccess, key: Bytes, members: Bytes[], scores: number[]): void {
+export function storeZSet(keys: KeyAccess, key: Bytes, members: Bytes[], scores: number[]): boolean {
   const h = keys.find(key);
   if (members.length === 0) {
     if (h !== ABSENT) keys.remove(key, h);
-    return;
+    return h !== ABSENT;
   }
   const list = new ZSetList(members, scores);
   const compact = list.fitsCompact ? encodeZSetCompact(list) : null;
   if (compact !== null && compact.length <= keys.limits.valueBytesMax) keys.putBytes(key, h, ValueType.ZSET, compact, 0);
   else keys.putCollection(key, h, ZSetLarge.fromOrdered(members, scores), 0);
+  return true;
 }
 
 /** OBJECT ENCODING's answer for a sorted set at `h`: Redis 7's names for its two encodings. */

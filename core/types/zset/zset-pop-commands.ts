@@ -11,9 +11,8 @@ import type { KeyAccess } from '../key-access.js';
 import { badRequest, isWord, NOT_INTEGER, parseInteger, SYNTAX } from './zset-args.js';
 import { isErr, readZSet, writeZSet } from './zset-keys.js';
 import { ZSetLarge } from './zset-large.js';
-import { tooLarge, ZReply } from './zset-reply.js';
+import { tooLarge, writeReply, ZReply } from './zset-reply.js';
 import type { SortedSet } from './sorted-set.js';
-import { writeReply } from './zset-write-commands.js';
 
 const COUNT_NOT_POSITIVE = 'value is out of range, must be positive';
 /** ZSCAN's default COUNT (Redis's). */

@@ -13,10 +13,9 @@ import {
   SCORE_RANGE_NOT_FLOAT, SYNTAX, type LexRange, type ScoreRange,
 } from './zset-args.js';
 import { isErr, readZSet, storeZSet, writeZSet } from './zset-keys.js';
-import { ZReply } from './zset-reply.js';
+import { writeReply, ZReply } from './zset-reply.js';
 import { eachInSpan, EMPTY_SPAN, lexSpan, limitSpan, rankSpan, scoreSpan, type RankSpan } from './zset-span.js';
 import type { SortedSet } from './sorted-set.js';
-import { writeReply } from './zset-write-commands.js';
 
 type RangeKind = 'rank' | 'score' | 'lex';
 
@@ -119,8 +118,8 @@ function zrangestore(keys: KeyAccess, args: readonly Bytes[]): Reply {
       scores.push(s);
     });
   }
-  storeZSet(keys, args[0]!, members, scores);
-  return { ok: true, data: intValue(members.length), version: keys.version };
+  const wrote = storeZSet(keys, args[0]!, members, scores);
+  return writeReply(keys, { result: null, wrote }, intValue(members.length));
 }
 
 /** ZREMRANGEBY*: the span a command's arguments name, or its error. */

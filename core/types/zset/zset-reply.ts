@@ -9,6 +9,8 @@
 
 import { bytesValue, dataValueBytes, doubleValue, type DataValue } from '../../protocol/data-value.js';
 import { errReply, type Bytes, type Reply } from '../../protocol/ops.js';
+import type { KeyAccess } from '../key-access.js';
+import type { Written } from './zset-keys.js';
 
 export class ZReply {
   readonly items: DataValue[] = [];
@@ -44,4 +46,9 @@ export class ZReply {
 
 export function tooLarge(bytesMax: number): Reply {
   return errReply('LIMIT_EXCEEDED', `the reply would exceed ${bytesMax} bytes (one frame); ask for a smaller range (LIMIT, COUNT)`);
+}
+
+/** The reply of a write: carries the entry's index as version when it changed the key. */
+export function writeReply(keys: KeyAccess, w: Written<unknown>, data: DataValue): Reply {
+  return w.wrote ? { ok: true, data, version: keys.version } : { ok: true, data };
 }

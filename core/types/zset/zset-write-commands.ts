@@ -2,18 +2,14 @@
 // Redis's order (options, pairs, scores; then the key's type) and its
 // error texts.
 
-import { doubleValue, intValue, NIL, type DataValue } from '../../protocol/data-value.js';
+import { doubleValue, intValue, NIL } from '../../protocol/data-value.js';
 import type { Bytes, Reply } from '../../protocol/ops.js';
 import { FIRST_KEY, type DataCommand } from '../data-command.js';
 import type { KeyAccess } from '../key-access.js';
 import { badRequest, isWord, NOT_FLOAT, parseScore, SCORE_NAN, SYNTAX } from './zset-args.js';
-import { isErr, readZSet, writeZSet, type Written } from './zset-keys.js';
+import { isErr, readZSet, writeZSet } from './zset-keys.js';
+import { writeReply } from './zset-reply.js';
 import type { SortedSet } from './sorted-set.js';
-
-/** The reply of a write: carries the entry's index as version when it changed the key. */
-export function writeReply(keys: KeyAccess, w: Written<unknown>, data: DataValue): Reply {
-  return w.wrote ? { ok: true, data, version: keys.version } : { ok: true, data };
-}
 
 interface ZAddOptions { nx: boolean; xx: boolean; gt: boolean; lt: boolean; ch: boolean; incr: boolean }
 
