@@ -4,8 +4,14 @@
 // its part of the transaction's reply. One definition, so both agree.
 
 import { isInt64 } from '../core/int64.js';
-import type { OkReply, Request, SetRequest } from '../core/protocol/ops.js';
+import type { DataValue } from '../core/protocol/data-value.js';
+import type { CallRequest, OkReply, Request, SetRequest } from '../core/protocol/ops.js';
 import { toBytes, type BytesLike } from './bytes.js';
+import type { MSetEntries } from './client.js';
+import {
+  readBoolean, readBytesList, readBytesOrNull, readInt, readScore, readTextKeyedMap, renderDataValue,
+  type BytesOut, type DataBytes, type DataReply,
+} from './data-reply.js';
 import { PiccoloError, ProtocolError } from './errors.js';
 
 /** A stored value and the version the write that made it got. */
@@ -101,3 +107,87 @@ export function need<T>(value: T | undefined, field: string, op: string): T {
   if (value === undefined) throw new ProtocolError(`${op} reply has no ${field}`);
   return value;
 }
+
+// --- data commands (the `call` op: docs/protocol.md, "Data commands") ---
+
+/** A data command's argument: bytes, text (sent as UTF-8), or a number (sent as its decimal text, as Redis takes it). */
+export type CallArg = BytesLike | number | bigint;
+
+
+function callArg(arg: CallArg, i: number): Uint8Array {
+  if (typeof arg === 'bigint') return toBytes(arg.toString(), `args[${i}]`);
+  if (typeof arg === 'number') {
+    if (!Number.isFinite(arg)) throw new PiccoloError('BAD_REQUEST', `args[${i}] must be a finite number, got ${arg}`);
+    return toBytes(String(arg), `args[${i}]`);
+  }
+  return toBytes(arg, `args[${i}]`);
+}
+
+function callRequest(name: string, args: readonly CallArg[]): CallRequest {
+  if (typeof name !== 'string' || name === '') throw new PiccoloError('BAD_REQUEST', 'a data command needs its name, e.g. "hset"');
+  return { op: 'call', name: name.toLowerCase(), args: args.map(callArg) };
+}
+
+/** A call whose reply tree is read by `read`. */
+function dataCall<T>(name: string, args: readonly CallArg[], read: (data: DataValue) => T): Call<T> {
+  return { request: callRequest(name, args), read: (reply) => read(need(reply.data, 'data', name)) };
+}
+
+/** Any data command (its name, case-insensitive, and Redis's arguments after it), the reply as plain JavaScript (data-reply.ts). */
+export function anyCall<B extends DataBytes>(out: BytesOut<B>, name: string, args: readonly CallArg[]): Call<DataReply<B>> {
+  return dataCall(name, args, (data) => renderDataValue(data, out));
+}
+
+function fieldValueArgs(fieldValues: MSetEntries): BytesLike[] {
+  const pairs: Iterable<readonly [BytesLike, BytesLike]> = isIterable(fieldValues) ? fieldValues : Object.entries(fieldValues);
+  const args: BytesLike[] = [];
+  for (const [field, value] of pairs) args.push(field, value);
+  if (args.length === 0) throw new PiccoloError('BAD_REQUEST', 'hset needs at least one field');
+  return args;
+}
+
+function isIterable(value: unknown): value is Iterable<readonly [BytesLike, BytesLike]> {
+  return typeof (value as { [Symbol.iterator]?: unknown })[Symbol.iterator] === 'function';
+}
+
+function zaddArgs(key: BytesLike, scoreMembers: readonly (readonly [number, BytesLike])[]): CallArg[] {
+  if (scoreMembers.length === 0) throw new PiccoloError('BAD_REQUEST', 'zadd needs at least one [score, member]');
+  const args: CallArg[] = [key];
+  for (const [score, member] of scoreMembers) {
+    if (typeof score !== 'number' || Number.isNaN(score)) throw new PiccoloError('BAD_REQUEST', `zadd score must be a number, got ${String(score)}`);
+    args.push(score === Infinity ? '+inf' : score === -Infinity ? '-inf' : score, member);
+  }
+  return args;
+}
+
+/** The typed data commands, bound to a client's bytes type; a client and its transactions share them. */
+export function dataCalls<B extends DataBytes>(out: BytesOut<B>) {
+  return {
+    /** HSET: the number of fields that were new. */
+    hset: (key: BytesLike, fieldValues: MSetEntries): Call<number> =>
+      dataCall('hset', [key, ...fieldValueArgs(fieldValues)], (d) => readInt(d, 'hset')),
+    hget: (key: BytesLike, field: BytesLike): Call<B | null> => dataCall('hget', [key, field], (d) => readBytesOrNull(d, out, 'hget')),
+    /** HGETALL: fields as text (decoded as UTF-8), values in the client's bytes type. */
+    hgetall: (key: BytesLike): Call<Map<string, B>> => dataCall('hgetall', [key], (d) => readTextKeyedMap(d, out, 'hgetall')),
+    /** LPUSH / RPUSH: the list's length after. */
+    lpush: (key: BytesLike, values: readonly BytesLike[]): Call<number> => dataCall('lpush', [key, ...values], (d) => readInt(d, 'lpush')),
+    rpush: (key: BytesLike, values: readonly BytesLike[]): Call<number> => dataCall('rpush', [key, ...values], (d) => readInt(d, 'rpush')),
+    /** LRANGE, start and stop inclusive, negative counting from the end. */
+    lrange: (key: BytesLike, start: number, stop: number): Call<B[]> =>
+      dataCall('lrange', [key, start, stop], (d) => readBytesList(d, out, 'lrange')),
+    lpop: (key: BytesLike): Call<B | null> => dataCall('lpop', [key], (d) => readBytesOrNull(d, out, 'lpop')),
+    /** SADD: the number of members that were new. */
+    sadd: (key: BytesLike, members: readonly BytesLike[]): Call<number> => dataCall('sadd', [key, ...members], (d) => readInt(d, 'sadd')),
+    smembers: (key: BytesLike): Call<B[]> => dataCall('smembers', [key], (d) => readBytesList(d, out, 'smembers')),
+    sismember: (key: BytesLike, member: BytesLike): Call<boolean> => dataCall('sismember', [key, member], (d) => readBoolean(d, 'sismember')),
+    /** ZADD of [score, member] pairs: the number of members that were new. */
+    zadd: (key: BytesLike, scoreMembers: readonly (readonly [number, BytesLike])[]): Call<number> =>
+      dataCall('zadd', zaddArgs(key, scoreMembers), (d) => readInt(d, 'zadd')),
+    /** ZRANGE by rank, start and stop inclusive: the members in score order. */
+    zrange: (key: BytesLike, start: number, stop: number): Call<B[]> =>
+      dataCall('zrange', [key, start, stop], (d) => readBytesList(d, out, 'zrange')),
+    zscore: (key: BytesLike, member: BytesLike): Call<number | null> => dataCall('zscore', [key, member], (d) => readScore(d, 'zscore')),
+  };
+}
+
+

@@ -6,11 +6,15 @@
 import type { OkReply, Request } from '../core/protocol/ops.js';
 import { bytesToText, cursorFromText, cursorToText, toBytes, type BytesLike } from './bytes.js';
 import {
-  appendCall, delCall, existsCall, expireCall, getCall, incrCall, need, setCall, type Call, type DelOptions, type Entry, type SetOptions,
+  anyCall, appendCall, dataCalls, delCall, existsCall, expireCall, getCall, incrCall, need, setCall,
+  type Call, type CallArg, type DelOptions, type Entry, type SetOptions,
 } from './calls.js';
+import type { BytesOut, DataBytes, DataReply } from './data-reply.js';
 import type { Connection } from './connection.js';
 import type { ClusterConnection } from './cluster-connection.js';
-import { errorFromReply, ProtocolError } from './errors.js';
+import { errorFromReply, PiccoloError, ProtocolError } from './errors.js';
+import type { WebSocketLike } from './web-socket.js';
+import { watchChanges, type WatchChange, type WatchOptions } from './watch.js';
 import { Transaction, type TransactionOutcome } from './transaction.js';
 import type { FormatName } from './wire-format.js';
 
@@ -48,9 +52,22 @@ const EMPTY = new Uint8Array(0);
 /** What a client sends calls through: one node's connection, or a cluster's (cluster-connection.ts). */
 export type CallChannel = Pick<Connection | ClusterConnection, 'url' | 'pendingCount' | 'isOpen' | 'call' | 'close'>;
 
-export class PiccoloClient {
-  /** Use connect() or connectCluster() to make one. */
-  constructor(private readonly connection: CallChannel, readonly format: FormatName) {}
+/**
+ * B is how data commands give bytes: Uint8Array, or string when connected
+ * with `dataBytesAs: 'text'`.
+ */
+export class PiccoloClient<B extends DataBytes = Uint8Array> {
+  private readonly data: ReturnType<typeof dataCalls<B>>;
+
+  /** Use connect() or connectCluster() to make one. `openWatchSocket` opens a socket for a watch (client/watch.ts); null: watch() refuses. */
+  constructor(
+    private readonly connection: CallChannel,
+    readonly format: FormatName,
+    private readonly bytesOut: BytesOut<B> = ((bytes: Uint8Array) => bytes) as BytesOut<B>,
+    private readonly openWatchSocket: (() => Promise<WebSocketLike>) | null = null,
+  ) {
+    this.data = dataCalls(bytesOut);
+  }
 
   get url(): string {
     return this.connection.url;
@@ -201,14 +218,46 @@ export class PiccoloClient {
    * call's value (or its own error: one call's error, such as incr on text,
    * does not stop the others). Sent as JSON whatever the client's format.
    */
-  async transaction<R>(build: (tx: Transaction) => R): Promise<TransactionOutcome<R>> {
-    const tx = new Transaction();
+  async transaction<R>(build: (tx: Transaction<B>) => R): Promise<TransactionOutcome<R>> {
+    const tx = new Transaction<B>(this.bytesOut);
     const result = build(tx);
     const reply = await this.connection.call(tx.request());
     if (reply.found === false) return { committed: false };
     tx.settle(need(reply.replies, 'replies', 'tx'), errorFromReply);
     return { committed: true, result };
   }
+
+  // --- data commands (docs/protocol.md, "Data commands") ---
+
+  /**
+   * Any data command: its Redis name (case-insensitive) and Redis's
+   * arguments after it (numbers are sent as decimal text). The reply as
+   * plain JavaScript: null, bigint (integers), number (doubles), string
+   * (status lines), bytes as the client gives them, arrays, Maps.
+   */
+  async call(name: string, ...args: CallArg[]): Promise<DataReply<B>> {
+    return this.run(anyCall(this.bytesOut, name, args));
+  }
+
+  /** HSET: sets the fields (pairs, a Map or an object); the number that were new. */
+  hset(key: BytesLike, fieldValues: MSetEntries): Promise<number> { return this.run(this.data.hset(key, fieldValues)); }
+  hget(key: BytesLike, field: BytesLike): Promise<B | null> { return this.run(this.data.hget(key, field)); }
+  /** HGETALL: field (as text) -> value. */
+  hgetall(key: BytesLike): Promise<Map<string, B>> { return this.run(this.data.hgetall(key)); }
+  /** LPUSH: the list's length after. */
+  lpush(key: BytesLike, ...values: BytesLike[]): Promise<number> { return this.run(this.data.lpush(key, values)); }
+  rpush(key: BytesLike, ...values: BytesLike[]): Promise<number> { return this.run(this.data.rpush(key, values)); }
+  /** LRANGE, start and stop inclusive (negative: from the end). */
+  lrange(key: BytesLike, start: number, stop: number): Promise<B[]> { return this.run(this.data.lrange(key, start, stop)); }
+  lpop(key: BytesLike): Promise<B | null> { return this.run(this.data.lpop(key)); }
+  /** SADD: the number of members that were new. */
+  sadd(key: BytesLike, ...members: BytesLike[]): Promise<number> { return this.run(this.data.sadd(key, members)); }
+  smembers(key: BytesLike): Promise<B[]> { return this.run(this.data.smembers(key)); }
+  sismember(key: BytesLike, member: BytesLike): Promise<boolean> { return this.run(this.data.sismember(key, member)); }
+  /** ZADD of [score, member] pairs: the number of members that were new. */
+  zadd(key: BytesLike, scoreMembers: readonly (readonly [number, BytesLike])[]): Promise<number> { return this.run(this.data.zadd(key, scoreMembers)); }
+  zrange(key: BytesLike, start: number, stop: number): Promise<B[]> { return this.run(this.data.zrange(key, start, stop)); }
+  zscore(key: BytesLike, member: BytesLike): Promise<number | null> { return this.run(this.data.zscore(key, member)); }
 
   /** Number of live keys on the node. */
   async count(): Promise<number> {
@@ -219,6 +268,16 @@ export class PiccoloClient {
   /** Removes every key on the node. */
   async flush(): Promise<void> {
     await this.connection.call({ op: 'flush' });
+  }
+
+  /**
+   * The changes of every key starting with `prefix` (or of the one key, with
+   * `exactKey`), from now or after `options.after`, on a socket of their own;
+   * reconnects resume where they left off. See client/watch.ts.
+   */
+  watch(prefix: BytesLike, options: WatchOptions = {}): AsyncIterable<WatchChange> {
+    if (this.openWatchSocket === null) throw new PiccoloError('BAD_REQUEST', 'this client was not made by connect(): it cannot open a watch');
+    return watchChanges(this.openWatchSocket, prefix, options);
   }
 
   /** Lets pending calls finish, then closes the connection. Further calls reject with ConnectionClosedError. */

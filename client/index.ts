@@ -11,6 +11,7 @@
 import { ClusterConnection } from './cluster-connection.js';
 import { Connection } from './connection.js';
 import { PiccoloClient } from './client.js';
+import { bytesOut, type DataBytes } from './data-reply.js';
 import { resolveOptions, type ConnectOptions } from './options.js';
 import { openSocket } from './web-socket.js';
 import { wireFormat } from './wire-format.js';
@@ -19,6 +20,8 @@ export { PiccoloClient, SCAN_LIMIT_DEFAULT, type CallChannel } from './client.js
 export { CLUSTER_ATTEMPTS_MAX, CLUSTER_RETRY_WAIT_MS } from './cluster-connection.js';
 export type { DelOptions, Entry, MSetEntries, ScanItem, ScanOptions, ScanPage, SetOptions } from './client.js';
 export type { BytesLike } from './bytes.js';
+export type { CallArg } from './calls.js';
+export type { DataBytes, DataBytesAs, DataReply } from './data-reply.js';
 export { Transaction, TxResult, type TransactionOutcome } from './transaction.js';
 export {
   ClientErrorCode, ConnectError, ConnectionClosedError, PiccoloError, ProtocolError, TimeoutError, VersionMismatchError,
@@ -29,6 +32,7 @@ export {
   type ConnectOptions, type PasswordVia,
 } from './options.js';
 export type { WebSocketConstructor, WebSocketLike } from './web-socket.js';
+export { WATCH_QUEUED_CHANGES_MAX, WATCH_RECONNECT_WAIT_MS, WATCH_RECONNECTS_MAX, type WatchChange, type WatchOptions } from './watch.js';
 export type { FormatName } from './wire-format.js';
 export type { ErrorName } from '../core/errors.js';
 export type { OkReply, Request } from '../core/protocol/ops.js';
@@ -37,11 +41,14 @@ export type { OkReply, Request } from '../core/protocol/ops.js';
 export const WS_PATH = '/v1/ws';
 
 /** Opens a connection to a node. Rejects with ConnectError when it cannot. */
-export async function connect(url: string, options: ConnectOptions = {}): Promise<PiccoloClient> {
+export async function connect(url: string, options: ConnectOptions & { dataBytesAs: 'text' }): Promise<PiccoloClient<string>>;
+export async function connect(url: string, options?: ConnectOptions): Promise<PiccoloClient>;
+export async function connect(url: string, options: ConnectOptions = {}): Promise<PiccoloClient<DataBytes>> {
   const resolved = resolveOptions(options);
   const target = withDefaultPath(url);
   const socket = await openSocket(options.WebSocket, target, resolved);
-  return new PiccoloClient(new Connection(socket, wireFormat(resolved.format), resolved, target), resolved.format);
+  return new PiccoloClient(new Connection(socket, wireFormat(resolved.format), resolved, target), resolved.format, bytesOut(resolved.dataBytesAs),
+    () => openSocket(options.WebSocket, target, resolved));
 }
 
 /**
@@ -52,9 +59,12 @@ export async function connect(url: string, options: ConnectOptions = {}): Promis
  * rejects with INDETERMINATE (client/cluster-connection.ts). Against a lone
  * node it behaves as connect().
  */
-export async function connectCluster(url: string, options: ConnectOptions = {}): Promise<PiccoloClient> {
+export async function connectCluster(url: string, options: ConnectOptions & { dataBytesAs: 'text' }): Promise<PiccoloClient<string>>;
+export async function connectCluster(url: string, options?: ConnectOptions): Promise<PiccoloClient>;
+export async function connectCluster(url: string, options: ConnectOptions = {}): Promise<PiccoloClient<DataBytes>> {
   const resolved = resolveOptions(options);
-  return new PiccoloClient(await ClusterConnection.open(withDefaultPath(url), resolved, options.WebSocket), resolved.format);
+  const channel = await ClusterConnection.open(withDefaultPath(url), resolved, options.WebSocket);
+  return new PiccoloClient(channel, resolved.format, bytesOut(resolved.dataBytesAs));
 }
 
 /** 'ws://host:7700' means the node's WebSocket endpoint, 'ws://host:7700/v1/ws'. */

@@ -2,6 +2,7 @@
 // connect time rather than as odd behaviour later.
 
 import { DEFAULT_LIMITS } from '../core/limits.js';
+import type { DataBytesAs } from './data-reply.js';
 import { FORMAT_NAMES, type FormatName } from './wire-format.js';
 import type { WebSocketConstructor } from './web-socket.js';
 
@@ -37,6 +38,8 @@ export interface ConnectOptions {
   password?: string;
   /** Force how the password is sent: 'header' (needs a WebSocket taking `ws`'s options) or 'frame'. */
   passwordVia?: PasswordVia;
+  /** How data commands (db.call, db.hget, ...) give bytes: 'bytes' (Uint8Array, the default) or 'text' (UTF-8 decoded strings). */
+  dataBytesAs?: DataBytesAs;
 }
 
 export type PasswordVia = 'header' | 'frame';
@@ -65,6 +68,7 @@ export interface ResolvedOptions {
   password: string | null;
   /** null: 'header' where the WebSocket can send headers, else 'frame'. */
   passwordVia: PasswordVia | null;
+  dataBytesAs: DataBytesAs;
 }
 
 export function resolveOptions(options: ConnectOptions): ResolvedOptions {
@@ -79,6 +83,7 @@ export function resolveOptions(options: ConnectOptions): ResolvedOptions {
     waitingBytesMax: positiveInteger(options.waitingBytesMax, DEFAULT_WAITING_BYTES_MAX, 'waitingBytesMax'),
     password: passwordOption(options.password),
     passwordVia: passwordViaOption(options.passwordVia),
+    dataBytesAs: dataBytesAsOption(options.dataBytesAs),
   };
 }
 
@@ -91,6 +96,12 @@ function passwordOption(value: string | undefined): string | null {
 function passwordViaOption(value: PasswordVia | undefined): PasswordVia | null {
   if (value === undefined) return null;
   if (value !== 'header' && value !== 'frame') throw new TypeError(`passwordVia must be 'header' or 'frame', got ${String(value)}`);
+  return value;
+}
+
+function dataBytesAsOption(value: DataBytesAs | undefined): DataBytesAs {
+  if (value === undefined) return 'bytes';
+  if (value !== 'bytes' && value !== 'text') throw new TypeError(`dataBytesAs must be 'bytes' or 'text', got ${String(value)}`);
   return value;
 }
 

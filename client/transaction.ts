@@ -7,8 +7,11 @@ import type { Reply, TxRequest, WatchedKey } from '../core/protocol/ops.js';
 import { TX_OPS_MAX } from '../core/protocol/transaction.js';
 import { toBytes, type BytesLike } from './bytes.js';
 import {
-  appendCall, delCall, existsCall, expireCall, getCall, incrCall, setCall, type Call, type DelOptions, type Entry, type SetOptions,
+  anyCall, appendCall, dataCalls, delCall, existsCall, expireCall, getCall, incrCall, setCall,
+  type Call, type CallArg, type DelOptions, type Entry, type SetOptions,
 } from './calls.js';
+import type { MSetEntries } from './client.js';
+import type { BytesOut, DataBytes, DataReply } from './data-reply.js';
 import { PiccoloError, ProtocolError } from './errors.js';
 
 /** What transaction() resolves with: whether it applied, and then build's result. */
@@ -36,9 +39,14 @@ export class TxResult<T> {
   }
 }
 
-export class Transaction {
+export class Transaction<B extends DataBytes = Uint8Array> {
   private readonly calls: { call: Call<unknown>; result: TxResult<unknown> }[] = [];
   private readonly watched: WatchedKey[] = [];
+  private readonly data: ReturnType<typeof dataCalls<B>>;
+
+  constructor(private readonly bytesOut: BytesOut<B> = ((bytes: Uint8Array) => bytes) as BytesOut<B>) {
+    this.data = dataCalls(bytesOut);
+  }
 
   /** Apply nothing unless the key is still at `version` (from a get; 0: absent). */
   watch(key: BytesLike, version: number): void {
@@ -53,6 +61,21 @@ export class Transaction {
   exists(key: BytesLike): TxResult<boolean> { return this.add(existsCall(key)); }
   expire(key: BytesLike, ttlMs: number): TxResult<boolean> { return this.add(expireCall(key, ttlMs)); }
   persist(key: BytesLike): TxResult<boolean> { return this.add(expireCall(key)); }
+  // Data commands, as on the client (client.ts).
+  call(name: string, ...args: CallArg[]): TxResult<DataReply<B>> { return this.add(anyCall(this.bytesOut, name, args)); }
+  hset(key: BytesLike, fieldValues: MSetEntries): TxResult<number> { return this.add(this.data.hset(key, fieldValues)); }
+  hget(key: BytesLike, field: BytesLike): TxResult<B | null> { return this.add(this.data.hget(key, field)); }
+  hgetall(key: BytesLike): TxResult<Map<string, B>> { return this.add(this.data.hgetall(key)); }
+  lpush(key: BytesLike, ...values: BytesLike[]): TxResult<number> { return this.add(this.data.lpush(key, values)); }
+  rpush(key: BytesLike, ...values: BytesLike[]): TxResult<number> { return this.add(this.data.rpush(key, values)); }
+  lrange(key: BytesLike, start: number, stop: number): TxResult<B[]> { return this.add(this.data.lrange(key, start, stop)); }
+  lpop(key: BytesLike): TxResult<B | null> { return this.add(this.data.lpop(key)); }
+  sadd(key: BytesLike, ...members: BytesLike[]): TxResult<number> { return this.add(this.data.sadd(key, members)); }
+  smembers(key: BytesLike): TxResult<B[]> { return this.add(this.data.smembers(key)); }
+  sismember(key: BytesLike, member: BytesLike): TxResult<boolean> { return this.add(this.data.sismember(key, member)); }
+  zadd(key: BytesLike, scoreMembers: readonly (readonly [number, BytesLike])[]): TxResult<number> { return this.add(this.data.zadd(key, scoreMembers)); }
+  zrange(key: BytesLike, start: number, stop: number): TxResult<B[]> { return this.add(this.data.zrange(key, start, stop)); }
+  zscore(key: BytesLike, member: BytesLike): TxResult<number | null> { return this.add(this.data.zscore(key, member)); }
 
   private add<T>(call: Call<T>): TxResult<T> {
     if (this.calls.length >= TX_OPS_MAX) throw new PiccoloError('LIMIT_EXCEEDED', `a transaction holds at most ${TX_OPS_MAX} calls`);

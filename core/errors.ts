@@ -26,6 +26,7 @@ export const ErrorCode = {
   OUT_OF_MEMORY: 22,
   CROSS_SLOT: 23,
   UNAVAILABLE: 24,
+  COMPACTED: 25,
 } as const;
 
 export type ErrorName = keyof typeof ErrorCode;
@@ -67,6 +68,8 @@ export const HTTP_STATUS: Readonly<Record<ErrorName, number>> = Object.freeze({
   CROSS_SLOT: 400,
   // A gateway that cannot reach the group's leader: nothing was sent, retry (runtime-node/gateway/).
   UNAVAILABLE: 503,
+  // 410 Gone: the changes a watch asked to resume after are no longer held (core/watch/).
+  COMPACTED: 410,
 });
 
 /** WebSocket close codes for errors that end a connection (4000-4999 are ours). */

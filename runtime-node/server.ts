@@ -18,6 +18,8 @@ import type { SyncMode } from '../core/storage/log-storage.js';
 import { formatFsyncMode } from './storage/fsync-mode.js';
 import { openDataDir, type DataDir } from './storage/data-dir.js';
 import { mountWebSocket, WS_AUTH_TIMEOUT_MS } from './io/ws-front.js';
+import { WatchHub } from './watch/watch-hub.js';
+import { DEFAULT_WATCH_LIMITS, type WatchLimits } from '../core/watch/watch-limits.js';
 import { startRespFront, type RespFront } from './io/resp-front.js';
 import { DEFAULT_HOST, DEFAULT_PORT, DEFAULT_RESP_PORT } from './config/server-settings.js';
 import { listenExclusive } from './security/exclusive-listen.js';
@@ -33,6 +35,7 @@ import { MetricsRespStats } from './metrics/resp-stats.js';
 import { ClusterNode, type ClusterOptions } from './cluster/cluster-node.js';
 import { RespClusterExecutor } from './cluster/resp-cluster-executor.js';
 import { NodeDashboard } from './dashboard/node-dashboard.js';
+import { pubsubHubFor } from './pubsub/pubsub-hub.js';
 
 export { ListenError } from './security/exclusive-listen.js';
 export { ProtectedModeError } from './security/protected-mode.js';
@@ -94,6 +97,10 @@ export interface ServerOptions {
   wsAuthTimeoutMs?: number;
   /** Join a static cluster (runtime-node/cluster/, docs/cluster.md); without it the node is alone. */
   cluster?: ClusterOptions;
+  /** Redis's notify-keyspace-events at start ("" or absent: off; CONFIG SET changes it; docs/pubsub.md). */
+  notifyKeyspaceEvents?: string;
+  /** Bounds of watches (core/watch/watch-limits.ts); default DEFAULT_WATCH_LIMITS. */
+  watchLimits?: Partial<WatchLimits>;
 }
 
 export interface PiccoloServer {
@@ -195,6 +202,8 @@ export async function startServer(options: ServerOptions = {}): Promise<PiccoloS
     limits, dispatcher: metrics.executorFor('ws', forwarding), budget: metrics.budgetFor('ws', budget),
     isShuttingDown: () => shuttingDown, onIdleCheck: idleCheck, batcher,
     passwordGate, originPolicy: pageOriginPolicy, authTimeoutMs: options.wsAuthTimeoutMs ?? WS_AUTH_TIMEOUT_MS, statusFeed: dashboard.feed,
+    // Watches read the local workers' changes: a cluster node's covers the groups it holds replicas of (docs/watch.md).
+    watches: new WatchHub(pool, { ...DEFAULT_WATCH_LIMITS, ...options.watchLimits }, cluster ? () => cluster.hosted : null),
   });
   mountHttp(app, {
     limits,
@@ -231,6 +240,9 @@ export async function startServer(options: ServerOptions = {}): Promise<PiccoloS
   pageOriginPolicy.setOwnAddresses(tls ? 'https' : 'http', [host, advertised], port);
   dashboard.setHttpAddress(`${advertised}:${port}`);
   const respPort = options.respPort === undefined ? (options.port === 0 ? 0 : DEFAULT_RESP_PORT) : options.respPort;
+  // Pub/sub: a cluster node's PUBLISH reaches the other nodes' subscribers over the peer links (docs/pubsub.md).
+  const pubsub = pubsubHubFor(limits, log);
+  cluster?.attachPubsub(pubsub);
   let resp: RespFront | null = null;
   if (respPort !== null) {
     try {
@@ -240,6 +252,7 @@ export async function startServer(options: ServerOptions = {}): Promise<PiccoloS
         passwordGate, tls, log, stats: new MetricsRespStats(metrics), settings, startedAtMs, httpPort: port, workers: pool.workerCount,
         storage: dataDir === null ? null : { dataDir: dataDir.path, fsync: formatFsyncMode(fsync) },
         isShuttingDown: () => shuttingDown, onIdleCheck: idleCheck, batcher, cluster,
+        notifyKeyspaceEvents: options.notifyKeyspaceEvents ?? '', pubsub,
       });
     } catch (error) {
       uWS.us_listen_socket_close(listenToken);

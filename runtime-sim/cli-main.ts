@@ -11,6 +11,7 @@
 //   --faults LIST     comma-separated faults that are on (or "none");
 //                     default: each of the default set on by chance
 //   --timing          also print wall-clock timing for a single seed
+//   --jobs N          run a sweep's seeds on N threads (sweep-pool.ts)
 //   -h, --help        print the options (HELP below) and exit 0
 //
 // Exit codes: see verdict.ts (0 pass, 2 usage, 3..8 by failure kind).
@@ -19,8 +20,10 @@
 import { GROUPS_MAX } from './cluster.js';
 import { CLIENTS_MAX, DEFAULT_OPS, NODES_MAX, OPS_MAX, TX_WEIGHT_MAX, type SimOptions } from './config.js';
 import { DEFAULT_FAULT_CHANCE, DEFAULT_FAULTS, FAULT_NAMES, type FaultName } from './fault-plan.js';
-import { formatRun, replayCommand } from './report.js';
-import { runSeed, type SeedRun } from './run-seed.js';
+import { formatRun } from './report.js';
+import { runSeed } from './run-seed.js';
+import { outcomeOf, simulatedOps, type SeedOutcome } from './seed-outcome.js';
+import { JOBS_MAX, runSeedsOnThreads } from './sweep-pool.js';
 import { EXIT_CODES, EXIT_PASS, EXIT_USAGE, FAILURE_KINDS, type FailureKind } from './verdict.js';
 
 export interface CliIo {
@@ -38,7 +41,7 @@ export interface CliIo {
 export const PROGRESS_EVERY_SEEDS = 100;
 const PROGRESS_BAR_WIDTH = 30;
 
-const USAGE = `usage: npm run sim -- (--seed N | --seeds A..B) [--nodes K] [--groups G] [--replicas R] [--clients C] [--ops M] [--tx W] [--faults LIST] [--timing]
+const USAGE = `usage: npm run sim -- (--seed N | --seeds A..B) [--nodes K] [--groups G] [--replicas R] [--clients C] [--ops M] [--tx W] [--faults LIST] [--timing] [--jobs N]
   faults: ${FAULT_NAMES.join(', ')} (comma-separated), all, or none`;
 
 /** The full help, built from the constants it describes so it cannot drift from them. */
@@ -62,6 +65,8 @@ Options:
                     (default: each of ${DEFAULT_FAULTS.join(', ')} on by chance:
                     ${DEFAULT_FAULTS.map((f) => `${f} ${Math.round(DEFAULT_FAULT_CHANCE[f] * 100)}%`).join(', ')})
   --timing          also print wall-clock timing (single seed)
+  --jobs N          run a sweep's seeds on N threads, 1..${JOBS_MAX} (default 1); the summary is the same,
+                    only progress and timing differ
   -h, --help        print this help
 
 Exit codes:
@@ -75,6 +80,8 @@ interface ParsedArgs {
   seeds: { first: number; last: number; single: boolean };
   options: Omit<SimOptions, 'seed'>;
   timing: boolean;
+  /** Threads a sweep runs its seeds on (1: the calling thread). */
+  jobs: number;
 }
 
 class UsageError extends Error {}
@@ -106,6 +113,7 @@ export function parseArgs(argv: readonly string[]): ParsedArgs | 'help' {
   let seeds: ParsedArgs['seeds'] | null = null;
   const options: Omit<SimOptions, 'seed'> = {};
   let timing = false;
+  let jobs = 1;
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i]!;
     const value = (): string | undefined => argv[++i];
@@ -136,24 +144,21 @@ export function parseArgs(argv: readonly string[]): ParsedArgs | 'help' {
       case '--faults': options.faults = parseFaults(value()); break;
       case '--tx': options.txWeight = parseCount(flag, value(), TX_WEIGHT_MAX); break;
       case '--timing': timing = true; break;
+      case '--jobs': jobs = parseCount(flag, value(), JOBS_MAX); break;
       case '--help': case '-h': return 'help';
       default: throw new UsageError(`unknown argument "${flag}"`);
     }
   }
   if (seeds === null) throw new UsageError('give --seed N or --seeds A..B');
-  return { seeds, options, timing };
-}
-
-/** Client operations a run simulated: the history's, plus the expiry client's. */
-function simulatedOps(run: SeedRun): number {
-  return run.operations + run.ttl.sets + run.ttl.reads;
+  return { seeds, options, timing, jobs };
 }
 
 function rate(ops: number, ms: number): string {
   return ms > 0 ? `${Math.round((ops * 1000) / ms)} ops/s` : 'n/a';
 }
 
-export function main(argv: readonly string[], io: CliIo): number {
+/** The exit code; a promise of it for a sweep on several threads (--jobs N). */
+export function main(argv: readonly string[], io: CliIo): number | Promise<number> {
   let args: ParsedArgs | 'help';
   try {
     args = parseArgs(argv);
@@ -183,18 +188,14 @@ function runOne(seed: number, args: ParsedArgs, io: CliIo): number {
   return run.exitCode;
 }
 
-function runSweep(args: ParsedArgs, io: CliIo): number {
+function runSweep(args: ParsedArgs, io: CliIo): number | Promise<number> {
   const { first, last } = args.seeds;
   const total = last - first + 1;
-  const failedBy = new Map<FailureKind, number>();
-  const failing: { seed: number; run: SeedRun }[] = [];
-  let passed = 0;
-  let ops = 0;
-  let simMs = 0;
-  let checkMs = 0;
-  const started = io.nowMs();
-  const progress = (done: number): void => {
-    const failed = done - passed;
+  let done = 0;
+  let failed = 0;
+  const progress = (outcome: SeedOutcome): void => {
+    done++;
+    if (outcome.failureKinds.length > 0) failed++;
     if (io.errIsTty) {
       const filled = Math.round((done / total) * PROGRESS_BAR_WIDTH);
       io.err(`\r[${'#'.repeat(filled)}${'.'.repeat(PROGRESS_BAR_WIDTH - filled)}] ${done}/${total} seeds, ${failed} failed`);
@@ -203,23 +204,38 @@ function runSweep(args: ParsedArgs, io: CliIo): number {
       io.err(`${done}/${total} seeds, ${failed} failed\n`);
     }
   };
-  for (let seed = first; seed <= last; seed++) {
-    const run = runSeed({ ...args.options, seed }, io.nowMs);
-    ops += simulatedOps(run);
-    simMs += run.timing!.simMs;
-    checkMs += run.timing!.checkMs;
-    if (run.failures.length === 0) {
-      passed++;
-    } else {
-      failing.push({ seed, run });
-      for (const kind of new Set(run.failures.map((f) => f.kind))) failedBy.set(kind, (failedBy.get(kind) ?? 0) + 1);
-    }
-    progress(seed - first + 1);
+  const started = io.nowMs();
+  if (args.jobs > 1) {
+    return runSeedsOnThreads(first, last, args.options, args.jobs, progress)
+      .then((outcomes) => printSweep(args, outcomes, io.nowMs() - started, io));
   }
-  const wallMs = io.nowMs() - started;
+  const outcomes: SeedOutcome[] = [];
+  for (let seed = first; seed <= last; seed++) {
+    const outcome = outcomeOf(seed, runSeed({ ...args.options, seed }, io.nowMs));
+    outcomes.push(outcome);
+    progress(outcome);
+  }
+  return printSweep(args, outcomes, io.nowMs() - started, io);
+}
+
+/** The sweep's summary table from its outcomes (in seed order); returns the exit code. */
+function printSweep(args: ParsedArgs, outcomes: readonly SeedOutcome[], wallMs: number, io: CliIo): number {
+  const { first, last } = args.seeds;
+  const total = last - first + 1;
+  const failedBy = new Map<FailureKind, number>();
+  const failing = outcomes.filter((o) => o.failureKinds.length > 0);
+  let ops = 0;
+  let simMs = 0;
+  let checkMs = 0;
+  for (const outcome of outcomes) {
+    ops += outcome.ops;
+    simMs += outcome.simMs;
+    checkMs += outcome.checkMs;
+    for (const kind of new Set(outcome.failureKinds)) failedBy.set(kind, (failedBy.get(kind) ?? 0) + 1);
+  }
   io.out(`sweep: seeds ${first}..${last} (${total} runs)`);
-  io.out(`  ${'passed'.padEnd(16)} ${passed}`);
-  io.out(`  ${'failed'.padEnd(16)} ${total - passed}`);
+  io.out(`  ${'passed'.padEnd(16)} ${total - failing.length}`);
+  io.out(`  ${'failed'.padEnd(16)} ${failing.length}`);
   for (const kind of FAILURE_KINDS) {
     const n = failedBy.get(kind);
     if (n !== undefined) io.out(`    ${kind.padEnd(14)} ${n}`);
@@ -227,12 +243,13 @@ function runSweep(args: ParsedArgs, io: CliIo): number {
   io.out(`  ${'client ops'.padEnd(16)} ${ops}`);
   if (failing.length > 0) {
     const firstFail = failing[0]!;
-    io.out(`first failing seed: ${firstFail.seed} (${firstFail.run.failures.map((f) => f.kind).join(', ')})`);
-    io.out(`replay: ${replayCommand(firstFail.run.config)}`);
+    io.out(`first failing seed: ${firstFail.seed} (${firstFail.failureKinds.join(', ')})`);
+    io.out(`replay: ${firstFail.replay}`);
     const shown = failing.slice(0, 20).map((f) => f.seed).join(', ');
     io.out(`failing seeds: ${shown}${failing.length > 20 ? `, ... (${failing.length} in all)` : ''}`);
   }
-  io.out(`timing (wall clock, not deterministic): ${(wallMs / 1000).toFixed(2)}s wall, ${rate(ops, wallMs)} overall; `
-    + `simulate ${(simMs / 1000).toFixed(2)}s (${rate(ops, simMs)}), check ${(checkMs / 1000).toFixed(2)}s`);
-  return failing.length === 0 ? EXIT_PASS : failing[0]!.run.exitCode;
+  // With several threads the simulate and check times are summed over them (thread time, more than the wall clock).
+  io.out(`timing (wall clock, not deterministic): ${(wallMs / 1000).toFixed(2)}s wall, ${rate(ops, wallMs)} overall`
+    + `${args.jobs > 1 ? ` on ${args.jobs} threads` : ''}; simulate ${(simMs / 1000).toFixed(2)}s (${rate(ops, simMs)}), check ${(checkMs / 1000).toFixed(2)}s`);
+  return failing.length === 0 ? EXIT_PASS : failing[0]!.exitCode;
 }

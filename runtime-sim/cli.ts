@@ -4,7 +4,8 @@
 import { performance } from 'node:perf_hooks';
 import { main } from './cli-main.js';
 
-process.exitCode = main(process.argv.slice(2), {
+// A sweep on several threads (--jobs) answers with a promise of the exit code.
+process.exitCode = await main(process.argv.slice(2), {
   out: (line) => process.stdout.write(`${line}\n`),
   err: (text) => process.stderr.write(text),
   errIsTty: process.stderr.isTTY === true,

@@ -7,9 +7,9 @@ export type EventAction = () => void;
 
 export class SimEvent {
   constructor(
-    /** Virtual time in µs. */
-    readonly timeUs: number,
-    readonly seq: number,
+    /** Virtual time in µs (moved later only by Simulation when it defers the event, while it is out of the queue). */
+    public timeUs: number,
+    public seq: number,
     /** The simulated thread it runs on (see Simulation.addThread). */
     readonly thread: number,
     /** What it is, for the trace (see event-kinds.ts). */

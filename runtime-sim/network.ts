@@ -120,20 +120,22 @@ export class Network {
     }
     const copies = duplicable && faults.dupP > 0 && this.rng.chance(faults.dupP) ? 2 : 1;
     if (copies === 2) this.stats.datagramsDuplicated++;
+    // One arrival action for both copies (a closure per datagram, not per copy).
+    const arrive = (): void => {
+      if (this.partitions.blocked(from, to)) {
+        this.stats.datagramsBlocked++;
+        return;
+      }
+      this.stats.datagramsDelivered++;
+      deliver();
+    };
     for (let c = 0; c < copies; c++) {
       let delayUs = this.linkDelayUs();
       if (faults.reorderP > 0 && this.rng.chance(faults.reorderP)) {
         this.stats.datagramsReordered++;
         delayUs += this.rng.int(0, faults.reorderMaxUs);
       }
-      this.sim.after(delayUs, thread, Kind.DATAGRAM, id, () => {
-        if (this.partitions.blocked(from, to)) {
-          this.stats.datagramsBlocked++;
-          return;
-        }
-        this.stats.datagramsDelivered++;
-        deliver();
-      });
+      this.sim.after(delayUs, thread, Kind.DATAGRAM, id, arrive);
     }
   }
 }

@@ -49,6 +49,12 @@ export interface ClientContext {
   livenessBoundUs: number;
   /** An operation completed (the watchdog's sign of progress). */
   onProgress(): void;
+  /**
+   * Workload processes now in their think time (one object shared by every host's context). A think can be
+   * long (cluster runs pace few operations per process through the fault window: seed 4 with 32 client hosts
+   * has a mean of 267 ms, capped at ten times that), so a quiet spell while a process thinks is not a stall.
+   */
+  thinking: { processes: number };
 }
 
 export interface PlannedOp {
@@ -78,20 +84,21 @@ export function performOp(ctx: ClientContext, session: ClientSession, process: n
       if (outcome.kind !== 'reply') ctx.router?.unanswered(route.bytes, node, sim.nowUs);
       const result = interpret(ctx, process, op, outcome);
       recorder.complete(process, result.type, op.f, op.key, result.value, sim.nowUs);
-      noteLiveness(ctx, decidedUs, `process ${process} ${op.f} ${op.key}`, result.type, outcome);
+      noteLiveness(ctx, decidedUs, () => `process ${process} ${op.f} ${op.key}`, result.type, outcome);
       ctx.onProgress();
       done(result);
     });
 }
 
 /** An operation decided after the faults settled must be answered, within the bound. */
-function noteLiveness(ctx: ClientContext, decidedUs: number, what: string, type: CompletionType, outcome: Outcome): void {
+/** `what` names the operation in a finding (built only for one: this runs on every completion). */
+function noteLiveness(ctx: ClientContext, decidedUs: number, what: () => string, type: CompletionType, outcome: Outcome): void {
   if (decidedUs < ctx.settleAtUs) return;
   const tookUs = ctx.sim.nowUs - decidedUs;
   if (type === 'info') {
-    ctx.findings.liveness.push(`${what}: no reply (${outcome.kind}) although it started at ${decidedUs}us, after faults settled at ${ctx.settleAtUs}us`);
+    ctx.findings.liveness.push(`${what()}: no reply (${outcome.kind}) although it started at ${decidedUs}us, after faults settled at ${ctx.settleAtUs}us`);
   } else if (tookUs > ctx.livenessBoundUs) {
-    ctx.findings.liveness.push(`${what}: took ${tookUs}us after faults settled (bound ${ctx.livenessBoundUs}us)`);
+    ctx.findings.liveness.push(`${what()}: took ${tookUs}us after faults settled (bound ${ctx.livenessBoundUs}us)`);
   }
 }
 
@@ -116,7 +123,7 @@ export function performTx(ctx: ClientContext, session: ClientSession, processes:
       if (outcome.kind !== 'reply') ctx.router?.unanswered(route.bytes, node, sim.nowUs);
       const results = interpretTx(ctx, processes[0], tx, outcome);
       for (const i of [0, 1] as const) recorder.complete(processes[i], results[i].type, tx.f, tx.keys[i], results[i].value, sim.nowUs);
-      noteLiveness(ctx, decidedUs, `process ${processes[0]} tx ${tx.f} ${tx.keys.join('+')}`, results[0].type, outcome);
+      noteLiveness(ctx, decidedUs, () => `process ${processes[0]} tx ${tx.f} ${tx.keys.join('+')}`, results[0].type, outcome);
       ctx.onProgress();
       done();
     });
@@ -218,7 +225,10 @@ function interpretRead(ctx: ClientContext, where: string, key: string, reply: Ex
 export class WorkloadClient {
   private issued = 0;
   private seq = 0;
-  private readonly nextAction = (): void => this.next();
+  private readonly nextAction = (): void => {
+    this.ctx.thinking.processes--;
+    this.next();
+  };
   /** Pause between operations: exponential around the workload's mean, capped at ten times it. */
   private readonly think: DelaySpec;
 
@@ -243,6 +253,7 @@ export class WorkloadClient {
 
   private thinkThenNext(): void {
     const thinkUs = sampleDelayUs(this.rng, this.think);
+    this.ctx.thinking.processes++;
     this.ctx.sim.after(thinkUs, this.session.thread, Kind.CLIENT_NEXT_OP, this.process, this.nextAction);
   }
 

@@ -106,6 +106,8 @@ class World {
   /** Every client is done; the run waits for expiry and sweeps before the final checks (no operations to expect). */
   private awaitingFinalChecks = false;
   private lastProgressUs = 0;
+  /** Workload processes in their think time (see ClientContext.thinking): the watchdog waits for them. */
+  private readonly thinking = { processes: 0 };
   private crashError: unknown = null;
   /** Set when the checker finds a violation: its key and failing window (JSON lines). */
   private violation: { key: string; window: string[] } | null = null;
@@ -193,6 +195,7 @@ class World {
       settleAtUs: config.settleAtUs,
       livenessBoundUs: config.livenessBoundUs,
       onProgress: () => { this.lastProgressUs = sim.nowUs; },
+      thinking: this.thinking,
     };
 
     // Each client host routes by its own idea of who leads (they disagree while a group changes leader).
@@ -272,7 +275,8 @@ class World {
     const periodUs = config.livenessBoundUs + 2 * config.ttl.ttlMaxMs * 1000;
     const tick = (): void => {
       if (this.finished || this.awaitingFinalChecks) return;
-      if (sim.nowUs - Math.max(this.lastProgressUs, config.settleAtUs) > 2 * periodUs) {
+      // A process still thinking will act (and be judged) when its think ends: a quiet spell then is no stall yet.
+      if (sim.nowUs - Math.max(this.lastProgressUs, config.settleAtUs) > 2 * periodUs && this.thinking.processes === 0) {
         this.findings.liveness.push(`no operation completed between ${this.lastProgressUs}us and ${sim.nowUs}us`);
         this.finished = true;
         sim.stop();

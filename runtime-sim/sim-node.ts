@@ -99,8 +99,8 @@ export interface NodeCluster {
   readonly recoverWithoutChecksums?: boolean;
   /** Misdirected writes and slow fsyncs on the disks until this virtual time (disk-damage.ts); 0 or absent: none. */
   readonly diskFaultsUntilUs?: number;
-  /** Extra µs the fsyncs of these groups' disks took since the last call (slow fsyncs); absent: none. */
-  readonly fsyncLatencyUs?: (groups: Iterable<number>) => number;
+  /** Extra µs the fsyncs of these replicas' disks took since the last call (slow fsyncs); absent: none. */
+  readonly fsyncLatencyUs?: (replicas: readonly ShardReplica[]) => number;
   /** Snapshot every N applied entries: small in the simulator, so snapshots and InstallSnapshot happen. */
   readonly snapshotEveryEntries: number;
   /** Send an encoded peer batch to node `to` (a datagram: it may be lost, duplicated or reordered). */
@@ -525,7 +525,7 @@ class SimWorkerThread {
    */
   private waitForSlowSync(notifyIo: boolean): boolean {
     const node = this.node;
-    const us = node.cluster?.fsyncLatencyUs?.(this.worker.replicas.keys()) ?? 0;
+    const us = node.cluster?.fsyncLatencyUs?.(this.replicaList) ?? 0;
     if (us === 0) return false;
     node.stats.slowFsyncs++;
     node.sim.consume(this.thread, us);

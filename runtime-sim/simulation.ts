@@ -100,7 +100,10 @@ export class Simulation {
       const readyAt = this.readyAtUs[next.thread]!;
       if (readyAt > next.timeUs) {
         this.eventsDeferred++;
-        queue.push(new SimEvent(readyAt, this.seq++, next.thread, next.kind, next.payload, next.action));
+        // The popped event goes back in, later: the same object (no allocation), as a new one would be ordered.
+        next.timeUs = readyAt;
+        next.seq = this.seq++;
+        queue.push(next);
         trace.addU32(Kind.DEFERRED + next.kind);
         continue;
       }

@@ -17,7 +17,7 @@ import { validateRequest } from '../core/protocol/validate.js';
 import { MessageBuilder } from './fast-capnp/message-builder.js';
 import { ListTooLong, MessageReader, type StructRef } from './fast-capnp/message-reader.js';
 import {
-  AppendRequestLayout, DelRequestLayout, EntryLayout, ExpireRequestLayout, GetExRequestLayout, GetRangeRequestLayout,
+  AppendRequestLayout, CallRequestLayout, DelRequestLayout, EntryLayout, ExpireRequestLayout, GetExRequestLayout, GetRangeRequestLayout,
   IncrFloatRequestLayout, IncrRequestLayout, KeyRequestLayout, MGetRequestLayout, MSetRequestLayout, RequestLayout,
   RequestTag, ScanRequestLayout, SetRangeRequestLayout, SetRequestLayout, TxRequestLayout, WatchedKeyLayout,
 } from './fast-capnp/piccolo-layout.js';
@@ -59,6 +59,13 @@ export function decodeRequest(bytes: Uint8Array, limits: Limits): DecodedRequest
   if (invalid) return { ok: false, id, fatal: false, error: invalid };
   return { ok: true, id, request };
 }
+
+/**
+ * A call's arguments are not capped here: the reader bounds a list by the
+ * frame's bytes (a pointer word per argument) and validateRequest judges the
+ * count against the command's arity and the limits.
+ */
+const CALL_ARGS_LIST_COUNT_MAX = Number.MAX_SAFE_INTEGER;
 
 /** A readable but unacceptable request: readRequest stops reading and returns this. */
 class Rejected {
@@ -219,6 +226,16 @@ function readRequest(message: MessageReader, root: StructRef, limits: Limits): R
       return { op: 'flush' };
     case RequestTag.TX:
       return readTx(message, message.struct(root, RequestLayout.bodyPtr), limits);
+    case RequestTag.CALL: {
+      const s = message.struct(root, RequestLayout.bodyPtr);
+      const name = message.text(s, CallRequestLayout.namePtr);
+      // The count is bounded by the frame (a pointer per argument); validateRequest judges it against the command.
+      const list = message.pointerList(s, CallRequestLayout.argsPtr, CALL_ARGS_LIST_COUNT_MAX);
+      if (list instanceof ListTooLong) return batchTooLong(list, limits);
+      const args = new Array<Uint8Array>(list.count);
+      for (let i = 0; i < list.count; i++) args[i] = message.dataElement(list, i);
+      return { op: 'call', name, args };
+    }
     default:
       // A newer client's op, or a corrupted tag: the frame itself is fine.
       return reject('UNKNOWN_OP', `unknown op (union tag ${which})`);
@@ -424,6 +441,14 @@ function writeRequest(root: number, req: Request): void {
         b.setData(b.pointer(w, W.size, W.keyPtr), key);
         b.setInt64Number(w, W.versionU64, checkU64Number(version, 'watched version'));
       });
+      break;
+    }
+    case 'call': {
+      const L = CallRequestLayout;
+      const s = body(RequestTag.CALL, L.size);
+      b.setText(b.pointer(s, L.size, L.namePtr), req.name);
+      const first = b.initPointerList(b.pointer(s, L.size, L.argsPtr), req.args.length);
+      req.args.forEach((arg, i) => b.setData(first + i * WORD_BYTES, arg));
       break;
     }
     default:

@@ -4,10 +4,11 @@
 
 import { ErrorCode, errorName } from '../core/errors.js';
 import type { ErrReply, ItemReply, OkReply, Reply, ScanItem } from '../core/protocol/ops.js';
+import { readDataValue, writeDataValue } from './binary-data-value.js';
 import { MessageBuilder } from './fast-capnp/message-builder.js';
 import { ListTooLong, MessageReader, type ListRef, type StructRef } from './fast-capnp/message-reader.js';
 import {
-  ErrorReplyLayout, ItemReplyLayout, OkReplyLayout, ResponseLayout, ResponseTag, ScanItemLayout,
+  DataValueLayout, ErrorReplyLayout, ItemReplyLayout, OkReplyLayout, ResponseLayout, ResponseTag, ScanItemLayout,
 } from './fast-capnp/piccolo-layout.js';
 import { checkI64, checkU64, checkU64Number } from './wire-numbers.js';
 import { WireDecodeError } from './wire-errors.js';
@@ -86,6 +87,10 @@ function writeOk(o: number, reply: OkReply): void {
     b.setBit(o, L.hasRepliesBit);
     const first = b.initStructList(b.pointer(o, L.size, L.repliesPtr), reply.replies.length, ResponseLayout.size);
     reply.replies.forEach((r, i) => writeReply(b.structElement(first, ResponseLayout.size, i), r));
+  }
+  if (reply.data !== undefined) {
+    b.setBit(o, L.hasDataBit);
+    writeDataValue(b, b.initStruct(b.pointer(o, L.size, L.dataPtr), DataValueLayout.size), reply.data, 1);
   }
 }
 
@@ -181,6 +186,7 @@ function readOk(message: MessageReader, o: StructRef, mayHoldReplies: boolean): 
     const list = readList(message, message.structList(o, L.repliesPtr, REPLY_LIST_COUNT_MAX));
     reply.replies = Array.from({ length: list.count }, (_, i) => readReply(message, message.structElement(list, i), false));
   }
+  if (message.bit(o, L.hasDataBit)) reply.data = readDataValue(message, message.struct(o, L.dataPtr), 1);
   return reply;
 }
 

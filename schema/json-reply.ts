@@ -5,6 +5,7 @@ import { ErrorCode, errorName, type ErrorName } from '../core/errors.js';
 import type { ErrReply, ItemReply, OkReply, Reply, ScanItem } from '../core/protocol/ops.js';
 import { base64ToBytes, bytesToBase64 } from './base64.js';
 import { bigintToJson, isPlainObject, jsonToBigint, putBytes } from './json-bytes.js';
+import { dataValueFromJson, dataValueToJson } from './json-data-value.js';
 import { utf8Encode } from './utf8.js';
 import { WireDecodeError } from './wire-errors.js';
 
@@ -31,6 +32,8 @@ export interface JsonOkReply {
   cursor?: string;
   /** A transaction's: one reply per op, in order (absent when a watched key changed: found false). */
   replies?: JsonReply[];
+  /** A data command's reply tree in plain JSON (schema/json-data-value.ts; null: nil). */
+  data?: unknown;
 }
 
 export interface JsonErrorReply {
@@ -83,6 +86,7 @@ function writeReply(out: Record<string, unknown>, reply: Reply): void {
   if (reply.scanItems !== undefined) out.scanItems = reply.scanItems.map(scanItemToJson);
   if (reply.cursor !== undefined) out.cursor = bytesToBase64(reply.cursor);
   if (reply.replies !== undefined) out.replies = reply.replies.map(replyToJson);
+  if (reply.data !== undefined) out.data = dataValueToJson(reply.data);
 }
 
 function itemToJson(item: ItemReply): JsonItem {
@@ -141,6 +145,8 @@ export function replyFromJson(json: unknown): Reply {
   if (json.scanItems !== undefined) reply.scanItems = arrayOf(json.scanItems, 'scanItems').map(scanItemFromJson);
   if (json.cursor !== undefined) reply.cursor = base64Field(json.cursor, 'cursor');
   if (json.replies !== undefined) reply.replies = arrayOf(json.replies, 'replies').map(replyFromJson);
+  // "data": null is a nil reply, so only an absent field means no data.
+  if (Object.hasOwn(json, 'data')) reply.data = dataValueFromJson(json.data);
   return reply;
 }
 

@@ -56,7 +56,7 @@ export function decodeJsonRequest(text: string, limits: Limits): DecodedJsonRequ
   return result.ok ? { ok: true, id, request: result.request } : { ok: false, id, fatal: false, error: result.error };
 }
 
-function isJsonId(id: unknown): id is JsonId {
+export function isJsonId(id: unknown): id is JsonId {
   if (typeof id === 'number') return Number.isSafeInteger(id) && id >= 0;
   return typeof id === 'string' && id.length <= JSON_ID_CHARS_MAX;
 }
@@ -112,6 +112,7 @@ const FIELDS: Readonly<Record<OpName, ReadonlySet<string>>> = {
   count: new Set(),
   flush: new Set(),
   tx: new Set(['ops', 'watch']),
+  call: new Set(['name', 'args', 'argsBase64']),
 };
 
 const WATCH_FIELDS: ReadonlySet<string> = new Set([...KEY, 'version']);
@@ -200,6 +201,8 @@ function readRequest(json: Record<string, unknown>, limits: Limits): Request {
       return { op };
     case 'tx':
       return { op, ops: txOpList(json.ops, limits), watch: watchList(json.watch, limits) };
+    case 'call':
+      return { op, name: callName(json.name), args: bytesList(json, 'args', 'optional') };
     default:
       return unreachable(op, 'op');
   }
@@ -266,12 +269,42 @@ function batchArray(value: unknown, name: string, limits: Limits): unknown[] {
 }
 
 function keyList(json: Record<string, unknown>, limits: Limits): Uint8Array[] {
-  const texts = json.keys ?? undefined;
-  const base64s = json.keysBase64 ?? undefined;
-  if (texts !== undefined && base64s !== undefined) reject('BAD_REQUEST', 'give keys or keysBase64, not both');
-  if (texts !== undefined) return batchArray(texts, 'keys', limits).map((k, i) => textBytes(k, `keys[${i}]`));
-  if (base64s !== undefined) return batchArray(base64s, 'keysBase64', limits).map((k, i) => base64Bytes(k, `keysBase64[${i}]`));
-  return reject('BAD_REQUEST', 'keys (or keysBase64) is required');
+  return bytesList(json, 'keys', 'required', limits);
+}
+
+/**
+ * A list of bytes: all text (`name`) or all base64 (`name`Base64). With
+ * limits, its length is judged against batchKeysMax before any element is
+ * converted; without (a call's arguments), validateRequest judges it.
+ */
+function bytesList(json: Record<string, unknown>, name: string, presence: 'required' | 'optional', limits?: Limits): Uint8Array[] {
+  const base64Name = `${name}Base64`;
+  const texts = json[name] ?? undefined;
+  const base64s = json[base64Name] ?? undefined;
+  if (texts !== undefined && base64s !== undefined) reject('BAD_REQUEST', `give ${name} or ${base64Name}, not both`);
+  const list = (value: unknown, listName: string): unknown[] => {
+    if (limits !== undefined) return batchArray(value, listName, limits);
+    if (!Array.isArray(value)) reject('BAD_REQUEST', `${listName} must be an array`);
+    return value;
+  };
+  if (texts !== undefined) return list(texts, name).map((k, i) => textBytes(k, `${name}[${i}]`));
+  if (base64s !== undefined) return list(base64s, base64Name).map((k, i) => base64Bytes(k, `${base64Name}[${i}]`));
+  if (presence === 'optional') return [];
+  return reject('BAD_REQUEST', `${name} (or ${base64Name}) is required`);
+}
+
+/**
+ * Longest command name the JSON door reads: Redis's longest is under 30
+ * characters; the bound keeps an error message quoting it short.
+ */
+const CALL_NAME_CHARS_MAX = 64;
+
+/** A data command's name: a string, passed on as given (validation knows the commands). */
+function callName(value: unknown): string {
+  if (value === undefined || value === null) reject('BAD_REQUEST', 'name is required: the data command, e.g. "hset"');
+  if (typeof value !== 'string') reject('BAD_REQUEST', 'name must be a string');
+  if (value.length > CALL_NAME_CHARS_MAX) reject('BAD_REQUEST', `name is longer than ${CALL_NAME_CHARS_MAX} characters`);
+  return value;
 }
 
 function entryList(value: unknown, limits: Limits): { key: Uint8Array; value: Uint8Array }[] {
@@ -306,6 +339,13 @@ function watchList(value: unknown, limits: Limits): { key: Uint8Array; version: 
     }
     return { key: bytes(entry, 'key'), version: requiredNumber(entry, 'version') };
   });
+}
+
+/** One list form for the whole list: `name` when every element is text, else `name`Base64. */
+function putBytesList(out: Record<string, unknown>, name: string, list: readonly Uint8Array[]): void {
+  const texts = list.map(utf8DecodeExact);
+  if (texts.every((t) => t !== null)) out[name] = texts;
+  else out[`${name}Base64`] = list.map(bytesToBase64);
 }
 
 /** One JSON request frame (the client side). */
@@ -378,13 +418,9 @@ function writeRequest(out: Record<string, unknown>, req: Request): void {
       out.limit = req.limit;
       if (req.withValues) out.withValues = true;
       return;
-    case 'mget': {
-      // One list form for the whole batch: text when every key is text.
-      const texts = req.keys.map(utf8DecodeExact);
-      if (texts.every((t) => t !== null)) out.keys = texts;
-      else out.keysBase64 = req.keys.map(bytesToBase64);
+    case 'mget':
+      putBytesList(out, 'keys', req.keys);
       return;
-    }
     case 'mset':
       out.entries = req.entries.map(({ key, value }) => {
         const entry: Record<string, unknown> = {};
@@ -403,6 +439,10 @@ function writeRequest(out: Record<string, unknown>, req: Request): void {
         putBytes(entry, 'key', key);
         return entry;
       });
+      return;
+    case 'call':
+      out.name = req.name;
+      putBytesList(out, 'args', req.args);
       return;
     default:
       unreachable(req, 'request op');

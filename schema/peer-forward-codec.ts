@@ -50,14 +50,25 @@ export function encodePeerForward(forward: PeerForward): Uint8Array {
  * far root pointer reads as "not a forward" and the batch decoder judges it.
  */
 export function isPeerForward(bytes: Uint8Array): boolean {
-  if (bytes.length < 8) return false;
+  const root = rootStructSize(bytes);
+  return root !== null && root.dataWords > 0;
+}
+
+/**
+ * The root struct's size as its pointer declares it, reading only the
+ * segment table and the root pointer; null when the root is not a direct
+ * struct pointer (peer stream messages are told apart by it: also
+ * runtime-node/pubsub/peer-publish.ts).
+ */
+export function rootStructSize(bytes: Uint8Array): { dataWords: number; pointers: number } | null {
+  if (bytes.length < 8) return null;
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const segments = view.getUint32(0, true) + 1;
   const tableBytes = 4 + 4 * segments;
   const rootAt = tableBytes + (tableBytes % WORD_BYTES === 0 ? 0 : 4);
-  if (segments > SEGMENTS_MAX || bytes.length < rootAt + WORD_BYTES) return false;
-  const structPointer = (view.getUint32(rootAt, true) & 3) === PointerKind.STRUCT;
-  return structPointer && view.getUint16(rootAt + 4, true) > 0;
+  if (segments > SEGMENTS_MAX || bytes.length < rootAt + WORD_BYTES) return null;
+  if ((view.getUint32(rootAt, true) & 3) !== PointerKind.STRUCT) return null;
+  return { dataWords: view.getUint16(rootAt + 4, true), pointers: view.getUint16(rootAt + 6, true) };
 }
 
 export function decodePeerForward(bytes: Uint8Array): PeerForward | string {

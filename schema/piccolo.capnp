@@ -35,6 +35,7 @@ struct Request {
     count @16 :Void;
     flush @17 :Void;
     tx @18 :TxRequest;
+    call @19 :CallRequest;
   }
 }
 
@@ -137,6 +138,14 @@ struct TxRequest {
   watch @1 :List(WatchedKey);
 }
 
+# A data command (docs/protocol.md, "Data commands"): the Redis command's
+# name in lower case and its arguments after the name, as Redis has them.
+# The reply is OkReply.data.
+struct CallRequest {
+  name @0 :Text;
+  args @1 :List(Data);
+}
+
 # WATCH: the version the client saw (0 = absent); any change applies nothing.
 struct WatchedKey {
   key @0 :Data;
@@ -174,6 +183,25 @@ struct OkReply {
   cursor @17 :Data;              # empty = scan finished
   hasReplies @18 :Bool;
   replies @19 :List(Response);   # tx: one per op, in order (id 0); never nested further
+  hasData @20 :Bool;
+  data @21 :DataValue;           # call: the command's reply
+}
+
+# A data command's reply (core/protocol/data-value.ts): a tree in Redis's
+# RESP3 shapes. map holds its pairs laid flat (key, value, key, value ...).
+# Readers refuse trees nested deeper than a few levels (docs/protocol.md).
+struct DataValue {
+  union {
+    nil @0 :Void;                # absent value
+    nilArray @1 :Void;           # absent aggregate
+    int @2 :Int64;
+    bytes @3 :Data;
+    double @4 :Float64;
+    status @5 :Text;             # a status line such as OK
+    array @6 :List(DataValue);
+    map @7 :List(DataValue);
+    set @8 :List(DataValue);
+  }
 }
 
 # One key of an mget.

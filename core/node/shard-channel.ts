@@ -14,10 +14,11 @@ import type { Reply, Request } from '../protocol/ops.js';
 import { ByteWriter } from '../ring/byte-writer.js';
 import { decodeReplyRecord, encodeRequestRecord } from '../ring/ring-codec.js';
 import type { SpscRing } from '../ring/spsc-ring.js';
+import { decodeChangeRecord, isChangeRecord, type ChangeRecord } from '../watch/change-record.js';
 
 export type ReplyCallback = (reply: Reply) => void;
 
-/** Tags are u32 in ring records; 0 is never used so a zeroed record is recognisably bogus. */
+/** Tags are u32 in ring records; 0 is never used so a zeroed record is recognisably bogus, and 0xffffffff is CHANGE_TAG (core/watch/change-record.ts). */
 const TAG_MAX = 0xfffffffe;
 
 export class ShardChannel {
@@ -26,6 +27,8 @@ export class ShardChannel {
   private readonly writer = new ByteWriter(64 * 1024);
   private backlog: Uint8Array[] = [];
   private backlogHead = 0;
+  /** Takes the worker's change records (core/watch/), in ring order; they come only after the worker was asked to record. */
+  onChange: ((record: ChangeRecord) => void) | null = null;
 
   constructor(readonly requests: SpscRing, readonly replies: SpscRing) {}
 
@@ -80,6 +83,14 @@ export class ShardChannel {
     const ring = this.replies;
     let delivered = 0;
     for (let at = ring.peek(); at >= 0; at = ring.peek()) {
+      if (isChangeRecord(ring.data, at)) {
+        const record = decodeChangeRecord(ring.data, at, at + ring.lastLength);
+        ring.release();
+        delivered++;
+        assert(this.onChange !== null, 'a change record reached an IO side that takes none');
+        this.onChange(record);
+        continue;
+      }
       const { tag, reply } = decodeReplyRecord(ring.data, at, at + ring.lastLength);
       ring.release();
       delivered++;

@@ -26,9 +26,8 @@
 // Differences from Redis, by design:
 // - keys must not be empty and are limited to keyBytesMax; values to
 //   valueBytesMax; a multi-key command names at most batchKeysMax keys;
-// - only strings exist (TYPE is "string" or "none"); database 0 only;
+// - database 0 only;
 // - SET with both NX and GET is a syntax error (as in Redis 6.2);
-// - EXPIRE's NX / XX / GT / LT flags are not supported;
 // - expiry beyond TTL_MS_MAX ms from the epoch is an invalid expire time.
 
 import { assert } from '../assert.js';
@@ -37,6 +36,7 @@ import { arityFits } from '../types/call-request.js';
 import { translateDataCommand } from './data-commands.js';
 import { EXPIRY_COMMANDS } from './expiry-commands.js';
 import { KEYSPACE_COMMANDS } from './keyspace-commands.js';
+import { PUBSUB_COMMAND_ARITIES } from './pubsub-commands.js';
 import {
   errorPlan, OK_PLAN, replyPlan, type CommandSpec, type CommandTable, type Plan, type TranslateContext,
 } from './plan.js';
@@ -88,6 +88,8 @@ const CONNECTION_COMMAND_ARITIES: Readonly<Record<string, number>> = {
   scan: -2,
   randomkey: 1,
   rename: 3,
+  renamenx: 3,
+  copy: -3,
   // Scripting, answered as a server without scripts (runtime-node/io/resp-scripting-commands.ts).
   eval: -3,
   evalsha: -3,
@@ -108,6 +110,8 @@ const CONNECTION_COMMAND_ARITIES: Readonly<Record<string, number>> = {
   discard: 1,
   watch: -2,
   unwatch: 1,
+  // Pub/sub (core/resp/pubsub-commands.ts; the connection runs them, runtime-node/io/resp-pubsub.ts).
+  ...PUBSUB_COMMAND_ARITIES,
 };
 
 function connectionSpec(name: string, arity: number): CommandSpec {

@@ -5,9 +5,10 @@
 
 import type { DataValue } from '../protocol/data-value.js';
 import { dataCommandOf } from '../types/data-commands.js';
-import { errorPlan, requestsPlan, writeErrReply, type Finish, type Plan, type TranslateContext } from './plan.js';
+import { errorPlan, replyPlan, requestsPlan, writeErrReply, type Finish, type Plan, type TranslateContext } from './plan.js';
 import type { ReplyWriter } from './reply-encoder.js';
 import { arityError } from './resp-errors.js';
+import { isOption } from './command-args.js';
 import { arityFits } from '../types/call-request.js';
 
 /** Write a data command's reply tree: RESP3 types degrade for RESP2 as Redis's do (map, pairs -> flat array, set -> array, double -> bulk). */
@@ -47,8 +48,32 @@ export function writeDataValue(out: ReplyWriter, value: DataValue): void {
   }
 }
 
+/** OBJECT HELP: keyless, so the door answers it (Redis's lines, less those about what Piccolo does not track). */
+const OBJECT_HELP = {
+  type: 'array' as const,
+  items: [
+    'OBJECT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:',
+    'ENCODING <key>',
+    '    Return the kind of internal representation used in order to store the value',
+    '    associated with a <key>.',
+    'FREQ <key>',
+    '    Return the access frequency index of the <key>. The returned integer is',
+    '    proportional to the logarithm of the recent access frequency of the key.',
+    'IDLETIME <key>',
+    '    Return the idle time of the <key>, that is the approximated number of',
+    '    seconds elapsed since the last access to the key (always 0: not tracked).',
+    'REFCOUNT <key>',
+    '    Return the number of references of the value associated with the specified',
+    '    <key> (always 1: values are not shared).',
+    'HELP',
+    '    Print this help.',
+  ].map((text) => ({ type: 'simple' as const, text })),
+};
+
 const finishCall: Finish = (replies, out) => {
   const r = replies[0]!;
+  // A data command refusing to replace a key (RESTORE without REPLACE) says so in Redis's words.
+  if (!r.ok && r.code === 'KEY_EXISTS') return out.writeError(`BUSYKEY ${r.message}`);
   if (!r.ok) return writeErrReply(r, out);
   writeDataValue(out, r.data ?? { t: 'nil' });
 };
@@ -57,6 +82,7 @@ const finishCall: Finish = (replies, out) => {
 export function translateDataCommand(name: string, args: Uint8Array[], ctx: TranslateContext): Plan | undefined {
   const command = dataCommandOf(name);
   if (command === undefined) return undefined;
+  if (name === 'object' && args.length === 2 && isOption(args[1]!, 'HELP')) return replyPlan(OBJECT_HELP);
   if (!arityFits(command.arity, args.length)) return errorPlan(arityError(name));
   return requestsPlan([{ op: 'call', name, args: args.slice(1) }], finishCall, ctx);
 }

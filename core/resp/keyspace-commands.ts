@@ -100,6 +100,8 @@ export const KEYSPACE_COMMANDS: CommandTable = {
   del: { arity: -2, translate: (args, ctx) => perKey(keysOf(args), (key) => ({ op: 'del', key }), finishFoundCount, ctx) },
   unlink: { arity: -2, translate: (args, ctx) => perKey(keysOf(args), (key) => ({ op: 'del', key }), finishFoundCount, ctx) },
   exists: { arity: -2, translate: (args, ctx) => perKey(keysOf(args), (key) => ({ op: 'exists', key }), finishFoundCount, ctx) },
+  // Piccolo keeps no access times, so touching a key is seeing that it exists.
+  touch: { arity: -2, translate: (args, ctx) => perKey(keysOf(args), (key) => ({ op: 'exists', key }), finishFoundCount, ctx) },
   dbsize: {
     arity: 1,
     translate: (_args, ctx) => requestsPlan([{ op: 'count' }], (replies, out) => {

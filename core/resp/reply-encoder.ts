@@ -9,7 +9,8 @@
 //
 // RESP3-only types degrade the way Redis degrades them for RESP2 clients:
 // null -> `$-1` (bulk) or `*-1` (array), map -> flat array, set -> array,
-// double -> bulk string, boolean -> integer 1/0, verbatim -> bulk string.
+// double -> bulk string, boolean -> integer 1/0, verbatim -> bulk string,
+// push -> array (as Redis sends pub/sub messages to RESP2 clients).
 
 import { assert, unreachable } from '../assert.js';
 import { KiB, MiB } from '../limits.js';
@@ -32,7 +33,9 @@ export type RespValue =
   | { type: 'double'; value: number }
   | { type: 'boolean'; value: boolean }
   /** RESP3 verbatim string; `format` is three characters such as `txt`. */
-  | { type: 'verbatim'; format: string; text: string };
+  | { type: 'verbatim'; format: string; text: string }
+  /** Out-of-band data (pub/sub messages): RESP3 `>`, RESP2 an array. */
+  | { type: 'push'; items: readonly RespValue[] };
 
 /** First buffer size: room for a burst of small replies without growing. */
 const INITIAL_BYTES = 16 * KiB;
@@ -225,6 +228,10 @@ export class ReplyWriter {
       case 'double': return this.writeDouble(value.value);
       case 'boolean': return this.writeBoolean(value.value);
       case 'verbatim': return this.writeVerbatim(value.text, value.format);
+      case 'push':
+        this.writeHeader(this.resp === 3 ? 0x3e /* > */ : 0x2a, value.items.length);
+        for (const item of value.items) this.writeValue(item);
+        return;
       default: return unreachable(value, 'RESP value');
     }
   }

@@ -89,6 +89,7 @@ const CODE_WORD: Readonly<Record<ErrorName, string>> = Object.freeze({
   OUT_OF_MEMORY: 'OOM',
   CROSS_SLOT: 'CROSSSLOT',
   UNAVAILABLE: 'TRYAGAIN',
+  COMPACTED: 'COMPACTED',
 });
 
 /**

@@ -89,9 +89,9 @@ const finishLength: Finish = (replies, out) => {
  * SET key value [NX | XX] [GET] [EX s | PX ms | EXAT unix-s | PXAT unix-ms | KEEPTTL].
  * Options are checked as Redis's parseExtendedStringArgumentsOrReply does
  * (conflicting options are a syntax error; the same expiry option twice is
- * allowed, the last wins), then the expiry value. One difference: NX with GET
- * is a syntax error (as in Redis 6.2), because a refused NX does not return
- * the value it found.
+ * allowed, the last wins), then the expiry value. NX with GET (Redis 7) is
+ * a transaction of GET then SET NX in one log entry, since a refused NX does
+ * not return the value it found.
  */
 function translateSet(args: Uint8Array[], ctx: TranslateContext): Plan {
   let ifAbsent = false;
@@ -114,19 +114,31 @@ function translateSet(args: Uint8Array[], ctx: TranslateContext): Plan {
       return errorPlan(SYNTAX_ERROR);
     }
   }
-  if (ifAbsent && returnPrevious) return errorPlan(SYNTAX_ERROR);
   const request: SetRequest = { op: 'set', key: args[1]!, value: args[2]! };
   if (ifAbsent) request.ifAbsent = true;
   if (ifPresent) request.ifPresent = true;
   if (keepTtl) request.keepTtl = true;
-  if (returnPrevious) request.returnPrevious = true;
+  if (returnPrevious && !ifAbsent) request.returnPrevious = true;
   if (unit !== null) {
     const expiry = parseExpiry(unit, amount, 'set', ctx);
     if ('error' in expiry) return errorPlan(expiry.error);
     Object.assign(request, expiry);
   }
+  if (ifAbsent && returnPrevious) {
+    return requestsPlan([{ op: 'tx', ops: [{ op: 'get', key: request.key }, request], watch: [] }], finishSetNxGet, ctx);
+  }
   return single(request, returnPrevious ? finishPrevious : finishSetOk, ctx);
 }
+
+/** SET ... NX GET: the value the GET found (then the SET NX was refused), or null (then it set). */
+const finishSetNxGet: Finish = (replies, out) => {
+  const r = replies[0]!;
+  if (!r.ok) return writeErrReply(r, out);
+  const get = r.replies![0]!;
+  if (!get.ok) return writeErrReply(get, out);
+  if (get.found && get.value) out.writeBulk(get.value);
+  else out.writeNull();
+};
 
 const finishSetNx: Finish = (replies, out) => {
   const r = replies[0]!;

@@ -48,6 +48,12 @@ export const TRANSACTION_COMMANDS: ReadonlySet<string> = new Set(['multi', 'exec
 type Queued = { reply: RespValue; plan: null } | { reply: null; plan: RequestsPlan };
 
 export class RespTransaction {
+  /**
+   * `watchQueued`: the plan to keep for a queued command (the door wraps it
+   * to publish keyspace events when EXEC's reply writes it); default: as is.
+   */
+  constructor(private readonly watchQueued: (args: readonly Uint8Array[], plan: RequestsPlan) => RequestsPlan = (_args, plan) => plan) {}
+
   private queuing = false;
   /** A command was refused while queuing: EXEC answers EXECABORT. */
   private dirty = false;
@@ -94,7 +100,7 @@ export class RespTransaction {
           if (!isTxAllowedOp(request.op)) return this.refuse(errorPlan(`ERR ${commandNameOf(args)} inside MULTI is not supported: it spans every shard`));
           bytes += opEncodedBytesBound(request);
         }
-        return this.enqueue({ reply: null, plan }, plan.requests.length, bytes, ctx);
+        return this.enqueue({ reply: null, plan: this.watchQueued(args, plan) }, plan.requests.length, bytes, ctx);
       }
     }
   }

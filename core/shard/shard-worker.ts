@@ -33,6 +33,7 @@ import { isWriteRequest, type ReadRequest } from './command.js';
 import { startVolatileLoneReplica } from './group-replica.js';
 import { memoryRefusal } from './memory-budget.js';
 import type { Shard } from './shard.js';
+import { ChangeOutbox } from '../watch/change-record.js';
 
 /** A replicated group's outcome as the reply its client gets. */
 export function replyOfOutcome(outcome: ReplicaOutcome, group: number): Reply {
@@ -128,6 +129,10 @@ export class ShardWorker {
   };
   /** Each shard's share of --maxmemory in bytes (0: no limit); the runtime sets it (core/shard/memory-budget.ts). */
   memoryBudgetBytes = 0;
+  /** Changes for the IO thread's watches (core/watch/), once recordChanges() was called; null: none recorded. */
+  private changeOutbox: ChangeOutbox | null = null;
+  /** The shard each group reports its changes from (a snapshot install replaces a group's shard: it must begin again). */
+  private readonly reportingShards = new Map<number, Shard>();
 
   constructor(
     /**
@@ -170,8 +175,28 @@ export class ShardWorker {
     for (const r of this.replicas.values()) yield r.shard;
   }
 
+  /**
+   * From now on report every applied change of every hosted group on the
+   * reply ring (core/watch/change-record.ts), for the IO thread's watches.
+   * The reports begin at the next drain, each group's with a begin record.
+   */
+  recordChanges(): void {
+    this.changeOutbox ??= new ChangeOutbox();
+  }
+
+  /** Hook the change outbox into every group's shard that does not report yet, announcing where its reports begin. */
+  private attachChanges(outbox: ChangeOutbox): void {
+    for (const [group, replica] of this.replicas) {
+      if (this.reportingShards.get(group) === replica.shard) continue;
+      replica.shard.changes = outbox;
+      this.reportingShards.set(group, replica.shard);
+      outbox.begin(group, replica.shard.appliedIndex);
+    }
+  }
+
   /** Apply up to `recordsMax` requests, and write the replies that are ready. */
   drain(nowMs: number, recordsMax: number): DrainResult {
+    if (this.changeOutbox !== null) this.attachChanges(this.changeOutbox);
     let applied = 0;
     let blocked = false;
     // Replies written now must be published even if no request follows.
@@ -278,6 +303,11 @@ export class ShardWorker {
   /** Write ready replies while the ring has room. */
   private writeCompleted(): { wrote: boolean; blocked: boolean } {
     let wrote = false;
+    // Changes first: the IO thread learns of a write's change no later than of its reply.
+    if (this.changeOutbox !== null && this.changeOutbox.pending > 0) {
+      wrote = this.changeOutbox.writeTo(this.replies) > 0;
+      if (this.changeOutbox.pending > 0) return { wrote, blocked: true };
+    }
     const tags = this.completedTags;
     const replies = this.completedReplies;
     while (this.completedHead < this.completedCount) {
@@ -291,7 +321,7 @@ export class ShardWorker {
     return { wrote, blocked: false };
   }
 
-  /** Carry out the work of every group touched since the last call (one Ready each); true if replies are waiting. */
+  /** Carry out the work of every group touched since the last call (one Ready each); true if replies (or changes) are waiting. */
   private processReplicas(nowMs: number): boolean {
     const touched = this.touched;
     for (let i = 0; i < touched.length; i++) {
@@ -305,7 +335,7 @@ export class ShardWorker {
       }
     }
     if (touched.length > 0) touched.length = 0;
-    return this.completedHead < this.completedCount;
+    return this.completedHead < this.completedCount || (this.changeOutbox?.pending ?? 0) > 0;
   }
 
   /** Messages from peer replicas; the replies they complete are written at the next drain. */
@@ -340,7 +370,7 @@ export class ShardWorker {
 
   /** Replies ready and not yet written (the runtime drains again when there are some). */
   get repliesWaiting(): number {
-    return this.completedCount - this.completedHead + (this.pendingReply ? 1 : 0);
+    return this.completedCount - this.completedHead + (this.pendingReply ? 1 : 0) + (this.changeOutbox?.pending ?? 0);
   }
 
   /** Take the messages for peers. */

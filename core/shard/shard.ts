@@ -44,12 +44,13 @@ import { ContentDigest } from '../store/content-digest.js';
 import { SCAN_BUCKETS_PER_KEY_MAX, ShardStore } from '../store/store.js';
 import { isCollection, type Collection } from '../store/collection.js';
 import { ValueType } from '../store/value-type.js';
-import { collectionCodecOf } from '../types/collection-codecs.js';
+import { restoreValue } from '../types/collection-codecs.js';
 import { dataCommandOf } from '../types/data-commands.js';
 import type { KeyAccess } from '../types/key-access.js';
 import { wrongKind } from '../types/wrong-kind.js';
 import { readSnapshot, SnapshotError } from './snapshot.js';
 import { SnapshotJob, snapshotBytesEstimate, WholeSnapshotJob } from './snapshot-job.js';
+import type { ChangeKind, ChangeSink } from '../watch/change.js';
 
 /** A key's place in the store (see core/store/store.ts); -1: absent. Valid until the store next changes. */
 type Handle = number;
@@ -100,6 +101,8 @@ export class Shard {
   private applyVersion = 0;
   /** Random choices of reads (writes seed theirs from the entry's index, the same on every replica). */
   private readonly readRandom: Random;
+  /** Where applied changes go while the node records them for watches (core/watch/); null: not recording, a test per change. */
+  changes: ChangeSink | null = null;
 
   constructor(readonly index: number, private readonly limits: Limits) {
     this.store = new ShardStore({ keyBytesMax: limits.keyBytesMax, valueBytesMax: limits.valueBytesMax });
@@ -386,7 +389,7 @@ export class Shard {
     if (h === ABSENT) return ABSENT;
     const expireAtMs = this.store.expireAtOf(h);
     if (expireAtMs !== 0 && expireAtMs <= this.applyAtMs) {
-      this.remove(key, h);
+      this.remove(key, h, 'expire');
       return ABSENT;
     }
     return h;
@@ -556,6 +559,7 @@ export class Shard {
 
   private flush(): Reply {
     const removed = this.liveCount(this.applyAtMs);
+    if (this.changes !== null) this.reportFlush(this.changes);
     this.store.clear();
     this.bytesHeld = 0;
     return { ok: true, integer: BigInt(removed) };
@@ -619,7 +623,7 @@ export class Shard {
     for (const { key, expireAtMs } of keys) {
       const h = this.store.lookup(key);
       if (h !== ABSENT && this.store.expireAtOf(h) === expireAtMs && expireAtMs !== 0 && expireAtMs <= this.applyAtMs) {
-        this.remove(key, h);
+        this.remove(key, h, 'expire');
         removed++;
       }
     }
@@ -639,6 +643,7 @@ export class Shard {
     assert(version > 0 && version === this.lastIndex, 'a store happens only while applying an entry');
     this.bytesHeld += current !== ABSENT ? value.length - this.valueBytesOf(current) : key.length + value.length;
     this.store.set(key, value, version, expireAtMs, type);
+    this.recordSet(key, type, value);
     return version;
   }
 
@@ -650,7 +655,17 @@ export class Shard {
     const bytes = collection.memoryBytes;
     this.bytesHeld += current !== ABSENT ? bytes - this.valueBytesOf(current) : key.length + bytes;
     this.store.setCollection(key, collection, version, expireAtMs);
+    this.recordSet(key, collection.type, null);
     return version;
+  }
+
+  /**
+   * Tell watchers (core/watch/) the key was set at this entry: a string with
+   * its value; a collection without one (a watch reports that it changed and
+   * its version; read it for its contents).
+   */
+  private recordSet(key: Bytes, type: ValueType, value: Bytes | null): void {
+    this.changes?.record(this.index, this.applyVersion, 'set', key, type === ValueType.STRING ? value : null);
   }
 
   /** The key's value as it is, under a new expiry (0 = none), at this entry's version: EXPIRE and PERSIST on any type. */
@@ -660,9 +675,19 @@ export class Shard {
     return this.put(key, h, this.store.valueOf(h), expireAtMs, this.store.typeOf(h));
   }
 
-  private remove(key: Bytes, h: Handle): void {
+  /** Remove a key while applying; `kind` says why, for watches: deleted by a command, or its TTL ran out. */
+  private remove(key: Bytes, h: Handle, kind: ChangeKind = 'delete'): void {
     this.bytesHeld -= key.length + this.valueBytesOf(h);
     assert(this.store.delete(key), 'removing a key that is not stored');
+    this.changes?.record(this.index, this.applyVersion, kind, key, null);
+  }
+
+  /** FLUSH as changes: each live key deleted, each held key whose TTL ran out expired (a watcher saw neither go yet). */
+  private reportFlush(changes: ChangeSink): void {
+    this.store.forEach((h) => {
+      const expireAtMs = this.store.expireAtOf(h);
+      changes.record(this.index, this.applyVersion, expireAtMs !== 0 && expireAtMs <= this.applyAtMs ? 'expire' : 'delete', this.store.keyOf(h), null);
+    });
   }
 
   /** Bytes the key's value holds: a string's or compact encoding's length, or a large collection's memory. */
@@ -717,7 +742,13 @@ export class Shard {
         const before = this.valueBytesOf(h);
         const result = store.editCollection(h, version, change);
         this.bytesHeld += this.valueBytesOf(h) - before;
+        if (this.changes !== null) this.recordSet(store.keyOf(h).slice(), store.typeOf(h), null);
         return result;
+      },
+      setExpiry: (key, h, expireAtMs) => {
+        assertWriting();
+        assert(expireAtMs === 0 || expireAtMs > atMs, 'an expiry already past is a delete');
+        this.reexpire(key, h, expireAtMs);
       },
       remove: (key, h) => {
         assertWriting();
@@ -767,7 +798,8 @@ export class Shard {
     const digest = new ContentDigest();
     const summary = readSnapshot(bytes, (e) => {
       if (e.key.length > limits.keyBytesMax) throw new SnapshotError(`a key of ${e.key.length} bytes is over the limit of ${limits.keyBytesMax}`);
-      const value = restoredValue(e.type, e.value);
+      const value = restoreValue(e.type, e.value);
+      if (typeof value === 'string') throw new SnapshotError(`an entry of type ${e.type} cannot be restored: ${value}`);
       if (!isCollection(value) && value.length > limits.valueBytesMax) {
         throw new SnapshotError(`a value of ${value.length} bytes is over the limit of ${limits.valueBytesMax}`);
       }
@@ -807,14 +839,4 @@ export class Shard {
     hash.addU32(content.hi);
     return hash.hex();
   }
-}
-
-/** A snapshot entry's value as the store keeps it: a string's bytes, a compact encoding, or a rebuilt large collection. */
-function restoredValue(type: ValueType, bytes: Uint8Array): Uint8Array | Collection {
-  if (type === ValueType.STRING) return bytes;
-  const codec = collectionCodecOf(type);
-  if (codec === undefined) throw new SnapshotError(`an entry of type ${type}, which this build does not know`);
-  const value = codec.restore(bytes);
-  if (typeof value === 'string') throw new SnapshotError(`an entry of type ${type} is malformed: ${value}`);
-  return value;
 }

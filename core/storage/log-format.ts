@@ -7,6 +7,9 @@
 //             then length, type and payload: a flipped length is caught, and so
 //             is a whole valid record that a misdirected write put at another
 //             offset (it would otherwise read back as a valid record there)
+//   every write() of records starts with a BEGIN record naming where that
+//   write ends (log-records.ts): recovery's way to tell a torn write from a
+//   whole one that was damaged later
 //
 // Segments are numbered by a sequence (log-0000000001.seg, ...), not by
 // first index, because entries appended at an index at or below the last
@@ -19,6 +22,7 @@
 import { ByteWriter } from '../ring/byte-writer.js';
 import { crc32c } from './crc32c.js';
 import { checkFileIdentity, checkFormatVersion, FILE_HEADER_BYTES, writeFileHeader, type StorageIdentity } from './file-header.js';
+import { BEGIN_PAYLOAD_BYTES, decodeBeginPayload } from './log-records.js';
 import { RECORD_HEADER_BYTES, RECORD_PAYLOAD_BYTES_MAX, SEGMENT_HEADER_BYTES } from './storage-limits.js';
 
 export type { StorageIdentity };
@@ -34,6 +38,13 @@ export const RecordType = {
   COMMIT: 3,
   /** The segment is complete; the log continues in the next one. */
   SEAL: 4,
+  /**
+   * First record of every write() of records to a segment: where that write
+   * ends. A write cut short by a crash ends before it; a write that reached
+   * the disk whole does not, so damage inside it is not a torn tail
+   * (log-recovery.ts, checkTail).
+   */
+  BEGIN: 5,
 } as const;
 export type RecordTypeNumber = (typeof RecordType)[keyof typeof RecordType];
 
@@ -91,6 +102,28 @@ function positionCrc(offset: number): number {
 /** Scratch for positionCrc, reused: it runs for every record written or read. */
 const positionBytes = new Uint8Array(8);
 const positionView = new DataView(positionBytes.buffer);
+
+/** A BEGIN record, framing and payload: a fixed size, so a write can reserve it before it knows its end. */
+export const BEGIN_RECORD_BYTES = RECORD_HEADER_BYTES + BEGIN_PAYLOAD_BYTES;
+
+/**
+ * The end offset named by the BEGIN record at `offset` of a segment's
+ * bytes, or null when the bytes there are not a whole, valid BEGIN record
+ * (cut short, another type or length, a checksum that fails).
+ */
+export function beginEndAt(bytes: Uint8Array, offset: number): number | null {
+  const end = offset + BEGIN_RECORD_BYTES;
+  if (end > bytes.length) return null;
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  if (view.getUint32(offset + 4, true) !== BEGIN_PAYLOAD_BYTES || bytes[offset + 8] !== RecordType.BEGIN) return null;
+  if (crc32c(bytes, positionCrc(offset), offset + 4, end) !== view.getUint32(offset, true)) return null;
+  try {
+    return decodeBeginPayload(bytes.subarray(offset + RECORD_HEADER_BYTES, end));
+  } catch (e) {
+    if (e instanceof RangeError) return null;
+    throw e;
+  }
+}
 
 export interface ScannedRecord {
   readonly type: number;

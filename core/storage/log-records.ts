@@ -6,6 +6,7 @@
 //   SNAPSHOT_MARK index u53, term u53, keptTail u8
 //   COMMIT        a SyncPoint (below)
 //   SEAL          next segment seq u32
+//   BEGIN         end offset u53: where the write() it starts ends (log-format.ts)
 
 import { assert } from '../assert.js';
 import type { Entry, HardState } from '../raft/raft-types.js';
@@ -31,6 +32,15 @@ export interface SyncPoint {
   readonly firstSegmentSeq: number;
   readonly segmentSeq: number;
   readonly endOffset: number;
+  /**
+   * Written in 'always' mode: this sync's write was fdatasynced before the
+   * next write to the log began, so at most one write (the next sync's)
+   * follows it unsynced, and recovery can tell that write torn from that
+   * write whole and damaged (log-recovery.ts, checkTail). False in 'batch'
+   * and 'never' modes, where several unsynced writes may follow and only the
+   * state slot marks what was durable.
+   */
+  readonly fsyncEach: boolean;
 }
 
 export interface SnapshotMark extends SnapshotRef {
@@ -54,7 +64,16 @@ export function encodeEntriesPayload(w: ByteWriter, entries: readonly Entry[]): 
   }
 }
 
-/** Throws RangeError on a malformed payload (recovery reports it as corruption). Entry data is copied out of the file's buffer. */
+/**
+ * Throws RangeError on a malformed payload (recovery reports it as
+ * corruption). Entry data are views into the payload, not copies: a restart
+ * decodes every entry after the snapshot (400k for 1M keys), and a copy
+ * each, a small ArrayBuffer per entry, made half of recovery's time go to
+ * allocation and garbage collection (docs/durability.md, "Restart"). The
+ * file's buffer is never written to after it is read, and it stays alive
+ * while its entries do: no longer than Raft keeps them (until applied and
+ * held by every member), about the bytes of the entries themselves.
+ */
 export function decodeEntriesPayload(payload: Uint8Array): Entry[] {
   const r = new ByteReader(payload);
   const first = readU53(r);
@@ -64,7 +83,7 @@ export function decodeEntriesPayload(payload: Uint8Array): Entry[] {
     const term = readU53(r);
     const kindTag = r.u8();
     if (kindTag !== ENTRY_KIND_NORMAL && kindTag !== ENTRY_KIND_CONF) throw new RangeError(`unknown entry kind ${kindTag}`);
-    entries.push({ index: first + i, term, kind: kindTag === ENTRY_KIND_CONF ? 'conf' : 'normal', data: r.bytesView().slice() });
+    entries.push({ index: first + i, term, kind: kindTag === ENTRY_KIND_CONF ? 'conf' : 'normal', data: r.bytesView() });
   }
   expectEnd(r);
   return entries;
@@ -95,6 +114,7 @@ export function writeSyncPoint(w: ByteWriter, p: SyncPoint): void {
   w.u32(p.firstSegmentSeq);
   w.u32(p.segmentSeq);
   writeU53(w, p.endOffset);
+  w.u32(p.fsyncEach ? SYNC_FLAG_FSYNC_EACH : 0);
 }
 
 export function readSyncPoint(r: ByteReader): SyncPoint {
@@ -105,16 +125,25 @@ export function readSyncPoint(r: ByteReader): SyncPoint {
   return {
     syncSeq, hardState,
     snapshot: snapshotIndex === 0 ? null : { index: snapshotIndex, term: snapshotTerm },
-    firstSegmentSeq: r.u32(), segmentSeq: r.u32(), endOffset: readU53(r),
+    firstSegmentSeq: r.u32(), segmentSeq: r.u32(), endOffset: readU53(r), fsyncEach: readSyncFlags(r),
   };
 }
 
+/** SyncPoint.fsyncEach; the other bits are reserved (zero). */
+const SYNC_FLAG_FSYNC_EACH = 1;
+
+function readSyncFlags(r: ByteReader): boolean {
+  const flags = r.u32();
+  if ((flags & ~SYNC_FLAG_FSYNC_EACH) !== 0) throw new RangeError(`unknown sync point flags ${flags}`);
+  return flags === SYNC_FLAG_FSYNC_EACH;
+}
+
 /**
- * Every field of a sync point has a fixed width (six u53, three u32), so a
+ * Every field of a sync point has a fixed width (six u53, four u32), so a
  * COMMIT record's size is known before it is encoded: the record can name
  * its own end offset in one pass.
  */
-export const SYNC_POINT_BYTES = 6 * 8 + 3 * 4;
+export const SYNC_POINT_BYTES = 6 * 8 + 4 * 4;
 
 /** Reused by encodeCommitPayload: a sync is the storage engine's hottest path, and its result is framed (copied) at once. */
 const commitWriter = new ByteWriter(64);
@@ -129,10 +158,7 @@ export function encodeCommitPayload(p: SyncPoint): Uint8Array {
 }
 
 export function decodeCommitPayload(payload: Uint8Array): SyncPoint {
-  const r = new ByteReader(payload);
-  const p = readSyncPoint(r);
-  expectEnd(r);
-  return p;
+  return readWhole(payload, readSyncPoint);
 }
 
 export function encodeSealPayload(nextSeq: number): Uint8Array {
@@ -142,10 +168,29 @@ export function encodeSealPayload(nextSeq: number): Uint8Array {
 }
 
 export function decodeSealPayload(payload: Uint8Array): number {
+  return readWhole(payload, (r) => r.u32());
+}
+
+/** BEGIN's payload: the end offset of the write it starts, fixed-size (BEGIN_RECORD_BYTES in log-format.ts). */
+export const BEGIN_PAYLOAD_BYTES = 8;
+
+/** Written into `w` (reset first): the BEGIN payload naming `endOffset`. */
+export function encodeBeginPayload(w: ByteWriter, endOffset: number): Uint8Array {
+  w.reset();
+  writeU53(w, endOffset);
+  return w.bytes();
+}
+
+export function decodeBeginPayload(payload: Uint8Array): number {
+  return readWhole(payload, readU53);
+}
+
+/** `read` over the whole payload: bytes left after it are a malformed record (RangeError). */
+function readWhole<T>(payload: Uint8Array, read: (r: ByteReader) => T): T {
   const r = new ByteReader(payload);
-  const next = r.u32();
+  const value = read(r);
   expectEnd(r);
-  return next;
+  return value;
 }
 
 function expectEnd(r: ByteReader): void {

@@ -3,22 +3,30 @@
 // callback and returns a plan; log-storage.ts carries the plan out.
 //
 // The rule that decides between "torn tail" and "corruption" is the sync
-// point. Every sync writes a COMMIT record at the end of the log and, once
-// the log is durable, the same sync point into the state file. Recovery
-// takes the newest valid copy of the two:
+// point. Every sync writes a COMMIT record at the end of the log; the state
+// file's slot holds a sync point too (every flush in 'batch' and 'never'
+// modes; in 'always' mode at rollover, snapshot, open and close: the usual
+// sync is one fdatasync, of the log). Recovery takes the newest valid COMMIT
+// the log reaches, and:
 // - everything in the log up to that COMMIT record was durable: a record
 //   there that is damaged, missing or unreadable refuses the open
 //   (StorageError 'corrupt', with file and offset), never treated as absent;
-// - everything after it was never acknowledged: it is cut off and reported
-//   (a torn tail, or whole records a crash left behind).
+//   so does a state slot naming a later sync point than the log reaches;
+// - after it, in 'always' mode, comes at most one write (the next sync's,
+//   fdatasynced before any later write began): torn by a crash, it ends
+//   before its BEGIN record says (the file is shorter), and is cut off; whole
+//   on disk, it may have been acknowledged, so damage inside it, or to its
+//   BEGIN, is refused (checkTail);
+// - in 'batch' and 'never' modes several unsynced writes may follow, torn
+//   or lost in any order; the state slot marks what was durable, and
+//   everything after the last COMMIT is cut off and reported.
 // A single damaged copy (a torn or flipped state slot, a flipped COMMIT
-// record) is covered by the other; the state file naming a sync point the
-// log does not reach means the log lost acknowledged data, and is refused.
+// record) is covered by the other or by the BEGIN record.
 
 import type { Entry, HardState, Snapshot } from '../raft/raft-types.js';
 import type { StoredRaftState } from '../raft/raft-storage.js';
 import { StorageIoError } from './file-system.js';
-import { parseSegmentName, RecordType, scanSegment, segmentName, type StorageIdentity } from './log-format.js';
+import { beginEndAt, BEGIN_RECORD_BYTES, parseSegmentName, RecordType, scanSegment, segmentName, type StorageIdentity } from './log-format.js';
 import {
   decodeCommitPayload, decodeEntriesPayload, decodeSealPayload, decodeSnapshotMarkPayload, type SyncPoint,
 } from './log-records.js';
@@ -64,6 +72,8 @@ interface ScannedLog {
   /** The end of the last file scanned. */
   end: { file: string; offset: number; reason: string };
   sizes: Map<number, number>;
+  /** The bytes of each segment scanned (checkTail reads the last one's BEGIN). */
+  files: Map<number, Uint8Array>;
 }
 
 /** `plantedBugSkipChecksums`: the simulator's mutation tests only (log-format.ts scanSegment). */
@@ -89,6 +99,7 @@ export function recover(reader: RecoveryReader, identity: StorageIdentity, plant
     throw new StorageError('corrupt', segmentName(commitRecord.seq), commitRecord.start, 'a sync point that does not name its own place');
   }
 
+  if (syncPoint.fsyncEach) checkTail(log, syncPoint);
   if (scanStart > syncPoint.firstSegmentSeq) {
     throw new StorageError('corrupt', segmentName(syncPoint.firstSegmentSeq), 0, `the segment file is missing; sync ${syncPoint.syncSeq} needs segments from it on`);
   }
@@ -188,7 +199,9 @@ function readOrRefuse(reader: RecoveryReader, name: string): Uint8Array {
 
 /** Scans segments from `firstSeq` on, following seals, until the valid log ends. */
 function scanLog(reader: RecoveryReader, identity: StorageIdentity, present: Set<number>, firstSeq: number, skipChecksums: boolean): ScannedLog {
-  const log: ScannedLog = { records: [], lastCommit: -1, stop: null, end: { file: segmentName(firstSeq), offset: 0, reason: 'no log' }, sizes: new Map() };
+  const log: ScannedLog = {
+    records: [], lastCommit: -1, stop: null, end: { file: segmentName(firstSeq), offset: 0, reason: 'no log' }, sizes: new Map(), files: new Map(),
+  };
   for (let seq = firstSeq; ; seq++) {
     const name = segmentName(seq);
     if (!present.has(seq)) {
@@ -197,6 +210,7 @@ function scanLog(reader: RecoveryReader, identity: StorageIdentity, present: Set
     }
     const bytes = readOrRefuse(reader, name);
     log.sizes.set(seq, bytes.length);
+    log.files.set(seq, bytes);
     log.end = { file: name, offset: bytes.length, reason: 'the log ends early' };
     const scan = scanSegment(name, bytes, identity, seq, skipChecksums);
     let sealedTo: number | null = null;
@@ -205,7 +219,7 @@ function scanLog(reader: RecoveryReader, identity: StorageIdentity, present: Set
         log.stop = { file: name, offset: r.start, reason: 'records after the segment seal' };
         return log;
       }
-      if (r.type < RecordType.ENTRIES || r.type > RecordType.SEAL) {
+      if (r.type < RecordType.ENTRIES || r.type > RecordType.BEGIN) {
         throw new StorageError('corrupt', name, r.start, `unknown record type ${r.type} with a valid checksum`);
       }
       log.records.push({ seq, ...r });
@@ -219,6 +233,34 @@ function scanLog(reader: RecoveryReader, identity: StorageIdentity, present: Set
     if (sealedTo === null) return log;
     if (sealedTo !== seq + 1) throw new StorageError('corrupt', name, log.records[log.records.length - 1]!.start, `a seal naming segment ${sealedTo}`);
   }
+}
+
+/**
+ * The log after a sync point written in 'always' mode: at most one write
+ * follows it in its segment (the next sync's, or a rollover's), begun only
+ * after the sync point was durable. A crash tears that write: what persists
+ * is a prefix, so the file ends before the end its BEGIN record names (or
+ * inside the BEGIN itself); cut off. A write whose bytes are all there
+ * reached the disk whole, and its sync may have returned and been
+ * acknowledged: a damaged BEGIN, or a damaged record before the end the
+ * BEGIN names, is refused as corruption, never cut off as a torn tail.
+ * A stop in a later segment is left to the state slot: the first sync
+ * point made durable in a segment is written into the slot (LogStorage).
+ */
+function checkTail(log: ScannedLog, point: SyncPoint): void {
+  const stop = log.stop;
+  if (stop === null || stop.file !== segmentName(point.segmentSeq)) return;
+  const bytes = log.files.get(point.segmentSeq)!;
+  const start = point.endOffset;
+  if (bytes.length < start + BEGIN_RECORD_BYTES) return; // torn inside the BEGIN, or nothing written after the sync point
+  const end = beginEndAt(bytes, start);
+  if (end === null) {
+    throw new StorageError('corrupt', stop.file, start,
+      `the write after sync ${point.syncSeq} is whole on disk but its BEGIN record is damaged; its sync may have been acknowledged`);
+  }
+  if (end > bytes.length || stop.offset >= end) return; // torn: a prefix of the write persisted
+  throw new StorageError('corrupt', stop.file, stop.offset,
+    `${stop.reason}, inside the write from offset ${start} to ${end} after sync ${point.syncSeq}, which is whole on disk: its sync may have been acknowledged`);
 }
 
 function decodeRecord<T>(log: ScannedLog, i: number, decode: (payload: Uint8Array) => T): T {

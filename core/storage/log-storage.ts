@@ -5,31 +5,39 @@
 // reading a directory back is log-recovery.ts.
 //
 // Write path. appendEntries and saveSnapshot append records for the active
-// segment to a buffer; saveHardState only remembers. sync() appends a
-// COMMIT record (the sync point: hard state, snapshot in force, first
-// segment needed), writes the buffer with one write (page cache), and then, in mode 'always', makes it durable in this order:
+// segment to a buffer, behind a BEGIN record reserved for the write;
+// saveHardState only remembers. sync() appends a COMMIT record (the sync
+// point: hard state, snapshot in force, first segment needed), fills in the
+// BEGIN with where the write ends, writes the buffer with one write (page
+// cache), and then, in mode 'always', makes it durable in this order:
 //   1. the directory, if a segment was created since (a snapshot's rename
 //      is made durable by saveSnapshot itself, before any sync point names it);
-//   2. every segment written since (one fsync each: usually one);
-//   3. the sync point into the state file's slot, and that file.
-// Step 3 is a second fsync per sync, and it is what lets recovery tell an
-// acknowledged record that was damaged later from a torn write at a crash
-// (see log-recovery.ts). Only after step 3 are segments wholly covered by
-// the snapshot, and snapshots no longer in force, removed.
+//   2. every segment written since (one fdatasync each: usually one);
+//   3. only when the sync point moved to another segment, named another
+//      first segment or another snapshot (rollover, snapshot: rare), or at
+//      open, close and repair: the sync point into the state file's slot,
+//      and that file. Segments wholly covered by the snapshot, and snapshots
+//      no longer in force, are removed only after this step.
+// So the usual sync is one write and one fdatasync, as Redis's
+// `appendfsync always`. What tells an acknowledged write damaged later from
+// a write torn at a crash without a second copy is the BEGIN record: in
+// 'always' mode at most one write follows the last durable sync point, and
+// a torn one ends before its BEGIN says (log-recovery.ts, checkTail).
 //
 // Modes (docs/durability.md): 'always' does all of it in sync(); 'batch'
-// does steps 1-3 at most every intervalMs (the runtime calls flushIfDue()
-// on its tick), so a sync() that returns is durable only against a process
-// crash, not a power loss; 'never' does them only at close().
+// does steps 1-3 (the slot every time) at most every intervalMs (the
+// runtime calls flushIfDue() on its tick), so a sync() that returns is
+// durable only against a process crash, not a power loss; 'never' does
+// them only at close().
 
 import { assert } from '../assert.js';
 import type { RaftStorage, StoredRaftState } from '../raft/raft-storage.js';
 import { EMPTY_HARD_STATE, type Entry, type HardState, type Snapshot } from '../raft/raft-types.js';
 import { ByteWriter } from '../ring/byte-writer.js';
 import { readAll, type FileSystem, type StorageFile } from './file-system.js';
-import { encodeRecord, encodeSegmentHeader, parseSegmentName, RecordType, segmentName, type StorageIdentity } from './log-format.js';
+import { BEGIN_RECORD_BYTES, encodeRecord, encodeSegmentHeader, parseSegmentName, RecordType, segmentName, type StorageIdentity } from './log-format.js';
 import {
-  encodeCommitPayload, encodeEntriesPayload, encodeSealPayload, encodeSnapshotMarkPayload, SYNC_POINT_BYTES, type SnapshotRef, type SyncPoint,
+  encodeBeginPayload, encodeCommitPayload, encodeEntriesPayload, encodeSealPayload, encodeSnapshotMarkPayload, SYNC_POINT_BYTES, type SnapshotRef, type SyncPoint,
 } from './log-records.js';
 import { persistedHardState, recover, type RecoveryReader, type SegmentInfo } from './log-recovery.js';
 import { mergeRepairStates, readRepairMarker, removeRepairMarker, REPAIR_FILE, writeRepairMarker, type RepairState } from './repair-marker.js';
@@ -93,10 +101,11 @@ export class LogStorage implements RaftStorage {
   private snapshotRef: SnapshotRef | null;
   /** Terms of the entries after the snapshot: index snapshotIndex + 1 + i. */
   private terms: number[];
-  /** The last COMMIT written, and the last one made durable (in the state file). */
+  /** The last COMMIT written, the last one made durable, and the one in the state file's newest slot. */
   private syncSeq: number;
   private lastCommit: SyncPoint;
   private durable: SyncPoint;
+  private slotted: SyncPoint;
   private lastDurableMs: number;
   private writtenSinceCommit = false;
   private dirNeedsSync = false;
@@ -161,7 +170,7 @@ export class LogStorage implements RaftStorage {
     let recovery = recover(reader, options.identity, skipChecksums);
     if (recovery.kind === 'fresh') {
       carryOut(fs, recovery.findings);
-      initialize(fs, options.identity);
+      initialize(fs, options.identity, (options.syncMode?.kind ?? 'always') === 'always');
       const firstFindings = recovery.findings;
       recovery = recover(reader, options.identity, skipChecksums);
       assert(recovery.kind === 'recovered' && recovery.findings.length === 0, 'a new directory recovers cleanly');
@@ -187,13 +196,26 @@ export class LogStorage implements RaftStorage {
     this.syncSeq = syncPoint.syncSeq;
     this.lastCommit = syncPoint;
     this.durable = syncPoint;
+    this.slotted = syncPoint;
     this.lastDurableMs = this.nowMs();
     this.segments = recovered.segments.map((s) => ({ ...s, file: null, dirty: false }));
     this.active.file = fs.open(segmentName(syncPoint.segmentSeq), 'existing');
     assert(this.active.file.size() === syncPoint.endOffset, 'recovery cut the active segment at the sync point');
     this.state = fs.open(STATE_FILE, 'existing');
-    // Re-establish both copies of the sync point (the slot may be behind, or the one recovery skipped damaged).
-    if (recovered.slotBehind) this.writeSlot(syncPoint);
+    if (syncPoint.fsyncEach !== this.fsyncEach) {
+      // The directory was written in another mode: a sync point of this mode, durable in both copies, before any write of
+      // this mode follows (recovery reads the tail after the last sync point by the rule of that point's mode).
+      this.writeCommit();
+      this.makeDurable(true);
+    } else if (recovered.slotBehind) {
+      // Re-establish both copies of the sync point (the slot is behind after every crash in 'always' mode).
+      this.writeSlot(syncPoint);
+    }
+  }
+
+  /** Whether each sync point is made durable before the next write ('always' mode): SyncPoint.fsyncEach. */
+  private get fsyncEach(): boolean {
+    return this.syncMode.kind === 'always';
   }
 
   /** Opened with a REPAIR marker: keep the term and vote it remembers (the cleared log may have held newer ones). */
@@ -204,15 +226,15 @@ export class LogStorage implements RaftStorage {
     const hardState = { term: repair.hardState.term, vote: repair.hardState.vote, commit: loaded.hardState.commit };
     this.saveHardState(hardState);
     this.writeCommit();
-    this.makeDurable();
+    this.makeDurable(true);
     this.loaded = { ...loaded, hardState };
   }
 
   /** The replica caught up from its peers (repair-gate.ts): the REPAIR marker goes, and a restart votes normally again. */
   repaired(): void {
     if (this.repair === null) return;
-    // What the repair brought back must be durable before the marker that guards it goes.
-    this.makeDurable();
+    // What the repair brought back must be durable, in both copies, before the marker that guards it goes.
+    this.makeDurable(true);
     removeRepairMarker(this.fs);
     this.repair = null;
   }
@@ -313,7 +335,8 @@ export class LogStorage implements RaftStorage {
   /** Makes everything synced durable (every mode) and closes the files. Writes since the last sync() are dropped. */
   close(): void {
     if (this.closed) return;
-    this.makeDurable();
+    // The slot too: a clean restart then finds both copies of the last sync point.
+    this.makeDurable(true);
     for (const s of this.segments) s.file?.close();
     this.state.close();
     this.closed = true;
@@ -339,6 +362,7 @@ export class LogStorage implements RaftStorage {
   }
 
   private appendRecord(type: (typeof RecordType)[keyof typeof RecordType], payload: Uint8Array): void {
+    this.reserveBegin();
     // encodeRecord frames into a reused scratch buffer: copy the record out before the next one.
     const record = encodeRecord(type, payload, this.activeEnd());
     const end = this.unwrittenBytes + record.length;
@@ -353,11 +377,19 @@ export class LogStorage implements RaftStorage {
     this.writtenSinceCommit = true;
   }
 
-  /** Hands the buffered records to the active segment in one write. */
+  /** A write's first record is its BEGIN, filled in when the write's end is known (writeUnwritten). */
+  private reserveBegin(): void {
+    if (this.unwrittenBytes === 0) this.unwrittenBytes = BEGIN_RECORD_BYTES;
+  }
+
+  /** Hands the buffered records to the active segment in one write, behind the BEGIN record naming its end. */
   private writeUnwritten(): void {
     if (this.unwrittenBytes === 0) return;
     const file = this.active.file!;
     const end = file.size() + this.unwrittenBytes;
+    const begin = encodeRecord(RecordType.BEGIN, encodeBeginPayload(this.writer, end), file.size());
+    assert(begin.length === BEGIN_RECORD_BYTES, 'a BEGIN record has a fixed size');
+    this.unwritten.set(begin, 0);
     file.append(this.unwritten.subarray(0, this.unwrittenBytes));
     this.unwrittenBytes = 0;
     // A large batch (a snapshot's worth of entries) does not keep its buffer size for good.
@@ -378,6 +410,7 @@ export class LogStorage implements RaftStorage {
 
   private writeCommit(): void {
     this.syncSeq++;
+    this.reserveBegin();
     const endOffset = this.activeEnd() + RECORD_HEADER_BYTES + SYNC_POINT_BYTES;
     this.lastCommit = this.syncPoint(endOffset);
     this.appendRecord(RecordType.COMMIT, encodeCommitPayload(this.lastCommit));
@@ -389,7 +422,7 @@ export class LogStorage implements RaftStorage {
   private syncPoint(endOffset: number): SyncPoint {
     return {
       syncSeq: this.syncSeq, hardState: this.hardState, snapshot: this.snapshotRef,
-      firstSegmentSeq: this.firstSegmentNeeded(), segmentSeq: this.active.seq, endOffset,
+      firstSegmentSeq: this.firstSegmentNeeded(), segmentSeq: this.active.seq, endOffset, fsyncEach: this.fsyncEach,
     };
   }
 
@@ -401,40 +434,62 @@ export class LogStorage implements RaftStorage {
     return this.segments[i]!.seq;
   }
 
-  /** Steps 1-3 of the header comment, then removal of what the durable sync point no longer needs. */
-  private makeDurable(): void {
-    if (this.durable.syncSeq === this.syncSeq) return;
-    if (this.dirNeedsSync) this.fs.syncDir();
-    this.dirNeedsSync = false;
-    for (const s of this.segments) {
-      if (!s.dirty) continue;
-      s.file!.sync();
-      s.dirty = false;
-      if (s !== this.active) {
-        s.file!.close();
-        s.file = null;
+  /**
+   * Steps 1-3 of the header comment; step 3 when the slot must follow (see
+   * slotMustFollow) or `slotToo`. Then removal of what the slot's sync point
+   * no longer needs.
+   */
+  private makeDurable(slotToo = false): void {
+    if (this.durable.syncSeq !== this.syncSeq) {
+      if (this.dirNeedsSync) this.fs.syncDir();
+      this.dirNeedsSync = false;
+      for (const s of this.segments) {
+        if (!s.dirty) continue;
+        s.file!.sync();
+        s.dirty = false;
+        if (s !== this.active) {
+          s.file!.close();
+          s.file = null;
+        }
       }
+      this.durable = this.lastCommit;
+      this.lastDurableMs = this.nowMs();
     }
-    this.writeSlot(this.lastCommit);
-    this.lastDurableMs = this.nowMs();
+    if (this.slotted.syncSeq === this.durable.syncSeq || !(slotToo || this.slotMustFollow())) return;
+    this.writeSlot(this.durable);
     this.removeObsolete();
+  }
+
+  /**
+   * Whether the durable sync point must go into the state slot now. Always
+   * outside 'always' mode (the slot is what marks a flush there). In
+   * 'always' mode only when the sync point moved to another segment (then a
+   * tail cut at a later segment's start is never an acknowledged sync: the
+   * slot names one there), or names another first segment or snapshot (what
+   * is removed next is removed only once the slot no longer needs it).
+   */
+  private slotMustFollow(): boolean {
+    const now = this.durable;
+    const slot = this.slotted;
+    return !now.fsyncEach || now.segmentSeq !== slot.segmentSeq || now.firstSegmentSeq !== slot.firstSegmentSeq
+      || now.snapshot?.index !== slot.snapshot?.index;
   }
 
   private writeSlot(point: SyncPoint): void {
     this.state.pwrite(slotOffset(point.syncSeq), encodeSlot(this.identity, point));
     this.state.sync();
-    this.durable = point;
+    this.slotted = point;
   }
 
   private removeObsolete(): void {
-    while (this.segments.length > 1 && this.segments[0]!.seq < this.durable.firstSegmentSeq) {
+    while (this.segments.length > 1 && this.segments[0]!.seq < this.slotted.firstSegmentSeq) {
       const s = this.segments.shift()!;
       s.file?.close();
       this.fs.unlink(segmentName(s.seq));
     }
     // A snapshot stays while the durable sync point names it, even if a newer one was saved since.
     if (this.snapshotsObsolete.length === 0) return; // the usual sync: no name to build, no list to filter
-    const inForce = this.durable.snapshot ? snapshotName(this.durable.snapshot.index) : null;
+    const inForce = this.slotted.snapshot ? snapshotName(this.slotted.snapshot.index) : null;
     for (const name of this.snapshotsObsolete) if (name !== inForce) this.fs.unlink(name);
     this.snapshotsObsolete = this.snapshotsObsolete.filter((name) => name === inForce);
   }
@@ -466,11 +521,10 @@ function carryOut(fs: FileSystem, findings: readonly RecoveryFinding[]): void {
 }
 
 /** A new directory: segment 1 with a first sync point, then the state file, renamed into place last. */
-function initialize(fs: FileSystem, identity: StorageIdentity): void {
+function initialize(fs: FileSystem, identity: StorageIdentity, fsyncEach: boolean): void {
   const segment = fs.open(segmentName(1), 'create');
   segment.append(encodeSegmentHeader(identity, 1));
-  const probe = encodeCommitPayload(firstSyncPoint(0));
-  const point = firstSyncPoint(segment.size() + RECORD_HEADER_BYTES + probe.length);
+  const point = firstSyncPoint(segment.size() + RECORD_HEADER_BYTES + SYNC_POINT_BYTES, fsyncEach);
   segment.append(encodeRecord(RecordType.COMMIT, encodeCommitPayload(point), segment.size()));
   segment.sync();
   segment.close();
@@ -488,6 +542,6 @@ function initialize(fs: FileSystem, identity: StorageIdentity): void {
   fs.syncDir();
 }
 
-function firstSyncPoint(endOffset: number): SyncPoint {
-  return { syncSeq: 1, hardState: EMPTY_HARD_STATE, snapshot: null, firstSegmentSeq: 1, segmentSeq: 1, endOffset };
+function firstSyncPoint(endOffset: number, fsyncEach: boolean): SyncPoint {
+  return { syncSeq: 1, hardState: EMPTY_HARD_STATE, snapshot: null, firstSegmentSeq: 1, segmentSeq: 1, endOffset, fsyncEach };
 }

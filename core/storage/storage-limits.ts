@@ -4,8 +4,12 @@
 import { assert } from '../assert.js';
 import { MiB } from '../limits.js';
 
-/** The on-disk format this build writes and the only one it reads; a directory with another is refused. */
-export const STORAGE_FORMAT_VERSION = 1;
+/**
+ * The on-disk format this build writes and the only one it reads; a
+ * directory with another is refused. 2 (2026-12): BEGIN records and the sync
+ * point's flags word (one fdatasync per sync, docs/durability.md).
+ */
+export const STORAGE_FORMAT_VERSION = 2;
 
 /**
  * A segment is sealed and a new one started once it reaches this size. Large

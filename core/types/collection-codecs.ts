@@ -5,6 +5,8 @@
 
 import type { Collection } from '../store/collection.js';
 import { ValueType } from '../store/value-type.js';
+import { HASH_CODEC } from './hash/hash-codec.js';
+import { LIST_CODEC } from './list/list-codec.js';
 import { ZSET_CODEC } from './zset/zset-commands.js';
 
 export interface CollectionCodec {
@@ -23,12 +25,22 @@ export interface CollectionCodec {
  */
 const CODECS: Partial<Record<ValueType, CollectionCodec>> = {
   // hash (core/types/hash/)
+  [ValueType.HASH]: HASH_CODEC,
   // list (core/types/list/)
+  [ValueType.LIST]: LIST_CODEC,
   // set (core/types/set/)
   // zset (core/types/zset/)
   [ValueType.ZSET]: ZSET_CODEC,
 };
 
-export function collectionCodecOf(type: ValueType): CollectionCodec | undefined {
-  return CODECS[type];
+/**
+ * A stored value of `type` (a snapshot entry's, a DUMP payload's) as the
+ * store keeps it: a string's or compact encoding's bytes, or the rebuilt
+ * large collection; an error text when the bytes are not valid for the type
+ * or the type has no codec in this build.
+ */
+export function restoreValue(type: ValueType, bytes: Uint8Array): Uint8Array | Collection | string {
+  if (type === ValueType.STRING) return bytes;
+  const codec = CODECS[type];
+  return codec === undefined ? `type ${type} is not known to this build` : codec.restore(bytes);
 }

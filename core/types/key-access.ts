@@ -50,6 +50,8 @@ export interface KeyAccess {
   putCollection(key: Bytes, h: number, collection: Collection, expireAtMs?: number): number;
   /** Change the large collection at `h` in place (the key takes this entry's version). `change` must not call this KeyAccess. */
   edit<R>(h: number, change: (collection: Collection) => R): R;
+  /** Give the key at `h`, whatever its type, this expiry (0 = none; must be after atMs) and this entry's version. */
+  setExpiry(key: Bytes, h: number, expireAtMs: number): void;
   /** Remove the key (an emptied collection goes, as in Redis). */
   remove(key: Bytes, h: number): void;
 }

@@ -5,6 +5,7 @@
 import { AssertionError } from '../../core/assert.js';
 import { makeLimits, type Limits } from '../../core/limits.js';
 import { ConfigError, loadServerConfig, setting, type ServerConfig } from '../config/load-config.js';
+import { KEYSPACE_EVENTS_INVALID, parseKeyspaceEventFlags } from '../../core/resp/keyspace-events.js';
 import { configAsJson, formatConfig } from '../config/print-config.js';
 import { envName, LIMIT_SETTING_NAMES, SERVER_SETTINGS } from '../config/server-settings.js';
 import { createLog, type Log, type LogFormat } from '../log.js';
@@ -68,6 +69,12 @@ function limitsOrConfigError(overrides: Partial<Limits>): Limits {
   }
 }
 
+/** --notify-keyspace-events, refused (exit 2) when a letter is not one of Redis's. */
+function keyspaceEventsOrConfigError(flags: string): string {
+  if (parseKeyspaceEventFlags(flags) === null) throw new ConfigError(`--notify-keyspace-events ${JSON.stringify(flags)}: ${KEYSPACE_EVENTS_INVALID}`);
+  return flags;
+}
+
 /** Map resolved settings to startServer's options. */
 /** `joined`: the cluster a --join node read (cluster/cluster-join.ts), fetched before. */
 export function serverOptionsFrom(config: ServerConfig, log: Log, joined?: JoinInfo): ServerOptions {
@@ -93,6 +100,8 @@ export function serverOptionsFrom(config: ServerConfig, log: Log, joined?: JoinI
     ...(workers !== undefined ? { workers } : {}),
     pin: !setting<boolean>(config, 'no-pin'),
     maxmemory: setting<number>(config, 'maxmemory'),
+    notifyKeyspaceEvents: keyspaceEventsOrConfigError(setting<string>(config, 'notify-keyspace-events')),
+    watchLimits: { historyBytesMax: setting<number>(config, 'watch-history-bytes'), bufferBytesMax: setting<number>(config, 'watch-buffer-bytes') },
     ...(inMemory ? {} : { dataDir: setting<string>(config, 'data-dir'), fsync: parseFsyncMode(setting<string>(config, 'fsync'))! }),
     limits: limitsOrConfigError(limits),
     ...(requirePass !== undefined ? { requirePass } : {}),

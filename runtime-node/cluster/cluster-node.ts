@@ -19,6 +19,8 @@ import { ClusterRouter, type NodeEndpoints } from './cluster-router.js';
 import { ForwardingRouter } from './forwarding-router.js';
 import { PeerForwarder } from './peer-forwarder.js';
 import { isPeerForward } from '../../schema/peer-forward-codec.js';
+import { isPeerPublish, PeerPublishLink } from '../pubsub/peer-publish.js';
+import type { PubsubHub } from '../pubsub/pubsub-hub.js';
 import { CLUSTER_NODES_MAX, ClusterTopology, type ClusterMember } from './cluster-topology.js';
 import type { WorkerClusterSetup } from './cluster-worker.js';
 import { GroupMembersTable } from './group-members.js';
@@ -108,6 +110,8 @@ export class ClusterNode implements ClusterView {
   private readonly linkSlots = new Map<number, number>();
   /** Every other node's peer address; the transport reads it when a link is first needed, so added nodes are reached. */
   private readonly peers = new Map<number, { host: string; port: number }>();
+  /** PUBLISH to and from the other nodes (runtime-node/pubsub/peer-publish.ts), once attachPubsub gave the hub. */
+  private publishLink: PeerPublishLink | null = null;
 
   constructor(readonly options: ClusterOptions, private readonly limits: Limits, private readonly log: (line: string) => void) {
     this.topology = new ClusterTopology(options.nodeId, [...options.members], options.groups, options.replicas, options.genesis);
@@ -264,6 +268,15 @@ export class ClusterNode implements ClusterView {
     return index !== undefined && Atomics.load(this.linksUp, index) === 1;
   }
 
+  /** Carry this node's PUBLISHes to every other node and deliver theirs to `hub`'s subscribers. */
+  attachPubsub(hub: PubsubHub): void {
+    this.publishLink = new PeerPublishLink(hub, (bytes) => {
+      let sent = 0;
+      for (const peer of this.peers.keys()) if (peer !== this.options.nodeId && this.linkUp(peer) && this.transport?.send(peer, bytes)) sent++;
+      return sent;
+    });
+  }
+
   /** Open the peer port and start moving peer batches. `own`: this node's client endpoints, as the card advertises them. */
   async start(own: NodeEndpoints, workers: ShardTransport): Promise<void> {
     const { options, topology } = this;
@@ -279,7 +292,9 @@ export class ClusterNode implements ClusterView {
       nodeId: options.nodeId, host: self.host, port: options.peerPort, peers, secret: options.secret,
       frameBytesMax: DEFAULT_PEER_LIMITS.batchBytesMax, sendQueueBytesMax: PEER_SEND_QUEUE_BYTES_MAX,
       log: this.log,
-      onBatch: (from, bytes) => (isPeerForward(bytes) ? this.forwarder.receive(from, bytes) : this.pump?.receive(from, bytes)),
+      // A PeerPublish has a data section too: it is told apart first.
+      onBatch: (from, bytes) => (isPeerPublish(bytes) ? this.publishLink?.receive(bytes)
+        : isPeerForward(bytes) ? this.forwarder.receive(from, bytes) : this.pump?.receive(from, bytes)),
       onLinkUp: (peer) => setLink(peer, true),
       onLinkDown: (peer) => { setLink(peer, false); this.forwarder.linkDown(peer); },
       card: () => encodeCard({ nodeId: options.nodeId, resp: own.resp, http: own.http, terms: this.ownTerms(hosted), incarnation: this.incarnation }),

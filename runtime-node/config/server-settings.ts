@@ -6,6 +6,7 @@
 
 import { DEFAULT_LIMITS, type Limits } from '../../core/limits.js';
 import { FSYNC_BATCH_MS_MAX, FSYNC_SYNTAX } from '../storage/fsync-mode.js';
+import { DEFAULT_WATCH_LIMITS } from '../../core/watch/watch-limits.js';
 
 /** How a setting's text (flag, env) or JSON (config file) value is read. */
 export type SettingKind =
@@ -109,6 +110,13 @@ export const SERVER_SETTINGS: readonly SettingSpec[] = [
       + 'a power loss may lose that much; never: only at shutdown (unsafe on power loss)' },
   { name: 'maxmemory', kind: { type: 'integer', min: 0, max: MAXMEMORY_BYTES_MAX }, defaultValue: 0, arg: 'BYTES',
     help: 'store bytes the node may hold (each shard: BYTES / shards); over it, writes that add data are refused (OOM); 0 = no limit' },
+  { name: 'notify-keyspace-events', kind: { type: 'string' }, defaultValue: '', arg: 'FLAGS',
+    help: "Redis keyspace notifications on the RESP door, in Redis's letters (KEA: all); '' = off (docs/pubsub.md)" },
+  // Watches (core/watch/watch-limits.ts says why each bound is what it is; docs/watch.md).
+  { name: 'watch-history-bytes', kind: { type: 'integer', min: 1, max: 2 ** 40 }, defaultValue: DEFAULT_WATCH_LIMITS.historyBytesMax, arg: 'BYTES',
+    help: 'changes each shard group keeps for watchers to resume from; a watcher further behind gets COMPACTED' },
+  { name: 'watch-buffer-bytes', kind: { type: 'integer', min: 1, max: 2 ** 40 }, defaultValue: DEFAULT_WATCH_LIMITS.bufferBytesMax, arg: 'BYTES',
+    help: 'unsent watch bytes a connection may hold before its watches pause and read on from the history' },
   // Cluster (runtime-node/cluster/cluster-config.ts checks them together; docs/cluster.md).
   { name: 'node-id', kind: { type: 'integer', min: 1, max: 2 ** 31 - 1 }, defaultValue: undefined, arg: 'ID',
     help: 'this node\'s id in --peers (a cluster node)' },

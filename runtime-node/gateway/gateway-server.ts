@@ -19,6 +19,8 @@ import { drainDoor, IdleWatch } from '../io/graceful-drain.js';
 import { mountHttp } from '../io/http-front.js';
 import { SendBatcher } from '../io/send-batcher.js';
 import { mountWebSocket, WS_AUTH_TIMEOUT_MS } from '../io/ws-front.js';
+import { RelayWatchSource } from '../watch/relay-watch-source.js';
+import { DEFAULT_WATCH_LIMITS } from '../../core/watch/watch-limits.js';
 import { DEFAULT_HOST } from '../config/server-settings.js';
 import { listenExclusive } from '../security/exclusive-listen.js';
 import { mountGatewayDashboard } from '../dashboard/relayed-status.js';
@@ -122,6 +124,8 @@ export async function startGateway(options: GatewayOptions): Promise<PiccoloGate
   const { sockets } = mountWebSocket(app, {
     limits, dispatcher: executor, budget: new ConnectionBudget(limits.connectionsMax), isShuttingDown: () => shuttingDown,
     onIdleCheck: idleCheck, batcher: new SendBatcher(), passwordGate, originPolicy: pageOriginPolicy, authTimeoutMs: WS_AUTH_TIMEOUT_MS, statusFeed,
+    // Each watch relayed to one node (runtime-node/watch/relay-watch-source.ts).
+    watches: new RelayWatchSource(DEFAULT_WATCH_LIMITS, () => refresher.current?.endpoints ?? options.nodes, client, options.nodeTls ?? false),
   });
   mountHttp(app, {
     limits, dispatcher: executor, passwordGate, originPolicy, isShuttingDown: () => shuttingDown,

@@ -1,5 +1,6 @@
 // The REST front door: GET/PUT/DELETE/POST /v1/kv/{key}, GET /v1/kv (scan),
-// POST /v1/batch (an atomic batch: one transaction), GET /healthz. Bodies of PUT are stored as raw bytes whatever their content
+// POST /v1/batch (an atomic batch: one transaction), POST /v1/call/{name} (a
+// data command: the `call` op), GET /healthz. Bodies of PUT are stored as raw bytes whatever their content
 // type (so a JSON document PUT is stored as that document); POST carries a
 // JSON operation in the WebSocket JSON format, minus the key.
 // Errors are JSON `{"error":{"code","number","message"}}` with a fitting status.
@@ -22,6 +23,7 @@ import { parseQuery, percentDecodeToBytes } from './percent-decode.js';
 
 export const KV_PREFIX = '/v1/kv/';
 export const BATCH_PATH = '/v1/batch';
+export const CALL_PREFIX = '/v1/call/';
 /** Default and largest SCAN page over REST. */
 export const HTTP_SCAN_LIMIT_DEFAULT = 100;
 
@@ -36,6 +38,7 @@ const QUERY_PARAMS = {
   delete: ['version'],
   post: [],
   batch: [],
+  call: [],
   healthz: [],
   cluster: [],
 } as const satisfies Record<string, readonly string[]>;
@@ -154,6 +157,16 @@ function readBody(ex: HttpExchange, bytesMax: number, done: (body: Uint8Array) =
     for (const c of chunks) { body.set(c, at); at += c.length; }
     done(body);
   });
+}
+
+/** A request body that is one JSON object, or null when it is not. */
+function jsonObject(body: Uint8Array): Record<string, unknown> | null {
+  try {
+    const parsed: unknown = JSON.parse(new TextDecoder().decode(body));
+    return typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed) ? parsed as Record<string, unknown> : null;
+  } catch {
+    return null;
+  }
 }
 
 function flag(params: Map<string, string>, name: string): boolean {
@@ -348,14 +361,8 @@ export function mountHttp(app: uWS.TemplatedApp, opts: HttpFrontOptions): void {
         });
       }
       case 'POST': return readBody(ex, limits.frameBytesMax, (body) => {
-        let op: Record<string, unknown>;
-        try {
-          const parsed: unknown = JSON.parse(new TextDecoder().decode(body));
-          if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new Error('not an object');
-          op = parsed as Record<string, unknown>;
-        } catch {
-          return ex.error('BAD_REQUEST', 'POST body must be a JSON object such as {"op":"incr","delta":1}');
-        }
+        let op = jsonObject(body);
+        if (op === null) return ex.error('BAD_REQUEST', 'POST body must be a JSON object such as {"op":"incr","delta":1}');
         // "cas" is a set with an expected version; everything else is the WebSocket JSON format.
         if (op.op === 'cas') op = { ...op, op: 'set' };
         delete op.key;
@@ -377,18 +384,39 @@ export function mountHttp(app: uWS.TemplatedApp, opts: HttpFrontOptions): void {
     if (method !== 'POST') return ex.methodNotAllowed(method, BATCH_PATH, BATCH_METHODS);
     if (!ex.onlyParams(parseQuery(req.getQuery() ?? ''), QUERY_PARAMS.batch)) return;
     readBody(ex, limits.frameBytesMax, (body) => {
-      let batch: Record<string, unknown>;
-      try {
-        const parsed: unknown = JSON.parse(new TextDecoder().decode(body));
-        if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new Error('not an object');
-        batch = parsed as Record<string, unknown>;
-      } catch {
+      const batch = jsonObject(body);
+      if (batch === null) {
         return ex.error('BAD_REQUEST', 'POST /v1/batch body must be a JSON object such as {"atomic":true,"ops":[{"op":"incr","key":"n","delta":1}]}');
       }
       // Only atomic batches exist: a batch that need not be atomic is just requests, sent as such.
       if (batch.atomic !== true) return ex.error('BAD_REQUEST', 'a batch must say "atomic": true (independent requests are sent one by one)');
       const { atomic: _atomic, ...rest } = batch;
       const decoded = requestFromJson({ ...rest, op: 'tx' }, limits);
+      if (!decoded.ok) return ex.errorReply(decoded.error);
+      run(ex, decoded.request, (reply) => {
+        if (!reply.ok) return ex.errorReply(reply);
+        ex.json(200, replyToJson(reply));
+      });
+    });
+  });
+
+  // A data command: POST /v1/call/hset with {"args":["h","f","v"]} is {"op":"call","name":"hset","args":[…]} (docs/protocol.md).
+  app.any(`${CALL_PREFIX}:name`, (res, req) => {
+    const ex = admit(res, req);
+    if (!ex || !authorize(ex, req)) return;
+    const method = req.getMethod().toUpperCase();
+    // Command names are case-insensitive in Redis; the path is typed by people, so HSET is hset here.
+    const name = (req.getParameter(0) ?? '').toLowerCase();
+    if (method !== 'POST') return ex.methodNotAllowed(method, `${CALL_PREFIX}{name}`, BATCH_METHODS);
+    if (!ex.onlyParams(parseQuery(req.getQuery() ?? ''), QUERY_PARAMS.call)) return;
+    readBody(ex, limits.frameBytesMax, (body) => {
+      // An empty body is a call without arguments.
+      const fields = body.length === 0 ? {} : jsonObject(body);
+      if (fields === null) return ex.error('BAD_REQUEST', `POST ${CALL_PREFIX}{name} body must be a JSON object such as {"args":["h","f","v"]}`);
+      if (fields.op !== undefined || fields.name !== undefined) {
+        return ex.error('BAD_REQUEST', `the command is named by the path (${CALL_PREFIX}{name}): the body holds only "args" or "argsBase64"`);
+      }
+      const decoded = requestFromJson({ ...fields, op: 'call', name }, limits);
       if (!decoded.ok) return ex.errorReply(decoded.error);
       run(ex, decoded.request, (reply) => {
         if (!reply.ok) return ex.errorReply(reply);

@@ -8,6 +8,7 @@
 // the commands translate() knows, with the arities it enforces.
 
 import type { RespValue } from '../../core/resp/reply-encoder.js';
+import { PUBSUB_COMMAND_INFO } from './resp-pubsub-command-table.js';
 
 export interface CommandInfo {
   /** Redis's arity: n > 0 exactly n arguments counting the name; n < 0 at least -n. */
@@ -97,8 +98,48 @@ export const COMMAND_TABLE: Readonly<Record<string, CommandInfo>> = {
   unwatch: { arity: 1, flags: ['noscript', 'loading', 'stale', 'fast', 'allow_busy'], keys: [0, 0, 0], categories: ['@fast', '@transaction'], group: 'transactions', since: '2.2.0', summary: "Forget about all watched keys" },
   asking: { arity: 1, flags: ['fast'], keys: [0, 0, 0], categories: ['@fast', '@connection'], group: 'cluster', since: '3.0.0', summary: "Signals that a cluster client is following an -ASK redirect" },
   // ---- Hashes (core/types/hash/) ----
+  hset: { arity: -4, flags: ['write', 'denyoom', 'fast'], keys: [1, 1, 1], keyFlags: ['RW', 'UPDATE'], categories: ['@write', '@hash', '@fast'], group: 'hash', since: '2.0.0', summary: "Set the string value of a hash field" },
+  hsetnx: { arity: 4, flags: ['write', 'denyoom', 'fast'], keys: [1, 1, 1], keyFlags: ['RW', 'INSERT'], categories: ['@write', '@hash', '@fast'], group: 'hash', since: '2.0.0', summary: "Set the value of a hash field, only if the field does not exist" },
+  hget: { arity: 3, flags: ['readonly', 'fast'], keys: [1, 1, 1], categories: ['@read', '@hash', '@fast'], group: 'hash', since: '2.0.0', summary: "Get the value of a hash field" },
+  hmget: { arity: -3, flags: ['readonly', 'fast'], keys: [1, 1, 1], categories: ['@read', '@hash', '@fast'], group: 'hash', since: '2.0.0', summary: "Get the values of all the given hash fields" },
+  hmset: { arity: -4, flags: ['write', 'denyoom', 'fast'], keys: [1, 1, 1], keyFlags: ['RW', 'UPDATE'], categories: ['@write', '@hash', '@fast'], group: 'hash', since: '2.0.0', summary: "Set multiple hash fields to multiple values" },
+  hdel: { arity: -3, flags: ['write', 'fast'], keys: [1, 1, 1], keyFlags: ['RW', 'DELETE'], categories: ['@write', '@hash', '@fast'], group: 'hash', since: '2.0.0', summary: "Delete one or more hash fields" },
+  hlen: { arity: 2, flags: ['readonly', 'fast'], keys: [1, 1, 1], keyFlags: ['RO'], categories: ['@read', '@hash', '@fast'], group: 'hash', since: '2.0.0', summary: "Get the number of fields in a hash" },
+  hstrlen: { arity: 3, flags: ['readonly', 'fast'], keys: [1, 1, 1], keyFlags: ['RO'], categories: ['@read', '@hash', '@fast'], group: 'hash', since: '3.2.0', summary: "Get the length of the value of a hash field" },
+  hexists: { arity: 3, flags: ['readonly', 'fast'], keys: [1, 1, 1], keyFlags: ['RO'], categories: ['@read', '@hash', '@fast'], group: 'hash', since: '2.0.0', summary: "Determine if a hash field exists" },
+  hkeys: { arity: 2, flags: ['readonly'], keys: [1, 1, 1], categories: ['@read', '@hash', '@slow'], group: 'hash', since: '2.0.0', summary: "Get all the fields in a hash" },
+  hvals: { arity: 2, flags: ['readonly'], keys: [1, 1, 1], categories: ['@read', '@hash', '@slow'], group: 'hash', since: '2.0.0', summary: "Get all the values in a hash" },
+  hgetall: { arity: 2, flags: ['readonly'], keys: [1, 1, 1], categories: ['@read', '@hash', '@slow'], group: 'hash', since: '2.0.0', summary: "Get all the fields and values in a hash" },
+  hincrby: { arity: 4, flags: ['write', 'denyoom', 'fast'], keys: [1, 1, 1], categories: ['@write', '@hash', '@fast'], group: 'hash', since: '2.0.0', summary: "Increment the integer value of a hash field by the given number" },
+  hincrbyfloat: { arity: 4, flags: ['write', 'denyoom', 'fast'], keys: [1, 1, 1], categories: ['@write', '@hash', '@fast'], group: 'hash', since: '2.6.0', summary: "Increment the float value of a hash field by the given amount" },
+  hrandfield: { arity: -2, flags: ['readonly'], keys: [1, 1, 1], categories: ['@read', '@hash', '@slow'], group: 'hash', since: '6.2.0', summary: "Get one or multiple random fields from a hash" },
+  hscan: { arity: -3, flags: ['readonly'], keys: [1, 1, 1], categories: ['@read', '@hash', '@slow'], group: 'hash', since: '2.8.0', summary: "Incrementally iterate hash fields and associated values" },
 
   // ---- Lists (core/types/list/) ----
+  lpush: { arity: -3, flags: ['write', 'denyoom', 'fast'], keys: [1, 1, 1], keyFlags: ['RW', 'INSERT'], categories: ['@write', '@list', '@fast'], group: 'list', since: '1.0.0', summary: "Prepend one or more elements to a list" },
+  rpush: { arity: -3, flags: ['write', 'denyoom', 'fast'], keys: [1, 1, 1], keyFlags: ['RW', 'INSERT'], categories: ['@write', '@list', '@fast'], group: 'list', since: '1.0.0', summary: "Append one or more elements to a list" },
+  lpushx: { arity: -3, flags: ['write', 'denyoom', 'fast'], keys: [1, 1, 1], keyFlags: ['RW', 'INSERT'], categories: ['@write', '@list', '@fast'], group: 'list', since: '2.2.0', summary: "Prepend one or more elements to a list only when the list exists" },
+  rpushx: { arity: -3, flags: ['write', 'denyoom', 'fast'], keys: [1, 1, 1], keyFlags: ['RW', 'INSERT'], categories: ['@write', '@list', '@fast'], group: 'list', since: '2.2.0', summary: "Appends an element to a list only when the list exists" },
+  lpop: { arity: -2, flags: ['write', 'fast'], keys: [1, 1, 1], keyFlags: ['RW', 'ACCESS', 'DELETE'], categories: ['@write', '@list', '@fast'], group: 'list', since: '1.0.0', summary: "Returns the first elements in a list after removing it. Deletes the list if the last element was popped" },
+  rpop: { arity: -2, flags: ['write', 'fast'], keys: [1, 1, 1], keyFlags: ['RW', 'ACCESS', 'DELETE'], categories: ['@write', '@list', '@fast'], group: 'list', since: '1.0.0', summary: "Returns and removes the last elements of a list. Deletes the list if the last element was popped" },
+  llen: { arity: 2, flags: ['readonly', 'fast'], keys: [1, 1, 1], keyFlags: ['RO'], categories: ['@read', '@list', '@fast'], group: 'list', since: '1.0.0', summary: "Returns the length of a list" },
+  lrange: { arity: 4, flags: ['readonly'], keys: [1, 1, 1], categories: ['@read', '@list', '@slow'], group: 'list', since: '1.0.0', summary: "Returns a range of elements from a list" },
+  lindex: { arity: 3, flags: ['readonly'], keys: [1, 1, 1], categories: ['@read', '@list', '@slow'], group: 'list', since: '1.0.0', summary: "Returns an element from a list by its index" },
+  lset: { arity: 4, flags: ['write', 'denyoom'], keys: [1, 1, 1], keyFlags: ['RW', 'UPDATE'], categories: ['@write', '@list', '@slow'], group: 'list', since: '1.0.0', summary: "Sets the value of an element in a list by its index" },
+  linsert: { arity: 5, flags: ['write', 'denyoom'], keys: [1, 1, 1], keyFlags: ['RW', 'INSERT'], categories: ['@write', '@list', '@slow'], group: 'list', since: '2.2.0', summary: "Inserts an element before or after another element in a list" },
+  lrem: { arity: 4, flags: ['write'], keys: [1, 1, 1], keyFlags: ['RW', 'DELETE'], categories: ['@write', '@list', '@slow'], group: 'list', since: '1.0.0', summary: "Removes elements from a list. Deletes the list if the last element was removed" },
+  ltrim: { arity: 4, flags: ['write'], keys: [1, 1, 1], keyFlags: ['RW', 'DELETE'], categories: ['@write', '@list', '@slow'], group: 'list', since: '1.0.0', summary: "Removes elements from both ends a list. Deletes the list if all elements were trimmed" },
+  lpos: { arity: -3, flags: ['readonly'], keys: [1, 1, 1], categories: ['@read', '@list', '@slow'], group: 'list', since: '6.0.6', summary: "Returns the index of matching elements in a list" },
+  lmove: { arity: 5, flags: ['write', 'denyoom'], keys: [1, 2, 1], keyFlags: ['RW', 'ACCESS', 'DELETE', 'INSERT'], categories: ['@write', '@list', '@slow'], group: 'list', since: '6.2.0', summary: "Returns an element after popping it from one list and pushing it to another. Deletes the list if the last element was moved" },
+  rpoplpush: { arity: 3, flags: ['write', 'denyoom'], keys: [1, 2, 1], keyFlags: ['RW', 'ACCESS', 'DELETE', 'INSERT'], categories: ['@write', '@list', '@slow'], group: 'list', since: '1.2.0', summary: "Returns the last element of a list after removing and pushing it to another list. Deletes the list if the last element was popped" },
+  // LMPOP's numkeys is its first argument, where this table's keynum spec (EVAL's) cannot say; Redis reports 0 0 0 and movablekeys too.
+  lmpop: { arity: -4, flags: ['write', 'movablekeys'], keys: [0, 0, 0], categories: ['@write', '@list', '@slow'], group: 'list', since: '7.0.0', summary: "Returns multiple elements from a list after removing them. Deletes the list if the last element was popped" },
+  blpop: { arity: -3, flags: ['write', 'blocking'], keys: [1, -2, 1], keyFlags: ['RW', 'ACCESS', 'DELETE'], categories: ['@write', '@list', '@slow', '@blocking'], group: 'list', since: '2.0.0', summary: "Removes and returns the first element in a list. Blocks until an element is available otherwise. Deletes the list if the last element was popped" },
+  brpop: { arity: -3, flags: ['write', 'blocking'], keys: [1, -2, 1], keyFlags: ['RW', 'ACCESS', 'DELETE'], categories: ['@write', '@list', '@slow', '@blocking'], group: 'list', since: '2.0.0', summary: "Removes and returns the last element in a list. Blocks until an element is available otherwise. Deletes the list if the last element was popped" },
+  blmove: { arity: 6, flags: ['write', 'denyoom', 'blocking'], keys: [1, 2, 1], keyFlags: ['RW', 'ACCESS', 'DELETE', 'INSERT'], categories: ['@write', '@list', '@slow', '@blocking'], group: 'list', since: '6.2.0', summary: "Pops an element from a list, pushes it to another list and returns it. Blocks until an element is available otherwise. Deletes the list if the last element was moved" },
+  brpoplpush: { arity: 4, flags: ['write', 'denyoom', 'blocking'], keys: [1, 2, 1], keyFlags: ['RW', 'ACCESS', 'DELETE', 'INSERT'], categories: ['@write', '@list', '@slow', '@blocking'], group: 'list', since: '2.2.0', summary: "Pops an element from a list, pushes it to another list and returns it. Block until an element is available otherwise. Deletes the list if the last element was popped" },
+  // BLMPOP's numkeys is at argument 2, as EVAL's: the keynum spec fits.
+  blmpop: { arity: -5, flags: ['write', 'blocking', 'movablekeys'], keys: [0, 0, 0], keynum: true, keyFlags: ['RW', 'ACCESS', 'DELETE'], categories: ['@write', '@list', '@slow', '@blocking'], group: 'list', since: '7.0.0', summary: "Pops the first element from one of multiple lists. Blocks until an element is available otherwise. Deletes the list if the last element was popped" },
 
   // ---- Sets (core/types/set/) ----
 
@@ -137,7 +178,25 @@ export const COMMAND_TABLE: Readonly<Record<string, CommandInfo>> = {
   zintercard: { arity: -3, flags: ['readonly', 'movablekeys'], keys: [0, 0, 0], categories: ['@read', '@sortedset', '@slow'], group: 'sorted-set', since: '7.0.0', summary: "Intersect multiple sorted sets and return the cardinality of the result" },
 
   // ---- More string and keyspace commands (core/types/string/, core/types/keyspace/) ----
+  dump: { arity: 2, flags: ['readonly'], keys: [1, 1, 1], keyFlags: ['RO', 'ACCESS'], categories: ['@keyspace', '@read', '@slow'], group: 'generic', since: '2.6.0', summary: "Return a serialized version of the value stored at the specified key (Piccolo's own payload, not RDB)" },
+  restore: { arity: -4, flags: ['write', 'denyoom'], keys: [1, 1, 1], keyFlags: ['OW', 'UPDATE'], categories: ['@keyspace', '@write', '@slow', '@dangerous'], group: 'generic', since: '2.6.0', summary: "Create a key using the provided serialized value, previously obtained using DUMP" },
+  renamenx: { arity: 3, flags: ['write', 'fast'], keys: [1, 2, 1], categories: ['@keyspace', '@write', '@fast'], group: 'generic', since: '1.0.0', summary: "Rename a key, only if the new key does not exist" },
+  copy: { arity: -3, flags: ['write', 'denyoom'], keys: [1, 2, 1], categories: ['@keyspace', '@write', '@slow'], group: 'generic', since: '6.2.0', summary: "Copy a key" },
+  touch: { arity: -2, flags: ['readonly', 'fast'], keys: [1, -1, 1], keyFlags: ['RO'], categories: ['@keyspace', '@read', '@fast'], group: 'generic', since: '3.2.1', summary: "Alters the last access time of a key(s). Returns the number of existing keys specified." },
+  object: { arity: -2, flags: ['readonly'], keys: [2, 2, 1], keyFlags: ['RO'], categories: ['@keyspace', '@read', '@slow'], group: 'generic', since: '2.2.3', summary: "A container for object introspection commands" },
+  setbit: { arity: 4, flags: ['write', 'denyoom'], keys: [1, 1, 1], keyFlags: ['RW', 'ACCESS', 'UPDATE', 'VARIABLE_FLAGS'], categories: ['@write', '@bitmap', '@slow'], group: 'bitmap', since: '2.2.0', summary: "Sets or clears the bit at offset of the string value" },
+  getbit: { arity: 3, flags: ['readonly', 'fast'], keys: [1, 1, 1], keyFlags: ['RO', 'ACCESS'], categories: ['@read', '@bitmap', '@fast'], group: 'bitmap', since: '2.2.0', summary: "Returns a bit value by offset" },
+  bitcount: { arity: -2, flags: ['readonly'], keys: [1, 1, 1], keyFlags: ['RO', 'ACCESS'], categories: ['@read', '@bitmap', '@slow'], group: 'bitmap', since: '2.6.0', summary: "Counts the number of set bits (population counting) in a string" },
+  bitpos: { arity: -3, flags: ['readonly'], keys: [1, 1, 1], keyFlags: ['RO', 'ACCESS'], categories: ['@read', '@bitmap', '@slow'], group: 'bitmap', since: '2.8.7', summary: "Finds the first set (1) or clear (0) bit in a string" },
+  bitop: { arity: -4, flags: ['write', 'denyoom'], keys: [2, -1, 1], categories: ['@write', '@bitmap', '@slow'], group: 'bitmap', since: '2.6.0', summary: "Performs bitwise operations on multiple strings, and stores the result" },
+  bitfield: { arity: -2, flags: ['write', 'denyoom'], keys: [1, 1, 1], keyFlags: ['RW', 'ACCESS', 'UPDATE', 'VARIABLE_FLAGS'], categories: ['@write', '@bitmap', '@slow'], group: 'bitmap', since: '3.2.0', summary: "Performs arbitrary bitfield integer operations on strings" },
+  bitfield_ro: { arity: -2, flags: ['readonly', 'fast'], keys: [1, 1, 1], keyFlags: ['RO', 'ACCESS'], categories: ['@read', '@bitmap', '@fast'], group: 'bitmap', since: '6.0.0', summary: "Performs arbitrary read-only bitfield integer operations on strings" },
+  lcs: { arity: -3, flags: ['readonly'], keys: [1, 2, 1], keyFlags: ['RO', 'ACCESS'], categories: ['@read', '@string', '@slow'], group: 'string', since: '7.0.0', summary: "Finds the longest common substring" },
+  expiretime: { arity: 2, flags: ['readonly', 'fast'], keys: [1, 1, 1], keyFlags: ['RO', 'ACCESS'], categories: ['@keyspace', '@read', '@fast'], group: 'generic', since: '7.0.0', summary: "Get the expiration Unix timestamp for a key" },
+  pexpiretime: { arity: 2, flags: ['readonly', 'fast'], keys: [1, 1, 1], keyFlags: ['RO', 'ACCESS'], categories: ['@keyspace', '@read', '@fast'], group: 'generic', since: '7.0.0', summary: "Get the expiration Unix timestamp for a key in milliseconds" },
 
+  // Pub/sub (resp-pubsub-command-table.ts).
+  ...PUBSUB_COMMAND_INFO,
 };
 
 /** The table's entry for a name a client sent (own properties only: `constructor` is not a command). */

@@ -19,6 +19,11 @@
 // connection only holds an EXEC back (parsing nothing after it) while a WATCH
 // read it depends on is unanswered, and goes on when that reply is written.
 //
+// Pub/sub (resp-pubsub.ts): the connection asks its pub/sub side first
+// (RESP2's subscribed mode), runs pub/sub commands there, lets it watch
+// requests plans for keyspace notifications, and takes its pushes
+// (deliverPush) into the reply order: after every reply already queued.
+//
 // Ending: QUIT and protocol errors stop reading, and the connection closes
 // after the last reply is written. A client that half-closes (sends FIN after
 // its commands) still gets every reply, then the connection closes. A peer
@@ -32,13 +37,14 @@ import type { ReplyCallback } from '../../core/node/shard-channel.js';
 import type { Reply, Request } from '../../core/protocol/ops.js';
 import { isOption } from '../../core/resp/command-args.js';
 import type { ConnectionPlan, RequestsPlan, TranslateContext } from '../../core/resp/commands.js';
-import { ReplyWriter } from '../../core/resp/reply-encoder.js';
+import { ReplyWriter, type RespValue } from '../../core/resp/reply-encoder.js';
 import { RequestParser, requestParserOptionsFor } from '../../core/resp/request-parser.js';
 import { RespTransaction } from '../../core/resp/transaction.js';
 import { errorValue, type CommandOutcome, type Done, type RespSession, type RespStats } from './resp-command-context.js';
 import { isHttpCommand } from '../security/cross-protocol-guard.js';
 import type { PasswordGate } from '../security/password-gate.js';
 import { NOAUTH_ERROR } from './resp-session-commands.js';
+import { pushBytesBound, RespPubsubClient, type PushTarget, type RespPubsubNode } from './resp-pubsub.js';
 import type { Flushable } from './send-batcher.js';
 
 /** How long a closing connection may take to hand its last replies to a client that does not read them. */
@@ -49,7 +55,10 @@ export interface RespConnectionHost {
   readonly limits: Limits;
   readonly passwordGate: PasswordGate;
   readonly stats: RespStats;
-  execute(request: Request, onReply: ReplyCallback): void;
+  /** The node's pub/sub hub and keyspace notifier. */
+  readonly pubsub: RespPubsubNode;
+  /** `owner`: this connection, which a blocking command (BLPOP ...) that finds nothing parks (resp-blocking.ts). */
+  execute(request: Request, onReply: ReplyCallback, owner?: object): void;
   /** The requests of one command, routed together (a cluster node forwards them when their keys span groups). */
   executeParts(requests: readonly Request[], onReply: (index: number, reply: Reply) => void): void;
   runConnectionCommand(plan: ConnectionPlan, session: RespSession, nowMs: number, done: Done): void;
@@ -58,6 +67,8 @@ export interface RespConnectionHost {
   /** A batch flush of this connection's replies is done (shutdown waits for the last). */
   onFlushed(): void;
   onClosed(connection: RespConnection): void;
+  /** The client sent FIN: stop waiting for it (its blocked commands, resp-blocking.ts). */
+  onReadEnded?(connection: RespConnection): void;
   /** The peer sent an HTTP request line or header; the connection is being closed. */
   onHttpDetected(connection: RespConnection): void;
 }
@@ -123,9 +134,13 @@ export class RespConnection {
   private head = 0;
   private readonly freeSlots: Slot[] = [];
   private readonly onSlotDone = (): void => this.writeReady();
-  private readonly tx = new RespTransaction();
+  // Queued commands are watched for keyspace events too (they fire when EXEC's reply is written).
+  private readonly tx = new RespTransaction((args, plan) => this.pubsub.watchWrites(args, plan));
   /** An EXEC parsed while a WATCH read was pending: run once it is answered, before parsing on. */
   private heldCommand: Uint8Array[] | null = null;
+  private readonly pubsub: RespPubsubClient;
+  /** Pushes waiting in slots behind pending replies (a bound, reset once the queue drains): counted against the slow-subscriber limit. */
+  private queuedPushBytes = 0;
 
   private pumping = false;
   private writing = false;
@@ -155,6 +170,13 @@ export class RespConnection {
       protocol: 2,
       lastCommandAtMs: nowMs,
     };
+    const target: PushTarget = {
+      deliverPush: (value) => this.deliverPush(value),
+      outputBytes: () => socket.writableLength + this.writer.pendingBytes + this.queuedPushBytes,
+      destroy: () => socket.destroy(),
+      description: `id=${id} addr=${this.session.remoteAddress}`,
+    };
+    this.pubsub = new RespPubsubClient(host.pubsub, target);
     socket.setNoDelay(true);
     socket.on('data', (chunk: Buffer) => this.handleData(chunk));
     socket.on('end', () => this.handleEnd());
@@ -180,6 +202,7 @@ export class RespConnection {
 
   private handleEnd(): void {
     this.readEnded = true;
+    this.host.onReadEnded?.(this);
     this.flush();
   }
 
@@ -239,6 +262,8 @@ export class RespConnection {
       this.enqueue({ value: errorValue(NOAUTH_ERROR) });
       return;
     }
+    const subscribedReply = this.pubsub.subscribedModeReply(args, this.session.protocol);
+    if (subscribedReply !== null) return this.enqueue({ value: subscribedReply });
     const plan = this.tx.plan(args, this.ctx);
     switch (plan.kind) {
       case 'reply':
@@ -247,13 +272,19 @@ export class RespConnection {
         else this.enqueue({ value: plan.reply });
         return;
       case 'requests':
-        this.dispatch(this.newSlot(), plan, false);
+        this.dispatch(this.newSlot(), this.pubsub.watchWrites(args, plan), false);
         return;
       case 'connection': {
+        const pushes = this.pubsub.run(plan);
+        if (pushes !== null) {
+          for (const value of pushes) this.enqueue({ value });
+          return;
+        }
         const slot = this.newSlot();
         this.host.runConnectionCommand(plan, this.session, nowMs, (outcome) => {
           assert(!slot.done, 'a connection command answered twice');
           if (outcome.close) this.stopReading();
+          this.pubsub.connectionDone(plan, outcome.value);
           slot.outcome = outcome;
           slot.done = true;
           this.writeReady();
@@ -302,7 +333,7 @@ export class RespConnection {
     slot.remaining = requests.length;
     if (requests.length === 1) {
       if (followUp || slot.replies.length !== 1) slot.replies = [undefined as unknown as Reply];
-      this.host.execute(requests[0]!, slot.onReply);
+      this.host.execute(requests[0]!, slot.onReply, this);
       return;
     }
     slot.replies = new Array<Reply>(requests.length);
@@ -347,6 +378,7 @@ export class RespConnection {
     }
     if (this.head === this.slots.length) {
       this.slots.length = 0;
+      this.queuedPushBytes = 0; // every queued push is in the writer now
       this.head = 0;
     } else if (this.head >= 1024 && this.head * 2 >= this.slots.length) {
       this.slots = this.slots.slice(this.head);
@@ -357,6 +389,17 @@ export class RespConnection {
   }
 
   // ---- output -------------------------------------------------------------------
+
+  /** A pub/sub push: written at once when no reply is pending, else queued behind them, so replies keep their order. */
+  private deliverPush(value: RespValue): void {
+    if (this.ended || this.closed) return;
+    if (this.inFlight > 0 || this.writing) {
+      this.queuedPushBytes += pushBytesBound(value);
+      return this.enqueue({ value });
+    }
+    this.writer.writeValue(value);
+    if (!this.pumping) this.host.markDirty(this);
+  }
 
   /** Hand written replies to the socket; close if this connection is done. */
   flush(): void {
@@ -398,6 +441,7 @@ export class RespConnection {
   private handleClose(): void {
     if (this.closed) return;
     this.closed = true;
+    this.pubsub.close();
     this.host.onClosed(this);
   }
 }

@@ -24,13 +24,17 @@ import type { ConnectionBudget } from './connection-budget.js';
 import {
   fail, type CommandCall, type Done, type RespNode, type RespNodeFacts, type RespSession, type RespStats,
 } from './resp-command-context.js';
+import { RespBlocking } from './resp-blocking.js';
 import { CLOSE_LINGER_MS, RespConnection, type RespConnectionHost } from './resp-connection.js';
-import { runKeys, runRandomKey, runRename, runScan } from './resp-keyspace-commands.js';
+import { runCopy, runKeys, runRandomKey, runRename, runRenameNx, runScan } from './resp-keyspace-commands.js';
 import type { SendBatcher } from './send-batcher.js';
 import { runCommand, runConfig, runInfo } from './resp-server-commands.js';
 import { runAuth, runClient, runHello, runQuit } from './resp-session-commands.js';
 import { runFunction, runScript, runScriptCall } from './resp-scripting-commands.js';
 import { CLUSTER_COMMAND_HANDLERS, type ClusterView } from './resp-cluster-commands.js';
+import { pubsubHubFor, type PubsubHub } from '../pubsub/pubsub-hub.js';
+import { KeyspaceNotifier } from '../pubsub/keyspace-notifier.js';
+import type { RespPubsubNode } from './resp-pubsub.js';
 
 export const MAX_CLIENTS_ERROR = 'ERR max number of clients reached';
 /** Pending connections the kernel queues for accept(), as Redis's tcp-backlog default. */
@@ -73,6 +77,10 @@ export interface RespFrontOptions {
   batcher: SendBatcher;
   /** The cluster this node is part of (CLUSTER commands); null or absent for a lone node. */
   cluster?: ClusterView | null;
+  /** The node's pub/sub hub (a cluster node shares it with its peer links); absent: the door makes its own. */
+  pubsub?: PubsubHub;
+  /** notify-keyspace-events at start (Redis's letters; "" or absent: off). */
+  notifyKeyspaceEvents?: string;
 }
 
 export interface RespFront {
@@ -110,6 +118,8 @@ const COMMAND_HANDLERS: ReadonlyMap<string, (call: CommandCall) => void> = new M
   ['scan', runScan],
   ['randomkey', runRandomKey],
   ['rename', runRename],
+  ['renamenx', runRenameNx],
+  ['copy', runCopy],
   ...['eval', 'evalsha', 'eval_ro', 'evalsha_ro', 'fcall', 'fcall_ro'].map((name) => [name, runScriptCall] as const),
   ['script', runScript],
   ['function', runFunction],
@@ -125,6 +135,9 @@ class Front implements RespConnectionHost, RespNode {
   readonly passwordGate: PasswordGate;
   readonly shardCount: number;
   readonly cluster: ClusterView | null;
+  readonly pubsub: RespPubsubNode;
+  /** Parked blocking commands (BLPOP ...): every single request passes through it. */
+  readonly blocking = new RespBlocking((request, onReply) => this.executeNow(request, onReply));
   private nextId = 1;
 
   constructor(private readonly opts: RespFrontOptions, readonly server: Server) {
@@ -134,6 +147,9 @@ class Front implements RespConnectionHost, RespNode {
     this.settings = opts.settings;
     this.shardCount = opts.shardCount;
     this.cluster = opts.cluster ?? null;
+    const hub = opts.pubsub ?? pubsubHubFor(opts.limits, opts.log);
+    this.pubsub = { hub, notifier: new KeyspaceNotifier(hub, opts.notifyKeyspaceEvents ?? '') };
+    this.settings.register(this.pubsub.notifier.setting);
     this.facts = {
       version: PICCOLO_VERSION,
       startedAtMs: opts.startedAtMs,
@@ -146,7 +162,12 @@ class Front implements RespConnectionHost, RespNode {
     };
   }
 
-  execute(request: Request, onReply: ReplyCallback): void {
+  /** `owner`: the connection that sent it, which a blocking command that finds nothing parks. */
+  execute(request: Request, onReply: ReplyCallback, owner?: object): void {
+    this.blocking.execute(request, onReply, owner ?? null);
+  }
+
+  private executeNow(request: Request, onReply: ReplyCallback): void {
     if (this.opts.isShuttingDown()) Dispatcher.refuse('SHUTTING_DOWN', onReply);
     else this.opts.dispatcher.execute(request, onReply);
   }
@@ -180,7 +201,12 @@ class Front implements RespConnectionHost, RespNode {
     this.opts.onIdleCheck();
   }
 
+  onReadEnded(connection: RespConnection): void {
+    this.blocking.endOwner(connection);
+  }
+
   onClosed(connection: RespConnection): void {
+    this.blocking.dropOwner(connection);
     this.connections.delete(connection);
     this.opts.budget.release();
   }
@@ -247,6 +273,7 @@ export async function startRespFront(opts: RespFrontOptions): Promise<RespFront>
     stopAccepting: () => { void stopAccepting(); },
     close: () => {
       const listenerClosed = stopAccepting();
+      front.blocking.close();
       for (const connection of [...front.connections]) connection.shutdown();
       // The listener closes once every socket has; a TLS handshake in progress has no connection to end it.
       const stragglers = setTimeout(() => { for (const socket of sockets) socket.destroy(); }, CLOSE_LINGER_MS);

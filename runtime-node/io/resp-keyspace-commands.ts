@@ -1,12 +1,12 @@
 // Commands over the whole keyspace that the RESP door builds from core
 // requests: KEYS, SCAN, RANDOMKEY (from the node-wide `scan` op, which walks
-// the shards in turn, each over its store's SCAN cursor) and RENAME (get +
-// set + conditional delete).
+// the shards in turn, each over its store's SCAN cursor), and RENAME,
+// RENAMENX and COPY (DUMP + RESTORE + conditional delete, for every type).
 //
 // RENAME is not atomic, even when both keys are on one shard (see
-// docs/protocol.md, "RESP"): it reads the source (value, version, TTL), writes
-// the destination with that value and TTL, then deletes the source only if its
-// version is still the one read. In between, a reader can see both keys
+// docs/protocol.md, "RESP"): it reads the source (DUMP: value of any type,
+// version; and its TTL), writes the destination with that value and TTL,
+// then deletes the source only if its version is still the one read. In between, a reader can see both keys
 // holding the value; it never sees neither. If a writer changes the source
 // in between, the delete is refused: the destination has the value RENAME
 // read, the source keeps the writer's, and RENAME replies an error saying so.
@@ -163,37 +163,75 @@ function runAll(execute: (request: Request, onReply: ReplyCallback) => void, req
   }));
 }
 
-export function runRename(call: CommandCall): void {
-  const { node } = call;
-  const [source, destination] = [call.args[0]!, call.args[1]!];
+/** How RENAME, RENAMENX and COPY differ (runKeyCopy). */
+interface KeyCopyMode {
+  name: 'rename' | 'renamenx' | 'copy';
+  /** RESTORE over an existing destination. */
+  replace: boolean;
+  /** Delete the source after (RENAME, RENAMENX). */
+  moves: boolean;
+}
+
+const textEncoder = new TextEncoder();
+const call = (name: string, args: Uint8Array[]): Request => ({ op: 'call', name, args });
+
+export const runRename = (c: CommandCall): void => runKeyCopy(c, { name: 'rename', replace: true, moves: true });
+export const runRenameNx = (c: CommandCall): void => runKeyCopy(c, { name: 'renamenx', replace: false, moves: true });
+
+/** COPY source destination [DB 0] [REPLACE] (one database: DB must be 0). */
+export function runCopy(c: CommandCall): void {
+  let replace = false;
+  for (let j = 2; j < c.args.length; j++) {
+    const word = bytesToBinaryString(c.args[j]!).toUpperCase();
+    if (word === 'REPLACE') replace = true;
+    else if (word === 'DB' && j + 1 < c.args.length) {
+      const db = parseInt64Number(c.args[++j]!);
+      if (db === null) return c.done(fail(NOT_INTEGER_ERROR));
+      if (db !== 0) return c.done(fail('ERR DB index is out of range'));
+    } else return c.done(fail(SYNTAX_ERROR));
+  }
+  runKeyCopy(c, { name: 'copy', replace, moves: false });
+}
+
+/**
+ * RENAME, RENAMENX, COPY for a key of any type: DUMP and PTTL the source
+ * (next to each other on its shard), RESTORE the destination with that TTL,
+ * then (RENAME, RENAMENX) delete the source only if its version is still the
+ * one dumped.
+ */
+function runKeyCopy(c: CommandCall, mode: KeyCopyMode): void {
+  const { node } = c;
+  const [source, destination] = [c.args[0]!, c.args[1]!];
   // Each step names one key; routed with both, a cluster node forwards the steps when the keys are in two groups.
   const execute = (request: Request, onReply: (reply: Reply) => void): void => node.executeParts([request], (_i, r) => onReply(r), [source, destination]);
+  const done = (moved: boolean): void => c.done(reply(mode.name === 'rename' ? OK : { type: 'integer', value: moved ? 1 : 0 }));
   if (bytesEqual(source, destination)) {
-    // Redis: renaming a key to itself is OK when it exists.
+    if (mode.name === 'copy') return c.done(fail('ERR source and destination objects are the same'));
+    // Redis: renaming a key to itself is OK (RENAMENX: 0) when it exists.
     return execute({ op: 'exists', key: source }, (r) => {
-      if (!r.ok) return call.done(fail(errorText(r)));
-      call.done(r.found ? reply(OK) : fail(NO_SUCH_KEY_ERROR));
+      if (!r.ok) return c.done(fail(errorText(r)));
+      if (!r.found) return c.done(fail(NO_SUCH_KEY_ERROR));
+      done(false);
     });
   }
-  // Sent together, the get and ttl are next to each other on the source's
-  // shard; the version check on the delete is what makes the result safe.
-  runAll(execute, [{ op: 'get', key: source }, { op: 'ttl', key: source }], ([got, ttl]) => {
-    if (!got!.ok) return call.done(fail(errorText(got!)));
-    if (!ttl!.ok) return call.done(fail(errorText(ttl!)));
-    const read = got as OkReply;
+  runAll(execute, [call('dump', [source]), { op: 'ttl', key: source }], ([dumped, ttl]) => {
+    if (!dumped!.ok) return c.done(fail(errorText(dumped!)));
+    if (!ttl!.ok) return c.done(fail(errorText(ttl!)));
+    const payload = (dumped as OkReply).data;
     const ttlMs = Number((ttl as OkReply).integer ?? -2n);
-    if (!read.found || read.value === undefined || ttlMs === -2) return call.done(fail(NO_SUCH_KEY_ERROR));
-    const set: Request = ttlMs > 0
-      ? { op: 'set', key: destination, value: read.value, ttlMs }
-      : { op: 'set', key: destination, value: read.value };
-    execute(set, (written) => {
-      if (!written.ok) return call.done(fail(errorText(written)));
-      execute({ op: 'del', key: source, expectedVersion: read.version ?? 0 }, (deleted) => {
-        if (deleted.ok) return call.done(reply(OK));
+    if (payload?.t !== 'bytes' || ttlMs === -2) return mode.name === 'copy' ? done(false) : c.done(fail(NO_SUCH_KEY_ERROR));
+    const restoreArgs = [destination, textEncoder.encode(String(Math.max(ttlMs, 0))), payload.v];
+    if (mode.replace) restoreArgs.push(textEncoder.encode('REPLACE'));
+    execute(call('restore', restoreArgs), (written) => {
+      if (!written.ok && written.code === 'KEY_EXISTS') return done(false);
+      if (!written.ok) return c.done(fail(errorText(written)));
+      if (!mode.moves) return done(true);
+      execute({ op: 'del', key: source, expectedVersion: (dumped as OkReply).version ?? 0 }, (deleted) => {
+        if (deleted.ok) return done(true);
         // Deleted or expired meanwhile: the end state is a rename followed by that delete.
-        if (deleted.code === 'VERSION_MISMATCH' && (deleted.currentVersion ?? 0) === 0) return call.done(reply(OK));
-        if (deleted.code === 'VERSION_MISMATCH') return call.done(fail(RENAME_RACE_ERROR));
-        call.done(fail(errorText(deleted)));
+        if (deleted.code === 'VERSION_MISMATCH' && (deleted.currentVersion ?? 0) === 0) return done(true);
+        if (deleted.code === 'VERSION_MISMATCH') return c.done(fail(RENAME_RACE_ERROR));
+        c.done(fail(errorText(deleted)));
       });
     });
   });

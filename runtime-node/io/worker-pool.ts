@@ -8,6 +8,7 @@ import { assert } from '../../core/assert.js';
 import type { Limits } from '../../core/limits.js';
 import type { Request } from '../../core/protocol/ops.js';
 import { ShardChannel, type ReplyCallback } from '../../core/node/shard-channel.js';
+import type { ChangeRecord } from '../../core/watch/change-record.js';
 import type { ShardTransport } from '../../core/node/dispatcher.js';
 import { ringBufferBytes, SpscRing } from '../../core/ring/spsc-ring.js';
 import { SlotMap } from '../../core/routing/slot-map.js';
@@ -16,7 +17,7 @@ import { LONE_REPLICA_ID, loneGroups } from '../../core/shard/group-replica.js';
 import type { WorkerClusterSetup } from '../cluster/cluster-worker.js';
 import { ringDoorbell } from '../cluster/peer-pump.js';
 import {
-  CONTROL_KEYS, CONTROL_MEMORY_BUDGET_BIGINT, CONTROL_STOP, CONTROL_WORDS, type WorkerEvent, type WorkerSetup, type WorkerStorageSetup,
+  CONTROL_KEYS, CONTROL_MEMORY_BUDGET_BIGINT, CONTROL_RECORD_CHANGES, CONTROL_STOP, CONTROL_WORDS, type WorkerEvent, type WorkerSetup, type WorkerStorageSetup,
 } from '../worker/worker-protocol.js';
 
 /** A worker could not open its groups' storage (the message names the directory, file and reason): the node cannot start. */
@@ -154,6 +155,21 @@ export class WorkerPool implements ShardTransport {
   /** Each shard's share of --maxmemory, in bytes (0: no limit): workers read it before each drain. */
   setMemoryBudget(bytesPerShard: number): void {
     for (const ch of this.channels) Atomics.store(new BigInt64Array(ch.control.buffer), CONTROL_MEMORY_BUDGET_BIGINT, BigInt(bytesPerShard));
+  }
+
+  /**
+   * Ask every worker to report its groups' changes from now on (a watch
+   * opened: runtime-node/watch/); they reach `onChange` in each group's
+   * order, beginning with a begin record per group. Idempotent.
+   */
+  recordChanges(onChange: (record: ChangeRecord) => void): void {
+    for (const ch of this.channels) {
+      if (ch.io.onChange !== null) continue;
+      ch.io.onChange = onChange;
+      Atomics.store(ch.control, CONTROL_RECORD_CHANGES, 1);
+      // Woken now, not at its next idle wake-up: the watch waits for the begin records.
+      this.scheduleNotify(ch);
+    }
   }
 
   /** Each worker's published numbers and its rings' waiting bytes, read without disturbing it (for metrics and INFO). */

@@ -13,7 +13,8 @@
 // (security/ws-auth-frame.ts). Until then any other frame, a wrong password
 // or authTimeoutMs of silence closes the connection with 4401 (UNAUTHORIZED).
 // A text frame {"op":"status"} subscribes to the dashboard's status feed
-// (dashboard/status-frame.ts).
+// (dashboard/status-frame.ts). Text frames {"op":"watch"} / {"op":"unwatch"}
+// open and close watches (runtime-node/watch/, docs/watch.md).
 
 import '../uws-env.js'; // must precede the uWebSockets.js import
 import uWS from 'uWebSockets.js';
@@ -30,6 +31,8 @@ import { WWW_AUTHENTICATE, type PasswordGate } from '../security/password-gate.j
 import { authOkFrame, parseAuthFrame } from '../security/ws-auth-frame.js';
 import type { Flushable, SendBatcher } from './send-batcher.js';
 import { parseStatusFrame, statusPushFrame, type StatusSubscriptions } from '../dashboard/status-frame.js';
+import { JSON_WATCH_FRAMES, parseWatchFrame } from '../watch/watch-frame.js';
+import { WatchSession, type WatchSource } from '../watch/watch-session.js';
 
 export const WS_PATH = '/v1/ws';
 /** Seconds without traffic before uWS closes a connection (pings keep healthy clients alive). */
@@ -64,6 +67,8 @@ interface ConnectionState {
   authTimer: ReturnType<typeof setTimeout> | null;
   /** Ends the dashboard status subscription ({"op":"status"}), if any. */
   unsubscribe: (() => void) | null;
+  /** The connection's watches, made at its first watch frame. */
+  watch: WatchSession | null;
 }
 
 export interface WsFrontOptions {
@@ -80,6 +85,8 @@ export interface WsFrontOptions {
   authTimeoutMs: number;
   /** The dashboard's status feed, for {"op":"status"} (dashboard/status-frame.ts); absent: that op is unknown. */
   statusFeed?: StatusSubscriptions;
+  /** Where watches come from (runtime-node/watch/: the node's own changes, or a gateway's relay); absent: watch frames are unknown ops. */
+  watches?: WatchSource;
 }
 
 const textDecoder = new TextDecoder();
@@ -160,6 +167,16 @@ export function mountWebSocket(app: uWS.TemplatedApp, opts: WsFrontOptions): { s
         }
         const status = opts.statusFeed && auth.kind === 'other' ? parseStatusFrame(text) : null;
         if (status) return subscribeStatus(ws, state, status.id);
+        const watchFrame = opts.watches && auth.kind === 'other' ? parseWatchFrame(text, limits) : null;
+        if (watchFrame) {
+          const session = state.watch ??= new WatchSession(opts.watches!, {
+            bufferedBytes: () => ws.getBufferedAmount(),
+            sendAll: (frames) => ws.cork(() => { for (const f of frames) ws.send(f.bytes, f.binary); }),
+          }, opts.batcher);
+          if (watchFrame.op === 'watch') return session.watch(watchFrame, JSON_WATCH_FRAMES);
+          if (watchFrame.op === 'unwatch') return session.unwatch(watchFrame.id, JSON_WATCH_FRAMES);
+          return session.refuse(JSON_WATCH_FRAMES.error(watchFrame.id, watchFrame.code, watchFrame.message));
+        }
       }
     }
     if (refuse && !immediate) immediate = refuse;
@@ -240,7 +257,7 @@ export function mountWebSocket(app: uWS.TemplatedApp, opts: WsFrontOptions): { s
         if (opts.isShuttingDown()) return refuseUpgrade(res, '503 Service Unavailable', 'SHUTTING_DOWN', 'the node is shutting down');
         return refuseUpgrade(res, '503 Service Unavailable', 'TOO_MANY_CONNECTIONS', `the node serves at most ${opts.budget.connectionsMax} connections`);
       }
-      const state: ConnectionState = { replies: new OrderedReplies<Outgoing>(), outbox: [], flusher: { flush: () => {} }, inFlight: 0, waiting: [], waitingHead: 0, waitingBytes: 0, pumping: false, closed: false, counted: false, authenticated, authTimer: null, unsubscribe: null };
+      const state: ConnectionState = { replies: new OrderedReplies<Outgoing>(), outbox: [], flusher: { flush: () => {} }, inFlight: 0, waiting: [], waitingHead: 0, waitingBytes: 0, pumping: false, closed: false, counted: false, authenticated, authTimer: null, unsubscribe: null, watch: null };
       res.upgrade(state, req.getHeader('sec-websocket-key'), req.getHeader('sec-websocket-protocol'),
         req.getHeader('sec-websocket-extensions'), context);
     },
@@ -279,12 +296,14 @@ export function mountWebSocket(app: uWS.TemplatedApp, opts: WsFrontOptions): { s
     },
     drain: (ws) => {
       pump(ws, ws.getUserData());
+      ws.getUserData().watch?.onDrain();
     },
     close: (ws) => {
       const state = ws.getUserData();
       state.closed = true;
       if (state.authTimer !== null) clearTimeout(state.authTimer);
       state.unsubscribe?.();
+      state.watch?.close();
       sockets.delete(ws);
       if (state.counted) opts.budget.release();
     },

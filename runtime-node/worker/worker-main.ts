@@ -18,7 +18,7 @@ import { ClusterWorker } from '../cluster/cluster-worker.js';
 import { GroupStorageRefused, openGroups, type OpenedGroups } from './group-storage.js';
 import { currentThreadId, pinCurrentThread } from './pin-cpu.js';
 import {
-  CONTROL_KEYS, CONTROL_MEMORY_BUDGET_BIGINT, CONTROL_STOP, WORKER_BATCH_MAX, WORKER_IDLE_WAKE_MS, type WorkerEvent, type WorkerSetup,
+  CONTROL_KEYS, CONTROL_MEMORY_BUDGET_BIGINT, CONTROL_RECORD_CHANGES, CONTROL_STOP, WORKER_BATCH_MAX, WORKER_IDLE_WAKE_MS, type WorkerEvent, type WorkerSetup,
 } from './worker-protocol.js';
 
 const setup = workerData as WorkerSetup;
@@ -101,6 +101,8 @@ function serve(worker: ShardWorker, files: readonly FileRaftStorage[]): void {
   const loop = new WorkerLoop(worker, WORKER_BATCH_MAX, WORKER_IDLE_WAKE_MS, cluster?.tickMs ?? 0, setup.idlePollsMax);
   while (Atomics.load(control, CONTROL_STOP) === 0) {
     worker.memoryBudgetBytes = Number(Atomics.load(controlBigInts, CONTROL_MEMORY_BUDGET_BIGINT));
+    // Read before the turn's drain takes requests: a request sent after the IO thread set it has its changes reported.
+    if (Atomics.load(control, CONTROL_RECORD_CHANGES) !== 0) worker.recordChanges();
     cluster?.takePeerInput(worker, Date.now());
     const { drained, swept, ticked, next } = loop.turn(Date.now());
     cluster?.afterTurn(worker, ticked);

@@ -50,7 +50,10 @@ export const CONTROL_KEYS = 1;
  * CONFIG SET maxmemory), read by the worker before each drain.
  */
 export const CONTROL_MEMORY_BUDGET_BIGINT = 1;
-export const CONTROL_WORDS = 4;
+/** Int32 index in `control`: set to 1 by the IO thread when a watch opens; the worker then reports changes (core/watch/) until it stops. */
+export const CONTROL_RECORD_CHANGES = 4;
+/** Six words: a multiple of two, so the BigInt64 view over the buffer stays whole. */
+export const CONTROL_WORDS = 6;
 
 /** Longest a worker sleeps without work, so expiry sweeps still run (ms). */
 export const WORKER_IDLE_WAKE_MS = 100;

@@ -201,6 +201,14 @@ function readRequest(root: wire.Request, limits: Limits, data: DataReader): Requ
       return { op: 'flush' };
     case wire.Request_Which.TX:
       return readTx(root.getTx(), limits, data);
+    case wire.Request_Which.CALL: {
+      const r = root.getCall();
+      const name = r.getName();
+      const list = r.getArgs();
+      const args = new Array<Uint8Array>(list.getLength());
+      for (let i = 0; i < args.length; i++) args[i] = data.read(list.get(i));
+      return { op: 'call', name, args };
+    }
     default:
       // A newer client's op, or a corrupted tag: the frame itself is fine.
       return reject('UNKNOWN_OP', `unknown op (union tag ${which as number})`);
@@ -380,6 +388,13 @@ function writeRequest(root: wire.Request, id: bigint, req: Request): void {
         writeData((n) => w.initKey(n), key);
         w.setVersion(toU64(version, 'watched version'));
       });
+      break;
+    }
+    case 'call': {
+      const r = root.initCall();
+      r.setName(req.name);
+      const list = r.initArgs(req.args.length);
+      req.args.forEach((arg, i) => writeListData(list, i, arg));
       break;
     }
     default:

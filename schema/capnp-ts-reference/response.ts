@@ -2,14 +2,17 @@
 // fast codec (schema/binary-response.ts) is tested against and benchmarked with.
 // Same API and semantics as schema/binary-response.ts; not on any hot path.
 
-import type * as capnp from 'capnp-ts';
+import * as capnp from 'capnp-ts';
 import { ErrorCode, errorName } from '../../core/errors.js';
+import { unreachable } from '../../core/assert.js';
+import type { DataValue } from '../../core/protocol/data-value.js';
 import type { ErrReply, ItemReply, OkReply, Reply, ScanItem } from '../../core/protocol/ops.js';
+import { DATA_VALUE_DEPTH_MAX, dataValueTooDeepMessage } from '../data-value-limits.js';
 import * as wire from '../generated/piccolo.capnp.js';
 import {
   buildMessage, checkI64, checkU64, DataReader, openMessage, rewrittenWhileReading, safeNumber, toU64, writeData,
 } from '../capnp-message.js';
-import { WireDecodeError } from '../wire-errors.js';
+import { WireDecodeError, WireEncodeError } from '../wire-errors.js';
 
 export function encodeResponse(id: bigint, reply: Reply): Uint8Array {
   return buildMessage((message) => writeResponseMessage(message, id, reply));
@@ -53,6 +56,30 @@ function writeOk(o: wire.OkReply, reply: OkReply): void {
     o.setHasReplies(true);
     const list = o.initReplies(reply.replies.length);
     reply.replies.forEach((r, i) => writeReply(list.get(i), r));
+  }
+  if (reply.data !== undefined) { o.setHasData(true); writeDataValue(o.initData(), reply.data, 1); }
+}
+
+/** A reply tree, written in the same order as the fast writer (schema/binary-data-value.ts); `depth` 1 is the root. */
+function writeDataValue(d: wire.DataValue, value: DataValue, depth: number): void {
+  if (depth > DATA_VALUE_DEPTH_MAX) throw new WireEncodeError(dataValueTooDeepMessage());
+  switch (value.t) {
+    case 'nil': d.setNil(); return;
+    case 'nilArray': d.setNilArray(); return;
+    case 'int': d.setInt(checkI64(value.v, 'data int')); return;
+    case 'bytes':
+      // Empty bytes stay a null pointer, so only the tag is set (initBytes(0) would allocate).
+      capnp.Struct.setUint16(0, wire.DataValue_Which.BYTES, d);
+      writeData((n) => d.initBytes(n), value.v);
+      return;
+    case 'double': d.setDouble(value.v); return;
+    case 'status': d.setStatus(value.v); return;
+    case 'array': case 'map': case 'set': case 'pairs': {
+      const list = value.t === 'array' || value.t === 'pairs' ? d.initArray(value.v.length) : value.t === 'map' ? d.initMap(value.v.length) : d.initSet(value.v.length);
+      value.v.forEach((item, i) => writeDataValue(list.get(i), item, depth + 1));
+      return;
+    }
+    default: unreachable(value, 'data value');
   }
 }
 
@@ -128,7 +155,29 @@ function readOk(o: wire.OkReply, data: DataReader, mayHoldReplies: boolean): OkR
     if (!mayHoldReplies) throw new WireDecodeError('a transaction\'s reply holds replies of its own');
     reply.replies = o.getReplies().map((r) => readReply(r, data, false));
   }
+  if (o.getHasData()) reply.data = readDataValue(o.getData(), data, 1);
   return reply;
+}
+
+/** A reply tree; like the fast reader, a list of level DATA_VALUE_DEPTH_MAX must be empty. */
+function readDataValue(d: wire.DataValue, data: DataReader, depth: number): DataValue {
+  const which = d.which();
+  const list = (items: capnp.List<wire.DataValue>): DataValue[] => {
+    if (items.getLength() > 0 && depth >= DATA_VALUE_DEPTH_MAX) throw new WireDecodeError(dataValueTooDeepMessage());
+    return items.map((item) => readDataValue(item, data, depth + 1));
+  };
+  switch (which) {
+    case wire.DataValue_Which.NIL: return { t: 'nil' };
+    case wire.DataValue_Which.NIL_ARRAY: return { t: 'nilArray' };
+    case wire.DataValue_Which.INT: return { t: 'int', v: d.getInt() };
+    case wire.DataValue_Which.BYTES: return { t: 'bytes', v: data.read(d.getBytes()) };
+    case wire.DataValue_Which.DOUBLE: return { t: 'double', v: d.getDouble() };
+    case wire.DataValue_Which.STATUS: return { t: 'status', v: d.getStatus() };
+    case wire.DataValue_Which.ARRAY: return { t: 'array', v: list(d.getArray()) };
+    case wire.DataValue_Which.MAP: return { t: 'map', v: list(d.getMap()) };
+    case wire.DataValue_Which.SET: return { t: 'set', v: list(d.getSet()) };
+    default: throw new WireDecodeError(`unknown reply data kind (union tag ${which as number})`);
+  }
 }
 
 function readItem(w: wire.ItemReply, data: DataReader): ItemReply {

@@ -23,7 +23,7 @@ export const RequestLayout = {
 /** Union tags of Request, in declaration order. */
 export const RequestTag = {
   GET: 0, SET: 1, DEL: 2, INCR: 3, INCR_FLOAT: 4, APPEND: 5, EXISTS: 6, TTL: 7, EXPIRE: 8,
-  GET_RANGE: 9, SET_RANGE: 10, GET_EX: 11, SCAN: 12, MGET: 13, MSET: 14, COUNT: 15, FLUSH: 16, TX: 17,
+  GET_RANGE: 9, SET_RANGE: 10, GET_EX: 11, SCAN: 12, MGET: 13, MSET: 14, COUNT: 15, FLUSH: 16, TX: 17, CALL: 18,
 } as const;
 
 /** GetRequest and KeyRequest (exists, ttl) share this shape. */
@@ -90,6 +90,9 @@ export const TxRequestLayout = { size: { dataWords: 0, pointers: 2 }, opsPtr: 0,
 
 export const WatchedKeyLayout = { size: { dataWords: 1, pointers: 1 }, keyPtr: 0, versionU64: 0 } as const;
 
+/** A data command: its name (Text) and its arguments (List(Data)). */
+export const CallRequestLayout = { size: { dataWords: 0, pointers: 2 }, namePtr: 0, argsPtr: 1 } as const;
+
 export const ResponseLayout = {
   size: { dataWords: 2, pointers: 1 },
   idU64: 0,
@@ -101,7 +104,7 @@ export const ResponseLayout = {
 export const ResponseTag = { OK: 0, ERROR: 1 } as const;
 
 export const OkReplyLayout = {
-  size: { dataWords: 3, pointers: 6 },
+  size: { dataWords: 3, pointers: 7 },
   hasFoundBit: 0,
   foundBit: 1,
   hasValueBit: 2,
@@ -114,6 +117,7 @@ export const OkReplyLayout = {
   hasScanItemsBit: 9,
   hasCursorBit: 10,
   hasRepliesBit: 11,
+  hasDataBit: 12,
   versionU64: 8,
   integerI64: 16,
   valuePtr: 0,
@@ -123,7 +127,25 @@ export const OkReplyLayout = {
   cursorPtr: 4,
   /** A transaction's replies: Response structs (id 0), one per op. */
   repliesPtr: 5,
+  /** A data command's reply: a DataValue struct. */
+  dataPtr: 6,
 } as const;
+
+/**
+ * A data command's reply tree. Its union members share storage: int and
+ * double the second data word, bytes, status and the three lists the pointer.
+ */
+export const DataValueLayout = {
+  size: { dataWords: 2, pointers: 1 },
+  whichU16: 0,
+  intI64: 8,
+  doubleF64: 8,
+  /** bytes (Data), status (Text), array / map / set (List(DataValue)). */
+  bodyPtr: 0,
+} as const;
+
+/** Union tags of DataValue, in declaration order. */
+export const DataValueTag = { NIL: 0, NIL_ARRAY: 1, INT: 2, BYTES: 3, DOUBLE: 4, STATUS: 5, ARRAY: 6, MAP: 7, SET: 8 } as const;
 
 export const ItemReplyLayout = {
   size: { dataWords: 2, pointers: 1 },

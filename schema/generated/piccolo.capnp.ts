@@ -27,7 +27,8 @@ export enum Request_Which {
     MSET = 14,
     COUNT = 15,
     FLUSH = 16,
-    TX = 17
+    TX = 17,
+    CALL = 18
 }
 export class Request extends __S {
     static readonly GET = Request_Which.GET;
@@ -48,6 +49,7 @@ export class Request extends __S {
     static readonly COUNT = Request_Which.COUNT;
     static readonly FLUSH = Request_Which.FLUSH;
     static readonly TX = Request_Which.TX;
+    static readonly CALL = Request_Which.CALL;
     static override readonly _capnp = { displayName: "Request", id: "b613692573229285", size: new __O(16, 1) };
     getId(): bigint { return __S.getUint64(0, this); }
     setId(value: bigint): void { __S.setUint64(0, value, this); }
@@ -359,6 +361,25 @@ export class Request extends __S {
         __S.setUint16(8, 17, this);
         __S.copyFrom(value, __S.getPointer(0, this));
     }
+    adoptCall(value: capnp.Orphan<CallRequest>): void {
+        __S.setUint16(8, 18, this);
+        __S.adopt(value, __S.getPointer(0, this));
+    }
+    disownCall(): capnp.Orphan<CallRequest> { return __S.disown(this.getCall()); }
+    getCall(): CallRequest {
+        __S.testWhich("call", __S.getUint16(8, this), 18, this);
+        return __S.getStruct(0, CallRequest, this);
+    }
+    hasCall(): boolean { return !__S.isNull(__S.getPointer(0, this)); }
+    initCall(): CallRequest {
+        __S.setUint16(8, 18, this);
+        return __S.initStructAt(0, CallRequest, this);
+    }
+    isCall(): boolean { return __S.getUint16(8, this) === 18; }
+    setCall(value: CallRequest): void {
+        __S.setUint16(8, 18, this);
+        __S.copyFrom(value, __S.getPointer(0, this));
+    }
     override toString(): string { return "Request_" + super.toString(); }
     which(): Request_Which { return __S.getUint16(8, this); }
 }
@@ -609,6 +630,18 @@ export class TxRequest extends __S {
     setWatch(value: capnp.List<WatchedKey>): void { __S.copyFrom(value, __S.getPointer(1, this)); }
     override toString(): string { return "TxRequest_" + super.toString(); }
 }
+export class CallRequest extends __S {
+    static override readonly _capnp = { displayName: "CallRequest", id: "b8e621183acd892b", size: new __O(0, 2) };
+    getName(): string { return __S.getText(0, this); }
+    setName(value: string): void { __S.setText(0, value, this); }
+    adoptArgs(value: capnp.Orphan<capnp.List<capnp.Data>>): void { __S.adopt(value, __S.getPointer(1, this)); }
+    disownArgs(): capnp.Orphan<capnp.List<capnp.Data>> { return __S.disown(this.getArgs()); }
+    getArgs(): capnp.List<capnp.Data> { return __S.getList(1, capnp.DataList, this); }
+    hasArgs(): boolean { return !__S.isNull(__S.getPointer(1, this)); }
+    initArgs(length: number): capnp.List<capnp.Data> { return __S.initList(1, capnp.DataList, length, this); }
+    setArgs(value: capnp.List<capnp.Data>): void { __S.copyFrom(value, __S.getPointer(1, this)); }
+    override toString(): string { return "CallRequest_" + super.toString(); }
+}
 export class WatchedKey extends __S {
     static override readonly _capnp = { displayName: "WatchedKey", id: "9b3ca7ef649f68b2", size: new __O(8, 1) };
     adoptKey(value: capnp.Orphan<capnp.Data>): void { __S.adopt(value, __S.getPointer(0, this)); }
@@ -673,7 +706,7 @@ export class Response extends __S {
     which(): Response_Which { return __S.getUint16(8, this); }
 }
 export class OkReply extends __S {
-    static override readonly _capnp = { displayName: "OkReply", id: "9e75c89dc569f6fb", size: new __O(24, 6) };
+    static override readonly _capnp = { displayName: "OkReply", id: "9e75c89dc569f6fb", size: new __O(24, 7) };
     static _Items: capnp.ListCtor<ItemReply>;
     static _ScanItems: capnp.ListCtor<ScanItem>;
     static _Replies: capnp.ListCtor<Response>;
@@ -741,7 +774,150 @@ export class OkReply extends __S {
     hasReplies(): boolean { return !__S.isNull(__S.getPointer(5, this)); }
     initReplies(length: number): capnp.List<Response> { return __S.initList(5, OkReply._Replies, length, this); }
     setReplies(value: capnp.List<Response>): void { __S.copyFrom(value, __S.getPointer(5, this)); }
+    getHasData(): boolean { return __S.getBit(12, this); }
+    setHasData(value: boolean): void { __S.setBit(12, value, this); }
+    adoptData(value: capnp.Orphan<DataValue>): void { __S.adopt(value, __S.getPointer(6, this)); }
+    disownData(): capnp.Orphan<DataValue> { return __S.disown(this.getData()); }
+    getData(): DataValue { return __S.getStruct(6, DataValue, this); }
+    hasData(): boolean { return !__S.isNull(__S.getPointer(6, this)); }
+    initData(): DataValue { return __S.initStructAt(6, DataValue, this); }
+    setData(value: DataValue): void { __S.copyFrom(value, __S.getPointer(6, this)); }
     override toString(): string { return "OkReply_" + super.toString(); }
+}
+export enum DataValue_Which {
+    NIL = 0,
+    NIL_ARRAY = 1,
+    INT = 2,
+    BYTES = 3,
+    DOUBLE = 4,
+    STATUS = 5,
+    ARRAY = 6,
+    MAP = 7,
+    SET = 8
+}
+export class DataValue extends __S {
+    static readonly NIL = DataValue_Which.NIL;
+    static readonly NIL_ARRAY = DataValue_Which.NIL_ARRAY;
+    static readonly INT = DataValue_Which.INT;
+    static readonly BYTES = DataValue_Which.BYTES;
+    static readonly DOUBLE = DataValue_Which.DOUBLE;
+    static readonly STATUS = DataValue_Which.STATUS;
+    static readonly ARRAY = DataValue_Which.ARRAY;
+    static readonly MAP = DataValue_Which.MAP;
+    static readonly SET = DataValue_Which.SET;
+    static override readonly _capnp = { displayName: "DataValue", id: "afd75b2788ebdc7d", size: new __O(16, 1) };
+    static _Array: capnp.ListCtor<DataValue>;
+    static _Map: capnp.ListCtor<DataValue>;
+    static _Set: capnp.ListCtor<DataValue>;
+    isNil(): boolean { return __S.getUint16(0, this) === 0; }
+    setNil(): void { __S.setUint16(0, 0, this); }
+    isNilArray(): boolean { return __S.getUint16(0, this) === 1; }
+    setNilArray(): void { __S.setUint16(0, 1, this); }
+    getInt(): bigint {
+        __S.testWhich("int", __S.getUint16(0, this), 2, this);
+        return __S.getInt64(8, this);
+    }
+    isInt(): boolean { return __S.getUint16(0, this) === 2; }
+    setInt(value: bigint): void {
+        __S.setUint16(0, 2, this);
+        __S.setInt64(8, value, this);
+    }
+    adoptBytes(value: capnp.Orphan<capnp.Data>): void {
+        __S.setUint16(0, 3, this);
+        __S.adopt(value, __S.getPointer(0, this));
+    }
+    disownBytes(): capnp.Orphan<capnp.Data> { return __S.disown(this.getBytes()); }
+    getBytes(): capnp.Data {
+        __S.testWhich("bytes", __S.getUint16(0, this), 3, this);
+        return __S.getData(0, this);
+    }
+    hasBytes(): boolean { return !__S.isNull(__S.getPointer(0, this)); }
+    initBytes(length: number): capnp.Data {
+        __S.setUint16(0, 3, this);
+        return __S.initData(0, length, this);
+    }
+    isBytes(): boolean { return __S.getUint16(0, this) === 3; }
+    setBytes(value: capnp.Data): void {
+        __S.setUint16(0, 3, this);
+        __S.copyFrom(value, __S.getPointer(0, this));
+    }
+    getDouble(): number {
+        __S.testWhich("double", __S.getUint16(0, this), 4, this);
+        return __S.getFloat64(8, this);
+    }
+    isDouble(): boolean { return __S.getUint16(0, this) === 4; }
+    setDouble(value: number): void {
+        __S.setUint16(0, 4, this);
+        __S.setFloat64(8, value, this);
+    }
+    getStatus(): string {
+        __S.testWhich("status", __S.getUint16(0, this), 5, this);
+        return __S.getText(0, this);
+    }
+    isStatus(): boolean { return __S.getUint16(0, this) === 5; }
+    setStatus(value: string): void {
+        __S.setUint16(0, 5, this);
+        __S.setText(0, value, this);
+    }
+    adoptArray(value: capnp.Orphan<capnp.List<DataValue>>): void {
+        __S.setUint16(0, 6, this);
+        __S.adopt(value, __S.getPointer(0, this));
+    }
+    disownArray(): capnp.Orphan<capnp.List<DataValue>> { return __S.disown(this.getArray()); }
+    getArray(): capnp.List<DataValue> {
+        __S.testWhich("array", __S.getUint16(0, this), 6, this);
+        return __S.getList(0, DataValue._Array, this);
+    }
+    hasArray(): boolean { return !__S.isNull(__S.getPointer(0, this)); }
+    initArray(length: number): capnp.List<DataValue> {
+        __S.setUint16(0, 6, this);
+        return __S.initList(0, DataValue._Array, length, this);
+    }
+    isArray(): boolean { return __S.getUint16(0, this) === 6; }
+    setArray(value: capnp.List<DataValue>): void {
+        __S.setUint16(0, 6, this);
+        __S.copyFrom(value, __S.getPointer(0, this));
+    }
+    adoptMap(value: capnp.Orphan<capnp.List<DataValue>>): void {
+        __S.setUint16(0, 7, this);
+        __S.adopt(value, __S.getPointer(0, this));
+    }
+    disownMap(): capnp.Orphan<capnp.List<DataValue>> { return __S.disown(this.getMap()); }
+    getMap(): capnp.List<DataValue> {
+        __S.testWhich("map", __S.getUint16(0, this), 7, this);
+        return __S.getList(0, DataValue._Map, this);
+    }
+    hasMap(): boolean { return !__S.isNull(__S.getPointer(0, this)); }
+    initMap(length: number): capnp.List<DataValue> {
+        __S.setUint16(0, 7, this);
+        return __S.initList(0, DataValue._Map, length, this);
+    }
+    isMap(): boolean { return __S.getUint16(0, this) === 7; }
+    setMap(value: capnp.List<DataValue>): void {
+        __S.setUint16(0, 7, this);
+        __S.copyFrom(value, __S.getPointer(0, this));
+    }
+    adoptSet(value: capnp.Orphan<capnp.List<DataValue>>): void {
+        __S.setUint16(0, 8, this);
+        __S.adopt(value, __S.getPointer(0, this));
+    }
+    disownSet(): capnp.Orphan<capnp.List<DataValue>> { return __S.disown(this.getSet()); }
+    getSet(): capnp.List<DataValue> {
+        __S.testWhich("set", __S.getUint16(0, this), 8, this);
+        return __S.getList(0, DataValue._Set, this);
+    }
+    hasSet(): boolean { return !__S.isNull(__S.getPointer(0, this)); }
+    initSet(length: number): capnp.List<DataValue> {
+        __S.setUint16(0, 8, this);
+        return __S.initList(0, DataValue._Set, length, this);
+    }
+    isSet(): boolean { return __S.getUint16(0, this) === 8; }
+    setSet(value: capnp.List<DataValue>): void {
+        __S.setUint16(0, 8, this);
+        __S.copyFrom(value, __S.getPointer(0, this));
+    }
+    override toString(): string { return "DataValue_" + super.toString(); }
+    which(): DataValue_Which { return __S.getUint16(0, this); }
 }
 export class ItemReply extends __S {
     static override readonly _capnp = { displayName: "ItemReply", id: "9c46f9b9fca19596", size: new __O(16, 1) };
@@ -801,3 +977,6 @@ TxRequest._Watch = capnp.CompositeList(WatchedKey);
 OkReply._Items = capnp.CompositeList(ItemReply);
 OkReply._ScanItems = capnp.CompositeList(ScanItem);
 OkReply._Replies = capnp.CompositeList(Response);
+DataValue._Array = capnp.CompositeList(DataValue);
+DataValue._Map = capnp.CompositeList(DataValue);
+DataValue._Set = capnp.CompositeList(DataValue);

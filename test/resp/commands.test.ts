@@ -4,7 +4,6 @@ import { DEFAULT_LIMITS } from '../../core/limits.js';
 import type { Reply, Request } from '../../core/protocol/ops.js';
 import { validateRequest } from '../../core/protocol/validate.js';
 import { COMMAND_NAMES, translate, type Plan, type TranslateContext } from '../../core/resp/commands.js';
-import { EXPIRE_AT_PAST_MS } from '../../core/resp/expiry-commands.js';
 import { ReplyWriter, type RespProtocol } from '../../core/resp/reply-encoder.js';
 import { decodeOne, simplify } from './resp-decoder.js';
 
@@ -166,7 +165,6 @@ describe('translate: GET / SET family', () => {
     [['EX', '1', 'KEEPTTL'], SYNTAX],
     [['EX'], SYNTAX],
     [['FOO'], SYNTAX],
-    [['NX', 'GET'], SYNTAX],
     [['EX', 'abc', 'NX', 'XX'], SYNTAX],
     [['EX', '0'], "-ERR invalid expire time in 'set' command"],
     [['PX', '-1'], "-ERR invalid expire time in 'set' command"],
@@ -178,6 +176,14 @@ describe('translate: GET / SET family', () => {
   for (const [options, want] of setErrors) {
     it(`SET k v ${options.join(' ')} -> ${want}`, () => expect(immediate(['SET', 'k', 'v', ...options])).toBe(want));
   }
+
+  it('SET NX GET is GET then SET NX in one transaction: the value found, or null when it set', () => {
+    const tx: Request = { op: 'tx', ops: [{ op: 'get', key: k }, { op: 'set', key: k, value: v, ifAbsent: true }], watch: [] };
+    const found = ok({ found: true, replies: [ok({ found: true, value: u('old'), version: 1 }), err('KEY_EXISTS')] });
+    const absent = ok({ found: true, replies: [ok({ found: false }), ok({ version: 2 })] });
+    expect(run(['SET', 'k', 'v', 'NX', 'GET'], [[[tx], [found]]])).toBe('old');
+    expect(run(['SET', 'k', 'v', 'GET', 'NX'], [[[tx], [absent]]])).toBe(null);
+  });
 
   it('SETNX, SETEX, PSETEX, GETSET, GETDEL', () => {
     expect(run(['SETNX', 'k', 'v'], [[[set({ ifAbsent: true })], [ok({ version: 1 })]]])).toBe(1);
@@ -256,32 +262,13 @@ describe('translate: counters and ranges', () => {
 });
 
 describe('translate: expiry', () => {
-  const expire = (fields: { ttlMs?: number; expireAtMs?: number }): Request => ({ op: 'expire', key: k, ...fields });
-  it('EXPIRE family', () => {
-    expect(run(['EXPIRE', 'k', '10'], [[[expire({ ttlMs: 10_000 })], [ok({ found: true, version: 2 })]]])).toBe(1);
-    expect(run(['EXPIRE', 'k', '10'], [[[expire({ ttlMs: 10_000 })], [ok({ found: false })]]])).toBe(0);
-    expect(run(['PEXPIRE', 'k', '1500'], [[[expire({ ttlMs: 1500 })], [ok({ found: true })]]])).toBe(1);
-    expect(run(['EXPIREAT', 'k', String(NOW_MS / 1000 + 100)], [[[expire({ expireAtMs: NOW_MS + 100_000 })], [ok({ found: true })]]])).toBe(1);
-    expect(run(['PEXPIREAT', 'k', String(NOW_MS + 5)], [[[expire({ expireAtMs: NOW_MS + 5 })], [ok({ found: true })]]])).toBe(1);
-  });
-
-  it('a time already past goes to the shard as an absolute expiry, never decided with the door\'s clock', () => {
-    // The shard's apply deletes when the expiry is at or before its entry's time.
-    const past = expire({ expireAtMs: EXPIRE_AT_PAST_MS });
-    expect(run(['EXPIRE', 'k', '0'], [[[past], [ok({ found: true })]]])).toBe(1);
-    expect(run(['EXPIRE', 'k', '-5'], [[[past], [ok({ found: false })]]])).toBe(0);
-    expect(run(['PEXPIRE', 'k', '-9223372036854775808'], [[[past], [ok({ found: true })]]])).toBe(1);
-    expect(run(['EXPIREAT', 'k', '0'], [[[past], [ok({ found: true })]]])).toBe(1);
-    expect(run(['EXPIREAT', 'k', '1'], [[[expire({ expireAtMs: 1000 })], [ok({ found: true })]]])).toBe(1);
-    expect(run(['PEXPIREAT', 'k', String(NOW_MS)], [[[expire({ expireAtMs: NOW_MS })], [ok({ found: true })]]])).toBe(1);
-  });
-
-  it('EXPIRE errors', () => {
-    expect(immediate(['EXPIRE', 'k', 'abc'])).toBe(NOT_INTEGER);
-    expect(immediate(['EXPIRE', 'k', '9007199254740991'])).toBe("-ERR invalid expire time in 'expire' command");
-    expect(immediate(['PEXPIREAT', 'k', '9223372036854775807'])).toBe("-ERR invalid expire time in 'pexpireat' command");
-    expect(immediate(['EXPIRE', 'k', '10', 'NX'])).toBe('-ERR the NX option of EXPIRE is not supported by Piccolo');
-    expect(immediate(['EXPIRE', 'k', '10', 'FOO'])).toBe('-ERR Unsupported option FOO');
+  it('the EXPIRE family and EXPIRETIME run in the shard as data commands, their arguments as given', () => {
+    const call = (name: string, ...args: string[]): Request => ({ op: 'call', name, args: args.map((a) => new TextEncoder().encode(a)) });
+    expect(run(['EXPIRE', 'k', '10'], [[[call('expire', 'k', '10')], [ok({ data: { t: 'int', v: 1n } })]]])).toBe(1);
+    expect(run(['PEXPIRE', 'k', '1500', 'NX'], [[[call('pexpire', 'k', '1500', 'NX')], [ok({ data: { t: 'int', v: 0n } })]]])).toBe(0);
+    expect(run(['EXPIREAT', 'k', '5'], [[[call('expireat', 'k', '5')], [ok({ data: { t: 'int', v: 1n } })]]])).toBe(1);
+    expect(run(['PEXPIRETIME', 'k'], [[[call('pexpiretime', 'k')], [ok({ data: { t: 'int', v: -1n } })]]])).toBe(-1);
+    expect(immediate(['EXPIRE', 'k'])).toBe("-ERR wrong number of arguments for 'expire' command");
   });
 
   it('TTL rounds to the nearest second; PTTL does not', () => {

@@ -35,6 +35,7 @@ function expected(v: RespValue, protocol: RespProtocol): Decoded {
     }
     case 'boolean': return protocol === 3 ? { t: 'boolean', value: v.value } : { t: 'integer', value: v.value ? 1n : 0n };
     case 'verbatim': return protocol === 3 ? { t: 'verbatim', format: v.format, text: v.text } : { t: 'bulk', value: utf8(v.text) };
+    case 'push': return { t: protocol === 3 ? 'push' : 'array', items: v.items.map((i) => expected(i, protocol)) };
   }
 }
 
@@ -51,6 +52,7 @@ const { value: respValue } = fc.letrec<{ value: RespValue }>((tie) => ({
     fc.constant<RespValue>({ type: 'nullArray' }),
     fc.array(tie('value'), { maxLength: 4 }).map((items): RespValue => ({ type: 'array', items })),
     fc.array(tie('value'), { maxLength: 3 }).map((items): RespValue => ({ type: 'set', items })),
+    fc.array(tie('value'), { maxLength: 3 }).map((items): RespValue => ({ type: 'push', items })),
     fc.array(fc.tuple(tie('value'), tie('value')), { maxLength: 3 }).map((entries): RespValue => ({ type: 'map', entries })),
     fc.double().map((value): RespValue => ({ type: 'double', value })),
     fc.boolean().map((value): RespValue => ({ type: 'boolean', value })),

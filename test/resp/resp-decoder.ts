@@ -13,6 +13,7 @@ export type Decoded =
   | { t: 'array'; items: Decoded[] }
   | { t: 'map'; entries: [Decoded, Decoded][] }
   | { t: 'set'; items: Decoded[] }
+  | { t: 'push'; items: Decoded[] } // RESP3 `>`
   | { t: 'double'; text: string }
   | { t: 'boolean'; value: boolean }
   | { t: 'verbatim'; format: string; text: string };
@@ -81,11 +82,12 @@ export class RespDecoder {
         for (let i = 0; i < n; i++) entries.push([this.next(), this.next()]);
         return { t: 'map', entries };
       }
-      case '~': {
+      case '~':
+      case '>': {
         const n = this.count(this.line());
         const items: Decoded[] = [];
         for (let i = 0; i < n; i++) items.push(this.next());
-        return { t: 'set', items };
+        return { t: type === '~' ? 'set' : 'push', items };
       }
       case '_': {
         if (this.line() !== '') throw new Error('bad null');
@@ -133,7 +135,7 @@ export function simplify(d: Decoded): unknown {
     case 'integer': return Number(d.value);
     case 'bulk': return Buffer.from(d.value).toString('utf8');
     case 'null': case 'nullBulk': case 'nullArray': return null;
-    case 'array': case 'set': return d.items.map(simplify);
+    case 'array': case 'set': case 'push': return d.items.map(simplify);
     case 'map': return d.entries.map(([k, v]) => [simplify(k), simplify(v)]);
     case 'double': return Number(d.text);
     case 'boolean': return d.value;

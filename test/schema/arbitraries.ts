@@ -6,13 +6,17 @@
 
 import fc from 'fast-check';
 import { ErrorCode, type ErrorName } from '../../core/errors.js';
+import type { DataValue } from '../../core/protocol/data-value.js';
 import { DEFAULT_LIMITS } from '../../core/limits.js';
 import type {
-  DelRequest, ErrReply, ExpireRequest, GetExRequest, ItemReply, MSetRequest, OkReply, Reply, Request, ScanItem,
+  CallRequest, DelRequest, ErrReply, ExpireRequest, GetExRequest, ItemReply, MSetRequest, OkReply, Reply, Request, ScanItem,
   ScanRequest, SetRequest,
 } from '../../core/protocol/ops.js';
 import { TTL_MS_MAX } from '../../core/protocol/validate.js';
+import { DATA_VALUE_DEPTH_MAX } from '../../schema/data-value-limits.js';
 import { JSON_ID_CHARS_MAX } from '../../schema/json-codec.js';
+import { DATA_COMMANDS } from '../../core/types/data-commands.js';
+import { dataCommandsAvailable } from './data-commands.js';
 
 const encoder = new TextEncoder();
 
@@ -92,6 +96,57 @@ const arbMSet: fc.Arbitrary<MSetRequest> = fc.record({
   ifNoneExist: fc.boolean(),
 }).map(({ entries, ifNoneExist }) => (ifNoneExist ? { op: 'mset', entries, ifNoneExist: true } : { op: 'mset', entries }));
 
+const arbText = (maxLength: number): fc.Arbitrary<Uint8Array> => fc.string({ maxLength }).map((t) => encoder.encode(t));
+const arbDecimal: fc.Arbitrary<Uint8Array> = fc.integer({ min: -100, max: 100 }).map((n) => encoder.encode(String(n)));
+const arbScoreText: fc.Arbitrary<Uint8Array> = fc.oneof(arbDecimal, fc.double({ noNaN: true }).map((d) => encoder.encode(String(d))));
+
+/**
+ * Data commands as Redis takes them (valid arity, so any validation passes
+ * them): a command table entry's name and its arguments. Field and member
+ * bytes are arbitrary; the codecs do not look inside.
+ */
+export const arbCallRequest: fc.Arbitrary<CallRequest> = fc.oneof(
+  fc.tuple(arbKey, fc.nat({ max: 1 << 20 }), fc.constantFrom('0', '1'))
+    .map(([key, offset, bit]) => ({ name: 'setbit', args: [key, encoder.encode(String(offset)), encoder.encode(bit)] })),
+  fc.tuple(fc.constantFrom('type', 'bitcount', 'dump'), arbKey).map(([name, key]) => ({ name, args: [key] })),
+  fc.tuple(arbKey, fc.array(fc.tuple(arbValue, arbValue), { minLength: 1, maxLength: 4 }))
+    .map(([key, pairs]) => ({ name: 'hset', args: [key, ...pairs.flat()] })),
+  fc.tuple(arbKey, arbValue).map(([key, field]) => ({ name: 'hget', args: [key, field] })),
+  arbKey.map((key) => ({ name: 'hgetall', args: [key] })),
+  fc.tuple(fc.constantFrom('lpush', 'rpush', 'sadd'), arbKey, fc.array(arbValue, { minLength: 1, maxLength: 5 }))
+    .map(([name, key, values]) => ({ name, args: [key, ...values] })),
+  fc.tuple(fc.constantFrom('lpop', 'smembers', 'hlen', 'llen', 'scard'), arbKey).map(([name, key]) => ({ name, args: [key] })),
+  fc.tuple(arbKey, arbDecimal, arbDecimal).map(([key, start, stop]) => ({ name: 'lrange', args: [key, start, stop] })),
+  fc.tuple(arbKey, arbValue).map(([key, member]) => ({ name: 'sismember', args: [key, member] })),
+  fc.tuple(arbKey, fc.array(fc.tuple(arbScoreText, arbValue), { minLength: 1, maxLength: 3 }))
+    .map(([key, pairs]) => ({ name: 'zadd', args: [key, ...pairs.flat()] })),
+  fc.tuple(arbKey, arbValue).map(([key, member]) => ({ name: 'zscore', args: [key, member] })),
+  fc.tuple(arbKey, arbDecimal, arbDecimal).map(([key, start, stop]) => ({ name: 'zrange', args: [key, start, stop] })),
+  fc.tuple(arbKey, arbText(8)).map(([key, field]) => ({ name: 'hdel', args: [key, field] })),
+)
+  // Only commands this build's table holds: the decoders validate, and an unknown name is refused.
+  .filter(({ name }) => DATA_COMMANDS.has(name))
+  .map(({ name, args }): CallRequest => ({ op: 'call', name, args }));
+
+/** Doubles as a reply carries them: any, the infinities and NaN included (-0 folded, as JSON cannot tell it apart). */
+const arbAnyDouble: fc.Arbitrary<number> = fc.double().map((d) => (d === 0 ? 0 : d));
+
+/** Reply trees of every kind, at most DATA_VALUE_DEPTH_MAX levels deep. */
+export const arbDataValue: fc.Arbitrary<DataValue> = fc.letrec<{ value: DataValue }>((tie) => ({
+  value: fc.oneof(
+    { depthSize: 'small', maxDepth: DATA_VALUE_DEPTH_MAX - 1, withCrossShrink: true },
+    fc.constant<DataValue>({ t: 'nil' }),
+    fc.constant<DataValue>({ t: 'nilArray' }),
+    arbInt64.map((v): DataValue => ({ t: 'int', v })),
+    arbValue.map((v): DataValue => ({ t: 'bytes', v })),
+    arbAnyDouble.map((v): DataValue => ({ t: 'double', v })),
+    fc.constantFrom('OK', 'QUEUED', '').map((v): DataValue => ({ t: 'status', v })),
+    fc.array(tie('value'), { maxLength: 4 }).map((v): DataValue => ({ t: 'array', v })),
+    fc.array(fc.tuple(tie('value'), tie('value')), { maxLength: 3 }).map((pairs): DataValue => ({ t: 'map', v: pairs.flat() })),
+    fc.array(tie('value'), { maxLength: 4 }).map((v): DataValue => ({ t: 'set', v })),
+  ),
+})).value;
+
 /** Every op, valid under DEFAULT_LIMITS, canonical form. */
 export const arbRequest: fc.Arbitrary<Request> = fc.oneof(
   arbKey.map((key): Request => ({ op: 'get', key })),
@@ -114,12 +169,18 @@ export const arbRequest: fc.Arbitrary<Request> = fc.oneof(
   fc.constant<Request>({ op: 'flush' }),
 );
 
+/** Calls join transactions once the core validates them there (see data-commands.ts). */
+const arbTxOp: fc.Arbitrary<Request> = fc.oneof(
+  { weight: 4, arbitrary: arbRequest.filter((r) => r.op !== 'scan' && r.op !== 'count' && r.op !== 'flush') },
+  { weight: dataCommandsAvailable ? 1 : 0, arbitrary: arbCallRequest },
+);
+
 /**
  * A transaction of ops a transaction may hold, and watched keys (not in
  * arbRequest, whose ops are each one command; see arbWireRequest).
  */
 export const arbTxRequest: fc.Arbitrary<Request> = fc.record({
-  ops: fc.array(arbRequest.filter((r) => r.op !== 'scan' && r.op !== 'count' && r.op !== 'flush'), { maxLength: 5 }),
+  ops: fc.array(arbTxOp, { maxLength: 5 }),
   watch: fc.array(fc.record({ key: arbKey, version: arbVersion }).map((w) => ({ ...w })), { maxLength: 3 }),
 }).map(({ ops, watch }): Request => ({ op: 'tx', ops, watch }));
 
@@ -158,15 +219,37 @@ export const arbErrReply: fc.Arbitrary<ErrReply> = fc.record(
 
 export const arbReply: fc.Arbitrary<Reply> = fc.oneof(arbOkReply, arbErrReply);
 
+/** A call's reply: any OK fields plus a data tree (codecs carry each field independently). */
+export function arbDataReplyOf(data: fc.Arbitrary<DataValue>): fc.Arbitrary<OkReply> {
+  return fc.tuple(arbOkReply, data).map(([fields, value]): OkReply => ({ ...fields, data: value }));
+}
+
 /** What a transaction's reply may carry: any OK fields, and one reply per op (never nested further). */
-export const arbTxReply: fc.Arbitrary<OkReply> = fc.tuple(arbOkReply, fc.array(arbReply, { maxLength: 5 }))
-  .map(([fields, replies]): OkReply => ({ ...fields, replies }));
+function arbTxReplyOf(data: fc.Arbitrary<DataValue>): fc.Arbitrary<OkReply> {
+  const arbOpReply = fc.oneof({ weight: 3, arbitrary: arbReply }, { weight: 1, arbitrary: arbDataReplyOf(data) });
+  return fc.tuple(arbOkReply, fc.array(arbOpReply, { maxLength: 5 })).map(([fields, replies]): OkReply => ({ ...fields, replies }));
+}
 
-/** Every request a wire format carries: single ops, and transactions of them. */
-export const arbWireRequest: fc.Arbitrary<Request> = fc.oneof({ weight: 6, arbitrary: arbRequest }, { weight: 1, arbitrary: arbTxRequest });
+export const arbTxReply: fc.Arbitrary<OkReply> = arbTxReplyOf(arbDataValue);
 
-/** Every reply a wire format carries, transactions' nested replies included. */
-export const arbWireReply: fc.Arbitrary<Reply> = fc.oneof({ weight: 6, arbitrary: arbReply }, { weight: 1, arbitrary: arbTxReply });
+/**
+ * Every request a wire format carries: single ops, data commands, and
+ * transactions of them. (arbRequest leaves calls out: the ring codec and the
+ * shard model take them up with the core's data commands.)
+ */
+export const arbWireRequest: fc.Arbitrary<Request> = fc.oneof(
+  { weight: 6, arbitrary: arbRequest }, { weight: 2, arbitrary: arbCallRequest }, { weight: 1, arbitrary: arbTxRequest },
+);
+
+/** Every reply a wire format carries with data trees from `data`, transactions' nested replies included. */
+export function arbWireReplyOf(data: fc.Arbitrary<DataValue>): fc.Arbitrary<Reply> {
+  return fc.oneof(
+    { weight: 6, arbitrary: arbReply }, { weight: 2, arbitrary: arbDataReplyOf(data) }, { weight: 1, arbitrary: arbTxReplyOf(data) },
+  );
+}
+
+/** Every reply a wire format carries (Cap'n Proto carries every data tree exactly). */
+export const arbWireReply: fc.Arbitrary<Reply> = arbWireReplyOf(arbDataValue);
 
 /** Ids for binary frames (UInt64). */
 export const arbBinaryId: fc.Arbitrary<bigint> = fc.oneof(fc.bigInt({ min: 0n, max: 1000n }), fc.bigInt({ min: 0n, max: (1n << 64n) - 1n }));

@@ -5,6 +5,7 @@
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { ErrorCode } from '../../core/errors.js';
+import type { DataValue } from '../../core/protocol/data-value.js';
 import type { ItemReply, Reply, Request, ScanItem } from '../../core/protocol/ops.js';
 import { unreachable } from '../../core/assert.js';
 
@@ -139,6 +140,10 @@ export function requestText(id: bigint, req: Request): string {
         `watch = [${req.watch.map((w) => struct([...data('key', w.key), ...num('version', w.version)])).join(', ')}]`,
       ])}`;
       break;
+    case 'call':
+      // `""` is the empty Data literal inside a list (an element cannot be left out).
+      body = `call = (name = ${text(req.name)}, args = [${req.args.map((a) => (a.length === 0 ? '""' : `0x"${Buffer.from(a).toString('hex')}"`)).join(', ')}])`;
+      break;
     default:
       unreachable(req, 'request op');
   }
@@ -180,5 +185,27 @@ function replyBodyText(reply: Reply): string {
     ...flag('hasCursor', reply.cursor !== undefined), ...data('cursor', reply.cursor),
     ...flag('hasReplies', reply.replies !== undefined),
     ...(reply.replies === undefined ? [] : [`replies = [${reply.replies.map((r) => replyText(0n, r)).join(', ')}]`]),
+    ...flag('hasData', reply.data !== undefined), ...(reply.data === undefined ? [] : [`data = ${dataValueText(reply.data)}`]),
   ])}`;
+}
+
+function doubleText(d: number): string {
+  if (Number.isNaN(d)) return 'nan';
+  if (d === Infinity) return 'inf';
+  if (d === -Infinity) return '-inf';
+  return String(d); // the shortest text that reads back as the same double
+}
+
+function dataValueText(value: DataValue): string {
+  switch (value.t) {
+    case 'nil': return '(nil = void)';
+    case 'nilArray': return '(nilArray = void)';
+    case 'int': return `(int = ${value.v})`;
+    case 'bytes': return value.v.length === 0 ? '(bytes = "")' : `(bytes = 0x"${Buffer.from(value.v).toString('hex')}")`;
+    case 'double': return `(double = ${doubleText(value.v)})`;
+    case 'status': return `(status = ${text(value.v)})`;
+    case 'array': case 'map': case 'set': return `(${value.t} = [${value.v.map(dataValueText).join(', ')}])`;
+    case 'pairs': return `(array = [${value.v.map(dataValueText).join(', ')}])`;
+    default: return unreachable(value, 'data value');
+  }
 }

@@ -7,9 +7,12 @@ import * as capnp from 'capnp-ts';
 import { MultiSegmentArena } from 'capnp-ts/src/serialization/arena/multi-segment-arena.js';
 import { describe, expect, test } from 'vitest';
 import { DEFAULT_LIMITS } from '../../core/limits.js';
+import type { DataValue } from '../../core/protocol/data-value.js';
 import type { Reply, Request } from '../../core/protocol/ops.js';
 import { decodeRequest, decodeResponse, encodeRequest, encodeResponse, WireDecodeError, type DecodedRequest } from '../../schema/binary-codec.js';
 import * as reference from '../../schema/capnp-ts-reference/request.js';
+import { DATA_VALUE_DEPTH_MAX } from '../../schema/data-value-limits.js';
+import { WireEncodeError } from '../../schema/wire-errors.js';
 import * as referenceResponse from '../../schema/capnp-ts-reference/response.js';
 import { MessageBuilder } from '../../schema/fast-capnp/message-builder.js';
 import { ListTooLong, MessageReader, type StructRef } from '../../schema/fast-capnp/message-reader.js';
@@ -21,6 +24,7 @@ import { capnpDecode, capnpEncode, capnpToolExists, replyText, requestText } fro
 
 const utf8 = (s: string): Uint8Array => new TextEncoder().encode(s);
 const hex = (bytes: Uint8Array): string => Buffer.from(bytes).toString('hex');
+const bigintAsText = (_: string, v: unknown): unknown => (typeof v === 'bigint' ? v.toString() : v);
 
 /** capnp-ts writing into a first segment that holds only the root pointer: everything else lands in later segments, behind far pointers. */
 function multiSegmentMessage(): capnp.Message {
@@ -62,6 +66,8 @@ function expectAgreesWithReference(bytes: Uint8Array): void {
   if (ref === 'unreliable') return;
   if (fast.ok) {
     if (!ref.ok && ref.fatal) return;
+    // Invalid UTF-8 in a call's name (Text): we put U+FFFD where capnp-ts's own decoder makes up characters.
+    if (JSON.stringify(fast.request, bigintAsText).includes('\uFFFD')) return;
     expect(ref, hex(bytes)).toStrictEqual(fast);
   } else if (!fast.fatal) {
     expect(ref.ok, hex(bytes)).toBe(false);
@@ -97,11 +103,15 @@ describe('the layout constants', () => {
       [layout.ItemReplyLayout.size, sizeOf(wire.ItemReply)],
       [layout.ScanItemLayout.size, sizeOf(wire.ScanItem)],
       [layout.ErrorReplyLayout.size, sizeOf(wire.ErrorReply)],
+      [layout.CallRequestLayout.size, sizeOf(wire.CallRequest)],
+      [layout.DataValueLayout.size, sizeOf(wire.DataValue)],
     ];
     for (const [ours, generated] of pairs) expect(ours).toEqual(generated);
     const requestTags = Object.fromEntries(Object.entries(wire.Request_Which).filter(([, v]) => typeof v === 'number'));
     expect(layout.RequestTag).toEqual(requestTags);
     expect(layout.ResponseTag).toEqual({ OK: wire.Response_Which.OK, ERROR: wire.Response_Which.ERROR });
+    const dataTags = Object.fromEntries(Object.entries(wire.DataValue_Which).filter(([, v]) => typeof v === 'number'));
+    expect(layout.DataValueTag).toEqual(dataTags);
   });
 });
 
@@ -314,6 +324,81 @@ describe('hand-built frames', () => {
   });
 });
 
+/** A Response whose data is `levels` deep: arrays of one element down to an int, built with capnp-ts (no depth check). */
+function nestedDataFrame(levels: number): Uint8Array {
+  const message = new capnp.Message();
+  const root = message.initRoot(wire.Response);
+  root.setId(3n);
+  const ok = root.initOk();
+  ok.setHasData(true);
+  let d = ok.initData();
+  for (let i = 1; i < levels; i++) d = d.initArray(1).get(0);
+  d.setInt(7n);
+  return new Uint8Array(message.toArrayBuffer());
+}
+
+function nestedData(levels: number): DataValue {
+  let value: DataValue = { t: 'int', v: 7n };
+  for (let i = 1; i < levels; i++) value = { t: 'array', v: [value] };
+  return value;
+}
+
+describe('reply data (the call op\'s DataValue)', () => {
+  test(`trees of ${DATA_VALUE_DEPTH_MAX} levels read; one level more is refused by both readers and both writers`, () => {
+    const deepest = nestedData(DATA_VALUE_DEPTH_MAX);
+    expect(decodeResponse(nestedDataFrame(DATA_VALUE_DEPTH_MAX))).toStrictEqual({ id: 3n, reply: { ok: true, data: deepest } });
+    expect(referenceResponse.decodeResponse(nestedDataFrame(DATA_VALUE_DEPTH_MAX))).toStrictEqual({ id: 3n, reply: { ok: true, data: deepest } });
+    const tooDeep = nestedDataFrame(DATA_VALUE_DEPTH_MAX + 1);
+    expect(() => decodeResponse(tooDeep)).toThrow(new WireDecodeError(`reply data nests deeper than ${DATA_VALUE_DEPTH_MAX} levels`));
+    expect(() => referenceResponse.decodeResponse(tooDeep)).toThrow(/nests deeper than/);
+    const reply: Reply = { ok: true, data: nestedData(DATA_VALUE_DEPTH_MAX + 1) };
+    expect(() => encodeResponse(1n, reply)).toThrow(WireEncodeError);
+    expect(() => referenceResponse.encodeResponse(1n, reply)).toThrow(WireEncodeError);
+    // An empty list at the last level holds nothing deeper: both sides take it.
+    let emptyAtBottom: DataValue = { t: 'array', v: [] };
+    for (let i = 1; i < DATA_VALUE_DEPTH_MAX; i++) emptyAtBottom = { t: 'set', v: [emptyAtBottom] };
+    expect(decodeResponse(encodeResponse(2n, { ok: true, data: emptyAtBottom }))).toStrictEqual({ id: 2n, reply: { ok: true, data: emptyAtBottom } });
+  });
+
+  test('a list that holds itself is refused, not followed without end', () => {
+    const bytes = frame([
+      structPointer(0, 2, 1), 1n, BigInt(layout.ResponseTag.OK), structPointer(0, 3, 7),
+      1n << 12n, 0n, 0n, // hasData
+      0n, 0n, 0n, 0n, 0n, 0n, structPointer(0, 2, 1), // data -> the DataValue below
+      BigInt(layout.DataValueTag.ARRAY), 0n, listPointer(0, ElementSize.COMPOSITE, 3),
+      structPointer(1, 2, 1), // tag: one DataValue element
+      BigInt(layout.DataValueTag.ARRAY), 0n, listPointer(-4, ElementSize.COMPOSITE, 3), // its list is this list again
+    ]);
+    expect(() => decodeResponse(bytes)).toThrow(WireDecodeError);
+  });
+
+  test('a kind this client does not know (a newer server\'s) is a WireDecodeError naming the tag', () => {
+    const bytes = frame([
+      structPointer(0, 2, 1), 1n, BigInt(layout.ResponseTag.OK), structPointer(0, 3, 7),
+      1n << 12n, 0n, 0n, 0n, 0n, 0n, 0n, 0n, 0n, structPointer(0, 2, 1),
+      42n, 0n, 0n,
+    ]);
+    expect(() => decodeResponse(bytes)).toThrow(/unknown reply data kind \(union tag 42\)/);
+  });
+
+  test('every kind, and call requests, survive both codecs (a fixed sample besides the fuzzing above)', () => {
+    const data: DataValue = {
+      t: 'array',
+      v: [
+        { t: 'nil' }, { t: 'nilArray' }, { t: 'int', v: -(1n << 63n) }, { t: 'bytes', v: new Uint8Array(0) }, { t: 'bytes', v: utf8('v') },
+        { t: 'double', v: Infinity }, { t: 'double', v: Number.NaN }, { t: 'status', v: 'OK' },
+        { t: 'map', v: [{ t: 'bytes', v: utf8('f') }, { t: 'double', v: 1.5 }] }, { t: 'set', v: [] },
+      ],
+    };
+    const reply: Reply = { ok: true, data, version: 4 };
+    expect(hex(encodeResponse(5n, reply))).toBe(hex(referenceResponse.encodeResponse(5n, reply)));
+    expect(decodeResponse(referenceResponse.encodeResponse(5n, reply))).toStrictEqual({ id: 5n, reply });
+    const request: Request = { op: 'call', name: 'hset', args: [utf8('h'), utf8('f'), new Uint8Array(0)] };
+    expect(hex(encodeRequest(6n, request))).toBe(hex(reference.encodeRequest(6n, request)));
+    expect(decodeRequest(reference.encodeRequest(6n, request), DEFAULT_LIMITS)).toStrictEqual({ ok: true, id: 6n, request });
+  });
+});
+
 describe('replies: hostile frames', () => {
   test('a list of 2^29-1 empty items is refused at once, not allocated', () => {
     const bytes = frame([
@@ -356,6 +441,9 @@ describe('replies: hostile frames', () => {
         theirs = result;
       } catch {
         return; // we read by the schema-evolution rules what capnp-ts fails on
+      }
+      if (ours.reply.ok && JSON.stringify(ours.reply, bigintAsText).includes('\uFFFD')) {
+        return; // invalid UTF-8 in a status line or a transaction's error message: as below, the decoders' replacements differ
       }
       if (!ours.reply.ok && ours.reply.message.includes('\uFFFD')) {
         // Invalid UTF-8 in a Text field: we put U+FFFD where capnp-ts's own

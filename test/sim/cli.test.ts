@@ -80,12 +80,12 @@ describe('sim CLI', () => {
     expect(tty.errText).toMatch(/\r\[#+\.*\] 1\/2 seeds, 0 failed\r\[#+\] 2\/2 seeds, 0 failed\n$/);
   });
 
-  it('reports the first failing seed of a sweep with its replay command, and exits with its code', () => {
+  it('reports the first failing seed of a sweep with its replay command, and exits with its code', async () => {
     const io = capture();
     injected.factory = (s, rq, rp, l, r) => new LosingWorker(s, rq, rp, l, r);
     let code: number;
     try {
-      code = main(['--seeds', '1..4', '--ops', '300', '--faults', 'crash'], io);
+      code = await main(['--seeds', '1..4', '--ops', '300', '--faults', 'crash'], io);
     } finally {
       injected.factory = null;
     }
@@ -99,7 +99,7 @@ describe('sim CLI', () => {
     for (const argv of [
       [], ['--seed'], ['--seed', 'x'], ['--seed', '-1'], ['--seeds', '5..2'], ['--seeds', '1-3'],
       ['--seed', '1', '--seeds', '1..2'], ['--seed', '1', '--faults', 'meteor'], ['--seed', '1', '--nodes', '0'],
-      ['--seed', '1', '--ops', '1e3'], ['--seed', '1', '--bogus'],
+      ['--seed', '1', '--ops', '1e3'], ['--seed', '1', '--bogus'], ['--seeds', '1..2', '--jobs', '0'], ['--seeds', '1..2', '--jobs', '65'],
     ]) {
       const io = capture();
       expect(main(argv, io), argv.join(' ')).toBe(2);

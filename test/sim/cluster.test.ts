@@ -62,6 +62,15 @@ describe('simulated replicated cluster', () => {
     }
   });
 
+  it('many client hosts: a process thinking longer than the watchdog window is no stall', () => {
+    // 32 hosts of 7 processes get about 9 operations each, paced through the fault window with a mean think of
+    // 267 ms (up to ten times that): one process thought past the watchdog's window after every other one was
+    // done, and the run used to end as a liveness failure ("no operation completed") with a healthy cluster.
+    const run = runSeed({ seed: 4, nodes: 3, groups: 4, clients: 32, faults: ALL, ops: 2000 });
+    expect(run.failures, explain(run)).toEqual([]);
+    expect(run.finalCounts.ok).toBeGreaterThan(0);
+  });
+
   it('5 nodes with 3 replicas per group', () => {
     for (let seed = 1; seed <= 4; seed++) {
       const run = runSeed({ seed, nodes: 5, groups: 5, replicas: 3, faults: ALL, ops: OPS });

@@ -12,7 +12,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Entry, Snapshot } from '../../core/raft/raft-types.js';
 import type { FileSystem, StorageFile } from '../../core/storage/file-system.js';
 import { LogStorage, type SyncMode } from '../../core/storage/log-storage.js';
-import { STATE_SLOT_BYTES } from '../../core/storage/storage-limits.js';
+import { STATE_SLOT_BYTES, STORAGE_FORMAT_VERSION } from '../../core/storage/storage-limits.js';
 import { StorageError } from '../../core/storage/storage-errors.js';
 import { LOCK_FILE } from '../../runtime-node/storage/dir-lock.js';
 import { FileRaftStorage } from '../../runtime-node/storage/file-raft-storage.js';
@@ -95,14 +95,14 @@ describe('file-backed storage on real files', () => {
     expect(existsSync(join(dir, LOCK_FILE))).toBe(false);
   });
 
-  it('refuses a directory of an unknown format version', () => {
+  it.each([STORAGE_FORMAT_VERSION - 1, STORAGE_FORMAT_VERSION + 1])('refuses a directory of another format version (%i)', (version) => {
     FileRaftStorage.open({ dir, identity: IDENTITY }).close();
     const state = readFileSync(join(dir, 'state'));
-    for (const slot of [0, STATE_SLOT_BYTES]) state.writeUInt16LE(2, slot + 4);
+    for (const slot of [0, STATE_SLOT_BYTES]) state.writeUInt16LE(version, slot + 4);
     writeFileSync(join(dir, 'state'), state);
     const error = catchStorageError(() => FileRaftStorage.open({ dir, identity: IDENTITY }));
     expect(error.kind).toBe('format');
-    expect(error.message).toContain('format version 2');
+    expect(error.message).toContain(`format version ${version}; this build reads only version ${STORAGE_FORMAT_VERSION}`);
   });
 
   it('replaces the snapshot and removes the segments it covers', () => {
@@ -164,7 +164,7 @@ describe('the fsync calls, per sync mode', () => {
     return { storage, spy };
   }
 
-  it("'always': each sync is one write and one fsync of the log, and one of each of the state file; the directory when a file was created or renamed", () => {
+  it("'always': each sync is one write and one fsync, of the log; the state file too at a rollover, with the directory", () => {
     const { storage, spy } = openSpied({ kind: 'always' }, undefined, 300);
     expect(spy.counts.syncDir).toBe(1); // the state file renamed into place
     const before = { ...spy.counts };
@@ -173,16 +173,30 @@ describe('the fsync calls, per sync mode', () => {
     storage.saveHardState({ term: 1, vote: 1, commit: 2 });
     expect(spy.counts.write - before.write).toBe(0); // records wait in memory for the sync
     storage.sync();
-    expect(spy.counts.fsync - before.fsync).toBe(2);
-    expect(spy.counts.write - before.write).toBe(2); // all records and the COMMIT in one write, then the state slot
+    expect(spy.counts.fsync - before.fsync).toBe(1);
+    expect(spy.counts.write - before.write).toBe(1); // BEGIN, all records and the COMMIT in one write; no state slot
     expect(spy.counts.syncDir).toBe(before.syncDir);
     storage.sync(); // nothing new: nothing to do
+    expect(spy.counts.fsync - before.fsync).toBe(1);
+    storage.saveHardState({ term: 2, vote: 1, commit: 2 }); // a new term alone: still one write and one fsync
+    storage.sync();
     expect(spy.counts.fsync - before.fsync).toBe(2);
-    // Fill the segment so the next append rolls over to a new file: the directory is synced too.
-    storage.appendEntries(entries(7, 10, 1, 40));
-    storage.appendEntries(entries(17, 1, 1));
+    expect(spy.counts.write - before.write).toBe(2);
+    // Fill the segment so the next append rolls over to a new file: the directory is synced, both segments, and the
+    // state slot (which then names a sync point in the new segment).
+    const segmentsBefore = storage.segmentSeqs().length;
+    storage.appendEntries(entries(7, 10, 2, 40));
+    storage.appendEntries(entries(17, 1, 2));
+    const created = storage.segmentSeqs().length - segmentsBefore;
+    expect(created).toBeGreaterThan(0);
+    const atRollover = { ...spy.counts };
     storage.sync();
     expect(spy.counts.syncDir).toBe(before.syncDir + 1);
+    expect(spy.counts.fsync - atRollover.fsync).toBe(1 + created + 1); // the old segment, each new one, the state file
+    storage.appendEntries(entries(18, 1, 2));
+    const afterRollover = { ...spy.counts };
+    storage.sync();
+    expect(spy.counts.fsync - afterRollover.fsync).toBe(1);
     // A snapshot: temp file fsynced, renamed, directory fsynced before any sync point names it.
     const atSnapshot = { ...spy.counts };
     storage.saveSnapshot(snapshotAt(10, 1));

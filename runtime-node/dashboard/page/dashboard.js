@@ -2,7 +2,9 @@
 // node's WebSocket (same origin), authenticates with the password the user
 // typed when the node asks for one (close code 4401), subscribes to the
 // status feed ({"op":"status"}: pushed every second) and renders it; the key
-// browser pages through `scan` and asks `ttl` of each key shown.
+// browser pages through `scan` and asks `ttl` of each key shown; the watch
+// section opens a watch ({"op":"watch"}, docs/watch.md) on the same socket
+// and lists its changes, resuming with the last token after a reconnect.
 /* global document, location, WebSocket, setTimeout, TextDecoder, atob */
 
 /** Keys per page of the browser: one screen. */
@@ -14,9 +16,17 @@ const RECONNECT_DELAYS_MS = [250, 1000, 2000, 5000];
 /** WebSocket close code of UNAUTHORIZED (docs/protocol.md). */
 const CLOSE_UNAUTHORIZED = 4401;
 const STATUS_ID = 'status';
+/** Changes listed in the watch table; older ones drop off the bottom. */
+const WATCH_ROWS_MAX = 200;
 
 const $ = (id) => document.getElementById(id);
 const state = { socket: null, password: null, nextId: 1, pending: new Map(), reconnects: 0, cursor: '', prefix: '' };
+/**
+ * The watch: prefix null when none; `resume` is the last token seen, for the
+ * watch to go on after a reconnect. Each watch gets its own id, so frames of
+ * one just stopped (its unwatch's answer) are told apart.
+ */
+const watch = { prefix: null, resume: null, id: null, count: 0 };
 
 function setConnection(kind, text) {
   document.body.dataset.state = kind;
@@ -30,6 +40,7 @@ function connect() {
   socket.onopen = () => {
     if (state.password !== null) socket.send(JSON.stringify({ id: 'auth', op: 'auth', password: state.password }));
     socket.send(JSON.stringify({ id: STATUS_ID, op: 'status' }));
+    if (watch.prefix !== null) sendWatch();
   };
   socket.onmessage = (event) => onFrame(JSON.parse(event.data));
   socket.onclose = (event) => {
@@ -55,6 +66,7 @@ function onFrame(frame) {
     setConnection('live', 'live');
     return renderStatus(frame.status);
   }
+  if (watch.id !== null && frame.id === watch.id) return onWatchFrame(frame);
   const waiting = state.pending.get(frame.id);
   if (!waiting) return;
   state.pending.delete(frame.id);
@@ -196,6 +208,69 @@ async function browse(fromCursor) {
   }
 }
 
+function sendWatch() {
+  const frame = { id: watch.id, op: 'watch', prefix: watch.prefix };
+  if (watch.resume !== null) frame.after = watch.resume;
+  if (state.socket && state.socket.readyState === WebSocket.OPEN) state.socket.send(JSON.stringify(frame));
+}
+
+function onWatchFrame(frame) {
+  const note = $('watch-note');
+  if (frame.change) {
+    const c = frame.change;
+    watch.resume = c.resume;
+    const row = document.createElement('tr');
+    row.dataset.key = c.key ?? `(binary) ${c.keyBase64}`;
+    row.dataset.kind = c.kind;
+    cell(row, new Date().toLocaleTimeString());
+    cell(row, c.kind);
+    cell(row, row.dataset.key);
+    cell(row, c.kind === 'set' ? preview(c) : '', 'value');
+    cell(row, String(c.version), 'num');
+    const body = $('changes').tBodies[0];
+    body.insertBefore(row, body.firstChild);
+    while (body.rows.length > WATCH_ROWS_MAX) body.deleteRow(body.rows.length - 1);
+    return;
+  }
+  if (frame.ok) {
+    watch.resume = frame.resume;
+    document.body.dataset.watch = 'live';
+    note.textContent = `watching “${watch.prefix}”: live`;
+    return;
+  }
+  if (frame.error.code === 'COMPACTED') {
+    // The node no longer holds what we missed: say so, and go on from now.
+    note.textContent = `changes were missed (${frame.error.message}); watching from now`;
+    watch.resume = null;
+    return sendWatch();
+  }
+  stopWatch();
+  note.textContent = `watch failed: ${frame.error.message}`;
+}
+
+function stopWatch() {
+  if (watch.prefix !== null && state.socket && state.socket.readyState === WebSocket.OPEN) {
+    state.socket.send(JSON.stringify({ id: watch.id, op: 'unwatch' }));
+  }
+  watch.prefix = null;
+  watch.id = null;
+  watch.resume = null;
+  document.body.dataset.watch = 'stopped';
+  $('watch-stop').disabled = true;
+  $('watch-note').textContent = 'stopped';
+}
+
+$('watch-form').addEventListener('submit', (event) => {
+  event.preventDefault();
+  stopWatch();
+  watch.prefix = $('watch-prefix').value;
+  watch.id = `watch-${++watch.count}`;
+  $('changes').tBodies[0].replaceChildren();
+  $('watch-stop').disabled = false;
+  $('watch-note').textContent = `watching “${watch.prefix}”: starting…`;
+  sendWatch();
+});
+$('watch-stop').addEventListener('click', () => stopWatch());
 $('browse-form').addEventListener('submit', (event) => {
   event.preventDefault();
   state.prefix = $('prefix').value;

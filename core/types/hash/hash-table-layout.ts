@@ -1,0 +1,119 @@
+// The large hash's memory layout (hash-table.ts) as plain arrays, and the
+// reading of one entry from it: what the table, its image
+// (hash-table-image.ts) and its checks share.
+//
+// Entries live in byte pages: [field length varint][value length varint]
+// [field][value], appended at the end of the newest ordinary page (a
+// HASH_PAGE_BYTES page); an entry too long for one gets a page of its own,
+// exactly its size. An address is page << 16 | offset (32 bits); address 0
+// (page 0, byte 0) is never used, so 0 means an empty slot.
+//
+// The index is open addressing with linear probing over `addrs` (u32, 0 =
+// empty) and `tags` (the field hash's top byte, so a probe compares field
+// bytes only when it matches): 5 bytes a slot.
+
+/** Bytes of an ordinary page: small enough that its unused end is a small share of a hash, large enough that a million fields need a few hundred pages. */
+export const HASH_PAGE_BYTES = 64 * 1024;
+export const HASH_PAGE_SHIFT = 16;
+/** Pages a table may have: the page number is an address's top 16 bits (4 GiB of ordinary pages, beyond any shard's memory). */
+export const HASH_PAGES_MAX = 0x1_0000;
+
+export interface HashTableLayout {
+  /** Ordinary pages (HASH_PAGE_BYTES), pages of one long entry (its size), or freed ones (length 0). */
+  pages: Uint8Array[];
+  /** The ordinary page new entries go to, and the next free byte in it. */
+  bumpPage: number;
+  bumpOffset: number;
+  addrs: Uint32Array;
+  tags: Uint8Array;
+  /** Slots in use. */
+  count: number;
+  /** Bytes of entries in ordinary pages no slot points at any more (overwritten, deleted, page ends), plus HASH_PAGE_BYTES per freed long page. */
+  garbageBytes: number;
+  /** Bytes of the entries slots point at. */
+  liveBytes: number;
+}
+
+/** Bytes of a varint (LEB128) holding `n`. */
+export function varintBytes(n: number): number {
+  let bytes = 1;
+  while (n >= 0x80) {
+    n = Math.floor(n / 0x80);
+    bytes++;
+  }
+  return bytes;
+}
+
+export function putVarint(out: Uint8Array, at: number, n: number): number {
+  while (n >= 0x80) {
+    out[at++] = (n & 0x7f) | 0x80;
+    n = Math.floor(n / 0x80);
+  }
+  out[at++] = n;
+  return at;
+}
+
+/** Bytes of an entry with these lengths. */
+export function entryBytes(fieldLength: number, valueLength: number): number {
+  return varintBytes(fieldLength) + varintBytes(valueLength) + fieldLength + valueLength;
+}
+
+/**
+ * Where one entry's parts are: filled in by `locate` (one reusable object,
+ * so reading an entry allocates nothing). Valid until the table changes.
+ */
+export class EntryView {
+  bytes: Uint8Array = new Uint8Array(0);
+  fieldAt = 0;
+  fieldLength = 0;
+  valueAt = 0;
+  valueLength = 0;
+
+  /** Point at the entry at `addr`; false when it does not fit its page (a damaged image). */
+  locate(pages: readonly Uint8Array[], addr: number): boolean {
+    const bytes = pages[addr >>> HASH_PAGE_SHIFT];
+    if (bytes === undefined) return false;
+    let at = addr & (HASH_PAGE_BYTES - 1);
+    let fieldLength = 0;
+    let valueLength = 0;
+    for (let shift = 1; ; shift *= 0x80) {
+      if (at >= bytes.length || shift > 2 ** 28) return false;
+      const b = bytes[at++]!;
+      fieldLength += (b & 0x7f) * shift;
+      if (b < 0x80) break;
+    }
+    for (let shift = 1; ; shift *= 0x80) {
+      if (at >= bytes.length || shift > 2 ** 28) return false;
+      const b = bytes[at++]!;
+      valueLength += (b & 0x7f) * shift;
+      if (b < 0x80) break;
+    }
+    if (at + fieldLength + valueLength > bytes.length) return false;
+    this.bytes = bytes;
+    this.fieldAt = at;
+    this.fieldLength = fieldLength;
+    this.valueAt = at + fieldLength;
+    this.valueLength = valueLength;
+    return true;
+  }
+
+  get entryBytes(): number {
+    return entryBytes(this.fieldLength, this.valueLength);
+  }
+
+  field(): Uint8Array {
+    return this.bytes.subarray(this.fieldAt, this.fieldAt + this.fieldLength);
+  }
+
+  value(): Uint8Array {
+    return this.bytes.subarray(this.valueAt, this.valueAt + this.valueLength);
+  }
+
+  fieldEquals(field: Uint8Array): boolean {
+    if (field.length !== this.fieldLength) return false;
+    const bytes = this.bytes;
+    const at = this.fieldAt;
+    for (let i = 0; i < field.length; i++) if (bytes[at + i] !== field[i]) return false;
+    return true;
+  }
+}
