@@ -126,20 +126,20 @@ const SCRIPT: (string | number)[][] = [
   ['zadd', tag('one'), 4, 'only'], ['zrandmember', tag('one')], ['zrandmember', tag('one'), -3, 'WITHSCORES'], ['zrandmember', tag('one'), 5],
   ['zscan', tag('one'), 0], ['zscan', tag('one'), 0, 'MATCH', 'x*'], ['zscan', tag('one'), 0, 'COUNT', 0], ['zscan', tag('one'), 'x'],
   ['zscan', tag('none'), 0], ['zscan', tag('one'), 0, 'FOO', 1],
-  ['type', tag('a')], ['type', tag('none')],
+  ['type', tag('a')], ['type', tag('none')], ['object', 'encoding', tag('a')],
 ];
 
 /** The same over a large set (past 128 members, and a member past 64 bytes): a skiplist in Redis, the large form here. */
 const LARGE_SCRIPT: (string | number)[][] = [
   ['zadd', tag('big'), ...Array.from({ length: 300 }, (_, i) => [i % 50, `m${i}`]).flat()],
-  ['zcard', tag('big')], ['zrange', tag('big'), 100, 105, 'WITHSCORES'], ['zrank', tag('big'), 'm77'], ['zrevrank', tag('big'), 'm77'],
+  ['object', 'encoding', tag('big')], ['zcard', tag('big')], ['zrange', tag('big'), 100, 105, 'WITHSCORES'], ['zrank', tag('big'), 'm77'], ['zrevrank', tag('big'), 'm77'],
   ['zcount', tag('big'), 10, '(20'], ['zrangebyscore', tag('big'), '(48', '+inf', 'WITHSCORES', 'LIMIT', 3, 4],
   ['zrange', tag('big'), 10, 5, 'BYSCORE', 'REV', 'LIMIT', 2, 3],
   ['zadd', tag('big'), 'XX', 'CH', 1000, 'm0', 1, 'new'], ['zincrby', tag('big'), -2000, 'm1'], ['zrange', tag('big'), 0, 2, 'WITHSCORES'],
   ['zrem', tag('big'), 'm2', 'm3', 'm4'], ['zpopmax', tag('big'), 3], ['zpopmin', tag('big')],
   ['zremrangebyscore', tag('big'), 10, 19], ['zremrangebyrank', tag('big'), -10, -1], ['zcard', tag('big')],
   ['zrangestore', tag('big2'), tag('big'), 0, 200], ['zcard', tag('big2')], ['zrange', tag('big2'), -3, -1, 'WITHSCORES'],
-  ['zadd', tag('long'), 1, 'L'.repeat(65), 2, 'short'], ['zrange', tag('long'), 0, -1, 'WITHSCORES'], ['zrank', tag('long'), 'short'],
+  ['zadd', tag('long'), 1, 'L'.repeat(65), 2, 'short'], ['object', 'encoding', tag('long')], ['zrange', tag('long'), 0, -1, 'WITHSCORES'], ['zrank', tag('long'), 'short'],
   ['zunionstore', tag('ub'), 2, tag('big'), tag('long'), 'WEIGHTS', 1, 10], ['zrange', tag('ub'), -2, -1, 'WITHSCORES'],
   ['zinter', 2, tag('big'), tag('big2'), 'AGGREGATE', 'MAX', 'WITHSCORES'], ['zintercard', 2, tag('big'), tag('big2'), 'LIMIT', 7],
   ['zmpop', 2, tag('big'), tag('long'), 'MAX', 'COUNT', 2], ['zremrangebyrank', tag('big'), 0, -1], ['exists', tag('big')],
