@@ -144,6 +144,9 @@ export const COMMAND_TABLE: Readonly<Record<string, CommandInfo>> = {
   // ---- Sets (core/types/set/) ----
 
   // ---- Sorted sets (core/types/zset/) ----
+  bzpopmin: { arity: -3, flags: ['write', 'blocking', 'fast'], keys: [1, -2, 1], keyFlags: ['RW', 'ACCESS', 'DELETE'], categories: ['@write', '@sortedset', '@fast', '@blocking'], group: 'sorted-set', since: '5.0.0', summary: "Remove and return the member with the lowest score from one or more sorted sets, or block until one is available" },
+  bzpopmax: { arity: -3, flags: ['write', 'blocking', 'fast'], keys: [1, -2, 1], keyFlags: ['RW', 'ACCESS', 'DELETE'], categories: ['@write', '@sortedset', '@fast', '@blocking'], group: 'sorted-set', since: '5.0.0', summary: "Remove and return the member with the highest score from one or more sorted sets, or block until one is available" },
+  bzmpop: { arity: -5, flags: ['write', 'blocking', 'movablekeys'], keys: [0, 0, 0], keynum: true, keyFlags: ['RW', 'ACCESS', 'DELETE'], categories: ['@write', '@sortedset', '@slow', '@blocking'], group: 'sorted-set', since: '7.0.0', summary: "Remove and return members with scores in a sorted set or block until one is available" },
   zadd: { arity: -4, flags: ['write', 'denyoom', 'fast'], keys: [1, 1, 1], keyFlags: ['RW', 'UPDATE'], categories: ['@write', '@sortedset', '@fast'], group: 'sorted-set', since: '1.2.0', summary: "Add one or more members to a sorted set, or update its score if it already exists" },
   zincrby: { arity: 4, flags: ['write', 'denyoom', 'fast'], keys: [1, 1, 1], keyFlags: ['RW', 'ACCESS', 'UPDATE'], categories: ['@write', '@sortedset', '@fast'], group: 'sorted-set', since: '1.2.0', summary: "Increment the score of a member in a sorted set" },
   zrem: { arity: -3, flags: ['write', 'fast'], keys: [1, 1, 1], keyFlags: ['RW', 'DELETE'], categories: ['@write', '@sortedset', '@fast'], group: 'sorted-set', since: '1.2.0', summary: "Remove one or more members from a sorted set" },

@@ -1,12 +1,15 @@
 // Taking members off a sorted set's ends (ZPOPMIN, ZPOPMAX, ZMPOP), picking
 // at random (ZRANDMEMBER: a read, drawing from keys.random) and iterating
-// (ZSCAN). BZPOPMIN, BZPOPMAX and BZMPOP wait for the blocking machinery.
+// (ZSCAN). BZPOPMIN, BZPOPMAX and BZMPOP run here as their non-blocking
+// forms (nilArray when every set is empty); the RESP door parks them
+// (core/resp/blocking-calls.ts), as it does BLPOP.
 
 import { utf8 } from '../../bytes.js';
 import { arrayValue, bytesValue, dataValueBytes, NIL, NIL_ARRAY, type DataValue } from '../../protocol/data-value.js';
 import type { Bytes, Reply } from '../../protocol/ops.js';
 import { Glob, GLOB_PATTERN_BYTES_MAX } from '../../resp/glob.js';
-import { FIRST_KEY, type DataCommand } from '../data-command.js';
+import { FIRST_KEY, keysAt, type DataCommand } from '../data-command.js';
+import { blockingTimeoutMs } from '../list/list-args.js';
 import type { KeyAccess } from '../key-access.js';
 import { badRequest, isWord, NOT_INTEGER, parseInteger, SYNTAX } from './zset-args.js';
 import { isErr, readZSet, writeZSet } from './zset-keys.js';
@@ -101,6 +104,33 @@ function zmpop(keys: KeyAccess, args: readonly Bytes[]): Reply {
     return writeReply(keys, w, data);
   }
   return { ok: true, data: NIL_ARRAY };
+}
+
+/** BZPOPMIN / BZPOPMAX key [key ...] timeout without blocking: [key, member, score] from the first non-empty set, else nilArray. */
+function bzpop(max: boolean) {
+  return (keys: KeyAccess, args: readonly Bytes[]): Reply => {
+    const timeout = blockingTimeoutMs(args[args.length - 1]!);
+    if (typeof timeout !== 'number') return timeout;
+    for (let i = 0; i < args.length - 1; i++) {
+      const key = args[i]!;
+      const z = readZSet(keys, key);
+      if (isErr(z)) return z;
+      if (z === null) continue;
+      const popped = popEnd(z, 1, max);
+      const data = arrayValue([bytesValue(key), bytesValue(popped.members[0]!), { t: 'double', v: popped.scores[0]! }]);
+      const w = writeZSet(keys, key, (set) => set.remove(popped.members[0]!));
+      if (isErr(w)) return w;
+      return writeReply(keys, w, data);
+    }
+    return { ok: true, data: NIL_ARRAY };
+  };
+}
+
+/** BZMPOP timeout numkeys key ... MIN|MAX [COUNT n] without blocking: ZMPOP after the timeout. */
+function bzmpop(keys: KeyAccess, args: readonly Bytes[]): Reply {
+  const timeout = blockingTimeoutMs(args[0]!);
+  if (typeof timeout !== 'number') return timeout;
+  return zmpop(keys, args.slice(1));
 }
 
 /** The member at `rank`. */
@@ -205,6 +235,9 @@ export const ZSET_POP_COMMANDS: readonly DataCommand[] = [
   { name: 'zpopmin', arity: -2, write: true, keys: FIRST_KEY, run: zpop(false) },
   { name: 'zpopmax', arity: -2, write: true, keys: FIRST_KEY, run: zpop(true) },
   { name: 'zmpop', arity: -4, write: true, keys: zmpopKeys, run: zmpop },
+  { name: 'bzpopmin', arity: -3, write: true, keys: keysAt(0, -2, 1), run: bzpop(false) },
+  { name: 'bzpopmax', arity: -3, write: true, keys: keysAt(0, -2, 1), run: bzpop(true) },
+  { name: 'bzmpop', arity: -5, write: true, keys: (args) => zmpopKeys(args.slice(1)), run: bzmpop },
   { name: 'zrandmember', arity: -2, write: false, keys: FIRST_KEY, run: zrandmember },
   { name: 'zscan', arity: -3, write: false, keys: FIRST_KEY, run: zscan },
 ];
