@@ -32,6 +32,7 @@
 
 import { assert } from '../assert.js';
 import type { Random } from '../random.js';
+import { deleteShiftingBack } from './linear-probing.js';
 import { scanCursorNext } from './scan-cursor.js';
 
 /** What the index needs from the records it points at. */
@@ -244,26 +245,13 @@ export class HashIndex {
     t.count++;
   }
 
-  /**
-   * Empty slot `i` and shift back the entries after it that may move (Knuth's
-   * algorithm R): an entry at j with home h fills the hole unless h lies
-   * cyclically in (hole, j], which would put it before its home.
-   */
+  /** Empty slot `i` and shift back the entries after it that may move (linear-probing.ts). */
   private deleteAt(t: SlotTable, i: number): void {
-    const { addrs, tags, mask } = t;
-    let hole = i;
-    for (let j = (i + 1) & mask; addrs[j] !== 0; j = (j + 1) & mask) {
-      const home = this.records.hashOf(addrs[j]!) & mask;
-      if (((j - home) & mask) >= ((j - hole) & mask)) {
-        addrs[hole] = addrs[j]!;
-        tags[hole] = tags[j]!;
-        hole = j;
-      }
-    }
-    addrs[hole] = 0;
-    tags[hole] = 0;
+    deleteShiftingBack(t.addrs, t.tags, t.mask, i, this.homeOf);
     t.count--;
   }
+
+  private readonly homeOf = (addr: number): number => this.records.hashOf(addr);
 
   private shrinkIfSparse(): void {
     const t = this.current;

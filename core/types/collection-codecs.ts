@@ -5,6 +5,7 @@
 
 import type { Collection } from '../store/collection.js';
 import { ValueType } from '../store/value-type.js';
+import { SET_CODEC } from './set/set-codec.js';
 
 export interface CollectionCodec {
   /**
@@ -24,6 +25,7 @@ const CODECS: Partial<Record<ValueType, CollectionCodec>> = {
   // hash (core/types/hash/)
   // list (core/types/list/)
   // set (core/types/set/)
+  [ValueType.SET]: SET_CODEC,
   // zset (core/types/zset/)
 };
 

@@ -7,6 +7,7 @@ import { DUMP_COMMANDS } from './keyspace/dump-commands.js';
 import { EXPIRE_COMMANDS } from './keyspace/expire-commands.js';
 import { objectCommand } from './keyspace/object-command.js';
 import { KEY_TYPE_COMMANDS } from './key-type-commands.js';
+import { SET_COMMANDS } from './set/set-commands.js';
 import { BIT_COMMANDS } from './string/bit-commands.js';
 import { lcsCommand } from './string/lcs-command.js';
 
@@ -15,6 +16,7 @@ const ALL: readonly DataCommand[] = [
   // hashes (core/types/hash/)
   // lists (core/types/list/)
   // sets (core/types/set/)
+  ...SET_COMMANDS,
   // sorted sets (core/types/zset/)
   // more string and keyspace commands (core/types/string/, core/types/keyspace/)
   ...EXPIRE_COMMANDS,
