@@ -208,39 +208,50 @@ export class LargeSet implements Collection, MutableSetMembers {
 
   // ---- internals ------------------------------------------------------------
 
-  private lengthAt(offset: number): { length: number; start: number } {
+  /** Where the last decoded member's bytes start (set by lengthAt; saves an object per call on the hot path). */
+  private decodedStart = 0;
+
+  /** The length of the member at `offset`; its bytes start at `decodedStart`. */
+  private lengthAt(offset: number): number {
     const slab = this.slab;
-    let length = 0;
-    let shift = 1;
-    let at = offset;
+    let b = slab[offset]!;
+    if (b < 0x80) {
+      this.decodedStart = offset + 1;
+      return b;
+    }
+    let length = b & 0x7f;
+    let shift = 0x80;
+    let at = offset + 1;
     for (;;) {
-      const b = slab[at++]!;
+      b = slab[at++]!;
       length += (b & 0x7f) * shift;
       if (b < 0x80) break;
       shift *= 0x80;
     }
-    return { length, start: at };
+    this.decodedStart = at;
+    return length;
   }
 
   private memberAt(offset: number): Uint8Array {
-    const { length, start } = this.lengthAt(offset);
-    return this.slab.subarray(start, start + length);
+    const length = this.lengthAt(offset);
+    return this.slab.subarray(this.decodedStart, this.decodedStart + length);
   }
 
   private entryEnd(offset: number): number {
-    const { length, start } = this.lengthAt(offset);
-    return start + length;
+    const length = this.lengthAt(offset);
+    return this.decodedStart + length;
   }
 
   private hashAt(offset: number): number {
-    const { length, start } = this.lengthAt(offset);
-    return hashOfBytes(this.slab, start, length);
+    const length = this.lengthAt(offset);
+    return hashOfBytes(this.slab, this.decodedStart, length);
   }
 
   private entryEquals(offset: number, member: Uint8Array): boolean {
-    const { length, start } = this.lengthAt(offset);
+    const length = this.lengthAt(offset);
     if (length !== member.length) return false;
     const slab = this.slab;
+    const start = this.decodedStart;
     for (let i = 0; i < length; i++) if (slab[start + i] !== member[i]) return false;
     return true;
   }
