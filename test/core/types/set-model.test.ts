@@ -83,12 +83,13 @@ const member = fc.oneof(
 const members = fc.array(member, { minLength: 1, maxLength: 5 });
 const keys = fc.array(key, { minLength: 1, maxLength: 3 });
 /** Many members at once, to cross the thresholds. */
-const bulk = fc.tuple(key, fc.integer({ min: 0, max: 300 }), fc.integer({ min: 60, max: 560 }), fc.boolean())
+const bulk = fc.tuple(key, fc.integer({ min: 0, max: 300 }), fc.constantFrom(100, 150, 300, 520, 600), fc.boolean())
   .map(([k, from, n, ints]): Cmd => ({ name: 'sadd', args: [k, ...Array.from({ length: n }, (_, i) => (ints ? String(from + i) : `m${from + i}`))] }));
 
 const command: fc.Arbitrary<Cmd> = fc.oneof(
   { weight: 6, arbitrary: fc.tuple(key, members).map(([k, ms]) => ({ name: 'sadd', args: [k, ...ms] })) },
   { weight: 1, arbitrary: bulk },
+  { weight: 3, arbitrary: fc.tuple(key, fc.array(fc.integer({ min: -5, max: 40 }).map(String), { minLength: 1, maxLength: 5 })).map(([k, ms]) => ({ name: 'sadd', args: [k, ...ms] })) },
   { weight: 4, arbitrary: fc.tuple(key, members).map(([k, ms]) => ({ name: 'srem', args: [k, ...ms] })) },
   { weight: 1, arbitrary: key.map((k) => ({ name: 'scard', args: [k] })) },
   { weight: 1, arbitrary: fc.tuple(key, member).map(([k, m]) => ({ name: 'sismember', args: [k, m] })) },
