@@ -107,6 +107,17 @@ describe('sets over ioredis (RESP3)', () => {
     expect(await errorOf(redis.sscan('io:big', 'x'))).toBe('ERR invalid cursor');
   });
 
+  it('COPY and RENAME move a large set whole', async () => {
+    await redis.sadd('{io}big', ...range(300, (i) => `m${i}`));
+    expect(await redis.copy('{io}big', '{io}copy')).toBe(1);
+    expect(await redis.rename('{io}big', '{io}moved')).toBe('OK');
+    expect(await redis.exists('{io}big')).toBe(0);
+    await redis.srem('{io}copy', 'm0');
+    expect(await redis.scard('{io}moved')).toBe(300);
+    expect(await redis.scard('{io}copy')).toBe(299);
+    expect(await redis.object('ENCODING', '{io}copy')).toBe('hashtable');
+  });
+
   it('WRONGTYPE both ways', async () => {
     await redis.set('io:str', 'x');
     await redis.sadd('io:set', 'x');

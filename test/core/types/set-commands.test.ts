@@ -261,6 +261,24 @@ describe('set commands', () => {
     expect(s.data('sscan', 'big', '0', 'MATCH')).toBe('ERR:BAD_REQUEST syntax error');
   });
 
+  it('DUMP / RESTORE carry a set in each encoding, the large one as its exact image', () => {
+    const s = new ShardCalls();
+    s.int('sadd', 'i', '1', '2', '3');
+    s.int('sadd', 'l', 'a', 'b');
+    s.int('sadd', 'h', ...range(300, (i) => `m${i}`));
+    for (const key of ['i', 'l', 'h']) {
+      const payload = s.data('dump', key);
+      if (typeof payload === 'string' || payload.t !== 'bytes') throw new Error(String(payload));
+      expect(s.data('restore', `${key}2`, '0', payload.v)).toEqual({ t: 'status', v: 'OK' });
+      expect(sorted(s.data('smembers', `${key}2`))).toEqual(sorted(s.data('smembers', key)));
+      expect(encoding(s, `${key}2`)).toBe(encoding(s, key));
+    }
+    // The restored copy is independent: changing it leaves the original.
+    s.int('srem', 'h2', 'm1');
+    expect(s.int('sismember', 'h', 'm1')).toBe(1);
+    expect(s.int('scard', 'h2')).toBe(299);
+  });
+
   it('SADD keeps the key expiry; a write that changes nothing keeps the version', () => {
     const s = new ShardCalls();
     s.int('sadd', 'k', 'a');
