@@ -11,7 +11,7 @@ import { ABSENT, type KeyAccess } from '../key-access.js';
 import { wrongKind } from '../wrong-kind.js';
 import { intsetAt, intsetCount, intsetEncode, intsetIndexOf, intsetMemberText, intsetValueOf, intsetValues } from './set-intset.js';
 import { LargeSet } from './large-set.js';
-import { listpackAt, listpackCount, listpackEncode, listpackForEach, listpackIndexOf } from './set-listpack.js';
+import { listpackCount, listpackEncode, listpackForEach, listpackIndexOf } from './set-listpack.js';
 import { SET_COMPACT_ENTRIES_MAX, SET_COMPACT_MEMBER_BYTES_MAX, SET_INTSET_ENTRIES_MAX, SetTag } from './set-encoding.js';
 import type { MutableSetMembers, SetMembers } from './set-members.js';
 
@@ -34,6 +34,9 @@ class IntsetReader implements SetMembers {
 }
 
 class ListpackReader implements SetMembers {
+  /** Each member's view, made on the first random draw: SRANDMEMBER -N draws N times. */
+  private members: Uint8Array[] | null = null;
+
   constructor(private readonly bytes: Uint8Array) {}
   get size(): number {
     return listpackCount(this.bytes);
@@ -47,7 +50,12 @@ class ListpackReader implements SetMembers {
     });
   }
   randomMember(random: Random): Uint8Array {
-    return listpackAt(this.bytes, random.int(0, this.size - 1));
+    if (this.members === null) {
+      const members: Uint8Array[] = [];
+      listpackForEach(this.bytes, (m) => void members.push(m));
+      this.members = members;
+    }
+    return this.members[random.int(0, this.members.length - 1)]!;
   }
 }
 

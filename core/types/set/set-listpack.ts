@@ -35,17 +35,6 @@ export function listpackIndexOf(bytes: Uint8Array, member: Uint8Array): number {
   return found;
 }
 
-export function listpackAt(bytes: Uint8Array, index: number): Uint8Array {
-  let out: Uint8Array | null = null;
-  listpackForEach(bytes, (m, i) => {
-    if (i !== index) return true;
-    out = m;
-    return false;
-  });
-  if (out === null) throw new RangeError(`listpack index ${index} out of range`);
-  return out;
-}
-
 export function listpackEncode(members: readonly Uint8Array[]): Uint8Array {
   let length = HEADER_BYTES;
   for (const m of members) length += 1 + m.length;
