@@ -31,7 +31,7 @@
 // - expiry beyond TTL_MS_MAX ms from the epoch is an invalid expire time.
 
 import { assert } from '../assert.js';
-import { DATA_COMMANDS } from '../types/data-commands.js';
+import { dataCommands } from '../types/data-commands.js';
 import { arityFits } from '../types/call-request.js';
 import { translateDataCommand } from './data-commands.js';
 import { EXPIRY_COMMANDS } from './expiry-commands.js';
@@ -127,7 +127,7 @@ const COMMANDS: ReadonlyMap<string, CommandSpec> = new Map<string, CommandSpec>(
 ]);
 
 /** Every command name translate() knows, lower case. */
-export const COMMAND_NAMES: readonly string[] = [...COMMANDS.keys(), ...DATA_COMMANDS.keys()];
+export const COMMAND_NAMES: readonly string[] = [...COMMANDS.keys(), ...dataCommands().keys()];
 
 /** The lower-case ASCII name, or null if it cannot be a known command. */
 function commandName(bytes: Uint8Array): string | null {

@@ -24,6 +24,11 @@
 // while draining it visits the bucket in the smaller table and its expansions
 // in the larger one, so every key present for the whole scan is returned.
 //
+// An exact image (writeImage / readImage: both tables, the drain position)
+// lets a large collection that indexes its own slab with this class
+// (core/types/set/large-set.ts) snapshot its layout, so a replica restored
+// from it probes, draws and scans as the one that wrote it.
+//
 // Invariants (asserted where cheap):
 // - in every table: the linear-probing invariant above; count = occupied slots;
 // - count (both tables) <= 3/4 of the current table's slots, so probes end;
@@ -61,6 +66,8 @@ export const INDEX_SLOTS_MAX = 2 ** 31;
 export const REHASH_MOVES_PER_WRITE = 8;
 /** Empty slots a rehash step may skip per entry it moves (Redis: 10), so a step stays bounded over sparse tables. */
 export const REHASH_EMPTY_VISITS_PER_MOVE = 10;
+/** An image's own header: current slots, draining slots (0: none), drain position (u32 each). */
+const IMAGE_HEADER_BYTES = 12;
 
 class SlotTable {
   readonly addrs: Uint32Array;
@@ -216,6 +223,81 @@ export class HashIndex {
     let i = random.int(0, t.mask);
     while (t.addrs[i] === 0) i = (i + 1) & t.mask;
     return t.addrs[i]!;
+  }
+
+  /** Point every slot at a new address (the records moved: a slab rewritten), visiting in forEach's order. */
+  remap(to: (addr: number) => number): void {
+    for (const t of this.tables()) {
+      const addrs = t.addrs;
+      for (let i = 0; i < addrs.length; i++) if (addrs[i] !== 0) addrs[i] = to(addrs[i]!);
+    }
+  }
+
+  // ---- the exact image (a large collection's snapshot: core/types/set/large-set.ts) ----
+
+  /** Bytes writeImage writes. */
+  get imageBytes(): number {
+    return IMAGE_HEADER_BYTES + this.bytes;
+  }
+
+  /** Both tables and the drain position exactly, at `at` of `out`; returns the offset after. */
+  writeImage(out: DataView, at: number): number {
+    out.setUint32(at, this.current.slots, true);
+    out.setUint32(at + 4, this.draining?.slots ?? 0, true);
+    // Without a drain the position is stale and unused (a resize resets it): 0.
+    out.setUint32(at + 8, this.draining === null ? 0 : this.drainSlot, true);
+    at += IMAGE_HEADER_BYTES;
+    for (const t of [this.current, this.draining]) {
+      if (t === null) continue;
+      for (let i = 0; i < t.addrs.length; i++, at += 4) out.setUint32(at, t.addrs[i]!, true);
+      new Uint8Array(out.buffer, out.byteOffset + at, t.slots).set(t.tags);
+      at += t.slots;
+    }
+    return at;
+  }
+
+  /**
+   * The index an image describes over `records` (already restored), so it
+   * probes, drains, draws and scans as the one that wrote it; or an error
+   * text when an entry is not where its hash puts it or the sizes are wrong.
+   */
+  static readImage(records: IndexedRecords, slotsMin: number, bytes: DataView, at: number): { index: HashIndex; end: number } | string {
+    if (bytes.byteLength < at + IMAGE_HEADER_BYTES) return 'an index image cut short';
+    const currentSlots = bytes.getUint32(at, true);
+    const drainingSlots = bytes.getUint32(at + 4, true);
+    const drainSlot = bytes.getUint32(at + 8, true);
+    for (const slots of drainingSlots === 0 ? [currentSlots] : [currentSlots, drainingSlots]) {
+      if (slots < slotsMin || slots > INDEX_SLOTS_MAX || (slots & (slots - 1)) !== 0) return `an index of ${slots} slots`;
+    }
+    if (drainingSlots === currentSlots || drainSlot > drainingSlots) return 'a drain that does not match its tables';
+    if (bytes.byteLength < at + IMAGE_HEADER_BYTES + (currentSlots + drainingSlots) * 5) return 'an index image cut short';
+    const index = new HashIndex(records, slotsMin);
+    index.current = new SlotTable(currentSlots);
+    index.draining = drainingSlots === 0 ? null : new SlotTable(drainingSlots);
+    index.drainSlot = drainSlot;
+    at += IMAGE_HEADER_BYTES;
+    for (const t of [index.current, index.draining]) {
+      if (t === null) continue;
+      for (let i = 0; i < t.addrs.length; i++, at += 4) t.addrs[i] = bytes.getUint32(at, true);
+      t.tags.set(new Uint8Array(bytes.buffer, bytes.byteOffset + at, t.slots));
+      at += t.slots;
+    }
+    return index.imageInvalid() ?? { index, end: at };
+  }
+
+  /** Null when every entry is reachable from its home in its table (and counts and load hold), else what is wrong. */
+  private imageInvalid(): string | null {
+    for (const t of this.tables()) {
+      for (let i = 0; i < t.addrs.length; i++) {
+        if (t.addrs[i] === 0) continue;
+        if (t === this.draining && i < this.drainSlot) return 'an entry in the drained part of a table';
+        t.count++;
+        const hash = this.records.hashOf(t.addrs[i]!);
+        if (t.tags[i] !== hash >>> 24) return 'an entry whose fingerprint is not its hash\'s';
+        for (let j = hash & t.mask; j !== i; j = (j + 1) & t.mask) if (t.addrs[j] === 0) return 'an entry not reachable from its home';
+      }
+    }
+    return this.count > this.current.loadMax ? `${this.count} entries in ${this.current.slots} slots` : null;
   }
 
   // ---- internals ------------------------------------------------------------

@@ -7,7 +7,8 @@ import type { Collection } from '../store/collection.js';
 import { ValueType } from '../store/value-type.js';
 import { HASH_CODEC } from './hash/hash-codec.js';
 import { LIST_CODEC } from './list/list-codec.js';
-import { ZSET_CODEC } from './zset/zset-commands.js';
+import { SET_CODEC } from './set/set-codec.js';
+import { ZSET_CODEC } from './zset/zset-codec.js';
 
 export interface CollectionCodec {
   /**
@@ -29,6 +30,7 @@ const CODECS: Partial<Record<ValueType, CollectionCodec>> = {
   // list (core/types/list/)
   [ValueType.LIST]: LIST_CODEC,
   // set (core/types/set/)
+  [ValueType.SET]: SET_CODEC,
   // zset (core/types/zset/)
   [ValueType.ZSET]: ZSET_CODEC,
 };

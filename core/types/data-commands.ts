@@ -9,31 +9,44 @@ import { EXPIRE_COMMANDS } from './keyspace/expire-commands.js';
 import { objectCommand } from './keyspace/object-command.js';
 import { KEY_TYPE_COMMANDS } from './key-type-commands.js';
 import { LIST_COMMANDS } from './list/list-commands.js';
+import { SET_COMMANDS } from './set/set-commands.js';
 import { BIT_COMMANDS } from './string/bit-commands.js';
 import { lcsCommand } from './string/lcs-command.js';
 import { ZSET_COMMANDS } from './zset/zset-commands.js';
 
-const ALL: readonly DataCommand[] = [
-  ...KEY_TYPE_COMMANDS,
-  // hashes (core/types/hash/)
-  ...HASH_COMMANDS,
-  // lists (core/types/list/)
-  ...LIST_COMMANDS,
-  // sets (core/types/set/)
-  // sorted sets (core/types/zset/)
-  ...ZSET_COMMANDS,
-  // more string and keyspace commands (core/types/string/, core/types/keyspace/)
-  ...EXPIRE_COMMANDS,
-  ...BIT_COMMANDS,
-  lcsCommand,
-  ...DUMP_COMMANDS,
-  objectCommand,
-];
+/**
+ * Built on first use, not while modules load: the types' modules import
+ * helpers (argument parsing, error words) whose imports lead back here, so
+ * reading their command lists at load time could meet one not yet defined.
+ */
+let table: ReadonlyMap<string, DataCommand> | null = null;
 
-export const DATA_COMMANDS: ReadonlyMap<string, DataCommand> = new Map(ALL.map((c) => [c.name, c]));
-
-if (DATA_COMMANDS.size !== ALL.length) throw new Error('a data command is defined twice');
+/** Every data command by lower-case name. */
+export function dataCommands(): ReadonlyMap<string, DataCommand> {
+  if (table !== null) return table;
+  const all: readonly DataCommand[] = [
+    ...KEY_TYPE_COMMANDS,
+    // hashes (core/types/hash/)
+    ...HASH_COMMANDS,
+    // lists (core/types/list/)
+    ...LIST_COMMANDS,
+    // sets (core/types/set/)
+    ...SET_COMMANDS,
+    // sorted sets (core/types/zset/)
+    ...ZSET_COMMANDS,
+    // more string and keyspace commands (core/types/string/, core/types/keyspace/)
+    ...EXPIRE_COMMANDS,
+    ...BIT_COMMANDS,
+    lcsCommand,
+    ...DUMP_COMMANDS,
+    objectCommand,
+  ];
+  const built = new Map(all.map((c) => [c.name, c]));
+  if (built.size !== all.length) throw new Error('a data command is defined twice');
+  table = built;
+  return built;
+}
 
 export function dataCommandOf(name: string): DataCommand | undefined {
-  return DATA_COMMANDS.get(name);
+  return dataCommands().get(name);
 }

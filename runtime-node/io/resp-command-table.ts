@@ -142,6 +142,23 @@ export const COMMAND_TABLE: Readonly<Record<string, CommandInfo>> = {
   blmpop: { arity: -5, flags: ['write', 'blocking', 'movablekeys'], keys: [0, 0, 0], keynum: true, keyFlags: ['RW', 'ACCESS', 'DELETE'], categories: ['@write', '@list', '@slow', '@blocking'], group: 'list', since: '7.0.0', summary: "Pops the first element from one of multiple lists. Blocks until an element is available otherwise. Deletes the list if the last element was popped" },
 
   // ---- Sets (core/types/set/) ----
+  sadd: { arity: -3, flags: ['write', 'denyoom', 'fast'], keys: [1, 1, 1], keyFlags: ['RW', 'INSERT'], categories: ['@write', '@set', '@fast'], group: 'set', since: '1.0.0', summary: "Add one or more members to a set" },
+  srem: { arity: -3, flags: ['write', 'fast'], keys: [1, 1, 1], keyFlags: ['RW', 'DELETE'], categories: ['@write', '@set', '@fast'], group: 'set', since: '1.0.0', summary: "Remove one or more members from a set" },
+  scard: { arity: 2, flags: ['readonly', 'fast'], keys: [1, 1, 1], keyFlags: ['RO'], categories: ['@read', '@set', '@fast'], group: 'set', since: '1.0.0', summary: "Get the number of members in a set" },
+  sismember: { arity: 3, flags: ['readonly', 'fast'], keys: [1, 1, 1], keyFlags: ['RO'], categories: ['@read', '@set', '@fast'], group: 'set', since: '1.0.0', summary: "Determine if a given value is a member of a set" },
+  smismember: { arity: -3, flags: ['readonly', 'fast'], keys: [1, 1, 1], categories: ['@read', '@set', '@fast'], group: 'set', since: '6.2.0', summary: "Returns the membership associated with the given elements for a set" },
+  smembers: { arity: 2, flags: ['readonly'], keys: [1, 1, 1], categories: ['@read', '@set', '@slow'], group: 'set', since: '1.0.0', summary: "Get all the members in a set" },
+  srandmember: { arity: -2, flags: ['readonly'], keys: [1, 1, 1], categories: ['@read', '@set', '@slow'], group: 'set', since: '1.0.0', summary: "Get one or multiple random members from a set" },
+  spop: { arity: -2, flags: ['write', 'fast'], keys: [1, 1, 1], keyFlags: ['RW', 'ACCESS', 'DELETE'], categories: ['@write', '@set', '@fast'], group: 'set', since: '1.0.0', summary: "Remove and return one or multiple random members from a set" },
+  smove: { arity: 4, flags: ['write', 'fast'], keys: [1, 2, 1], keyFlags: ['RW', 'ACCESS', 'DELETE', 'INSERT'], categories: ['@write', '@set', '@fast'], group: 'set', since: '1.0.0', summary: "Move a member from one set to another" },
+  sinter: { arity: -2, flags: ['readonly'], keys: [1, -1, 1], categories: ['@read', '@set', '@slow'], group: 'set', since: '1.0.0', summary: "Intersect multiple sets" },
+  sinterstore: { arity: -3, flags: ['write', 'denyoom'], keys: [1, -1, 1], categories: ['@write', '@set', '@slow'], group: 'set', since: '1.0.0', summary: "Intersect multiple sets and store the resulting set in a key" },
+  sunion: { arity: -2, flags: ['readonly'], keys: [1, -1, 1], categories: ['@read', '@set', '@slow'], group: 'set', since: '1.0.0', summary: "Add multiple sets" },
+  sunionstore: { arity: -3, flags: ['write', 'denyoom'], keys: [1, -1, 1], categories: ['@write', '@set', '@slow'], group: 'set', since: '1.0.0', summary: "Add multiple sets and store the resulting set in a key" },
+  sdiff: { arity: -2, flags: ['readonly'], keys: [1, -1, 1], categories: ['@read', '@set', '@slow'], group: 'set', since: '1.0.0', summary: "Subtract multiple sets" },
+  sdiffstore: { arity: -3, flags: ['write', 'denyoom'], keys: [1, -1, 1], categories: ['@write', '@set', '@slow'], group: 'set', since: '1.0.0', summary: "Subtract multiple sets and store the resulting set in a key" },
+  sintercard: { arity: -3, flags: ['readonly', 'movablekeys'], keys: [0, 0, 0], keynum: true, categories: ['@read', '@set', '@slow'], group: 'set', since: '7.0.0', summary: "Intersect multiple sets and return the cardinality of the result" },
+  sscan: { arity: -3, flags: ['readonly'], keys: [1, 1, 1], categories: ['@read', '@set', '@slow'], group: 'set', since: '2.8.0', summary: "Incrementally iterate Set elements" },
 
   // ---- Sorted sets (core/types/zset/) ----
   bzpopmin: { arity: -3, flags: ['write', 'blocking', 'fast'], keys: [1, -2, 1], keyFlags: ['RW', 'ACCESS', 'DELETE'], categories: ['@write', '@sortedset', '@fast', '@blocking'], group: 'sorted-set', since: '5.0.0', summary: "Remove and return the member with the lowest score from one or more sorted sets, or block until one is available" },

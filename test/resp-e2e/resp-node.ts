@@ -5,6 +5,7 @@
 import { spawnSync } from 'node:child_process';
 import { connect, type Socket } from 'node:net';
 import { Redis } from 'ioredis';
+import { createClient, type RedisClientType } from 'redis';
 import { startNode, type RunningNode } from '../e2e/spawn-node.js';
 
 export { CLI, NODE_START_TIMEOUT_MS, REPO_ROOT } from '../e2e/spawn-node.js';
@@ -136,6 +137,14 @@ export async function startRespNodeWithRedis(args: string[] = []): Promise<{ nod
 export async function stopRespNodeWithRedis(running: { node?: RespNode; redis?: Redis }): Promise<void> {
   running.redis?.disconnect();
   await running.node?.stop();
+}
+
+/** A node-redis client (RESP2) connected to a node's RESP port; errors surface as rejected commands, not events. */
+export async function connectNodeRedis(respPort: number): Promise<RedisClientType> {
+  const client: RedisClientType = createClient({ socket: { host: '127.0.0.1', port: respPort, reconnectStrategy: false } });
+  client.on('error', () => {});
+  await client.connect();
+  return client;
 }
 
 /** The message of the error reply `p` rejects with; throws if it does not. */

@@ -4,13 +4,13 @@
 // WATCH conflict from another connection (nil, nothing applied), runtime
 // errors that leave the other commands applied, CROSSSLOT for keys on two
 // shards, the queue's limit, and atomicity under two concurrent writers.
-import { createClient, type RedisClientType } from 'redis';
+import type { RedisClientType } from 'redis';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TX_OPS_MAX } from '../../core/protocol/transaction.js';
 import { slotOf } from '../../core/routing/slot-hash.js';
 import { SlotMap } from '../../core/routing/slot-map.js';
-import { command, errorOf, RawClient, startRespNodeWithRedis, stopRespNodeWithRedis, type RespNode } from './resp-node.js';
+import { command, connectNodeRedis, errorOf, RawClient, startRespNodeWithRedis, stopRespNodeWithRedis, type RespNode } from './resp-node.js';
 
 let node: RespNode;
 let redis: Redis;
@@ -242,11 +242,7 @@ describe('atomicity under concurrency', () => {
 
 describe('node-redis', () => {
   let client: RedisClientType;
-  beforeAll(async () => {
-    client = createClient({ socket: { host: '127.0.0.1', port: node.respPort, reconnectStrategy: false } });
-    client.on('error', () => {});
-    await client.connect();
-  });
+  beforeAll(async () => { client = await connectNodeRedis(node.respPort); });
   afterAll(async () => { await client.close(); });
 
   it('multi().set().incr().exec(): both applied, replies in one array (the issue\'s report, word for word)', async () => {

@@ -15,7 +15,7 @@ import type {
 import { TTL_MS_MAX } from '../../core/protocol/validate.js';
 import { DATA_VALUE_DEPTH_MAX } from '../../schema/data-value-limits.js';
 import { JSON_ID_CHARS_MAX } from '../../schema/json-codec.js';
-import { DATA_COMMANDS } from '../../core/types/data-commands.js';
+import { dataCommands } from '../../core/types/data-commands.js';
 
 const encoder = new TextEncoder();
 
@@ -124,7 +124,7 @@ export const arbCallRequest: fc.Arbitrary<CallRequest> = fc.oneof(
   fc.tuple(arbKey, arbText(8)).map(([key, field]) => ({ name: 'hdel', args: [key, field] })),
 )
   // Only commands this build's table holds: the decoders validate, and an unknown name is refused.
-  .filter(({ name }) => DATA_COMMANDS.has(name))
+  .filter(({ name }) => dataCommands().has(name))
   .map(({ name, args }): CallRequest => ({ op: 'call', name, args }));
 
 /** Doubles as a reply carries them: any, the infinities and NaN included (-0 folded, as JSON cannot tell it apart). */

@@ -10,6 +10,7 @@ import { errReply } from '../../protocol/ops.js';
 import { isOption } from '../../resp/command-args.js';
 import { parseInt64 } from '../../int64.js';
 import { ValueType } from '../../store/value-type.js';
+import { encodingName as setEncodingName } from '../set/set-codec.js';
 import type { DataCommand } from '../data-command.js';
 import { ABSENT, type KeyAccess } from '../key-access.js';
 
@@ -33,6 +34,7 @@ export function encodingOf(keys: KeyAccess, h: number): string {
     if (value.length <= INT_TEXT_BYTES_MAX && parseInt64(value) !== null) return 'int';
     return value.length <= EMBSTR_BYTES_MAX ? 'embstr' : 'raw';
   }
+  if (type === ValueType.SET) return setEncodingName(keys, h);
   return COLLECTION_ENCODINGS[type][keys.collectionOf(h) === null ? 0 : 1];
 }
 

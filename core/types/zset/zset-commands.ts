@@ -1,10 +1,7 @@
-// The sorted-set type's commands (listed in core/types/data-commands.ts) and
-// its snapshot codec (listed in core/types/collection-codecs.ts).
+// The sorted-set type's commands (listed in core/types/data-commands.ts);
+// its snapshot codec is zset-codec.ts (listed in core/types/collection-codecs.ts).
 
-import type { CollectionCodec } from '../collection-codecs.js';
 import type { DataCommand } from '../data-command.js';
-import { decodeZSetCompact, ZSET_COMPACT_TAG } from './zset-compact-list.js';
-import { ZSetLarge } from './zset-large.js';
 import { ZSET_ALGEBRA_COMMANDS } from './zset-algebra-commands.js';
 import { ZSET_POP_COMMANDS } from './zset-pop-commands.js';
 import { ZSET_RANGE_COMMANDS } from './zset-range-commands.js';
@@ -12,6 +9,7 @@ import { ZSET_READ_COMMANDS } from './zset-read-commands.js';
 import { ZSET_WRITE_COMMANDS } from './zset-write-commands.js';
 
 export { encodingName } from './zset-keys.js';
+export { ZSET_CODEC } from './zset-codec.js';
 
 export const ZSET_COMMANDS: readonly DataCommand[] = [
   ...ZSET_WRITE_COMMANDS,
@@ -20,14 +18,3 @@ export const ZSET_COMMANDS: readonly DataCommand[] = [
   ...ZSET_POP_COMMANDS,
   ...ZSET_ALGEBRA_COMMANDS,
 ];
-
-/** A snapshot's sorted set: compact bytes are checked and kept as they are; a large image becomes the object again. */
-export const ZSET_CODEC: CollectionCodec = {
-  restore(bytes) {
-    if (bytes.length > 0 && bytes[0] === ZSET_COMPACT_TAG) {
-      const list = decodeZSetCompact(bytes);
-      return typeof list === 'string' ? list : bytes;
-    }
-    return ZSetLarge.decode(bytes);
-  },
-};
