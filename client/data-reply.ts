@@ -35,7 +35,7 @@ export function renderDataValue<B extends DataBytes>(value: DataValue, out: Byte
     case 'bytes': return out(value.v);
     case 'double': return value.v;
     case 'status': return value.v;
-    case 'array': case 'set': return value.v.map((item) => renderDataValue(item, out));
+    case 'array': case 'set': case 'pairs': return value.v.map((item) => renderDataValue(item, out));
     case 'map': {
       const map = new Map<DataReply<B>, DataReply<B>>();
       for (let i = 0; i + 1 < value.v.length; i += 2) map.set(renderDataValue(value.v[i]!, out), renderDataValue(value.v[i + 1]!, out));

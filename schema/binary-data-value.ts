@@ -46,7 +46,8 @@ export function writeDataValue(b: MessageBuilder, s: number, value: DataValue, d
       b.setU16(s, L.whichU16, DataValueTag.STATUS);
       b.setText(body, value.v);
       return;
-    case 'array': case 'map': case 'set': {
+    // WITHSCORES' pairs travel as their flat array (RESP2's shape).
+    case 'array': case 'map': case 'set': case 'pairs': {
       b.setU16(s, L.whichU16, listTag(value.t));
       const first = b.initStructList(body, value.v.length, L.size);
       value.v.forEach((item, i) => writeDataValue(b, b.structElement(first, L.size, i), item, depth + 1));
@@ -57,8 +58,8 @@ export function writeDataValue(b: MessageBuilder, s: number, value: DataValue, d
   }
 }
 
-function listTag(t: 'array' | 'map' | 'set'): number {
-  return t === 'array' ? DataValueTag.ARRAY : t === 'map' ? DataValueTag.MAP : DataValueTag.SET;
+function listTag(t: 'array' | 'map' | 'set' | 'pairs'): number {
+  return t === 'array' || t === 'pairs' ? DataValueTag.ARRAY : t === 'map' ? DataValueTag.MAP : DataValueTag.SET;
 }
 
 /**

@@ -41,7 +41,7 @@ export function dataValueToJson(value: DataValue): unknown {
     case 'bytes': return bytesToJson(value.v);
     case 'double': return doubleToJson(value.v);
     case 'status': return { [STATUS_KEY]: value.v };
-    case 'array': case 'set': return value.v.map(dataValueToJson);
+    case 'array': case 'set': case 'pairs': return value.v.map(dataValueToJson);
     case 'map': return mapToJson(value.v);
     default: return unreachable(value, 'data value');
   }

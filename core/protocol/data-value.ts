@@ -21,7 +21,9 @@ export type DataValue =
   /** Pairs laid flat (key, value, key, value ...): RESP3 map, RESP2 flat array, JSON object when keys are text. */
   | { t: 'map'; v: DataValue[] }
   /** RESP3 set, RESP2 array. */
-  | { t: 'set'; v: DataValue[] };
+  | { t: 'set'; v: DataValue[] }
+  /** Pairs laid flat (member, score, ...): RESP2 a flat array, RESP3 an array of 2-element arrays (Redis 7's WITHSCORES / WITHVALUES). */
+  | { t: 'pairs'; v: DataValue[] };
 
 export const NIL: DataValue = Object.freeze({ t: 'nil' });
 export const NIL_ARRAY: DataValue = Object.freeze({ t: 'nilArray' });
@@ -56,7 +58,7 @@ export function dataValueBytes(value: DataValue): number {
     case 'nil': case 'nilArray': case 'int': case 'double': return DATA_VALUE_OVERHEAD_BYTES;
     case 'bytes': return DATA_VALUE_OVERHEAD_BYTES + value.v.length;
     case 'status': return DATA_VALUE_OVERHEAD_BYTES + value.v.length;
-    case 'array': case 'map': case 'set': {
+    case 'array': case 'map': case 'set': case 'pairs': {
       let n = DATA_VALUE_OVERHEAD_BYTES;
       for (const item of value.v) n += dataValueBytes(item);
       return n;

@@ -1,9 +1,12 @@
 // What the leader knows of one follower's log, and how it sends to it:
 // - probe: one append at a time until the follower's match point is found;
-// - replicate: appends pipelined optimistically, at most `inflightMax` unacknowledged;
+// - replicate: appends pipelined optimistically: after sending entries up to N
+//   the leader moves `next` to N + 1 and may send more before any answer, while
+//   the in-flight window (inflights.ts: appends and bytes) has room;
 // - snapshot: a snapshot is on its way; nothing else until it is acknowledged.
+// A rejection in replicate drops back to probe (raft.ts), which empties the window.
 
-import { assert } from '../assert.js';
+import { Inflights, type InflightLimits } from './inflights.js';
 
 export type ProgressState = 'probe' | 'replicate' | 'snapshot';
 
@@ -21,27 +24,29 @@ export class Progress {
   recentActive = false;
   /** Leader ticks since the snapshot left; a lost snapshot is resent after a while. */
   snapshotTicks = 0;
-  /** Last index of each unacknowledged append, oldest first (replicate state). */
-  private readonly inflights: number[] = [];
-  /** For each of `inflights`: heartbeatAnswers when it was sent. */
-  private readonly inflightAnswers: number[] = [];
+  /** Unacknowledged appends with entries (replicate state). */
+  private readonly inflights: Inflights;
   /** Heartbeat answers so far: the clock by which an unanswered append is judged lost. */
   private heartbeatAnswers = 0;
 
-  constructor(next: number, public isLearner: boolean, private readonly inflightMax: number) {
-    assert(inflightMax > 0, 'the in-flight window holds at least one append');
+  constructor(next: number, public isLearner: boolean, limits: InflightLimits, inflightDoubleFreeBug = false) {
     this.next = next;
+    this.inflights = new Inflights(limits, inflightDoubleFreeBug);
   }
 
   get inflightCount(): number {
-    return this.inflights.length;
+    return this.inflights.count;
+  }
+
+  get inflightBytes(): number {
+    return this.inflights.bytes;
   }
 
   /** May the leader send this follower an append now? */
   isPaused(): boolean {
     switch (this.state) {
       case 'probe': return this.probeSent;
-      case 'replicate': return this.inflights.length >= this.inflightMax;
+      case 'replicate': return this.inflights.full();
       case 'snapshot': return true;
     }
   }
@@ -70,10 +75,7 @@ export class Progress {
     this.heartbeatAnswers++;
     // A full window whose appends were lost would stall forever: let one more go (the follower
     // rejects it if there is a gap, which puts us back in probe).
-    if (this.state === 'replicate' && this.inflights.length >= this.inflightMax) {
-      this.inflights.shift();
-      this.inflightAnswers.shift();
-    }
+    if (this.state === 'replicate' && this.inflights.full()) this.inflights.freeFirst();
   }
 
   /**
@@ -85,24 +87,24 @@ export class Progress {
    * merely in flight doubled the messages of a busy group.)
    */
   appendsInFlightFresh(): boolean {
-    return this.state === 'replicate' && this.inflights.length > 0 && this.inflightAnswers[0]! >= this.heartbeatAnswers - 1;
+    const sentAt = this.inflights.oldestSentAtAnswers();
+    return this.state === 'replicate' && sentAt !== undefined && sentAt >= this.heartbeatAnswers - 1;
   }
 
   private reset(state: ProgressState): void {
     this.state = state;
     this.probeSent = false;
     this.pendingSnapshot = 0;
-    this.inflights.length = 0;
-    this.inflightAnswers.length = 0;
+    this.inflights.clear();
   }
 
-  /** An append ending at `lastIndex` left for the follower. */
-  sentAppend(lastIndex: number, entryCount: number): void {
+  /** An append ending at `lastIndex`, with `entryCount` entries of `bytes` data bytes, left for the follower. */
+  sentAppend(lastIndex: number, entryCount: number, bytes: number): void {
     if (this.state === 'replicate') {
       if (entryCount > 0) {
+        // Optimistic: the next append starts after this one, before any answer.
         this.next = lastIndex + 1;
-        this.inflights.push(lastIndex);
-        this.inflightAnswers.push(this.heartbeatAnswers);
+        this.inflights.add(lastIndex, bytes, this.heartbeatAnswers);
       }
     } else if (this.state === 'probe') {
       this.probeSent = true;
@@ -119,12 +121,7 @@ export class Progress {
     }
     this.next = Math.max(this.next, index + 1);
     // Appends up to `index` are acknowledged.
-    let done = 0;
-    while (done < this.inflights.length && this.inflights[done]! <= index) done++;
-    if (done > 0) {
-      this.inflights.splice(0, done);
-      this.inflightAnswers.splice(0, done);
-    }
+    this.inflights.freeTo(index);
     return updated;
   }
 

@@ -14,7 +14,8 @@
 import { assert, unreachable } from '../assert.js';
 import { DEFAULT_LIMITS, DEFAULT_PEER_LIMITS } from '../limits.js';
 import type { Random } from '../random.js';
-import { Progress } from './progress.js';
+import { RAFT_INFLIGHT_APPENDS_MAX, RAFT_INFLIGHT_BYTES_MAX } from './inflights.js';
+import { Progress, type ProgressState } from './progress.js';
 import { quorumIndex, voteOutcome, hasQuorum } from './quorum.js';
 import { RaftLog } from './raft-log.js';
 import { ForwardedReads, ReadIndexRounds, type ReadRequest } from './read-index.js';
@@ -37,6 +38,10 @@ export interface PlantedBugs {
   readWithoutReadIndex?: boolean;
   /** A follower cuts its log after prevIndex on every append, even entries that match. */
   followerTruncatesAll?: boolean;
+  /** A read that arrives while a ReadIndex round is out joins that round (confirmed by heartbeats that left before it). */
+  readJoinsRoundInFlight?: boolean;
+  /** The in-flight window frees an acknowledged append's bytes twice. */
+  inflightDoubleFree?: boolean;
 }
 
 export interface RaftConfig {
@@ -49,8 +54,10 @@ export interface RaftConfig {
   readonly preVote: boolean;
   /** A leader that has not heard from a majority for an election timeout steps down. */
   readonly checkQuorum: boolean;
-  /** Unacknowledged appends per follower (the pipeline window). */
+  /** Unacknowledged appends per follower (the pipeline window, inflights.ts). */
   readonly inflightMax: number;
+  /** Unacknowledged entry bytes per follower: the window is full at this many (inflights.ts). */
+  readonly inflightBytesMax: number;
   /** Data bytes per append message (at least one entry is always sent). */
   readonly appendBytesMax: number;
   /** Entries per append message: many tiny entries must not exceed what a receiver accepts (PeerLimits.appendEntriesMax). */
@@ -63,7 +70,8 @@ export interface RaftConfig {
 
 /** The knobs of RaftConfig that are numbers and switches, with their defaults below. */
 export type RaftTuning = Pick<RaftConfig,
-  'electionTicks' | 'heartbeatTicks' | 'preVote' | 'checkQuorum' | 'inflightMax' | 'appendBytesMax' | 'appendEntriesMax' | 'uncommittedEntriesMax'>;
+  'electionTicks' | 'heartbeatTicks' | 'preVote' | 'checkQuorum' | 'inflightMax' | 'inflightBytesMax' | 'appendBytesMax' | 'appendEntriesMax'
+  | 'uncommittedEntriesMax'>;
 
 export const DEFAULT_RAFT_TUNING: Readonly<RaftTuning> = Object.freeze({
   electionTicks: 10,
@@ -75,7 +83,8 @@ export const DEFAULT_RAFT_TUNING: Readonly<RaftTuning> = Object.freeze({
   heartbeatTicks: 1,
   preVote: true,
   checkQuorum: true,
-  inflightMax: 256,
+  inflightMax: RAFT_INFLIGHT_APPENDS_MAX,
+  inflightBytesMax: RAFT_INFLIGHT_BYTES_MAX,
   appendBytesMax: 1024 * 1024,
   appendEntriesMax: 4096,
   uncommittedEntriesMax: 65_536,
@@ -85,6 +94,8 @@ export const DEFAULT_RAFT_TUNING: Readonly<RaftTuning> = Object.freeze({
 assert(DEFAULT_RAFT_TUNING.appendEntriesMax <= DEFAULT_PEER_LIMITS.appendEntriesMax, 'appends must fit the peer entry limit');
 assert(DEFAULT_RAFT_TUNING.appendBytesMax + DEFAULT_LIMITS.frameBytesMax <= DEFAULT_PEER_LIMITS.batchBytesMax,
   'an append (its byte budget plus one oversized entry) must fit a peer batch');
+// The in-flight window must hold a full append, or a follower could only ever be sent one at a time.
+assert(DEFAULT_RAFT_TUNING.inflightBytesMax >= DEFAULT_RAFT_TUNING.appendBytesMax, 'the in-flight bytes hold at least one full append');
 
 /** What a replica restarts from: its persisted hard state, snapshot and log. */
 export interface RaftRestore {
@@ -144,7 +155,7 @@ export class Raft {
   private leadTransferee: ReplicaId = NO_REPLICA;
   /** Index of the newest conf-change entry; another may not be proposed until it is applied. */
   private pendingConfIndex = 0;
-  private readonly rounds = new ReadIndexRounds();
+  private readonly rounds: ReadIndexRounds;
   /** As a follower: reads sent to the leader, failed when we stop following it. */
   private readonly forwardedReads = new ForwardedReads();
   /** Reads waiting for this leader's first commit in its term. */
@@ -152,12 +163,20 @@ export class Raft {
   private readonly bugs: PlantedBugs;
   /** The one-entry list appendEntry hands the log (reused: no array per proposal). */
   private readonly oneEntry: Entry[] = [];
+  /**
+   * Proposals appended since the last flush(): their appends go out at the
+   * next Ready, one per follower for all of them, not one per proposal (the
+   * proposals of a worker's turn share a message; nothing leaves before the
+   * Ready anyway).
+   */
+  private appendsDue = false;
 
   constructor(private readonly config: RaftConfig, restore: RaftRestore) {
     assert(config.id !== NO_REPLICA, 'replica id 0 is reserved');
     assert(config.electionTicks > config.heartbeatTicks && config.heartbeatTicks > 0, 'election timeout must exceed the heartbeat interval');
     this.id = config.id;
     this.bugs = config.bugs ?? {};
+    this.rounds = new ReadIndexRounds(this.bugs.readJoinsRoundInFlight === true);
     const snap = restore.snapshot;
     const membership = snap ? snap.meta.membership : restore.membership;
     this.voters = [...membership.voters];
@@ -195,6 +214,7 @@ export class Raft {
     this.randomizedElectionTimeout = this.config.random.int(this.config.electionTicks, 2 * this.config.electionTicks - 1);
     this.votes = new Map();
     this.leadTransferee = NO_REPLICA;
+    this.appendsDue = false;
     // A snapshot wanted as leader (for a follower behind the log) is no follower's business: do not build it.
     this.snapshotWanted = false;
     this.abandonReads();
@@ -229,6 +249,11 @@ export class Raft {
     this.role = 'candidate';
   }
 
+  private newProgress(next: number, isLearner: boolean): Progress {
+    const limits = { appendsMax: this.config.inflightMax, bytesMax: this.config.inflightBytesMax };
+    return new Progress(next, isLearner, limits, this.bugs.inflightDoubleFree === true);
+  }
+
   private becomeLeader(): void {
     assert(this.role === 'candidate', 'only a candidate becomes leader');
     const term = this.term;
@@ -238,7 +263,7 @@ export class Raft {
     this.progress.clear();
     const next = this.log.lastIndex() + 1;
     for (const id of [...this.voters, ...this.learners]) {
-      const pr = new Progress(next, this.learners.includes(id), this.config.inflightMax);
+      const pr = this.newProgress(next, this.learners.includes(id));
       if (id === this.id) pr.match = this.log.stableIndex;
       pr.recentActive = true;
       this.progress.set(id, pr);
@@ -332,7 +357,8 @@ export class Raft {
       // A transfer that has not happened within an election timeout is abandoned.
       this.leadTransferee = NO_REPLICA;
     }
-    if (this.ticks % this.config.heartbeatTicks === 0) this.broadcastHeartbeat();
+    // Reads waiting for a round ride the periodic heartbeat: a round out that was lost delays them this long at most.
+    if (this.ticks % this.config.heartbeatTicks === 0) this.broadcastHeartbeat(this.rounds.startRound(this.id) || this.rounds.latestSeq());
   }
 
   // ---- local requests ------------------------------------------------------
@@ -368,7 +394,7 @@ export class Raft {
       return { ok: false, reason: 'overloaded', leader: this.lead };
     }
     const entry = this.appendEntry(kind, data);
-    this.broadcastAppend(false);
+    this.appendsDue = true;
     return { ok: true, index: entry.index, term: entry.term };
   }
 
@@ -402,13 +428,39 @@ export class Raft {
       return;
     }
     if (this.voters.length === 1) return this.answerRead(request, this.log.committed);
-    const seq = this.rounds.start(this.log.committed, [request], this.id);
-    this.broadcastHeartbeat(seq);
+    // It waits for the next round (read-index.ts): flush() starts one at once if none is out.
+    this.rounds.add(request, this.log.committed);
+  }
+
+  // ---- what a Ready sends for the inputs of a turn ----------------------------
+
+  /** flush() has something to send: proposals' appends, or a read round that may start. O(1), allocation-free. */
+  flushDue(): boolean {
+    return this.appendsDue || (this.role === 'leader' && this.rounds.roundDue());
+  }
+
+  /**
+   * Send what the turn's inputs left due (RawNode.ready() calls it first): one
+   * append per follower for every proposal since the last flush, and a read
+   * round for the reads waiting when none is out. Done here, not per input,
+   * so inputs that arrive together share one message and one round.
+   */
+  flush(): void {
+    if (this.appendsDue) {
+      this.appendsDue = false;
+      if (this.role === 'leader') this.broadcastAppend(false);
+    }
+    if (this.role === 'leader' && this.rounds.roundDue()) this.broadcastHeartbeat(this.rounds.startRound(this.id));
   }
 
   private answerRead(request: ReadRequest, index: number): void {
     if (request.from === this.id) this.readStates.push({ context: request.context, index });
     else this.send({ type: 'readIndexResponse', from: this.id, to: request.from, term: this.term, context: request.context, index });
+  }
+
+  /** As the leader: how it sends to `id` (state and in-flight window); undefined when not leader or unknown. */
+  progressOf(id: ReplicaId): { readonly state: ProgressState; readonly next: number; readonly inflightCount: number; readonly inflightBytes: number } | undefined {
+    return this.role === 'leader' ? this.progress.get(id) : undefined;
   }
 
   /** As the leader: the last index `id`'s log is known to share with ours (0 when not leader or unknown). */
@@ -425,7 +477,7 @@ export class Raft {
   followerRestarted(id: ReplicaId): void {
     const pr = this.progress.get(id);
     if (this.role !== 'leader' || id === this.id || pr === undefined) return;
-    this.progress.set(id, new Progress(this.log.lastIndex() + 1, pr.isLearner, this.config.inflightMax));
+    this.progress.set(id, this.newProgress(this.log.lastIndex() + 1, pr.isLearner));
   }
 
   /** Hand leadership to `to` (a voter): it campaigns as soon as its log is complete. */
@@ -455,7 +507,7 @@ export class Raft {
       else {
         const existing = this.progress.get(replica);
         if (existing) existing.isLearner = change.kind === 'addLearner';
-        else this.progress.set(replica, new Progress(this.log.lastIndex() + 1, change.kind === 'addLearner', this.config.inflightMax));
+        else this.progress.set(replica, this.newProgress(this.log.lastIndex() + 1, change.kind === 'addLearner'));
       }
       if (!this.voters.includes(this.id)) {
         // Removed from the group: stop leading; the others elect a leader among themselves.
@@ -755,7 +807,9 @@ export class Raft {
     const entries = pr.next <= last ? this.log.slice(pr.next, last, this.config.appendBytesMax, this.config.appendEntriesMax) : [];
     if (entries.length === 0 && (onlyWithEntries || (!sendIfEmpty && pr.state === 'replicate'))) return false;
     this.send({ type: 'append', from: this.id, to, term: this.term, prevIndex, prevTerm, entries, commit: this.log.committed });
-    pr.sentAppend(entries.length > 0 ? entries[entries.length - 1]!.index : prevIndex, entries.length);
+    let bytes = 0;
+    for (const entry of entries) bytes += entry.data.length;
+    pr.sentAppend(entries.length > 0 ? entries[entries.length - 1]!.index : prevIndex, entries.length, bytes);
     return entries.length > 0;
   }
 

@@ -1,6 +1,8 @@
 // The driver's view of one Raft replica (etcd's RawNode): feed it `tick()`
 // and `step(message)`, call local requests, then take `ready()` and carry it
-// out in this order:
+// out in this order (ready() first has Raft send what the inputs since the
+// last Ready left due: one append per follower for all the proposals, one
+// ReadIndex round for the waiting reads; so inputs of one turn share them):
 //   1. persist `hardState`, `snapshot` and `entries` (entries replace any
 //      stored entries from entries[0].index on) and make them durable;
 //   2. send `messages` (they may promise what step 1 stored: votes, appends);
@@ -65,7 +67,7 @@ export class RawNode {
     const r = this.raft;
     // O(1) and allocation-free: the driver asks after every input.
     const last = this.lastHardState;
-    return r.messages.length > 0 || r.readStates.length > 0 || r.log.hasUnstable()
+    return r.messages.length > 0 || r.readStates.length > 0 || r.flushDue() || r.log.hasUnstable()
       || r.log.pendingSnapshot !== null || r.log.hasToApply()
       || r.term !== last.term || r.vote !== last.vote || r.log.committed !== last.commit;
   }
@@ -73,6 +75,8 @@ export class RawNode {
   ready(): Ready {
     this.checkOutsideReady();
     const r = this.raft;
+    // The turn's proposals and reads leave together: one append per follower, one read round.
+    r.flush();
     const last = this.lastHardState;
     // Nothing is built that is not there: most Readies carry only messages, or only a commit.
     const hardStateChanged = r.term !== last.term || r.vote !== last.vote || r.log.committed !== last.commit;

@@ -3,9 +3,24 @@
 // of heartbeats acknowledged by a majority, and then the read may be served
 // once the state machine has applied up to that index.
 //
+// Rounds are shared (etcd's ReadOnlySafe, with the batching etcd's server
+// does on top): a read waits for the NEXT round whose heartbeats leave after
+// it arrived, and one round confirms every read that waited for it. A round
+// starts when no round is out (at once: in the same Ready as the read), when
+// the one out is confirmed, or with the periodic heartbeat (so a lost round
+// delays waiting reads by at most a heartbeat interval). So reads that arrive
+// together share one round, and reads that arrive while one is out share the
+// next, instead of a heartbeat broadcast each.
+//
 // Rounds are numbered; a heartbeat carries the newest round's number, and an
 // acknowledgement of round n confirms every round up to n (a reply to a later
 // heartbeat proves leadership at a later moment).
+//
+// What must hold: a read is confirmed only by a round started after it
+// arrived (started: its heartbeats were made; they leave with the Ready that
+// carries them), at an index at least the commit index when it arrived. The
+// mutation suites plant the opposite (`readJoinsRoundInFlight`: a read that
+// arrives while a round is out joins that round) and must catch it.
 //
 // A follower's reads go to its leader (ForwardedReads); only that leader's
 // answer in that term can confirm them, so when the follower stops following
@@ -22,6 +37,11 @@ export interface ReadRequest {
   readonly from: ReplicaId;
 }
 
+export interface ConfirmedRead {
+  readonly request: ReadRequest;
+  readonly index: number;
+}
+
 interface Round {
   readonly seq: number;
   readonly index: number;
@@ -29,27 +49,64 @@ interface Round {
   readonly acks: Set<ReplicaId>;
 }
 
+/**
+ * The leader's read rounds. Not bounded here: it holds the reads its replica
+ * and the followers keep pending, which they bound (a replica's reads time
+ * out, READ_TIMEOUT_TICKS), and every read leaves with leadership.
+ */
 export class ReadIndexRounds {
+  /** Rounds whose heartbeats are out, waiting for a majority, oldest first. */
   private rounds: Round[] = [];
+  /** Reads waiting for the next round, and the highest commit index seen when one of them arrived. */
+  private waiting: ReadRequest[] = [];
+  private waitingIndex = 0;
   private seq = 0;
 
-  /** Rounds waiting for a majority. */
+  constructor(private readonly joinRoundInFlightBug = false) {}
+
+  /** Rounds out, waiting for a majority. */
   get pending(): number {
     return this.rounds.length;
   }
 
-  /** Start a round for `requests` at commit index `index`; returns the round number to send in heartbeats. */
-  start(index: number, requests: ReadRequest[], self: ReplicaId): number {
-    assert(requests.length > 0, 'a read round serves at least one read');
+  /** Reads waiting for the next round. */
+  get waitingCount(): number {
+    return this.waiting.length;
+  }
+
+  /** A read arrived when the commit index was `index`: it waits for the next round. */
+  add(request: ReadRequest, index: number): void {
+    const newest = this.rounds[this.rounds.length - 1];
+    if (this.joinRoundInFlightBug && newest !== undefined) {
+      // The planted bug: confirmed by heartbeats that left before it arrived, at that round's index.
+      newest.requests.push(request);
+      return;
+    }
+    this.waiting.push(request);
+    if (index > this.waitingIndex) this.waitingIndex = index;
+  }
+
+  /** Reads wait and no round is out: the next round should start now. */
+  roundDue(): boolean {
+    return this.waiting.length > 0 && this.rounds.length === 0;
+  }
+
+  /**
+   * Start a round for every waiting read; returns its number, to send in the
+   * heartbeats made right after (0 when no read waits: no round).
+   */
+  startRound(self: ReplicaId): number {
+    if (this.waiting.length === 0) return 0;
     const last = this.rounds[this.rounds.length - 1];
-    assert(last === undefined || last.index <= index, 'read rounds are started in commit order');
+    assert(last === undefined || last.index <= this.waitingIndex, 'read rounds are started in commit order');
     this.seq++;
-    this.rounds.push({ seq: this.seq, index, requests, acks: new Set([self]) });
+    this.rounds.push({ seq: this.seq, index: this.waitingIndex, requests: this.waiting, acks: new Set([self]) });
+    this.waiting = [];
     return this.seq;
   }
 
   /** `from` acknowledged heartbeat round `seq`: returns the reads now confirmed, with their index. */
-  acknowledge(seq: number, from: ReplicaId, voters: readonly ReplicaId[]): { request: ReadRequest; index: number }[] {
+  acknowledge(seq: number, from: ReplicaId, voters: readonly ReplicaId[]): readonly ConfirmedRead[] {
     let confirmedUpTo = -1;
     for (let i = 0; i < this.rounds.length; i++) {
       const round = this.rounds[i]!;
@@ -57,17 +114,20 @@ export class ReadIndexRounds {
       round.acks.add(from);
       if (hasQuorum(voters, (id) => round.acks.has(id))) confirmedUpTo = i;
     }
-    if (confirmedUpTo < 0) return [];
+    if (confirmedUpTo < 0) return NO_READS;
     const done = this.rounds.splice(0, confirmedUpTo + 1);
-    const out: { request: ReadRequest; index: number }[] = [];
+    const out: ConfirmedRead[] = [];
     for (const round of done) for (const request of round.requests) out.push({ request, index: round.index });
     return out;
   }
 
-  /** Leadership lost: every pending read must be retried elsewhere. */
+  /** Leadership lost: every pending read, in a round or waiting for one, must be retried elsewhere. */
   abandon(): ReadRequest[] {
     const out = this.rounds.flatMap((r) => r.requests);
+    for (const request of this.waiting) out.push(request);
     this.rounds = [];
+    this.waiting = [];
+    this.waitingIndex = 0;
     return out;
   }
 
@@ -76,6 +136,9 @@ export class ReadIndexRounds {
     return this.rounds.length > 0 ? this.rounds[this.rounds.length - 1]!.seq : 0;
   }
 }
+
+/** What acknowledge() returns when it confirms nothing (frozen: shared, and most answers confirm nothing). */
+const NO_READS: readonly never[] = Object.freeze([]);
 
 /**
  * Reads a follower forwarded to its leader, by context. They are failed (to

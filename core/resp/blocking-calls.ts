@@ -1,7 +1,8 @@
-// Which `call` requests may block (BLPOP, BRPOP, BLMOVE, BRPOPLPUSH, BLMPOP)
+// Which `call` requests may block (BLPOP, BRPOP, BLMOVE, BRPOPLPUSH, BLMPOP,
+// BZPOPMIN, BZPOPMAX, BZMPOP)
 // and what they wait for: the keys a write wakes them on and how long they
 // wait. The shard runs them as their non-blocking forms
-// (core/types/list/list-pop-commands.ts); the RESP door parks them on a nil
+// (core/types/list/list-pop-commands.ts, core/types/zset/zset-pop-commands.ts); the RESP door parks them on a nil
 // answer (blocking-waiters.ts). Also: which keys a write reply may have
 // filled, to wake them.
 
@@ -13,6 +14,7 @@ import { blockingTimeoutMs } from '../types/list/list-args.js';
 /** Where each blocking command's timeout is among its arguments. */
 const TIMEOUT_ARG: Readonly<Record<string, 'first' | 'last'>> = {
   blpop: 'last', brpop: 'last', blmove: 'last', brpoplpush: 'last', blmpop: 'first',
+  bzpopmin: 'last', bzpopmax: 'last', bzmpop: 'first',
 };
 
 export interface BlockingCall {

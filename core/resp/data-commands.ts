@@ -11,7 +11,7 @@ import { arityError } from './resp-errors.js';
 import { isOption } from './command-args.js';
 import { arityFits } from '../types/call-request.js';
 
-/** Write a data command's reply tree: RESP3 types degrade for RESP2 as Redis's do (map -> flat array, set -> array, double -> bulk). */
+/** Write a data command's reply tree: RESP3 types degrade for RESP2 as Redis's do (map, pairs -> flat array, set -> array, double -> bulk). */
 export function writeDataValue(out: ReplyWriter, value: DataValue): void {
   switch (value.t) {
     case 'nil': out.writeNull(); return;
@@ -31,6 +31,19 @@ export function writeDataValue(out: ReplyWriter, value: DataValue): void {
     case 'map':
       out.writeMapHeader(value.v.length / 2);
       for (const item of value.v) writeDataValue(out, item);
+      return;
+    case 'pairs':
+      if (out.protocol === 2) {
+        out.writeArrayHeader(value.v.length);
+        for (const item of value.v) writeDataValue(out, item);
+        return;
+      }
+      out.writeArrayHeader(value.v.length / 2);
+      for (let i = 0; i < value.v.length; i += 2) {
+        out.writeArrayHeader(2);
+        writeDataValue(out, value.v[i]!);
+        writeDataValue(out, value.v[i + 1]!);
+      }
       return;
   }
 }

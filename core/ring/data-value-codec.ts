@@ -9,7 +9,7 @@ import { assert, unreachable } from '../assert.js';
 import type { DataValue } from '../protocol/data-value.js';
 import type { ByteReader, ByteWriter } from './byte-writer.js';
 
-const TAGS = ['nil', 'nilArray', 'int', 'bytes', 'double', 'status', 'array', 'map', 'set'] as const;
+const TAGS = ['nil', 'nilArray', 'int', 'bytes', 'double', 'status', 'array', 'map', 'set', 'pairs'] as const;
 const TAG_OF = new Map<string, number>(TAGS.map((t, i) => [t, i]));
 
 const textEncoder = new TextEncoder();
@@ -23,7 +23,7 @@ export function encodeDataValue(w: ByteWriter, value: DataValue): void {
     case 'bytes': w.bytesField(value.v); return;
     case 'double': w.f64(value.v); return;
     case 'status': w.bytesField(textEncoder.encode(value.v)); return;
-    case 'array': case 'map': case 'set':
+    case 'array': case 'map': case 'set': case 'pairs':
       w.u32(value.v.length);
       for (const item of value.v) encodeDataValue(w, item);
       return;
@@ -41,7 +41,7 @@ export function decodeDataValue(r: ByteReader): DataValue {
     case 'bytes': return { t, v: r.bytesView().slice() };
     case 'double': return { t, v: r.f64() };
     case 'status': return { t, v: textDecoder.decode(r.bytesView()) };
-    case 'array': case 'map': case 'set': {
+    case 'array': case 'map': case 'set': case 'pairs': {
       const n = r.u32();
       const v: DataValue[] = [];
       for (let i = 0; i < n; i++) v.push(decodeDataValue(r));

@@ -12,6 +12,18 @@
 // maxmemory in all. The runtime hands the budget in; 0 means no limit.
 
 import { errReply, type Reply, type Request } from '../protocol/ops.js';
+import { isWriteCall } from '../types/call-request.js';
+
+/**
+ * Data commands that write but only remove or re-time data: the ones Redis
+ * does not flag `denyoom`, so a full node can still be emptied. Every other
+ * data command that writes may grow the store.
+ */
+const SHRINKING_DATA_COMMANDS: ReadonlySet<string> = new Set([
+  'hdel', 'lpop', 'rpop', 'lmpop', 'blpop', 'brpop', 'blmpop', 'lrem', 'ltrim', 'srem', 'spop',
+  'zrem', 'zremrangebyrank', 'zremrangebyscore', 'zremrangebylex', 'zpopmin', 'zpopmax', 'zmpop', 'bzpopmin', 'bzpopmax', 'bzmpop',
+  'expire', 'pexpire', 'expireat', 'pexpireat',
+]);
 
 /** Whether the request may grow the store (Redis's `denyoom` commands). Deletes, expiry changes and reads never do. */
 export function mayGrowMemory(request: Request): boolean {
@@ -20,6 +32,8 @@ export function mayGrowMemory(request: Request): boolean {
       return true;
     case 'tx':
       return request.ops.some(mayGrowMemory);
+    case 'call':
+      return isWriteCall(request) && !SHRINKING_DATA_COMMANDS.has(request.name);
     default:
       return false;
   }

@@ -7,6 +7,7 @@ import type { Collection } from '../store/collection.js';
 import { ValueType } from '../store/value-type.js';
 import { HASH_CODEC } from './hash/hash-codec.js';
 import { LIST_CODEC } from './list/list-codec.js';
+import { ZSET_CODEC } from './zset/zset-commands.js';
 
 export interface CollectionCodec {
   /**
@@ -29,6 +30,7 @@ const CODECS: Partial<Record<ValueType, CollectionCodec>> = {
   [ValueType.LIST]: LIST_CODEC,
   // set (core/types/set/)
   // zset (core/types/zset/)
+  [ValueType.ZSET]: ZSET_CODEC,
 };
 
 /**

@@ -11,6 +11,7 @@ import { KEY_TYPE_COMMANDS } from './key-type-commands.js';
 import { LIST_COMMANDS } from './list/list-commands.js';
 import { BIT_COMMANDS } from './string/bit-commands.js';
 import { lcsCommand } from './string/lcs-command.js';
+import { ZSET_COMMANDS } from './zset/zset-commands.js';
 
 const ALL: readonly DataCommand[] = [
   ...KEY_TYPE_COMMANDS,
@@ -20,6 +21,7 @@ const ALL: readonly DataCommand[] = [
   ...LIST_COMMANDS,
   // sets (core/types/set/)
   // sorted sets (core/types/zset/)
+  ...ZSET_COMMANDS,
   // more string and keyspace commands (core/types/string/, core/types/keyspace/)
   ...EXPIRE_COMMANDS,
   ...BIT_COMMANDS,

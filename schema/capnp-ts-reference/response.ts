@@ -74,8 +74,8 @@ function writeDataValue(d: wire.DataValue, value: DataValue, depth: number): voi
       return;
     case 'double': d.setDouble(value.v); return;
     case 'status': d.setStatus(value.v); return;
-    case 'array': case 'map': case 'set': {
-      const list = value.t === 'array' ? d.initArray(value.v.length) : value.t === 'map' ? d.initMap(value.v.length) : d.initSet(value.v.length);
+    case 'array': case 'map': case 'set': case 'pairs': {
+      const list = value.t === 'array' || value.t === 'pairs' ? d.initArray(value.v.length) : value.t === 'map' ? d.initMap(value.v.length) : d.initSet(value.v.length);
       value.v.forEach((item, i) => writeDataValue(list.get(i), item, depth + 1));
       return;
     }

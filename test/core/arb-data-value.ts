@@ -18,6 +18,7 @@ const { tree } = fc.letrec<{ tree: DataValue }>((tie) => ({
     fc.array(tie('tree'), { maxLength: 4 }).map((v): DataValue => ({ t: 'array', v })),
     fc.array(tie('tree'), { maxLength: 4 }).map((v): DataValue => ({ t: 'set', v })),
     fc.array(fc.tuple(tie('tree'), tie('tree')), { maxLength: 3 }).map((pairs): DataValue => ({ t: 'map', v: pairs.flat() })),
+    fc.array(fc.tuple(tie('tree'), tie('tree')), { maxLength: 3 }).map((pairs): DataValue => ({ t: 'pairs', v: pairs.flat() })),
   ),
 }));
 

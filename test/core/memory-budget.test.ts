@@ -47,11 +47,15 @@ function workerHarness(): { worker: ShardWorker; run(request: Request): Reply } 
 
 describe('memory budget (noeviction)', () => {
   it('refuses exactly the writes that may add data (Redis denyoom), and only over budget', () => {
-    const growing = OP_NAMES.filter((op) => op !== 'tx' && mayGrowMemory({ op } as Request)).sort();
+    const growing = OP_NAMES.filter((op) => op !== 'tx' && op !== 'call' && mayGrowMemory({ op } as Request)).sort();
     expect(growing).toEqual(['append', 'incr', 'incrFloat', 'mset', 'set', 'setRange']);
     // A transaction may grow memory when one of its ops may: refused whole, nothing applied.
     expect(mayGrowMemory({ op: 'tx', ops: [{ op: 'get', key: b('k') }, { op: 'del', key: b('k') }], watch: [] })).toBe(false);
     expect(mayGrowMemory({ op: 'tx', ops: [{ op: 'del', key: b('k') }, { op: 'incr', key: b('k'), delta: 1n }], watch: [] })).toBe(true);
+    // Data commands: writes that add (HSET, ZADD, RESTORE) may grow; removals, pops and reads do not.
+    const call = (name: string): Request => ({ op: 'call', name, args: [b('k'), b('x'), b('y')] });
+    expect(['hset', 'zadd', 'lpush', 'restore', 'setbit'].filter((n) => mayGrowMemory(call(n)))).toHaveLength(5);
+    expect(['hdel', 'lpop', 'zrem', 'expire', 'hget', 'lrange', 'type'].some((n) => mayGrowMemory(call(n)))).toBe(false);
     const set: Request = { op: 'set', key: b('k'), value: b('v') };
     expect(memoryRefusal(set, 1000, 0)).toBeNull(); // 0 = no limit
     expect(memoryRefusal(set, 1000, 1000)).toBeNull(); // at the budget, not over

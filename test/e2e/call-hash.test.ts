@@ -1,12 +1,10 @@
 // The `call` op end to end on a real node: the REST route POST /v1/call/{name},
 // WebSocket JSON frames, and the typed client in both formats, with the hash
-// commands. Refusals at the door run now; the commands themselves run once
-// the core knows them (dataCommandsAvailable, test/schema/data-commands.ts).
+// commands, and the refusals at the door.
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { connect } from '../../client/index.js';
-import { dataCommandsAvailable } from '../schema/data-commands.js';
 import { startNode, type RunningNode } from './spawn-node.js';
 
 let node: RunningNode | undefined;
@@ -41,7 +39,7 @@ describe('REST POST /v1/call/{name}: refusals at the door', () => {
   });
 });
 
-describe.skipIf(!dataCommandsAvailable)('hash commands through every door', () => {
+describe('hash commands through every door', () => {
   it('REST: hset, hget, hgetall; the name is case-insensitive', async () => {
     const set = await post('/v1/call/HSET', JSON.stringify({ args: ['rest:h', 'name', 'Ada', 'lang', 'en'] }));
     expect(set.status).toBe(200);

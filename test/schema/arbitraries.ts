@@ -16,7 +16,6 @@ import { TTL_MS_MAX } from '../../core/protocol/validate.js';
 import { DATA_VALUE_DEPTH_MAX } from '../../schema/data-value-limits.js';
 import { JSON_ID_CHARS_MAX } from '../../schema/json-codec.js';
 import { DATA_COMMANDS } from '../../core/types/data-commands.js';
-import { dataCommandsAvailable } from './data-commands.js';
 
 const encoder = new TextEncoder();
 
@@ -172,7 +171,7 @@ export const arbRequest: fc.Arbitrary<Request> = fc.oneof(
 /** Calls join transactions once the core validates them there (see data-commands.ts). */
 const arbTxOp: fc.Arbitrary<Request> = fc.oneof(
   { weight: 4, arbitrary: arbRequest.filter((r) => r.op !== 'scan' && r.op !== 'count' && r.op !== 'flush') },
-  { weight: dataCommandsAvailable ? 1 : 0, arbitrary: arbCallRequest },
+  { weight: 1, arbitrary: arbCallRequest },
 );
 
 /**

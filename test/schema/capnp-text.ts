@@ -205,6 +205,7 @@ function dataValueText(value: DataValue): string {
     case 'double': return `(double = ${doubleText(value.v)})`;
     case 'status': return `(status = ${text(value.v)})`;
     case 'array': case 'map': case 'set': return `(${value.t} = [${value.v.map(dataValueText).join(', ')}])`;
+    case 'pairs': return `(array = [${value.v.map(dataValueText).join(', ')}])`;
     default: return unreachable(value, 'data value');
   }
 }

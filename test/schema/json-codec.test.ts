@@ -45,7 +45,7 @@ function throughJson(value: DataValue): DataValue {
       if (Number.isNaN(value.v)) return text('nan');
       if (!Number.isFinite(value.v)) return text(value.v > 0 ? 'inf' : '-inf');
       return Number.isSafeInteger(value.v) ? { t: 'int', v: BigInt(value.v) } : value;
-    case 'array': case 'set': return { t: 'array', v: value.v.map(throughJson) };
+    case 'array': case 'set': case 'pairs': return { t: 'array', v: value.v.map(throughJson) };
     case 'map': {
       const keys = value.v.filter((_, i) => i % 2 === 0).map((k) => (k.t === 'bytes' ? utf8DecodeExact(k.v) : null));
       const asObject = keys.every((k) => k !== null) && new Set(keys).size === keys.length

@@ -40,6 +40,9 @@ describe('mutation suite: planted bugs are caught', () => {
     ['messages sent before their entries are persisted', { plantedBugSendBeforeSync: true }, 300],
     ['votedFor forgotten on restart', { forgetVoteOnRestart: true }, 300],
     ['a follower truncating entries that matched', { bugs: { followerTruncatesAll: true } }, 100],
+    // First caught at seed 3 (a read below an acknowledged write) and 1 (the window's byte check), 2026-12-02.
+    ['a read arriving while a ReadIndex round is out joins that round', { bugs: { readJoinsRoundInFlight: true } }, 30],
+    ['the in-flight window freeing an append\'s bytes twice', { bugs: { inflightDoubleFree: true } }, 30],
   ];
   // Commit of an old-term entry by counting replicas needs the exact schedule of
   // thesis figure 3.7, which random faults did not reach in 2,000 seeds; it is

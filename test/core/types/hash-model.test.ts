@@ -33,7 +33,7 @@ function plain(v: DataValue): Plain {
     case 'bytes': return latin1(v.v);
     case 'double': return v.v;
     case 'status': return { status: v.v };
-    case 'array': case 'map': case 'set': return v.v.map(plain);
+    case 'array': case 'map': case 'set': case 'pairs': return v.v.map(plain);
   }
 }
 

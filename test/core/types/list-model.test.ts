@@ -27,7 +27,7 @@ function plainData(v: DataValue): Plain {
     case 'bytes': return latin1(v.v);
     case 'status': return v.v;
     case 'double': return v.v;
-    case 'array': case 'map': case 'set': return v.v.map(plainData);
+    case 'array': case 'map': case 'set': case 'pairs': return v.v.map(plainData);
   }
 }
 

@@ -1,0 +1,108 @@
+// Data structures on a 3-node replicated cluster (real processes on
+// loopback), through the clients Redis users have: ioredis Cluster and
+// node-redis's createCluster. Hashes and lists in every group, a hash grown
+// past its compact form, a transaction of data commands on hash-tagged keys,
+// a blocking pop woken by a push, WRONGTYPE, RENAME of a hash between two
+// groups (DUMP + RESTORE, forwarded), and CROSSSLOT for a multi-key command
+// whose keys live in two groups.
+// Needs `npm run build` (the nodes run bin/piccolo.js).
+
+import { Cluster } from 'ioredis';
+import { createCluster } from 'redis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { slotOf } from '../../core/routing/slot-hash.js';
+import { clusterReady, startCluster, type TestCluster } from './cluster-nodes.js';
+
+const GROUPS = 3;
+let cluster: TestCluster;
+let client: Cluster;
+
+const groupOf = (key: string): number => Math.floor((slotOf(Buffer.from(key)) * GROUPS) / 16_384);
+/** A key named `${prefix}-<n>` in another group than `other`. */
+function keyInOtherGroup(prefix: string, other: string): string {
+  for (let i = 0; ; i++) if (groupOf(`${prefix}-${i}`) !== groupOf(other)) return `${prefix}-${i}`;
+}
+
+beforeAll(async () => {
+  cluster = await startCluster(3, ['--groups', String(GROUPS)]);
+  await clusterReady(cluster, 15_000);
+  client = new Cluster([{ host: '127.0.0.1', port: cluster.nodes[0]!.node.respPort! }]);
+}, 40_000);
+afterAll(async () => {
+  client?.disconnect();
+  await cluster?.stopAll();
+});
+
+describe('data structures on a 3-node cluster', () => {
+  it('ioredis Cluster: hashes and lists in every group, and a hash past its compact form', async () => {
+    for (let i = 0; i < 12; i++) {
+      expect(await client.hset(`user:${i}`, 'name', `n${i}`, 'visits', '1')).toBe(2);
+      expect(await client.hincrby(`user:${i}`, 'visits', i)).toBe(1 + i);
+      expect(await client.rpush(`log:${i}`, 'a', 'b', 'c')).toBe(3);
+    }
+    expect(new Set(Array.from({ length: 12 }, (_, i) => groupOf(`user:${i}`))).size).toBe(GROUPS);
+    expect(await client.hgetall('user:5')).toEqual({ name: 'n5', visits: '6' });
+    expect(await client.lrange('log:7', 0, -1)).toEqual(['a', 'b', 'c']);
+    expect(await client.lpop('log:7')).toBe('a');
+    const fields: string[] = [];
+    for (let i = 0; i < 300; i++) fields.push(`f${i}`, `v${i}`);
+    expect(await client.hset('big', ...fields)).toBe(300);
+    expect(await client.object('ENCODING', 'big')).toBe('hashtable');
+    expect(await client.hlen('big')).toBe(300);
+    expect(await client.hget('big', 'f299')).toBe('v299');
+    expect(await client.type('big')).toBe('hash');
+    await expect(client.get('big')).rejects.toThrow(/WRONGTYPE/);
+  });
+
+  it('MULTI/EXEC of data commands on hash-tagged keys applies as one', async () => {
+    const result = await client.multi().hset('{cart}items', 'apple', '3').rpush('{cart}events', 'added').hincrby('{cart}items', 'apple', 2)
+      .lrange('{cart}events', 0, -1).exec();
+    expect(result).toEqual([[null, 1], [null, 1], [null, 5], [null, ['added']]]);
+  });
+
+  it('BLPOP on one client is woken by RPUSH from another', async () => {
+    const other = new Cluster([{ host: '127.0.0.1', port: cluster.nodes[2]!.node.respPort! }]);
+    try {
+      const popped = client.blpop('jobs', 5);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      await other.rpush('jobs', 'job-1');
+      expect(await popped).toEqual(['jobs', 'job-1']);
+    } finally {
+      other.disconnect();
+    }
+  });
+
+  it('RENAME moves a hash to a key of another group; LMOVE across groups is CROSSSLOT', async () => {
+    await client.hset('from-hash', 'a', '1', 'b', '2');
+    const target = keyInOtherGroup('to-hash', 'from-hash');
+    expect(await client.rename('from-hash', target)).toBe('OK');
+    expect(await client.exists('from-hash')).toBe(0);
+    expect(await client.hgetall(target)).toEqual({ a: '1', b: '2' });
+    const source = 'src-list';
+    await client.rpush(source, 'x');
+    const destination = keyInOtherGroup('dst-list', source);
+    // A cluster client refuses keys of two slots itself; a plain connection gets the node's refusal.
+    const node = client.nodes('master')[0]!.duplicate();
+    try {
+      const refusal = await node.lmove(source, destination, 'LEFT', 'RIGHT').catch((e: Error) => e.message);
+      expect(String(refusal)).toMatch(/CROSSSLOT|MOVED/);
+    } finally {
+      node.disconnect();
+    }
+    expect(await client.lrange(source, 0, -1)).toEqual(['x']);
+  });
+
+  it('node-redis createCluster: hashes and lists', async () => {
+    const redis = createCluster({ rootNodes: [{ url: `redis://127.0.0.1:${cluster.nodes[1]!.node.respPort!}` }] });
+    await redis.connect();
+    try {
+      expect(await redis.hSet('nr:h', { a: '1', b: '2' })).toBe(2);
+      expect(await redis.hGetAll('nr:h')).toEqual({ a: '1', b: '2' });
+      expect(await redis.lPush('nr:l', ['x', 'y'])).toBe(2);
+      expect(await redis.lRange('nr:l', 0, -1)).toEqual(['y', 'x']);
+      expect(await redis.hIncrBy('nr:h', 'a', 41)).toBe(42);
+    } finally {
+      await redis.quit();
+    }
+  });
+});
