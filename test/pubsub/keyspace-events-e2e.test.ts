@@ -1,6 +1,6 @@
 // Keyspace notifications of the data commands and of expiry, on a real node
-// (compiled CLI, two real workers, loopback) with ioredis: the hash, list and
-// bit commands' Redis 7 events in command order, a blocked BLPOP's pop when
+// (compiled CLI, two real workers, loopback) with ioredis: the hash, list,
+// sorted-set and bit commands' Redis 7 events in command order, a blocked BLPOP's pop when
 // a push wakes it, and `expired` from the workers' active expiry (the change
 // feed), only while `x` is on. Needs `npm run build`.
 import { Redis } from 'ioredis';
@@ -90,6 +90,30 @@ describe('keyspace events of the data commands', () => {
       'setbit {d}bits', 'copy_to {d}h2', 'rename_from {d}h2', 'rename_to {d}h3',
     ]);
     // Nothing above fired more: a marker published now is the next message.
+    await ctl.publish('__keyevent@0__:marker', 'end');
+    expect(await events.next(1)).toEqual(['marker end']);
+  });
+
+  it('ZADD / ZADD INCR / ZINCRBY / ZREM / ZREMRANGEBYSCORE / ZPOPMIN / ZMPOP COUNT / ZUNIONSTORE: zset events, nothing for no change', async () => {
+    const { ctl, events } = await notifyingWith('KEA');
+    await ctl.zadd('{z}s', 1, 'a', 2, 'b', 3, 'c', 4, 'd', 5, 'e');
+    await ctl.zadd('{z}s', 'NX', 1, 'a');
+    await ctl.zadd('{z}s', 1, 'a');
+    await ctl.zadd('{z}s', 'INCR', 1, 'a');
+    await ctl.zincrby('{z}s', 1, 'b');
+    await ctl.zrem('{z}s', 'missing');
+    await ctl.zrem('{z}s', 'a');
+    await ctl.zremrangebyscore('{z}s', 100, 200);
+    await ctl.zremrangebyscore('{z}s', 3, 3);
+    await ctl.zpopmin('{z}s');
+    expect(await ctl.zunionstore('{z}u', 1, '{z}s')).toBe(1);
+    expect(await ctl.zunionstore('{z}none', 1, '{z}missing')).toBe(0);
+    // One member left, two asked: the pop empties the sorted set.
+    expect(await ctl.call('ZMPOP', '1', '{z}s', 'MAX', 'COUNT', '2')).toEqual(['{z}s', [['e', '5']]]);
+    expect(await events.next(9)).toEqual([
+      'zadd {z}s', 'zincr {z}s', 'zincr {z}s', 'zrem {z}s', 'zremrangebyscore {z}s', 'zpopmin {z}s',
+      'zunionstore {z}u', 'zpopmax {z}s', 'del {z}s',
+    ]);
     await ctl.publish('__keyevent@0__:marker', 'end');
     expect(await events.next(1)).toEqual(['marker end']);
   });
