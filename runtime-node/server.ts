@@ -19,6 +19,7 @@ import { formatFsyncMode } from './storage/fsync-mode.js';
 import { openDataDir, type DataDir } from './storage/data-dir.js';
 import { mountWebSocket, WS_AUTH_TIMEOUT_MS } from './io/ws-front.js';
 import { WatchHub } from './watch/watch-hub.js';
+import { workerExpiryFeed } from './pubsub/keyspace-notifier.js';
 import { DEFAULT_WATCH_LIMITS, type WatchLimits } from '../core/watch/watch-limits.js';
 import { startRespFront, type RespFront } from './io/resp-front.js';
 import { DEFAULT_HOST, DEFAULT_PORT, DEFAULT_RESP_PORT } from './config/server-settings.js';
@@ -252,7 +253,7 @@ export async function startServer(options: ServerOptions = {}): Promise<PiccoloS
         passwordGate, tls, log, stats: new MetricsRespStats(metrics), settings, startedAtMs, httpPort: port, workers: pool.workerCount,
         storage: dataDir === null ? null : { dataDir: dataDir.path, fsync: formatFsyncMode(fsync) },
         isShuttingDown: () => shuttingDown, onIdleCheck: idleCheck, batcher, cluster,
-        notifyKeyspaceEvents: options.notifyKeyspaceEvents ?? '', pubsub,
+        notifyKeyspaceEvents: options.notifyKeyspaceEvents ?? '', pubsub, expiryFeed: workerExpiryFeed(pool, cluster),
       });
     } catch (error) {
       uWS.us_listen_socket_close(listenToken);

@@ -7,17 +7,25 @@
 // publishes them.
 //
 // Event names and classes are Redis 7's for the commands Piccolo has:
-// generic (g): del, expire, persist, rename_from, rename_to; string ($):
-// set, setrange, incrby, incrbyfloat, append. Like Redis, an event fires
+// generic (g): del, expire, persist, rename_from, rename_to, copy_to,
+// restore; string ($): set, setrange, incrby, incrbyfloat, append, setbit;
+// and the data commands' (core/types/): hash (h), list (l), set (s),
+// sorted set (z) events, from the reply's version (set when the command
+// changed something). Like Redis, an event fires
 // only for a change: DEL of a missing key, SET NX on a present key and
 // EXPIRE of a missing key fire nothing; an EXPIRE whose time is already
 // past deletes the key and fires `del`. Differences, by design or for lack
 // of information at the door: `new` (n) and `keymiss` (m) never fire (the
 // shard's reply does not say whether a write created the key or a read
 // missed one); GETEX PERSIST fires `persist` whenever the key exists
-// (Redis: only when it had a TTL); `expired` (x) is not produced here (see
-// docs/pubsub.md); commands not named below fire nothing.
+// (Redis: only when it had a TTL); a command that empties a collection
+// fires `del` only when its reply proves it (a pop with COUNT that got
+// fewer); `expired` (x) comes from the workers' change feed
+// (expiredKeyEvents, runtime-node/pubsub/keyspace-notifier.ts); commands
+// not named below fire nothing.
 
+import { bytesEqual } from '../bytes.js';
+import type { DataValue } from '../protocol/data-value.js';
 import type { OkReply, Reply, Request } from '../protocol/ops.js';
 import { expiryUnitOf, isOption } from './command-args.js';
 import { parseInt64Number } from './resp-numbers.js';
@@ -192,6 +200,171 @@ const msetEvents: EventsOf = (args, { requests, replies }) => {
   return out;
 };
 
+/** RENAME and RENAMENX: `rename_from` on the source, then `rename_to` on the destination. */
+const renameEvents: EventsOf = (args, { replies }) => (ok(replies) ? [generic('rename_from', args[1]!), generic('rename_to', args[2]!)] : []);
+
+// ---- data commands (core/types/): the `call` op ------------------------------
+//
+// A data command's reply carries a version exactly when it changed something
+// (core/types/data-command.ts), which is when Redis notifies. Whether a
+// command emptied its key (Redis then adds `del`) is not in the reply, so
+// `del` fires only where the reply proves it: a pop with a COUNT that got
+// fewer elements than asked. An LPOP, HDEL, SREM ... that took the last
+// element fires its own event without `del` (docs/pubsub.md).
+
+/** The reply of a data command that changed its key(s), else null. */
+function changedReply(replies: readonly Reply[]): OkReply | null {
+  const r = firstOk(replies);
+  return r !== null && r.version !== undefined && r.version > 0 ? r : null;
+}
+
+/** One event of class `type` on the command's first key when it changed something. */
+function changedEvent(type: number, event: string): EventsOf {
+  return (args, { replies }) => (changedReply(replies) !== null ? [{ type, event, key: args[1]! }] : []);
+}
+
+/** The elements of a reply's array (a bare element counts as one), or null when it is not one. */
+function arrayItems(data: DataValue | undefined): readonly DataValue[] | null {
+  if (data === undefined) return null;
+  if (data.t === 'array' || data.t === 'set') return data.v;
+  return data.t === 'bytes' ? [data] : null;
+}
+
+/** The number after COUNT among `args` from `from` on, or null when there is none. */
+function countOption(args: readonly Uint8Array[], from: number): number | null {
+  for (let i = from; i + 1 < args.length; i++) if (isOption(args[i]!, 'COUNT')) return parseInt64Number(args[i + 1]!);
+  return null;
+}
+
+/** `event` on `key`, then `del` when fewer than `asked` came out (the key is gone), as Redis does on the pop that empties. */
+function popEvents(type: number, event: string, key: Uint8Array, popped: number, asked: number | null): KeyspaceEvent[] {
+  const events: KeyspaceEvent[] = [{ type, event, key }];
+  if (asked !== null && popped < asked) events.push(generic('del', key));
+  return events;
+}
+
+/** LPOP / RPOP / SPOP key [count]: the event, and `del` when a count emptied it. */
+function popCommandEvents(type: number, event: string): EventsOf {
+  return (args, { replies }) => {
+    const r = changedReply(replies);
+    if (r === null) return [];
+    const asked = args.length > 2 ? parseInt64Number(args[2]!) : null;
+    return popEvents(type, event, args[1]!, arrayItems(r.data)?.length ?? 1, asked);
+  };
+}
+
+/** BLPOP / BRPOP / BZPOPMIN / BZPOPMAX: the reply names the key popped from ([key, ...]). */
+function blockingPopEvents(type: number, event: string): EventsOf {
+  return (_args, { replies }) => {
+    const key = arrayItems(changedReply(replies)?.data)?.[0];
+    return key?.t === 'bytes' ? [{ type, event, key: key.v }] : [];
+  };
+}
+
+/** LMPOP / BLMPOP / ZMPOP / BZMPOP: [key, [elements]]; the side (LEFT|RIGHT, MIN|MAX) follows the keys. */
+function mpopEvents(type: number, eventOfSide: (side: Uint8Array) => string, blocking: boolean): EventsOf {
+  return (args, { replies }) => {
+    const items = arrayItems(changedReply(replies)?.data);
+    const key = items?.[0];
+    if (items === null || key?.t !== 'bytes') return [];
+    const numkeysAt = blocking ? 2 : 1;
+    const sideAt = numkeysAt + 1 + (parseInt64Number(args[numkeysAt]!) ?? 0);
+    const side = args[sideAt];
+    if (side === undefined) return [];
+    const popped = arrayItems(items[1])?.length ?? 0;
+    return popEvents(type, eventOfSide(side), key.v, popped, countOption(args, sideAt + 1) ?? 1);
+  };
+}
+
+const listSide = (side: Uint8Array): string => (isOption(side, 'LEFT') ? 'lpop' : 'rpop');
+const zsetSide = (side: Uint8Array): string => (isOption(side, 'MIN') ? 'zpopmin' : 'zpopmax');
+const list = (event: string, key: Uint8Array): KeyspaceEvent => ({ type: NOTIFY_LIST, event, key });
+
+/** LMOVE / BLMOVE (sides given) and RPOPLPUSH / BRPOPLPUSH: the push on the destination, then the pop on the source (Redis's order). */
+function moveEvents(sidesGiven: boolean): EventsOf {
+  return (args, { replies }) => {
+    if (changedReply(replies) === null) return [];
+    const fromLeft = sidesGiven && isOption(args[3]!, 'LEFT');
+    const toLeft = !sidesGiven || isOption(args[4]!, 'LEFT');
+    return [list(toLeft ? 'lpush' : 'rpush', args[2]!), list(fromLeft ? 'lpop' : 'rpop', args[1]!)];
+  };
+}
+
+/** SINTERSTORE ... ZRANGESTORE: the event on the destination when the result has members (empty: a `del` Redis fires only if it existed). */
+function storeEvents(type: number, event: string): EventsOf {
+  return (args, { replies }) => {
+    const r = firstOk(replies);
+    return r?.data?.t === 'int' && r.data.v > 0n ? [{ type, event, key: args[1]! }] : [];
+  };
+}
+
+/** SMOVE source destination member: `srem` on the source, `sadd` on the destination (nothing when they are one key). */
+const smoveEvents: EventsOf = (args, { replies }) => {
+  if (changedReply(replies) === null || bytesEqual(args[1]!, args[2]!)) return [];
+  return [{ type: NOTIFY_SET, event: 'srem', key: args[1]! }, { type: NOTIFY_SET, event: 'sadd', key: args[2]! }];
+};
+
+/** ZADD: `zincr` with INCR, else `zadd`, when a member was added or its score changed. */
+const zaddEvents: EventsOf = (args, { replies }) => {
+  if (changedReply(replies) === null) return [];
+  const incr = args.slice(2).some((arg) => isOption(arg, 'INCR'));
+  return [{ type: NOTIFY_ZSET, event: incr ? 'zincr' : 'zadd', key: args[1]! }];
+};
+
+/** RESTORE: `restore`, unless ABSTTL put it in the past (then Redis fires `del` only if REPLACE removed a key: unknowable here). */
+const restoreEvents: EventsOf = (args, { replies }, nowMs) => {
+  if (changedReply(replies) === null) return [];
+  const ttl = parseInt64Number(args[2]!) ?? 0;
+  const absolute = args.slice(4).some((arg) => isOption(arg, 'ABSTTL'));
+  return absolute && ttl > 0 && ttl <= nowMs ? [] : [generic('restore', args[1]!)];
+};
+
+/** BITOP: `set` on the destination when the result has bytes (empty: a `del` Redis fires only if it existed). */
+const bitopEvents: EventsOf = (args, { replies }) => {
+  const r = firstOk(replies);
+  return r?.data?.t === 'int' && r.data.v > 0n ? [string('set', args[2]!)] : [];
+};
+
+const DATA_COMMAND_EVENTS: readonly (readonly [string, EventsOf])[] = [
+  // hashes (Redis's t_hash.c)
+  ...['hset', 'hmset', 'hsetnx'].map((name) => [name, changedEvent(NOTIFY_HASH, 'hset')] as const),
+  ...['hdel', 'hincrby', 'hincrbyfloat'].map((name) => [name, changedEvent(NOTIFY_HASH, name)] as const),
+  // lists (t_list.c)
+  ...['lpush', 'rpush', 'lpushx', 'rpushx'].map((name) => [name, changedEvent(NOTIFY_LIST, name.slice(0, 5))] as const),
+  ...['linsert', 'lset', 'lrem', 'ltrim'].map((name) => [name, changedEvent(NOTIFY_LIST, name)] as const),
+  ['lpop', popCommandEvents(NOTIFY_LIST, 'lpop')],
+  ['rpop', popCommandEvents(NOTIFY_LIST, 'rpop')],
+  ['blpop', blockingPopEvents(NOTIFY_LIST, 'lpop')],
+  ['brpop', blockingPopEvents(NOTIFY_LIST, 'rpop')],
+  ['lmpop', mpopEvents(NOTIFY_LIST, listSide, false)],
+  ['blmpop', mpopEvents(NOTIFY_LIST, listSide, true)],
+  ['lmove', moveEvents(true)],
+  ['blmove', moveEvents(true)],
+  ['rpoplpush', moveEvents(false)],
+  ['brpoplpush', moveEvents(false)],
+  // sets (t_set.c)
+  ...['sadd', 'srem'].map((name) => [name, changedEvent(NOTIFY_SET, name)] as const),
+  ['spop', popCommandEvents(NOTIFY_SET, 'spop')],
+  ['smove', smoveEvents],
+  ...['sinterstore', 'sunionstore', 'sdiffstore'].map((name) => [name, storeEvents(NOTIFY_SET, name)] as const),
+  // sorted sets (t_zset.c)
+  ['zadd', zaddEvents],
+  ['zincrby', changedEvent(NOTIFY_ZSET, 'zincr')],
+  ...['zrem', 'zremrangebyscore', 'zremrangebyrank', 'zremrangebylex', 'zpopmin', 'zpopmax']
+    .map((name) => [name, changedEvent(NOTIFY_ZSET, name)] as const),
+  ['bzpopmin', blockingPopEvents(NOTIFY_ZSET, 'zpopmin')],
+  ['bzpopmax', blockingPopEvents(NOTIFY_ZSET, 'zpopmax')],
+  ['zmpop', mpopEvents(NOTIFY_ZSET, zsetSide, false)],
+  ['bzmpop', mpopEvents(NOTIFY_ZSET, zsetSide, true)],
+  ...['zunionstore', 'zinterstore', 'zdiffstore', 'zrangestore'].map((name) => [name, storeEvents(NOTIFY_ZSET, name)] as const),
+  // bits (bitops.c): SETBIT and a BITFIELD that wrote fire `setbit`; BITOP fires `set`
+  ['setbit', changedEvent(NOTIFY_STRING, 'setbit')],
+  ['bitfield', changedEvent(NOTIFY_STRING, 'setbit')],
+  ['bitop', bitopEvents],
+  // keyspace (cluster.c)
+  ['restore', restoreEvents],
+];
+
 const EVENTS_OF_COMMAND: ReadonlyMap<string, EventsOf> = new Map<string, EventsOf>([
   ['set', setEvents],
   ['setnx', stringEvent('set')],
@@ -219,7 +392,11 @@ const EVENTS_OF_COMMAND: ReadonlyMap<string, EventsOf> = new Map<string, EventsO
   ['pexpireat', expireEvent(1, true)],
   ['persist', (args, { replies }) => (firstOk(replies)?.found ? [generic('persist', args[1]!)] : [])],
   // RENAME runs at the door; it passes one ok reply when the rename happened.
-  ['rename', (args, { replies }) => (ok(replies) ? [generic('rename_from', args[1]!), generic('rename_to', args[2]!)] : [])],
+  ['rename', renameEvents],
+  // RENAMENX and COPY run at the door too; their ok reply is found when the key moved or was copied (reply 1).
+  ['renamenx', (args, step) => (firstOk(step.replies)?.found === true ? renameEvents(args, step, 0) : [])],
+  ['copy', (args, { replies }) => (firstOk(replies)?.found === true ? [generic('copy_to', args[2]!)] : [])],
+  ...DATA_COMMAND_EVENTS,
 ]);
 
 /** Whether a command can fire events at all (the runtime keeps its arguments only then). */

@@ -4,7 +4,8 @@
 // below it). Two kinds:
 //   begin:  tag | 0 | group u16 | appliedIndex f64
 //           "from here on, every change of `group` after this entry follows"
-//   change: tag | kind (1 set, 2 delete, 3 expire) | group u16 | version f64 | seq u32 | key | value (set only)
+//   change: tag | kind (1 set, 2 delete, 3 expire, 4 set without value) | group u16 | version f64 | seq u32 | key | value (1 only)
+//   (a collection's set carries no value: core/shard/shard.ts recordSet)
 // The worker's ChangeOutbox encodes them as the shards apply entries; they
 // go on the ring before the replies of the same drain, so the IO thread
 // learns of a write's change no later than of its reply.
@@ -19,7 +20,9 @@ export const CHANGE_TAG = 0xffff_ffff;
 
 const KIND_BEGIN = 0;
 const KIND_CODES: Readonly<Record<ChangeKind, number>> = { set: 1, delete: 2, expire: 3 };
-const KINDS: readonly (ChangeKind | null)[] = [null, 'set', 'delete', 'expire'];
+const KINDS: readonly (ChangeKind | null)[] = [null, 'set', 'delete', 'expire', 'set'];
+/** A 'set' without a value (a hash, list ... changed: watchers read it for its contents). */
+const KIND_SET_BARE = 4;
 
 export type ChangeRecord =
   | { kind: 'begin'; group: number; appliedIndex: number }
@@ -42,7 +45,7 @@ export function decodeChangeRecord(bytes: Uint8Array, start: number, end: number
   assert(kind !== undefined && kind !== null, () => `change record of unknown kind ${code}`);
   const seq = r.u32();
   const key = r.bytesView().slice();
-  const value = kind === 'set' ? r.bytesView().slice() : null;
+  const value = code === KIND_CODES.set ? r.bytesView().slice() : null;
   return { kind: 'change', change: { group, key, kind, value, version: index, seq } };
 }
 
@@ -77,13 +80,11 @@ export class ChangeOutbox implements ChangeSink {
       this.nextSeq = 0;
     }
     assert(this.nextSeq < SEQ_END, 'an entry made more changes than a rank can number');
-    const w = this.start(KIND_CODES[kind], group, version);
+    assert(kind === 'set' || value === null, 'only a set change carries a value');
+    const w = this.start(kind === 'set' && value === null ? KIND_SET_BARE : KIND_CODES[kind], group, version);
     w.u32(this.nextSeq++);
     w.bytesField(key);
-    if (kind === 'set') {
-      assert(value !== null, 'a set change carries its value');
-      w.bytesField(value);
-    }
+    if (value !== null) w.bytesField(value);
     this.enqueue(w);
   }
 

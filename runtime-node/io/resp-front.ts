@@ -33,7 +33,7 @@ import { runAuth, runClient, runHello, runQuit } from './resp-session-commands.j
 import { runFunction, runScript, runScriptCall } from './resp-scripting-commands.js';
 import { CLUSTER_COMMAND_HANDLERS, type ClusterView } from './resp-cluster-commands.js';
 import { pubsubHubFor, type PubsubHub } from '../pubsub/pubsub-hub.js';
-import { KeyspaceNotifier } from '../pubsub/keyspace-notifier.js';
+import { KeyspaceNotifier, type ExpiryFeed } from '../pubsub/keyspace-notifier.js';
 import type { RespPubsubNode } from './resp-pubsub.js';
 
 export const MAX_CLIENTS_ERROR = 'ERR max number of clients reached';
@@ -81,6 +81,8 @@ export interface RespFrontOptions {
   pubsub?: PubsubHub;
   /** notify-keyspace-events at start (Redis's letters; "" or absent: off). */
   notifyKeyspaceEvents?: string;
+  /** Where `expired` events come from (the workers' change feed); absent: none fire. */
+  expiryFeed?: ExpiryFeed | null;
 }
 
 export interface RespFront {
@@ -148,7 +150,7 @@ class Front implements RespConnectionHost, RespNode {
     this.shardCount = opts.shardCount;
     this.cluster = opts.cluster ?? null;
     const hub = opts.pubsub ?? pubsubHubFor(opts.limits, opts.log);
-    this.pubsub = { hub, notifier: new KeyspaceNotifier(hub, opts.notifyKeyspaceEvents ?? '') };
+    this.pubsub = { hub, notifier: new KeyspaceNotifier(hub, opts.notifyKeyspaceEvents ?? '', opts.expiryFeed ?? null) };
     this.settings.register(this.pubsub.notifier.setting);
     this.facts = {
       version: PICCOLO_VERSION,

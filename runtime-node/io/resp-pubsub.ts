@@ -115,10 +115,11 @@ export class RespPubsubClient implements PubsubSubscriber {
     return this.notifying(name, args.map((a) => a.slice()), plan);
   }
 
-  /** A connection command answered: RENAME fires its events when it did not fail. */
+  /** A connection command answered: RENAME fires its events when it did not fail, RENAMENX and COPY when they answered 1 (found). */
   connectionDone(plan: ConnectionPlan, value: RespValue): void {
     if (value.type === 'error' || !this.node.notifier.watches(plan.name)) return;
-    this.notifyRan(plan.name, [new Uint8Array(0), ...plan.args], { requests: [], replies: [{ ok: true }] });
+    const found = value.type !== 'integer' || BigInt(value.value) !== 0n;
+    this.notifyRan(plan.name, [new Uint8Array(0), ...plan.args], { requests: [], replies: [{ ok: true, found }] });
   }
 
   /** The connection closed. */

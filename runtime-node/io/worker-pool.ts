@@ -159,18 +159,27 @@ export class WorkerPool implements ShardTransport {
 
   /**
    * Ask every worker to report its groups' changes from now on (a watch
-   * opened: runtime-node/watch/); they reach `onChange` in each group's
-   * order, beginning with a begin record per group. Idempotent.
+   * opened: runtime-node/watch/; `expired` events: runtime-node/pubsub/);
+   * they reach `onChange` in each group's order, beginning with a begin
+   * record per group (for the first listener). Idempotent per listener.
    */
   recordChanges(onChange: (record: ChangeRecord) => void): void {
+    if (this.changeListeners.includes(onChange)) return;
+    this.changeListeners.push(onChange);
     for (const ch of this.channels) {
       if (ch.io.onChange !== null) continue;
-      ch.io.onChange = onChange;
+      ch.io.onChange = this.onChangeRecord;
       Atomics.store(ch.control, CONTROL_RECORD_CHANGES, 1);
       // Woken now, not at its next idle wake-up: the watch waits for the begin records.
       this.scheduleNotify(ch);
     }
   }
+
+  /** Who takes the change records (watches, keyspace notifications), in subscription order. */
+  private readonly changeListeners: ((record: ChangeRecord) => void)[] = [];
+  private readonly onChangeRecord = (record: ChangeRecord): void => {
+    for (const listener of this.changeListeners) listener(record);
+  };
 
   /** Each worker's published numbers and its rings' waiting bytes, read without disturbing it (for metrics and INFO). */
   workerSnapshots(): WorkerSnapshot[] {
