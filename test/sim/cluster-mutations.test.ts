@@ -8,7 +8,7 @@
 // (Messages sent before their entries are synced: test/sim/cluster.test.ts.)
 
 import { describe, expect, it } from 'vitest';
-import type { FaultName } from '../../runtime-sim/fault-plan.js';
+import { FAULT_NAMES, type FaultName } from '../../runtime-sim/fault-plan.js';
 import { formatRun } from '../../runtime-sim/report.js';
 import { runSeed, type SeedRun } from '../../runtime-sim/run-seed.js';
 import type { SimOptions } from '../../runtime-sim/config.js';
@@ -20,7 +20,7 @@ const explain = (run: SeedRun): string => formatRun(run).join('\n');
 
 interface Mutation {
   name: string;
-  bug: Pick<SimOptions, 'raftBugs' | 'replicaBugs' | 'raftTuning'>;
+  bug: Pick<SimOptions, 'raftBugs' | 'replicaBugs' | 'raftTuning' | 'watchBugs'>;
   faults: readonly FaultName[];
   /** What catching it looks like (one of these kinds). */
   kinds: readonly FailureKind[];
@@ -62,6 +62,11 @@ const MUTATIONS: readonly Mutation[] = [
   {
     name: 'pre-vote off under a flapping partition (term churn)',
     bug: { raftTuning: { preVote: false } }, faults: LEADER_ONLY, kinds: ['liveness'], seedsMax: 10,
+  },
+  {
+    // The watcher runs with every fault on (runtime-sim/watch-checker.ts); one change in 50 lost is a rare gap.
+    name: 'the change outbox losing every 50th change (a watcher misses it)',
+    bug: { watchBugs: { dropEveryNthChange: 50 } }, faults: FAULT_NAMES, kinds: ['watch'], seedsMax: 10,
   },
 ];
 
