@@ -23,7 +23,7 @@
 // A COMPACTED end lets the check restart from the next watch's start.
 
 import { bytesToBinaryString, startsWith } from '../core/bytes.js';
-import { comparePositions, type ChangeKind, type ChangePosition } from '../core/watch/change.js';
+import { comparePositions, endOfEntry, type ChangeKind, type ChangePosition } from '../core/watch/change.js';
 import { decodeResumeToken } from '../core/watch/resume-token.js';
 
 /** Violations kept in a report (the count goes on). */
@@ -86,10 +86,19 @@ class GroupReference {
     return lo;
   }
 
-  /** Whether reporting restarted after `after` (a hole: changes after it may be missing). */
-  restartedAfter(after: ChangePosition): boolean {
-    const last = this.begins[this.begins.length - 1] ?? -1;
-    return this.begins.length > 1 && last > after.index;
+  /**
+   * The index where reporting began again between `from` and `to`, or -1: a
+   * hole (changes up to that begin may never have been reported), which a
+   * watch must not cross (it ends COMPACTED). A change at or before the
+   * begin is of the old segment, still on its way from the ring.
+   */
+  restartBetween(from: ChangePosition, to: ChangePosition): number {
+    for (let i = this.begins.length - 1; i >= 1; i--) {
+      const b = this.begins[i]!;
+      if (to.index <= b) continue;
+      return comparePositions(from, endOfEntry(b)) < 0 ? b : -1;
+    }
+    return -1;
   }
 }
 
@@ -181,7 +190,8 @@ export class WatchChecker {
     const cursor = window.cursor.get(g);
     if (cursor === undefined) return this.violation(`a change of group ${g}, which the watch does not cover: ${describe(change)}`);
     const group = window.reference.group(g);
-    if (group.restartedAfter(cursor)) this.violation(`group ${g}'s reporting restarted after ${cursor.index} but the watch went on (should end COMPACTED)`);
+    const restart = group.restartBetween(cursor, change);
+    if (restart >= 0) this.violation(`group ${g}'s reporting began again at ${restart}, after the watcher's ${cursor.index}/${cursor.seq}, but the watch went on to ${change.index}/${change.seq} (it must end COMPACTED)`);
     const next = this.nextMatching(g, cursor);
     if (comparePositions(change, cursor) <= 0) {
       this.violation(`duplicate or out of order: ${describe(change)} after the watcher had ${cursor.index}/${cursor.seq} of group ${g}`);
@@ -227,6 +237,8 @@ export class WatchChecker {
       const from = window.cursor.get(g);
       if (from === undefined) continue;
       if (comparePositions(to, from) < 0) this.violation(`group ${g}: a token went back from ${from.index}/${from.seq} to ${to.index}/${to.seq}`);
+      const restart = window.reference.group(g).restartBetween(from, to);
+      if (restart >= 0) this.violation(`group ${g}'s reporting began again at ${restart}, but a token moved the watch over it to ${to.index}/${to.seq} (it must end COMPACTED)`);
       const next = this.nextMatching(g, from);
       if (next !== null && comparePositions(next, to) <= 0) this.violation(`gap: ${describe(next)} was skipped (the token moved to ${to.index}/${to.seq})`);
       window.cursor.set(g, to);

@@ -75,11 +75,27 @@ describe('watch checker', () => {
     expect(skipped.violations).toEqual([expect.stringMatching(/^gap: set "k2" "c" at 0:7\/0 was skipped/)]);
   });
 
+  it('names a watch that goes on over a restart of its group\'s reporting (it must end COMPACTED)', () => {
+    const c = new WatchChecker(utf8(''));
+    const ref = c.referenceFor(HISTORY, () => 0);
+    ref.begin(0, 4);
+    ref.record(0, 5, 'set', utf8('a'), utf8('1'));
+    ref.begin(0, 9);
+    ref.record(0, 10, 'set', utf8('b'), utf8('2'));
+    c.onLive(token([[0, 4, 0xffff_ffff]]), null);
+    // The old segment's change, still on its way from the ring after the new begin: fine.
+    c.onChange({ group: 0, index: 5, seq: 0, key: 'a', kind: 'set', value: '1' }, token([[0, 5, 0]]));
+    expect(c.violations).toEqual([]);
+    c.onChange({ group: 0, index: 10, seq: 0, key: 'b', kind: 'set', value: '2' }, token([[0, 10, 0]]));
+    expect(c.violations).toEqual([expect.stringMatching(/^group 0's reporting began again at 9, after the watcher's 5\/0/)]);
+  });
+
   it('names a resume answered elsewhere than asked, and a change never delivered by the end', () => {
     const c = checker();
     c.onLive(START, null);
     c.onLive(token([[0, 5, 0], [1, 4, 0xffff_ffff]]), START);
     expect(c.violations[0]).toMatch(/not where it was asked to resume/);
+
 
     const late = checker();
     late.onLive(START, null);
