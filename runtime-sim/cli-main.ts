@@ -14,7 +14,7 @@
 //   --jobs N          run a sweep's seeds on N threads (sweep-pool.ts)
 //   -h, --help        print the options (HELP below) and exit 0
 //
-// Exit codes: see verdict.ts (0 pass, 2 usage, 3..8 by failure kind).
+// Exit codes: see verdict.ts (0 pass, 2 usage, 3..9 by failure kind).
 // Kept apart from cli.ts so tests can drive it without a process.
 
 import { GROUPS_MAX } from './cluster.js';

@@ -9,10 +9,11 @@ import { Random } from '../core/random.js';
 import { DEFAULT_RAFT_TUNING } from '../core/raft/raft.js';
 import type { SessionSettings } from './client-session.js';
 import { maxDelayUs, type DelaySpec } from './delay.js';
-import { DEFAULT_FAULT_CHANCE, DEFAULT_FAULTS, planFaults, type FaultName, type FaultPlan } from './fault-plan.js';
+import { DEFAULT_FAULT_CHANCE, DEFAULT_FAULTS, FAULT_NAMES, planFaults, type FaultName, type FaultPlan } from './fault-plan.js';
 import type { PlantedBugs, RaftTuning } from '../core/raft/raft.js';
 import { GROUPS_MAX, placeGroups, type ClusterSpec } from './cluster.js';
 import type { NodeSettings, WorkerFactory } from './sim-node.js';
+import type { WatchBugs } from './sim-watch-hub.js';
 import { clientHostsOf, layoutHosts, type HostLayout } from './topology.js';
 
 /** What a caller may choose; everything else comes from the seed. */
@@ -49,6 +50,14 @@ export interface SimOptions {
    * run's trace, and every seed's printed trace hash stays what it was.
    */
   txWeight?: number;
+  /**
+   * Run a watcher checked against the committed history (watch-checker.ts).
+   * Default: on when every fault is in play (`--faults all`), off
+   * otherwise, so other runs keep their traces.
+   */
+  watcher?: boolean;
+  /** Test hook: bugs planted in the change path (the mutation suite). */
+  watchBugs?: WatchBugs;
 }
 
 export interface ReplicaBugs {
@@ -134,6 +143,8 @@ export interface SimConfig {
   livenessBoundUs: number;
   /** Randomness for the run itself (network, nodes, clients), independent of the config draws. */
   runRng: Random;
+  /** The watcher (watch-client.ts): the node it watches and its key prefix; null: none. */
+  watcher: { node: number; prefix: string } | null;
   /** The replicated cluster, or null when every node is alone. */
   cluster: ClusterSpec | null;
   /** In a cluster, per workload client host: whether it moves to another replica after a timeout. */
@@ -291,7 +302,22 @@ export function makeConfig(options: SimOptions): SimConfig {
   return {
     seed: options.seed, nodes, clients, processesPerClient, ops, faultsAllowed, faultsExplicit, faults, layout, nodeSettings, delay, session,
     workload, ttl, quiesceAtUs, settleAtUs: quiesceAtUs + settleUs, livenessBoundUs, runRng, cluster, failoverHosts,
+    // On for `--faults all` (every fault named): other runs keep their traces (the mutation suite's catching seeds).
+    watcher: (options.watcher ?? FAULT_NAMES.every((f) => faultsAllowed.includes(f))) ? watcherOf(options.seed, nodes, cluster) : null,
   };
+}
+
+/**
+ * The watcher's node and prefix, from the seed without drawing from its
+ * generators (every other draw stays where it was): a node holding every
+ * group (a prefix watch covers them all), and either every key or the
+ * registers' `k` (so some changes do not match).
+ */
+function watcherOf(seed: number, nodes: number, cluster: ClusterSpec | null): { node: number; prefix: string } | null {
+  const candidates = Array.from({ length: nodes }, (_, n) => n)
+    .filter((n) => cluster === null || cluster.placement.every((replicas) => replicas.includes(n)));
+  if (candidates.length === 0) return null;
+  return { node: candidates[seed % candidates.length]!, prefix: seed % 2 === 0 ? '' : 'k' };
 }
 
 /** Largest transaction weight: ten times the largest other weight is already a transaction-only workload. */

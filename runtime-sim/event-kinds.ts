@@ -27,6 +27,8 @@ export const Kind = {
   CLIENT_KEEPALIVE: 24,
   CLIENT_RESUME: 25,
   TTL_NEXT: 26,
+  /** The watcher's connect timeout, keepalive and reconnect (watch-client.ts). */
+  WATCH_CLIENT: 27,
   // Faults and phases.
   PARTITION_START: 30,
   PARTITION_HEAL: 31,

@@ -28,16 +28,24 @@ import {
   SimNode, emptyNodeStats, type NodeCluster, NO_SCHEDULING_FAULTS, type NodeSettings, type NodeStats, type NodeThreads, type SchedulingFaults, type WorkerFactory,
 } from './sim-node.js';
 import type { Simulation } from './simulation.js';
+import { SimWatchHub, type WatchBugs } from './sim-watch-hub.js';
+import type { CheckedChange, WatchChecker } from './watch-checker.js';
+import type { Watch } from '../core/watch/watch-set.js';
+import { bytesToBinaryString } from '../core/bytes.js';
 
 export type ToNode =
   | { t: 'connect' }
+  | { t: 'watch'; id: number; prefix: Uint8Array; after: string | null }
   | { t: 'request'; id: number; request: Request }
   | { t: 'ping'; id: number };
 
 export type ToClient =
   | { t: 'accept' }
   | { t: 'reply'; id: number; reply: Reply }
-  | { t: 'pong'; id: number };
+  | { t: 'pong'; id: number }
+  | { t: 'watch-ok'; id: number; resume: string }
+  | { t: 'change'; id: number; change: CheckedChange; resume: string }
+  | { t: 'watch-end'; id: number; code: string; message: string };
 
 export type ClientStream = StreamConnection<ToNode, ToClient>;
 
@@ -52,6 +60,12 @@ export class NodeHost {
   readonly stats: NodeStats = emptyNodeStats();
   /** Most laps any ring of an earlier process made. */
   private pastRingLaps = 0;
+  /** The watch checker and planted bugs, when a watcher runs (watch-client.ts); null: watches are not served. */
+  watchSetup: { checker: WatchChecker; bugs: WatchBugs } | null = null;
+  /** The current process's watches, made at its first watch. */
+  private watchHub: { node: SimNode; hub: SimWatchHub } | null = null;
+  /** The watch open on each stream (one per stream: the watcher's). */
+  private readonly streamWatches = new Map<ClientStream, Watch>();
   /** Streams accepted by the current process, and which process accepted each. */
   private readonly accepted = new Map<ClientStream, SimNode>();
 
@@ -205,6 +219,8 @@ export class NodeHost {
     for (const storage of this.memoryStorages.values()) storage.crash();
     const streams = [...this.accepted.keys()];
     this.accepted.clear();
+    this.streamWatches.clear();
+    this.watchHub = null;
     if (!machineDown) for (const stream of streams) stream.reset('node');
   }
 
@@ -232,7 +248,10 @@ export class NodeHost {
   /** A client opened a stream to this host: its messages come here. */
   attach(stream: ClientStream): void {
     stream.onNodeReceive = (message) => this.receive(stream, message);
-    stream.onNodeReset = () => { this.accepted.delete(stream); };
+    stream.onNodeReset = () => {
+      this.accepted.delete(stream);
+      this.closeWatch(stream);
+    };
   }
 
   private receive(stream: ClientStream, message: ToNode): void {
@@ -252,6 +271,9 @@ export class NodeHost {
       case 'ping':
         stream.sendToClient({ t: 'pong', id: message.id });
         return;
+      case 'watch':
+        this.openWatch(node, stream, message.id, message.prefix, message.after);
+        return;
       case 'request': {
         const id = message.id;
         node.execute(message.request, (reply) => {
@@ -260,6 +282,44 @@ export class NodeHost {
         return;
       }
     }
+  }
+
+  /** The watcher's watch: the node's hub (made at the first) opens it; its events go back on the stream while this process lives. */
+  private openWatch(node: SimNode, stream: ClientStream, id: number, prefix: Uint8Array, after: string | null): void {
+    const setup = this.watchSetup;
+    if (setup === null) throw new Error('a watch reached a node that serves none (no watch checker set up)');
+    if (this.watchHub?.node !== node) {
+      const historyId = node.rng.nextU32();
+      const reference = setup.checker.referenceFor(historyId, () => this.sim.nowUs);
+      this.watchHub = { node, hub: new SimWatchHub(node, node.groups, historyId, reference, setup.bugs) };
+    }
+    this.closeWatch(stream);
+    const send = (message: ToClient): void => {
+      if (node.alive && stream.open) stream.sendToClient(message);
+    };
+    const watch = this.watchHub.hub.open(prefix, after, {
+      onReady: (_watch, resume) => send({ t: 'watch-ok', id, resume }),
+      onChange: (_watch, c, resume) => {
+        const change: CheckedChange = {
+          group: c.group, index: c.version, seq: c.seq, key: bytesToBinaryString(c.key), kind: c.kind,
+          value: c.value === null ? null : bytesToBinaryString(c.value),
+        };
+        send({ t: 'change', id, change, resume });
+        return true; // a simulated stream has no send buffer to fill
+      },
+      onEnd: (code, message) => {
+        this.streamWatches.delete(stream);
+        send({ t: 'watch-end', id, code, message });
+      },
+    });
+    if (watch !== null && watch.state !== 'ended') this.streamWatches.set(stream, watch);
+  }
+
+  private closeWatch(stream: ClientStream): void {
+    const watch = this.streamWatches.get(stream);
+    if (watch === undefined) return;
+    this.streamWatches.delete(stream);
+    this.watchHub?.hub.close(watch);
   }
 
   /** A request datagram (lossy client mode); the reply goes back as a datagram, which may be duplicated. */

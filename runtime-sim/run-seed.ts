@@ -26,6 +26,9 @@ import { LeaderStrikes } from './leader-strikes.js';
 import type { ShardReplica } from '../core/replica/shard-replica.js';
 import { exitCodeFor, type Failure } from './verdict.js';
 import { checkSwept, probeSweep, type SweepProbe, type SweepVerdict } from './sweep-check.js';
+import { WatchChecker, type WatchStats } from './watch-checker.js';
+import { WatchClient } from './watch-client.js';
+import { utf8 } from '../core/bytes.js';
 
 /** Events a run may take per client operation: healthy runs take about 20 (clusters included). */
 const EVENTS_PER_OP_MAX = 500;
@@ -71,6 +74,8 @@ export interface SeedRun {
   history: HistoryEvent[];
   /** A cluster's final sweep check (null for single nodes, or a run stopped before it): what it could not judge. */
   sweep: SweepVerdict | null;
+  /** The watcher's counts (null: no watcher in this run). */
+  watch: (WatchStats & { node: number; prefix: string; connects: number }) | null;
   /** Wall-clock split, only when a clock was passed in (never part of the deterministic report). */
   timing?: { simMs: number; checkMs: number };
 }
@@ -121,6 +126,8 @@ class World {
   private sweepProbes: SweepProbe[] = [];
   /** The cluster's final sweep check, once run. */
   sweepVerdict: SweepVerdict | null = null;
+  /** The watcher and its checker (config.watcher), or null. */
+  private readonly watch: { client: WatchClient; checker: WatchChecker } | null = null;
 
   constructor(readonly config: SimConfig, options: SimOptions) {
     const { layout, faults, runRng } = config;
@@ -221,6 +228,17 @@ class World {
     this.ttlClient = new TtlClient(sim, newSession(layout.ttlHost), runRng.fork(), config.ttl, this.nodes, ctx.keys, this.findings, config.settleAtUs,
       () => { this.ttlDone = true; this.maybeFinish(); }, cluster === null ? null : new LeaderRouter(cluster, config.session.timeoutUs));
     this.ttlClient.start();
+
+    if (config.watcher !== null) {
+      const prefix = utf8(config.watcher.prefix);
+      const checker = new WatchChecker(prefix);
+      const node = this.nodes[config.watcher.node]!;
+      node.watchSetup = { checker, bugs: options.watchBugs ?? {} };
+      // From the expiry client's host (partitions that cut it off cut the watcher off too), on a thread of its own.
+      const client = new WatchClient(sim, this.network, node, layout.ttlHost, sim.addThread('watcher'), prefix, config.session, checker);
+      this.watch = { client, checker };
+      client.start();
+    }
 
     this.scheduleFaults();
     this.scheduleWatchdog();
@@ -325,6 +343,10 @@ class World {
       this.findings.expiry.push(...swept.findings);
       this.sweepVerdict = swept;
     }
+    if (this.watch !== null) {
+      const watched = this.nodes[this.config.watcher!.node]!;
+      this.watch.checker.atEnd(this.watch.client.isLive && watched.current !== null, this.sim.nowUs);
+    }
     for (const host of this.nodes) {
       if (host.stats.lostWakeups > 0) {
         this.findings.liveness.push(`n${host.index}: ${host.stats.lostWakeups} lost wake-ups`, ...host.stats.lostWakeupNotes);
@@ -408,6 +430,10 @@ class World {
     if (findings.atomicity.length > 0) {
       failures.push({ kind: 'linearizability', summary: `${findings.atomicity.length} torn transaction reads: a transaction was not applied atomically`, details: list(findings.atomicity) });
     }
+    const watchChecker = this.watch?.checker;
+    if (watchChecker !== undefined && watchChecker.violationCount > 0) {
+      failures.push({ kind: 'watch', summary: `${watchChecker.violationCount} watch stream violations`, details: list(watchChecker.violations) });
+    }
     if (findings.expiry.length > 0) failures.push({ kind: 'expiry', summary: `${findings.expiry.length} expiry violations`, details: list(findings.expiry) });
     if (findings.liveness.length > 0) failures.push({ kind: 'liveness', summary: `${findings.liveness.length} liveness failures`, details: list(findings.liveness) });
     if (checker.verdict === 'unknown') failures.push({ kind: 'inconclusive', summary: `checker gave up: ${checker.reason}`, details: [] });
@@ -449,6 +475,8 @@ class World {
       eventsDeferred: this.sim.eventsDeferred,
       history: this.recorder.events,
       sweep: this.sweepVerdict,
+      watch: this.watch === null ? null
+        : { ...this.watch.checker.stats, ...this.config.watcher!, connects: this.watch.client.connects },
     };
   }
 }

@@ -45,6 +45,7 @@ import type { PeerFrame } from '../core/replica/peer-frame.js';
 import { LONE_REPLICA_ID, loneGroups, startGroupReplica } from '../core/shard/group-replica.js';
 import { ShardWorker } from '../core/shard/shard-worker.js';
 import { WorkerLoop as CoreWorkerLoop } from '../core/shard/worker-loop.js';
+import type { ChangeOutbox, ChangeRecord } from '../core/watch/change-record.js';
 import { sampleDelayUs, type DelaySpec } from './delay.js';
 import { Kind } from './event-kinds.js';
 import type { NodeClock } from './node-clock.js';
@@ -315,6 +316,26 @@ export class SimNode implements ShardTransport {
       if (backlog > this.stats.backlogPeak) this.stats.backlogPeak = backlog;
     }
     if (notify) loop.notifyRequests();
+  }
+
+  /**
+   * Every worker reports its groups' changes from now on (a watch opened:
+   * sim-watch-hub.ts), each through an outbox from `outbox`; the IO side
+   * hands the records to `onRecord`. Like runtime-node's control word, the
+   * worker sees it at its next drain, woken now if asleep.
+   */
+  recordChanges(outbox: () => ChangeOutbox, onRecord: (record: ChangeRecord) => void): void {
+    for (const loop of this.loops) {
+      if (loop.channel.onChange !== null) continue;
+      loop.channel.onChange = onRecord;
+      loop.worker.recordChanges(outbox());
+      loop.notifyRequests();
+    }
+  }
+
+  /** The groups this process holds (a lone node: its shards). */
+  get groups(): number[] {
+    return this.cluster ? groupsOfNode(this.cluster.spec, this.cluster.nodeIndex) : Array.from({ length: this.settings.shards }, (_, s) => s);
   }
 
   /** The process dies: its memory and every pending callback are gone. */

@@ -3,7 +3,7 @@
 // FAILURE_PRIORITY order (the most fundamental problem).
 
 export const FAILURE_KINDS = [
-  'core-error', 'corruption', 'consensus', 'lost-write', 'linearizability', 'expiry', 'liveness', 'inconclusive',
+  'core-error', 'corruption', 'consensus', 'lost-write', 'linearizability', 'watch', 'expiry', 'liveness', 'inconclusive',
 ] as const;
 export type FailureKind = (typeof FAILURE_KINDS)[number];
 
@@ -24,6 +24,8 @@ export const EXIT_CODES: Readonly<Record<FailureKind, number>> = Object.freeze({
   'liveness': 5,
   /** An exception or assertion failure in the core (or the simulator), or an error reply the workload cannot cause. */
   'core-error': 6,
+  /** A watcher's stream differs from the committed history of its keys: a gap, a duplicate, a wrong change (watch-checker.ts). */
+  'watch': 9,
   /** A key with a TTL present after it expired, gone before, or never swept. */
   'expiry': 7,
   /** The checker ran out of budget: neither pass nor fail. */

@@ -180,8 +180,9 @@ export class ShardWorker {
    * reply ring (core/watch/change-record.ts), for the IO thread's watches.
    * The reports begin at the next drain, each group's with a begin record.
    */
-  recordChanges(): void {
-    this.changeOutbox ??= new ChangeOutbox();
+  recordChanges(outbox: ChangeOutbox = new ChangeOutbox()): void {
+    // `outbox`: the simulator passes one that also tells its watch checker what the shards reported.
+    this.changeOutbox ??= outbox;
   }
 
   /** Hook the change outbox into every group's shard that does not report yet, announcing where its reports begin. */

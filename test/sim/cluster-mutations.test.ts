@@ -13,7 +13,7 @@
 // read from its current state, so only a deposed leader's late round shows.)
 
 import { describe, expect, it } from 'vitest';
-import type { FaultName } from '../../runtime-sim/fault-plan.js';
+import { FAULT_NAMES, type FaultName } from '../../runtime-sim/fault-plan.js';
 import { formatRun } from '../../runtime-sim/report.js';
 import { runSeed, type SeedRun } from '../../runtime-sim/run-seed.js';
 import type { SimOptions } from '../../runtime-sim/config.js';
@@ -25,7 +25,7 @@ const explain = (run: SeedRun): string => formatRun(run).join('\n');
 
 interface Mutation {
   name: string;
-  bug: Pick<SimOptions, 'raftBugs' | 'replicaBugs' | 'raftTuning'>;
+  bug: Pick<SimOptions, 'raftBugs' | 'replicaBugs' | 'raftTuning' | 'watchBugs'>;
   faults: readonly FaultName[];
   /** What catching it looks like (one of these kinds). */
   kinds: readonly FailureKind[];
@@ -73,6 +73,11 @@ const MUTATIONS: readonly Mutation[] = [
     // production too: the first acknowledgements drive it negative and the node stops with a core error.
     name: 'the in-flight window freeing an acknowledged append\'s bytes twice',
     bug: { raftBugs: { inflightDoubleFree: true } }, faults: LEADER_ONLY, kinds: ['core-error'], seedsMax: 5,
+  },
+  {
+    // The watcher runs with every fault on (runtime-sim/watch-checker.ts); one change in 50 lost is a rare gap.
+    name: 'the change outbox losing every 50th change (a watcher misses it)',
+    bug: { watchBugs: { dropEveryNthChange: 50 } }, faults: FAULT_NAMES, kinds: ['watch'], seedsMax: 10,
   },
 ];
 
