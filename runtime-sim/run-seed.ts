@@ -4,7 +4,9 @@
 // then judge the history with the linearizability checker.
 
 import { AssertionError } from '../core/assert.js';
-import { checkHistory, operationToJson, pairEvents, type CheckResult, type HistoryEvent } from '../core/checker/index.js';
+import { checkHistory, checkQueueHistory, operationToJson, pairEvents, type CheckResult, type HistoryEvent, type QueueVerdict } from '../core/checker/index.js';
+import { hashCounterKeys, makeDataContext, type DataContext } from './data-workload.js';
+import { QueueDrainer } from './queue-workload.js';
 import { ClientSession, emptySessionStats, type SessionStats } from './client-session.js';
 import { makeConfig, type SimConfig, type SimOptions } from './config.js';
 import { maxDelayUs } from './delay.js';
@@ -71,6 +73,8 @@ export interface SeedRun {
   history: HistoryEvent[];
   /** A cluster's final sweep check (null for single nodes, or a run stopped before it): what it could not judge. */
   sweep: SweepVerdict | null;
+  /** The lists' queue operations (runs with data commands), null without. */
+  queue: QueueCounts | null;
   /** Wall-clock split, only when a clock was passed in (never part of the deterministic report). */
   timing?: { simMs: number; checkMs: number };
 }
@@ -121,6 +125,10 @@ class World {
   private sweepProbes: SweepProbe[] = [];
   /** The cluster's final sweep check, once run. */
   sweepVerdict: SweepVerdict | null = null;
+  /** The lists' queue history judged (runs with data commands), once checked. */
+  private queueVerdict: QueueVerdict | null = null;
+  /** Data commands' shared state (null: the workload has none). */
+  private readonly data: DataContext | null;
 
   constructor(readonly config: SimConfig, options: SimOptions) {
     const { layout, faults, runRng } = config;
@@ -191,19 +199,26 @@ class World {
       known: new KnownValues(),
       keys: new KeyRoutes(new SlotOwnership(config.nodes)),
       router: null, // per client host: see hostCtx
-      counterKeys: new Set(workload.counterKeys),
+      counterKeys: new Set([...workload.counterKeys, ...(workload.data === null ? [] : hashCounterKeys(workload.data))]),
       settleAtUs: config.settleAtUs,
       livenessBoundUs: config.livenessBoundUs,
       onProgress: () => { this.lastProgressUs = sim.nowUs; },
       thinking: this.thinking,
+      data: workload.data === null ? null : makeDataContext(workload.data),
     };
 
     // Each client host routes by its own idea of who leads (they disagree while a group changes leader).
     const cluster = config.cluster;
     const hostCtx = (failover = true): ClientContext =>
       (cluster === null ? ctx : { ...ctx, router: new LeaderRouter(cluster, failover ? config.session.timeoutUs : null) });
-    const finalReader = new FinalReader(hostCtx(), finalProcess, newSession(layout.finalReaderHost),
-      [...workload.registerKeys, ...workload.counterKeys, ...workload.txKeyPairs.flat()], () => { this.finalDone = true; this.maybeFinish(); });
+    this.data = ctx.data;
+    const finalCtx = hostCtx();
+    const finalSession = newSession(layout.finalReaderHost);
+    const finalDone = (): void => { this.finalDone = true; this.maybeFinish(); };
+    // With lists, the final drain empties them after the read-back (same host and process: one after the other).
+    const afterReads = ctx.data === null ? finalDone : (): void => new QueueDrainer(finalCtx, finalProcess, finalSession, finalDone).start();
+    const finalKeys = [...workload.registerKeys, ...workload.counterKeys, ...workload.txKeyPairs.flat(), ...(ctx.data?.registers.keys() ?? [])];
+    const finalReader = new FinalReader(finalCtx, finalProcess, finalSession, finalKeys, afterReads);
     this.workloadLeft = processes;
     const workloadDone = (): void => {
       if (--this.workloadLeft === 0) finalReader.start();
@@ -365,6 +380,8 @@ class World {
       this.crashError = new AssertionError(`the simulator recorded an ill-formed history: event ${paired.index}: ${paired.message}`);
       return { verdict: 'skipped', reason: 'the history is ill-formed' };
     }
+    const data = this.data;
+    if (data !== null) this.queueVerdict = checkQueueHistory(data.queue.ops, data.queue.drained);
     const options = stepsMax === undefined ? {} : { stepsMax };
     let result: CheckResult;
     try {
@@ -408,6 +425,13 @@ class World {
     if (findings.atomicity.length > 0) {
       failures.push({ kind: 'linearizability', summary: `${findings.atomicity.length} torn transaction reads: a transaction was not applied atomically`, details: list(findings.atomicity) });
     }
+    const queue = this.queueVerdict;
+    if (queue !== null && queue.order.length > 0) {
+      failures.push({ kind: 'linearizability', summary: `${queue.order.length} list queue violations (core/checker/queue-order.ts)`, details: list(queue.order) });
+    }
+    if (queue !== null && queue.lost.length > 0) {
+      failures.push({ kind: 'lost-write', summary: `${queue.lost.length} acknowledged list pushes lost`, details: list(queue.lost) });
+    }
     if (findings.expiry.length > 0) failures.push({ kind: 'expiry', summary: `${findings.expiry.length} expiry violations`, details: list(findings.expiry) });
     if (findings.liveness.length > 0) failures.push({ kind: 'liveness', summary: `${findings.liveness.length} liveness failures`, details: list(findings.liveness) });
     if (checker.verdict === 'unknown') failures.push({ kind: 'inconclusive', summary: `checker gave up: ${checker.reason}`, details: [] });
@@ -449,8 +473,27 @@ class World {
       eventsDeferred: this.sim.eventsDeferred,
       history: this.recorder.events,
       sweep: this.sweepVerdict,
+      queue: this.data === null ? null : queueCounts(this.data),
     };
   }
+}
+
+/** Per queue function, completions by type; values popped; lists the final drain emptied. */
+export interface QueueCounts {
+  push: Record<'ok' | 'fail' | 'info', number>;
+  pop: Record<'ok' | 'fail' | 'info', number>;
+  popped: number;
+  drained: string;
+}
+
+function queueCounts(data: DataContext): QueueCounts {
+  const counts: QueueCounts = { push: { ok: 0, fail: 0, info: 0 }, pop: { ok: 0, fail: 0, info: 0 }, popped: 0, drained: '' };
+  for (const op of data.queue.ops) {
+    counts[op.f][op.type]++;
+    if (op.f === 'pop' && op.type === 'ok' && op.value !== null) counts.popped++;
+  }
+  counts.drained = `${data.queue.drained.size}/${data.spec.listKeys.length}`;
+  return counts;
 }
 
 function describeError(error: unknown): string {
