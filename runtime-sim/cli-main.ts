@@ -8,6 +8,7 @@
 //   --clients C       workload clients (default: chosen by the seed)
 //   --ops M           workload operations (default 2000)
 //   --tx W            transactions in the workload at weight W (default: none)
+//   --data S          share S (0..0.9) of operations that are data commands (default: none)
 //   --faults LIST     comma-separated faults that are on (or "none");
 //                     default: each of the default set on by chance
 //   --timing          also print wall-clock timing for a single seed
@@ -18,7 +19,7 @@
 // Kept apart from cli.ts so tests can drive it without a process.
 
 import { GROUPS_MAX } from './cluster.js';
-import { CLIENTS_MAX, DEFAULT_OPS, NODES_MAX, OPS_MAX, TX_WEIGHT_MAX, type SimOptions } from './config.js';
+import { CLIENTS_MAX, DATA_SHARE_MAX, DEFAULT_OPS, NODES_MAX, OPS_MAX, TX_WEIGHT_MAX, type SimOptions } from './config.js';
 import { DEFAULT_FAULT_CHANCE, DEFAULT_FAULTS, FAULT_NAMES, type FaultName } from './fault-plan.js';
 import { formatRun } from './report.js';
 import { runSeed } from './run-seed.js';
@@ -41,7 +42,7 @@ export interface CliIo {
 export const PROGRESS_EVERY_SEEDS = 100;
 const PROGRESS_BAR_WIDTH = 30;
 
-const USAGE = `usage: npm run sim -- (--seed N | --seeds A..B) [--nodes K] [--groups G] [--replicas R] [--clients C] [--ops M] [--tx W] [--faults LIST] [--timing] [--jobs N]
+const USAGE = `usage: npm run sim -- (--seed N | --seeds A..B) [--nodes K] [--groups G] [--replicas R] [--clients C] [--ops M] [--tx W] [--data S] [--faults LIST] [--timing] [--jobs N]
   faults: ${FAULT_NAMES.join(', ')} (comma-separated), all, or none`;
 
 /** The full help, built from the constants it describes so it cannot drift from them. */
@@ -61,6 +62,8 @@ Options:
   --ops M           workload operations, 1..${OPS_MAX} (default ${DEFAULT_OPS})
   --tx W            transactions in the workload mix at weight W, 1..${TX_WEIGHT_MAX} (the other ops'
                     weights are 0..10 each; default: no transactions)
+  --data S          share S of workload operations that are data commands, 0 < S <= ${DATA_SHARE_MAX}: hash
+                    fields as registers, lists as queues (default: none)
   --faults LIST     faults that are on for sure, comma-separated, all, or none
                     (default: each of ${DEFAULT_FAULTS.join(', ')} on by chance:
                     ${DEFAULT_FAULTS.map((f) => `${f} ${Math.round(DEFAULT_FAULT_CHANCE[f] * 100)}%`).join(', ')})
@@ -91,6 +94,13 @@ function parseCount(flag: string, text: string | undefined, max: number): number
   const n = Number(text);
   if (n < 1 || n > max) throw new UsageError(`${flag} must be in 1..${max}`);
   return n;
+}
+
+function parseShare(flag: string, text: string | undefined, max: number): number {
+  if (text === undefined || !/^[0-9]*\.?[0-9]+$/.test(text)) throw new UsageError(`${flag} needs a decimal share such as 0.3`);
+  const share = Number(text);
+  if (!(share > 0 && share <= max)) throw new UsageError(`${flag} must be above 0 and at most ${max}`);
+  return share;
 }
 
 function parseSeed(text: string, what: string): number {
@@ -143,6 +153,7 @@ export function parseArgs(argv: readonly string[]): ParsedArgs | 'help' {
       case '--ops': options.ops = parseCount(flag, value(), OPS_MAX); break;
       case '--faults': options.faults = parseFaults(value()); break;
       case '--tx': options.txWeight = parseCount(flag, value(), TX_WEIGHT_MAX); break;
+      case '--data': options.dataShare = parseShare(flag, value(), DATA_SHARE_MAX); break;
       case '--timing': timing = true; break;
       case '--jobs': jobs = parseCount(flag, value(), JOBS_MAX); break;
       case '--help': case '-h': return 'help';

@@ -58,6 +58,12 @@ export interface SimOptions {
   watcher?: boolean;
   /** Test hook: bugs planted in the change path (the mutation suite). */
   watchBugs?: WatchBugs;
+  /**
+   * Share (0..DATA_SHARE_MAX) of workload operations that are data commands:
+   * hash fields as registers, lists as queues (runtime-sim/data-workload.ts).
+   * Default 0, off, so that every seed without it keeps its trace hash.
+   */
+  dataShare?: number;
 }
 
 export interface ReplicaBugs {
@@ -111,6 +117,26 @@ export interface WorkloadSpec {
   valuePadMax: number;
   thinkMeanUs: number;
   incrDeltaMax: number;
+  /** Data commands (hashes, lists), or null when the run has none (dataShare 0). */
+  data: DataSpec | null;
+}
+
+/** The data-command part of a workload (runtime-sim/data-workload.ts says how each maps onto the checkers). */
+export interface DataSpec {
+  /** Share of all workload operations that are data commands. */
+  share: number;
+  /** Share of the data commands that go to lists (the rest: hashes). */
+  listShare: number;
+  hashKeys: string[];
+  /** Fields every hash key has as registers (HSET, HGET, HDEL). */
+  hashFields: string[];
+  /** Fields every hash key has as counters (HINCRBY, HGET, HDEL). */
+  hashCounterFields: string[];
+  /** Hash keys also filled past the compact form's field limit, so snapshots carry large tables. */
+  bigHashKeys: string[];
+  /** Relative weights of HGET, HSET, HDEL, HINCRBY. */
+  hashWeights: { read: number; write: number; delete: number; incr: number };
+  listKeys: string[];
 }
 
 export interface TtlSpec {
@@ -171,6 +197,8 @@ export function makeConfig(options: SimOptions): SimConfig {
   const workloadRng = root.fork();
   const faultRng = root.fork();
   const runRng = root.fork();
+  // Forked last and only drawn from with data commands on: every other draw, and every run without them, is as before.
+  const dataRng = root.fork();
 
   const seedClients = topoRng.int(2, 8);
   const processesPerClient = topoRng.int(1, 8);
@@ -257,7 +285,11 @@ export function makeConfig(options: SimOptions): SimConfig {
     valuePadMax: workloadRng.pick(VALUE_PAD_SIZES),
     thinkMeanUs: workloadRng.int(0, 2_000),
     incrDeltaMax: workloadRng.int(1, 100),
+    data: null,
   };
+  const dataShare = options.dataShare ?? 0;
+  assert(Number.isFinite(dataShare) && dataShare >= 0 && dataShare <= DATA_SHARE_MAX, `dataShare must be in 0..${DATA_SHARE_MAX}`);
+  if (dataShare > 0) workload.data = dataSpec(dataRng, dataShare, processes, ops, cluster !== null);
   const ttlMinMs = workloadRng.int(5, 50);
   const ttl: TtlSpec = { keys: workloadRng.int(2, 8), ttlMinMs, ttlMaxMs: ttlMinMs + workloadRng.int(0, 150), readsPerKey: workloadRng.int(2, 4) };
 
@@ -322,6 +354,36 @@ function watcherOf(seed: number, nodes: number, cluster: ClusterSpec | null): { 
 
 /** Largest transaction weight: ten times the largest other weight is already a transaction-only workload. */
 export const TX_WEIGHT_MAX = 100;
+
+/** Largest data share: the string workload keeps a part of every run (its checks, counters and transactions). */
+export const DATA_SHARE_MAX = 0.9;
+
+/**
+ * Most register fields, and most counter fields, per hash key. A compact hash is one record value, and the
+ * hash code (unlike lists') converts it by field count and size alone, not by the node's valueBytesMax: 20
+ * small pairs (~19 bytes each) stay within the simulator's 512-byte values, more would trip the store's
+ * value-limit assertion (a real bug, reported; docs/simulation.md). More fields are spread over more keys.
+ */
+const HASH_FIELDS_PER_KEY_MAX = 10;
+
+function dataSpec(rng: Random, share: number, processes: number, ops: number, clustered: boolean): DataSpec {
+  // As many field registers as register keys would have (KEY_PROCESSES_MAX processes each, on average).
+  const fieldsNeeded = Math.ceil(processes / KEY_PROCESSES_MAX);
+  const hashKeys = Array.from({ length: Math.max(rng.int(1, 3), Math.ceil(fieldsNeeded / HASH_FIELDS_PER_KEY_MAX)) }, (_, i) => `h${i}`);
+  const hashFields = Array.from({ length: Math.min(HASH_FIELDS_PER_KEY_MAX, Math.max(rng.int(1, 4), Math.ceil(fieldsNeeded / hashKeys.length))) }, (_, i) => `f${i}`);
+  const hashWeights = { read: rng.int(1, 10), write: rng.int(1, 10), delete: rng.int(0, 4), incr: rng.int(0, 6) };
+  const listShare = rng.int(2, 6) / 10;
+  // Counter fields as counter keys: few enough increments each that unanswered ones do not exhaust the checker.
+  const hashWeightSum = hashWeights.read + hashWeights.write + hashWeights.delete + hashWeights.incr;
+  const expectedIncrs = Math.ceil((ops * share * (1 - listShare) * hashWeights.incr) / hashWeightSum);
+  const target = clustered ? COUNTER_INCRS_PER_KEY_TARGET_CLUSTER : COUNTER_INCRS_PER_KEY_TARGET;
+  const counterFields = hashWeights.incr === 0 ? 0 : Math.min(HASH_FIELDS_PER_KEY_MAX, Math.max(1, Math.ceil(expectedIncrs / (target * hashKeys.length))));
+  const hashCounterFields = Array.from({ length: counterFields }, (_, i) => `n${i}`);
+  // Half the runs grow one hash past the compact limit: its table's exact-layout image is what lagging replicas install.
+  const bigHashKeys = rng.chance(0.5) ? [hashKeys[0]!] : [];
+  const listKeys = Array.from({ length: rng.int(1, 3) }, (_, i) => `l${i}`);
+  return { share, listShare, hashKeys, hashFields, hashCounterFields, bigHashKeys, hashWeights, listKeys };
+}
 
 /** In a cluster, faults last at least this many election timeouts: enough for a few leader changes in a row. */
 const CLUSTER_FAULT_ELECTIONS_MIN = 12;

@@ -18,6 +18,8 @@
 //   recorded as one write / read per key in one window, the second key's
 //   under the process's shadow; a read transaction's pair is checked for
 //   atomicity (core/checker/tx-atomicity.ts says why this is sound).
+// - data commands (off unless the workload has a data share): hash fields as
+//   registers and lists as queues, planned in runtime-sim/data-workload.ts.
 
 import type { CompletionType, EventValue, OpFunction, RegisterValue } from '../core/checker/index.js';
 import { assert } from '../core/assert.js';
@@ -34,6 +36,7 @@ import type { Simulation } from './simulation.js';
 import type { LeaderRouter } from './cluster.js';
 import type { KeyRoutes } from './topology.js';
 import { encodeValue, splitValue, type KnownValues } from './values.js';
+import { finalReadOf, interpretHashReply, runDataOp, type DataContext } from './data-workload.js';
 
 export interface ClientContext {
   sim: Simulation;
@@ -55,6 +58,8 @@ export interface ClientContext {
    * has a mean of 267 ms, capped at ten times that), so a quiet spell while a process thinks is not a stall.
    */
   thinking: { processes: number };
+  /** Data commands' shared state (hash registers, the queue history), or null when the workload has none. */
+  data: DataContext | null;
 }
 
 export interface PlannedOp {
@@ -62,6 +67,8 @@ export interface PlannedOp {
   key: string;
   invokeValue: EventValue;
   request: Request;
+  /** The key the request routes by, when it is not `key` (a hash field's register routes by its hash key). */
+  routeKey?: string;
 }
 
 export interface OpResult {
@@ -76,7 +83,7 @@ export interface OpResult {
 export function performOp(ctx: ClientContext, session: ClientSession, process: number, op: PlannedOp, done: (result: OpResult) => void): void {
   const { sim, recorder } = ctx;
   const decidedUs = sim.nowUs;
-  const route = ctx.keys.get(op.key);
+  const route = ctx.keys.get(op.routeKey ?? op.key);
   const node = ctx.router ? ctx.router.nodeFor(route.bytes) : route.node;
   session.execute(node, op.request,
     () => recorder.invoke(process, op.f, op.key, op.invokeValue, sim.nowUs),
@@ -92,7 +99,7 @@ export function performOp(ctx: ClientContext, session: ClientSession, process: n
 
 /** An operation decided after the faults settled must be answered, within the bound. */
 /** `what` names the operation in a finding (built only for one: this runs on every completion). */
-function noteLiveness(ctx: ClientContext, decidedUs: number, what: () => string, type: CompletionType, outcome: Outcome): void {
+export function noteLiveness(ctx: ClientContext, decidedUs: number, what: () => string, type: CompletionType, outcome: Outcome): void {
   if (decidedUs < ctx.settleAtUs) return;
   const tookUs = ctx.sim.nowUs - decidedUs;
   if (type === 'info') {
@@ -137,12 +144,9 @@ function interpretTx(ctx: ClientContext, process: number, tx: PlannedTx, outcome
   const reply = outcome.reply;
   const where = `process ${process} tx ${tx.f} ${tx.keys.join('+')}`;
   if (!reply.ok) {
-    if (ctx.router !== null && reply.code === 'NOT_LEADER') {
-      ctx.router.redirected(ctx.keys.get(tx.keys[0]).bytes, reply.leaderHint, ctx.sim.nowUs);
-      return each((i) => ({ type: 'fail', value: tx.invokeValues[i] }));
-    }
-    if (ctx.router !== null && reply.code === 'INDETERMINATE') return each(unknown);
-    ctx.findings.unexpected.push(`${where}: ${reply.code} ${reply.message}`);
+    const refused = clusterRefusal(ctx, tx.keys[0], reply);
+    if (refused === 'fail') return each((i) => ({ type: 'fail', value: tx.invokeValues[i] }));
+    if (refused === null) ctx.findings.unexpected.push(`${where}: ${reply.code} ${reply.message}`);
     return each(unknown);
   }
   const replies = reply.replies;
@@ -175,14 +179,12 @@ function interpret(ctx: ClientContext, process: number, op: PlannedOp, outcome: 
   const where = `process ${process} ${op.f} ${op.key}`;
   if (!reply.ok) {
     if (op.f === 'cas' && reply.code === 'VERSION_MISMATCH') return { type: 'fail', value: op.invokeValue };
-    if (ctx.router !== null && reply.code === 'NOT_LEADER') {
-      ctx.router.redirected(ctx.keys.get(op.key).bytes, reply.leaderHint, ctx.sim.nowUs);
-      return { type: 'fail', value: op.f === 'read' || op.f === 'incr' ? null : op.invokeValue };
-    }
-    if (ctx.router !== null && reply.code === 'INDETERMINATE') return unknown;
-    ctx.findings.unexpected.push(`${where}: ${reply.code} ${reply.message}`);
+    const refused = clusterRefusal(ctx, op.routeKey ?? op.key, reply);
+    if (refused === 'fail') return { type: 'fail', value: op.f === 'read' || op.f === 'incr' ? null : op.invokeValue };
+    if (refused === null) ctx.findings.unexpected.push(`${where}: ${reply.code} ${reply.message}`);
     return unknown;
   }
+  if (op.request.op === 'call') return interpretHashReply(ctx, where, op, reply) ?? unknown;
   switch (op.f) {
     case 'read': return interpretRead(ctx, where, op.key, reply);
     case 'write': case 'cas':
@@ -203,6 +205,19 @@ function interpret(ctx: ClientContext, process: number, op: PlannedOp, outcome: 
   }
 }
 
+/**
+ * In a cluster, what an error reply says about the request: NOT_LEADER is `fail` (not applied; the client
+ * follows the hint), INDETERMINATE is `info`; null: neither (an error the workload cannot cause).
+ */
+export function clusterRefusal(ctx: ClientContext, routeKey: string, reply: Extract<Reply, { ok: false }>): 'fail' | 'info' | null {
+  if (ctx.router === null) return null;
+  if (reply.code === 'NOT_LEADER') {
+    ctx.router.redirected(ctx.keys.get(routeKey).bytes, reply.leaderHint, ctx.sim.nowUs);
+    return 'fail';
+  }
+  return reply.code === 'INDETERMINATE' ? 'info' : null;
+}
+
 function interpretRead(ctx: ClientContext, where: string, key: string, reply: Extract<Reply, { ok: true }>): OpResult {
   if (reply.found !== true) {
     if (reply.found !== false) ctx.findings.corruption.push(`${where}: ok reply without "found"`);
@@ -212,13 +227,18 @@ function interpretRead(ctx: ClientContext, where: string, key: string, reply: Ex
     ctx.findings.corruption.push(`${where}: found without a value and version`);
     return { type: 'ok', value: null, version: 0 };
   }
-  const { id, padBytes, padOk } = splitValue(reply.value);
+  return checkedRead(ctx, where, key, reply.value, reply.version);
+}
+
+/** A value read from `key` (a register's history key), checked byte for byte against what clients wrote to it. */
+export function checkedRead(ctx: ClientContext, where: string, key: string, bytes: Uint8Array, version: number): OpResult {
+  const { id, padBytes, padOk } = splitValue(bytes);
   const valid = padOk && (ctx.counterKeys.has(key) ? padBytes === 0 && isCanonicalDecimalInt64(id) : ctx.known.matches(key, id, padBytes));
   if (!valid) {
     ctx.findings.corruption.push(`${where}: read ${JSON.stringify(id.slice(0, 80))} with ${padBytes} bytes after it, which no client wrote to this key`);
-    return { type: 'ok', value: `${id}<corrupt:${padBytes}>`, version: reply.version };
+    return { type: 'ok', value: `${id}<corrupt:${padBytes}>`, version };
   }
-  return { type: 'ok', value: id, version: reply.version };
+  return { type: 'ok', value: id, version };
 }
 
 /** A workload client: `quota` random operations, `reserve` of them kept for after faults settle. */
@@ -266,6 +286,12 @@ export class WorkloadClient {
     if (sim.nowUs < settleAtUs && this.issued >= this.quota - this.reserve) {
       // Keep the reserve for after quiesce, so liveness is always exercised.
       sim.at(settleAtUs, this.session.thread, Kind.CLIENT_RESUME, this.process, () => this.next());
+      return;
+    }
+    // Drawn only with data commands on, so every run without them draws as before.
+    if (this.ctx.data !== null && this.rng.chance(this.ctx.data.spec.share)) {
+      this.issued++;
+      runDataOp(this.ctx, this.session, this.process, this.rng, this.spec.valuePadMax, () => this.seq++, () => this.thinkThenNext());
       return;
     }
     const w = this.spec.weights;
@@ -380,8 +406,7 @@ export class FinalReader {
       this.onDone();
       return;
     }
-    const request: Request = { op: 'get', key: this.ctx.keys.get(key).bytes };
-    performOp(this.ctx, this.session, this.process, { f: 'read', key, invokeValue: null, request }, (result) => {
+    performOp(this.ctx, this.session, this.process, finalReadOf(this.ctx, key), (result) => {
       // In a cluster a read may land on a replica that is not (or no longer) the leader: follow it.
       if (result.type === 'fail' && this.ctx.router !== null && ++this.attempts < FINAL_READ_ATTEMPTS_MAX) return this.readFrom(i);
       if (result.type === 'fail' && this.ctx.router !== null) {

@@ -15,6 +15,7 @@ export function replayCommand(config: SimConfig): string {
   if (config.cluster !== null) parts.push(`--groups ${config.cluster.groups}`, `--replicas ${config.cluster.replicas}`);
   parts.push(`--clients ${config.clients}`, `--ops ${config.ops}`);
   if (config.workload.weights.tx > 0) parts.push(`--tx ${config.workload.weights.tx}`);
+  if (config.workload.data !== null) parts.push(`--data ${config.workload.data.share}`);
   if (config.faultsExplicit) parts.push(`--faults ${config.faultsAllowed.length === 0 ? 'none' : config.faultsAllowed.join(',')}`);
   return parts.join(' ');
 }
@@ -51,6 +52,12 @@ export function formatConfig(config: SimConfig): string[] {
   const w = workload.weights;
   lines.push(`workload: register-keys=${workload.registerKeys.length} counter-keys=${workload.counterKeys.length} `
     + `weights(read=${w.read} write=${w.write} cas=${w.cas} delete=${w.delete} incr=${w.incr}${w.tx > 0 ? ` tx=${w.tx}` : ''}) value-pad=${workload.valuePadMax >> 1}..${workload.valuePadMax}B incr-delta<=${workload.incrDeltaMax}`);
+  const data = workload.data;
+  if (data !== null) {
+    const hw = data.hashWeights;
+    lines.push(`data: share=${data.share} lists=${data.listShare} hash-keys=${data.hashKeys.join(',')} fields=${data.hashFields.length} counter-fields=${data.hashCounterFields.length} `
+      + `big=${data.bigHashKeys.join(',') || '-'} list-keys=${data.listKeys.join(',')} weights(hget=${hw.read} hset=${hw.write} hdel=${hw.delete} hincrby=${hw.incr})`);
+  }
   lines.push(`ttl: keys=${ttl.keys} ttl=${ttl.ttlMinMs}..${ttl.ttlMaxMs}ms reads-per-key=${ttl.readsPerKey}`);
   const allowed = config.faultsAllowed.length === 0 ? 'none' : config.faultsAllowed.join(',');
   lines.push(`faults: allowed=${allowed}${config.faultsExplicit ? '' : ' (default: each on by chance)'} on=${faults.enabled.length === 0 ? 'none' : faults.enabled.join(',')}`);
@@ -82,6 +89,10 @@ export function formatRun(run: SeedRun): string[] {
   });
   const fc = run.finalCounts;
   lines.push(`ops (ok/fail/info): ${parts.join('  ')}  final-read ${fc.ok}/${fc.fail}/${fc.info}  total ${run.operations}`);
+  if (run.queue !== null) {
+    const q = run.queue;
+    lines.push(`lists (ok/fail/info): lpush ${q.push.ok}/${q.push.fail}/${q.push.info}  rpop ${q.pop.ok}/${q.pop.fail}/${q.pop.info} (${q.popped} values)  drained ${q.drained}`);
+  }
   const t = run.ttl;
   lines.push(`ttl: sets ${t.setsOk}/${t.sets} ok, reads ${t.reads}: present-as-required ${t.presentChecked}, absent-as-required ${t.absentChecked}, either-ok ${t.ambiguous}, not-judged ${t.skipped}`);
   const w = run.watch;

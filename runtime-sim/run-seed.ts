@@ -4,7 +4,9 @@
 // then judge the history with the linearizability checker.
 
 import { AssertionError } from '../core/assert.js';
-import { checkHistory, operationToJson, pairEvents, type CheckResult, type HistoryEvent } from '../core/checker/index.js';
+import { checkHistory, checkQueueHistory, operationToJson, pairEvents, type CheckResult, type HistoryEvent, type QueueVerdict } from '../core/checker/index.js';
+import { hashCounterKeys, makeDataContext, type DataContext } from './data-workload.js';
+import { QueueDrainer } from './queue-workload.js';
 import { ClientSession, emptySessionStats, type SessionStats } from './client-session.js';
 import { makeConfig, type SimConfig, type SimOptions } from './config.js';
 import { maxDelayUs } from './delay.js';
@@ -76,6 +78,8 @@ export interface SeedRun {
   sweep: SweepVerdict | null;
   /** The watcher's counts (null: no watcher in this run). */
   watch: (WatchStats & { node: number; prefix: string; connects: number }) | null;
+  /** The lists' queue operations (runs with data commands), null without. */
+  queue: QueueCounts | null;
   /** Wall-clock split, only when a clock was passed in (never part of the deterministic report). */
   timing?: { simMs: number; checkMs: number };
 }
@@ -128,6 +132,10 @@ class World {
   sweepVerdict: SweepVerdict | null = null;
   /** The watcher and its checker (config.watcher), or null. */
   private readonly watch: { client: WatchClient; checker: WatchChecker } | null = null;
+  /** The lists' queue history judged (runs with data commands), once checked. */
+  private queueVerdict: QueueVerdict | null = null;
+  /** Data commands' shared state (null: the workload has none). */
+  private readonly data: DataContext | null;
 
   constructor(readonly config: SimConfig, options: SimOptions) {
     const { layout, faults, runRng } = config;
@@ -198,19 +206,26 @@ class World {
       known: new KnownValues(),
       keys: new KeyRoutes(new SlotOwnership(config.nodes)),
       router: null, // per client host: see hostCtx
-      counterKeys: new Set(workload.counterKeys),
+      counterKeys: new Set([...workload.counterKeys, ...(workload.data === null ? [] : hashCounterKeys(workload.data))]),
       settleAtUs: config.settleAtUs,
       livenessBoundUs: config.livenessBoundUs,
       onProgress: () => { this.lastProgressUs = sim.nowUs; },
       thinking: this.thinking,
+      data: workload.data === null ? null : makeDataContext(workload.data),
     };
 
     // Each client host routes by its own idea of who leads (they disagree while a group changes leader).
     const cluster = config.cluster;
     const hostCtx = (failover = true): ClientContext =>
       (cluster === null ? ctx : { ...ctx, router: new LeaderRouter(cluster, failover ? config.session.timeoutUs : null) });
-    const finalReader = new FinalReader(hostCtx(), finalProcess, newSession(layout.finalReaderHost),
-      [...workload.registerKeys, ...workload.counterKeys, ...workload.txKeyPairs.flat()], () => { this.finalDone = true; this.maybeFinish(); });
+    this.data = ctx.data;
+    const finalCtx = hostCtx();
+    const finalSession = newSession(layout.finalReaderHost);
+    const finalDone = (): void => { this.finalDone = true; this.maybeFinish(); };
+    // With lists, the final drain empties them after the read-back (same host and process: one after the other).
+    const afterReads = ctx.data === null ? finalDone : (): void => new QueueDrainer(finalCtx, finalProcess, finalSession, finalDone).start();
+    const finalKeys = [...workload.registerKeys, ...workload.counterKeys, ...workload.txKeyPairs.flat(), ...(ctx.data?.registers.keys() ?? [])];
+    const finalReader = new FinalReader(finalCtx, finalProcess, finalSession, finalKeys, afterReads);
     this.workloadLeft = processes;
     const workloadDone = (): void => {
       if (--this.workloadLeft === 0) finalReader.start();
@@ -387,6 +402,8 @@ class World {
       this.crashError = new AssertionError(`the simulator recorded an ill-formed history: event ${paired.index}: ${paired.message}`);
       return { verdict: 'skipped', reason: 'the history is ill-formed' };
     }
+    const data = this.data;
+    if (data !== null) this.queueVerdict = checkQueueHistory(data.queue.ops, data.queue.drained);
     const options = stepsMax === undefined ? {} : { stepsMax };
     let result: CheckResult;
     try {
@@ -434,6 +451,13 @@ class World {
     if (watchChecker !== undefined && watchChecker.violationCount > 0) {
       failures.push({ kind: 'watch', summary: `${watchChecker.violationCount} watch stream violations`, details: list(watchChecker.violations) });
     }
+    const queue = this.queueVerdict;
+    if (queue !== null && queue.order.length > 0) {
+      failures.push({ kind: 'linearizability', summary: `${queue.order.length} list queue violations (core/checker/queue-order.ts)`, details: list(queue.order) });
+    }
+    if (queue !== null && queue.lost.length > 0) {
+      failures.push({ kind: 'lost-write', summary: `${queue.lost.length} acknowledged list pushes lost`, details: list(queue.lost) });
+    }
     if (findings.expiry.length > 0) failures.push({ kind: 'expiry', summary: `${findings.expiry.length} expiry violations`, details: list(findings.expiry) });
     if (findings.liveness.length > 0) failures.push({ kind: 'liveness', summary: `${findings.liveness.length} liveness failures`, details: list(findings.liveness) });
     if (checker.verdict === 'unknown') failures.push({ kind: 'inconclusive', summary: `checker gave up: ${checker.reason}`, details: [] });
@@ -477,8 +501,27 @@ class World {
       sweep: this.sweepVerdict,
       watch: this.watch === null ? null
         : { ...this.watch.checker.stats, ...this.config.watcher!, connects: this.watch.client.connects },
+      queue: this.data === null ? null : queueCounts(this.data),
     };
   }
+}
+
+/** Per queue function, completions by type; values popped; lists the final drain emptied. */
+export interface QueueCounts {
+  push: Record<'ok' | 'fail' | 'info', number>;
+  pop: Record<'ok' | 'fail' | 'info', number>;
+  popped: number;
+  drained: string;
+}
+
+function queueCounts(data: DataContext): QueueCounts {
+  const counts: QueueCounts = { push: { ok: 0, fail: 0, info: 0 }, pop: { ok: 0, fail: 0, info: 0 }, popped: 0, drained: '' };
+  for (const op of data.queue.ops) {
+    counts[op.f][op.type]++;
+    if (op.f === 'pop' && op.type === 'ok' && op.value !== null) counts.popped++;
+  }
+  counts.drained = `${data.queue.drained.size}/${data.spec.listKeys.length}`;
+  return counts;
 }
 
 function describeError(error: unknown): string {

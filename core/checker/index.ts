@@ -12,3 +12,4 @@ export { DEFAULT_STEPS_MAX, DEADLINE_CHECK_INTERVAL_STEPS, type BudgetExhausted 
 export { DEFAULT_WINDOW_STEPS_MAX, SHRINK_ATTEMPTS_MAX } from './failing-window.js';
 export { VISITED_WORDS_MAX } from './visited-states.js';
 export { tornPairRead, txIdOf, txValue } from './tx-atomicity.js';
+export { checkQueueHistory, QUEUE_FINDINGS_PER_KEY_MAX, type QueueOp, type QueueOpType, type QueueVerdict } from './queue-order.js';
