@@ -1,7 +1,7 @@
 // A command's change to one hash, whichever its encoding: a compact hash is
 // decoded into pairs, changed and written back as bytes (converting to the
-// large table when it outgrows HASH_COMPACT_ENTRIES_MAX or
-// HASH_COMPACT_VALUE_BYTES_MAX); a large table is changed in place through
+// large table when it outgrows HASH_COMPACT_ENTRIES_MAX,
+// HASH_COMPACT_VALUE_BYTES_MAX or the node's value limit); a large table is changed in place through
 // KeyAccess.edit (so a snapshot in progress keeps its pre-image); an emptied
 // hash is removed, as in Redis. A table never converts back (Redis's never
 // does either).
@@ -77,10 +77,11 @@ export function changeHash<R>(keys: KeyAccess, key: Bytes, h: number, change: (h
   const result = change(pairs);
   if (pairs.size === 0) {
     if (h !== ABSENT) keys.remove(key, h);
-  } else if (fitsCompact(pairs.fields, pairs.values)) {
-    keys.putBytes(key, h, ValueType.HASH, compactEncode(pairs.fields, pairs.values));
   } else {
-    keys.putCollection(key, h, tableOf(pairs.fields, pairs.values));
+    // The compact form is the record's value: on a node with a small value limit it converts there too.
+    const encoded = fitsCompact(pairs.fields, pairs.values) ? compactEncode(pairs.fields, pairs.values) : null;
+    if (encoded !== null && encoded.length <= keys.limits.valueBytesMax) keys.putBytes(key, h, ValueType.HASH, encoded);
+    else keys.putCollection(key, h, tableOf(pairs.fields, pairs.values));
   }
   return result;
 }
