@@ -42,7 +42,13 @@ it('moves every replica off node 4 under load; node 4 can then be stopped and no
     const seen = await nodeView(node.port);
     for (const g of seen.groups) expect(g.replicas).not.toContain(4);
   }
-  const views = await Promise.all(cluster.nodes.slice(0, 3).map(({ node }) => nodeView(node.port)));
+  // Leadership just moved off node 4: let each group's election settle before reading one leader per group.
+  const viewsNow = (): Promise<Awaited<ReturnType<typeof nodeView>>[]> => Promise.all(cluster.nodes.slice(0, 3).map(({ node }) => nodeView(node.port)));
+  await until(async () => {
+    const seen = await viewsNow();
+    return [0, 1, 2, 3].every((group) => seen.filter((v) => v.groups[group]!.role === 'leader').length === 1);
+  }, 'one leader per group on nodes 1-3', 10_000);
+  const views = await viewsNow();
   for (let group = 0; group < 4; group++) {
     const leaders = views.map((v) => v.groups[group]!).filter((g) => g.role === 'leader');
     expect(leaders.length).toBe(1);
