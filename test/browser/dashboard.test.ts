@@ -114,9 +114,16 @@ describe.skipIf(!hasChromium)('the /dashboard page in headless Chromium against 
     });
     expect(put.status).toBe(200);
     await page.fill('#prefix', 'dash:');
-    await page.click('#browse-form button[type="submit"]');
     const row = page.locator('#keys tr[data-key="dash:written"]');
-    await row.waitFor({ timeout: PAGE_WAIT_MS });
+    // The browser lists the serving node's own replica, which may apply the write a heartbeat after its leader
+    // acknowledged it: browse again until it shows (bounded).
+    const deadline = Date.now() + PAGE_WAIT_MS;
+    for (;;) {
+      await page.click('#browse-form button[type="submit"]');
+      const shown = await row.waitFor({ timeout: 1_000 }).then(() => true, () => false);
+      if (shown || Date.now() > deadline) break;
+    }
+    await row.waitFor({ timeout: 1_000 });
     const cells = await row.locator('td').allTextContents();
     expect(cells[0]).toBe('dash:written');
     expect(cells[1]).toBe('hello from node 2');
