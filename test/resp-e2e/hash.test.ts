@@ -159,7 +159,7 @@ describe('hashes through node-redis', () => {
 });
 
 describe('hashes over raw RESP: the reply shapes', () => {
-  it('HGETALL is a flat array in RESP2 and a map in RESP3; HRANDFIELD WITHVALUES likewise', async () => {
+  it('HGETALL is a flat array in RESP2 and a map in RESP3; HRANDFIELD WITHVALUES an array of pairs in RESP3 (Redis 7)', async () => {
     const c = await RawClient.connect(node.respPort);
     try {
       c.write(command('HSET', 'h:raw', 'f', 'v'));
@@ -174,7 +174,7 @@ describe('hashes over raw RESP: the reply shapes', () => {
       c.write(command('HGETALL', 'h:raw'));
       c.write(command('HRANDFIELD', 'h:raw', '1', 'WITHVALUES'));
       c.write(command('HGET', 'h:raw', 'nope'));
-      const want = '%1\r\n$1\r\nf\r\n$1\r\nv\r\n%1\r\n$1\r\nf\r\n$1\r\nv\r\n_\r\n';
+      const want = '%1\r\n$1\r\nf\r\n$1\r\nv\r\n*1\r\n*2\r\n$1\r\nf\r\n$1\r\nv\r\n_\r\n';
       const got = await c.waitFor((b) => b.length >= mark + want.length);
       expect(got.subarray(mark).toString('latin1')).toBe(want);
     } finally {

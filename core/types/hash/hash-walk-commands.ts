@@ -109,8 +109,9 @@ const hrandfield: DataCommand = {
 const REPLY_PAIR_EXTRA = 16;
 
 /**
- * HRANDFIELD's pairs: fields alone, or field, value, field, value ... (RESP2's
- * shape; RESP3 renders it as a map, where Redis sends an array of pairs).
+ * HRANDFIELD's fields alone, or its field/value pairs: RESP2 a flat array,
+ * RESP3 an array of [field, value] pairs, as Redis 7 (a map would lose the
+ * repeats a negative count may draw).
  */
 function pairsReply(pairs: readonly Pair[], withValues: boolean): DataValue {
   const v: DataValue[] = [];
@@ -118,7 +119,7 @@ function pairsReply(pairs: readonly Pair[], withValues: boolean): DataValue {
     v.push(bytesValue(f));
     if (withValues) v.push(bytesValue(value));
   }
-  return { t: withValues ? 'map' : 'array', v };
+  return { t: withValues ? 'pairs' : 'array', v };
 }
 
 interface ScanOptions { cursor: number; glob: Glob | null; count: number; noValues: boolean }
