@@ -36,6 +36,27 @@ export async function freePort(): Promise<number> {
   return port;
 }
 
+/** Tries at restarting a node whose fixed peer port is briefly taken (below). */
+const PEER_PORT_TRIES_MAX = 10;
+const PEER_PORT_RETRY_MS = 300;
+
+/**
+ * startNode, retried while its peer port is in use: a node restarted on the
+ * port its peers know may find it taken for a moment by another test's
+ * outgoing connection (peer ports come from the ephemeral range), a race of
+ * the shared test machine rather than of the node.
+ */
+async function startNodeOnItsPeerPort(args: string[]): Promise<RunningNode> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startNode(args);
+    } catch (error) {
+      if (attempt >= PEER_PORT_TRIES_MAX || !String(error).includes('EADDRINUSE')) throw error;
+      await new Promise((resolve) => setTimeout(resolve, PEER_PORT_RETRY_MS));
+    }
+  }
+}
+
 /** `extra`: arguments for every node, or per node id (e.g. each its own --data-dir). */
 export async function startCluster(count: number, extra: string[] | ((id: number) => string[])): Promise<TestCluster> {
   const peerPorts: number[] = [];
@@ -43,7 +64,8 @@ export async function startCluster(count: number, extra: string[] | ((id: number
   const peers = peerPorts.map((port, i) => `${i + 1}@127.0.0.1:${port}`).join(',');
   const nodes: ClusterNodeHandle[] = [];
   const start = async (id: number): Promise<ClusterNodeHandle> => {
-    const node = await startNode(['--node-id', String(id), '--peers', peers, '--no-pin', ...(typeof extra === 'function' ? extra(id) : extra)]);
+    const args = ['--node-id', String(id), '--peers', peers, '--no-pin', ...(typeof extra === 'function' ? extra(id) : extra)];
+    const node = await startNodeOnItsPeerPort(args);
     const handle = { id, peerPort: peerPorts[id - 1]!, node };
     nodes[id - 1] = handle;
     return handle;
