@@ -12,6 +12,8 @@
 // empty) and `tags` (the field hash's top byte, so a probe compares field
 // bytes only when it matches): 5 bytes a slot.
 
+import { varintBytes } from '../varint.js';
+
 /** Bytes of an ordinary page: small enough that its unused end is a small share of a hash, large enough that a million fields need a few hundred pages. */
 export const HASH_PAGE_BYTES = 64 * 1024;
 export const HASH_PAGE_SHIFT = 16;
@@ -32,25 +34,6 @@ export interface HashTableLayout {
   garbageBytes: number;
   /** Bytes of the entries slots point at. */
   liveBytes: number;
-}
-
-/** Bytes of a varint (LEB128) holding `n`. */
-export function varintBytes(n: number): number {
-  let bytes = 1;
-  while (n >= 0x80) {
-    n = Math.floor(n / 0x80);
-    bytes++;
-  }
-  return bytes;
-}
-
-export function putVarint(out: Uint8Array, at: number, n: number): number {
-  while (n >= 0x80) {
-    out[at++] = (n & 0x7f) | 0x80;
-    n = Math.floor(n / 0x80);
-  }
-  out[at++] = n;
-  return at;
 }
 
 /** Bytes of an entry with these lengths. */

@@ -30,8 +30,9 @@ import { scanCursorNext } from '../../store/scan-cursor.js';
 import { ValueType } from '../../store/value-type.js';
 import { encodeHashTable } from './hash-table-image.js';
 import {
-  EntryView, HASH_PAGE_BYTES, HASH_PAGE_SHIFT, HASH_PAGES_MAX, entryBytes, putVarint, type HashTableLayout,
+  EntryView, HASH_PAGE_BYTES, HASH_PAGE_SHIFT, HASH_PAGES_MAX, entryBytes, type HashTableLayout,
 } from './hash-table-layout.js';
+import { putVarint } from '../varint.js';
 
 /** The field hash; seeded apart from the key hash so a hash's layout does not mirror the keyspace's. */
 export const hashFieldHash: KeyHash = keyHashSeeded(0x68617368);

@@ -15,6 +15,7 @@
 // (listpack: plus two).
 
 import { canonicalDigitsStart } from '../../int64.js';
+import { varintBytes } from '../varint.js';
 
 /**
  * Longest integer text stored as an integer: 15 digits stay exact in a
@@ -44,15 +45,6 @@ function headerOf(v: Uint8Array): number {
   if (n === null) return v.length * 2;
   const zigzag = n < 0 ? -n * 2 - 1 : n * 2;
   return zigzag * 2 + 1;
-}
-
-function varintBytes(h: number): number {
-  let n = 1;
-  while (h >= 0x80) {
-    h = Math.floor(h / 0x80);
-    n++;
-  }
-  return n;
 }
 
 /** Bytes `v` takes as an element. */

@@ -21,6 +21,7 @@ import { keyHashDefault } from '../../store/key-hash.js';
 import { ValueType } from '../../store/value-type.js';
 import { SetTag } from './set-encoding.js';
 import type { MutableSetMembers } from './set-members.js';
+import { putVarint, varintBytes } from '../varint.js';
 
 /** Smallest table: a set only gets here past 128 members, so smaller tables would only be resized at once. */
 export const LARGE_SET_SLOTS_MIN = 256;
@@ -35,15 +36,6 @@ const OBJECT_OVERHEAD_BYTES = 200;
 const IMAGE_HEADER_BYTES = 20;
 
 const hashOfBytes = keyHashDefault;
-
-function varintBytes(n: number): number {
-  let bytes = 1;
-  while (n >= 0x80) {
-    n = Math.floor(n / 0x80);
-    bytes++;
-  }
-  return bytes;
-}
 
 export class LargeSet implements Collection, MutableSetMembers, IndexedRecords {
   readonly type = ValueType.SET;
@@ -230,13 +222,7 @@ export class LargeSet implements Collection, MutableSetMembers, IndexedRecords {
       this.slab = slab;
     }
     const offset = this.slabUsed;
-    let at = offset;
-    let n = member.length;
-    while (n >= 0x80) {
-      this.slab[at++] = (n & 0x7f) | 0x80;
-      n = Math.floor(n / 0x80);
-    }
-    this.slab[at++] = n;
+    const at = putVarint(this.slab, offset, member.length);
     this.slab.set(member, at);
     this.slabUsed = at + member.length;
     return offset;

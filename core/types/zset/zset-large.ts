@@ -29,6 +29,7 @@ import { HashIndex, type IndexedRecords } from '../../store/hash-index.js';
 import { keyHashSeeded } from '../../store/key-hash.js';
 import { ValueType } from '../../store/value-type.js';
 import { compareEntries, type SortedSet } from './sorted-set.js';
+import { putVarint, varintBytes } from '../varint.js';
 
 /** First byte of a large set's image (a compact encoding starts with ZSET_COMPACT_TAG). */
 export const ZSET_LARGE_TAG = 0x02;
@@ -215,7 +216,7 @@ export class ZSetLarge implements Collection, SortedSet {
     this.forEachId((id) => {
       const length = this.locate(id);
       view.setFloat64(at, this.scores[id]!, true);
-      at = writeVarint(out, at + 8, length);
+      at = putVarint(out, at + 8, length);
       out.set(this.slab.subarray(this.at, this.at + length), at);
       at += length;
     });
@@ -299,7 +300,7 @@ export class ZSetLarge implements Collection, SortedSet {
     const need = varintBytes(member.length) + member.length;
     if (this.slabUsed + need > this.slab.length) this.growSlab(need);
     this.offsets[id] = this.slabUsed;
-    this.slabUsed = writeVarint(this.slab, this.slabUsed, member.length);
+    this.slabUsed = putVarint(this.slab, this.slabUsed, member.length);
     this.slab.set(member, this.slabUsed);
     this.slabUsed += member.length;
     return id;
@@ -520,25 +521,6 @@ export class ZSetLarge implements Collection, SortedSet {
     this.blocks.splice(b + 1, 1);
     this.blockLengths.splice(b + 1, 1);
   }
-}
-
-function varintBytes(n: number): number {
-  let bytes = 1;
-  while (n >= 0x80) {
-    n = Math.floor(n / 0x80);
-    bytes++;
-  }
-  return bytes;
-}
-
-/** Writes `n` as LEB128 at `at`; returns the position after it. */
-function writeVarint(out: Uint8Array, at: number, n: number): number {
-  while (n >= 0x80) {
-    out[at++] = (n & 0x7f) | 0x80;
-    n = Math.floor(n / 0x80);
-  }
-  out[at++] = n;
-  return at;
 }
 
 /** [value, position after it]; value -1 when the varint runs off the end or past 32 bits. */
