@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { createServer } from 'node:net';
 import { Redis } from 'ioredis';
 import { slotOf } from '../../core/routing/slot-hash.js';
+import { SlotMap } from '../../core/routing/slot-map.js';
 import type { NodeView } from '../../runtime-node/cluster/admin-http.js';
 import { CLI, startNode, type RunningNode } from '../e2e/spawn-node.js';
 
@@ -269,4 +270,9 @@ export async function startDurableCluster(count: number, args: string[], name: s
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** The shard group of `key` in a cluster of `groups` groups, by the node's own slot map. */
+export function groupOfKey(key: string, groups: number): number {
+  return new SlotMap(groups, 1).shardOf(slotOf(Buffer.from(key)));
 }

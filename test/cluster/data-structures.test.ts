@@ -10,14 +10,13 @@
 import { Cluster } from 'ioredis';
 import { createCluster } from 'redis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { slotOf } from '../../core/routing/slot-hash.js';
-import { clusterReady, startCluster, type TestCluster } from './cluster-nodes.js';
+import { clusterReady, groupOfKey, startCluster, type TestCluster } from './cluster-nodes.js';
 
 const GROUPS = 3;
 let cluster: TestCluster;
 let client: Cluster;
 
-const groupOf = (key: string): number => Math.floor((slotOf(Buffer.from(key)) * GROUPS) / 16_384);
+const groupOf = (key: string): number => groupOfKey(key, GROUPS);
 /** A key named `${prefix}-<n>` in another group than `other`. */
 function keyInOtherGroup(prefix: string, other: string): string {
   for (let i = 0; ; i++) if (groupOf(`${prefix}-${i}`) !== groupOf(other)) return `${prefix}-${i}`;

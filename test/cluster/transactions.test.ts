@@ -12,13 +12,13 @@ import { Cluster, type Redis } from 'ioredis';
 import { connect, connectCluster } from '../../client/index.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { slotOf } from '../../core/routing/slot-hash.js';
-import { clusterReady, startCluster, type TestCluster } from './cluster-nodes.js';
+import { clusterReady, groupOfKey, startCluster, type TestCluster } from './cluster-nodes.js';
 
 const GROUPS = 6;
 let cluster: TestCluster;
 let client: Cluster;
 
-const groupOf = (key: string): number => Math.floor((slotOf(Buffer.from(key)) * GROUPS) / 16_384);
+const groupOf = (key: string): number => groupOfKey(key, GROUPS);
 
 beforeAll(async () => {
   cluster = await startCluster(3, ['--groups', String(GROUPS), '--workers', '2']);
