@@ -57,7 +57,8 @@ export interface GatewayRouterOptions {
 
 export interface GatewayRouterStatus {
   inFlight: number;
-  nodes: { endpoint: string; up: boolean; connections: number }[];
+  /** `trouble`: why the last connection to a node failed or closed (absent while every dial succeeds). */
+  nodes: { endpoint: string; up: boolean; connections: number; trouble?: string }[];
   groups: { group: number; leader: string | null }[];
 }
 
@@ -108,7 +109,9 @@ export class GatewayRouter implements ShardTransport {
     const map = this.options.refresher.current;
     return {
       inFlight: this.inFlightCount,
-      nodes: [...this.links.values()].map((l) => ({ endpoint: l.endpoint, up: l.isUp, connections: l.openCount })),
+      nodes: [...this.links.values()].map((l) => ({
+        endpoint: l.endpoint, up: l.isUp, connections: l.openCount, ...(l.lastTrouble !== null ? { trouble: l.lastTrouble } : {}),
+      })),
       groups: map === null ? [] : Array.from({ length: map.groupCount }, (_, group) => ({ group, leader: map.leaderOf(group) })),
     };
   }

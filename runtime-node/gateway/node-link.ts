@@ -53,6 +53,11 @@ export class NodeLink {
     return this.slots.filter((s) => s.connection?.isOpen === true).length;
   }
 
+  /** Why the last dial failed or connection closed; null after a successful dial. */
+  get lastTrouble(): string | null {
+    return this.lastError;
+  }
+
   /** Why the node is not reachable, for an UNAVAILABLE message. */
   get trouble(): string {
     return this.lastError ?? 'no connection open yet';
@@ -83,8 +88,9 @@ export class NodeLink {
       this.lastError = null;
       slot.backoffMs = NODE_RECONNECT_MS_MIN;
       slot.connection = new Connection(socket, binaryFormat, this.client, this.url);
-      socket.addEventListener('close', () => {
-        this.lastError = `the connection to ${this.endpoint} closed`;
+      socket.addEventListener('close', (event) => {
+        const { code, reason } = event;
+        this.lastError = `the connection to ${this.endpoint} closed (${code ?? '?'}${reason ? ` ${reason}` : ''})`;
         this.redial(slot);
       });
     }, (error: unknown) => {
