@@ -8,14 +8,14 @@
 // connection each in their own format, and an unreadable watch frame closing
 // the connection like any unreadable request. Needs `npm run build`.
 
-import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WS_CLOSE } from '../../core/errors.js';
 import type { Reply } from '../../core/protocol/ops.js';
 import type { PiccoloServer } from '../../runtime-node/server.js';
 import { connect, PiccoloError, type PiccoloClient, type WatchChange } from '../../client/index.js';
 import { encodeRequest } from '../../schema/binary-codec.js';
-import { decodeWatchResponse, encodeUnwatchRequest, encodeWatchRequest, type WatchResponse } from '../../schema/binary-watch.js';
+import { encodeUnwatchRequest, encodeWatchRequest } from '../../schema/binary-watch.js';
+import { BinaryFrames, type ReceivedFrame } from './binary-watch-frames.js';
 import { FRAME_WAIT_MS, startWatchNode } from './ws-watch-node.js';
 
 const HISTORY_CHANGES_MAX = 40;
@@ -162,52 +162,8 @@ describe('the typed client over binary frames', () => {
   });
 });
 
-/** A raw WebSocket speaking binary frames, collecting what the node sends. */
-class BinaryFrames {
-  readonly frames: (WatchResponse | { kind: 'text'; text: string })[] = [];
-  closeCode: number | null = null;
-
-  private constructor(readonly ws: WebSocket) {
-    ws.on('message', (data: Buffer, isBinary: boolean) => {
-      this.frames.push(isBinary ? decodeWatchResponse(new Uint8Array(data)) : { kind: 'text', text: data.toString('utf8') });
-    });
-    ws.on('close', (code: number) => { this.closeCode = code; });
-  }
-
-  static async open(port: number): Promise<BinaryFrames> {
-    const ws = new WebSocket(`ws://127.0.0.1:${port}/v1/ws`);
-    await new Promise<void>((resolve, reject) => { ws.once('open', () => resolve()); ws.once('error', reject); });
-    return new BinaryFrames(ws);
-  }
-
-  async take<T extends BinaryFrames['frames'][number]>(pick: (f: BinaryFrames['frames'][number]) => f is T, what: string): Promise<T>;
-  async take(pick: (f: BinaryFrames['frames'][number]) => boolean, what: string): Promise<BinaryFrames['frames'][number]>;
-  async take(pick: (f: BinaryFrames['frames'][number]) => boolean, what: string): Promise<BinaryFrames['frames'][number]> {
-    const deadline = Date.now() + FRAME_WAIT_MS;
-    for (;;) {
-      const i = this.frames.findIndex(pick);
-      if (i >= 0) return this.frames.splice(i, 1)[0]!;
-      if (Date.now() > deadline) throw new Error(`no ${what} within ${FRAME_WAIT_MS} ms; have ${this.frames.map((f) => f.kind).join(',')}`);
-      await new Promise((r) => setTimeout(r, 20));
-    }
-  }
-
-  /** The answer to watch / unwatch `id`: live, or a reply (ok, error). */
-  answer(id: bigint): Promise<BinaryFrames['frames'][number]> {
-    return this.take((f) => f.kind !== 'text' && f.kind !== 'change' && f.id === id, `answer to ${id}`);
-  }
-
-  change(id: bigint): Promise<BinaryFrames['frames'][number]> {
-    return this.take((f) => f.kind === 'change' && f.id === id, `change of ${id}`);
-  }
-
-  close(): void {
-    this.ws.close();
-  }
-}
-
 const utf8 = (s: string): Uint8Array => new TextEncoder().encode(s);
-const errorOf = (f: BinaryFrames['frames'][number]): Reply | null => (f.kind === 'reply' ? f.reply : null);
+const errorOf = (f: ReceivedFrame): Reply | null => (f.kind === 'reply' ? f.reply : null);
 
 describe('raw binary watch frames', () => {
   it('watch, a change, ordered replies beside it, unwatch; nothing of the watch after its answer', async () => {
