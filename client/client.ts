@@ -277,7 +277,7 @@ export class PiccoloClient<B extends DataBytes = Uint8Array> {
    */
   watch(prefix: BytesLike, options: WatchOptions = {}): AsyncIterable<WatchChange> {
     if (this.openWatchSocket === null) throw new PiccoloError('BAD_REQUEST', 'this client was not made by connect(): it cannot open a watch');
-    return watchChanges(this.openWatchSocket, prefix, options);
+    return watchChanges(this.openWatchSocket, prefix, { ...options, format: options.format ?? this.format });
   }
 
   /** Lets pending calls finish, then closes the connection. Further calls reject with ConnectionClosedError. */

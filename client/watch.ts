@@ -1,5 +1,6 @@
 // db.watch(prefix, { after }): the changes of a prefix (or one key) as an
-// async iterable, on a WebSocket of its own (JSON watch frames, docs/watch.md).
+// async iterable, on a WebSocket of its own (Cap'n Proto or JSON watch
+// frames, client/watch-wire.ts; docs/watch.md).
 //
 //   for await (const change of db.watch('user:', { after: savedToken })) {
 //     apply(change);             // { key, kind: 'set' | 'delete' | 'expire', value, version, resume }
@@ -17,22 +18,13 @@
 // the last change received) once the loop has drained the queue, so a slow
 // loop costs the node nothing either.
 
-import { decodeJsonResponse } from '../schema/json-reply.js';
-import { base64ToBytes, bytesToBase64 } from '../schema/base64.js';
 import { toBytes, type BytesLike } from './bytes.js';
-import { ConnectionClosedError, errorFromReply, PiccoloError, ProtocolError } from './errors.js';
+import { ConnectionClosedError, PiccoloError, ProtocolError } from './errors.js';
 import { WS_NORMAL_CLOSURE, type WebSocketLike } from './web-socket.js';
+import type { FormatName } from './wire-format.js';
+import { watchWire, type WatchChange, type WatchWire } from './watch-wire.js';
 
-export interface WatchChange {
-  key: Uint8Array;
-  kind: 'set' | 'delete' | 'expire';
-  /** The value after a 'set'; null for 'delete' and 'expire'. */
-  value: Uint8Array | null;
-  /** The key's version after the change (the log index that made it). */
-  version: number;
-  /** Pass as `after` to resume right after this change. */
-  resume: string;
-}
+export type { WatchChange } from './watch-wire.js';
 
 export interface WatchOptions {
   /** Resume after this token (a change's `resume`); absent or null: from now. */
@@ -49,6 +41,8 @@ export interface WatchOptions {
   onLive?: (resume: string) => void;
   /** Changes held for the loop before the stream stops reading (default WATCH_QUEUED_CHANGES_MAX); a relay keeps it small. */
   queuedChangesMax?: number;
+  /** The watch's frames: 'binary' (Cap'n Proto, the default) or 'json'; db.watch uses the client's format. Tokens are the same in both. */
+  format?: FormatName;
 }
 
 /** Changes waiting for the loop before the stream stops reading (a change holds its key and value). */
@@ -80,9 +74,11 @@ class WatchStream {
   /** Sockets in a row that failed to open or closed before their watch was live. */
   private failedOpens = 0;
   private wake: (() => void) | null = null;
+  private readonly wire: WatchWire;
 
   constructor(private readonly open: Opener, private readonly bytes: Uint8Array, private readonly options: WatchOptions) {
     this.resume = options.after ?? null;
+    this.wire = watchWire(options.format ?? 'binary');
   }
 
   /**
@@ -146,37 +142,34 @@ class WatchStream {
 
   private attach(socket: WebSocketLike): void {
     this.socket = socket;
-    const frame: Record<string, unknown> = { id: WATCH_ID, op: 'watch', [this.options.exactKey ? 'keyBase64' : 'prefixBase64']: bytesToBase64(this.bytes) };
-    if (this.resume !== null) frame.after = this.resume;
     socket.addEventListener('message', (event) => { if (this.socket === socket) this.onFrame(event.data); });
     socket.addEventListener('close', () => { if (this.socket === socket) this.onClose(); });
-    socket.send(JSON.stringify(frame));
+    socket.send(this.wire.watchFrame(WATCH_ID, { match: this.options.exactKey ? 'key' : 'prefix', bytes: this.bytes, after: this.resume }));
   }
 
   private onFrame(data: unknown): void {
-    const text = typeof data === 'string' ? data : new TextDecoder().decode(data as Uint8Array);
-    let json: { id?: unknown; ok?: unknown; resume?: unknown; change?: Record<string, unknown> };
+    let event: ReturnType<WatchWire['read']>;
     try {
-      json = JSON.parse(text) as typeof json;
+      event = this.wire.read(data, WATCH_ID);
     } catch (cause) {
-      return this.fail(new ProtocolError('a watch frame that is not JSON', cause));
+      return this.fail(cause instanceof PiccoloError ? cause : new ProtocolError(`an unreadable watch frame: ${(cause as Error).message}`, cause));
     }
-    if (json.id !== WATCH_ID) return;
-    if (json.change !== undefined) {
-      const change = changeOf(json.change);
-      if (change === null) return this.fail(new ProtocolError('a watch change frame without its fields'));
-      this.queue.push(change);
-      this.resume = change.resume;
-      // Stop reading; the loop reopens once it has taken what waits.
-      if (this.queue.length >= (this.options.queuedChangesMax ?? WATCH_QUEUED_CHANGES_MAX)) this.drop();
-    } else if (json.ok === true && typeof json.resume === 'string') {
-      // Live (the node holds what follows): a socket that drops before any change resumes from here.
-      this.failedOpens = 0;
-      this.resume = json.resume;
-      this.options.onLive?.(json.resume);
-    } else {
-      const { reply } = decodeJsonResponse(text);
-      return this.fail(reply.ok ? new ProtocolError('a watch frame the client does not know') : errorFromReply(reply));
+    if (event === null) return;
+    switch (event.kind) {
+      case 'change':
+        this.queue.push(event.change);
+        this.resume = event.change.resume;
+        // Stop reading; the loop reopens once it has taken what waits.
+        if (this.queue.length >= (this.options.queuedChangesMax ?? WATCH_QUEUED_CHANGES_MAX)) this.drop();
+        break;
+      case 'live':
+        // Live (the node holds what follows): a socket that drops before any change resumes from here.
+        this.failedOpens = 0;
+        this.resume = event.resume;
+        this.options.onLive?.(event.resume);
+        break;
+      case 'end':
+        return this.fail(event.error);
     }
     this.notify();
   }
@@ -209,22 +202,6 @@ class WatchStream {
     this.wake = null;
     wake?.();
   }
-}
-
-function changeOf(json: Record<string, unknown>): WatchChange | null {
-  const key = bytesField(json, 'key');
-  const kind = json.kind;
-  if (key === null || (kind !== 'set' && kind !== 'delete' && kind !== 'expire')) return null;
-  if (typeof json.version !== 'number' || typeof json.resume !== 'string') return null;
-  const value = kind === 'set' ? bytesField(json, 'value') : null;
-  if (kind === 'set' && value === null) return null;
-  return { key, kind, value, version: json.version, resume: json.resume };
-}
-
-function bytesField(json: Record<string, unknown>, name: string): Uint8Array | null {
-  if (typeof json[name] === 'string') return new TextEncoder().encode(json[name]);
-  const b64 = json[`${name}Base64`];
-  return typeof b64 === 'string' ? base64ToBytes(b64) : null;
 }
 
 function sleep(ms: number): Promise<void> {

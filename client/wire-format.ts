@@ -97,7 +97,8 @@ export function wireFormat(name: FormatName): WireFormat {
   }
 }
 
-function asBytes(data: unknown): Uint8Array | null {
+/** A binary frame's bytes, whichever WebSocket delivered it (ArrayBuffer, Buffer, a view); null for text. */
+export function asBytes(data: unknown): Uint8Array | null {
   if (data instanceof ArrayBuffer) return new Uint8Array(data);
   if (data instanceof Uint8Array) return data;
   if (ArrayBuffer.isView(data)) return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);

@@ -36,6 +36,8 @@ struct Request {
     flush @17 :Void;
     tx @18 :TxRequest;
     call @19 :CallRequest;
+    watch @20 :WatchRequest;     # open a watch (docs/watch.md); its frames carry this id
+    unwatch @21 :Void;           # close the watch with this id
   }
 }
 
@@ -146,6 +148,39 @@ struct CallRequest {
   args @1 :List(Data);
 }
 
+# A watch (docs/watch.md, "Watches" in docs/protocol.md): the changes of
+# every key starting with `key`, or of that key alone with exactKey. Its
+# frames (watchLive, then change ..., or error) go out of band of the
+# connection's ordered replies, tagged with the request's id; unwatch (same
+# id) is answered with an empty ok, after which nothing of it follows.
+struct WatchRequest {
+  key @0 :Data;                  # the prefix (empty: every key), or the key
+  exactKey @1 :Bool;             # JSON's "key" rather than "prefix"
+  after @2 :Text;                # a resume token a change carried; empty = from now
+}
+
+# The watch is live: every change after this point follows.
+struct WatchLive {
+  resume @0 :Text;               # resume here to get every change after this point
+}
+
+# A resume token is the same text in both formats (lower-case hex, opaque),
+# so a token from a JSON watch resumes a binary one and the other way round.
+struct WatchChange {
+  key @0 :Data;
+  kind @1 :ChangeKind;
+  hasValue @2 :Bool;             # false for delete and expire, and for a collection's write (hset, ...)
+  value @3 :Data;                # the value after a set
+  version @4 :UInt64;            # the log index that made the change
+  resume @5 :Text;               # pass as after to resume right after this change
+}
+
+enum ChangeKind {
+  set @0;                        # written: the key is present after it
+  delete @1;
+  expire @2;                     # its TTL ran out
+}
+
 # WATCH: the version the client saw (0 = absent); any change applies nothing.
 struct WatchedKey {
   key @0 :Data;
@@ -156,7 +191,9 @@ struct Response {
   id @0 :UInt64;        # the id of the Request this answers
   union {
     ok @1 :OkReply;
-    error @2 :ErrorReply;
+    error @2 :ErrorReply;        # also: a watch ended (COMPACTED, ...) or was refused
+    watchLive @3 :WatchLive;     # the watch is live
+    change @4 :WatchChange;      # one change of the watch
   }
 }
 

@@ -14,7 +14,8 @@
 // or authTimeoutMs of silence closes the connection with 4401 (UNAUTHORIZED).
 // A text frame {"op":"status"} subscribes to the dashboard's status feed
 // (dashboard/status-frame.ts). Text frames {"op":"watch"} / {"op":"unwatch"}
-// open and close watches (runtime-node/watch/, docs/watch.md).
+// and binary Requests whose member is watch / unwatch open and close watches
+// (runtime-node/watch/, docs/watch.md).
 
 import '../uws-env.js'; // must precede the uWebSockets.js import
 import uWS from 'uWebSockets.js';
@@ -31,8 +32,10 @@ import { WWW_AUTHENTICATE, type PasswordGate } from '../security/password-gate.j
 import { authOkFrame, parseAuthFrame } from '../security/ws-auth-frame.js';
 import type { Flushable, SendBatcher } from './send-batcher.js';
 import { parseStatusFrame, statusPushFrame, type StatusSubscriptions } from '../dashboard/status-frame.js';
-import { JSON_WATCH_FRAMES, parseWatchFrame } from '../watch/watch-frame.js';
-import { WatchSession, type WatchSource } from '../watch/watch-session.js';
+import { JSON_WATCH_FRAMES, parseWatchFrame, type WatchFrame } from '../watch/watch-frame.js';
+import { BINARY_WATCH_FRAMES } from '../watch/watch-frame-binary.js';
+import { WatchSession, type WatchFrames, type WatchSource } from '../watch/watch-session.js';
+import { decodeWatchRequest, type BinaryWatchFrame } from '../../schema/binary-watch.js';
 
 export const WS_PATH = '/v1/ws';
 /** Seconds without traffic before uWS closes a connection (pings keep healthy clients alive). */
@@ -143,6 +146,10 @@ export function mountWebSocket(app: uWS.TemplatedApp, opts: WsFrontOptions): { s
     let immediate: Reply | null = null;
     if (isBinary) {
       const decoded = decodeRequest(frame, limits);
+      // A watch's frames are not requests (decodeRequest: UNKNOWN_OP); read them only then, off the hot path.
+      const watchFrame = opts.watches && !decoded.ok && decoded.error.code === 'UNKNOWN_OP' ? decodeWatchRequest(frame, limits) : null;
+      if (watchFrame && !(watchFrame.op === 'bad' && watchFrame.fatal)) return serveWatch(ws, state, watchFrame, BINARY_WATCH_FRAMES);
+      if (watchFrame) return void ws.end(WS_CLOSE.BAD_FRAME, `bad frame: ${watchFrame.message}`.slice(0, 120));
       if (!decoded.ok && decoded.fatal) {
         const code = decoded.error.code === 'FRAME_TOO_LARGE' ? WS_CLOSE.FRAME_TOO_LARGE : WS_CLOSE.BAD_FRAME;
         ws.end(code, `bad frame: ${decoded.error.message}`.slice(0, 120));
@@ -168,15 +175,7 @@ export function mountWebSocket(app: uWS.TemplatedApp, opts: WsFrontOptions): { s
         const status = opts.statusFeed && auth.kind === 'other' ? parseStatusFrame(text) : null;
         if (status) return subscribeStatus(ws, state, status.id);
         const watchFrame = opts.watches && auth.kind === 'other' ? parseWatchFrame(text, limits) : null;
-        if (watchFrame) {
-          const session = state.watch ??= new WatchSession(opts.watches!, {
-            bufferedBytes: () => ws.getBufferedAmount(),
-            sendAll: (frames) => ws.cork(() => { for (const f of frames) ws.send(f.bytes, f.binary); }),
-          }, opts.batcher);
-          if (watchFrame.op === 'watch') return session.watch(watchFrame, JSON_WATCH_FRAMES);
-          if (watchFrame.op === 'unwatch') return session.unwatch(watchFrame.id, JSON_WATCH_FRAMES);
-          return session.refuse(JSON_WATCH_FRAMES.error(watchFrame.id, watchFrame.code, watchFrame.message));
-        }
+        if (watchFrame) return serveWatch(ws, state, watchFrame, JSON_WATCH_FRAMES);
       }
     }
     if (refuse && !immediate) immediate = refuse;
@@ -197,6 +196,17 @@ export function mountWebSocket(app: uWS.TemplatedApp, opts: WsFrontOptions): { s
     if (immediate) finish(immediate);
     else if (opts.isShuttingDown()) Dispatcher.refuse('SHUTTING_DOWN', finish);
     else opts.dispatcher.execute(request!, finish);
+  };
+
+  /** A watch or unwatch frame, JSON or binary: the connection's watch session answers it in that frame's format. */
+  const serveWatch = (ws: uWS.WebSocket<ConnectionState>, state: ConnectionState, frame: WatchFrame | BinaryWatchFrame, frames: WatchFrames): void => {
+    const session = state.watch ??= new WatchSession(opts.watches!, {
+      bufferedBytes: () => ws.getBufferedAmount(),
+      sendAll: (out) => ws.cork(() => { for (const f of out) ws.send(f.bytes, f.binary); }),
+    }, opts.batcher);
+    if (frame.op === 'watch') return session.watch(frame, frames);
+    if (frame.op === 'unwatch') return session.unwatch(frame.id, frames);
+    session.refuse(frames.error(frame.id, frame.code, frame.message));
   };
 
   /**

@@ -82,7 +82,8 @@ export class RelayWatchSource implements WatchSource {
     const endpoint = home !== undefined && endpoints.includes(home) ? home : endpoints[this.opened++ % endpoints.length]!;
     const url = `${this.nodeTls ? 'wss' : 'ws'}://${endpoint}/v1/ws`;
     const changes = watchChanges(() => openSocket(undefined, url, this.client), bytes, {
-      after, exactKey: match === 'key', queuedChangesMax: RELAY_QUEUED_CHANGES_MAX,
+      // Binary to the node whatever the client speaks: no JSON or base64 per change on either side; the session frames it for the client.
+      after, exactKey: match === 'key', queuedChangesMax: RELAY_QUEUED_CHANGES_MAX, format: 'binary',
       onLive: (resume) => {
         this.noteHome(resume, endpoint);
         if (watch.state !== 'pending') return; // live again after a reconnect: the client saw the first answer only

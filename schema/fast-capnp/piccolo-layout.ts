@@ -24,6 +24,8 @@ export const RequestLayout = {
 export const RequestTag = {
   GET: 0, SET: 1, DEL: 2, INCR: 3, INCR_FLOAT: 4, APPEND: 5, EXISTS: 6, TTL: 7, EXPIRE: 8,
   GET_RANGE: 9, SET_RANGE: 10, GET_EX: 11, SCAN: 12, MGET: 13, MSET: 14, COUNT: 15, FLUSH: 16, TX: 17, CALL: 18,
+  /** A watch's frames (schema/binary-watch.ts), not requests: decodeRequest answers them UNKNOWN_OP. */
+  WATCH: 19, UNWATCH: 20,
 } as const;
 
 /** GetRequest and KeyRequest (exists, ttl) share this shape. */
@@ -171,4 +173,26 @@ export const ErrorReplyLayout = {
   messagePtr: 1,
   hasCurrentVersionBit: 16,
   currentVersionU64: 8,
+} as const;
+
+/**
+ * A watch's structs (schema/binary-watch.ts). Its Response members are apart
+ * from ResponseTag: the request connection never reads them (a watch's
+ * frames come on the watch's own socket).
+ */
+export const WatchResponseTag = { WATCH_LIVE: 2, CHANGE: 3 } as const;
+
+export const WatchRequestLayout = { size: { dataWords: 1, pointers: 2 }, keyPtr: 0, exactKeyBit: 0, afterPtr: 1 } as const;
+
+export const WatchLiveLayout = { size: { dataWords: 0, pointers: 1 }, resumePtr: 0 } as const;
+
+export const WatchChangeLayout = {
+  size: { dataWords: 2, pointers: 3 },
+  keyPtr: 0,
+  /** ChangeKind: set 0, delete 1, expire 2. */
+  kindU16: 0,
+  hasValueBit: 16,
+  valuePtr: 1,
+  versionU64: 8,
+  resumePtr: 2,
 } as const;

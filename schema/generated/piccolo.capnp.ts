@@ -28,7 +28,9 @@ export enum Request_Which {
     COUNT = 15,
     FLUSH = 16,
     TX = 17,
-    CALL = 18
+    CALL = 18,
+    WATCH = 19,
+    UNWATCH = 20
 }
 export class Request extends __S {
     static readonly GET = Request_Which.GET;
@@ -50,6 +52,8 @@ export class Request extends __S {
     static readonly FLUSH = Request_Which.FLUSH;
     static readonly TX = Request_Which.TX;
     static readonly CALL = Request_Which.CALL;
+    static readonly WATCH = Request_Which.WATCH;
+    static readonly UNWATCH = Request_Which.UNWATCH;
     static override readonly _capnp = { displayName: "Request", id: "b613692573229285", size: new __O(16, 1) };
     getId(): bigint { return __S.getUint64(0, this); }
     setId(value: bigint): void { __S.setUint64(0, value, this); }
@@ -380,6 +384,27 @@ export class Request extends __S {
         __S.setUint16(8, 18, this);
         __S.copyFrom(value, __S.getPointer(0, this));
     }
+    adoptWatch(value: capnp.Orphan<WatchRequest>): void {
+        __S.setUint16(8, 19, this);
+        __S.adopt(value, __S.getPointer(0, this));
+    }
+    disownWatch(): capnp.Orphan<WatchRequest> { return __S.disown(this.getWatch()); }
+    getWatch(): WatchRequest {
+        __S.testWhich("watch", __S.getUint16(8, this), 19, this);
+        return __S.getStruct(0, WatchRequest, this);
+    }
+    hasWatch(): boolean { return !__S.isNull(__S.getPointer(0, this)); }
+    initWatch(): WatchRequest {
+        __S.setUint16(8, 19, this);
+        return __S.initStructAt(0, WatchRequest, this);
+    }
+    isWatch(): boolean { return __S.getUint16(8, this) === 19; }
+    setWatch(value: WatchRequest): void {
+        __S.setUint16(8, 19, this);
+        __S.copyFrom(value, __S.getPointer(0, this));
+    }
+    isUnwatch(): boolean { return __S.getUint16(8, this) === 20; }
+    setUnwatch(): void { __S.setUint16(8, 20, this); }
     override toString(): string { return "Request_" + super.toString(); }
     which(): Request_Which { return __S.getUint16(8, this); }
 }
@@ -642,6 +667,55 @@ export class CallRequest extends __S {
     setArgs(value: capnp.List<capnp.Data>): void { __S.copyFrom(value, __S.getPointer(1, this)); }
     override toString(): string { return "CallRequest_" + super.toString(); }
 }
+export class WatchRequest extends __S {
+    static override readonly _capnp = { displayName: "WatchRequest", id: "9f3cbdefcfd6a18d", size: new __O(8, 2) };
+    adoptKey(value: capnp.Orphan<capnp.Data>): void { __S.adopt(value, __S.getPointer(0, this)); }
+    disownKey(): capnp.Orphan<capnp.Data> { return __S.disown(this.getKey()); }
+    getKey(): capnp.Data { return __S.getData(0, this); }
+    hasKey(): boolean { return !__S.isNull(__S.getPointer(0, this)); }
+    initKey(length: number): capnp.Data { return __S.initData(0, length, this); }
+    setKey(value: capnp.Data): void { __S.copyFrom(value, __S.getPointer(0, this)); }
+    getExactKey(): boolean { return __S.getBit(0, this); }
+    setExactKey(value: boolean): void { __S.setBit(0, value, this); }
+    getAfter(): string { return __S.getText(1, this); }
+    setAfter(value: string): void { __S.setText(1, value, this); }
+    override toString(): string { return "WatchRequest_" + super.toString(); }
+}
+export class WatchLive extends __S {
+    static override readonly _capnp = { displayName: "WatchLive", id: "fad97bbaaa2e5d9a", size: new __O(0, 1) };
+    getResume(): string { return __S.getText(0, this); }
+    setResume(value: string): void { __S.setText(0, value, this); }
+    override toString(): string { return "WatchLive_" + super.toString(); }
+}
+export class WatchChange extends __S {
+    static override readonly _capnp = { displayName: "WatchChange", id: "922bd133ffc01dce", size: new __O(16, 3) };
+    adoptKey(value: capnp.Orphan<capnp.Data>): void { __S.adopt(value, __S.getPointer(0, this)); }
+    disownKey(): capnp.Orphan<capnp.Data> { return __S.disown(this.getKey()); }
+    getKey(): capnp.Data { return __S.getData(0, this); }
+    hasKey(): boolean { return !__S.isNull(__S.getPointer(0, this)); }
+    initKey(length: number): capnp.Data { return __S.initData(0, length, this); }
+    setKey(value: capnp.Data): void { __S.copyFrom(value, __S.getPointer(0, this)); }
+    getKind(): ChangeKind { return __S.getUint16(0, this); }
+    setKind(value: ChangeKind): void { __S.setUint16(0, value, this); }
+    getHasValue(): boolean { return __S.getBit(16, this); }
+    setHasValue(value: boolean): void { __S.setBit(16, value, this); }
+    adoptValue(value: capnp.Orphan<capnp.Data>): void { __S.adopt(value, __S.getPointer(1, this)); }
+    disownValue(): capnp.Orphan<capnp.Data> { return __S.disown(this.getValue()); }
+    getValue(): capnp.Data { return __S.getData(1, this); }
+    hasValue(): boolean { return !__S.isNull(__S.getPointer(1, this)); }
+    initValue(length: number): capnp.Data { return __S.initData(1, length, this); }
+    setValue(value: capnp.Data): void { __S.copyFrom(value, __S.getPointer(1, this)); }
+    getVersion(): bigint { return __S.getUint64(8, this); }
+    setVersion(value: bigint): void { __S.setUint64(8, value, this); }
+    getResume(): string { return __S.getText(2, this); }
+    setResume(value: string): void { __S.setText(2, value, this); }
+    override toString(): string { return "WatchChange_" + super.toString(); }
+}
+export enum ChangeKind {
+    SET,
+    DELETE,
+    EXPIRE
+}
 export class WatchedKey extends __S {
     static override readonly _capnp = { displayName: "WatchedKey", id: "9b3ca7ef649f68b2", size: new __O(8, 1) };
     adoptKey(value: capnp.Orphan<capnp.Data>): void { __S.adopt(value, __S.getPointer(0, this)); }
@@ -656,11 +730,15 @@ export class WatchedKey extends __S {
 }
 export enum Response_Which {
     OK = 0,
-    ERROR = 1
+    ERROR = 1,
+    WATCH_LIVE = 2,
+    CHANGE = 3
 }
 export class Response extends __S {
     static readonly OK = Response_Which.OK;
     static readonly ERROR = Response_Which.ERROR;
+    static readonly WATCH_LIVE = Response_Which.WATCH_LIVE;
+    static readonly CHANGE = Response_Which.CHANGE;
     static override readonly _capnp = { displayName: "Response", id: "f00892d99df84d4c", size: new __O(16, 1) };
     getId(): bigint { return __S.getUint64(0, this); }
     setId(value: bigint): void { __S.setUint64(0, value, this); }
@@ -700,6 +778,44 @@ export class Response extends __S {
     isError(): boolean { return __S.getUint16(8, this) === 1; }
     setError(value: ErrorReply): void {
         __S.setUint16(8, 1, this);
+        __S.copyFrom(value, __S.getPointer(0, this));
+    }
+    adoptWatchLive(value: capnp.Orphan<WatchLive>): void {
+        __S.setUint16(8, 2, this);
+        __S.adopt(value, __S.getPointer(0, this));
+    }
+    disownWatchLive(): capnp.Orphan<WatchLive> { return __S.disown(this.getWatchLive()); }
+    getWatchLive(): WatchLive {
+        __S.testWhich("watchLive", __S.getUint16(8, this), 2, this);
+        return __S.getStruct(0, WatchLive, this);
+    }
+    hasWatchLive(): boolean { return !__S.isNull(__S.getPointer(0, this)); }
+    initWatchLive(): WatchLive {
+        __S.setUint16(8, 2, this);
+        return __S.initStructAt(0, WatchLive, this);
+    }
+    isWatchLive(): boolean { return __S.getUint16(8, this) === 2; }
+    setWatchLive(value: WatchLive): void {
+        __S.setUint16(8, 2, this);
+        __S.copyFrom(value, __S.getPointer(0, this));
+    }
+    adoptChange(value: capnp.Orphan<WatchChange>): void {
+        __S.setUint16(8, 3, this);
+        __S.adopt(value, __S.getPointer(0, this));
+    }
+    disownChange(): capnp.Orphan<WatchChange> { return __S.disown(this.getChange()); }
+    getChange(): WatchChange {
+        __S.testWhich("change", __S.getUint16(8, this), 3, this);
+        return __S.getStruct(0, WatchChange, this);
+    }
+    hasChange(): boolean { return !__S.isNull(__S.getPointer(0, this)); }
+    initChange(): WatchChange {
+        __S.setUint16(8, 3, this);
+        return __S.initStructAt(0, WatchChange, this);
+    }
+    isChange(): boolean { return __S.getUint16(8, this) === 3; }
+    setChange(value: WatchChange): void {
+        __S.setUint16(8, 3, this);
         __S.copyFrom(value, __S.getPointer(0, this));
     }
     override toString(): string { return "Response_" + super.toString(); }
