@@ -111,12 +111,13 @@ async function main(argv: string[]): Promise<void> {
     const results = new Map<Contender, Round[]>(contenders.map((c) => [c, []]));
     const window: ProfileWindow = { fromUs: 0, toUs: 0 };
     let selfWindow: ProfileWindow = window;
-    for (let round = 1; round <= rounds; round++) {
+    // Round 0 is not counted: the first load through a gateway pays for its JIT warming up.
+    for (let round = 0; round <= rounds; round++) {
       for (const c of contenders) {
         const r = await measureRound(c, format, durationMs, window);
         if (c === contenders[0]) selfWindow = { ...window };
-        results.get(c)!.push(r);
-        log(`round ${round}, ${c.name}: ${formatRound(r)}`);
+        if (round > 0) results.get(c)!.push(r);
+        log(`round ${round}${round === 0 ? ' (warm-up, not counted)' : ''}, ${c.name}: ${formatRound(r)}`);
       }
     }
     for (const c of contenders) {
