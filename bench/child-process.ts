@@ -12,10 +12,16 @@ const STDERR_TAIL_BYTES = 2000;
 
 /** utime + stime of a process (all threads), or of one of its threads, in seconds. */
 export function cpuSeconds(pid: number, thread?: number): number {
+  const { userS, systemS } = cpuTimes(pid, thread);
+  return userS + systemS;
+}
+
+/** utime and stime apart (user code, and the kernel's work for it: syscalls, loopback TCP), in seconds. */
+export function cpuTimes(pid: number, thread?: number): { userS: number; systemS: number } {
   const text = readFileSync(thread === undefined ? `/proc/${pid}/stat` : `/proc/${pid}/task/${thread}/stat`, 'utf8');
   // The command name (field 2) is in parentheses and may contain spaces.
   const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_S;
+  return { userS: Number(fields[11]) / CLOCK_TICKS_PER_S, systemS: Number(fields[12]) / CLOCK_TICKS_PER_S };
 }
 
 export class WatchedChild {

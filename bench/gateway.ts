@@ -8,6 +8,7 @@
 // one request at a time), whose p50/p99 difference is the latency the
 // gateway adds. Rewrites the "Gateway" section of docs/benchmarks.md. It
 // measures; it never passes or fails on a number.
+// The gateway's own CPU per request, and where it goes: bench/gateway-cpu.ts.
 
 import { spawn } from 'node:child_process';
 import { loadavg } from 'node:os';
@@ -55,11 +56,18 @@ straight at node 1 and through one piccolo gateway, at ${SHAPES.map((s) => `${s.
 
 ${SIDE_BY_SIDE_OPTIONS_HELP}`;
 
-/** A gateway process in front of `httpPorts`, listening once /healthz answers. */
-async function startGateway(httpPorts: readonly number[]): Promise<{ port: number; child: WatchedChild }> {
+/**
+ * A gateway process in front of `httpPorts`, listening once /healthz answers;
+ * under --cpu-prof when `cpuProfileDir` is given; `bin` is another build's bin/piccolo.js, to compare.
+ */
+export async function startGateway(
+  httpPorts: readonly number[], cpuProfileDir?: string, bin = PICCOLO_BIN,
+): Promise<{ port: number; child: WatchedChild }> {
   const port = await freePort();
   const nodes = httpPorts.map((p) => `${BENCH_HOST}:${p}`).join(',');
-  const child = new WatchedChild('gateway', spawn(process.execPath, [PICCOLO_BIN, 'gateway', '--nodes', nodes, '--host', BENCH_HOST, '--port', String(port)],
+  const nodeFlags = cpuProfileDir ? ['--cpu-prof', '--cpu-prof-dir', cpuProfileDir] : [];
+  const child = new WatchedChild('gateway', spawn(process.execPath,
+    [...nodeFlags, bin, 'gateway', '--nodes', nodes, '--host', BENCH_HOST, '--port', String(port)],
     { stdio: ['ignore', 'ignore', 'pipe'] }));
   const deadline = Date.now() + GATEWAY_START_MS_MAX;
   for (;;) {

@@ -21,26 +21,31 @@
 // Requests held here (sent, or waiting to retry) are bounded by inFlightMax:
 // past it a request is answered OVERLOADED at once.
 
-import type { ClientErrorName } from '../../client/errors.js';
+import { ProtocolError, type ClientErrorName, type PiccoloError } from '../../client/errors.js';
 import type { ResolvedOptions } from '../../client/options.js';
 import { assert } from '../../core/assert.js';
 import type { ShardTransport } from '../../core/node/dispatcher.js';
 import type { ReplyCallback } from '../../core/node/shard-channel.js';
-import { errReply, type ErrReply, type Request } from '../../core/protocol/ops.js';
+import { errReply, type ErrReply, type Reply, type Request } from '../../core/protocol/ops.js';
 import type { SlotMap } from '../../core/routing/slot-map.js';
+import { decodedReply, passedFrameOf } from '../../schema/binary-passthrough.js';
 import { mayChangeData } from '../cluster/forwarding-router.js';
 import { ROUTE_ATTEMPTS_MAX, ROUTE_RETRY_WAIT_MS } from './gateway-limits.js';
 import type { LeaderMap } from './leader-map.js';
 import type { MapRefresher } from './map-refresher.js';
 import { NodeLink } from './node-link.js';
+import { TurnCork } from './turn-cork.js';
 
 /** Client-side failures that mean the request never left the gateway; they pass through as they are. */
 const NOT_SENT_CODES: ReadonlySet<string> = new Set(['OVERLOADED', 'BAD_REQUEST', 'FRAME_TOO_LARGE']);
 
-/** Where one request goes: its group's leader, or any node for keyless requests. */
-interface Route {
-  readonly what: string;
-  target(): string | null;
+/** Where one request goes: its group's leader, or (ANY_NODE) any node, for keyless requests. */
+type Target = number;
+const ANY_NODE = -1;
+
+/** The target in error messages (made only when one is needed: not per request). */
+function what(group: Target): string {
+  return group === ANY_NODE ? 'the cluster' : `group ${group}`;
 }
 
 export interface GatewayRouterOptions {
@@ -64,6 +69,8 @@ export interface GatewayRouterStatus {
 
 export class GatewayRouter implements ShardTransport {
   private readonly links = new Map<string, NodeLink>();
+  /** One write per node connection per turn, shared by every link. */
+  private readonly cork = new TurnCork();
   private inFlightCount = 0;
   private turn = 0;
   private closed = false;
@@ -97,12 +104,12 @@ export class GatewayRouter implements ShardTransport {
   }
 
   submit(group: number, request: Request, onReply: ReplyCallback): void {
-    this.route(request, onReply, { what: `group ${group}`, target: () => this.options.refresher.current?.leaderOf(group) ?? null });
+    this.route(request, onReply, group);
   }
 
   /** A keyless request, whole, to any reachable node (which covers every group itself). */
   submitAnywhere(request: Request, onReply: ReplyCallback): void {
-    this.route(request, onReply, { what: 'the cluster', target: () => this.anyUpEndpoint() });
+    this.route(request, onReply, ANY_NODE);
   }
 
   status(): GatewayRouterStatus {
@@ -122,53 +129,65 @@ export class GatewayRouter implements ShardTransport {
     await Promise.all([...this.links.values()].map((l) => l.close()));
   }
 
-  private route(request: Request, onReply: ReplyCallback, route: Route): void {
+  private route(request: Request, onReply: ReplyCallback, group: Target): void {
     if (this.inFlightCount >= this.options.inFlightMax) {
       onReply(errReply('OVERLOADED', `the gateway holds ${this.inFlightCount} requests for the nodes (in-flight-max); retry with backoff`));
       return;
     }
     this.inFlightCount++;
-    this.attempt(request, (reply) => { this.inFlightCount--; onReply(reply); }, route, 1);
+    this.attempt(request, (reply) => { this.inFlightCount--; onReply(reply); }, group, 1);
   }
 
-  private attempt(request: Request, done: ReplyCallback, route: Route, attempt: number): void {
-    const endpoint = route.target();
+  private attempt(request: Request, done: ReplyCallback, group: Target, attempt: number): void {
+    const endpoint = group === ANY_NODE ? this.anyUpEndpoint() : this.options.refresher.current?.leaderOf(group) ?? null;
     const link = endpoint === null ? null : this.linkTo(endpoint);
     const connection = link?.pick() ?? null;
     if (connection === null) {
       this.options.refresher.request();
-      const why = link === null ? `${route.what} has no leader the gateway knows of yet` : `${route.what}: node ${link.endpoint} is unreachable (${link.trouble})`;
-      this.retryOr(request, done, route, attempt, errReply('UNAVAILABLE', `${why}; nothing was sent: retry shortly`));
+      const why = link === null ? `${what(group)} has no leader the gateway knows of yet` : `${what(group)}: node ${link.endpoint} is unreachable (${link.trouble})`;
+      this.retryOr(request, done, group, attempt, errReply('UNAVAILABLE', `${why}; nothing was sent: retry shortly`));
       return;
     }
-    connection.submit(request, (reply) => {
-      if (reply.ok || reply.code !== 'NOT_LEADER') return done(reply);
-      this.options.refresher.request();
-      this.retryOr(request, done, route, attempt, errReply('UNAVAILABLE', `${route.what}: ${reply.message}; nothing was applied: retry shortly`));
-    }, (error) => {
+    const lost = (error: PiccoloError): void => {
       if (NOT_SENT_CODES.has(error.code)) return done(errReply(error.code as Exclude<typeof error.code, ClientErrorName>, error.message));
       // Sent, and the answer lost: the connection closed or the node did not answer in time.
       this.options.refresher.request();
       if (mayChangeData(request)) {
         return done(errReply('INDETERMINATE',
-          `${request.op} was sent to ${link!.endpoint} (${route.what}) and ${error.message}: it may or may not have been applied; read before retrying`));
+          `${request.op} was sent to ${link!.endpoint} (${what(group)}) and ${error.message}: it may or may not have been applied; read before retrying`));
       }
-      this.retryOr(request, done, route, attempt, errReply('UNAVAILABLE', `${route.what}: ${error.message}; a read changes nothing: retry`));
-    });
+      this.retryOr(request, done, group, attempt, errReply('UNAVAILABLE', `${what(group)}: ${error.message}; a read changes nothing: retry`));
+    };
+    connection.submit(request, (reply) => {
+      if (reply.ok) {
+        // An ok reply came as its frame (passthrough-format.ts): a request that was not passed through needs it read in full.
+        if (passedFrameOf(request) !== undefined) return done(reply);
+        let decoded: Reply;
+        try {
+          decoded = decodedReply(reply);
+        } catch (error) {
+          return lost(new ProtocolError(`${link!.endpoint} sent an unreadable reply: ${(error as Error).message}`, error));
+        }
+        return done(decoded);
+      }
+      if (reply.code !== 'NOT_LEADER') return done(reply);
+      this.options.refresher.request();
+      this.retryOr(request, done, group, attempt, errReply('UNAVAILABLE', `${what(group)}: ${reply.message}; nothing was applied: retry shortly`));
+    }, lost);
   }
 
-  private retryOr(request: Request, done: ReplyCallback, route: Route, attempt: number, last: ErrReply): void {
+  private retryOr(request: Request, done: ReplyCallback, group: Target, attempt: number, last: ErrReply): void {
     if (attempt >= ROUTE_ATTEMPTS_MAX || this.closed) {
       done(last);
       return;
     }
-    setTimeout(() => this.attempt(request, done, route, attempt + 1), ROUTE_RETRY_WAIT_MS * attempt);
+    setTimeout(() => this.attempt(request, done, group, attempt + 1), ROUTE_RETRY_WAIT_MS * attempt);
   }
 
   private linkTo(endpoint: string): NodeLink {
     let link = this.links.get(endpoint);
     if (link === undefined) {
-      link = new NodeLink(endpoint, this.options.connectionsPerNode, this.options.client, this.options.nodeTls, () => this.options.refresher.request());
+      link = new NodeLink(endpoint, this.options.connectionsPerNode, this.options.client, this.options.nodeTls, () => this.options.refresher.request(), this.cork);
       this.links.set(endpoint, link);
     }
     return link;

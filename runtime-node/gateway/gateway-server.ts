@@ -122,6 +122,8 @@ export async function startGateway(options: GatewayOptions): Promise<PiccoloGate
     nodePassword: nodePassword ?? null, nodeTls: options.nodeTls ?? false,
   });
   const { sockets } = mountWebSocket(app, {
+    // A binary request goes to its node as its own frame, and the node's ok reply back as its frame (passthrough-format.ts).
+    passBinaryFrames: true,
     limits, dispatcher: executor, budget: new ConnectionBudget(limits.connectionsMax), isShuttingDown: () => shuttingDown,
     onIdleCheck: idleCheck, batcher: new SendBatcher(), passwordGate, originPolicy: pageOriginPolicy, authTimeoutMs: WS_AUTH_TIMEOUT_MS, statusFeed,
     // Each watch relayed to one node (runtime-node/watch/relay-watch-source.ts).

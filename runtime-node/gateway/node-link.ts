@@ -9,8 +9,9 @@
 import { Connection } from '../../client/connection.js';
 import type { ResolvedOptions } from '../../client/options.js';
 import { openSocket } from '../../client/web-socket.js';
-import { binaryFormat } from '../../client/wire-format.js';
 import { NODE_RECONNECT_MS_MAX, NODE_RECONNECT_MS_MIN } from './gateway-limits.js';
+import { passThroughFormat } from './passthrough-format.js';
+import type { TurnCork } from './turn-cork.js';
 
 interface Slot {
   connection: Connection | null;
@@ -35,6 +36,8 @@ export class NodeLink {
     private readonly tls: boolean,
     /** Called when a connection is lost or a dial fails (the map may be stale). */
     private readonly onTrouble: () => void,
+    /** Batches each connection's sends into one write per event-loop turn. */
+    private readonly cork: TurnCork,
   ) {
     this.slots = Array.from({ length: connections }, () => ({ connection: null, dialing: false, backoffMs: NODE_RECONNECT_MS_MIN, timer: null }));
     for (const slot of this.slots) this.dial(slot);
@@ -87,7 +90,9 @@ export class NodeLink {
       if (this.closed) return socket.close();
       this.lastError = null;
       slot.backoffMs = NODE_RECONNECT_MS_MIN;
-      slot.connection = new Connection(socket, binaryFormat, this.client, this.url);
+      // Node Buffers as they arrive: the reply decoder reads any Uint8Array, and an ArrayBuffer would cost a copy per reply.
+      socket.binaryType = 'nodebuffer';
+      slot.connection = new Connection(this.cork.wrap(socket), passThroughFormat, this.client, this.url);
       socket.addEventListener('close', (event) => {
         const { code, reason } = event;
         this.lastError = `the connection to ${this.endpoint} closed (${code ?? '?'}${reason ? ` ${reason}` : ''})`;

@@ -23,6 +23,7 @@ import { ErrorCode, WS_CLOSE, type ErrorName } from '../../core/errors.js';
 import type { Limits } from '../../core/limits.js';
 import type { Reply, Request } from '../../core/protocol/ops.js';
 import { decodeRequest, encodeResponse } from '../../schema/binary-codec.js';
+import { attachFrame, passedResponse } from '../../schema/binary-passthrough.js';
 import { decodeJsonRequest, encodeJsonResponse } from '../../schema/json-codec.js';
 import type { ConnectionBudget } from './connection-budget.js';
 import { Dispatcher, type RequestExecutor } from '../../core/node/dispatcher.js';
@@ -90,6 +91,8 @@ export interface WsFrontOptions {
   statusFeed?: StatusSubscriptions;
   /** Where watches come from (runtime-node/watch/: the node's own changes, or a gateway's relay); absent: watch frames are unknown ops. */
   watches?: WatchSource;
+  /** Keep each binary request's frame to pass on as it is, and send replies that came as frames as they are (a gateway: schema/binary-passthrough.ts). */
+  passBinaryFrames?: boolean;
 }
 
 const textDecoder = new TextDecoder();
@@ -156,7 +159,8 @@ export function mountWebSocket(app: uWS.TemplatedApp, opts: WsFrontOptions): { s
         return;
       }
       id = decoded.id ?? 0n;
-      if (decoded.ok) request = decoded.request; else immediate = decoded.error;
+      if (decoded.ok) request = opts.passBinaryFrames ? attachFrame(decoded.request, frame) : decoded.request;
+      else immediate = decoded.error;
     } else {
       const text = textDecoder.decode(frame);
       const decoded = decodeJsonRequest(text, limits);
@@ -184,7 +188,7 @@ export function mountWebSocket(app: uWS.TemplatedApp, opts: WsFrontOptions): { s
     const finish = (reply: Reply): void => {
       state.inFlight--;
       const out: Outgoing = isBinary
-        ? { bytes: encodeResponse(id as bigint, reply), binary: true }
+        ? { bytes: (opts.passBinaryFrames && passedResponse(id as bigint, reply)) || encodeResponse(id as bigint, reply), binary: true }
         : { bytes: encodeJsonResponse(id, reply), binary: false };
       if (!state.closed) {
         state.replies.fill(ticket, out, (o) => { state.outbox.push(o); });
