@@ -5,12 +5,14 @@
 // (WRONGTYPE, a weight that is no number, a pattern whose keys may be in
 // another slot, syntax, SORT_RO's STORE); CROSSSLOT for a destination on
 // another shard; COMMAND INFO's rows; the wire shapes (a nil GET is `_` in
-// RESP3, `$-1` in RESP2).
+// RESP3, `$-1` in RESP2); and the typed client's sort / sortStore over the
+// same node's WebSocket door, in both formats and in a transaction.
 // Needs `npm run build` (the node runs bin/piccolo.js).
 
 import type { Redis } from 'ioredis';
 import type { RedisClientType } from 'redis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { connect } from '../../client/index.js';
 import { slotOf } from '../../core/routing/slot-hash.js';
 import { SlotMap } from '../../core/routing/slot-map.js';
 import { connectNodeRedis, errorOf, rawReplies, startRespNodeWithRedis, stopRespNodeWithRedis, type RespNode } from './resp-node.js';
@@ -131,6 +133,30 @@ describe('SORT over node-redis (RESP2)', () => {
     await client.set('{nr}str', 'x');
     await expect(client.sortRo('{nr}str')).rejects.toThrow(WRONGTYPE);
   });
+});
+
+describe('the typed client (WebSocket, both formats)', () => {
+  for (const format of ['binary', 'json'] as const) {
+    it(`${format}: sort, sortStore, and both in a transaction`, async () => {
+      const db = await connect(`ws://127.0.0.1:${node.httpPort}/v1/ws`, { format, dataBytesAs: 'text' });
+      try {
+        const k = `{tc-${format}}`;
+        await db.rpush(`${k}l`, '3', '1', '2');
+        await db.hset(`${k}o_1`, { name: 'one' });
+        expect(await db.sort(`${k}l`)).toEqual(['1', '2', '3']);
+        expect(await db.sort(`${k}l`, { desc: true, limit: { offset: 0, count: 2 }, get: ['#', `${k}o_*->name`] })).toEqual(['3', null, '2', null]);
+        expect(await db.sort(`${k}l`, { by: 'nosort', alpha: true })).toEqual(['3', '1', '2']);
+        expect(await db.sortStore(`${k}l`, `${k}out`, { desc: true })).toBe(3);
+        expect(await db.lrange(`${k}out`, 0, -1)).toEqual(['3', '2', '1']);
+        await expect(db.sort(`${k}l`, { by: 'w_*' })).rejects.toThrow(/BY option of SORT denied/);
+        const outcome = await db.transaction((tx) => ({ stored: tx.sortStore(`${k}l`, `${k}tx`, { get: [`${k}o_*->name`] }), read: tx.sort(`${k}tx`, { alpha: true }) }));
+        expect(outcome.committed).toBe(true);
+        if (outcome.committed) expect([outcome.result.stored.value, outcome.result.read.value]).toEqual([3, ['', '', 'one']]);
+      } finally {
+        await db.close();
+      }
+    });
+  }
 });
 
 describe('reply shapes on the wire', () => {
