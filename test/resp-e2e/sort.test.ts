@@ -4,7 +4,8 @@
 // back with LRANGE) on lists, sets and sorted sets; Redis's error words
 // (WRONGTYPE, a weight that is no number, a pattern whose keys may be in
 // another slot, syntax, SORT_RO's STORE); CROSSSLOT for a destination on
-// another shard; COMMAND INFO's rows; the wire shapes (a nil GET is `_` in
+// another shard; a BLPOP woken by a STORE; keyspace events (sortstore, del);
+// COMMAND INFO's rows; the wire shapes (a nil GET is `_` in
 // RESP3, `$-1` in RESP2); and the typed client's sort / sortStore over the
 // same node's WebSocket door, in both formats and in a transaction.
 // Needs `npm run build` (the node runs bin/piccolo.js).
@@ -99,6 +100,39 @@ describe('SORT over ioredis (RESP3)', () => {
     for (let i = 0; shardOf(destination) === shardOf('xs:src'); i++) destination = `xs:dst${i}`;
     expect(await errorOf(redis.sort('xs:src', 'STORE', destination))).toMatch(/^CROSSSLOT /);
     expect(await redis.exists(destination)).toBe(0);
+  });
+
+  it('SORT ... STORE wakes a BLPOP waiting on its destination', async () => {
+    const waiter = redis.duplicate();
+    try {
+      const popped = waiter.blpop('{bw}dst', 5);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      await redis.rpush('{bw}src', 'b', 'a');
+      expect(await redis.sort('{bw}src', 'ALPHA', 'STORE', '{bw}dst')).toBe(2);
+      expect(await popped).toEqual(['{bw}dst', 'a']);
+      expect(await redis.lrange('{bw}dst', 0, -1)).toEqual(['b']);
+    } finally {
+      waiter.disconnect();
+    }
+  });
+
+  it('keyspace events: sortstore on the destination, del when an empty result deleted it', async () => {
+    const subscriber = redis.duplicate();
+    try {
+      expect(await redis.config('SET', 'notify-keyspace-events', 'KEA')).toBe('OK');
+      const got: string[] = [];
+      subscriber.on('message', (channel: string, key: string) => got.push(`${channel} ${key}`));
+      await subscriber.subscribe('__keyevent@0__:sortstore', '__keyevent@0__:del');
+      await redis.rpush('{ev}src', '2', '1');
+      expect(await redis.sort('{ev}src', 'STORE', '{ev}dst')).toBe(2);
+      expect(await redis.sort('{ev}none', 'STORE', '{ev}dst')).toBe(0);
+      expect(await redis.sort('{ev}src')).toEqual(['1', '2']);
+      for (let i = 0; i < 100 && got.length < 2; i++) await new Promise((resolve) => setTimeout(resolve, 20));
+      expect(got).toEqual(['__keyevent@0__:sortstore {ev}dst', '__keyevent@0__:del {ev}dst']);
+    } finally {
+      await redis.config('SET', 'notify-keyspace-events', '');
+      subscriber.disconnect();
+    }
   });
 
   it('COMMAND INFO reports Redis 7\'s rows for sort and sort_ro', async () => {

@@ -8,7 +8,8 @@
 import { describe, expect, it } from 'vitest';
 import { makeLimits } from '../../../core/limits.js';
 import type { DataValue } from '../../../core/protocol/data-value.js';
-import type { CallRequest } from '../../../core/protocol/ops.js';
+import type { CallRequest, Reply } from '../../../core/protocol/ops.js';
+import { keyspaceEvents, parseKeyspaceEventFlags } from '../../../core/resp/keyspace-events.js';
 import { callKeys, isWriteCall } from '../../../core/types/call-request.js';
 import { sortScoreOf } from '../../../core/types/keyspace/sort-score.js';
 import { ShardCalls } from './shard-calls.js';
@@ -260,5 +261,17 @@ describe('the reply bound', () => {
     expect(sort(s, 'k', 'ALPHA', 'STORE', 'd')).toBe(elements.length);
     // GET multiplies the reply: a key's worth per pattern per element counts too.
     expect(sort(s, 'k', 'ALPHA', 'LIMIT', '0', '5', 'GET', '#', 'GET', '#')).toHaveLength(10);
+  });
+});
+
+describe('keyspace events (core/resp/keyspace-events.ts)', () => {
+  it('sortstore on the destination when stored, del when an empty result deleted it, nothing for a read', () => {
+    const KEA = parseKeyspaceEventFlags('KEA')!;
+    const events = (line: string, reply: Reply): string[] => keyspaceEvents(KEA, 'sort', line.split(' ').map((w) => enc.encode(w)), { requests: [], replies: [reply] }, 0)
+      .map((e) => `${e.event} ${dec.decode(e.key)}`);
+    expect(events('SORT k ALPHA STORE d', { ok: true, data: { t: 'int', v: 2n }, version: 7 })).toEqual(['sortstore d']);
+    expect(events('SORT k STORE x store d', { ok: true, data: { t: 'int', v: 0n }, version: 7 })).toEqual(['del d']);
+    expect(events('SORT k STORE d', { ok: true, data: { t: 'int', v: 0n } })).toEqual([]);
+    expect(events('SORT k ALPHA', { ok: true, data: { t: 'array', v: [] } })).toEqual([]);
   });
 });
