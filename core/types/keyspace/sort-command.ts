@@ -203,6 +203,7 @@ function store(keys: KeyAccess, destination: Bytes, elements: readonly Bytes[], 
 function sortCommand(name: 'sort' | 'sort_ro'): DataCommand {
   const readOnly = name === 'sort_ro';
   const storeOf = (args: readonly Bytes[]): Bytes | null => {
+    if (args.length === 0) return null;
     const o = parseSortArgs(args, readOnly);
     return typeof o === 'string' ? null : o.store;
   };
@@ -213,6 +214,8 @@ function sortCommand(name: 'sort' | 'sort_ro'): DataCommand {
     writes: (args) => !readOnly && storeOf(args) !== null,
     // The sorted key, and STORE's destination when the arguments are right (wrong ones are answered by run).
     keys: (args) => {
+      // No key at all: a wrong argument count, which validation answers.
+      if (args.length === 0) return [];
       const destination = storeOf(args);
       return destination === null ? [args[0]!] : [args[0]!, destination];
     },

@@ -116,6 +116,9 @@ describe('routing: only SORT ... STORE writes, and its destination is a key', ()
     // The last STORE wins, as in Redis.
     expect(callKeys(call('sort', 'k', 'STORE', 'd1', 'STORE', 'd2')).map((k) => dec.decode(k))).toEqual(['k', 'd2']);
     expect(callKeys(call('sort_ro', 'k', 'STORE', 'd')).map((k) => dec.decode(k))).toEqual(['k']);
+    // Before validation refuses a wrong argument count: no keys, a read.
+    expect(callKeys(call('sort'))).toEqual([]);
+    expect(isWriteCall(call('sort'))).toBe(false);
   });
 
   it('a SORT without STORE leaves the log alone; with STORE it is one entry', () => {
