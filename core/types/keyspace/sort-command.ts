@@ -48,7 +48,12 @@ export const NOT_A_DOUBLE_MESSAGE = "One or more scores can't be converted into 
 
 const NOTHING = new Uint8Array(0);
 
-/** The sorted key's elements, read once in the collection's own order (none when the key is absent). */
+/**
+ * The sorted key's collection (an absent key: an empty list). A large list
+ * or sorted set is the stored object itself: its elements are copied out
+ * (ownOrder) before any pattern key is looked up, since in a write a lookup
+ * may remove an expired key.
+ */
 type Source =
   | { kind: 'list'; size: number; list: QuickList | null }
   | { kind: 'set'; size: number; members: Bytes[] }
