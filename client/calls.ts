@@ -160,6 +160,28 @@ function zaddArgs(key: BytesLike, scoreMembers: readonly (readonly [number, Byte
   return args;
 }
 
+/** SORT's options, Redis's by name (docs/data-structures.md, "SORT and SORT_RO"). */
+export interface SortOptions {
+  /** BY: `*` is replaced by the element, naming a key (or with `->field` a hash field) to sort by; without `*` (e.g. 'nosort') the collection's order is kept. */
+  by?: BytesLike;
+  limit?: { offset: number; count: number };
+  /** GET patterns: each element is replaced by what they name (`#`: the element itself; null when nothing is there). */
+  get?: readonly BytesLike[];
+  desc?: boolean;
+  /** Compare as bytes, not as numbers. */
+  alpha?: boolean;
+}
+
+function sortArgs(key: BytesLike, o: SortOptions): CallArg[] {
+  const args: CallArg[] = [key];
+  if (o.by !== undefined) args.push('BY', o.by);
+  if (o.limit !== undefined) args.push('LIMIT', o.limit.offset, o.limit.count);
+  for (const pattern of o.get ?? []) args.push('GET', pattern);
+  if (o.desc) args.push('DESC');
+  if (o.alpha) args.push('ALPHA');
+  return args;
+}
+
 /** The typed data commands, bound to a client's bytes type; a client and its transactions share them. */
 export function dataCalls<B extends DataBytes>(out: BytesOut<B>) {
   return {
@@ -187,6 +209,12 @@ export function dataCalls<B extends DataBytes>(out: BytesOut<B>) {
     zrange: (key: BytesLike, start: number, stop: number): Call<B[]> =>
       dataCall('zrange', [key, start, stop], (d) => readBytesList(d, out, 'zrange')),
     zscore: (key: BytesLike, member: BytesLike): Call<number | null> => dataCall('zscore', [key, member], (d) => readScore(d, 'zscore')),
+    /** SORT (a read): the elements sorted, or with `get` what its patterns name (null when nothing). */
+    sort: (key: BytesLike, options: SortOptions = {}): Call<(B | null)[]> => dataCall('sort', sortArgs(key, options),
+      (d) => (d.t === 'array' ? d.v.map((item) => readBytesOrNull(item, out, 'sort')) : readBytesList(d, out, 'sort'))),
+    /** SORT ... STORE destination (a write): the destination becomes the result as a list (deleted when empty); its length. */
+    sortStore: (key: BytesLike, destination: BytesLike, options: SortOptions = {}): Call<number> =>
+      dataCall('sort', [...sortArgs(key, options), 'STORE', destination], (d) => readInt(d, 'sort')),
   };
 }
 

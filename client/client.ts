@@ -7,7 +7,7 @@ import type { OkReply, Request } from '../core/protocol/ops.js';
 import { bytesToText, cursorFromText, cursorToText, toBytes, type BytesLike } from './bytes.js';
 import {
   anyCall, appendCall, dataCalls, delCall, existsCall, expireCall, getCall, incrCall, need, setCall,
-  type Call, type CallArg, type DelOptions, type Entry, type SetOptions,
+  type Call, type CallArg, type DelOptions, type Entry, type SetOptions, type SortOptions,
 } from './calls.js';
 import type { BytesOut, DataBytes, DataReply } from './data-reply.js';
 import type { Connection } from './connection.js';
@@ -18,7 +18,7 @@ import { watchChanges, type WatchChange, type WatchOptions } from './watch.js';
 import { Transaction, type TransactionOutcome } from './transaction.js';
 import type { FormatName } from './wire-format.js';
 
-export type { DelOptions, Entry, SetOptions } from './calls.js';
+export type { DelOptions, Entry, SetOptions, SortOptions } from './calls.js';
 
 export interface ScanOptions {
   /** Only keys starting with these bytes. */
@@ -258,6 +258,10 @@ export class PiccoloClient<B extends DataBytes = Uint8Array> {
   zadd(key: BytesLike, scoreMembers: readonly (readonly [number, BytesLike])[]): Promise<number> { return this.run(this.data.zadd(key, scoreMembers)); }
   zrange(key: BytesLike, start: number, stop: number): Promise<B[]> { return this.run(this.data.zrange(key, start, stop)); }
   zscore(key: BytesLike, member: BytesLike): Promise<number | null> { return this.run(this.data.zscore(key, member)); }
+  /** SORT: the elements sorted (numbers, or bytes with `alpha`), or with `get` what its patterns name. */
+  sort(key: BytesLike, options?: SortOptions): Promise<(B | null)[]> { return this.run(this.data.sort(key, options)); }
+  /** SORT ... STORE: `destination` becomes the sorted list; its length. */
+  sortStore(key: BytesLike, destination: BytesLike, options?: SortOptions): Promise<number> { return this.run(this.data.sortStore(key, destination, options)); }
 
   /** Number of live keys on the node. */
   async count(): Promise<number> {

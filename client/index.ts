@@ -18,7 +18,7 @@ import { wireFormat } from './wire-format.js';
 
 export { PiccoloClient, SCAN_LIMIT_DEFAULT, type CallChannel } from './client.js';
 export { CLUSTER_ATTEMPTS_MAX, CLUSTER_RETRY_WAIT_MS } from './cluster-connection.js';
-export type { DelOptions, Entry, MSetEntries, ScanItem, ScanOptions, ScanPage, SetOptions } from './client.js';
+export type { DelOptions, Entry, MSetEntries, ScanItem, ScanOptions, ScanPage, SetOptions, SortOptions } from './client.js';
 export type { BytesLike } from './bytes.js';
 export type { CallArg } from './calls.js';
 export type { DataBytes, DataBytesAs, DataReply } from './data-reply.js';

@@ -8,7 +8,7 @@ import { TX_OPS_MAX } from '../core/protocol/transaction.js';
 import { toBytes, type BytesLike } from './bytes.js';
 import {
   anyCall, appendCall, dataCalls, delCall, existsCall, expireCall, getCall, incrCall, setCall,
-  type Call, type CallArg, type DelOptions, type Entry, type SetOptions,
+  type Call, type CallArg, type DelOptions, type Entry, type SetOptions, type SortOptions,
 } from './calls.js';
 import type { MSetEntries } from './client.js';
 import type { BytesOut, DataBytes, DataReply } from './data-reply.js';
@@ -76,6 +76,8 @@ export class Transaction<B extends DataBytes = Uint8Array> {
   zadd(key: BytesLike, scoreMembers: readonly (readonly [number, BytesLike])[]): TxResult<number> { return this.add(this.data.zadd(key, scoreMembers)); }
   zrange(key: BytesLike, start: number, stop: number): TxResult<B[]> { return this.add(this.data.zrange(key, start, stop)); }
   zscore(key: BytesLike, member: BytesLike): TxResult<number | null> { return this.add(this.data.zscore(key, member)); }
+  sort(key: BytesLike, options?: SortOptions): TxResult<(B | null)[]> { return this.add(this.data.sort(key, options)); }
+  sortStore(key: BytesLike, destination: BytesLike, options?: SortOptions): TxResult<number> { return this.add(this.data.sortStore(key, destination, options)); }
 
   private add<T>(call: Call<T>): TxResult<T> {
     if (this.calls.length >= TX_OPS_MAX) throw new PiccoloError('LIMIT_EXCEEDED', `a transaction holds at most ${TX_OPS_MAX} calls`);

@@ -29,6 +29,7 @@ import type { DataValue } from '../protocol/data-value.js';
 import type { OkReply, Reply, Request } from '../protocol/ops.js';
 import { expiryUnitOf, isOption } from './command-args.js';
 import { parseInt64Number } from './resp-numbers.js';
+import { parseSortArgs } from '../types/keyspace/sort-args.js';
 
 /** Redis's notification classes, as bits. */
 export const NOTIFY_KEYSPACE = 1 << 0; // K
@@ -298,6 +299,15 @@ function storeEvents(type: number, event: string): EventsOf {
   };
 }
 
+/** SORT ... STORE: `sortstore` (a list event) on the destination when the result has elements, `del` when an empty one deleted it. */
+const sortEvents: EventsOf = (args, { replies }) => {
+  const r = changedReply(replies);
+  const sort = parseSortArgs(args.slice(1), false);
+  if (r === null || typeof sort === 'string' || sort.store === null) return [];
+  const stored = r.data?.t === 'int' && r.data.v > 0n;
+  return [stored ? { type: NOTIFY_LIST, event: 'sortstore', key: sort.store } : generic('del', sort.store)];
+};
+
 /** SMOVE source destination member: `srem` on the source, `sadd` on the destination (nothing when they are one key). */
 const smoveEvents: EventsOf = (args, { replies }) => {
   if (changedReply(replies) === null || bytesEqual(args[1]!, args[2]!)) return [];
@@ -361,8 +371,9 @@ const DATA_COMMAND_EVENTS: readonly (readonly [string, EventsOf])[] = [
   ['setbit', changedEvent(NOTIFY_STRING, 'setbit')],
   ['bitfield', changedEvent(NOTIFY_STRING, 'setbit')],
   ['bitop', bitopEvents],
-  // keyspace (cluster.c)
+  // keyspace (cluster.c, sort.c)
   ['restore', restoreEvents],
+  ['sort', sortEvents],
 ];
 
 const EVENTS_OF_COMMAND: ReadonlyMap<string, EventsOf> = new Map<string, EventsOf>([

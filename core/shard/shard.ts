@@ -45,6 +45,7 @@ import { SCAN_BUCKETS_PER_KEY_MAX, ShardStore } from '../store/store.js';
 import { isCollection, type Collection } from '../store/collection.js';
 import { ValueType } from '../store/value-type.js';
 import { restoreValue } from '../types/collection-codecs.js';
+import { writesWith } from '../types/data-command.js';
 import { dataCommandOf } from '../types/data-commands.js';
 import type { KeyAccess } from '../types/key-access.js';
 import { wrongKind } from '../types/wrong-kind.js';
@@ -706,7 +707,7 @@ export class Shard {
   private call(req: Op<'call'>, keys: KeyAccess): Reply {
     const command = dataCommandOf(req.name);
     assert(command !== undefined, () => `an unknown data command ${req.name} passed validation`);
-    assert(command.write === (keys.version > 0), () => `${req.name} run as a ${keys.version > 0 ? 'write' : 'read'}`);
+    assert(writesWith(command, req.args) === (keys.version > 0), () => `${req.name} run as a ${keys.version > 0 ? 'write' : 'read'}`);
     return command.run(keys, req.args);
   }
 

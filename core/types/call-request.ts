@@ -6,6 +6,7 @@
 import type { Limits } from '../limits.js';
 import { errReply, type Bytes, type CallRequest, type ErrReply } from '../protocol/ops.js';
 import { checkKey } from '../protocol/validate.js';
+import { writesWith } from './data-command.js';
 import { dataCommandOf } from './data-commands.js';
 
 /** Its keys, by its command's key spec; none when the command is unknown or its arguments wrong (validation says which). */
@@ -16,7 +17,8 @@ export function callKeys(req: CallRequest): Bytes[] {
 
 /** Whether it goes through the log; an unknown command is judged a write (it never gets that far: validation refuses it). */
 export function isWriteCall(req: CallRequest): boolean {
-  return dataCommandOf(req.name)?.write ?? true;
+  const command = dataCommandOf(req.name);
+  return command === undefined || writesWith(command, req.args);
 }
 
 /** Bytes of its name and arguments. */

@@ -15,6 +15,12 @@ export interface DataCommand {
   /** Whether it may change the state (then it goes through the log); reads never do. */
   write: boolean;
   /**
+   * For a command that writes only with some arguments (SORT ... STORE): whether
+   * this call does; it then goes through the log, else it is a read. Absent:
+   * `write` decides. Use `writesWith` rather than either field alone.
+   */
+  writes?(args: readonly Bytes[]): boolean;
+  /**
    * The keys among `args` (the arguments after the name), or an error text
    * when the arguments that say where keys are (a numkeys) are wrong.
    */
@@ -27,6 +33,11 @@ export interface DataCommand {
    * reply and the same writes on every replica.
    */
   run(keys: KeyAccess, args: readonly Bytes[]): Reply;
+}
+
+/** Whether a call of `command` with these arguments goes through the log (a write) or is answered as a read. */
+export function writesWith(command: DataCommand, args: readonly Bytes[]): boolean {
+  return command.writes?.(args) ?? command.write;
 }
 
 /** Keys at Redis's (first, last, step) positions among the arguments after the name; last -1 = the last argument. */

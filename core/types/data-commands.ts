@@ -7,6 +7,7 @@ import { HASH_COMMANDS } from './hash/hash-commands.js';
 import { DUMP_COMMANDS } from './keyspace/dump-commands.js';
 import { EXPIRE_COMMANDS } from './keyspace/expire-commands.js';
 import { objectCommand } from './keyspace/object-command.js';
+import { SORT_COMMANDS } from './keyspace/sort-command.js';
 import { KEY_TYPE_COMMANDS } from './key-type-commands.js';
 import { LIST_COMMANDS } from './list/list-commands.js';
 import { SET_COMMANDS } from './set/set-commands.js';
@@ -40,6 +41,7 @@ export function dataCommands(): ReadonlyMap<string, DataCommand> {
     lcsCommand,
     ...DUMP_COMMANDS,
     objectCommand,
+    ...SORT_COMMANDS,
   ];
   const built = new Map(all.map((c) => [c.name, c]));
   if (built.size !== all.length) throw new Error('a data command is defined twice');

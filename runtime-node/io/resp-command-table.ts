@@ -214,6 +214,9 @@ export const COMMAND_TABLE: Readonly<Record<string, CommandInfo>> = {
   lcs: { arity: -3, flags: ['readonly'], keys: [1, 2, 1], keyFlags: ['RO', 'ACCESS'], categories: ['@read', '@string', '@slow'], group: 'string', since: '7.0.0', summary: "Finds the longest common substring" },
   expiretime: { arity: 2, flags: ['readonly', 'fast'], keys: [1, 1, 1], keyFlags: ['RO', 'ACCESS'], categories: ['@keyspace', '@read', '@fast'], group: 'generic', since: '7.0.0', summary: "Get the expiration Unix timestamp for a key" },
   pexpiretime: { arity: 2, flags: ['readonly', 'fast'], keys: [1, 1, 1], keyFlags: ['RO', 'ACCESS'], categories: ['@keyspace', '@read', '@fast'], group: 'generic', since: '7.0.0', summary: "Get the expiration Unix timestamp for a key in milliseconds" },
+  // SORT's second key spec (STORE's destination, "unknown" begin_search in Redis) is not listed: the table has one spec per command.
+  sort: { arity: -2, flags: ['write', 'denyoom', 'movablekeys'], keys: [1, 1, 1], keyFlags: ['RO', 'ACCESS'], categories: ['@write', '@set', '@sortedset', '@list', '@slow', '@dangerous'], group: 'generic', since: '1.0.0', summary: "Sort the elements in a list, set or sorted set, optionally storing the result" },
+  sort_ro: { arity: -2, flags: ['readonly'], keys: [1, 1, 1], keyFlags: ['RO', 'ACCESS'], categories: ['@read', '@set', '@sortedset', '@list', '@slow', '@dangerous'], group: 'generic', since: '7.0.0', summary: "Sort the elements in a list, set or sorted set. Read-only variant of SORT." },
 
   // Pub/sub (resp-pubsub-command-table.ts).
   ...PUBSUB_COMMAND_INFO,

@@ -120,6 +120,27 @@ export function command(...args: (string | Uint8Array)[]): Buffer {
   return Buffer.concat(parts);
 }
 
+/**
+ * The raw text of the replies to `commands`, sent together on a fresh
+ * connection speaking RESP `proto` (HELLO 3 first for RESP3), up to the
+ * reply of a PING sent after them.
+ */
+export async function rawReplies(respPort: number, proto: '2' | '3', ...commands: string[][]): Promise<string> {
+  const raw = await RawClient.connect(respPort);
+  try {
+    if (proto === '3') {
+      raw.write(command('HELLO', '3'));
+      await raw.waitFor((b) => b.includes('proto'));
+    }
+    const before = raw.receivedBytes;
+    raw.write(Buffer.concat([...commands.map((c) => command(...c)), command('PING')]));
+    const text = (await raw.waitFor((b) => b.subarray(before).toString('latin1').endsWith('+PONG\r\n'))).subarray(before).toString('latin1');
+    return text.slice(0, -'+PONG\r\n'.length);
+  } finally {
+    raw.close();
+  }
+}
+
 /** redis-cli's path, or null when it is not installed (tests that need it then skip). */
 export function redisCliPath(): string | null {
   const found = spawnSync('sh', ['-c', 'command -v redis-cli'], { encoding: 'utf8' });

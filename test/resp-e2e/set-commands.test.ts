@@ -9,7 +9,7 @@ import type { RedisClientType } from 'redis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { slotOf } from '../../core/routing/slot-hash.js';
 import { SlotMap } from '../../core/routing/slot-map.js';
-import { command, connectNodeRedis, errorOf, RawClient, startRespNodeWithRedis, stopRespNodeWithRedis, type RespNode } from './resp-node.js';
+import { connectNodeRedis, errorOf, rawReplies, startRespNodeWithRedis, stopRespNodeWithRedis, type RespNode } from './resp-node.js';
 
 let node: RespNode;
 let redis: Redis;
@@ -165,21 +165,7 @@ describe('sets over node-redis', () => {
 });
 
 describe('reply shapes on the wire', () => {
-  async function exchange(proto: '2' | '3', ...commands: string[][]): Promise<string> {
-    const raw = await RawClient.connect(node.respPort);
-    try {
-      if (proto === '3') {
-        raw.write(command('HELLO', '3'));
-        await raw.waitFor((b) => b.includes('proto'));
-      }
-      const before = raw.receivedBytes;
-      raw.write(Buffer.concat([...commands.map((c) => command(...c)), command('PING')]));
-      const text = (await raw.waitFor((b) => b.subarray(before).toString('latin1').endsWith('+PONG\r\n'))).subarray(before).toString('latin1');
-      return text.slice(0, -'+PONG\r\n'.length);
-    } finally {
-      raw.close();
-    }
-  }
+  const exchange = (proto: '2' | '3', ...commands: string[][]): Promise<string> => rawReplies(node.respPort, proto, ...commands);
 
   it('RESP3: SMEMBERS, SINTER and SPOP with a count are sets (~), SRANDMEMBER with a count and SSCAN arrays', async () => {
     const text = await exchange('3',
