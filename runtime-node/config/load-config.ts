@@ -61,10 +61,12 @@ function parseText(spec: SettingSpec, text: string, origin: string): SettingValu
       return text;
     case 'port': case 'integer': {
       const [min, max] = kind.type === 'port' ? [0, 65535] : [kind.min, kind.max];
-      const n = /^\d{1,16}$/.test(text.trim()) ? Number(text.trim()) : NaN;
+      const n = /^-?\d{1,16}$/.test(text.trim()) ? Number(text.trim()) : NaN;
       if (!Number.isSafeInteger(n) || n < min || n > max) {
         throw new ConfigError(`${origin} must be an integer in ${min}..${max}, got '${text}'`);
       }
+      const problem = kind.type === 'integer' ? kind.problem?.(n) ?? null : null;
+      if (problem !== null) throw new ConfigError(`${origin}: ${problem}`);
       return n;
     }
     case 'switch': {
