@@ -92,7 +92,7 @@ export const THRESHOLD_SETTINGS: readonly ThresholdSetting[] = [
     help: 'members a sorted set keeps compact (listpack)' },
   { name: 'zset-max-listpack-value', key: 'zsetCompactMemberBytesMax', min: 0, max: ZSET_COMPACT_MEMBER_FORMAT_MAX,
     help: 'longest member, bytes, of a compact sorted set' },
-  { name: 'list-max-listpack-size', key: 'listCompactSize', min: -2, max: LIST_COMPACT_ENTRIES_SETTING_MAX,
+  { name: 'list-max-listpack-size', key: 'listCompactSize', min: -5, max: LIST_COMPACT_ENTRIES_SETTING_MAX,
     help: 'a compact list at most: -1 = 4 KiB, -2 = 8 KiB, or N elements (and 8 KiB)' },
 ];
 
