@@ -79,21 +79,21 @@ export interface ThresholdSetting {
 
 export const THRESHOLD_SETTINGS: readonly ThresholdSetting[] = [
   { name: 'hash-max-listpack-entries', key: 'hashCompactEntriesMax', min: 0, max: HASH_COMPACT_FORMAT_MAX,
-    help: 'fields a hash keeps compact (listpack); its count is one byte' },
+    help: 'fields a hash keeps compact (listpack), 0..255' },
   { name: 'hash-max-listpack-value', key: 'hashCompactValueBytesMax', min: 0, max: HASH_COMPACT_FORMAT_MAX,
-    help: 'longest field or value, bytes, of a compact hash; a length is one byte' },
+    help: 'longest field or value of a compact hash, bytes, 0..255' },
   { name: 'set-max-intset-entries', key: 'setIntsetEntriesMax', min: 0, max: COMPACT_ENTRIES_SETTING_MAX,
-    help: 'integers a set keeps as an intset' },
+    help: 'integers a set keeps as an intset, 0..8192' },
   { name: 'set-max-listpack-entries', key: 'setCompactEntriesMax', min: 0, max: COMPACT_ENTRIES_SETTING_MAX,
-    help: 'members a set keeps compact (listpack)' },
+    help: 'members a set keeps compact (listpack), 0..8192' },
   { name: 'set-max-listpack-value', key: 'setCompactMemberBytesMax', min: 0, max: SET_COMPACT_MEMBER_FORMAT_MAX,
-    help: 'longest member, bytes, of a compact set' },
+    help: 'longest member of a compact set, bytes, 0..127' },
   { name: 'zset-max-listpack-entries', key: 'zsetCompactEntriesMax', min: 0, max: COMPACT_ENTRIES_SETTING_MAX,
-    help: 'members a sorted set keeps compact (listpack)' },
+    help: 'members a sorted set keeps compact (listpack), 0..8192' },
   { name: 'zset-max-listpack-value', key: 'zsetCompactMemberBytesMax', min: 0, max: ZSET_COMPACT_MEMBER_FORMAT_MAX,
-    help: 'longest member, bytes, of a compact sorted set' },
+    help: 'longest member of a compact sorted set, bytes, 0..255' },
   { name: 'list-max-listpack-size', key: 'listCompactSize', min: -5, max: LIST_COMPACT_ENTRIES_SETTING_MAX,
-    help: 'a compact list at most: -1 = 4 KiB, -2 = 8 KiB, or N elements (and 8 KiB)' },
+    help: 'a compact list at most: -1 = 4 KiB, -2 = 8 KiB, or 1..8192 elements (and 8 KiB)' },
 ];
 
 /** Null when `value` may be the setting's value, else why not (a user's mistake: say what is allowed). */
