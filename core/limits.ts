@@ -2,6 +2,7 @@
 // and answer with an error code; the core asserts them again as invariants.
 import { assert } from './assert.js';
 import { STORE_KEY_BYTES_MAX } from './store/record-layout.js';
+import { collectionThresholdsProblem, DEFAULT_COLLECTION_THRESHOLDS, type CollectionThresholds } from './types/collection-thresholds.js';
 
 export const KiB = 1024;
 export const MiB = 1024 * KiB;
@@ -31,7 +32,17 @@ export interface Limits {
    * they are answered OVERLOADED instead of growing memory without bound).
    */
   connectionQueueBytesMax: number;
+  /**
+   * Where each collection type leaves its compact encoding (Redis's
+   * hash-max-listpack-entries and friends; core/types/collection-thresholds.ts).
+   * Set at start and the same on every replica: encodings decide some
+   * commands' effects, so replicas with other thresholds would diverge.
+   */
+  collections: Readonly<CollectionThresholds>;
 }
+
+/** The limits that are one number each (every limit but `collections`): the `--key-bytes-max`-style settings. */
+export type NumericLimitName = Exclude<keyof Limits, 'collections'>;
 
 /** Headroom in a frame beyond the value itself: key, ids, options and encoding overhead. */
 export const FRAME_HEADROOM_BYTES = 64 * KiB;
@@ -47,6 +58,7 @@ export const DEFAULT_LIMITS: Readonly<Limits> = Object.freeze({
   scanLimitMax: 10_000,
   clientOutputBytesMax: 64 * MiB,
   connectionQueueBytesMax: 32 * MiB,
+  collections: DEFAULT_COLLECTION_THRESHOLDS,
 });
 
 /** Bytes of ring-record header around a request or reply payload (see core/ring/ring-codec.ts). */
@@ -58,8 +70,11 @@ export const RING_RECORD_OVERHEAD_BYTES = 256;
  */
 export function checkLimits(limits: Limits): void {
   for (const [name, value] of Object.entries(limits)) {
+    if (name === 'collections') continue;
     assert(Number.isSafeInteger(value) && value > 0, `limit ${name} must be a positive integer, got ${value}`);
   }
+  const thresholdsProblem = collectionThresholdsProblem(limits.collections);
+  assert(thresholdsProblem === null, () => `collection thresholds: ${thresholdsProblem}`);
   assert(limits.frameBytesMax >= limits.valueBytesMax + limits.keyBytesMax,
     'frameBytesMax must hold one max value and one max key');
   assert(limits.keyBytesMax <= STORE_KEY_BYTES_MAX, `keyBytesMax must be at most ${STORE_KEY_BYTES_MAX} (a key fits one shard-store record)`);

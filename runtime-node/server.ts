@@ -137,7 +137,7 @@ export async function startServer(options: ServerOptions = {}): Promise<PiccoloS
   const fsync = options.fsync ?? { kind: 'always' };
   // A durable cluster node keeps votes on disk: the vote gate is for in-memory nodes only (cluster/vote-gate.ts).
   const cluster = options.cluster ? new ClusterNode({ ...options.cluster, durable: options.dataDir !== undefined, ...(options.dataDir !== undefined ? { dataDir: options.dataDir } : {}) }, limits, log) : null;
-  const dataDir: DataDir | null = options.dataDir === undefined ? null : openDataDir(options.dataDir, cluster ? cluster.options.groups : null);
+  const dataDir: DataDir | null = options.dataDir === undefined ? null : openDataDir(options.dataDir, cluster ? cluster.options.groups : null, limits.collections);
   const workersWanted = options.workers ?? WorkerPool.defaultWorkerCount();
   // A data directory fixes the shard count it was written with (keys hash to shards by it); workers share them.
   const shards = cluster ? cluster.options.groups : dataDir?.shards ?? workersWanted;

@@ -7,7 +7,7 @@ import { makeLimits, type Limits } from '../../core/limits.js';
 import { ConfigError, loadServerConfig, setting, type ServerConfig } from '../config/load-config.js';
 import { KEYSPACE_EVENTS_INVALID, parseKeyspaceEventFlags } from '../../core/resp/keyspace-events.js';
 import { configAsJson, formatConfig } from '../config/print-config.js';
-import { envName, LIMIT_SETTING_NAMES, SERVER_SETTINGS } from '../config/server-settings.js';
+import { collectionThresholdsFrom, envName, LIMIT_SETTING_NAMES, SERVER_SETTINGS } from '../config/server-settings.js';
 import { createLog, type Log, type LogFormat } from '../log.js';
 import { clusterOptionsFrom, joinNeeded } from '../cluster/cluster-config.js';
 import { fetchJoinInfo, type JoinInfo } from '../cluster/cluster-join.js';
@@ -82,6 +82,7 @@ export function serverOptionsFrom(config: ServerConfig, log: Log, joined?: JoinI
   for (const [name, key] of LIMIT_SETTING_NAMES) {
     if (config.settings.get(name)!.source !== 'default') limits[key] = setting<number>(config, name);
   }
+  limits.collections = collectionThresholdsFrom(config);
   const port = setting<number>(config, 'port');
   const respPortSetting = config.settings.get('resp-port')!;
   // With --port 0 (tests, several nodes on one machine) the RESP port is free-picked too unless given.

@@ -289,7 +289,7 @@ export class ClusterNode implements ClusterView {
       if (index !== undefined) Atomics.store(this.linksUp, index, up ? 1 : 0);
     };
     const transport = new PeerTransport({
-      nodeId: options.nodeId, host: self.host, port: options.peerPort, peers, secret: options.secret,
+      nodeId: options.nodeId, host: self.host, port: options.peerPort, peers, secret: options.secret, thresholds: this.limits.collections,
       frameBytesMax: DEFAULT_PEER_LIMITS.batchBytesMax, sendQueueBytesMax: PEER_SEND_QUEUE_BYTES_MAX,
       log: this.log,
       // A PeerPublish has a data section too: it is told apart first.

@@ -61,10 +61,12 @@ function parseText(spec: SettingSpec, text: string, origin: string): SettingValu
       return text;
     case 'port': case 'integer': {
       const [min, max] = kind.type === 'port' ? [0, 65535] : [kind.min, kind.max];
-      const n = /^\d{1,16}$/.test(text.trim()) ? Number(text.trim()) : NaN;
+      const n = /^-?\d{1,16}$/.test(text.trim()) ? Number(text.trim()) : NaN;
       if (!Number.isSafeInteger(n) || n < min || n > max) {
         throw new ConfigError(`${origin} must be an integer in ${min}..${max}, got '${text}'`);
       }
+      const problem = kind.type === 'integer' ? kind.problem?.(n) ?? null : null;
+      if (problem !== null) throw new ConfigError(`${origin}: ${problem}`);
       return n;
     }
     case 'switch': {
@@ -173,6 +175,17 @@ export function readSecretFile(path: string, readFile: (path: string) => string,
   return secret;
 }
 
+/** `--list-max-listpack-size -2` as `--list-max-listpack-size=-2`: parseArgs would read a value starting with '-' as an option. */
+function joinNegativeValues(args: readonly string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const spec = args[i]!.startsWith('--') ? SETTINGS_BY_NAME.get(args[i]!.slice(2)) : undefined;
+    if (spec?.kind.type === 'integer' && /^-\d+$/.test(args[i + 1] ?? '')) out.push(`${args[i]}=${args[++i]}`);
+    else out.push(args[i]!);
+  }
+  return out;
+}
+
 function parseFlags(args: readonly string[]): { flags: Map<string, SettingValue>; help: boolean; printConfig: boolean } {
   const options: Record<string, { type: 'string' | 'boolean'; multiple?: boolean; short?: string }> = {
     help: { type: 'boolean', short: 'h' },
@@ -184,7 +197,7 @@ function parseFlags(args: readonly string[]): { flags: Map<string, SettingValue>
   }
   let values: Record<string, unknown>;
   try {
-    values = parseArgs({ args: [...args], options, strict: true, allowPositionals: false }).values;
+    values = parseArgs({ args: joinNegativeValues(args), options, strict: true, allowPositionals: false }).values;
   } catch (error) {
     throw new ConfigError(`${(error as Error).message}; see piccolo server --help`);
   }

@@ -8,7 +8,8 @@
 import type { Limits } from '../../core/limits.js';
 import type { ConnectionBudget } from '../io/connection-budget.js';
 import { MAXMEMORY_BYTES_MAX } from './server-settings.js';
-import { LIMIT_SETTING_NAMES } from './server-settings.js';
+import { envName, LIMIT_SETTING_NAMES } from './server-settings.js';
+import { THRESHOLD_SETTINGS, type CollectionThresholds } from '../../core/types/collection-thresholds.js';
 import type { SettingsRegistry } from './settings-registry.js';
 
 /** Where the node's password lives (server.ts puts the PasswordGate behind it). */
@@ -55,6 +56,23 @@ function onlyValue(name: string, value: string): { name: string; get(): string; 
   return { name, get: () => value, set: (v) => (v.toLowerCase() === value ? null : `Piccolo supports only '${value}'`) };
 }
 
+/**
+ * The collection thresholds under Redis's names: readable, but set only at
+ * start (CONFIG SET explains): every replica must pick the same encodings,
+ * and a change on one node (or mid-log on a data directory) would not be.
+ */
+function registerThresholdSettings(registry: SettingsRegistry, thresholds: CollectionThresholds): void {
+  for (const s of THRESHOLD_SETTINGS) {
+    registry.register({
+      name: s.name,
+      get: () => String(thresholds[s.key]),
+      // Setting the value it has changes nothing, so cannot make replicas differ (tools that write back a whole config).
+      set: (value) => value.trim() === String(thresholds[s.key]) ? null : `${s.name} is set at start (--${s.name} N, ${envName(s.name)} or the config file) and must be the same on every node `
+        + 'of a cluster and for the life of a data directory: replicas must choose the same encodings',
+    });
+  }
+}
+
 export function registerRedisSettings(registry: SettingsRegistry, sources: RedisSettingsSources): void {
   const { budget, password, limits } = sources;
   const maxclients = {
@@ -98,6 +116,7 @@ export function registerRedisSettings(registry: SettingsRegistry, sources: Redis
   registry.register({ name: 'proto-max-bulk-len', get: () => String(limits.valueBytesMax) });
   // Under the flag names the settings table gives them (`--key-bytes-max`), so CONFIG GET and --help agree.
   for (const [name, key] of LIMIT_SETTING_NAMES) registry.register({ name, get: () => String(limits[key]) });
+  registerThresholdSettings(registry, limits.collections);
   // The limit's flag name for the same budget: one value, settable under either name.
   registry.register({ ...maxclients, name: 'connections-max' });
 }

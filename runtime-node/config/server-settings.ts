@@ -4,7 +4,8 @@
 // the environment reader, --print-config and --help are all built from this
 // table, so a setting cannot exist in one of them and be missing in another.
 
-import { DEFAULT_LIMITS, type Limits } from '../../core/limits.js';
+import { DEFAULT_LIMITS, type NumericLimitName } from '../../core/limits.js';
+import { DEFAULT_COLLECTION_THRESHOLDS, THRESHOLD_SETTINGS, thresholdValueProblem, type CollectionThresholds } from '../../core/types/collection-thresholds.js';
 import { FSYNC_BATCH_MS_MAX, FSYNC_SYNTAX } from '../storage/fsync-mode.js';
 import { DEFAULT_WATCH_LIMITS } from '../../core/watch/watch-limits.js';
 
@@ -15,7 +16,7 @@ export type SettingKind =
   | { type: 'secret' }
   | { type: 'path' }
   | { type: 'port' }
-  | { type: 'integer'; min: number; max: number }
+  | { type: 'integer'; min: number; max: number; /** Refuses values the range allows but the setting does not (null: fine). */ problem?: (n: number) => string | null }
   /** A flag without a value (`--no-resp`); in env and files true/false, yes/no, 1/0. */
   | { type: 'switch' }
   /** A value among a fixed set (`--protected-mode yes|no`). */
@@ -50,13 +51,14 @@ export const MAXMEMORY_BYTES_MAX = Number.MAX_SAFE_INTEGER;
 
 const kebab = (name: string): string => name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
 
-/** The flag name of each limit (`keyBytesMax` -> `key-bytes-max`). */
-export const LIMIT_SETTING_NAMES: ReadonlyMap<string, keyof Limits> = new Map(
-  (Object.keys(DEFAULT_LIMITS) as (keyof Limits)[]).map((name) => [kebab(name), name]),
+/** The flag name of each numeric limit (`keyBytesMax` -> `key-bytes-max`); the collection thresholds have Redis's names (THRESHOLD_SETTINGS). */
+export const LIMIT_SETTING_NAMES: ReadonlyMap<string, NumericLimitName> = new Map(
+  (Object.keys(DEFAULT_LIMITS) as (keyof typeof DEFAULT_LIMITS)[]).filter((name): name is NumericLimitName => name !== 'collections')
+    .map((name) => [kebab(name), name]),
 );
 
 /** One line of --help per limit; the reasons are in core/limits.ts and docs/architecture.md. */
-const LIMIT_HELP: Readonly<Record<keyof Limits, string>> = {
+const LIMIT_HELP: Readonly<Record<NumericLimitName, string>> = {
   keyBytesMax: 'largest key, bytes',
   valueBytesMax: 'largest value, bytes (frame and ring grow with it)',
   frameBytesMax: 'largest client frame or HTTP body, bytes',
@@ -75,6 +77,19 @@ const LIMIT_SETTINGS: SettingSpec[] = [...LIMIT_SETTING_NAMES].map(([name, key])
   defaultValue: DEFAULT_LIMITS[key],
   arg: 'N',
   help: LIMIT_HELP[key],
+}));
+
+/**
+ * The collection thresholds under Redis's names (`--hash-max-listpack-entries`),
+ * bounded as core/types/collection-thresholds.ts says why; set at start only,
+ * the same on every node of a cluster and for the life of a data directory.
+ */
+const THRESHOLD_SERVER_SETTINGS: SettingSpec[] = THRESHOLD_SETTINGS.map((t) => ({
+  name: t.name,
+  kind: { type: 'integer', min: t.min, max: t.max, problem: (n: number) => thresholdValueProblem(t, n) },
+  defaultValue: DEFAULT_COLLECTION_THRESHOLDS[t.key],
+  arg: 'N',
+  help: `${t.help}; the same on every node`,
 }));
 
 export const SERVER_SETTINGS: readonly SettingSpec[] = [
@@ -139,7 +154,15 @@ export const SERVER_SETTINGS: readonly SettingSpec[] = [
   { name: 'log-format', kind: { type: 'choice', choices: ['text', 'json'] }, defaultValue: 'text', arg: 'text|json',
     help: 'log lines as text or as one JSON object per line' },
   ...LIMIT_SETTINGS,
+  ...THRESHOLD_SERVER_SETTINGS,
 ];
+
+/** The collection thresholds the resolved settings give (each was checked as it was read). */
+export function collectionThresholdsFrom(config: { readonly settings: ReadonlyMap<string, { readonly value: SettingValue | undefined }> }): CollectionThresholds {
+  const t = { ...DEFAULT_COLLECTION_THRESHOLDS };
+  for (const s of THRESHOLD_SETTINGS) t[s.key] = config.settings.get(s.name)!.value as number;
+  return t;
+}
 
 export const SETTINGS_BY_NAME: ReadonlyMap<string, SettingSpec> = new Map(SERVER_SETTINGS.map((s) => [s.name, s]));
 

@@ -1,6 +1,7 @@
 // Node-to-node links over TCP: one connection per node pair (the node with
-// the lower id dials, the other accepts), a handshake naming both ends and
-// proving the cluster secret (peer-handshake.ts), then Cap'n Proto peer
+// the lower id dials, the other accepts), a handshake naming both ends,
+// proving the cluster secret and comparing the collection thresholds
+// (peer-handshake.ts), then Cap'n Proto peer
 // batches back to back in both directions (core/peer/message-stream.ts).
 //
 // Sending never blocks and never grows without bound: batches for a peer
@@ -20,7 +21,9 @@ import { createServer, connect, type Server, type Socket } from 'node:net';
 import { MessageStream } from '../../core/peer/message-stream.js';
 import {
   ACCEPT_HELLO_BYTES, decodeAcceptHello, decodeDialHello, DIAL_HELLO_BYTES, encodeAcceptHello, encodeDialHello, proofFor, proofMatches,
+  thresholdsRefusal,
 } from './peer-handshake.js';
+import { DEFAULT_COLLECTION_THRESHOLDS, type CollectionThresholds } from '../../core/types/collection-thresholds.js';
 
 export interface PeerAddress { readonly host: string; readonly port: number }
 
@@ -37,6 +40,8 @@ export interface PeerTransportOptions {
   readonly peers: ReadonlyMap<number, PeerAddress>;
   /** The shared cluster secret, or null for none. */
   readonly secret: string | null;
+  /** This node's collection thresholds (default: the defaults): a peer with others is refused, and both ends log why. */
+  readonly thresholds?: CollectionThresholds;
   /** Largest batch accepted from a peer (PeerLimits.batchBytesMax). */
   readonly frameBytesMax: number;
   /** Bytes waiting for one peer before further batches to it are dropped. */
@@ -84,6 +89,10 @@ export class PeerTransport {
   port = 0;
 
   constructor(private readonly options: PeerTransportOptions) {}
+
+  private get thresholds(): CollectionThresholds {
+    return this.options.thresholds ?? DEFAULT_COLLECTION_THRESHOLDS;
+  }
 
   /** The link with `peer`, made on first use if the peer list names it. */
   private linkFor(peer: number): Link | undefined {
@@ -158,7 +167,16 @@ export class PeerTransport {
         socket.destroy();
         return;
       }
-      socket.write(encodeDialHello(this.options.nodeId, proofFor(this.options.secret, accept.nonce, this.options.nodeId, link.peer)));
+      const reply = encodeDialHello(this.options.nodeId, proofFor(this.options.secret, accept.nonce, this.options.nodeId, link.peer), this.thresholds);
+      const refusal = thresholdsRefusal(this.thresholds, accept.thresholds, `node ${link.peer}`);
+      if (refusal !== null) {
+        // Our hello still goes, so the other end logs the same refusal; then the link closes (and is redialed, refused again).
+        this.options.log(`warning: peer link to node ${link.peer} at ${address.host}:${address.port} refused: ${refusal}`);
+        this.stats.linksRefused++;
+        socket.end(reply);
+        return;
+      }
+      socket.write(reply);
       this.linkUp(link, socket, rest);
     });
     socket.on('error', () => {});
@@ -168,7 +186,7 @@ export class PeerTransport {
   private accepted(socket: Socket): void {
     socket.on('error', () => {});
     if (this.closed) { socket.destroy(); return; }
-    const { bytes, nonce } = encodeAcceptHello(this.options.nodeId);
+    const { bytes, nonce } = encodeAcceptHello(this.options.nodeId, this.thresholds);
     socket.write(bytes);
     readHello(socket, DIAL_HELLO_BYTES, (hello, rest) => {
       const dial = decodeDialHello(hello);
@@ -176,7 +194,7 @@ export class PeerTransport {
       const problem = typeof dial === 'string' ? dial
         : link === undefined ? `node ${dial.dialerId} is not in this node's peer list`
           : !proofMatches(proofFor(this.options.secret, nonce, dial.dialerId, this.options.nodeId), dial.proof) ? 'wrong cluster secret'
-            : null;
+            : thresholdsRefusal(this.thresholds, dial.thresholds, `node ${dial.dialerId}`);
       if (problem !== null || link === undefined) {
         this.options.log(`warning: refused a peer connection from ${socket.remoteAddress}:${socket.remotePort}: ${problem}`);
         this.stats.linksRefused++;

@@ -9,10 +9,14 @@
 // A cluster node's directory holds only the groups placed on it (so gaps are
 // normal), and the group count comes from --groups: a directory holding a
 // group at or beyond it was written with another count and is refused.
+// Likewise the collection thresholds it was written with
+// (data-dir-thresholds.ts): another set of them is refused.
 
 import { mkdirSync, readdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { StorageError } from '../../core/storage/storage-errors.js';
+import { DEFAULT_COLLECTION_THRESHOLDS, type CollectionThresholds } from '../../core/types/collection-thresholds.js';
+import { dataDirThresholdsRefusal } from './data-dir-thresholds.js';
 import { acquireDirLock, type DirLock } from './dir-lock.js';
 
 /** A group's directory name: `shard-<n>`. */
@@ -34,9 +38,11 @@ export interface DataDir {
 /**
  * Creates the directory if needed and takes its lock; throws StorageError if
  * it is locked or its shard directories have gaps (a lone node), or name a
- * group at or beyond `clusterGroups` (a cluster node).
+ * group at or beyond `clusterGroups` (a cluster node); throws DataDirError
+ * when it was written with other collection `thresholds` (records them in a
+ * directory that has none).
  */
-export function openDataDir(dir: string, clusterGroups: number | null = null): DataDir {
+export function openDataDir(dir: string, clusterGroups: number | null = null, thresholds: CollectionThresholds = DEFAULT_COLLECTION_THRESHOLDS): DataDir {
   const path = resolve(dir);
   let names: string[];
   try {
@@ -49,6 +55,8 @@ export function openDataDir(dir: string, clusterGroups: number | null = null): D
   try {
     const groups = names.map((name) => GROUP_DIR.exec(name)).filter((m) => m !== null).map((m) => Number(m[1]))
       .sort((a, b) => a - b);
+    const refusal = dataDirThresholdsRefusal(path, thresholds, groups.length > 0);
+    if (refusal !== null) throw new DataDirError(refusal);
     if (clusterGroups !== null) {
       const beyond = groups.find((g) => g >= clusterGroups);
       if (beyond !== undefined) {

@@ -7,23 +7,25 @@
 // [field length u8][field][value length u8][value]. One length byte holds
 // any element the thresholds allow (asserted below).
 //
-// A hash stays compact while it has at most HASH_COMPACT_ENTRIES_MAX fields
-// and every field and value is at most HASH_COMPACT_VALUE_BYTES_MAX bytes;
-// past either it converts to the large table (hash-table.ts) for good, as
+// A hash stays compact while it has at most hash-max-listpack-entries fields
+// and every field and value is at most hash-max-listpack-value bytes (the
+// node's thresholds: core/types/collection-thresholds.ts; by default
+// HASH_COMPACT_ENTRIES_MAX and HASH_COMPACT_VALUE_BYTES_MAX); past either it converts to the large table (hash-table.ts) for good, as
 // Redis's listpack converts to a hashtable and never back.
 
 import { assert } from '../../assert.js';
 import type { Bytes } from '../../protocol/ops.js';
+import type { CollectionThresholds } from '../collection-thresholds.js';
 
 /**
- * Most fields a compact hash holds: Redis's `hash-max-listpack-entries`
+ * Most fields a compact hash holds by default: Redis's `hash-max-listpack-entries`
  * default. Lookups walk the pairs, so the bound keeps them a short scan of
  * at most ~17 KiB; beyond it the table's O(1) lookups win.
  */
 export const HASH_COMPACT_ENTRIES_MAX = 128;
 
 /**
- * Longest field or value a compact hash holds: Redis's
+ * Longest field or value a compact hash holds by default: Redis's
  * `hash-max-listpack-value` default. Long elements make the linear walk
  * slow and gain little from packing (their two length bytes are a small
  * share of them).
@@ -35,14 +37,11 @@ export const HASH_COMPACT_TAG = 0x01;
 
 const HEADER_BYTES = 2;
 
-// One length byte per element, one count byte per hash.
-assert(HASH_COMPACT_VALUE_BYTES_MAX <= 0xff, 'a compact element length must fit one byte');
-assert(HASH_COMPACT_ENTRIES_MAX <= 0xff, 'a compact hash count must fit one byte');
+/** The encoding's own bound on a count and on an element's length (one byte each): no threshold may pass it. */
+export const HASH_COMPACT_FORMAT_MAX = 0xff;
 
-/** Whether a field or value may live in a compact hash. */
-export function fitsCompactElement(bytes: Bytes): boolean {
-  return bytes.length <= HASH_COMPACT_VALUE_BYTES_MAX;
-}
+assert(HASH_COMPACT_VALUE_BYTES_MAX <= HASH_COMPACT_FORMAT_MAX, 'a compact element length must fit one byte');
+assert(HASH_COMPACT_ENTRIES_MAX <= HASH_COMPACT_FORMAT_MAX, 'a compact hash count must fit one byte');
 
 /** Fields in a compact hash. */
 export function compactCount(encoded: Uint8Array): number {
@@ -90,8 +89,8 @@ export function compactGet(encoded: Uint8Array, field: Bytes): Uint8Array | null
 
 /** The compact encoding of these pairs; the caller checked they fit (`fitsCompact`). */
 export function compactEncode(fields: readonly Bytes[], values: readonly Bytes[]): Uint8Array {
-  assert(fields.length === values.length && fields.length > 0 && fields.length <= HASH_COMPACT_ENTRIES_MAX,
-    'a compact hash holds 1..HASH_COMPACT_ENTRIES_MAX pairs');
+  assert(fields.length === values.length && fields.length > 0 && fields.length <= HASH_COMPACT_FORMAT_MAX,
+    'a compact hash holds 1..HASH_COMPACT_FORMAT_MAX pairs');
   let bytes = HEADER_BYTES;
   for (let i = 0; i < fields.length; i++) bytes += 2 + fields[i]!.length + values[i]!.length;
   const out = new Uint8Array(bytes);
@@ -105,32 +104,37 @@ export function compactEncode(fields: readonly Bytes[], values: readonly Bytes[]
   return out;
 }
 
-/** Whether these pairs may be kept compact. */
-export function fitsCompact(fields: readonly Bytes[], values: readonly Bytes[]): boolean {
-  if (fields.length > HASH_COMPACT_ENTRIES_MAX) return false;
+/** Whether these pairs may be kept compact under the node's thresholds. */
+export function fitsCompact(fields: readonly Bytes[], values: readonly Bytes[], thresholds: CollectionThresholds): boolean {
+  if (fields.length > thresholds.hashCompactEntriesMax) return false;
+  const bytesMax = thresholds.hashCompactValueBytesMax;
   for (let i = 0; i < fields.length; i++) {
-    if (!fitsCompactElement(fields[i]!) || !fitsCompactElement(values[i]!)) return false;
+    if (fields[i]!.length > bytesMax || values[i]!.length > bytesMax) return false;
   }
   return true;
 }
 
-/** Null when `encoded` is a well-formed compact hash (a snapshot's bytes), else what is wrong. */
+/**
+ * Null when `encoded` is a well-formed compact hash (a snapshot's bytes, a
+ * RESTORE payload), else what is wrong. Checked against the encoding's own
+ * bounds, not the thresholds: a payload dumped by a node with larger ones is
+ * still a valid hash, and converts on its next write past them.
+ */
 export function compactCheck(encoded: Uint8Array): string | null {
   if (encoded.length < HEADER_BYTES || encoded[0] !== HASH_COMPACT_TAG) return 'not a compact hash';
   const count = encoded[1]!;
-  if (count === 0 || count > HASH_COMPACT_ENTRIES_MAX) return `a compact hash of ${count} fields`;
+  if (count === 0) return `a compact hash of ${count} fields`;
   let at = HEADER_BYTES;
   for (let i = 0; i < count * 2; i++) {
     if (at >= encoded.length) return 'a compact hash ends early';
     const length = encoded[at]!;
-    if (length > HASH_COMPACT_VALUE_BYTES_MAX) return `a compact hash element of ${length} bytes`;
-    at += 1 + length;
+        at += 1 + length;
   }
   return at === encoded.length ? null : 'a compact hash has bytes past its pairs';
 }
 
 function putElement(out: Uint8Array, at: number, bytes: Bytes): number {
-  assert(bytes.length <= HASH_COMPACT_VALUE_BYTES_MAX, 'a compact element over the threshold');
+  assert(bytes.length <= HASH_COMPACT_FORMAT_MAX, 'a compact element over one length byte');
   out[at] = bytes.length;
   out.set(bytes, at + 1);
   return at + 1 + bytes.length;

@@ -37,7 +37,7 @@ import { putVarint } from '../varint.js';
 /** The field hash; seeded apart from the key hash so a hash's layout does not mirror the keyspace's. */
 export const hashFieldHash: KeyHash = keyHashSeeded(0x68617368);
 
-/** Fewest index slots: a table starts from a compact hash of HASH_COMPACT_ENTRIES_MAX + 1 fields, so this is only a floor for shrinking. */
+/** Fewest index slots: a table starts from a compact hash past hash-max-listpack-entries fields (128 by default), so this is only a floor for shrinking. */
 export const HASH_TABLE_SLOTS_MIN = 16;
 /** Load past which the index doubles: linear probing's probes lengthen steeply beyond ~3/4. */
 const LOAD_MAX_NUMERATOR = 3;

@@ -1,7 +1,7 @@
 // A command's change to one hash, whichever its encoding: a compact hash is
 // decoded into pairs, changed and written back as bytes (converting to the
-// large table when it outgrows HASH_COMPACT_ENTRIES_MAX,
-// HASH_COMPACT_VALUE_BYTES_MAX or the node's value limit); a large table is changed in place through
+// large table when it outgrows the node's hash-max-listpack-entries,
+// hash-max-listpack-value (keys.limits.collections) or its value limit); a large table is changed in place through
 // KeyAccess.edit (so a snapshot in progress keeps its pre-image); an emptied
 // hash is removed, as in Redis. A table never converts back (Redis's never
 // does either).
@@ -79,7 +79,7 @@ export function changeHash<R>(keys: KeyAccess, key: Bytes, h: number, change: (h
     if (h !== ABSENT) keys.remove(key, h);
   } else {
     // The compact form is the record's value: on a node with a small value limit it converts there too.
-    const encoded = fitsCompact(pairs.fields, pairs.values) ? compactEncode(pairs.fields, pairs.values) : null;
+    const encoded = fitsCompact(pairs.fields, pairs.values, keys.limits.collections) ? compactEncode(pairs.fields, pairs.values) : null;
     if (encoded !== null && encoded.length <= keys.limits.valueBytesMax) keys.putBytes(key, h, ValueType.HASH, encoded);
     else keys.putCollection(key, h, tableOf(pairs.fields, pairs.values));
   }

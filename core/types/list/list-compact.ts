@@ -1,10 +1,13 @@
 // A small list's compact form (as Redis's listpack): the record's own value
 // bytes, LIST_COMPACT_TAG then its elements back to back (list-element.ts).
-// A list stays compact while it is one run of at most LIST_COMPACT_BYTES_MAX
-// bytes; past that it becomes a QuickList (quick-list.ts) kept beside the
-// record, and a large list shrunk to LIST_COMPACT_SHRINK_BYTES_MAX goes back.
+// A list stays compact while it is one run within the node's
+// list-max-listpack-size (keys.limits.collections: -1 = 4 KiB, -2 = 8 KiB,
+// the default, or N elements and 8 KiB); past that it becomes a QuickList
+// (quick-list.ts) kept beside the record, and a large list shrunk to half
+// of that goes back.
 
 import type { Limits } from '../../limits.js';
+import type { CollectionThresholds } from '../collection-thresholds.js';
 import { countElements } from './list-element.js';
 import { QuickList } from './quick-list.js';
 
@@ -12,32 +15,52 @@ import { QuickList } from './quick-list.js';
 export const LIST_COMPACT_TAG = 0x6c; // 'l'
 
 /**
- * Largest compact list, tag included: Redis's list-max-listpack-size -2
- * (8 KiB). Every write copies the record's bytes, so this bounds what a
- * push to a small list copies; far below valueBytesMax.
+ * Largest compact list, tag included, whatever the setting: Redis's
+ * list-max-listpack-size -2 (8 KiB), and its size safety limit for the
+ * element-count forms. Every write copies the record's bytes, so this
+ * bounds what a push to a small list copies; far below valueBytesMax.
  */
 export const LIST_COMPACT_BYTES_MAX = 8 * 1024;
 
+/** list-max-listpack-size's default, as Redis's: -2, 8 KiB. */
+export const LIST_COMPACT_SIZE_DEFAULT = -2;
+
 /**
- * A large list goes back to compact at half the limit, not at the limit
- * (as Redis 7.2 does): a list that hovers near the limit does not convert
- * at every push and pop.
+ * Redis's list-max-listpack-size byte forms this build honours: -1 and -2.
+ * The compact list is one QuickList node, at most LIST_NODE_BYTES_MAX (8 KiB),
+ * so -3..-5 (16..64 KiB) would need larger nodes.
  */
+export const LIST_COMPACT_SIZE_BYTES: ReadonlyMap<number, number> = new Map([[-1, 4 * 1024], [-2, 8 * 1024]]);
+
+/** The shrink point at the default size: half of it. */
 export const LIST_COMPACT_SHRINK_BYTES_MAX = LIST_COMPACT_BYTES_MAX / 2;
 
-/** The compact limit under these limits: a record's value never exceeds valueBytesMax (a node run with a smaller one). */
-function compactBytesMax(limits: Limits): number {
-  return Math.min(LIST_COMPACT_BYTES_MAX, limits.valueBytesMax);
+/** A list's compact limits under these thresholds: bytes (tag included) and elements (Infinity for the byte forms). */
+export function listCompactBounds(t: CollectionThresholds): { bytesMax: number; entriesMax: number } {
+  const size = t.listCompactSize;
+  return size > 0 ? { bytesMax: LIST_COMPACT_BYTES_MAX, entriesMax: size } : { bytesMax: LIST_COMPACT_SIZE_BYTES.get(size)!, entriesMax: Infinity };
 }
 
-/** Whether a list that was compact stays compact: one node that fits the limit. */
+/** The compact limits under these limits: a record's value never exceeds valueBytesMax (a node run with a smaller one). */
+function compactBounds(limits: Limits): { bytesMax: number; entriesMax: number } {
+  const bounds = listCompactBounds(limits.collections);
+  return { bytesMax: Math.min(bounds.bytesMax, limits.valueBytesMax), entriesMax: bounds.entriesMax };
+}
+
+/** Whether a list that was compact stays compact: one node within the limits. */
 export function fitsCompact(list: QuickList, limits: Limits): boolean {
-  return list.nodeCount <= 1 && 1 + list.encodedBytes <= compactBytesMax(limits);
+  const { bytesMax, entriesMax } = compactBounds(limits);
+  return list.nodeCount <= 1 && 1 + list.encodedBytes <= bytesMax && list.length <= entriesMax;
 }
 
-/** Whether a large list is small enough to go back to compact. */
+/**
+ * Whether a large list is small enough to go back to compact: within half
+ * the limits, not the limits (as Redis 7.2 does), so a list that hovers near
+ * them does not convert at every push and pop.
+ */
 export function shrinksToCompact(list: QuickList, limits: Limits): boolean {
-  return 1 + list.encodedBytes <= Math.min(LIST_COMPACT_SHRINK_BYTES_MAX, compactBytesMax(limits) / 2);
+  const { bytesMax, entriesMax } = compactBounds(limits);
+  return 1 + list.encodedBytes <= bytesMax / 2 && list.length <= entriesMax / 2;
 }
 
 export function compactBytesOf(list: QuickList): Uint8Array {

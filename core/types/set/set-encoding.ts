@@ -1,10 +1,12 @@
 // A set's encodings and the thresholds between them, as Redis 7's:
 // - intset: a sorted array of integers (2, 4 or 8 bytes each, the width of
 //   the widest), while every member is an integer's canonical text and there
-//   are at most SET_INTSET_ENTRIES_MAX of them (set-intset.ts);
+//   are at most set-max-intset-entries of them (set-intset.ts);
 // - listpack: the members one after another, in insertion order, while there
-//   are at most SET_COMPACT_ENTRIES_MAX of at most SET_COMPACT_MEMBER_BYTES_MAX
+//   are at most set-max-listpack-entries of at most set-max-listpack-value
 //   bytes each (set-listpack.ts);
+// The thresholds are the node's (keys.limits.collections,
+// core/types/collection-thresholds.ts); the constants here are their defaults.
 // - hashtable: the large form, a hash set in typed arrays (large-set.ts).
 // The two compact forms are the key's record value; the first byte of a
 // stored value (compact or a large image) says which it is. A set moves
@@ -27,8 +29,14 @@ export const SetTag = {
   LARGE: 3,
 } as const;
 
-// The compact forms must stay far below any value limit (8 MiB by default): an
-// intset is at most 2 + 512 * 8 bytes, a listpack at most 3 + 128 * 65 bytes.
+/** The listpack's own bound on a member's length: one length byte, kept below 128 so it could become a varint without a format change. */
+export const SET_COMPACT_MEMBER_FORMAT_MAX = 127;
+/** The listpack's own bound on its count (u16). */
+export const SET_COMPACT_COUNT_FORMAT_MAX = 0xffff;
+
+// The default compact forms stay far below any value limit (8 MiB by default): an
+// intset is at most 2 + 512 * 8 bytes, a listpack at most 3 + 128 * 65 bytes
+// (collection-thresholds.ts bounds the settings the same way).
 assert(2 + SET_INTSET_ENTRIES_MAX * 8 < 64 * 1024, 'an intset stays a small record');
 assert(3 + SET_COMPACT_ENTRIES_MAX * (SET_COMPACT_MEMBER_BYTES_MAX + 1) < 64 * 1024, 'a listpack stays a small record');
-assert(SET_COMPACT_MEMBER_BYTES_MAX < 128, 'a listpack member length fits one varint byte');
+assert(SET_COMPACT_MEMBER_BYTES_MAX <= SET_COMPACT_MEMBER_FORMAT_MAX, 'a listpack member length fits one varint byte');

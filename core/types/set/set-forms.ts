@@ -12,7 +12,8 @@ import { wrongKind } from '../wrong-kind.js';
 import { intsetAt, intsetCount, intsetEncode, intsetIndexOf, intsetMemberText, intsetValueOf, intsetValues } from './set-intset.js';
 import { LargeSet } from './large-set.js';
 import { listpackCount, listpackEncode, listpackForEach, listpackIndexOf } from './set-listpack.js';
-import { SET_COMPACT_ENTRIES_MAX, SET_COMPACT_MEMBER_BYTES_MAX, SET_INTSET_ENTRIES_MAX, SetTag } from './set-encoding.js';
+import type { CollectionThresholds } from '../collection-thresholds.js';
+import { SET_COMPACT_MEMBER_FORMAT_MAX, SetTag } from './set-encoding.js';
 import type { MutableSetMembers, SetMembers } from './set-members.js';
 
 class IntsetReader implements SetMembers {
@@ -42,7 +43,7 @@ class ListpackReader implements SetMembers {
     return listpackCount(this.bytes);
   }
   has(member: Uint8Array): boolean {
-    return member.length <= SET_COMPACT_MEMBER_BYTES_MAX && listpackIndexOf(this.bytes, member) >= 0;
+    return member.length <= SET_COMPACT_MEMBER_FORMAT_MAX && listpackIndexOf(this.bytes, member) >= 0;
   }
   forEach(fn: (member: Uint8Array) => void): void {
     listpackForEach(this.bytes, (m) => {
@@ -64,17 +65,19 @@ export function compactReader(bytes: Uint8Array): SetMembers {
   return bytes[0] === SetTag.INTSET ? new IntsetReader(bytes) : new ListpackReader(bytes);
 }
 
-function fitsListpack(count: number, member: Uint8Array): boolean {
-  return count < SET_COMPACT_ENTRIES_MAX && member.length <= SET_COMPACT_MEMBER_BYTES_MAX;
+/** The longest text of these ascending integers: the smallest's or the largest's (a minus sign counts). */
+function intsTextBytesMax(ints: readonly bigint[]): number {
+  return ints.length === 0 ? 0 : Math.max(ints[0]!.toString().length, ints[ints.length - 1]!.toString().length);
 }
 
 /**
  * A compact set decoded for change: integers while an intset, members while a
- * listpack, and a LargeSet once it outgrows both, with Redis's rules: an
- * integer joins an intset until it holds SET_INTSET_ENTRIES_MAX; another
- * member turns an intset into a listpack when the listpack would fit (else
- * into the large form); a listpack turns large past SET_COMPACT_ENTRIES_MAX
- * members or on a member over SET_COMPACT_MEMBER_BYTES_MAX bytes.
+ * listpack, and a LargeSet once it outgrows both, with Redis 7.2's rules
+ * under the node's thresholds: an integer joins an intset until it holds
+ * set-max-intset-entries; past that, or on another member, the intset turns
+ * into a listpack when the listpack would fit (else into the large form); a
+ * listpack turns large past set-max-listpack-entries members or on a member
+ * over set-max-listpack-value bytes.
  */
 export class CompactSetEditor implements MutableSetMembers {
   private ints: bigint[] | null = null;
@@ -82,7 +85,7 @@ export class CompactSetEditor implements MutableSetMembers {
   large: LargeSet | null = null;
   changed = false;
 
-  constructor(bytes: Uint8Array | null) {
+  constructor(bytes: Uint8Array | null, private readonly thresholds: CollectionThresholds) {
     if (bytes === null || bytes[0] === SetTag.INTSET) this.ints = bytes === null ? [] : intsetValues(bytes);
     else {
       this.items = [];
@@ -151,21 +154,38 @@ export class CompactSetEditor implements MutableSetMembers {
         const i = this.intIndex(value);
         if (i >= 0) return false;
         this.ints.splice(-i - 1, 0, value);
-        if (this.ints.length > SET_INTSET_ENTRIES_MAX) this.toLarge();
+        if (this.ints.length > this.thresholds.setIntsetEntriesMax) this.intsToListpackOrLarge(null);
         return true;
       }
-      if (!fitsListpack(this.ints.length, member)) return this.toLarge().add(member);
-      this.items = this.ints.map(intsetMemberText);
-      this.ints = null;
+      if (this.intsToListpackOrLarge(member) === 'large') return this.large!.add(member);
     }
     const items = this.items!;
     if (this.itemIndex(member) >= 0) return false;
-    if (!fitsListpack(items.length, member)) return this.toLarge().add(member);
+    if (items.length >= this.thresholds.setCompactEntriesMax || member.length > this.thresholds.setCompactMemberBytesMax) {
+      return this.toLarge().add(member);
+    }
     items.push(member.slice());
     return true;
   }
 
-  private toLarge(): LargeSet {
+  /** The intset becomes a listpack when it (with `adding`, a non-integer about to join, if any) would fit one, else the large form. */
+  private intsToListpackOrLarge(adding: Uint8Array | null): 'listpack' | 'large' {
+    const ints = this.ints!;
+    const t = this.thresholds;
+    const count = ints.length + (adding === null ? 0 : 1);
+    const longest = Math.max(intsTextBytesMax(ints), adding?.length ?? 0);
+    const fits = count <= t.setCompactEntriesMax && longest <= t.setCompactMemberBytesMax;
+    if (!fits) {
+      this.toLarge();
+      return 'large';
+    }
+    this.items = ints.map(intsetMemberText);
+    this.ints = null;
+    return 'listpack';
+  }
+
+  /** The large form now, whatever the thresholds say (a compact encoding over the node's value limit). */
+  toLarge(): LargeSet {
     const large = new LargeSet();
     this.forEach((m) => large.add(m));
     this.large = large;
@@ -226,7 +246,7 @@ export function changeSet<R>(keys: KeyAccess, key: Uint8Array, stored: StoredSet
     if (large.size === 0) keys.remove(key, stored.h);
     return result;
   }
-  const editor = new CompactSetEditor(stored === null ? null : keys.bytesOf(stored.h));
+  const editor = new CompactSetEditor(stored === null ? null : keys.bytesOf(stored.h), keys.limits.collections);
   const result = change(editor);
   if (editor.changed) putEdited(keys, key, stored === null ? ABSENT : stored.h, editor);
   return result;
@@ -235,7 +255,7 @@ export function changeSet<R>(keys: KeyAccess, key: Uint8Array, stored: StoredSet
 /** Replace whatever `key` holds with a new set of `members` (no expiry), or remove it when there are none; the set's size. */
 export function storeSet(keys: KeyAccess, key: Uint8Array, members: readonly Uint8Array[]): number {
   const h = keys.find(key);
-  const editor = new CompactSetEditor(null);
+  const editor = new CompactSetEditor(null, keys.limits.collections);
   for (const m of members) editor.add(m);
   if (editor.size === 0) {
     if (h !== ABSENT) keys.remove(key, h);
@@ -248,6 +268,10 @@ export function storeSet(keys: KeyAccess, key: Uint8Array, members: readonly Uin
 function putEdited(keys: KeyAccess, key: Uint8Array, h: number, editor: CompactSetEditor, expireAtMs?: number): void {
   if (editor.size === 0) {
     if (h !== ABSENT) keys.remove(key, h);
-  } else if (editor.large !== null) keys.putCollection(key, h, editor.large, expireAtMs);
-  else keys.putBytes(key, h, ValueType.SET, editor.encode(), expireAtMs);
+    return;
+  }
+  const encoded = editor.large === null ? editor.encode() : null;
+  // A compact form is the record's value: on a node with a small value limit it goes large there too.
+  if (encoded !== null && encoded.length <= keys.limits.valueBytesMax) keys.putBytes(key, h, ValueType.SET, encoded, expireAtMs);
+  else keys.putCollection(key, h, editor.large ?? editor.toLarge(), expireAtMs);
 }

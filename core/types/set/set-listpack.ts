@@ -1,11 +1,12 @@
 // The listpack encoding of a small set (Redis's listpack, simplified): a tag
 // byte, the member count (u16, little-endian), then each member as a length
 // byte and its bytes, in insertion order. Members are at most
-// SET_COMPACT_MEMBER_BYTES_MAX (< 128) bytes, so one length byte holds any.
-// Searched front to back, which is why it is kept to SET_COMPACT_ENTRIES_MAX.
+// SET_COMPACT_MEMBER_FORMAT_MAX (< 128) bytes, so one length byte holds any.
+// Searched front to back, which is why it is kept to set-max-listpack-entries.
 
+import { assert } from '../../assert.js';
 import { bytesEqual } from '../../bytes.js';
-import { SET_COMPACT_ENTRIES_MAX, SET_COMPACT_MEMBER_BYTES_MAX, SetTag } from './set-encoding.js';
+import { SET_COMPACT_COUNT_FORMAT_MAX, SET_COMPACT_MEMBER_FORMAT_MAX, SetTag } from './set-encoding.js';
 
 const HEADER_BYTES = 3;
 
@@ -36,6 +37,7 @@ export function listpackIndexOf(bytes: Uint8Array, member: Uint8Array): number {
 }
 
 export function listpackEncode(members: readonly Uint8Array[]): Uint8Array {
+  assert(members.length <= SET_COMPACT_COUNT_FORMAT_MAX, 'a listpack count fits u16');
   let length = HEADER_BYTES;
   for (const m of members) length += 1 + m.length;
   const bytes = new Uint8Array(length);
@@ -44,6 +46,7 @@ export function listpackEncode(members: readonly Uint8Array[]): Uint8Array {
   bytes[2] = members.length >>> 8;
   let at = HEADER_BYTES;
   for (const m of members) {
+    assert(m.length <= SET_COMPACT_MEMBER_FORMAT_MAX, 'a listpack member fits one length byte');
     bytes[at] = m.length;
     bytes.set(m, at + 1);
     at += 1 + m.length;
@@ -51,17 +54,21 @@ export function listpackEncode(members: readonly Uint8Array[]): Uint8Array {
   return bytes;
 }
 
-/** Null when `bytes` is a valid listpack, else what is wrong (for snapshot restores). */
+/**
+ * Null when `bytes` is a valid listpack, else what is wrong (for snapshot
+ * restores and RESTORE payloads): checked against the format's bounds, not
+ * the node's thresholds (a set over them converts on its next write).
+ */
 export function listpackInvalid(bytes: Uint8Array): string | null {
   if (bytes.length < HEADER_BYTES || bytes[0] !== SetTag.LISTPACK) return 'not a listpack';
   const count = listpackCount(bytes);
-  if (count === 0 || count > SET_COMPACT_ENTRIES_MAX) return `a listpack of ${count} members`;
+  if (count === 0 || count > SET_COMPACT_COUNT_FORMAT_MAX) return `a listpack of ${count} members`;
   let at = HEADER_BYTES;
   let seen = 0;
   const members = new Set<string>();
   while (at < bytes.length) {
     const length = bytes[at]!;
-    if (length > SET_COMPACT_MEMBER_BYTES_MAX || at + 1 + length > bytes.length) return 'a listpack member cut short or too long';
+    if (length > SET_COMPACT_MEMBER_FORMAT_MAX || at + 1 + length > bytes.length) return 'a listpack member cut short or too long';
     members.add(String.fromCharCode(...bytes.subarray(at + 1, at + 1 + length)));
     at += 1 + length;
     seen++;

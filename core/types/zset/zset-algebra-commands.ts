@@ -1,8 +1,8 @@
 // Sorted sets combined: ZUNION, ZINTER, ZDIFF and their STORE forms (WEIGHTS,
 // AGGREGATE SUM|MIN|MAX, WITHSCORES), ZINTERCARD (LIMIT). All keys live on
-// one shard (routing refuses others with CROSS_SLOT). Inputs must be sorted
-// sets or absent: Redis also takes plain sets (each member scored 1), which
-// this does not yet (a set input answers WRONGTYPE).
+// one shard (routing refuses others with CROSS_SLOT). Inputs are sorted
+// sets, plain sets (each member scored 1, as Redis's zuiInit reads a set, in
+// any of its three encodings) or absent; any other type answers WRONGTYPE.
 
 import { bytesToBinaryString } from '../../bytes.js';
 import { intValue } from '../../protocol/data-value.js';
@@ -10,9 +10,10 @@ import type { Bytes, ErrReply, Reply } from '../../protocol/ops.js';
 import type { DataCommand } from '../data-command.js';
 import type { KeyAccess } from '../key-access.js';
 import { badRequest, isWord, NOT_INTEGER, parseInteger, parseScore, SYNTAX } from './zset-args.js';
-import { isErr, readZSet, storeZSet } from './zset-keys.js';
+import { isErr, storeZSet } from './zset-keys.js';
+import { readScoredInput, type ScoredInput } from './zset-inputs.js';
 import { writeReply, ZReply } from './zset-reply.js';
-import { compareEntries, type SortedSet } from './sorted-set.js';
+import { compareEntries } from './sorted-set.js';
 
 type SetOp = 'union' | 'inter' | 'diff';
 type Aggregate = 'sum' | 'min' | 'max';
@@ -90,9 +91,9 @@ function weighted(score: number, weight: number): number {
 
 /** The combined members (as latin1 keys of a Map) with their scores, or WRONGTYPE. */
 function combine(keys: KeyAccess, c: Combine, op: SetOp): Map<string, { member: Bytes; score: number }> | ErrReply {
-  const sets: (SortedSet | null)[] = [];
+  const sets: (ScoredInput | null)[] = [];
   for (const key of c.keys) {
-    const z = readZSet(keys, key);
+    const z = readScoredInput(keys, key);
     if (isErr(z)) return z;
     sets.push(z);
   }
@@ -100,8 +101,8 @@ function combine(keys: KeyAccess, c: Combine, op: SetOp): Map<string, { member: 
   const first = sets[0];
   if (op === 'union') {
     sets.forEach((z, i) => {
-      if (z === null || z.size === 0) return;
-      z.each(0, z.size - 1, false, (member, score) => {
+      if (z === null) return;
+      z.forEachScored((member, score) => {
         const k = bytesToBinaryString(member);
         const v = weighted(score, c.weights[i]!);
         const e = out.get(k);
@@ -113,7 +114,7 @@ function combine(keys: KeyAccess, c: Combine, op: SetOp): Map<string, { member: 
   }
   if (first === null || first === undefined || first.size === 0) return out;
   if (op === 'inter' && sets.some((z) => z === null)) return out;
-  first.each(0, first.size - 1, false, (member, score) => {
+  first.forEachScored((member, score) => {
     if (op === 'diff') {
       if (!sets.slice(1).some((z) => z !== null && z.scoreOf(member) !== undefined)) out.set(bytesToBinaryString(member), { member, score });
       return;

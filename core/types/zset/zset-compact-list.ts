@@ -1,7 +1,9 @@
 // A small sorted set: its compact encoding (the record's value bytes, as
 // Redis's listpack) and the plain sorted arrays a command works on after
-// decoding it. At most ZSET_COMPACT_ENTRIES_MAX members of at most
-// ZSET_COMPACT_MEMBER_BYTES_MAX bytes each; past either the set converts to
+// decoding it. At most zset-max-listpack-entries members of at most
+// zset-max-listpack-value bytes each (the node's thresholds,
+// core/types/collection-thresholds.ts; ZSET_COMPACT_ENTRIES_MAX and
+// ZSET_COMPACT_MEMBER_BYTES_MAX by default); past either the set converts to
 // the large form (zset-large.ts), as Redis converts a listpack to a skiplist.
 //
 // Encoding: tag ZSET_COMPACT_TAG, u16 count (little-endian), then per member
@@ -10,13 +12,19 @@
 // each), searched linearly: at 128 members a scan is cheaper than any index.
 
 import { bytesEqual } from '../../bytes.js';
+import { assert } from '../../assert.js';
 import type { Bytes } from '../../protocol/ops.js';
+import type { CollectionThresholds } from '../collection-thresholds.js';
 import { compareEntries, compareMembers, type SortedSet } from './sorted-set.js';
 
 /** Members a compact set holds: Redis's zset-max-listpack-entries default; a linear scan of 128 is faster than a tree walk. */
 export const ZSET_COMPACT_ENTRIES_MAX = 128;
 /** Longest member a compact set holds: Redis's zset-max-listpack-value; keeps the encoding under ~10 KiB, far below valueBytesMax. */
 export const ZSET_COMPACT_MEMBER_BYTES_MAX = 64;
+/** The encoding's own bound on a member's length (one byte): no threshold may pass it. */
+export const ZSET_COMPACT_MEMBER_FORMAT_MAX = 0xff;
+/** The encoding's own bound on its count (u16). */
+export const ZSET_COMPACT_COUNT_FORMAT_MAX = 0xffff;
 /** First byte of a compact encoding (the large image starts with ZSET_LARGE_TAG). */
 export const ZSET_COMPACT_TAG = 0x01;
 
@@ -30,10 +38,10 @@ export class ZSetList implements SortedSet {
     return this.members.length;
   }
 
-  /** Whether it still fits the compact encoding. */
-  get fitsCompact(): boolean {
-    if (this.members.length > ZSET_COMPACT_ENTRIES_MAX) return false;
-    for (const m of this.members) if (m.length > ZSET_COMPACT_MEMBER_BYTES_MAX) return false;
+  /** Whether it still fits the compact encoding under the node's thresholds. */
+  fitsCompact(thresholds: CollectionThresholds): boolean {
+    if (this.members.length > thresholds.zsetCompactEntriesMax) return false;
+    for (const m of this.members) if (m.length > thresholds.zsetCompactMemberBytesMax) return false;
     return true;
   }
 
@@ -99,6 +107,7 @@ export class ZSetList implements SortedSet {
 
 /** The compact encoding of a set that fits it (`fitsCompact`). */
 export function encodeZSetCompact(list: ZSetList): Uint8Array {
+  assert(list.size <= ZSET_COMPACT_COUNT_FORMAT_MAX, 'a compact sorted set count fits u16');
   let bytes = HEADER_BYTES;
   for (const m of list.members) bytes += ENTRY_OVERHEAD_BYTES + m.length;
   const out = new Uint8Array(bytes);
@@ -116,12 +125,17 @@ export function encodeZSetCompact(list: ZSetList): Uint8Array {
   return out;
 }
 
-/** The set a compact encoding holds, or why the bytes are not one (ordered, no repeats, no NaN, within the thresholds). */
+/**
+ * The set a compact encoding holds, or why the bytes are not one (ordered,
+ * no repeats, no NaN). Checked against the encoding's own bounds, not the
+ * node's thresholds: a RESTORE payload from a node with larger ones is still
+ * a valid set, and converts on its next write past them.
+ */
 export function decodeZSetCompact(bytes: Uint8Array): ZSetList | string {
   if (bytes.length < HEADER_BYTES || bytes[0] !== ZSET_COMPACT_TAG) return 'not a compact sorted set';
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const count = view.getUint16(1, true);
-  if (count === 0 || count > ZSET_COMPACT_ENTRIES_MAX) return `a compact sorted set of ${count} members`;
+  if (count === 0) return `a compact sorted set of ${count} members`;
   const list = new ZSetList();
   let at = HEADER_BYTES;
   for (let i = 0; i < count; i++) {
@@ -129,7 +143,7 @@ export function decodeZSetCompact(bytes: Uint8Array): ZSetList | string {
     const score = view.getFloat64(at, true);
     const length = bytes[at + 8]!;
     const start = at + ENTRY_OVERHEAD_BYTES;
-    if (Number.isNaN(score) || length > ZSET_COMPACT_MEMBER_BYTES_MAX || start + length > bytes.length) {
+    if (Number.isNaN(score) || length > ZSET_COMPACT_MEMBER_FORMAT_MAX || start + length > bytes.length) {
       return 'a compact sorted set entry is malformed';
     }
     const member = bytes.slice(start, start + length);

@@ -10,9 +10,8 @@ import { ValueType } from '../../store/value-type.js';
 import { ABSENT, type KeyAccess } from '../key-access.js';
 import { wrongKind } from '../wrong-kind.js';
 import type { SortedSet } from './sorted-set.js';
-import {
-  decodeZSetCompact, encodeZSetCompact, ZSET_COMPACT_ENTRIES_MAX, ZSET_COMPACT_MEMBER_BYTES_MAX, ZSetList,
-} from './zset-compact-list.js';
+import type { CollectionThresholds } from '../collection-thresholds.js';
+import { decodeZSetCompact, encodeZSetCompact, ZSetList } from './zset-compact-list.js';
 import { ZSetLarge } from './zset-large.js';
 
 /** The set at `key` for reading (null when absent), or WRONGTYPE. */
@@ -52,14 +51,14 @@ export function writeZSet<R>(keys: KeyAccess, key: Bytes, change: (z: SortedSet)
     return { result, wrote: true };
   }
   const before = h === ABSENT ? null : keys.bytesOf(h).slice();
-  const set = new GrowingZSet(before === null ? new ZSetList() : (zsetAt(keys, h) as ZSetList));
+  const set = new GrowingZSet(before === null ? new ZSetList() : (zsetAt(keys, h) as ZSetList), keys.limits.collections);
   const result = change(set);
   const z = set.inner;
   if (z.size === 0) {
     if (h !== ABSENT) keys.remove(key, h);
     return { result, wrote: h !== ABSENT };
   }
-  const after = z instanceof ZSetList && z.fitsCompact ? encodeZSetCompact(z) : null;
+  const after = z instanceof ZSetList && z.fitsCompact(keys.limits.collections) ? encodeZSetCompact(z) : null;
   // Past the thresholds, or (with a small value limit configured) past the value limit: the large form.
   if (after === null || after.length > keys.limits.valueBytesMax) {
     keys.putCollection(key, h, z instanceof ZSetLarge ? z : ZSetLarge.fromOrdered(z.members, z.scores));
@@ -76,7 +75,7 @@ export function writeZSet<R>(keys: KeyAccess, key: Bytes, change: (z: SortedSet)
  * O(m log n), not the compact arrays' O(m^2).
  */
 class GrowingZSet implements SortedSet {
-  constructor(public inner: ZSetList | ZSetLarge) {}
+  constructor(public inner: ZSetList | ZSetLarge, private readonly thresholds: CollectionThresholds) {}
 
   get size(): number { return this.inner.size; }
   scoreOf(member: Bytes): number | undefined { return this.inner.scoreOf(member); }
@@ -90,7 +89,8 @@ class GrowingZSet implements SortedSet {
 
   put(member: Bytes, score: number): boolean {
     const list = this.inner;
-    const grows = member.length > ZSET_COMPACT_MEMBER_BYTES_MAX || (list.size >= ZSET_COMPACT_ENTRIES_MAX && list.scoreOf(member) === undefined);
+    const t = this.thresholds;
+    const grows = member.length > t.zsetCompactMemberBytesMax || (list.size >= t.zsetCompactEntriesMax && list.scoreOf(member) === undefined);
     if (list instanceof ZSetList && grows) {
       this.inner = ZSetLarge.fromOrdered(list.members, list.scores);
     }
@@ -110,7 +110,7 @@ export function storeZSet(keys: KeyAccess, key: Bytes, members: Bytes[], scores:
     return h !== ABSENT;
   }
   const list = new ZSetList(members, scores);
-  const compact = list.fitsCompact ? encodeZSetCompact(list) : null;
+  const compact = list.fitsCompact(keys.limits.collections) ? encodeZSetCompact(list) : null;
   if (compact !== null && compact.length <= keys.limits.valueBytesMax) keys.putBytes(key, h, ValueType.ZSET, compact, 0);
   else keys.putCollection(key, h, ZSetLarge.fromOrdered(members, scores), 0);
   return true;

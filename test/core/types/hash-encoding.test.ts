@@ -10,6 +10,7 @@ import {
   HASH_COMPACT_ENTRIES_MAX, HASH_COMPACT_TAG, HASH_COMPACT_VALUE_BYTES_MAX, compactCheck, compactCount, compactDecode,
   compactEncode, compactGet, fitsCompact,
 } from '../../../core/types/hash/hash-compact.js';
+import { DEFAULT_COLLECTION_THRESHOLDS } from '../../../core/types/collection-thresholds.js';
 import { HASH_CODEC } from '../../../core/types/hash/hash-codec.js';
 import { decodeHashTable } from '../../../core/types/hash/hash-table-image.js';
 import { HASH_PAGE_BYTES } from '../../../core/types/hash/hash-table-layout.js';
@@ -49,11 +50,11 @@ describe('compact hash encoding', () => {
 
   it('says when pairs no longer fit (entries or element bytes over the thresholds)', () => {
     const many = Array.from({ length: HASH_COMPACT_ENTRIES_MAX + 1 }, (_, i) => b(`f${i}`));
-    expect(fitsCompact(many.slice(1), many.slice(1))).toBe(true);
-    expect(fitsCompact(many, many)).toBe(false);
-    expect(fitsCompact([b('f')], [b('v'.repeat(HASH_COMPACT_VALUE_BYTES_MAX))])).toBe(true);
-    expect(fitsCompact([b('f')], [b('v'.repeat(HASH_COMPACT_VALUE_BYTES_MAX + 1))])).toBe(false);
-    expect(fitsCompact([b('f'.repeat(HASH_COMPACT_VALUE_BYTES_MAX + 1))], [b('v')])).toBe(false);
+    expect(fitsCompact(many.slice(1), many.slice(1), DEFAULT_COLLECTION_THRESHOLDS)).toBe(true);
+    expect(fitsCompact(many, many, DEFAULT_COLLECTION_THRESHOLDS)).toBe(false);
+    expect(fitsCompact([b('f')], [b('v'.repeat(HASH_COMPACT_VALUE_BYTES_MAX))], DEFAULT_COLLECTION_THRESHOLDS)).toBe(true);
+    expect(fitsCompact([b('f')], [b('v'.repeat(HASH_COMPACT_VALUE_BYTES_MAX + 1))], DEFAULT_COLLECTION_THRESHOLDS)).toBe(false);
+    expect(fitsCompact([b('f'.repeat(HASH_COMPACT_VALUE_BYTES_MAX + 1))], [b('v')], DEFAULT_COLLECTION_THRESHOLDS)).toBe(false);
   });
 
   it('refuses damaged bytes with a reason', () => {

@@ -5,6 +5,7 @@
 
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { DEFAULT_COLLECTION_THRESHOLDS } from '../../../core/types/collection-thresholds.js';
 import { ZSET_CODEC } from '../../../core/types/zset/zset-commands.js';
 import {
   decodeZSetCompact, encodeZSetCompact, ZSET_COMPACT_ENTRIES_MAX, ZSET_COMPACT_MEMBER_BYTES_MAX, ZSetList,
@@ -55,11 +56,11 @@ describe('compact encoding', () => {
   it('knows when it no longer fits', () => {
     const list = new ZSetList();
     for (let i = 0; i < ZSET_COMPACT_ENTRIES_MAX; i++) list.put(bytesOf(`m${i}`), i);
-    expect(list.fitsCompact).toBe(true);
+    expect(list.fitsCompact(DEFAULT_COLLECTION_THRESHOLDS)).toBe(true);
     list.put(bytesOf('one more'), 0);
-    expect(list.fitsCompact).toBe(false);
+    expect(list.fitsCompact(DEFAULT_COLLECTION_THRESHOLDS)).toBe(false);
     const long = new ZSetList([bytesOf('x'.repeat(ZSET_COMPACT_MEMBER_BYTES_MAX + 1))], [0]);
-    expect(long.fitsCompact).toBe(false);
+    expect(long.fitsCompact(DEFAULT_COLLECTION_THRESHOLDS)).toBe(false);
   });
 });
 
