@@ -84,6 +84,8 @@ class Link {
 export class PeerTransport {
   readonly stats: PeerStats = { batchesSent: 0, batchesReceived: 0, batchesDropped: 0, linksRefused: 0, linksClosedForBadInput: 0 };
   private readonly links = new Map<number, Link>();
+  /** Every connection this node accepted and has not seen close (handshakes in progress included), for close(). */
+  private readonly acceptedSockets = new Set<Socket>();
   private server: Server | null = null;
   private closed = false;
   port = 0;
@@ -148,6 +150,8 @@ export class PeerTransport {
       if (link.redialTimer) clearTimeout(link.redialTimer);
       link.socket?.destroy();
     }
+    // The server's close waits for every accepted connection, a handshake in progress included.
+    for (const socket of this.acceptedSockets) socket.destroy();
     await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
   }
 
@@ -186,6 +190,8 @@ export class PeerTransport {
   private accepted(socket: Socket): void {
     socket.on('error', () => {});
     if (this.closed) { socket.destroy(); return; }
+    this.acceptedSockets.add(socket);
+    socket.on('close', () => this.acceptedSockets.delete(socket));
     const { bytes, nonce } = encodeAcceptHello(this.options.nodeId, this.thresholds);
     socket.write(bytes);
     readHello(socket, DIAL_HELLO_BYTES, (hello, rest) => {
