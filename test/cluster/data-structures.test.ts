@@ -2,7 +2,9 @@
 // loopback), through the clients Redis users have: ioredis Cluster and
 // node-redis's createCluster. Hashes and lists in every group, a hash grown
 // past its compact form, a transaction of data commands on hash-tagged keys,
-// a blocking pop woken by a push, WRONGTYPE, RENAME of a hash between two
+// sets and sorted sets (their multi-key forms on hash-tagged keys, a set
+// as ZUNIONSTORE input, SORT ... STORE), node-redis MULTI/EXEC on a
+// cluster, a blocking pop woken by a push, WRONGTYPE, RENAME of a hash between two
 // groups (DUMP + RESTORE, forwarded), and CROSSSLOT for a multi-key command
 // whose keys live in two groups.
 // Needs `npm run build` (the nodes run bin/piccolo.js).
@@ -89,6 +91,43 @@ describe('data structures on a 3-node cluster', () => {
       node.disconnect();
     }
     expect(await client.lrange(source, 0, -1)).toEqual(['x']);
+  });
+
+  it('ioredis Cluster: sets and sorted sets in every group, their multi-key forms on hash-tagged keys, SORT', async () => {
+    for (let i = 0; i < 12; i++) {
+      expect(await client.sadd(`tags:${i}`, 'a', 'b', String(i))).toBe(3);
+      expect(await client.zadd(`rank:${i}`, 1, 'x', 2, 'y', i, 'z')).toBe(3);
+    }
+    expect(new Set(Array.from({ length: 12 }, (_, i) => groupOf(`rank:${i}`))).size).toBe(GROUPS);
+    expect(await client.smismember('tags:4', 'a', '4', 'q')).toEqual([1, 1, 0]);
+    expect(await client.zrange('rank:7', '0', '-1', 'WITHSCORES')).toEqual(['x', '1', 'y', '2', 'z', '7']);
+    expect(await client.zrangebyscore('rank:7', '(1', '+inf')).toEqual(['y', 'z']);
+    await client.sadd('{s}one', 'a', 'b', 'c');
+    await client.sadd('{s}two', 'b', 'c', 'd');
+    expect((await client.sinter('{s}one', '{s}two')).sort()).toEqual(['b', 'c']);
+    expect(await client.sunionstore('{s}all', '{s}one', '{s}two')).toBe(4);
+    await client.zadd('{s}z', 5, 'b', 1, 'q');
+    // A plain set is a sorted set of score 1 to ZUNIONSTORE.
+    expect(await client.zunionstore('{s}zu', 2, '{s}one', '{s}z')).toBe(4);
+    expect(await client.zrange('{s}zu', '0', '-1', 'WITHSCORES')).toEqual(['a', '1', 'c', '1', 'q', '1', 'b', '6']);
+    await client.rpush('{s}nums', '3', '1', '2');
+    expect(await client.sort('{s}nums')).toEqual(['1', '2', '3']);
+    expect(await client.sort('{s}nums', 'DESC', 'STORE', '{s}sorted')).toBe(3);
+    expect(await client.lrange('{s}sorted', 0, -1)).toEqual(['3', '2', '1']);
+  });
+
+  it('node-redis createCluster: MULTI/EXEC and WATCH on hash-tagged keys', async () => {
+    const redis = createCluster({ rootNodes: [{ url: `redis://127.0.0.1:${cluster.nodes[2]!.node.respPort!}` }] });
+    await redis.connect();
+    try {
+      const replies = await redis.multi('{nr}').sAdd('{nr}set', ['a', 'b']).zAdd('{nr}z', [{ score: 2, value: 'm' }])
+        .hSet('{nr}h', 'f', 'v').zIncrBy('{nr}z', 3, 'm').exec();
+      expect(replies).toEqual([2, 1, 1, 5]);
+      expect(await redis.zScore('{nr}z', 'm')).toBe(5);
+      expect(await redis.sMembers('{nr}set').then((m) => m.sort())).toEqual(['a', 'b']);
+    } finally {
+      await redis.quit();
+    }
   });
 
   it('node-redis createCluster: hashes and lists', async () => {
