@@ -84,12 +84,12 @@ export class WatchClient {
         if (message.id !== this.watchId) return;
         this.live = true;
         this.token = message.resume;
-        this.checker.onLive(message.resume, this.requestedAfter);
+        this.checker.onLive(message.resume, this.requestedAfter, message.process);
         return;
       case 'change':
         if (message.id !== this.watchId) return;
         this.token = message.resume;
-        this.checker.onChange(message.change, message.resume);
+        this.checker.onChange(message.change, message.resume, message.process);
         return;
       case 'watch-end':
         if (message.id !== this.watchId) return;

@@ -20,13 +20,10 @@ import type { ResolvedOptions } from '../../client/options.js';
 import { PiccoloError } from '../../client/errors.js';
 import { openSocket } from '../../client/web-socket.js';
 import { watchChanges, type WatchChange } from '../../client/watch.js';
-import { decodeResumeToken } from '../../core/watch/resume-token.js';
 import type { SessionWatchEvents, WatchHandle, WatchSource } from './watch-session.js';
 
 /** Changes a relayed watch holds in the gateway before the node's socket stops (each holds its key and value). */
 export const RELAY_QUEUED_CHANGES_MAX = 256;
-/** History ids remembered with their node: a few runs of each node of a cluster; the oldest is forgotten first. */
-export const RELAY_HISTORY_HOMES_MAX = 64;
 
 class RelayedWatch implements WatchHandle {
   state: 'pending' | 'live' | 'ended' = 'pending';
@@ -53,8 +50,6 @@ class RelayedWatch implements WatchHandle {
 
 export class RelayWatchSource implements WatchSource {
   private opened = 0;
-  /** The endpoint of each node history id seen in a node's answer (Map order: oldest first). */
-  private readonly homes = new Map<number, string>();
 
   constructor(
     readonly limits: WatchLimits,
@@ -77,14 +72,12 @@ export class RelayWatchSource implements WatchSource {
       watch.end('UNAVAILABLE', 'the gateway knows no node to watch on yet: retry shortly');
       return watch;
     }
-    // A token goes home; other watches are spread over the nodes. A watch stays on its node (its tokens are that node's).
-    const home = after === null ? undefined : this.homes.get(decodeResumeToken(after)?.historyId ?? -1);
-    const endpoint = home !== undefined && endpoints.includes(home) ? home : endpoints[this.opened++ % endpoints.length]!;
+    // Watches are spread over the nodes; a token resumes on any replica of its groups (core/watch/resume-token.ts).
+    const endpoint = endpoints[this.opened++ % endpoints.length]!;
     const url = `${this.nodeTls ? 'wss' : 'ws'}://${endpoint}/v1/ws`;
     const changes = watchChanges(() => openSocket(undefined, url, this.client), bytes, {
       after, exactKey: match === 'key', queuedChangesMax: RELAY_QUEUED_CHANGES_MAX,
       onLive: (resume) => {
-        this.noteHome(resume, endpoint);
         if (watch.state !== 'pending') return; // live again after a reconnect: the client saw the first answer only
         watch.state = 'live';
         events.onReady(watch, resume);
@@ -106,14 +99,6 @@ export class RelayWatchSource implements WatchSource {
     const relayed = watch as RelayedWatch;
     relayed.paused = false;
     void this.pull(relayed);
-  }
-
-  private noteHome(resume: string, endpoint: string): void {
-    const historyId = decodeResumeToken(resume)?.historyId;
-    if (historyId === undefined) return;
-    this.homes.delete(historyId);
-    this.homes.set(historyId, endpoint);
-    if (this.homes.size > RELAY_HISTORY_HOMES_MAX) this.homes.delete(this.homes.keys().next().value!);
   }
 
   /** Pass the node's changes on while the session has room. */

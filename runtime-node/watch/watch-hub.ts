@@ -36,8 +36,8 @@ export class WatchHub implements WatchSource {
     private readonly hostedGroups: (() => ReadonlySet<number>) | null = null,
   ) {
     checkWatchLimits(limits);
-    // A history id per run: the history starts empty at each start, so a token from an earlier run must be told apart.
-    this.watches = new WatchSet(new ChangeFeed(limits), randomInt(0, 2 ** 32));
+    // A logId per run for the groups whose log has none (core/watch/watch-set.ts): their tokens stay on this run.
+    this.watches = new WatchSet(new ChangeFeed(limits), randomInt(1, 2 ** 32));
   }
 
   /** Watches open on the node. */
@@ -88,7 +88,7 @@ export class WatchHub implements WatchSource {
   }
 
   private readonly onRecord = (record: ChangeRecord): void => {
-    if (record.kind === 'begin') this.watches.handleBegin(record.group, record.appliedIndex);
+    if (record.kind === 'begin') this.watches.handleBegin(record.group, record.appliedIndex, record.logId);
     else this.watches.handleChange(record.change);
   };
 }
