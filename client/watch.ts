@@ -49,6 +49,8 @@ export interface WatchOptions {
   onLive?: (resume: string) => void;
   /** Changes held for the loop before the stream stops reading (default WATCH_QUEUED_CHANGES_MAX); a relay keeps it small. */
   queuedChangesMax?: number;
+  /** A prefix watch of these groups only (a gateway merging several nodes' watches asks each for its share; docs/watch.md). */
+  groups?: readonly number[];
 }
 
 /** Changes waiting for the loop before the stream stops reading (a change holds its key and value). */
@@ -148,6 +150,7 @@ class WatchStream {
     this.socket = socket;
     const frame: Record<string, unknown> = { id: WATCH_ID, op: 'watch', [this.options.exactKey ? 'keyBase64' : 'prefixBase64']: bytesToBase64(this.bytes) };
     if (this.resume !== null) frame.after = this.resume;
+    if (this.options.groups !== undefined) frame.groups = this.options.groups;
     socket.addEventListener('message', (event) => { if (this.socket === socket) this.onFrame(event.data); });
     socket.addEventListener('close', () => { if (this.socket === socket) this.onClose(); });
     socket.send(JSON.stringify(frame));
