@@ -36,6 +36,11 @@ export class TappedOutbox extends ChangeOutbox {
     super.begin(group, appliedIndex, logId);
   }
 
+  override identify(group: number, logId: number): void {
+    this.reference.identify(group, logId);
+    super.identify(group, logId);
+  }
+
   override record(group: number, version: number, kind: ChangeKind, key: Uint8Array, value: Uint8Array | null): void {
     this.reference.record(group, version, kind, key, value);
     if (this.dropEveryNth > 0 && ++this.handed % this.dropEveryNth === 0) return; // planted bug
@@ -84,7 +89,6 @@ export class SimWatchHub {
   }
 
   private readonly onRecord = (record: ChangeRecord): void => {
-    if (record.kind === 'begin') this.watches.handleBegin(record.group, record.appliedIndex, record.logId);
-    else this.watches.handleChange(record.change);
+    this.watches.handleRecord(record);
   };
 }

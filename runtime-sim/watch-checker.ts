@@ -58,7 +58,7 @@ class GroupReference {
   readonly changes: RefChange[] = [];
   /** Each begin's applied index, in order: changes between the previous segment's end and a begin were never reported. */
   readonly begins: number[] = [];
-  /** The logId the last begin told (0: none). */
+  /** The logId the last begin or identify told (0: none). */
   logId = 0;
   private nextSeqIndex = -1;
   private nextSeq = 0;
@@ -117,6 +117,11 @@ export class ProcessReference {
     this.group(group).begin(appliedIndex, logId);
   }
 
+  /** The group's first entry told its log's identity (no hole: reporting goes on). */
+  identify(group: number, logId: number): void {
+    this.group(group).logId = logId;
+  }
+
   record(group: number, version: number, kind: ChangeKind, key: Uint8Array, value: Uint8Array | null): void {
     this.group(group).add(version, kind, key, value, group, this.nowUs());
   }
@@ -131,6 +136,8 @@ export class ProcessReference {
 export interface WatchStats {
   sessions: number;
   resumes: number;
+  /** Resumes served by another process than the one the window was on (another node, or the node restarted). */
+  resumesElsewhere: number;
   compacted: number;
   changes: number;
 }
@@ -138,7 +145,7 @@ export interface WatchStats {
 export class WatchChecker {
   readonly violations: string[] = [];
   violationCount = 0;
-  readonly stats: WatchStats = { sessions: 0, resumes: 0, compacted: 0, changes: 0 };
+  readonly stats: WatchStats = { sessions: 0, resumes: 0, resumesElsewhere: 0, compacted: 0, changes: 0 };
   private readonly references = new Map<number, ProcessReference>();
   /** The live window: its process's reference and, per group, the last position checked. */
   private window: { reference: ProcessReference; process: number; cursor: Map<number, ChangePosition> } | null = null;
@@ -220,9 +227,10 @@ export class WatchChecker {
    */
   private moveWindow(positions: ReadonlyMap<number, TokenPosition>, reference: ProcessReference, process: number): void {
     const window = this.window!;
+    this.stats.resumesElsewhere++;
     for (const [g, at] of positions) {
       const group = reference.group(g);
-      if (group.logId === 0 || group.logId !== at.logId) {
+      if (at.index !== 0 && (group.logId === 0 || group.logId !== at.logId)) {
         this.violation(`a token of group ${g}'s log ${at.logId} resumed on process ${process}, whose log is ${group.logId}`);
       }
       const begin = group.begins.at(-1);

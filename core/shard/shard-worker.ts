@@ -131,11 +131,8 @@ export class ShardWorker {
   memoryBudgetBytes = 0;
   /** Changes for the IO thread's watches (core/watch/), once recordChanges() was called; null: none recorded. */
   private changeOutbox: ChangeOutbox | null = null;
-  /**
-   * The shard each group reports its changes from (a snapshot install replaces a group's shard: it must begin
-   * again), with the logId and emptiness its begin told.
-   */
-  private readonly reportingShards = new Map<number, { shard: Shard; logId: number; empty: boolean }>();
+  /** The shard each group reports its changes from (a snapshot install replaces a group's shard: it must begin again). */
+  private readonly reportingShards = new Map<number, Shard>();
 
   constructor(
     /**
@@ -192,12 +189,9 @@ export class ShardWorker {
   private attachChanges(outbox: ChangeOutbox): void {
     for (const [group, replica] of this.replicas) {
       const shard = replica.shard;
-      const reporting = this.reportingShards.get(group);
-      // Begun again when the shard was replaced (a snapshot), or when its log's identity may have come
-      // (the first entry tells the logId; watches wait for it: core/watch/watch-set.ts).
-      if (reporting?.shard === shard && reporting.logId === shard.logId && !(reporting.empty && shard.appliedIndex > 0)) continue;
+      if (this.reportingShards.get(group) === shard) continue;
       shard.changes = outbox;
-      this.reportingShards.set(group, { shard, logId: shard.logId, empty: shard.appliedIndex === 0 });
+      this.reportingShards.set(group, shard);
       outbox.begin(group, shard.appliedIndex, shard.logId);
     }
   }

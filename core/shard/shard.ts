@@ -387,6 +387,7 @@ export class Shard {
           // Only a new log's first entry carries one (Raft.firstEntryData); every replica takes it at index 1.
           assert(this.lastIndex === 1, () => `a logId entry at index ${this.lastIndex}, not a log's first`);
           this.lastLogId = cmd.logId;
+          this.changes?.identify(this.index, cmd.logId);
         }
         return { ok: true };
       default: return unreachable(cmd, 'command');

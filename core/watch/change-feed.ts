@@ -30,7 +30,7 @@ class GroupHistory {
   /** The last change held, or the horizon when none is. */
   latest: ChangePosition;
 
-  constructor(startIndex: number, readonly logId: number, private readonly limits: WatchLimits) {
+  constructor(startIndex: number, public logId: number, private readonly limits: WatchLimits) {
     this.horizon = endOfEntry(startIndex);
     this.latest = this.horizon;
   }
@@ -92,6 +92,13 @@ export class ChangeFeed {
    */
   begin(group: number, appliedIndex: number, logId: number): void {
     this.groups.set(group, new GroupHistory(appliedIndex, logId, this.limits));
+  }
+
+  /** The group's log told its identity (its first entry): the history goes on, now known to be of `logId`. */
+  identify(group: number, logId: number): void {
+    const history = this.groups.get(group);
+    assert(history !== undefined, () => `group ${group} identified before its history began`);
+    history.logId = logId;
   }
 
   /** The identity of the group's log (core/replica/log-id.ts); null when untracked. */

@@ -19,9 +19,8 @@
 // drops the changes it has yet to read, it ends with COMPACTED.
 //
 // A watch starts only once every group it covers is tracked by the feed (the
-// workers' first `begin` after recording was switched on) with its log's
-// identity known: then, and not before, every change a later request makes
-// is sure to be reported. A token may name a position this replica has not
+// workers' first `begin` after recording was switched on): then, and not
+// before, every change a later request makes is sure to be reported. A token may name a position this replica has not
 // applied yet (it lags the replica that gave the token): the position is
 // committed, so this replica will apply the same changes up to it; the watch
 // is live at once and passes over them (a change at or before a watch's
@@ -29,15 +28,19 @@
 //
 // Resume (core/watch/resume-token.ts): per group, the token's logId must be
 // the group's and its position not before the history's horizon; otherwise
-// COMPACTED. A group whose log has no logId (written before logIds, or whose
-// first entry carried none) takes this WatchSet's `localLogId`, drawn per
-// run: its tokens resume on this run of this node only, as before logIds.
+// COMPACTED. A position at index 0 ("before the first entry") is good in any
+// log: a group whose log is still empty has no logId yet (its first entry
+// brings it: `identify`), and a watch of it starts at once. A group whose
+// log has no logId and is not empty (written before logIds, or its first
+// entry carried none) takes this WatchSet's `localLogId`, drawn per run: its
+// tokens resume on this run of this node only, as before logIds.
 
-import { assert } from '../assert.js';
+import { assert, unreachable } from '../assert.js';
 import { bytesEqual, startsWith } from '../bytes.js';
 import type { ErrorName } from '../errors.js';
 import { comparePositions, positionOf, type Change, type ChangePosition } from './change.js';
 import type { ChangeFeed } from './change-feed.js';
+import type { ChangeRecord } from './change-record.js';
 import { encodeResumeToken, type ResumeToken, type TokenPosition } from './resume-token.js';
 import { LOG_ID_NONE } from '../replica/log-id.js';
 
@@ -74,7 +77,7 @@ export class Watch {
   behind = false;
   /** Per group, the last change it has passed (handed over, or skipped for not matching). */
   readonly positions = new Map<number, ChangePosition>();
-  /** Per group, the logId its positions are in (fixed at start: a new log ends the watch). */
+  /** Per group, the logId a position before any entry (index 0) is named with: its start's; later positions name the feed's. */
   readonly logIds = new Map<number, number>();
 
   constructor(readonly spec: WatchSpec, readonly events: WatchEvents) {}
@@ -129,6 +132,16 @@ export class WatchSet {
     this.catchUp(watch);
   }
 
+  /** One of the workers' change records (core/watch/change-record.ts), in its ring's order. */
+  handleRecord(record: ChangeRecord): void {
+    switch (record.kind) {
+      case 'begin': return this.handleBegin(record.group, record.appliedIndex, record.logId);
+      case 'identify': return this.handleIdentify(record.group, record.logId);
+      case 'change': return this.handleChange(record.change);
+      default: return unreachable(record, 'change record kind');
+    }
+  }
+
   /**
    * A worker reports `group`'s changes from after `appliedIndex` of the log
    * `logId` on (LOG_ID_NONE: not told; the local one once anything is applied).
@@ -144,6 +157,11 @@ export class WatchSet {
         this.start(watch);
       }
     }
+  }
+
+  /** `group`'s log told its identity (its first entry): its history and watches go on, their tokens now naming it. */
+  handleIdentify(group: number, logId: number): void {
+    this.feed.identify(group, logId);
   }
 
   /** A committed change, in its group's order. */
@@ -170,7 +188,7 @@ export class WatchSet {
   /** Start a pending watch if it can start now (see the header); it stays pending otherwise. */
   private start(watch: Watch): void {
     const { after, groups } = watch.spec;
-    if (!groups.every((g) => (this.feed.logId(g) ?? LOG_ID_NONE) !== LOG_ID_NONE)) return;
+    if (!groups.every((g) => this.feed.isTracking(g))) return;
     if (after === null) {
       for (const g of groups) {
         watch.positions.set(g, this.feed.latest(g)!);
@@ -186,7 +204,7 @@ export class WatchSet {
     for (const g of groups) {
       const at = after.positions.get(g);
       if (at === undefined) return this.end(watch, 'BAD_REQUEST', `the resume token does not cover group ${g}: give the token of a watch of the same key or prefix`);
-      if (at.logId !== this.feed.logId(g)) {
+      if (at.index !== 0 && (at.logId === LOG_ID_NONE || at.logId !== this.feed.logId(g))) {
         return this.end(watch, 'COMPACTED', `the resume token's position in group ${g} is in another log than this node's (the group's log began anew: an in-memory node or cluster restarted): re-read, then watch again`);
       }
       if (!this.feed.since(g, at, 0).ok) {
@@ -194,8 +212,9 @@ export class WatchSet {
       }
     }
     for (const g of groups) {
-      watch.positions.set(g, after.positions.get(g)!);
-      watch.logIds.set(g, this.feed.logId(g)!);
+      const at = after.positions.get(g)!;
+      watch.positions.set(g, { index: at.index, seq: at.seq });
+      watch.logIds.set(g, at.logId); // the same as the feed's, or the token's own for a position before any entry
     }
     watch.state = 'live';
     watch.events.onReady(watch, this.tokenOf(watch));
@@ -229,7 +248,10 @@ export class WatchSet {
 
   private tokenOf(watch: Watch): string {
     const positions = new Map<number, TokenPosition>();
-    for (const [g, { index, seq }] of watch.positions) positions.set(g, { logId: watch.logIds.get(g)!, index, seq });
+    for (const [g, { index, seq }] of watch.positions) {
+      // A position after an entry is in the feed's log (a new log ends the watch); before any, in whichever it started with.
+      positions.set(g, { logId: index === 0 ? watch.logIds.get(g)! : this.feed.logId(g)!, index, seq });
+    }
     return encodeResumeToken({ positions });
   }
 

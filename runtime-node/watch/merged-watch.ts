@@ -258,7 +258,8 @@ export class MergedWatch implements WatchHandle {
       return this.end(code, message);
     }
     const tries = Math.max(...node.groups.map((g) => this.failures.get(g) ?? 0));
-    const waitMs = tries <= 1 ? 0 : RELAY_RETRY_WAIT_MS * 2 ** (tries - 2);
+    if (tries <= 1) return this.place(node.groups); // the first failure: another replica at once
+    const waitMs = RELAY_RETRY_WAIT_MS * 2 ** (tries - 2);
     this.replacing++;
     setTimeout(() => {
       this.replacing--;

@@ -92,7 +92,6 @@ export class WatchHub implements WatchSource {
   }
 
   private readonly onRecord = (record: ChangeRecord): void => {
-    if (record.kind === 'begin') this.watches.handleBegin(record.group, record.appliedIndex, record.logId);
-    else this.watches.handleChange(record.change);
+    this.watches.handleRecord(record);
   };
 }

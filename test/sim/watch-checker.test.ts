@@ -50,7 +50,7 @@ describe('watch checker', () => {
     c.onLive(token([[0, 7, 1], [1, 4, 0xffff_ffff]]), null, HISTORY);
     c.atEnd(true, 10_000_000);
     expect(c.violations).toEqual([]);
-    expect(c.stats).toEqual({ sessions: 3, resumes: 1, compacted: 1, changes: 3 });
+    expect(c.stats).toEqual({ sessions: 3, resumes: 1, resumesElsewhere: 0, compacted: 1, changes: 3 });
   });
 
   it('names a gap, a duplicate, a wrong value and a token that skips a change', () => {
@@ -118,10 +118,11 @@ describe('watch checker', () => {
 });
 
 describe('the watcher in whole simulated runs (every fault)', () => {
-  it('a lone node and a 3-node cluster: the stream equals the committed history, across reconnects', () => {
+  it('a lone node and a 3-node cluster: the stream equals the committed history, across reconnects and resumes on other nodes', () => {
     let changes = 0;
     let connects = 0;
     let compacted = 0;
+    let elsewhere = 0;
     for (const [seed, cluster] of [[1, false], [2, false], [1, true], [2, true]] as const) {
       const run = runSeed({ seed, nodes: cluster ? 3 : 1, ...(cluster ? { groups: 4 } : {}), faults: FAULT_NAMES, ops: 400 });
       expect(run.failures, formatRun(run).join('\n')).toEqual([]);
@@ -129,10 +130,13 @@ describe('the watcher in whole simulated runs (every fault)', () => {
       changes += run.watch!.changes;
       connects += run.watch!.connects;
       compacted += run.watch!.compacted;
+      elsewhere += run.watch!.resumesElsewhere;
     }
     // The checks had something to judge: changes, broken streams, restarts.
     expect(changes).toBeGreaterThan(200);
     expect(connects).toBeGreaterThan(4);
     expect(compacted).toBeGreaterThan(0);
+    // The watcher goes to the next node at each reconnect: tokens were resumed on other replicas.
+    expect(elsewhere).toBeGreaterThan(0);
   }, 120_000);
 });

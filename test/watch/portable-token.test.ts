@@ -68,17 +68,16 @@ class ReplicaWatches {
   readonly outbox = new ChangeOutbox();
   readonly ring = SpscRing.allocate(1 << 16, false);
   readonly watches: WatchSet;
-  private reporting: { shard: Shard; logId: number; empty: boolean } | null = null;
+  private reporting: Shard | null = null;
 
   constructor(localLogId: number) {
     this.watches = new WatchSet(new ChangeFeed(DEFAULT_WATCH_LIMITS), localLogId);
   }
 
   attach(shard: Shard): void {
-    const r = this.reporting;
-    if (r?.shard === shard && r.logId === shard.logId && !(r.empty && shard.appliedIndex > 0)) return;
+    if (this.reporting === shard) return;
     shard.changes = this.outbox;
-    this.reporting = { shard, logId: shard.logId, empty: shard.appliedIndex === 0 };
+    this.reporting = shard;
     this.outbox.begin(shard.index, shard.appliedIndex, shard.logId);
   }
 
@@ -135,6 +134,14 @@ class Group {
     node.carry();
     this.inFlight.push(...r.outbox);
     r.outbox = [];
+  }
+
+  /** Every replica starts reporting (before anything is applied, when called first). */
+  attachAll(): void {
+    for (const id of this.ids) {
+      this.nodes.get(id)!.attach(this.replicas.get(id)!.shard);
+      this.nodes.get(id)!.carry();
+    }
   }
 
   /** Isolate a replica (its messages in and out are dropped) or bring it back. */
@@ -202,6 +209,23 @@ describe('portable positions: three replicas of one group', () => {
     expect(resumed.ended).toBeNull();
     expect(resumed.ready).toBe(onOne.changes[2]!.resume);
     expect(keysOf(resumed)).toEqual(keysOf(onOne).slice(3));
+  });
+
+  it('a watch of a log with no entry yet starts at once; its token (before the first entry) resumes on any replica; later ones name the logId', () => {
+    const g = new Group(7);
+    g.attachAll();
+    const early = g.nodes.get(1)!.open(null);
+    expect(early.ready).not.toBeNull();
+    const start = decodeResumeToken(early.ready!);
+    expect(start !== null && start !== 'old' ? start.positions.get(0) : null).toEqual({ logId: LOG_ID_NONE, index: 0, seq: SEQ_END });
+    g.set('a', '1');
+    g.set('b', '2');
+    expect(keysOf(early).map((k) => k.split('@')[0])).toEqual(['a', 'b']);
+    const named = decodeResumeToken(early.changes[0]!.resume);
+    expect(named !== null && named !== 'old' ? named.positions.get(0)!.logId : null).toBe(g.replicas.get(1)!.shard.logId);
+    const elsewhere = g.nodes.get(2)!.open(early.ready);
+    expect(elsewhere.ended).toBeNull();
+    expect(keysOf(elsewhere)).toEqual(keysOf(early));
   });
 
   it('a token ahead of a lagging replica: live at once, then exactly the later changes once it catches up (no duplicate)', () => {

@@ -127,8 +127,6 @@ describe('watches over the feed', () => {
       onReady: () => {}, onChange: () => true, onEnd: () => {},
     });
     expect(pending.state).toBe('pending');
-    p.watches.handleBegin(1, 0, 0);
-    expect(pending.state).toBe('pending'); // an empty log whose logId is not known yet
     p.watches.handleBegin(1, 4, LOG_ID);
     expect(pending.state).toBe('live');
     expect(pending.positions.get(1)).toEqual({ index: 4, seq: SEQ_END });

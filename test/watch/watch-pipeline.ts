@@ -83,8 +83,7 @@ export function carryChanges(outbox: ChangeOutbox, ring: SpscRing, watches: Watc
     for (let at = ring.peek(); at >= 0; at = ring.peek()) {
       const record = decodeChangeRecord(ring.data, at, at + ring.lastLength);
       ring.release();
-      if (record.kind === 'begin') watches.handleBegin(record.group, record.appliedIndex, record.logId);
-      else watches.handleChange(record.change);
+      watches.handleRecord(record);
     }
     ring.flushHead();
   }
