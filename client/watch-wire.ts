@@ -43,6 +43,7 @@ export const JSON_WATCH_WIRE: WatchWire = {
   watchFrame(id, target) {
     const frame: Record<string, unknown> = { id, op: 'watch', [target.match === 'key' ? 'keyBase64' : 'prefixBase64']: bytesToBase64(target.bytes) };
     if (target.after !== null) frame.after = target.after;
+    if (target.groups !== undefined) frame.groups = target.groups;
     return JSON.stringify(frame);
   },
   read(data, id) {

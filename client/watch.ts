@@ -43,6 +43,8 @@ export interface WatchOptions {
   queuedChangesMax?: number;
   /** The watch's frames: 'binary' (Cap'n Proto, the default) or 'json'; db.watch uses the client's format. Tokens are the same in both. */
   format?: FormatName;
+  /** A prefix watch of these groups only (a gateway merging several nodes' watches asks each for its share; docs/watch.md). */
+  groups?: readonly number[];
 }
 
 /** Changes waiting for the loop before the stream stops reading (a change holds its key and value). */
@@ -78,7 +80,8 @@ class WatchStream {
 
   constructor(private readonly open: Opener, private readonly bytes: Uint8Array, private readonly options: WatchOptions) {
     this.resume = options.after ?? null;
-    this.wire = watchWire(options.format ?? 'binary');
+    // The binary watch request has no groups field yet: a watch naming its groups (a gateway's share) speaks JSON.
+    this.wire = watchWire(options.groups !== undefined ? 'json' : options.format ?? 'binary');
   }
 
   /**
@@ -144,7 +147,10 @@ class WatchStream {
     this.socket = socket;
     socket.addEventListener('message', (event) => { if (this.socket === socket) this.onFrame(event.data); });
     socket.addEventListener('close', () => { if (this.socket === socket) this.onClose(); });
-    socket.send(this.wire.watchFrame(WATCH_ID, { match: this.options.exactKey ? 'key' : 'prefix', bytes: this.bytes, after: this.resume }));
+    socket.send(this.wire.watchFrame(WATCH_ID, {
+      match: this.options.exactKey ? 'key' : 'prefix', bytes: this.bytes, after: this.resume,
+      ...(this.options.groups !== undefined ? { groups: this.options.groups } : {}),
+    }));
   }
 
   private onFrame(data: unknown): void {

@@ -169,8 +169,12 @@ export interface SimConfig {
   livenessBoundUs: number;
   /** Randomness for the run itself (network, nodes, clients), independent of the config draws. */
   runRng: Random;
-  /** The watcher (watch-client.ts): the node it watches and its key prefix; null: none. */
-  watcher: { node: number; prefix: string } | null;
+  /**
+   * The watcher (watch-client.ts): the node it watches first, the nodes it
+   * goes on to at each reconnect (every node holding every group: tokens are
+   * portable), and its key prefix; null: none.
+   */
+  watcher: { node: number; nodes: readonly number[]; prefix: string } | null;
   /** The replicated cluster, or null when every node is alone. */
   cluster: ClusterSpec | null;
   /** In a cluster, per workload client host: whether it moves to another replica after a timeout. */
@@ -345,11 +349,12 @@ export function makeConfig(options: SimOptions): SimConfig {
  * group (a prefix watch covers them all), and either every key or the
  * registers' `k` (so some changes do not match).
  */
-function watcherOf(seed: number, nodes: number, cluster: ClusterSpec | null): { node: number; prefix: string } | null {
+function watcherOf(seed: number, nodes: number, cluster: ClusterSpec | null): { node: number; nodes: number[]; prefix: string } | null {
   const candidates = Array.from({ length: nodes }, (_, n) => n)
     .filter((n) => cluster === null || cluster.placement.every((replicas) => replicas.includes(n)));
   if (candidates.length === 0) return null;
-  return { node: candidates[seed % candidates.length]!, prefix: seed % 2 === 0 ? '' : 'k' };
+  const first = seed % candidates.length;
+  return { node: candidates[first]!, nodes: [...candidates.slice(first), ...candidates.slice(0, first)], prefix: seed % 2 === 0 ? '' : 'k' };
 }
 
 /** Largest transaction weight: ten times the largest other weight is already a transaction-only workload. */

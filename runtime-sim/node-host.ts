@@ -43,8 +43,9 @@ export type ToClient =
   | { t: 'accept' }
   | { t: 'reply'; id: number; reply: Reply }
   | { t: 'pong'; id: number }
-  | { t: 'watch-ok'; id: number; resume: string }
-  | { t: 'change'; id: number; change: CheckedChange; resume: string }
+  /** `process`: the serving node process's id, for the watch checker only (a real watcher cannot see it). */
+  | { t: 'watch-ok'; id: number; resume: string; process: number }
+  | { t: 'change'; id: number; change: CheckedChange; resume: string; process: number }
   | { t: 'watch-end'; id: number; code: string; message: string };
 
 export type ClientStream = StreamConnection<ToNode, ToClient>;
@@ -289,22 +290,24 @@ export class NodeHost {
     const setup = this.watchSetup;
     if (setup === null) throw new Error('a watch reached a node that serves none (no watch checker set up)');
     if (this.watchHub?.node !== node) {
-      const historyId = node.rng.nextU32();
-      const reference = setup.checker.referenceFor(historyId, () => this.sim.nowUs);
-      this.watchHub = { node, hub: new SimWatchHub(node, node.groups, historyId, reference, setup.bugs) };
+      // An id per process: the watch checker's name for its reference, and its logId for groups whose log has none.
+      const processId = node.rng.nextU32() || 1;
+      const reference = setup.checker.referenceFor(processId, () => this.sim.nowUs);
+      this.watchHub = { node, hub: new SimWatchHub(node, node.groups, processId, reference, setup.bugs) };
     }
     this.closeWatch(stream);
     const send = (message: ToClient): void => {
       if (node.alive && stream.open) stream.sendToClient(message);
     };
+    const process = this.watchHub.hub.localLogId;
     const watch = this.watchHub.hub.open(prefix, after, {
-      onReady: (_watch, resume) => send({ t: 'watch-ok', id, resume }),
+      onReady: (_watch, resume) => send({ t: 'watch-ok', id, resume, process }),
       onChange: (_watch, c, resume) => {
         const change: CheckedChange = {
           group: c.group, index: c.version, seq: c.seq, key: bytesToBinaryString(c.key), kind: c.kind,
           value: c.value === null ? null : bytesToBinaryString(c.value),
         };
-        send({ t: 'change', id, change, resume });
+        send({ t: 'change', id, change, resume, process });
         return true; // a simulated stream has no send buffer to fill
       },
       onEnd: (code, message) => {

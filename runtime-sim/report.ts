@@ -96,7 +96,7 @@ export function formatRun(run: SeedRun): string[] {
   const t = run.ttl;
   lines.push(`ttl: sets ${t.setsOk}/${t.sets} ok, reads ${t.reads}: present-as-required ${t.presentChecked}, absent-as-required ${t.absentChecked}, either-ok ${t.ambiguous}, not-judged ${t.skipped}`);
   const w = run.watch;
-  if (w !== null) lines.push(`watch: n${w.node} prefix ${JSON.stringify(w.prefix)}: ${w.changes} changes checked, ${w.sessions} watches live (${w.resumes} resumed, ${w.compacted} ended COMPACTED), ${w.connects} connections`);
+  if (w !== null) lines.push(`watch: n${w.node} prefix ${JSON.stringify(w.prefix)}: ${w.changes} changes checked, ${w.sessions} watches live (${w.resumes} resumed, ${w.resumesElsewhere} on another process, ${w.compacted} ended COMPACTED), ${w.connects} connections`);
   for (const n of run.nodes) {
     const s = n.stats;
     lines.push(`${n.name}: requests=${s.requests} ring-laps=${n.ringLaps} backlogged=${s.backlogged} backlog-peak=${s.backlogPeak} reply-ring-full=${s.replyRingFull} `

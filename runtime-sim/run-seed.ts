@@ -247,10 +247,10 @@ class World {
     if (config.watcher !== null) {
       const prefix = utf8(config.watcher.prefix);
       const checker = new WatchChecker(prefix);
-      const node = this.nodes[config.watcher.node]!;
-      node.watchSetup = { checker, bugs: options.watchBugs ?? {} };
+      const nodes = config.watcher.nodes.map((n) => this.nodes[n]!);
+      for (const node of nodes) node.watchSetup = { checker, bugs: options.watchBugs ?? {} };
       // From the expiry client's host (partitions that cut it off cut the watcher off too), on a thread of its own.
-      const client = new WatchClient(sim, this.network, node, layout.ttlHost, sim.addThread('watcher'), prefix, config.session, checker);
+      const client = new WatchClient(sim, this.network, nodes, layout.ttlHost, sim.addThread('watcher'), prefix, config.session, checker);
       this.watch = { client, checker };
       client.start();
     }
@@ -359,7 +359,7 @@ class World {
       this.sweepVerdict = swept;
     }
     if (this.watch !== null) {
-      const watched = this.nodes[this.config.watcher!.node]!;
+      const watched = this.watch.client.node;
       this.watch.checker.atEnd(this.watch.client.isLive && watched.current !== null, this.sim.nowUs);
     }
     for (const host of this.nodes) {

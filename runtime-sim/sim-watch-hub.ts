@@ -31,9 +31,14 @@ export class TappedOutbox extends ChangeOutbox {
     super();
   }
 
-  override begin(group: number, appliedIndex: number): void {
-    this.reference.begin(group, appliedIndex);
-    super.begin(group, appliedIndex);
+  override begin(group: number, appliedIndex: number, logId: number): void {
+    this.reference.begin(group, appliedIndex, logId);
+    super.begin(group, appliedIndex, logId);
+  }
+
+  override identify(group: number, logId: number): void {
+    this.reference.identify(group, logId);
+    super.identify(group, logId);
   }
 
   override record(group: number, version: number, kind: ChangeKind, key: Uint8Array, value: Uint8Array | null): void {
@@ -56,11 +61,12 @@ export class SimWatchHub {
     private readonly source: SimChangeSource,
     /** Every group the node holds (a watch of a prefix covers them all). */
     private readonly groups: readonly number[],
-    readonly historyId: number,
+    /** The process's logId for groups whose log has none (core/watch/watch-set.ts). */
+    readonly localLogId: number,
     private readonly reference: ProcessReference,
     private readonly bugs: WatchBugs,
   ) {
-    this.watches = new WatchSet(new ChangeFeed(DEFAULT_WATCH_LIMITS), historyId);
+    this.watches = new WatchSet(new ChangeFeed(DEFAULT_WATCH_LIMITS), localLogId);
   }
 
   /** Open a prefix watch from now (`after` null) or after a token; a token that does not decode ends it BAD_REQUEST at once. */
@@ -83,7 +89,6 @@ export class SimWatchHub {
   }
 
   private readonly onRecord = (record: ChangeRecord): void => {
-    if (record.kind === 'begin') this.watches.handleBegin(record.group, record.appliedIndex);
-    else this.watches.handleChange(record.change);
+    this.watches.handleRecord(record);
   };
 }

@@ -4,10 +4,10 @@
 // - the reference: what each node process's shards reported as they applied
 //   committed entries, taken at the shard (TappedOutbox in sim-watch-hub.ts),
 //   before the change outbox, the ring, the feed, the watch set and the
-//   resume tokens that carry a change to a watcher. Kept per process (per
-//   history id: a token names its process), per group, in log order; a group
-//   that begins again (a snapshot replaced its shard) leaves a hole the
-//   reference knows of.
+//   resume tokens that carry a change to a watcher. Kept per process (the
+//   node host tells the checker which process served each answer), per
+//   group, in log order, with each begin's logId; a group that begins again
+//   (a snapshot replaced its shard) leaves a hole the reference knows of.
 // - the watcher (watch-client.ts): each live answer, change and end it got.
 //
 // What must hold, checked at every change and at the end:
@@ -17,14 +17,16 @@
 //   watcher's cursor (else a gap, a duplicate or a wrong change), and every
 //   token's position in another group skips no matching change;
 // - per key, positions (version, rank) strictly increase;
-// - a resumed watch goes on from exactly the token it was given;
+// - a resumed watch goes on from exactly the token it was given; on another
+//   process (the node restarted) only in the same log (logId) and from a
+//   position that process's history holds (no earlier than its last begin);
 // - at the end, a watcher that is live has every matching change its node
 //   applied more than WATCH_DELIVERY_US_MAX ago.
 // A COMPACTED end lets the check restart from the next watch's start.
 
 import { bytesToBinaryString, startsWith } from '../core/bytes.js';
 import { comparePositions, endOfEntry, type ChangeKind, type ChangePosition } from '../core/watch/change.js';
-import { decodeResumeToken } from '../core/watch/resume-token.js';
+import { decodeResumeToken, type TokenPosition } from '../core/watch/resume-token.js';
 
 /** Violations kept in a report (the count goes on). */
 const VIOLATIONS_KEPT_MAX = 12;
@@ -56,11 +58,14 @@ class GroupReference {
   readonly changes: RefChange[] = [];
   /** Each begin's applied index, in order: changes between the previous segment's end and a begin were never reported. */
   readonly begins: number[] = [];
+  /** The logId the last begin or identify told (0: none). */
+  logId = 0;
   private nextSeqIndex = -1;
   private nextSeq = 0;
 
-  begin(appliedIndex: number): void {
+  begin(appliedIndex: number, logId: number): void {
     this.begins.push(appliedIndex);
+    this.logId = logId;
   }
 
   add(index: number, kind: ChangeKind, key: Uint8Array, value: Uint8Array | null, group: number, nowUs: number): void {
@@ -108,8 +113,13 @@ export class ProcessReference {
 
   constructor(private readonly nowUs: () => number) {}
 
-  begin(group: number, appliedIndex: number): void {
-    this.group(group).begin(appliedIndex);
+  begin(group: number, appliedIndex: number, logId: number): void {
+    this.group(group).begin(appliedIndex, logId);
+  }
+
+  /** The group's first entry told its log's identity (no hole: reporting goes on). */
+  identify(group: number, logId: number): void {
+    this.group(group).logId = logId;
   }
 
   record(group: number, version: number, kind: ChangeKind, key: Uint8Array, value: Uint8Array | null): void {
@@ -126,6 +136,8 @@ export class ProcessReference {
 export interface WatchStats {
   sessions: number;
   resumes: number;
+  /** Resumes served by another process than the one the window was on (another node, or the node restarted). */
+  resumesElsewhere: number;
   compacted: number;
   changes: number;
 }
@@ -133,19 +145,19 @@ export interface WatchStats {
 export class WatchChecker {
   readonly violations: string[] = [];
   violationCount = 0;
-  readonly stats: WatchStats = { sessions: 0, resumes: 0, compacted: 0, changes: 0 };
+  readonly stats: WatchStats = { sessions: 0, resumes: 0, resumesElsewhere: 0, compacted: 0, changes: 0 };
   private readonly references = new Map<number, ProcessReference>();
   /** The live window: its process's reference and, per group, the last position checked. */
-  private window: { reference: ProcessReference; historyId: number; cursor: Map<number, ChangePosition> } | null = null;
+  private window: { reference: ProcessReference; process: number; cursor: Map<number, ChangePosition> } | null = null;
   /** Per key, the last position delivered in the current window. */
   private lastByKey = new Map<string, ChangePosition>();
 
   constructor(private readonly prefix: Uint8Array) {}
 
-  /** A node process started recording changes: its reference, under its history id. */
-  referenceFor(historyId: number, nowUs: () => number): ProcessReference {
+  /** A node process started recording changes: its reference, under its process id. */
+  referenceFor(process: number, nowUs: () => number): ProcessReference {
     const reference = new ProcessReference(nowUs);
-    this.references.set(historyId, reference);
+    this.references.set(process, reference);
     return reference;
   }
 
@@ -154,34 +166,34 @@ export class WatchChecker {
     if (this.violations.length < VIOLATIONS_KEPT_MAX) this.violations.push(text);
   }
 
-  /** A watch answered ok with `resume`; `after` is the token it was opened with (null: from now). */
-  onLive(resume: string, after: string | null): void {
+  /** Process `process` answered a watch ok with `resume`; `after` is the token it was opened with (null: from now). */
+  onLive(resume: string, after: string | null, process: number): void {
     this.stats.sessions++;
     const token = decodeResumeToken(resume);
-    if (token === null) return this.violation(`a watch's ok carried a token that does not decode: ${resume}`);
-    const reference = this.references.get(token.historyId);
-    if (reference === undefined) return this.violation(`a watch's ok names history ${token.historyId}, which no node process recorded`);
+    if (token === null || token === 'old') return this.violation(`a watch's ok carried a token that does not decode: ${resume}`);
+    const reference = this.references.get(process);
+    if (reference === undefined) return this.violation(`a watch's ok came from process ${process}, which recorded nothing`);
     if (after !== null) {
       this.stats.resumes++;
       // A resume starts exactly at the token given: the window goes on.
       if (resume !== after) this.violation(`a watch resumed after ${after} answered ok at ${resume}: not where it was asked to resume`);
-      if (this.window === null || this.window.historyId !== token.historyId) {
-        this.violation(`a watch resumed in history ${token.historyId}, with no window of it open (a token from another process was accepted)`);
-      }
-      if (this.window !== null) this.checkSkipped(token.positions);
+      if (this.window === null) return this.violation(`a watch resumed after ${after} with no window open`);
+      if (this.window.process !== process) this.moveWindow(token.positions, reference, process);
+      this.checkSkipped(token.positions);
       return;
     }
-    this.window = { reference, historyId: token.historyId, cursor: new Map(token.positions) };
+    this.window = { reference, process, cursor: new Map(token.positions) };
     this.lastByKey = new Map();
   }
 
-  /** A change delivered with its token. */
-  onChange(change: CheckedChange, resume: string): void {
+  /** A change delivered with its token by process `process`. */
+  onChange(change: CheckedChange, resume: string, process: number): void {
     this.stats.changes++;
     const window = this.window;
     if (window === null) return this.violation(`a change of ${JSON.stringify(change.key)} at ${change.index}/${change.seq} arrived outside a live watch`);
+    if (window.process !== process) return this.violation(`a change from process ${process} while the live watch is on process ${window.process}`);
     const token = decodeResumeToken(resume);
-    if (token === null || token.historyId !== window.historyId) return this.violation(`a change's token ${resume} is not of the watch's history`);
+    if (token === null || token === 'old') return this.violation(`a change's token ${resume} does not decode`);
     const g = change.group;
     const at = token.positions.get(g);
     if (at === undefined || at.index !== change.index || at.seq !== change.seq) {
@@ -206,6 +218,28 @@ export class WatchChecker {
     this.lastByKey.set(change.key, change);
     window.cursor.set(g, change);
     this.checkSkipped(token.positions);
+  }
+
+  /**
+   * A resume served by another process than the window's (the node restarted
+   * and the token was portable): only in the same log, from a position its
+   * history holds; the window goes on against that process's reference.
+   */
+  private moveWindow(positions: ReadonlyMap<number, TokenPosition>, reference: ProcessReference, process: number): void {
+    const window = this.window!;
+    this.stats.resumesElsewhere++;
+    for (const [g, at] of positions) {
+      const group = reference.group(g);
+      if (at.index !== 0 && (group.logId === 0 || group.logId !== at.logId)) {
+        this.violation(`a token of group ${g}'s log ${at.logId} resumed on process ${process}, whose log is ${group.logId}`);
+      }
+      const begin = group.begins.at(-1);
+      if (begin === undefined || comparePositions(at, endOfEntry(begin)) < 0) {
+        this.violation(`a token at ${g}:${at.index}/${at.seq} resumed on process ${process}, whose history of group ${g} begins at ${begin ?? 'nothing'}`);
+      }
+    }
+    window.reference = reference;
+    window.process = process;
   }
 
   /** A watch ended by the node: COMPACTED restarts the check at the next watch; other codes are findings. */

@@ -1,11 +1,14 @@
-// The simulated watcher: one client that watches a key prefix on one node
-// for the whole run, over a stream of its own (as the typed client's
+// The simulated watcher: one client that watches a key prefix for the whole
+// run, on one node at a time, over a stream of its own (as the typed client's
 // db.watch opens a WebSocket of its own), and hands everything it gets to
 // the watch checker (watch-checker.ts). The faults break its stream: a node
 // crash resets it (or silences it: the keepalive notices), a partition
-// stalls it, a reset fault cuts it. It then reconnects after a backoff and
-// resumes after the last token it got; a resume the node cannot serve ends
-// COMPACTED, and it watches again from now (the checker restarts there).
+// stalls it, a reset fault cuts it. It then reconnects after a backoff, to
+// the next of its nodes (each holds every group: a token's positions are
+// good on any replica, which this checks) and resumes after the last token
+// it got; a resume the node cannot serve ends COMPACTED (it began recording
+// after the token, or restarted), and it watches again from now (the
+// checker restarts there).
 
 import { Kind } from './event-kinds.js';
 import type { Network } from './network.js';
@@ -27,11 +30,14 @@ export class WatchClient {
   private backoffUs: number;
   /** Streams this watcher opened (reconnects: the first is not one). */
   connects = 0;
+  /** Which of `nodes` it watches on now. */
+  private nodeAt = 0;
 
   constructor(
     private readonly sim: Simulation,
     private readonly network: Network,
-    private readonly node: NodeHost,
+    /** The nodes it watches on, in turn (the first is where it starts). */
+    private readonly nodes: readonly NodeHost[],
     private readonly host: number,
     private readonly thread: number,
     private readonly prefix: Uint8Array,
@@ -43,6 +49,11 @@ export class WatchClient {
 
   start(): void {
     this.connect();
+  }
+
+  /** The node it watches on now. */
+  get node(): NodeHost {
+    return this.nodes[this.nodeAt]!;
   }
 
   /** Whether a watch is live on an open stream (the end check asks). */
@@ -84,12 +95,12 @@ export class WatchClient {
         if (message.id !== this.watchId) return;
         this.live = true;
         this.token = message.resume;
-        this.checker.onLive(message.resume, this.requestedAfter);
+        this.checker.onLive(message.resume, this.requestedAfter, message.process);
         return;
       case 'change':
         if (message.id !== this.watchId) return;
         this.token = message.resume;
-        this.checker.onChange(message.change, message.resume);
+        this.checker.onChange(message.change, message.resume, message.process);
         return;
       case 'watch-end':
         if (message.id !== this.watchId) return;
@@ -133,6 +144,7 @@ export class WatchClient {
     this.stream = null;
     this.state = 'idle';
     this.live = false;
+    this.nodeAt = (this.nodeAt + 1) % this.nodes.length;
     const waitUs = this.backoffUs;
     this.backoffUs = Math.min(2 * this.backoffUs, this.settings.backoffMaxUs);
     this.sim.after(waitUs, this.thread, Kind.WATCH_CLIENT, 0, () => this.connect());

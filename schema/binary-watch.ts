@@ -34,6 +34,8 @@ export interface WatchTarget {
   match: 'prefix' | 'key';
   bytes: Uint8Array;
   after: string | null;
+  /** A prefix watch of these groups only: JSON frames only for now (the binary request has no such field). */
+  groups?: readonly number[];
 }
 
 /** A binary watch or unwatch request, as the server reads it. */

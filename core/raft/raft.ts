@@ -65,6 +65,12 @@ export interface RaftConfig {
   /** Entries a leader holds beyond its commit index before refusing proposals (bounded memory). */
   readonly uncommittedEntriesMax: number;
   readonly random: Random;
+  /**
+   * The payload of a new log's first entry (the first leader's no-op, index
+   * 1): the state machine's identity of this log (core/replica/entry-codec.ts
+   * logId). Unset: empty, like every other no-op.
+   */
+  readonly firstEntryData?: () => Uint8Array;
   readonly bugs?: PlantedBugs;
 }
 
@@ -270,7 +276,10 @@ export class Raft {
     }
     // Entries of earlier terms are committed only through an entry of this
     // term (thesis §3.6.2): the no-op gets there without waiting for a client.
-    if (!this.bugs.noNoopAtTermStart) this.appendEntry('normal', new Uint8Array(0));
+    if (!this.bugs.noNoopAtTermStart) {
+      const first = this.log.lastIndex() === 0 && this.config.firstEntryData !== undefined;
+      this.appendEntry('normal', first ? this.config.firstEntryData!() : new Uint8Array(0));
+    }
     // A conf change in the uncommitted tail may still be pending.
     this.pendingConfIndex = this.log.lastIndex();
     this.broadcastAppend(true);

@@ -9,16 +9,20 @@
 //               a transaction (`tx`) is one such record, its ops nested, so it
 //               is one entry (its opcode was appended: older entries read as before)
 //   expireKeys: u32 count, then per key: length-prefixed key, f64 expireAtMs
+//   logId:      f64 logId (core/replica/log-id.ts): a new log's first no-op
+//               (timestampMs 0: the leader stamps no time on it)
 // An empty payload is Raft's own no-op (a new leader's first entry).
 
 import { assert } from '../assert.js';
 import { ByteReader, ByteWriter } from '../ring/byte-writer.js';
 import { decodeRequestRecord, encodeRequestRecord } from '../ring/ring-codec.js';
 import type { Command, WriteRequest } from '../shard/command.js';
+import { isLogId, LOG_ID_NONE } from './log-id.js';
 
 const FORMAT = 1;
 const KIND_REQUEST = 1;
 const KIND_EXPIRE_KEYS = 2;
+const KIND_LOG_ID = 3;
 /** u8 format, u8 kind, f64 timestampMs. */
 const HEADER_BYTES = 10;
 /** Where decodeEntryPayload reads the timestamp (little-endian whatever the platform's order). */
@@ -88,6 +92,17 @@ function appendEntryPayload(w: ByteWriter, timestampMs: number, command: Command
   encodeRequestRecord(w, 0, 0, command);
 }
 
+/** A new log's first entry (Raft's first no-op): its identity (core/replica/log-id.ts). */
+export function encodeLogIdPayload(logId: number): Uint8Array {
+  assert(isLogId(logId) && logId !== LOG_ID_NONE, 'a logId to carry is a drawn one');
+  const w = new ByteWriter(HEADER_BYTES + 8);
+  w.u8(FORMAT);
+  w.u8(KIND_LOG_ID);
+  w.f64(0);
+  w.f64(logId);
+  return w.bytes().slice();
+}
+
 /**
  * Decodes a payload. Byte fields are views into `bytes` (the shard copies
  * what it keeps). An empty payload is a no-op at `noopTimestampMs`.
@@ -111,6 +126,11 @@ export function decodeEntryPayload(bytes: Uint8Array, noopTimestampMs: number): 
     for (let i = 0; i < count; i++) keys.push({ key: r.bytesView(), expireAtMs: r.f64() });
     assert(r.remaining === 0, 'trailing bytes after an expireKeys entry');
     return { timestampMs, command: { op: 'expireKeys', keys } };
+  }
+  if (kind === KIND_LOG_ID) {
+    const logId = r.f64();
+    assert(r.remaining === 0 && isLogId(logId), 'a logId entry holds one logId');
+    return { timestampMs, command: { op: 'noop', logId } };
   }
   assert(false, () => `unknown log entry kind ${kind}`);
 }

@@ -49,7 +49,8 @@ import { RawNode, type Ready } from '../raft/raw-node.js';
 import { commandOf, type Proposal, type ReadRequest } from '../shard/command.js';
 import { Shard } from '../shard/shard.js';
 import { SNAPSHOT_STEP_BYTES, type WholeSnapshotJob } from '../shard/snapshot-job.js';
-import { decodeEntryPayload, EntryEncoder } from './entry-codec.js';
+import { decodeEntryPayload, encodeLogIdPayload, EntryEncoder } from './entry-codec.js';
+import { drawLogId } from './log-id.js';
 import { HeldCommands } from './held-commands.js';
 
 export type ReplicaOutcome =
@@ -163,7 +164,9 @@ export class ShardReplica {
     this.snapshotIndex = stored.snapshot?.meta.index ?? 0;
     this.syncedTermVote = stored.hardState;
     assert(this.shard.appliedIndex === this.snapshotIndex, 'a snapshot restores the shard at its own index');
-    this.raw = new RawNode(config.raft, {
+    // A new log's first entry carries its identity, drawn by the leader that proposes it (core/replica/log-id.ts).
+    const raftConfig = { ...config.raft, firstEntryData: () => encodeLogIdPayload(drawLogId(config.raft.random)) };
+    this.raw = new RawNode(raftConfig, {
       hardState: stored.hardState, snapshot: stored.snapshot, entries: stored.entries, membership: config.membership,
     });
   }

@@ -44,6 +44,8 @@ export interface ExpireKeysCommand {
  */
 export interface NoopCommand {
   op: 'noop';
+  /** The log's identity, carried by a new log's first entry only (core/replica/entry-codec.ts). */
+  logId?: number;
 }
 
 /** A write as it sits in the log: expiry absolute (`ttlMs` never set), an expiry sweep, or a no-op. */

@@ -188,10 +188,11 @@ export class ShardWorker {
   /** Hook the change outbox into every group's shard that does not report yet, announcing where its reports begin. */
   private attachChanges(outbox: ChangeOutbox): void {
     for (const [group, replica] of this.replicas) {
-      if (this.reportingShards.get(group) === replica.shard) continue;
-      replica.shard.changes = outbox;
-      this.reportingShards.set(group, replica.shard);
-      outbox.begin(group, replica.shard.appliedIndex);
+      const shard = replica.shard;
+      if (this.reportingShards.get(group) === shard) continue;
+      shard.changes = outbox;
+      this.reportingShards.set(group, shard);
+      outbox.begin(group, shard.appliedIndex, shard.logId);
     }
   }
 

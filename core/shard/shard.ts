@@ -49,7 +49,8 @@ import { writesWith } from '../types/data-command.js';
 import { dataCommandOf } from '../types/data-commands.js';
 import type { KeyAccess } from '../types/key-access.js';
 import { wrongKind } from '../types/wrong-kind.js';
-import { readSnapshot, SnapshotError } from './snapshot.js';
+import { readSnapshot, SnapshotError, type SnapshotApplied } from './snapshot.js';
+import { LOG_ID_NONE } from '../replica/log-id.js';
 import { SnapshotJob, snapshotBytesEstimate, WholeSnapshotJob } from './snapshot-job.js';
 import type { ChangeKind, ChangeSink } from '../watch/change.js';
 
@@ -92,6 +93,7 @@ export class Shard {
   private readonly store: ShardStore;
   private lastIndex = 0;
   private lastTerm = 0;
+  private lastLogId = LOG_ID_NONE;
   private lastTimestampMs = 0;
   /** The latest time a read judged expiry at (not state: a replica's own clock floor). */
   private readFloorMs = 0;
@@ -141,6 +143,11 @@ export class Shard {
   /** Index of the last applied entry (0: none yet). */
   get appliedIndex(): number {
     return this.lastIndex;
+  }
+
+  /** The identity of the log applied (core/replica/log-id.ts): from its first entry, or the snapshot restored. */
+  get logId(): number {
+    return this.lastLogId;
   }
 
   get appliedTerm(): number {
@@ -376,7 +383,14 @@ export class Shard {
       case 'expireKeys': return this.expireKeys(cmd.keys);
       case 'tx': return this.tx(cmd);
       case 'call': return this.call(cmd, this.keyAccess(this.applyAtMs, this.applyVersion, Random.fromSeed(this.applyVersion)));
-      case 'noop': return { ok: true };
+      case 'noop':
+        if (cmd.logId !== undefined) {
+          // Only a new log's first entry carries one (Raft.firstEntryData); every replica takes it at index 1.
+          assert(this.lastIndex === 1, () => `a logId entry at index ${this.lastIndex}, not a log's first`);
+          this.lastLogId = cmd.logId;
+          this.changes?.identify(this.index, cmd.logId);
+        }
+        return { ok: true };
       default: return unreachable(cmd, 'command');
     }
   }
@@ -766,7 +780,7 @@ export class Shard {
    * applied (core/shard/snapshot-job.ts). Run it to its end or cancel it.
    */
   beginSnapshot(): SnapshotJob {
-    return new SnapshotJob(this.store, { index: this.lastIndex, term: this.lastTerm, timestampMs: this.lastTimestampMs });
+    return new SnapshotJob(this.store, this.appliedHeader());
   }
 
   /** `beginSnapshot()` for a caller that needs the snapshot in one piece: its last step returns the whole. */
@@ -781,11 +795,15 @@ export class Shard {
    * and have equal digests, but their bytes may differ.
    */
   snapshot(): Uint8Array {
-    const job = new SnapshotJob(this.store, { index: this.lastIndex, term: this.lastTerm, timestampMs: this.lastTimestampMs },
-      snapshotBytesEstimate(this.store));
+    const job = new SnapshotJob(this.store, this.appliedHeader(), snapshotBytesEstimate(this.store));
     const chunk = job.step(Infinity);
     assert(chunk !== null && job.done, 'a snapshot run at once ends in one step');
     return chunk;
+  }
+
+  /** What a snapshot of the state as it is now covers. */
+  private appliedHeader(): SnapshotApplied {
+    return { index: this.lastIndex, term: this.lastTerm, timestampMs: this.lastTimestampMs, logId: this.lastLogId };
   }
 
   /**
@@ -818,6 +836,7 @@ export class Shard {
     shard.lastIndex = summary.applied.index;
     shard.lastTerm = summary.applied.term;
     shard.lastTimestampMs = summary.applied.timestampMs;
+    shard.lastLogId = summary.applied.logId;
     return shard;
   }
 

@@ -7,7 +7,8 @@
 // bytes; they give equal digests, and restoring either gives the same state.
 //
 // Layout (little-endian): header: magic u32, format u8, index f64, term f64,
-// timestampMs f64, entry count u32; per entry: key (u32 length + bytes),
+// timestampMs f64, logId f64 (format 4 on: core/replica/log-id.ts; older
+// formats read as LOG_ID_NONE), entry count u32; per entry: key (u32 length + bytes),
 // value (u32 length + bytes), version f64, expireAtMs f64, type u8
 // (core/store/value-type.ts; format 3 on: a format-2 snapshot holds strings
 // only); trailer: digest lo u32, digest hi u32.
@@ -20,18 +21,23 @@
 
 import { ByteReader, type ByteWriter } from '../ring/byte-writer.js';
 import { isValueType, ValueType } from '../store/value-type.js';
+import { isLogId, LOG_ID_NONE } from '../replica/log-id.js';
 
 /** "PSNP": a buffer that is not a shard snapshot is refused before anything is read from it. */
 const SNAPSHOT_MAGIC = 0x504e5350;
 /**
  * Bumped when the layout changes; a reader refuses formats it does not know.
- * 2: any entry order, a digest trailer. 3: each entry's type.
+ * 2: any entry order, a digest trailer. 3: each entry's type. 4: the logId.
  */
-const SNAPSHOT_FORMAT = 3;
-/** The older format this build still reads (its entries are all strings). */
+const SNAPSHOT_FORMAT = 4;
+/** An older format this build still reads: no logId (LOG_ID_NONE). */
+const SNAPSHOT_FORMAT_NO_LOG_ID = 3;
+/** The oldest format this build still reads (no logId, and its entries are all strings). */
 const SNAPSHOT_FORMAT_STRINGS_ONLY = 2;
 /** Bytes of the header, of an entry beyond its key and value, and of the trailer. */
-export const SNAPSHOT_HEADER_BYTES = 4 + 1 + 8 + 8 + 8 + 4;
+export const SNAPSHOT_HEADER_BYTES = 4 + 1 + 8 + 8 + 8 + 8 + 4;
+/** The header of formats 2 and 3 (no logId): the least a snapshot may hold. */
+const SNAPSHOT_HEADER_BYTES_MIN = SNAPSHOT_HEADER_BYTES - 8;
 export const SNAPSHOT_ENTRY_FIXED_BYTES = 4 + 4 + 8 + 8 + 1;
 export const SNAPSHOT_TRAILER_BYTES = 4 + 4;
 
@@ -39,6 +45,8 @@ export interface SnapshotApplied {
   index: number;
   term: number;
   timestampMs: number;
+  /** The identity of the log the state was applied from (core/replica/log-id.ts; LOG_ID_NONE: unknown). */
+  logId: number;
 }
 
 export interface SnapshotHeader {
@@ -77,6 +85,7 @@ export function writeSnapshotHeader(w: ByteWriter, header: SnapshotHeader): void
   w.f64(header.applied.index);
   w.f64(header.applied.term);
   w.f64(header.applied.timestampMs);
+  w.f64(header.applied.logId);
   w.u32(header.count);
 }
 
@@ -110,15 +119,16 @@ function isCount(n: number): boolean {
 export function readSnapshot(bytes: Uint8Array, onEntry: (entry: SnapshotEntry) => void): SnapshotSummary {
   const r = new ByteReader(bytes);
   try {
-    if (bytes.length < SNAPSHOT_HEADER_BYTES || r.u32() !== SNAPSHOT_MAGIC) throw new SnapshotError('not a shard snapshot (bad magic or cut short)');
+    if (bytes.length < SNAPSHOT_HEADER_BYTES_MIN || r.u32() !== SNAPSHOT_MAGIC) throw new SnapshotError('not a shard snapshot (bad magic or cut short)');
     const format = r.u8();
-    if (format !== SNAPSHOT_FORMAT && format !== SNAPSHOT_FORMAT_STRINGS_ONLY) {
-      throw new SnapshotError(`unknown format ${format} (this build reads ${SNAPSHOT_FORMAT_STRINGS_ONLY} and ${SNAPSHOT_FORMAT})`);
+    if (format !== SNAPSHOT_FORMAT && format !== SNAPSHOT_FORMAT_NO_LOG_ID && format !== SNAPSHOT_FORMAT_STRINGS_ONLY) {
+      throw new SnapshotError(`unknown format ${format} (this build reads ${SNAPSHOT_FORMAT_STRINGS_ONLY} to ${SNAPSHOT_FORMAT})`);
     }
-    const applied = { index: r.f64(), term: r.f64(), timestampMs: r.f64() };
+    const applied = { index: r.f64(), term: r.f64(), timestampMs: r.f64(), logId: format === SNAPSHOT_FORMAT ? r.f64() : LOG_ID_NONE };
     if (!isCount(applied.index) || !isCount(applied.term) || !(Number.isFinite(applied.timestampMs) && applied.timestampMs >= 0)) {
       throw new SnapshotError('index or term is not a non-negative integer, or the timestamp is not a time');
     }
+    if (!isLogId(applied.logId)) throw new SnapshotError(`the logId ${applied.logId} is not one`);
     const count = r.u32();
     for (let i = 0; i < count; i++) {
       const key = r.bytesView();

@@ -1,7 +1,8 @@
 // A node's bounded history of committed changes, per group, for watches to
 // start from and resume in. Fed in each group's change order (the log order,
 // the same on every replica): `begin` when the runtime starts reporting a
-// group's changes (at its applied index), then `append` for each change.
+// group's changes (at its applied index, naming the group's log: its logId,
+// core/replica/log-id.ts), then `append` for each change.
 // Oldest changes are dropped past the limits (watch-limits.ts); a resume
 // from before the oldest one kept is COMPACTED.
 //
@@ -17,7 +18,7 @@ import { WATCH_CHANGE_OVERHEAD_BYTES, type WatchLimits } from './watch-limits.js
 /** The changes after a position, or why they cannot be had. */
 export type ChangesSince =
   | { ok: true; changes: readonly Change[] }
-  | { ok: false; why: 'compacted' | 'untracked' | 'ahead' };
+  | { ok: false; why: 'compacted' | 'untracked' };
 
 class GroupHistory {
   /** Changes [head, changes.length) are held; the array is compacted when head passes half of it. */
@@ -29,7 +30,7 @@ class GroupHistory {
   /** The last change held, or the horizon when none is. */
   latest: ChangePosition;
 
-  constructor(startIndex: number, private readonly limits: WatchLimits) {
+  constructor(startIndex: number, public logId: number, private readonly limits: WatchLimits) {
     this.horizon = endOfEntry(startIndex);
     this.latest = this.horizon;
   }
@@ -60,7 +61,8 @@ class GroupHistory {
 
   since(after: ChangePosition, changesMax: number): ChangesSince {
     if (comparePositions(after, this.horizon) < 0) return { ok: false, why: 'compacted' };
-    if (after.index > this.latest.index) return { ok: false, why: 'ahead' };
+    // After the latest change: none yet (a position of the same log this replica has yet to reach is fine).
+    if (comparePositions(after, this.latest) >= 0) return { ok: true, changes: [] };
     // Binary search for the first change after `after`.
     let lo = this.head;
     let hi = this.changes.length;
@@ -82,9 +84,26 @@ export class ChangeFeed {
 
   constructor(private readonly limits: WatchLimits) {}
 
-  /** The runtime reports `group`'s changes from after entry `appliedIndex` on; what was held before is dropped. */
-  begin(group: number, appliedIndex: number): void {
-    this.groups.set(group, new GroupHistory(appliedIndex, this.limits));
+  /**
+   * The runtime reports `group`'s changes from after entry `appliedIndex` of
+   * the log `logId` on (LOG_ID_NONE: not known yet); what was held before is
+   * dropped: a snapshot install skips changes, so the history must not claim
+   * to hold what lies before its new start.
+   */
+  begin(group: number, appliedIndex: number, logId: number): void {
+    this.groups.set(group, new GroupHistory(appliedIndex, logId, this.limits));
+  }
+
+  /** The group's log told its identity (its first entry): the history goes on, now known to be of `logId`. */
+  identify(group: number, logId: number): void {
+    const history = this.groups.get(group);
+    assert(history !== undefined, () => `group ${group} identified before its history began`);
+    history.logId = logId;
+  }
+
+  /** The identity of the group's log (core/replica/log-id.ts); null when untracked. */
+  logId(group: number): number | null {
+    return this.groups.get(group)?.logId ?? null;
   }
 
   /** The next change of its group; the group must have begun. */
@@ -110,9 +129,9 @@ export class ChangeFeed {
 
   /**
    * The changes of `group` after `after`, oldest first, at most `changesMax`
-   * of them: 'compacted' when some
-   * are no longer held, 'ahead' when `after` names an entry this history has
-   * not reached (a token from another history), 'untracked' before `begin`.
+   * of them (none when `after` is at or past the latest change: it may name an
+   * entry of the same log not applied here yet): 'compacted' when some are
+   * no longer held, 'untracked' before `begin`.
    */
   since(group: number, after: ChangePosition, changesMax = Number.POSITIVE_INFINITY): ChangesSince {
     const history = this.groups.get(group);

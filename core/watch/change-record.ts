@@ -2,8 +2,12 @@
 // unsolicited record among the replies: its tag is CHANGE_TAG, which the IO
 // side never gives a request (core/node/shard-channel.ts stops its tags
 // below it). Two kinds:
-//   begin:  tag | 0 | group u16 | appliedIndex f64
-//           "from here on, every change of `group` after this entry follows"
+//   begin:  tag | 0 | group u16 | appliedIndex f64 | logId f64
+//           "from here on, every change of `group` after this entry follows;
+//           its log is `logId`" (core/replica/log-id.ts; 0: not known yet)
+//   identify: tag | 5 | group u16 | logId f64
+//           "`group`'s log is `logId`": its first entry told it; the
+//           reports since the begin go on, nothing skipped
 //   change: tag | kind (1 set, 2 delete, 3 expire, 4 set without value) | group u16 | version f64 | seq u32 | key | value (1 only)
 //   (a collection's set carries no value: core/shard/shard.ts recordSet)
 // The worker's ChangeOutbox encodes them as the shards apply entries; they
@@ -23,9 +27,11 @@ const KIND_CODES: Readonly<Record<ChangeKind, number>> = { set: 1, delete: 2, ex
 const KINDS: readonly (ChangeKind | null)[] = [null, 'set', 'delete', 'expire', 'set'];
 /** A 'set' without a value (a hash, list ... changed: watchers read it for its contents). */
 const KIND_SET_BARE = 4;
+const KIND_IDENTIFY = 5;
 
 export type ChangeRecord =
-  | { kind: 'begin'; group: number; appliedIndex: number }
+  | { kind: 'begin'; group: number; appliedIndex: number; logId: number }
+  | { kind: 'identify'; group: number; logId: number }
   | { kind: 'change'; change: Change };
 
 /** Whether the record at `start` is a change record (its tag says so). */
@@ -40,7 +46,8 @@ export function decodeChangeRecord(bytes: Uint8Array, start: number, end: number
   const code = r.u8();
   const group = r.u16();
   const index = r.f64();
-  if (code === KIND_BEGIN) return { kind: 'begin', group, appliedIndex: index };
+  if (code === KIND_BEGIN) return { kind: 'begin', group, appliedIndex: index, logId: r.f64() };
+  if (code === KIND_IDENTIFY) return { kind: 'identify', group, logId: index };
   const kind = KINDS[code];
   assert(kind !== undefined && kind !== null, () => `change record of unknown kind ${code}`);
   const seq = r.u32();
@@ -67,10 +74,15 @@ export class ChangeOutbox implements ChangeSink {
     return this.queue.length - this.head;
   }
 
-  begin(group: number, appliedIndex: number): void {
+  begin(group: number, appliedIndex: number, logId: number): void {
     const w = this.start(KIND_BEGIN, group, appliedIndex);
+    w.f64(logId);
     this.enqueue(w);
     if (group === this.lastGroup) this.lastVersion = -1;
+  }
+
+  identify(group: number, logId: number): void {
+    this.enqueue(this.start(KIND_IDENTIFY, group, logId));
   }
 
   record(group: number, version: number, kind: ChangeKind, key: Uint8Array, value: Uint8Array | null): void {

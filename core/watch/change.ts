@@ -41,6 +41,8 @@ export interface Change {
 export interface ChangeSink {
   /** One change of the entry at `version` in `group`, in apply order. `key` and `value` may be views: copy what is kept. */
   record(group: number, version: number, kind: ChangeKind, key: Uint8Array, value: Uint8Array | null): void;
+  /** The group's log told its identity (its first entry, core/replica/log-id.ts): the reports go on, nothing skipped. */
+  identify(group: number, logId: number): void;
 }
 
 /** Negative, zero or positive as `a` is before, at or after `b`. */

@@ -127,7 +127,8 @@ export async function startGateway(options: GatewayOptions): Promise<PiccoloGate
     limits, dispatcher: executor, budget: new ConnectionBudget(limits.connectionsMax), isShuttingDown: () => shuttingDown,
     onIdleCheck: idleCheck, batcher: new SendBatcher(), passwordGate, originPolicy: pageOriginPolicy, authTimeoutMs: WS_AUTH_TIMEOUT_MS, statusFeed,
     // Each watch relayed to one node (runtime-node/watch/relay-watch-source.ts).
-    watches: new RelayWatchSource(DEFAULT_WATCH_LIMITS, () => refresher.current?.endpoints ?? options.nodes, client, options.nodeTls ?? false),
+    watches: new RelayWatchSource(DEFAULT_WATCH_LIMITS, () => refresher.current?.endpoints ?? options.nodes, client, options.nodeTls ?? false,
+      () => refresher.current),
   });
   mountHttp(app, {
     limits, dispatcher: executor, passwordGate, originPolicy, isShuttingDown: () => shuttingDown,

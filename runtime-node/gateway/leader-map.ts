@@ -17,7 +17,7 @@ export interface ClusterReport {
   body: unknown;
 }
 
-interface GroupJson { group: number; slots: [number, number]; leaderHttp?: string | null; role?: string; term?: number }
+interface GroupJson { group: number; slots: [number, number]; replicas?: number[]; leaderHttp?: string | null; role?: string; term?: number }
 interface ReportJson { nodeId: number; nodes: { id: number; http?: string }[]; groups: GroupJson[] }
 
 /** A report that is not one, or reports of different clusters. */
@@ -32,7 +32,14 @@ export class LeaderMap {
     private readonly leaders: readonly (string | null)[],
     /** Every node endpoint the reports name (and the sources read). */
     readonly endpoints: readonly string[],
+    /** Per group, the endpoints of the nodes holding a replica of it (as the reports place it; a merging watch needs them). */
+    private readonly replicas: readonly (readonly string[])[] = [],
   ) {}
+
+  /** The endpoints of the nodes holding a replica of `group` (empty when no report said). */
+  replicasOf(group: number): readonly string[] {
+    return this.replicas[group] ?? [];
+  }
 
   get groupCount(): number {
     return this.slotMap.shardCount;
@@ -65,7 +72,7 @@ export class LeaderMap {
       for (const node of json.nodes) if (typeof node.http === 'string') endpoints.add(node.http);
     }
     const leaders = Array.from({ length: groupCount }, (_, group) => leaderOfGroup(parsed, group));
-    return new LeaderMap(slotMap, leaders, [...endpoints]);
+    return new LeaderMap(slotMap, leaders, [...endpoints], Array.from({ length: groupCount }, (_, group) => replicasOfGroup(parsed, group)));
   }
 }
 
@@ -96,6 +103,17 @@ function leaderOfGroup(reports: readonly { source: string; json: ReportJson }[],
   let best: string | null = null;
   for (const [endpoint, votes] of named) if (best === null || votes > named.get(best)!) best = endpoint;
   return best;
+}
+
+/** The endpoints of the group's replicas, from the first report that places it (placement is the same in every report). */
+function replicasOfGroup(reports: readonly { source: string; json: ReportJson }[], group: number): string[] {
+  for (const { json } of reports) {
+    const ids = json.groups[group]!.replicas;
+    if (!Array.isArray(ids)) continue;
+    const http = new Map(json.nodes.map((n) => [n.id, n.http]));
+    return ids.map((id) => http.get(id)).filter((e): e is string => typeof e === 'string');
+  }
+  return [];
 }
 
 function parseReport(report: ClusterReport): ReportJson {

@@ -1,60 +1,42 @@
-// A gateway's watches: each client watch is relayed to a watch on one node
-// (the typed client's watchChanges, client/watch.ts, over a WebSocket of its
-// own), whose changes and resume tokens are passed through as they are. The
-// node must hold a replica of every group the watch covers (with the default
-// --replicas 3 on three nodes, every node does); a node that refuses, or a
-// token it cannot serve, ends the watch with the node's own error.
+// A gateway's watches: each client watch is served by merging node watches
+// (merged-watch.ts): a prefix's groups are placed on nodes holding replicas
+// of them (the gateway's map, leader-map.ts, knows where they are), one
+// node watch per chosen node over the typed client's watchChanges
+// (client/watch.ts, a WebSocket of its own, asking for its groups), their
+// changes passed on with the union of the groups' positions as the token.
+// A key watch is one group's. Tokens are portable across a group's replicas
+// (core/watch/resume-token.ts), so a resume may go to any of them, and a
+// node watch whose node goes away is resumed on another replica.
 //
-// Tokens belong to one node's history (core/watch/resume-token.ts): the
-// relay's stream resumes on its node after a dropped socket, and a client's
-// watch with a token goes to the node whose history id the token names,
-// when the relay has seen it (it notes each node's id from its answers). Flow: the relay takes the next
-// change only while the client's session has room; meanwhile at most
-// RELAY_QUEUED_CHANGES_MAX wait in the gateway, then the node socket stops
-// and resumes once they are taken, so a slow watcher costs the gateway
-// bounded memory and the node nothing.
+// Nodes whose watch failed are avoided by every watch for RELAY_SUSPECT_MS
+// while another replica is there; node watches are spread by how many each
+// node serves already.
 
 import type { ErrorName } from '../../core/errors.js';
+import { slotOf } from '../../core/routing/slot-hash.js';
+import type { SlotMap } from '../../core/routing/slot-map.js';
 import type { WatchLimits } from '../../core/watch/watch-limits.js';
+import { decodeResumeToken } from '../../core/watch/resume-token.js';
 import type { ResolvedOptions } from '../../client/options.js';
-import { PiccoloError } from '../../client/errors.js';
 import { openSocket } from '../../client/web-socket.js';
 import { watchChanges, type WatchChange } from '../../client/watch.js';
-import { decodeResumeToken } from '../../core/watch/resume-token.js';
+import { MergedWatch, RELAY_QUEUED_CHANGES_MAX, type MergeDeps, type WatchPlacement } from './merged-watch.js';
 import type { SessionWatchEvents, WatchHandle, WatchSource } from './watch-session.js';
 
-/** Changes a relayed watch holds in the gateway before the node's socket stops (each holds its key and value). */
-export const RELAY_QUEUED_CHANGES_MAX = 256;
-/** History ids remembered with their node: a few runs of each node of a cluster; the oldest is forgotten first. */
-export const RELAY_HISTORY_HOMES_MAX = 64;
+export { RELAY_QUEUED_CHANGES_MAX } from './merged-watch.js';
 
-class RelayedWatch implements WatchHandle {
-  state: 'pending' | 'live' | 'ended' = 'pending';
-  /** The session has no room: take no change until pump(). */
-  paused = false;
-  /** Inside pull(): one reader of the node's stream at a time. */
-  pulling = false;
-  iterator: AsyncIterator<WatchChange> | null = null;
+/** How long a node whose watch failed is avoided while another replica is there: a restart, or a partition's usual length. */
+export const RELAY_SUSPECT_MS = 5_000;
 
-  constructor(readonly events: SessionWatchEvents) {}
-
-  /** A method, not a field test: the state changes across the awaits of pull(). */
-  get ended(): boolean {
-    return this.state === 'ended';
-  }
-
-  end(code: ErrorName, message: string): void {
-    if (this.state === 'ended') return;
-    this.state = 'ended';
-    void this.iterator?.return?.();
-    this.events.onEnd(code, message);
-  }
+/** The gateway's map as the relay needs it: placement, and the slot map for a key's group. */
+export interface RelayMap extends WatchPlacement {
+  readonly slotMap: SlotMap;
 }
 
 export class RelayWatchSource implements WatchSource {
-  private opened = 0;
-  /** The endpoint of each node history id seen in a node's answer (Map order: oldest first). */
-  private readonly homes = new Map<number, string>();
+  /** Node endpoints whose watch failed, with when to trust them again (performance.now() ms). */
+  private readonly suspects = new Map<string, number>();
+  private readonly deps: Omit<MergeDeps, 'replicasOf' | 'openNode'>;
 
   constructor(
     readonly limits: WatchLimits,
@@ -63,76 +45,66 @@ export class RelayWatchSource implements WatchSource {
     /** How to reach the nodes: their password, timeouts (the gateway's own client options). */
     private readonly client: ResolvedOptions,
     private readonly nodeTls: boolean,
-  ) {}
+    /** The gateway's map now (null before the first: then nothing can be placed). */
+    private readonly map: () => RelayMap | null = () => null,
+  ) {
+    this.deps = {
+      load: new Map(),
+      suspect: (endpoint) => { this.suspects.set(endpoint, performance.now() + RELAY_SUSPECT_MS); },
+      isSuspect: (endpoint) => {
+        const until = this.suspects.get(endpoint);
+        if (until === undefined) return false;
+        if (until > performance.now()) return true;
+        this.suspects.delete(endpoint);
+        return false;
+      },
+    };
+  }
 
-  /** The node decides (it knows what it holds). */
+  /** The nodes decide (they know what they hold); the groups are checked in open(). */
   refusal(): string | null {
     return null;
   }
 
-  open(match: 'prefix' | 'key', bytes: Uint8Array, after: string | null, events: SessionWatchEvents): WatchHandle {
-    const watch = new RelayedWatch(events);
-    const endpoints = this.endpoints();
-    if (endpoints.length === 0) {
-      watch.end('UNAVAILABLE', 'the gateway knows no node to watch on yet: retry shortly');
-      return watch;
-    }
-    // A token goes home; other watches are spread over the nodes. A watch stays on its node (its tokens are that node's).
-    const home = after === null ? undefined : this.homes.get(decodeResumeToken(after)?.historyId ?? -1);
-    const endpoint = home !== undefined && endpoints.includes(home) ? home : endpoints[this.opened++ % endpoints.length]!;
-    const url = `${this.nodeTls ? 'wss' : 'ws'}://${endpoint}/v1/ws`;
-    const changes = watchChanges(() => openSocket(undefined, url, this.client), bytes, {
-      // Binary to the node whatever the client speaks: no JSON or base64 per change on either side; the session frames it for the client.
-      after, exactKey: match === 'key', queuedChangesMax: RELAY_QUEUED_CHANGES_MAX, format: 'binary',
-      onLive: (resume) => {
-        this.noteHome(resume, endpoint);
-        if (watch.state !== 'pending') return; // live again after a reconnect: the client saw the first answer only
-        watch.state = 'live';
-        events.onReady(watch, resume);
+  open(match: 'prefix' | 'key', bytes: Uint8Array, after: string | null, events: SessionWatchEvents, only: readonly number[] | null = null): WatchHandle {
+    const ended = (code: ErrorName, message: string): WatchHandle => {
+      events.onEnd(code, message);
+      return { state: 'ended' };
+    };
+    const map = this.map();
+    if (map === null || this.endpoints().length === 0) return ended('UNAVAILABLE', 'the gateway knows no node to watch on yet: retry shortly');
+    const token = after === null ? null : decodeResumeToken(after);
+    if (token === null && after !== null) return ended('BAD_REQUEST', 'after is not a resume token a watch gave');
+    if (token === 'old') return ended('COMPACTED', 'the resume token is of an older format, which named one run of one node: re-read, then watch again');
+    const unknown = only?.filter((g) => g >= map.groupCount) ?? [];
+    if (unknown.length > 0) return ended('BAD_REQUEST', `no group ${unknown.join(', ')}: the cluster has groups 0 to ${map.groupCount - 1}`);
+    const groups = match === 'key' ? [map.slotMap.shardOf(slotOf(bytes))] : only ?? Array.from({ length: map.groupCount }, (_, g) => g);
+    return new MergedWatch({ match, groups, after: token }, {
+      ...this.deps,
+      replicasOf: (group) => {
+        const replicas = this.map()?.replicasOf(group) ?? [];
+        return replicas.length > 0 ? replicas : this.endpoints(); // a map without placement: any node may hold it
       },
-    });
-    watch.iterator = changes[Symbol.asyncIterator]();
-    void this.pull(watch);
-    return watch;
+      openNode: (endpoint, nodeGroups, nodeAfter, onLive) => this.openNode(endpoint, match, bytes, nodeGroups, nodeAfter, onLive),
+    }, events);
   }
 
   close(watch: WatchHandle): void {
-    const relayed = watch as RelayedWatch;
-    if (relayed.state === 'ended') return;
-    relayed.state = 'ended';
-    void relayed.iterator?.return?.();
+    if (watch instanceof MergedWatch) watch.close();
   }
 
   pump(watch: WatchHandle): void {
-    const relayed = watch as RelayedWatch;
-    relayed.paused = false;
-    void this.pull(relayed);
+    if (watch instanceof MergedWatch) watch.pump();
   }
 
-  private noteHome(resume: string, endpoint: string): void {
-    const historyId = decodeResumeToken(resume)?.historyId;
-    if (historyId === undefined) return;
-    this.homes.delete(historyId);
-    this.homes.set(historyId, endpoint);
-    if (this.homes.size > RELAY_HISTORY_HOMES_MAX) this.homes.delete(this.homes.keys().next().value!);
-  }
-
-  /** Pass the node's changes on while the session has room. */
-  private async pull(watch: RelayedWatch): Promise<void> {
-    if (watch.pulling) return;
-    watch.pulling = true;
-    try {
-      while (!watch.ended && !watch.paused) {
-        const next = await watch.iterator!.next();
-        if (watch.ended) return;
-        if (next.done === true) return watch.end('UNAVAILABLE', 'the node ended the watch');
-        if (!watch.events.onChange(watch, next.value, next.value.resume)) watch.paused = true;
-      }
-    } catch (error) {
-      const code = error instanceof PiccoloError && error.number > 0 ? error.code as ErrorName : 'UNAVAILABLE';
-      watch.end(code, `${code === 'UNAVAILABLE' ? 'the node watched on is unreachable: ' : ''}${(error as Error).message}`);
-    } finally {
-      watch.pulling = false;
-    }
+  /** One node watch: no reconnects of its own (the merged watch places its groups again), at most RELAY_QUEUED_CHANGES_MAX held. */
+  private openNode(endpoint: string, match: 'prefix' | 'key', bytes: Uint8Array, groups: readonly number[] | null, after: string | null,
+    onLive: (resume: string) => void): AsyncIterator<WatchChange> {
+    const url = `${this.nodeTls ? 'wss' : 'ws'}://${endpoint}/v1/ws`;
+    const changes = watchChanges(() => openSocket(undefined, url, this.client), bytes, {
+      after, exactKey: match === 'key', queuedChangesMax: RELAY_QUEUED_CHANGES_MAX, reconnect: false, onLive,
+      ...(groups !== null ? { groups } : {}),
+    });
+    return changes[Symbol.asyncIterator]();
   }
 }

@@ -1,5 +1,6 @@
 // The JSON text frames of a watch on the WebSocket door (docs/watch.md):
-//   → {"id":1,"op":"watch","prefix":"user:"}          (or "key", "prefixBase64", "keyBase64"; optional "after": a resume token)
+//   → {"id":1,"op":"watch","prefix":"user:"}          (or "key", "prefixBase64", "keyBase64"; optional "after": a resume token;
+//                                                      a prefix's optional "groups": [0, 3], only those groups, for a merging gateway)
 //   ← {"id":1,"ok":true,"resume":"<token>"}           the watch is live from that point
 //   ← {"id":1,"change":{"key":"user:7","kind":"set","value":"Ada","version":12,"resume":"<token>"}}
 //   ← {"id":1,"ok":false,"error":{...}}               the watch ended (COMPACTED, LIMIT_EXCEEDED, ...)
@@ -15,16 +16,16 @@ import { isPlainObject, putBytes } from '../../schema/json-bytes.js';
 import { isJsonId } from '../../schema/json-request.js';
 import { encodeJsonResponse, type JsonId } from '../../schema/json-reply.js';
 import { isWellFormedText, utf8Encode } from '../../schema/utf8.js';
-import { TOKEN_CHARS_MAX } from '../../core/watch/resume-token.js';
+import { TOKEN_CHARS_MAX, TOKEN_GROUPS_MAX } from '../../core/watch/resume-token.js';
 import type { WatchedChange, WatchFrames } from './watch-session.js';
 
 export type WatchFrame =
-  | { op: 'watch'; id: JsonId; match: 'prefix' | 'key'; bytes: Uint8Array; after: string | null }
+  | { op: 'watch'; id: JsonId; match: 'prefix' | 'key'; bytes: Uint8Array; after: string | null; groups: readonly number[] | null }
   | { op: 'unwatch'; id: JsonId }
   /** A watch frame that is wrong: answer the error under `id`. */
   | { op: 'bad'; id: JsonId | null; code: ErrorName; message: string };
 
-const WATCH_FIELDS = new Set(['id', 'op', 'prefix', 'prefixBase64', 'key', 'keyBase64', 'after']);
+const WATCH_FIELDS = new Set(['id', 'op', 'prefix', 'prefixBase64', 'key', 'keyBase64', 'after', 'groups']);
 const UNWATCH_FIELDS = new Set(['id', 'op']);
 
 /** The watch or unwatch frame in `text`, or null when it is neither (another op, or not JSON). */
@@ -55,7 +56,18 @@ export function parseWatchFrame(text: string, limits: Limits): WatchFrame | null
   if (bytes.length > limits.keyBytesMax) return bad(`${field} is ${bytes.length} bytes; keys are at most ${limits.keyBytesMax}`, 'KEY_TOO_LONG');
   const after = json.after ?? null;
   if (after !== null && (typeof after !== 'string' || after.length > TOKEN_CHARS_MAX)) return bad('after must be a resume token (a string a change carried)');
-  return { op: 'watch', id, match, bytes, after };
+  const groups = json.groups ?? null;
+  if (groups !== null && match === 'key') return bad('groups is for a prefix watch (a key is in one group)');
+  if (groups !== null && !isGroupList(groups)) {
+    return bad(`groups must be a list of distinct group numbers (integers from 0), 1 to ${TOKEN_GROUPS_MAX} of them`);
+  }
+  return { op: 'watch', id, match, bytes, after, groups };
+}
+
+/** A non-empty list of distinct non-negative integers, at most as many as a token can name. */
+function isGroupList(value: unknown): value is number[] {
+  if (!Array.isArray(value) || value.length === 0 || value.length > TOKEN_GROUPS_MAX) return false;
+  return value.every((g) => Number.isSafeInteger(g) && (g as number) >= 0) && new Set(value).size === value.length;
 }
 
 /** The frame that says the watch is live. */

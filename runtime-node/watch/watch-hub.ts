@@ -36,8 +36,8 @@ export class WatchHub implements WatchSource {
     private readonly hostedGroups: (() => ReadonlySet<number>) | null = null,
   ) {
     checkWatchLimits(limits);
-    // A history id per run: the history starts empty at each start, so a token from an earlier run must be told apart.
-    this.watches = new WatchSet(new ChangeFeed(limits), randomInt(0, 2 ** 32));
+    // A logId per run for the groups whose log has none (core/watch/watch-set.ts): their tokens stay on this run.
+    this.watches = new WatchSet(new ChangeFeed(limits), randomInt(1, 2 ** 32));
   }
 
   /** Watches open on the node. */
@@ -45,19 +45,22 @@ export class WatchHub implements WatchSource {
     return this.watches.size;
   }
 
-  /** Why this node cannot serve a watch of this key or prefix (a group it holds no replica of), or null when it can. */
-  refusal(match: 'prefix' | 'key', bytes: Uint8Array): string | null {
+  /** Why this node cannot serve a watch of this key or prefix (of `groups`, when given): a group it holds no replica of, or none such; null when it can. */
+  refusal(match: 'prefix' | 'key', bytes: Uint8Array, groups: readonly number[] | null = null): string | null {
+    const count = this.source.slotMap.shardCount;
+    const unknown = groups?.filter((g) => g >= count) ?? [];
+    if (unknown.length > 0) return `no group ${unknown.join(', ')}: this ${this.hostedGroups === null ? 'node has' : 'cluster has'} groups 0 to ${count - 1}`;
     const hosted = this.hostedGroups?.() ?? null;
     if (hosted === null) return null;
-    const missing = this.groupsOf(match, bytes).filter((g) => !hosted.has(g));
+    const missing = this.groupsOf(match, bytes, groups).filter((g) => !hosted.has(g));
     if (missing.length === 0) return null;
     return `this node holds no replica of group${missing.length > 1 ? 's' : ''} ${missing.join(', ')}, which the watch covers: watch on a node that holds every group it covers (docs/watch.md)`;
   }
 
   /** Open a watch of a key or prefix (empty: every key) from now, or after a token; check refusal() first. */
-  open(match: 'prefix' | 'key', bytes: Uint8Array, afterText: string | null, events: SessionWatchEvents): Watch {
+  open(match: 'prefix' | 'key', bytes: Uint8Array, afterText: string | null, events: SessionWatchEvents, only: readonly number[] | null = null): Watch {
     const after = afterText === null ? null : decodeResumeToken(afterText);
-    const groups = this.groupsOf(match, bytes);
+    const groups = this.groupsOf(match, bytes, only);
     if (afterText !== null && after === null) {
       const refused = new Watch({ match, bytes, groups, after: null }, events);
       refused.state = 'ended';
@@ -80,15 +83,15 @@ export class WatchHub implements WatchSource {
     this.watches.pump(watch);
   }
 
-  /** A key lives in one shard; a prefix's keys may be in any. */
-  private groupsOf(match: 'prefix' | 'key', bytes: Uint8Array): number[] {
+  /** A key lives in one shard; a prefix's keys may be in any (or in the groups asked for). */
+  private groupsOf(match: 'prefix' | 'key', bytes: Uint8Array, only: readonly number[] | null): number[] {
     const map = this.source.slotMap;
     if (match === 'key') return [map.shardOf(slotOf(bytes))];
+    if (only !== null) return [...only];
     return Array.from({ length: map.shardCount }, (_, shard) => shard);
   }
 
   private readonly onRecord = (record: ChangeRecord): void => {
-    if (record.kind === 'begin') this.watches.handleBegin(record.group, record.appliedIndex);
-    else this.watches.handleChange(record.change);
+    this.watches.handleRecord(record);
   };
 }

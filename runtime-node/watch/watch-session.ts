@@ -36,10 +36,10 @@ export interface SessionWatchEvents {
 /** Where a session's watches come from: the node's own changes (watch-hub.ts), or a node's watches relayed (relay-watch-source.ts, the gateway). */
 export interface WatchSource {
   readonly limits: WatchLimits;
-  /** Why this server cannot serve the watch, or null. */
-  refusal(match: 'prefix' | 'key', bytes: Uint8Array): string | null;
-  /** Open a watch from now, or after the token text `after` (a malformed one ends it at once: BAD_REQUEST). */
-  open(match: 'prefix' | 'key', bytes: Uint8Array, after: string | null, events: SessionWatchEvents): WatchHandle;
+  /** Why this server cannot serve the watch (of `groups` only, when given: a prefix's), or null. */
+  refusal(match: 'prefix' | 'key', bytes: Uint8Array, groups?: readonly number[] | null): string | null;
+  /** Open a watch from now, or after the token text `after` (a malformed one ends it at once: BAD_REQUEST); of `groups` only, when given. */
+  open(match: 'prefix' | 'key', bytes: Uint8Array, after: string | null, events: SessionWatchEvents, groups?: readonly number[] | null): WatchHandle;
   close(watch: WatchHandle): void;
   pump(watch: WatchHandle): void;
 }
@@ -70,6 +70,8 @@ export interface WatchRequest {
   match: 'prefix' | 'key';
   bytes: Uint8Array;
   after: string | null;
+  /** A prefix watch of these groups only (a merging gateway asks each node for the groups it serves); absent: all. */
+  groups?: readonly number[] | null;
 }
 
 /**
@@ -101,7 +103,8 @@ export class WatchSession implements Flushable {
     if (this.watches.size >= this.hub.limits.watchesPerConnectionMax) {
       return this.push(frames.error(id, 'LIMIT_EXCEEDED', `a connection may hold ${this.hub.limits.watchesPerConnectionMax} watches open`));
     }
-    const refusal = this.hub.refusal(request.match, request.bytes);
+    const groups = request.groups ?? null;
+    const refusal = this.hub.refusal(request.match, request.bytes, groups);
     if (refusal !== null) return this.push(frames.error(id, 'BAD_REQUEST', refusal));
     const watch = this.hub.open(request.match, request.bytes, request.after, {
       onReady: (live, resume) => {
@@ -119,7 +122,7 @@ export class WatchSession implements Flushable {
         this.watches.delete(name);
         this.push(frames.error(id, code, message));
       },
-    });
+    }, groups);
     // Pending until every group it covers is reported (or live already, or ended: COMPACTED, cancelled while catching up).
     if (watch.state !== 'ended') this.watches.set(name, watch);
   }

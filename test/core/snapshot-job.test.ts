@@ -240,7 +240,7 @@ describe('restoring malformed snapshots', () => {
   it('refuses a key twice, a version past the index, and keys or values over the restoring node\'s limits', () => {
     const craft = (index: number, entries: [string, number, number][], digest: [number, number] = [0, 0]): Uint8Array => {
       const w = new ByteWriter(256);
-      writeSnapshotHeader(w, { applied: { index, term: 1, timestampMs: T0 }, count: entries.length });
+      writeSnapshotHeader(w, { applied: { index, term: 1, timestampMs: T0, logId: 0 }, count: entries.length });
       for (const [key, valueLength, version] of entries) {
         const k = b(key);
         const v = new Uint8Array(valueLength);

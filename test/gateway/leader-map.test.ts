@@ -31,6 +31,9 @@ it('agreeing reports give each group its leader and every node endpoint', () => 
   expect([...map.endpoints].sort()).toEqual(NODES.map((n) => n.http));
   expect(map.groupCount).toBe(GROUPS);
   expect(map.slotMap.shardOf(0)).toBe(0);
+  // Each group's replicas, as endpoints (what a merged watch places its groups on).
+  expect(map.replicasOf(1)).toEqual(NODES.map((n) => n.http));
+  expect(map.replicasOf(GROUPS)).toEqual([]);
 });
 
 it("a node's own leader claim wins over others' guesses; the highest term wins between claims", () => {

@@ -34,7 +34,7 @@ describe('KeyspaceNotifier expired events', () => {
     expect(h.setFlags('Ex')).toBeNull();
     expect(h.setFlags('KEA')).toBeNull();
     expect(h.listeners).toHaveLength(1);
-    h.listeners[0]!({ kind: 'begin', group: 0, appliedIndex: 3 });
+    h.listeners[0]!({ kind: 'begin', group: 0, appliedIndex: 3, logId: 1 });
     h.change(0, 'set', 'a');
     h.change(0, 'delete', 'b');
     h.change(1, 'expire', 'c');

@@ -16,7 +16,9 @@ import { LocalShard } from '../core/local-shard.js';
 import { b } from '../core/bytes-helpers.js';
 
 export const PIPELINE_LIMITS = makeLimits({ keyBytesMax: 64, valueBytesMax: 1024, frameBytesMax: 4096 });
-export const HISTORY_ID = 7;
+/** The log the pipeline's shard applies (a LocalShard draws none: core/replica/log-id.ts), and the WatchSet's local one. */
+export const LOG_ID = 7;
+export const LOCAL_LOG_ID = 5;
 
 /** What one watch got: its events in order. */
 export interface WatchLog {
@@ -38,9 +40,9 @@ export class WatchPipeline {
   constructor(watchLimits: Partial<WatchLimits> = {}) {
     this.local = new LocalShard(0, PIPELINE_LIMITS);
     this.feed = new ChangeFeed({ ...DEFAULT_WATCH_LIMITS, ...watchLimits });
-    this.watches = new WatchSet(this.feed, HISTORY_ID);
+    this.watches = new WatchSet(this.feed, LOCAL_LOG_ID);
     this.local.shard.changes = this.outbox;
-    this.outbox.begin(0, this.local.shard.appliedIndex);
+    this.outbox.begin(0, this.local.shard.appliedIndex, LOG_ID);
     this.carry();
   }
 
@@ -69,16 +71,20 @@ export class WatchPipeline {
 
   /** Move the outbox's records over the ring (small, so long runs wrap it) to the watch set. */
   private carry(): void {
-    while (this.outbox.pending > 0) {
-      this.outbox.writeTo(this.ring);
-      this.ring.publish();
-      for (let at = this.ring.peek(); at >= 0; at = this.ring.peek()) {
-        const record = decodeChangeRecord(this.ring.data, at, at + this.ring.lastLength);
-        this.ring.release();
-        if (record.kind === 'begin') this.watches.handleBegin(record.group, record.appliedIndex);
-        else this.watches.handleChange(record.change);
-      }
-      this.ring.flushHead();
+    carryChanges(this.outbox, this.ring, this.watches);
+  }
+}
+
+/** The records waiting in `outbox`, over `ring`, into `watches`: what a worker and its IO thread do with them. */
+export function carryChanges(outbox: ChangeOutbox, ring: SpscRing, watches: WatchSet): void {
+  while (outbox.pending > 0) {
+    outbox.writeTo(ring);
+    ring.publish();
+    for (let at = ring.peek(); at >= 0; at = ring.peek()) {
+      const record = decodeChangeRecord(ring.data, at, at + ring.lastLength);
+      ring.release();
+      watches.handleRecord(record);
     }
+    ring.flushHead();
   }
 }
