@@ -141,7 +141,7 @@ export class GatewayRouter implements ShardTransport {
   private attempt(request: Request, done: ReplyCallback, group: Target, attempt: number): void {
     const endpoint = group === ANY_NODE ? this.anyUpEndpoint() : this.options.refresher.current?.leaderOf(group) ?? null;
     const link = endpoint === null ? null : this.linkTo(endpoint);
-    const connection = link?.pick() ?? null;
+    const connection = link?.pick(group === ANY_NODE ? undefined : group) ?? null;
     if (connection === null) {
       this.options.refresher.request();
       const why = link === null ? `${what(group)} has no leader the gateway knows of yet` : `${what(group)}: node ${link.endpoint} is unreachable (${link.trouble})`;

@@ -66,8 +66,19 @@ export class NodeLink {
     return this.lastError ?? 'no connection open yet';
   }
 
-  /** An open connection, the next in turn; null when none is open (nothing can be sent). */
-  pick(): Connection | null {
+  /**
+   * An open connection; null when none is open (nothing can be sent). With
+   * a `lane` (a keyed request's group), always the same connection while it
+   * is open: the node reads one connection's frames in order, so a client's
+   * pipelined requests on one key reach its shard in the order sent (two
+   * connections could deliver a GET ahead of the SET before it). Without,
+   * the next in turn.
+   */
+  pick(lane?: number): Connection | null {
+    if (lane !== undefined) {
+      const connection = this.slots[lane % this.slots.length]!.connection;
+      if (connection?.isOpen === true) return connection;
+    }
     for (let i = 0; i < this.slots.length; i++) {
       const slot = this.slots[this.turn++ % this.slots.length]!;
       if (slot.connection?.isOpen === true) return slot.connection;
