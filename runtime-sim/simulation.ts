@@ -21,7 +21,7 @@ const THREADS_MAX = 1 << 21;
 /** Thread 0: the environment (fault injector, phases). Never busy, never frozen. */
 export const ENVIRONMENT_THREAD = 0;
 
-/** Run events kept for reuse at most: about the most a cluster run has pending at once (a few thousand), so the pool stays small. */
+/** Run events kept for reuse at most: a bound on the pool well above what runs keep pending (a peak of 323 in cluster seeds 1..5, and with 32 client hosts). */
 const SPARE_EVENTS_MAX = 4096;
 
 const noAction: EventAction = () => {};
