@@ -5,18 +5,19 @@
 
 export type EventAction = () => void;
 
+/** Fields are set only by Simulation: it defers an event (later timeUs) and reuses run events' objects, while they are out of the queue. */
 export class SimEvent {
   constructor(
-    /** Virtual time in µs (moved later only by Simulation when it defers the event, while it is out of the queue). */
+    /** Virtual time in µs. */
     public timeUs: number,
     public seq: number,
     /** The simulated thread it runs on (see Simulation.addThread). */
-    readonly thread: number,
+    public thread: number,
     /** What it is, for the trace (see event-kinds.ts). */
-    readonly kind: number,
+    public kind: number,
     /** A number that tells this event from its siblings in the trace (a message or op id). */
-    readonly payload: number,
-    readonly action: EventAction,
+    public payload: number,
+    public action: EventAction,
   ) {}
 }
 

@@ -267,10 +267,16 @@ export class SimNode implements ShardTransport {
     cluster.observe(cluster.nodeIndex, replicas);
     const frames = worker.takePeerOutbox();
     if (frames.length === 0) return;
+    // Most turns send to one node (a follower answers its leader): the outbox is that batch, no lists to build.
+    const first = nodeOfReplica(frames[0]!.message.to);
+    let oneNode = true;
+    for (let i = 1; i < frames.length && oneNode; i++) oneNode = nodeOfReplica(frames[i]!.message.to) === first;
+    if (oneNode) return cluster.send(first, encodePeerBatchInto(frames, peerBatchSlab));
     // One batch per destination, in order of first appearance (as a Map would iterate them).
     const byNode: PeerFrame[][] = [];
     const order: number[] = [];
-    for (const frame of frames) {
+    for (let i = 0; i < frames.length; i++) {
+      const frame = frames[i]!;
       const to = nodeOfReplica(frame.message.to);
       let list = byNode[to];
       if (list === undefined) {
@@ -279,7 +285,7 @@ export class SimNode implements ShardTransport {
       }
       list.push(frame);
     }
-    for (const to of order) cluster.send(to, encodePeerBatchInto(byNode[to]!, peerBatchSlab));
+    for (let d = 0; d < order.length; d++) cluster.send(order[d]!, encodePeerBatchInto(byNode[order[d]!]!, peerBatchSlab));
   }
 
   /** Every replica this process hosts (for the final convergence check). */

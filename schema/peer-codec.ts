@@ -314,55 +314,55 @@ function writeMessage(s: number, m: Message): void {
   b.setU32(s, L.fromU32, checkU32(m.from, 'from'));
   b.setU32(s, L.toU32, checkU32(m.to, 'to'));
   setCount(s, L.termU64, m.term, 'term');
-  const tag = (value: number): void => b.setU16(s, L.whichU16, value);
+  // The union tag, set directly in each case: a helper closure would be made on every message.
   switch (m.type) {
     case 'vote':
-      tag(RaftMessageTag.VOTE);
+      b.setU16(s, L.whichU16, RaftMessageTag.VOTE);
       if (m.preVote) b.setBit(s, VoteLayout.preVoteBit);
       if (m.transfer) b.setBit(s, VoteLayout.transferBit);
       setCount(s, VoteLayout.lastIndexU64, m.lastIndex, 'lastIndex');
       setCount(s, VoteLayout.lastTermU64, m.lastTerm, 'lastTerm');
       break;
     case 'voteResponse':
-      tag(RaftMessageTag.VOTE_RESPONSE);
+      b.setU16(s, L.whichU16, RaftMessageTag.VOTE_RESPONSE);
       if (m.preVote) b.setBit(s, VoteResponseLayout.preVoteBit);
       if (m.granted) b.setBit(s, VoteResponseLayout.grantedBit);
       break;
     case 'append':
-      tag(RaftMessageTag.APPEND);
+      b.setU16(s, L.whichU16, RaftMessageTag.APPEND);
       setCount(s, AppendLayout.prevIndexU64, m.prevIndex, 'prevIndex');
       setCount(s, AppendLayout.prevTermU64, m.prevTerm, 'prevTerm');
       writeEntries(b.pointer(s, L.size, AppendLayout.entriesPtr), m.entries);
       setCount(s, AppendLayout.commitU64, m.commit, 'commit');
       break;
     case 'appendResponse':
-      tag(RaftMessageTag.APPEND_RESPONSE);
+      b.setU16(s, L.whichU16, RaftMessageTag.APPEND_RESPONSE);
       if (m.rejected) b.setBit(s, AppendResponseLayout.rejectedBit);
       setCount(s, AppendResponseLayout.indexU64, m.index, 'index');
       setCount(s, AppendResponseLayout.hintIndexU64, m.hintIndex, 'hintIndex');
       break;
     case 'heartbeat':
-      tag(RaftMessageTag.HEARTBEAT);
+      b.setU16(s, L.whichU16, RaftMessageTag.HEARTBEAT);
       setCount(s, HeartbeatLayout.commitU64, m.commit, 'commit');
       setCount(s, HeartbeatLayout.contextU64, m.context, 'context');
       break;
     case 'heartbeatResponse':
-      tag(RaftMessageTag.HEARTBEAT_RESPONSE);
+      b.setU16(s, L.whichU16, RaftMessageTag.HEARTBEAT_RESPONSE);
       setCount(s, HeartbeatResponseLayout.contextU64, m.context, 'context');
       break;
     case 'snapshot':
-      tag(RaftMessageTag.SNAPSHOT);
+      b.setU16(s, L.whichU16, RaftMessageTag.SNAPSHOT);
       writeSnapshot(b.pointer(s, L.size, SnapshotMemberLayout.snapshotPtr), m.snapshot);
       break;
     case 'timeoutNow':
-      tag(RaftMessageTag.TIMEOUT_NOW);
+      b.setU16(s, L.whichU16, RaftMessageTag.TIMEOUT_NOW);
       break;
     case 'readIndex':
-      tag(RaftMessageTag.READ_INDEX);
+      b.setU16(s, L.whichU16, RaftMessageTag.READ_INDEX);
       setCount(s, ReadIndexLayout.contextU64, m.context, 'context');
       break;
     case 'readIndexResponse':
-      tag(RaftMessageTag.READ_INDEX_RESPONSE);
+      b.setU16(s, L.whichU16, RaftMessageTag.READ_INDEX_RESPONSE);
       setCount(s, ReadIndexResponseLayout.contextU64, m.context, 'context');
       setCount(s, ReadIndexResponseLayout.indexU64, m.index, 'index');
       break;

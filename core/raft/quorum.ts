@@ -10,6 +10,9 @@ export function majority(voterCount: number): number {
   return Math.floor(voterCount / 2) + 1;
 }
 
+/** quorumIndex's match indexes, sorted descending; it grows to the largest voter set seen. */
+const matchScratch: number[] = [];
+
 /**
  * The largest index that at least a majority of voters have reached:
  * sort the match indexes descending and take the majority-th.
@@ -17,8 +20,17 @@ export function majority(voterCount: number): number {
 export function quorumIndex(voters: readonly ReplicaId[], matchOf: (id: ReplicaId) => number): number {
   assert(voters.length > 0, 'a group has at least one voter');
   if (voters.length === 1) return matchOf(voters[0]!); // a group of one commits on every persist: no array, no sort
-  const matches = voters.map(matchOf).sort((a, b) => b - a);
-  return matches[majority(voters.length) - 1]!;
+  // Called after every append answer: an insertion sort into a reused scratch array (a handful of voters), no
+  // array and comparator closure per call. Synchronous and not re-entered (matchOf only reads), so one scratch serves all.
+  const matches = matchScratch;
+  const n = voters.length;
+  for (let i = 0; i < n; i++) {
+    const match = matchOf(voters[i]!);
+    let j = i;
+    for (; j > 0 && matches[j - 1]! < match; j--) matches[j] = matches[j - 1]!;
+    matches[j] = match;
+  }
+  return matches[majority(n) - 1]!;
 }
 
 /** Tally votes: `granted` maps voter -> answer for those that answered. */

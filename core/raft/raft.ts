@@ -147,6 +147,8 @@ export class Raft {
   readStates: ReadState[] = [];
 
   private readonly progress = new Map<ReplicaId, Progress>();
+  /** A voter's match index, for quorumIndex (one closure for the replica's life, not one per commit check). */
+  private readonly matchOfVoter = (id: ReplicaId): number => this.progress.get(id)?.match ?? 0;
   private votes = new Map<ReplicaId, boolean>();
   private electionElapsed = 0;
   /**
@@ -780,7 +782,7 @@ export class Raft {
 
   /** Advance the commit index to what a majority holds, if that entry is of our term. */
   private maybeCommit(): boolean {
-    const index = quorumIndex(this.voters, (id) => this.progress.get(id)?.match ?? 0);
+    const index = quorumIndex(this.voters, this.matchOfVoter);
     if (index <= this.log.committed) return false;
     if (this.log.term(index) !== this.term && !this.bugs.commitOldTermByCounting) return false;
     this.log.commitTo(index);

@@ -100,10 +100,11 @@ export class RawNode {
     const r = this.raft;
     if (ready.hardState) this.lastHardState = ready.hardState;
     if (ready.snapshot) r.log.snapshotApplied();
-    const lastCommitted = ready.committedEntries[ready.committedEntries.length - 1];
-    if (lastCommitted) r.log.appliedTo(lastCommitted.index);
-    const lastEntry = ready.entries[ready.entries.length - 1];
-    if (lastEntry) r.persisted(lastEntry.index, lastEntry.term);
+    // Lengths checked first: reading index -1 of an empty array is a named-property lookup up the prototype chain.
+    const committed = ready.committedEntries;
+    if (committed.length > 0) r.log.appliedTo(committed[committed.length - 1]!.index);
+    const entries = ready.entries;
+    if (entries.length > 0) r.persisted(entries[entries.length - 1]!.index, entries[entries.length - 1]!.term);
     // Also when nothing was applied: a follower's answer may be what lets entries go.
     r.releaseApplied();
   }

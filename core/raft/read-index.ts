@@ -76,7 +76,7 @@ export class ReadIndexRounds {
 
   /** A read arrived when the commit index was `index`: it waits for the next round. */
   add(request: ReadRequest, index: number): void {
-    const newest = this.rounds[this.rounds.length - 1];
+    const newest = this.rounds.length > 0 ? this.rounds[this.rounds.length - 1] : undefined; // index -1 would be a slow property lookup
     if (this.joinRoundInFlightBug && newest !== undefined) {
       // The planted bug: confirmed by heartbeats that left before it arrived, at that round's index.
       newest.requests.push(request);
@@ -97,7 +97,7 @@ export class ReadIndexRounds {
    */
   startRound(self: ReplicaId): number {
     if (this.waiting.length === 0) return 0;
-    const last = this.rounds[this.rounds.length - 1];
+    const last = this.rounds.length > 0 ? this.rounds[this.rounds.length - 1] : undefined;
     assert(last === undefined || last.index <= this.waitingIndex, 'read rounds are started in commit order');
     this.seq++;
     this.rounds.push({ seq: this.seq, index: this.waitingIndex, requests: this.waiting, acks: new Set([self]) });

@@ -346,14 +346,18 @@ export class ShardReplica {
       assert(++rounds <= 1000, 'a replica kept producing work without new input');
       const ready = this.raw.ready();
       this.persist(ready);
-      for (const m of ready.messages) this.outbox.push(m);
+      // Indexed loops: this runs for every Ready, and an iterator that escapes costs an object.
+      const messages = ready.messages;
+      for (let i = 0; i < messages.length; i++) this.outbox.push(messages[i]!);
       if (ready.snapshot) this.loadSnapshot(ready.snapshot);
-      for (const entry of ready.committedEntries) {
+      const committed = ready.committedEntries;
+      for (let i = 0; i < committed.length; i++) {
+        const entry = committed[i]!;
         this.applyEntry(entry);
         // Reads waiting for this index are answered before the next write changes the state.
         if (this.confirmedReads.length > 0 && this.confirmedReads[0]!.index <= entry.index) this.serveConfirmedReads(nowMs);
       }
-      for (const rs of ready.readStates) this.readConfirmed(rs.context, rs.index);
+      for (let i = 0; i < ready.readStates.length; i++) this.readConfirmed(ready.readStates[i]!.context, ready.readStates[i]!.index);
       this.raw.advance(ready);
     }
     this.serveConfirmedReads(nowMs);
@@ -459,7 +463,8 @@ export class ShardReplica {
     if (pending === undefined) return;
     this.pendingReads.delete(context);
     if (index === 0) return pending.onOutcome({ kind: 'notLeader', leader: this.raw.raft.lead }, pending.tag);
-    this.confirmedReads.push({ ...pending, index });
+    // Spelled out, not spread: a spread copies generically, and this runs for every read (measured: 1.6 % of a cluster run).
+    this.confirmedReads.push({ request: pending.request, onOutcome: pending.onOutcome, tag: pending.tag, startTick: pending.startTick, index });
   }
 
   /** Answer the confirmed reads whose index the shard has applied; the others keep their order. */

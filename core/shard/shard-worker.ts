@@ -118,8 +118,9 @@ export class ShardWorker {
   private readonly completedReplies: Reply[] = [];
   private completedHead = 0;
   private completedCount = 0;
-  /** Groups with work to carry out before the drain ends. */
+  /** Groups with work to carry out before the drain ends: the first touchedCount (`length = 0` would free the array's store, and the next touch allocate it again). */
   private readonly touched: HostedGroup[] = [];
+  private touchedCount = 0;
   /** Part of a cluster: a request for a group this worker does not host is NOT_LEADER, not a bug. */
   private readonly clustered: boolean;
   /** Keys removed by the expiry sweep's entries, as their outcomes arrive. */
@@ -280,7 +281,7 @@ export class ShardWorker {
   private touch(group: HostedGroup): void {
     if (group.touched) return;
     group.touched = true;
-    this.touched.push(group);
+    this.touched[this.touchedCount++] = group;
   }
 
   /** OUT_OF_MEMORY when the shard is over its memory budget and the request may grow it (core/shard/memory-budget.ts). */
@@ -326,17 +327,18 @@ export class ShardWorker {
   /** Carry out the work of every group touched since the last call (one Ready each); true if replies (or changes) are waiting. */
   private processReplicas(nowMs: number): boolean {
     const touched = this.touched;
-    for (let i = 0; i < touched.length; i++) {
+    for (let i = 0; i < this.touchedCount; i++) {
       const group = touched[i]!;
       group.touched = false;
       const replica = group.replica;
       replica.process(nowMs);
       if (replica.outbox.length > 0) {
-        for (const message of replica.outbox) this.peerOutbox.push({ group: replica.group, message });
+        const outbox = replica.outbox;
+        for (let m = 0; m < outbox.length; m++) this.peerOutbox.push({ group: replica.group, message: outbox[m]! });
         replica.outbox = [];
       }
     }
-    if (touched.length > 0) touched.length = 0;
+    this.touchedCount = 0;
     return this.completedHead < this.completedCount || (this.changeOutbox?.pending ?? 0) > 0;
   }
 

@@ -74,8 +74,9 @@ export class MessageReader {
   /** The first problem found, or null while the frame reads cleanly. */
   error: string | null = null;
 
-  private readonly segmentStarts: number[] = [];
-  private readonly segmentEnds: number[] = [];
+  // Sized by the segment table (readSegmentTable): pushing onto [] would allocate room for 17 on every frame.
+  private segmentStarts: number[] = [];
+  private segmentEnds: number[] = [];
   /** Bytes that Data and Text fields may still return (see the header comment). */
   private dataBytesLeft: number;
   /**
@@ -124,14 +125,17 @@ export class MessageReader {
       return;
     }
     let offset = tableBytes;
+    this.segmentStarts = new Array<number>(segmentCount);
+    this.segmentEnds = new Array<number>(segmentCount);
     for (let i = 0; i < segmentCount; i++) {
       const end = offset + this.u32At(4 + 4 * i) * WORD_BYTES;
       if (end > length) {
         this.fail(`segment table declares segments up to byte ${end}; the frame holds ${length}`);
+        this.segmentStarts.length = this.segmentEnds.length = i; // the segments read so far, no holes
         return;
       }
-      this.segmentStarts.push(offset);
-      this.segmentEnds.push(end);
+      this.segmentStarts[i] = offset;
+      this.segmentEnds[i] = end;
       offset = end;
     }
     // Bytes after the last segment are ignored, as other readers do.
