@@ -39,6 +39,18 @@ export interface CompactionTuning {
  */
 export const VOLATILE_COMPACTION: CompactionTuning = Object.freeze({ snapshotLogBytesMin: Number.POSITIVE_INFINITY });
 
+/**
+ * A group of one on disk snapshots at Redis's auto-aof-rewrite-min-size
+ * (64 MiB of log) rather than SNAPSHOT_LOG_BYTES_MIN: its Raft log releases
+ * each entry once applied (no follower needs it), so the larger floor costs
+ * only disk and replay at restart (at most this much log, or the state's
+ * size if larger), while a short write burst no longer pays for copying the
+ * whole state (measured: snapshots were most of the worker's disk-path CPU,
+ * docs/durability.md "CPU of the write path"). Replicated groups keep the
+ * smaller floor: a follower holds its log in memory until a snapshot.
+ */
+export const LONE_DURABLE_COMPACTION: CompactionTuning = Object.freeze({ snapshotLogBytesMin: 64 * 1024 * 1024 });
+
 /** A lone node's group kept in memory only (--in-memory, tests, benchmarks): volatile storage, no snapshots. */
 export function startVolatileLoneReplica(group: number, limits: Limits, random: Random, nowMs: number): ShardReplica {
   return startGroupReplica({ group, voters: [LONE_REPLICA_ID] }, LONE_REPLICA_ID, limits, new VolatileRaftStorage(), random, nowMs,

@@ -11,7 +11,7 @@ import type { Limits } from '../../core/limits.js';
 import { Random } from '../../core/random.js';
 import { MemoryRaftStorage, VolatileRaftStorage, type RaftStorage } from '../../core/raft/raft-storage.js';
 import type { ShardReplica } from '../../core/replica/shard-replica.js';
-import { startGroupReplica, VOLATILE_COMPACTION, type CompactionTuning } from '../../core/shard/group-replica.js';
+import { LONE_DURABLE_COMPACTION, startGroupReplica, VOLATILE_COMPACTION, type CompactionTuning } from '../../core/shard/group-replica.js';
 import type { SyncMode } from '../../core/storage/log-storage.js';
 import { StorageError } from '../../core/storage/storage-errors.js';
 import { FileRaftStorage } from '../storage/file-raft-storage.js';
@@ -54,6 +54,7 @@ export function openGroups(setup: WorkerSetup, limits: Limits, nowMs: number): O
         if (opened.file !== null) files.push(opened.file);
         recovered.push(...opened.recovered);
         storage = opened.storage;
+        if (members.voters.length === 1) compaction = LONE_DURABLE_COMPACTION;
       }
       replicas.set(members.group, startGroupReplica(members, setup.replicaId, limits, storage, random.fork(), nowMs, compaction));
     }
