@@ -80,8 +80,7 @@ class WatchStream {
 
   constructor(private readonly open: Opener, private readonly bytes: Uint8Array, private readonly options: WatchOptions) {
     this.resume = options.after ?? null;
-    // The binary watch request has no groups field yet: a watch naming its groups (a gateway's share) speaks JSON.
-    this.wire = watchWire(options.groups !== undefined ? 'json' : options.format ?? 'binary');
+    this.wire = watchWire(options.format ?? 'binary');
   }
 
   /**

@@ -1,7 +1,7 @@
 // A watch's Cap'n Proto frames (schema/piccolo.capnp: Request.watch /
 // Request.unwatch, Response.watchLive / Response.change; docs/protocol.md,
 // "Watches"), the binary twin of runtime-node/watch/watch-frame.ts:
-//   → Request{id, watch{key, exactKey, after}}   ← Response{id, watchLive{resume}}
+//   → Request{id, watch{key, exactKey, after, groups}}   ← Response{id, watchLive{resume}}
 //   ← Response{id, change{key, kind, hasValue, value, version, resume}} ...
 //   ← Response{id, error{...}}                   the watch ended (COMPACTED, ...) or was refused
 //   → Request{id, unwatch}                       ← Response{id, ok{}}
@@ -19,22 +19,23 @@ import type { Limits } from '../core/limits.js';
 import { errReply, type Reply } from '../core/protocol/ops.js';
 import type { ErrorName } from '../core/errors.js';
 import { CHANGE_KINDS, type ChangeKind } from '../core/watch/change.js';
-import { TOKEN_CHARS_MAX } from '../core/watch/resume-token.js';
+import { TOKEN_CHARS_MAX, TOKEN_GROUPS_MAX } from '../core/watch/resume-token.js';
 import { decodeResponse, encodeResponse } from './binary-response.js';
 import { MessageBuilder } from './fast-capnp/message-builder.js';
-import { MessageReader } from './fast-capnp/message-reader.js';
+import { ListTooLong, MessageReader, type StructRef } from './fast-capnp/message-reader.js';
 import {
   RequestLayout, RequestTag, ResponseLayout, WatchChangeLayout, WatchLiveLayout, WatchRequestLayout, WatchResponseTag,
 } from './fast-capnp/piccolo-layout.js';
 import { WireDecodeError } from './wire-errors.js';
-import { checkU64, checkU64Number } from './wire-numbers.js';
+import { WATCH_GROUPS_RULE, watchGroupsRefusal } from './watch-groups.js';
+import { checkU32, checkU64, checkU64Number } from './wire-numbers.js';
 
 /** What a watch follows: every key with the prefix `bytes`, or the key `bytes` alone; `after`: a resume token, or null for "from now". */
 export interface WatchTarget {
   match: 'prefix' | 'key';
   bytes: Uint8Array;
   after: string | null;
-  /** A prefix watch of these groups only: JSON frames only for now (the binary request has no such field). */
+  /** A prefix watch of these groups only (what a merging gateway asks each node for); absent: every group. */
   groups?: readonly number[];
 }
 
@@ -84,15 +85,36 @@ export function decodeWatchRequest(bytes: Uint8Array, limits: Limits): BinaryWat
   const key = message.data(s, L.keyPtr);
   const exactKey = message.bit(s, L.exactKeyBit);
   const after = message.text(s, L.afterPtr);
+  const groups = readGroups(message, s);
   if (message.error !== null) return unreadable(id, message.error);
   const field = exactKey ? 'key' : 'prefix';
+  const match = exactKey ? 'key' : 'prefix';
   if (key.length > limits.keyBytesMax) {
     return { op: 'bad', id, code: 'KEY_TOO_LONG', message: `${field} is ${key.length} bytes; keys are at most ${limits.keyBytesMax}`, fatal: false };
   }
   if (after.length > TOKEN_CHARS_MAX) {
     return { op: 'bad', id, code: 'BAD_REQUEST', message: `after is ${after.length} characters: longer than any resume token (${TOKEN_CHARS_MAX})`, fatal: false };
   }
-  return { op: 'watch', id, match: exactKey ? 'key' : 'prefix', bytes: key, after: after === '' ? null : after };
+  if (groups instanceof ListTooLong) {
+    return { op: 'bad', id, code: 'BAD_REQUEST', message: `groups names ${groups.count}: ${WATCH_GROUPS_RULE}`, fatal: false };
+  }
+  const groupsRefusal = groups === null ? null : watchGroupsRefusal(match, groups);
+  if (groupsRefusal !== null) return { op: 'bad', id, code: 'BAD_REQUEST', message: groupsRefusal, fatal: false };
+  return { op: 'watch', id, match, bytes: key, after: after === '' ? null : after, ...(groups !== null ? { groups } : {}) };
+}
+
+/**
+ * The watch's `groups`: null when the field is not set (every group); an
+ * empty list when it is set to one (refused, as in JSON); ListTooLong past
+ * TOKEN_GROUPS_MAX, checked before any element is read.
+ */
+function readGroups(message: MessageReader, s: StructRef): number[] | ListTooLong | null {
+  if (!message.isSet(s, WatchRequestLayout.groupsPtr)) return null;
+  const list = message.u32List(s, WatchRequestLayout.groupsPtr, TOKEN_GROUPS_MAX);
+  if (list instanceof ListTooLong) return list;
+  const groups = new Array<number>(list.count);
+  for (let i = 0; i < list.count; i++) groups[i] = message.u32Element(list, i);
+  return groups;
 }
 
 function unreadable(id: bigint | null, detail: string): BinaryWatchFrame {
@@ -113,6 +135,8 @@ export function encodeWatchRequest(id: bigint, target: WatchTarget): Uint8Array 
   b.setData(b.pointer(s, L.size, L.keyPtr), target.bytes);
   if (target.match === 'key') b.setBit(s, L.exactKeyBit);
   if (target.after !== null && target.after !== '') b.setText(b.pointer(s, L.size, L.afterPtr), target.after);
+  // An empty list is sent as one (the node refuses it, as in JSON), not as "every group".
+  if (target.groups !== undefined) b.setU32List(b.pointer(s, L.size, L.groupsPtr), target.groups.map((g) => checkU32(g, 'group')), true);
   return b.finish();
 }
 

@@ -157,6 +157,8 @@ struct WatchRequest {
   key @0 :Data;                  # the prefix (empty: every key), or the key
   exactKey @1 :Bool;             # JSON's "key" rather than "prefix"
   after @2 :Text;                # a resume token a change carried; empty = from now
+  groups @3 :List(UInt32);       # a prefix watch of these groups only (what a merging gateway asks each node for);
+                                 # null = every group; an empty, repeated or unknown list, or one on a key watch, is BAD_REQUEST
 }
 
 # The watch is live: every change after this point follows.

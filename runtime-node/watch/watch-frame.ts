@@ -16,7 +16,8 @@ import { isPlainObject, putBytes } from '../../schema/json-bytes.js';
 import { isJsonId } from '../../schema/json-request.js';
 import { encodeJsonResponse, type JsonId } from '../../schema/json-reply.js';
 import { isWellFormedText, utf8Encode } from '../../schema/utf8.js';
-import { TOKEN_CHARS_MAX, TOKEN_GROUPS_MAX } from '../../core/watch/resume-token.js';
+import { TOKEN_CHARS_MAX } from '../../core/watch/resume-token.js';
+import { watchGroupsRefusal } from '../../schema/watch-groups.js';
 import type { WatchedChange, WatchFrames } from './watch-session.js';
 
 export type WatchFrame =
@@ -56,18 +57,10 @@ export function parseWatchFrame(text: string, limits: Limits): WatchFrame | null
   if (bytes.length > limits.keyBytesMax) return bad(`${field} is ${bytes.length} bytes; keys are at most ${limits.keyBytesMax}`, 'KEY_TOO_LONG');
   const after = json.after ?? null;
   if (after !== null && (typeof after !== 'string' || after.length > TOKEN_CHARS_MAX)) return bad('after must be a resume token (a string a change carried)');
-  const groups = json.groups ?? null;
-  if (groups !== null && match === 'key') return bad('groups is for a prefix watch (a key is in one group)');
-  if (groups !== null && !isGroupList(groups)) {
-    return bad(`groups must be a list of distinct group numbers (integers from 0), 1 to ${TOKEN_GROUPS_MAX} of them`);
-  }
+  const groups = (json.groups ?? null) as readonly number[] | null;
+  const groupsRefusal = groups === null ? null : watchGroupsRefusal(match, groups);
+  if (groupsRefusal !== null) return bad(groupsRefusal);
   return { op: 'watch', id, match, bytes, after, groups };
-}
-
-/** A non-empty list of distinct non-negative integers, at most as many as a token can name. */
-function isGroupList(value: unknown): value is number[] {
-  if (!Array.isArray(value) || value.length === 0 || value.length > TOKEN_GROUPS_MAX) return false;
-  return value.every((g) => Number.isSafeInteger(g) && (g as number) >= 0) && new Set(value).size === value.length;
 }
 
 /** The frame that says the watch is live. */

@@ -77,9 +77,12 @@ export class MessageBuilder {
     this.buffer.set(bytes, offset);
   }
 
-  /** A List(UInt32) field. An empty list stays a null pointer, which reads back as empty. */
-  setU32List(pointerOffset: number, values: readonly number[]): void {
-    if (values.length === 0) return;
+  /**
+   * A List(UInt32) field. An empty list stays a null pointer, which reads back
+   * as empty, unless `keepEmpty` (a field where empty and absent differ).
+   */
+  setU32List(pointerOffset: number, values: readonly number[], keepEmpty = false): void {
+    if (values.length === 0 && !keepEmpty) return;
     const offset = this.initList(pointerOffset, ElementSize.FOUR_BYTES, values.length, padToWord(values.length * 4));
     for (let i = 0; i < values.length; i++) this.view.setUint32(offset + 4 * i, values[i]!, true);
   }

@@ -204,6 +204,11 @@ export class MessageReader {
 
   // --- pointer section fields: null or missing pointers read as empty ---
 
+  /** Whether a pointer field is set: for a field where an empty list and none differ (a null pointer and one to 0 elements both read as empty). */
+  isSet(s: StructRef, pointerIndex: number): boolean {
+    return this.error === null && pointerIndex < s.pointerCount && !this.isNull(s.pointerOffset + pointerIndex * WORD_BYTES);
+  }
+
   struct(s: StructRef, pointerIndex: number): StructRef {
     if (this.error !== null || pointerIndex >= s.pointerCount) return EMPTY_STRUCT;
     return this.structAt(s.segment, s.pointerOffset + pointerIndex * WORD_BYTES);

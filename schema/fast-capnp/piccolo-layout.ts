@@ -182,7 +182,7 @@ export const ErrorReplyLayout = {
  */
 export const WatchResponseTag = { WATCH_LIVE: 2, CHANGE: 3 } as const;
 
-export const WatchRequestLayout = { size: { dataWords: 1, pointers: 2 }, keyPtr: 0, exactKeyBit: 0, afterPtr: 1 } as const;
+export const WatchRequestLayout = { size: { dataWords: 1, pointers: 3 }, keyPtr: 0, exactKeyBit: 0, afterPtr: 1, groupsPtr: 2 } as const;
 
 export const WatchLiveLayout = { size: { dataWords: 0, pointers: 1 }, resumePtr: 0 } as const;
 

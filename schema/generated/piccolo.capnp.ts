@@ -668,7 +668,7 @@ export class CallRequest extends __S {
     override toString(): string { return "CallRequest_" + super.toString(); }
 }
 export class WatchRequest extends __S {
-    static override readonly _capnp = { displayName: "WatchRequest", id: "9f3cbdefcfd6a18d", size: new __O(8, 2) };
+    static override readonly _capnp = { displayName: "WatchRequest", id: "9f3cbdefcfd6a18d", size: new __O(8, 3) };
     adoptKey(value: capnp.Orphan<capnp.Data>): void { __S.adopt(value, __S.getPointer(0, this)); }
     disownKey(): capnp.Orphan<capnp.Data> { return __S.disown(this.getKey()); }
     getKey(): capnp.Data { return __S.getData(0, this); }
@@ -679,6 +679,12 @@ export class WatchRequest extends __S {
     setExactKey(value: boolean): void { __S.setBit(0, value, this); }
     getAfter(): string { return __S.getText(1, this); }
     setAfter(value: string): void { __S.setText(1, value, this); }
+    adoptGroups(value: capnp.Orphan<capnp.List<number>>): void { __S.adopt(value, __S.getPointer(2, this)); }
+    disownGroups(): capnp.Orphan<capnp.List<number>> { return __S.disown(this.getGroups()); }
+    getGroups(): capnp.List<number> { return __S.getList(2, capnp.Uint32List, this); }
+    hasGroups(): boolean { return !__S.isNull(__S.getPointer(2, this)); }
+    initGroups(length: number): capnp.List<number> { return __S.initList(2, capnp.Uint32List, length, this); }
+    setGroups(value: capnp.List<number>): void { __S.copyFrom(value, __S.getPointer(2, this)); }
     override toString(): string { return "WatchRequest_" + super.toString(); }
 }
 export class WatchLive extends __S {

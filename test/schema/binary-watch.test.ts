@@ -8,7 +8,7 @@ import * as capnp from 'capnp-ts';
 import { describe, expect, test } from 'vitest';
 import { DEFAULT_LIMITS, makeLimits } from '../../core/limits.js';
 import { CHANGE_KINDS } from '../../core/watch/change.js';
-import { TOKEN_CHARS_MAX } from '../../core/watch/resume-token.js';
+import { TOKEN_CHARS_MAX, TOKEN_GROUPS_MAX } from '../../core/watch/resume-token.js';
 import { decodeRequest } from '../../schema/binary-codec.js';
 import {
   decodeWatchRequest, decodeWatchResponse, encodeUnwatched, encodeUnwatchRequest, encodeWatchChange, encodeWatchError,
@@ -22,11 +22,15 @@ import { arbBinaryId } from './arbitraries.js';
 const utf8 = (s: string): Uint8Array => new TextEncoder().encode(s);
 /** A resume token's shape: lower-case hex, even length (the codec carries any text; the node judges it). */
 const arbToken = fc.uint8Array({ minLength: 6, maxLength: 64 }).map((b) => Buffer.from(b).toString('hex'));
-const arbTarget: fc.Arbitrary<WatchTarget> = fc.record({
-  match: fc.constantFrom<'prefix' | 'key'>('prefix', 'key'),
-  bytes: fc.uint8Array({ maxLength: 64 }),
-  after: fc.option(arbToken, { nil: null }),
-});
+/** A valid group list: distinct group numbers below TOKEN_GROUPS_MAX. */
+const arbGroups = fc.uniqueArray(fc.nat({ max: TOKEN_GROUPS_MAX - 1 }), { minLength: 1, maxLength: 24 });
+/** A valid watch: a key watch names no groups; a prefix watch may. */
+const arbTarget: fc.Arbitrary<WatchTarget> = fc.oneof(
+  fc.record({ match: fc.constant('key' as const), bytes: fc.uint8Array({ maxLength: 64 }), after: fc.option(arbToken, { nil: null }) }),
+  fc.record({
+    match: fc.constant('prefix' as const), bytes: fc.uint8Array({ maxLength: 64 }), after: fc.option(arbToken, { nil: null }), groups: arbGroups,
+  }, { requiredKeys: ['match', 'bytes', 'after'] }),
+);
 const arbChange: fc.Arbitrary<WatchChangeFields> = fc.oneof(
   fc.record({ key: fc.uint8Array({ maxLength: 64 }), kind: fc.constant('set' as const), value: fc.option(fc.uint8Array({ maxLength: 256 }), { nil: null }), version: fc.nat() }),
   fc.record({ key: fc.uint8Array({ maxLength: 64 }), kind: fc.constantFrom('delete' as const, 'expire' as const), value: fc.constant(null), version: fc.nat() }),
@@ -57,6 +61,8 @@ describe('round trips', () => {
       expect(new Uint8Array(watch.getKey().toUint8Array())).toEqual(target.bytes);
       expect(watch.getExactKey()).toBe(target.match === 'key');
       expect(watch.getAfter()).toBe(target.after ?? '');
+      expect(watch.hasGroups()).toBe(target.groups !== undefined);
+      expect(watch.getGroups().toArray()).toEqual(target.groups ?? []);
     }));
   });
 
@@ -69,6 +75,10 @@ describe('round trips', () => {
       watch.initKey(target.bytes.length).copyBuffer(target.bytes);
       watch.setExactKey(target.match === 'key');
       if (target.after !== null) watch.setAfter(target.after);
+      if (target.groups !== undefined) {
+        const list = watch.initGroups(target.groups.length);
+        target.groups.forEach((g, i) => list.set(i, g));
+      }
       expect(decodeWatchRequest(new Uint8Array(message.toArrayBuffer()), DEFAULT_LIMITS)).toEqual({ op: 'watch', id, ...target });
     }));
   });
@@ -134,6 +144,37 @@ describe('limits and errors', () => {
       .toMatchObject({ op: 'bad', id: 3n, code: 'BAD_REQUEST', fatal: false });
   });
 
+  test('groups: empty, repeated, on a key watch, or longer than TOKEN_GROUPS_MAX is BAD_REQUEST under its id, not fatal', () => {
+    const read = (target: Omit<WatchTarget, 'after'>): unknown => decodeWatchRequest(encodeWatchRequest(6n, { ...target, after: null }), DEFAULT_LIMITS);
+    const refused = (message: RegExp): unknown => ({ op: 'bad', id: 6n, code: 'BAD_REQUEST', fatal: false, message: expect.stringMatching(message) });
+    expect(read({ match: 'prefix', bytes: utf8('p'), groups: [] })).toEqual(refused(/groups must be a list of distinct group numbers/));
+    expect(read({ match: 'prefix', bytes: utf8('p'), groups: [3, 1, 3] })).toEqual(refused(/distinct/));
+    expect(read({ match: 'key', bytes: utf8('p'), groups: [0] })).toEqual(refused(/groups is for a prefix watch/));
+    const tooMany = Array.from({ length: TOKEN_GROUPS_MAX + 1 }, (_, g) => g);
+    expect(read({ match: 'prefix', bytes: utf8('p'), groups: tooMany })).toEqual(refused(new RegExp(`groups names ${TOKEN_GROUPS_MAX + 1}`)));
+    // The most a token names is fine here (the node then refuses the groups it does not have).
+    expect(read({ match: 'prefix', bytes: utf8('p'), groups: tooMany.slice(1) })).toMatchObject({ op: 'watch', groups: tooMany.slice(1) });
+    // No groups field: every group (the field is absent, not empty).
+    expect(read({ match: 'prefix', bytes: utf8('p') })).not.toHaveProperty('groups');
+  });
+
+  test('groups that are not a list of 32-bit numbers, or whose list overruns the frame: BAD_FRAME, fatal', () => {
+    const message = new capnp.Message();
+    const watch = message.initRoot(wire.Request).initWatch();
+    message.getRoot(wire.Request).setId(7n);
+    watch.initKey(1).copyBuffer(utf8('p'));
+    watch.initGroups(2).set(0, 1);
+    const bytes = new Uint8Array(message.toArrayBuffer());
+    const view = new DataView(bytes.buffer);
+    // The groups pointer is the watch struct's third pointer; find it by its tag (a list of FOUR_BYTES, 2 elements).
+    const at = [...Array(bytes.length / 8).keys()].map((w) => w * 8).find((o) => (view.getUint32(o, true) & 3) === 1 && view.getUint32(o + 4, true) === ((2 << 3) | 4))!;
+    expect(at).toBeDefined();
+    view.setUint32(at + 4, (2 << 3) | 2, true); // element size: bytes
+    expect(decodeWatchRequest(bytes, DEFAULT_LIMITS)).toMatchObject({ op: 'bad', id: 7n, code: 'BAD_FRAME', fatal: true });
+    view.setUint32(at + 4, (1000 << 3) | 4, true); // 1,000 numbers in a frame of a few words
+    expect(decodeWatchRequest(bytes, DEFAULT_LIMITS)).toMatchObject({ op: 'bad', id: 7n, code: 'BAD_FRAME', fatal: true });
+  });
+
   test('a frame over frameBytesMax is FRAME_TOO_LARGE, fatal', () => {
     const small = { ...DEFAULT_LIMITS, frameBytesMax: 64 }; // below what checkLimits allows: only the frame size matters here
     expect(decodeWatchRequest(encodeWatchRequest(3n, { match: 'prefix', bytes: new Uint8Array(60), after: null }), small))
@@ -189,6 +230,29 @@ describe('hostile frames', () => {
       if (read === null) return; // the union tag now names another member: decodeRequest's frame
       expect(['watch', 'unwatch', 'bad']).toContain(read.op);
       if (read.op === 'bad') expect(read.message.length).toBeGreaterThan(0);
+      if (read.op === 'watch' && read.groups !== undefined) {
+        // Whatever the bytes say, a watch read has groups that a node can check: a prefix's, distinct, within the bound.
+        expect(read.match).toBe('prefix');
+        expect(read.groups.length).toBeGreaterThan(0);
+        expect(read.groups.length).toBeLessThanOrEqual(TOKEN_GROUPS_MAX);
+        expect(new Set(read.groups).size).toBe(read.groups.length);
+      }
+    }), { numRuns: 2000 });
+  });
+
+  test('a watch naming groups with its groups list\'s pointer written over: a watch, an error to answer, or a close', () => {
+    const arbPointer = fc.tuple(fc.integer({ min: 0, max: 2 ** 32 - 1 }), fc.integer({ min: 0, max: 2 ** 32 - 1 }));
+    fc.assert(fc.property(arbBinaryId, arbGroups, arbPointer, (id, groups, [low, high]) => {
+      const bytes = encodeWatchRequest(id, { match: 'prefix', bytes: utf8('p'), after: null, groups });
+      // Our layout: header, root pointer, Request (2 data words, 1 pointer), WatchRequest (1 data word, 3 pointers): groups is its third.
+      const at = 8 + 8 + 24 + 8 + 16;
+      const view = new DataView(bytes.buffer);
+      expect(view.getUint32(at + 4, true)).toBe((groups.length << 3) | 4); // it is the groups pointer
+      view.setUint32(at, low, true);
+      view.setUint32(at + 4, high, true);
+      const read = decodeWatchRequest(bytes, DEFAULT_LIMITS);
+      expect(read).not.toBeNull();
+      if (read!.op === 'watch') expect(read!.groups === undefined || read!.groups.length <= TOKEN_GROUPS_MAX).toBe(true);
     }), { numRuns: 2000 });
   });
 
