@@ -14,8 +14,9 @@
 //      is made durable by saveSnapshot itself, before any sync point names it);
 //   2. every segment written since (one fdatasync each: usually one);
 //   3. only when the sync point moved to another segment, named another
-//      first segment or another snapshot (rollover, snapshot: rare), or at
-//      open, close and repair: the sync point into the state file's slot,
+//      first segment or another snapshot, or holds a new term or vote
+//      (rollover, snapshot, election: rare), or at open, close and repair:
+//      the sync point into the state file's slot,
 //      and that file. Segments wholly covered by the snapshot, and snapshots
 //      no longer in force, are removed only after this step.
 // So the usual sync is one write and one fdatasync, as Redis's
@@ -466,13 +467,20 @@ export class LogStorage implements RaftStorage {
    * 'always' mode only when the sync point moved to another segment (then a
    * tail cut at a later segment's start is never an acknowledged sync: the
    * slot names one there), or names another first segment or snapshot (what
-   * is removed next is removed only once the slot no longer needs it).
+   * is removed next is removed only once the slot no longer needs it), or
+   * holds another term or vote. Those change only at elections, and must
+   * never have a single copy: damage at rest to the log's last COMMIT record
+   * (or to any record before it, which ends the scan) would make the replica
+   * forget its vote, and a replica repairing with no term known acknowledges
+   * a deposed leader's entries against a commit it helped make (sim seed 94
+   * after the read-context change: entry 1 committed twice).
    */
   private slotMustFollow(): boolean {
     const now = this.durable;
     const slot = this.slotted;
     return !now.fsyncEach || now.segmentSeq !== slot.segmentSeq || now.firstSegmentSeq !== slot.firstSegmentSeq
-      || now.snapshot?.index !== slot.snapshot?.index;
+      || now.snapshot?.index !== slot.snapshot?.index
+      || now.hardState.term !== slot.hardState.term || now.hardState.vote !== slot.hardState.vote;
   }
 
   private writeSlot(point: SyncPoint): void {

@@ -164,24 +164,30 @@ describe('the fsync calls, per sync mode', () => {
     return { storage, spy };
   }
 
-  it("'always': each sync is one write and one fsync, of the log; the state file too at a rollover, with the directory", () => {
-    const { storage, spy } = openSpied({ kind: 'always' }, undefined, 300);
+  it("'always': each sync is one write and one fsync, of the log; the state file too at a new term or vote and at a rollover, with the directory", () => {
+    const { storage, spy } = openSpied({ kind: 'always' }, undefined, 500);
     expect(spy.counts.syncDir).toBe(1); // the state file renamed into place
     const before = { ...spy.counts };
     storage.appendEntries(entries(1, 3, 1));
-    storage.appendEntries(entries(4, 3, 1));
-    storage.saveHardState({ term: 1, vote: 1, commit: 2 });
+    storage.saveHardState({ term: 1, vote: 1, commit: 0 });
     expect(spy.counts.write - before.write).toBe(0); // records wait in memory for the sync
     storage.sync();
-    expect(spy.counts.fsync - before.fsync).toBe(1);
-    expect(spy.counts.write - before.write).toBe(1); // BEGIN, all records and the COMMIT in one write; no state slot
-    expect(spy.counts.syncDir).toBe(before.syncDir);
-    storage.sync(); // nothing new: nothing to do
-    expect(spy.counts.fsync - before.fsync).toBe(1);
-    storage.saveHardState({ term: 2, vote: 1, commit: 2 }); // a new term alone: still one write and one fsync
-    storage.sync();
+    // A new term and vote: the log (BEGIN, records, COMMIT in one write), then the state slot, a second copy of the vote.
     expect(spy.counts.fsync - before.fsync).toBe(2);
     expect(spy.counts.write - before.write).toBe(2);
+    expect(spy.counts.syncDir).toBe(before.syncDir);
+    const sameTerm = { ...spy.counts };
+    storage.appendEntries(entries(4, 3, 1));
+    storage.saveHardState({ term: 1, vote: 1, commit: 2 }); // the commit index alone: no slot
+    storage.sync();
+    expect(spy.counts.fsync - sameTerm.fsync).toBe(1);
+    expect(spy.counts.write - sameTerm.write).toBe(1);
+    storage.sync(); // nothing new: nothing to do
+    expect(spy.counts.fsync - sameTerm.fsync).toBe(1);
+    storage.saveHardState({ term: 2, vote: 1, commit: 2 }); // a new term alone: the log and the slot
+    storage.sync();
+    expect(spy.counts.fsync - sameTerm.fsync).toBe(3);
+    expect(spy.counts.write - sameTerm.write).toBe(3);
     // Fill the segment so the next append rolls over to a new file: the directory is synced, both segments, and the
     // state slot (which then names a sync point in the new segment).
     const segmentsBefore = storage.segmentSeqs().length;

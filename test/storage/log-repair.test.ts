@@ -128,4 +128,27 @@ describe('storage repair from peers', () => {
     expect(reopened.repair!.hardState).toEqual({ term: TERM, vote: VOTE, commit: 1 });
     expect(reopened.load().hardState).toMatchObject({ term: TERM, vote: VOTE });
   });
+
+  it('keeps the vote of an election when the log holds its only COMMIT behind a damaged record (the state slot has it too)', () => {
+    const disk = new SimDisk(Random.fromSeed(4));
+    const storage = LogStorage.open(disk, { ...OPTIONS, segmentBytesTarget: 1 << 20 });
+    storage.appendEntries([{ index: 1, term: TERM - 1, kind: 'normal', data: encoder.encode('old term') }]);
+    storage.saveHardState({ term: TERM - 1, vote: 1, commit: 1 });
+    storage.sync();
+    // An election: a new term and vote, synced (then a vote may be sent), in the same segment; then kill -9.
+    storage.saveHardState({ term: TERM, vote: VOTE, commit: 1 });
+    storage.sync();
+    disk.processCrash();
+    // At rest, a bit flips in the first entry's record: every record after it, the new term's COMMIT too, is out of reach.
+    const segment = disk.list().filter((n) => parseSegmentName(n) !== null).sort()[0]!;
+    const bytes = disk.bytesOf(segment).slice();
+    const at = bytes.indexOf('o'.charCodeAt(0), 32); // inside 'old term'
+    expect(at).toBeGreaterThan(0);
+    bytes[at]! ^= 0x01;
+    disk.setBytes(segment, bytes);
+    const reopened = LogStorage.open(disk, OPTIONS);
+    expect(reopened.repair).not.toBeNull();
+    // Forgotten, the repairing replica would take a deposed leader of an older term for its leader (sim seed 94).
+    expect(reopened.repair!.hardState).toMatchObject({ term: TERM, vote: VOTE });
+  });
 });
