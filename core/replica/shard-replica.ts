@@ -51,6 +51,7 @@ import { Shard } from '../shard/shard.js';
 import { SNAPSHOT_STEP_BYTES, type WholeSnapshotJob } from '../shard/snapshot-job.js';
 import { decodeEntryPayload, encodeLogIdPayload, EntryEncoder } from './entry-codec.js';
 import { drawLogId } from './log-id.js';
+import { drawReadContextBase } from './read-context.js';
 import { HeldCommands } from './held-commands.js';
 
 export type ReplicaOutcome =
@@ -141,7 +142,13 @@ export class ShardReplica {
   private confirmedReads: ConfirmedRead[] = [];
   /** Log bytes (data + ENTRY_LOG_OVERHEAD_BYTES each) applied since the last snapshot: the compaction trigger. */
   private logBytesSinceSnapshot = 0;
-  private nextReadContext = 1;
+  /**
+   * The next ReadIndex context. It starts at a random point per incarnation:
+   * a replica restarted in the same term must not reuse its predecessor's
+   * contexts, or the leader's late answer to an old read (confirmed at an
+   * older index) would confirm a new read with the same number, stale.
+   */
+  private nextReadContext: number;
   /** The newest timestamp this replica stamped or saw in its log as leader of `stampTerm`. */
   private stampFloorMs = 0;
   private stampTerm = -1;
@@ -165,6 +172,7 @@ export class ShardReplica {
     this.syncedTermVote = stored.hardState;
     assert(this.shard.appliedIndex === this.snapshotIndex, 'a snapshot restores the shard at its own index');
     // A new log's first entry carries its identity, drawn by the leader that proposes it (core/replica/log-id.ts).
+    this.nextReadContext = drawReadContextBase(config.raft.random);
     const raftConfig = { ...config.raft, firstEntryData: () => encodeLogIdPayload(drawLogId(config.raft.random)) };
     this.raw = new RawNode(raftConfig, {
       hardState: stored.hardState, snapshot: stored.snapshot, entries: stored.entries, membership: config.membership,

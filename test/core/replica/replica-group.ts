@@ -333,7 +333,21 @@ export class ReplicaGroupRun {
   }
 }
 
-function valueOf(reply: Reply): string | null {
+/** A 3-replica group, settled with one leader every replica follows; no clients (the test is the client). */
+export function settledGroup(): { run: ReplicaGroupRun; lead: ReplicaId; followers: ReplicaId[] } {
+  const run = new ReplicaGroupRun({ seed: 1, clients: 0 });
+  for (let t = 0; t < 100; t++) {
+    run.tickAll();
+    run.deliverAll();
+    const lead = run.ids.find((id) => run.replica(id)?.isLeader());
+    if (lead !== undefined && run.ids.every((id) => run.replica(id)!.leader() === lead)) {
+      return { run, lead, followers: run.ids.filter((id) => id !== lead) };
+    }
+  }
+  throw new Error('no leader within 100 ticks');
+}
+
+export function valueOf(reply: Reply): string | null {
   if (!reply.ok || !reply.found || !reply.value) return null;
   return decoder.decode(reply.value);
 }

@@ -12,24 +12,10 @@ import type { Message, ReplicaId, Snapshot } from '../../../core/raft/raft-types
 import { DEFAULT_RAFT_TUNING } from '../../../core/raft/raft.js';
 import { READ_TIMEOUT_TICKS, ShardReplica, type ReplicaOutcome } from '../../../core/replica/shard-replica.js';
 import { makeLimits } from '../../../core/limits.js';
-import { ReplicaGroupRun } from './replica-group.js';
+import { settledGroup, type ReplicaGroupRun } from './replica-group.js';
 
 const enc = new TextEncoder();
 const NOW = 1_000_000;
-
-/** A 3-replica group, settled with one leader every replica follows; no clients (the test is the client). */
-function settledGroup(): { run: ReplicaGroupRun; lead: ReplicaId; followers: ReplicaId[] } {
-  const run = new ReplicaGroupRun({ seed: 1, clients: 0 });
-  for (let t = 0; t < 100; t++) {
-    run.tickAll();
-    run.deliverAll();
-    const lead = run.ids.find((id) => run.replica(id)?.isLeader());
-    if (lead !== undefined && run.ids.every((id) => run.replica(id)!.leader() === lead)) {
-      return { run, lead, followers: run.ids.filter((id) => id !== lead) };
-    }
-  }
-  throw new Error('no leader within 100 ticks');
-}
 
 function readAt(run: ReplicaGroupRun, id: ReplicaId, outcomes: ReplicaOutcome[]): void {
   const replica = run.replica(id)!;
