@@ -19,6 +19,15 @@
 // connection only holds an EXEC back (parsing nothing after it) while a WATCH
 // read it depends on is unanswered, and goes on when that reply is written.
 //
+// Blocking commands (BLPOP ...; resp-blocking.ts): as in Redis, nothing the
+// client pipelined after one runs until it is answered (popped or timed
+// out), so a `BLPOP q 0` then `SET k v` never sets k while the pop waits.
+// The commands behind it stay unparsed in the parser; the socket keeps
+// being read (a FIN or a reset is still seen, which answers or drops the
+// waiter) until BLOCKED_READ_BYTES_MAX of them wait, then it is paused. A
+// client that leaves while blocked is freed as Redis frees it: the
+// commands behind the blocked one never run.
+//
 // Pub/sub (resp-pubsub.ts): the connection asks its pub/sub side first
 // (RESP2's subscribed mode), runs pub/sub commands there, lets it watch
 // requests plans for keyspace notifications, and takes its pushes
@@ -35,6 +44,7 @@ import { assert } from '../../core/assert.js';
 import type { Limits } from '../../core/limits.js';
 import type { ReplyCallback } from '../../core/node/shard-channel.js';
 import type { Reply, Request } from '../../core/protocol/ops.js';
+import { blockingCallOf } from '../../core/resp/blocking-calls.js';
 import { isOption } from '../../core/resp/command-args.js';
 import type { ConnectionPlan, RequestsPlan, TranslateContext } from '../../core/resp/commands.js';
 import { ReplyWriter, type RespValue } from '../../core/resp/reply-encoder.js';
@@ -49,6 +59,14 @@ import type { Flushable } from './send-batcher.js';
 
 /** How long a closing connection may take to hand its last replies to a client that does not read them. */
 export const CLOSE_LINGER_MS = 5_000;
+
+/**
+ * Unparsed bytes a connection blocked in BLPOP (or the like) reads before it
+ * pauses its socket: enough that a client's pipelined tail is taken in
+ * whole (so its FIN is seen), far below the parser's query-buffer limit,
+ * which would end the connection with a protocol error.
+ */
+export const BLOCKED_READ_BYTES_MAX = 64 * 1024;
 
 /** What a connection needs from the front door that owns it. */
 export interface RespConnectionHost {
@@ -138,6 +156,8 @@ export class RespConnection {
   private readonly tx = new RespTransaction((args, plan) => this.pubsub.watchWrites(args, plan));
   /** An EXEC parsed while a WATCH read was pending: run once it is answered, before parsing on. */
   private heldCommand: Uint8Array[] | null = null;
+  /** The slot of a blocking command not yet written: nothing after it is parsed until it is. */
+  private blockingSlot: Slot | null = null;
   private readonly pubsub: RespPubsubClient;
   /** Pushes waiting in slots behind pending replies (a bound, reset once the queue drains): counted against the slow-subscriber limit. */
   private queuedPushBytes = 0;
@@ -202,6 +222,11 @@ export class RespConnection {
 
   private handleEnd(): void {
     this.readEnded = true;
+    if (this.blockingSlot !== null) {
+      // Redis frees a blocked client that leaves: what it pipelined behind the blocked command never runs.
+      this.stopReading();
+      this.closeAfterWrite = true;
+    }
     this.host.onReadEnded?.(this);
     this.flush();
   }
@@ -210,11 +235,14 @@ export class RespConnection {
   private pump(): void {
     if (this.pumping || this.closing || this.closed) return;
     this.pumping = true;
-    const limits = this.host.limits;
     this.ctx.nowMs = Date.now();
     while (true) {
-      if (this.inFlight >= limits.pipelineMax
-        || this.socket.writableLength + this.writer.pendingBytes > limits.clientOutputBytesMax) {
+      if (this.atOutputLimits()) {
+        this.stalled = true;
+        break;
+      }
+      if (this.blockingSlot !== null) {
+        // Resumed by resumeIfPossible once its reply is written (the batch flush after it).
         this.stalled = true;
         break;
       }
@@ -247,10 +275,17 @@ export class RespConnection {
     this.writeReady();
     this.pumping = false;
     this.flush();
-    if (this.stalled && !this.paused && !this.closed) {
+    const readOn = this.blockingSlot !== null && this.parser.bufferedBytes < BLOCKED_READ_BYTES_MAX && !this.atOutputLimits();
+    if (this.stalled && !readOn && !this.paused && !this.closed) {
       this.socket.pause();
       this.paused = true;
     }
+  }
+
+  /** Commands in flight or replies unread at their limit: parse nothing more until they drain. */
+  private atOutputLimits(): boolean {
+    const limits = this.host.limits;
+    return this.inFlight >= limits.pipelineMax || this.socket.writableLength + this.writer.pendingBytes > limits.clientOutputBytesMax;
   }
 
   private handleCommand(args: Uint8Array[]): void {
@@ -271,9 +306,13 @@ export class RespConnection {
         if (this.inFlight === 0 && !this.writing) this.writer.writeValue(plan.reply);
         else this.enqueue({ value: plan.reply });
         return;
-      case 'requests':
-        this.dispatch(this.newSlot(), this.pubsub.watchWrites(args, plan), false);
+      case 'requests': {
+        const slot = this.newSlot();
+        // Set before dispatch: the reply may come at once (an element was there), and then it is written at once too.
+        if (plan.requests.length === 1 && blockingCallOf(plan.requests[0]!) !== null) this.blockingSlot = slot;
+        this.dispatch(slot, this.pubsub.watchWrites(args, plan), false);
         return;
+      }
       case 'connection': {
         const pushes = this.pubsub.run(plan);
         if (pushes !== null) {
@@ -370,6 +409,7 @@ export class RespConnection {
         if (outcome.close) this.closeAfterWrite = true;
       }
       this.slots[this.head++] = undefined;
+      if (slot === this.blockingSlot) this.blockingSlot = null;
       if (this.freeSlots.length < SLOT_POOL_MAX) {
         slot.reset();
         this.freeSlots.push(slot);

@@ -197,6 +197,44 @@ describe('blocking commands', () => {
     expect(await redis.lrange('{l}gone', 0, -1)).toEqual(['kept']);
   });
 
+  it('nothing pipelined after a blocked pop runs until it is answered, as in Redis', async () => {
+    const raw = await RawClient.connect(node.respPort);
+    try {
+      raw.write(Buffer.concat([command('BLPOP', '{l}hold', '0'), command('SET', '{l}after', '1'), command('GET', '{l}after')]));
+      await new Promise((r) => setTimeout(r, 150));
+      expect(raw.receivedBytes).toBe(0);
+      expect(await redis.get('{l}after')).toBeNull();
+      await redis.rpush('{l}hold', 'v');
+      const replies = '*2\r\n$7\r\n{l}hold\r\n$1\r\nv\r\n+OK\r\n$1\r\n1\r\n';
+      expect(await raw.waitForText(replies)).toBe(replies);
+      expect(await redis.get('{l}after')).toBe('1');
+    } finally {
+      raw.close();
+    }
+  });
+
+  it('a client that half-closes while blocked gets the pop timed out; what it pipelined behind it never runs, as Redis frees it', async () => {
+    const raw = await RawClient.connect(node.respPort);
+    raw.write(Buffer.concat([command('BLPOP', '{l}fin', '0'), command('SET', '{l}fin-after', '1'), command('PING')]));
+    await new Promise((r) => setTimeout(r, 100));
+    raw.socket.end();
+    await raw.closed;
+    expect(raw.received.toString('latin1')).toBe('*-1\r\n');
+    expect(await redis.get('{l}fin-after')).toBeNull();
+  });
+
+  it('a client that leaves while blocked: its waiter and the commands behind it are gone', async () => {
+    const raw = await RawClient.connect(node.respPort);
+    raw.write(Buffer.concat([command('BLPOP', '{l}left', '0'), command('SET', '{l}left-after', '1')]));
+    await new Promise((r) => setTimeout(r, 100));
+    raw.socket.destroy();
+    await new Promise((r) => setTimeout(r, 100));
+    await redis.rpush('{l}left', 'kept');
+    await new Promise((r) => setTimeout(r, 150));
+    expect(await redis.lrange('{l}left', 0, -1)).toEqual(['kept']);
+    expect(await redis.get('{l}left-after')).toBeNull();
+  });
+
   it('inside MULTI they do not block', async () => {
     const replies = await redis.multi().blpop('{l}txempty', 0).rpush('{l}txempty', 'v').brpop('{l}txempty', 0).exec();
     expect(replies).toEqual([[null, null], [null, 1], [null, ['{l}txempty', 'v']]]);
