@@ -179,6 +179,8 @@ export interface SimConfig {
   cluster: ClusterSpec | null;
   /** In a cluster, per workload client host: whether it moves to another replica after a timeout. */
   failoverHosts: boolean[];
+  /** In a cluster, per workload client host: whether its processes only read (some staying hosts: READ_ONLY_HOST_CHANCE says why). */
+  readOnlyHosts: boolean[];
 }
 
 function simLimits(ringBytes: number): Limits {
@@ -203,6 +205,8 @@ export function makeConfig(options: SimOptions): SimConfig {
   const runRng = root.fork();
   // Forked last and only drawn from with data commands on: every other draw, and every run without them, is as before.
   const dataRng = root.fork();
+  // Forked after it and drawn from only in a cluster: single-node runs draw as before.
+  const readerRng = root.fork();
 
   const seedClients = topoRng.int(2, 8);
   const processesPerClient = topoRng.int(1, 8);
@@ -255,6 +259,7 @@ export function makeConfig(options: SimOptions): SimConfig {
   // node they believe leads until it refuses (clients differ): a deposed leader cut off from its group then keeps
   // clients on its side while others move on, which is when a leader serving stale reads would show.
   const failoverHosts = cluster === null ? [] : Array.from({ length: clients }, () => clientRng.chance(0.5));
+  const readOnlyHosts = cluster === null ? [] : failoverHosts.map((failover) => readerRng.chance(READ_ONLY_HOST_CHANCE) && !failover);
 
   // Few keys, so operations collide; but not so few that dozens of
   // processes pile onto one key, which makes checking a key's history
@@ -337,7 +342,7 @@ export function makeConfig(options: SimOptions): SimConfig {
 
   return {
     seed: options.seed, nodes, clients, processesPerClient, ops, faultsAllowed, faultsExplicit, faults, layout, nodeSettings, delay, session,
-    workload, ttl, quiesceAtUs, settleAtUs: quiesceAtUs + settleUs, livenessBoundUs, runRng, cluster, failoverHosts,
+    workload, ttl, quiesceAtUs, settleAtUs: quiesceAtUs + settleUs, livenessBoundUs, runRng, cluster, failoverHosts, readOnlyHosts,
     // On for `--faults all` (every fault named): other runs keep their traces (the mutation suite's catching seeds).
     watcher: (options.watcher ?? FAULT_NAMES.every((f) => faultsAllowed.includes(f))) ? watcherOf(options.seed, nodes, cluster) : null,
   };
@@ -389,6 +394,16 @@ function dataSpec(rng: Random, share: number, processes: number, ops: number, cl
   const listKeys = Array.from({ length: rng.int(1, 3) }, (_, i) => `l${i}`);
   return { share, listShare, hashKeys, hashFields, hashCounterFields, bigHashKeys, hashWeights, listKeys };
 }
+
+/**
+ * In a cluster, the chance that a workload client host that stays with its leader (failoverHosts) only reads. A
+ * leader's read waits for every entry it had proposed when the read arrived (the read floor,
+ * core/raft/read-index.ts), so a deposed leader with entries of its own that will never commit holds its reads
+ * back instead of answering them stale: a leader that skips the ReadIndex round (the planted
+ * `readWithoutReadIndex`) shows only where reads reach a deposed leader whose log is all applied, which hosts
+ * that stay with it and never write there leave it so.
+ */
+const READ_ONLY_HOST_CHANCE = 0.5;
 
 /** In a cluster, faults last at least this many election timeouts: enough for a few leader changes in a row. */
 const CLUSTER_FAULT_ELECTIONS_MIN = 12;

@@ -20,6 +20,8 @@
 //   atomicity (core/checker/tx-atomicity.ts says why this is sound).
 // - data commands (off unless the workload has a data share): hash fields as
 //   registers and lists as queues, planned in runtime-sim/data-workload.ts.
+// - in a cluster, some client hosts that stay with their leader only read
+//   (runtime-sim/config.ts, READ_ONLY_HOST_CHANCE): reads and nothing else.
 
 import type { CompletionType, EventValue, OpFunction, RegisterValue } from '../core/checker/index.js';
 import { assert } from '../core/assert.js';
@@ -263,6 +265,8 @@ export class WorkloadClient {
     private readonly onDone: () => void,
     /** The history process that records a transaction's second key (-1: the workload has no transactions). */
     private readonly txShadowProcess = -1,
+    /** Only reads (a cluster's read-only client hosts, config.ts READ_ONLY_HOST_CHANCE). */
+    private readonly readsOnly = false,
   ) {
     this.think = { baseUs: 0, tailMeanUs: spec.thinkMeanUs, tailCapUs: 10 * spec.thinkMeanUs };
   }
@@ -286,6 +290,10 @@ export class WorkloadClient {
     if (sim.nowUs < settleAtUs && this.issued >= this.quota - this.reserve) {
       // Keep the reserve for after quiesce, so liveness is always exercised.
       sim.at(settleAtUs, this.session.thread, Kind.CLIENT_RESUME, this.process, () => this.next());
+      return;
+    }
+    if (this.readsOnly) {
+      this.run(this.plan('read'), () => this.thinkThenNext());
       return;
     }
     // Drawn only with data commands on, so every run without them draws as before.

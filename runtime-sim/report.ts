@@ -49,6 +49,9 @@ export function formatConfig(config: SimConfig): string[] {
   if (config.failoverHosts.some((f) => !f)) {
     lines.push(`  clients staying with their leader after a timeout: ${config.failoverHosts.map((f, c) => (f ? '' : hostName(layout, layout.workloadHosts[c]!))).filter((n) => n !== '').join(',')}`);
   }
+  if (config.readOnlyHosts.some((r) => r)) {
+    lines.push(`  clients only reading: ${config.readOnlyHosts.map((r, c) => (r ? hostName(layout, layout.workloadHosts[c]!) : '')).filter((n) => n !== '').join(',')}`);
+  }
   const w = workload.weights;
   lines.push(`workload: register-keys=${workload.registerKeys.length} counter-keys=${workload.counterKeys.length} `
     + `weights(read=${w.read} write=${w.write} cas=${w.cas} delete=${w.delete} incr=${w.incr}${w.tx > 0 ? ` tx=${w.tx}` : ''}) value-pad=${workload.valuePadMax >> 1}..${workload.valuePadMax}B incr-delta<=${workload.incrDeltaMax}`);

@@ -237,7 +237,8 @@ class World {
         const process = c * config.processesPerClient + k;
         const quota = Math.floor(config.ops / processes) + (process < config.ops % processes ? 1 : 0);
         const reserve = Math.min(quota, Math.max(1, Math.ceil(quota / 10)));
-        new WorkloadClient(clientCtx, process, session, runRng.fork(), workload, quota, reserve, workloadDone, txShadows ? processes + process : -1).start();
+        new WorkloadClient(clientCtx, process, session, runRng.fork(), workload, quota, reserve, workloadDone, txShadows ? processes + process : -1,
+          config.readOnlyHosts[c] === true).start();
       }
     }
     this.ttlClient = new TtlClient(sim, newSession(layout.ttlHost), runRng.fork(), config.ttl, this.nodes, ctx.keys, this.findings, config.settleAtUs,

@@ -18,7 +18,7 @@ import { RAFT_INFLIGHT_APPENDS_MAX, RAFT_INFLIGHT_BYTES_MAX } from './inflights.
 import { Progress, type ProgressState } from './progress.js';
 import { quorumIndex, voteOutcome, hasQuorum } from './quorum.js';
 import { RaftLog } from './raft-log.js';
-import { ForwardedReads, ReadIndexRounds, type ReadRequest } from './read-index.js';
+import { ForwardedReads, ReadIndexRounds, ReadsAwaitingFloor, type ReadRequest } from './read-index.js';
 import type { RepairGate } from './repair-gate.js';
 import {
   NO_REPLICA, type ConfChange, type Entry, type EntryKind, type HardState, type Membership, type Message,
@@ -168,6 +168,8 @@ export class Raft {
   private readonly forwardedReads = new ForwardedReads();
   /** Reads waiting for this leader's first commit in its term. */
   private readsBeforeFirstCommit: ReadRequest[] = [];
+  /** Confirmed reads waiting for the entries proposed before them to commit (read-index.ts, the floor). */
+  private readonly readsAwaitingFloor = new ReadsAwaitingFloor();
   private readonly bugs: PlantedBugs;
   /** The one-entry list appendEntry hands the log (reused: no array per proposal). */
   private readonly oneEntry: Entry[] = [];
@@ -230,7 +232,7 @@ export class Raft {
 
   /** Every read this replica holds, as leader or forwarded to one, fails now (index 0: retry): leadership changed. */
   private abandonReads(): void {
-    for (const r of [...this.rounds.abandon(), ...this.readsBeforeFirstCommit]) this.answerRead(r, 0);
+    for (const r of [...this.rounds.abandon(), ...this.readsBeforeFirstCommit, ...this.readsAwaitingFloor.abandon()]) this.answerRead(r, 0);
     this.readsBeforeFirstCommit = [];
     for (const context of this.forwardedReads.abandon()) this.readStates.push({ context, index: 0 });
   }
@@ -421,24 +423,26 @@ export class Raft {
   /**
    * Ask for a linearizable read. The answer arrives in `readStates`: serve the
    * read once the state machine has applied its index; index 0 means retry.
+   * On a leader the index is at least the log's last index now (the floor,
+   * read-index.ts): the read comes after every write proposed before it.
    */
   readIndex(context: number): void {
-    const request: ReadRequest = { context, from: this.id };
-    if (this.role === 'leader') return this.leaderReadIndex(request);
+    if (this.role === 'leader') return this.leaderReadIndex({ context, from: this.id, floor: this.log.lastIndex() });
+    const request: ReadRequest = { context, from: this.id, floor: 0 };
     if (this.lead === NO_REPLICA) return this.answerRead(request, 0);
     this.forwardedReads.add(context);
     this.send({ type: 'readIndex', from: this.id, to: this.lead, term: this.term, context });
   }
 
   private leaderReadIndex(request: ReadRequest): void {
-    if (this.bugs.readWithoutReadIndex) return this.answerRead(request, this.log.committed);
+    if (this.bugs.readWithoutReadIndex) return this.confirmRead(request, this.log.committed);
     // Until an entry of this term commits, our commit index may lag what an
     // earlier leader committed: wait for the no-op.
     if (this.log.term(this.log.committed) !== this.term) {
       this.readsBeforeFirstCommit.push(request);
       return;
     }
-    if (this.voters.length === 1) return this.answerRead(request, this.log.committed);
+    if (this.voters.length === 1) return this.confirmRead(request, this.log.committed);
     // It waits for the next round (read-index.ts): flush() starts one at once if none is out.
     this.rounds.add(request, this.log.committed);
   }
@@ -464,7 +468,16 @@ export class Raft {
     if (this.role === 'leader' && this.rounds.roundDue()) this.broadcastHeartbeat(this.rounds.startRound(this.id));
   }
 
+  /** Leadership confirmed for `request` at `index`: answered now, or once its floor commits. */
+  private confirmRead(request: ReadRequest, index: number): void {
+    const at = Math.max(index, request.floor);
+    if (at > this.log.committed) return this.readsAwaitingFloor.add({ request, index: at });
+    this.answerRead(request, at);
+  }
+
   private answerRead(request: ReadRequest, index: number): void {
+    // The reader waits for its shard to apply `index`: only a committed one is sure to get there.
+    assert(index <= this.log.committed, () => `read answered at ${index}, beyond the commit index ${this.log.committed}`);
     if (request.from === this.id) this.readStates.push({ context: request.context, index });
     else this.send({ type: 'readIndexResponse', from: this.id, to: request.from, term: this.term, context: request.context, index });
   }
@@ -679,7 +692,8 @@ export class Raft {
     switch (m.type) {
       case 'appendResponse': return this.handleAppendResponse(m);
       case 'heartbeatResponse': return this.handleHeartbeatResponse(m);
-      case 'readIndex': return this.leaderReadIndex({ context: m.context, from: m.from });
+      // A forwarded read has no floor: its follower cannot know what we had proposed (read-index.ts).
+      case 'readIndex': return this.leaderReadIndex({ context: m.context, from: m.from, floor: 0 });
       default: return;
     }
   }
@@ -777,7 +791,7 @@ export class Raft {
     // unless what it lacks was sent within the last heartbeat interval and may simply still be on its way.
     if (pr.match < this.log.lastIndex() && !pr.appendsInFlightFresh()) this.sendAppend(m.from, true);
     if (m.context === 0 || !this.voters.includes(m.from)) return;
-    for (const { request, index } of this.rounds.acknowledge(m.context, m.from, this.voters)) this.answerRead(request, index);
+    for (const { request, index } of this.rounds.acknowledge(m.context, m.from, this.voters)) this.confirmRead(request, index);
   }
 
   /** Advance the commit index to what a majority holds, if that entry is of our term. */
@@ -790,6 +804,9 @@ export class Raft {
       const waiting = this.readsBeforeFirstCommit;
       this.readsBeforeFirstCommit = [];
       for (const r of waiting) this.leaderReadIndex(r);
+    }
+    if (this.readsAwaitingFloor.count > 0) {
+      for (const { request, index } of this.readsAwaitingFloor.release(this.log.committed)) this.answerRead(request, index);
     }
     return true;
   }

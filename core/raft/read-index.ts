@@ -22,6 +22,16 @@
 // mutation suites plant the opposite (`readJoinsRoundInFlight`: a read that
 // arrives while a round is out joins that round) and must catch it.
 //
+// The floor: a read made on the leader itself also waits for every entry the
+// leader had proposed when it arrived (the log's last index then, its
+// `floor`), so a pipeline's `SET k v` then `GET k` sees v. A confirmed read
+// whose floor is not committed yet waits in ReadsAwaitingFloor, and is
+// answered at max(round index, floor) once the floor commits: an answer's
+// index is always committed, so the reader can always reach it. A read a
+// follower forwards has floor 0: the follower cannot know the leader's
+// pending writes, and needs not (a write sent to a follower is refused, so a
+// pipeline's writes are on the leader, with their reads).
+//
 // A follower's reads go to its leader (ForwardedReads); only that leader's
 // answer in that term can confirm them, so when the follower stops following
 // it they are failed at once, not left to the reader's timeout.
@@ -35,6 +45,8 @@ export interface ReadRequest {
   readonly context: number;
   /** Who asked: this replica, or a follower that forwarded the read. */
   readonly from: ReplicaId;
+  /** The leader's last log index when the read arrived there (0: forwarded): it is answered at no lower index. */
+  readonly floor: number;
 }
 
 export interface ConfirmedRead {
@@ -139,6 +151,45 @@ export class ReadIndexRounds {
 
 /** What acknowledge() returns when it confirms nothing (frozen: shared, and most answers confirm nothing). */
 const NO_READS: readonly never[] = Object.freeze([]);
+
+/**
+ * The leader's confirmed reads whose floor (ReadRequest.floor) is not
+ * committed yet, in the order they were confirmed. Like the rounds, not
+ * bounded here: every read in it is one its replica keeps pending, and all
+ * leave with leadership (abandon).
+ */
+export class ReadsAwaitingFloor {
+  private reads: ConfirmedRead[] = [];
+
+  get count(): number {
+    return this.reads.length;
+  }
+
+  /** `read` was confirmed (its index is at least its floor) while its index is beyond the commit index. */
+  add(read: ConfirmedRead): void {
+    assert(read.index >= read.request.floor, 'a read waits for its floor at its floor or above');
+    this.reads.push(read);
+  }
+
+  /**
+   * The commit index reached `committed`: the reads it covers now, oldest
+   * first. Released from the front only, so reads are answered in the order
+   * they were confirmed (a pipeline's order; their indices only grow anyway:
+   * floors and round indices do, within a term).
+   */
+  release(committed: number): readonly ConfirmedRead[] {
+    let n = 0;
+    while (n < this.reads.length && this.reads[n]!.index <= committed) n++;
+    return n === 0 ? NO_READS : this.reads.splice(0, n);
+  }
+
+  /** Leadership lost: their floors may never commit; every one must be retried. */
+  abandon(): ReadRequest[] {
+    const out = this.reads.map((r) => r.request);
+    this.reads = [];
+    return out;
+  }
+}
 
 /**
  * Reads a follower forwarded to its leader, by context. They are failed (to

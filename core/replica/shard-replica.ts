@@ -1,7 +1,11 @@
 // One replica of a shard group: Raft (core/raft) deciding the order of
 // writes, and the shard (core/shard) applying them. Writes are proposed as
 // log entries and answered once applied; reads are answered by ReadIndex,
-// without writing the log, once the shard has applied the read's index.
+// without writing the log, once the shard has applied the read's index. On
+// a leader that index is at least the log's end when the read arrived (its
+// floor, core/raft/read-index.ts): a read pipelined behind a write sees it.
+// (A write pipelined after a read may still be applied before the read is
+// confirmed, and be seen by it: the two are concurrent.)
 //
 // Pure and single-threaded like its parts: the driver (a worker, or the
 // simulator) calls propose/read/step/tick, then process(nowMs), and sends
@@ -358,6 +362,11 @@ export class ShardReplica {
       const messages = ready.messages;
       for (let i = 0; i < messages.length; i++) this.outbox.push(messages[i]!);
       if (ready.snapshot) this.loadSnapshot(ready.snapshot);
+      // Reads confirmed in this Ready are noted before its entries are applied, so each is answered as soon as its
+      // own index is, not after the rest of the Ready's (a read confirmed as its floor commits need not see a write
+      // that committed with it).
+      for (let i = 0; i < ready.readStates.length; i++) this.readConfirmed(ready.readStates[i]!.context, ready.readStates[i]!.index);
+      if (this.confirmedReads.length > 0 && this.confirmedReads[0]!.index <= this.shard.appliedIndex) this.serveConfirmedReads(nowMs);
       const committed = ready.committedEntries;
       for (let i = 0; i < committed.length; i++) {
         const entry = committed[i]!;
@@ -365,7 +374,6 @@ export class ShardReplica {
         // Reads waiting for this index are answered before the next write changes the state.
         if (this.confirmedReads.length > 0 && this.confirmedReads[0]!.index <= entry.index) this.serveConfirmedReads(nowMs);
       }
-      for (let i = 0; i < ready.readStates.length; i++) this.readConfirmed(ready.readStates[i]!.context, ready.readStates[i]!.index);
       this.raw.advance(ready);
     }
     this.serveConfirmedReads(nowMs);

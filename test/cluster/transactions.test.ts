@@ -5,7 +5,9 @@
 // HTTP's atomic batch and a binary typed client's transaction sent to any
 // node are served (a non-leader forwards them to the group's leader in one
 // hop, as Cap'n Proto frames) and applied once each, and the typed cluster
-// client sends db.transaction() to the leader itself.
+// client sends db.transaction() to the leader itself. A plain pipeline of
+// SET then GET on a group's leader reads each write (docs/consensus.md, the
+// read floor).
 // Needs `npm run build` (the nodes run bin/piccolo.js).
 
 import { Cluster, type Redis } from 'ioredis';
@@ -64,6 +66,18 @@ describe('transactions on a 3-node cluster', () => {
       expect(await client.mget('{w}k', '{w}log')).toEqual(['theirs', null]);
     } finally {
       other.disconnect();
+    }
+  });
+
+  it('a pipeline of SET then GET on the leader of a replicated group reads each write (the read floor)', async () => {
+    const raw = ownerOf('{pipe}k').duplicate();
+    try {
+      for (let round = 0; round < 20; round++) {
+        const results = await raw.pipeline().set('{pipe}k', `a${round}`).get('{pipe}k').set('{pipe}k', `b${round}`).get('{pipe}k').exec();
+        expect(results).toEqual([[null, 'OK'], [null, `a${round}`], [null, 'OK'], [null, `b${round}`]]);
+      }
+    } finally {
+      raw.disconnect();
     }
   });
 

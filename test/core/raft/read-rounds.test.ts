@@ -2,7 +2,9 @@
 // share one heartbeat round; reads that arrive while a round is out wait for
 // the next one, which starts when that round is confirmed (or with the next
 // periodic heartbeat, should it be lost); one round confirms every read that
-// waited for it, at an index no lower than the commit index when each arrived.
+// waited for it, at an index no lower than the commit index when each arrived
+// and, for a read made on the leader, than the log's last index then (its
+// floor), answered once that commits.
 
 import { describe, expect, it } from 'vitest';
 import type { Message } from '../../../core/raft/raft-types.js';
@@ -80,17 +82,34 @@ describe('raft: shared ReadIndex rounds', () => {
     expect(c.get(lead).reads.get(2)).toBe(writeIndex);
   });
 
+  it('a read on the leader is answered at no less than the log\'s last index when it arrived, once that commits (its floor)', () => {
+    const { c, lead } = group();
+    const writeIndex = c.node(lead).status().lastIndex + 1;
+    c.propose(lead, 'w1');
+    c.readIndex(lead, 1);
+    // Round 1 is confirmed while the write's appends are still out: the read waits for the write to commit.
+    while (c.inFlight.some((m) => m.type === 'heartbeat' || m.type === 'heartbeatResponse')) {
+      deliverFirst(c, (m) => m.type === 'heartbeat' || m.type === 'heartbeatResponse');
+    }
+    expect(c.get(lead).reads.has(1)).toBe(false);
+    c.deliverAll();
+    expect(c.node(lead).status().commit).toBe(writeIndex);
+    expect(c.get(lead).reads.get(1)).toBe(writeIndex);
+  });
+
   it('the planted bug (a read joins the round out) is confirmed by heartbeats that left before it, below a committed write', () => {
     const { c, lead } = group({ bugs: { readJoinsRoundInFlight: true } });
+    const follower = [1, 2, 3].find((id) => id !== lead)!;
     c.readIndex(lead, 1);
     const writeIndex = c.node(lead).status().lastIndex + 1;
     c.propose(lead, 'w1');
     while (c.inFlight.some((m) => m.type === 'append' || m.type === 'appendResponse')) {
       deliverFirst(c, (m) => m.type === 'append' || m.type === 'appendResponse');
     }
-    c.readIndex(lead, 2);
+    // A follower's read (no floor: on the leader, the floor would cover the write), forwarded while round 1 is out.
+    c.readIndex(follower, 2);
     c.deliverAll();
-    expect(c.get(lead).reads.get(2)).toBe(writeIndex - 1);
+    expect(c.get(follower).reads.get(2)).toBe(writeIndex - 1);
   });
 
   it('when the round out is lost, waiting reads ride the next periodic heartbeat, and its answers confirm both rounds', () => {

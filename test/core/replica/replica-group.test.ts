@@ -5,7 +5,6 @@
 // mutation suite runs at the Raft level: test/core/raft/raft-faults.test.ts).
 
 import { describe, expect, it } from 'vitest';
-import type { PlantedBugs } from '../../../core/raft/raft.js';
 import { runReplicaGroupSeed, type GroupRunOptions } from './replica-group.js';
 
 function failures(options: Omit<GroupRunOptions, 'seed'>, seeds: number, stopAtFirst: boolean): string[] {
@@ -41,12 +40,14 @@ describe('replicated shard group under faults', () => {
     expect(failures({ snapshotEveryEntries: 5 }, 40, false)).toEqual([]);
   });
 
-  const planted: [string, PlantedBugs, number][] = [
-    ['reads served without ReadIndex (stale reads)', { readWithoutReadIndex: true }, 250],
+  // Two of the four clients only read: with the read floor, a deposed leader serves a stale read only when its
+  // own log is all applied, which a client that never writes there leaves it (first caught on seed 96).
+  const planted: [string, Omit<GroupRunOptions, 'seed'>, number][] = [
+    ['reads served without ReadIndex (stale reads)', { bugs: { readWithoutReadIndex: true }, readers: 2 }, 250],
   ];
-  for (const [name, bugs, seeds] of planted) {
+  for (const [name, options, seeds] of planted) {
     it(`planted bug caught within ${seeds} seeds: ${name}`, () => {
-      expect(failures({ bugs }, seeds, true)).not.toEqual([]);
+      expect(failures(options, seeds, true)).not.toEqual([]);
     });
   }
 });

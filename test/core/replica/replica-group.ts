@@ -8,6 +8,9 @@
 // is ok or fail; no reply within the timeout is info (outcome unknown), and
 // that process retires (a fresh one takes its place). "notLeader" means the
 // request was certainly not applied: fail, and try another replica.
+// Some clients only read (`readers`): a reader that stays with a deposed
+// leader whose own log is all applied is what shows a stale read there (a
+// writer's entries, never committed, hold back its reads by their floor).
 
 import { checkHistory, pairEvents, type CheckResult, type EventValue, type HistoryEvent, type OpFunction } from '../../../core/checker/index.js';
 import { DEFAULT_LIMITS } from '../../../core/limits.js';
@@ -27,6 +30,8 @@ export interface GroupRunOptions {
   replicas?: number;
   steps?: number;
   clients?: number;
+  /** How many of the clients only read (default 1, when there are at least two clients). */
+  readers?: number;
   keys?: number;
   /** Take a snapshot every N applied entries (small, so snapshots and InstallSnapshot happen). */
   snapshotEveryEntries?: number;
@@ -76,7 +81,7 @@ export class ReplicaGroupRun {
   readonly counts = { ok: 0, fail: 0, info: 0 };
   private nextProcess = 0;
   private nextValue = 0;
-  private readonly clients: { process: number; open: OpenOp | null; target: ReplicaId }[] = [];
+  private readonly clients: { process: number; open: OpenOp | null; target: ReplicaId; readsOnly: boolean }[] = [];
   readonly keys: string[];
 
   constructor(readonly options: GroupRunOptions) {
@@ -89,7 +94,11 @@ export class ReplicaGroupRun {
       this.skewMs.set(id, this.random.int(-500, 500));
       this.start(id);
     }
-    for (let c = 0; c < (options.clients ?? 4); c++) this.clients.push({ process: this.nextProcess++, open: null, target: this.random.pick(this.ids) });
+    const clients = options.clients ?? 4;
+    const readers = options.readers ?? (clients >= 2 ? 1 : 0);
+    for (let c = 0; c < clients; c++) {
+      this.clients.push({ process: this.nextProcess++, open: null, target: this.random.pick(this.ids), readsOnly: c >= clients - readers });
+    }
   }
 
   private start(id: ReplicaId): void {
@@ -115,6 +124,15 @@ export class ReplicaGroupRun {
   /** Work an outcome callback started (a cas's set after its probe read), run once the replica's process() returned. */
   private deferred: (() => void)[] = [];
   private processing = false;
+
+  /**
+   * Run `work` (which drives a replica) now, or, when called from an outcome
+   * callback inside a replica's process(), once that returns.
+   */
+  afterProcess(work: () => void): void {
+    if (this.processing) this.deferred.push(work);
+    else work();
+  }
 
   private process(id: ReplicaId): void {
     const r = this.replicas.get(id);
@@ -214,7 +232,7 @@ export class ReplicaGroupRun {
     if (!r) { c.target = this.random.pick(this.ids); return; }
     const key = this.random.pick(this.keys);
     const roll = this.random.int(0, 9);
-    if (roll < 4) return this.runRead(c, r, key);
+    if (roll < 4 || c.readsOnly) return this.runRead(c, r, key);
     if (roll < 7) return this.runWrite(c, r, key, 'write');
     if (roll < 8) return this.runWrite(c, r, key, 'delete');
     return this.runCas(c, r, key);
@@ -267,8 +285,7 @@ export class ReplicaGroupRun {
       const op = this.open(c, 'cas', key, [seen, next]);
       const set = (): void => this.submit(c, target, op, { op: 'set', key: encoder.encode(key), value: encoder.encode(next), expectedVersion: version }, () => [seen, next]);
       // Answered inside a process() call (see process): propose once it returned.
-      if (this.processing) this.deferred.push(set);
-      else set();
+      this.afterProcess(set);
     });
     this.process(r.id);
   }

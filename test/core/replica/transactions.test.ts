@@ -118,8 +118,11 @@ function runSeed(seed: number, steps: number): { txs: TxRecord[]; problems: stri
         return;
       }
       tx.watched = readOf(outcome.reply).version;
-      tx.invokeTick = run.tick;
-      propose(client, tx);
+      // Answered inside the replica's process(): propose once it returned.
+      run.afterProcess(() => {
+        tx.invokeTick = run.tick;
+        propose(client, tx);
+      });
     });
   };
 
