@@ -15,6 +15,14 @@ export type StrikeKind = (typeof STRIKE_KINDS)[number];
 /** How often each kind is drawn (same order as STRIKE_KINDS). */
 const STRIKE_WEIGHTS = [3, 3, 2, 2];
 
+/**
+ * How much slower an isolated leader's timers may run: enough that the rest
+ * elect a leader and commit well before it steps down (their election
+ * timeout is 1-2 of its), not so much that the strike ends first.
+ */
+const TIMER_SLOWDOWN_MIN = 3;
+const TIMER_SLOWDOWN_MAX = 8;
+
 /** Strikes per run, at most: a few leader changes per group, not a permanently leaderless cluster. */
 const STRIKES_MAX = 5;
 
@@ -33,6 +41,11 @@ interface StrikeBase {
  *   with freezeUs, the leader's workers also stall that long (a GC pause):
  *   the group elects another leader meanwhile, and the old one wakes up
  *   with requests queued that it answers before it hears of the new term;
+ *   with timerSlowdown > 1, its Raft timers run that many times slower
+ *   until the end (a drifting clock source, timers firing late): its
+ *   check-quorum notices late that it lost its majority, so it serves the
+ *   clients that stay as a deposed leader for longer, while the others
+ *   elect a new one and commit (only ReadIndex keeps its reads fresh);
  * - chase: isolate the leader, and each time a new leader is elected, move
  *   the isolation to it (healing the previous one), `moves` times: at once
  *   (lingerUs 0: its first entries reach nobody), or lingerUs later (two
@@ -49,7 +62,7 @@ interface StrikeBase {
  *   over and over (a flapping link: the case pre-vote exists for).
  */
 export type LeaderStrike =
-  | (StrikeBase & { kind: 'isolate'; resetClients: number[]; freezeUs: number })
+  | (StrikeBase & { kind: 'isolate'; resetClients: number[]; freezeUs: number; timerSlowdown: number })
   | (StrikeBase & { kind: 'chase'; moves: number; afterPropose: boolean; lingerUs: number; restartVoters: boolean; downUs: number })
   | (StrikeBase & { kind: 'crash-after-propose'; downUs: number; machineDown: boolean })
   | (StrikeBase & { kind: 'flap'; node: number; cutUs: number; gapUs: number });
@@ -91,10 +104,15 @@ function strikeKnobs(kind: StrikeKind, rng: Random, input: StrikePlanInput): Kin
   const { electionUs: e, tickUs } = input;
   switch (kind) {
     case 'isolate': {
-      const resetClients = input.clientHosts.filter(() => rng.chance(0.5));
+      const timerSlowdown = rng.chance(0.5) ? rng.int(TIMER_SLOWDOWN_MIN, TIMER_SLOWDOWN_MAX) : 1;
+      // Slowed, it resets nobody: the clients that fail over leave it when their requests time out, and those
+      // that stay keep reading from it, a deposed leader for most of the strike.
+      const resetClients = timerSlowdown > 1 ? [] : input.clientHosts.filter(() => rng.chance(0.5));
       // Shorter than a client's timeout when it can be: a read queued at the frozen leader must still count when answered.
       const freezeUs = rng.chance(0.5) ? rng.int(e, Math.max(e, Math.min(3 * e, input.clientTimeoutUs))) : 0;
-      return { spanUs: freezeUs + rng.int(e, 4 * e), strike: { kind, resetClients, freezeUs } };
+      // Slowed, it lasts until about when the old leader's check-quorum would notice: the others elect and commit meanwhile.
+      const spanUs = timerSlowdown > 1 ? rng.int(2 * e, (timerSlowdown + 1) * e) : rng.int(e, 4 * e);
+      return { spanUs: freezeUs + spanUs, strike: { kind, resetClients, freezeUs, timerSlowdown } };
     }
     case 'chase': {
       const moves = rng.int(1, 4);
@@ -123,7 +141,7 @@ function strikeKnobs(kind: StrikeKind, rng: Random, input: StrikePlanInput): Kin
 export function describeStrike(s: LeaderStrike, span: string): string {
   switch (s.kind) {
     case 'isolate':
-      return `isolate the leader of g${s.group} ${span}${s.freezeUs > 0 ? `, its workers frozen ${s.freezeUs}us` : ''}${s.resetClients.length > 0 ? `, resetting the connections of hosts ${s.resetClients.join(',')}` : ''}`;
+      return `isolate the leader of g${s.group} ${span}${s.freezeUs > 0 ? `, its workers frozen ${s.freezeUs}us` : ''}${s.timerSlowdown > 1 ? `, its timers ${s.timerSlowdown}x slow` : ''}${s.resetClients.length > 0 ? `, resetting the connections of hosts ${s.resetClients.join(',')}` : ''}`;
     case 'chase':
       return `chase the leader of g${s.group} ${span} through ${s.moves} new leaders${s.afterPropose ? ' once each proposes' : ''}${s.lingerUs > 0 ? ` (${s.lingerUs}us behind)` : ''}${s.restartVoters ? `, restarting their voters (down ${s.downUs}us)` : ''}`;
     case 'crash-after-propose':

@@ -15,6 +15,7 @@ import { Kind } from './event-kinds.js';
 import type { LeaderStrike } from './leader-strike-plan.js';
 import type { Network } from './network.js';
 import type { NodeHost } from './node-host.js';
+import type { SimNode } from './sim-node.js';
 import { isolateFromPeers, type PartitionShape, type PartitionTable } from './partitions.js';
 import { ENVIRONMENT_THREAD, type Simulation } from './simulation.js';
 
@@ -44,6 +45,8 @@ interface Running {
   readonly crashed: Set<number>;
   /** The last index each leader replica had when this strike last looked (to see it propose). */
   readonly lastIndexSeen: WeakMap<ShardReplica, number>;
+  /** isolate: the process whose timers it slowed (a restart since gave the node a new one, with timers as they should be). */
+  slowed: SimNode | null;
 }
 
 export class LeaderStrikes {
@@ -88,7 +91,7 @@ export class LeaderStrikes {
   private begin(strike: LeaderStrike, index: number): void {
     const run: Running = {
       strike, index, armed: true, cut: null, cutNode: -1, cutTerm: 0, movesLeft: strike.kind === 'chase' ? strike.moves : 0, moving: false,
-      crashed: new Set(), lastIndexSeen: new WeakMap(),
+      crashed: new Set(), lastIndexSeen: new WeakMap(), slowed: null,
     };
     this.running.set(index, run);
     if (strike.kind === 'flap') {
@@ -115,6 +118,10 @@ export class LeaderStrikes {
         if (strike.freezeUs > 0) {
           const { sim, nodes } = this.targets;
           for (const t of nodes[node]!.threads.workers) sim.freeze(t, Math.min(strike.endUs, sim.nowUs + strike.freezeUs));
+        }
+        if (strike.timerSlowdown > 1) {
+          run.slowed = this.targets.nodes[node]!.current;
+          run.slowed?.slowTimers(strike.timerSlowdown);
         }
         return;
       case 'chase': {
@@ -249,6 +256,8 @@ export class LeaderStrikes {
     run.armed = false;
     run.movesLeft = 0;
     this.uncut(run);
+    if (run.slowed !== null && run.slowed.alive) run.slowed.slowTimers(1);
+    run.slowed = null;
     for (const node of [...run.crashed]) this.restart(run, node);
     // A flap cycle scheduled past the end finds run.cut null and the time over: it does nothing.
     run.cutNode = -1;

@@ -292,6 +292,18 @@ export class SimNode implements ShardTransport {
   *replicas(): Iterable<ShardReplica> {
     for (const loop of this.loops) yield* loop.worker.replicas.values();
   }
+  /**
+   * This process's Raft timers run `slowdown` times slower from now on (1:
+   * as they should): a clock source that drifts, an overloaded host whose
+   * timers fire late while its sockets are served. A leader's check-quorum
+   * then notices late that it lost its majority, so it goes on serving
+   * clients as a deposed leader for longer; reads stay safe only by
+   * ReadIndex, never by a lease (the `leader` fault's isolate strikes).
+   */
+  slowTimers(slowdown: number): void {
+    for (const loop of this.loops) loop.slowTimers(slowdown);
+  }
+
 
   /** Records a lost wake-up (see SimWorkerThread.checkNoLostWakeup). */
   noteLostWakeup(note: string): void {
@@ -480,6 +492,21 @@ class SimWorkerThread {
     this.tickTimerUs = -1;
     this.catchUpTicks();
     this.afterReplicaWork();
+  }
+
+  /** Ticks come every `slowdown` tick periods from now on (SimNode.slowTimers); on this worker's thread, as its timers run. */
+  slowTimers(slowdown: number): void {
+    const cluster = this.node.cluster;
+    if (this.nextTickUs < 0 || cluster === null) return;
+    const sim = this.node.sim;
+    sim.at(sim.nowUs, this.thread, Kind.RAFT_TICK, this.thread, () => {
+      if (!this.node.alive) return;
+      this.catchUpTicks(); // the ticks so far, at the old rate
+      this.tickTickUs = cluster.spec.tickUs * slowdown;
+      this.tickTimerUs = -1;
+      this.tickToken++; // a pending timer was set at the old rate
+      this.afterReplicaWork();
+    });
   }
 
   /** Give the replicas every tick that has passed (call before any other input reaches them). */
