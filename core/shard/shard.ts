@@ -49,7 +49,7 @@ import { writesWith } from '../types/data-command.js';
 import { dataCommandOf } from '../types/data-commands.js';
 import type { KeyAccess } from '../types/key-access.js';
 import { wrongKind } from '../types/wrong-kind.js';
-import { readSnapshot, SnapshotError, type SnapshotApplied } from './snapshot.js';
+import { readSnapshot, SNAPSHOT_ENTRY_FIXED_BYTES, SnapshotError, type SnapshotApplied } from './snapshot.js';
 import { LOG_ID_NONE } from '../replica/log-id.js';
 import { SnapshotJob, snapshotBytesEstimate, WholeSnapshotJob } from './snapshot-job.js';
 import type { ChangeKind, ChangeSink } from '../watch/change.js';
@@ -829,6 +829,10 @@ export class Shard {
       if (store.count === countBefore) throw new SnapshotError('a key appears twice');
       digest.add(e.key, 0, e.key.length, e.value, 0, e.value.length, e.version, e.expireAtMs, e.type);
       shard.bytesHeld += e.key.length + (isCollection(value) ? value.memoryBytes : value.length);
+    }, (header) => {
+      // Sized once for every key rather than grown key by key (each doubling rehashes every key so far); a
+      // damaged count cannot exceed the entries the bytes could hold, so it never asks for a huge index.
+      store.reserve(Math.min(header.count, Math.floor(bytes.length / SNAPSHOT_ENTRY_FIXED_BYTES)));
     });
     if (digest.lo !== summary.digestLo || digest.hi !== summary.digestHi) {
       throw new SnapshotError('the entries do not match the digest in the trailer (damaged in storage or transit?)');

@@ -96,8 +96,23 @@ export class HashIndex {
   private draining: SlotTable | null = null;
   private drainSlot = 0;
 
-  constructor(private readonly records: IndexedRecords, private readonly slotsMin: number) {
-    this.current = new SlotTable(slotsMin);
+  /**
+   * An empty index over `records`; `keysExpected` sizes its first table so
+   * that many inserts need no resize (a restore that knows its key count
+   * skips the doublings, and the rehashing of every key they cost). It
+   * shrinks back towards `slotsMin` as any table does if the keys never come.
+   */
+  constructor(private readonly records: IndexedRecords, private readonly slotsMin: number, keysExpected = 0) {
+    this.current = new SlotTable(HashIndex.slotsFor(keysExpected, slotsMin));
+  }
+
+  /** The fewest slots (a power of two, at least `slotsMin`) that hold `keys` entries without growing. */
+  static slotsFor(keys: number, slotsMin: number): number {
+    assert(Number.isSafeInteger(keys) && keys >= 0, 'a key count is a non-negative integer');
+    let slots = slotsMin;
+    while (slots < INDEX_SLOTS_MAX && keys * LOAD_MAX_DENOMINATOR > slots * LOAD_MAX_NUMERATOR) slots *= 2;
+    assert(keys * LOAD_MAX_DENOMINATOR <= slots * LOAD_MAX_NUMERATOR, () => `${keys} keys are more than an index holds`);
+    return slots;
   }
 
   get count(): number {

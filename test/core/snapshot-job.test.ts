@@ -230,6 +230,19 @@ describe('restoring malformed snapshots', () => {
     }), { numRuns: 500 });
   });
 
+  it('refuses a damaged entry count, however large, as a SnapshotError (the restore sizes its store by it first)', () => {
+    const countAt = SNAPSHOT_HEADER_BYTES - 4;
+    for (const count of [0xffffffff, 0x7fffffff, 41, 39, 0]) {
+      const bad = good.slice();
+      new DataView(bad.buffer).setUint32(countAt, count, true);
+      expect(restoreOrSnapshotError(bad), `count ${count}`).toBeInstanceOf(SnapshotError);
+    }
+    const seen: string[] = [];
+    readSnapshot(good, () => seen.push('entry'), (header) => seen.push(`header ${header.count}`));
+    expect(seen[0]).toBe('header 40');
+    expect(seen.length).toBe(41);
+  });
+
   it('refuses random bytes, with a message that says snapshot', () => {
     fc.assert(fc.property(fc.uint8Array({ maxLength: 200 }), (bytes) => {
       expect(restoreOrSnapshotError(bytes)).toBeInstanceOf(SnapshotError);
