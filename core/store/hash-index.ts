@@ -57,6 +57,8 @@ const LOAD_SHRINK_DENOMINATOR = 8;
 const SHRINK_SLOTS_PER_KEY = 4;
 /** Tables never exceed 2^31 slots: SCAN cursors are 32-bit. */
 export const INDEX_SLOTS_MAX = 2 ** 31;
+/** The most keys an index holds (its largest table at the grow load). */
+export const INDEX_KEYS_MAX = (INDEX_SLOTS_MAX / 4) * 3;
 /**
  * Entries moved (at least) per write while draining. With grow at 3/4 load into twice
  * the slots, draining S slots takes S/8 writes, during which at most S/8

@@ -20,6 +20,7 @@ import {
   SNAPSHOT_ENTRY_FIXED_BYTES, SNAPSHOT_HEADER_BYTES, SnapshotError, readSnapshot, writeSnapshotEntry, writeSnapshotHeader, writeSnapshotTrailer,
 } from '../../core/shard/snapshot.js';
 import { ByteWriter } from '../../core/ring/byte-writer.js';
+import { HashIndex } from '../../core/store/hash-index.js';
 import { b, latin1, plain } from './bytes-helpers.js';
 
 const LIMITS = makeLimits({ keyBytesMax: 16, valueBytesMax: 8192 });
@@ -195,6 +196,25 @@ describe('incremental snapshot', () => {
         expect(restored.digest()).not.toBe(two.digest());
       },
     ), { numRuns: 100 });
+  });
+});
+
+describe('restoring sizes the store', () => {
+  it('for the snapshot\'s keys plus the entries to apply after it, with the same contents either way', () => {
+    const source = leader();
+    for (let i = 0; i < 300; i++) source.log.propose({ op: 'set', key: b(`k${i}`), value: b(`v${i}`) }, T0 + i);
+    const bytes = source.shard.snapshot();
+    const plain = Shard.restore(1, LIMITS, bytes);
+    const sized = Shard.restore(1, LIMITS, bytes, 3000);
+    expect(sized.digest()).toBe(plain.digest());
+    // 5 bytes an index slot: 300 keys fit 512 slots, 3300 need 8192.
+    expect(sized.usedBytes - plain.usedBytes).toBe((HashIndex.slotsFor(3300, 64) - HashIndex.slotsFor(300, 64)) * 5);
+    const twin = new LocalLog(sized);
+    for (let i = 300; i < 3300; i++) twin.propose({ op: 'set', key: b(`k${i}`), value: b(`v${i}`) }, T0 + i);
+    const more = new LocalLog(plain);
+    for (let i = 300; i < 3300; i++) more.propose({ op: 'set', key: b(`k${i}`), value: b(`v${i}`) }, T0 + i);
+    expect(sized.digest()).toBe(plain.digest());
+    expect(sized.size).toBe(3300);
   });
 });
 
