@@ -65,20 +65,6 @@ export function encodeEntriesPayload(w: ByteWriter, entries: readonly Entry[]): 
 }
 
 /**
- * Throws RangeError on a malformed payload (recovery reports it as
- * corruption). Entry data are views into the payload, not copies: a restart
- * decodes every entry after the snapshot (400k for 1M keys), and a copy
- * each, a small ArrayBuffer per entry, made half of recovery's time go to
- * allocation and garbage collection (docs/durability.md, "Restart"). The
- * file's buffer is never written to after it is read, and it stays alive
- * while its entries do: no longer than Raft keeps them (until applied and
- * held by every member), about the bytes of the entries themselves.
- */
-export function decodeEntriesPayload(payload: Uint8Array): Entry[] {
-  return decodeEntriesRecord(payload, 0).entries;
-}
-
-/**
  * The data of an entry at or below the snapshot in force, which recovery
  * drops: its record is checked as thoroughly as any (term, kind, length),
  * but no view is made into its bytes. After a snapshot a lone node's log
@@ -90,7 +76,15 @@ export const COVERED_DATA = new Uint8Array(0);
 /**
  * An ENTRIES payload: its first index, and its entries in order, those at
  * or below `coveredThrough` with COVERED_DATA for data (0: none). Throws
- * RangeError on a malformed payload, whichever entries it covers.
+ * RangeError on a malformed payload, whichever entries it covers (recovery
+ * reports it as corruption). Entry data are views into the payload, not
+ * copies: a restart decodes every entry after the snapshot (400k for 1M
+ * keys), and a copy each, a small ArrayBuffer per entry, made half of
+ * recovery's time go to allocation and garbage collection
+ * (docs/durability.md, "Restart"). The file's buffer is never written to
+ * after it is read, and it stays alive while its entries do: no longer than
+ * Raft keeps them (until applied and held by every member), about the bytes
+ * of the entries themselves.
  */
 export function decodeEntriesRecord(payload: Uint8Array, coveredThrough: number): { first: number; entries: Entry[] } {
   const r = new ByteReader(payload);

@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Entry } from '../../core/raft/raft-types.js';
 import { ByteWriter } from '../../core/ring/byte-writer.js';
-import { COVERED_DATA, decodeEntriesPayload, decodeEntriesRecord, encodeEntriesPayload } from '../../core/storage/log-records.js';
+import { COVERED_DATA, decodeEntriesRecord, encodeEntriesPayload } from '../../core/storage/log-records.js';
 
 const entries: Entry[] = Array.from({ length: 6 }, (_, i) => ({
   index: 100 + i, term: 3 + (i >> 2), kind: i === 1 ? 'conf' : 'normal', data: new Uint8Array(i * 3).fill(i + 1),
@@ -29,7 +29,7 @@ describe('decodeEntriesRecord', () => {
         else expect(e.data).toEqual(entries[i]!.data);
       }
     }
-    expect(decodeEntriesPayload(payload())).toEqual(entries);
+    expect(decodeEntriesRecord(payload(), 0).entries).toEqual(entries);
   });
 
   it('refuses a malformed payload whether or not the snapshot covers the damaged entry', () => {
