@@ -135,6 +135,13 @@ export class ByteReader {
     return v;
   }
 
+  /** Length-prefixed bytes passed over, checked as bytesView checks them, with no view made. */
+  skipBytesField(): void {
+    const n = this.u32();
+    this.need(n);
+    this.pos += n;
+  }
+
   /** Length-prefixed bytes as a view into the underlying buffer (no copy). */
   bytesView(): Uint8Array {
     const n = this.u32();

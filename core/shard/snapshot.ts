@@ -114,9 +114,13 @@ function isCount(n: number): boolean {
  * entry to `onEntry` (key and value are views into `bytes`: copy what you
  * keep). Throws SnapshotError on anything malformed; an error `onEntry`
  * throws passes through. The trailer's digest is returned, not checked: the
- * caller computes the entries' digest as it takes them.
+ * caller computes the entries' digest as it takes them. `onHeader`, if
+ * given, sees the header before the first entry (a restore sizes its store
+ * by the count); the count is checked against the entries only at the end,
+ * so a damaged one may be anything up to 2^32 - 1.
  */
-export function readSnapshot(bytes: Uint8Array, onEntry: (entry: SnapshotEntry) => void): SnapshotSummary {
+export function readSnapshot(bytes: Uint8Array, onEntry: (entry: SnapshotEntry) => void,
+  onHeader?: (header: SnapshotHeader) => void): SnapshotSummary {
   const r = new ByteReader(bytes);
   try {
     if (bytes.length < SNAPSHOT_HEADER_BYTES_MIN || r.u32() !== SNAPSHOT_MAGIC) throw new SnapshotError('not a shard snapshot (bad magic or cut short)');
@@ -130,6 +134,7 @@ export function readSnapshot(bytes: Uint8Array, onEntry: (entry: SnapshotEntry) 
     }
     if (!isLogId(applied.logId)) throw new SnapshotError(`the logId ${applied.logId} is not one`);
     const count = r.u32();
+    onHeader?.({ applied, count });
     for (let i = 0; i < count; i++) {
       const key = r.bytesView();
       const value = r.bytesView();

@@ -14,7 +14,7 @@ export interface StorageFile {
   readonly name: string;
   /** Current length in bytes (including writes not yet synced). */
   size(): number;
-  /** Bytes [offset, offset + length); throws StorageIoError for an unreadable range. */
+  /** Bytes [offset, offset + length) in a buffer of their own (recovery keeps views into it); throws StorageIoError for an unreadable range. */
   read(offset: number, length: number): Uint8Array;
   /** Writes at the current end. */
   append(bytes: Uint8Array): void;

@@ -23,12 +23,13 @@
 // A single damaged copy (a torn or flipped state slot, a flipped COMMIT
 // record) is covered by the other or by the BEGIN record.
 
+import { assert } from '../assert.js';
 import type { Entry, HardState, Snapshot } from '../raft/raft-types.js';
 import type { StoredRaftState } from '../raft/raft-storage.js';
 import { StorageIoError } from './file-system.js';
 import { beginEndAt, BEGIN_RECORD_BYTES, parseSegmentName, RecordType, scanSegment, segmentName, type StorageIdentity } from './log-format.js';
 import {
-  decodeCommitPayload, decodeEntriesPayload, decodeSealPayload, decodeSnapshotMarkPayload, type SyncPoint,
+  decodeCommitPayload, decodeEntriesRecord, decodeSealPayload, decodeSnapshotMarkPayload, type SyncPoint,
 } from './log-records.js';
 import { parseSnapshotName, snapshotName, TEMP_SUFFIX, decodeSnapshotFile } from './snapshot-file.js';
 import { decodeSlot, STATE_FILE } from './state-slots.js';
@@ -319,6 +320,7 @@ function loadSnapshot(reader: RecoveryReader, identity: StorageIdentity, ref: { 
  * snapshot marks say themselves whether they kept the tail.
  */
 function replay(log: ScannedLog, last: number, snapshot: Snapshot | null, point: SyncPoint): { entries: Entry[]; segments: SegmentInfo[] } {
+  const base = snapshot?.meta.index ?? 0;
   let run: Entry[] = [];
   let runStart = 0;
   const segments = new Map<number, SegmentInfo>();
@@ -326,10 +328,12 @@ function replay(log: ScannedLog, last: number, snapshot: Snapshot | null, point:
   for (let i = 0; i <= last; i++) {
     const record = log.records[i]!;
     if (record.type === RecordType.ENTRIES) {
-      const entries = decodeRecord(log, i, decodeEntriesPayload);
-      const first = entries[0]?.index ?? 0;
+      // Entries the snapshot covers are checked, not decoded: the run drops them below.
+      const decoded = decodeRecord(log, i, (payload) => decodeEntriesRecord(payload, base));
+      const entries = decoded.entries;
+      const first = entries.length > 0 ? decoded.first : 0;
       const info = segments.get(record.seq);
-      if (info && entries.length > 0) info.maxIndex = Math.max(info.maxIndex, entries[entries.length - 1]!.index);
+      if (info && entries.length > 0) info.maxIndex = Math.max(info.maxIndex, first + entries.length - 1);
       if (run.length === 0 || first < runStart || first > runStart + run.length) {
         run = entries;
         runStart = first;
@@ -349,7 +353,6 @@ function replay(log: ScannedLog, last: number, snapshot: Snapshot | null, point:
       }
     }
   }
-  const base = snapshot?.meta.index ?? 0;
   if (run.length > 0 && runStart <= base) {
     run = run.slice(Math.min(run.length, base - runStart + 1));
     runStart = base + 1;
@@ -357,5 +360,6 @@ function replay(log: ScannedLog, last: number, snapshot: Snapshot | null, point:
   if (run.length > 0 && runStart !== base + 1) {
     throw new StorageError('corrupt', segmentName(point.firstSegmentSeq), 0, `the log resumes at index ${runStart}, the snapshot ends at ${base}`);
   }
+  assert(run.length === 0 || run[0]!.index > base, 'an entry the snapshot covers outlived the cut at the snapshot');
   return { entries: run, segments: [...segments.values()] };
 }

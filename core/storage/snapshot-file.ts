@@ -72,7 +72,9 @@ export function decodeSnapshotFile(name: string, bytes: Uint8Array, identity: St
     const readIds = (): number[] => Array.from({ length: r.u32() }, () => r.u32());
     const voters = readIds();
     const learners = readIds();
-    const data = r.bytesView().slice();
+    // A view, not a copy: the bytes were read for this call (FileSystem.read gives a buffer of its own) and
+    // nothing writes them; copying a large snapshot was a second pass over it and as many fresh pages.
+    const data = r.bytesView();
     if (r.remaining !== 0) throw new RangeError('bytes after the data');
     return { meta: { index, term, membership: { voters, learners } }, data };
   } catch (e) {

@@ -57,6 +57,8 @@ const LOAD_SHRINK_DENOMINATOR = 8;
 const SHRINK_SLOTS_PER_KEY = 4;
 /** Tables never exceed 2^31 slots: SCAN cursors are 32-bit. */
 export const INDEX_SLOTS_MAX = 2 ** 31;
+/** The most keys an index holds (its largest table at the grow load). */
+export const INDEX_KEYS_MAX = (INDEX_SLOTS_MAX / 4) * 3;
 /**
  * Entries moved (at least) per write while draining. With grow at 3/4 load into twice
  * the slots, draining S slots takes S/8 writes, during which at most S/8
@@ -96,8 +98,23 @@ export class HashIndex {
   private draining: SlotTable | null = null;
   private drainSlot = 0;
 
-  constructor(private readonly records: IndexedRecords, private readonly slotsMin: number) {
-    this.current = new SlotTable(slotsMin);
+  /**
+   * An empty index over `records`; `keysExpected` sizes its first table so
+   * that many inserts need no resize (a restore that knows its key count
+   * skips the doublings, and the rehashing of every key they cost). It
+   * shrinks back towards `slotsMin` as any table does if the keys never come.
+   */
+  constructor(private readonly records: IndexedRecords, private readonly slotsMin: number, keysExpected = 0) {
+    this.current = new SlotTable(HashIndex.slotsFor(keysExpected, slotsMin));
+  }
+
+  /** The fewest slots (a power of two, at least `slotsMin`) that hold `keys` entries without growing. */
+  static slotsFor(keys: number, slotsMin: number): number {
+    assert(Number.isSafeInteger(keys) && keys >= 0, 'a key count is a non-negative integer');
+    let slots = slotsMin;
+    while (slots < INDEX_SLOTS_MAX && keys * LOAD_MAX_DENOMINATOR > slots * LOAD_MAX_NUMERATOR) slots *= 2;
+    assert(keys * LOAD_MAX_DENOMINATOR <= slots * LOAD_MAX_NUMERATOR, () => `${keys} keys are more than an index holds`);
+    return slots;
   }
 
   get count(): number {

@@ -27,6 +27,7 @@
 //   randomKey(random)           -> handle | -1        RANDOMKEY
 //   collectExpired(nowMs, out, examinedMax)           due keys, not deleted
 //   step(movesMax)              -> rehash still under way?
+//   reserve(keys)                                     size an empty store's index for `keys` (a restore)
 //   memory(), usedBytes                               bytes held
 //   clear()                                           FLUSHALL
 //   contentDigest()             -> ContentDigest      order-free digest of every entry (one pass)
@@ -50,7 +51,7 @@ import type { Random } from '../random.js';
 import { isCollection, type Collection } from './collection.js';
 import { ContentDigest } from './content-digest.js';
 import { ExpiryIndex } from './expiry-index.js';
-import { HashIndex, REHASH_MOVES_PER_WRITE } from './hash-index.js';
+import { HashIndex, INDEX_KEYS_MAX, REHASH_MOVES_PER_WRITE } from './hash-index.js';
 import { keyHashDefault, type KeyHash } from './key-hash.js';
 import {
   FLAG_EXPIRY, FLAG_FREE, FLAG_LARGE, isLargeValue, OFFSET_EXPIRE_AT, OFFSET_EXPIRY_POSITION,
@@ -394,6 +395,18 @@ export class ShardStore {
     return addr !== 0;
   }
 
+  /**
+   * Size the empty store's index for `keys` keys (at most what an index
+   * holds), so inserting that many never resizes it (a snapshot restore
+   * knows its count: growing key by key rehashed every key about once
+   * more). Changes no contents; the index still grows past `keys` and
+   * shrinks when sparse, as ever.
+   */
+  reserve(keys: number): void {
+    assert(this.count === 0 && this.captures.length === 0, 'reserve sizes an empty store, before any capture');
+    this.index = this.newIndex(Math.min(keys, INDEX_KEYS_MAX));
+  }
+
   /** Advance an index resize by up to `movesMax` entries (e.g. when idle); true while one is under way. */
   step(movesMax: number = REHASH_MOVES_PER_WRITE): boolean {
     return this.index.step(movesMax);
@@ -448,11 +461,11 @@ export class ShardStore {
 
   // ---- records ----------------------------------------------------------------
 
-  private newIndex(): HashIndex {
+  private newIndex(keysExpected = 0): HashIndex {
     return new HashIndex({
       hashOf: (addr) => this.keyHash(this.u8Of(addr), this.keyStart(addr), this.keyLength(addr)),
       keyEquals: (addr, key) => this.keyEquals(addr, key),
-    }, this.indexSlotsMin);
+    }, this.indexSlotsMin, keysExpected);
   }
 
   private u8Of(addr: number): Uint8Array {

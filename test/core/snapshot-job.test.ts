@@ -20,6 +20,7 @@ import {
   SNAPSHOT_ENTRY_FIXED_BYTES, SNAPSHOT_HEADER_BYTES, SnapshotError, readSnapshot, writeSnapshotEntry, writeSnapshotHeader, writeSnapshotTrailer,
 } from '../../core/shard/snapshot.js';
 import { ByteWriter } from '../../core/ring/byte-writer.js';
+import { HashIndex } from '../../core/store/hash-index.js';
 import { b, latin1, plain } from './bytes-helpers.js';
 
 const LIMITS = makeLimits({ keyBytesMax: 16, valueBytesMax: 8192 });
@@ -198,6 +199,25 @@ describe('incremental snapshot', () => {
   });
 });
 
+describe('restoring sizes the store', () => {
+  it('for the snapshot\'s keys plus the entries to apply after it, with the same contents either way', () => {
+    const source = leader();
+    for (let i = 0; i < 300; i++) source.log.propose({ op: 'set', key: b(`k${i}`), value: b(`v${i}`) }, T0 + i);
+    const bytes = source.shard.snapshot();
+    const plain = Shard.restore(1, LIMITS, bytes);
+    const sized = Shard.restore(1, LIMITS, bytes, 3000);
+    expect(sized.digest()).toBe(plain.digest());
+    // 5 bytes an index slot: 300 keys fit 512 slots, 3300 need 8192.
+    expect(sized.usedBytes - plain.usedBytes).toBe((HashIndex.slotsFor(3300, 64) - HashIndex.slotsFor(300, 64)) * 5);
+    const twin = new LocalLog(sized);
+    for (let i = 300; i < 3300; i++) twin.propose({ op: 'set', key: b(`k${i}`), value: b(`v${i}`) }, T0 + i);
+    const more = new LocalLog(plain);
+    for (let i = 300; i < 3300; i++) more.propose({ op: 'set', key: b(`k${i}`), value: b(`v${i}`) }, T0 + i);
+    expect(sized.digest()).toBe(plain.digest());
+    expect(sized.size).toBe(3300);
+  });
+});
+
 describe('restoring malformed snapshots', () => {
   const source = leader();
   for (let i = 0; i < 40; i++) {
@@ -228,6 +248,19 @@ describe('restoring malformed snapshots', () => {
       const result = restoreOrSnapshotError(bad);
       if (at >= SNAPSHOT_HEADER_BYTES) expect(result).toBeInstanceOf(SnapshotError);
     }), { numRuns: 500 });
+  });
+
+  it('refuses a damaged entry count, however large, as a SnapshotError (the restore sizes its store by it first)', () => {
+    const countAt = SNAPSHOT_HEADER_BYTES - 4;
+    for (const count of [0xffffffff, 0x7fffffff, 41, 39, 0]) {
+      const bad = good.slice();
+      new DataView(bad.buffer).setUint32(countAt, count, true);
+      expect(restoreOrSnapshotError(bad), `count ${count}`).toBeInstanceOf(SnapshotError);
+    }
+    const seen: string[] = [];
+    readSnapshot(good, () => seen.push('entry'), (header) => seen.push(`header ${header.count}`));
+    expect(seen[0]).toBe('header 40');
+    expect(seen.length).toBe(41);
   });
 
   it('refuses random bytes, with a message that says snapshot', () => {
