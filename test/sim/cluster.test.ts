@@ -11,30 +11,36 @@ import { runSeed, type SeedRun } from '../../runtime-sim/run-seed.js';
 const ALL = [...FAULT_NAMES];
 const OPS = 600;
 /** The sweep CI runs on every change (longer sweeps: npm run sim -- --seeds 1..N --nodes 3 --groups 4 --faults all). */
-const CI_SWEEP_SEEDS = 100;
+const CI_SWEEP_SEEDS = 300;
+/** Seeds per test of the sweep: a failure names its range, and each part has its own timeout. */
+const CI_SWEEP_PART_SEEDS = 100;
 /**
- * About 40 s alone on the shared 2-core VM: the fault window spans at least 12 election timeouts (the leader
- * fault needs them), so each run simulates a few seconds of heartbeats; more when other test files run alongside.
+ * A part takes about 40 s alone on the shared 2-core VM: the fault window spans at least 12 election timeouts
+ * (the leader fault needs them), so each run simulates a few seconds of heartbeats; more when other test files
+ * run alongside.
  */
 const CI_SWEEP_TIMEOUT_MS = 240_000;
 const explain = (run: SeedRun): string => formatRun(run).join('\n');
 
 describe('simulated replicated cluster', () => {
-  it('3 nodes, 4 groups, every fault on: linearizable, Raft invariants hold, live after the faults stop (a 100-seed sweep)', () => {
-    let crashes = 0;
-    let datagrams = 0;
-    for (let seed = 1; seed <= CI_SWEEP_SEEDS; seed++) {
-      const run = runSeed({ seed, nodes: 3, groups: 4, faults: ALL, ops: OPS });
-      expect(run.failures, explain(run)).toEqual([]);
-      expect(run.checker.verdict).toBe('linearizable');
-      expect(run.finalCounts.ok).toBeGreaterThan(0);
-      crashes += run.config.faults.crashes.length;
-      datagrams += run.network.datagramsDelivered;
-    }
-    // The faults really happened and peers really talked.
-    expect(crashes).toBeGreaterThan(0);
-    expect(datagrams).toBeGreaterThan(1000);
-  }, CI_SWEEP_TIMEOUT_MS);
+  for (let first = 1; first <= CI_SWEEP_SEEDS; first += CI_SWEEP_PART_SEEDS) {
+    const last = Math.min(CI_SWEEP_SEEDS, first + CI_SWEEP_PART_SEEDS - 1);
+    it(`3 nodes, 4 groups, every fault on: linearizable, Raft invariants hold, live after the faults stop (seeds ${first}..${last} of the CI sweep)`, () => {
+      let crashes = 0;
+      let datagrams = 0;
+      for (let seed = first; seed <= last; seed++) {
+        const run = runSeed({ seed, nodes: 3, groups: 4, faults: ALL, ops: OPS });
+        expect(run.failures, explain(run)).toEqual([]);
+        expect(run.checker.verdict).toBe('linearizable');
+        expect(run.finalCounts.ok).toBeGreaterThan(0);
+        crashes += run.config.faults.crashes.length;
+        datagrams += run.network.datagramsDelivered;
+      }
+      // The faults really happened and peers really talked.
+      expect(crashes).toBeGreaterThan(0);
+      expect(datagrams).toBeGreaterThan(1000);
+    }, CI_SWEEP_TIMEOUT_MS);
+  }
 
   it('the leader fault: planned only for clusters, every strike over before quiesce, a broad mix across seeds', () => {
     const kinds = new Set<string>();
