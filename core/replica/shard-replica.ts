@@ -171,7 +171,10 @@ export class ShardReplica {
 
   constructor(private readonly config: ShardReplicaConfig, private readonly storage: RaftStorage) {
     const stored = storage.load();
-    this.shard = stored.snapshot ? Shard.restore(config.group, config.limits, stored.snapshot.data) : new Shard(config.group, config.limits);
+    // Sized for the log's entries too: a restart's replay then does not grow the store's index again.
+    this.shard = stored.snapshot
+      ? Shard.restore(config.group, config.limits, stored.snapshot.data, stored.entries.length)
+      : new Shard(config.group, config.limits);
     this.snapshotIndex = stored.snapshot?.meta.index ?? 0;
     this.syncedTermVote = stored.hardState;
     assert(this.shard.appliedIndex === this.snapshotIndex, 'a snapshot restores the shard at its own index');
