@@ -5,6 +5,9 @@
 
 export type EventAction = () => void;
 
+/** An action that takes the value it was scheduled with (Simulation.atWith): a timer's token or a datagram's record, so that scheduling one makes no closure. */
+export type EventActionWith<A> = (arg: A) => void;
+
 /** Fields are set only by Simulation: it defers an event (later timeUs) and reuses run events' objects, while they are out of the queue. */
 export class SimEvent {
   constructor(
@@ -17,7 +20,9 @@ export class SimEvent {
     public kind: number,
     /** A number that tells this event from its siblings in the trace (a message or op id). */
     public payload: number,
-    public action: EventAction,
+    public action: EventActionWith<unknown>,
+    /** What `action` is called with. */
+    public arg: unknown,
   ) {}
 }
 

@@ -107,10 +107,12 @@ export class Network {
   }
 
   /**
-   * Sends a datagram from host `from` to host `to`; `deliver` runs on
-   * `thread` when (if) it arrives, once per copy.
+   * Sends a datagram from host `from` to host `to`; `deliver(message)` runs
+   * on `thread` when (if) it arrives, once per copy. The receiver's action
+   * and the message come apart so that a sender needs no closure per
+   * datagram (a node's peer traffic is the most frequent event).
    */
-  sendDatagram(from: number, to: number, thread: number, deliver: () => void, duplicable: boolean): void {
+  sendDatagram<M>(from: number, to: number, thread: number, deliver: (message: M) => void, message: M, duplicable: boolean): void {
     const id = this.nextDatagramId++;
     this.stats.datagramsSent++;
     const faults = this.faultsActive ? this.datagramFaults : NO_DATAGRAM_FAULTS;
@@ -120,24 +122,42 @@ export class Network {
     }
     const copies = duplicable && faults.dupP > 0 && this.rng.chance(faults.dupP) ? 2 : 1;
     if (copies === 2) this.stats.datagramsDuplicated++;
-    // One arrival action for both copies (a closure per datagram, not per copy).
-    const arrive = (): void => {
-      if (this.partitions.blocked(from, to)) {
-        this.stats.datagramsBlocked++;
-        return;
-      }
-      this.stats.datagramsDelivered++;
-      deliver();
-    };
+    // One record for both copies; the event's argument, so the arrival needs no closure.
+    const datagram = new Datagram(this, from, to, deliver, message);
     for (let c = 0; c < copies; c++) {
       let delayUs = this.linkDelayUs();
       if (faults.reorderP > 0 && this.rng.chance(faults.reorderP)) {
         this.stats.datagramsReordered++;
         delayUs += this.rng.int(0, faults.reorderMaxUs);
       }
-      this.sim.after(delayUs, thread, Kind.DATAGRAM, id, arrive);
+      this.sim.afterWith(delayUs, thread, Kind.DATAGRAM, id, arriveDatagram, datagram);
     }
   }
+
+  /** @internal A datagram's copy reached its host: delivered unless a partition now cuts the way. */
+  arrive<M>(datagram: Datagram<M>): void {
+    if (this.partitions.blocked(datagram.from, datagram.to)) {
+      this.stats.datagramsBlocked++;
+      return;
+    }
+    this.stats.datagramsDelivered++;
+    datagram.deliver(datagram.message);
+  }
+}
+
+/** A datagram in flight (both copies of a duplicated one share it). */
+class Datagram<M> {
+  constructor(
+    readonly network: Network,
+    readonly from: number,
+    readonly to: number,
+    readonly deliver: (message: M) => void,
+    readonly message: M,
+  ) {}
+}
+
+function arriveDatagram<M>(datagram: Datagram<M>): void {
+  datagram.network.arrive(datagram);
 }
 
 export type ResetCause = 'client' | 'node' | 'network';

@@ -201,6 +201,9 @@ export class NodeHost {
     this.current?.receivePeer(bytes);
   }
 
+  /** `receivePeer` as a datagram's arrival action, made once (Network.sendDatagram). */
+  readonly receivePeerAction = (bytes: Uint8Array): void => this.receivePeer(bytes);
+
   /**
    * The process dies. `machineDown`: the whole host is gone, so no RSTs go
    * out and clients find out by timing out.
@@ -331,7 +334,7 @@ export class NodeHost {
     if (node === null) return;
     node.execute(request, (reply) => {
       if (!node.alive) return;
-      this.network.sendDatagram(this.host, clientHost, clientThread, () => onReply(reply), true);
+      this.network.sendDatagram(this.host, clientHost, clientThread, onReply, reply, true);
     });
   }
 }

@@ -170,7 +170,7 @@ class World {
         diskFaultsUntilUs: faults.enabled.includes('crash') ? config.quiesceAtUs : 0,
         send: (to: number, bytes: Uint8Array): void => {
           const target = this.nodes[to]!;
-          this.network.sendDatagram(layout.nodeHosts[n]!, layout.nodeHosts[to]!, target.threads.io, () => target.receivePeer(bytes), true);
+          this.network.sendDatagram(layout.nodeHosts[n]!, layout.nodeHosts[to]!, target.threads.io, target.receivePeerAction, bytes, true);
         },
         observe: (node: number, replicas: readonly ShardReplica[]): void => {
           this.replicaChecker.observe(node, replicas);

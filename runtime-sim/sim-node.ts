@@ -528,8 +528,10 @@ class SimWorkerThread {
     if (this.tickTimerUs >= 0 && this.tickTimerUs <= atUs) return;
     this.tickTimerUs = atUs;
     const token = ++this.tickToken;
-    this.node.sim.at(atUs, this.thread, Kind.RAFT_TICK, this.thread, () => this.raftTick(token));
+    this.node.sim.atWith(atUs, this.thread, Kind.RAFT_TICK, this.thread, this.raftTickAction, token);
   }
+
+  private readonly raftTickAction = (token: number): void => this.raftTick(token);
 
   /**
    * Peer frames handed over and not yet stepped (null: no step is scheduled). Like a worker's inbox: frames
@@ -730,12 +732,18 @@ class SimWorkerThread {
   private notifyWorker(sleepingIn: 'sleep-requests' | 'sleep-space'): void {
     if (this.state !== sleepingIn) return;
     this.state = 'waking';
+    this.wakingFrom = sleepingIn;
     const token = ++this.token;
-    this.node.sim.after(this.node.wakeDelayUs(), this.thread, Kind.WORKER_WAKE, this.thread, () => {
-      if (this.token !== token || !this.node.alive) return;
-      this.wake(sleepingIn);
-    });
+    this.node.sim.afterWith(this.node.wakeDelayUs(), this.thread, Kind.WORKER_WAKE, this.thread, this.wakeAction, token);
   }
+
+  /** Where the worker slept when the pending wake-up (the one with the current token) was sent. */
+  private wakingFrom: 'sleep-requests' | 'sleep-space' = 'sleep-requests';
+  private readonly wakeAction = (token: number): void => {
+    // A newer token superseded this wake-up (and set wakingFrom anew).
+    if (this.token !== token || !this.node.alive) return;
+    this.wake(this.wakingFrom);
+  };
 
   // ---- IO thread ---------------------------------------------------------------
 

@@ -11,7 +11,7 @@
 // Every event that runs is added to the trace hash.
 
 import { assert, AssertionError } from '../core/assert.js';
-import { EventQueue, SimEvent, type EventAction } from './event-queue.js';
+import { EventQueue, SimEvent, type EventAction, type EventActionWith } from './event-queue.js';
 import { Kind } from './event-kinds.js';
 import { Fnv64 } from '../core/fnv64.js';
 
@@ -64,11 +64,16 @@ export class Simulation {
 
   /** Schedules `action` on `thread` at virtual time `timeUs` (not in the past). */
   at(timeUs: number, thread: number, kind: number, payload: number, action: EventAction): void {
+    this.atWith(timeUs, thread, kind, payload, action, undefined);
+  }
+
+  /** As `at`, with `action` called on `arg`: a shared action and a value instead of a closure per event. */
+  atWith<A>(timeUs: number, thread: number, kind: number, payload: number, action: EventActionWith<A>, arg: A): void {
     // Not assert(): its message would be formatted on every call, and this is the hottest path.
     if (!(timeUs >= this.nowUs && Number.isSafeInteger(timeUs))) throw new AssertionError(`event at ${timeUs} is in the past (now ${this.nowUs})`);
     const reused = this.spareCount > 0 ? this.spare[--this.spareCount]! : null;
     if (reused === null) {
-      this.queue.push(new SimEvent(timeUs, this.seq++, thread, kind, payload, action));
+      this.queue.push(new SimEvent(timeUs, this.seq++, thread, kind, payload, action as EventActionWith<unknown>, arg));
       return;
     }
     reused.timeUs = timeUs;
@@ -76,7 +81,8 @@ export class Simulation {
     reused.thread = thread;
     reused.kind = kind;
     reused.payload = payload;
-    reused.action = action;
+    reused.action = action as EventActionWith<unknown>;
+    reused.arg = arg;
     this.queue.push(reused);
   }
 
@@ -89,13 +95,18 @@ export class Simulation {
   private spareCount = 0;
 
   private recycle(event: SimEvent): void {
-    // Drop the closure now: it may hold a whole message or request alive until the object is reused.
+    // Drop the closure and argument now: either may hold a whole message or request alive until the object is reused.
     event.action = noAction;
+    event.arg = undefined;
     if (this.spareCount < SPARE_EVENTS_MAX) this.spare[this.spareCount++] = event;
   }
 
   after(delayUs: number, thread: number, kind: number, payload: number, action: EventAction): void {
-    this.at(this.nowUs + delayUs, thread, kind, payload, action);
+    this.atWith(this.nowUs + delayUs, thread, kind, payload, action, undefined);
+  }
+
+  afterWith<A>(delayUs: number, thread: number, kind: number, payload: number, action: EventActionWith<A>, arg: A): void {
+    this.atWith(this.nowUs + delayUs, thread, kind, payload, action, arg);
   }
 
   /** Ends `run` after the current event. */
@@ -142,7 +153,7 @@ export class Simulation {
       // Kinds are below 2^11 and threads far below 2^21: one word for both.
       trace.addU32(next.kind | (next.thread << 11));
       trace.addU32(next.payload);
-      next.action();
+      next.action(next.arg);
       // Nothing keeps an event once it ran (the queue let go of it; `at` returns nothing): its object is free.
       this.recycle(next);
     }

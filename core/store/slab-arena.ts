@@ -31,6 +31,14 @@ export const PAGE_BYTES = 1024 * 1024;
 export const PAGE_UNITS = PAGE_BYTES / RECORD_ALIGN_BYTES;
 /** Addresses are 32-bit, so at most 2^32 / PAGE_UNITS pages (32 GiB of records per shard). */
 export const PAGES_MAX = 0x1_0000_0000 / PAGE_UNITS;
+/**
+ * Bytes a page's buffer starts with. A page keeps its PAGE_UNITS of address
+ * space, but its buffer doubles as records fill it, up to PAGE_BYTES: a
+ * small shard (and every shard at boot, restart and snapshot restore)
+ * would otherwise zero a whole 1 MiB page, which costs time and drives the
+ * old-space collections of a process with many shards.
+ */
+export const PAGE_BUFFER_BYTES_MIN = 4 * 1024;
 
 export class SlabArena {
   /** The pages, three views each: bytes, 32-bit words and 64-bit floats over the same buffer. */
@@ -41,12 +49,19 @@ export class SlabArena {
   private readonly freeHeads = new Uint32Array(SIZE_CLASS_COUNT);
   /** Next free unit in the newest page; PAGE_UNITS when there is no page yet. */
   private bumpUnit = PAGE_UNITS;
+  /** Units the newest page's buffer holds (PAGE_UNITS once it is full size; every older page is). */
+  private bufferUnits = PAGE_UNITS;
   /** Units carved from each page before the newest (its records end there; the rest is waste). */
   private readonly closedPageUnits: number[] = [];
   private classBytesInUse = 0;
   private pageEndWasteBytes = 0;
 
-  /** Bytes of all pages (what the arena holds from the system, touched or not). */
+  /**
+   * Bytes of all pages (what the arena holds from the system, touched or
+   * not), counting the newest page at full size although its buffer may
+   * still be smaller: the memory accounting stays what it was before pages
+   * grew, a bound rather than the exact bytes.
+   */
   get pageBytes(): number {
     return this.pagesU8.length * PAGE_BYTES;
   }
@@ -87,6 +102,7 @@ export class SlabArena {
     }
     const units = classBytes / RECORD_ALIGN_BYTES;
     if (this.bumpUnit + units > PAGE_UNITS) this.addPage();
+    if (this.bumpUnit + units > this.bufferUnits) this.growNewestPage(this.bumpUnit + units);
     const addr = (this.pagesU8.length - 1) * PAGE_UNITS + this.bumpUnit;
     this.bumpUnit += units;
     return addr;
@@ -108,11 +124,31 @@ export class SlabArena {
       this.pageEndWasteBytes += (PAGE_UNITS - this.bumpUnit) * RECORD_ALIGN_BYTES;
       this.closedPageUnits.push(this.bumpUnit);
     }
-    const buffer = new ArrayBuffer(PAGE_BYTES);
+    const buffer = new ArrayBuffer(PAGE_BUFFER_BYTES_MIN);
     this.pagesU8.push(new Uint8Array(buffer));
     this.pagesU32.push(new Uint32Array(buffer));
     this.pagesF64.push(new Float64Array(buffer));
+    this.bufferUnits = PAGE_BUFFER_BYTES_MIN / RECORD_ALIGN_BYTES;
     this.bumpUnit = pageFirstUnit(this.pagesU8.length - 1);
+  }
+
+  /**
+   * Doubles the newest page's buffer until it holds `unitsNeeded` units; the
+   * records move with their bytes and keep their addresses. Callers look a
+   * page's views up per access (pagesU8[addr >>> 17]), never across an alloc.
+   */
+  private growNewestPage(unitsNeeded: number): void {
+    assert(unitsNeeded <= PAGE_UNITS, 'a page grows to PAGE_BYTES at most');
+    let units = this.bufferUnits;
+    while (units < unitsNeeded) units *= 2;
+    const page = this.pagesU8.length - 1;
+    const buffer = new ArrayBuffer(units * RECORD_ALIGN_BYTES);
+    const bytes = new Uint8Array(buffer);
+    bytes.set(this.pagesU8[page]!);
+    this.pagesU8[page] = bytes;
+    this.pagesU32[page] = new Uint32Array(buffer);
+    this.pagesF64[page] = new Float64Array(buffer);
+    this.bufferUnits = units;
   }
 }
 
@@ -123,3 +159,5 @@ export function pageFirstUnit(page: number): number {
 
 // Address arithmetic above uses `>>> 17` and `& (PAGE_UNITS - 1)` for speed.
 assert(PAGE_UNITS === 1 << 17, 'address arithmetic assumes 2^17 units per page');
+// Doubling from the first buffer size lands exactly on a full page.
+assert(PAGE_BYTES % PAGE_BUFFER_BYTES_MIN === 0 && Number.isInteger(Math.log2(PAGE_BYTES / PAGE_BUFFER_BYTES_MIN)), 'page buffers double up to PAGE_BYTES');

@@ -49,7 +49,7 @@ describe('EventQueue', () => {
   it('pops in (time, insertion) order', () => {
     fc.assert(fc.property(fc.array(fc.nat({ max: 50 }), { maxLength: 300 }), (times) => {
       const q = new EventQueue();
-      times.forEach((t, seq) => q.push(new SimEvent(t, seq, 0, 0, seq, noop)));
+      times.forEach((t, seq) => q.push(new SimEvent(t, seq, 0, 0, seq, noop, undefined)));
       const out: SimEvent[] = [];
       for (let e = q.pop(); e !== undefined; e = q.pop()) out.push(e);
       const expected = times.map((t, seq) => ({ t, seq })).sort((x, y) => x.t - y.t || x.seq - y.seq);
@@ -70,6 +70,20 @@ describe('Simulation', () => {
     expect(sim.run(1000)).toBe('idle');
     expect(seen).toEqual([['a', 10], ['b', 15], ['c', 30]]);
     expect(sim.eventsRun).toBe(3);
+  });
+
+  it('calls an action scheduled with an argument on that argument, each event on its own (reused events included)', () => {
+    const sim = new Simulation();
+    const seen: [number, number][] = [];
+    const record = (arg: number): void => {
+      seen.push([arg, sim.nowUs]);
+      if (arg < 3) sim.afterWith(10, 0, 1, 0, record, arg + 10);
+    };
+    sim.atWith(20, 0, 1, 0, record, 2);
+    sim.atWith(10, 0, 1, 0, record, 1);
+    sim.at(40, 0, 1, 0, () => seen.push([-1, sim.nowUs]));
+    expect(sim.run(1000)).toBe('idle');
+    expect(seen).toEqual([[1, 10], [2, 20], [11, 20], [12, 30], [-1, 40]]);
   });
 
   it('never schedules into the past', () => {

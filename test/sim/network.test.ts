@@ -23,7 +23,7 @@ function world(seed: number, faults?: Partial<DatagramFaults>) {
 function sendDatagrams(w: ReturnType<typeof world>, n: number, duplicable = true): number[] {
   const got: number[] = [];
   for (let i = 0; i < n; i++) {
-    w.sim.at(i * 10, 0, 1, i, () => w.network.sendDatagram(0, 1, w.threads[1]!, () => got.push(i), duplicable));
+    w.sim.at(i * 10, 0, 1, i, () => w.network.sendDatagram(0, 1, w.threads[1]!, (m: number) => got.push(m), i, duplicable));
   }
   w.sim.run(10_000_000);
   return got;
@@ -73,8 +73,8 @@ describe('datagrams', () => {
     expect(w.network.stats.datagramsBlocked).toBe(50);
     w.partitions.unblock([[0, 1]]);
     const got: number[] = [];
-    w.network.sendDatagram(0, 1, w.threads[1]!, () => got.push(1), false);
-    w.network.sendDatagram(1, 0, w.threads[0]!, () => got.push(2), false);
+    w.network.sendDatagram(0, 1, w.threads[1]!, (m: number) => got.push(m), 1, false);
+    w.network.sendDatagram(1, 0, w.threads[0]!, (m: number) => got.push(m), 2, false);
     w.sim.run(Number.MAX_SAFE_INTEGER);
     expect(got.sort()).toEqual([1, 2]);
   });

@@ -7,7 +7,7 @@
 
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { PAGE_BYTES, PAGE_UNITS, SlabArena } from '../../../core/store/slab-arena.js';
+import { PAGE_BUFFER_BYTES_MIN, PAGE_BYTES, PAGE_UNITS, SlabArena } from '../../../core/store/slab-arena.js';
 import {
   RECORD_BYTES_MAX, RECORD_BYTES_MIN, SIZE_CLASS_BYTES, SIZE_CLASS_COUNT, sizeClassOf,
 } from '../../../core/store/size-classes.js';
@@ -94,5 +94,26 @@ describe('slab arena', () => {
     for (let i = 0; i <= perPage; i++) arena.alloc(big);
     expect(arena.pageBytes).toBe(2 * PAGE_BYTES);
     expect(arena.wasteBytes).toBe(PAGE_BYTES - 8 - perPage * big);
+  });
+
+  it('starts a page with a small buffer and doubles it as records fill it, keeping their bytes and addresses', () => {
+    const arena = new SlabArena();
+    const first = arena.alloc(64);
+    fill(arena, first, 64, 7);
+    expect(arena.pagesU8[0]!.length).toBe(PAGE_BUFFER_BYTES_MIN);
+    expect(arena.pageBytes).toBe(PAGE_BYTES); // accounted at full size, as before pages grew
+    const records = [{ addr: first, tag: 7 }];
+    // Fill page 0 and start page 1: every record carved stays intact through each doubling.
+    while (arena.pageCount < 2) {
+      const addr = arena.alloc(4096);
+      fill(arena, addr, 4096, records.length);
+      records.push({ addr, tag: records.length });
+    }
+    expect(arena.pagesU8[0]!.length).toBe(PAGE_BYTES);
+    expect(arena.pagesU32[0]!.buffer).toBe(arena.pagesU8[0]!.buffer);
+    expect(arena.pagesF64[0]!.buffer).toBe(arena.pagesU8[0]!.buffer);
+    expect(arena.pagesU8[1]!.length).toBe(PAGE_BUFFER_BYTES_MIN);
+    expect(intact(arena, first, 64, 7)).toBe(true);
+    for (const r of records.slice(1)) expect(intact(arena, r.addr, 4096, r.tag)).toBe(true);
   });
 });
