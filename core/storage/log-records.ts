@@ -111,7 +111,8 @@ export function decodeEntriesInto(payload: Uint8Array, coveredThrough: number, r
   const first = readU53(r);
   const count = r.u32();
   assert(first === run.first + run.length, () => `entries from ${first} do not continue the run at ${run.first + run.length}`);
-  const id = run.addPayload(payload);
+  // A record the snapshot covers whole is not kept: its segment's buffer can go once read.
+  const id = first + count - 1 > coveredThrough ? run.addPayload(payload) : 0;
   for (let i = 0; i < count; i++) {
     const term = readU53(r);
     const kindTag = r.u8();
