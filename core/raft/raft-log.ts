@@ -11,11 +11,18 @@
 
 import { assert } from '../assert.js';
 import type { Entry, Snapshot } from './raft-types.js';
+import { PackedEntries, type StoredEntries } from './packed-entries.js';
 
 export class RaftLog {
   private snapshotIndex: number;
   private snapshotTerm: number;
-  /** entries[i] has index snapshotIndex + 1 + i. */
+  /**
+   * The entries a restart read, packed (an Entry made only when asked for),
+   * first; then `entries`. packed.at(i) has index snapshotIndex + 1 + i; all
+   * of them are stable (a truncation into them cuts `entries` too).
+   */
+  private packed: PackedEntries | null = null;
+  /** entries[i] has index snapshotIndex + 1 + packedCount + i. */
   private entries: Entry[];
   committed: number;
   applied: number;
@@ -30,12 +37,18 @@ export class RaftLog {
    */
   rewrites = 0;
 
-  constructor(snapshot: { index: number; term: number }, entries: readonly Entry[], committed: number) {
+  constructor(snapshot: { index: number; term: number }, entries: StoredEntries, committed: number) {
     this.snapshotIndex = snapshot.index;
     this.snapshotTerm = snapshot.term;
-    this.entries = [...entries];
-    for (let i = 0; i < this.entries.length; i++) {
-      assert(this.entries[i]!.index === snapshot.index + 1 + i, 'restored entries must follow the snapshot contiguously');
+    if (entries instanceof PackedEntries) {
+      assert(entries.length === 0 || entries.first === snapshot.index + 1, 'restored entries must follow the snapshot contiguously');
+      if (entries.length > 0) this.packed = entries.clone();
+      this.entries = [];
+    } else {
+      this.entries = [...entries];
+      for (let i = 0; i < this.entries.length; i++) {
+        assert(this.entries[i]!.index === snapshot.index + 1 + i, 'restored entries must follow the snapshot contiguously');
+      }
     }
     assert(committed >= snapshot.index && committed <= this.lastIndex(), () => `restored commit ${committed} outside the log`);
     this.committed = committed;
@@ -48,23 +61,45 @@ export class RaftLog {
   }
 
   lastIndex(): number {
-    return this.snapshotIndex + this.entries.length;
+    return this.snapshotIndex + this.packedCount() + this.entries.length;
+  }
+
+  private packedCount(): number {
+    return this.packed === null ? 0 : this.packed.length;
   }
 
   lastTerm(): number {
-    return this.entries.length > 0 ? this.entries[this.entries.length - 1]!.term : this.snapshotTerm;
+    if (this.entries.length > 0) return this.entries[this.entries.length - 1]!.term;
+    return this.packed !== null ? this.packed.term(this.packed.length - 1) : this.snapshotTerm;
+  }
+
+  /** The entry at position `at` after the cut point (0: index snapshotIndex + 1). */
+  private at(at: number): Entry {
+    const packed = this.packedCount();
+    return at < packed ? this.packed!.entry(at) : this.entries[at - packed]!;
+  }
+
+  /** Entries at positions [from, to) after the cut point. */
+  private range(from: number, to: number): Entry[] {
+    const packed = this.packedCount();
+    if (from >= packed) return this.entries.slice(from - packed, to - packed);
+    const out = this.packed!.slice(from, Math.min(to, packed));
+    if (to > packed) for (let i = 0; i < to - packed; i++) out.push(this.entries[i]!);
+    return out;
   }
 
   /** The term of entry `index`, or undefined if it is compacted away or beyond the log. */
   term(index: number): number | undefined {
     if (index === this.snapshotIndex) return this.snapshotTerm;
     if (index < this.snapshotIndex || index > this.lastIndex()) return undefined;
-    return this.entries[index - this.snapshotIndex - 1]!.term;
+    const at = index - this.snapshotIndex - 1;
+    const packed = this.packedCount();
+    return at < packed ? this.packed!.term(at) : this.entries[at - packed]!.term;
   }
 
   entry(index: number): Entry {
     assert(index > this.snapshotIndex && index <= this.lastIndex(), () => `entry ${index} is not in the log`);
-    return this.entries[index - this.snapshotIndex - 1]!;
+    return this.at(index - this.snapshotIndex - 1);
   }
 
   matchTerm(index: number, term: number): boolean {
@@ -117,7 +152,15 @@ export class RaftLog {
 
   private truncateFrom(index: number): void {
     this.rewrites++;
-    this.entries.length = index - this.snapshotIndex - 1;
+    const keep = index - this.snapshotIndex - 1;
+    const packed = this.packedCount();
+    if (keep < packed) {
+      this.packed!.truncate(keep);
+      if (keep === 0) this.packed = null;
+      this.entries.length = 0;
+    } else {
+      this.entries.length = keep - packed;
+    }
     if (this.stableIndex >= index) this.stableIndex = index - 1;
     // Only the planted bug cuts below the commit index; the checkers must see that happen, not an assertion.
     if (this.committed >= index) this.committed = index - 1;
@@ -136,7 +179,7 @@ export class RaftLog {
     const out: Entry[] = [];
     let bytes = 0;
     for (let i = lo; i <= hi && out.length < entriesMax; i++) {
-      const e = this.entries[i - this.snapshotIndex - 1]!;
+      const e = this.at(i - this.snapshotIndex - 1);
       bytes += e.data.length;
       if (out.length > 0 && bytes > bytesMax) break;
       out.push(e);
@@ -146,7 +189,9 @@ export class RaftLog {
 
   /** Entries not yet on stable storage. */
   unstableEntries(): Entry[] {
-    return this.entries.slice(Math.max(0, this.stableIndex - this.snapshotIndex));
+    const from = Math.max(0, this.stableIndex - this.snapshotIndex);
+    assert(from >= this.packedCount(), 'restored (packed) entries are stable');
+    return this.range(from, this.lastIndex() - this.snapshotIndex);
   }
 
   /** Whether unstableEntries() is non-empty, without building it (hasReady asks on every call). */
@@ -164,7 +209,7 @@ export class RaftLog {
     if (this.pendingSnapshot !== null) return []; // the snapshot is applied first
     const hi = Math.min(this.committed, this.stableIndex);
     if (hi <= this.applied) return [];
-    return this.entries.slice(this.applied - this.snapshotIndex, hi - this.snapshotIndex);
+    return this.range(this.applied - this.snapshotIndex, hi - this.snapshotIndex);
   }
 
   /** Whether entriesToApply() is non-empty, without building it. */
@@ -184,6 +229,7 @@ export class RaftLog {
     this.rewrites++;
     this.snapshotIndex = index;
     this.snapshotTerm = term;
+    this.packed = null;
     this.entries = [];
     this.committed = index;
     this.stableIndex = index;
@@ -208,16 +254,23 @@ export class RaftLog {
     if (index <= this.snapshotIndex) return;
     assert(index <= this.applied, () => `compact to ${index} beyond applied ${this.applied}`);
     const term = this.term(index)!;
-    const dropped = index - this.snapshotIndex;
-    if (dropped === this.entries.length) this.entries.length = 0;
-    else this.entries = this.entries.slice(dropped);
+    let dropped = index - this.snapshotIndex;
+    const packed = this.packedCount();
+    if (dropped >= packed) {
+      this.packed = null;
+      dropped -= packed;
+      if (dropped === this.entries.length) this.entries.length = 0;
+      else this.entries = this.entries.slice(dropped);
+    } else {
+      this.packed!.dropFront(dropped);
+    }
     this.snapshotIndex = index;
     this.snapshotTerm = term;
   }
 
   /** Entries held in memory (after the cut point). */
   get entryCount(): number {
-    return this.entries.length;
+    return this.packedCount() + this.entries.length;
   }
 
   snapshotPoint(): { index: number; term: number } {

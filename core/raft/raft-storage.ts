@@ -11,12 +11,13 @@
 
 import { assert } from '../assert.js';
 import { EMPTY_HARD_STATE, type Entry, type HardState, type Snapshot } from './raft-types.js';
+import type { StoredEntries } from './packed-entries.js';
 
 export interface StoredRaftState {
   readonly hardState: HardState;
   readonly snapshot: Snapshot | null;
-  /** Entries after the snapshot, contiguous. */
-  readonly entries: readonly Entry[];
+  /** Entries after the snapshot, contiguous: packed when read from files (an Entry each only once asked for). */
+  readonly entries: StoredEntries;
 }
 
 export interface RaftStorage {

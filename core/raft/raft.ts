@@ -18,6 +18,7 @@ import { RAFT_INFLIGHT_APPENDS_MAX, RAFT_INFLIGHT_BYTES_MAX } from './inflights.
 import { Progress, type ProgressState } from './progress.js';
 import { quorumIndex, voteOutcome, hasQuorum } from './quorum.js';
 import { RaftLog } from './raft-log.js';
+import type { StoredEntries } from './packed-entries.js';
 import { ForwardedReads, ReadIndexRounds, ReadsAwaitingFloor, type ReadRequest } from './read-index.js';
 import type { RepairGate } from './repair-gate.js';
 import {
@@ -107,7 +108,8 @@ assert(DEFAULT_RAFT_TUNING.inflightBytesMax >= DEFAULT_RAFT_TUNING.appendBytesMa
 export interface RaftRestore {
   readonly hardState: HardState;
   readonly snapshot: Snapshot | null;
-  readonly entries: readonly Entry[];
+  /** Contiguous after the snapshot; packed when read from files (a restart makes no object per entry). */
+  readonly entries: StoredEntries;
   /** Membership when there is no snapshot (the group's bootstrap configuration). */
   readonly membership: Membership;
 }

@@ -10,6 +10,7 @@
 
 import { assert } from '../assert.js';
 import type { Entry, HardState } from '../raft/raft-types.js';
+import { EMPTY_DATA, PackedEntries } from '../raft/packed-entries.js';
 import { ByteReader, ByteWriter } from '../ring/byte-writer.js';
 import { readU53, writeU53 } from './u53.js';
 
@@ -71,7 +72,7 @@ export function encodeEntriesPayload(w: ByteWriter, entries: readonly Entry[]): 
  * still holds the entries it covers until the segment rolls over (half of a
  * restart's 1M entries), and their views were much of recovery's garbage.
  */
-export const COVERED_DATA = new Uint8Array(0);
+export const COVERED_DATA = EMPTY_DATA;
 
 /**
  * An ENTRIES payload: its first index, and its entries in order, those at
@@ -87,25 +88,44 @@ export const COVERED_DATA = new Uint8Array(0);
  * of the entries themselves.
  */
 export function decodeEntriesRecord(payload: Uint8Array, coveredThrough: number): { first: number; entries: Entry[] } {
+  const { first } = entriesRecordHead(payload);
+  const run = new PackedEntries(first);
+  decodeEntriesInto(payload, coveredThrough, run);
+  return { first, entries: run.toArray() };
+}
+
+/** The first index an ENTRIES payload holds and how many (RangeError if it is too short to say). */
+export function entriesRecordHead(payload: Uint8Array): { first: number; count: number } {
+  const r = new ByteReader(payload);
+  const first = readU53(r);
+  return { first, count: r.u32() };
+}
+
+/**
+ * Appends an ENTRIES payload's entries to `run` (whose next index must be the
+ * payload's first), packed: no object or view per entry (packed-entries.ts).
+ * Refuses what decodeEntriesRecord refuses; `run` is then partly written.
+ */
+export function decodeEntriesInto(payload: Uint8Array, coveredThrough: number, run: PackedEntries): number {
   const r = new ByteReader(payload);
   const first = readU53(r);
   const count = r.u32();
-  const entries: Entry[] = [];
+  assert(first === run.first + run.length, () => `entries from ${first} do not continue the run at ${run.first + run.length}`);
+  // A record the snapshot covers whole is not kept: its segment's buffer can go once read.
+  const id = first + count - 1 > coveredThrough ? run.addPayload(payload) : 0;
   for (let i = 0; i < count; i++) {
     const term = readU53(r);
     const kindTag = r.u8();
     if (kindTag !== ENTRY_KIND_NORMAL && kindTag !== ENTRY_KIND_CONF) throw new RangeError(`unknown entry kind ${kindTag}`);
-    if (first + i <= coveredThrough) {
-      r.skipBytesField();
-      // An object per entry still (one shared placeholder object made the apply of the entries after it
-      // several times slower, measured, cause not found); only the view is saved.
-      entries.push({ index: first + i, term, kind: kindTag === ENTRY_KIND_CONF ? 'conf' : 'normal', data: COVERED_DATA });
-    } else {
-      entries.push({ index: first + i, term, kind: kindTag === ENTRY_KIND_CONF ? 'conf' : 'normal', data: r.bytesView() });
-    }
+    // The data's place, from what the reader has left (its 4-byte length first): no view made, checked as bytesView checks.
+    const start = payload.length - r.remaining + 4;
+    r.skipBytesField();
+    const end = payload.length - r.remaining;
+    const covered = first + i <= coveredThrough;
+    run.push(term, kindTag === ENTRY_KIND_CONF ? 'conf' : 'normal', id, covered ? 0 : start, covered ? 0 : end);
   }
   expectEnd(r);
-  return { first, entries };
+  return count;
 }
 
 export function encodeSnapshotMarkPayload(mark: SnapshotMark): Uint8Array {

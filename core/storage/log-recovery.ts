@@ -24,12 +24,13 @@
 // record) is covered by the other or by the BEGIN record.
 
 import { assert } from '../assert.js';
-import type { Entry, HardState, Snapshot } from '../raft/raft-types.js';
+import type { HardState, Snapshot } from '../raft/raft-types.js';
 import type { StoredRaftState } from '../raft/raft-storage.js';
+import { PackedEntries } from '../raft/packed-entries.js';
 import { StorageIoError } from './file-system.js';
 import { beginEndAt, BEGIN_RECORD_BYTES, parseSegmentName, RecordType, scanSegment, segmentName, type StorageIdentity } from './log-format.js';
 import {
-  decodeCommitPayload, decodeEntriesRecord, decodeSealPayload, decodeSnapshotMarkPayload, type SyncPoint,
+  decodeCommitPayload, decodeEntriesInto, decodeSealPayload, entriesRecordHead, decodeSnapshotMarkPayload, type SyncPoint,
 } from './log-records.js';
 import { parseSnapshotName, snapshotName, TEMP_SUFFIX, decodeSnapshotFile } from './snapshot-file.js';
 import { decodeSlot, STATE_FILE } from './state-slots.js';
@@ -319,47 +320,52 @@ function loadSnapshot(reader: RecoveryReader, identity: StorageIdentity, ref: { 
  * only when every entry it holds is at or below the snapshot in force, and
  * snapshot marks say themselves whether they kept the tail.
  */
-function replay(log: ScannedLog, last: number, snapshot: Snapshot | null, point: SyncPoint): { entries: Entry[]; segments: SegmentInfo[] } {
+function replay(log: ScannedLog, last: number, snapshot: Snapshot | null, point: SyncPoint): { entries: PackedEntries; segments: SegmentInfo[] } {
   const base = snapshot?.meta.index ?? 0;
-  let run: Entry[] = [];
-  let runStart = 0;
+  // Packed (packed-entries.ts): the entries live from here until Raft applies them, and an object and a view each was
+  // most of the collector's work through a restart.
+  let run = new PackedEntries(0);
   const segments = new Map<number, SegmentInfo>();
   for (let seq = point.firstSegmentSeq; seq <= point.segmentSeq; seq++) segments.set(seq, { seq, maxIndex: 0 });
   for (let i = 0; i <= last; i++) {
     const record = log.records[i]!;
     if (record.type === RecordType.ENTRIES) {
-      // Entries the snapshot covers are checked, not decoded: the run drops them below.
-      const decoded = decodeRecord(log, i, (payload) => decodeEntriesRecord(payload, base));
-      const entries = decoded.entries;
-      const first = entries.length > 0 ? decoded.first : 0;
+      // Entries the snapshot covers are checked, not given their data: the run drops them below.
+      const count = decodeRecord(log, i, (payload) => {
+        const { first, count } = entriesRecordHead(payload);
+        if (count === 0) {
+          // Never written (a record holds at least one entry), but checksummed: checked, and it empties the run as before.
+          decodeEntriesInto(payload, base, new PackedEntries(first));
+          run = new PackedEntries(0);
+          return 0;
+        }
+        if (run.length === 0 || first < run.first || first > run.first + run.length) run = new PackedEntries(first);
+        else run.truncate(first - run.first);
+        return decodeEntriesInto(payload, base, run);
+      });
       const info = segments.get(record.seq);
-      if (info && entries.length > 0) info.maxIndex = Math.max(info.maxIndex, first + entries.length - 1);
-      if (run.length === 0 || first < runStart || first > runStart + run.length) {
-        run = entries;
-        runStart = first;
-      } else {
-        run.length = first - runStart;
-        for (const e of entries) run.push(e);
-      }
+      if (info && count > 0) info.maxIndex = Math.max(info.maxIndex, run.first + run.length - 1);
     } else if (record.type === RecordType.SNAPSHOT_MARK) {
       const mark = decodeRecord(log, i, decodeSnapshotMarkPayload);
       if (!mark.keptTail) {
-        run = [];
+        run = new PackedEntries(mark.index + 1);
         for (const info of segments.values()) if (info.seq !== record.seq) info.maxIndex = 0;
-        runStart = mark.index + 1;
-      } else if (mark.index >= runStart) {
-        run = run.slice(Math.min(run.length, mark.index - runStart + 1));
-        runStart = mark.index + 1;
+      } else if (mark.index >= run.first) {
+        const drop = Math.min(run.length, mark.index - run.first + 1);
+        run.dropFront(drop);
+        if (run.length === 0) run = new PackedEntries(mark.index + 1);
       }
     }
   }
-  if (run.length > 0 && runStart <= base) {
-    run = run.slice(Math.min(run.length, base - runStart + 1));
-    runStart = base + 1;
+  if (run.length > 0 && run.first <= base) {
+    const drop = Math.min(run.length, base - run.first + 1);
+    run.dropFront(drop);
+    if (run.length === 0) run = new PackedEntries(base + 1);
   }
-  if (run.length > 0 && runStart !== base + 1) {
-    throw new StorageError('corrupt', segmentName(point.firstSegmentSeq), 0, `the log resumes at index ${runStart}, the snapshot ends at ${base}`);
+  if (run.length > 0 && run.first !== base + 1) {
+    throw new StorageError('corrupt', segmentName(point.firstSegmentSeq), 0, `the log resumes at index ${run.first}, the snapshot ends at ${base}`);
   }
-  assert(run.length === 0 || run[0]!.index > base, 'an entry the snapshot covers outlived the cut at the snapshot');
+  if (run.length === 0) run = new PackedEntries(base + 1);
+  assert(run.first === base + 1, 'an entry the snapshot covers outlived the cut at the snapshot');
   return { entries: run, segments: [...segments.values()] };
 }

@@ -34,6 +34,7 @@
 import { assert } from '../assert.js';
 import type { RaftStorage, StoredRaftState } from '../raft/raft-storage.js';
 import { EMPTY_HARD_STATE, type Entry, type HardState, type Snapshot } from '../raft/raft-types.js';
+import { storedEntryTerms } from '../raft/packed-entries.js';
 import { ByteWriter } from '../ring/byte-writer.js';
 import { readAll, type FileSystem, type StorageFile } from './file-system.js';
 import { BEGIN_RECORD_BYTES, encodeRecord, encodeSegmentHeader, parseSegmentName, RecordType, segmentName, type StorageIdentity } from './log-format.js';
@@ -193,7 +194,7 @@ export class LogStorage implements RaftStorage {
     this.loaded = state;
     this.hardState = state.hardState;
     this.snapshotRef = syncPoint.snapshot;
-    this.terms = state.entries.map((e) => e.term);
+    this.terms = storedEntryTerms(state.entries);
     this.syncSeq = syncPoint.syncSeq;
     this.lastCommit = syncPoint;
     this.durable = syncPoint;

@@ -16,6 +16,7 @@ import { readWorkerStats, workerStatsBuffer, type WorkerStatsSnapshot } from '..
 import { LONE_REPLICA_ID, loneGroups } from '../../core/shard/group-replica.js';
 import type { WorkerClusterSetup } from '../cluster/cluster-worker.js';
 import { ringDoorbell } from '../cluster/peer-pump.js';
+import { pinThread, type PinResult } from '../worker/pin-cpu.js';
 import {
   CONTROL_KEYS, CONTROL_MEMORY_BUDGET_BIGINT, CONTROL_RECORD_CHANGES, CONTROL_STOP, CONTROL_WORDS, type WorkerEvent, type WorkerSetup, type WorkerStorageSetup,
 } from '../worker/worker-protocol.js';
@@ -227,13 +228,23 @@ export class WorkerPool implements ShardTransport {
       this.channels.push(channel);
       ready.push(new Promise((resolve, reject) => {
         thread.once('error', reject);
+        // The worker announces its tid before it recovers; taskset runs meanwhile and 'ready' reports its outcome.
+        let tid: number | null = null;
+        let pin: Promise<PinResult> = Promise.resolve({ pinned: false, reason: 'pinning disabled' });
         thread.on('message', (event: WorkerEvent) => {
           if (event.type === 'refused') return reject(new StorageRefusedError(event.message));
+          if (event.type === 'thread') {
+            tid = event.tid;
+            if (setup.cpu >= 0) pin = pinThread(event.tid, setup.cpu);
+            return;
+          }
           if (event.type !== 'ready') return;
-          this.infos[event.workerIndex] = { index: event.workerIndex, pinned: event.pinned, cpu: event.cpu, tid: event.tid };
-          if (event.warning) this.options.log(`warning: worker ${i} runs unpinned: ${event.warning}`);
-          for (const line of event.recovered) this.options.log(`recovery: ${line}`);
-          resolve();
+          void pin.then((result) => {
+            this.infos[event.workerIndex] = { index: event.workerIndex, pinned: result.pinned, cpu: result.pinned ? result.cpu : -1, tid };
+            if (!result.pinned) this.options.log(`warning: worker ${i} runs unpinned: ${result.reason}`);
+            for (const line of event.recovered) this.options.log(`recovery: ${line}`);
+            resolve();
+          });
         });
       }));
       thread.on('error', (error) => {

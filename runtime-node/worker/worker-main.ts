@@ -16,7 +16,7 @@ import type { FileRaftStorage } from '../storage/file-raft-storage.js';
 import { WorkerStatsWriter } from '../metrics/worker-stats.js';
 import { ClusterWorker } from '../cluster/cluster-worker.js';
 import { GroupStorageRefused, openGroups, type OpenedGroups } from './group-storage.js';
-import { currentThreadId, pinCurrentThread } from './pin-cpu.js';
+import { currentThreadId } from './pin-cpu.js';
 import {
   CONTROL_KEYS, CONTROL_MEMORY_BUDGET_BIGINT, CONTROL_RECORD_CHANGES, CONTROL_STOP, WORKER_BATCH_MAX, WORKER_IDLE_WAKE_MS, type WorkerEvent, type WorkerSetup,
 } from './worker-protocol.js';
@@ -50,6 +50,8 @@ function open(): OpenedGroups | null {
   }
 }
 
+// The IO thread pins this thread by its tid (pin-cpu.ts) while it recovers; 'ready' waits for that there.
+announce({ type: 'thread', workerIndex: setup.workerIndex, tid: currentThreadId() });
 const groups = open();
 // A clustered worker names no shards of its own: its replicas say what it hosts, and other groups' requests are NOT_LEADER.
 const worker = groups === null ? null : new ShardWorker(cluster ? [] : setup.shardIndexes, requests, replies, setup.limits, groups.replicas);
@@ -67,16 +69,11 @@ function publishStats(worker: ShardWorker): void {
 }
 
 function start(worker: ShardWorker, files: readonly FileRaftStorage[], recovered: string[]): void {
-  const pin = setup.cpu >= 0 ? pinCurrentThread(setup.cpu) : { pinned: false as const, reason: 'pinning disabled' };
   // Recovered keys count from the start (/healthz, INFO).
   publishStats(worker);
   announce({
     type: 'ready',
     workerIndex: setup.workerIndex,
-    pinned: pin.pinned,
-    cpu: pin.pinned ? pin.cpu : -1,
-    tid: currentThreadId(),
-    ...(pin.pinned ? {} : { warning: pin.reason }),
     recovered,
   });
   serve(worker, files);

@@ -32,7 +32,7 @@ export interface WorkerSetup {
   /** Busy time and shard sizes the worker publishes (runtime-node/metrics/worker-stats.ts). */
   stats: SharedArrayBuffer;
   limits: Limits;
-  /** CPU to pin to, or -1 to leave the thread unpinned. */
+  /** CPU the IO thread pins this worker to once it announces its tid (pin-cpu.ts), or -1 to leave it unpinned. */
   cpu: number;
   /** Empty polls before the worker sleeps (core/shard/worker-loop.ts); 0 when no core is spare (worker-pool.ts). */
   idlePollsMax: number;
@@ -61,8 +61,10 @@ export const WORKER_IDLE_WAKE_MS = 100;
 export const WORKER_BATCH_MAX = 256;
 
 export type WorkerEvent =
+  /** First, before recovery: the thread's kernel id, for the IO thread to pin it (pin-cpu.ts); null if unknown. */
+  | { type: 'thread'; workerIndex: number; tid: number | null }
   /** `recovered`: what storage recovery repaired in each group (cut tails, removed files), to log at start. */
-  | { type: 'ready'; workerIndex: number; pinned: boolean; cpu: number; tid: number | null; warning?: string; recovered: string[] }
+  | { type: 'ready'; workerIndex: number; recovered: string[] }
   /** The worker cannot open its storage (another node's or an unknown format, damaged, locked); it has exited. */
   | { type: 'refused'; workerIndex: number; message: string }
   | { type: 'stopped'; workerIndex: number };

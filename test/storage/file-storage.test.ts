@@ -18,6 +18,7 @@ import { LOCK_FILE } from '../../runtime-node/storage/dir-lock.js';
 import { FileRaftStorage } from '../../runtime-node/storage/file-raft-storage.js';
 import { NodeFileSystem } from '../../runtime-node/storage/node-file-system.js';
 import { REPO_ROOT } from '../e2e/spawn-node.js';
+import { storedEntryArray } from '../../core/raft/packed-entries.js';
 
 const IDENTITY = { nodeId: 1, groupId: 0 };
 /** Bound on how long the child holding the lock may take to start. */
@@ -42,7 +43,7 @@ function snapshotAt(index: number, term: number): Snapshot {
 describe('file-backed storage on real files', () => {
   it('keeps what was synced across close and reopen', () => {
     const a = FileRaftStorage.open({ dir, identity: IDENTITY });
-    expect(a.load().entries).toEqual([]);
+    expect(storedEntryArray(a.load().entries)).toEqual([]);
     a.saveHardState({ term: 2, vote: 1, commit: 3 });
     a.appendEntries(entries(1, 5, 2));
     a.sync();
@@ -51,7 +52,7 @@ describe('file-backed storage on real files', () => {
     const b = FileRaftStorage.open({ dir, identity: IDENTITY });
     const state = b.load();
     expect(state.hardState).toEqual({ term: 2, vote: 1, commit: 3 });
-    expect(state.entries).toEqual(entries(1, 5, 2));
+    expect(storedEntryArray(state.entries)).toEqual(entries(1, 5, 2));
     expect(b.findings).toEqual([]);
     b.close();
     expect(existsSync(join(dir, LOCK_FILE))).toBe(false);
@@ -127,7 +128,7 @@ describe('file-backed storage on real files', () => {
     const reopened = FileRaftStorage.open({ dir, identity: IDENTITY, segmentBytesTarget: 400 });
     const state = reopened.load();
     expect(state.snapshot?.meta.index).toBe(45);
-    expect(state.entries).toEqual(entries(46, 5, 1));
+    expect(storedEntryArray(state.entries)).toEqual(entries(46, 5, 1));
     reopened.close();
   });
 });
@@ -234,7 +235,7 @@ describe('the fsync calls, per sync mode', () => {
     storage.close();
     expect(spy.counts.fsync).toBe(before + 4);
     const reopened = LogStorage.open(new NodeFileSystem(dir), { identity: IDENTITY });
-    expect(reopened.load().entries.map((e) => e.index)).toEqual([1, 2, 3]);
+    expect(storedEntryArray(reopened.load().entries).map((e) => e.index)).toEqual([1, 2, 3]);
   });
 
   it("'never': no fsync until close()", () => {

@@ -15,6 +15,7 @@ import { STATE_FILE } from '../../core/storage/state-slots.js';
 import { StorageError } from '../../core/storage/storage-errors.js';
 import { STATE_SLOT_BYTES } from '../../core/storage/storage-limits.js';
 import { SimCrash, SimDisk } from '../../runtime-sim/sim-disk.js';
+import { storedEntryArray } from '../../core/raft/packed-entries.js';
 
 const encoder = new TextEncoder();
 const OPTIONS = { identity: { nodeId: 2, groupId: 0 }, segmentBytesTarget: 1024, repairFromPeers: true } as const;
@@ -47,7 +48,7 @@ describe('storage repair from peers', () => {
     expect(storage.repair!.hardState).toEqual({ term: TERM, vote: VOTE, commit: SYNCS });
     expect(storage.repair!.file).toMatch(/^log-\d+\.seg$/);
     const loaded = storage.load();
-    expect(loaded.entries).toEqual([]);
+    expect(storedEntryArray(loaded.entries)).toEqual([]);
     expect(loaded.snapshot).toBeNull();
     expect(loaded.hardState).toEqual({ term: TERM, vote: VOTE, commit: 0 });
     expect(storage.findings.some((f) => f.action === 'removed' && /cleared to repair/.test(f.reason))).toBe(true);
@@ -64,7 +65,7 @@ describe('storage repair from peers', () => {
     again.close();
     const normal = LogStorage.open(disk, OPTIONS);
     expect(normal.repair).toBeNull();
-    expect(normal.load().entries.map((e) => e.index)).toEqual([1]);
+    expect(storedEntryArray(normal.load().entries).map((e) => e.index)).toEqual([1]);
     expect(normal.load().hardState.term).toBe(TERM);
   });
 

@@ -12,6 +12,7 @@ import { LogStorage, type SyncMode } from '../../core/storage/log-storage.js';
 import { StorageError } from '../../core/storage/storage-errors.js';
 import { CRASH_ONLY_FAULTS, SimDisk } from '../../runtime-sim/sim-disk.js';
 import { IDENTITY } from './storage-ops.js';
+import { storedEntryArray } from '../../core/raft/packed-entries.js';
 
 /** Seeds per property: each a few syncs over a fresh simulated disk. */
 const SEEDS = 40;
@@ -64,7 +65,7 @@ describe("one fdatasync per sync ('always')", () => {
     disk.crash();
     const state = open(disk).load();
     expect(state.hardState).toEqual({ term: 2, vote: 3, commit: 0 });
-    expect(state.entries.map((e) => e.index)).toEqual([1, 2, 3, 4, 5]);
+    expect(storedEntryArray(state.entries).map((e) => e.index)).toEqual([1, 2, 3, 4, 5]);
   });
 
   it('the last acknowledged write, misdirected on its way, is refused after a power loss, not cut off as torn', () => {
@@ -102,7 +103,7 @@ describe("one fdatasync per sync ('always')", () => {
       expect(() => storage.sync()).toThrow();
       disk.crash();
       expect(disk.faultLog.some((f) => f.kind === 'torn')).toBe(true);
-      expect(open(disk).load().entries.map((e) => e.index), `seed ${seed}`).toEqual([1, 2, 3]);
+      expect(storedEntryArray(open(disk).load().entries).map((e) => e.index), `seed ${seed}`).toEqual([1, 2, 3]);
       torn++;
     }
     expect(torn).toBe(SEEDS);
@@ -124,7 +125,7 @@ describe('a directory reopened in another mode', () => {
       }
       disk.crash(); // each of the four writes kept, torn or lost, in any order
       storage = open(disk, { kind: 'never' });
-      const last = storage.load().entries.at(-1)!.index;
+      const last = storedEntryArray(storage.load().entries).at(-1)!.index;
       expect(synced, `seed ${seed}`).toContain(last);
       disk.processCrash();
       storage = open(disk);

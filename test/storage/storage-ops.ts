@@ -9,6 +9,7 @@ import type { Entry, HardState, Snapshot } from '../../core/raft/raft-types.js';
 import { Random } from '../../core/random.js';
 import { LogStorage, type LogStorageOptions } from '../../core/storage/log-storage.js';
 import { CRASH_ONLY_FAULTS, SimCrash, SimDisk, type SimDiskFaults } from '../../runtime-sim/sim-disk.js';
+import { storedEntryArray } from '../../core/raft/packed-entries.js';
 
 /** Abstract choices in [0, 1), resolved against the current state when applied, so every generated sequence is valid. */
 export type StorageOp =
@@ -47,7 +48,7 @@ class PendingView {
   reset(state: StoredRaftState): void {
     this.base = state.snapshot?.meta.index ?? 0;
     this.baseTerm = state.snapshot?.meta.term ?? 0;
-    this.terms = state.entries.map((e) => e.term);
+    this.terms = storedEntryArray(state.entries).map((e) => e.term);
     this.hardState = state.hardState;
     this.term = Math.max(this.hardState.term, this.baseTerm, ...this.terms);
   }
@@ -169,7 +170,7 @@ function syncedAfter(h: Harness): StoredRaftState {
   const model = h.model as unknown as { pending: unknown[]; synced: StoredRaftState };
   const clone = new MemoryRaftStorage();
   const c = clone as unknown as { pending: unknown[]; synced: { hardState: HardState; snapshot: Snapshot | null; entries: Entry[] } };
-  c.synced = { hardState: model.synced.hardState, snapshot: model.synced.snapshot, entries: [...model.synced.entries] };
+  c.synced = { hardState: model.synced.hardState, snapshot: model.synced.snapshot, entries: [...storedEntryArray(model.synced.entries)] };
   c.pending = [...model.pending];
   clone.sync();
   return clone.load();
@@ -182,6 +183,7 @@ export function describeDifference(actual: StoredRaftState, expected: StoredRaft
   const snap = (s: Snapshot | null): string => (s ? `${s.meta.index}/${s.meta.term}/${s.meta.membership.voters}/${s.meta.membership.learners}/${[...s.data]}` : 'none');
   if (snap(actual.snapshot) !== snap(expected.snapshot)) return `snapshot ${snap(actual.snapshot)} != ${snap(expected.snapshot)}`;
   const ents = (es: readonly Entry[]): string => es.map((e) => `${e.index}:${e.term}:${e.kind}:${[...e.data].join('.')}`).join(' ');
-  if (ents(actual.entries) !== ents(expected.entries)) return `entries\n  ${ents(actual.entries)}\n  !=\n  ${ents(expected.entries)}`;
+  const [a, e] = [storedEntryArray(actual.entries), storedEntryArray(expected.entries)];
+  if (ents(a) !== ents(e)) return `entries\n  ${ents(a)}\n  !=\n  ${ents(e)}`;
   return null;
 }
