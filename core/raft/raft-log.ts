@@ -13,6 +13,15 @@ import { assert } from '../assert.js';
 import type { Entry, Snapshot } from './raft-types.js';
 import { PackedEntries, type StoredEntries } from './packed-entries.js';
 
+/**
+ * Committed entries one Ready hands the application, at most (etcd's
+ * MaxCommittedSizePerReady, by count): a restart's replay of half a million
+ * entries then makes their Entry objects a batch at a time, short-lived,
+ * instead of all at once, each surviving into the old generation until the
+ * whole replay is done. Far above what a Ready carries in normal running.
+ */
+export const APPLY_ENTRIES_PER_READY_MAX = 4096;
+
 export class RaftLog {
   private snapshotIndex: number;
   private snapshotTerm: number;
@@ -204,10 +213,14 @@ export class RaftLog {
     if (this.term(index) === term && index > this.stableIndex) this.stableIndex = index;
   }
 
-  /** Committed entries the application has not applied yet (only persisted ones). */
+  /**
+   * Committed entries the application has not applied yet (only persisted
+   * ones), at most APPLY_ENTRIES_PER_READY_MAX: the rest come with the next
+   * Ready (hasToApply stays true).
+   */
   entriesToApply(): Entry[] {
     if (this.pendingSnapshot !== null) return []; // the snapshot is applied first
-    const hi = Math.min(this.committed, this.stableIndex);
+    const hi = Math.min(this.committed, this.stableIndex, this.applied + APPLY_ENTRIES_PER_READY_MAX);
     if (hi <= this.applied) return [];
     return this.range(this.applied - this.snapshotIndex, hi - this.snapshotIndex);
   }
