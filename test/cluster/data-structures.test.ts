@@ -11,10 +11,12 @@
 
 import { Cluster } from 'ioredis';
 import { createCluster } from 'redis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { clusterReady, groupOfKey, startCluster, type TestCluster } from './cluster-nodes.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { groupOfKey, type TestCluster } from './cluster-nodes.js';
+import { clusterWithIoredis } from './ioredis-cluster-fixture.js';
 
 const GROUPS = 3;
+const fixture = clusterWithIoredis(['--groups', String(GROUPS)]);
 let cluster: TestCluster;
 let client: Cluster;
 
@@ -24,14 +26,9 @@ function keyInOtherGroup(prefix: string, other: string): string {
   for (let i = 0; ; i++) if (groupOf(`${prefix}-${i}`) !== groupOf(other)) return `${prefix}-${i}`;
 }
 
-beforeAll(async () => {
-  cluster = await startCluster(3, ['--groups', String(GROUPS)]);
-  await clusterReady(cluster, 15_000);
-  client = new Cluster([{ host: '127.0.0.1', port: cluster.nodes[0]!.node.respPort! }]);
-}, 40_000);
-afterAll(async () => {
-  client?.disconnect();
-  await cluster?.stopAll();
+beforeAll(() => {
+  cluster = fixture.cluster;
+  client = fixture.client(0);
 });
 
 describe('data structures on a 3-node cluster', () => {

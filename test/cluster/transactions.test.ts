@@ -12,24 +12,21 @@
 
 import { Cluster, type Redis } from 'ioredis';
 import { connect, connectCluster } from '../../client/index.js';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { slotOf } from '../../core/routing/slot-hash.js';
-import { clusterReady, groupOfKey, startCluster, type TestCluster } from './cluster-nodes.js';
+import { groupOfKey, type TestCluster } from './cluster-nodes.js';
+import { clusterWithIoredis } from './ioredis-cluster-fixture.js';
 
 const GROUPS = 6;
+const fixture = clusterWithIoredis(['--groups', String(GROUPS), '--workers', '2']);
 let cluster: TestCluster;
 let client: Cluster;
 
 const groupOf = (key: string): number => groupOfKey(key, GROUPS);
 
-beforeAll(async () => {
-  cluster = await startCluster(3, ['--groups', String(GROUPS), '--workers', '2']);
-  await clusterReady(cluster, 15_000);
-  client = new Cluster([{ host: '127.0.0.1', port: cluster.nodes[0]!.node.respPort! }]);
-}, 40_000);
-afterAll(async () => {
-  client?.disconnect();
-  await cluster?.stopAll();
+beforeAll(() => {
+  cluster = fixture.cluster;
+  client = fixture.client(0);
 });
 
 /** The cluster client's connection to the node leading the key's group (from its slot cache). */

@@ -8,27 +8,21 @@
 // Needs `npm run build` (the nodes run bin/piccolo.js).
 
 import { Cluster } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { clusterReady, groupOfKey, startCluster, type TestCluster } from '../cluster/cluster-nodes.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { groupOfKey } from '../cluster/cluster-nodes.js';
+import { clusterWithIoredis } from '../cluster/ioredis-cluster-fixture.js';
 
 const GROUPS = 3;
 const BY_DENIED = 'BY option of SORT denied in Cluster mode when keys formed by the pattern may be in different slots.';
-let cluster: TestCluster;
+const fixture = clusterWithIoredis(['--groups', String(GROUPS)]);
 let client: Cluster;
 let other: Cluster;
 
 const groupOf = (key: string): number => groupOfKey(key, GROUPS);
 
-beforeAll(async () => {
-  cluster = await startCluster(3, ['--groups', String(GROUPS)]);
-  await clusterReady(cluster, 15_000);
-  client = new Cluster([{ host: '127.0.0.1', port: cluster.nodes[0]!.node.respPort! }]);
-  other = new Cluster([{ host: '127.0.0.1', port: cluster.nodes[2]!.node.respPort! }]);
-}, 40_000);
-afterAll(async () => {
-  client?.disconnect();
-  other?.disconnect();
-  await cluster?.stopAll();
+beforeAll(() => {
+  client = fixture.client(0);
+  other = fixture.client(2);
 });
 
 describe('SORT on a 3-node cluster', () => {
