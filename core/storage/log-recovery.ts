@@ -313,6 +313,13 @@ function loadSnapshot(reader: RecoveryReader, identity: StorageIdentity, ref: { 
   return snapshot;
 }
 
+/** `run` without its entries at or below `index`; emptied, a fresh run that continues at index + 1 (holding no buffers). */
+function dropThrough(run: PackedEntries, index: number): PackedEntries {
+  if (index < run.first) return run;
+  run.dropFront(Math.min(run.length, index - run.first + 1));
+  return run.length > 0 ? run : new PackedEntries(index + 1);
+}
+
 /**
  * Replays the log's records up to the sync point onto a run of entries.
  * Segments wholly covered by an older snapshot may already be deleted, so
@@ -350,18 +357,12 @@ function replay(log: ScannedLog, last: number, snapshot: Snapshot | null, point:
       if (!mark.keptTail) {
         run = new PackedEntries(mark.index + 1);
         for (const info of segments.values()) if (info.seq !== record.seq) info.maxIndex = 0;
-      } else if (mark.index >= run.first) {
-        const drop = Math.min(run.length, mark.index - run.first + 1);
-        run.dropFront(drop);
-        if (run.length === 0) run = new PackedEntries(mark.index + 1);
+      } else {
+        run = dropThrough(run, mark.index);
       }
     }
   }
-  if (run.length > 0 && run.first <= base) {
-    const drop = Math.min(run.length, base - run.first + 1);
-    run.dropFront(drop);
-    if (run.length === 0) run = new PackedEntries(base + 1);
-  }
+  run = dropThrough(run, base);
   if (run.length > 0 && run.first !== base + 1) {
     throw new StorageError('corrupt', segmentName(point.firstSegmentSeq), 0, `the log resumes at index ${run.first}, the snapshot ends at ${base}`);
   }
