@@ -65,8 +65,13 @@ export class NodeSampler {
     return { ...this.rates, requestsTotal: this.meter.totalRequests() };
   }
 
-  /** Leader changes seen, newest first. */
+  /**
+   * Leader changes seen, newest first, up to now: a status read between two
+   * timer samples names every leader the node knows, and its elections must
+   * list them too (the dashboard showed leaders and "none seen" at once).
+   */
   recentElections(): ElectionSeen[] {
+    this.sampleLeaders();
     return [...this.elections].reverse();
   }
 
