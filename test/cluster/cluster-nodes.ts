@@ -7,12 +7,14 @@ import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createServer } from 'node:net';
 import { Redis } from 'ioredis';
 import { slotOf } from '../../core/routing/slot-hash.js';
 import { SlotMap } from '../../core/routing/slot-map.js';
 import type { NodeView } from '../../runtime-node/cluster/admin-http.js';
 import { CLI, startNode, type RunningNode } from '../e2e/spawn-node.js';
+import { freePort } from '../net/test-ports.js';
+
+export { freePort };
 
 export interface ClusterNodeHandle {
   id: number;
@@ -29,13 +31,6 @@ export interface TestCluster {
 }
 
 /** A port nobody listens on right now (the node binds it a moment later; the race is harmless on a test machine). */
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as { port: number }).port;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 /** Tries at restarting a node whose fixed peer port is briefly taken (below). */
 const PEER_PORT_TRIES_MAX = 10;
@@ -44,8 +39,8 @@ const PEER_PORT_RETRY_MS = 300;
 /**
  * startNode, retried while its peer port is in use: a node restarted on the
  * port its peers know may find it taken for a moment by another test's
- * outgoing connection (peer ports come from the ephemeral range), a race of
- * the shared test machine rather than of the node.
+ * outgoing connection or by a process that has not let go of it yet, a race
+ * of the shared test machine rather than of the node.
  */
 async function startNodeOnItsPeerPort(args: string[]): Promise<RunningNode> {
   for (let attempt = 1; ; attempt++) {

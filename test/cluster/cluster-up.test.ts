@@ -15,8 +15,9 @@ import { redisCli, until } from './cluster-nodes.js';
 const hasRedisCli = spawnSync('sh', ['-c', 'command -v redis-cli'], { encoding: 'utf8' }).status === 0;
 
 it.skipIf(!hasRedisCli)('starts a cluster, prints how to connect, survives a kill -9 of one node, and stops every node on Ctrl-C', async () => {
-  // Below Linux's ephemeral ports (32768 and up): another test's outgoing connection must not hold one of ours.
-  const base = 20_000 + Math.floor(Math.random() * 12_000);
+  // Below Linux's ephemeral ports (32768 and up), so no outgoing connection holds one of ours,
+  // and below test/net/test-ports.ts's slices (20000 and up), so no other test picks them.
+  const base = 10_000 + Math.floor(Math.random() * 9_000);
   const dataDir = mkdtempSync(join(tmpdir(), 'piccolo-cluster-up-'));
   const child = spawn(process.execPath, [CLI, 'cluster', 'up', '--nodes', '3', '--base-port', String(base), '--data-dir', dataDir], { stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';

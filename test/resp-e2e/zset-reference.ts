@@ -3,8 +3,8 @@
 // byte through the same client. Persistence off; stopped by the test.
 
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
 import { Redis } from 'ioredis';
+import { freePort } from '../net/test-ports.js';
 
 /** How long redis-server may take to answer PING after starting. */
 const REDIS_START_TIMEOUT_MS = 10_000;
@@ -12,17 +12,6 @@ const REDIS_START_TIMEOUT_MS = 10_000;
 export const REDIS_SERVER_INSTALLED = spawnSync('redis-server', ['--version']).status === 0;
 
 export interface ReferenceRedis { port: number; stop: () => Promise<void> }
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 export async function startReferenceRedis(): Promise<ReferenceRedis> {
   const port = await freePort();
