@@ -35,6 +35,13 @@ export class RaftLog {
   private entries: Entry[];
   committed: number;
   applied: number;
+  /**
+   * Committed entries above this index wait to be applied: the application
+   * holds them back behind a read that must not see them (ShardReplica: a
+   * read on the leader comes before every write proposed after it arrived).
+   * Infinity: no hold.
+   */
+  applyLimit = Infinity;
   /** Entries up to here are on stable storage. */
   stableIndex: number;
   /** A snapshot received from the leader that is not yet persisted and applied. */
@@ -220,14 +227,14 @@ export class RaftLog {
    */
   entriesToApply(): Entry[] {
     if (this.pendingSnapshot !== null) return []; // the snapshot is applied first
-    const hi = Math.min(this.committed, this.stableIndex, this.applied + APPLY_ENTRIES_PER_READY_MAX);
+    const hi = Math.min(this.committed, this.stableIndex, this.applyLimit, this.applied + APPLY_ENTRIES_PER_READY_MAX);
     if (hi <= this.applied) return [];
     return this.range(this.applied - this.snapshotIndex, hi - this.snapshotIndex);
   }
 
   /** Whether entriesToApply() is non-empty, without building it. */
   hasToApply(): boolean {
-    return this.pendingSnapshot === null && Math.min(this.committed, this.stableIndex) > this.applied;
+    return this.pendingSnapshot === null && Math.min(this.committed, this.stableIndex, this.applyLimit) > this.applied;
   }
 
   appliedTo(index: number): void {

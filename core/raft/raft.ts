@@ -470,9 +470,16 @@ export class Raft {
     if (this.role === 'leader' && this.rounds.roundDue()) this.broadcastHeartbeat(this.rounds.startRound(this.id));
   }
 
-  /** Leadership confirmed for `request` at `index`: answered now, or once its floor commits. */
+  /**
+   * Leadership confirmed for `request` at `index`: answered now, or once its
+   * floor commits. A read made here is answered at its floor, not at a later
+   * round index: every write committed before it arrived is at or below the
+   * floor, and a write proposed after it must not be seen (a pipeline's `GET
+   * k` then `SET k v` reads the old value; the replica holds later entries'
+   * applies until the read is served). A forwarded read has floor 0.
+   */
   private confirmRead(request: ReadRequest, index: number): void {
-    const at = Math.max(index, request.floor);
+    const at = request.floor > 0 ? request.floor : index;
     if (at > this.log.committed) return this.readsAwaitingFloor.add({ request, index: at });
     this.answerRead(request, at);
   }

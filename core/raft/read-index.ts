@@ -26,8 +26,13 @@
 // leader had proposed when it arrived (the log's last index then, its
 // `floor`), so a pipeline's `SET k v` then `GET k` sees v. A confirmed read
 // whose floor is not committed yet waits in ReadsAwaitingFloor, and is
-// answered at max(round index, floor) once the floor commits: an answer's
-// index is always committed, so the reader can always reach it. A read a
+// answered at its floor once the floor commits: an answer's index is always
+// committed, so the reader can always reach it. The floor is also a ceiling:
+// such a read is answered at its floor even when its round's index is higher
+// (another read of the round arrived later), since the floor holds every write
+// committed before it arrived, and the replica applies nothing proposed after
+// it until it is served, so a pipeline's `GET k` then `SET k v` reads the old
+// value, as in Redis (ShardReplica, applies held behind reads). A read a
 // follower forwards has floor 0: the follower cannot know the leader's
 // pending writes, and needs not (a write sent to a follower is refused, so a
 // pipeline's writes are on the leader, with their reads).

@@ -10,12 +10,12 @@
 // read floor).
 // Needs `npm run build` (the nodes run bin/piccolo.js).
 
-import { Cluster, type Redis } from 'ioredis';
+import { Cluster } from 'ioredis';
 import { connect, connectCluster } from '../../client/index.js';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { slotOf } from '../../core/routing/slot-hash.js';
 import { groupOfKey, type TestCluster } from './cluster-nodes.js';
 import { clusterWithIoredis } from './ioredis-cluster-fixture.js';
+import { ownerOf } from './ioredis-owner.js';
 
 const GROUPS = 6;
 const fixture = clusterWithIoredis(['--groups', String(GROUPS), '--workers', '2']);
@@ -28,15 +28,6 @@ beforeAll(() => {
   cluster = fixture.cluster;
   client = fixture.client(0);
 });
-
-/** The cluster client's connection to the node leading the key's group (from its slot cache). */
-function ownerOf(key: string): Redis {
-  const slots = (client as unknown as { slots: string[][] }).slots;
-  const address = slots[slotOf(Buffer.from(key))]![0]!;
-  const owner = client.nodes('master').find((n) => `${n.options.host}:${n.options.port}` === address);
-  if (owner === undefined) throw new Error(`no connection to ${address}, the leader of ${key}'s group`);
-  return owner;
-}
 
 describe('transactions on a 3-node cluster', () => {
   it('ioredis Cluster: MULTI/EXEC on hash-tagged keys applies all, and replies as one array', async () => {
@@ -56,7 +47,7 @@ describe('transactions on a 3-node cluster', () => {
     try {
       await client.set('{w}k', 'before');
       // WATCH and MULTI must share a connection: the one to the node leading the key's group.
-      const owner = ownerOf('{w}k');
+      const owner = ownerOf(client, '{w}k');
       expect(await owner.watch('{w}k')).toBe('OK');
       await other.set('{w}k', 'theirs');
       expect(await owner.multi().set('{w}k', 'mine').set('{w}log', 'x').exec()).toBeNull();
@@ -67,7 +58,7 @@ describe('transactions on a 3-node cluster', () => {
   });
 
   it('a pipeline of SET then GET on the leader of a replicated group reads each write (the read floor)', async () => {
-    const raw = ownerOf('{pipe}k').duplicate();
+    const raw = ownerOf(client, '{pipe}k').duplicate();
     try {
       for (let round = 0; round < 20; round++) {
         const results = await raw.pipeline().set('{pipe}k', `a${round}`).get('{pipe}k').set('{pipe}k', `b${round}`).get('{pipe}k').exec();
@@ -83,7 +74,7 @@ describe('transactions on a 3-node cluster', () => {
     let b = 'x-1';
     for (let i = 1; groupOf(b) === groupOf(a); i++) b = `x-${i}`;
     // A plain connection to the first key's leader (a cluster client refuses such a pipeline itself).
-    const raw = ownerOf(a).duplicate();
+    const raw = ownerOf(client, a).duplicate();
     try {
       const results = await raw.multi().set(a, '1').set(b, '1').exec().catch((error: Error) => error);
       const text = results instanceof Error ? results.message : JSON.stringify(results);

@@ -61,7 +61,7 @@ const MUTATIONS: readonly Mutation[] = [
   },
   {
     name: 'no no-op at term start (a new leader cannot serve reads)',
-    bug: { raftBugs: { noNoopAtTermStart: true } }, faults: LEADER_ONLY, kinds: ['liveness'], seedsMax: 30,
+    bug: { raftBugs: { noNoopAtTermStart: true } }, faults: LEADER_ONLY, kinds: ['liveness'], seedsMax: 40,
   },
   {
     // Behind a no-op the old entry always commits with an entry of the new term, so the counting rule never

@@ -4,7 +4,10 @@
 // read's ReadIndex round is confirmed before the write commits. A read that
 // waits for its floor fails at once when leadership is lost; a read a
 // follower forwards has no floor (the follower cannot know the leader's
-// pending writes, and a pipeline's writes are on the leader anyway).
+// pending writes, and a pipeline's writes are on the leader anyway). The
+// floor is also where the read is answered: a write proposed after the read
+// arrived is not applied until the read is served, so a pipeline's `GET k`
+// then `SET k v` reads the old value, as in Redis.
 
 import { describe, expect, it } from 'vitest';
 import type { Message, ReplicaId } from '../../../core/raft/raft-types.js';
@@ -74,6 +77,26 @@ describe('a read pipelined behind a write on the leader (the read floor)', () =>
     // One append carries both writes: they commit in one step, and the read is answered between their applies.
     run.deliverAll();
     expect(summary(answers)).toEqual(['set v1: ok', 'get: v1', 'set v2: ok']);
+  });
+
+  it('does not read a write pipelined after it that commits before its round is confirmed', () => {
+    const { run, lead } = settledGroup();
+    const answers: Answers = [];
+    set(run, lead, 'v1', answers);
+    processBatch(run, lead);
+    run.deliverAll();
+    get(run, lead, answers); // its round goes out at once
+    processBatch(run, lead);
+    get(run, lead, answers); // a round is out: this read waits for the next one
+    set(run, lead, 'v2', answers);
+    processBatch(run, lead);
+    // The write's append and acknowledgements arrive first: it commits while both reads wait for their rounds.
+    deliverOnly(run, (m) => !isHeartbeat(m));
+    expect(run.replica(lead)!.raw.raft.log.committed).toBe(run.replica(lead)!.raw.raft.log.lastIndex());
+    expect(summary(answers)).toEqual(['set v1: ok']); // v2 is committed, but not applied before the reads are served
+    run.deliverAll();
+    // As Redis answers a pipeline's GET then SET: the second read is served before the write it came before.
+    expect(summary(answers)).toEqual(['set v1: ok', 'get: v1', 'get: v1', 'set v2: ok']);
   });
 
   it('fails at once, retryable, when the leader is deposed while the read waits for its floor', () => {

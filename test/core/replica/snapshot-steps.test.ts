@@ -38,9 +38,9 @@ describe('snapshots taken across process() calls', () => {
     };
     const problems: string[] = [];
     for (let seed = 1; seed <= 30; seed++) {
-      // Eight clients: enough writes overlap a snapshot job (a job spans a dozen process() calls; followers learn
+      // Twelve clients: enough writes overlap a snapshot job (a job spans a dozen process() calls; followers learn
       // commits with heartbeats, so with fewer clients few entries apply while one is under way).
-      const r = runReplicaGroupSeed({ seed, snapshotEveryEntries: 5, snapshotStepBytes: 16, keys: 40, clients: 8 });
+      const r = runReplicaGroupSeed({ seed, snapshotEveryEntries: 5, snapshotStepBytes: 16, keys: 40, clients: 12 });
       if (r.check.linearizable !== true) problems.push(`seed ${seed}: ${r.check.linearizable === false ? `not linearizable on ${r.check.key}` : 'checker gave up'}`);
       problems.push(...r.problems.map((p) => `seed ${seed}: ${p}`));
     }
