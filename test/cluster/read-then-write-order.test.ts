@@ -19,7 +19,6 @@ it('a GET pipelined before a SET of its key reads the value from before the SET,
   const client = fixture.client(0);
   const key = '{order}k';
   await client.set(key, 'v0');
-  const owner = ownerOf(client, key);
   let stop = false;
   const readers = Array.from({ length: BACKGROUND_READERS }, async (_, i) => {
     const reader = new Cluster([{ host: '127.0.0.1', port: fixture.cluster.nodes[0]!.node.respPort! }]);
@@ -30,15 +29,28 @@ it('a GET pipelined before a SET of its key reads the value from before the SET,
     }
   });
   const wrong: string[] = [];
+  const refused: string[] = [];
+  let owner = ownerOf(client, key);
+  let before = 'v0';
+  let conclusive = 0;
   try {
     for (let i = 1; i <= PIPELINES; i++) {
-      const result = await owner.pipeline().get(key).set(key, `v${i}`).exec();
-      const read = result![0]![1] as string;
-      if (read !== `v${i - 1}`) wrong.push(`pipeline ${i}: GET read ${read}, the value before its SET was v${i - 1}`);
+      const [[getError, read], [setError]] = (await owner.pipeline().get(key).set(key, `v${i}`).exec())! as [[Error | null, string], [Error | null]];
+      if (getError !== null || setError !== null) {
+        // The group's leader moved (an election on a loaded machine): find it again, and what the key holds now.
+        refused.push(`pipeline ${i}: ${String(getError ?? setError)}`);
+        before = (await client.get(key))!;
+        owner = ownerOf(client, key);
+        continue;
+      }
+      conclusive++;
+      if (read !== before) wrong.push(`pipeline ${i}: GET read ${read}, the value before its SET was ${before}`);
+      before = `v${i}`;
     }
   } finally {
     stop = true;
     await Promise.all(readers);
   }
+  expect(conclusive, `too few pipelines went through: ${refused.slice(0, 3).join('; ')}`).toBeGreaterThanOrEqual(PIPELINES / 2);
   expect(wrong).toEqual([]);
 });
