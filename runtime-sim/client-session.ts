@@ -70,7 +70,7 @@ interface Pending {
   id: number;
   node: number;
   request: Request;
-  onSent: () => void;
+  onSent: (stream: number) => void;
   onOutcome: (outcome: Outcome) => void;
   /** The stream it went out on (stream mode); null before it is sent and in lossy mode. */
   sentOn: ClientStream | null;
@@ -109,10 +109,11 @@ export class ClientSession {
 
   /**
    * Sends `request` to node `node` as soon as there is a connection.
-   * `onSent` runs when it leaves (that is the operation's invoke);
-   * `onOutcome` runs exactly once, after `onSent`.
+   * `onSent` runs when it leaves (that is the operation's invoke), with the
+   * id of the stream it left on (-1: a datagram); `onOutcome` runs exactly
+   * once, after `onSent`.
    */
-  execute(node: number, request: Request, onSent: () => void, onOutcome: (outcome: Outcome) => void): void {
+  execute(node: number, request: Request, onSent: (stream: number) => void, onOutcome: (outcome: Outcome) => void): void {
     const pending: Pending = { id: this.nextId++, node, request, onSent, onOutcome, sentOn: null, sent: false, deadlineUs: 0 };
     this.pending.set(pending.id, pending);
     if (this.pending.size > this.stats.pipelinedPeak) this.stats.pipelinedPeak = this.pending.size;
@@ -209,7 +210,7 @@ export class ClientSession {
     pending.sentOn = stream;
     pending.deadlineUs = this.sim.nowUs + this.settings.timeoutUs;
     this.stats.requests++;
-    pending.onSent();
+    pending.onSent(stream === null ? -1 : stream.id);
     this.armTimer(pending.deadlineUs);
   }
 

@@ -39,6 +39,7 @@ import type { LeaderRouter } from './cluster.js';
 import type { KeyRoutes } from './topology.js';
 import { encodeValue, splitValue, type KnownValues } from './values.js';
 import { finalReadOf, interpretHashReply, runDataOp, type DataContext } from './data-workload.js';
+import type { PipelineOrder, SendTicket } from './pipeline-order.js';
 
 export interface ClientContext {
   sim: Simulation;
@@ -62,6 +63,8 @@ export interface ClientContext {
   thinking: { processes: number };
   /** Data commands' shared state (hash registers, the queue history), or null when the workload has none. */
   data: DataContext | null;
+  /** Reads and writes by the stream they were sent on, for the pipeline-order check (runtime-sim/pipeline-order.ts). */
+  pipelines: PipelineOrder;
 }
 
 export interface PlannedOp {
@@ -87,16 +90,28 @@ export function performOp(ctx: ClientContext, session: ClientSession, process: n
   const decidedUs = sim.nowUs;
   const route = ctx.keys.get(op.routeKey ?? op.key);
   const node = ctx.router ? ctx.router.nodeFor(route.bytes) : route.node;
+  let ticket: SendTicket | null = null;
   session.execute(node, op.request,
-    () => recorder.invoke(process, op.f, op.key, op.invokeValue, sim.nowUs),
+    (stream) => {
+      ticket = ctx.pipelines.sent(stream);
+      recorder.invoke(process, op.f, op.key, op.invokeValue, sim.nowUs);
+    },
     (outcome) => {
       if (outcome.kind !== 'reply') ctx.router?.unanswered(route.bytes, node, sim.nowUs);
       const result = interpret(ctx, process, op, outcome);
       recorder.complete(process, result.type, op.f, op.key, result.value, sim.nowUs);
+      // A counter's values repeat (INCR), so a read cannot name the write it saw: registers only.
+      if (!ctx.counterKeys.has(op.key)) notePipelineOrder(ctx.pipelines, process, op, result, ticket!);
       noteLiveness(ctx, decidedUs, () => `process ${process} ${op.f} ${op.key}`, result.type, outcome);
       ctx.onProgress();
       done(result);
     });
+}
+
+/** A register's write that may have taken effect, or its read that returned a value (a hash field's as well). */
+function notePipelineOrder(pipelines: PipelineOrder, process: number, op: PlannedOp, result: OpResult, ticket: SendTicket): void {
+  if (op.f === 'write' && result.type !== 'fail' && typeof op.invokeValue === 'string') pipelines.wrote(op.key, op.invokeValue, ticket, process);
+  else if (op.f === 'read' && result.type === 'ok' && typeof result.value === 'string') pipelines.read(op.key, result.value, ticket, process);
 }
 
 /** An operation decided after the faults settled must be answered, within the bound. */

@@ -12,6 +12,7 @@ import { makeConfig, type SimConfig, type SimOptions } from './config.js';
 import { maxDelayUs } from './delay.js';
 import { Kind } from './event-kinds.js';
 import { Findings, HistoryRecorder, type OpCounts } from './history-recorder.js';
+import { PipelineOrder } from './pipeline-order.js';
 import { Network, NO_DATAGRAM_FAULTS, type NetworkStats } from './network.js';
 import { NodeClock } from './node-clock.js';
 import { NodeHost } from './node-host.js';
@@ -101,6 +102,8 @@ export function runSeed(options: SimOptions, wallClockMs?: () => number): SeedRu
 class World {
   readonly sim = new Simulation();
   readonly findings = new Findings();
+  /** Reads and writes by the stream they left on: the pipeline-order check (runtime-sim/pipeline-order.ts). */
+  private readonly pipelines = new PipelineOrder();
   readonly recorder: HistoryRecorder;
   readonly network: Network;
   readonly nodes: NodeHost[] = [];
@@ -212,6 +215,7 @@ class World {
       onProgress: () => { this.lastProgressUs = sim.nowUs; },
       thinking: this.thinking,
       data: workload.data === null ? null : makeDataContext(workload.data),
+      pipelines: this.pipelines,
     };
 
     // Each client host routes by its own idea of who leads (they disagree while a group changes leader).
@@ -444,6 +448,10 @@ class World {
       failures.push(this.lostWriteOnly
         ? { kind: 'lost-write', summary: `the final read-back of key ${JSON.stringify(v.key)} does not match any linearizable state: an acknowledged write was lost`, details: list(v.window) }
         : { kind: 'linearizability', summary: `key ${JSON.stringify(v.key)} is not linearizable`, details: list(v.window) });
+    }
+    const outOfOrder = this.pipelines.violations();
+    if (outOfOrder.length > 0) {
+      failures.push({ kind: 'linearizability', summary: `${outOfOrder.length} reads saw a write sent after them on the same connection (pipeline order)`, details: list(outOfOrder) });
     }
     if (findings.atomicity.length > 0) {
       failures.push({ kind: 'linearizability', summary: `${findings.atomicity.length} torn transaction reads: a transaction was not applied atomically`, details: list(findings.atomicity) });

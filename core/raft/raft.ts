@@ -43,6 +43,11 @@ export interface PlantedBugs {
   readJoinsRoundInFlight?: boolean;
   /** The in-flight window frees an acknowledged append's bytes twice. */
   inflightDoubleFree?: boolean;
+  /**
+   * A read on the leader is answered at its round's index (at least its floor), and its replica applies
+   * later writes while it waits (ShardReplica.holdApplies off): a read can see a write sent after it.
+   */
+  readsSeeLaterWrites?: boolean;
 }
 
 export interface RaftConfig {
@@ -172,7 +177,8 @@ export class Raft {
   private readsBeforeFirstCommit: ReadRequest[] = [];
   /** Confirmed reads waiting for the entries proposed before them to commit (read-index.ts, the floor). */
   private readonly readsAwaitingFloor = new ReadsAwaitingFloor();
-  private readonly bugs: PlantedBugs;
+  /** Read by the replica for the planted bugs that span both (ShardReplica.read). */
+  readonly bugs: PlantedBugs;
   /** The one-entry list appendEntry hands the log (reused: no array per proposal). */
   private readonly oneEntry: Entry[] = [];
   /**
@@ -479,7 +485,7 @@ export class Raft {
    * applies until the read is served). A forwarded read has floor 0.
    */
   private confirmRead(request: ReadRequest, index: number): void {
-    const at = request.floor > 0 ? request.floor : index;
+    const at = request.floor > 0 && !this.bugs.readsSeeLaterWrites ? request.floor : Math.max(index, request.floor);
     if (at > this.log.committed) return this.readsAwaitingFloor.add({ request, index: at });
     this.answerRead(request, at);
   }

@@ -291,7 +291,7 @@ export class ShardReplica {
     const context = this.nextReadContext++;
     const log = this.raw.raft.log;
     // The floor Raft gives the read (Raft.readIndex): on the leader, every entry proposed so far.
-    const floor = this.raw.raft.role === 'leader' ? log.lastIndex() : Infinity;
+    const floor = this.raw.raft.role === 'leader' && !this.raw.raft.bugs.readsSeeLaterWrites ? log.lastIndex() : Infinity;
     this.pendingReads.set(context, { request, onOutcome, tag, startTick: this.ticks, floor });
     // Until it is served, nothing proposed after it is applied (holdApplies).
     if (floor < log.applyLimit) log.applyLimit = floor;

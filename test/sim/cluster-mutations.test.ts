@@ -60,6 +60,12 @@ const MUTATIONS: readonly Mutation[] = [
     bug: { raftBugs: { readWithoutReadIndex: true } }, faults: LEADER_ONLY, kinds: ['linearizability', 'lost-write'], seedsMax: 100,
   },
   {
+    // Found by a real-process test first (test/cluster/read-then-write-order.test.ts); the simulator now checks
+    // pipeline order (runtime-sim/pipeline-order.ts): seeds 2, 7, 22, 24, 41, 50, 56 of 1..60 catch it.
+    name: 'a leader\'s read answered at its round\'s index while later writes apply (it sees a write sent after it)',
+    bug: { raftBugs: { readsSeeLaterWrites: true } }, faults: LEADER_ONLY, kinds: ['linearizability'], seedsMax: 20,
+  },
+  {
     name: 'no no-op at term start (a new leader cannot serve reads)',
     bug: { raftBugs: { noNoopAtTermStart: true } }, faults: LEADER_ONLY, kinds: ['liveness'], seedsMax: 40,
   },
