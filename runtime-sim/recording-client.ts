@@ -110,7 +110,7 @@ export function performOp(ctx: ClientContext, session: ClientSession, process: n
 
 /** A register's write that may have taken effect, or its read that returned a value (a hash field's as well). */
 function notePipelineOrder(pipelines: PipelineOrder, process: number, op: PlannedOp, result: OpResult, ticket: SendTicket): void {
-  if (op.f === 'write' && result.type !== 'fail' && typeof op.invokeValue === 'string') pipelines.wrote(op.key, op.invokeValue, ticket, process);
+  if (op.f === 'write' && result.type !== 'fail' && typeof op.invokeValue === 'string') pipelines.wrote(op.key, op.invokeValue, result.type === 'ok', ticket, process);
   else if (op.f === 'read' && result.type === 'ok' && typeof result.value === 'string') pipelines.read(op.key, result.value, ticket, process);
 }
 

@@ -451,7 +451,7 @@ class World {
     }
     const outOfOrder = this.pipelines.violations();
     if (outOfOrder.length > 0) {
-      failures.push({ kind: 'linearizability', summary: `${outOfOrder.length} reads saw a write sent after them on the same connection (pipeline order)`, details: list(outOfOrder) });
+      failures.push({ kind: 'linearizability', summary: `${outOfOrder.length} reads out of pipeline order (a write sent after the read on its connection seen, or one sent before it missed)`, details: list(outOfOrder) });
     }
     if (findings.atomicity.length > 0) {
       failures.push({ kind: 'linearizability', summary: `${findings.atomicity.length} torn transaction reads: a transaction was not applied atomically`, details: list(findings.atomicity) });

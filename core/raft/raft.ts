@@ -48,6 +48,11 @@ export interface PlantedBugs {
    * later writes while it waits (ShardReplica.holdApplies off): a read can see a write sent after it.
    */
   readsSeeLaterWrites?: boolean;
+  /**
+   * A read on the leader is answered at its round's index when that is below its floor: served before writes
+   * proposed ahead of it apply (the floor's first half undone; later writes stay held).
+   */
+  readsMissEarlierWrites?: boolean;
 }
 
 export interface RaftConfig {
@@ -435,7 +440,9 @@ export class Raft {
    * read-index.ts): the read comes after every write proposed before it.
    */
   readIndex(context: number): void {
-    if (this.role === 'leader') return this.leaderReadIndex({ context, from: this.id, floor: this.log.lastIndex() });
+    if (this.role === 'leader') {
+      return this.leaderReadIndex({ context, from: this.id, floor: this.log.lastIndex() });
+    }
     const request: ReadRequest = { context, from: this.id, floor: 0 };
     if (this.lead === NO_REPLICA) return this.answerRead(request, 0);
     this.forwardedReads.add(context);
@@ -485,7 +492,8 @@ export class Raft {
    * applies until the read is served). A forwarded read has floor 0.
    */
   private confirmRead(request: ReadRequest, index: number): void {
-    const at = request.floor > 0 && !this.bugs.readsSeeLaterWrites ? request.floor : Math.max(index, request.floor);
+    let at = request.floor > 0 && !this.bugs.readsSeeLaterWrites ? request.floor : Math.max(index, request.floor);
+    if (this.bugs.readsMissEarlierWrites && request.floor > 0) at = Math.min(index, request.floor);
     if (at > this.log.committed) return this.readsAwaitingFloor.add({ request, index: at });
     this.answerRead(request, at);
   }
