@@ -79,12 +79,19 @@ export class PiccoloCluster extends ProcessGroup {
           spawnSync('redis-cli', ['-c', '-h', BENCH_HOST, '-p', String(resp[0]), 'SET', key, '1'], { encoding: 'utf8' }).stdout.trim() === 'OK');
       };
       await until('the Piccolo cluster did not accept a write', written);
-      // Leaders move to their preferred nodes within seconds of forming; load generators want the spread map.
-      const spread = (): boolean => {
-        const nodes = spawnSync('redis-cli', ['-h', BENCH_HOST, '-p', String(resp[0]), 'CLUSTER', 'NODES'], { encoding: 'utf8' }).stdout;
-        return nodes.split('\n').filter((line) => line.includes('master') && line.trim().split(' ').length > 8).length === 3;
+      // Leaders move to their preferred nodes within seconds of forming (runtime-node/cluster/preferred-leader.ts).
+      // Wait for every group to sit there: three distinct leaders are not enough (another spread of them still moves),
+      // and a move during a run's preload refuses writes, so keys go missing and GETs count as problems.
+      const placed = (): boolean => {
+        const body = spawnSync('curl', ['-s', '-m', '2', `http://${BENCH_HOST}:${http[0]}/v1/cluster`], { encoding: 'utf8' }).stdout;
+        try {
+          const groups = (JSON.parse(body) as { groups: { leader: number; preferredLeader: number }[] }).groups;
+          return groups.length > 0 && groups.every((g) => g.leader !== 0 && g.leader === g.preferredLeader);
+        } catch {
+          return false;
+        }
       };
-      await until('the Piccolo cluster\'s leaders did not spread over its three nodes', spread);
+      await until('the Piccolo cluster\'s groups did not settle on their preferred leaders', placed);
       return cluster;
     } catch (e) {
       await cluster.stop();
