@@ -44,8 +44,8 @@ export interface PlantedBugs {
   /** The in-flight window frees an acknowledged append's bytes twice. */
   inflightDoubleFree?: boolean;
   /**
-   * A read on the leader is answered at its round's index (at least its floor), and its replica applies
-   * later writes while it waits (ShardReplica.holdApplies off): a read can see a write sent after it.
+   * A read on the leader is answered at its round's index (at least its floor), and readIndex sets its replica
+   * no bound on applies while it waits (ShardReplica.holdApplies holds nothing): a read can see a write sent after it.
    */
   readsSeeLaterWrites?: boolean;
   /**
@@ -182,8 +182,7 @@ export class Raft {
   private readsBeforeFirstCommit: ReadRequest[] = [];
   /** Confirmed reads waiting for the entries proposed before them to commit (read-index.ts, the floor). */
   private readonly readsAwaitingFloor = new ReadsAwaitingFloor();
-  /** Read by the replica for the planted bugs that span both (ShardReplica.read). */
-  readonly bugs: PlantedBugs;
+  private readonly bugs: PlantedBugs;
   /** The one-entry list appendEntry hands the log (reused: no array per proposal). */
   private readonly oneEntry: Entry[] = [];
   /**
@@ -436,17 +435,26 @@ export class Raft {
   /**
    * Ask for a linearizable read. The answer arrives in `readStates`: serve the
    * read once the state machine has applied its index; index 0 means retry.
-   * On a leader the index is at least the log's last index now (the floor,
-   * read-index.ts): the read comes after every write proposed before it.
+   * On a leader the index is the log's last index now (the floor,
+   * read-index.ts): the read comes after every write proposed before it, and
+   * before every one proposed after it. Returns that floor, above which the
+   * application must apply nothing until the read is served (ShardReplica's
+   * hold); Infinity when the read has no such bound (forwarded to a leader).
    */
-  readIndex(context: number): void {
+  readIndex(context: number): number {
     if (this.role === 'leader') {
-      return this.leaderReadIndex({ context, from: this.id, floor: this.log.lastIndex() });
+      const floor = this.log.lastIndex();
+      this.leaderReadIndex({ context, from: this.id, floor });
+      return this.bugs.readsSeeLaterWrites ? Infinity : floor;
     }
     const request: ReadRequest = { context, from: this.id, floor: 0 };
-    if (this.lead === NO_REPLICA) return this.answerRead(request, 0);
+    if (this.lead === NO_REPLICA) {
+      this.answerRead(request, 0);
+      return Infinity;
+    }
     this.forwardedReads.add(context);
     this.send({ type: 'readIndex', from: this.id, to: this.lead, term: this.term, context });
+    return Infinity;
   }
 
   private leaderReadIndex(request: ReadRequest): void {

@@ -123,9 +123,10 @@ export class RawNode {
     return this.raft.applyConfChange(change);
   }
 
-  readIndex(context: number): void {
+  /** See Raft.readIndex: returns the index above which nothing may be applied until the read is served. */
+  readIndex(context: number): number {
     this.checkOutsideReady();
-    this.raft.readIndex(context);
+    return this.raft.readIndex(context);
   }
 
   transferLeadership(to: ReplicaId): boolean {

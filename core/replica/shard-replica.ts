@@ -289,13 +289,11 @@ export class ShardReplica {
       return;
     }
     const context = this.nextReadContext++;
-    const log = this.raw.raft.log;
-    // The floor Raft gives the read (Raft.readIndex): on the leader, every entry proposed so far.
-    const floor = this.raw.raft.role === 'leader' && !this.raw.raft.bugs.readsSeeLaterWrites ? log.lastIndex() : Infinity;
+    // On the leader, the read's floor: until it is served, nothing proposed after it is applied (holdApplies).
+    const floor = this.raw.readIndex(context);
     this.pendingReads.set(context, { request, onOutcome, tag, startTick: this.ticks, floor });
-    // Until it is served, nothing proposed after it is applied (holdApplies).
+    const log = this.raw.raft.log;
     if (floor < log.applyLimit) log.applyLimit = floor;
-    this.raw.readIndex(context);
   }
 
   // ---- a group of one ----------------------------------------------------------
