@@ -18,6 +18,8 @@ export interface ClusterSpec {
   placement: number[][];
   /** Virtual µs between Raft ticks on every worker. */
   tickUs: number;
+  /** Ticks a request may wait for its group's leader (ShardWorker.leaderWaitTicks; 0: refused at once). */
+  leaderWaitTicks: number;
 }
 
 export const GROUPS_MAX = 64;

@@ -7,6 +7,7 @@ import { assert } from '../core/assert.js';
 import { KiB, makeLimits, type Limits } from '../core/limits.js';
 import { Random } from '../core/random.js';
 import { DEFAULT_RAFT_TUNING } from '../core/raft/raft.js';
+import { LEADER_WAIT_TICKS } from '../core/shard/leader-wait.js';
 import type { SessionSettings } from './client-session.js';
 import { maxDelayUs, type DelaySpec } from './delay.js';
 import { DEFAULT_FAULT_CHANCE, DEFAULT_FAULTS, FAULT_NAMES, planFaults, type FaultName, type FaultPlan } from './fault-plan.js';
@@ -38,6 +39,8 @@ export interface SimOptions {
   groups?: number;
   /** Replicas per group (default: min(3, nodes)). */
   replicas?: number;
+  /** Ticks a request may wait for its group's leader (core/shard/leader-wait.ts); default: drawn per seed, 0..LEADER_WAIT_TICKS. */
+  leaderWaitTicks?: number;
   /** Test hook: classic Raft bugs planted in every replica (the mutation suite). */
   raftBugs?: PlantedBugs;
   /** Test hook: classic bugs of the code around Raft: storage forgetting the vote, sending before syncing. */
@@ -207,6 +210,8 @@ export function makeConfig(options: SimOptions): SimConfig {
   const dataRng = root.fork();
   // Forked after it and drawn from only in a cluster: single-node runs draw as before.
   const readerRng = root.fork();
+  // Forked after it and drawn from only in a cluster: every other draw is as before the leader wait came.
+  const leaderWaitRng = root.fork();
 
   const seedClients = topoRng.int(2, 8);
   const processesPerClient = topoRng.int(1, 8);
@@ -217,7 +222,7 @@ export function makeConfig(options: SimOptions): SimConfig {
   assert(Number.isInteger(clients) && clients >= 1 && clients <= CLIENTS_MAX, `clients must be in 1..${CLIENTS_MAX}`);
   assert(Number.isInteger(ops) && ops >= 1 && ops <= OPS_MAX, `ops must be in 1..${OPS_MAX}`);
 
-  const cluster = clusterSpec(options, nodes, nodeRng);
+  const cluster = clusterSpec(options, nodes, nodeRng, leaderWaitRng);
   const ringBytes = nodeRng.pick(RING_SIZES);
   const limits = simLimits(ringBytes);
   const wake: DelaySpec = { baseUs: nodeRng.int(1, 50), tailMeanUs: nodeRng.int(1, 200), tailCapUs: 2_000 };
@@ -413,12 +418,15 @@ const WORKLOAD_SHARE_UNDER_FAULTS = 0.8;
 /** Election timeouts a cluster gets, after the faults stop, to have a leader in every group. */
 const ELECTIONS_AFTER_QUIESCE = 4;
 
-function clusterSpec(options: SimOptions, nodes: number, rng: Random): ClusterSpec | null {
+function clusterSpec(options: SimOptions, nodes: number, rng: Random, leaderWaitRng: Random): ClusterSpec | null {
   if (options.groups === undefined && options.replicas === undefined) return null;
   const groups = options.groups ?? nodes;
   const replicas = options.replicas ?? Math.min(3, nodes);
   assert(Number.isInteger(groups) && groups >= 1 && groups <= GROUPS_MAX, `groups must be in 1..${GROUPS_MAX}`);
   assert(Number.isInteger(replicas) && replicas >= 1 && replicas <= nodes, 'replicas must be in 1..nodes');
   // 2-20 ms ticks: elections take 20-400 ms of virtual time, a few network round trips' worth.
-  return { groups, replicas, placement: placeGroups(groups, replicas, nodes), tickUs: rng.int(2, 20) * 1000 };
+  // From refusing at once to the product's wait: both paths run, and waits both shorter and longer than a client's timeout.
+  const leaderWaitTicks = options.leaderWaitTicks ?? leaderWaitRng.int(0, LEADER_WAIT_TICKS);
+  assert(Number.isInteger(leaderWaitTicks) && leaderWaitTicks >= 0, 'leaderWaitTicks must be a whole number of ticks');
+  return { groups, replicas, placement: placeGroups(groups, replicas, nodes), tickUs: rng.int(2, 20) * 1000, leaderWaitTicks };
 }

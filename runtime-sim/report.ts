@@ -37,7 +37,7 @@ export function formatConfig(config: SimConfig): string[] {
   const cluster = config.cluster;
   lines.push(`topology: nodes=${config.nodes} clients=${config.clients} processes-per-client=${config.processesPerClient} ops=${config.ops} `
     + (cluster === null ? '(each node independent; keys routed to the owner of their slot)'
-      : `(cluster: groups=${cluster.groups} replicas=${cluster.replicas} raft-tick=${formatUs(cluster.tickUs)}; keys routed to their group's leader)`));
+      : `(cluster: groups=${cluster.groups} replicas=${cluster.replicas} raft-tick=${formatUs(cluster.tickUs)} leader-wait=${cluster.leaderWaitTicks} ticks; keys routed to their group's leader)`));
   config.nodeSettings.forEach((s, n) => {
     lines.push(`  n${n}: workers=${s.workers} shards=${s.shards} ring=${bytes(s.ringBytes)} batch=${s.batchMax} idle-wake=${formatUs(s.idleWakeUs)} `
       + `sweep-every=${s.sweepIntervalMs}ms skew=${faults.skewMs[n]! >= 0 ? '+' : ''}${faults.skewMs[n]}ms `
@@ -104,7 +104,7 @@ export function formatRun(run: SeedRun): string[] {
     const s = n.stats;
     lines.push(`${n.name}: requests=${s.requests} ring-laps=${n.ringLaps} backlogged=${s.backlogged} backlog-peak=${s.backlogPeak} reply-ring-full=${s.replyRingFull} `
       + `sleeps=${s.workerSleeps} idle-wakes=${s.idleWakes} lost-wakeups=${s.lostWakeups} hiccups=${s.hiccups} sweeps=${s.sweeps} swept=${s.expiredBySweep} starts=${n.incarnations} clock-jumps=${n.clockJumps}`
-      + `${run.config.cluster === null ? '' : ` recovered-tails=${s.recoveredTails} disk-damages=${s.diskDamages} repairs=${s.repairs} misdirected-writes=${s.misdirectedWrites} slow-fsyncs=${s.slowFsyncs}`}`);
+      + `${run.config.cluster === null ? '' : ` recovered-tails=${s.recoveredTails} disk-damages=${s.diskDamages} repairs=${s.repairs} misdirected-writes=${s.misdirectedWrites} slow-fsyncs=${s.slowFsyncs} held-for-leader=${s.leaderWait.held} refused-after-wait=${s.leaderWait.refused}`}`);
   }
   const net = run.network;
   const ses = run.sessions;

@@ -44,6 +44,7 @@ import { SlotMap } from '../core/routing/slot-map.js';
 import type { PeerFrame } from '../core/replica/peer-frame.js';
 import { LONE_REPLICA_ID, loneGroups, startGroupReplica } from '../core/shard/group-replica.js';
 import { ShardWorker } from '../core/shard/shard-worker.js';
+import type { LeaderWaitCounts } from '../core/shard/leader-wait.js';
 import { WorkerLoop as CoreWorkerLoop } from '../core/shard/worker-loop.js';
 import type { ChangeOutbox, ChangeRecord } from '../core/watch/change-record.js';
 import { sampleDelayUs, type DelaySpec } from './delay.js';
@@ -142,6 +143,8 @@ export interface NodeStats {
   /** Writes misdirected on a running node's disks, and slow fsyncs waited for (disk-damage.ts). */
   misdirectedWrites: number;
   slowFsyncs: number;
+  /** Requests held until their group had a leader, and those refused after the wait (core/shard/leader-wait.ts). */
+  leaderWait: LeaderWaitCounts;
 }
 
 /**
@@ -158,7 +161,7 @@ export interface SchedulingFaults {
 export const NO_SCHEDULING_FAULTS: Readonly<SchedulingFaults> = Object.freeze({ active: false, hiccups: null });
 
 export function emptyNodeStats(): NodeStats {
-  return { requests: 0, backlogged: 0, backlogPeak: 0, replyRingFull: 0, workerSleeps: 0, idleWakes: 0, hiccups: 0, lostWakeups: 0, lostWakeupNotes: [], sweeps: 0, expiredBySweep: 0, recoveredTails: 0, diskDamages: 0, repairs: 0, misdirectedWrites: 0, slowFsyncs: 0 };
+  return { requests: 0, backlogged: 0, backlogPeak: 0, replyRingFull: 0, workerSleeps: 0, idleWakes: 0, hiccups: 0, lostWakeups: 0, lostWakeupNotes: [], sweeps: 0, expiredBySweep: 0, recoveredTails: 0, diskDamages: 0, repairs: 0, misdirectedWrites: 0, slowFsyncs: 0, leaderWait: { held: 0, refused: 0 } };
 }
 
 /**
@@ -206,6 +209,10 @@ export class SimNode implements ShardTransport {
       const worker = cluster && hosted
         ? workerFactory([], requests, replies, settings.limits, this.replicasFor(cluster, shards.filter((g) => hosted.has(g))))
         : workerFactory(shards, requests, replies, settings.limits, this.loneReplicas(shards, loneStorages));
+      if (cluster) {
+        worker.leaderWaitTicks = cluster.spec.leaderWaitTicks;
+        worker.leaderWaitCounts = stats.leaderWait;
+      }
       this.loops.push(new SimWorkerThread(this, threads.workers[w]!, new ShardChannel(requests, replies), worker, requests, replies));
     }
     this.dispatcher = new Dispatcher(this, settings.limits);

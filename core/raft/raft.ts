@@ -535,6 +535,11 @@ export class Raft {
     this.progress.set(id, this.newProgress(this.log.lastIndex() + 1, pr.isLearner));
   }
 
+  /** A leadership transfer is under way: this leader takes no proposals until it ends (or is abandoned after an election timeout). */
+  get transferring(): boolean {
+    return this.leadTransferee !== NO_REPLICA;
+  }
+
   /** Hand leadership to `to` (a voter): it campaigns as soon as its log is complete. */
   transferLeadership(to: ReplicaId): boolean {
     if (this.role !== 'leader' || to === this.id || !this.voters.includes(to)) return false;

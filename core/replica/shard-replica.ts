@@ -42,11 +42,11 @@
 
 import { assert } from '../assert.js';
 import type { Limits } from '../limits.js';
-import type { Reply } from '../protocol/ops.js';
+import { errReply, type Reply } from '../protocol/ops.js';
 import { DEFAULT_RAFT_TUNING, type RaftConfig } from '../raft/raft.js';
 import type { RaftStorage } from '../raft/raft-storage.js';
 import {
-  type ConfChange, type ConfChangeKind, type Entry, type HardState, type Membership, type Message, type ReplicaId, type Snapshot,
+  NO_REPLICA, type ConfChange, type ConfChangeKind, type Entry, type HardState, type Membership, type Message, type ReplicaId, type Snapshot,
   type SnapshotMeta,
 } from '../raft/raft-types.js';
 import { RawNode, type Ready } from '../raft/raw-node.js';
@@ -63,6 +63,10 @@ export type ReplicaOutcome =
   | { readonly kind: 'notLeader'; readonly leader: ReplicaId }
   /** The write may or may not have been applied (its slot was filled by a snapshot from the leader). */
   | { readonly kind: 'unknown' };
+
+function overloadedReply(group: number): Reply {
+  return errReply('OVERLOADED', `group ${group} has too many writes waiting to commit (a quorum of its replicas is behind); retry later`);
+}
 
 /** `tag` is what the caller gave with the request (0 if none): one callback can serve many requests without a closure each. */
 export type OutcomeCallback = (outcome: ReplicaOutcome, tag: number) => void;
@@ -208,6 +212,16 @@ export class ShardReplica {
     return this.raw.raft.lead;
   }
 
+  /**
+   * No leader can take a request now, and one is expected: no leader is
+   * known (an election is under way), or this leader is handing over.
+   * The worker holds the group's requests meanwhile (core/shard/leader-wait.ts).
+   */
+  awaitsLeader(): boolean {
+    const raft = this.raw.raft;
+    return raft.lead === NO_REPLICA || (raft.role === 'leader' && raft.transferring);
+  }
+
   /** Requests waiting for an outcome (writes and reads). */
   get pendingCount(): number {
     return this.pendingWrites.size + this.held.waitingCount + this.pendingReads.size + this.confirmedReads.length;
@@ -237,7 +251,11 @@ export class ShardReplica {
     const timestampMs = this.stamp(nowMs);
     const command = commandOf(proposal, timestampMs);
     const result = this.raw.propose(this.entries.encode(timestampMs, command));
-    if (!result.ok) return onOutcome({ kind: 'notLeader', leader: result.leader }, tag);
+    if (!result.ok) {
+      // Too many entries not yet committed (a quorum cannot keep up): the client should slow down, not look for another leader.
+      if (result.reason === 'overloaded') return onOutcome({ kind: 'reply', reply: overloadedReply(this.group) }, tag);
+      return onOutcome({ kind: 'notLeader', leader: result.leader }, tag);
+    }
     // Alone, the entry is applied within the next process(): held, it needs no decode and no pending-write record.
     if (held && this.leadsAlone()) {
       if (!this.held.continues(result.index, result.term)) this.releaseHeld();

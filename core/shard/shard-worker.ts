@@ -34,6 +34,7 @@ import { startVolatileLoneReplica } from './group-replica.js';
 import { memoryRefusal } from './memory-budget.js';
 import type { Shard } from './shard.js';
 import { ChangeOutbox } from '../watch/change-record.js';
+import { LEADER_WAIT_TICKS, LeaderWait, type LeaderWaitCounts, type WaitingRequest } from './leader-wait.js';
 
 /** A replicated group's outcome as the reply its client gets. */
 export function replyOfOutcome(outcome: ReplicaOutcome, group: number): Reply {
@@ -101,6 +102,8 @@ export interface HostedGroup {
   readonly onOutcome: OutcomeCallback;
   /** Has work to carry out (process()) before the drain ends. */
   touched: boolean;
+  /** Requests held until the group has a leader (core/shard/leader-wait.ts); null: none. */
+  waiting: LeaderWait | null;
 }
 
 export class ShardWorker {
@@ -130,6 +133,16 @@ export class ShardWorker {
   };
   /** Each shard's share of --maxmemory in bytes (0: no limit); the runtime sets it (core/shard/memory-budget.ts). */
   memoryBudgetBytes = 0;
+  /**
+   * Ticks a request may wait for its group's leader (core/shard/leader-wait.ts);
+   * 0: refuse at once. The simulator draws it per seed.
+   */
+  leaderWaitTicks = LEADER_WAIT_TICKS;
+  leaderWaitCounts: LeaderWaitCounts = { held: 0, refused: 0 };
+  /** Ticks given to this worker so far (the clock of held requests). */
+  private ticks = 0;
+  /** The groups holding requests. */
+  private readonly waitingGroups: HostedGroup[] = [];
   /** Changes for the IO thread's watches (core/watch/), once recordChanges() was called; null: none recorded. */
   private changeOutbox: ChangeOutbox | null = null;
   /** The shard each group reports its changes from (a snapshot install replaces a group's shard: it must begin again). */
@@ -168,7 +181,7 @@ export class ShardWorker {
     const group = replica.group;
     this.replicas.set(group, replica);
     const onOutcome: OutcomeCallback = (outcome, tag) => this.complete(tag, replyOfOutcome(outcome, group));
-    this.hosted.set(group, { replica, onOutcome, touched: false });
+    this.hosted.set(group, { replica, onOutcome, touched: false, waiting: null });
   }
 
   /** Every hosted group's state. */
@@ -219,7 +232,7 @@ export class ShardWorker {
         const group = this.hosted.get(record.shard);
         assert(group !== undefined || this.clustered, () => `request for shard ${record.shard} reached a worker that does not own it`);
         const reply = group === undefined ? replyOfOutcome({ kind: 'notLeader', leader: 0 }, record.shard) // no replica of that group here
-          : this.memoryRefusal(group.replica.shard, record.request) ?? this.serve(group, record.tag, record.request, nowMs);
+          : this.memoryRefusal(group.replica.shard, record.request) ?? this.admit(group, record.tag, record.request, nowMs);
         if (reply === null) {
           // Answered later (applied, or read when linearizable): the group kept what it needs of the request.
           this.requests.release();
@@ -250,6 +263,63 @@ export class ShardWorker {
     let snapshotting = false;
     for (const group of this.hosted.values()) snapshotting ||= group.replica.snapshotUnderway;
     return { applied, notifyReplies, notifyRequests, blockedOnReplies: blocked, snapshotting };
+  }
+
+  /** serve(), unless the group has no leader to take the request: then held (null), or refused when it may hold no more. */
+  private admit(group: HostedGroup, tag: number, request: Request, nowMs: number): Reply | null {
+    if (group.waiting === null && !group.replica.awaitsLeader()) return this.serve(group, tag, request, nowMs);
+    if (this.leaderWaitTicks === 0) return this.serve(group, tag, request, nowMs);
+    if (group.waiting === null) {
+      group.waiting = new LeaderWait();
+      this.waitingGroups.push(group);
+    }
+    // Refused outright, not served: served now, it could overtake the held requests before it.
+    if (group.waiting.full) {
+      this.leaderWaitCounts.refused++;
+      return replyOfOutcome({ kind: 'notLeader', leader: group.replica.leader() }, group.replica.group);
+    }
+    this.leaderWaitCounts.held++;
+    group.waiting.push({ tag, request: ownedRequest(request), sinceTick: this.ticks });
+    return null;
+  }
+
+  /**
+   * Groups that have a leader again serve what they held, in arrival order
+   * (here, or NOT_LEADER naming the leader); true if any group was touched.
+   */
+  private releaseWaiting(nowMs: number): boolean {
+    let touched = false;
+    for (let i = 0; i < this.waitingGroups.length; i++) {
+      const group = this.waitingGroups[i]!;
+      if (group.replica.awaitsLeader()) continue;
+      const waiting = group.waiting!;
+      group.waiting = null;
+      this.waitingGroups.splice(i--, 1);
+      while (waiting.size > 0) {
+        const { tag, request } = this.takeHeld(waiting);
+        const reply = this.serve(group, tag, request, nowMs);
+        if (reply !== null) this.complete(tag, reply);
+      }
+      touched = true;
+      this.touch(group);
+    }
+    return touched;
+  }
+
+  /** The next held request to release: the oldest (a test overrides it to plant a bug). */
+  protected takeHeld(waiting: LeaderWait): WaitingRequest {
+    return waiting.shift();
+  }
+
+  /** Held requests that waited LEADER_WAIT ticks are refused, as they would have been on arrival. */
+  private expireWaiting(): void {
+    for (const group of this.waitingGroups) {
+      const waiting = group.waiting!;
+      while (waiting.size > 0 && this.ticks - waiting.oldestTick >= this.leaderWaitTicks) {
+        this.leaderWaitCounts.refused++;
+        this.complete(waiting.shift().tag, replyOfOutcome({ kind: 'notLeader', leader: group.replica.leader() }, group.replica.group));
+      }
+    }
   }
 
   /**
@@ -326,6 +396,12 @@ export class ShardWorker {
 
   /** Carry out the work of every group touched since the last call (one Ready each); true if replies (or changes) are waiting. */
   private processReplicas(nowMs: number): boolean {
+    this.processTouched(nowMs);
+    if (this.waitingGroups.length > 0 && this.releaseWaiting(nowMs)) this.processTouched(nowMs);
+    return this.completedHead < this.completedCount || (this.changeOutbox?.pending ?? 0) > 0;
+  }
+
+  private processTouched(nowMs: number): void {
     const touched = this.touched;
     for (let i = 0; i < this.touchedCount; i++) {
       const group = touched[i]!;
@@ -339,7 +415,6 @@ export class ShardWorker {
       }
     }
     this.touchedCount = 0;
-    return this.completedHead < this.completedCount || (this.changeOutbox?.pending ?? 0) > 0;
   }
 
   /** Messages from peer replicas; the replies they complete are written at the next drain. */
@@ -358,17 +433,20 @@ export class ShardWorker {
    * interval, or with the ticks that passed once one comes due: ticksUntilDue).
    */
   tick(nowMs: number, ticks = 1): void {
+    this.ticks += ticks;
     for (const group of this.hosted.values()) {
       for (let t = 0; t < ticks; t++) group.replica.tick();
       this.touch(group);
     }
     this.processReplicas(nowMs);
+    if (this.waitingGroups.length > 0) this.expireWaiting();
   }
 
   /** Ticks until some replica's tick may do something (Infinity: none ever); earlier ticks may be given late, in one call. */
   ticksUntilDue(): number {
     let due = Number.POSITIVE_INFINITY;
     for (const group of this.hosted.values()) due = Math.min(due, group.replica.ticksUntilDue());
+    for (const group of this.waitingGroups) due = Math.min(due, Math.max(1, group.waiting!.oldestTick + this.leaderWaitTicks - this.ticks));
     return due;
   }
 

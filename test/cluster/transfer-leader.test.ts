@@ -2,11 +2,15 @@
 // write load: the group's leadership moves to the named node within about
 // an election timeout, stays there past the preferred-leader check (the
 // preference moved with it, on every node and in each data directory), and
-// every acknowledged write reads back. Bad commands are refused with a
-// code. Real processes on loopback; needs `npm run build`.
+// every acknowledged write reads back. A client that does not retry
+// TRYAGAIN (node-redis) writes through transfers without an error: the old
+// leader holds what reaches it mid-transfer, then redirects it
+// (core/shard/leader-wait.ts). Bad commands are refused with a code. Real
+// processes on loopback; needs `npm run build`.
 
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { createCluster } from 'redis';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { slotOf } from '../../core/routing/slot-hash.js';
 import { AckedWriters, clusterReady, respCommand, runPiccolo, startDurableCluster, until, type DurableTestCluster } from './cluster-nodes.js';
@@ -78,6 +82,55 @@ it('moves a group leader to the named node under load; it stays; no acknowledged
     expect(stored.groups[String(GROUP)] ?? 1).toBe(target.id); // no entry: the target is placement's own preferred node (1)
   }
 }, 50_000);
+
+it('node-redis writes through leadership transfers back and forth without an error', async () => {
+  const transfers = 4;
+  const ports = cluster.nodes.map((n) => n.node.respPort!);
+  const redis = createCluster({ rootNodes: [{ url: `redis://127.0.0.1:${ports[0]!}` }] });
+  await redis.connect();
+  const errors: string[] = [];
+  const acked = new Map<string, string>();
+  let writing = true;
+  // Writers on group 0's keys (slots 0..5460), each on keys of its own, 8 SETs in flight at a time.
+  const writers = Array.from({ length: 4 }, async (_, w) => {
+    const keys = Array.from({ length: 200 }, (_, i) => `nr-${w}-${i}`).filter((k) => slot(k) <= 5460);
+    for (let n = 0; writing; n++) {
+      const batch = Array.from({ length: 8 }, (_, i) => keys[(n * 8 + i) % keys.length]!);
+      const value = `v${n}`;
+      await Promise.all(batch.map(async (key) => {
+        try {
+          if (await redis.set(key, value) === 'OK') acked.set(key, value);
+        } catch (e) {
+          errors.push(`${key}: ${(e as Error).message}`);
+        }
+      }));
+    }
+  });
+  try {
+    for (let t = 0; t < transfers; t++) {
+      const leaderNow = await group0LeaderPort(ports[0]!);
+      const target = cluster.nodes.find((n) => n.node.respPort !== leaderNow)!;
+      const response = await fetch(`http://127.0.0.1:${target.node.port}/v1/cluster/transfer-leader`, {
+        method: 'POST', body: JSON.stringify({ group: GROUP, to: target.id }), headers: { 'content-type': 'application/json' },
+      });
+      expect(response.status).toBe(200);
+      await new Promise((r) => setTimeout(r, 300));
+    }
+  } finally {
+    writing = false;
+    await Promise.all(writers);
+  }
+  try {
+    expect(errors).toEqual([]);
+    expect(acked.size).toBeGreaterThan(0);
+    for (const [key, value] of acked) {
+      // A later SET of the same key may be unacknowledged only by error, and there were none: the last acknowledged value stands.
+      expect(await redis.get(key)).toBe(value);
+    }
+  } finally {
+    await redis.quit();
+  }
+}, 40_000);
 
 it('refuses a node that holds no replica, and a group that does not exist, with a code', async () => {
   const node = `127.0.0.1:${cluster.nodes[0]!.node.port}`;

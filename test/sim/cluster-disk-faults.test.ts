@@ -68,7 +68,7 @@ describe('write-path disk faults in cluster runs', () => {
 
 describe('the placement of write faults (the fault atlas rule)', () => {
   // Group 0 on three nodes, group 1 alone.
-  const spec: ClusterSpec = { groups: 2, replicas: 3, placement: [[0, 1, 2], [1]], tickUs: 10_000 };
+  const spec: ClusterSpec = { groups: 2, replicas: 3, placement: [[0, 1, 2], [1]], tickUs: 10_000, leaderWaitTicks: 0 };
   const fault: SimDiskFault = { kind: 'misdirected', file: 'log-0000000001.seg', intended: 100, landed: 40, bytes: 60 };
 
   it('misdirects only in groups of three or more, one replica of a group at a time', () => {

@@ -95,4 +95,100 @@ describe('a worker hosting replicated groups', () => {
     settle();
     expect(got).toMatchObject([{ ok: true, found: true }]);
   });
+
+  // Requests held while the group has no leader to take them (core/shard/leader-wait.ts).
+
+  it('requests reaching a leader that is handing over are held, then redirected in order to the new leader', () => {
+    const lead = leaderIndex();
+    const target = (lead + 1) % 3;
+    expect(nodes[lead]!.worker.replicas.get(GROUP)!.raw.transferLeadership(target + 1)).toBe(true);
+    const got: Reply[] = [];
+    nodes[lead]!.channel.submit(GROUP, { op: 'set', key: enc.encode('k'), value: enc.encode('during-transfer') }, (r) => got.push(r));
+    nodes[lead]!.channel.submit(GROUP, { op: 'get', key: enc.encode('k') }, (r) => got.push(r));
+    nodes[lead]!.worker.drain(nowMs, 100);
+    nodes[lead]!.channel.drainReplies();
+    expect(got).toEqual([]); // held, not refused
+    tickAll(); // the transfer's first message leaves with the leader's next process()
+    expect(leaderIndex()).toBe(target);
+    // The write goes to the new leader; the read, served here through it (as any read at a follower), misses the refused write.
+    expect(got).toMatchObject([{ ok: false, code: 'NOT_LEADER', leaderHint: target + 1 }, { ok: true, found: true }]);
+    expect(new TextDecoder().decode((got[1] as { value: Uint8Array }).value)).toBe('v');
+  });
+
+  it('requests reaching a replica with no leader known are held until the election ends, then served or redirected in order', () => {
+    const old = leaderIndex();
+    const [a, b] = [0, 1, 2].filter((i) => i !== old) as [number, number];
+    const alive = [a, b];
+    // The leader is cut off: only a and b talk. Tick a until it campaigns (no leader known), holding b back meanwhile.
+    const exchange = (): void => {
+      for (let round = 0; round < 100; round++) {
+        let moved = 0;
+        for (const i of alive) {
+          nodes[i]!.worker.drain(nowMs, 100);
+          nodes[i]!.channel.drainReplies();
+          for (const frame of nodes[i]!.worker.takePeerOutbox()) {
+            if (!alive.includes(frame.message.to - 1)) continue;
+            nodes[frame.message.to - 1]!.worker.stepPeer([frame], nowMs);
+            moved++;
+          }
+        }
+        if (moved === 0) return;
+      }
+    };
+    const replicaA = nodes[a]!.worker.replicas.get(GROUP)!;
+    for (let t = 0; t < 100 && replicaA.leader() !== 0; t++) {
+      nowMs += 10;
+      nodes[a]!.worker.tick(nowMs);
+      nodes[a]!.worker.takePeerOutbox(); // its campaign is lost for now
+    }
+    expect(replicaA.leader()).toBe(0);
+    const got: Reply[] = [];
+    nodes[a]!.channel.submit(GROUP, { op: 'set', key: enc.encode('k'), value: enc.encode('after-election') }, (r) => got.push(r));
+    nodes[a]!.channel.submit(GROUP, { op: 'get', key: enc.encode('k') }, (r) => got.push(r));
+    nodes[a]!.worker.drain(nowMs, 100);
+    expect(got).toEqual([]);
+    // b stops trusting the old leader (an election timeout without word from it), and only a ticks on: a wins.
+    for (let t = 0; t < DEFAULT_RAFT_TUNING.electionTicks; t++) {
+      nodes[b]!.worker.tick(nowMs);
+      nodes[b]!.worker.takePeerOutbox();
+    }
+    for (let t = 0; t < 100 && !replicaA.isLeader(); t++) {
+      nodes[a]!.worker.tick(nowMs += 10);
+      exchange();
+    }
+    expect(replicaA.isLeader()).toBe(true);
+    exchange();
+    // Served here, in the order sent: the read sees the write before it.
+    expect(got).toMatchObject([{ ok: true }, { ok: true, found: true }]);
+    expect(new TextDecoder().decode((got[1] as { value: Uint8Array }).value)).toBe('after-election');
+    expect(nodes[a]!.worker.leaderWaitCounts).toMatchObject({ held: 2, refused: 0 });
+    settle(); // the old leader catches up
+  });
+
+  it('a held request is refused after LEADER_WAIT_TICKS when no leader comes', () => {
+    const lone = nodes[0]!;
+    const replica = lone.worker.replicas.get(GROUP)!;
+    // Ticked alone, node 1 loses its leader and campaigns without ever winning.
+    for (let t = 0; t < 100 && replica.leader() !== 0; t++) {
+      nowMs += 10;
+      lone.worker.tick(nowMs);
+      lone.worker.takePeerOutbox();
+    }
+    const got: Reply[] = [];
+    lone.channel.submit(GROUP, { op: 'set', key: enc.encode('k'), value: enc.encode('never') }, (r) => got.push(r));
+    lone.worker.drain(nowMs, 100);
+    const waitTicks = lone.worker.leaderWaitTicks;
+    for (let t = 1; t < waitTicks; t++) {
+      lone.worker.tick(nowMs += 10);
+      lone.worker.takePeerOutbox();
+      lone.worker.drain(nowMs, 100);
+      lone.channel.drainReplies();
+    }
+    expect(got).toEqual([]);
+    lone.worker.tick(nowMs += 10);
+    lone.worker.drain(nowMs, 100);
+    lone.channel.drainReplies();
+    expect(got).toEqual([expect.objectContaining({ ok: false, code: 'NOT_LEADER' })]);
+    expect((got[0] as { leaderHint?: number }).leaderHint).toBeUndefined();
+  });
 });

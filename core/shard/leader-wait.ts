@@ -1,0 +1,92 @@
+// Requests that reach a group while it has no leader to serve them: an
+// election, or a leadership transfer, is under way. Refusing them at once
+// turns every leader change into client errors (RESP's TRYAGAIN, which
+// node-redis and many other clients do not retry). So the worker holds them
+// here, in arrival order, until the group has a leader again (then each is
+// served here or redirected to that leader, in order) or LEADER_WAIT_TICKS
+// pass (then refused as before). etcd does the same: a proposal waits for a
+// leader until its request times out.
+//
+// Order: while a group holds any request, every later request of that group
+// is held behind it, so a pipeline's requests still take effect in the order
+// they were sent.
+
+import { assert } from '../assert.js';
+import type { Request } from '../protocol/ops.js';
+import { DEFAULT_RAFT_TUNING } from '../raft/raft.js';
+
+/**
+ * Ticks a request may wait for its group's leader: the longest election
+ * timeout (one second at the node's 50 ms tick), long enough for an election
+ * or a transfer (abandoned after an election timeout) to finish.
+ */
+export const LEADER_WAIT_TICKS = 2 * DEFAULT_RAFT_TUNING.electionTicks;
+/**
+ * Requests one group may hold. Requests in flight are already bounded per
+ * connection (Limits.pipelineMax); this bounds what one group's election can
+ * keep in memory. Past it a request is refused at once.
+ */
+export const LEADER_WAIT_REQUESTS_MAX = 16_384;
+
+/** What a worker's waits came to (counted across its lifetime; the simulator sums them over restarts). */
+export interface LeaderWaitCounts {
+  /** Requests held for a leader. */
+  held: number;
+  /** Held requests refused after LEADER_WAIT ticks, or at once because the group held LEADER_WAIT_REQUESTS_MAX. */
+  refused: number;
+}
+
+export interface WaitingRequest {
+  readonly tag: number;
+  /** Owned: no view into ring memory (the ring record is released when held). */
+  readonly request: Request;
+  /** The worker's tick count when it arrived. */
+  readonly sinceTick: number;
+}
+
+/** One group's held requests, oldest first. */
+export class LeaderWait {
+  private readonly items: WaitingRequest[] = [];
+  private head = 0;
+
+  get size(): number {
+    return this.items.length - this.head;
+  }
+
+  get full(): boolean {
+    return this.size >= LEADER_WAIT_REQUESTS_MAX;
+  }
+
+  push(item: WaitingRequest): void {
+    assert(!this.full, 'a group holds at most LEADER_WAIT_REQUESTS_MAX requests');
+    assert(this.size === 0 || this.items[this.items.length - 1]!.sinceTick <= item.sinceTick, 'requests are held in arrival order');
+    this.items.push(item);
+  }
+
+  /** The tick the oldest request arrived at (Infinity when empty). */
+  get oldestTick(): number {
+    return this.size === 0 ? Number.POSITIVE_INFINITY : this.items[this.head]!.sinceTick;
+  }
+
+  /** The newest (the mutation suite's wrong release order: test/sim/leader-wait.test.ts). */
+  pop(): WaitingRequest {
+    assert(this.size > 0, 'pop from an empty wait');
+    const item = this.items.pop()!;
+    if (this.head === this.items.length) {
+      this.items.length = 0;
+      this.head = 0;
+    }
+    return item;
+  }
+
+  shift(): WaitingRequest {
+    assert(this.size > 0, 'shift from an empty wait');
+    const item = this.items[this.head]!;
+    this.items[this.head++] = undefined as unknown as WaitingRequest;
+    if (this.head === this.items.length) {
+      this.items.length = 0;
+      this.head = 0;
+    }
+    return item;
+  }
+}
