@@ -284,8 +284,11 @@ export class ShardWorker {
   }
 
   /**
-   * Groups that have a leader again serve what they held, in arrival order
-   * (here, or NOT_LEADER naming the leader); true if any group was touched.
+   * Groups that have a leader again release what they held, in arrival
+   * order: served here if this replica leads, else every one of them (reads
+   * too) NOT_LEADER naming the leader, so the client sends them there again
+   * in the order it sent them (a read served here would overtake a write
+   * before it that goes there). True if any group was touched.
    */
   private releaseWaiting(nowMs: number): boolean {
     let touched = false;
@@ -295,9 +298,11 @@ export class ShardWorker {
       const waiting = group.waiting!;
       group.waiting = null;
       this.waitingGroups.splice(i--, 1);
+      const leads = group.replica.isLeader();
       while (waiting.size > 0) {
         const { tag, request } = this.takeHeld(waiting);
-        const reply = this.serve(group, tag, request, nowMs);
+        const reply = leads ? this.serve(group, tag, request, nowMs)
+          : replyOfOutcome({ kind: 'notLeader', leader: group.replica.leader() }, group.replica.group);
         if (reply !== null) this.complete(tag, reply);
       }
       touched = true;

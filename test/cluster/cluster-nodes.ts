@@ -111,6 +111,20 @@ export async function clusterReady(cluster: TestCluster, ms: number): Promise<vo
   }, 'every node to see a leader for every group', ms);
 }
 
+/**
+ * Every group is led by its preferred node (as /v1/cluster on the first node
+ * says): leaders move there within seconds of a cluster forming
+ * (runtime-node/cluster/preferred-leader.ts), so a test that must not see a
+ * leader change waits for it.
+ */
+export async function clusterSettled(cluster: TestCluster, ms: number): Promise<void> {
+  const url = `${cluster.nodes[0]!.node.baseUrl}/v1/cluster`;
+  await until(async () => {
+    const { groups } = await (await fetch(url)).json() as { groups: { leader: number; preferredLeader: number }[] };
+    return groups.length > 0 && groups.every((g) => g.leader !== 0 && g.leader === g.preferredLeader);
+  }, 'every group to be led by its preferred node', ms);
+}
+
 /** Runs redis-cli with `args`; resolves with its stdout (trimmed). */
 export function redisCli(args: string[]): Promise<string> {
   return new Promise((resolve, reject) => {

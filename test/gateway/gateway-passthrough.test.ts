@@ -12,7 +12,7 @@ import { connect } from '../../client/index.js';
 import type { Reply, Request } from '../../core/protocol/ops.js';
 import { startGateway, type PiccoloGateway } from '../../runtime-node/gateway/gateway-server.js';
 import { decodeResponse, encodeRequest } from '../../schema/binary-codec.js';
-import { startCluster, until, type TestCluster } from '../cluster/cluster-nodes.js';
+import { clusterSettled, startCluster, type TestCluster } from '../cluster/cluster-nodes.js';
 import { groupOf, TEST_GROUPS as GROUPS } from './gateway-process.js';
 
 /** Bound on the whole burst's round trip. */
@@ -23,11 +23,9 @@ let gateway: PiccoloGateway;
 
 beforeAll(async () => {
   cluster = await startCluster(3, ['--groups', String(GROUPS), '--workers', '1']);
-  const node1 = cluster.nodes[0]!.node.baseUrl;
-  await until(async () => {
-    const view = await (await fetch(`${node1}/v1/cluster`)).json() as { groups: { leader: number }[] };
-    return view.groups.every((g) => g.leader !== 0);
-  }, 'every group to have a leader', 15_000);
+  // Settled: a leader moving to its preferred node during the burst would make the gateway retry a request
+  // (NOT_LEADER) behind later ones of the same connection, and the burst checks pipeline order.
+  await clusterSettled(cluster, 15_000);
   gateway = await startGateway({ nodes: cluster.nodes.map((n) => `127.0.0.1:${n.node.port}`), port: 0, log: () => {} });
 }, 50_000);
 afterAll(async () => {

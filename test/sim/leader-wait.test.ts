@@ -15,8 +15,12 @@ import type { WorkerFactory } from '../../runtime-sim/sim-node.js';
 const OPS = 600;
 const options = (seed: number, faults: readonly FaultName[], workerFactory?: WorkerFactory): SimOptions =>
   ({ seed, nodes: 3, groups: 4, faults, ops: OPS, ...(workerFactory ? { workerFactory } : {}) });
-/** Seeds tried for the planted bug: under the faults aimed at leaders, seeds 7 and 22 of 1..30 catch it. */
-const SEEDS_MAX = 15;
+/**
+ * Seeds tried for the planted bug. Only seed 18 of 1..80 under the faults aimed at leaders catches it (none of 1..60
+ * of every fault): the order shows only when the replica holding the requests wins the election and serves them,
+ * and half the seeds hold nothing. The deterministic case is test/core/replica/replicated-worker.test.ts.
+ */
+const SEEDS_MAX = 20;
 const held = (run: SeedRun): number => run.nodes.reduce((sum, n) => sum + n.stats.leaderWait.held, 0);
 const released = (run: SeedRun): number => run.nodes.reduce((sum, n) => sum + n.stats.leaderWait.held - n.stats.leaderWait.refused, 0);
 
