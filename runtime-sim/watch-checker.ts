@@ -19,7 +19,12 @@
 // - per key, positions (version, rank) strictly increase;
 // - a resumed watch goes on from exactly the token it was given; on another
 //   process (the node restarted) only in the same log (logId) and from a
-//   position that process's history holds (no earlier than its last begin);
+//   position that process's history holds (no earlier than its last begin).
+//   The reference learns a begin at the shard, before the node's IO thread
+//   does: a resume it served from the history it still had is fine if the
+//   begin then ends the watch COMPACTED, so a resume from before the last
+//   begin is a violation only once the watch goes on in that group (a
+//   change, a token moving on) or is still live at the end;
 // - at the end, a watcher that is live has every matching change its node
 //   applied more than WATCH_DELIVERY_US_MAX ago.
 // A COMPACTED end lets the check restart from the next watch's start.
@@ -148,7 +153,13 @@ export class WatchChecker {
   readonly stats: WatchStats = { sessions: 0, resumes: 0, resumesElsewhere: 0, compacted: 0, changes: 0 };
   private readonly references = new Map<number, ProcessReference>();
   /** The live window: its process's reference and, per group, the last position checked. */
-  private window: { reference: ProcessReference; process: number; cursor: Map<number, ChangePosition> } | null = null;
+  private window: {
+    reference: ProcessReference;
+    process: number;
+    cursor: Map<number, ChangePosition>;
+    /** Per group, a resume from before the process's last begin: a violation if the watch goes on there (see the header). */
+    owed: Map<number, string>;
+  } | null = null;
   /** Per key, the last position delivered in the current window. */
   private lastByKey = new Map<string, ChangePosition>();
 
@@ -182,7 +193,7 @@ export class WatchChecker {
       this.checkSkipped(token.positions);
       return;
     }
-    this.window = { reference, process, cursor: new Map(token.positions) };
+    this.window = { reference, process, cursor: new Map(token.positions), owed: new Map() };
     this.lastByKey = new Map();
   }
 
@@ -201,6 +212,7 @@ export class WatchChecker {
     }
     const cursor = window.cursor.get(g);
     if (cursor === undefined) return this.violation(`a change of group ${g}, which the watch does not cover: ${describe(change)}`);
+    this.payOwed(g, `delivered ${describe(change)}`);
     const group = window.reference.group(g);
     const restart = group.restartBetween(cursor, change);
     if (restart >= 0) this.violation(`group ${g}'s reporting began again at ${restart}, after the watcher's ${cursor.index}/${cursor.seq}, but the watch went on to ${change.index}/${change.seq} (it must end COMPACTED)`);
@@ -228,6 +240,7 @@ export class WatchChecker {
   private moveWindow(positions: ReadonlyMap<number, TokenPosition>, reference: ProcessReference, process: number): void {
     const window = this.window!;
     this.stats.resumesElsewhere++;
+    window.owed = new Map();
     for (const [g, at] of positions) {
       const group = reference.group(g);
       if (at.index !== 0 && (group.logId === 0 || group.logId !== at.logId)) {
@@ -235,7 +248,7 @@ export class WatchChecker {
       }
       const begin = group.begins.at(-1);
       if (begin === undefined || comparePositions(at, endOfEntry(begin)) < 0) {
-        this.violation(`a token at ${g}:${at.index}/${at.seq} resumed on process ${process}, whose history of group ${g} begins at ${begin ?? 'nothing'}`);
+        window.owed.set(g, `a token at ${g}:${at.index}/${at.seq} resumed on process ${process}, whose history of group ${g} begins at ${begin ?? 'nothing'}`);
       }
     }
     window.reference = reference;
@@ -256,6 +269,7 @@ export class WatchChecker {
   atEnd(live: boolean, nowUs: number): void {
     const window = this.window;
     if (!live || window === null) return;
+    for (const g of [...window.owed.keys()]) this.payOwed(g, 'was still live at the end');
     for (const [g, cursor] of window.cursor) {
       const next = this.nextMatching(g, cursor);
       if (next !== null && next.appliedUs < nowUs - WATCH_DELIVERY_US_MAX) {
@@ -271,12 +285,21 @@ export class WatchChecker {
       const from = window.cursor.get(g);
       if (from === undefined) continue;
       if (comparePositions(to, from) < 0) this.violation(`group ${g}: a token went back from ${from.index}/${from.seq} to ${to.index}/${to.seq}`);
+      if (comparePositions(to, from) > 0) this.payOwed(g, `moved on to ${to.index}/${to.seq}`);
       const restart = window.reference.group(g).restartBetween(from, to);
       if (restart >= 0) this.violation(`group ${g}'s reporting began again at ${restart}, but a token moved the watch over it to ${to.index}/${to.seq} (it must end COMPACTED)`);
       const next = this.nextMatching(g, from);
       if (next !== null && comparePositions(next, to) <= 0) this.violation(`gap: ${describe(next)} was skipped (the token moved to ${to.index}/${to.seq})`);
       window.cursor.set(g, to);
     }
+  }
+
+  /** A resume owed a COMPACTED end in group `g` (moveWindow) and the watch went on instead: the violation. */
+  private payOwed(g: number, how: string): void {
+    const owed = this.window!.owed.get(g);
+    if (owed === undefined) return;
+    this.window!.owed.delete(g);
+    this.violation(`${owed}, and the watch ${how} instead of ending COMPACTED`);
   }
 
   private nextMatching(g: number, after: ChangePosition): RefChange | null {
