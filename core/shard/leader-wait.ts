@@ -22,17 +22,18 @@ import { DEFAULT_RAFT_TUNING } from '../raft/raft.js';
  */
 export const LEADER_WAIT_TICKS = 2 * DEFAULT_RAFT_TUNING.electionTicks;
 /**
- * Requests one group may hold. Requests in flight are already bounded per
- * connection (Limits.pipelineMax); this bounds what one group's election can
- * keep in memory. Past it a request is refused at once.
+ * Requests, and bytes of them (as their ring records), one group may hold:
+ * what one group's election can keep in memory, whatever the clients send
+ * meanwhile. Past either, a request is refused at once.
  */
 export const LEADER_WAIT_REQUESTS_MAX = 16_384;
+export const LEADER_WAIT_BYTES_MAX = 64 * 1024 * 1024;
 
 /** What a worker's waits came to (counted across its lifetime; the simulator sums them over restarts). */
 export interface LeaderWaitCounts {
   /** Requests held for a leader. */
   held: number;
-  /** Held requests refused after LEADER_WAIT ticks, or at once because the group held LEADER_WAIT_REQUESTS_MAX. */
+  /** Held requests refused after LEADER_WAIT ticks, or at once because the group held its most (requests or bytes). */
   refused: number;
 }
 
@@ -40,6 +41,8 @@ export interface WaitingRequest {
   readonly tag: number;
   /** Owned: no view into ring memory (the ring record is released when held). */
   readonly request: Request;
+  /** Its ring record's size: what it counts against LEADER_WAIT_BYTES_MAX. */
+  readonly bytes: number;
   /** The worker's tick count when it arrived. */
   readonly sinceTick: number;
 }
@@ -48,17 +51,20 @@ export interface WaitingRequest {
 export class LeaderWait {
   private readonly items: WaitingRequest[] = [];
   private head = 0;
+  private heldBytes = 0;
 
   get size(): number {
     return this.items.length - this.head;
   }
 
-  get full(): boolean {
-    return this.size >= LEADER_WAIT_REQUESTS_MAX;
+  /** Whether one more request of `bytes` may be held. */
+  fits(bytes: number): boolean {
+    return this.size < LEADER_WAIT_REQUESTS_MAX && this.heldBytes + bytes <= LEADER_WAIT_BYTES_MAX;
   }
 
   push(item: WaitingRequest): void {
-    assert(!this.full, 'a group holds at most LEADER_WAIT_REQUESTS_MAX requests');
+    assert(this.fits(item.bytes), 'a group holds at most LEADER_WAIT_REQUESTS_MAX requests of LEADER_WAIT_BYTES_MAX bytes');
+    this.heldBytes += item.bytes;
     assert(this.size === 0 || this.items[this.items.length - 1]!.sinceTick <= item.sinceTick, 'requests are held in arrival order');
     this.items.push(item);
   }
@@ -72,6 +78,7 @@ export class LeaderWait {
   pop(): WaitingRequest {
     assert(this.size > 0, 'pop from an empty wait');
     const item = this.items.pop()!;
+    this.heldBytes -= item.bytes;
     if (this.head === this.items.length) {
       this.items.length = 0;
       this.head = 0;
@@ -82,6 +89,7 @@ export class LeaderWait {
   shift(): WaitingRequest {
     assert(this.size > 0, 'shift from an empty wait');
     const item = this.items[this.head]!;
+    this.heldBytes -= item.bytes;
     this.items[this.head++] = undefined as unknown as WaitingRequest;
     if (this.head === this.items.length) {
       this.items.length = 0;

@@ -232,7 +232,7 @@ export class ShardWorker {
         const group = this.hosted.get(record.shard);
         assert(group !== undefined || this.clustered, () => `request for shard ${record.shard} reached a worker that does not own it`);
         const reply = group === undefined ? replyOfOutcome({ kind: 'notLeader', leader: 0 }, record.shard) // no replica of that group here
-          : this.memoryRefusal(group.replica.shard, record.request) ?? this.admit(group, record.tag, record.request, nowMs);
+          : this.memoryRefusal(group.replica.shard, record.request) ?? this.admit(group, record.tag, record.request, this.requests.lastLength, nowMs);
         if (reply === null) {
           // Answered later (applied, or read when linearizable): the group kept what it needs of the request.
           this.requests.release();
@@ -266,7 +266,7 @@ export class ShardWorker {
   }
 
   /** serve(), unless the group has no leader to take the request: then held (null), or refused when it may hold no more. */
-  private admit(group: HostedGroup, tag: number, request: Request, nowMs: number): Reply | null {
+  private admit(group: HostedGroup, tag: number, request: Request, recordBytes: number, nowMs: number): Reply | null {
     if (group.waiting === null && !group.replica.awaitsLeader()) return this.serve(group, tag, request, nowMs);
     if (this.leaderWaitTicks === 0) return this.serve(group, tag, request, nowMs);
     if (group.waiting === null) {
@@ -274,12 +274,12 @@ export class ShardWorker {
       this.waitingGroups.push(group);
     }
     // Refused outright, not served: served now, it could overtake the held requests before it.
-    if (group.waiting.full) {
+    if (!group.waiting.fits(recordBytes)) {
       this.leaderWaitCounts.refused++;
       return replyOfOutcome({ kind: 'notLeader', leader: group.replica.leader() }, group.replica.group);
     }
     this.leaderWaitCounts.held++;
-    group.waiting.push({ tag, request: ownedRequest(request), sinceTick: this.ticks });
+    group.waiting.push({ tag, request: ownedRequest(request), bytes: recordBytes, sinceTick: this.ticks });
     return null;
   }
 
