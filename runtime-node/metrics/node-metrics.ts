@@ -239,6 +239,15 @@ export class NodeMetrics {
         });
       },
     });
+    const nodeCounter = (name: string, help: string, pick: (w: WorkerSnapshot) => number): void => {
+      new Counter({ name, help, registers: [this.registry], collect() { this.reset(); this.inc(sum(pick)); } });
+    };
+    nodeCounter('piccolo_requests_held_for_leader_total',
+      'Requests a replica held because their group had no leader (an election, a leadership transfer), served or redirected once one was known.',
+      (w) => w.heldForLeader);
+    nodeCounter('piccolo_requests_refused_after_leader_wait_total',
+      'Held requests refused (TRYAGAIN / NOT_LEADER) because no leader came within the wait (1 s), or the group held its most.',
+      (w) => w.refusedAfterLeaderWait);
     new Counter({
       name: 'piccolo_worker_busy_seconds_total',
       help: 'Seconds each worker spent working rather than waiting for requests (busy / elapsed = utilisation).',

@@ -1,16 +1,22 @@
 // Numbers each worker publishes about itself in shared memory, so the IO
 // thread reads them on a metrics scrape or INFO without a postMessage or a
-// ring round trip: busy time, store bytes and keys with a TTL. Only the
+// ring round trip: busy time, store bytes, keys with a TTL, and requests
+// held for a group's leader (core/shard/leader-wait.ts). Only the
 // worker writes; the IO thread only reads. 64-bit words through Atomics, so
 // a reader never sees a torn value.
 
 import { assert } from '../../core/assert.js';
+import type { LeaderWaitCounts } from '../../core/shard/leader-wait.js';
+
+const NO_WAITS: Readonly<LeaderWaitCounts> = Object.freeze({ held: 0, refused: 0 });
 
 const BUSY_NS = 0;
 const DATA_BYTES = 1;
 const EXPIRING_KEYS = 2;
 const EXPIRED_KEYS = 3;
-const WORDS = 4;
+const HELD_FOR_LEADER = 4;
+const REFUSED_AFTER_LEADER_WAIT = 5;
+const WORDS = 6;
 
 export function workerStatsBuffer(): SharedArrayBuffer {
   return new SharedArrayBuffer(WORDS * 8);
@@ -25,6 +31,9 @@ export interface WorkerStatsSnapshot {
   expiringKeys: number;
   /** Keys the active expiry sweep removed since start (keys found expired on access are not counted). */
   expiredKeys: number;
+  /** Requests held since start because their group had no leader, and those of them refused after the wait (or past its bounds). */
+  heldForLeader: number;
+  refusedAfterLeaderWait: number;
 }
 
 export function readWorkerStats(buffer: SharedArrayBuffer): WorkerStatsSnapshot {
@@ -34,6 +43,8 @@ export function readWorkerStats(buffer: SharedArrayBuffer): WorkerStatsSnapshot 
     dataBytes: Number(Atomics.load(words, DATA_BYTES)),
     expiringKeys: Number(Atomics.load(words, EXPIRING_KEYS)),
     expiredKeys: Number(Atomics.load(words, EXPIRED_KEYS)),
+    heldForLeader: Number(Atomics.load(words, HELD_FOR_LEADER)),
+    refusedAfterLeaderWait: Number(Atomics.load(words, REFUSED_AFTER_LEADER_WAIT)),
   };
 }
 
@@ -66,8 +77,8 @@ export class WorkerStatsWriter {
     this.sinceMs = nowMs;
   }
 
-  /** Publish busy time so far and the shards' sizes. */
-  publish(nowMs: number, dataBytes: number, expiringKeys: number, expiredKeys: number): void {
+  /** Publish busy time so far, the shards' sizes and the leader-wait counts. */
+  publish(nowMs: number, dataBytes: number, expiringKeys: number, expiredKeys: number, leaderWait: LeaderWaitCounts = NO_WAITS): void {
     if (this.sinceMs !== null) {
       this.busyMs += nowMs - this.sinceMs;
       this.sinceMs = nowMs;
@@ -76,6 +87,8 @@ export class WorkerStatsWriter {
     Atomics.store(this.words, DATA_BYTES, BigInt(dataBytes));
     Atomics.store(this.words, EXPIRING_KEYS, BigInt(expiringKeys));
     Atomics.store(this.words, EXPIRED_KEYS, BigInt(expiredKeys));
+    Atomics.store(this.words, HELD_FOR_LEADER, BigInt(leaderWait.held));
+    Atomics.store(this.words, REFUSED_AFTER_LEADER_WAIT, BigInt(leaderWait.refused));
   }
 
   private storeBusy(): void {

@@ -65,7 +65,7 @@ function publishStats(worker: ShardWorker): void {
     storeBytes += shard.usedBytes;
     expiringKeys += shard.expiringSize;
   }
-  stats.publish(performance.now(), storeBytes, expiringKeys, expiredKeys);
+  stats.publish(performance.now(), storeBytes, expiringKeys, expiredKeys, worker.leaderWaitCounts);
 }
 
 function start(worker: ShardWorker, files: readonly FileRaftStorage[], recovered: string[]): void {

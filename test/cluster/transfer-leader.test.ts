@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { createCluster } from 'redis';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { slotOf } from '../../core/routing/slot-hash.js';
+import { parsePromText, sampleValue } from '../metrics/prom-text.js';
 import { AckedWriters, clusterReady, respCommand, runPiccolo, startDurableCluster, until, type DurableTestCluster } from './cluster-nodes.js';
 
 const WRITERS = 3;
@@ -123,6 +124,13 @@ it('node-redis writes through leadership transfers back and forth without an err
   try {
     expect(errors).toEqual([]);
     expect(acked.size).toBeGreaterThan(0);
+    // The old leaders held what reached them mid-transfer (the metric operators watch); none of it was refused (no error above).
+    const metric = async (name: string): Promise<number> => {
+      let total = 0;
+      for (const n of cluster.nodes) total += sampleValue(parsePromText(await (await fetch(`${n.node.baseUrl}/metrics`)).text()), name) ?? 0;
+      return total;
+    };
+    expect(await metric('piccolo_requests_held_for_leader_total')).toBeGreaterThan(0);
     for (const [key, value] of acked) {
       // A later SET of the same key may be unacknowledged only by error, and there were none: the last acknowledged value stands.
       expect(await redis.get(key)).toBe(value);

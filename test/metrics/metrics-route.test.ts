@@ -15,6 +15,7 @@ import { parsePromText, sampleValue } from './prom-text.js';
 
 const worker: WorkerSnapshot = {
   keys: 7, busySeconds: 1.5, dataBytes: 1234, expiringKeys: 2, expiredKeys: 3, requestRingBytes: 64, replyRingBytes: 16,
+  heldForLeader: 11, refusedAfterLeaderWait: 4,
 };
 
 const opened: { metrics: NodeMetrics; app: uWS.TemplatedApp; token: uWS.us_listen_socket }[] = [];
@@ -82,6 +83,8 @@ describe('mountMetricsRoute', () => {
     expect(sampleValue(samples, 'piccolo_store_bytes')).toBe(1234);
     expect(sampleValue(samples, 'piccolo_keys_with_ttl')).toBe(2);
     expect(sampleValue(samples, 'piccolo_worker_busy_seconds_total', { worker: '0' })).toBe(1.5);
+    expect(sampleValue(samples, 'piccolo_requests_held_for_leader_total')).toBe(11);
+    expect(sampleValue(samples, 'piccolo_requests_refused_after_leader_wait_total')).toBe(4);
     expect(sampleValue(samples, 'piccolo_ring_waiting_bytes', { worker: '0', ring: 'request' })).toBe(64);
     expect(sampleValue(samples, 'piccolo_ring_waiting_bytes', { worker: '0', ring: 'reply' })).toBe(16);
     ws.release();
