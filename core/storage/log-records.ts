@@ -74,26 +74,6 @@ export function encodeEntriesPayload(w: ByteWriter, entries: readonly Entry[]): 
  */
 export const COVERED_DATA = EMPTY_DATA;
 
-/**
- * An ENTRIES payload: its first index, and its entries in order, those at
- * or below `coveredThrough` with COVERED_DATA for data (0: none). Throws
- * RangeError on a malformed payload, whichever entries it covers (recovery
- * reports it as corruption). Entry data are views into the payload, not
- * copies: a restart decodes every entry after the snapshot (400k for 1M
- * keys), and a copy each, a small ArrayBuffer per entry, made half of
- * recovery's time go to allocation and garbage collection
- * (docs/durability.md, "Restart"). The file's buffer is never written to
- * after it is read, and it stays alive while its entries do: no longer than
- * Raft keeps them (until applied and held by every member), about the bytes
- * of the entries themselves.
- */
-export function decodeEntriesRecord(payload: Uint8Array, coveredThrough: number): { first: number; entries: Entry[] } {
-  const { first } = entriesRecordHead(payload);
-  const run = new PackedEntries(first);
-  decodeEntriesInto(payload, coveredThrough, run);
-  return { first, entries: run.toArray() };
-}
-
 /** The first index an ENTRIES payload holds and how many (RangeError if it is too short to say). */
 export function entriesRecordHead(payload: Uint8Array): { first: number; count: number } {
   const r = new ByteReader(payload);
@@ -103,8 +83,15 @@ export function entriesRecordHead(payload: Uint8Array): { first: number; count: 
 
 /**
  * Appends an ENTRIES payload's entries to `run` (whose next index must be the
- * payload's first), packed: no object or view per entry (packed-entries.ts).
- * Refuses what decodeEntriesRecord refuses; `run` is then partly written.
+ * payload's first), packed: no object or view per entry (packed-entries.ts),
+ * those at or below `coveredThrough` with COVERED_DATA for data (0: none).
+ * The data stay in the payload, not copied: a restart decodes every entry
+ * after the snapshot (400k for 1M keys), and a copy each made half of
+ * recovery's time go to allocation and garbage collection
+ * (docs/durability.md, "Restart"); the file's buffer is never written to
+ * after it is read. Throws RangeError on a malformed payload, whichever
+ * entries it covers (recovery reports it as corruption); `run` is then
+ * partly written. Returns the number of entries.
  */
 export function decodeEntriesInto(payload: Uint8Array, coveredThrough: number, run: PackedEntries): number {
   const r = new ByteReader(payload);

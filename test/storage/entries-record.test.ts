@@ -1,16 +1,26 @@
-// An ENTRIES record's payload read back (core/storage/log-records.ts), with
-// the entries a snapshot covers checked but left without a view: recovery
-// drops them, so decodeEntriesRecord gives them COVERED_DATA, and a
-// malformed payload is refused the same whichever of its entries are covered.
+// An ENTRIES record's payload read back (decodeEntriesInto,
+// core/storage/log-records.ts), with the entries a snapshot covers checked
+// but left without a view: recovery drops them, so they come back with
+// COVERED_DATA, and a malformed payload is refused the same whichever of its
+// entries are covered.
 
 import { describe, expect, it } from 'vitest';
 import type { Entry } from '../../core/raft/raft-types.js';
 import { ByteWriter } from '../../core/ring/byte-writer.js';
-import { COVERED_DATA, decodeEntriesRecord, encodeEntriesPayload } from '../../core/storage/log-records.js';
+import { PackedEntries } from '../../core/raft/packed-entries.js';
+import { COVERED_DATA, decodeEntriesInto, encodeEntriesPayload, entriesRecordHead } from '../../core/storage/log-records.js';
 
 const entries: Entry[] = Array.from({ length: 6 }, (_, i) => ({
   index: 100 + i, term: 3 + (i >> 2), kind: i === 1 ? 'conf' : 'normal', data: new Uint8Array(i * 3).fill(i + 1),
 }));
+
+/** The payload's first index and its entries as objects. */
+function decodeEntriesRecord(bytes: Uint8Array, coveredThrough: number): { first: number; entries: Entry[] } {
+  const { first } = entriesRecordHead(bytes);
+  const run = new PackedEntries(first);
+  decodeEntriesInto(bytes, coveredThrough, run);
+  return { first, entries: run.toArray() };
+}
 
 function payload(): Uint8Array {
   const w = new ByteWriter(256);
@@ -18,7 +28,7 @@ function payload(): Uint8Array {
   return w.bytes().slice();
 }
 
-describe('decodeEntriesRecord', () => {
+describe('decodeEntriesInto', () => {
   it('gives every entry, those at or below coveredThrough without their data', () => {
     for (const coveredThrough of [0, 99, 100, 102, 105, 200]) {
       const { first, entries: got } = decodeEntriesRecord(payload(), coveredThrough);
