@@ -17,11 +17,11 @@ import { ShardWorker } from '../../../core/shard/shard-worker.js';
 const GROUP = 5;
 const enc = new TextEncoder();
 
-function makeNode(id: number, random: Random): { worker: ShardWorker; channel: ShardChannel } {
+function makeNode(id: number, random: Random, uncommittedEntriesMax = DEFAULT_RAFT_TUNING.uncommittedEntriesMax): { worker: ShardWorker; channel: ShardChannel } {
   const requests = SpscRing.allocate(1 << 16, false);
   const replies = SpscRing.allocate(1 << 16, false);
   const replica = new ShardReplica({
-    group: GROUP, raft: { id, ...DEFAULT_RAFT_TUNING, random: random.fork() }, limits: DEFAULT_LIMITS,
+    group: GROUP, raft: { id, ...DEFAULT_RAFT_TUNING, uncommittedEntriesMax, random: random.fork() }, limits: DEFAULT_LIMITS,
     membership: { voters: [1, 2, 3], learners: [] }, snapshotEveryEntries: 1000, snapshotKeepEntries: 10,
   }, new MemoryRaftStorage());
   const worker = new ShardWorker([], requests, replies, DEFAULT_LIMITS, new Map([[GROUP, replica]]));
@@ -192,5 +192,45 @@ describe('a worker hosting replicated groups', () => {
     lone.channel.drainReplies();
     expect(got).toEqual([expect.objectContaining({ ok: false, code: 'NOT_LEADER' })]);
     expect((got[0] as { leaderHint?: number }).leaderHint).toBeUndefined();
+  });
+});
+
+describe('a leader whose writes its followers do not acknowledge', () => {
+  it('answers OVERLOADED once uncommittedEntriesMax entries wait to commit (not NOT_LEADER: it still leads)', () => {
+    const UNCOMMITTED_MAX = 4;
+    const nodes = [1, 2, 3].map((id) => makeNode(id, Random.fromSeed(id), UNCOMMITTED_MAX));
+    let nowMs = 1_000;
+    const deliverAll = (): void => {
+      for (let round = 0; round < 100; round++) {
+        let moved = 0;
+        for (const { worker, channel } of nodes) {
+          worker.drain(nowMs, 100);
+          channel.drainReplies();
+          for (const frame of worker.takePeerOutbox()) {
+            nodes[frame.message.to - 1]!.worker.stepPeer([frame], nowMs);
+            moved++;
+          }
+        }
+        if (moved === 0) return;
+      }
+    };
+    const leader = (): number => nodes.findIndex(({ worker }) => worker.replicas.get(GROUP)!.isLeader());
+    for (let t = 0; t < 60 && leader() < 0; t++) {
+      nowMs += 10;
+      for (const { worker } of nodes) worker.tick(nowMs);
+      deliverAll();
+    }
+    const lead = nodes[leader()]!;
+    // From now on the followers hear nothing: nothing the leader proposes commits.
+    const got: Reply[] = [];
+    for (let i = 0; i < UNCOMMITTED_MAX + 1; i++) {
+      lead.channel.submit(GROUP, { op: 'set', key: enc.encode(`k${i}`), value: enc.encode('v') }, (r) => got.push(r));
+    }
+    lead.worker.drain(nowMs, 100);
+    lead.worker.takePeerOutbox();
+    lead.worker.drain(nowMs, 100);
+    lead.channel.drainReplies();
+    expect(got).toEqual([expect.objectContaining({ ok: false, code: 'OVERLOADED' })]);
+    expect(lead.worker.replicas.get(GROUP)!.isLeader()).toBe(true);
   });
 });
