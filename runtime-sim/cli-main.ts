@@ -2,9 +2,10 @@
 //
 //   --seed N          run seed N and print its report (deterministic)
 //   --seeds A..B      run seeds A to B (inclusive) and print a summary
-//   --nodes K         nodes (default 1)
-//   --groups G        shard groups replicated by Raft across the nodes (a cluster)
+//   --nodes K         nodes (default 1); more than one form a cluster
+//   --groups G        shard groups replicated by Raft across the nodes (default: K)
 //   --replicas R      replicas per group (default min(3, nodes))
+//   --lone            several nodes, each alone (no groups, no replication)
 //   --clients C       workload clients (default: chosen by the seed)
 //   --ops M           workload operations (default 2000)
 //   --tx W            transactions in the workload at weight W (default: none)
@@ -42,7 +43,7 @@ export interface CliIo {
 export const PROGRESS_EVERY_SEEDS = 100;
 const PROGRESS_BAR_WIDTH = 30;
 
-const USAGE = `usage: npm run sim -- (--seed N | --seeds A..B) [--nodes K] [--groups G] [--replicas R] [--clients C] [--ops M] [--tx W] [--data S] [--faults LIST] [--timing] [--jobs N]
+const USAGE = `usage: npm run sim -- (--seed N | --seeds A..B) [--nodes K] [--groups G] [--replicas R] [--lone] [--clients C] [--ops M] [--tx W] [--data S] [--faults LIST] [--timing] [--jobs N]
   faults: ${FAULT_NAMES.join(', ')} (comma-separated), all, or none`;
 
 /** The full help, built from the constants it describes so it cannot drift from them. */
@@ -54,10 +55,11 @@ ${USAGE}
 Options:
   --seed N          run seed N and print its full report (same seed, same run)
   --seeds A..B      run seeds A to B (inclusive) and print a summary
-  --nodes K         nodes, 1..${NODES_MAX} (default 1)
-  --groups G        shard groups, 1..${GROUPS_MAX}, replicated by Raft across the nodes (a cluster;
-                    without it every node is an independent single node)
+  --nodes K         nodes, 1..${NODES_MAX} (default 1); more than one form a replicated cluster
+  --groups G        shard groups, 1..${GROUPS_MAX}, replicated by Raft across the nodes (default: K
+                    when K > 1; given with --nodes 1, a cluster of one node)
   --replicas R      replicas per group, 1..nodes (default min(3, nodes); implies a cluster)
+  --lone            with --nodes K > 1: K independent single nodes (no groups, no replication)
   --clients C       workload client hosts, 1..${CLIENTS_MAX} (default: chosen by the seed, 2..8)
   --ops M           workload operations, 1..${OPS_MAX} (default ${DEFAULT_OPS})
   --tx W            transactions in the workload mix at weight W, 1..${TX_WEIGHT_MAX} (the other ops'
@@ -124,6 +126,7 @@ export function parseArgs(argv: readonly string[]): ParsedArgs | 'help' {
   const options: Omit<SimOptions, 'seed'> = {};
   let timing = false;
   let jobs = 1;
+  let lone = false;
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i]!;
     const value = (): string | undefined => argv[++i];
@@ -149,6 +152,7 @@ export function parseArgs(argv: readonly string[]): ParsedArgs | 'help' {
       case '--nodes': options.nodes = parseCount(flag, value(), NODES_MAX); break;
       case '--groups': options.groups = parseCount(flag, value(), GROUPS_MAX); break;
       case '--replicas': options.replicas = parseCount(flag, value(), NODES_MAX); break;
+      case '--lone': lone = true; break;
       case '--clients': options.clients = parseCount(flag, value(), CLIENTS_MAX); break;
       case '--ops': options.ops = parseCount(flag, value(), OPS_MAX); break;
       case '--faults': options.faults = parseFaults(value()); break;
@@ -161,6 +165,10 @@ export function parseArgs(argv: readonly string[]): ParsedArgs | 'help' {
     }
   }
   if (seeds === null) throw new UsageError('give --seed N or --seeds A..B');
+  const clusterAsked = options.groups !== undefined || options.replicas !== undefined;
+  if (lone && clusterAsked) throw new UsageError('--lone runs nodes without groups: give it without --groups and --replicas');
+  // Several nodes are a cluster, as the issue's `--nodes 3 --faults all` means: one group per node unless told.
+  if (!lone && !clusterAsked && (options.nodes ?? 1) > 1) options.groups = options.nodes;
   return { seeds, options, timing, jobs };
 }
 

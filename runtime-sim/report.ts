@@ -13,6 +13,7 @@ import { describeStrike } from './leader-strike-plan.js';
 export function replayCommand(config: SimConfig): string {
   const parts = ['npm run sim --', `--seed ${config.seed}`, `--nodes ${config.nodes}`];
   if (config.cluster !== null) parts.push(`--groups ${config.cluster.groups}`, `--replicas ${config.cluster.replicas}`);
+  else if (config.nodes > 1) parts.push('--lone');
   parts.push(`--clients ${config.clients}`, `--ops ${config.ops}`);
   if (config.workload.weights.tx > 0) parts.push(`--tx ${config.workload.weights.tx}`);
   if (config.workload.data !== null) parts.push(`--data ${config.workload.data.share}`);

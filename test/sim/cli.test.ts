@@ -100,12 +100,25 @@ describe('sim CLI', () => {
       [], ['--seed'], ['--seed', 'x'], ['--seed', '-1'], ['--seeds', '5..2'], ['--seeds', '1-3'],
       ['--seed', '1', '--seeds', '1..2'], ['--seed', '1', '--faults', 'meteor'], ['--seed', '1', '--nodes', '0'],
       ['--seed', '1', '--ops', '1e3'], ['--seed', '1', '--bogus'], ['--seeds', '1..2', '--jobs', '0'], ['--seeds', '1..2', '--jobs', '65'],
+      ['--seed', '1', '--nodes', '3', '--lone', '--groups', '2'], ['--seed', '1', '--lone', '--replicas', '1'],
     ]) {
       const io = capture();
       expect(main(argv, io), argv.join(' ')).toBe(2);
       expect(io.lines[0]).toMatch(/^error: /);
       expect(io.lines[1]).toMatch(/^usage: npm run sim/);
     }
+  });
+
+  it('runs several nodes as a replicated cluster, one group per node unless told; --lone keeps them apart', () => {
+    const topology = (argv: string[]): string => {
+      const io = capture();
+      expect(main(['--seed', '2', '--ops', '100', ...argv], io)).toBe(0);
+      return io.lines.find((l) => l.startsWith('topology: '))!;
+    };
+    expect(topology(['--nodes', '3'])).toMatch(/nodes=3 .*\(cluster: groups=3 replicas=3 /);
+    expect(topology(['--nodes', '3', '--groups', '4'])).toMatch(/\(cluster: groups=4 replicas=3 /);
+    expect(topology(['--nodes', '3', '--lone'])).toMatch(/nodes=3 .*\(each node independent;/);
+    expect(topology([])).toMatch(/nodes=1 .*\(each node independent;/);
   });
 
   it('accepts --faults none (a fault-free run)', () => {
