@@ -79,10 +79,7 @@ export class LeaderWait {
     assert(this.size > 0, 'pop from an empty wait');
     const item = this.items.pop()!;
     this.heldBytes -= item.bytes;
-    if (this.head === this.items.length) {
-      this.items.length = 0;
-      this.head = 0;
-    }
+    this.resetIfEmpty();
     return item;
   }
 
@@ -91,10 +88,14 @@ export class LeaderWait {
     const item = this.items[this.head]!;
     this.heldBytes -= item.bytes;
     this.items[this.head++] = undefined as unknown as WaitingRequest;
-    if (this.head === this.items.length) {
-      this.items.length = 0;
-      this.head = 0;
-    }
+    this.resetIfEmpty();
     return item;
+  }
+
+  /** Emptied: start the array over, so released slots do not pile up at its front. */
+  private resetIfEmpty(): void {
+    if (this.head !== this.items.length) return;
+    this.items.length = 0;
+    this.head = 0;
   }
 }

@@ -49,6 +49,11 @@ export function replyOfOutcome(outcome: ReplicaOutcome, group: number): Reply {
   }
 }
 
+/** NOT_LEADER for a request of `group`, naming the leader its replica knows now (none: TRYAGAIN on RESP). */
+function notLeaderNow(group: HostedGroup): Reply {
+  return replyOfOutcome({ kind: 'notLeader', leader: group.replica.leader() }, group.replica.group);
+}
+
 /**
  * A request whose byte fields are views into ring memory, copied: a
  * replicated group holds requests past the ring record's release. Only the
@@ -267,8 +272,7 @@ export class ShardWorker {
 
   /** serve(), unless the group has no leader to take the request: then held (null), or refused when it may hold no more. */
   private admit(group: HostedGroup, tag: number, request: Request, recordBytes: number, nowMs: number): Reply | null {
-    if (group.waiting === null && !group.replica.awaitsLeader()) return this.serve(group, tag, request, nowMs);
-    if (this.leaderWaitTicks === 0) return this.serve(group, tag, request, nowMs);
+    if ((group.waiting === null && !group.replica.awaitsLeader()) || this.leaderWaitTicks === 0) return this.serve(group, tag, request, nowMs);
     if (group.waiting === null) {
       group.waiting = new LeaderWait();
       this.waitingGroups.push(group);
@@ -276,7 +280,7 @@ export class ShardWorker {
     // Refused outright, not served: served now, it could overtake the held requests before it.
     if (!group.waiting.fits(recordBytes)) {
       this.leaderWaitCounts.refused++;
-      return replyOfOutcome({ kind: 'notLeader', leader: group.replica.leader() }, group.replica.group);
+      return notLeaderNow(group);
     }
     this.leaderWaitCounts.held++;
     group.waiting.push({ tag, request: ownedRequest(request), bytes: recordBytes, sinceTick: this.ticks });
@@ -301,8 +305,7 @@ export class ShardWorker {
       const leads = group.replica.isLeader();
       while (waiting.size > 0) {
         const { tag, request } = this.takeHeld(waiting);
-        const reply = leads ? this.serve(group, tag, request, nowMs)
-          : replyOfOutcome({ kind: 'notLeader', leader: group.replica.leader() }, group.replica.group);
+        const reply = leads ? this.serve(group, tag, request, nowMs) : notLeaderNow(group);
         if (reply !== null) this.complete(tag, reply);
       }
       touched = true;
@@ -322,7 +325,7 @@ export class ShardWorker {
       const waiting = group.waiting!;
       while (waiting.size > 0 && this.ticks - waiting.oldestTick >= this.leaderWaitTicks) {
         this.leaderWaitCounts.refused++;
-        this.complete(waiting.shift().tag, replyOfOutcome({ kind: 'notLeader', leader: group.replica.leader() }, group.replica.group));
+        this.complete(waiting.shift().tag, notLeaderNow(group));
       }
     }
   }

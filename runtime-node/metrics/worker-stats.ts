@@ -8,8 +8,6 @@
 import { assert } from '../../core/assert.js';
 import type { LeaderWaitCounts } from '../../core/shard/leader-wait.js';
 
-const NO_WAITS: Readonly<LeaderWaitCounts> = Object.freeze({ held: 0, refused: 0 });
-
 const BUSY_NS = 0;
 const DATA_BYTES = 1;
 const EXPIRING_KEYS = 2;
@@ -78,7 +76,7 @@ export class WorkerStatsWriter {
   }
 
   /** Publish busy time so far, the shards' sizes and the leader-wait counts. */
-  publish(nowMs: number, dataBytes: number, expiringKeys: number, expiredKeys: number, leaderWait: LeaderWaitCounts = NO_WAITS): void {
+  publish(nowMs: number, dataBytes: number, expiringKeys: number, expiredKeys: number, leaderWait: LeaderWaitCounts): void {
     if (this.sinceMs !== null) {
       this.busyMs += nowMs - this.sinceMs;
       this.sinceMs = nowMs;

@@ -18,7 +18,7 @@ describe('WorkerStatsWriter', () => {
     writer.pause(1_503);
     writer.pause(1_600); // a second pause while asleep adds nothing
     expect(readWorkerStats(buffer).busySeconds).toBeCloseTo(0.007, 9);
-    writer.publish(1_700, 4096, 3, 9); // asleep: publish adds nothing either
+    writer.publish(1_700, 4096, 3, 9, { held: 5, refused: 2 }); // asleep: publish adds nothing either
     expect(readWorkerStats(buffer).busySeconds).toBeCloseTo(0.007, 9);
   });
 });
