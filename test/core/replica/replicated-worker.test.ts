@@ -28,28 +28,38 @@ function makeNode(id: number, random: Random, uncommittedEntriesMax = DEFAULT_RA
   return { worker, channel: new ShardChannel(requests, replies) };
 }
 
+type TestNode = ReturnType<typeof makeNode>;
+
+/**
+ * Drain the workers of `among` (indexes into `nodes`) and deliver their peer
+ * messages (in order) to each other until none is left and no reply waits;
+ * messages to nodes outside `among` are lost.
+ */
+function exchange(nodes: readonly TestNode[], among: readonly number[], nowMs: number): void {
+  for (let round = 0; round < 100; round++) {
+    for (const i of among) {
+      nodes[i]!.worker.drain(nowMs, 100);
+      nodes[i]!.channel.drainReplies();
+    }
+    let moved = 0;
+    for (const i of among) {
+      for (const frame of nodes[i]!.worker.takePeerOutbox()) {
+        if (!among.includes(frame.message.to - 1)) continue;
+        nodes[frame.message.to - 1]!.worker.stepPeer([frame], nowMs);
+        moved++;
+      }
+    }
+    if (moved === 0 && among.every((i) => nodes[i]!.worker.repliesWaiting === 0)) return;
+  }
+}
+
 describe('a worker hosting replicated groups', () => {
   const random = Random.fromSeed(1);
   const nodes = [1, 2, 3].map((id) => makeNode(id, random));
   let nowMs = 1_000;
 
   /** Deliver every peer message (in order) until none is left; then drain every worker and collect replies. */
-  const settle = (): void => {
-    for (let round = 0; round < 100; round++) {
-      for (const { worker, channel } of nodes) {
-        worker.drain(nowMs, 100);
-        channel.drainReplies();
-      }
-      let moved = 0;
-      for (const { worker } of nodes) {
-        for (const frame of worker.takePeerOutbox()) {
-          nodes[frame.message.to - 1]!.worker.stepPeer([frame], nowMs);
-          moved++;
-        }
-      }
-      if (moved === 0 && nodes.every(({ worker }) => worker.repliesWaiting === 0)) return;
-    }
-  };
+  const settle = (): void => exchange(nodes, [0, 1, 2], nowMs);
   const tickAll = (): void => {
     nowMs += 10;
     for (const { worker } of nodes) worker.tick(nowMs);
@@ -122,21 +132,6 @@ describe('a worker hosting replicated groups', () => {
     const [a, b] = [0, 1, 2].filter((i) => i !== old) as [number, number];
     const alive = [a, b];
     // The leader is cut off: only a and b talk. Tick a until it campaigns (no leader known), holding b back meanwhile.
-    const exchange = (): void => {
-      for (let round = 0; round < 100; round++) {
-        let moved = 0;
-        for (const i of alive) {
-          nodes[i]!.worker.drain(nowMs, 100);
-          nodes[i]!.channel.drainReplies();
-          for (const frame of nodes[i]!.worker.takePeerOutbox()) {
-            if (!alive.includes(frame.message.to - 1)) continue;
-            nodes[frame.message.to - 1]!.worker.stepPeer([frame], nowMs);
-            moved++;
-          }
-        }
-        if (moved === 0) return;
-      }
-    };
     const replicaA = nodes[a]!.worker.replicas.get(GROUP)!;
     for (let t = 0; t < 100 && replicaA.leader() !== 0; t++) {
       nowMs += 10;
@@ -156,10 +151,10 @@ describe('a worker hosting replicated groups', () => {
     }
     for (let t = 0; t < 100 && !replicaA.isLeader(); t++) {
       nodes[a]!.worker.tick(nowMs += 10);
-      exchange();
+      exchange(nodes, alive, nowMs);
     }
     expect(replicaA.isLeader()).toBe(true);
-    exchange();
+    exchange(nodes, alive, nowMs);
     // Served here, in the order sent: the read sees the write before it.
     expect(got).toMatchObject([{ ok: true }, { ok: true, found: true }]);
     expect(new TextDecoder().decode((got[1] as { value: Uint8Array }).value)).toBe('after-election');
@@ -200,25 +195,11 @@ describe('a leader whose writes its followers do not acknowledge', () => {
     const UNCOMMITTED_MAX = 4;
     const nodes = [1, 2, 3].map((id) => makeNode(id, Random.fromSeed(id), UNCOMMITTED_MAX));
     let nowMs = 1_000;
-    const deliverAll = (): void => {
-      for (let round = 0; round < 100; round++) {
-        let moved = 0;
-        for (const { worker, channel } of nodes) {
-          worker.drain(nowMs, 100);
-          channel.drainReplies();
-          for (const frame of worker.takePeerOutbox()) {
-            nodes[frame.message.to - 1]!.worker.stepPeer([frame], nowMs);
-            moved++;
-          }
-        }
-        if (moved === 0) return;
-      }
-    };
     const leader = (): number => nodes.findIndex(({ worker }) => worker.replicas.get(GROUP)!.isLeader());
     for (let t = 0; t < 60 && leader() < 0; t++) {
       nowMs += 10;
       for (const { worker } of nodes) worker.tick(nowMs);
-      deliverAll();
+      exchange(nodes, [0, 1, 2], nowMs);
     }
     const lead = nodes[leader()]!;
     // From now on the followers hear nothing: nothing the leader proposes commits.
