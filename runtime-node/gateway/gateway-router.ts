@@ -6,7 +6,8 @@
 // which covers the whole cluster itself (gateway-executor.ts).
 //
 // Retries, each only when the request certainly did nothing, at most
-// ROUTE_ATTEMPTS_MAX attempts with a growing wait, the map read again first:
+// ROUTE_ATTEMPTS_MAX attempts with a growing wait, the map read again first
+// (a keyed request in its group's order: group-lane.ts):
 //   - no leader known, or its node unreachable: nothing was sent;
 //   - the node answered NOT_LEADER (it could not serve or forward it);
 //   - a read whose connection closed or timed out (reads change nothing; so
@@ -21,12 +22,14 @@
 // Requests held here (sent, or waiting to retry) are bounded by inFlightMax:
 // past it a request is answered OVERLOADED at once.
 
+import type { Connection } from '../../client/connection.js';
 import { ProtocolError, type ClientErrorName, type PiccoloError } from '../../client/errors.js';
 import type { ResolvedOptions } from '../../client/options.js';
 import { assert } from '../../core/assert.js';
 import type { ShardTransport } from '../../core/node/dispatcher.js';
 import type { ReplyCallback } from '../../core/node/shard-channel.js';
 import { errReply, type ErrReply, type Reply, type Request } from '../../core/protocol/ops.js';
+import { GroupLane, type LanedRequest } from '../../core/routing/group-lane.js';
 import type { SlotMap } from '../../core/routing/slot-map.js';
 import { decodedReply, passedFrameOf } from '../../schema/binary-passthrough.js';
 import { mayChangeData } from '../cluster/forwarding-router.js';
@@ -46,6 +49,29 @@ const ANY_NODE = -1;
 /** The target in error messages (made only when one is needed: not per request). */
 function what(group: Target): string {
   return group === ANY_NODE ? 'the cluster' : `group ${group}`;
+}
+
+/** A keyed request in its group's lane. */
+interface LaneRequest extends LanedRequest {
+  readonly request: Request;
+  readonly done: ReplyCallback;
+  /** Attempts made so far. */
+  attempts: number;
+  /** Not sent again before this (performance.now() ms): the wait after a refusal. */
+  notBeforeMs: number;
+  /** What the client hears when no attempt is left; null before the first refusal. */
+  last: ErrReply | null;
+}
+
+/** A group's lane at the gateway: its requests in order, over the connections to its leader, and the wake-up for a wait. */
+class GatewayLane extends GroupLane<LaneRequest, Connection> {
+  timer: ReturnType<typeof setTimeout> | null = null;
+  timerAtMs = 0;
+}
+
+/** Why nothing could be sent to `group`: no leader known (no link), or its node not reachable. */
+function unreachable(group: Target, link: NodeLink | null): string {
+  return link === null ? `${what(group)} has no leader the gateway knows of yet` : `${what(group)}: node ${link.endpoint} is unreachable (${link.trouble})`;
 }
 
 export interface GatewayRouterOptions {
@@ -69,6 +95,8 @@ export interface GatewayRouterStatus {
 
 export class GatewayRouter implements ShardTransport {
   private readonly links = new Map<string, NodeLink>();
+  /** Each group's requests in arrival order (group-lane.ts); keyless requests keep no order. */
+  private readonly lanes = new Map<number, GatewayLane>();
   /** One write per node connection per turn, shared by every link. */
   private readonly cork = new TurnCork();
   private inFlightCount = 0;
@@ -126,6 +154,12 @@ export class GatewayRouter implements ShardTransport {
   /** Stops retrying and closes every link once its requests are answered. */
   async close(): Promise<void> {
     this.closed = true;
+    // Requests waiting to be sent again hear why now.
+    for (const lane of this.lanes.values()) {
+      if (lane.timer !== null) clearTimeout(lane.timer);
+      lane.timer = null;
+      lane.pump();
+    }
     await Promise.all([...this.links.values()].map((l) => l.close()));
   }
 
@@ -135,28 +169,106 @@ export class GatewayRouter implements ShardTransport {
       return;
     }
     this.inFlightCount++;
-    this.attempt(request, (reply) => { this.inFlightCount--; onReply(reply); }, group, 1);
-  }
-
-  private attempt(request: Request, done: ReplyCallback, group: Target, attempt: number): void {
-    const endpoint = group === ANY_NODE ? this.anyUpEndpoint() : this.options.refresher.current?.leaderOf(group) ?? null;
-    const link = endpoint === null ? null : this.linkTo(endpoint);
-    const connection = link?.pick(group === ANY_NODE ? undefined : group) ?? null;
-    if (connection === null) {
-      this.options.refresher.request();
-      const why = link === null ? `${what(group)} has no leader the gateway knows of yet` : `${what(group)}: node ${link.endpoint} is unreachable (${link.trouble})`;
-      this.retryOr(request, done, group, attempt, errReply('UNAVAILABLE', `${why}; nothing was sent: retry shortly`));
+    const done: ReplyCallback = (reply) => { this.inFlightCount--; onReply(reply); };
+    if (group === ANY_NODE) {
+      this.attemptAnywhere(request, done, 1);
       return;
     }
+    const lane = this.laneOf(group);
+    lane.add({ seq: lane.nextSeq(), request, done, attempts: 0, notBeforeMs: 0, last: null });
+    lane.pump();
+  }
+
+  /** Sends from the head of `group`'s lane while its rules allow (core/routing/group-lane.ts); lane.pump() runs it. */
+  private sendWhatMay(group: number, lane: GatewayLane): void {
+    for (let item = lane.head; item !== undefined; item = lane.head) {
+      if (this.closed && item.last !== null) {
+        lane.shift();
+        item.done(item.last);
+        continue;
+      }
+      if (item.notBeforeMs > performance.now()) {
+        this.wakeAt(lane, item.notBeforeMs);
+        return;
+      }
+      const link = this.linkFor(group);
+      const connection = link?.pick(group) ?? null;
+      if (connection === null) {
+        lane.shift();
+        item.attempts++;
+        this.options.refresher.request();
+        this.sendAgain(lane, item, errReply('UNAVAILABLE', `${unreachable(group, link)}; nothing was sent: retry shortly`));
+        continue;
+      }
+      // Earlier requests of the group are out on another connection (the leader moved): wait for their answers.
+      if (!lane.mayGoTo(connection)) return;
+      lane.shift();
+      item.attempts++;
+      lane.sent(connection);
+      const answered = (reply: Reply): void => {
+        lane.answered();
+        item.done(reply);
+        lane.pump();
+      };
+      const again = (last: ErrReply): void => {
+        lane.answered();
+        this.sendAgain(lane, item, last);
+        lane.pump();
+      };
+      this.send(link!, connection, group, item.request, answered, again);
+    }
+  }
+
+  /** `item` was certainly not applied: back in its lane after a wait growing per attempt, or answered `last` when none is left. */
+  private sendAgain(lane: GatewayLane, item: LaneRequest, last: ErrReply): void {
+    if (item.attempts >= ROUTE_ATTEMPTS_MAX || this.closed) {
+      item.done(last);
+      return;
+    }
+    item.last = last;
+    item.notBeforeMs = performance.now() + ROUTE_RETRY_WAIT_MS * item.attempts;
+    lane.putBack(item);
+  }
+
+  private wakeAt(lane: GatewayLane, atMs: number): void {
+    if (lane.timer !== null) {
+      if (lane.timerAtMs <= atMs) return;
+      clearTimeout(lane.timer);
+    }
+    lane.timerAtMs = atMs;
+    lane.timer = setTimeout(() => {
+      lane.timer = null;
+      lane.pump();
+    }, Math.max(1, Math.ceil(atMs - performance.now())));
+  }
+
+  /** A keyless request: to any node, tried again (any node) after a refusal; no order to keep. */
+  private attemptAnywhere(request: Request, done: ReplyCallback, attempt: number): void {
+    const again = (last: ErrReply): void => {
+      if (attempt >= ROUTE_ATTEMPTS_MAX || this.closed) done(last);
+      else setTimeout(() => this.attemptAnywhere(request, done, attempt + 1), ROUTE_RETRY_WAIT_MS * attempt);
+    };
+    const link = this.linkFor(ANY_NODE);
+    const connection = link?.pick() ?? null;
+    if (connection === null) {
+      this.options.refresher.request();
+      again(errReply('UNAVAILABLE', `${unreachable(ANY_NODE, link)}; nothing was sent: retry shortly`));
+      return;
+    }
+    this.send(link!, connection, ANY_NODE, request, done, again);
+  }
+
+  /** Sends `request`: `done` gets its answer, or `again` why it must be sent again (it certainly did nothing). */
+  private send(link: NodeLink, connection: Connection, group: Target, request: Request, done: ReplyCallback, again: (last: ErrReply) => void): void {
     const lost = (error: PiccoloError): void => {
       if (NOT_SENT_CODES.has(error.code)) return done(errReply(error.code as Exclude<typeof error.code, ClientErrorName>, error.message));
       // Sent, and the answer lost: the connection closed or the node did not answer in time.
       this.options.refresher.request();
       if (mayChangeData(request)) {
         return done(errReply('INDETERMINATE',
-          `${request.op} was sent to ${link!.endpoint} (${what(group)}) and ${error.message}: it may or may not have been applied; read before retrying`));
+          `${request.op} was sent to ${link.endpoint} (${what(group)}) and ${error.message}: it may or may not have been applied; read before retrying`));
       }
-      this.retryOr(request, done, group, attempt, errReply('UNAVAILABLE', `${what(group)}: ${error.message}; a read changes nothing: retry`));
+      again(errReply('UNAVAILABLE', `${what(group)}: ${error.message}; a read changes nothing: retry`));
     };
     connection.submit(request, (reply) => {
       if (reply.ok) {
@@ -166,22 +278,30 @@ export class GatewayRouter implements ShardTransport {
         try {
           decoded = decodedReply(reply);
         } catch (error) {
-          return lost(new ProtocolError(`${link!.endpoint} sent an unreadable reply: ${(error as Error).message}`, error));
+          return lost(new ProtocolError(`${link.endpoint} sent an unreadable reply: ${(error as Error).message}`, error));
         }
         return done(decoded);
       }
       if (reply.code !== 'NOT_LEADER') return done(reply);
       this.options.refresher.request();
-      this.retryOr(request, done, group, attempt, errReply('UNAVAILABLE', `${what(group)}: ${reply.message}; nothing was applied: retry shortly`));
+      again(errReply('UNAVAILABLE', `${what(group)}: ${reply.message}; nothing was applied: retry shortly`));
     }, lost);
   }
 
-  private retryOr(request: Request, done: ReplyCallback, group: Target, attempt: number, last: ErrReply): void {
-    if (attempt >= ROUTE_ATTEMPTS_MAX || this.closed) {
-      done(last);
-      return;
+  private laneOf(group: number): GatewayLane {
+    let lane = this.lanes.get(group);
+    if (lane === undefined) {
+      const created: GatewayLane = new GatewayLane(() => this.sendWhatMay(group, created));
+      this.lanes.set(group, created);
+      lane = created;
     }
-    setTimeout(() => this.attempt(request, done, group, attempt + 1), ROUTE_RETRY_WAIT_MS * attempt);
+    return lane;
+  }
+
+  /** The link to `group`'s leader (ANY_NODE: to any node that is up); null when no leader is known. */
+  private linkFor(group: Target): NodeLink | null {
+    const endpoint = group === ANY_NODE ? this.anyUpEndpoint() : this.options.refresher.current?.leaderOf(group) ?? null;
+    return endpoint === null ? null : this.linkTo(endpoint);
   }
 
   private linkTo(endpoint: string): NodeLink {

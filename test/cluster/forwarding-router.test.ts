@@ -106,4 +106,34 @@ describe('ForwardingRouter', () => {
     const full = setup(2, () => ({ kind: 'not-sent', code: 'OVERLOADED', message: 'full' }));
     expect(await full.submit(SET)).toMatchObject({ ok: false, code: 'OVERLOADED' });
   });
+
+  it('keeps a group\'s order through a leader move: nothing overtakes requests held here, which then follow in order', () => {
+    const topology = new ClusterTopology(1, [1, 2, 3].map((id) => ({ id, host: '127.0.0.1', peerPort: 7800 + id })), 1, 3);
+    const status = GroupStatusTable.allocate(1);
+    status.write(0, 1, 5, 10, 10, 'leader');
+    // The local worker holds what it gets (a leader transfer in progress) until the test answers.
+    const held: ReplyCallback[] = [];
+    const workers: ShardTransport = { slotMap: new SlotMap(1, 1), submit: (_group, _request, onReply) => { held.push(onReply); } };
+    const router = new ClusterRouter(workers, topology, status, (id) => ({ http: `127.0.0.1:${7700 + id}`, resp: null }), () => true);
+    const forwardedTo: string[] = [];
+    const forwarder = {
+      forward: (to: number, _group: number, request: Request, done: (outcome: ForwardOutcome) => void) => {
+        forwardedTo.push(`${new TextDecoder().decode((request as { value: Uint8Array }).value)}->${to}`);
+        done(answered({ ok: true, version: 1 }));
+      },
+    } as unknown as PeerForwarder;
+    const forwarding = new ForwardingRouter(router, forwarder, 1);
+    const replies: string[] = [];
+    const set = (value: string): void => forwarding.submit(0, { op: 'set', key: bytes('k'), value: bytes(value) }, (r) => { replies.push(`${value}:${r.ok ? 'ok' : r.code}`); });
+    set('a');
+    set('b');
+    // This node learns that node 2 leads now; a and b are still held by its worker.
+    status.write(0, 2, 6, 10, 10, 'follower');
+    set('c');
+    expect(forwardedTo).toEqual([]); // c waits: sent straight to node 2 it could overtake a and b
+    // The worker refuses what it held, naming node 2: a and b follow there, then c.
+    for (const onReply of held.splice(0)) onReply({ ok: false, code: 'NOT_LEADER', message: 'transferred', leaderHint: 2 });
+    expect(forwardedTo).toEqual(['a->2', 'b->2', 'c->2']);
+    expect(replies).toEqual(['a:ok', 'b:ok', 'c:ok']);
+  });
 });
