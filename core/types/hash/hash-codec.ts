@@ -5,16 +5,13 @@
 
 import type { CollectionCodec } from '../collection-codecs.js';
 import { HASH_COMPACT_TAG, compactCheck } from './hash-compact.js';
-import { HASH_TABLE_TAG, decodeHashTable } from './hash-table-image.js';
+import { HASH_TABLE_TAG } from './hash-table-image.js';
 import { HashTable } from './hash-table.js';
 
 export const HASH_CODEC: CollectionCodec = {
   restore(bytes) {
     if (bytes[0] === HASH_COMPACT_TAG) return compactCheck(bytes) ?? bytes;
-    if (bytes[0] === HASH_TABLE_TAG) {
-      const layout = decodeHashTable(bytes);
-      return typeof layout === 'string' ? layout : HashTable.fromLayout(layout);
-    }
+    if (bytes[0] === HASH_TABLE_TAG) return HashTable.fromImage(bytes);
     return 'not a hash encoding';
   },
 };

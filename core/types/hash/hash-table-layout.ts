@@ -8,9 +8,9 @@
 // exactly its size. An address is page << 16 | offset (32 bits); address 0
 // (page 0, byte 0) is never used, so 0 means an empty slot.
 //
-// The index is open addressing with linear probing over `addrs` (u32, 0 =
-// empty) and `tags` (the field hash's top byte, so a probe compares field
-// bytes only when it matches): 5 bytes a slot.
+// The index over the addresses is the store's own (core/store/hash-index.ts:
+// linear probing, 5 bytes a slot, resized incrementally a few entries per
+// write); it is not part of this layout.
 
 import { varintBytes } from '../varint.js';
 
@@ -26,13 +26,9 @@ export interface HashTableLayout {
   /** The ordinary page new entries go to, and the next free byte in it. */
   bumpPage: number;
   bumpOffset: number;
-  addrs: Uint32Array;
-  tags: Uint8Array;
-  /** Slots in use. */
-  count: number;
-  /** Bytes of entries in ordinary pages no slot points at any more (overwritten, deleted, page ends), plus HASH_PAGE_BYTES per freed long page. */
+  /** Bytes of entries in ordinary pages the index no longer points at (overwritten, deleted, page ends), plus HASH_PAGE_BYTES per freed long page. */
   garbageBytes: number;
-  /** Bytes of the entries slots point at. */
+  /** Bytes of the entries the index points at. */
   liveBytes: number;
 }
 

@@ -1,34 +1,34 @@
 // A large hash (one grown past its compact encoding, hash-compact.ts): its
-// field/value entries in byte pages and an open-addressing index over them,
-// typed arrays only (hash-table-layout.ts), so a field costs its bytes, two
-// length bytes and ~7 bytes of index, with no JS object per field.
+// field/value entries in byte pages and the store's open-addressing index
+// over them (core/store/hash-index.ts), typed arrays only
+// (hash-table-layout.ts), so a field costs its bytes, two length bytes and
+// ~7 bytes of index, with no JS object per field.
 //
 // Changes: a new entry is appended to the newest page; a value set again
 // with the same length is overwritten in place, otherwise the new entry is
 // appended and the old one becomes garbage, as a deleted one does. When
 // garbage outweighs the live entries, `compact` copies the live ones into
-// fresh pages in slot order. The index doubles past 3/4 load and shrinks
-// below 1/8 (each a whole rehash in slot order: a hash is one key, and a
-// shard's hashes are bounded by its memory). Deletion shifts entries back
-// (no tombstones), as core/store/hash-index.ts does.
+// fresh pages in slot order. The index grows past 3/4 load and shrinks below
+// 1/8 incrementally, a few entries moved per write, as the keyspace's does:
+// a million-field hash never stops its shard for a whole rehash (one HSET
+// took 132 ms at 786,432 fields when it did).
 //
 // Determinism, the replication invariant: every change depends only on the
 // layout and the arguments, and the image (`encode`, hash-table-image.ts) is
-// the layout itself, so a replica restored from a snapshot changes, scans
-// and draws exactly as the one that wrote it.
+// the layout and the index exactly, so a replica restored from a snapshot
+// changes, scans and draws exactly as the one that wrote it.
 //
 // HSCAN uses Redis's reverse-binary cursor over home buckets
-// (core/store/scan-cursor.ts): a field present for the whole scan is
-// returned at least once across any number of resizes.
+// (core/store/scan-cursor.ts), across both tables while the index resizes:
+// a field present for the whole scan is returned at least once.
 
 import { assert } from '../../assert.js';
 import type { Random } from '../../random.js';
 import type { Collection } from '../../store/collection.js';
+import { HashIndex, type IndexedRecords } from '../../store/hash-index.js';
 import { keyHashSeeded, type KeyHash } from '../../store/key-hash.js';
-import { deleteShiftingBack } from '../../store/linear-probing.js';
-import { scanCursorNext } from '../../store/scan-cursor.js';
 import { ValueType } from '../../store/value-type.js';
-import { encodeHashTable } from './hash-table-image.js';
+import { checkEntries, decodeHashTable, encodeHashTable } from './hash-table-image.js';
 import {
   EntryView, HASH_PAGE_BYTES, HASH_PAGE_SHIFT, HASH_PAGES_MAX, entryBytes, type HashTableLayout,
 } from './hash-table-layout.js';
@@ -39,12 +39,6 @@ export const hashFieldHash: KeyHash = keyHashSeeded(0x68617368);
 
 /** Fewest index slots: a table starts from a compact hash past hash-max-listpack-entries fields (128 by default), so this is only a floor for shrinking. */
 export const HASH_TABLE_SLOTS_MIN = 16;
-/** Load past which the index doubles: linear probing's probes lengthen steeply beyond ~3/4. */
-const LOAD_MAX_NUMERATOR = 3;
-const LOAD_MAX_DENOMINATOR = 4;
-/** Load below which it shrinks, to 1/4 load: far from the grow threshold, so the size never flaps. */
-const LOAD_SHRINK_DENOMINATOR = 8;
-const SHRINK_SLOTS_PER_FIELD = 4;
 /** Garbage below a page is never worth a compaction. */
 const COMPACT_GARBAGE_BYTES_MIN = HASH_PAGE_BYTES;
 /** What a table costs beyond its arrays: the JS objects of the table, its layout and one per page (an estimate, for memory accounting). */
@@ -53,130 +47,142 @@ const PAGE_OBJECT_BYTES = 96;
 
 const EMPTY_PAGE = new Uint8Array(0);
 
-export class HashTable implements Collection {
+export class HashTable implements Collection, IndexedRecords {
   readonly type = ValueType.HASH;
+  /** Where get/set/delete read an entry; the index's callbacks use `probeView`, so a probe never moves it. */
   private readonly view = new EntryView();
+  private readonly probeView = new EntryView();
+  private index: HashIndex;
 
   /** Bytes of the pages and their objects, kept as pages come and go (memoryBytes is read on every write). */
   private pagesBytes = 0;
 
-  private constructor(private s: HashTableLayout) {
+  private constructor(private s: HashTableLayout, fieldsExpected: number) {
     for (const page of s.pages) this.pagesBytes += page.length + PAGE_OBJECT_BYTES;
+    this.index = new HashIndex(this, HASH_TABLE_SLOTS_MIN, fieldsExpected);
   }
 
   /** An empty table with room for `fields` fields before its first resize. */
   static withCapacity(fields: number): HashTable {
-    let slots = HASH_TABLE_SLOTS_MIN;
-    while (slots * LOAD_MAX_NUMERATOR < fields * LOAD_MAX_DENOMINATOR) slots *= 2;
-    return new HashTable({
-      // Byte 0 of page 0 stays unused: address 0 means an empty slot.
-      pages: [new Uint8Array(HASH_PAGE_BYTES)], bumpPage: 0, bumpOffset: 1,
-      addrs: new Uint32Array(slots), tags: new Uint8Array(slots), count: 0, garbageBytes: 0, liveBytes: 0,
-    });
+    // Byte 0 of page 0 stays unused: address 0 means an empty slot.
+    return new HashTable({ pages: [new Uint8Array(HASH_PAGE_BYTES)], bumpPage: 0, bumpOffset: 1, garbageBytes: 0, liveBytes: 0 }, fields);
   }
 
-  /** The table an image's layout describes (hash-table-image.ts checked it). */
-  static fromLayout(layout: HashTableLayout): HashTable {
-    return new HashTable(layout);
-  }
-
-  /** The layout, for the image (read only). */
-  get layout(): Readonly<HashTableLayout> {
-    return this.s;
+  /** The table an image describes (hash-table-image.ts), laid out identically; an error text when the bytes are not a valid image. */
+  static fromImage(bytes: Uint8Array): HashTable | string {
+    const image = decodeHashTable(bytes);
+    if (typeof image === 'string') return image;
+    let table: HashTable;
+    if ('slotOrder' in image) {
+      // A version 1 image: its addresses into a fresh index, in their old slot order (alike on every replica).
+      const problem = checkEntries(image.layout.pages, image.slotOrder);
+      if (problem !== null) return problem;
+      table = new HashTable(image.layout, image.count);
+      for (const addr of image.slotOrder) {
+        if (table.index.find(table.fieldAt(addr), table.hashOf(addr)) !== 0) return 'a hash table image holds a field twice';
+        table.index.insert(table.hashOf(addr), addr);
+      }
+    } else {
+      table = new HashTable(image.layout, 0);
+      const read = HashIndex.readImage(table, HASH_TABLE_SLOTS_MIN, image.view, image.indexAt);
+      if (typeof read === 'string') return read;
+      if (read.end !== bytes.length) return 'a hash table image whose length does not match its header';
+      table.index = read.index;
+      const addrs: number[] = [];
+      read.index.forEach((addr) => addrs.push(addr));
+      const problem = checkEntries(image.layout.pages, addrs);
+      if (problem !== null) return problem;
+    }
+    if (table.size !== image.count) return `a hash table image counts ${image.count} fields but has ${table.size}`;
+    return table;
   }
 
   get size(): number {
-    return this.s.count;
+    return this.index.count;
   }
 
+  /** Slots of the index's larger table (two while it resizes). */
   get slots(): number {
-    return this.s.addrs.length;
+    return this.index.slotsLargest;
+  }
+
+  /** The index is moving entries to a new table, a few per write. */
+  get isResizing(): boolean {
+    return this.index.isRehashing;
   }
 
   get memoryBytes(): number {
-    return TABLE_OBJECT_BYTES + this.s.addrs.length * 5 + this.pagesBytes;
+    return TABLE_OBJECT_BYTES + this.index.bytes + this.pagesBytes;
   }
 
   encode(): Uint8Array {
-    return encodeHashTable(this.s);
+    return encodeHashTable(this.s, this.size, this.index.imageBytes, (out, at) => this.index.writeImage(out, at));
   }
 
   /** The value of `field` (a view, valid until the table changes), or null. */
   get(field: Uint8Array): Uint8Array | null {
-    const slot = this.find(field, hashFieldHash(field, 0, field.length));
-    if (slot < 0) return null;
-    this.view.locate(this.s.pages, this.s.addrs[slot]!);
+    const addr = this.index.find(field, hashFieldHash(field, 0, field.length));
+    if (addr === 0) return null;
+    this.view.locate(this.s.pages, addr);
     return this.view.value();
   }
 
   /** Set `field` to `value`; true when the field is new. */
   set(field: Uint8Array, value: Uint8Array): boolean {
     const hash = hashFieldHash(field, 0, field.length);
-    const slot = this.find(field, hash);
-    const s = this.s;
-    if (slot >= 0) {
+    const addr = this.index.find(field, hash);
+    if (addr !== 0) {
       const view = this.view;
-      view.locate(s.pages, s.addrs[slot]!);
+      view.locate(this.s.pages, addr);
       if (view.valueLength === value.length) {
         view.bytes.set(value, view.valueAt);
       } else {
-        this.release(s.addrs[slot]!, view);
-        s.addrs[slot] = this.append(field, value);
+        this.release(addr, view);
+        this.index.update(field, hash, this.append(field, value));
+        this.index.step();
         this.compactIfWasteful();
       }
       return false;
     }
-    if ((s.count + 1) * LOAD_MAX_DENOMINATOR > s.addrs.length * LOAD_MAX_NUMERATOR) this.resize(s.addrs.length * 2);
-    this.place(hash, this.append(field, value));
-    s.count++;
+    this.index.insert(hash, this.append(field, value));
+    this.index.step();
     this.compactIfWasteful();
     return true;
   }
 
   /** Remove `field`; true when it was there. */
   delete(field: Uint8Array): boolean {
-    const slot = this.find(field, hashFieldHash(field, 0, field.length));
-    if (slot < 0) return false;
-    const s = this.s;
-    this.view.locate(s.pages, s.addrs[slot]!);
-    this.release(s.addrs[slot]!, this.view);
-    this.deleteAt(slot);
-    s.count--;
-    const slots = s.addrs.length;
-    if (slots > HASH_TABLE_SLOTS_MIN && s.count * LOAD_SHRINK_DENOMINATOR < slots) {
-      let smaller = HASH_TABLE_SLOTS_MIN;
-      while (smaller < s.count * SHRINK_SLOTS_PER_FIELD) smaller *= 2;
-      if (smaller < slots) this.resize(smaller);
-    }
+    const addr = this.index.remove(field, hashFieldHash(field, 0, field.length));
+    if (addr === 0) return false;
+    this.view.locate(this.s.pages, addr);
+    this.release(addr, this.view);
+    this.index.step();
     this.compactIfWasteful();
     return true;
   }
 
   /** Every entry in slot order; `fn` gets views valid until the table changes. */
   forEach(fn: (field: Uint8Array, value: Uint8Array) => void): void {
-    const { addrs, pages } = this.s;
+    const { pages } = this.s;
     const view = this.view;
-    for (let i = 0; i < addrs.length; i++) {
-      if (addrs[i] === 0) continue;
-      view.locate(pages, addrs[i]!);
+    this.index.forEach((addr) => {
+      view.locate(pages, addr);
       fn(view.field(), view.value());
-    }
+    });
   }
 
   /**
-   * Emit the entries whose home is the cursor's bucket and return the next
-   * cursor (0: the scan is complete). Changes nothing.
+   * Emit the entries whose home is the cursor's bucket (in each table while
+   * the index resizes) and return the next cursor (0: the scan is
+   * complete). Changes nothing.
    */
   scanStep(cursor: number, emit: (field: Uint8Array, value: Uint8Array) => void): number {
-    const { addrs, pages } = this.s;
-    const mask = addrs.length - 1;
-    const bucket = cursor & mask;
+    const { pages } = this.s;
     const view = this.view;
-    for (let i = bucket, n = 0; addrs[i] !== 0 && n < addrs.length; i = (i + 1) & mask, n++) {
-      view.locate(pages, addrs[i]!);
-      if ((hashFieldHash(view.bytes, view.fieldAt, view.fieldLength) & mask) === bucket) emit(view.field(), view.value());
-    }
-    return scanCursorNext(cursor, mask);
+    return this.index.scanStep(cursor, (addr) => {
+      view.locate(pages, addr);
+      emit(view.field(), view.value());
+    });
   }
 
   /**
@@ -185,34 +191,29 @@ export class HashTable implements Collection {
    * dictGetFairRandomKey's bias; at load >= 1/8 the walk is short.
    */
   random(random: Random, fn: (field: Uint8Array, value: Uint8Array) => void): void {
-    const { addrs, pages } = this.s;
-    assert(this.s.count > 0, 'a random field of an empty hash');
-    let i = random.int(0, addrs.length - 1);
-    while (addrs[i] === 0) i = (i + 1) & (addrs.length - 1);
-    this.view.locate(pages, addrs[i]!);
+    assert(this.size > 0, 'a random field of an empty hash');
+    this.view.locate(this.s.pages, this.index.randomAddr(random));
     fn(this.view.field(), this.view.value());
+  }
+
+  // ---- IndexedRecords: what the index asks of the pages ---------------------
+
+  hashOf(addr: number): number {
+    const view = this.probeView;
+    // Only a damaged image has an address outside its pages; fromImage then refuses it (checkEntries).
+    if (!view.locate(this.s.pages, addr)) return 0;
+    return hashFieldHash(view.bytes, view.fieldAt, view.fieldLength);
+  }
+
+  keyEquals(addr: number, field: Uint8Array): boolean {
+    return this.probeView.locate(this.s.pages, addr) && this.probeView.fieldEquals(field);
   }
 
   // ---- internals ------------------------------------------------------------
 
-  private find(field: Uint8Array, hash: number): number {
-    const { addrs, tags, pages } = this.s;
-    const mask = addrs.length - 1;
-    const tag = hash >>> 24;
-    const view = this.view;
-    for (let i = hash & mask; addrs[i] !== 0; i = (i + 1) & mask) {
-      if (tags[i] === tag && view.locate(pages, addrs[i]!) && view.fieldEquals(field)) return i;
-    }
-    return -1;
-  }
-
-  private place(hash: number, addr: number): void {
-    const { addrs, tags } = this.s;
-    const mask = addrs.length - 1;
-    let i = hash & mask;
-    while (addrs[i] !== 0) i = (i + 1) & mask;
-    addrs[i] = addr;
-    tags[i] = hash >>> 24;
+  private fieldAt(addr: number): Uint8Array {
+    this.probeView.locate(this.s.pages, addr);
+    return this.probeView.field();
   }
 
   /** Store an entry in the pages; returns its address. */
@@ -263,30 +264,6 @@ export class HashTable implements Collection {
     }
   }
 
-  /** Empty slot `i`, shifting back the entries after it (core/store/linear-probing.ts). */
-  private deleteAt(i: number): void {
-    const { pages } = this.s;
-    const view = this.view;
-    deleteShiftingBack(this.s.addrs, this.s.tags, i, (addr) => {
-      view.locate(pages, addr);
-      return hashFieldHash(view.bytes, view.fieldAt, view.fieldLength);
-    });
-  }
-
-  /** A new index of `slots` slots, entries placed in the old slot order. */
-  private resize(slots: number): void {
-    const s = this.s;
-    const old = s.addrs;
-    s.addrs = new Uint32Array(slots);
-    s.tags = new Uint8Array(slots);
-    const view = this.view;
-    for (let i = 0; i < old.length; i++) {
-      if (old[i] === 0) continue;
-      view.locate(s.pages, old[i]!);
-      this.place(hashFieldHash(view.bytes, view.fieldAt, view.fieldLength), old[i]!);
-    }
-  }
-
   private compactIfWasteful(): void {
     const s = this.s;
     if (s.garbageBytes >= COMPACT_GARBAGE_BYTES_MIN && s.garbageBytes > s.liveBytes) this.compact();
@@ -303,10 +280,9 @@ export class HashTable implements Collection {
     s.garbageBytes = 0;
     s.liveBytes = 0;
     const view = this.view;
-    for (let i = 0; i < s.addrs.length; i++) {
-      if (s.addrs[i] === 0) continue;
-      view.locate(oldPages, s.addrs[i]!);
-      s.addrs[i] = this.append(view.field(), view.value());
-    }
+    this.index.remap((addr) => {
+      view.locate(oldPages, addr);
+      return this.append(view.field(), view.value());
+    });
   }
 }
