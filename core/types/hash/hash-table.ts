@@ -137,8 +137,10 @@ export class HashTable implements Collection, IndexedRecords {
       if (view.valueLength === value.length) {
         view.bytes.set(value, view.valueAt);
       } else {
+        // The index first: it finds the field by reading the old entry, whose page release() may free.
+        const updated = this.index.update(field, hash, this.append(field, value));
+        assert(updated, 'a field found a moment ago is in the index');
         this.release(addr, view);
-        this.index.update(field, hash, this.append(field, value));
         this.index.step();
         this.compactIfWasteful();
       }
