@@ -8,7 +8,7 @@
 // Layout (little-endian, as typed arrays are on every platform Node runs on):
 //   [tag HASH_TABLE_TAG u8][image version u8][0 u16]
 //   [count u32][page count u32][bump page u32][bump offset u32]
-//   [garbage bytes f64][live bytes f64]
+//   [evacuate page u32][garbage bytes f64][live bytes f64]
 //   [page lengths u32 x pages][pages' bytes][the index's image]
 //
 // Version 1 (before the index was the store's incremental one) had one
@@ -25,7 +25,7 @@ import { EntryView, HASH_PAGE_BYTES, HASH_PAGES_MAX, type HashTableLayout } from
 export const HASH_TABLE_TAG = 0x02;
 /** Bumped when the layout changes; an image of an unknown version is refused. */
 const IMAGE_VERSION = 2;
-const HEADER_BYTES = 36;
+const HEADER_BYTES = 40;
 const V1_HEADER_BYTES = 40;
 /** Slots a version 1 image may declare: the index is sized by its fields, and 2^31 is beyond any shard's memory. */
 const V1_SLOTS_MAX = 2 ** 31;
@@ -53,8 +53,9 @@ export function encodeHashTable(
   dv.setUint32(8, s.pages.length, true);
   dv.setUint32(12, s.bumpPage, true);
   dv.setUint32(16, s.bumpOffset, true);
-  dv.setFloat64(20, s.garbageBytes, true);
-  dv.setFloat64(28, s.liveBytes, true);
+  dv.setUint32(20, s.evacuatePage, true);
+  dv.setFloat64(24, s.garbageBytes, true);
+  dv.setFloat64(32, s.liveBytes, true);
   let at = HEADER_BYTES;
   for (const page of s.pages) {
     dv.setUint32(at, page.length, true);
@@ -78,17 +79,20 @@ export function decodeHashTable(bytes: Uint8Array): DecodedHashImage | string {
   const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.length);
   const count = dv.getUint32(4, true);
   const pageCount = dv.getUint32(8, true);
-  const header = readCounters(dv, 12);
+  const header = readCounters(dv, 12, 24);
   if (typeof header === 'string') return header;
   if (count === 0) return 'a hash table image of no fields';
   const pages = readPages(bytes, dv, HEADER_BYTES, pageCount, header.bumpPage, header.bumpOffset);
   if (typeof pages === 'string') return pages;
-  return { layout: { pages: pages.pages, ...header }, count, view: dv, indexAt: pages.end };
+  const evacuatePage = dv.getUint32(20, true);
+  if (evacuatePage === 0 || evacuatePage >= Math.max(pageCount, 2)) return 'a hash table image with a bad evacuation cursor';
+  return { layout: { pages: pages.pages, ...header, evacuatePage }, count, view: dv, indexAt: pages.end };
 }
 
-function readCounters(dv: DataView, at: number): { bumpPage: number; bumpOffset: number; garbageBytes: number; liveBytes: number } | string {
-  const garbageBytes = dv.getFloat64(at + 8, true);
-  const liveBytes = dv.getFloat64(at + 16, true);
+/** The bump page and offset at `at`, the garbage and live byte counts at `countsAt`. */
+function readCounters(dv: DataView, at: number, countsAt: number): { bumpPage: number; bumpOffset: number; garbageBytes: number; liveBytes: number } | string {
+  const garbageBytes = dv.getFloat64(countsAt, true);
+  const liveBytes = dv.getFloat64(countsAt + 8, true);
   if (!(garbageBytes >= 0 && liveBytes >= 0)) return 'a hash table image with bad byte counts';
   return { bumpPage: dv.getUint32(at, true), bumpOffset: dv.getUint32(at + 4, true), garbageBytes, liveBytes };
 }
@@ -118,7 +122,7 @@ function decodeVersion1(bytes: Uint8Array): DecodedHashImage | string {
   const count = dv.getUint32(4, true);
   const slots = dv.getUint32(8, true);
   const pageCount = dv.getUint32(12, true);
-  const header = readCounters(dv, 16);
+  const header = readCounters(dv, 16, 24);
   if (typeof header === 'string') return header;
   if (slots < 2 || slots > V1_SLOTS_MAX || (slots & (slots - 1)) !== 0) return `a hash table of ${slots} slots`;
   if (count === 0 || count >= slots) return `a hash table of ${count} fields in ${slots} slots`;
@@ -140,7 +144,7 @@ function decodeVersion1(bytes: Uint8Array): DecodedHashImage | string {
   const addrs = new Uint32Array(bytes.slice(addrsAt, addrsAt + slots * 4).buffer);
   const slotOrder = addrs.filter((addr) => addr !== 0);
   if (slotOrder.length !== count) return `a hash table image counts ${count} fields but has ${slotOrder.length}`;
-  return { layout: { pages: pages.pages, ...header }, count, slotOrder };
+  return { layout: { pages: pages.pages, ...header, evacuatePage: 1 }, count, slotOrder };
 }
 
 /** Null when every address points at an entry inside its page, else what is wrong. */

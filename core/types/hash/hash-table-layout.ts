@@ -26,7 +26,9 @@ export interface HashTableLayout {
   /** The ordinary page new entries go to, and the next free byte in it. */
   bumpPage: number;
   bumpOffset: number;
-  /** Bytes of entries in ordinary pages the index no longer points at (overwritten, deleted, page ends), plus HASH_PAGE_BYTES per freed long page. */
+  /** Where the search for a page to empty goes on from (hash-table.ts, evacuateIfWasteful). */
+  evacuatePage: number;
+  /** Bytes of ordinary pages (not freed) the index does not point at: entries overwritten or deleted, and the unused ends of older pages. */
   garbageBytes: number;
   /** Bytes of the entries the index points at. */
   liveBytes: number;
