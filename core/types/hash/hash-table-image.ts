@@ -101,11 +101,12 @@ function readCounters(dv: DataView, at: number, countsAt: number): { bumpPage: n
 function readPages(
   bytes: Uint8Array, dv: DataView, at: number, pageCount: number, bumpPage: number, bumpOffset: number,
 ): { pages: Uint8Array[]; end: number } | string {
-  if (pageCount === 0 || pageCount > HASH_PAGES_MAX || bumpPage >= pageCount || bumpOffset > HASH_PAGE_BYTES) return 'a hash table image with bad page numbers';
+  if (pageCount === 0 || pageCount > HASH_PAGES_MAX || bumpPage >= pageCount) return 'a hash table image with bad page numbers';
   if (at + pageCount * 4 > bytes.length) return 'a hash table image ends early';
   const pageLengths: number[] = [];
   for (let i = 0; i < pageCount; i++, at += 4) pageLengths.push(dv.getUint32(at, true));
-  if (pageLengths[bumpPage] !== HASH_PAGE_BYTES) return 'a hash table image whose newest page is not an ordinary one';
+  const bumpLength = pageLengths[bumpPage]!;
+  if (bumpLength === 0 || bumpLength > HASH_PAGE_BYTES || bumpOffset > bumpLength) return 'a hash table image whose newest page is not an ordinary one';
   const pages: Uint8Array[] = [];
   for (const length of pageLengths) {
     if (at + length > bytes.length) return 'a hash table image ends early';

@@ -3,9 +3,9 @@
 // (hash-table-image.ts) and its checks share.
 //
 // Entries live in byte pages: [field length varint][value length varint]
-// [field][value], appended at the end of the newest ordinary page (a
-// HASH_PAGE_BYTES page); an entry too long for one gets a page of its own,
-// exactly its size. An address is page << 16 | offset (32 bits); address 0
+// [field][value], appended at the end of the newest ordinary page (4 KiB to
+// HASH_PAGE_BYTES, larger as the hash grows); an entry of HASH_PAGE_BYTES
+// or more gets a page of its own, exactly its size. An address is page << 16 | offset (32 bits); address 0
 // (page 0, byte 0) is never used, so 0 means an empty slot.
 //
 // The index over the addresses is the store's own (core/store/hash-index.ts:
@@ -14,14 +14,20 @@
 
 import { varintBytes } from '../varint.js';
 
-/** Bytes of an ordinary page: small enough that its unused end is a small share of a hash, large enough that a million fields need a few hundred pages. */
+/**
+ * The largest ordinary page, and the length from which an entry gets a page
+ * of its own: a million fields need a few hundred pages, and emptying one
+ * (hash-table.ts, evacuate) moves at most this much in one write.
+ */
 export const HASH_PAGE_BYTES = 64 * 1024;
+/** The first ordinary pages: a hash just past its compact form (~129 fields) holds a few KiB, not a 64 KiB page. */
+export const HASH_PAGE_MIN_BYTES = 4 * 1024;
 export const HASH_PAGE_SHIFT = 16;
 /** Pages a table may have: the page number is an address's top 16 bits (4 GiB of ordinary pages, beyond any shard's memory). */
 export const HASH_PAGES_MAX = 0x1_0000;
 
 export interface HashTableLayout {
-  /** Ordinary pages (HASH_PAGE_BYTES), pages of one long entry (its size), or freed ones (length 0). */
+  /** Ordinary pages (HASH_PAGE_MIN_BYTES to HASH_PAGE_BYTES), pages of one long entry (its size), or freed ones (length 0). */
   pages: Uint8Array[];
   /** The ordinary page new entries go to, and the next free byte in it. */
   bumpPage: number;

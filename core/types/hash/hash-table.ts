@@ -32,7 +32,7 @@ import { keyHashSeeded, type KeyHash } from '../../store/key-hash.js';
 import { ValueType } from '../../store/value-type.js';
 import { checkEntries, decodeHashTable, encodeHashTable } from './hash-table-image.js';
 import {
-  EntryView, HASH_PAGE_BYTES, HASH_PAGE_SHIFT, HASH_PAGES_MAX, entryBytes, type HashTableLayout,
+  EntryView, HASH_PAGE_BYTES, HASH_PAGE_MIN_BYTES, HASH_PAGE_SHIFT, HASH_PAGES_MAX, entryBytes, type HashTableLayout,
 } from './hash-table-layout.js';
 import { putVarint } from '../varint.js';
 
@@ -41,8 +41,10 @@ export const hashFieldHash: KeyHash = keyHashSeeded(0x68617368);
 
 /** Fewest index slots: a table starts from a compact hash past hash-max-listpack-entries fields (128 by default), so this is only a floor for shrinking. */
 export const HASH_TABLE_SLOTS_MIN = 16;
-/** Garbage below a page is never worth moving entries for. */
-const COMPACT_GARBAGE_BYTES_MIN = HASH_PAGE_BYTES;
+/** Garbage below the smallest page is never worth moving entries for. */
+const COMPACT_GARBAGE_BYTES_MIN = HASH_PAGE_MIN_BYTES;
+/** A new ordinary page is at least 1/16 of the live bytes (up to HASH_PAGE_BYTES): a growing hash takes few pages, a small one small ones. */
+const LIVE_BYTES_PER_PAGE_MAX = 16;
 /** Pages a write looks at for one to empty (one at least half garbage): most are, while garbage outweighs live bytes. */
 const EVACUATE_PAGES_LOOKED_AT_MAX = 16;
 /** What a table costs beyond its arrays: the JS objects of the table, its layout and one per page (an estimate, for memory accounting). */
@@ -75,7 +77,7 @@ export class HashTable implements Collection, IndexedRecords {
   /** An empty table with room for `fields` fields before its first resize. */
   static withCapacity(fields: number): HashTable {
     // Byte 0 of page 0 stays unused: address 0 means an empty slot.
-    return new HashTable({ pages: [new Uint8Array(HASH_PAGE_BYTES)], bumpPage: 0, bumpOffset: 1, evacuatePage: 1, garbageBytes: 0, liveBytes: 0 }, fields);
+    return new HashTable({ pages: [new Uint8Array(HASH_PAGE_MIN_BYTES)], bumpPage: 0, bumpOffset: 1, evacuatePage: 1, garbageBytes: 0, liveBytes: 0 }, fields);
   }
 
   /** The table an image describes (hash-table-image.ts), laid out identically; an error text when the bytes are not a valid image. */
@@ -252,10 +254,10 @@ export class HashTable implements Collection, IndexedRecords {
       page = this.takePage(bytes);
       offset = 0;
     } else {
-      if (s.bumpOffset + bytes > HASH_PAGE_BYTES) {
+      if (s.bumpOffset + bytes > s.pages[s.bumpPage]!.length) {
         const retired = s.bumpPage;
-        s.garbageBytes += HASH_PAGE_BYTES - s.bumpOffset;
-        s.bumpPage = this.takePage(HASH_PAGE_BYTES);
+        s.garbageBytes += s.pages[retired]!.length - s.bumpOffset;
+        s.bumpPage = this.takePage(this.ordinaryPageBytes(bytes));
         s.bumpOffset = 0;
         this.freeIfDead(retired);
       }
@@ -292,8 +294,15 @@ export class HashTable implements Collection, IndexedRecords {
   /** An ordinary page other than the newest (and page 0, whose byte 0 keeps address 0 unused) with nothing live goes free. */
   private freeIfDead(page: number): void {
     if (page === 0 || page === this.s.bumpPage || this.pageLive[page] !== 0) return;
+    this.s.garbageBytes -= this.s.pages[page]!.length;
     this.freePage(page);
-    this.s.garbageBytes -= HASH_PAGE_BYTES;
+  }
+
+  /** The size of a new ordinary page for an entry of `bytes` (below HASH_PAGE_BYTES): a power of two, larger as the hash grows. */
+  private ordinaryPageBytes(bytes: number): number {
+    let size = HASH_PAGE_MIN_BYTES;
+    while (size < HASH_PAGE_BYTES && (size < bytes || size * LIVE_BYTES_PER_PAGE_MAX < this.s.liveBytes)) size *= 2;
+    return size;
   }
 
   /** A page of `bytes`: the lowest free page number, or a new one (so the numbering depends only on the operations). */
@@ -336,8 +345,9 @@ export class HashTable implements Collection, IndexedRecords {
     for (let looked = 0; looked < EVACUATE_PAGES_LOOKED_AT_MAX; looked++) {
       const page = s.evacuatePage;
       s.evacuatePage = page + 1 < s.pages.length ? page + 1 : 1;
-      if (page >= s.pages.length || page === s.bumpPage || s.pages[page]!.length !== HASH_PAGE_BYTES) continue;
-      if (this.pageLive[page]! * 2 > HASH_PAGE_BYTES) continue;
+      // A free page has length 0; a long entry's page is all live, so never half garbage.
+      if (page >= s.pages.length || page === s.bumpPage || s.pages[page]!.length === 0) continue;
+      if (this.pageLive[page]! * 2 > s.pages[page]!.length) continue;
       this.evacuate(page);
       return;
     }

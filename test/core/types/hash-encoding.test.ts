@@ -14,7 +14,7 @@ import {
 } from '../../../core/types/hash/hash-compact.js';
 import { DEFAULT_COLLECTION_THRESHOLDS } from '../../../core/types/collection-thresholds.js';
 import { HASH_CODEC } from '../../../core/types/hash/hash-codec.js';
-import { HASH_PAGE_BYTES } from '../../../core/types/hash/hash-table-layout.js';
+import { HASH_PAGE_BYTES, HASH_PAGE_MIN_BYTES } from '../../../core/types/hash/hash-table-layout.js';
 import { HashTable } from '../../../core/types/hash/hash-table.js';
 import { b, latin1 } from '../bytes-helpers.js';
 
@@ -174,7 +174,7 @@ describe('large hash table', () => {
     // An index slot pointing past its page.
     const outside = img.slice();
     const view = new DataView(outside.buffer);
-    const indexAt = 40 + 4 + HASH_PAGE_BYTES;
+    const indexAt = 40 + 4 + HASH_PAGE_MIN_BYTES; // one page, the first (smallest) one
     const slots = view.getUint32(indexAt, true);
     for (let i = 0; i < slots; i++) if (view.getUint32(indexAt + 12 + i * 4, true) !== 0) view.setUint32(indexAt + 12 + i * 4, HASH_PAGE_BYTES - 1, true);
     expect(HashTable.fromImage(outside)).toEqual(expect.any(String));
