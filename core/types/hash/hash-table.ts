@@ -67,21 +67,25 @@ export class HashTable implements Collection, IndexedRecords {
   /** Freed page numbers (length 0, never page 0), lowest first; derived from the pages. */
   private readonly freePages: number[] = [];
 
-  private constructor(private s: HashTableLayout, fieldsExpected: number) {
+  private constructor(private s: HashTableLayout, fieldsExpected: number, slotsMin: number) {
     for (const page of s.pages) this.pagesBytes += page.length + PAGE_OBJECT_BYTES;
     for (let p = 1; p < s.pages.length; p++) if (s.pages[p]!.length === 0) this.freePages.push(p);
     this.pageLive = new Array<number>(s.pages.length).fill(0);
-    this.index = new HashIndex(this, HASH_TABLE_SLOTS_MIN, fieldsExpected);
+    this.index = new HashIndex(this, slotsMin, fieldsExpected);
   }
 
-  /** An empty table with room for `fields` fields before its first resize. */
-  static withCapacity(fields: number): HashTable {
+  /**
+   * An empty table with room for `fields` fields before its first resize;
+   * its index never shrinks below `slotsMin` slots (a large set's floor is
+   * its own, core/types/set/large-set.ts).
+   */
+  static withCapacity(fields: number, slotsMin = HASH_TABLE_SLOTS_MIN): HashTable {
     // Byte 0 of page 0 stays unused: address 0 means an empty slot.
-    return new HashTable({ pages: [new Uint8Array(HASH_PAGE_MIN_BYTES)], bumpPage: 0, bumpOffset: 1, evacuatePage: 1, garbageBytes: 0, liveBytes: 0 }, fields);
+    return new HashTable({ pages: [new Uint8Array(HASH_PAGE_MIN_BYTES)], bumpPage: 0, bumpOffset: 1, evacuatePage: 1, garbageBytes: 0, liveBytes: 0 }, fields, slotsMin);
   }
 
   /** The table an image describes (hash-table-image.ts), laid out identically; an error text when the bytes are not a valid image. */
-  static fromImage(bytes: Uint8Array): HashTable | string {
+  static fromImage(bytes: Uint8Array, slotsMin = HASH_TABLE_SLOTS_MIN): HashTable | string {
     const image = decodeHashTable(bytes);
     if (typeof image === 'string') return image;
     let table: HashTable;
@@ -89,14 +93,14 @@ export class HashTable implements Collection, IndexedRecords {
       // A version 1 image: its addresses into a fresh index, in their old slot order (alike on every replica).
       const problem = checkEntries(image.layout.pages, image.slotOrder);
       if (problem !== null) return problem;
-      table = new HashTable(image.layout, image.count);
+      table = new HashTable(image.layout, image.count, slotsMin);
       for (const addr of image.slotOrder) {
         if (table.index.find(table.fieldAt(addr), table.hashOf(addr)) !== 0) return 'a hash table image holds a field twice';
         table.index.insert(table.hashOf(addr), addr);
       }
     } else {
-      table = new HashTable(image.layout, 0);
-      const read = HashIndex.readImage(table, HASH_TABLE_SLOTS_MIN, image.view, image.indexAt);
+      table = new HashTable(image.layout, 0, slotsMin);
+      const read = HashIndex.readImage(table, slotsMin, image.view, image.indexAt);
       if (typeof read === 'string') return read;
       if (read.end !== bytes.length) return 'a hash table image whose length does not match its header';
       table.index = read.index;
