@@ -4,7 +4,7 @@
 // as medians. Each run gets a fresh server process.
 
 import { monotonicUs, type ProfileWindow } from './cpu-profile.js';
-import { runLoad, type LoadOptions, type LoadResult } from './ws-load.js';
+import { allProblems, runLoad, type LoadOptions, type LoadResult } from './ws-load.js';
 import type { LoadTarget } from './reply-check.js';
 import type { LoadFormat } from './request-writer.js';
 import { ServerProcess } from './server-process.js';
@@ -115,7 +115,7 @@ export async function runE2e(options: E2eOptions, progress: (line: string) => vo
         progress(`e2e: ${format}, round ${round}/${options.rounds}, ${target}`);
         const run = await runOne(target, format, round, options);
         progress(`  ${formatCount(run.result.opsPerSec)} ops/s (preload ${(run.result.preloadMs / 1000).toFixed(1)} s), p50 ${formatUs(run.result.latencyUs.p50)}, p99 ${formatUs(run.result.latencyUs.p99)}`
-          + `${Object.keys(run.result.problems).length ? `, PROBLEMS ${JSON.stringify(run.result.problems)}` : ''}`);
+          + `${Object.keys(allProblems(run.result)).length ? `, PROBLEMS ${JSON.stringify(allProblems(run.result))}` : ''}`);
         runs.push(run);
       }
     }
@@ -132,7 +132,7 @@ export function summarize(runs: E2eRun[]): E2eSummary[] {
   const nullableMedian = (xs: (number | null)[]): number | null => (xs.some((x) => x === null) ? null : median(xs as number[]));
   return [...groups.values()].map((g) => {
     const problems: Record<string, number> = {};
-    for (const r of g) for (const [k, n] of Object.entries(r.result.problems)) problems[k] = (problems[k] ?? 0) + n;
+    for (const r of g) for (const [k, n] of Object.entries(allProblems(r.result))) problems[k] = (problems[k] ?? 0) + n;
     return {
       target: g[0]!.target,
       format: g[0]!.format,

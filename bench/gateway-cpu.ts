@@ -32,7 +32,7 @@ import { formatThreadProfile, monotonicUs, summarizeProfileDir, type ProfileWind
 import { startGateway } from './gateway.js';
 import { BENCH_HOST } from './redis-processes.js';
 import { logProgress as log, runWhenMain } from './side-by-side-cli.js';
-import { DEFAULT_LOAD, runLoad } from './ws-load.js';
+import { allProblems, DEFAULT_LOAD, runLoad } from './ws-load.js';
 
 /** Longest wait for a gateway's graceful exit, which writes its CPU profile. */
 const GATEWAY_STOP_MS_MAX = 15_000;
@@ -72,7 +72,7 @@ async function measureRound(c: Contender, format: 'binary' | 'json', durationMs:
   const perRequestUs = (s: number): number => s * 1e6 / Math.max(result.replies, 1);
   return {
     userUs: perRequestUs(spent.userS), systemUs: perRequestUs(spent.systemS), opsPerSec: result.opsPerSec,
-    problems: Object.values(result.problems).reduce((a, b) => a + b, 0),
+    problems: Object.values(allProblems(result)).reduce((a, b) => a + b, 0),
   };
 }
 

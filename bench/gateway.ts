@@ -20,7 +20,7 @@ import { announceMachine, formatLoad, type MachineInfo } from './machine.js';
 import { BENCH_HOST, freePort } from './redis-processes.js';
 import { logProgress as log, parseSideBySideArgs, runWhenMain, SIDE_BY_SIDE_OPTIONS_HELP } from './side-by-side-cli.js';
 import { formatCount, markdownTable, textTable, type Table } from './table.js';
-import { DEFAULT_LOAD, runLoad, type LoadOptions, type LoadResult } from './ws-load.js';
+import { allProblems, DEFAULT_LOAD, runLoad, type LoadOptions, type LoadResult } from './ws-load.js';
 
 const DOCS_PATH = fileURLToPath(new URL('../../docs/benchmarks.md', import.meta.url));
 const SECTION = { heading: '## Gateway', beginMarker: '<!-- gateway:begin -->', endMarker: '<!-- gateway:end -->' };
@@ -104,7 +104,7 @@ function resultTable(r: GatewayReport): Table {
       `${(gateway.opsPerSec / node.opsPerSec).toFixed(2)}×`,
       msOfUs(node.latencyUs.p50), msOfUs(gateway.latencyUs.p50), msOfUs(gateway.latencyUs.p50 - node.latencyUs.p50),
       msOfUs(node.latencyUs.p99), msOfUs(gateway.latencyUs.p99), msOfUs(gateway.latencyUs.p99 - node.latencyUs.p99),
-      formatCount(Object.values(node.problems).reduce((a, b) => a + b, 0) + Object.values(gateway.problems).reduce((a, b) => a + b, 0)),
+      formatCount(Object.values(allProblems(node)).reduce((a, b) => a + b, 0) + Object.values(allProblems(gateway)).reduce((a, b) => a + b, 0)),
     ]);
   }
   return {

@@ -26,7 +26,8 @@ export interface LoadThreadSetup {
 export type ToThread = { type: 'go'; warmupMs: number; durationMs: number };
 
 export type FromThread =
-  | { type: 'ready'; preloadedKeys: number }
+  /** `preloadProblems`: what the preload's replies showed (kept apart from the measured run's). */
+  | { type: 'ready'; preloadedKeys: number; preloadProblems: Record<string, number> }
   | {
     type: 'done';
     /** Replies received in the measured window. */

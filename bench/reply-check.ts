@@ -31,7 +31,14 @@ export interface ReplyCheckCounts {
 }
 
 export class ReplyChecker {
-  readonly counts: ReplyCheckCounts = { checked: 0, problems: {} };
+  counts: ReplyCheckCounts = { checked: 0, problems: {} };
+
+  /** The counts so far, and start counting afresh (the preload's apart from the measured run's). */
+  takeCounts(): ReplyCheckCounts {
+    const counts = this.counts;
+    this.counts = { checked: 0, problems: {} };
+    return counts;
+  }
 
   constructor(
     private readonly target: LoadTarget,

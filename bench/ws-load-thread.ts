@@ -69,7 +69,7 @@ async function main(): Promise<void> {
     preloadedKeys = n;
     await Promise.all(connections.map((c, i) => c.run(preloadSource(shares[i]!), PRELOAD_PIPELINE, null)));
   }
-  send({ type: 'ready', preloadedKeys });
+  send({ type: 'ready', preloadedKeys, preloadProblems: checker.takeCounts().problems });
 
   const go = await new Promise<ToThread>((resolve) => port.once('message', resolve));
   const startMs = performance.now();

@@ -54,9 +54,11 @@ export interface LoadResult {
   replies: number;
   opsPerSec: number;
   latencyUs: LatencySummaryUs;
-  /** Replies fully checked, and problems found (error codes, wrong content). */
+  /** Replies fully checked, and problems found (error codes, wrong content), from the end of the preload on. */
   checked: number;
   problems: Record<string, number>;
+  /** Problems in the preload's replies: a keyspace not fully written makes the run's GETs miss. */
+  preloadProblems: Record<string, number>;
   /** Event-loop utilisation per generator thread over the window: near 1 means the generator, not the server, was the limit. */
   generatorUtilization: number[];
   undrained: number;
@@ -157,7 +159,11 @@ export async function runLoad(options: LoadOptions, hooks: LoadHooks = {}): Prom
   }
   try {
     const preloadStartMs = performance.now();
-    for (const t of threads) expect(await withTimeout(t.next(), READY_TIMEOUT_MS, 'connecting and preloading'), 'ready');
+    const preloadProblems: Record<string, number> = {};
+    for (const t of threads) {
+      const ready = expect(await withTimeout(t.next(), READY_TIMEOUT_MS, 'connecting and preloading'), 'ready');
+      for (const [kind, n] of Object.entries(ready.preloadProblems)) preloadProblems[kind] = (preloadProblems[kind] ?? 0) + n;
+    }
     const preloadMs = performance.now() - preloadStartMs;
 
     const go: ToThread = { type: 'go', warmupMs: options.warmupMs, durationMs: options.durationMs };
@@ -215,6 +221,7 @@ export async function runLoad(options: LoadOptions, hooks: LoadHooks = {}): Prom
       },
       checked,
       problems,
+      preloadProblems,
       generatorUtilization,
       undrained,
       preloadMs,
@@ -310,10 +317,19 @@ export function randomSeed(): number {
   return Math.floor(Math.random() * 2 ** 31);
 }
 
+/** The run's problems and the preload's (their kinds prefixed "preload: "), for a report that counts both. */
+export function allProblems(r: LoadResult): Record<string, number> {
+  const all = { ...r.problems };
+  for (const [kind, n] of Object.entries(r.preloadProblems)) all[`preload: ${kind}`] = n;
+  return all;
+}
+
 export function formatLoadResult(r: LoadResult): string {
   const f = (n: number): string => n.toFixed(n < 10 ? 1 : 0);
   const problems = Object.entries(r.problems).map(([k, n]) => `${k} x${n}`).join(', ');
-  return `${r.options.target} ${r.options.format}: ${Math.round(r.opsPerSec).toLocaleString('en-US')} ops/s; `
+  const preloadProblems = Object.entries(r.preloadProblems).map(([k, n]) => `${k} x${n}`).join(', ');
+  return `${preloadProblems ? `PRELOAD PROBLEMS: ${preloadProblems}; ` : ''}`
+    + `${r.options.target} ${r.options.format}: ${Math.round(r.opsPerSec).toLocaleString('en-US')} ops/s; `
     + `latency us mean ${f(r.latencyUs.mean)} p50 ${f(r.latencyUs.p50)} p90 ${f(r.latencyUs.p90)} p99 ${f(r.latencyUs.p99)} `
     + `p99.9 ${f(r.latencyUs.p999)} max ${f(r.latencyUs.max)}; checked ${r.checked} replies`
     + `${problems ? `, PROBLEMS: ${problems}` : ', no problems'}; generator busy ${r.generatorUtilization.map((u) => `${Math.round(u * 100)}%`).join('/')}`

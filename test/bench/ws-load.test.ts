@@ -18,6 +18,7 @@ interface LoadJson {
   opsPerSec: number;
   checked: number;
   problems: Record<string, number>;
+  preloadProblems: Record<string, number>;
   undrained: number;
   latencyUs: { p50: number; p99: number };
 }
@@ -31,6 +32,7 @@ function expectHealthy(r: LoadJson): void {
   expect(r.replies).toBeGreaterThan(0);
   expect(r.checked).toBeGreaterThan(0);
   expect(r.problems).toEqual({});
+  expect(r.preloadProblems).toEqual({});
   expect(r.undrained).toBe(0);
   expect(r.latencyUs.p99).toBeGreaterThanOrEqual(r.latencyUs.p50);
 }
@@ -62,6 +64,8 @@ describe('ws-load against the uWS echo server', () => {
       const r = await load(['--url', url, '--target', 'piccolo', '--format', format]);
       expect(r.checked).toBeGreaterThan(0);
       expect(Object.values(r.problems).reduce((a, b) => a + b, 0)).toBeGreaterThan(0);
+      // The preload's replies are checked too, and counted apart from the run's.
+      expect(Object.values(r.preloadProblems).reduce((a, b) => a + b, 0)).toBeGreaterThan(0);
     });
   }
 });
