@@ -1,8 +1,9 @@
 // A large sorted set (past the compact thresholds of zset-compact-list.ts),
 // in typed arrays only, as the shard store keeps its records:
-// - members get small integer ids; by id: its score (Float64Array, NaN = a
-//   free id, whose `offsets` slot then links the free list) and the offset
-//   of its bytes in one byte slab (a varint length, then the bytes);
+// - members get small integer ids, always 0..count-1 (a removed member's id
+//   is taken by the member with the highest one, so nothing is ever
+//   renumbered at once); by id: its score (Float64Array) and the offset of
+//   its bytes in one byte slab (a varint length, then the bytes);
 // - member -> id: core/store/hash-index.ts (open addressing over ids, 5
 //   bytes a slot), hashing the member's bytes in the slab;
 // - the order by (score, member): ids in fixed-size blocks kept in order, and
@@ -62,8 +63,6 @@ export class ZSetLarge implements Collection, SortedSet {
   private slabUsed = 0;
   /** Slab bytes of removed members, reclaimed by compaction. */
   private slabGarbage = 0;
-  private idsUsed = 0;
-  private freeHead = -1;
   private count = 0;
   private index: HashIndex;
   private blocks: Int32Array[] = [];
@@ -190,9 +189,15 @@ export class ZSetLarge implements Collection, SortedSet {
     const removed = this.index.remove(member, MEMBER_HASH(member, 0, member.length));
     assert(removed === id + 1, 'index and ids agree');
     this.release(id);
+    // Ids stay dense: the member with the highest id takes this one.
+    const last = this.count - 1;
+    if (id !== last) this.moveId(last, id);
     this.count--;
     this.index.step();
-    if (this.count > 0 && this.count * 4 < this.idsUsed && this.idsUsed > IDS_CAPACITY_MIN) this.repack();
+    // Arrays sized for many more members than are left shrink (a copy of the live ids only: amortized by the removes).
+    if (this.scores.length > IDS_CAPACITY_MIN && this.count * 4 < this.scores.length) {
+      this.resizeIds(Math.max(IDS_CAPACITY_MIN, Math.ceil(this.count * GROWTH_FACTOR)));
+    }
     return true;
   }
 
@@ -288,15 +293,10 @@ export class ZSetLarge implements Collection, SortedSet {
     return this.slab.subarray(this.at, this.at + length);
   }
 
+  /** The next id (count: ids are dense), with its member's bytes in the slab; put() counts it once linked. */
   private allocate(member: Bytes): number {
-    let id = this.freeHead;
-    if (id >= 0) {
-      this.freeHead = this.offsets[id]!;
-      if (this.freeHead === 0xffffffff) this.freeHead = -1;
-    } else {
-      if (this.idsUsed === this.scores.length) this.growIds(Math.ceil(this.scores.length * GROWTH_FACTOR));
-      id = this.idsUsed++;
-    }
+    const id = this.count;
+    if (id === this.scores.length) this.resizeIds(Math.ceil(this.scores.length * GROWTH_FACTOR));
     const need = varintBytes(member.length) + member.length;
     if (this.slabUsed + need > this.slab.length) this.growSlab(need);
     this.offsets[id] = this.slabUsed;
@@ -309,19 +309,33 @@ export class ZSetLarge implements Collection, SortedSet {
   private release(id: number): void {
     const length = this.locate(id);
     this.slabGarbage += this.at - this.offsets[id]! + length;
+    // Marks the id dead for a slab compaction run before moveId gives it a member again.
     this.scores[id] = NaN;
-    this.offsets[id] = this.freeHead < 0 ? 0xffffffff : this.freeHead;
-    this.freeHead = id;
     if (this.slabGarbage * 2 > this.slabUsed && this.slabUsed > SLAB_BYTES_MIN) this.compactSlab(0);
   }
 
-  private growIds(capacity: number): void {
+  /** The id arrays at `capacity` (at least count), keeping ids 0..count-1. */
+  private resizeIds(capacity: number): void {
+    assert(capacity >= this.count, 'the id arrays hold every member');
     const scores = new Float64Array(capacity);
-    scores.set(this.scores);
+    scores.set(this.scores.subarray(0, this.count));
     const offsets = new Uint32Array(capacity);
-    offsets.set(this.offsets);
+    offsets.set(this.offsets.subarray(0, this.count));
     this.scores = scores;
     this.offsets = offsets;
+  }
+
+  /** The member at id `from` (the highest) takes id `to` (just freed): its score, bytes, index entry and place in the order. */
+  private moveId(from: number, to: number): void {
+    this.scores[to] = this.scores[from]!;
+    this.offsets[to] = this.offsets[from]!;
+    const member = this.memberView(to);
+    // The index finds the member through its old id (offsets[from] is still its bytes).
+    const updated = this.index.update(member, MEMBER_HASH(member, 0, member.length), to + 1);
+    assert(updated, 'the moved member is indexed');
+    const [b, pos] = this.position(this.scores[to]!, member);
+    assert(this.blocks[b]![pos] === from, 'the moved id is where its score and member say');
+    this.blocks[b]![pos] = to;
   }
 
   /** Room for `need` more bytes: reclaim removed members' bytes first when they are many, else grow. */
@@ -340,7 +354,7 @@ export class ZSetLarge implements Collection, SortedSet {
     const live = this.slabUsed - this.slabGarbage;
     const slab = new Uint8Array(Math.max(SLAB_BYTES_MIN, Math.ceil((live + need) * GROWTH_FACTOR)));
     let used = 0;
-    for (let id = 0; id < this.idsUsed; id++) {
+    for (let id = 0; id < this.count; id++) {
       if (Number.isNaN(this.scores[id])) continue;
       const length = this.locate(id);
       const from = this.offsets[id]!;
@@ -352,30 +366,6 @@ export class ZSetLarge implements Collection, SortedSet {
     this.slab = slab;
     this.slabUsed = used;
     this.slabGarbage = 0;
-  }
-
-  /** Rebuild with dense ids and arrays sized to the members left (after most were removed). */
-  private repack(): void {
-    const members: Bytes[] = [];
-    const scores: number[] = [];
-    this.each(0, this.count - 1, false, (m, s) => {
-      members.push(m);
-      scores.push(s);
-    });
-    const fresh = ZSetLarge.fromOrdered(members, scores);
-    // Take over its arrays; the index is rebuilt over them (its records read through `this`).
-    this.scores = fresh.scores;
-    this.offsets = fresh.offsets;
-    this.slab = fresh.slab;
-    this.slabUsed = fresh.slabUsed;
-    this.slabGarbage = 0;
-    this.idsUsed = fresh.idsUsed;
-    this.freeHead = -1;
-    this.blocks = fresh.blocks;
-    this.blockLengths = fresh.blockLengths;
-    this.starts = null;
-    this.index = new HashIndex(this.records, INDEX_SLOTS_MIN);
-    for (let id = 0; id < this.idsUsed; id++) this.index.insert(this.records.hashOf(id + 1), id + 1);
   }
 
   private forEachId(fn: (id: number) => void): void {

@@ -80,7 +80,7 @@ const op: fc.Arbitrary<Op> = fc.oneof(
 );
 
 describe('large form', () => {
-  it('behaves as a sorted array through splits, merges, compaction and repacking', () => {
+  it('behaves as a sorted array through splits, merges, compaction, and removes that keep ids dense', () => {
     fc.assert(fc.property(fc.array(op, { maxLength: 60 }), (ops) => {
       const z = new ZSetLarge();
       const m = new Map<string, number>();
