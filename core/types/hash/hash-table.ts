@@ -58,6 +58,8 @@ export class HashTable implements Collection, IndexedRecords {
   /** Where get/set/delete read an entry; the index's callbacks use `probeView`, so a probe never moves it. */
   private readonly view = new EntryView();
   private readonly probeView = new EntryView();
+  /** What entryAt hands out: no operation of the table moves it. */
+  private readonly readView = new EntryView();
   private index: HashIndex;
 
   /** Bytes of the pages and their objects, kept as pages come and go (memoryBytes is read on every write). */
@@ -67,7 +69,13 @@ export class HashTable implements Collection, IndexedRecords {
   /** Freed page numbers (length 0, never page 0), lowest first; derived from the pages. */
   private readonly freePages: number[] = [];
 
-  private constructor(private s: HashTableLayout, fieldsExpected: number, slotsMin: number) {
+  private constructor(
+    private s: HashTableLayout,
+    fieldsExpected: number,
+    slotsMin: number,
+    /** Told the new address of each entry reclaim moves (a sorted set keeps its members' addresses: zset-large.ts). */
+    private readonly onMove: ((addr: number) => void) | null = null,
+  ) {
     for (const page of s.pages) this.pagesBytes += page.length + PAGE_OBJECT_BYTES;
     for (let p = 1; p < s.pages.length; p++) if (s.pages[p]!.length === 0) this.freePages.push(p);
     this.pageLive = new Array<number>(s.pages.length).fill(0);
@@ -79,9 +87,11 @@ export class HashTable implements Collection, IndexedRecords {
    * its index never shrinks below `slotsMin` slots (a large set's floor is
    * its own, core/types/set/large-set.ts).
    */
-  static withCapacity(fields: number, slotsMin = HASH_TABLE_SLOTS_MIN): HashTable {
+  static withCapacity(fields: number, slotsMin = HASH_TABLE_SLOTS_MIN, onMove: ((addr: number) => void) | null = null): HashTable {
     // Byte 0 of page 0 stays unused: address 0 means an empty slot.
-    return new HashTable({ pages: [new Uint8Array(HASH_PAGE_MIN_BYTES)], bumpPage: 0, bumpOffset: 1, evacuatePage: 1, garbageBytes: 0, liveBytes: 0 }, fields, slotsMin);
+    return new HashTable(
+      { pages: [new Uint8Array(HASH_PAGE_MIN_BYTES)], bumpPage: 0, bumpOffset: 1, evacuatePage: 1, garbageBytes: 0, liveBytes: 0 }, fields, slotsMin, onMove,
+    );
   }
 
   /** The table an image describes (hash-table-image.ts), laid out identically; an error text when the bytes are not a valid image. */
@@ -147,6 +157,18 @@ export class HashTable implements Collection, IndexedRecords {
 
   encode(): Uint8Array {
     return encodeHashTable(this.s, this.size, this.index.imageBytes, (out, at) => this.index.writeImage(out, at));
+  }
+
+  /** Where `field`'s entry is (0: absent); valid until the table changes (reclaim moves entries: onMove). */
+  addressOf(field: Uint8Array): number {
+    return this.index.find(field, hashFieldHash(field, 0, field.length));
+  }
+
+  /** The entry at `addr` (from addressOf or onMove), in a view of its own, valid until the table changes. */
+  entryAt(addr: number): EntryView {
+    const found = this.readView.locate(this.s.pages, addr);
+    assert(found, 'an address the table gave out');
+    return this.readView;
   }
 
   /** The value of `field` (a view, valid until the table changes), or null. */
@@ -369,7 +391,9 @@ export class HashTable implements Collection, IndexedRecords {
       const field = view.field();
       const hash = hashFieldHash(field, 0, field.length);
       if (this.index.find(field, hash) === addr) {
-        this.index.update(field, hash, this.append(field, view.value()));
+        const moved = this.append(field, view.value());
+        this.index.update(field, hash, moved);
+        this.onMove?.(moved);
         s.liveBytes -= bytes;
         this.pageLive[page] -= bytes;
         s.garbageBytes += bytes;

@@ -2,10 +2,12 @@
 // in typed arrays only, as the shard store keeps its records:
 // - members get small integer ids, always 0..count-1 (a removed member's id
 //   is taken by the member with the highest one, so nothing is ever
-//   renumbered at once); by id: its score (Float64Array) and the offset of
-//   its bytes in one byte slab (a varint length, then the bytes);
-// - member -> id: core/store/hash-index.ts (open addressing over ids, 5
-//   bytes a slot), hashing the member's bytes in the slab;
+//   renumbered at once); by id: its score (Float64Array) and the address of
+//   its entry in `members`;
+// - member -> id: `members`, a large hash's table (core/types/hash/
+//   hash-table.ts) whose fields are the members and whose values their ids
+//   (u32): its pages, incremental index and page-at-a-time reclaim are the
+//   hash's, and a reclaim that moves an entry tells the set its new address;
 // - the order by (score, member): ids in fixed-size blocks kept in order, and
 //   each block's length beside it. A search is a binary search over the
 //   blocks' last members and then inside one block (O(log n) compares); a
@@ -20,15 +22,14 @@
 // Replication: the image (`encode`) is canonical, the members in order with
 // their scores, not the layout. That is enough because every write's effect
 // depends only on the order (which member is lowest, which ranks a range
-// covers), never on ids, slab offsets or hash slots; only reads (ZSCAN's
+// covers), never on ids, entry addresses or hash slots; only reads (ZSCAN's
 // cursor, ZRANDMEMBER) see the layout, and a read is answered by one replica.
 
 import { assert } from '../../assert.js';
 import type { Bytes } from '../../protocol/ops.js';
 import type { Collection } from '../../store/collection.js';
-import { HashIndex, type IndexedRecords } from '../../store/hash-index.js';
-import { keyHashSeeded } from '../../store/key-hash.js';
 import { ValueType } from '../../store/value-type.js';
+import { HashTable } from '../hash/hash-table.js';
 import { compareEntries, type SortedSet } from './sorted-set.js';
 import { putVarint, varintBytes } from '../varint.js';
 
@@ -41,15 +42,12 @@ export const ZSET_LARGE_TAG = 0x02;
 export const ZSET_BLOCK_IDS_MAX = 512;
 /** Two neighbouring blocks merge when they would fill at most this many ids, so a block holds a quarter on average even after many removes. */
 const BLOCK_MERGE_IDS_MAX = ZSET_BLOCK_IDS_MAX / 2;
-/** Ids and slab bytes a new set starts with; the compact form holds up to 128 members, so a new large one has about that many. */
+/** Ids a new set starts with; the compact form holds up to 128 members, so a new large one has about that many. */
 const IDS_CAPACITY_MIN = 256;
-const SLAB_BYTES_MIN = 4096;
 /** Arrays grow by half again (not double): less slack at a million members, and copies stay amortized O(1). */
 const GROWTH_FACTOR = 1.5;
 /** Index slots a new set starts with. */
 const INDEX_SLOTS_MIN = 512;
-/** The member hash's seed: fixed, so every replica builds the same index. */
-const MEMBER_HASH = keyHashSeeded(0x7a736574);
 /** Bytes an object and a block's header cost in the JS heap beyond their arrays (estimates for memory accounting). */
 const OBJECT_OVERHEAD_BYTES = 512;
 const BLOCK_OVERHEAD_BYTES = 96;
@@ -58,13 +56,12 @@ const IMAGE_HEADER_BYTES = 5;
 export class ZSetLarge implements Collection, SortedSet {
   readonly type = ValueType.ZSET;
   private scores = new Float64Array(IDS_CAPACITY_MIN);
+  /** By id: the address of the member's entry in `members`. */
   private offsets = new Uint32Array(IDS_CAPACITY_MIN);
-  private slab = new Uint8Array(SLAB_BYTES_MIN);
-  private slabUsed = 0;
-  /** Slab bytes of removed members, reclaimed by compaction. */
-  private slabGarbage = 0;
   private count = 0;
-  private index: HashIndex;
+  private readonly members: HashTable;
+  /** An id as an entry's value (u32, little-endian). */
+  private readonly idBytes = new Uint8Array(4);
   private blocks: Int32Array[] = [];
   private blockLengths: number[] = [];
   /**
@@ -73,26 +70,12 @@ export class ZSetLarge implements Collection, SortedSet {
    * after a write costs one pass over the block lengths.
    */
   private starts: Int32Array | null = null;
-  /** Where locate() found the member's bytes. */
+  /** Where locate() found the member's bytes: the page, and the start in it. */
+  private page: Uint8Array = new Uint8Array(0);
   private at = 0;
-  /** What the index reads of the members: through `this`, so it follows the arrays as they grow or move. */
-  private readonly records: IndexedRecords = {
-    hashOf: (addr) => {
-      const length = this.locate(addr - 1);
-      return MEMBER_HASH(this.slab, this.at, length);
-    },
-    keyEquals: (addr, key) => {
-      const length = this.locate(addr - 1);
-      if (length !== key.length) return false;
-      const slab = this.slab;
-      const start = this.at;
-      for (let i = 0; i < length; i++) if (slab[start + i] !== key[i]) return false;
-      return true;
-    },
-  };
 
   constructor() {
-    this.index = new HashIndex(this.records, INDEX_SLOTS_MIN);
+    this.members = HashTable.withCapacity(0, INDEX_SLOTS_MIN, (addr) => { this.offsets[this.idAt(addr)] = addr; });
   }
 
   /** A large set holding these members, given in order. */
@@ -107,8 +90,8 @@ export class ZSetLarge implements Collection, SortedSet {
   }
 
   get memoryBytes(): number {
-    return OBJECT_OVERHEAD_BYTES + this.scores.byteLength + this.offsets.byteLength + this.slab.byteLength +
-      this.index.bytes + this.blocks.length * (ZSET_BLOCK_IDS_MAX * 4 + BLOCK_OVERHEAD_BYTES);
+    return OBJECT_OVERHEAD_BYTES + this.scores.byteLength + this.offsets.byteLength + this.members.memoryBytes
+      + this.blocks.length * (ZSET_BLOCK_IDS_MAX * 4 + BLOCK_OVERHEAD_BYTES);
   }
 
   scoreOf(member: Bytes): number | undefined {
@@ -173,12 +156,13 @@ export class ZSetLarge implements Collection, SortedSet {
       this.link(id);
       return false;
     }
-    const fresh = this.allocate(member);
+    const fresh = this.count;
+    if (fresh === this.scores.length) this.resizeIds(Math.ceil(this.scores.length * GROWTH_FACTOR));
     this.scores[fresh] = score;
-    this.index.insert(MEMBER_HASH(member, 0, member.length), fresh + 1);
+    this.setId(member, fresh);
+    this.offsets[fresh] = this.members.addressOf(member);
     this.link(fresh);
     this.count++;
-    this.index.step();
     return true;
   }
 
@@ -186,14 +170,12 @@ export class ZSetLarge implements Collection, SortedSet {
     const id = this.idOf(member);
     if (id < 0) return false;
     this.unlink(id);
-    const removed = this.index.remove(member, MEMBER_HASH(member, 0, member.length));
-    assert(removed === id + 1, 'index and ids agree');
-    this.release(id);
+    const removed = this.members.delete(member);
+    assert(removed, 'the members table and the ids agree');
     // Ids stay dense: the member with the highest id takes this one.
     const last = this.count - 1;
     if (id !== last) this.moveId(last, id);
     this.count--;
-    this.index.step();
     // Arrays sized for many more members than are left shrink (a copy of the live ids only: amortized by the removes).
     if (this.scores.length > IDS_CAPACITY_MIN && this.count * 4 < this.scores.length) {
       this.resizeIds(Math.max(IDS_CAPACITY_MIN, Math.ceil(this.count * GROWTH_FACTOR)));
@@ -203,7 +185,7 @@ export class ZSetLarge implements Collection, SortedSet {
 
   /** One bucket of a ZSCAN over the member index: emits members with scores; returns the next cursor (0 = done). Never changes the set. */
   scanStep(cursor: number, emit: (member: Bytes, score: number) => void): number {
-    return this.index.scanStep(cursor, (addr) => emit(this.memberView(addr - 1).slice(), this.scores[addr - 1]!));
+    return this.members.scanStep(cursor, (member, id) => emit(member.slice(), this.scores[readId(id)]!));
   }
 
   /** The canonical image: tag, u32 count, then per member in order: f64 score, varint length, bytes. */
@@ -222,7 +204,7 @@ export class ZSetLarge implements Collection, SortedSet {
       const length = this.locate(id);
       view.setFloat64(at, this.scores[id]!, true);
       at = putVarint(out, at + 8, length);
-      out.set(this.slab.subarray(this.at, this.at + length), at);
+      out.set(this.page.subarray(this.at, this.at + length), at);
       at += length;
     });
     assert(at === bytes, 'image size as computed');
@@ -258,31 +240,38 @@ export class ZSetLarge implements Collection, SortedSet {
   // ---- members and ids --------------------------------------------------------
 
   private idOf(member: Bytes): number {
-    return this.index.find(member, MEMBER_HASH(member, 0, member.length)) - 1;
+    const addr = this.members.addressOf(member);
+    return addr === 0 ? -1 : this.idAt(addr);
   }
 
-  /** The member's length; its bytes start at `this.at`. */
+  /** The id stored with the entry at `addr`. */
+  private idAt(addr: number): number {
+    const entry = this.members.entryAt(addr);
+    return readId(entry.bytes.subarray(entry.valueAt, entry.valueAt + 4));
+  }
+
+  /** Store `id` as `member`'s value (a new member's entry, or an existing one's, in place: the same length). */
+  private setId(member: Bytes, id: number): void {
+    new DataView(this.idBytes.buffer).setUint32(0, id, true);
+    this.members.set(member, this.idBytes);
+  }
+
+  /** The member's length; its bytes are `this.page` from `this.at`. */
   private locate(id: number): number {
-    const offset = this.offsets[id]!;
-    const first = this.slab[offset]!;
-    if (first < 0x80) {
-      // The common case: a member under 128 bytes, one length byte.
-      this.at = offset + 1;
-      return first;
-    }
-    const [length, start] = readVarint(this.slab, offset);
-    this.at = start;
-    return length;
+    const entry = this.members.entryAt(this.offsets[id]!);
+    this.page = entry.bytes;
+    this.at = entry.fieldAt;
+    return entry.fieldLength;
   }
 
   /** The member at `id` against `member`, bytewise (as compareMembers), read in place. */
   private compareMember(id: number, member: Bytes): number {
     const length = this.locate(id);
-    const slab = this.slab;
+    const page = this.page;
     const start = this.at;
     const n = Math.min(length, member.length);
     for (let i = 0; i < n; i++) {
-      const d = slab[start + i]! - member[i]!;
+      const d = page[start + i]! - member[i]!;
       if (d !== 0) return d;
     }
     return length - member.length;
@@ -290,28 +279,7 @@ export class ZSetLarge implements Collection, SortedSet {
 
   private memberView(id: number): Uint8Array {
     const length = this.locate(id);
-    return this.slab.subarray(this.at, this.at + length);
-  }
-
-  /** The next id (count: ids are dense), with its member's bytes in the slab; put() counts it once linked. */
-  private allocate(member: Bytes): number {
-    const id = this.count;
-    if (id === this.scores.length) this.resizeIds(Math.ceil(this.scores.length * GROWTH_FACTOR));
-    const need = varintBytes(member.length) + member.length;
-    if (this.slabUsed + need > this.slab.length) this.growSlab(need);
-    this.offsets[id] = this.slabUsed;
-    this.slabUsed = putVarint(this.slab, this.slabUsed, member.length);
-    this.slab.set(member, this.slabUsed);
-    this.slabUsed += member.length;
-    return id;
-  }
-
-  private release(id: number): void {
-    const length = this.locate(id);
-    this.slabGarbage += this.at - this.offsets[id]! + length;
-    // Marks the id dead for a slab compaction run before moveId gives it a member again.
-    this.scores[id] = NaN;
-    if (this.slabGarbage * 2 > this.slabUsed && this.slabUsed > SLAB_BYTES_MIN) this.compactSlab(0);
+    return this.page.subarray(this.at, this.at + length);
   }
 
   /** The id arrays at `capacity` (at least count), keeping ids 0..count-1. */
@@ -329,43 +297,11 @@ export class ZSetLarge implements Collection, SortedSet {
   private moveId(from: number, to: number): void {
     this.scores[to] = this.scores[from]!;
     this.offsets[to] = this.offsets[from]!;
-    const member = this.memberView(to);
-    // The index finds the member through its old id (offsets[from] is still its bytes).
-    const updated = this.index.update(member, MEMBER_HASH(member, 0, member.length), to + 1);
-    assert(updated, 'the moved member is indexed');
+    const member = this.memberView(to).slice();
+    this.setId(member, to);
     const [b, pos] = this.position(this.scores[to]!, member);
     assert(this.blocks[b]![pos] === from, 'the moved id is where its score and member say');
     this.blocks[b]![pos] = to;
-  }
-
-  /** Room for `need` more bytes: reclaim removed members' bytes first when they are many, else grow. */
-  private growSlab(need: number): void {
-    if (this.slabGarbage * 4 >= this.slabUsed) {
-      this.compactSlab(need);
-      if (this.slabUsed + need <= this.slab.length) return;
-    }
-    const slab = new Uint8Array(Math.max(Math.ceil(this.slab.length * GROWTH_FACTOR), this.slabUsed + need));
-    slab.set(this.slab.subarray(0, this.slabUsed));
-    this.slab = slab;
-  }
-
-  /** Copy the live members into a fresh slab with room for `need` more bytes. */
-  private compactSlab(need: number): void {
-    const live = this.slabUsed - this.slabGarbage;
-    const slab = new Uint8Array(Math.max(SLAB_BYTES_MIN, Math.ceil((live + need) * GROWTH_FACTOR)));
-    let used = 0;
-    for (let id = 0; id < this.count; id++) {
-      if (Number.isNaN(this.scores[id])) continue;
-      const length = this.locate(id);
-      const from = this.offsets[id]!;
-      const size = this.at - from + length;
-      slab.set(this.slab.subarray(from, from + size), used);
-      this.offsets[id] = used;
-      used += size;
-    }
-    this.slab = slab;
-    this.slabUsed = used;
-    this.slabGarbage = 0;
   }
 
   private forEachId(fn: (id: number) => void): void {
@@ -429,7 +365,7 @@ export class ZSetLarge implements Collection, SortedSet {
   /** Where (score, member) is or would go: a block (the last one when it goes after all) and a position in it. */
   private position(score: number, member: Bytes): [number, number] {
     const scores = this.scores;
-    // Scores decide most comparisons; member bytes are read from the slab only on a tie (no allocation).
+    // Scores decide most comparisons; member bytes are read in place only on a tie (no allocation).
     const atOrAfter = (id: number): boolean => {
       const s = scores[id]!;
       return s !== score ? s > score : this.compareMember(id, member) >= 0;
@@ -525,4 +461,9 @@ function readVarint(bytes: Uint8Array, at: number): [number, number] {
     scale *= 0x80;
   }
   return [-1, at];
+}
+
+/** An id stored as an entry's value (u32, little-endian). */
+function readId(value: Uint8Array): number {
+  return (value[0]! | value[1]! << 8 | value[2]! << 16 | value[3]! << 24) >>> 0;
 }
