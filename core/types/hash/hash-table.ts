@@ -105,8 +105,9 @@ export class HashTable implements Collection, IndexedRecords {
       if (problem !== null) return problem;
       table = new HashTable(image.layout, image.count, slotsMin);
       for (const addr of image.slotOrder) {
-        if (table.index.find(table.fieldAt(addr), table.hashOf(addr)) !== 0) return 'a hash table image holds a field twice';
-        table.index.insert(table.hashOf(addr), addr);
+        const hash = table.hashOf(addr);
+        if (table.index.find(table.entryAt(addr).field(), hash) !== 0) return 'a hash table image holds a field twice';
+        table.index.insert(hash, addr);
       }
     } else {
       table = new HashTable(image.layout, 0, slotsMin);
@@ -114,27 +115,32 @@ export class HashTable implements Collection, IndexedRecords {
       if (typeof read === 'string') return read;
       if (read.end !== bytes.length) return 'a hash table image whose length does not match its header';
       table.index = read.index;
-      const addrs: number[] = [];
-      read.index.forEach((addr) => addrs.push(addr));
-      const problem = checkEntries(image.layout.pages, addrs);
-      if (problem !== null) return problem;
     }
     if (table.size !== image.count) return `a hash table image counts ${image.count} fields but has ${table.size}`;
-    return table.countLive() ? table : 'a hash table image whose live bytes do not add up';
+    return table.countLive() ?? table;
   }
 
-  /** pageLive from the index (a restored table); false when it disagrees with the layout's live byte count. */
-  private countLive(): boolean {
+  /**
+   * pageLive from the index (a restored table), in the same pass checking
+   * that every address is an entry inside its page and that the live bytes
+   * add up to the layout's count; what is wrong, or null.
+   */
+  private countLive(): string | null {
     const { pages } = this.s;
     const view = this.probeView;
     const live = this.pageLive;
     let total = 0;
+    let outside = false;
     this.index.forEach((addr) => {
-      view.locate(pages, addr);
+      if (outside || !view.locate(pages, addr)) {
+        outside = true;
+        return;
+      }
       live[addr >>> HASH_PAGE_SHIFT] += view.entryBytes;
       total += view.entryBytes;
     });
-    return total === this.s.liveBytes;
+    if (outside) return 'a hash table image points outside its pages';
+    return total === this.s.liveBytes ? null : 'a hash table image whose live bytes do not add up';
   }
 
   get size(): number {
@@ -254,7 +260,7 @@ export class HashTable implements Collection, IndexedRecords {
 
   hashOf(addr: number): number {
     const view = this.probeView;
-    // Only a damaged image has an address outside its pages; fromImage then refuses it (checkEntries).
+    // Only a damaged image has an address outside its pages; fromImage then refuses it (checkEntries, countLive).
     if (!view.locate(this.s.pages, addr)) return 0;
     return hashFieldHash(view.bytes, view.fieldAt, view.fieldLength);
   }
@@ -264,11 +270,6 @@ export class HashTable implements Collection, IndexedRecords {
   }
 
   // ---- internals ------------------------------------------------------------
-
-  private fieldAt(addr: number): Uint8Array {
-    this.probeView.locate(this.s.pages, addr);
-    return this.probeView.field();
-  }
 
   /** Store an entry in the pages; returns its address. */
   private append(field: Uint8Array, value: Uint8Array): number {

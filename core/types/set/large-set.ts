@@ -71,7 +71,7 @@ export class LargeSet implements Collection, MutableSetMembers {
   }
 
   forEach(fn: (member: Uint8Array) => void): void {
-    this.table.forEach((member) => fn(member));
+    this.table.forEach(fn);
   }
 
   randomMember(random: Random): Uint8Array {
@@ -82,7 +82,7 @@ export class LargeSet implements Collection, MutableSetMembers {
 
   /** SSCAN: emit the members whose home is the cursor's bucket; the next cursor (0: done). */
   scanStep(cursor: number, emit: (member: Uint8Array) => void): number {
-    return this.table.scanStep(cursor, (member) => emit(member));
+    return this.table.scanStep(cursor, emit);
   }
 
   encode(): Uint8Array {

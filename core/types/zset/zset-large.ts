@@ -60,8 +60,9 @@ export class ZSetLarge implements Collection, SortedSet {
   private offsets = new Uint32Array(IDS_CAPACITY_MIN);
   private count = 0;
   private readonly members: HashTable;
-  /** An id as an entry's value (u32, little-endian). */
+  /** An id as an entry's value (u32, little-endian), and a view to write it. */
   private readonly idBytes = new Uint8Array(4);
+  private readonly idView = new DataView(this.idBytes.buffer);
   private blocks: Int32Array[] = [];
   private blockLengths: number[] = [];
   /**
@@ -185,7 +186,7 @@ export class ZSetLarge implements Collection, SortedSet {
 
   /** One bucket of a ZSCAN over the member index: emits members with scores; returns the next cursor (0 = done). Never changes the set. */
   scanStep(cursor: number, emit: (member: Bytes, score: number) => void): number {
-    return this.members.scanStep(cursor, (member, id) => emit(member.slice(), this.scores[readId(id)]!));
+    return this.members.scanStep(cursor, (member, id) => emit(member.slice(), this.scores[readId(id, 0)]!));
   }
 
   /** The canonical image: tag, u32 count, then per member in order: f64 score, varint length, bytes. */
@@ -247,12 +248,12 @@ export class ZSetLarge implements Collection, SortedSet {
   /** The id stored with the entry at `addr`. */
   private idAt(addr: number): number {
     const entry = this.members.entryAt(addr);
-    return readId(entry.bytes.subarray(entry.valueAt, entry.valueAt + 4));
+    return readId(entry.bytes, entry.valueAt);
   }
 
   /** Store `id` as `member`'s value (a new member's entry, or an existing one's, in place: the same length). */
   private setId(member: Bytes, id: number): void {
-    new DataView(this.idBytes.buffer).setUint32(0, id, true);
+    this.idView.setUint32(0, id, true);
     this.members.set(member, this.idBytes);
   }
 
@@ -463,7 +464,7 @@ function readVarint(bytes: Uint8Array, at: number): [number, number] {
   return [-1, at];
 }
 
-/** An id stored as an entry's value (u32, little-endian). */
-function readId(value: Uint8Array): number {
-  return (value[0]! | value[1]! << 8 | value[2]! << 16 | value[3]! << 24) >>> 0;
+/** An id stored as an entry's value (u32, little-endian) at `at` of `bytes`: read in place, with no view made on the hot path. */
+function readId(bytes: Uint8Array, at: number): number {
+  return (bytes[at]! | bytes[at + 1]! << 8 | bytes[at + 2]! << 16 | bytes[at + 3]! << 24) >>> 0;
 }
