@@ -4,7 +4,8 @@
 //
 // Invariants (asserted):
 // - snapshotIndex <= applied <= committed <= lastIndex;
-// - stableIndex <= lastIndex; entries are contiguous from snapshotIndex + 1;
+// - stableIndex <= writtenIndex <= lastIndex; entries are contiguous from
+//   snapshotIndex + 1;
 // - terms never decrease along the log;
 // - a committed entry is never truncated or replaced (log matching + leader
 //   completeness make this hold; a bug that breaks it trips the assertion).
@@ -44,6 +45,13 @@ export class RaftLog {
   applyLimit = Infinity;
   /** Entries up to here are on stable storage. */
   stableIndex: number;
+  /**
+   * Entries up to here were handed to storage (a Ready carried them), durable
+   * or not yet: what the next Ready leaves out. Above stableIndex only while
+   * the driver syncs them in the background (RawNode.advance with
+   * `persisted: false`, then RawNode.persisted once the sync is done).
+   */
+  writtenIndex: number;
   /** A snapshot received from the leader that is not yet persisted and applied. */
   pendingSnapshot: Snapshot | null = null;
   /**
@@ -70,6 +78,7 @@ export class RaftLog {
     this.committed = committed;
     this.applied = snapshot.index;
     this.stableIndex = this.lastIndex();
+    this.writtenIndex = this.stableIndex;
   }
 
   firstIndex(): number {
@@ -178,6 +187,7 @@ export class RaftLog {
       this.entries.length = keep - packed;
     }
     if (this.stableIndex >= index) this.stableIndex = index - 1;
+    if (this.writtenIndex >= index) this.writtenIndex = index - 1;
     // Only the planted bug cuts below the commit index; the checkers must see that happen, not an assertion.
     if (this.committed >= index) this.committed = index - 1;
     if (this.applied > this.committed) this.applied = this.committed;
@@ -203,21 +213,35 @@ export class RaftLog {
     return out;
   }
 
-  /** Entries not yet on stable storage. */
+  /** Entries not yet handed to storage (not on stable storage, and not on their way there). */
   unstableEntries(): Entry[] {
-    const from = Math.max(0, this.stableIndex - this.snapshotIndex);
+    const from = Math.max(0, this.writtenIndex - this.snapshotIndex);
     assert(from >= this.packedCount(), 'restored (packed) entries are stable');
     return this.range(from, this.lastIndex() - this.snapshotIndex);
   }
 
   /** Whether unstableEntries() is non-empty, without building it (hasReady asks on every call). */
   hasUnstable(): boolean {
-    return this.stableIndex < this.lastIndex();
+    return this.writtenIndex < this.lastIndex();
   }
 
-  /** Entries up to `index` (of `term`) are persisted; ignored if the log changed since. */
+  /** Entries up to `index` were handed to storage (not yet durable unless stableTo says so). */
+  writtenTo(index: number): void {
+    assert(index <= this.lastIndex(), () => `written ${index} beyond the last index ${this.lastIndex()}`);
+    if (index > this.writtenIndex) this.writtenIndex = index;
+  }
+
+  /**
+   * Entries up to `index` (of `term`) are persisted; ignored if the log
+   * changed since (a sync finishing after a conflict cut its last entry: the
+   * next sync, of the entries that replaced it, marks the prefix).
+   */
   stableTo(index: number, term: number): void {
-    if (this.term(index) === term && index > this.stableIndex) this.stableIndex = index;
+    if (this.term(index) === term && index > this.stableIndex) {
+      this.stableIndex = index;
+      // Durable is written too (a driver that syncs at once never calls writtenTo).
+      if (index > this.writtenIndex) this.writtenIndex = index;
+    }
   }
 
   /**
@@ -253,6 +277,7 @@ export class RaftLog {
     this.entries = [];
     this.committed = index;
     this.stableIndex = index;
+    this.writtenIndex = index;
     this.pendingSnapshot = snapshot;
   }
 

@@ -12,6 +12,14 @@
 //      (index 0: the read was abandoned, retry it);
 //   5. call `advance(ready)`.
 // Nothing else may be called between ready() and advance().
+//
+// A driver that syncs in the background (group commit overlapping the next
+// batch's work, as etcd's asynchronous storage writes) writes step 1 without
+// waiting, holds step 2's messages until the sync is done, calls
+// `advance(ready, { persisted: false })`, and later `persisted(index, term)`
+// for the last entry the sync covered. Committed entries need no wait: they
+// were durable on a quorum before they were committed, and the leader counts
+// itself in that quorum only from persisted() on.
 
 import { assert } from '../assert.js';
 import { Raft, type RaftConfig, type RaftRestore } from './raft.js';
@@ -37,6 +45,13 @@ export interface Status {
   readonly lastIndex: number;
   readonly membership: Membership;
 }
+
+export interface AdvanceOptions {
+  /** Whether the Ready's entries are durable now; false: persisted() will say when. */
+  readonly persisted: boolean;
+}
+
+const PERSISTED: AdvanceOptions = Object.freeze({ persisted: true });
 
 export class RawNode {
   readonly raft: Raft;
@@ -94,7 +109,7 @@ export class RawNode {
     return ready;
   }
 
-  advance(ready: Ready): void {
+  advance(ready: Ready, options: AdvanceOptions = PERSISTED): void {
     assert(this.inReady, 'advance() without ready()');
     this.inReady = false;
     const r = this.raft;
@@ -104,9 +119,19 @@ export class RawNode {
     const committed = ready.committedEntries;
     if (committed.length > 0) r.log.appliedTo(committed[committed.length - 1]!.index);
     const entries = ready.entries;
-    if (entries.length > 0) r.persisted(entries[entries.length - 1]!.index, entries[entries.length - 1]!.term);
+    if (entries.length > 0) {
+      const last = entries[entries.length - 1]!;
+      r.log.writtenTo(last.index);
+      if (options.persisted) r.persisted(last.index, last.term);
+    }
     // Also when nothing was applied: a follower's answer may be what lets entries go.
     r.releaseApplied();
+  }
+
+  /** A background sync finished: entries up to (index, term) are durable (see the header). */
+  persisted(index: number, term: number): void {
+    this.checkOutsideReady();
+    this.raft.persisted(index, term);
   }
 
   propose(data: Uint8Array): ReturnType<Raft['propose']> {

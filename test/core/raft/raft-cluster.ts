@@ -37,6 +37,13 @@ export interface ClusterOptions {
   /** Send messages before syncing storage (the "reply before persist" bug). */
   plantedBugSendBeforeSync?: boolean;
   forgetVoteOnRestart?: boolean;
+  /**
+   * Sync in the background (RawNode.advance with persisted: false): writes
+   * wait for completeSync(id), and so do the messages of their Readies.
+   */
+  backgroundSync?: boolean;
+  /** With backgroundSync: tell Raft the entries are persisted at once, before their sync (a leader counting itself early). */
+  plantedBugPersistedBeforeSync?: boolean;
   /** Overrides of the Raft tuning, e.g. a small append window. */
   tuning?: Partial<RaftTuning>;
 }
@@ -52,6 +59,8 @@ interface Replica {
   commitSeen: number;
   /** Reads confirmed for this replica: context -> index. */
   reads: Map<number, number>;
+  /** backgroundSync: what the next completeSync makes durable, and the messages waiting for it. */
+  unsynced: { last: { index: number; term: number } | null; messages: Message[] } | null;
 }
 
 export class RaftCluster {
@@ -73,7 +82,7 @@ export class RaftCluster {
     this.random = Random.fromSeed(options.seed);
     const total = options.voters + (options.spares ?? 0);
     for (let id = 1; id <= total; id++) {
-      const replica: Replica = { id, node: null, storage: new MemoryRaftStorage(), state: [], appliedIndex: 0, commitSeen: 0, reads: new Map() };
+      const replica: Replica = { id, node: null, storage: new MemoryRaftStorage(), state: [], appliedIndex: 0, commitSeen: 0, reads: new Map(), unsynced: null };
       replica.storage.plantedBugForgetVote = options.forgetVoteOnRestart === true;
       this.replicas.set(id, replica);
       this.start(replica);
@@ -149,6 +158,7 @@ export class RaftCluster {
     const r = this.get(id);
     r.storage.crash();
     r.node = null;
+    r.unsynced = null;
     this.inFlight = this.inFlight.filter((m) => m.to !== id);
   }
 
@@ -180,12 +190,18 @@ export class RaftCluster {
   /** Deliver everything in flight, including what that produces, up to `max` messages. */
   deliverAll(max = 100_000): void {
     let n = 0;
-    while (this.inFlight.length > 0 && n++ < max) this.deliver(0);
+    for (;;) {
+      while (this.inFlight.length > 0 && n++ < max) this.deliver(0);
+      // In the background-sync mode, what was delivered waits for syncs, and their messages for delivery.
+      if (!this.options.backgroundSync || n >= max || ![...this.replicas.keys()].some((id) => this.hasUnsynced(id))) return;
+      this.completeAllSyncs();
+    }
   }
 
   /** Ticks and deliveries until a leader is up and no message is in flight. */
   settle(ticksMax = 200): ReplicaId {
     for (let t = 0; t < ticksMax; t++) {
+      this.completeAllSyncs();
       this.deliverAll();
       const lead = this.leader();
       if (lead !== null && this.inFlight.length === 0 && t > 0) return lead;
@@ -223,7 +239,7 @@ export class RaftCluster {
       const ready = node.ready();
       this.persist(r, ready);
       this.apply(r, ready);
-      node.advance(ready);
+      node.advance(ready, { persisted: !this.options.backgroundSync || this.options.plantedBugPersistedBeforeSync === true });
       this.checkReplica(r);
       const every = this.options.snapshotEvery ?? 0;
       // Raft keeps no snapshot when alone, so the count starts at the stored one; a leader may also ask for one.
@@ -233,6 +249,10 @@ export class RaftCluster {
   }
 
   private persist(r: Replica, ready: Ready): void {
+    if (this.options.backgroundSync) {
+      this.persistInBackground(r, ready);
+      return;
+    }
     const send = (): void => { for (const m of ready.messages) this.inFlight.push(m); };
     if (this.options.plantedBugSendBeforeSync) send();
     if (ready.hardState) r.storage.saveHardState(ready.hardState);
@@ -244,6 +264,49 @@ export class RaftCluster {
     } else if (this.random.chance(0.5)) {
       r.storage.sync(); // the buggy runtime syncs late; sometimes a crash comes first
     }
+  }
+
+  /** Writes now, syncs at completeSync: the Ready's messages wait for it, behind any already waiting. */
+  private persistInBackground(r: Replica, ready: Ready): void {
+    if (ready.hardState) r.storage.saveHardState(ready.hardState);
+    if (ready.snapshot) r.storage.saveSnapshot(ready.snapshot);
+    r.storage.appendEntries(ready.entries);
+    const writes = ready.hardState !== null || ready.snapshot !== null || ready.entries.length > 0;
+    if (this.options.plantedBugSendBeforeSync) {
+      for (const m of ready.messages) this.inFlight.push(m);
+      if (!writes) return;
+      r.unsynced ??= { last: null, messages: [] };
+    } else {
+      if (!writes && r.unsynced === null) {
+        for (const m of ready.messages) this.inFlight.push(m);
+        return;
+      }
+      r.unsynced ??= { last: null, messages: [] };
+      r.unsynced.messages.push(...ready.messages);
+    }
+    const last = ready.entries[ready.entries.length - 1];
+    if (last) r.unsynced.last = { index: last.index, term: last.term };
+  }
+
+  /** Whether replica `id` has writes waiting for a background sync. */
+  hasUnsynced(id: ReplicaId): boolean {
+    return this.get(id).unsynced !== null;
+  }
+
+  /** The background sync of replica `id` finishes: its writes are durable, Raft hears so, the held messages go. */
+  completeSync(id: ReplicaId): void {
+    const r = this.get(id);
+    const unsynced = r.unsynced;
+    if (unsynced === null || r.node === null) return;
+    r.storage.sync();
+    r.unsynced = null;
+    if (unsynced.last) r.node.persisted(unsynced.last.index, unsynced.last.term);
+    for (const m of unsynced.messages) this.inFlight.push(m);
+    this.process(id);
+  }
+
+  completeAllSyncs(): void {
+    for (const id of this.replicas.keys()) this.completeSync(id);
   }
 
   private apply(r: Replica, ready: Ready): void {

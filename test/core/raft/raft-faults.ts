@@ -17,6 +17,9 @@ export interface FaultRunOptions {
   preVote?: boolean;
   plantedBugSendBeforeSync?: boolean;
   forgetVoteOnRestart?: boolean;
+  /** Writes are synced in the background, at random steps (ClusterOptions.backgroundSync). */
+  backgroundSync?: boolean;
+  plantedBugPersistedBeforeSync?: boolean;
   snapshotEvery?: number;
   crashes?: boolean;
   /** Crash, restart and re-partition far more often (leader changes in quick succession, as thesis figure 3.7 needs). */
@@ -42,6 +45,8 @@ export function runFaultSeed(options: FaultRunOptions): FaultRunResult {
     ...(options.preVote !== undefined ? { preVote: options.preVote } : {}),
     ...(options.plantedBugSendBeforeSync ? { plantedBugSendBeforeSync: true } : {}),
     ...(options.forgetVoteOnRestart ? { forgetVoteOnRestart: true } : {}),
+    ...(options.backgroundSync ? { backgroundSync: true } : {}),
+    ...(options.plantedBugPersistedBeforeSync ? { plantedBugPersistedBeforeSync: true } : {}),
   };
   const c = new RaftCluster(clusterOptions);
   const rand = Random.fromSeed(options.seed * 7919 + 1);
@@ -63,9 +68,11 @@ export function runFaultSeed(options: FaultRunOptions): FaultRunResult {
   try {
     const steps = options.steps ?? 3000;
     for (let step = 0; step < steps; step++) {
-      const action = rand.weighted(options.churn
+      // Action 9 (a background sync finishing) last: runs without background syncs draw exactly as before.
+      const weights = options.churn
         ? [30, 4, 2, 30, 6, 2, 8, 6, 3]
-        : [40, 4, 3, 20, 10, 4, options.crashes === false ? 0 : 1, 2, 2]);
+        : [40, 4, 3, 20, 10, 4, options.crashes === false ? 0 : 1, 2, 2];
+      const action = rand.weighted(options.backgroundSync ? [...weights, 25] : weights);
       switch (action) {
         case 0: if (c.inFlight.length > 0) c.deliver(rand.int(0, c.inFlight.length - 1)); break;
         case 1: if (c.inFlight.length > 0) c.inFlight.splice(rand.int(0, c.inFlight.length - 1), 1); break;
@@ -79,12 +86,14 @@ export function runFaultSeed(options: FaultRunOptions): FaultRunResult {
         }
         case 6: { const id = rand.pick(ids); if (c.isUp(id)) c.crash(id); else c.restart(id); break; }
         case 7: {
+          if (voters < 2) break; // a lone replica has no one to be cut off from
           const shuffled = [...ids].sort(() => rand.float() - 0.5);
           const cutAt = rand.int(1, voters - 1);
           c.partition([shuffled.slice(0, cutAt), shuffled.slice(cutAt)]);
           break;
         }
         case 8: c.heal(); break;
+        case 9: { const id = rand.pick(ids); if (c.isUp(id)) c.completeSync(id); break; }
       }
       checkReads();
     }
