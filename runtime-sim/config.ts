@@ -41,6 +41,8 @@ export interface SimOptions {
   replicas?: number;
   /** Ticks a request may wait for its group's leader (core/shard/leader-wait.ts); default: 0 on half the seeds, else drawn in 1..LEADER_WAIT_TICKS. */
   leaderWaitTicks?: number;
+  /** Whether the disks sync in the background (core/storage/background-sync.ts); default: on half the seeds. */
+  backgroundSync?: boolean;
   /** Test hook: classic Raft bugs planted in every replica (the mutation suite). */
   raftBugs?: PlantedBugs;
   /** Test hook: classic bugs of the code around Raft: storage forgetting the vote, sending before syncing. */
@@ -74,6 +76,8 @@ export interface ReplicaBugs {
   sendBeforeSync?: boolean;
   /** Storage recovery accepts records whose checksum fails (disk damage is served instead of repaired). */
   recoverWithoutChecksums?: boolean;
+  /** With background syncs: nothing waits for them (replies and Raft messages leave before the fsync). */
+  skipBackgroundSyncWait?: boolean;
 }
 
 export const DEFAULT_OPS = 2_000;
@@ -212,6 +216,9 @@ export function makeConfig(options: SimOptions): SimConfig {
   const readerRng = root.fork();
   // Forked after it and drawn from only in a cluster: every other draw is as before the leader wait came.
   const leaderWaitRng = root.fork();
+  // Forked after it: whether the disks sync in the background (half the seeds; the other half run as before it came).
+  const syncRng = root.fork();
+  const backgroundSync = options.backgroundSync ?? syncRng.chance(0.5);
 
   const seedClients = topoRng.int(2, 8);
   const processesPerClient = topoRng.int(1, 8);
@@ -244,6 +251,8 @@ export function makeConfig(options: SimOptions): SimConfig {
       ioReplyCostUs: nodeRng.int(1, 10),
       workerRecordCostUs: nodeRng.int(1, 20),
       drainCostUs: nodeRng.int(1, 10),
+      backgroundSync,
+      ...(options.replicaBugs?.skipBackgroundSyncWait ? { plantedBugSkipBackgroundSyncWait: true } : {}),
     });
   }
 

@@ -19,6 +19,8 @@ export const Kind = {
   RAFT_TICK: 16,
   /** A worker's slow fsync completes: the replies and peer messages of its turn may leave. */
   SLOW_SYNC_DONE: 17,
+  /** A disk finishes a background sync (core/storage/background-sync.ts). */
+  BACKGROUND_SYNC_DONE: 18,
   // Clients.
   CLIENT_NEXT_OP: 20,
   CLIENT_TIMEOUT: 21,

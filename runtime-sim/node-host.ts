@@ -22,6 +22,7 @@ import { finishRepairIfDone } from '../core/replica/replica-repair.js';
 import type { ShardReplica } from '../core/replica/shard-replica.js';
 import { damageLedgerOf, DISK_DAMAGE_CHANCE, writeFaultsOf, type DiskDamageLedger } from './disk-damage.js';
 import { LogStorage } from '../core/storage/log-storage.js';
+import { SimBackgroundSyncer } from './sim-background-sync.js';
 import { SimDisk } from './sim-disk.js';
 import { groupsOfNode } from './cluster.js';
 import {
@@ -106,7 +107,14 @@ export class NodeHost {
     if (cluster && this.disks.size > 0) this.damage = { ledger: damageLedgerOf(cluster.spec), rng: rng.fork() };
     const untilUs = cluster?.diskFaultsUntilUs ?? 0;
     if (untilUs > 0 && this.damage !== null) this.armWriteFaults(cluster!.nodeIndex, this.damage.ledger, rng.fork(), untilUs);
+    // Forked last and only with background syncs: runs without them draw as before they came.
+    this.syncRng = settings.backgroundSync ? rng.fork() : null;
   }
+
+  /** Draws each background fsync's time (sim-background-sync.ts). */
+  private readonly syncRng: Random | null;
+  /** The current process's background syncers, by group: told which worker to wake once it runs. */
+  private syncers = new Map<number, SimBackgroundSyncer>();
 
   /**
    * Misdirected writes and slow fsyncs on this host's disks while it runs
@@ -158,6 +166,8 @@ export class NodeHost {
       : { ...this.cluster, storages: this.storages, observe: this.observeRepairs(this.cluster), fsyncLatencyUs: this.fsyncLatencyUs };
     this.current = new SimNode(this.sim, this.threads, this.clock, this.settings, this.rng.fork(), this.stats, this.workerFactory, this.scheduling,
       cluster, this.cluster ? new Map() : this.storages).start();
+    const node = this.current;
+    for (const [group, syncer] of this.syncers) syncer.onFinished = () => node.backgroundSyncFinished(group);
   }
 
   /** The cluster's observe, after ending the repairs Raft has finished (their storages drop the REPAIR marker). */
@@ -181,12 +191,17 @@ export class NodeHost {
   /** Recovery at start: every group's storage is opened from what its disk kept. */
   private openStorages(nodeIndex: number): void {
     this.storages = new Map<number, RaftStorage>(this.memoryStorages);
+    this.syncers = new Map();
+    const incarnation = this.incarnations;
+    const alive = (): boolean => this.incarnations === incarnation && this.current !== null;
     for (const [group, disk] of this.disks) {
+      const syncer = this.syncRng === null ? undefined : new SimBackgroundSyncer(this.sim, this.syncRng.fork(), alive);
+      if (syncer) this.syncers.set(group, syncer);
       // A group with other replicas repairs damaged acknowledged data from them; a group of one refuses it.
       const repairFromPeers = this.cluster !== null && this.cluster.spec.placement[group]!.length > 1;
       const storage = LogStorage.open(disk, {
         identity: { nodeId: nodeIndex + 1, groupId: group }, segmentBytesTarget: SIM_SEGMENT_BYTES, repairFromPeers,
-        plantedBugSkipChecksums: this.cluster?.recoverWithoutChecksums === true,
+        plantedBugSkipChecksums: this.cluster?.recoverWithoutChecksums === true, backgroundSyncer: syncer,
       });
       this.damage?.ledger.restarted(group, nodeIndex);
       this.stats.recoveredTails += storage.findings.length;

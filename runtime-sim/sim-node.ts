@@ -83,6 +83,10 @@ export interface NodeSettings {
   ioReplyCostUs: number;
   workerRecordCostUs: number;
   drainCostUs: number;
+  /** Disks finish fsyncs in the background while the worker goes on (runtime-sim/sim-background-sync.ts). */
+  backgroundSync: boolean;
+  /** The mutation suite only: replicas do not wait for background syncs (ShardReplicaConfig). */
+  plantedBugSkipBackgroundSyncWait?: boolean;
 }
 
 /** What a node of a replicated cluster has besides its workers. */
@@ -222,7 +226,8 @@ export class SimNode implements ShardTransport {
   private loneReplicas(shards: readonly number[], storages: ReadonlyMap<number, RaftStorage>): Map<number, ShardReplica> {
     const nowMs = this.clock.nowMs(this.sim.nowUs);
     return new Map(loneGroups(shards).map((members) => [members.group, startGroupReplica(members, LONE_REPLICA_ID, this.settings.limits,
-      storages.get(members.group) ?? new MemoryRaftStorage(), this.rng.fork(), nowMs, { snapshotLogBytesMin: LONE_SNAPSHOT_LOG_BYTES_MIN })]));
+      storages.get(members.group) ?? new MemoryRaftStorage(), this.rng.fork(), nowMs, { snapshotLogBytesMin: LONE_SNAPSHOT_LOG_BYTES_MIN },
+      this.settings.plantedBugSkipBackgroundSyncWait ? { plantedBugSkipBackgroundSyncWait: true } : {})]));
   }
 
   private replicasFor(cluster: NodeCluster, groups: readonly number[]): Map<number, ShardReplica> {
@@ -237,12 +242,19 @@ export class SimNode implements ShardTransport {
         snapshotEveryEntries: cluster.snapshotEveryEntries,
         snapshotKeepEntries: Math.min(DEFAULT_SNAPSHOT_KEEP_ENTRIES, cluster.snapshotEveryEntries),
         ...(cluster.sendBeforeSync ? { plantedBugSendBeforeSync: true } : {}),
+        ...(this.settings.plantedBugSkipBackgroundSyncWait ? { plantedBugSkipBackgroundSyncWait: true } : {}),
       }, cluster.storages.get(group)!));
       // A storage that lost acknowledged data (disk damage) holds its replica out of elections until repaired.
       const storage = cluster.storages.get(group)!;
       if (storage instanceof LogStorage) gateIfRepairing(replicas.get(group)!, storage);
     }
     return replicas;
+  }
+
+  /** A group's background sync finished on its disk: the worker that hosts it takes note at its next drain. */
+  backgroundSyncFinished(group: number): void {
+    if (!this.alive) return;
+    this.loops[this.slotMap.workerOf(group)]!.backgroundSyncFinished();
   }
 
   /** A peer batch arrived (on the IO thread): hand each worker its frames, on its own thread. */
@@ -609,6 +621,7 @@ class SimWorkerThread {
     if (!node.alive) return;
     const { sim, settings, stats } = node;
     this.state = 'running';
+    this.syncFinishedSinceDrain = false;
     this.catchUpTicks();
     // The decisions are core's WorkerLoop, as in runtime-node's worker thread; the timing of carrying them out is ours.
     const { drained, swept, next } = this.core.turn(node.clock.nowMs(sim.nowUs));
@@ -661,10 +674,19 @@ class SimWorkerThread {
     return this.replies.header[SpscRing.signalProducerIndex]! >>> 0;
   }
 
+  /** A background sync of one of this worker's groups finished since its last drain: drain rather than sleep. */
+  private syncFinishedSinceDrain = false;
+
+  /** The disk finished a background sync: wake the worker if it sleeps (as runtime-node's sync thread notifies it). */
+  backgroundSyncFinished(): void {
+    this.syncFinishedSinceDrain = true;
+    this.notifyWorker('sleep-requests');
+  }
+
   /** worker-main's idle path: announce sleep; if records arrived meanwhile, drain instead. */
   private sleepIfIdle(): void {
     if (!this.node.alive) return;
-    if (this.worker.repliesWaiting > 0) {
+    if (this.worker.repliesWaiting > 0 || this.syncFinishedSinceDrain) {
       this.scheduleDrain();
       return;
     }

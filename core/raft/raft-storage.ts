@@ -31,6 +31,25 @@ export interface RaftStorage {
   sync(): void;
 }
 
+/**
+ * A storage that can leave its fsync to the background (LogStorage with a
+ * BackgroundSyncer, core/storage/background-sync.ts): requestSync() returns
+ * the sync sequence covering every write so far, durable once durableSeq
+ * reaches it; pollSync() takes note of a sync that finished.
+ */
+export interface BackgroundSyncStorage extends RaftStorage {
+  readonly syncsInBackground: boolean;
+  readonly durableSeq: number;
+  requestSync(): number;
+  pollSync(): boolean;
+}
+
+/** The storage as one that syncs in the background, if it does. */
+export function backgroundSyncOf(storage: RaftStorage): BackgroundSyncStorage | null {
+  const candidate = storage as Partial<BackgroundSyncStorage>;
+  return candidate.syncsInBackground === true ? storage as BackgroundSyncStorage : null;
+}
+
 interface MutableState {
   hardState: HardState;
   snapshot: Snapshot | null;

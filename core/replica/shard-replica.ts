@@ -11,6 +11,13 @@
 // simulator) calls propose/read/step/tick, then process(nowMs), and sends
 // what process() leaves in `outbox` (already persisted, so sendable).
 //
+// Background sync: over a storage that syncs in the background (LogStorage
+// with a syncer, 'always' mode), process() writes a Ready and goes on
+// without waiting for its fsync; the Ready's messages wait for it, Raft
+// hears its entries are persisted only then (RawNode.persisted), and so
+// nothing they hold is committed, applied or answered before it is durable.
+// A later process() (the driver calls it while `awaitingSync`) takes note.
+//
 // What a caller learns about a request (`ReplicaOutcome`):
 // - reply: applied (writes) or read at a linearizable point (reads);
 // - notLeader: certainly not applied (refused here, or its log slot was
@@ -44,12 +51,12 @@ import { assert } from '../assert.js';
 import type { Limits } from '../limits.js';
 import { errReply, type Reply } from '../protocol/ops.js';
 import { DEFAULT_RAFT_TUNING, type RaftConfig } from '../raft/raft.js';
-import type { RaftStorage } from '../raft/raft-storage.js';
+import { backgroundSyncOf, type BackgroundSyncStorage, type RaftStorage } from '../raft/raft-storage.js';
 import {
   NO_REPLICA, type ConfChange, type ConfChangeKind, type Entry, type HardState, type Membership, type Message, type ReplicaId, type Snapshot,
   type SnapshotMeta,
 } from '../raft/raft-types.js';
-import { RawNode, type Ready } from '../raft/raw-node.js';
+import { RawNode, type AdvanceOptions, type Ready } from '../raft/raw-node.js';
 import { commandOf, type Proposal, type ReadRequest } from '../shard/command.js';
 import { Shard } from '../shard/shard.js';
 import { SNAPSHOT_STEP_BYTES, type WholeSnapshotJob } from '../shard/snapshot-job.js';
@@ -57,6 +64,9 @@ import { decodeEntryPayload, encodeLogIdPayload, EntryEncoder } from './entry-co
 import { drawLogId } from './log-id.js';
 import { drawReadContextBase } from './read-context.js';
 import { HeldCommands } from './held-commands.js';
+
+const PERSISTED: AdvanceOptions = Object.freeze({ persisted: true });
+const NOT_PERSISTED: AdvanceOptions = Object.freeze({ persisted: false });
 
 export type ReplicaOutcome =
   | { readonly kind: 'reply'; readonly reply: Reply }
@@ -90,6 +100,8 @@ export interface ShardReplicaConfig {
   readonly snapshotKeepEntries: number;
   /** Mutation suite only: messages leave before what they promise is synced (a classic bug). */
   readonly plantedBugSendBeforeSync?: boolean;
+  /** Mutation suite only: a background sync is not waited for (Raft hears of persistence, and messages leave, at once). */
+  readonly plantedBugSkipBackgroundSyncWait?: boolean;
   /** Bytes of records a snapshot job walks per process() call (default SNAPSHOT_STEP_BYTES); tests make it tiny. */
   readonly snapshotStepBytes?: number;
 }
@@ -117,6 +129,8 @@ const ALONE_CAMPAIGN_TICKS_MAX = 2 * DEFAULT_RAFT_TUNING.electionTicks;
 export { DEFAULT_RAFT_TUNING };
 
 interface PendingWrite { readonly term: number; readonly onOutcome: OutcomeCallback; readonly tag: number }
+/** Readies waiting for a background sync: its sequence, the last entry it makes durable (index 0: none), the messages behind it. */
+interface UnsyncedReadies { readonly seq: number; index: number; term: number; readonly messages: Message[] }
 interface PendingRead { readonly request: ReadRequest; readonly onOutcome: OutcomeCallback; readonly tag: number; readonly startTick: number }
 /** A read waiting for its ReadIndex answer; `floor`: the log's last index when it arrived on the leader (Infinity elsewhere). */
 interface UnconfirmedRead extends PendingRead { readonly floor: number }
@@ -178,9 +192,18 @@ export class ShardReplica {
   private syncedTermVote: HardState;
   /** The log's `rewrites` when dropReplacedWrites last looked: no rewrite since, nothing to drop. */
   private rewritesChecked = 0;
+  /** The storage, when it syncs in the background (see the header); null: persist() syncs at once. */
+  private readonly background: BackgroundSyncStorage | null;
+  /**
+   * Readies written and waiting for their background sync, oldest first. A
+   * Ready with nothing to sync joins the last while any wait, so messages
+   * leave in the order Raft made them.
+   */
+  private readonly unsynced: UnsyncedReadies[] = [];
 
   constructor(private readonly config: ShardReplicaConfig, private readonly storage: RaftStorage) {
     const stored = storage.load();
+    this.background = backgroundSyncOf(storage);
     // Sized for the log's entries too: a restart's replay then does not grow the store's index again.
     this.shard = stored.snapshot
       ? Shard.restore(config.group, config.limits, stored.snapshot.data, stored.entries.length)
@@ -403,14 +426,19 @@ export class ShardReplica {
    */
   process(nowMs: number): void {
     let rounds = 0;
+    this.takeDurable();
     this.holdApplies();
     while (this.raw.hasReady()) {
       assert(++rounds <= 1000, 'a replica kept producing work without new input');
       const ready = this.raw.ready();
-      this.persist(ready);
-      // Indexed loops: this runs for every Ready, and an iterator that escapes costs an object.
-      const messages = ready.messages;
-      for (let i = 0; i < messages.length; i++) this.outbox.push(messages[i]!);
+      const waitFor = this.persist(ready);
+      if (waitFor === 0 && this.unsynced.length === 0) {
+        // Indexed loops: this runs for every Ready, and an iterator that escapes costs an object.
+        const messages = ready.messages;
+        for (let i = 0; i < messages.length; i++) this.outbox.push(messages[i]!);
+      } else {
+        this.holdUntilSynced(waitFor, ready);
+      }
       if (ready.snapshot) this.loadSnapshot(ready.snapshot);
       // Reads confirmed in this Ready are noted before its entries are applied, so each is answered as soon as its
       // own index is, not after the rest of the Ready's (a read confirmed as its floor commits need not see a write
@@ -424,7 +452,8 @@ export class ShardReplica {
         // Reads waiting for this index are answered before the next write changes the state.
         if (this.confirmedReadsMinIndex <= entry.index) this.serveConfirmedReads(nowMs);
       }
-      this.raw.advance(ready);
+      this.raw.advance(ready, waitFor === 0 ? PERSISTED : NOT_PERSISTED);
+      this.takeDurable();
       // Reads confirmed in this Ready no longer hold the entries behind them.
       this.holdApplies();
     }
@@ -435,20 +464,70 @@ export class ShardReplica {
     this.stepSnapshot();
   }
 
-  private persist(ready: Ready): void {
+  /** Writes the Ready; returns the background sync it waits for, or 0 when it is durable already (or needs no sync). */
+  private persist(ready: Ready): number {
     if (ready.hardState) this.storage.saveHardState(ready.hardState);
     if (ready.snapshot) this.storage.saveSnapshot(ready.snapshot);
     this.storage.appendEntries(ready.entries);
     // The planted bug syncs only every other time, while process() sends at once either way.
-    if (this.config.plantedBugSendBeforeSync && (this.bugSyncSkips++ & 1) === 0) return;
+    if (this.config.plantedBugSendBeforeSync && (this.bugSyncSkips++ & 1) === 0) return 0;
     // The commit index alone needs no sync (Raft relearns it: a restarted leader commits again, a follower
     // hears it): a Ready that only commits what the previous one persisted costs no second sync.
     const last = this.syncedTermVote;
     const termOrVote = ready.hardState !== null && (ready.hardState.term !== last.term || ready.hardState.vote !== last.vote);
-    if (termOrVote || ready.snapshot || ready.entries.length > 0) {
+    if (!termOrVote && ready.snapshot === null && ready.entries.length === 0) return 0;
+    if (ready.hardState) this.syncedTermVote = ready.hardState;
+    const background = this.background;
+    if (background === null) {
       this.storage.sync();
-      if (ready.hardState) this.syncedTermVote = ready.hardState;
+      return 0;
     }
+    const seq = background.requestSync();
+    if (this.config.plantedBugSkipBackgroundSyncWait) return 0;
+    return seq <= background.durableSeq ? 0 : seq;
+  }
+
+  /** The Ready's messages (and entries) wait for sync `seq` (0: for the syncs already waited for). */
+  private holdUntilSynced(seq: number, ready: Ready): void {
+    const tail = this.unsynced.length > 0 ? this.unsynced[this.unsynced.length - 1]! : null;
+    let waiting = tail;
+    if (tail === null || seq > tail.seq) {
+      waiting = { seq, index: 0, term: 0, messages: [] };
+      this.unsynced.push(waiting);
+    }
+    const entries = ready.entries;
+    if (entries.length > 0) {
+      waiting!.index = entries[entries.length - 1]!.index;
+      waiting!.term = entries[entries.length - 1]!.term;
+    }
+    for (let i = 0; i < ready.messages.length; i++) waiting!.messages.push(ready.messages[i]!);
+  }
+
+  /** Readies whose background sync finished: Raft hears their entries are persisted, and their messages go. */
+  private takeDurable(): void {
+    if (this.unsynced.length === 0) return;
+    const background = this.background!;
+    background.pollSync();
+    const durable = background.durableSeq;
+    let n = 0;
+    while (n < this.unsynced.length && this.unsynced[n]!.seq <= durable) {
+      const waited = this.unsynced[n++]!;
+      if (waited.index > 0) this.raw.persisted(waited.index, waited.term);
+      for (let i = 0; i < waited.messages.length; i++) this.outbox.push(waited.messages[i]!);
+    }
+    if (n > 0) this.unsynced.splice(0, n);
+  }
+
+  /** Makes every write so far durable now, waiting for any background sync, and carries on (process). */
+  syncNow(nowMs: number): void {
+    if (this.unsynced.length === 0) return;
+    this.storage.sync();
+    this.process(nowMs);
+  }
+
+  /** Writes wait for a background sync: call process() again (each drain) until it has finished. */
+  get awaitingSync(): boolean {
+    return this.unsynced.length > 0;
   }
 
   /** Compaction trigger (see the header): by entries (tests, simulator) or by log bytes against the state's size. */

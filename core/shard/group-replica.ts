@@ -9,7 +9,7 @@ import type { Random } from '../random.js';
 import { DEFAULT_RAFT_TUNING } from '../raft/raft.js';
 import { VolatileRaftStorage, type RaftStorage } from '../raft/raft-storage.js';
 import type { ReplicaId } from '../raft/raft-types.js';
-import { DEFAULT_SNAPSHOT_EVERY_ENTRIES, DEFAULT_SNAPSHOT_KEEP_ENTRIES, ShardReplica } from '../replica/shard-replica.js';
+import { DEFAULT_SNAPSHOT_EVERY_ENTRIES, DEFAULT_SNAPSHOT_KEEP_ENTRIES, ShardReplica, type ShardReplicaConfig } from '../replica/shard-replica.js';
 
 /** The replica id of a node alone (ids are per group; 0 means "none"). */
 export const LONE_REPLICA_ID: ReplicaId = 1;
@@ -64,6 +64,8 @@ export function startVolatileLoneReplica(group: number, limits: Limits, random: 
 export function startGroupReplica(
   members: GroupMembers, replicaId: ReplicaId, limits: Limits, storage: RaftStorage, random: Random, nowMs: number,
   compaction: CompactionTuning = {},
+  /** The simulator's mutation suite only. */
+  planted: Pick<ShardReplicaConfig, 'plantedBugSkipBackgroundSyncWait'> = {},
 ): ShardReplica {
   const replica = new ShardReplica({
     group: members.group,
@@ -73,6 +75,7 @@ export function startGroupReplica(
     snapshotEveryEntries: compaction.snapshotEveryEntries ?? DEFAULT_SNAPSHOT_EVERY_ENTRIES,
     snapshotKeepEntries: DEFAULT_SNAPSHOT_KEEP_ENTRIES,
     ...(compaction.snapshotLogBytesMin !== undefined ? { snapshotLogBytesMin: compaction.snapshotLogBytesMin } : {}),
+    ...planted,
   }, storage);
   replica.campaignAlone(nowMs);
   return replica;

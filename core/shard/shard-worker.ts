@@ -99,6 +99,12 @@ export interface DrainResult {
    * minutes.
    */
   snapshotting: boolean;
+  /**
+   * Some group's writes wait for a background sync (ShardReplica.awaitingSync):
+   * drain again once it finishes; a runtime that cannot be woken by it sleeps
+   * only briefly.
+   */
+  syncing: boolean;
 }
 
 /** A group this worker hosts: its replica, and the one callback that turns its outcomes into replies. */
@@ -255,8 +261,11 @@ export class ShardWorker {
           break;
         }
       }
-      // No request this turn: step the snapshots under way (a request-less turn is the idle worker's time for them).
-      if (applied === 0) for (const group of this.hosted.values()) if (group.replica.snapshotUnderway) this.touch(group);
+      // Groups waiting for a background sync look whether it finished; with no request this turn, the snapshots under
+      // way step too (a request-less turn is the idle worker's time for them).
+      for (const group of this.hosted.values()) {
+        if (group.replica.awaitingSync || (applied === 0 && group.replica.snapshotUnderway)) this.touch(group);
+      }
       if (this.processReplicas(nowMs) && !blocked) {
         const after = this.writeCompleted();
         wrote ||= after.wrote;
@@ -266,8 +275,12 @@ export class ShardWorker {
     const notifyRequests = applied > 0 ? this.requests.flushHead() : false;
     const notifyReplies = wrote ? this.replies.publish() : false;
     let snapshotting = false;
-    for (const group of this.hosted.values()) snapshotting ||= group.replica.snapshotUnderway;
-    return { applied, notifyReplies, notifyRequests, blockedOnReplies: blocked, snapshotting };
+    let syncing = false;
+    for (const group of this.hosted.values()) {
+      snapshotting ||= group.replica.snapshotUnderway;
+      syncing ||= group.replica.awaitingSync;
+    }
+    return { applied, notifyReplies, notifyRequests, blockedOnReplies: blocked, snapshotting, syncing };
   }
 
   /** serve(), unless the group has no leader to take the request: then held (null), or refused when it may hold no more. */

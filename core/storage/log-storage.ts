@@ -25,6 +25,12 @@
 // 'always' mode at most one write follows the last durable sync point, and
 // a torn one ends before its BEGIN says (log-recovery.ts, checkTail).
 //
+// Background sync ('always' mode with a BackgroundSyncer, requestSync): when
+// the only step left is the active segment's fdatasync, the runtime does it
+// off the thread (background-sync.ts) while the replica goes on; records
+// written meanwhile wait in the buffer, so the rule above still holds. Any
+// other step (a new segment, the slot) waits for that sync and runs at once.
+//
 // Modes (docs/durability.md): 'always' does all of it in sync(); 'batch'
 // does steps 1-3 (the slot every time) at most every intervalMs (the
 // runtime calls flushIfDue() on its tick), so a sync() that returns is
@@ -36,6 +42,7 @@ import type { RaftStorage, StoredRaftState } from '../raft/raft-storage.js';
 import { EMPTY_HARD_STATE, type Entry, type HardState, type Snapshot } from '../raft/raft-types.js';
 import { storedEntryTerms } from '../raft/packed-entries.js';
 import { ByteWriter } from '../ring/byte-writer.js';
+import type { BackgroundSyncer } from './background-sync.js';
 import { readAll, type FileSystem, type StorageFile } from './file-system.js';
 import { BEGIN_RECORD_BYTES, encodeRecord, encodeSegmentHeader, parseSegmentName, RecordType, segmentName, type StorageIdentity } from './log-format.js';
 import {
@@ -74,6 +81,8 @@ export interface LogStorageOptions {
   readonly repairFromPeers?: boolean;
   /** The simulator's mutation tests only: recovery accepts records whose checksum fails (a planted bug). */
   readonly plantedBugSkipChecksums?: boolean;
+  /** 'always' mode: who makes a sync point durable in the background (requestSync); without it requestSync syncs at once. */
+  readonly backgroundSyncer?: BackgroundSyncer;
 }
 
 interface OpenSegment extends SegmentInfo {
@@ -111,6 +120,11 @@ export class LogStorage implements RaftStorage {
   private lastDurableMs: number;
   private writtenSinceCommit = false;
   private dirNeedsSync = false;
+  private readonly syncer: BackgroundSyncer | null;
+  /** The sync point whose fdatasync the syncer is doing, or null. Nothing is written to a file while it is set. */
+  private inFlight: SyncPoint | null = null;
+  /** requestSync() came while a sync was under way: a sync point for the writes since follows it. */
+  private syncWanted = false;
   /** Snapshot files to remove once a durable sync point no longer names them. */
   private snapshotsObsolete: string[] = [];
   /**
@@ -185,6 +199,7 @@ export class LogStorage implements RaftStorage {
   private constructor(private readonly fs: FileSystem, options: LogStorageOptions, recovered: Extract<ReturnType<typeof recover>, { kind: 'recovered' }>) {
     this.identity = options.identity;
     this.syncMode = options.syncMode ?? { kind: 'always' };
+    this.syncer = this.syncMode.kind === 'always' ? options.backgroundSyncer ?? null : null;
     this.nowMs = options.nowMs ?? (() => 0);
     this.segmentBytesTarget = options.segmentBytesTarget ?? SEGMENT_BYTES_TARGET;
     assert(this.syncMode.kind !== 'batch' || (this.syncMode.intervalMs > 0 && options.nowMs !== undefined), 'batch mode needs a positive interval and a clock');
@@ -210,9 +225,23 @@ export class LogStorage implements RaftStorage {
       this.writeCommit();
       this.makeDurable(true);
     } else if (recovered.slotBehind) {
+      // The sync point recovery found may never have been fsynced: a process killed after its write and before the
+      // fsync leaves it in the page cache, where recovery reads it. Durable before anything relies on it (a vote, an
+      // acknowledgement), and before the slot names it.
+      this.syncKeptFiles();
       // Re-establish both copies of the sync point (the slot is behind after every crash in 'always' mode).
       this.writeSlot(syncPoint);
     }
+  }
+
+  /** fsync of every kept segment and of the directory. */
+  private syncKeptFiles(): void {
+    for (const s of this.segments) {
+      const file = s.file ?? this.fs.open(segmentName(s.seq), 'existing');
+      file.sync();
+      if (file !== s.file) file.close();
+    }
+    this.fs.syncDir();
   }
 
   /** Whether each sync point is made durable before the next write ('always' mode): SyncPoint.fsyncEach. */
@@ -309,9 +338,82 @@ export class LogStorage implements RaftStorage {
     this.appendRecord(RecordType.SNAPSHOT_MARK, encodeSnapshotMarkPayload({ index, term, keptTail }));
   }
 
+  /** Whether requestSync() may leave the fsync to the background (a syncer, in 'always' mode). */
+  get syncsInBackground(): boolean {
+    return this.syncer !== null;
+  }
+
+  /** Sync points up to this sequence are durable. */
+  get durableSeq(): number {
+    return this.durable.syncSeq;
+  }
+
+  /**
+   * Group commit without waiting: a sync point for everything written so far,
+   * made durable in the background when only the active segment's fsync is
+   * left (else at once, as sync()). Returns the sync sequence that covers the
+   * writes so far: they are durable once durableSeq reaches it (pollSync).
+   */
+  requestSync(): number {
+    assert(!this.closed, 'requestSync() after close()');
+    if (this.syncer === null) {
+      this.sync();
+      return this.syncSeq;
+    }
+    if (this.inFlight !== null) {
+      // Written after the sync under way began: the next sync point, when it finishes.
+      this.syncWanted = true;
+      return this.inFlight.syncSeq + 1;
+    }
+    return this.startSync();
+  }
+
+  /** Takes note of a background sync that finished, and starts the one wanted since. True if durableSeq moved. */
+  pollSync(): boolean {
+    const before = this.durable.syncSeq;
+    if (this.inFlight !== null) {
+      if (!this.syncer!.finished()) return false;
+      this.finishInFlight();
+    }
+    if (this.syncWanted) {
+      this.syncWanted = false;
+      this.startSync();
+    }
+    return this.durable.syncSeq !== before;
+  }
+
+  private startSync(): number {
+    if (this.writtenSinceCommit) this.writeCommit();
+    if (this.durable.syncSeq === this.syncSeq) return this.syncSeq;
+    const onlyActive = !this.dirNeedsSync && this.segments.every((s) => !s.dirty || s === this.active);
+    if (!onlyActive || this.slotMustFollow(this.lastCommit)) {
+      this.makeDurable();
+      return this.syncSeq;
+    }
+    this.inFlight = this.lastCommit;
+    this.syncer!.start(this.active.file!);
+    return this.syncSeq;
+  }
+
+  private finishInFlight(): void {
+    this.durable = this.inFlight!;
+    this.inFlight = null;
+    // Records buffered meanwhile are not in the file yet: it holds nothing unsynced.
+    this.active.dirty = this.unwrittenBytes > 0;
+    this.lastDurableMs = this.nowMs();
+  }
+
+  /** A write or sync must happen now: the background sync under way finishes first (one write after the durable point). */
+  private settleInFlight(): void {
+    if (this.inFlight === null) return;
+    this.syncer!.wait();
+    this.finishInFlight();
+  }
+
   /** Group commit: one sync point for everything written since the last one. */
   sync(): void {
     assert(!this.closed, 'sync() after close()');
+    this.settleInFlight();
     if (this.writtenSinceCommit) this.writeCommit();
     if (this.syncMode.kind === 'always') this.makeDurable();
     else if (this.syncMode.kind === 'batch') this.flushIfDue();
@@ -337,6 +439,10 @@ export class LogStorage implements RaftStorage {
   /** Makes everything synced durable (every mode) and closes the files. Writes since the last sync() are dropped. */
   close(): void {
     if (this.closed) return;
+    // Writes a background sync was asked for are kept too: a clean stop loses nothing requested.
+    this.settleInFlight();
+    if (this.syncWanted && this.writtenSinceCommit) this.writeCommit();
+    this.syncWanted = false;
     // The slot too: a clean restart then finds both copies of the last sync point.
     this.makeDurable(true);
     for (const s of this.segments) s.file?.close();
@@ -401,6 +507,7 @@ export class LogStorage implements RaftStorage {
 
   private rollOverIfFull(): void {
     if (this.activeEnd() < this.segmentBytesTarget) return;
+    this.settleInFlight();
     const seq = this.active.seq + 1;
     this.appendRecord(RecordType.SEAL, encodeSealPayload(seq));
     this.writeUnwritten();
@@ -411,6 +518,7 @@ export class LogStorage implements RaftStorage {
   }
 
   private writeCommit(): void {
+    assert(this.inFlight === null, 'nothing is written while a background sync is under way');
     this.syncSeq++;
     this.reserveBegin();
     const endOffset = this.activeEnd() + RECORD_HEADER_BYTES + SYNC_POINT_BYTES;
@@ -442,6 +550,7 @@ export class LogStorage implements RaftStorage {
    * no longer needs.
    */
   private makeDurable(slotToo = false): void {
+    this.settleInFlight();
     if (this.durable.syncSeq !== this.syncSeq) {
       if (this.dirNeedsSync) this.fs.syncDir();
       this.dirNeedsSync = false;
@@ -476,8 +585,7 @@ export class LogStorage implements RaftStorage {
    * a deposed leader's entries against a commit it helped make (sim seed 94
    * after the read-context change: entry 1 committed twice).
    */
-  private slotMustFollow(): boolean {
-    const now = this.durable;
+  private slotMustFollow(now: SyncPoint = this.durable): boolean {
     const slot = this.slotted;
     return !now.fsyncEach || now.segmentSeq !== slot.segmentSeq || now.firstSegmentSeq !== slot.firstSegmentSeq
       || now.snapshot?.index !== slot.snapshot?.index

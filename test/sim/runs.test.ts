@@ -118,4 +118,20 @@ describe('simulated runs', () => {
     expect(powerLosses, 'machine-down crashes (unsynced writes torn or lost) happened').toBeGreaterThan(0);
     expect(restartedWithData).toBeGreaterThan(0);
   });
+
+  it('crash: with fsyncs finishing in the background, the same holds; a node that answers before its sync is caught', () => {
+    let powerLosses = 0;
+    for (let seed = 1; seed <= 6; seed++) {
+      const run = runSeed({ seed, ops: OPS, faults: ['crash'], backgroundSync: true });
+      expect(run.failures, explain(run)).toEqual([]);
+      if (run.config.faults.crashes.some((c) => c.machineDown)) powerLosses++;
+    }
+    expect(powerLosses, 'power losses with background syncs under way happened').toBeGreaterThan(0);
+    let caught: number | null = null;
+    for (let seed = 1; seed <= 10 && caught === null; seed++) {
+      const run = runSeed({ seed, ops: OPS, faults: ['crash'], backgroundSync: true, replicaBugs: { skipBackgroundSyncWait: true } });
+      if (run.failures.some((f) => f.kind === 'linearizability' || f.kind === 'lost-write')) caught = seed;
+    }
+    expect(caught, 'acknowledging before the background sync went unnoticed').not.toBeNull();
+  });
 });

@@ -17,6 +17,8 @@ export function serveAtOnce(replica: ShardReplica, req: Request, nowMs: number):
     replica.read(req as ReadRequest, done);
   }
   replica.process(nowMs);
+  // Over a disk that syncs in the background the write waits for its sync: have it now.
+  replica.syncNow(nowMs);
   const got = outcome as ReplicaOutcome | null;
   if (got === null || got.kind !== 'reply') throw new Error('a group of one answers every request in its own Ready');
   return got.reply;

@@ -28,6 +28,7 @@ function makeNode(seed: number, overrides: Partial<NodeSettings> = {}) {
     ioRequestCostUs: 2,
     ioReplyCostUs: 1,
     workerRecordCostUs: 5,
+    backgroundSync: false,
     drainCostUs: 1,
     ...overrides,
   };
