@@ -10,6 +10,7 @@
 //   --ops M           workload operations (default 2000)
 //   --tx W            transactions in the workload at weight W (default: none)
 //   --data S          share S (0..0.9) of operations that are data commands (default: none)
+//   --background-sync disks finish fsyncs in the background while workers go on
 //   --faults LIST     comma-separated faults that are on (or "none");
 //                     default: each of the default set on by chance
 //   --timing          also print wall-clock timing for a single seed
@@ -43,7 +44,7 @@ export interface CliIo {
 export const PROGRESS_EVERY_SEEDS = 100;
 const PROGRESS_BAR_WIDTH = 30;
 
-const USAGE = `usage: npm run sim -- (--seed N | --seeds A..B) [--nodes K] [--groups G] [--replicas R] [--lone] [--clients C] [--ops M] [--tx W] [--data S] [--faults LIST] [--timing] [--jobs N]
+const USAGE = `usage: npm run sim -- (--seed N | --seeds A..B) [--nodes K] [--groups G] [--replicas R] [--lone] [--clients C] [--ops M] [--tx W] [--data S] [--background-sync] [--faults LIST] [--timing] [--jobs N]
   faults: ${FAULT_NAMES.join(', ')} (comma-separated), all, or none`;
 
 /** The full help, built from the constants it describes so it cannot drift from them. */
@@ -66,6 +67,8 @@ Options:
                     weights are 0..10 each; default: no transactions)
   --data S          share S of workload operations that are data commands, 0 < S <= ${DATA_SHARE_MAX}: hash
                     fields as registers, lists as queues (default: none)
+  --background-sync disks finish each fsync 20-600 us of virtual time after it starts, while the
+                    worker goes on (core/storage/background-sync.ts; a node waits for its fsyncs)
   --faults LIST     faults that are on for sure, comma-separated, all, or none
                     (default: each of ${DEFAULT_FAULTS.join(', ')} on by chance:
                     ${DEFAULT_FAULTS.map((f) => `${f} ${Math.round(DEFAULT_FAULT_CHANCE[f] * 100)}%`).join(', ')})
@@ -158,6 +161,7 @@ export function parseArgs(argv: readonly string[]): ParsedArgs | 'help' {
       case '--faults': options.faults = parseFaults(value()); break;
       case '--tx': options.txWeight = parseCount(flag, value(), TX_WEIGHT_MAX); break;
       case '--data': options.dataShare = parseShare(flag, value(), DATA_SHARE_MAX); break;
+      case '--background-sync': options.backgroundSync = true; break;
       case '--timing': timing = true; break;
       case '--jobs': jobs = parseCount(flag, value(), JOBS_MAX); break;
       case '--help': case '-h': return 'help';

@@ -17,6 +17,7 @@ export function replayCommand(config: SimConfig): string {
   parts.push(`--clients ${config.clients}`, `--ops ${config.ops}`);
   if (config.workload.weights.tx > 0) parts.push(`--tx ${config.workload.weights.tx}`);
   if (config.workload.data !== null) parts.push(`--data ${config.workload.data.share}`);
+  if (config.nodeSettings[0]!.backgroundSync) parts.push('--background-sync');
   if (config.faultsExplicit) parts.push(`--faults ${config.faultsAllowed.length === 0 ? 'none' : config.faultsAllowed.join(',')}`);
   return parts.join(' ');
 }
@@ -44,7 +45,7 @@ export function formatConfig(config: SimConfig): string[] {
       + `sweep-every=${s.sweepIntervalMs}ms skew=${faults.skewMs[n]! >= 0 ? '+' : ''}${faults.skewMs[n]}ms `
       + `cost(io-req=${s.ioRequestCostUs}us io-reply=${s.ioReplyCostUs}us record=${s.workerRecordCostUs}us drain=${s.drainCostUs}us) wake(${formatDelay(s.wake)})`);
   });
-  lines.push(`disks: ${config.nodeSettings[0]!.backgroundSync ? 'fsyncs finish in the background (the worker goes on meanwhile)' : 'the worker waits for each fsync'}`);
+  if (config.nodeSettings[0]!.backgroundSync) lines.push('disks: fsyncs finish in the background (the worker goes on meanwhile)');
   lines.push(`network: delay ${formatDelay(config.delay)}; client links: ${session.lossy ? 'lossy datagrams' : 'streams (TCP semantics)'}`);
   lines.push(`clients: timeout=${formatUs(session.timeoutUs)} connect-timeout=${formatUs(session.connectTimeoutUs)} `
     + `backoff=${formatUs(session.backoffMinUs)}..${formatUs(session.backoffMaxUs)} keepalive=${formatUs(session.keepaliveUs)} think-mean=${formatUs(workload.thinkMeanUs)}`);

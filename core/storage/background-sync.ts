@@ -3,9 +3,10 @@
 // (log-storage.ts, requestSync) writes a sync point and hands the one fsync
 // left to do here; the worker goes on taking and writing requests into its
 // buffer (nothing reaches the file meanwhile) and learns at a later turn
-// that the sync finished. runtime-node does the fsync on a thread of its own
-// (runtime-node/storage/sync-thread.ts), the simulator after a simulated
-// fsync time on the node's disk.
+// that the sync finished. The simulator does the fsync after a simulated
+// fsync time on the node's disk (runtime-sim/sim-background-sync.ts,
+// `--background-sync`). A node waits for its fsyncs: a sync thread measured
+// slower on two cores (docs/durability.md, *Background sync*).
 
 import type { StorageFile } from './file-system.js';
 

@@ -76,19 +76,14 @@ const MUTATIONS: readonly Mutation[] = [
   {
     // Requests held for a leader (core/shard/leader-wait.ts) bring writes to a new leader as soon as it is elected,
     // and any write commits its term: with each seed's own wait only seed 91 of 1..100 catches it; without, 33, 49, 91.
-    // Background syncs (on half the seeds) shift the schedules: only seed 49 of 1..100 still catches it with each
-    // seed's own choice; with the worker waiting for its fsyncs, 33, 49 and 91 as before.
     name: 'no no-op at term start (a new leader cannot serve reads)',
-    bug: { raftBugs: { noNoopAtTermStart: true } }, setting: { leaderWaitTicks: 0, backgroundSync: false }, faults: LEADER_ONLY, kinds: ['liveness'],
-    seedsMax: 40,
+    bug: { raftBugs: { noNoopAtTermStart: true } }, setting: { leaderWaitTicks: 0 }, faults: LEADER_ONLY, kinds: ['liveness'], seedsMax: 40,
   },
   {
     // Behind a no-op the old entry always commits with an entry of the new term, so the counting rule never
-    // decides anything: the figure 3.7 schedule needs leaders that start without one. It also needs a leader's
-    // append to leave before the chase isolates it: with background syncs a leader's appends wait for its own
-    // fsync, the chase strikes first, and no seed of 1..100 catches it; with the worker waiting for them, seed 15.
+    // decides anything: the figure 3.7 schedule needs leaders that start without one.
     name: 'commit of an old-term entry by counting replicas (with no no-op, the Raft thesis figure 3.7)',
-    bug: { raftBugs: { commitOldTermByCounting: true, noNoopAtTermStart: true } }, setting: { backgroundSync: false },
+    bug: { raftBugs: { commitOldTermByCounting: true, noNoopAtTermStart: true } },
     faults: LEADER_ONLY, kinds: ['consensus'], seedsMax: 40, helper: { raftBugs: { noNoopAtTermStart: true } },
   },
   {

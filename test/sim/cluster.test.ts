@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { FAULT_NAMES } from '../../runtime-sim/fault-plan.js';
 import { makeConfig } from '../../runtime-sim/config.js';
-import { formatRun } from '../../runtime-sim/report.js';
+import { formatRun, replayCommand } from '../../runtime-sim/report.js';
 import { runSeed, type SeedRun } from '../../runtime-sim/run-seed.js';
 
 const ALL = [...FAULT_NAMES];
@@ -41,6 +41,15 @@ describe('simulated replicated cluster', () => {
       expect(datagrams).toBeGreaterThan(1000);
     }, CI_SWEEP_TIMEOUT_MS);
   }
+
+  it('with background syncs (--background-sync): seeds 1..30 of every fault pass', () => {
+    for (let seed = 1; seed <= 30; seed++) {
+      const run = runSeed({ seed, nodes: 3, groups: 4, faults: ALL, ops: OPS, backgroundSync: true });
+      expect(run.failures, explain(run)).toEqual([]);
+      expect(formatRun(run).join('\n')).toContain('disks: fsyncs finish in the background');
+      expect(replayCommand(run.config)).toContain('--background-sync');
+    }
+  }, CI_SWEEP_TIMEOUT_MS);
 
   it('the leader fault: planned only for clusters, every strike over before quiesce, a broad mix across seeds', () => {
     const kinds = new Set<string>();
