@@ -106,7 +106,8 @@ export function errorText(err: ErrReply): string {
     // Redis Cluster's words, which cluster clients act on: MOVED to the leader, or TRYAGAIN while none is known.
     case 'NOT_LEADER':
       if (err.redirect === undefined) break;
-      return err.redirect.resp !== null ? `MOVED ${err.redirect.slot} ${err.redirect.resp}` : `TRYAGAIN ${err.message}`;
+      // A keyless request (slot -1) has no slot to move: a client could not follow MOVED -1, and retrying is right.
+      return err.redirect.resp !== null && err.redirect.slot >= 0 ? `MOVED ${err.redirect.slot} ${err.redirect.resp}` : `TRYAGAIN ${err.message}`;
     default: break;
   }
   return `${CODE_WORD[err.code]} ${err.message}`;

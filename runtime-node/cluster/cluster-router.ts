@@ -75,11 +75,17 @@ export class ClusterRouter implements ShardTransport {
   }
 
   submit(group: number, request: Request, onReply: ReplyCallback): void {
-    if (slotOfRequest(request) < 0 && this.leaderOf(group) !== this.topology.selfId) {
+    if (slotOfRequest(request) >= 0) {
+      this.submitLocal(group, request, onReply);
+      return;
+    }
+    if (this.leaderOf(group) !== this.topology.selfId) {
       onReply(emptyReply(request));
       return;
     }
-    this.submitLocal(group, request, onReply);
+    // Led here when asked: if the lead moved before the worker served it, the group is led elsewhere now, and a
+    // keyless request finds the same there as above (never a redirect: it has no slot, and RESP would say MOVED -1).
+    this.submitLocal(group, request, (reply) => onReply(!reply.ok && reply.code === 'NOT_LEADER' ? emptyReply(request) : reply));
   }
 
   /** Whether requests for `group` go to this node's worker: it leads, or hosts the group and no leader is known (the replica knows best: it may have just won). */

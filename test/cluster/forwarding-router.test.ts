@@ -136,4 +136,19 @@ describe('ForwardingRouter', () => {
     expect(forwardedTo).toEqual(['a->2', 'b->2', 'c->2']);
     expect(replies).toEqual(['a:ok', 'b:ok', 'c:ok']);
   });
+
+  it('a keyless request whose group stopped being led here while the worker had it finds nothing, never a redirect', () => {
+    const topology = new ClusterTopology(1, [1, 2, 3].map((id) => ({ id, host: '127.0.0.1', peerPort: 7800 + id })), 1, 3);
+    const status = GroupStatusTable.allocate(1);
+    status.write(0, 1, 5, 10, 10, 'leader');
+    const workers: ShardTransport = {
+      slotMap: new SlotMap(1, 1),
+      submit: (_group, _request, onReply) => onReply({ ok: false, code: 'NOT_LEADER', message: 'transferred', leaderHint: 2 }),
+    };
+    const router = new ClusterRouter(workers, topology, status, (id) => ({ http: `127.0.0.1:${7700 + id}`, resp: `127.0.0.1:${6300 + id}` }), () => true);
+    const replies: Reply[] = [];
+    router.submit(0, { op: 'count' }, (r) => replies.push(r));
+    // As for a group led elsewhere when asked (a node's DBSIZE covers the groups it leads); RESP would have said MOVED -1.
+    expect(replies).toEqual([{ ok: true, integer: 0n }]);
+  });
 });
