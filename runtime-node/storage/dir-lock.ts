@@ -2,7 +2,8 @@
 // owner's pid, so a second process (or a second node pointed at the same
 // --data-dir) is refused instead of interleaving writes with the first. A
 // lock whose pid is no longer alive is stale (its owner was killed) and is
-// taken over. Pids can be reused, so a stale lock whose pid now belongs to
+// taken over, as is one whose owner is a zombie (killed, not yet reaped by
+// its parent: it holds no file and writes nothing). Pids can be reused, so a stale lock whose pid now belongs to
 // another live process is refused too: docs/durability.md says how to clear it.
 
 import { closeSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
@@ -66,9 +67,24 @@ function readOwner(path: string): number | null {
 function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch (e) {
     // EPERM: alive, owned by someone else.
     return (e as NodeJS.ErrnoException).code === 'EPERM';
   }
+  // A process killed (kill -9) but not yet reaped by its parent still answers signal 0: a zombie holds no open
+  // file and writes nothing, so its lock is stale (a supervisor that restarts before it reaps would be refused).
+  return !isZombie(pid);
+}
+
+/** Linux: the process's state in /proc is Z (zombie) or X (dead). Elsewhere, or unreadable: false. */
+function isZombie(pid: number): boolean {
+  let stat: string;
+  try {
+    stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  } catch {
+    return false;
+  }
+  // "pid (comm) state ...": comm may hold spaces and parentheses, so the state follows the last ')'.
+  const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+  return state === 'Z' || state === 'X';
 }

@@ -85,6 +85,28 @@ describe('file-backed storage on real files', () => {
     after.close();
   });
 
+  it('takes over a lock whose owner was killed but not yet reaped (a zombie holds no file)', async () => {
+    // `sleep 0 &` then exec: the backgrounded child's parent becomes `sleep 3`, which never waits for it.
+    const parent = spawn('sh', ['-c', 'sleep 0 & echo $!; exec sleep 3']);
+    try {
+      const zombie = await new Promise<number>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error('no pid from the shell')), CHILD_START_TIMEOUT_MS);
+        parent.stdout.once('data', (d: Buffer) => { clearTimeout(timer); resolve(Number(d.toString().trim())); });
+      });
+      const deadline = Date.now() + CHILD_START_TIMEOUT_MS;
+      const state = (): string => { const stat = readFileSync(`/proc/${zombie}/stat`, 'utf8'); return stat.slice(stat.lastIndexOf(')') + 2)[0]!; };
+      while (state() !== 'Z' && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+      expect(state()).toBe('Z');
+      process.kill(zombie, 0); // still answers signal 0: what made the lock look held
+      writeFileSync(join(dir, LOCK_FILE), `${zombie}\n`);
+      const storage = FileRaftStorage.open({ dir, identity: IDENTITY });
+      expect(readFileSync(join(dir, LOCK_FILE), 'utf8').trim()).toBe(String(process.pid));
+      storage.close();
+    } finally {
+      parent.kill('SIGKILL');
+    }
+  });
+
   it('refuses a directory written by another node id or group', () => {
     FileRaftStorage.open({ dir, identity: IDENTITY }).close();
     for (const identity of [{ nodeId: 2, groupId: 0 }, { nodeId: 1, groupId: 5 }]) {
