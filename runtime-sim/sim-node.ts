@@ -677,7 +677,7 @@ class SimWorkerThread {
   /** A background sync of one of this worker's groups finished since its last drain: drain rather than sleep. */
   private syncFinishedSinceDrain = false;
 
-  /** The disk finished a background sync: wake the worker if it sleeps (as runtime-node's sync thread notifies it). */
+  /** The disk finished a background sync: wake the worker if it sleeps, so its next drain takes note (ShardReplica.awaitingSync). */
   backgroundSyncFinished(): void {
     this.syncFinishedSinceDrain = true;
     this.notifyWorker('sleep-requests');

@@ -99,12 +99,6 @@ export interface DrainResult {
    * minutes.
    */
   snapshotting: boolean;
-  /**
-   * Some group's writes wait for a background sync (ShardReplica.awaitingSync):
-   * drain again once it finishes; a runtime that cannot be woken by it sleeps
-   * only briefly.
-   */
-  syncing: boolean;
 }
 
 /** A group this worker hosts: its replica, and the one callback that turns its outcomes into replies. */
@@ -275,12 +269,8 @@ export class ShardWorker {
     const notifyRequests = applied > 0 ? this.requests.flushHead() : false;
     const notifyReplies = wrote ? this.replies.publish() : false;
     let snapshotting = false;
-    let syncing = false;
-    for (const group of this.hosted.values()) {
-      snapshotting ||= group.replica.snapshotUnderway;
-      syncing ||= group.replica.awaitingSync;
-    }
-    return { applied, notifyReplies, notifyRequests, blockedOnReplies: blocked, snapshotting, syncing };
+    for (const group of this.hosted.values()) snapshotting ||= group.replica.snapshotUnderway;
+    return { applied, notifyReplies, notifyRequests, blockedOnReplies: blocked, snapshotting };
   }
 
   /** serve(), unless the group has no leader to take the request: then held (null), or refused when it may hold no more. */

@@ -149,10 +149,10 @@ describe('ShardWorker', () => {
     h.io.requests.publish();
     expect(h.io.replies.prepareToSleep()).not.toBeNull(); // the IO side sleeps on replies
     const r = h.worker.drain(NOW, 10);
-    expect(r).toEqual({ applied: 1, notifyReplies: true, notifyRequests: false, blockedOnReplies: false, snapshotting: false, syncing: false });
+    expect(r).toEqual({ applied: 1, notifyReplies: true, notifyRequests: false, blockedOnReplies: false, snapshotting: false });
     h.io.replies.wokeUp();
     expect(h.worker.keyCount).toBe(1);
-    expect(h.worker.drain(NOW, 10)).toEqual({ applied: 0, notifyReplies: false, notifyRequests: false, blockedOnReplies: false, snapshotting: false, syncing: false });
+    expect(h.worker.drain(NOW, 10)).toEqual({ applied: 0, notifyReplies: false, notifyRequests: false, blockedOnReplies: false, snapshotting: false });
   });
 
   it('a group of one answers a batch of writes and reads within the drain that took them, with one sync for the writes', () => {
