@@ -57,6 +57,14 @@ import type { Simulation } from './simulation.js';
  * shard, on the host's simulated disks); tests pass a broken one to check the
  * simulator catches it.
  */
+
+/**
+ * Snapshot bytes per message in the simulator: far below a node's 1 MiB, so
+ * that the snapshots of its small states (a few hundred bytes to tens of KiB)
+ * travel in chunks, and chunks are lost, duplicated and reordered.
+ */
+export const SIM_SNAPSHOT_CHUNK_BYTES = 256;
+
 export type WorkerFactory = (
   shardIndexes: readonly number[], requests: SpscRing, replies: SpscRing, limits: Limits, replicas: ReadonlyMap<number, ShardReplica>,
 ) => ShardWorker;
@@ -236,7 +244,10 @@ export class SimNode implements ShardTransport {
     for (const group of groups) {
       replicas.set(group, new ShardReplica({
         group,
-        raft: { id, ...DEFAULT_RAFT_TUNING, ...cluster.raftTuning, random: this.rng.fork(), ...(cluster.bugs ? { bugs: cluster.bugs } : {}) },
+        raft: {
+          id, ...DEFAULT_RAFT_TUNING, snapshotChunkBytes: SIM_SNAPSHOT_CHUNK_BYTES, ...cluster.raftTuning, random: this.rng.fork(),
+          ...(cluster.bugs ? { bugs: cluster.bugs } : {}),
+        },
         limits: this.settings.limits,
         membership: { voters: cluster.spec.placement[group]!.map(replicaIdOfNode), learners: [] },
         snapshotEveryEntries: cluster.snapshotEveryEntries,

@@ -26,7 +26,7 @@ import { ListTooLong, MessageReader, type StructRef } from './fast-capnp/message
 import {
   AppendLayout, AppendResponseLayout, EntryKindTag, EntryLayout, GroupHeartbeatLayout, HeartbeatLayout, HeartbeatResponseLayout, MembershipLayout,
   PeerBatchLayout, PeerFrameLayout, RaftMessageLayout, RaftMessageTag, ReadIndexLayout, ReadIndexResponseLayout,
-  SnapshotLayout, SnapshotMemberLayout, SnapshotMetaLayout, VoteLayout, VoteResponseLayout,
+  SnapshotLayout, SnapshotMemberLayout, SnapshotMetaLayout, SnapshotResponseLayout, VoteLayout, VoteResponseLayout,
 } from './fast-capnp/peer-layout.js';
 import { peerMessageProblem } from './peer-rules.js';
 import { WireEncodeError } from './wire-errors.js';
@@ -151,8 +151,18 @@ class FieldReader {
         };
       case RaftMessageTag.HEARTBEAT_RESPONSE:
         return { type: 'heartbeatResponse', from, to, term, context: this.u64(s, HeartbeatResponseLayout.contextU64, 'context') };
-      case RaftMessageTag.SNAPSHOT:
-        return { type: 'snapshot', from, to, term, snapshot: this.snapshot(r.struct(s, SnapshotMemberLayout.snapshotPtr)) };
+      case RaftMessageTag.SNAPSHOT: {
+        const part = r.struct(s, SnapshotMemberLayout.snapshotPtr);
+        const snapshot = this.snapshot(part);
+        const size = this.u64(part, SnapshotLayout.sizeU64, 'snapshot size');
+        // Size 0: a sender from before chunked snapshots, whose data is always the whole.
+        return { type: 'snapshot', from, to, term, snapshot, offset: this.u64(part, SnapshotLayout.offsetU64, 'snapshot offset'), size: size === 0 ? snapshot.data.length : size };
+      }
+      case RaftMessageTag.SNAPSHOT_RESPONSE:
+        return {
+          type: 'snapshotResponse', from, to, term,
+          index: this.u64(s, SnapshotResponseLayout.indexU64, 'index'), received: this.u64(s, SnapshotResponseLayout.receivedU64, 'received'),
+        };
       case RaftMessageTag.TIMEOUT_NOW:
         return { type: 'timeoutNow', from, to, term };
       case RaftMessageTag.READ_INDEX:
@@ -352,7 +362,12 @@ function writeMessage(s: number, m: Message): void {
       break;
     case 'snapshot':
       b.setU16(s, L.whichU16, RaftMessageTag.SNAPSHOT);
-      writeSnapshot(b.pointer(s, L.size, SnapshotMemberLayout.snapshotPtr), m.snapshot);
+      writeSnapshot(b.pointer(s, L.size, SnapshotMemberLayout.snapshotPtr), m.snapshot, m.offset, m.size);
+      break;
+    case 'snapshotResponse':
+      b.setU16(s, L.whichU16, RaftMessageTag.SNAPSHOT_RESPONSE);
+      setCount(s, SnapshotResponseLayout.indexU64, m.index, 'index');
+      setCount(s, SnapshotResponseLayout.receivedU64, m.received, 'received');
       break;
     case 'timeoutNow':
       b.setU16(s, L.whichU16, RaftMessageTag.TIMEOUT_NOW);
@@ -386,7 +401,7 @@ function writeEntries(pointerOffset: number, entries: readonly Entry[]): void {
   }
 }
 
-function writeSnapshot(pointerOffset: number, snapshot: Snapshot): void {
+function writeSnapshot(pointerOffset: number, snapshot: Snapshot, offset: number, size: number): void {
   const b = builder;
   const S = SnapshotLayout;
   const M = SnapshotMetaLayout;
@@ -399,4 +414,6 @@ function writeSnapshot(pointerOffset: number, snapshot: Snapshot): void {
   b.setU32List(b.pointer(membership, MembershipLayout.size, MembershipLayout.votersPtr), voters.map((id) => checkU32(id, 'voter')));
   b.setU32List(b.pointer(membership, MembershipLayout.size, MembershipLayout.learnersPtr), learners.map((id) => checkU32(id, 'learner')));
   b.setData(b.pointer(s, S.size, S.dataPtr), snapshot.data);
+  setCount(s, S.offsetU64, offset, 'snapshot offset');
+  setCount(s, S.sizeU64, size, 'snapshot size');
 }

@@ -17,8 +17,10 @@
 //   term; at most appendEntriesMax of them;
 // - a snapshot covers index >= 1 at a term from 1 to the message's term; its
 //   membership has at least one voter, no id twice (voters and learners
-//   together), at most membershipReplicasMax ids; its data at most
-//   snapshotBytesMax bytes.
+//   together), at most membershipReplicasMax ids; the whole snapshot
+//   (`size`) at most snapshotBytesMax bytes, and the message's data a part
+//   of it: offset + data length <= size (a chunk, or the whole at offset 0);
+// - a snapshot response's index and received bytes are counts.
 
 import { unreachable } from '../core/assert.js';
 import type { PeerLimits } from '../core/limits.js';
@@ -50,7 +52,9 @@ export function peerMessageProblem(message: Message, limits: PeerLimits): string
     case 'readIndexResponse':
       return countProblem('context', message.context) ?? countProblem('index', message.index);
     case 'snapshot':
-      return snapshotProblem(message.snapshot, term, limits);
+      return snapshotProblem(message.snapshot, term, limits) ?? chunkProblem(message.offset, message.snapshot.data.length, message.size, limits);
+    case 'snapshotResponse':
+      return countProblem('index', message.index) ?? countProblem('received', message.received);
     case 'voteResponse': case 'timeoutNow':
       return null;
     default:
@@ -105,6 +109,14 @@ function snapshotProblem(snapshot: Snapshot, messageTerm: number, limits: PeerLi
     return `snapshot data is ${snapshot.data.length} bytes; the limit is ${limits.snapshotBytesMax}`;
   }
   return membershipProblem(membership, limits);
+}
+
+function chunkProblem(offset: number, length: number, size: number, limits: PeerLimits): string | null {
+  const counts = countProblem('snapshot offset', offset) ?? countProblem('snapshot size', size);
+  if (counts !== null) return counts;
+  if (size > limits.snapshotBytesMax) return `snapshot is ${size} bytes; the limit is ${limits.snapshotBytesMax}`;
+  if (offset + length > size) return `snapshot chunk at ${offset} of ${length} bytes runs past the snapshot's ${size} bytes`;
+  return null;
 }
 
 function membershipProblem({ voters, learners }: Membership, limits: PeerLimits): string | null {

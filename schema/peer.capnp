@@ -90,6 +90,10 @@ struct RaftMessage {
       context @22 :UInt64;
       index @23 :UInt64;         # 0: the leader could not serve it; the reader retries
     }
+    snapshotResponse :group {    # a follower holds the first `received` bytes of a chunked snapshot
+      index @24 :UInt64;         # the snapshot's index (meta.index)
+      received @25 :UInt64;
+    }
   }
 }
 
@@ -107,7 +111,9 @@ struct Entry {
 
 struct Snapshot {
   meta @0 :SnapshotMeta;
-  data @1 :Data;                 # the application's state machine at meta.index
+  data @1 :Data;                 # the application's state machine at meta.index (a chunk of it: see below)
+  offset @2 :UInt64;             # where this message's data starts in the whole snapshot's bytes
+  size @3 :UInt64;               # the whole snapshot's bytes; 0: data is the whole (an older sender)
 }
 
 struct SnapshotMeta {

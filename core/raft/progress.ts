@@ -3,10 +3,12 @@
 // - replicate: appends pipelined optimistically: after sending entries up to N
 //   the leader moves `next` to N + 1 and may send more before any answer, while
 //   the in-flight window (inflights.ts: appends and bytes) has room;
-// - snapshot: a snapshot is on its way; nothing else until it is acknowledged.
+// - snapshot: a snapshot is on its way, one chunk at a time (the chunk in
+//   flight is [snapshotAcked, snapshotSent)); nothing else until it is installed.
 // A rejection in replicate drops back to probe (raft.ts), which empties the window.
 
 import { Inflights, type InflightLimits } from './inflights.js';
+import type { Snapshot } from './raft-types.js';
 
 export type ProgressState = 'probe' | 'replicate' | 'snapshot';
 
@@ -22,8 +24,17 @@ export class Progress {
   pendingSnapshot = 0;
   /** Heard from since the last check-quorum round. */
   recentActive = false;
-  /** Leader ticks since the snapshot left; a lost snapshot is resent after a while. */
+  /** Election timeouts since the snapshot transfer last made progress: a transfer that stalls is begun again. */
   snapshotTicks = 0;
+  /** In snapshot state: the snapshot being sent, kept to the end even if a newer one is taken meanwhile. */
+  sendingSnapshot: Snapshot | null = null;
+  /** In snapshot state: bytes the follower holds (its last answer that moved forward), and bytes sent. */
+  snapshotAcked = 0;
+  snapshotSent = 0;
+  /** An answer below snapshotAcked (a follower that lost its part, or a stale answer): where a resend begins. */
+  snapshotLowAnswer = -1;
+  /** Heartbeat answers since a chunk was last sent or acknowledged: the clock by which a chunk is judged lost. */
+  snapshotAnswersIdle = 0;
   /** Unacknowledged appends with entries (replicate state). */
   private readonly inflights: Inflights;
   /** Heartbeat answers so far: the clock by which an unanswered append is judged lost. */
@@ -62,10 +73,39 @@ export class Progress {
     this.reset('replicate');
   }
 
-  becomeSnapshot(snapshotIndex: number): void {
+  becomeSnapshot(snapshot: Snapshot): void {
     this.reset('snapshot');
-    this.pendingSnapshot = snapshotIndex;
+    this.pendingSnapshot = snapshot.meta.index;
+    this.sendingSnapshot = snapshot;
+  }
+
+  /** A chunk [offset, end) left. */
+  sentSnapshotChunk(offset: number, end: number): void {
+    this.snapshotAcked = offset;
+    this.snapshotSent = end;
+    this.snapshotLowAnswer = -1;
+    this.snapshotAnswersIdle = 0;
+  }
+
+  /**
+   * The follower holds `received` bytes of the snapshot: the offset of the
+   * next chunk to send, or -1 when nothing is to be sent now (a chunk is in
+   * flight, or the answer is stale: one behind what an earlier answer said).
+   */
+  snapshotAnswer(received: number): number {
+    if (received <= this.snapshotAcked) {
+      if (received < this.snapshotAcked) this.snapshotLowAnswer = received;
+      return -1;
+    }
+    this.snapshotAcked = received;
     this.snapshotTicks = 0;
+    this.snapshotAnswersIdle = 0;
+    return received >= this.snapshotSent ? received : -1;
+  }
+
+  /** Where to resend from when the chunk in flight looks lost: where the follower last said it stands. */
+  snapshotResendOffset(): number {
+    return this.snapshotLowAnswer >= 0 ? this.snapshotLowAnswer : this.snapshotAcked;
   }
 
   /** A heartbeat answer: the follower is alive, so a lost probe or append may be retried. */
@@ -73,6 +113,7 @@ export class Progress {
     this.recentActive = true;
     this.probeSent = false;
     this.heartbeatAnswers++;
+    if (this.state === 'snapshot') this.snapshotAnswersIdle++;
     // A full window whose appends were lost would stall forever: let one more go (the follower
     // rejects it if there is a gap, which puts us back in probe).
     if (this.state === 'replicate' && this.inflights.full()) this.inflights.freeFirst();
@@ -95,6 +136,12 @@ export class Progress {
     this.state = state;
     this.probeSent = false;
     this.pendingSnapshot = 0;
+    this.sendingSnapshot = null;
+    this.snapshotTicks = 0;
+    this.snapshotAcked = 0;
+    this.snapshotSent = 0;
+    this.snapshotLowAnswer = -1;
+    this.snapshotAnswersIdle = 0;
     this.inflights.clear();
   }
 

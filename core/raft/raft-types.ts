@@ -82,7 +82,14 @@ export type Message =
   /** Keeps followers from campaigning, advances their commit, and confirms read-index rounds (`context`). */
   | MessageBase & { readonly type: 'heartbeat'; readonly commit: number; readonly context: number }
   | MessageBase & { readonly type: 'heartbeatResponse'; readonly context: number }
-  | MessageBase & { readonly type: 'snapshot'; readonly snapshot: Snapshot }
+  /**
+   * A snapshot, whole or in chunks: `snapshot.data` holds bytes [offset,
+   * offset + data.length) of the whole's `size` bytes (offset 0 and size =
+   * data.length: the whole in one message). Each chunk carries the meta.
+   */
+  | MessageBase & { readonly type: 'snapshot'; readonly snapshot: Snapshot; readonly offset: number; readonly size: number }
+  /** A follower holds the first `received` bytes of the snapshot at `index` (chunks arrive in order; the leader goes on from there). */
+  | MessageBase & { readonly type: 'snapshotResponse'; readonly index: number; readonly received: number }
   /** Leadership transfer: campaign now, without waiting for the election timeout. */
   | MessageBase & { readonly type: 'timeoutNow' }
   /** A follower asks the leader for a read index on behalf of a client read (`context` identifies it). */

@@ -18,6 +18,7 @@ import { RAFT_INFLIGHT_APPENDS_MAX, RAFT_INFLIGHT_BYTES_MAX } from './inflights.
 import { Progress, type ProgressState } from './progress.js';
 import { quorumIndex, voteOutcome, hasQuorum } from './quorum.js';
 import { RaftLog } from './raft-log.js';
+import { SnapshotAssembly } from './snapshot-assembly.js';
 import type { StoredEntries } from './packed-entries.js';
 import { ForwardedReads, ReadIndexRounds, ReadsAwaitingFloor, type ReadRequest } from './read-index.js';
 import type { RepairGate } from './repair-gate.js';
@@ -53,6 +54,8 @@ export interface PlantedBugs {
    * proposed ahead of it apply (the floor's first half undone; later writes stay held).
    */
   readsMissEarlierWrites?: boolean;
+  /** A follower adds a snapshot chunk to the transfer in progress from the same leader and term even when it is of another snapshot. */
+  snapshotChunkOfAnotherSnapshot?: boolean;
 }
 
 export interface RaftConfig {
@@ -75,6 +78,8 @@ export interface RaftConfig {
   readonly appendEntriesMax: number;
   /** Entries a leader holds beyond its commit index before refusing proposals (bounded memory). */
   readonly uncommittedEntriesMax: number;
+  /** Snapshot bytes per message: a larger snapshot goes in chunks, one at a time (snapshot-assembly.ts). */
+  readonly snapshotChunkBytes: number;
   readonly random: Random;
   /**
    * The payload of a new log's first entry (the first leader's no-op, index
@@ -88,7 +93,7 @@ export interface RaftConfig {
 /** The knobs of RaftConfig that are numbers and switches, with their defaults below. */
 export type RaftTuning = Pick<RaftConfig,
   'electionTicks' | 'heartbeatTicks' | 'preVote' | 'checkQuorum' | 'inflightMax' | 'inflightBytesMax' | 'appendBytesMax' | 'appendEntriesMax'
-  | 'uncommittedEntriesMax'>;
+  | 'uncommittedEntriesMax' | 'snapshotChunkBytes'>;
 
 export const DEFAULT_RAFT_TUNING: Readonly<RaftTuning> = Object.freeze({
   electionTicks: 10,
@@ -105,12 +110,17 @@ export const DEFAULT_RAFT_TUNING: Readonly<RaftTuning> = Object.freeze({
   appendBytesMax: 1024 * 1024,
   appendEntriesMax: 4096,
   uncommittedEntriesMax: 65_536,
+  // A snapshot of any size in messages a peer ring and a link's queue carry (a whole one would not fit above
+  // half a ring); 1 MiB per round trip keeps the transfer itself fast.
+  snapshotChunkBytes: 1024 * 1024,
 });
 
 // What a leader sends must be what a follower's transport accepts.
 assert(DEFAULT_RAFT_TUNING.appendEntriesMax <= DEFAULT_PEER_LIMITS.appendEntriesMax, 'appends must fit the peer entry limit');
 assert(DEFAULT_RAFT_TUNING.appendBytesMax + DEFAULT_LIMITS.frameBytesMax <= DEFAULT_PEER_LIMITS.batchBytesMax,
   'an append (its byte budget plus one oversized entry) must fit a peer batch');
+assert(DEFAULT_RAFT_TUNING.snapshotChunkBytes + DEFAULT_LIMITS.frameBytesMax <= DEFAULT_PEER_LIMITS.batchBytesMax,
+  'a snapshot chunk (with its meta) must fit a peer batch');
 // The in-flight window must hold a full append, or a follower could only ever be sent one at a time.
 assert(DEFAULT_RAFT_TUNING.inflightBytesMax >= DEFAULT_RAFT_TUNING.appendBytesMax, 'the in-flight bytes hold at least one full append');
 
@@ -127,8 +137,10 @@ export interface RaftRestore {
 export type ProposeRefusal = 'notLeader' | 'transferring' | 'overloaded' | 'confChangePending' | 'invalidConfChange';
 export type ProposeResult = { ok: true; index: number; term: number } | { ok: false; reason: ProposeRefusal; leader: ReplicaId };
 
-/** Lost snapshots are resent after this many election timeouts without an answer. */
+/** A snapshot transfer that makes no progress for this many election timeouts begins again (a probe first). */
 const SNAPSHOT_RETRY_ELECTIONS = 2;
+/** A snapshot chunk unanswered after this many heartbeat answers is taken as lost and sent again. */
+const SNAPSHOT_CHUNK_RETRY_ANSWERS = 2;
 
 export class Raft {
   readonly id: ReplicaId;
@@ -183,6 +195,8 @@ export class Raft {
   /** Confirmed reads waiting for the entries proposed before them to commit (read-index.ts, the floor). */
   private readonly readsAwaitingFloor = new ReadsAwaitingFloor();
   private readonly bugs: PlantedBugs;
+  /** A chunked snapshot from the leader, being put together (follower). */
+  private readonly incomingSnapshot: SnapshotAssembly;
   /** The one-entry list appendEntry hands the log (reused: no array per proposal). */
   private readonly oneEntry: Entry[] = [];
   /**
@@ -199,6 +213,7 @@ export class Raft {
     this.id = config.id;
     this.bugs = config.bugs ?? {};
     this.rounds = new ReadIndexRounds(this.bugs.readJoinsRoundInFlight === true);
+    this.incomingSnapshot = new SnapshotAssembly(this.bugs.snapshotChunkOfAnotherSnapshot === true);
     const snap = restore.snapshot;
     const membership = snap ? snap.meta.membership : restore.membership;
     this.voters = [...membership.voters];
@@ -239,6 +254,8 @@ export class Raft {
     this.appendsDue = false;
     // A snapshot wanted as leader (for a follower behind the log) is no follower's business: do not build it.
     this.snapshotWanted = false;
+    // Chunks from the leader of another term or role never continue: drop what we held of them.
+    this.incomingSnapshot.clear();
     this.abandonReads();
   }
 
@@ -728,6 +745,7 @@ export class Raft {
     switch (m.type) {
       case 'appendResponse': return this.handleAppendResponse(m);
       case 'heartbeatResponse': return this.handleHeartbeatResponse(m);
+      case 'snapshotResponse': return this.handleSnapshotResponse(m);
       // A forwarded read has no floor: its follower cannot know what we had proposed (read-index.ts).
       case 'readIndex': return this.leaderReadIndex({ context: m.context, from: m.from, floor: 0 });
       default: return;
@@ -763,17 +781,25 @@ export class Raft {
     this.send({ type: 'heartbeatResponse', from: this.id, to: m.from, term: this.term, context: m.context });
   }
 
+  /** A snapshot, or a chunk of one: installed once whole, unless our log already holds what it covers. */
   private handleSnapshot(m: Extract<Message, { type: 'snapshot' }>): void {
-    const { index, term, membership } = m.snapshot.meta;
+    const { index, term } = m.snapshot.meta;
     if (index <= this.log.committed) {
-      // Old news: we already have all of it.
+      // Old news: we already have all of it (whatever chunk this is).
+      this.incomingSnapshot.clear();
     } else if (this.log.matchTerm(index, term)) {
+      this.incomingSnapshot.clear();
       this.log.commitTo(index); // our log already holds it: just move the commit
     } else {
-      this.log.restore(m.snapshot);
-      this.snapshot = m.snapshot;
-      this.voters = [...membership.voters];
-      this.learners = [...membership.learners];
+      const whole = this.incomingSnapshot.add(m);
+      if (typeof whole === 'number') {
+        this.send({ type: 'snapshotResponse', from: this.id, to: m.from, term: this.term, index, received: whole });
+        return;
+      }
+      this.log.restore(whole);
+      this.snapshot = whole;
+      this.voters = [...whole.meta.membership.voters];
+      this.learners = [...whole.meta.membership.learners];
     }
     this.send({ type: 'appendResponse', from: this.id, to: m.from, term: this.term, rejected: false, index: this.log.lastIndex(), hintIndex: 0 });
   }
@@ -823,6 +849,8 @@ export class Raft {
     const pr = this.progress.get(m.from);
     if (!pr) return;
     pr.onHeartbeatResponse();
+    // A snapshot chunk that had a heartbeat interval to be answered and was not: lost, send it again.
+    if (pr.state === 'snapshot' && pr.snapshotAnswersIdle >= SNAPSHOT_CHUNK_RETRY_ANSWERS) this.sendSnapshotChunk(m.from, pr, pr.snapshotResendOffset());
     // Behind: resend (an empty append with our last index makes a follower that lost appends reject, and we back up),
     // unless what it lacks was sent within the last heartbeat interval and may simply still be on its way.
     if (pr.match < this.log.lastIndex() && !pr.appendsInFlightFresh()) this.sendAppend(m.from, true);
@@ -863,8 +891,8 @@ export class Raft {
       // Compacted or released: only a snapshot can catch this follower up (retried on its next heartbeat answer).
       const snapshot = this.snapshotToSend();
       if (snapshot === null) return false;
-      pr.becomeSnapshot(snapshot.meta.index);
-      this.send({ type: 'snapshot', from: this.id, to, term: this.term, snapshot });
+      pr.becomeSnapshot(snapshot);
+      this.sendSnapshotChunk(to, pr, 0);
       return true;
     }
     const last = this.log.lastIndex();
@@ -875,6 +903,27 @@ export class Raft {
     for (const entry of entries) bytes += entry.data.length;
     pr.sentAppend(entries.length > 0 ? entries[entries.length - 1]!.index : prevIndex, entries.length, bytes);
     return entries.length > 0;
+  }
+
+  /** Send `to` the chunk of the snapshot under way that begins at `offset` (the whole, when it fits one chunk). */
+  private sendSnapshotChunk(to: ReplicaId, pr: Progress, offset: number): void {
+    const snapshot = pr.sendingSnapshot;
+    assert(snapshot !== null && offset <= snapshot.data.length, 'a chunk of the snapshot under way');
+    const size = snapshot.data.length;
+    const end = Math.min(size, offset + this.config.snapshotChunkBytes);
+    const part = offset === 0 && end === size ? snapshot : { meta: snapshot.meta, data: snapshot.data.subarray(offset, end) };
+    this.send({ type: 'snapshot', from: this.id, to, term: this.term, snapshot: part, offset, size });
+    pr.sentSnapshotChunk(offset, end);
+  }
+
+  /** The follower holds `received` bytes of the snapshot we send it: send the next chunk once the last one is in. */
+  private handleSnapshotResponse(m: Extract<Message, { type: 'snapshotResponse' }>): void {
+    const pr = this.progress.get(m.from);
+    if (!pr) return;
+    pr.recentActive = true;
+    if (pr.state !== 'snapshot' || m.index !== pr.pendingSnapshot) return; // an answer about an earlier transfer
+    const next = pr.snapshotAnswer(m.received);
+    if (next >= 0 && next < pr.sendingSnapshot!.data.length) this.sendSnapshotChunk(m.from, pr, next);
   }
 
   private broadcastHeartbeat(context = this.rounds.latestSeq()): void {

@@ -69,8 +69,8 @@ export const PEER_SEND_QUEUE_BYTES_MAX = 64 * 1024 * 1024;
 
 /**
  * Bytes of each peer ring: a power of two holding two records of the largest
- * append (its byte budget plus one max-sized entry, plus batch headers). A
- * snapshot larger than half of it cannot pass (docs/cluster.md).
+ * append (its byte budget plus one max-sized entry, plus batch headers).
+ * Snapshots pass in chunks no larger than an append (RaftConfig.snapshotChunkBytes).
  */
 export function peerRingBytes(limits: Limits): number {
   const record = DEFAULT_RAFT_TUNING.appendBytesMax + limits.frameBytesMax + PEER_BATCH_HEADROOM_BYTES;

@@ -18,8 +18,12 @@ import {
   DEFAULT_COLLECTION_THRESHOLDS, THRESHOLD_SETTINGS, thresholdDifferences, type CollectionThresholds,
 } from '../../core/types/collection-thresholds.js';
 
-/** 2: the hellos carry the collection thresholds (a version-1 node is refused by its version, not misread). */
-export const PEER_PROTOCOL_VERSION = 2;
+/**
+ * 2: the hellos carry the collection thresholds (a version-1 node is refused by its version, not misread).
+ * 3: snapshots travel in chunks with a snapshotResponse (docs/protocol.md): a version-2 node would take a
+ * chunk for the whole snapshot, so it is refused by its version.
+ */
+export const PEER_PROTOCOL_VERSION = 3;
 /** Bytes of the thresholds in each hello: one i32 per setting. */
 const THRESHOLDS_BYTES = THRESHOLD_SETTINGS.length * 4;
 export const ACCEPT_HELLO_BYTES = 28 + THRESHOLDS_BYTES;

@@ -34,7 +34,7 @@ export const RaftMessageLayout = {
 /** Union tags of RaftMessage, in declaration order. */
 export const RaftMessageTag = {
   VOTE: 0, VOTE_RESPONSE: 1, APPEND: 2, APPEND_RESPONSE: 3, HEARTBEAT: 4, HEARTBEAT_RESPONSE: 5,
-  SNAPSHOT: 6, TIMEOUT_NOW: 7, READ_INDEX: 8, READ_INDEX_RESPONSE: 9,
+  SNAPSHOT: 6, TIMEOUT_NOW: 7, READ_INDEX: 8, READ_INDEX_RESPONSE: 9, SNAPSHOT_RESPONSE: 10,
 } as const;
 
 // The groups, each at offsets within RaftMessage.
@@ -58,12 +58,15 @@ export const ReadIndexLayout = { contextU64: 24 } as const;
 
 export const ReadIndexResponseLayout = { contextU64: 24, indexU64: 32 } as const;
 
+export const SnapshotResponseLayout = { indexU64: 24, receivedU64: 32 } as const;
+
 export const EntryLayout = { size: { dataWords: 3, pointers: 1 }, indexU64: 0, termU64: 8, kindU16: 16, dataPtr: 0 } as const;
 
 /** EntryKind enum values. */
 export const EntryKindTag = { NORMAL: 0, CONF: 1 } as const;
 
-export const SnapshotLayout = { size: { dataWords: 0, pointers: 2 }, metaPtr: 0, dataPtr: 1 } as const;
+/** `offset` and `size` came later (chunked snapshots): a snapshot from an older sender has no data section, and reads them as 0. */
+export const SnapshotLayout = { size: { dataWords: 2, pointers: 2 }, metaPtr: 0, dataPtr: 1, offsetU64: 0, sizeU64: 8 } as const;
 
 export const SnapshotMetaLayout = { size: { dataWords: 2, pointers: 1 }, indexU64: 0, termU64: 8, membershipPtr: 0 } as const;
 

@@ -130,6 +130,14 @@ export class RaftMessage_ReadIndexResponse extends __S {
     setIndex(value: bigint): void { __S.setUint64(32, value, this); }
     override toString(): string { return "RaftMessage_ReadIndexResponse_" + super.toString(); }
 }
+export class RaftMessage_SnapshotResponse extends __S {
+    static override readonly _capnp = { displayName: "snapshotResponse", id: "fcc7a32005f3f663", size: new __O(48, 1) };
+    getIndex(): bigint { return __S.getUint64(24, this); }
+    setIndex(value: bigint): void { __S.setUint64(24, value, this); }
+    getReceived(): bigint { return __S.getUint64(32, this); }
+    setReceived(value: bigint): void { __S.setUint64(32, value, this); }
+    override toString(): string { return "RaftMessage_SnapshotResponse_" + super.toString(); }
+}
 export enum RaftMessage_Which {
     VOTE = 0,
     VOTE_RESPONSE = 1,
@@ -140,7 +148,8 @@ export enum RaftMessage_Which {
     SNAPSHOT = 6,
     TIMEOUT_NOW = 7,
     READ_INDEX = 8,
-    READ_INDEX_RESPONSE = 9
+    READ_INDEX_RESPONSE = 9,
+    SNAPSHOT_RESPONSE = 10
 }
 export class RaftMessage extends __S {
     static readonly VOTE = RaftMessage_Which.VOTE;
@@ -153,6 +162,7 @@ export class RaftMessage extends __S {
     static readonly TIMEOUT_NOW = RaftMessage_Which.TIMEOUT_NOW;
     static readonly READ_INDEX = RaftMessage_Which.READ_INDEX;
     static readonly READ_INDEX_RESPONSE = RaftMessage_Which.READ_INDEX_RESPONSE;
+    static readonly SNAPSHOT_RESPONSE = RaftMessage_Which.SNAPSHOT_RESPONSE;
     static override readonly _capnp = { displayName: "RaftMessage", id: "c4530b860890f5ff", size: new __O(48, 1) };
     getFrom(): number { return __S.getUint32(0, this); }
     setFrom(value: number): void { __S.setUint32(0, value, this); }
@@ -261,6 +271,16 @@ export class RaftMessage extends __S {
     }
     isReadIndexResponse(): boolean { return __S.getUint16(18, this) === 9; }
     setReadIndexResponse(): void { __S.setUint16(18, 9, this); }
+    getSnapshotResponse(): RaftMessage_SnapshotResponse {
+        __S.testWhich("snapshotResponse", __S.getUint16(18, this), 10, this);
+        return __S.getAs(RaftMessage_SnapshotResponse, this);
+    }
+    initSnapshotResponse(): RaftMessage_SnapshotResponse {
+        __S.setUint16(18, 10, this);
+        return __S.getAs(RaftMessage_SnapshotResponse, this);
+    }
+    isSnapshotResponse(): boolean { return __S.getUint16(18, this) === 10; }
+    setSnapshotResponse(): void { __S.setUint16(18, 10, this); }
     override toString(): string { return "RaftMessage_" + super.toString(); }
     which(): RaftMessage_Which { return __S.getUint16(18, this); }
 }
@@ -285,7 +305,7 @@ export class Entry extends __S {
     override toString(): string { return "Entry_" + super.toString(); }
 }
 export class Snapshot extends __S {
-    static override readonly _capnp = { displayName: "Snapshot", id: "a86c0f5c35a9597a", size: new __O(0, 2) };
+    static override readonly _capnp = { displayName: "Snapshot", id: "a86c0f5c35a9597a", size: new __O(16, 2) };
     adoptMeta(value: capnp.Orphan<SnapshotMeta>): void { __S.adopt(value, __S.getPointer(0, this)); }
     disownMeta(): capnp.Orphan<SnapshotMeta> { return __S.disown(this.getMeta()); }
     getMeta(): SnapshotMeta { return __S.getStruct(0, SnapshotMeta, this); }
@@ -298,6 +318,10 @@ export class Snapshot extends __S {
     hasData(): boolean { return !__S.isNull(__S.getPointer(1, this)); }
     initData(length: number): capnp.Data { return __S.initData(1, length, this); }
     setData(value: capnp.Data): void { __S.copyFrom(value, __S.getPointer(1, this)); }
+    getOffset(): bigint { return __S.getUint64(0, this); }
+    setOffset(value: bigint): void { __S.setUint64(0, value, this); }
+    getSize(): bigint { return __S.getUint64(8, this); }
+    setSize(value: bigint): void { __S.setUint64(8, value, this); }
     override toString(): string { return "Snapshot_" + super.toString(); }
 }
 export class SnapshotMeta extends __S {

@@ -69,8 +69,13 @@ export const arbMessageOf = {
     .map(([[from, to], term, commit, context]): Message => ({ type: 'heartbeat', from, to, term, commit, context })),
   heartbeatResponse: fc.tuple(arbEnds, arbCount, arbContext)
     .map(([[from, to], term, context]): Message => ({ type: 'heartbeatResponse', from, to, term, context })),
-  snapshot: fc.tuple(arbEnds, arbPositive).chain(([[from, to], term]) =>
-    arbSnapshot(term).map((snapshot): Message => ({ type: 'snapshot', from, to, term, snapshot }))),
+  // Whole (offset 0, size the data's) or a chunk somewhere in a larger snapshot.
+  snapshot: fc.tuple(arbEnds, arbPositive, fc.boolean(), fc.nat({ max: 1 << 20 }), fc.nat({ max: 1 << 20 })).chain(([[from, to], term, whole, offset, after]) =>
+    arbSnapshot(term).map((snapshot): Message => (whole
+      ? { type: 'snapshot', from, to, term, snapshot, offset: 0, size: snapshot.data.length }
+      : { type: 'snapshot', from, to, term, snapshot, offset, size: offset + snapshot.data.length + after }))),
+  snapshotResponse: fc.tuple(arbEnds, arbCount, arbCount, arbCount)
+    .map(([[from, to], term, index, received]): Message => ({ type: 'snapshotResponse', from, to, term, index, received })),
   timeoutNow: fc.tuple(arbEnds, arbCount).map(([[from, to], term]): Message => ({ type: 'timeoutNow', from, to, term })),
   readIndex: fc.tuple(arbEnds, arbCount, arbCount).map(([[from, to], term, context]): Message => ({ type: 'readIndex', from, to, term, context })),
   readIndexResponse: fc.tuple(arbEnds, arbCount, arbCount, arbCount)

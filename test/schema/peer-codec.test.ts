@@ -280,7 +280,7 @@ const entry = (index: number, term: number): Entry => ({ index, term, kind: 'nor
 const append = (prevIndex: number, prevTerm: number, entries: Entry[], term = 5): Message => (
   { type: 'append', from: 1, to: 2, term, prevIndex, prevTerm, entries, commit: 0 });
 const snapshotMessage = (index: number, term: number, voters: number[], learners: number[] = [], data = new Uint8Array(0)): Message => (
-  { type: 'snapshot', from: 1, to: 2, term: 5, snapshot: { meta: { index, term, membership: { voters, learners } }, data } });
+  { type: 'snapshot', from: 1, to: 2, term: 5, snapshot: { meta: { index, term, membership: { voters, learners } }, data }, offset: 0, size: data.length });
 
 describe('limits: each refuses with a clear error', () => {
   const limits = (overrides: Partial<PeerLimits>): PeerLimits => ({ ...DEFAULT_PEER_LIMITS, ...overrides });
@@ -331,7 +331,7 @@ describe('rules: each refuses with a clear error', () => {
   test('unknown union tags and enum values', () => {
     const bytes = encodePeerBatch(one(heartbeat));
     const which = MESSAGE_OFFSET + layout.RaftMessageLayout.whichU16;
-    expectRefused(decode(patchU32(bytes, which - 2, 10 << 16)), /unknown message type \(union tag 10\)/);
+    expectRefused(decode(patchU32(bytes, which - 2, 11 << 16)), /unknown message type \(union tag 11\)/);
     const withEntry = encodePeerBatch(one(append(0, 0, [entry(1, 1)])));
     expectRefused(decode(patchU32(withEntry, FIRST_ENTRY_OFFSET + layout.EntryLayout.kindU16, 2)), /entry 1 has unknown kind \(enum value 2\)/);
   });
@@ -370,6 +370,24 @@ describe('rules: each refuses with a clear error', () => {
     expectRefused(decode(encodePeerBatch(one(snapshotMessage(4, 2, [1, 2], [2])))), /membership names replica 2 twice/);
   });
 
+  test('snapshot chunks: within their snapshot, no larger than the snapshot limit', () => {
+    const chunk = (offset: number, size: number, data = new Uint8Array(10)): Message => ({ ...snapshotMessage(4, 2, [1]), snapshot: { meta: { index: 4, term: 2, membership: { voters: [1], learners: [] } }, data }, offset, size } as Message);
+    expect(decode(encodePeerBatch(one(chunk(90, 100))))).toStrictEqual({ ok: true, frames: one(chunk(90, 100)) });
+    expectRefused(decode(encodePeerBatch(one(chunk(91, 100)))), /snapshot chunk at 91 of 10 bytes runs past the snapshot's 100 bytes/);
+    const limits = { ...DEFAULT_PEER_LIMITS, snapshotBytesMax: 1000 };
+    expect(decode(encodePeerBatch(one(chunk(0, 1000))), limits).ok).toBe(true);
+    expectRefused(decode(encodePeerBatch(one(chunk(0, 1001))), limits), /snapshot is 1001 bytes; the limit is 1000/);
+  });
+
+  test('a snapshot from a sender before chunks (no offset or size) reads as the whole', () => {
+    const whole = snapshotMessage(4, 2, [1], [], new Uint8Array([1, 2, 3]));
+    const bytes = encodePeerBatch(one(whole));
+    // Zero the size field, as an older sender's empty data section reads.
+    const sizeField = MESSAGE_OFFSET + 56 + layout.SnapshotLayout.sizeU64;
+    expect(new DataView(bytes.buffer).getUint32(sizeField, true)).toBe(3);
+    expect(decode(patchU32(bytes, sizeField, 0))).toStrictEqual({ ok: true, frames: one(whole) });
+  });
+
   test('one bad message refuses the whole batch, naming it', () => {
     const bytes = encodePeerBatch([...one(heartbeat, 4), ...one({ ...heartbeat, from: 0 }, 7)]);
     expectRefused(decode(bytes), /^peer batch refused: message 1 \(group 7, heartbeat\): from 0/);
@@ -377,8 +395,8 @@ describe('rules: each refuses with a clear error', () => {
 
   test('a membership list of the wrong element size is unreadable', () => {
     const bytes = encodePeerBatch(one(snapshotMessage(4, 2, [1, 2])));
-    // After RaftMessage: Snapshot (2 pointers), SnapshotMeta (2 words, 1 pointer), then Membership, whose first pointer is voters.
-    const votersPointer = MESSAGE_OFFSET + 56 + 16 + 24;
+    // After RaftMessage: Snapshot (2 words, 2 pointers), SnapshotMeta (2 words, 1 pointer), then Membership, whose first pointer is voters.
+    const votersPointer = MESSAGE_OFFSET + 56 + 32 + 24;
     const high = new DataView(bytes.buffer).getUint32(votersPointer + 4, true);
     expect(high).toBe(4 + 2 * 8); // FOUR_BYTES, 2 elements
     expectRefused(decode(patchU32(bytes, votersPointer + 4, 2 + 8 * 8)), /not a readable Cap'n Proto PeerBatch: expected a list of 32-bit numbers/);

@@ -85,8 +85,14 @@ function writeMessage(w: wire.RaftMessage, m: Message): void {
       w.initHeartbeatResponse().setContext(toU64(m.context, 'context'));
       break;
     case 'snapshot':
-      writeSnapshot(w.initSnapshot(), m.snapshot);
+      writeSnapshot(w.initSnapshot(), m.snapshot, m.offset, m.size);
       break;
+    case 'snapshotResponse': {
+      const g = w.initSnapshotResponse();
+      g.setIndex(toU64(m.index, 'index'));
+      g.setReceived(toU64(m.received, 'received'));
+      break;
+    }
     case 'timeoutNow':
       w.setTimeoutNow();
       break;
@@ -114,7 +120,9 @@ function writeEntries(list: capnp.List<wire.Entry>, entries: readonly Entry[]): 
   });
 }
 
-function writeSnapshot(w: wire.Snapshot, snapshot: Snapshot): void {
+function writeSnapshot(w: wire.Snapshot, snapshot: Snapshot, offset: number, size: number): void {
+  w.setOffset(toU64(offset, 'snapshot offset'));
+  w.setSize(toU64(size, 'snapshot size'));
   const meta = w.initMeta();
   meta.setIndex(toU64(snapshot.meta.index, 'snapshot index'));
   meta.setTerm(toU64(snapshot.meta.term, 'snapshot term'));
@@ -202,7 +210,13 @@ function readMessage(w: wire.RaftMessage): Message {
           },
           data: copy(s.getData()),
         },
+        // Size 0: a sender from before chunked snapshots (the data is the whole).
+        offset: Number(s.getOffset()), size: s.getSize() === 0n ? s.getData().getLength() : Number(s.getSize()),
       };
+    }
+    case wire.RaftMessage_Which.SNAPSHOT_RESPONSE: {
+      const g = w.getSnapshotResponse();
+      return { type: 'snapshotResponse', ...base, index: Number(g.getIndex()), received: Number(g.getReceived()) };
     }
     case wire.RaftMessage_Which.TIMEOUT_NOW:
       return { type: 'timeoutNow', ...base };

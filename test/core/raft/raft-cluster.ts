@@ -68,6 +68,8 @@ export class RaftCluster {
   readonly replicas = new Map<ReplicaId, Replica>();
   /** Messages sent and not yet delivered or dropped. */
   inFlight: Message[] = [];
+  /** Snapshot messages delivered that held part of their snapshot (chunks), for tests to see that chunking ran. */
+  snapshotChunksDelivered = 0;
   /** Pairs that cannot talk: "a-b" for a -> b. */
   private readonly cut = new Set<string>();
   /** index -> the committed entry everyone must apply there. */
@@ -183,6 +185,7 @@ export class RaftCluster {
   deliver(i: number): void {
     const [m] = this.inFlight.splice(i, 1);
     if (!m || this.cut.has(`${m.from}-${m.to}`) || !this.isUp(m.to)) return;
+    if (m.type === 'snapshot' && m.snapshot.data.length < m.size) this.snapshotChunksDelivered++;
     this.node(m.to).step(m);
     this.process(m.to);
   }

@@ -21,6 +21,8 @@ export interface FaultRunOptions {
   backgroundSync?: boolean;
   plantedBugPersistedBeforeSync?: boolean;
   snapshotEvery?: number;
+  /** Snapshot bytes per message (RaftTuning.snapshotChunkBytes): small, so snapshots travel in many chunks. */
+  snapshotChunkBytes?: number;
   crashes?: boolean;
   /** Crash, restart and re-partition far more often (leader changes in quick succession, as thesis figure 3.7 needs). */
   churn?: boolean;
@@ -32,7 +34,7 @@ export interface FaultRunOptions {
   writeFirstAfterHealing?: boolean;
 }
 
-export type FaultRunResult = { ok: true; acknowledged: number; terms: number } | { ok: false; error: string };
+export type FaultRunResult = { ok: true; acknowledged: number; terms: number; snapshotChunks: number } | { ok: false; error: string };
 
 /** Ticks the healed group gets to elect a leader and answer; far above the election timeout (10-19 ticks). */
 const RECOVERY_TICKS_MAX = 300;
@@ -47,6 +49,7 @@ export function runFaultSeed(options: FaultRunOptions): FaultRunResult {
     ...(options.forgetVoteOnRestart ? { forgetVoteOnRestart: true } : {}),
     ...(options.backgroundSync ? { backgroundSync: true } : {}),
     ...(options.plantedBugPersistedBeforeSync ? { plantedBugPersistedBeforeSync: true } : {}),
+    ...(options.snapshotChunkBytes !== undefined ? { tuning: { snapshotChunkBytes: options.snapshotChunkBytes } } : {}),
   };
   const c = new RaftCluster(clusterOptions);
   const rand = Random.fromSeed(options.seed * 7919 + 1);
@@ -135,7 +138,7 @@ export function runFaultSeed(options: FaultRunOptions): FaultRunResult {
     c.checkNoAcknowledgedWriteLost();
     const states = ids.map((id) => JSON.stringify(c.get(id).state));
     if (new Set(states).size !== 1) return { ok: false, error: 'replicas did not converge after healing' };
-    return { ok: true, acknowledged: c.acknowledged.size, terms: c.node(lead).status().term };
+    return { ok: true, acknowledged: c.acknowledged.size, terms: c.node(lead).status().term, snapshotChunks: c.snapshotChunksDelivered };
   } catch (error) {
     if (error instanceof InvariantViolation || (error as Error).name === 'AssertionError') {
       return { ok: false, error: `${(error as Error).name}: ${(error as Error).message}` };

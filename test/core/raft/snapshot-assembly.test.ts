@@ -1,0 +1,62 @@
+// The follower's side of a chunked snapshot (core/raft/snapshot-assembly.ts):
+// chunks only in order, of one snapshot from one leader in one term.
+
+import { describe, expect, test } from 'vitest';
+import { SnapshotAssembly, type SnapshotChunk } from '../../../core/raft/snapshot-assembly.js';
+import type { Snapshot } from '../../../core/raft/raft-types.js';
+
+const meta = (index: number, term = 2) => ({ index, term, membership: { voters: [1, 2, 3], learners: [] } });
+const whole = Uint8Array.from({ length: 10 }, (_, i) => i + 1);
+
+function chunk(offset: number, length: number, over: Partial<SnapshotChunk> = {}, bytes = whole, index = 7): SnapshotChunk {
+  return { from: 1, term: 3, snapshot: { meta: meta(index), data: bytes.subarray(offset, offset + length) }, offset, size: bytes.length, ...over };
+}
+
+describe('SnapshotAssembly', () => {
+  test('a whole snapshot in one message passes straight through', () => {
+    const a = new SnapshotAssembly();
+    const c = chunk(0, 10);
+    expect(a.add(c)).toBe(c.snapshot);
+    expect(a.heldBytes).toBe(0);
+  });
+
+  test('chunks in order make up the exact bytes, under their meta', () => {
+    const a = new SnapshotAssembly();
+    expect(a.add(chunk(0, 4))).toBe(4);
+    expect(a.add(chunk(4, 4))).toBe(8);
+    const done = a.add(chunk(8, 2)) as Snapshot;
+    expect(done.data).toEqual(whole);
+    expect(done.meta).toEqual(meta(7));
+    expect(a.heldBytes).toBe(0);
+  });
+
+  test('a duplicate or a chunk after a gap changes nothing and answers the bytes held', () => {
+    const a = new SnapshotAssembly();
+    a.add(chunk(0, 4));
+    expect(a.add(chunk(0, 4))).toBe(4); // the first chunk again: a duplicate, not a new start
+    expect(a.add(chunk(8, 2))).toBe(4); // after a lost chunk
+    expect(a.add(chunk(4, 4))).toBe(8);
+    expect((a.add(chunk(8, 2)) as Snapshot).data).toEqual(whole);
+  });
+
+  test('chunks of another snapshot, leader or term never extend the transfer', () => {
+    const a = new SnapshotAssembly();
+    a.add(chunk(0, 4));
+    expect(a.add(chunk(4, 4, {}, whole, 9))).toBe(0); // another snapshot, whose start we lack
+    expect(a.add(chunk(4, 4, { from: 2 }))).toBe(0);
+    expect(a.add(chunk(4, 4, { term: 4 }))).toBe(0);
+    const longer = Uint8Array.from({ length: 12 }, (_, i) => 100 + i);
+    expect(a.add(chunk(4, 4, {}, longer))).toBe(0);
+    // Their first chunk starts a new transfer in its place.
+    expect(a.add(chunk(0, 6, {}, longer, 9))).toBe(6);
+    expect((a.add(chunk(6, 6, {}, longer, 9)) as Snapshot).data).toEqual(longer);
+  });
+
+  test('clear() forgets the transfer (a new term or role)', () => {
+    const a = new SnapshotAssembly();
+    a.add(chunk(0, 4));
+    a.clear();
+    expect(a.heldBytes).toBe(0);
+    expect(a.add(chunk(4, 4))).toBe(0);
+  });
+});
