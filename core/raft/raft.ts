@@ -152,8 +152,9 @@ export class Raft {
   voters: ReplicaId[];
   learners: ReplicaId[];
   /**
-   * The newest snapshot this replica holds, sent to followers that are too far
-   * behind; null in a group alone (nobody to send it to: no bytes kept).
+   * A snapshot made for followers too far behind, held until each has begun
+   * receiving it; null otherwise (the storage keeps the latest snapshot, and
+   * one is made on demand: snapshotWanted).
    */
   snapshot: Snapshot | null;
   /**
@@ -610,9 +611,12 @@ export class Raft {
   snapshotTaken(snapshot: Snapshot, keepEntries: number): void {
     assert(snapshot.meta.index <= this.log.applied, 'a snapshot covers only applied entries');
     // It is at the applied index, which the log's cut point never passes: it covers what was wanted.
+    const wanted = this.snapshotWanted;
     this.snapshotWanted = false;
     if (this.snapshot && this.snapshot.meta.index >= snapshot.meta.index) return;
-    this.snapshot = this.alone() ? null : snapshot;
+    // Its bytes are kept only for a follower that needs them now (see heldSnapshotNeeded); the next one
+    // needed later is made then. Keeping each one held a second copy of the state on every replica.
+    this.snapshot = wanted && !this.alone() ? snapshot : null;
     this.log.compact(Math.max(0, snapshot.meta.index - keepEntries));
   }
 
@@ -632,11 +636,23 @@ export class Raft {
    * others hold; a follower compacts behind snapshots as before.
    */
   releaseApplied(): void {
-    if (this.alone()) this.snapshot = null;
+    if (this.snapshot !== null && !this.heldSnapshotNeeded()) this.snapshot = null;
     if (this.role !== 'leader') return;
     let index = this.log.applied;
     for (const [id, pr] of this.progress) if (id !== this.id && pr.match < index) index = pr.match;
     this.log.compact(index);
+  }
+
+  /**
+   * Whether a follower will be sent the held snapshot: one whose next entry
+   * is no longer in the log and whose transfer has not begun (a transfer
+   * under way holds its own snapshot, Progress.sendingSnapshot).
+   */
+  private heldSnapshotNeeded(): boolean {
+    if (this.role !== 'leader') return false;
+    const first = this.log.firstIndex();
+    for (const [id, pr] of this.progress) if (id !== this.id && pr.state !== 'snapshot' && pr.next < first) return true;
+    return false;
   }
 
   /** A snapshot that covers the log's cut point, or null after asking the application for one. */
@@ -797,7 +813,6 @@ export class Raft {
         return;
       }
       this.log.restore(whole);
-      this.snapshot = whole;
       this.voters = [...whole.meta.membership.voters];
       this.learners = [...whole.meta.membership.learners];
     }

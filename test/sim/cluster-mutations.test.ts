@@ -12,7 +12,7 @@
 // did not within 60 seeds of `leader` or of every fault: the shard serves a
 // read from its current state, so only a deposed leader's late round shows.
 // A snapshot chunk added to the transfer of another snapshot: the same Raft
-// fault runs, with 16-byte chunks, catch it at seed 5; the simulator, whose
+// fault runs, with 16-byte chunks, catch it at seed 74; the simulator, whose
 // groups send about one snapshot a seed and rarely switch snapshots in the
 // middle of a transfer, did not within 200 seeds of every fault.)
 

@@ -314,7 +314,7 @@ export class RaftCluster {
 
   private apply(r: Replica, ready: Ready): void {
     if (ready.snapshot) {
-      r.state = JSON.parse(decoder.decode(ready.snapshot.data)) as string[];
+      r.state = parseState(r.id, ready.snapshot.data);
       r.appliedIndex = ready.snapshot.meta.index;
       this.checkPrefix(r);
     }
@@ -395,5 +395,14 @@ export class RaftCluster {
         if (!have.has(command)) throw new InvariantViolation(`replica ${r.id} lost acknowledged ${command}`);
       }
     }
+  }
+}
+
+/** A snapshot's state; bytes that are not one (a snapshot put together wrong) break an invariant. */
+function parseState(id: ReplicaId, data: Uint8Array): string[] {
+  try {
+    return JSON.parse(decoder.decode(data)) as string[];
+  } catch (error) {
+    throw new InvariantViolation(`replica ${id} loaded a snapshot that is not a state: ${(error as Error).message}`);
   }
 }

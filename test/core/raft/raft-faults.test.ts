@@ -78,7 +78,7 @@ describe('mutation suite: planted bugs are caught', () => {
     // First caught at seed 3 (a read below an acknowledged write) and 1 (the window's byte check), 2026-12-02.
     ['a read arriving while a ReadIndex round is out joins that round', { bugs: { readJoinsRoundInFlight: true } }, 30],
     ['the in-flight window freeing an append\'s bytes twice', { bugs: { inflightDoubleFree: true } }, 30],
-    // First caught at seed 5 (an acknowledged write lost: the mixed snapshot replaced the log), 2026-12-03.
+    // First caught at seed 74 (a snapshot that does not parse), 2026-12-03.
     ['a snapshot chunk added to the transfer in progress although it is of another snapshot', { bugs: { snapshotChunkOfAnotherSnapshot: true }, snapshotChunkBytes: 16 }, 300],
   ];
   // Commit of an old-term entry by counting replicas needs the exact schedule of

@@ -130,6 +130,35 @@ describe('a group of one that gains a member', () => {
   });
 });
 
+describe('a replicated group: snapshot bytes', () => {
+  it('its replicas keep none of their snapshots\' bytes; a follower behind the compacted log gets one made on demand', () => {
+    const storages = [1, 2, 3].map(() => new SnapshotCountingStorage());
+    const [a, b, c] = [1, 2, 3].map((id, i) => replicaOf(id, [1, 2, 3], storages[i]!, 200)) as [ShardReplica, ShardReplica, ShardReplica];
+    exchange([a, b, c], 40); // elect a leader
+    const leader = [a, b, c].find((r) => r.raw.raft.role === 'leader')!;
+    const [lagging, other] = [a, b, c].filter((r) => r !== leader) as [ShardReplica, ShardReplica];
+    const outcomes: ReplicaOutcome[] = [];
+    // The lagging follower hears nothing while 1,000 writes commit through the other two (5 snapshots each).
+    for (let round = 0; round < 10; round++) {
+      write(leader, round * 100, 100, outcomes);
+      exchange([leader, other], 1);
+    }
+    for (let i = 0; i < 50; i++) { leader.process(NOW); other.process(NOW); } // finish snapshot jobs under way
+    expect(storages[leader.id - 1]!.snapshots).toBeGreaterThanOrEqual(4);
+    // Saved, and not held: before 2026-12-03 each replica held its latest snapshot, a second copy of its state.
+    expect(leader.raw.raft.snapshot).toBeNull();
+    expect(other.raw.raft.snapshot).toBeNull();
+    expect(leader.raw.raft.log.firstIndex()).toBeGreaterThan(lagging.raw.raft.log.lastIndex() + 1);
+    // The lagging follower comes back: the leader makes a snapshot for it, sends it, and lets its bytes go.
+    const seen = exchange([leader, other, lagging], 30);
+    expect(seen.some((m) => m.type === 'snapshot' && m.to === lagging.id)).toBe(true);
+    expect(lagging.shard.appliedIndex).toBe(leader.shard.appliedIndex);
+    expect(lagging.shard.digest()).toBe(leader.shard.digest());
+    for (const r of [leader, other, lagging]) expect(r.raw.raft.snapshot).toBeNull();
+    expect(outcomes.every((o) => o.kind === 'reply' && o.reply.ok)).toBe(true);
+  });
+});
+
 describe('a worker with a snapshot under way', () => {
   it('keeps stepping it without requests (the loop drains instead of sleeping), then sleeps', () => {
     const storage = new SnapshotCountingStorage();
