@@ -63,7 +63,7 @@ import type { Simulation } from './simulation.js';
  * that the snapshots of its small states (a few hundred bytes to tens of KiB)
  * travel in chunks, and chunks are lost, duplicated and reordered.
  */
-export const SIM_SNAPSHOT_CHUNK_BYTES = 256;
+export const SIM_SNAPSHOT_CHUNK_BYTES = 512;
 
 export type WorkerFactory = (
   shardIndexes: readonly number[], requests: SpscRing, replies: SpscRing, limits: Limits, replicas: ReadonlyMap<number, ShardReplica>,

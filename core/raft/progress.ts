@@ -3,8 +3,8 @@
 // - replicate: appends pipelined optimistically: after sending entries up to N
 //   the leader moves `next` to N + 1 and may send more before any answer, while
 //   the in-flight window (inflights.ts: appends and bytes) has room;
-// - snapshot: a snapshot is on its way, one chunk at a time (the chunk in
-//   flight is [snapshotAcked, snapshotSent)); nothing else until it is installed.
+// - snapshot: a snapshot is on its way in chunks, a few at a time (the bytes
+//   in flight are [snapshotAcked, snapshotSent)); nothing else until it is installed.
 // A rejection in replicate drops back to probe (raft.ts), which empties the window.
 
 import { Inflights, type InflightLimits } from './inflights.js';
@@ -33,6 +33,8 @@ export class Progress {
   snapshotSent = 0;
   /** An answer below snapshotAcked (a follower that lost its part, or a stale answer): where a resend begins. */
   snapshotLowAnswer = -1;
+  /** Chunks sent since the transfer began or was rewound. */
+  snapshotChunksSent = 0;
   /** Heartbeat answers since a chunk was last sent or acknowledged: the clock by which a chunk is judged lost. */
   snapshotAnswersIdle = 0;
   /** Unacknowledged appends with entries (replicate state). */
@@ -79,33 +81,48 @@ export class Progress {
     this.sendingSnapshot = snapshot;
   }
 
-  /** A chunk [offset, end) left. */
-  sentSnapshotChunk(offset: number, end: number): void {
-    this.snapshotAcked = offset;
+  /** The offset of the next chunk to send, or -1: all sent, or `windowBytes` already in flight. */
+  nextSnapshotChunk(windowBytes: number): number {
+    const size = this.sendingSnapshot!.data.length;
+    // (An empty snapshot is one chunk too: sent once per round.)
+    if (this.snapshotSent >= size && (size > 0 || this.snapshotChunksSent > 0)) return -1;
+    if (this.snapshotSent - this.snapshotAcked >= windowBytes) return -1;
+    return this.snapshotSent;
+  }
+
+  /** The chunk that ends at `end` left. */
+  sentSnapshotChunk(end: number): void {
     this.snapshotSent = end;
-    this.snapshotLowAnswer = -1;
+    this.snapshotChunksSent++;
     this.snapshotAnswersIdle = 0;
   }
 
   /**
-   * The follower holds `received` bytes of the snapshot: the offset of the
-   * next chunk to send, or -1 when nothing is to be sent now (a chunk is in
-   * flight, or the answer is stale: one behind what an earlier answer said).
+   * The follower holds `received` bytes of the snapshot. True when that is
+   * more than it said before (more may be sent); an answer below an earlier
+   * one is stale, or the follower lost its part: kept for a resend.
    */
-  snapshotAnswer(received: number): number {
+  snapshotAnswer(received: number): boolean {
     if (received <= this.snapshotAcked) {
       if (received < this.snapshotAcked) this.snapshotLowAnswer = received;
-      return -1;
+      return false;
     }
     this.snapshotAcked = received;
+    this.snapshotSent = Math.max(this.snapshotSent, received);
+    this.snapshotLowAnswer = -1;
     this.snapshotTicks = 0;
     this.snapshotAnswersIdle = 0;
-    return received >= this.snapshotSent ? received : -1;
+    return true;
   }
 
-  /** Where to resend from when the chunk in flight looks lost: where the follower last said it stands. */
-  snapshotResendOffset(): number {
-    return this.snapshotLowAnswer >= 0 ? this.snapshotLowAnswer : this.snapshotAcked;
+  /** The chunks in flight look lost: send again from where the follower last said it stands. */
+  rewindSnapshot(): void {
+    const from = this.snapshotLowAnswer >= 0 ? this.snapshotLowAnswer : this.snapshotAcked;
+    this.snapshotAcked = from;
+    this.snapshotSent = from;
+    this.snapshotChunksSent = 0;
+    this.snapshotLowAnswer = -1;
+    this.snapshotAnswersIdle = 0;
   }
 
   /** A heartbeat answer: the follower is alive, so a lost probe or append may be retried. */
@@ -140,6 +157,7 @@ export class Progress {
     this.snapshotTicks = 0;
     this.snapshotAcked = 0;
     this.snapshotSent = 0;
+    this.snapshotChunksSent = 0;
     this.snapshotLowAnswer = -1;
     this.snapshotAnswersIdle = 0;
     this.inflights.clear();

@@ -78,7 +78,7 @@ export interface RaftConfig {
   readonly appendEntriesMax: number;
   /** Entries a leader holds beyond its commit index before refusing proposals (bounded memory). */
   readonly uncommittedEntriesMax: number;
-  /** Snapshot bytes per message: a larger snapshot goes in chunks, one at a time (snapshot-assembly.ts). */
+  /** Snapshot bytes per message: a larger snapshot goes in chunks, a few in flight (snapshot-assembly.ts). */
   readonly snapshotChunkBytes: number;
   readonly random: Random;
   /**
@@ -139,8 +139,10 @@ export type ProposeResult = { ok: true; index: number; term: number } | { ok: fa
 
 /** A snapshot transfer that makes no progress for this many election timeouts begins again (a probe first). */
 const SNAPSHOT_RETRY_ELECTIONS = 2;
-/** A snapshot chunk unanswered after this many heartbeat answers is taken as lost and sent again. */
+/** Snapshot chunks unanswered after this many heartbeat answers are taken as lost and sent again. */
 const SNAPSHOT_CHUNK_RETRY_ANSWERS = 2;
+/** Chunks of a snapshot in flight to one follower: a transfer takes size / (chunk x this) round trips. */
+const SNAPSHOT_CHUNKS_IN_FLIGHT = 4;
 
 export class Raft {
   readonly id: ReplicaId;
@@ -864,8 +866,11 @@ export class Raft {
     const pr = this.progress.get(m.from);
     if (!pr) return;
     pr.onHeartbeatResponse();
-    // A snapshot chunk that had a heartbeat interval to be answered and was not: lost, send it again.
-    if (pr.state === 'snapshot' && pr.snapshotAnswersIdle >= SNAPSHOT_CHUNK_RETRY_ANSWERS) this.sendSnapshotChunk(m.from, pr, pr.snapshotResendOffset());
+    // Snapshot chunks that had a heartbeat interval to be answered and were not: lost, send them again.
+    if (pr.state === 'snapshot' && pr.snapshotAnswersIdle >= SNAPSHOT_CHUNK_RETRY_ANSWERS) {
+      pr.rewindSnapshot();
+      this.sendSnapshotChunks(m.from, pr);
+    }
     // Behind: resend (an empty append with our last index makes a follower that lost appends reject, and we back up),
     // unless what it lacks was sent within the last heartbeat interval and may simply still be on its way.
     if (pr.match < this.log.lastIndex() && !pr.appendsInFlightFresh()) this.sendAppend(m.from, true);
@@ -907,7 +912,7 @@ export class Raft {
       const snapshot = this.snapshotToSend();
       if (snapshot === null) return false;
       pr.becomeSnapshot(snapshot);
-      this.sendSnapshotChunk(to, pr, 0);
+      this.sendSnapshotChunks(to, pr);
       return true;
     }
     const last = this.log.lastIndex();
@@ -920,25 +925,27 @@ export class Raft {
     return entries.length > 0;
   }
 
-  /** Send `to` the chunk of the snapshot under way that begins at `offset` (the whole, when it fits one chunk). */
-  private sendSnapshotChunk(to: ReplicaId, pr: Progress, offset: number): void {
+  /** Send `to` the next chunks of the snapshot under way, while the window has room (the whole, when it fits one chunk). */
+  private sendSnapshotChunks(to: ReplicaId, pr: Progress): void {
     const snapshot = pr.sendingSnapshot;
-    assert(snapshot !== null && offset <= snapshot.data.length, 'a chunk of the snapshot under way');
+    assert(snapshot !== null, 'a snapshot under way');
     const size = snapshot.data.length;
-    const end = Math.min(size, offset + this.config.snapshotChunkBytes);
-    const part = offset === 0 && end === size ? snapshot : { meta: snapshot.meta, data: snapshot.data.subarray(offset, end) };
-    this.send({ type: 'snapshot', from: this.id, to, term: this.term, snapshot: part, offset, size });
-    pr.sentSnapshotChunk(offset, end);
+    const chunk = this.config.snapshotChunkBytes;
+    for (let offset = pr.nextSnapshotChunk(chunk * SNAPSHOT_CHUNKS_IN_FLIGHT); offset >= 0; offset = pr.nextSnapshotChunk(chunk * SNAPSHOT_CHUNKS_IN_FLIGHT)) {
+      const end = Math.min(size, offset + chunk);
+      const part = offset === 0 && end === size ? snapshot : { meta: snapshot.meta, data: snapshot.data.subarray(offset, end) };
+      this.send({ type: 'snapshot', from: this.id, to, term: this.term, snapshot: part, offset, size });
+      pr.sentSnapshotChunk(end);
+    }
   }
 
-  /** The follower holds `received` bytes of the snapshot we send it: send the next chunk once the last one is in. */
+  /** The follower holds `received` bytes of the snapshot we send it: the window moves on. */
   private handleSnapshotResponse(m: Extract<Message, { type: 'snapshotResponse' }>): void {
     const pr = this.progress.get(m.from);
     if (!pr) return;
     pr.recentActive = true;
     if (pr.state !== 'snapshot' || m.index !== pr.pendingSnapshot) return; // an answer about an earlier transfer
-    const next = pr.snapshotAnswer(m.received);
-    if (next >= 0 && next < pr.sendingSnapshot!.data.length) this.sendSnapshotChunk(m.from, pr, next);
+    if (pr.snapshotAnswer(m.received)) this.sendSnapshotChunks(m.from, pr);
   }
 
   private broadcastHeartbeat(context = this.rounds.latestSeq()): void {

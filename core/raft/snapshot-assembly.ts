@@ -3,7 +3,7 @@
 //
 // A snapshot can be far larger than any message a transport carries (a peer
 // ring record, a link's queue), so a leader sends it in chunks of
-// RaftConfig.snapshotChunkBytes, one at a time, and goes on when the follower
+// RaftConfig.snapshotChunkBytes, a few in flight, and goes on as the follower
 // answers how many bytes it holds (raft.ts, 'snapshotResponse'). Chunks are
 // taken only in order: one at the offset where the held bytes end extends
 // them; one at offset 0 of another snapshot (or leader, or term) starts

@@ -25,7 +25,7 @@ describe('raft under faults', () => {
     expect(acknowledged).toBeGreaterThan(SEEDS * 20);
   });
 
-  it(`and with snapshots sent in chunks of 16 bytes (one at a time, resumed after losses), over ${SEEDS} seeds`, () => {
+  it(`and with snapshots sent in chunks of 16 bytes (four in flight, resent after losses), over ${SEEDS} seeds`, () => {
     let chunked = 0;
     for (let seed = 1; seed <= SEEDS; seed++) {
       const result = runFaultSeed({ seed, snapshotChunkBytes: 16 });

@@ -1,9 +1,11 @@
 // The follower's side of a chunked snapshot (core/raft/snapshot-assembly.ts):
-// chunks only in order, of one snapshot from one leader in one term.
+// chunks only in order, of one snapshot from one leader in one term; and the
+// leader's side through the Raft test cluster: four chunks in flight.
 
-import { describe, expect, test } from 'vitest';
+import { describe, expect, it, test } from 'vitest';
 import { SnapshotAssembly, type SnapshotChunk } from '../../../core/raft/snapshot-assembly.js';
 import type { Snapshot } from '../../../core/raft/raft-types.js';
+import { RaftCluster } from './raft-cluster.js';
 
 const meta = (index: number, term = 2) => ({ index, term, membership: { voters: [1, 2, 3], learners: [] } });
 const whole = Uint8Array.from({ length: 10 }, (_, i) => i + 1);
@@ -58,5 +60,34 @@ describe('SnapshotAssembly', () => {
     a.clear();
     expect(a.heldBytes).toBe(0);
     expect(a.add(chunk(4, 4))).toBe(0);
+  });
+});
+
+describe('a leader sending a chunked snapshot (Raft, through the test cluster)', () => {
+  it('sends four chunks ahead, more as answers come, and the follower ends with the leader\'s state', () => {
+    const c = new RaftCluster({ seed: 31, voters: 3, snapshotEvery: 20, snapshotKeep: 0, tuning: { snapshotChunkBytes: 8 } });
+    const lead = c.settle();
+    const behind = [1, 2, 3].find((id) => id !== lead)!;
+    c.crash(behind);
+    for (let i = 0; i < 60; i++) expect(c.propose(lead, `write-${i}`)).toBe(true);
+    c.deliverAll();
+    c.restart(behind);
+    // Its heartbeat answers show it behind the compacted log: the leader makes a snapshot and sends its first chunks.
+    let firstBurst = 0;
+    for (let t = 0; t < 30 && firstBurst === 0; t++) {
+      c.tickAll();
+      for (let n = 0; n < 1000 && c.inFlight.length > 0 && firstBurst === 0; n++) {
+        firstBurst = c.inFlight.filter((m) => m.type === 'snapshot' && m.to === behind).length;
+        if (firstBurst === 0) c.deliver(0);
+      }
+    }
+    expect(firstBurst).toBe(4);
+    const chunk = c.inFlight.find((m) => m.type === 'snapshot' && m.to === behind)!;
+    expect(chunk.type === 'snapshot' && chunk.size).toBeGreaterThan(4 * 8);
+    c.deliverAll();
+    c.tickAll();
+    c.deliverAll();
+    expect(c.get(behind).state).toEqual(c.get(lead).state);
+    expect(c.snapshotChunksDelivered).toBeGreaterThan(4);
   });
 });
