@@ -86,15 +86,19 @@ describe('file-backed storage on real files', () => {
   });
 
   it('takes over a lock whose owner was killed but not yet reaped (a zombie holds no file)', async () => {
-    // `sleep 0 &` then exec: the backgrounded child's parent becomes `sleep 3`, which never waits for it.
-    const parent = spawn('sh', ['-c', 'sleep 0 & echo $!; exec sleep 3']);
+    // A background child that exits after the shell has exec'd into `sleep 3`, which never waits for it: a zombie.
+    // (`sleep 0 &` raced: a child that ended before the exec was sometimes reaped by the shell itself.)
+    const parent = spawn('sh', ['-c', 'sleep 0.5 & echo $!; exec sleep 5']);
     try {
       const zombie = await new Promise<number>((resolve, reject) => {
         const timer = setTimeout(() => reject(new Error('no pid from the shell')), CHILD_START_TIMEOUT_MS);
         parent.stdout.once('data', (d: Buffer) => { clearTimeout(timer); resolve(Number(d.toString().trim())); });
       });
       const deadline = Date.now() + CHILD_START_TIMEOUT_MS;
-      const state = (): string => { const stat = readFileSync(`/proc/${zombie}/stat`, 'utf8'); return stat.slice(stat.lastIndexOf(')') + 2)[0]!; };
+      const state = (): string => {
+        const stat = readFileSync(`/proc/${zombie}/stat`, 'utf8');
+        return stat.slice(stat.lastIndexOf(')') + 2)[0]!;
+      };
       while (state() !== 'Z' && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
       expect(state()).toBe('Z');
       process.kill(zombie, 0); // still answers signal 0: what made the lock look held
