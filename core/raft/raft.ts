@@ -80,6 +80,8 @@ export interface RaftConfig {
   readonly uncommittedEntriesMax: number;
   /** Snapshot bytes per message: a larger snapshot goes in chunks, a few in flight (snapshot-assembly.ts). */
   readonly snapshotChunkBytes: number;
+  /** The largest snapshot a follower accepts (PeerLimits.snapshotBytesMax): a larger one is not sent. */
+  readonly snapshotBytesMax: number;
   readonly random: Random;
   /**
    * The payload of a new log's first entry (the first leader's no-op, index
@@ -93,7 +95,7 @@ export interface RaftConfig {
 /** The knobs of RaftConfig that are numbers and switches, with their defaults below. */
 export type RaftTuning = Pick<RaftConfig,
   'electionTicks' | 'heartbeatTicks' | 'preVote' | 'checkQuorum' | 'inflightMax' | 'inflightBytesMax' | 'appendBytesMax' | 'appendEntriesMax'
-  | 'uncommittedEntriesMax' | 'snapshotChunkBytes'>;
+  | 'uncommittedEntriesMax' | 'snapshotChunkBytes' | 'snapshotBytesMax'>;
 
 export const DEFAULT_RAFT_TUNING: Readonly<RaftTuning> = Object.freeze({
   electionTicks: 10,
@@ -113,6 +115,7 @@ export const DEFAULT_RAFT_TUNING: Readonly<RaftTuning> = Object.freeze({
   // A snapshot of any size in messages a peer ring and a link's queue carry (a whole one would not fit above
   // half a ring); 1 MiB per round trip keeps the transfer itself fast.
   snapshotChunkBytes: 1024 * 1024,
+  snapshotBytesMax: DEFAULT_PEER_LIMITS.snapshotBytesMax,
 });
 
 // What a leader sends must be what a follower's transport accepts.
@@ -159,6 +162,8 @@ export class Raft {
    * one is made on demand: snapshotWanted).
    */
   snapshot: Snapshot | null;
+  /** Snapshots not sent because they exceed snapshotBytesMax (a follower that needs one cannot catch up). */
+  snapshotsTooLarge = 0;
   /**
    * A follower needs entries no longer in the log and `snapshot` does not
    * cover them (none kept, or older than the cut): the application should take
@@ -911,6 +916,12 @@ export class Raft {
       // Compacted or released: only a snapshot can catch this follower up (retried on its next heartbeat answer).
       const snapshot = this.snapshotToSend();
       if (snapshot === null) return false;
+      if (snapshot.data.length > this.config.snapshotBytesMax) {
+        // Its chunks would be refused (peer rules): sending them would only load the link. Counted; the follower
+        // stays behind until the group shrinks (docs/cluster.md).
+        this.snapshotsTooLarge++;
+        return false;
+      }
       pr.becomeSnapshot(snapshot);
       this.sendSnapshotChunks(to, pr);
       return true;

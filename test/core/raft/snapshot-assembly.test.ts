@@ -90,4 +90,25 @@ describe('a leader sending a chunked snapshot (Raft, through the test cluster)',
     expect(c.get(behind).state).toEqual(c.get(lead).state);
     expect(c.snapshotChunksDelivered).toBeGreaterThan(4);
   });
+
+  it('does not send a snapshot larger than a follower accepts (snapshotBytesMax), and counts it', () => {
+    const c = new RaftCluster({ seed: 31, voters: 3, snapshotEvery: 20, snapshotKeep: 0, tuning: { snapshotChunkBytes: 8, snapshotBytesMax: 16 } });
+    const lead = c.settle();
+    const behind = [1, 2, 3].find((id) => id !== lead)!;
+    c.crash(behind);
+    for (let i = 0; i < 60; i++) expect(c.propose(lead, `write-${i}`)).toBe(true);
+    c.deliverAll();
+    c.restart(behind);
+    let snapshotsSent = 0;
+    for (let t = 0; t < 30; t++) {
+      c.tickAll();
+      for (let n = 0; n < 1000 && c.inFlight.length > 0; n++) {
+        if (c.inFlight[0]!.type === 'snapshot') snapshotsSent++;
+        c.deliver(0);
+      }
+    }
+    expect(snapshotsSent).toBe(0);
+    expect(c.node(lead).raft.snapshotsTooLarge).toBeGreaterThan(0);
+    expect(c.get(behind).state.length).toBeLessThan(c.get(lead).state.length);
+  });
 });
