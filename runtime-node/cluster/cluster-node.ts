@@ -348,6 +348,7 @@ export class ClusterNode implements ClusterView {
           preferredLeader: this.preferences.preferredLeader(group),
           ...(s ? { role: s.role, term: s.term, commit: s.commit, applied: s.applied, voteGate: this.gate.stateOf(group) ?? 'open' } : {}),
           ...(members ? { voters: members.voters, learners: members.learners } : {}),
+          ...(s && s.snapshotsTooLarge > 0 ? { snapshotsTooLarge: s.snapshotsTooLarge } : {}),
         };
       }),
     };

@@ -280,7 +280,7 @@ export class ClusterWorker {
     // Read straight from Raft's fields: this runs after every turn, and status() copies the membership.
     for (const replica of this.replicas.values()) {
       const r = replica.raw.raft;
-      this.status.write(replica.group, r.lead, r.term, r.log.committed, r.log.applied, r.role);
+      this.status.write(replica.group, r.lead, r.term, r.log.committed, r.log.applied, r.role, r.snapshotsTooLarge);
       const published = this.publishedMembers.get(replica.group);
       if (published?.voters !== r.voters || published.learners !== r.learners) {
         this.members.write(replica.group, { voters: r.voters, learners: r.learners });

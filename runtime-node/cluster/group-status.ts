@@ -15,6 +15,8 @@ export const STATUS_TERM = 2;
 export const STATUS_COMMIT = 3;
 export const STATUS_APPLIED = 4;
 export const STATUS_ROLE = 5;
+/** Snapshots the replica, leading, did not send because they exceed what a follower accepts (Raft.snapshotsTooLarge). */
+export const STATUS_SNAPSHOTS_TOO_LARGE = 6;
 const STATUS_WORDS = 8;
 
 export const ROLE_CODES = { follower: 0, preCandidate: 1, candidate: 2, leader: 3 } as const;
@@ -27,6 +29,8 @@ export interface GroupStatus {
   commit: number;
   applied: number;
   role: keyof typeof ROLE_CODES;
+  /** Snapshots not sent because they exceed snapshotBytesMax: a replica that needs one cannot catch up. */
+  snapshotsTooLarge: number;
 }
 
 const ROLE_NAMES = Object.keys(ROLE_CODES) as (keyof typeof ROLE_CODES)[];
@@ -43,7 +47,7 @@ export class GroupStatusTable {
   }
 
   /** The hosting worker's row for `group` (arguments, not an object: it runs after every turn of the worker). */
-  write(group: number, leader: number, term: number, commit: number, applied: number, role: keyof typeof ROLE_CODES): void {
+  write(group: number, leader: number, term: number, commit: number, applied: number, role: keyof typeof ROLE_CODES, snapshotsTooLarge = 0): void {
     const at = group * STATUS_WORDS;
     const w = this.words;
     Atomics.store(w, at + STATUS_LEADER, leader);
@@ -52,6 +56,7 @@ export class GroupStatusTable {
     Atomics.store(w, at + STATUS_COMMIT, Math.min(commit, 0x7fffffff));
     Atomics.store(w, at + STATUS_APPLIED, Math.min(applied, 0x7fffffff));
     Atomics.store(w, at + STATUS_ROLE, ROLE_CODES[role]);
+    Atomics.store(w, at + STATUS_SNAPSHOTS_TOO_LARGE, Math.min(snapshotsTooLarge, 0x7fffffff));
     Atomics.store(w, at + STATUS_HOSTED, 1);
   }
 
@@ -65,6 +70,7 @@ export class GroupStatusTable {
       commit: Atomics.load(w, at + STATUS_COMMIT),
       applied: Atomics.load(w, at + STATUS_APPLIED),
       role: ROLE_NAMES[Atomics.load(w, at + STATUS_ROLE)] ?? 'follower',
+      snapshotsTooLarge: Atomics.load(w, at + STATUS_SNAPSHOTS_TOO_LARGE),
     };
   }
 

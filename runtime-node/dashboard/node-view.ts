@@ -10,7 +10,7 @@ import type { ElectionSeen, NodeSampler, RequestRates } from './node-sampler.js'
 export interface ClusterViewJson {
   nodeId: number;
   nodes: { id: number; http?: string; linkUp: boolean }[];
-  groups: { group: number; slots: [number, number]; replicas: number[]; leader: number; role?: string; term?: number; commit?: number; applied?: number }[];
+  groups: { group: number; slots: [number, number]; replicas: number[]; leader: number; role?: string; term?: number; commit?: number; applied?: number; snapshotsTooLarge?: number }[];
 }
 
 export interface NodeView extends RequestRates {
