@@ -4,7 +4,8 @@
 
 import { describe, expect, it, test } from 'vitest';
 import { SnapshotAssembly, type SnapshotChunk } from '../../../core/raft/snapshot-assembly.js';
-import type { Snapshot } from '../../../core/raft/raft-types.js';
+import type { ReplicaId, Snapshot } from '../../../core/raft/raft-types.js';
+import type { RaftTuning } from '../../../core/raft/raft.js';
 import { RaftCluster } from './raft-cluster.js';
 
 const meta = (index: number, term = 2) => ({ index, term, membership: { voters: [1, 2, 3], learners: [] } });
@@ -63,15 +64,21 @@ describe('SnapshotAssembly', () => {
   });
 });
 
+/** A settled group with one follower crashed while 60 writes were compacted away, then restarted: it needs a snapshot. */
+function followerBehindCompactedLog(tuning: Partial<RaftTuning>): { c: RaftCluster; lead: ReplicaId; behind: ReplicaId } {
+  const c = new RaftCluster({ seed: 31, voters: 3, snapshotEvery: 20, snapshotKeep: 0, tuning });
+  const lead = c.settle();
+  const behind = [1, 2, 3].find((id) => id !== lead)!;
+  c.crash(behind);
+  for (let i = 0; i < 60; i++) expect(c.propose(lead, `write-${i}`)).toBe(true);
+  c.deliverAll();
+  c.restart(behind);
+  return { c, lead, behind };
+}
+
 describe('a leader sending a chunked snapshot (Raft, through the test cluster)', () => {
   it('sends four chunks ahead, more as answers come, and the follower ends with the leader\'s state', () => {
-    const c = new RaftCluster({ seed: 31, voters: 3, snapshotEvery: 20, snapshotKeep: 0, tuning: { snapshotChunkBytes: 8 } });
-    const lead = c.settle();
-    const behind = [1, 2, 3].find((id) => id !== lead)!;
-    c.crash(behind);
-    for (let i = 0; i < 60; i++) expect(c.propose(lead, `write-${i}`)).toBe(true);
-    c.deliverAll();
-    c.restart(behind);
+    const { c, lead, behind } = followerBehindCompactedLog({ snapshotChunkBytes: 8 });
     // Its heartbeat answers show it behind the compacted log: the leader makes a snapshot and sends its first chunks.
     let firstBurst = 0;
     for (let t = 0; t < 30 && firstBurst === 0; t++) {
@@ -91,14 +98,32 @@ describe('a leader sending a chunked snapshot (Raft, through the test cluster)',
     expect(c.snapshotChunksDelivered).toBeGreaterThan(4);
   });
 
+  it('a transfer that keeps making progress is not begun again, however many election timeouts it takes', () => {
+    const { c, lead, behind } = followerBehindCompactedLog({ snapshotChunkBytes: 2 });
+    // One chunk delivered per tick, everything else at once: the transfer spans many election timeouts (10-19 ticks).
+    let starts = 0;
+    let ticks = 0;
+    for (; ticks < 2000 && c.get(behind).state.length < c.get(lead).state.length; ticks++) {
+      c.tickAll();
+      let chunkDelivered = false;
+      for (let n = 0; n < 1000; n++) {
+        const at = c.inFlight.findIndex((m) => m.type !== 'snapshot' || !chunkDelivered);
+        if (at < 0) break;
+        const m = c.inFlight[at]!;
+        if (m.type === 'snapshot') {
+          chunkDelivered = true;
+          if (m.offset === 0) starts++;
+        }
+        c.deliver(at);
+      }
+    }
+    expect(c.get(behind).state).toEqual(c.get(lead).state);
+    expect(ticks).toBeGreaterThan(3 * 2 * 10);
+    expect(starts).toBe(1);
+  });
+
   it('does not send a snapshot larger than a follower accepts (snapshotBytesMax), and counts it', () => {
-    const c = new RaftCluster({ seed: 31, voters: 3, snapshotEvery: 20, snapshotKeep: 0, tuning: { snapshotChunkBytes: 8, snapshotBytesMax: 16 } });
-    const lead = c.settle();
-    const behind = [1, 2, 3].find((id) => id !== lead)!;
-    c.crash(behind);
-    for (let i = 0; i < 60; i++) expect(c.propose(lead, `write-${i}`)).toBe(true);
-    c.deliverAll();
-    c.restart(behind);
+    const { c, lead, behind } = followerBehindCompactedLog({ snapshotChunkBytes: 8, snapshotBytesMax: 16 });
     let snapshotsSent = 0;
     for (let t = 0; t < 30; t++) {
       c.tickAll();
