@@ -75,7 +75,8 @@ export class SnapshotAssembly {
     }
     const bytes = this.bytes!;
     if (offset !== this.received) return this.received; // a duplicate, or one after a lost chunk
-    if (offset + data.length > bytes.length) return this.received; // (only with the planted bug: another snapshot's chunk)
+    // Only the planted bug lets another snapshot's chunk this far: one that would not fit is dropped, not thrown.
+    if (this.plantedBugAnySnapshot && offset + data.length > bytes.length) return this.received;
     bytes.set(data, offset);
     this.received += data.length;
     if (this.received < bytes.length) return this.received;
